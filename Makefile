@@ -1,0 +1,108 @@
+# pr-tools: one non-recursive Makefile.
+#
+#   make              build every program into bin/
+#   make check        build, then run unit, end-to-end and schema tests
+#   make check T=...  run only the test files matching a glob, e.g. T='cli/compare*'
+#   make demo         the whole release flow against local servers
+#   make sanitize     the test suite under ASan and UBSan
+#   make fuzz         libFuzzer targets for every document and config reader
+#   make install      PREFIX=/usr/local DESTDIR=
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+BINDIR    = $(PREFIX)/bin
+MANDIR    = $(PREFIX)/share/man
+DESTDIR  ?=
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+PKGS      = libcurl libcjson libarchive zlib
+B         = build
+
+# The configuration is made once, by installing what is missing and asking
+# pkg-config; make rereads it before building anything.
+-include $(B)/config.mk
+$(B)/config.mk: scripts/deps.sh
+	@mkdir -p $(B)
+	@scripts/deps.sh build
+	@{ echo "PKG_CFLAGS = $$(pkg-config --cflags $(PKGS))"; \
+	   echo "PKG_LIBS = $$(pkg-config --libs $(PKGS)) -lm"; } > $@.tmp && mv $@.tmp $@
+
+ALL_CFLAGS = $(WARN) $(CFLAGS) -D_GNU_SOURCE -DPR_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS)
+
+LIB_SRC   = $(wildcard lib/*.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(B)/%.o)
+PROG_SRC  = $(wildcard cmd/pr-*.c)
+PROGS     = $(PROG_SRC:cmd/%.c=bin/%)
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNITS     = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
+MANS      = $(wildcard man/*.[157])
+
+all: $(PROGS)
+
+$(B)/%.o: %.c $(B)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libpr.a: $(LIB_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+
+bin/%: $(B)/cmd/%.o $(B)/libpr.a
+	@mkdir -p bin
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libpr.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+units: $(UNITS)
+
+test-deps:
+	@scripts/deps.sh test
+
+check: test-deps all units
+	@tests/run.sh $(T)
+
+demo: test-deps all
+	@scripts/demo.sh
+
+# The whole suite again, built with AddressSanitizer and UBSan in build-san/.
+sanitize:
+	$(MAKE) B=build-san CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+		LDFLAGS='-fsanitize=address,undefined' check-san
+
+check-san: test-deps $(UNITS) $(PROGS:bin/%=$(B)/bin/%)
+	@PR_BIN=$(B)/bin PR_UNIT=$(B)/tests ASAN_OPTIONS=detect_leaks=1 tests/run.sh $(T)
+
+$(B)/bin/%: $(B)/cmd/%.o $(B)/libpr.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# libFuzzer targets: clang only.
+fuzz:
+	$(MAKE) B=build-fuzz CC=clang CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' fuzz-targets
+
+fuzz-targets: $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+
+$(B)/fuzz/%: $(B)/tests/fuzz/%.o $(B)/libpr.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+
+lint-man:
+	mandoc -Tlint -Wwarning $(MANS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}; done
+
+clean:
+	rm -rf build build-san build-fuzz bin
+
+.PHONY: all units check test-deps demo sanitize check-san fuzz fuzz-targets lint-man install clean
+.SECONDARY:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,161 @@
+/* config.c: see config.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "doc.h"
+#include "err.h"
+#include "fileio.h"
+
+#define CONFIG_MAX_BYTES ((size_t)16 << 20)
+#define VAR_NAME_MAX 128
+
+char *
+pr_expand_env(const char *s, const char *ctx)
+{
+	struct buf out = {0};
+	const char *p = s;
+
+	while (*p) {
+		const char *dollar = strchr(p, '$');
+		const char *close;
+		char name[VAR_NAME_MAX];
+		const char *val;
+		size_t len;
+
+		if (!dollar) {
+			buf_adds(&out, p);
+			break;
+		}
+		buf_add(&out, p, (size_t)(dollar - p));
+		if (strncmp(dollar, "$${", 3) == 0) {
+			buf_adds(&out, "${");
+			p = dollar + 3;
+			continue;
+		}
+		if (dollar[1] != '{') {
+			buf_addc(&out, '$');
+			p = dollar + 1;
+			continue;
+		}
+		close = strchr(dollar + 2, '}');
+		len = close ? (size_t)(close - dollar - 2) : 0;
+		if (!close || len == 0 || len >= VAR_NAME_MAX ||
+		    strspn(dollar + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != len) {
+			pr_error(PR_INPUT, "%s: malformed ${...} reference (use ${NAME}, or $${ for a literal)", ctx);
+			buf_free(&out);
+			return NULL;
+		}
+		memcpy(name, dollar + 2, len);
+		name[len] = '\0';
+		if (!(val = getenv(name))) {
+			pr_error(PR_INPUT, "%s: environment variable %s is not set (export it before running)", ctx, name);
+			buf_free(&out);
+			return NULL;
+		}
+		buf_adds(&out, val);
+		p = close + 1;
+	}
+	return buf_detach(&out);
+}
+
+static int
+expand_tree(cJSON *node, struct buf *path)
+{
+	size_t mark = path->len;
+	size_t index = 0;
+	int rc = PR_OK;
+
+	for (cJSON *it = node->child; it && rc == PR_OK; it = it->next, index++) {
+		if (cJSON_IsObject(node))
+			buf_printf(path, ".%s", it->string);
+		else
+			buf_printf(path, "[%zu]", index);
+		if (cJSON_IsString(it)) {
+			char *v = pr_expand_env(it->valuestring, path->data);
+
+			if (!v)
+				rc = PR_INPUT;
+			else if (strcmp(v, it->valuestring) != 0)
+				cJSON_SetValuestring(it, v);
+			free(v);
+		} else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
+			rc = expand_tree(it, path);
+		}
+		path->len = mark;
+		path->data[mark] = '\0';
+	}
+	return rc;
+}
+
+int
+pr_config_load(const char *path, struct pr_config *cfg)
+{
+	struct buf text = {0}, where = {0};
+	cJSON *root = NULL;
+	int rc;
+
+	cfg->root = NULL;
+	cfg->name = NULL;
+	if (!path) {
+		if (access(PR_CONFIG_DEFAULT, F_OK) != 0)
+			return PR_OK;
+		path = PR_CONFIG_DEFAULT;
+	}
+	if ((rc = pr_read_file(path, CONFIG_MAX_BYTES, &text)))
+		goto out;
+	if ((rc = pr_json_parse(path, text.data, text.len, &root)))
+		goto out;
+	if (!cJSON_IsObject(root)) {
+		rc = pr_error(PR_INPUT, "%s: expected a JSON object with sections such as \"bench\" and \"qa\", found %s",
+		    path, pr_json_type(root));
+		goto out;
+	}
+	/* Paths read "pr-tools.json: bench.metrics[0].url" in messages. */
+	buf_printf(&where, "%s: ", path);
+	for (cJSON *it = root->child; it && rc == PR_OK; it = it->next) {
+		where.len = strlen(path) + 2;
+		where.data[where.len] = '\0';
+		buf_adds(&where, it->string);
+		if (cJSON_IsString(it)) {
+			char *v = pr_expand_env(it->valuestring, where.data);
+
+			if (!v)
+				rc = PR_INPUT;
+			else
+				cJSON_SetValuestring(it, v);
+			free(v);
+		} else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
+			rc = expand_tree(it, &where);
+		}
+	}
+	if (rc == PR_OK) {
+		cfg->root = root;
+		cfg->name = xstrdup(path);
+		root = NULL;
+	}
+out:
+	cJSON_Delete(root);
+	buf_free(&text);
+	buf_free(&where);
+	return rc;
+}
+
+void
+pr_config_free(struct pr_config *cfg)
+{
+	cJSON_Delete(cfg->root);
+	free(cfg->name);
+	cfg->root = NULL;
+	cfg->name = NULL;
+}
+
+const cJSON *
+pr_config_section(const struct pr_config *cfg, const char *name)
+{
+	return cfg->root ? cJSON_GetObjectItemCaseSensitive(cfg->root, name) : NULL;
+}

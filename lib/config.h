@@ -1,0 +1,40 @@
+/*
+ * config.h: pr-tools.json, the one configuration file.
+ *
+ * Sections: "bench", "qa", "platform", "deploy", "database".  Every string
+ * may hold ${VAR}, replaced from the environment when the file is loaded; an
+ * unset variable is an error naming it and where it was used.  "$${" stands
+ * for a literal "${".
+ */
+#ifndef PR_CONFIG_H
+#define PR_CONFIG_H
+
+#include <cjson/cJSON.h>
+
+#define PR_CONFIG_DEFAULT "pr-tools.json"
+
+struct pr_config {
+	cJSON *root;	/* the expanded file, an object; NULL when none */
+	char *name;	/* the path it was read from, for messages */
+};
+
+/*
+ * Load path, or ./pr-tools.json when path is NULL and that file exists (when
+ * it does not, cfg->root is NULL and 0 is returned: flags alone are enough).
+ * The whole tree is expanded.  Returns 0 or PR_INPUT (reported, naming the
+ * file and the field, as "pr-tools.json: bench.metrics[0].url: ...").
+ * Release with pr_config_free().
+ */
+int pr_config_load(const char *path, struct pr_config *cfg);
+void pr_config_free(struct pr_config *cfg);
+
+/* A top-level section ("bench", "qa", ...), or NULL when absent. */
+const cJSON *pr_config_section(const struct pr_config *cfg, const char *name);
+
+/*
+ * Expand ${VAR} in s into a new string (caller frees).  On an unset or
+ * malformed variable returns NULL and reports it with ctx.
+ */
+char *pr_expand_env(const char *s, const char *ctx);
+
+#endif

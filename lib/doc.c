@@ -1,0 +1,344 @@
+/* doc.c: see doc.h. */
+#include "doc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "fileio.h"
+#include "util.h"
+
+#define SCHEMA_PREFIX "pr-tools/"
+
+cJSON *
+pr_doc_new(const char *kind)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON *tool;
+	char schema[64], now[PR_RFC3339_LEN];
+
+	if (!doc)
+		return NULL;
+	snprintf(schema, sizeof schema, SCHEMA_PREFIX "%s/%d", kind, PR_SCHEMA_MAJOR);
+	pr_rfc3339_now(now);
+	cJSON_AddStringToObject(doc, "schema", schema);
+	tool = cJSON_AddObjectToObject(doc, "tool");
+	cJSON_AddStringToObject(tool, "name", pr_progname());
+	cJSON_AddStringToObject(tool, "version", PR_VERSION);
+	cJSON_AddStringToObject(doc, "created_at", now);
+	return doc;
+}
+
+const char *
+pr_json_type(const cJSON *item)
+{
+	if (!item)
+		return "missing";
+	if (cJSON_IsObject(item))
+		return "object";
+	if (cJSON_IsArray(item))
+		return "array";
+	if (cJSON_IsString(item))
+		return "string";
+	if (cJSON_IsNumber(item))
+		return "number";
+	if (cJSON_IsBool(item))
+		return "boolean";
+	if (cJSON_IsNull(item))
+		return "null";
+	return "invalid";
+}
+
+/* Line and column of offset in text, for parse errors. */
+static void
+position(const char *text, size_t offset, size_t *line, size_t *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < offset && text[i]; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+int
+pr_json_parse(const char *name, const char *text, size_t len, cJSON **out)
+{
+	const char *end = NULL;
+	cJSON *json;
+	size_t line, col;
+
+	*out = NULL;
+	if (len == 0)
+		return pr_error(PR_INPUT, "%s: empty input (expected a JSON document)", name);
+	if (memchr(text, '\0', len))
+		return pr_error(PR_INPUT, "%s: binary data, not JSON", name);
+	json = cJSON_ParseWithLengthOpts(text, len, &end, 1);
+	if (!json) {
+		const char *err = cJSON_GetErrorPtr();
+		size_t off = err && err >= text && err <= text + len ? (size_t)(err - text) : len;
+
+		position(text, off, &line, &col);
+		if (off >= len)
+			return pr_error(PR_INPUT, "%s: invalid JSON: truncated at line %zu, column %zu", name, line, col);
+		return pr_error(PR_INPUT, "%s: invalid JSON at line %zu, column %zu (nesting over %d levels is refused too)",
+		    name, line, col, CJSON_NESTING_LIMIT);
+	}
+	*out = json;
+	return PR_OK;
+}
+
+int
+pr_doc_parse(const char *name, const char *text, size_t len, const char *kind, cJSON **out)
+{
+	const cJSON *schema;
+	cJSON *doc;
+	const char *s, *slash;
+	char *end;
+	long major;
+	int rc;
+
+	*out = NULL;
+	if ((rc = pr_json_parse(name, text, len, &doc)))
+		return rc;
+	if (!cJSON_IsObject(doc)) {
+		rc = pr_error(PR_INPUT, "%s: expected a pr-tools document (a JSON object), found %s",
+		    name, pr_json_type(doc));
+		goto fail;
+	}
+	schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
+	if (!cJSON_IsString(schema)) {
+		rc = pr_error(PR_INPUT, "%s: no \"schema\" string: not a pr-tools document", name);
+		goto fail;
+	}
+	s = schema->valuestring;
+	slash = strrchr(s, '/');
+	if (strncmp(s, SCHEMA_PREFIX, strlen(SCHEMA_PREFIX)) != 0 || !slash ||
+	    slash == s + strlen(SCHEMA_PREFIX)) {
+		rc = pr_error(PR_INPUT, "%s: schema \"%s\" is not a pr-tools schema", name, s);
+		goto fail;
+	}
+	if (kind && (strlen(kind) != (size_t)(slash - s) - strlen(SCHEMA_PREFIX) ||
+	    strncmp(s + strlen(SCHEMA_PREFIX), kind, strlen(kind)) != 0)) {
+		rc = pr_error(PR_INPUT, "%s: schema \"%s\" is not a %s document (expected " SCHEMA_PREFIX "%s/%d)",
+		    name, s, kind, kind, PR_SCHEMA_MAJOR);
+		goto fail;
+	}
+	major = strtol(slash + 1, &end, 10);
+	if (end == slash + 1 || *end) {
+		rc = pr_error(PR_INPUT, "%s: schema \"%s\" has no major version", name, s);
+		goto fail;
+	}
+	if (major != PR_SCHEMA_MAJOR) {
+		rc = pr_error(PR_INPUT, "%s: schema \"%s\" has major version %ld; this %s reads version %d (upgrade pr-tools)",
+		    name, s, major, pr_progname(), PR_SCHEMA_MAJOR);
+		goto fail;
+	}
+	*out = doc;
+	return PR_OK;
+fail:
+	cJSON_Delete(doc);
+	return rc;
+}
+
+int
+pr_doc_load(const char *path, const char *kind, cJSON **out)
+{
+	struct buf text = {0};
+	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	int rc;
+
+	*out = NULL;
+	rc = pr_read_file(path, PR_MAX_INPUT_BYTES, &text);
+	if (rc == PR_OK)
+		rc = pr_doc_parse(name, text.data ? text.data : "", text.len, kind, out);
+	buf_free(&text);
+	return rc;
+}
+
+char *
+pr_doc_text(const cJSON *doc)
+{
+	char *s = cJSON_Print(doc);
+	struct buf b = {0};
+
+	if (!s) {
+		fprintf(stderr, "%s: out of memory\n", pr_progname());
+		abort();
+	}
+	buf_adds(&b, s);
+	buf_addc(&b, '\n');
+	cJSON_free(s);
+	return buf_detach(&b);
+}
+
+int
+pr_doc_emit(const cJSON *doc, const char *also_path)
+{
+	char *text = pr_doc_text(doc);
+	size_t len = strlen(text);
+	int rc = PR_OK;
+
+	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) == EOF)
+		rc = pr_error(PR_EXTERNAL, "cannot write the document to stdout");
+	if (rc == PR_OK && also_path && *also_path)
+		rc = pr_write_atomic(also_path, text, len);
+	free(text);
+	return rc;
+}
+
+static int
+lookup(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const cJSON **item)
+{
+	const cJSON *it = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+
+	*item = NULL;
+	if (!it || cJSON_IsNull(it)) {
+		if (need == PR_OPTIONAL)
+			return PR_OK;
+		return pr_error(PR_INPUT, "%s.%s: missing", ctx, key);
+	}
+	*item = it;
+	return PR_OK;
+}
+
+static int
+wrong_type(const char *ctx, const char *key, const char *want, const cJSON *it)
+{
+	return pr_error(PR_INPUT, "%s.%s: expected %s, found %s", ctx, key, want, pr_json_type(it));
+}
+
+int
+pr_get_number(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, double *out)
+{
+	const cJSON *it;
+	int rc = lookup(obj, key, need, ctx, &it);
+
+	if (rc || !it)
+		return rc;
+	if (!cJSON_IsNumber(it))
+		return wrong_type(ctx, key, "a number", it);
+	if (!isfinite(it->valuedouble))
+		return pr_error(PR_INPUT, "%s.%s: number out of range", ctx, key);
+	*out = it->valuedouble;
+	return PR_OK;
+}
+
+int
+pr_get_long(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, long min, long max, long *out)
+{
+	double v = 0;
+	const cJSON *it;
+	int rc = lookup(obj, key, need, ctx, &it);
+
+	if (rc || !it)
+		return rc;
+	if ((rc = pr_get_number(obj, key, need, ctx, &v)))
+		return rc;
+	if (v != floor(v) || v < (double)min || v > (double)max)
+		return pr_error(PR_INPUT, "%s.%s: expected a whole number from %ld to %ld, found %g",
+		    ctx, key, min, max, v);
+	*out = (long)v;
+	return PR_OK;
+}
+
+int
+pr_get_string(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const char **out)
+{
+	const cJSON *it;
+	int rc = lookup(obj, key, need, ctx, &it);
+
+	if (rc || !it)
+		return rc;
+	if (!cJSON_IsString(it))
+		return wrong_type(ctx, key, "a string", it);
+	*out = it->valuestring;
+	return PR_OK;
+}
+
+int
+pr_get_bool(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, bool *out)
+{
+	const cJSON *it;
+	int rc = lookup(obj, key, need, ctx, &it);
+
+	if (rc || !it)
+		return rc;
+	if (!cJSON_IsBool(it))
+		return wrong_type(ctx, key, "true or false", it);
+	*out = cJSON_IsTrue(it);
+	return PR_OK;
+}
+
+int
+pr_get_object(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const cJSON **out)
+{
+	const cJSON *it;
+	int rc = lookup(obj, key, need, ctx, &it);
+
+	if (rc || !it)
+		return rc;
+	if (!cJSON_IsObject(it))
+		return wrong_type(ctx, key, "an object", it);
+	*out = it;
+	return PR_OK;
+}
+
+int
+pr_get_array(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const cJSON **out)
+{
+	const cJSON *it;
+	int rc = lookup(obj, key, need, ctx, &it);
+
+	if (rc || !it)
+		return rc;
+	if (!cJSON_IsArray(it))
+		return wrong_type(ctx, key, "an array", it);
+	*out = it;
+	return PR_OK;
+}
+
+int
+pr_get_numbers(const cJSON *arr, const char *ctx, double min, double **out, size_t *n)
+{
+	size_t count = 0, i = 0;
+	const cJSON *it;
+	double *v;
+
+	*out = NULL;
+	*n = 0;
+	if (!cJSON_IsArray(arr))
+		return pr_error(PR_INPUT, "%s: expected an array, found %s", ctx, pr_json_type(arr));
+	for (it = arr->child; it; it = it->next)
+		count++;
+	v = xmalloc(count * sizeof *v);
+	for (it = arr->child; it; it = it->next, i++) {
+		if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble < min) {
+			int rc = cJSON_IsNumber(it) ?
+			    pr_error(PR_INPUT, "%s[%zu]: %g is out of range (must be finite and >= %g)",
+				ctx, i, it->valuedouble, min) :
+			    pr_error(PR_INPUT, "%s[%zu]: expected a number, found %s", ctx, i, pr_json_type(it));
+			free(v);
+			return rc;
+		}
+		v[i] = it->valuedouble;
+	}
+	*out = v;
+	*n = count;
+	return PR_OK;
+}
+
+cJSON *
+pr_add_number(cJSON *obj, const char *key, double v)
+{
+	if (!isfinite(v))
+		return cJSON_AddNullToObject(obj, key);
+	return cJSON_AddNumberToObject(obj, key, v);
+}

@@ -1,0 +1,75 @@
+/*
+ * doc.h: pr-tools JSON documents: writing the common header, reading with
+ * schema and version checks, and typed field access whose errors name the
+ * file and the field.
+ *
+ * Every document is an object with "schema" ("pr-tools/<kind>/<major>"),
+ * "tool" {"name","version"} and "created_at" (RFC 3339 UTC).
+ */
+#ifndef PR_DOC_H
+#define PR_DOC_H
+
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+
+#define PR_SCHEMA_MAJOR 1
+
+/*
+ * A new document of kind ("bench", "compare", ...) holding only the header.
+ * Caller frees with cJSON_Delete.
+ */
+cJSON *pr_doc_new(const char *kind);
+
+/*
+ * Read path ("-" for stdin), parse it and check it is a pr-tools/<kind>/1
+ * document.  kind may be NULL to accept any kind.  On success *out is the
+ * document (caller frees) and 0 is returned; otherwise PR_INPUT, with one
+ * line reported naming the file.
+ */
+int pr_doc_load(const char *path, const char *kind, cJSON **out);
+
+/* The same for text already in memory; name is used in messages. */
+int pr_doc_parse(const char *name, const char *text, size_t len, const char *kind, cJSON **out);
+
+/* Parse any JSON text (a config); PR_INPUT naming name and the offset. */
+int pr_json_parse(const char *name, const char *text, size_t len, cJSON **out);
+
+/*
+ * Print doc to stdout followed by a newline and, when also_path is set
+ * (OUTPUT_JSON, --output), write the same text to that file atomically.
+ * Returns 0 or PR_EXTERNAL (reported).
+ */
+int pr_doc_emit(const cJSON *doc, const char *also_path);
+
+/* The document as indented text ending in a newline.  Caller frees. */
+char *pr_doc_text(const cJSON *doc);
+
+/*
+ * Typed access to obj[key].  ctx names where obj is for messages, e.g.
+ * "base.json: metrics.ttfb_home".  With PR_OPTIONAL an absent key (or JSON
+ * null) returns 0 and leaves *out alone; a present key of the wrong type is
+ * always PR_INPUT.  Numbers must be finite.  Errors are reported as
+ * "<ctx>.<key>: <what is wrong>".
+ */
+enum pr_need { PR_REQUIRED = 0, PR_OPTIONAL = 1 };
+
+int pr_get_number(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, double *out);
+int pr_get_long(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, long min, long max, long *out);
+int pr_get_string(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const char **out);
+int pr_get_bool(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, bool *out);
+int pr_get_object(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const cJSON **out);
+int pr_get_array(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const cJSON **out);
+
+/*
+ * Read a numeric array into a new malloc'd vector (caller frees): every
+ * element must be a finite number >= min.  *n is the count.  ctx as above.
+ */
+int pr_get_numbers(const cJSON *arr, const char *ctx, double min, double **out, size_t *n);
+
+/* Add a number, or JSON null when v is not finite. */
+cJSON *pr_add_number(cJSON *obj, const char *key, double v);
+
+/* Type name of a cJSON item for messages ("string", "object", ...). */
+const char *pr_json_type(const cJSON *item);
+
+#endif

@@ -1,0 +1,181 @@
+/* err.c: see err.h. */
+#include "err.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct {
+	char name[64];
+	bool github;
+	bool color;
+	bool tty;
+	bool quiet;
+	FILE *log;
+	char log_path[PATH_MAX];
+} pr = { .name = "pr-tools" };
+
+void
+pr_init(const char *argv0)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+	const char *gh = getenv("GITHUB_ACTIONS");
+	const char *nc = getenv("NO_COLOR");
+
+	if (argv0)
+		snprintf(pr.name, sizeof pr.name, "%s", base ? base + 1 : argv0);
+	pr.github = gh && strcmp(gh, "true") == 0;
+	pr.tty = isatty(STDERR_FILENO);
+	pr.color = pr.tty && !(nc && *nc);
+}
+
+const char *pr_progname(void) { return pr.name; }
+bool pr_in_github(void) { return pr.github; }
+bool pr_color(void) { return pr.color; }
+bool pr_progress_ok(void) { return pr.tty && !pr.quiet; }
+void pr_set_quiet(bool quiet) { pr.quiet = quiet; }
+const char *pr_log_path(void) { return pr.log ? pr.log_path : NULL; }
+
+static void
+log_line(const char *level, const char *msg)
+{
+	char stamp[32];
+	time_t now;
+	struct tm tm;
+
+	if (!pr.log)
+		return;
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(pr.log, "%s %s %s\n", stamp, level, msg);
+	fflush(pr.log);
+}
+
+/* An annotation's message may not hold a raw newline; GitHub wants %0A. */
+static void
+annotate(const char *kind, const char *msg)
+{
+	fprintf(stderr, "::%s title=%s::", kind, pr.name);
+	for (const char *p = msg; *p; p++) {
+		if (*p == '%')
+			fputs("%25", stderr);
+		else if (*p == '\n')
+			fputs("%0A", stderr);
+		else if (*p == '\r')
+			fputs("%0D", stderr);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+}
+
+int
+pr_error(int code, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", pr.name, msg);
+	if (pr.github)
+		annotate("error", msg);
+	log_line("error", msg);
+	return code;
+}
+
+void
+pr_warn(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: warning: %s\n", pr.name, msg);
+	if (pr.github)
+		annotate("warning", msg);
+	log_line("warning", msg);
+}
+
+void
+pr_note(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!pr.quiet)
+		fprintf(stderr, "%s: %s\n", pr.name, msg);
+	log_line("info", msg);
+}
+
+void
+pr_log(const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	if (!pr.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_line("info", msg);
+}
+
+int
+pr_usage_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return pr_error(PR_USAGE, "%s (see '%s --help')", msg, pr.name);
+}
+
+int
+pr_log_open(const char *dir, const char *name, bool force)
+{
+	const char *env = getenv("QA_LOG");
+	char stamp[32];
+	time_t now;
+	struct tm tm;
+
+	if (!force && !(env && strcmp(env, "1") == 0))
+		return PR_OK;
+	if (!dir)
+		dir = "logs";
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return pr_error(PR_EXTERNAL, "cannot create log directory %s: %s (check permissions or unset QA_LOG)",
+		    dir, strerror(errno));
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	snprintf(pr.log_path, sizeof pr.log_path, "%s/%s-%s.log", dir, name, stamp);
+	pr.log = fopen(pr.log_path, "a");
+	if (!pr.log)
+		return pr_error(PR_EXTERNAL, "cannot open log %s: %s (check permissions or unset QA_LOG)",
+		    pr.log_path, strerror(errno));
+	return PR_OK;
+}
+
+void
+pr_log_close(void)
+{
+	if (pr.log)
+		fclose(pr.log);
+	pr.log = NULL;
+}

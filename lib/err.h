@@ -1,0 +1,70 @@
+/*
+ * err.h: the suite's exit codes and its one way of reporting.
+ *
+ * Every program calls pr_init() first.  Errors are reported once, at the top,
+ * as one line on stderr: "pr-X: what failed: detail (what to do)".  Inside
+ * GitHub Actions the same line also becomes an ::error:: annotation.  When a
+ * log file is open (QA_LOG=1 or --log), every message goes there too.
+ *
+ * The program name, the log file and the GitHub flag are the process's only
+ * shared state, set by pr_init() and pr_log_open() and read everywhere else.
+ */
+#ifndef PR_ERR_H
+#define PR_ERR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+enum pr_exit {
+	PR_OK = 0,		/* success, the verdict passed */
+	PR_FAIL = 1,		/* the verdict failed */
+	PR_USAGE = 2,		/* bad option or argument */
+	PR_INPUT = 3,		/* bad input: file, JSON, schema, field */
+	PR_EXTERNAL = 4,	/* network, remote API, auth, missing program */
+	PR_PARTIAL = 5,		/* some changes made, others not */
+};
+
+#define PR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Record the program name (basename of argv0) and read the environment. */
+void pr_init(const char *argv0);
+const char *pr_progname(void);
+
+/* True inside GitHub Actions (GITHUB_ACTIONS=true). */
+bool pr_in_github(void);
+
+/* True when stderr is a terminal and NO_COLOR is unset. */
+bool pr_color(void);
+
+/* True when stderr is a terminal: the only time progress is drawn. */
+bool pr_progress_ok(void);
+
+/*
+ * Report an error as one line and return code, so callers can write
+ * "return pr_error(PR_INPUT, "%s: not JSON", path);".
+ */
+int pr_error(int code, const char *fmt, ...) PR_PRINTF(2, 3);
+
+/* A warning: one line on stderr (and a ::warning:: in GitHub Actions). */
+void pr_warn(const char *fmt, ...) PR_PRINTF(1, 2);
+
+/* A note for the person watching: stderr unless quiet, and the log. */
+void pr_note(const char *fmt, ...) PR_PRINTF(1, 2);
+void pr_set_quiet(bool quiet);
+
+/* A line for the log file only (no-op when no log is open). */
+void pr_log(const char *fmt, ...) PR_PRINTF(1, 2);
+
+/*
+ * Open logs/<name>-YYYYMMDD-HHMMSS.log (under dir, "logs" when NULL) when
+ * force is set or QA_LOG=1.  Returns 0, or PR_EXTERNAL when it cannot be
+ * created (reported).  The path opened is kept for pr_log_path().
+ */
+int pr_log_open(const char *dir, const char *name, bool force);
+const char *pr_log_path(void);
+void pr_log_close(void);
+
+/* Print "pr-X: msg (try 'pr-X --help')" and return PR_USAGE. */
+int pr_usage_error(const char *fmt, ...) PR_PRINTF(1, 2);
+
+#endif

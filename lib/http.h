@@ -1,0 +1,72 @@
+/*
+ * http.h: one HTTP request with timeouts and bounded, polite retries, on
+ * libcurl.  For API calls (ARM, GitHub, Blob Storage, QA checks); pr-bench
+ * times its own requests and does not retry.
+ *
+ * Transient failures are retried: connect errors, timeouts, 429 and 5xx.
+ * The wait doubles from backoff_ms up to max_backoff_ms, and a Retry-After
+ * header (seconds or HTTP date) is honoured up to PR_HTTP_RETRY_AFTER_MAX_MS.
+ * Everything else is returned at once.  Secret headers are never logged.
+ */
+#ifndef PR_HTTP_H
+#define PR_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+#define PR_HTTP_TIMEOUT_S 30.0
+#define PR_HTTP_CONNECT_TIMEOUT_S 10.0
+#define PR_HTTP_RETRIES 4
+#define PR_HTTP_BACKOFF_MS 500.0
+#define PR_HTTP_MAX_BACKOFF_MS 30000.0
+#define PR_HTTP_RETRY_AFTER_MAX_MS 120000.0
+#define PR_HTTP_MAX_BODY_BYTES ((size_t)64 << 20)
+
+struct pr_http_req {
+	const char *method;		/* NULL means GET (or POST with a body) */
+	const char *url;
+	const char *const *headers;	/* NULL-terminated "Name: value" list */
+	const char *body;		/* may be NULL */
+	size_t body_len;
+	double timeout_s;		/* whole request; 0 means the default */
+	double connect_timeout_s;	/* 0 means the default */
+	int retries;			/* extra attempts; -1 means none, 0 the default */
+	double backoff_ms;		/* first wait; 0 means the default */
+	double max_backoff_ms;		/* 0 means the default */
+	bool follow_redirects;
+	bool insecure;			/* skip TLS verification (test servers) */
+};
+
+struct pr_http_resp {
+	long status;			/* HTTP status, 0 when none arrived */
+	struct buf body;
+	struct buf headers;		/* the final response's header block */
+	double total_ms;		/* of the final attempt */
+	int attempts;
+	int curl_code;			/* CURLE_OK when a response arrived */
+	char error[256];		/* transport error text, "" when none */
+};
+
+/*
+ * Perform req, retrying as above.  Returns 0 when a response arrived (any
+ * status: the caller judges it) and PR_EXTERNAL when none did after the
+ * retries, with resp->error saying why.  Nothing is reported: the caller
+ * knows what the request was for.  Free resp with pr_http_resp_free().
+ */
+int pr_http_do(const struct pr_http_req *req, struct pr_http_resp *resp);
+void pr_http_resp_free(struct pr_http_resp *resp);
+
+/* Value of header name (case-insensitive) in resp, copied into out, or
+ * NULL when absent. */
+const char *pr_http_header(const struct pr_http_resp *resp, const char *name, char *out, size_t outlen);
+
+/* Retry-After as milliseconds from now (delta seconds or an HTTP date);
+ * -1 when it cannot be read. */
+double pr_http_retry_after_ms(const char *value);
+
+/* True for statuses worth another try: 408, 429 and 5xx. */
+bool pr_http_transient(long status);
+
+#endif

@@ -1,0 +1,361 @@
+/* stats.c: see stats.h. */
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "doc.h"
+#include "err.h"
+
+/* Candidate differences gathered for the final selection in
+ * pr_kth_difference once bisection has narrowed the window to this many. */
+#define HL_WINDOW_MAX ((unsigned long long)1 << 20)
+#define HL_MAX_BISECTIONS 200
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+void
+pr_sort(double *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_double);
+}
+
+double
+pr_quantile_sorted(const double *v, size_t n, double q)
+{
+	double h, lo;
+	size_t i;
+
+	if (n == 0)
+		return NAN;
+	if (q <= 0)
+		return v[0];
+	if (q >= 1)
+		return v[n - 1];
+	h = (double)(n - 1) * q;
+	lo = floor(h);
+	i = (size_t)lo;
+	if (i + 1 >= n)
+		return v[n - 1];
+	return v[i] + (h - lo) * (v[i + 1] - v[i]);
+}
+
+void
+pr_summarize_sorted(const double *v, size_t n, struct pr_summary *s)
+{
+	double mean = 0, m2 = 0;
+
+	memset(s, 0, sizeof *s);
+	s->n = n;
+	if (n == 0) {
+		s->min = s->p50 = s->p90 = s->p95 = s->p99 = s->max = s->mean = s->stddev = NAN;
+		return;
+	}
+	/* Welford: stable for large n and large values. */
+	for (size_t i = 0; i < n; i++) {
+		double d = v[i] - mean;
+
+		mean += d / (double)(i + 1);
+		m2 += d * (v[i] - mean);
+	}
+	s->min = v[0];
+	s->max = v[n - 1];
+	s->p50 = pr_quantile_sorted(v, n, 0.50);
+	s->p90 = pr_quantile_sorted(v, n, 0.90);
+	s->p95 = pr_quantile_sorted(v, n, 0.95);
+	s->p99 = pr_quantile_sorted(v, n, 0.99);
+	s->mean = mean;
+	s->stddev = n > 1 ? sqrt(m2 / (double)(n - 1)) : 0;
+}
+
+void
+pr_summarize(const double *v, size_t n, struct pr_summary *s)
+{
+	double *copy = xmalloc(n * sizeof *copy);
+
+	if (n)
+		memcpy(copy, v, n * sizeof *copy);
+	pr_sort(copy, n);
+	pr_summarize_sorted(copy, n, s);
+	free(copy);
+}
+
+cJSON *
+pr_summary_to_json(const struct pr_summary *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "n", (double)s->n);
+	pr_add_number(o, "min", s->min);
+	pr_add_number(o, "p50", s->p50);
+	pr_add_number(o, "p90", s->p90);
+	pr_add_number(o, "p95", s->p95);
+	pr_add_number(o, "p99", s->p99);
+	pr_add_number(o, "max", s->max);
+	pr_add_number(o, "mean", s->mean);
+	pr_add_number(o, "stddev", s->stddev);
+	return o;
+}
+
+int
+pr_summary_from_json(const cJSON *obj, const char *ctx, struct pr_summary *s)
+{
+	static const struct { const char *key; size_t off; } fields[] = {
+		{ "min", offsetof(struct pr_summary, min) },
+		{ "p50", offsetof(struct pr_summary, p50) },
+		{ "p90", offsetof(struct pr_summary, p90) },
+		{ "p95", offsetof(struct pr_summary, p95) },
+		{ "p99", offsetof(struct pr_summary, p99) },
+		{ "max", offsetof(struct pr_summary, max) },
+		{ "mean", offsetof(struct pr_summary, mean) },
+		{ "stddev", offsetof(struct pr_summary, stddev) },
+	};
+	long n = 0;
+	int rc;
+
+	if (!cJSON_IsObject(obj))
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(obj));
+	if ((rc = pr_get_long(obj, "n", PR_REQUIRED, ctx, 0, 1L << 40, &n)))
+		return rc;
+	s->n = (size_t)n;
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		double *dst = (double *)((char *)s + fields[i].off);
+
+		*dst = NAN;
+		/* An empty summary holds nulls; a non-empty one needs p50. */
+		rc = pr_get_number(obj, fields[i].key,
+		    n > 0 && strcmp(fields[i].key, "p50") == 0 ? PR_REQUIRED : PR_OPTIONAL, ctx, dst);
+		if (rc)
+			return rc;
+	}
+	return PR_OK;
+}
+
+double
+pr_norm_cdf(double z)
+{
+	return 0.5 * erfc(-z / M_SQRT2);
+}
+
+/*
+ * Inverse of the standard normal distribution: Acklam's rational
+ * approximation (relative error below 1.2e-9), refined by one Halley step.
+ */
+double
+pr_norm_quantile(double p)
+{
+	static const double a[] = { -3.969683028665376e+01, 2.209460984245205e+02,
+	    -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01,
+	    2.506628277459239e+00 };
+	static const double b[] = { -5.447609879822406e+01, 1.615858368580409e+02,
+	    -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01 };
+	static const double c[] = { -7.784894002430293e-03, -3.223964580411365e-01,
+	    -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00,
+	    2.938163982698783e+00 };
+	static const double d[] = { 7.784695709041462e-03, 3.224671290700398e-01,
+	    2.445134137142996e+00, 3.754408661907416e+00 };
+	const double plow = 0.02425;
+	double q, r, x, e, u;
+
+	if (!(p > 0))
+		return -INFINITY;
+	if (!(p < 1))
+		return INFINITY;
+	if (p < plow) {
+		q = sqrt(-2 * log(p));
+		x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+		    ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	} else if (p <= 1 - plow) {
+		q = p - 0.5;
+		r = q * q;
+		x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+		    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+	} else {
+		q = sqrt(-2 * log(1 - p));
+		x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+		    ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	}
+	e = pr_norm_cdf(x) - p;
+	u = e * sqrt(2 * M_PI) * exp(x * x / 2);
+	return x - u / (1 + x * u / 2);
+}
+
+/*
+ * Exact two-sided p-value of U for sample sizes m and n without ties.  The
+ * counts of arrangements with each U are the coefficients of the Gaussian
+ * binomial [m+n choose m]_q = prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i),
+ * built one factor at a time.
+ */
+static double
+mwu_exact_p(double u, size_t m, size_t n)
+{
+	size_t deg = m * n;
+	double *c = xcalloc(deg + 1, sizeof *c);
+	double total = 0, tail = 0, lo_u;
+	size_t k;
+
+	c[0] = 1;
+	for (size_t i = 1; i <= m; i++) {
+		/* multiply by (1 - q^(n+i)) */
+		for (k = deg; k >= n + i; k--)
+			c[k] -= c[k - (n + i)];
+		/* divide by (1 - q^i): c[k] += c[k - i] */
+		for (k = i; k <= deg; k++)
+			c[k] += c[k - i];
+	}
+	for (k = 0; k <= deg; k++)
+		total += c[k];
+	/* Symmetric distribution: P(U <= min(u, mn - u)) doubled. */
+	lo_u = fmin(u, (double)deg - u);
+	for (k = 0; k <= deg && (double)k <= lo_u + 1e-9; k++)
+		tail += c[k];
+	free(c);
+	return fmin(1.0, 2 * tail / total);
+}
+
+int
+pr_mann_whitney_sorted(const double *x, size_t nx, const double *y, size_t ny, struct pr_mwu *out)
+{
+	double rank_x = 0, ties = 0, n = (double)(nx + ny), mean, var, u, dev;
+	size_t i = 0, j = 0, rank = 0;
+
+	memset(out, 0, sizeof *out);
+	if (nx == 0 || ny == 0)
+		return -1;
+	/* Merge; each group of equal values shares the mean of its ranks. */
+	while (i < nx || j < ny) {
+		double v = i < nx && (j >= ny || x[i] <= y[j]) ? x[i] : y[j];
+		size_t tx = 0, ty = 0, t;
+
+		while (i < nx && x[i] == v)
+			i++, tx++;
+		while (j < ny && y[j] == v)
+			j++, ty++;
+		t = tx + ty;
+		rank_x += (double)tx * ((double)rank + ((double)t + 1) / 2);
+		rank += t;
+		if (t > 1)
+			ties += (double)t * (double)t * (double)t - (double)t;
+	}
+	u = rank_x - (double)nx * ((double)nx + 1) / 2;
+	out->u = u;
+	mean = (double)nx * (double)ny / 2;
+	if (ties == 0 && nx * ny <= PR_MWU_EXACT_MAX) {
+		out->exact = true;
+		out->p = mwu_exact_p(u, nx, ny);
+		return 0;
+	}
+	var = (double)nx * (double)ny / 12 * ((n + 1) - ties / (n * (n - 1)));
+	if (!(var > 0)) {
+		out->p = 1;
+		return 0;
+	}
+	dev = fabs(u - mean) - 0.5;
+	if (dev < 0)
+		dev = 0;
+	out->z = (u > mean ? dev : -dev) / sqrt(var);
+	out->p = fmin(1.0, 2 * pr_norm_cdf(-fabs(out->z)));
+	return 0;
+}
+
+/* How many y[j] - x[i] are <= d: for each j the i with x[i] >= y[j] - d
+ * form a suffix, whose start only moves right as j grows. */
+static unsigned long long
+count_le(const double *x, size_t nx, const double *y, size_t ny, double d)
+{
+	unsigned long long count = 0;
+	size_t i = 0;
+
+	for (size_t j = 0; j < ny; j++) {
+		while (i < nx && y[j] - x[i] > d)
+			i++;
+		count += nx - i;
+	}
+	return count;
+}
+
+double
+pr_kth_difference(const double *x, size_t nx, const double *y, size_t ny, unsigned long long k)
+{
+	double lo, hi, result;
+	unsigned long long clo = 0, chi = (unsigned long long)nx * ny;
+	struct buf cand = {0};
+	size_t ncand = 0, ia = 0, ib = 0;
+
+	hi = y[ny - 1] - x[0];
+	lo = nextafter(y[0] - x[nx - 1], -INFINITY);
+	for (int it = 0; it < HL_MAX_BISECTIONS && chi - clo > HL_WINDOW_MAX; it++) {
+		double mid = lo + (hi - lo) / 2;
+		unsigned long long c;
+
+		if (!(mid > lo && mid < hi))
+			break;
+		c = count_le(x, nx, y, ny, mid);
+		if (c >= k) {
+			hi = mid;
+			chi = c;
+		} else {
+			lo = mid;
+			clo = c;
+		}
+	}
+	if (chi - clo > HL_WINDOW_MAX)
+		return hi;	/* lo and hi are adjacent: only hi lies between */
+
+	/* Gather the differences in (lo, hi] and select among them. */
+	for (size_t j = 0; j < ny; j++) {
+		while (ia < nx && y[j] - x[ia] > hi)
+			ia++;
+		while (ib < nx && y[j] - x[ib] > lo)
+			ib++;
+		for (size_t i = ia; i < ib; i++) {
+			double d = y[j] - x[i];
+
+			buf_add(&cand, &d, sizeof d);
+			ncand++;
+		}
+	}
+	if (ncand == 0)
+		return hi;
+	qsort(cand.data, ncand, sizeof(double), cmp_double);
+	result = ((double *)(void *)cand.data)[k - clo - 1];
+	buf_free(&cand);
+	return result;
+}
+
+int
+pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t ny, double conf,
+    double *shift, double *lo, double *hi)
+{
+	unsigned long long mn = (unsigned long long)nx * ny;
+	double z, half, k;
+
+	*shift = *lo = *hi = NAN;
+	if (nx == 0 || ny == 0)
+		return -1;
+	if (mn % 2)
+		*shift = pr_kth_difference(x, nx, y, ny, mn / 2 + 1);
+	else
+		*shift = (pr_kth_difference(x, nx, y, ny, mn / 2) +
+		    pr_kth_difference(x, nx, y, ny, mn / 2 + 1)) / 2;
+
+	/* The interval's ends are the k-th smallest and k-th largest
+	 * differences, k the Mann-Whitney critical count at level conf. */
+	z = pr_norm_quantile(1 - (1 - conf) / 2);
+	half = z * sqrt((double)mn * (double)(nx + ny + 1) / 12);
+	k = floor((double)mn / 2 - half);
+	if (k < 1)
+		return 0;
+	*lo = pr_kth_difference(x, nx, y, ny, (unsigned long long)k);
+	*hi = pr_kth_difference(x, nx, y, ny, mn - (unsigned long long)k + 1);
+	return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * stats.h: descriptive statistics and the two-sample tests pr-compare uses.
+ *
+ * All functions are deterministic: the same input gives the same output, to
+ * the bit.  Functions named *_sorted require ascending input.
+ */
+#ifndef PR_STATS_H
+#define PR_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+/* n, min, p50, p90, p95, p99, max, mean, stddev: the "summary" object. */
+struct pr_summary {
+	size_t n;
+	double min, p50, p90, p95, p99, max, mean, stddev;
+};
+
+/* Sort ascending, in place. */
+void pr_sort(double *v, size_t n);
+
+/* Quantile q in [0,1] by linear interpolation between order statistics
+ * (Hyndman and Fan type 7, as R and NumPy default).  NAN when n == 0. */
+double pr_quantile_sorted(const double *v, size_t n, double q);
+
+/* Summary of v (sorted).  stddev is the sample (n - 1) deviation. */
+void pr_summarize_sorted(const double *v, size_t n, struct pr_summary *s);
+
+/* Summary of unsorted v; v is left untouched. */
+void pr_summarize(const double *v, size_t n, struct pr_summary *s);
+
+/* The summary as a JSON object (caller owns), and back; from_json reports
+ * errors naming ctx and returns PR_INPUT. */
+cJSON *pr_summary_to_json(const struct pr_summary *s);
+int pr_summary_from_json(const cJSON *obj, const char *ctx, struct pr_summary *s);
+
+/* The result of the Mann-Whitney U (Wilcoxon rank-sum) test. */
+struct pr_mwu {
+	double u;	/* U of the first sample */
+	double z;	/* normal score (0 when exact) */
+	double p;	/* two-sided p-value */
+	bool exact;	/* p from the exact null distribution (small, no ties) */
+};
+
+/*
+ * Two-sided Mann-Whitney U test of x against y (both sorted).  Ties get mid
+ * ranks and the variance its tie correction; without ties and with
+ * nx * ny <= PR_MWU_EXACT_MAX the p-value is exact, otherwise from the normal
+ * approximation with continuity correction.  Returns -1 if either side is
+ * empty.
+ */
+#define PR_MWU_EXACT_MAX 10000
+int pr_mann_whitney_sorted(const double *x, size_t nx, const double *y, size_t ny, struct pr_mwu *out);
+
+/*
+ * Hodges-Lehmann estimate of the shift from x to y (the median of all
+ * y[j] - x[i]) and its distribution-free confidence interval at level conf
+ * (0.95 for 95 %), from the order statistics of those differences that the
+ * Mann-Whitney distribution puts at the interval's ends.  Never forms the
+ * nx * ny differences: each order statistic is found by bisection on the
+ * value with an O(nx + ny) count.  *lo and *hi are NAN when the samples are
+ * too small for an interval at that level.  Returns -1 if either is empty.
+ */
+int pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t ny, double conf,
+    double *shift, double *lo, double *hi);
+
+/* The k-th smallest (1-based) of all y[j] - x[i]; both sorted. */
+double pr_kth_difference(const double *x, size_t nx, const double *y, size_t ny, unsigned long long k);
+
+/* Standard normal: the cumulative distribution and its inverse. */
+double pr_norm_cdf(double z);
+double pr_norm_quantile(double p);
+
+#endif

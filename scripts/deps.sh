@@ -1,0 +1,41 @@
+#!/bin/sh
+# deps.sh: install the Debian packages pr-tools needs, when they are missing.
+#
+#   scripts/deps.sh build   compiler, pkg-config and the four libraries
+#   scripts/deps.sh test    build + the real components the tests start
+#   scripts/deps.sh bench   test + the peers the benchmarks measure against
+#
+# Does nothing when everything is present, so the Makefile may call it freely.
+# Installs only as root on a system with apt-get; elsewhere it names what is
+# missing and exits 1.
+set -eu
+
+mode=${1:-build}
+
+build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev zlib1g-dev"
+test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc"
+bench_pkgs="wrk hyperfine"
+
+case $mode in
+build) want=$build_pkgs ;;
+test)  want="$build_pkgs $test_pkgs" ;;
+bench) want="$build_pkgs $test_pkgs $bench_pkgs" ;;
+*) echo "deps.sh: unknown mode '$mode' (use build, test or bench)" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+	echo "deps.sh: missing packages:$missing (install them, or run as root on Debian)" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,68 @@
+/*
+ * t.h: the unit-test harness.  Each test is a function; CHECK records a
+ * failure with its place and goes on.  Output is one line per test,
+ * "ok NAME" or "not ok NAME: file:line: expression", which tests/run.sh
+ * counts.
+ *
+ *	static void test_quantile_interpolates(void) { CHECK(...); }
+ *	int main(void) { RUN(test_quantile_interpolates); return t_done(); }
+ */
+#ifndef PR_T_H
+#define PR_T_H
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int t_failed_now, t_passed, t_failed;
+static char t_why[512];
+
+#define CHECK(cond) do { \
+	if (!(cond) && !t_failed_now) { \
+		t_failed_now = 1; \
+		snprintf(t_why, sizeof t_why, "%s:%d: %s", __FILE__, __LINE__, #cond); \
+	} \
+} while (0)
+
+#define CHECK_NEAR(a, b, tol) do { \
+	double t_a_ = (a), t_b_ = (b); \
+	if (!(fabs(t_a_ - t_b_) <= (tol)) && !t_failed_now) { \
+		t_failed_now = 1; \
+		snprintf(t_why, sizeof t_why, "%s:%d: %s = %.9g, expected %.9g within %g", \
+		    __FILE__, __LINE__, #a, t_a_, t_b_, (double)(tol)); \
+	} \
+} while (0)
+
+#define CHECK_STR(a, b) do { \
+	const char *t_a_ = (a), *t_b_ = (b); \
+	if ((!t_a_ || !t_b_ || strcmp(t_a_, t_b_) != 0) && !t_failed_now) { \
+		t_failed_now = 1; \
+		snprintf(t_why, sizeof t_why, "%s:%d: %s = \"%s\", expected \"%s\"", \
+		    __FILE__, __LINE__, #a, t_a_ ? t_a_ : "(null)", t_b_ ? t_b_ : "(null)"); \
+	} \
+} while (0)
+
+#define RUN(fn) t_run(#fn, fn)
+
+static inline void
+t_run(const char *name, void (*fn)(void))
+{
+	t_failed_now = 0;
+	fn();
+	if (t_failed_now) {
+		printf("not ok %s: %s\n", name, t_why);
+		t_failed++;
+	} else {
+		printf("ok %s\n", name);
+		t_passed++;
+	}
+	fflush(stdout);
+}
+
+static inline int
+t_done(void)
+{
+	return t_failed ? 1 : 0;
+}
+
+#endif
