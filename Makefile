@@ -34,8 +34,10 @@ ALL_LDFLAGS = $(LDFLAGS)
 
 LIB_SRC   = $(wildcard lib/*.c)
 LIB_OBJ   = $(LIB_SRC:%.c=$(B)/%.o)
+# A program is cmd/pr-x.c, or a directory cmd/pr-x/ of .c files.
 PROG_SRC  = $(wildcard cmd/pr-*.c)
-PROGS     = $(PROG_SRC:cmd/%.c=bin/%)
+PROG_DIRS = $(patsubst %/,%,$(wildcard cmd/pr-*/))
+PROGS     = $(PROG_SRC:cmd/%.c=bin/%) $(PROG_DIRS:cmd/%=bin/%)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNITS     = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
@@ -53,6 +55,13 @@ $(B)/libpr.a: $(LIB_OBJ)
 bin/%: $(B)/cmd/%.o $(B)/libpr.a
 	@mkdir -p bin
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+define prog_dir
+bin/$(notdir $(1)) $$(B)/bin/$(notdir $(1)): $$(patsubst %.c,$$(B)/%.o,$$(wildcard $(1)/*.c)) $$(B)/libpr.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach d,$(PROG_DIRS),$(eval $(call prog_dir,$(d))))
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libpr.a
 	@mkdir -p $(@D)

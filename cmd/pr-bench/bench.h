@@ -1,0 +1,54 @@
+/*
+ * bench.h: what pr-bench's parts share.  main.c parses options and the
+ * config into struct bench_opts and runs one mode: sample.c (sample and
+ * cold-start), load.c (--load), merge.c (pr-bench merge).
+ */
+#ifndef PR_BENCH_H
+#define PR_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+enum bench_measure { MEASURE_TTFB, MEASURE_TOTAL };
+
+/* One metric to measure: from the config's "bench" section or ID=URL. */
+struct bench_metric {
+	char *id;
+	char *url;		/* as given (may hold credentials: never print) */
+	char *method;		/* "GET" unless configured */
+	char **headers;		/* NULL-terminated "Name: value"; may be NULL */
+	char *body;		/* request body or NULL */
+	long expect_status;	/* 0: any 2xx counts as success */
+	enum bench_measure measure;
+};
+
+struct bench_opts {
+	struct bench_metric *metrics;
+	size_t nmetrics;
+	long samples;		/* -n, default 20 */
+	long warmup;		/* -w, default 2 */
+	double timeout_s;	/* per request */
+	const char *label;	/* --label */
+	const char *output;	/* --output or OUTPUT_JSON */
+	bool insecure;		/* -k: skip TLS verification */
+	bool cold_start;	/* --cold-start or COLD_START=1 */
+	double idle_s;		/* --idle */
+	bool load;		/* --load */
+	long connections;	/* -C */
+	double duration_s;	/* -d */
+	double rate_rps;	/* --rate; 0 means closed loop */
+	double load_warmup_s;	/* --load-warmup: excluded from the results */
+};
+
+/*
+ * Load mode: run every metric in o->metrics under load and add one entry per
+ * metric to metrics (the document's "metrics" object).  Returns a suite exit
+ * code (0, or PR_EXTERNAL when nothing could be measured), errors reported.
+ */
+int bench_load(const struct bench_opts *o, cJSON *metrics);
+
+/* `pr-bench merge FILE...`: argv[0] is "merge".  Returns an exit code. */
+int bench_merge(int argc, char **argv);
+
+#endif
