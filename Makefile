@@ -20,6 +20,8 @@ WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-mis
 PKGS      = libcurl libcjson libarchive zlib
 B         = build
 
+.DEFAULT_GOAL := all
+
 # The configuration is made once, by installing what is missing and asking
 # pkg-config; make rereads it before building anything.
 -include $(B)/config.mk
