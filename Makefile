@@ -17,7 +17,8 @@ DESTDIR  ?=
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
-PKGS      = libcurl libcjson libarchive zlib
+# libcrypto (OpenSSL, which libcurl already uses) gives SHA-256 and HMAC.
+PKGS      = libcurl libcjson libarchive zlib libcrypto
 B         = build
 
 .DEFAULT_GOAL := all

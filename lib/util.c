@@ -19,9 +19,13 @@
 void
 pr_rfc3339_now(char out[PR_RFC3339_LEN])
 {
+	const char *fixed = getenv("SOURCE_DATE_EPOCH");
 	time_t now = time(NULL);
+	long epoch;
 	struct tm tm;
 
+	if (fixed && pr_parse_long(fixed, 0, 253402300799L, &epoch) == 0)
+		now = (time_t)epoch;
 	gmtime_r(&now, &tm);
 	strftime(out, PR_RFC3339_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

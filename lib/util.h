@@ -9,7 +9,8 @@
 
 #define PR_RFC3339_LEN 32
 
-/* The current time as RFC 3339 UTC with seconds: 2026-11-25T19:58:00Z. */
+/* The current time as RFC 3339 UTC with seconds: 2026-11-25T19:58:00Z.
+ * SOURCE_DATE_EPOCH, when set, fixes it, so reruns give identical output. */
 void pr_rfc3339_now(char out[PR_RFC3339_LEN]);
 
 /* Monotonic clock in milliseconds, microsecond resolution. */
