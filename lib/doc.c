@@ -80,7 +80,17 @@ pr_json_parse(const char *name, const char *text, size_t len, cJSON **out)
 		return pr_error(PR_INPUT, "%s: empty input (expected a JSON document)", name);
 	if (memchr(text, '\0', len))
 		return pr_error(PR_INPUT, "%s: binary data, not JSON", name);
-	json = cJSON_ParseWithLengthOpts(text, len, &end, 1);
+	json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (json) {
+		while (end < text + len && strchr(" \t\r\n", *end))
+			end++;
+		if (end < text + len) {
+			position(text, (size_t)(end - text), &line, &col);
+			cJSON_Delete(json);
+			return pr_error(PR_INPUT, "%s: invalid JSON: unexpected data after the document at line %zu, column %zu",
+			    name, line, col);
+		}
+	}
 	if (!json) {
 		const char *err = cJSON_GetErrorPtr();
 		size_t off = err && err >= text && err <= text + len ? (size_t)(err - text) : len;

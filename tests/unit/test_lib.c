@@ -1,0 +1,220 @@
+/* test_lib.c: documents, configuration, URL redaction, durations, files. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "doc.h"
+#include "err.h"
+#include "fileio.h"
+#include "util.h"
+#include "t.h"
+
+static int
+parse(const char *text, const char *kind, cJSON **doc)
+{
+	return pr_doc_parse("t.json", text, strlen(text), kind, doc);
+}
+
+static void
+test_doc_accepts_its_kind_and_major(void)
+{
+	cJSON *doc;
+
+	CHECK(parse("{\"schema\":\"pr-tools/bench/1\",\"metrics\":{}}", "bench", &doc) == PR_OK);
+	CHECK(doc != NULL);
+	cJSON_Delete(doc);
+	CHECK(parse("{\"schema\":\"pr-tools/qa/1\"}", NULL, &doc) == PR_OK);
+	cJSON_Delete(doc);
+}
+
+static void
+test_doc_refuses_bad_input_with_exit_3(void)
+{
+	static const char *const bad[] = {
+		"", "not json", "{\"schema\":", "[]", "{}", "{\"schema\":1}",
+		"{\"schema\":\"pr-tools/qa/1\"}", "{\"schema\":\"pr-tools/bench/2\"}",
+		"{\"schema\":\"pr-tools/bench/x\"}", "{\"schema\":\"other/bench/1\"}",
+		"{\"schema\":\"pr-tools//1\"}", "{\"schema\":\"pr-tools/bench/1\"} trailing",
+	};
+	cJSON *doc;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK(parse(bad[i], "bench", &doc) == PR_INPUT);
+		CHECK(doc == NULL);
+	}
+}
+
+static void
+test_doc_refuses_deep_nesting(void)
+{
+	enum { DEPTH = 100000 };
+	char *text = malloc(DEPTH + 1);
+	cJSON *doc;
+
+	memset(text, '[', DEPTH);
+	text[DEPTH] = '\0';
+	CHECK(parse(text, NULL, &doc) == PR_INPUT);
+	free(text);
+}
+
+static void
+test_doc_refuses_binary(void)
+{
+	cJSON *doc;
+
+	CHECK(pr_doc_parse("t.bin", "{\"a\0\":1}", 8, NULL, &doc) == PR_INPUT);
+}
+
+static void
+test_doc_new_has_header(void)
+{
+	cJSON *doc;
+	const char *s = NULL;
+
+	setenv("SOURCE_DATE_EPOCH", "0", 1);
+	doc = pr_doc_new("compare");
+	CHECK(pr_get_string(doc, "schema", PR_REQUIRED, "doc", &s) == PR_OK);
+	CHECK_STR(s, "pr-tools/compare/1");
+	CHECK(pr_get_string(doc, "created_at", PR_REQUIRED, "doc", &s) == PR_OK);
+	CHECK_STR(s, "1970-01-01T00:00:00Z");
+	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "tool"), "version") != NULL);
+	unsetenv("SOURCE_DATE_EPOCH");
+	cJSON_Delete(doc);
+}
+
+static void
+test_getters_check_types_and_ranges(void)
+{
+	cJSON *o = cJSON_Parse("{\"n\":3,\"f\":1.5,\"s\":\"x\",\"b\":true,\"a\":[1,2,-1],\"big\":1e999}");
+	double d = 0, *v = NULL;
+	long l = 0;
+	size_t n;
+	const char *s;
+	bool b;
+
+	CHECK(pr_get_long(o, "n", PR_REQUIRED, "o", 0, 10, &l) == PR_OK && l == 3);
+	CHECK(pr_get_long(o, "f", PR_REQUIRED, "o", 0, 10, &l) == PR_INPUT);
+	CHECK(pr_get_long(o, "n", PR_REQUIRED, "o", 5, 10, &l) == PR_INPUT);
+	CHECK(pr_get_number(o, "s", PR_REQUIRED, "o", &d) == PR_INPUT);
+	CHECK(pr_get_number(o, "big", PR_REQUIRED, "o", &d) == PR_INPUT);
+	CHECK(pr_get_number(o, "missing", PR_OPTIONAL, "o", &d) == PR_OK);
+	CHECK(pr_get_number(o, "missing", PR_REQUIRED, "o", &d) == PR_INPUT);
+	CHECK(pr_get_string(o, "s", PR_REQUIRED, "o", &s) == PR_OK);
+	CHECK(pr_get_bool(o, "b", PR_REQUIRED, "o", &b) == PR_OK && b);
+	CHECK(pr_get_numbers(cJSON_GetObjectItem(o, "a"), "o.a", 0, &v, &n) == PR_INPUT);
+	CHECK(v == NULL);
+	CHECK(pr_get_numbers(cJSON_GetObjectItem(o, "a"), "o.a", -5, &v, &n) == PR_OK && n == 3);
+	free(v);
+	cJSON_Delete(o);
+}
+
+static void
+test_expand_env(void)
+{
+	char *s;
+
+	setenv("PR_T_HOST", "example.test", 1);
+	unsetenv("PR_T_UNSET");
+	s = pr_expand_env("https://${PR_T_HOST}/x?a=$1&b=$${literal}", "ctx");
+	CHECK_STR(s, "https://example.test/x?a=$1&b=${literal}");
+	free(s);
+	CHECK(pr_expand_env("${PR_T_UNSET}", "ctx") == NULL);
+	CHECK(pr_expand_env("${PR-BAD}", "ctx") == NULL);
+	CHECK(pr_expand_env("${UNCLOSED", "ctx") == NULL);
+}
+
+static void
+test_config_expands_whole_tree(void)
+{
+	char path[] = "/tmp/pr-config-XXXXXX";
+	int fd = mkstemp(path);
+	const char *text = "{\"bench\":{\"metrics\":[{\"url\":\"${PR_T_HOST}\"}]}}";
+	struct pr_config cfg;
+	const cJSON *bench;
+
+	CHECK(fd != -1);
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	setenv("PR_T_HOST", "h", 1);
+	CHECK(pr_config_load(path, &cfg) == PR_OK);
+	bench = pr_config_section(&cfg, "bench");
+	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(bench, "metrics"), 0), "url")->valuestring, "h");
+	pr_config_free(&cfg);
+	unsetenv("PR_T_HOST");
+	CHECK(pr_config_load(path, &cfg) == PR_INPUT);
+	unlink(path);
+}
+
+static void
+test_redact_url(void)
+{
+	char *s;
+
+	s = pr_redact_url("https://user:s3cret@host.test:8443/p?a=1&sig=abc&token=t#frag");
+	CHECK_STR(s, "https://host.test:8443/p?a=1&sig=REDACTED&token=REDACTED#frag");
+	free(s);
+	s = pr_redact_url("http://127.0.0.1:80/health");
+	CHECK_STR(s, "http://127.0.0.1:80/health");
+	free(s);
+	s = pr_redact_url("postgres://app:pw@db:5432/app?sslmode=require&password=x");
+	CHECK_STR(s, "postgres://db:5432/app?sslmode=require&password=REDACTED");
+	free(s);
+}
+
+static void
+test_parse_duration(void)
+{
+	double s;
+
+	CHECK(pr_parse_duration("30", &s) == 0 && s == 30);
+	CHECK(pr_parse_duration("250ms", &s) == 0 && fabs(s - 0.25) < 1e-12);
+	CHECK(pr_parse_duration("2m", &s) == 0 && s == 120);
+	CHECK(pr_parse_duration("1.5h", &s) == 0 && s == 5400);
+	CHECK(pr_parse_duration("-1s", &s) == -1);
+	CHECK(pr_parse_duration("5x", &s) == -1);
+	CHECK(pr_parse_duration("", &s) == -1);
+}
+
+static void
+test_write_atomic_replaces_whole_file(void)
+{
+	char dir[] = "/tmp/pr-atomic-XXXXXX";
+	struct buf path = {0}, got = {0};
+
+	CHECK(mkdtemp(dir) != NULL);
+	buf_printf(&path, "%s/out.json", dir);
+	CHECK(pr_write_atomic(path.data, "first", 5) == PR_OK);
+	CHECK(pr_write_atomic(path.data, "second", 6) == PR_OK);
+	CHECK(pr_read_file(path.data, 100, &got) == PR_OK);
+	CHECK_STR(got.data, "second");
+	CHECK(pr_read_file(dir, 100, &got) == PR_INPUT);	/* a directory */
+	unlink(path.data);
+	rmdir(dir);
+	buf_free(&path);
+	buf_free(&got);
+}
+
+int
+main(void)
+{
+	pr_init("test_lib");
+	/* The refusals below print their one-line errors; keep them out of
+	 * the test output. */
+	if (!freopen("/dev/null", "w", stderr))
+		return 1;
+	RUN(test_doc_accepts_its_kind_and_major);
+	RUN(test_doc_refuses_bad_input_with_exit_3);
+	RUN(test_doc_refuses_deep_nesting);
+	RUN(test_doc_refuses_binary);
+	RUN(test_doc_new_has_header);
+	RUN(test_getters_check_types_and_ranges);
+	RUN(test_expand_env);
+	RUN(test_config_expands_whole_tree);
+	RUN(test_redact_url);
+	RUN(test_parse_duration);
+	RUN(test_write_atomic_replaces_whole_file);
+	return t_done();
+}
