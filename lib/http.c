@@ -180,7 +180,7 @@ pr_http_do(const struct pr_http_req *req, struct pr_http_resp *resp)
 	double wait_ms = req->backoff_ms > 0 ? req->backoff_ms : PR_HTTP_BACKOFF_MS;
 	double max_ms = req->max_backoff_ms > 0 ? req->max_backoff_ms : PR_HTTP_MAX_BACKOFF_MS;
 	struct curl_slist *hdrs = NULL;
-	char *shown = pr_redact_url(req->url);
+	char *shown = pr_redact_url(req->log_url ? req->log_url : req->url);
 	CURL *curl = curl_easy_init();
 	int rc = PR_EXTERNAL;
 

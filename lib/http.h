@@ -37,6 +37,8 @@ struct pr_http_req {
 	double max_backoff_ms;		/* 0 means the default */
 	bool follow_redirects;
 	bool insecure;			/* skip TLS verification (test servers) */
+	const char *log_url;		/* shown in logs instead of url when set
+					 * (url holds values that must not be logged) */
 };
 
 struct pr_http_resp {
