@@ -1,6 +1,7 @@
 /* config.c: see config.h. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +64,10 @@ pr_expand_env(const char *s, const char *ctx)
 	return buf_detach(&out);
 }
 
+/* Expand every string below node; path names node in messages and is
+ * extended with ".key" or "[i]" (just "key" at the top, after "file: "). */
 static int
-expand_tree(cJSON *node, struct buf *path)
+expand_tree(cJSON *node, struct buf *path, bool top)
 {
 	size_t mark = path->len;
 	size_t index = 0;
@@ -72,7 +75,7 @@ expand_tree(cJSON *node, struct buf *path)
 
 	for (cJSON *it = node->child; it && rc == PR_OK; it = it->next, index++) {
 		if (cJSON_IsObject(node))
-			buf_printf(path, ".%s", it->string);
+			buf_printf(path, top ? "%s" : ".%s", it->string);
 		else
 			buf_printf(path, "[%zu]", index);
 		if (cJSON_IsString(it)) {
@@ -80,11 +83,11 @@ expand_tree(cJSON *node, struct buf *path)
 
 			if (!v)
 				rc = PR_INPUT;
-			else if (strcmp(v, it->valuestring) != 0)
-				cJSON_SetValuestring(it, v);
+			else if (strcmp(v, it->valuestring) != 0 && !cJSON_SetValuestring(it, v))
+				rc = pr_error(PR_INPUT, "%s: cannot expand", path->data);
 			free(v);
 		} else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
-			rc = expand_tree(it, path);
+			rc = expand_tree(it, path, false);
 		}
 		path->len = mark;
 		path->data[mark] = '\0';
@@ -93,10 +96,39 @@ expand_tree(cJSON *node, struct buf *path)
 }
 
 int
+pr_config_parse(const char *name, const char *text, size_t len, struct pr_config *cfg)
+{
+	struct buf where = {0};
+	cJSON *root = NULL;
+	int rc;
+
+	cfg->root = NULL;
+	cfg->name = NULL;
+	if ((rc = pr_json_parse(name, text, len, &root)))
+		goto out;
+	if (!cJSON_IsObject(root)) {
+		rc = pr_error(PR_INPUT, "%s: expected a JSON object with sections such as \"bench\" and \"qa\", found %s",
+		    name, pr_json_type(root));
+		goto out;
+	}
+	/* Paths read "pr-tools.json: bench.metrics[0].url" in messages. */
+	buf_printf(&where, "%s: ", name);
+	rc = expand_tree(root, &where, true);
+	if (rc == PR_OK) {
+		cfg->root = root;
+		cfg->name = xstrdup(name);
+		root = NULL;
+	}
+out:
+	cJSON_Delete(root);
+	buf_free(&where);
+	return rc;
+}
+
+int
 pr_config_load(const char *path, struct pr_config *cfg)
 {
-	struct buf text = {0}, where = {0};
-	cJSON *root = NULL;
+	struct buf text = {0};
 	int rc;
 
 	cfg->root = NULL;
@@ -106,42 +138,10 @@ pr_config_load(const char *path, struct pr_config *cfg)
 			return PR_OK;
 		path = PR_CONFIG_DEFAULT;
 	}
-	if ((rc = pr_read_file(path, CONFIG_MAX_BYTES, &text)))
-		goto out;
-	if ((rc = pr_json_parse(path, text.data, text.len, &root)))
-		goto out;
-	if (!cJSON_IsObject(root)) {
-		rc = pr_error(PR_INPUT, "%s: expected a JSON object with sections such as \"bench\" and \"qa\", found %s",
-		    path, pr_json_type(root));
-		goto out;
-	}
-	/* Paths read "pr-tools.json: bench.metrics[0].url" in messages. */
-	buf_printf(&where, "%s: ", path);
-	for (cJSON *it = root->child; it && rc == PR_OK; it = it->next) {
-		where.len = strlen(path) + 2;
-		where.data[where.len] = '\0';
-		buf_adds(&where, it->string);
-		if (cJSON_IsString(it)) {
-			char *v = pr_expand_env(it->valuestring, where.data);
-
-			if (!v)
-				rc = PR_INPUT;
-			else
-				cJSON_SetValuestring(it, v);
-			free(v);
-		} else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
-			rc = expand_tree(it, &where);
-		}
-	}
-	if (rc == PR_OK) {
-		cfg->root = root;
-		cfg->name = xstrdup(path);
-		root = NULL;
-	}
-out:
-	cJSON_Delete(root);
+	rc = pr_read_file(path, CONFIG_MAX_BYTES, &text);
+	if (rc == PR_OK)
+		rc = pr_config_parse(path, text.data ? text.data : "", text.len, cfg);
 	buf_free(&text);
-	buf_free(&where);
 	return rc;
 }
 

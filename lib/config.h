@@ -26,6 +26,9 @@ struct pr_config {
  * Release with pr_config_free().
  */
 int pr_config_load(const char *path, struct pr_config *cfg);
+
+/* The same for text in memory; name is used in messages and kept. */
+int pr_config_parse(const char *name, const char *text, size_t len, struct pr_config *cfg);
 void pr_config_free(struct pr_config *cfg);
 
 /* A top-level section ("bench", "qa", ...), or NULL when absent. */

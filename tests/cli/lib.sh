@@ -13,7 +13,7 @@
 #   validate SCHEMA FILE    check FILE against schemas/SCHEMA.schema.json
 
 set -u
-PR_ROOT=${PR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+PR_ROOT=${PR_ROOT:-$(cd "$(dirname "$0")" && git rev-parse --show-toplevel)}
 PR_BIN=${PR_BIN:-$PR_ROOT/bin}
 PATH=$PR_BIN:$PATH
 # Debian's python3, which has python3-jsonschema and python3-yaml.
