@@ -1,0 +1,206 @@
+/* probe.c: one timed HTTP request on a reusable libcurl handle. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "probe.h"
+
+#define US_PER_MS 1000.0
+#define MS_PER_S 1000.0
+
+struct pr_probe {
+	CURL *curl;
+};
+
+static const char *const class_names[PR_PROBE_NCLASSES] = {
+	[PR_PROBE_OK] = "ok",
+	[PR_PROBE_DNS] = "dns",
+	[PR_PROBE_CONNECT] = "connect",
+	[PR_PROBE_TLS] = "tls",
+	[PR_PROBE_TIMEOUT] = "timeout",
+	[PR_PROBE_RESET] = "reset",
+	[PR_PROBE_STATUS] = "status",
+	[PR_PROBE_OTHER] = "other",
+};
+
+const char *
+pr_probe_class_name(enum pr_probe_class c)
+{
+	return (unsigned)c < PR_PROBE_NCLASSES ? class_names[c] : "other";
+}
+
+enum pr_probe_class
+pr_probe_classify(int curl_code)
+{
+	switch ((CURLcode)curl_code) {
+	case CURLE_OK:
+		return PR_PROBE_OK;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return PR_PROBE_DNS;
+	case CURLE_COULDNT_CONNECT:
+		return PR_PROBE_CONNECT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_USE_SSL_FAILED:
+		return PR_PROBE_TLS;
+	case CURLE_OPERATION_TIMEDOUT:
+		return PR_PROBE_TIMEOUT;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+		return PR_PROBE_RESET;
+	default:
+		return PR_PROBE_OTHER;
+	}
+}
+
+struct pr_probe *
+pr_probe_new(void)
+{
+	struct pr_probe *p = xcalloc(1, sizeof *p);
+
+	if (!(p->curl = curl_easy_init())) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+pr_probe_free(struct pr_probe *p)
+{
+	if (!p)
+		return;
+	curl_easy_cleanup(p->curl);
+	free(p);
+}
+
+/* Count and drop the body: a benchmark keeps only its timing. */
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	(void)data;
+	*(size_t *)arg += size * nmemb;
+	return size * nmemb;
+}
+
+/* Timer t (microseconds since the request began), 0 when unavailable. */
+static curl_off_t
+timer_us(CURL *curl, CURLINFO info)
+{
+	curl_off_t v = 0;
+
+	if (curl_easy_getinfo(curl, info, &v) != CURLE_OK || v < 0)
+		return 0;
+	return v;
+}
+
+/* b - a in milliseconds, never negative (a reused connection reports 0s). */
+static double
+span_ms(curl_off_t a, curl_off_t b)
+{
+	return b > a ? (double)(b - a) / US_PER_MS : 0.0;
+}
+
+/* Fill res's phases from the handle's cumulative timers. */
+static void
+read_phases(CURL *curl, struct pr_probe_result *res)
+{
+	curl_off_t dns = timer_us(curl, CURLINFO_NAMELOOKUP_TIME_T);
+	curl_off_t conn = timer_us(curl, CURLINFO_CONNECT_TIME_T);
+	curl_off_t tls = timer_us(curl, CURLINFO_APPCONNECT_TIME_T);
+	curl_off_t pre = timer_us(curl, CURLINFO_PRETRANSFER_TIME_T);
+	curl_off_t start = timer_us(curl, CURLINFO_STARTTRANSFER_TIME_T);
+	curl_off_t total = timer_us(curl, CURLINFO_TOTAL_TIME_T);
+
+	if (conn < dns)
+		conn = dns;
+	res->dns_ms = span_ms(0, dns);
+	res->connect_ms = span_ms(dns, conn);
+	res->tls_ms = tls > 0 ? span_ms(conn, tls) : 0.0;
+	res->ttfb_ms = span_ms(pre, start);
+	res->transfer_ms = span_ms(start, total);
+	res->start_ms = span_ms(0, start);
+	res->total_ms = span_ms(0, total);
+}
+
+int
+pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_result *res)
+{
+	const char *method = req->method ? req->method : "GET";
+	double timeout_s = req->timeout_s > 0 ? req->timeout_s : PR_PROBE_TIMEOUT_S;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL;
+	CURL *curl = p->curl;
+	CURLcode c;
+
+	memset(res, 0, sizeof *res);
+	for (const char *const *h = req->headers; h && *h; h++)
+		hdrs = curl_slist_append(hdrs, *h);
+
+	/* A reset keeps the handle's live connections and DNS cache. */
+	curl_easy_reset(curl);
+	curl_easy_setopt(curl, CURLOPT_URL, req->url);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") != 0 || req->body)
+		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	if (req->body) {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	}
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout_s * MS_PER_S));
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_s * MS_PER_S));
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "pr-bench/" PR_VERSION);
+	if (req->insecure) {
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (req->fresh) {
+		curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(curl, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+	}
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &res->body_bytes);
+
+	c = curl_easy_perform(curl);
+	res->curl_code = (int)c;
+	read_phases(curl, res);
+	if (c == CURLE_OK) {
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
+		if (req->expect_status ? res->status != req->expect_status
+		    : res->status < 200 || res->status > 299) {
+			res->cls = PR_PROBE_STATUS;
+			snprintf(res->error, sizeof res->error, "HTTP status %ld", res->status);
+		}
+	} else {
+		res->cls = pr_probe_classify((int)c);
+		snprintf(res->error, sizeof res->error, "%s", *errbuf ? errbuf : curl_easy_strerror(c));
+	}
+	/* Options must not point at freed memory between requests. */
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(hdrs);
+	return res->cls == PR_PROBE_OK ? 0 : -1;
+}

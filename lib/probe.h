@@ -1,0 +1,85 @@
+/*
+ * probe.h: one timed HTTP request, split into phases from libcurl's own
+ * timers, for measuring (pr-bench) rather than for calling APIs (http.h).
+ *
+ * A probe owns one libcurl easy handle.  Successive requests on the same
+ * probe reuse its connection (keep-alive) unless the request asks for a
+ * fresh one, so a benchmark measures the server, not the handshake.  There
+ * are no retries: a failure is a data point, classified for the report.
+ *
+ * Phases, in milliseconds with microsecond resolution, are differences
+ * between libcurl's cumulative CURLINFO_*_TIME_T timers:
+ *   dns       name lookup                      (namelookup)
+ *   connect   TCP connect                      (connect - namelookup)
+ *   tls       TLS handshake, 0 without TLS     (appconnect - connect)
+ *   ttfb      request sent to first byte back  (starttransfer - pretransfer)
+ *   transfer  first byte to last byte          (total - starttransfer)
+ *   total     the whole request                (total)
+ * plus start_ms, the cumulative time to the first byte (starttransfer), the
+ * headline "ttfb" measure, as curl's %{time_starttransfer}.
+ */
+#ifndef PR_PROBE_H
+#define PR_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Why a request did not count.  PR_PROBE_OK for a success. */
+enum pr_probe_class {
+	PR_PROBE_OK = 0,
+	PR_PROBE_DNS,		/* the name did not resolve */
+	PR_PROBE_CONNECT,	/* refused or unreachable */
+	PR_PROBE_TLS,		/* handshake or certificate failure */
+	PR_PROBE_TIMEOUT,	/* the request's time ran out */
+	PR_PROBE_RESET,		/* connection reset, closed or nothing received */
+	PR_PROBE_STATUS,	/* a response with an unexpected status */
+	PR_PROBE_OTHER,		/* anything else libcurl reports */
+	PR_PROBE_NCLASSES
+};
+
+/* The class's name as used in documents ("dns", ..., "other"); "ok" for OK. */
+const char *pr_probe_class_name(enum pr_probe_class c);
+
+/* The class of a libcurl transport error (a CURLcode; never PR_PROBE_STATUS). */
+enum pr_probe_class pr_probe_classify(int curl_code);
+
+/* What to request.  Only url is required. */
+struct pr_probe_req {
+	const char *url;
+	const char *method;		/* NULL or "GET"; "HEAD" sends no body back */
+	const char *const *headers;	/* NULL-terminated "Name: value", or NULL */
+	const char *body;		/* request body or NULL */
+	size_t body_len;
+	double timeout_s;		/* whole request; <= 0 means PR_PROBE_TIMEOUT_S */
+	long expect_status;		/* 0: any 2xx is a success */
+	bool insecure;			/* skip TLS verification */
+	bool fresh;			/* new connection, closed afterwards (cold start) */
+};
+
+#define PR_PROBE_TIMEOUT_S 10.0
+
+struct pr_probe_result {
+	enum pr_probe_class cls;	/* PR_PROBE_OK or why it failed */
+	long status;			/* HTTP status, 0 when none arrived */
+	int curl_code;			/* CURLE_OK when a response arrived */
+	char error[256];		/* transport error text, "" when none */
+	double dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, total_ms;
+	double start_ms;		/* cumulative time to the first byte */
+	size_t body_bytes;		/* bytes of response body read (discarded) */
+};
+
+struct pr_probe;
+
+/* A probe with its own easy handle; NULL when libcurl cannot make one.
+ * Free with pr_probe_free(), which closes its connections. */
+struct pr_probe *pr_probe_new(void);
+void pr_probe_free(struct pr_probe *p);
+
+/*
+ * Perform req on p and fill *res (always, also on failure).  Returns 0 when
+ * the request succeeded (a 2xx status, or exactly expect_status when set)
+ * and -1 otherwise, with res->cls saying why.  Nothing is reported.
+ */
+int pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_result *res);
+
+#endif
