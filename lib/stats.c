@@ -190,18 +190,17 @@ pr_norm_quantile(double p)
 }
 
 /*
- * Exact two-sided p-value of U for sample sizes m and n without ties.  The
- * counts of arrangements with each U are the coefficients of the Gaussian
- * binomial [m+n choose m]_q = prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i),
- * built one factor at a time.
+ * The null distribution of U for sample sizes m and n without ties: the
+ * number of arrangements with each U = 0..m*n (a new array the caller
+ * frees).  They are the coefficients of the Gaussian binomial
+ * [m+n choose m]_q = prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i), built one
+ * factor at a time; terms above degree m*n never feed back into lower ones.
  */
-static double
-mwu_exact_p(double u, size_t m, size_t n)
+static double *
+mwu_counts(size_t m, size_t n)
 {
-	size_t deg = m * n;
+	size_t deg = m * n, k;
 	double *c = xcalloc(deg + 1, sizeof *c);
-	double total = 0, tail = 0, lo_u;
-	size_t k;
 
 	c[0] = 1;
 	for (size_t i = 1; i <= m; i++) {
@@ -212,6 +211,17 @@ mwu_exact_p(double u, size_t m, size_t n)
 		for (k = i; k <= deg; k++)
 			c[k] += c[k - i];
 	}
+	return c;
+}
+
+/* Exact two-sided p-value of U for sample sizes m and n without ties. */
+static double
+mwu_exact_p(double u, size_t m, size_t n)
+{
+	size_t deg = m * n, k;
+	double *c = mwu_counts(m, n);
+	double total = 0, tail = 0, lo_u;
+
 	for (k = 0; k <= deg; k++)
 		total += c[k];
 	/* Symmetric distribution: P(U <= min(u, mn - u)) doubled. */
@@ -267,55 +277,80 @@ pr_mann_whitney_sorted(const double *x, size_t nx, const double *y, size_t ny, s
 	return 0;
 }
 
-/* How many y[j] - x[i] are <= d: for each j the i with x[i] >= y[j] - d
- * form a suffix, whose start only moves right as j grows. */
+/*
+ * One pass over the implicit matrix of differences y[j] - x[i] at value d:
+ * how many are <= d, the largest of those (*le, -INFINITY when none) and the
+ * smallest difference above d (*gt, INFINITY when none).  For each j the i
+ * with y[j] - x[i] <= d form a suffix whose start only moves right as j
+ * grows, so the pass is O(nx + ny).
+ */
 static unsigned long long
-count_le(const double *x, size_t nx, const double *y, size_t ny, double d)
+count_le(const double *x, size_t nx, const double *y, size_t ny, double d, double *le, double *gt)
 {
 	unsigned long long count = 0;
+	double best_le = -INFINITY, best_gt = INFINITY;
 	size_t i = 0;
 
 	for (size_t j = 0; j < ny; j++) {
 		while (i < nx && y[j] - x[i] > d)
 			i++;
 		count += nx - i;
+		if (i < nx && y[j] - x[i] > best_le)
+			best_le = y[j] - x[i];
+		if (i > 0 && y[j] - x[i - 1] < best_gt)
+			best_gt = y[j] - x[i - 1];
 	}
+	*le = best_le;
+	*gt = best_gt;
 	return count;
 }
 
+/*
+ * Bisection keeps lo and hi actual differences with fewer than k
+ * differences below lo and at least k at or below hi: each count snaps the
+ * moving end to the nearest real difference, so heavy ties (identical
+ * inputs, values rounded to the microsecond) end the search at once instead
+ * of halving towards a value no difference has.
+ */
 double
 pr_kth_difference(const double *x, size_t nx, const double *y, size_t ny, unsigned long long k)
 {
-	double lo, hi, result;
-	unsigned long long clo = 0, chi = (unsigned long long)nx * ny;
+	double lo, hi, result, le, gt;
+	unsigned long long below_lo = 0, upto_hi = (unsigned long long)nx * ny;
 	struct buf cand = {0};
 	size_t ncand = 0, ia = 0, ib = 0;
 
+	if (nx == 0 || ny == 0 || k == 0 || k > upto_hi)
+		return NAN;
+	lo = y[0] - x[nx - 1];
 	hi = y[ny - 1] - x[0];
-	lo = nextafter(y[0] - x[nx - 1], -INFINITY);
-	for (int it = 0; it < HL_MAX_BISECTIONS && chi - clo > HL_WINDOW_MAX; it++) {
+	for (int it = 0; it < HL_MAX_BISECTIONS && lo < hi && upto_hi - below_lo > HL_WINDOW_MAX; it++) {
 		double mid = lo + (hi - lo) / 2;
 		unsigned long long c;
 
-		if (!(mid > lo && mid < hi))
+		if (!(mid >= lo && mid < hi))
 			break;
-		c = count_le(x, nx, y, ny, mid);
+		c = count_le(x, nx, y, ny, mid, &le, &gt);
 		if (c >= k) {
-			hi = mid;
-			chi = c;
+			hi = le;	/* the largest difference <= mid */
+			upto_hi = c;
 		} else {
-			lo = mid;
-			clo = c;
+			lo = gt;	/* the smallest difference > mid */
+			below_lo = c;
 		}
 	}
-	if (chi - clo > HL_WINDOW_MAX)
-		return hi;	/* lo and hi are adjacent: only hi lies between */
+	if (lo >= hi)
+		return hi;	/* every difference in the window is this one */
+	if (upto_hi - below_lo > HL_WINDOW_MAX) {
+		/* lo and hi adjacent doubles, each heavily tied: no gathering. */
+		return count_le(x, nx, y, ny, lo, &le, &gt) >= k ? lo : hi;
+	}
 
-	/* Gather the differences in (lo, hi] and select among them. */
+	/* Gather the differences in [lo, hi] and select among them. */
 	for (size_t j = 0; j < ny; j++) {
 		while (ia < nx && y[j] - x[ia] > hi)
 			ia++;
-		while (ib < nx && y[j] - x[ib] > lo)
+		while (ib < nx && y[j] - x[ib] >= lo)
 			ib++;
 		for (size_t i = ia; i < ib; i++) {
 			double d = y[j] - x[i];
@@ -324,20 +359,57 @@ pr_kth_difference(const double *x, size_t nx, const double *y, size_t ny, unsign
 			ncand++;
 		}
 	}
-	if (ncand == 0)
+	if (ncand == 0 || k - below_lo > ncand) {
+		buf_free(&cand);
 		return hi;
+	}
 	qsort(cand.data, ncand, sizeof(double), cmp_double);
-	result = ((double *)(void *)cand.data)[k - clo - 1];
+	result = ((double *)(void *)cand.data)[k - below_lo - 1];
 	buf_free(&cand);
 	return result;
+}
+
+/*
+ * The Mann-Whitney critical count for an interval at level conf: the
+ * largest k with P(U < k) <= (1 - conf) / 2 under the null.  Exact from the
+ * Gaussian binomial coefficients when nx * ny <= PR_MWU_EXACT_MAX (as R's
+ * qwilcox), otherwise from the normal approximation with continuity
+ * correction.  0 when no interval at that level exists.
+ */
+static unsigned long long
+mwu_critical(size_t nx, size_t ny, double conf)
+{
+	double tail = (1 - conf) / 2, mn = (double)nx * (double)ny;
+
+	if (nx * ny <= PR_MWU_EXACT_MAX) {
+		size_t deg = nx * ny;
+		double *c = mwu_counts(nx, ny), total = 0, cum = 0;
+		unsigned long long k = 0;
+
+		for (size_t u = 0; u <= deg; u++)
+			total += c[u];
+		/* P(U <= u) <= tail for u = 0..k-1 means P(U < k) <= tail. */
+		for (size_t u = 0; u <= deg; u++) {
+			cum += c[u];
+			if (cum / total > tail)
+				break;
+			k = u + 1;
+		}
+		free(c);
+		return k;
+	} else {
+		double sd = sqrt(mn * (double)(nx + ny + 1) / 12);
+		double k = floor(mn / 2 + 0.5 - pr_norm_quantile(1 - tail) * sd);
+
+		return k < 1 ? 0 : (unsigned long long)k;
+	}
 }
 
 int
 pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t ny, double conf,
     double *shift, double *lo, double *hi)
 {
-	unsigned long long mn = (unsigned long long)nx * ny;
-	double z, half, k;
+	unsigned long long mn = (unsigned long long)nx * ny, k;
 
 	*shift = *lo = *hi = NAN;
 	if (nx == 0 || ny == 0)
@@ -350,12 +422,10 @@ pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t ny,
 
 	/* The interval's ends are the k-th smallest and k-th largest
 	 * differences, k the Mann-Whitney critical count at level conf. */
-	z = pr_norm_quantile(1 - (1 - conf) / 2);
-	half = z * sqrt((double)mn * (double)(nx + ny + 1) / 12);
-	k = floor((double)mn / 2 - half);
-	if (k < 1)
+	k = mwu_critical(nx, ny, conf);
+	if (k < 1 || k > mn / 2)
 		return 0;
-	*lo = pr_kth_difference(x, nx, y, ny, (unsigned long long)k);
-	*hi = pr_kth_difference(x, nx, y, ny, mn - (unsigned long long)k + 1);
+	*lo = pr_kth_difference(x, nx, y, ny, k);
+	*hi = pr_kth_difference(x, nx, y, ny, mn - k + 1);
 	return 0;
 }
