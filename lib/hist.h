@@ -1,0 +1,88 @@
+/*
+ * hist.h: a log-linear latency histogram with exact integer counts that
+ * merges exactly, in the manner of HdrHistogram.
+ *
+ * Values are whole microseconds from PR_HIST_LOWEST_US (1) to
+ * PR_HIST_HIGHEST_US (one hour), kept to PR_HIST_SIGNIFICANT_DIGITS (3)
+ * significant decimal digits: every bucket is at most 1/1024 of its value
+ * wide, so a value read back is within 0.05 % of what was recorded (and
+ * exact below 2048 us).  Larger values are clamped to the highest.
+ *
+ * Bucket layout (the "index" of the JSON encoding): with S = 2048 sub-buckets
+ * and H = 1024, index i < 2048 holds the value i exactly; above that, with
+ * b = i / H - 1 and s = i % H + H, index i holds the values
+ * [s << b, (s + 1) << b).  The encoding is sparse:
+ *
+ *   {"unit":"us","significant_digits":3,"lowest":1,"highest":3600000000,
+ *    "n":N,"min":US,"max":US,"sum":US,"counts":[[index,count],...]}
+ *
+ * with indexes ascending and counts > 0.  Merging two histograms adds counts
+ * and sums and takes the smaller min and larger max, so the merge of the
+ * parts equals the histogram of the whole, to the bit.
+ */
+#ifndef PR_HIST_H
+#define PR_HIST_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "stats.h"
+
+#define PR_HIST_SIGNIFICANT_DIGITS 3
+#define PR_HIST_LOWEST_US 1
+#define PR_HIST_HIGHEST_US 3600000000ULL	/* one hour */
+#define PR_HIST_SUB_BUCKETS 2048		/* 2^ceil(log2(2 * 10^3)) */
+#define PR_HIST_HALF_MAGNITUDE 10		/* log2(PR_HIST_SUB_BUCKETS / 2) */
+#define PR_HIST_BUCKETS 22			/* enough to reach the highest */
+#define PR_HIST_COUNTS ((PR_HIST_BUCKETS + 1) * (PR_HIST_SUB_BUCKETS / 2))
+
+struct pr_hist {
+	uint64_t counts[PR_HIST_COUNTS];
+	uint64_t n;		/* values recorded */
+	uint64_t min_us;	/* smallest recorded (exact), UINT64_MAX when empty */
+	uint64_t max_us;	/* largest recorded (exact, after clamping) */
+	uint64_t sum_us;	/* exact sum of recorded values */
+};
+
+/* A new empty histogram (caller frees with free()). */
+struct pr_hist *pr_hist_new(void);
+void pr_hist_reset(struct pr_hist *h);
+
+/* Record one value of us microseconds (clamped to the range); count times. */
+void pr_hist_record(struct pr_hist *h, uint64_t us);
+void pr_hist_record_n(struct pr_hist *h, uint64_t us, uint64_t count);
+
+/* Add every count of from into into. */
+void pr_hist_merge(struct pr_hist *into, const struct pr_hist *from);
+
+/* The bucket index of a value, and the lowest value and width of a bucket. */
+size_t pr_hist_index(uint64_t us);
+uint64_t pr_hist_bucket_low(size_t index);
+uint64_t pr_hist_bucket_width(size_t index);
+
+/*
+ * The value (microseconds) at quantile q in [0,1], by the same rule as
+ * pr_quantile_sorted (linear between order statistics, type 7), each order
+ * statistic read as its bucket's midpoint and kept inside [min, max].
+ * NAN when empty.
+ */
+double pr_hist_quantile_us(const struct pr_hist *h, double q);
+
+/*
+ * The summary in milliseconds: n, min and max exact, mean from the exact
+ * sum, percentiles as above, stddev (n - 1) from the bucket midpoints.
+ */
+void pr_hist_summary_ms(const struct pr_hist *h, struct pr_summary *s);
+
+/* The sparse JSON encoding above (caller owns). */
+cJSON *pr_hist_to_json(const struct pr_hist *h);
+
+/*
+ * Read the encoding back into h (reset first).  Refuses another unit,
+ * precision or range, bad indexes and counts, and n/min/max that disagree
+ * with the counts: PR_INPUT reported as "<ctx>: what is wrong".
+ */
+int pr_hist_from_json(const cJSON *obj, const char *ctx, struct pr_hist *h);
+
+#endif
