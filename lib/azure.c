@@ -1,0 +1,574 @@
+/* azure.c: see azure.h. */
+#include "azure.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "doc.h"
+#include "err.h"
+#include "gha.h"
+#include "http.h"
+#include "util.h"
+
+#define AZ_HEADER_MAX 8192
+#define AZ_BODY_SNIPPET 200
+#define AZ_RETRY_BASE_MAX_MS 600000.0
+
+static bool
+is_http_url(const char *s)
+{
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+/* A copy of url without trailing slashes.  Caller frees. */
+static char *
+strip_slash(const char *url)
+{
+	char *s = xstrdup(url);
+	size_t n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+	return s;
+}
+
+int
+az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_ms)
+{
+	const char *env;
+
+	memset(c, 0, sizeof *c);
+	if (!arm_endpoint || !*arm_endpoint)
+		arm_endpoint = getenv("AZURE_ARM_ENDPOINT");
+	if (!arm_endpoint || !*arm_endpoint)
+		arm_endpoint = AZ_ARM_PUBLIC;
+	if (!is_http_url(arm_endpoint))
+		return pr_error(PR_INPUT, "Resource Manager endpoint %s: not an http(s) URL "
+		    "(fix --arm-endpoint or AZURE_ARM_ENDPOINT)", arm_endpoint);
+	c->arm_endpoint = strip_slash(arm_endpoint);
+	if (retry_base_ms <= 0 && (env = getenv("PR_RETRY_BASE_MS")) && *env &&
+	    pr_parse_double(env, 0, AZ_RETRY_BASE_MAX_MS, &retry_base_ms) == -1)
+		return pr_error(PR_INPUT, "PR_RETRY_BASE_MS=%s: not a number of milliseconds "
+		    "from 0 to %.0f (fix or unset it)", env, AZ_RETRY_BASE_MAX_MS);
+	c->retry_base_ms = retry_base_ms;
+	c->poll_ms = retry_base_ms > 0 ? retry_base_ms : AZ_LRO_POLL_MS;
+	c->lro_timeout_ms = AZ_LRO_TIMEOUT_MS;
+	return PR_OK;
+}
+
+void
+az_client_free(struct az_client *c)
+{
+	if (c->token) {
+		explicit_bzero(c->token, strlen(c->token));
+		free(c->token);
+	}
+	free(c->arm_endpoint);
+	free(c->token_source);
+	memset(c, 0, sizeof *c);
+}
+
+/* Copy s into out as one line, at most outlen - 1 bytes. */
+static void
+one_line(char *out, size_t outlen, const char *s)
+{
+	size_t i = 0;
+
+	for (; s && *s && i + 1 < outlen; s++)
+		out[i++] = (*s == '\r' || *s == '\n' || *s == '\t') ? ' ' : *s;
+	while (i > 0 && out[i - 1] == ' ')
+		i--;
+	out[i] = '\0';
+}
+
+/*
+ * Fill err from a response: ARM's {"error": {"code", "message"}}, the
+ * identity platform's {"error", "error_description"}, or a bit of the body.
+ */
+static void
+error_from_resp(const struct pr_http_resp *resp, struct az_error *err)
+{
+	cJSON *doc = NULL;
+	const cJSON *e, *code = NULL, *msg = NULL;
+
+	memset(err, 0, sizeof *err);
+	err->status = resp->status;
+	if (resp->status == 0) {
+		one_line(err->message, sizeof err->message, resp->error);
+		return;
+	}
+	if (resp->body.len)
+		doc = cJSON_ParseWithLength(resp->body.data, resp->body.len);
+	e = cJSON_GetObjectItemCaseSensitive(doc, "error");
+	if (cJSON_IsObject(e)) {
+		code = cJSON_GetObjectItemCaseSensitive(e, "code");
+		msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+	} else if (cJSON_IsString(e)) {
+		code = e;
+		msg = cJSON_GetObjectItemCaseSensitive(doc, "error_description");
+	} else if (doc) {
+		code = cJSON_GetObjectItemCaseSensitive(doc, "code");
+		msg = cJSON_GetObjectItemCaseSensitive(doc, "message");
+	}
+	if (cJSON_IsString(code))
+		one_line(err->code, sizeof err->code, code->valuestring);
+	if (cJSON_IsString(msg))
+		one_line(err->message, sizeof err->message, msg->valuestring);
+	else if (resp->body.len && !doc) {
+		char snip[AZ_BODY_SNIPPET + 1];
+
+		snprintf(snip, sizeof snip, "%s", resp->body.data);
+		one_line(err->message, sizeof err->message, snip);
+	}
+	if (!*err->message)
+		snprintf(err->message, sizeof err->message, "no error details in the response");
+	cJSON_Delete(doc);
+}
+
+void
+az_error_text(const struct az_error *err, char *out, size_t outlen)
+{
+	if (err->status && *err->code)
+		snprintf(out, outlen, "%ld %s: %s", err->status, err->code, err->message);
+	else if (err->status)
+		snprintf(out, outlen, "%ld: %s", err->status, err->message);
+	else if (*err->code)
+		snprintf(out, outlen, "%s: %s", err->code, err->message);
+	else
+		snprintf(out, outlen, "%s", err->message);
+}
+
+const char *
+az_error_hint(const struct az_error *err)
+{
+	switch (err->status) {
+	case 0:
+		return *err->code ? "check the resource in the Azure portal, then run again" :
+		    "check the network and the Resource Manager endpoint, then run again";
+	case 400:
+	case 409:
+	case 422:
+		return "fix the platform section";
+	case 401:
+		return "check the Azure credentials: AZURE_ACCESS_TOKEN, the service principal or az login";
+	case 403:
+		return "grant the identity a role that may write the resource, such as Contributor";
+	case 404:
+		return "check the subscription, resource group and resource name";
+	default:
+		if (err->status == 429 || err->status >= 500)
+			return "Azure is busy or failing; run again later";
+		return "see the Azure error above";
+	}
+}
+
+/* True when url has the same scheme, host and port as base. */
+static bool
+same_origin(const char *url, const char *base)
+{
+	const char *p = strstr(base, "://");
+	size_t n;
+
+	if (!p)
+		return false;
+	p += 3;
+	n = (size_t)(p - base) + strcspn(p, "/?#");
+	return strncasecmp(url, base, n) == 0 && (url[n] == '\0' || url[n] == '/' || url[n] == '?');
+}
+
+/*
+ * One request to url with the bearer token (and a JSON body when given).
+ * Returns pr_http_do's result; resp as there.
+ */
+static int
+arm_request(struct az_client *c, const char *method, const char *url, const char *body,
+    struct pr_http_resp *resp)
+{
+	struct buf auth = {0};
+	const char *headers[4];
+	struct pr_http_req req = {0};
+	int rc;
+
+	buf_printf(&auth, "Authorization: Bearer %s", c->token ? c->token : "");
+	headers[0] = auth.data;
+	headers[1] = "Accept: application/json";
+	headers[2] = body ? "Content-Type: application/json" : NULL;
+	headers[3] = NULL;
+	req.method = method;
+	req.url = url;
+	req.headers = headers;
+	req.body = body;
+	req.body_len = body ? strlen(body) : 0;
+	req.backoff_ms = c->retry_base_ms;
+	rc = pr_http_do(&req, resp);
+	explicit_bzero(auth.data, auth.len);
+	buf_free(&auth);
+	return rc;
+}
+
+/* The full URL of path with api_version.  Caller frees. */
+static char *
+arm_url(const struct az_client *c, const char *path, const char *api_version)
+{
+	struct buf u = {0};
+
+	buf_printf(&u, "%s%s%capi-version=%s", c->arm_endpoint, path, strchr(path, '?') ? '&' : '?',
+	    api_version);
+	return buf_detach(&u);
+}
+
+int
+az_get(struct az_client *c, const char *path, const char *api_version, cJSON **out, struct az_error *err)
+{
+	struct pr_http_resp resp;
+	char *url = arm_url(c, path, api_version);
+	int rc = PR_EXTERNAL;
+
+	*out = NULL;
+	memset(err, 0, sizeof *err);
+	arm_request(c, "GET", url, NULL, &resp);
+	if (resp.status != 200) {
+		error_from_resp(&resp, err);
+		goto out;
+	}
+	*out = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
+	if (!cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		err->status = resp.status;
+		snprintf(err->message, sizeof err->message, "the response is not a JSON object");
+		goto out;
+	}
+	rc = PR_OK;
+out:
+	pr_http_resp_free(&resp);
+	free(url);
+	return rc;
+}
+
+/* Milliseconds to wait before the next poll, from resp's Retry-After. */
+static double
+poll_wait_ms(const struct az_client *c, const struct pr_http_resp *resp)
+{
+	char ra[64];
+	double ms = -1;
+
+	if (pr_http_header(resp, "Retry-After", ra, sizeof ra))
+		ms = pr_http_retry_after_ms(ra);
+	if (ms < 0)
+		ms = c->poll_ms;
+	return fmin(ms, AZ_LRO_POLL_MAX_MS);
+}
+
+/*
+ * Poll a long-running operation from its first response (201/202).  With
+ * Azure-AsyncOperation the status body says InProgress, Succeeded, Failed or
+ * Canceled; with Location only, 202 means still running and 200/201/204
+ * done.  Returns 0 or PR_EXTERNAL with err filled in.
+ */
+static int
+follow_lro(struct az_client *c, const struct pr_http_resp *first, struct az_error *err)
+{
+	char async_url[AZ_URL_MAX] = "", loc_url[AZ_URL_MAX] = "";
+	const char *url;
+	double start_ms = pr_mono_ms(), wait_ms = poll_wait_ms(c, first);
+	bool use_async;
+
+	pr_http_header(first, "Azure-AsyncOperation", async_url, sizeof async_url);
+	pr_http_header(first, "Location", loc_url, sizeof loc_url);
+	use_async = *async_url != '\0';
+	url = use_async ? async_url : loc_url;
+	if (!*url)
+		return PR_OK;	/* 201 with the resource: nothing to wait for */
+	if (!same_origin(url, c->arm_endpoint)) {
+		err->status = 0;
+		snprintf(err->code, sizeof err->code, "UnexpectedOperationUrl");
+		snprintf(err->message, sizeof err->message,
+		    "the operation status URL is not on %s; not sending the token there", c->arm_endpoint);
+		return PR_EXTERNAL;
+	}
+	for (;;) {
+		struct pr_http_resp resp;
+		cJSON *doc = NULL;
+		const cJSON *st;
+		int rc = -1;
+
+		if (pr_mono_ms() - start_ms + wait_ms > c->lro_timeout_ms) {
+			err->status = 0;
+			snprintf(err->code, sizeof err->code, "OperationTimeout");
+			snprintf(err->message, sizeof err->message,
+			    "the operation was still running after %.0f s", c->lro_timeout_ms / 1e3);
+			return PR_EXTERNAL;
+		}
+		pr_sleep_ms(wait_ms);
+		arm_request(c, "GET", url, NULL, &resp);
+		if (!use_async) {
+			if (resp.status == 202)
+				wait_ms = poll_wait_ms(c, &resp);
+			else if (resp.status == 200 || resp.status == 201 || resp.status == 204)
+				rc = PR_OK;
+			else {
+				error_from_resp(&resp, err);
+				rc = PR_EXTERNAL;
+			}
+			pr_http_resp_free(&resp);
+			if (rc != -1)
+				return rc;
+			continue;
+		}
+		if (resp.status != 200) {
+			error_from_resp(&resp, err);
+			pr_http_resp_free(&resp);
+			return PR_EXTERNAL;
+		}
+		doc = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
+		st = cJSON_GetObjectItemCaseSensitive(doc, "status");
+		if (!cJSON_IsString(st)) {
+			err->status = resp.status;
+			snprintf(err->message, sizeof err->message, "operation status without a \"status\" field");
+			rc = PR_EXTERNAL;
+		} else if (strcasecmp(st->valuestring, "Succeeded") == 0) {
+			rc = PR_OK;
+		} else if (strcasecmp(st->valuestring, "Failed") == 0 ||
+		    strcasecmp(st->valuestring, "Canceled") == 0) {
+			const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "error");
+			const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+			const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+			char m[512];
+
+			one_line(m, sizeof m, cJSON_IsString(msg) ? msg->valuestring : "no error details");
+			err->status = 0;
+			one_line(err->code, sizeof err->code,
+			    cJSON_IsString(code) ? code->valuestring : st->valuestring);
+			snprintf(err->message, sizeof err->message, "operation %s: %s", st->valuestring, m);
+			rc = PR_EXTERNAL;
+		} else {
+			pr_log("operation %s", st->valuestring);
+			wait_ms = poll_wait_ms(c, &resp);
+		}
+		cJSON_Delete(doc);
+		pr_http_resp_free(&resp);
+		if (rc != -1)
+			return rc;
+	}
+}
+
+int
+az_patch(struct az_client *c, const char *path, const char *api_version, const cJSON *body,
+    struct az_error *err)
+{
+	struct pr_http_resp resp;
+	char *url = arm_url(c, path, api_version);
+	char *text = cJSON_PrintUnformatted(body);
+	int rc = PR_EXTERNAL;
+
+	memset(err, 0, sizeof *err);
+	arm_request(c, "PATCH", url, text, &resp);
+	if (resp.status == 200 || resp.status == 204)
+		rc = PR_OK;
+	else if (resp.status == 201 || resp.status == 202)
+		rc = follow_lro(c, &resp, err);
+	else
+		error_from_resp(&resp, err);
+	pr_http_resp_free(&resp);
+	free(text);
+	free(url);
+	return rc;
+}
+
+/* Keep tok as the client's token, masked in GitHub Actions. */
+static void
+set_token(struct az_client *c, const char *tok, const char *source)
+{
+	c->token = xstrdup(tok);
+	c->token_source = xstrdup(source);
+	gha_mask(c->token);
+	pr_log("Azure token from %s", source);
+}
+
+/* application/x-www-form-urlencoded "name=value" appended to b. */
+static void
+form_add(struct buf *b, const char *name, const char *value)
+{
+	char *esc = curl_easy_escape(NULL, value, 0);
+
+	buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, esc ? esc : "");
+	if (esc) {
+		explicit_bzero(esc, strlen(esc));
+		curl_free(esc);
+	}
+}
+
+static bool
+is_tenant_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!(*s == '-' || *s == '.' || *s == '_' || (*s >= '0' && *s <= '9') ||
+		    (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+			return false;
+	return true;
+}
+
+/* The client-credentials flow against the identity platform. */
+static int
+login_client_credentials(struct az_client *c, const char *id, const char *secret, const char *tenant)
+{
+	const char *host = getenv("AZURE_AUTHORITY_HOST");
+	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded",
+	    "Accept: application/json", NULL};
+	struct pr_http_req req = {0};
+	struct pr_http_resp resp;
+	struct buf form = {0}, url = {0};
+	char *base;
+	cJSON *doc = NULL;
+	const cJSON *tok;
+	int rc = PR_EXTERNAL;
+
+	if (!host || !*host)
+		host = AZ_AUTHORITY_PUBLIC;
+	if (!is_http_url(host))
+		return pr_error(PR_INPUT, "AZURE_AUTHORITY_HOST=%s: not an http(s) URL (fix or unset it)", host);
+	if (!is_tenant_name(tenant))
+		return pr_error(PR_INPUT, "AZURE_TENANT_ID=%s: not a tenant id or domain (fix it)", tenant);
+	base = strip_slash(host);
+	buf_printf(&url, "%s/%s/oauth2/v2.0/token", base, tenant);
+	free(base);
+	form_add(&form, "client_id", id);
+	form_add(&form, "client_secret", secret);
+	form_add(&form, "grant_type", "client_credentials");
+	form_add(&form, "scope", AZ_ARM_SCOPE);
+	req.method = "POST";
+	req.url = url.data;
+	req.headers = headers;
+	req.body = form.data;
+	req.body_len = form.len;
+	req.backoff_ms = c->retry_base_ms;
+	if (pr_http_do(&req, &resp) != PR_OK) {
+		rc = pr_error(PR_EXTERNAL, "Azure token from %s: %s (check AZURE_AUTHORITY_HOST and the network)",
+		    url.data, resp.error);
+		goto out;
+	}
+	if (resp.status != 200) {
+		struct az_error err;
+		char text[1024];
+
+		error_from_resp(&resp, &err);
+		az_error_text(&err, text, sizeof text);
+		rc = pr_error(PR_EXTERNAL, "Azure token for client %s: %s "
+		    "(check AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID)", id, text);
+		goto out;
+	}
+	doc = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
+	tok = cJSON_GetObjectItemCaseSensitive(doc, "access_token");
+	if (!cJSON_IsString(tok) || !*tok->valuestring) {
+		rc = pr_error(PR_EXTERNAL, "Azure token from %s: no access_token in the response "
+		    "(check AZURE_AUTHORITY_HOST)", url.data);
+		goto out;
+	}
+	set_token(c, tok->valuestring, "client credentials");
+	rc = PR_OK;
+out:
+	if (doc) {
+		tok = cJSON_GetObjectItemCaseSensitive(doc, "access_token");
+		if (cJSON_IsString(tok))
+			explicit_bzero(tok->valuestring, strlen(tok->valuestring));
+	}
+	cJSON_Delete(doc);
+	if (resp.body.data)
+		explicit_bzero(resp.body.data, resp.body.len);
+	pr_http_resp_free(&resp);
+	explicit_bzero(form.data, form.len);
+	buf_free(&form);
+	buf_free(&url);
+	return rc;
+}
+
+/* True when an executable name is found on PATH. */
+static bool
+on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	struct buf b = {0};
+	bool found = false;
+
+	while (path && *path && !found) {
+		size_t n = strcspn(path, ":");
+
+		buf_reset(&b);
+		buf_printf(&b, "%.*s/%s", (int)n, n ? path : ".", name);
+		found = access(b.data, X_OK) == 0;
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	buf_free(&b);
+	return found;
+}
+
+/* `az account get-access-token`: its JSON carries accessToken. */
+static int
+login_az_cli(struct az_client *c)
+{
+	char *const argv[] = {"az", "account", "get-access-token", "--resource", AZ_ARM_RESOURCE,
+	    "--output", "json", NULL};
+	char *out;
+	cJSON *doc;
+	const cJSON *tok;
+	int rc;
+
+	if (!on_path("az"))
+		return pr_error(PR_EXTERNAL, "no Azure credentials: AZURE_ACCESS_TOKEN and AZURE_CLIENT_ID are unset "
+		    "and the az command is not installed (set one of them, or install the Azure CLI and run az login)");
+	out = pr_run_capture(argv);
+	if (!out)
+		return pr_error(PR_EXTERNAL, "Azure token: az account get-access-token failed "
+		    "(run az login, or set AZURE_ACCESS_TOKEN)");
+	doc = cJSON_Parse(out);
+	tok = cJSON_GetObjectItemCaseSensitive(doc, "accessToken");
+	if (cJSON_IsString(tok) && *tok->valuestring) {
+		set_token(c, tok->valuestring, "az cli");
+		explicit_bzero(tok->valuestring, strlen(tok->valuestring));
+		rc = PR_OK;
+	} else {
+		rc = pr_error(PR_EXTERNAL, "Azure token: az account get-access-token gave no accessToken "
+		    "(update the Azure CLI, or set AZURE_ACCESS_TOKEN)");
+	}
+	cJSON_Delete(doc);
+	explicit_bzero(out, strlen(out));
+	free(out);
+	return rc;
+}
+
+int
+az_login(struct az_client *c)
+{
+	const char *tok = getenv("AZURE_ACCESS_TOKEN");
+	const char *id = getenv("AZURE_CLIENT_ID");
+	const char *secret = getenv("AZURE_CLIENT_SECRET");
+	const char *tenant = getenv("AZURE_TENANT_ID");
+
+	if (c->token)
+		return PR_OK;
+	if (tok && *tok) {
+		set_token(c, tok, "environment");
+		return PR_OK;
+	}
+	if (id && *id) {
+		if (!secret || !*secret)
+			return pr_error(PR_EXTERNAL, "Azure token: AZURE_CLIENT_ID is set but AZURE_CLIENT_SECRET "
+			    "is not (set it, or unset AZURE_CLIENT_ID to use az login)");
+		if (!tenant || !*tenant)
+			return pr_error(PR_EXTERNAL, "Azure token: AZURE_CLIENT_ID is set but AZURE_TENANT_ID "
+			    "is not (set it, or unset AZURE_CLIENT_ID to use az login)");
+		return login_client_credentials(c, id, secret, tenant);
+	}
+	return login_az_cli(c);
+}

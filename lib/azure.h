@@ -1,0 +1,94 @@
+/*
+ * azure.h: a small Azure Resource Manager (ARM) client on lib/http.
+ *
+ * It owns three things: getting a bearer token (AZURE_ACCESS_TOKEN, the
+ * Microsoft identity platform's client-credentials flow, or the Azure CLI),
+ * one ARM request with its api-version and ARM's error body, and following a
+ * long-running operation (201/202 with Azure-AsyncOperation or Location) to
+ * its end.  The token is a secret: it travels only in the Authorization
+ * header, is masked in GitHub Actions and never printed or logged.
+ *
+ * Environment:
+ *   AZURE_ARM_ENDPOINT    Resource Manager base URL (sovereign clouds, tests)
+ *   AZURE_ACCESS_TOKEN    a ready bearer token for Resource Manager
+ *   AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID
+ *                         a service principal (client-credentials flow)
+ *   AZURE_AUTHORITY_HOST  identity platform base URL (default the public one)
+ *   PR_RETRY_BASE_MS      first retry wait and default poll interval in ms
+ */
+#ifndef PR_AZURE_H
+#define PR_AZURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#define AZ_ARM_PUBLIC "https://management.azure.com"
+#define AZ_AUTHORITY_PUBLIC "https://login.microsoftonline.com"
+#define AZ_ARM_SCOPE "https://management.azure.com/.default"
+#define AZ_ARM_RESOURCE "https://management.azure.com/"
+/* Wait between polls of a long-running operation without Retry-After. */
+#define AZ_LRO_POLL_MS 5000.0
+/* Give up on a long-running operation after this long. */
+#define AZ_LRO_TIMEOUT_MS (20.0 * 60.0 * 1000.0)
+/* Longest wait between two polls, whatever Retry-After says. */
+#define AZ_LRO_POLL_MAX_MS 60000.0
+#define AZ_URL_MAX 2048
+
+struct az_client {
+	char *arm_endpoint;	/* base URL without a trailing slash */
+	char *token;		/* bearer token: secret, never printed */
+	char *token_source;	/* "environment", "client credentials", "az cli" */
+	double retry_base_ms;	/* first retry wait; 0 means lib/http's default */
+	double poll_ms;		/* LRO poll interval without Retry-After */
+	double lro_timeout_ms;
+};
+
+/* What went wrong with one ARM call, ready for a one-line message. */
+struct az_error {
+	long status;		/* HTTP status; 0 when no response arrived */
+	char code[128];		/* ARM error code ("InvalidParameter"), or "" */
+	char message[768];	/* ARM error message or transport error */
+};
+
+/*
+ * Set up c for arm_endpoint (NULL: AZURE_ARM_ENDPOINT, else the public
+ * cloud) with retry_base_ms (0: PR_RETRY_BASE_MS, else lib/http's default).
+ * Returns 0 or PR_INPUT for an endpoint that is not an http(s) URL
+ * (reported).  Release with az_client_free().
+ */
+int az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_ms);
+void az_client_free(struct az_client *c);
+
+/*
+ * Get a token into c->token: AZURE_ACCESS_TOKEN, else the client-credentials
+ * flow from AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID (the secret
+ * only in the POST body), else `az account get-access-token`.  Returns 0 or
+ * PR_EXTERNAL (reported, saying which way was tried and what to do).
+ */
+int az_login(struct az_client *c);
+
+/*
+ * GET path (from "/subscriptions/...") with api_version.  On 200 *out is the
+ * parsed body (caller frees) and 0 is returned; otherwise PR_EXTERNAL with
+ * err filled in (not reported: the caller knows what the call was for).
+ */
+int az_get(struct az_client *c, const char *path, const char *api_version, cJSON **out,
+    struct az_error *err);
+
+/*
+ * PATCH body to path and, when ARM answers 201/202 with Azure-AsyncOperation
+ * or Location, poll it (honouring Retry-After) until Succeeded, or until
+ * Failed or Canceled (err then holds the operation's error).  Returns 0 or
+ * PR_EXTERNAL with err filled in (not reported).
+ */
+int az_patch(struct az_client *c, const char *path, const char *api_version, const cJSON *body,
+    struct az_error *err);
+
+/* "400 InvalidParameter: message" (or the transport error) into out. */
+void az_error_text(const struct az_error *err, char *out, size_t outlen);
+
+/* What the user should do about err, e.g. "fix the platform section". */
+const char *az_error_hint(const struct az_error *err);
+
+#endif
