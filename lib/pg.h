@@ -1,0 +1,44 @@
+/*
+ * pg.h: PostgreSQL backups with pg_dump and pg_restore, run through
+ * fork/exec.  The password never appears in a child's argv: it is taken out
+ * of the URL and handed over as PGPASSWORD in the child's environment only.
+ */
+#ifndef PR_PG_H
+#define PR_PG_H
+
+#include <stddef.h>
+
+/* A database URL split for safe use. */
+struct pr_pg_url {
+	char *bare;	/* the URL without any password: given to pg_dump --dbname */
+	char *redacted;	/* safe to print and store */
+	char *dbname;	/* "" when the URL names none */
+	char *password;	/* decoded, NULL when the URL has none */
+	char *env;	/* "PGPASSWORD=..." for the child, NULL when none */
+};
+
+/*
+ * Split url (postgres:// or postgresql://, password in the user part or a
+ * password= parameter).  Returns 0 or PR_INPUT with why filled (never quoting
+ * the password).  Free with pr_pg_url_free().
+ */
+int pr_pg_url_parse(const char *url, struct pr_pg_url *u, char *why, size_t whylen);
+void pr_pg_url_free(struct pr_pg_url *u);
+
+/* The argv for pg_dump of u in custom format to stdout (static strings and
+ * u's; caller frees the array only).  Exposed so tests can check it. */
+char **pr_pg_dump_argv(const struct pr_pg_url *u);
+
+/* Run pg_dump of u with its stdout on out_fd.  0, PR_EXTERNAL (pg_dump
+ * missing or failed: why holds its last line of stderr). */
+int pr_pg_dump(const struct pr_pg_url *u, int out_fd, char *why, size_t whylen);
+
+/* pg_restore --list on dump_path: *entries is the number of TOC entries.
+ * 0, PR_INPUT (not a custom-format dump), PR_EXTERNAL (no pg_restore). */
+int pr_pg_list(const char *dump_path, long *entries, char *why, size_t whylen);
+
+/* pg_restore --clean --if-exists --single-transaction of dump_path into u.
+ * 0 or PR_EXTERNAL; with a single transaction a failure changes nothing. */
+int pr_pg_restore(const struct pr_pg_url *u, const char *dump_path, char *why, size_t whylen);
+
+#endif

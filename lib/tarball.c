@@ -1,0 +1,343 @@
+/* tarball.c: tar.gz through libarchive, SHA-256 through OpenSSL EVP. */
+#include "tarball.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "fileio.h"
+#include "util.h"
+
+#define MEMBER_MODE 0644
+
+struct pr_tar {
+	struct archive *a;
+	char *what;
+	unsigned char *chunk;
+	time_t mtime;
+};
+
+static void
+hex_of(const unsigned char *d, unsigned n, char hex[PR_SHA256_HEX_LEN])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (unsigned i = 0; i < n && i < 32; i++) {
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+static void
+finish_hash(EVP_MD_CTX *md, char hex[PR_SHA256_HEX_LEN])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	EVP_DigestFinal_ex(md, d, &n);
+	hex_of(d, n, hex);
+}
+
+/* The mtime written into every member: SOURCE_DATE_EPOCH or now. */
+static time_t
+member_mtime(void)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	long v;
+
+	if (s && pr_parse_long(s, 0, 253402300799L, &v) == 0)
+		return (time_t)v;
+	return time(NULL);
+}
+
+struct pr_tar *
+pr_tar_open(int fd, const char *what, char *why, size_t whylen)
+{
+	struct pr_tar *t = xcalloc(1, sizeof *t);
+
+	t->a = archive_write_new();
+	t->what = xstrdup(what);
+	t->chunk = xmalloc(PR_ARCHIVE_CHUNK_BYTES);
+	t->mtime = member_mtime();
+	if (archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
+	    archive_write_add_filter_gzip(t->a) != ARCHIVE_OK ||
+	    archive_write_open_fd(t->a, fd) != ARCHIVE_OK) {
+		snprintf(why, whylen, "%s: cannot start the archive: %s", what, archive_error_string(t->a));
+		archive_write_free(t->a);
+		free(t->what);
+		free(t->chunk);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int
+write_header(struct pr_tar *t, const char *name, int64_t size, char *why, size_t whylen)
+{
+	struct archive_entry *e = archive_entry_new();
+	int rc = PR_OK;
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_size(e, size);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, MEMBER_MODE);
+	archive_entry_set_mtime(e, t->mtime, 0);
+	if (archive_write_header(t->a, e) != ARCHIVE_OK) {
+		snprintf(why, whylen, "%s: cannot add %s: %s", t->what, name, archive_error_string(t->a));
+		rc = PR_EXTERNAL;
+	}
+	archive_entry_free(e);
+	return rc;
+}
+
+static int
+write_data(struct pr_tar *t, const char *name, const void *data, size_t len, char *why, size_t whylen)
+{
+	if (archive_write_data(t->a, data, len) != (la_ssize_t)len) {
+		snprintf(why, whylen, "%s: cannot write %s: %s", t->what, name, archive_error_string(t->a));
+		return PR_EXTERNAL;
+	}
+	return PR_OK;
+}
+
+int
+pr_tar_add_file(struct pr_tar *t, const char *name, const char *path, struct pr_member *m, char *why, size_t whylen)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int64_t done = 0;
+	struct stat st;
+	int rc = PR_EXTERNAL;
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		snprintf(why, whylen, "%s: cannot read %s: %s", t->what, path, strerror(errno));
+		goto out;
+	}
+	if ((rc = write_header(t, name, (int64_t)st.st_size, why, whylen)) != PR_OK)
+		goto out;
+	while (done < (int64_t)st.st_size) {
+		ssize_t n = read(fd, t->chunk, PR_ARCHIVE_CHUNK_BYTES);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(why, whylen, "%s: %s shrank while being archived", t->what, path);
+			rc = PR_EXTERNAL;
+			goto out;
+		}
+		if ((int64_t)n > (int64_t)st.st_size - done)
+			n = (ssize_t)((int64_t)st.st_size - done);
+		EVP_DigestUpdate(md, t->chunk, (size_t)n);
+		if ((rc = write_data(t, name, t->chunk, (size_t)n, why, whylen)) != PR_OK)
+			goto out;
+		done += n;
+	}
+	snprintf(m->name, sizeof m->name, "%s", name);
+	m->bytes = done;
+	finish_hash(md, m->sha256);
+	rc = PR_OK;
+out:
+	if (fd != -1)
+		close(fd);
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+int
+pr_tar_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct pr_member *m, char *why, size_t whylen)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int rc;
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	EVP_DigestUpdate(md, data, len);
+	rc = write_header(t, name, (int64_t)len, why, whylen);
+	if (rc == PR_OK)
+		rc = write_data(t, name, data, len, why, whylen);
+	if (rc == PR_OK) {
+		snprintf(m->name, sizeof m->name, "%s", name);
+		m->bytes = (int64_t)len;
+		finish_hash(md, m->sha256);
+	}
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+int
+pr_tar_close(struct pr_tar *t, char *why, size_t whylen)
+{
+	int rc = PR_OK;
+
+	if (archive_write_close(t->a) != ARCHIVE_OK) {
+		snprintf(why, whylen, "%s: cannot finish the archive: %s", t->what, archive_error_string(t->a));
+		rc = PR_EXTERNAL;
+	}
+	archive_write_free(t->a);
+	free(t->what);
+	free(t->chunk);
+	free(t);
+	return rc;
+}
+
+static bool
+safe_name(const char *name)
+{
+	return *name && *name != '.' && !strchr(name, '/') && strlen(name) < PR_MEMBER_NAME_MAX;
+}
+
+/* Read the current member's data, hashing it and writing it to fd (-1: none). */
+static int
+read_member(struct archive *a, const char *path, struct pr_member *m, int fd, unsigned char *chunk,
+    char *why, size_t whylen)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int rc = PR_OK;
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	m->bytes = 0;
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, chunk, PR_ARCHIVE_CHUNK_BYTES);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			snprintf(why, whylen, "%s: member %s cannot be read: %s", path, m->name,
+			    archive_error_string(a));
+			rc = PR_INPUT;
+			break;
+		}
+		EVP_DigestUpdate(md, chunk, (size_t)n);
+		m->bytes += n;
+		if (fd != -1 && pr_write_all(fd, chunk, (size_t)n) == -1) {
+			snprintf(why, whylen, "%s: cannot extract %s: %s", path, m->name, strerror(errno));
+			rc = PR_EXTERNAL;
+			break;
+		}
+	}
+	finish_hash(md, m->sha256);
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+int
+pr_tar_read(const char *path, const char *dir, struct pr_member **members, size_t *n, char *why, size_t whylen)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	unsigned char *chunk = xmalloc(PR_ARCHIVE_CHUNK_BYTES);
+	struct pr_member *ms = NULL;
+	size_t count = 0;
+	int rc = PR_OK, r;
+
+	archive_read_support_filter_gzip(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, path, PR_ARCHIVE_CHUNK_BYTES) != ARCHIVE_OK) {
+		snprintf(why, whylen, "%s: not a readable tar.gz archive: %s", path, archive_error_string(a));
+		rc = PR_INPUT;
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		struct pr_member *m;
+		int fd = -1;
+
+		if (!name || !safe_name(name) || archive_entry_filetype(e) != AE_IFREG) {
+			snprintf(why, whylen, "%s: unexpected member '%s' (a snapshot holds plain files only)",
+			    path, name ? name : "");
+			rc = PR_INPUT;
+			goto out;
+		}
+		ms = xrealloc(ms, (count + 1) * sizeof *ms);
+		m = &ms[count++];
+		memset(m, 0, sizeof *m);
+		snprintf(m->name, sizeof m->name, "%s", name);
+		if (dir) {
+			struct buf p = {0};
+
+			buf_printf(&p, "%s/%s", dir, name);
+			fd = open(p.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+			buf_free(&p);
+			if (fd == -1) {
+				snprintf(why, whylen, "%s: cannot extract %s into %s: %s", path, name, dir, strerror(errno));
+				rc = PR_EXTERNAL;
+				goto out;
+			}
+		}
+		rc = read_member(a, path, m, fd, chunk, why, whylen);
+		if (fd != -1 && close(fd) == -1 && rc == PR_OK) {
+			snprintf(why, whylen, "%s: cannot extract %s: %s", path, name, strerror(errno));
+			rc = PR_EXTERNAL;
+		}
+		if (rc != PR_OK)
+			goto out;
+	}
+	if (r != ARCHIVE_EOF) {
+		snprintf(why, whylen, "%s: archive is damaged after %zu member(s): %s", path, count,
+		    archive_error_string(a));
+		rc = PR_INPUT;
+	}
+out:
+	archive_read_free(a);
+	free(chunk);
+	if (rc == PR_OK) {
+		*members = ms;
+		*n = count;
+	} else {
+		free(ms);
+		*members = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int
+pr_sha256_file(const char *path, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen)
+{
+	EVP_MD_CTX *md;
+	unsigned char *chunk;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = PR_OK;
+
+	if (fd == -1) {
+		snprintf(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		return PR_INPUT;
+	}
+	md = EVP_MD_CTX_new();
+	chunk = xmalloc(PR_ARCHIVE_CHUNK_BYTES);
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	*bytes = 0;
+	for (;;) {
+		ssize_t n = read(fd, chunk, PR_ARCHIVE_CHUNK_BYTES);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+			rc = PR_INPUT;
+			break;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(md, chunk, (size_t)n);
+		*bytes += n;
+	}
+	finish_hash(md, hex);
+	EVP_MD_CTX_free(md);
+	free(chunk);
+	close(fd);
+	return rc;
+}
