@@ -5,6 +5,7 @@
 #   make check T=...  run only the test files matching a glob, e.g. T='cli/compare*'
 #   make demo         the whole release flow against local servers
 #   make sanitize     the test suite under ASan and UBSan
+#   make valgrind     the test suite with every program under valgrind
 #   make fuzz         libFuzzer targets for every document and config reader
 #   make install      PREFIX=/usr/local DESTDIR=
 
@@ -93,6 +94,15 @@ $(B)/bin/%: $(B)/cmd/%.o $(B)/libpr.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The whole suite again with every program run under valgrind memcheck;
+# an error makes the program exit 99, which fails its test.
+valgrind: test-deps all units
+	@rm -rf $(B)/valgrind && mkdir -p $(B)/valgrind
+	@for p in $(PROGS); do \
+		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
+			"$$(pwd)/$$p" > $(B)/valgrind/$${p#bin/}; chmod +x $(B)/valgrind/$${p#bin/}; done
+	@PR_BIN=$(B)/valgrind PR_VALGRIND=1 tests/run.sh $(T)
+
 # libFuzzer targets: clang only.
 fuzz:
 	$(MAKE) B=build-fuzz CC=clang CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' fuzz-targets
@@ -114,7 +124,7 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all units check test-deps demo sanitize check-san fuzz fuzz-targets lint-man install clean
+.PHONY: all units check test-deps demo sanitize check-san valgrind fuzz fuzz-targets lint-man install clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
