@@ -10,7 +10,16 @@
  *              "container_apps": [{"name", "min_replicas", "max_replicas",
  *                                  "cpu", "memory"}]}}
  * A reader's result has the same shape holding the current values, so what
- * pr-snapshot records can be applied again to go back.
+ * pr-snapshot records can be applied again to go back.  Every setting but
+ * "name" is optional: an absent one is left as it is.  cpu is a number of
+ * cores (0.5), memory a quantity string ("1Gi", "512Mi").  A container app's
+ * cpu and memory are set on every container of its template and read from
+ * the first.
+ *
+ * The token comes from lib/azure.h (AZURE_ACCESS_TOKEN, a service principal
+ * or the Azure CLI); errors are reported as one line per resource, e.g.
+ * "PATCH containerApps/api: 400 InvalidParameter: ... (fix the platform
+ * section)".
  */
 #ifndef PR_PLATFORM_H
 #define PR_PLATFORM_H
@@ -21,7 +30,15 @@
 struct pr_platform_opts {
 	const char *arm_endpoint;	/* NULL: AZURE_ARM_ENDPOINT or the public cloud */
 	bool dry_run;			/* plan only: read, diff, change nothing */
+	const char *source;		/* names the section in messages, e.g.
+					 * "pr-tools.json: platform"; NULL: "platform" */
+	double retry_base_ms;		/* first retry wait and LRO poll interval;
+					 * 0: PR_RETRY_BASE_MS or the defaults */
 };
+
+/* Resource Manager api-versions used (stable releases). */
+#define PR_PLATFORM_WEB_API "2023-12-01"	/* Microsoft.Web/sites/config */
+#define PR_PLATFORM_APP_API "2024-03-01"	/* Microsoft.App/containerApps */
 
 /*
  * Read the current settings of every resource named in platform (the
@@ -40,5 +57,19 @@ int pr_platform_read(const cJSON *platform, const struct pr_platform_opts *o, cJ
  * failure) or PR_PARTIAL (some resources changed, others failed).
  */
 int pr_platform_apply(const cJSON *desired, const struct pr_platform_opts *o, cJSON **resources);
+
+/*
+ * Check a platform section's shape and types without any network call.
+ * Returns 0 or PR_INPUT (reported, naming the field under o->source).
+ */
+int pr_platform_check(const cJSON *platform, const struct pr_platform_opts *o);
+
+/*
+ * The platform section that puts back what pr_platform_apply() found: for
+ * every resource in resources whose "before" is known, the settings its
+ * "desired" named, with their before values; subscription and resource group
+ * from desired.  Caller frees.
+ */
+cJSON *pr_platform_restore(const cJSON *desired, const cJSON *resources);
 
 #endif
