@@ -1,0 +1,1287 @@
+/* qa.c: see qa.h. */
+#include "qa.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "doc.h"
+#include "err.h"
+#include "gha.h"
+#include "http.h"
+#include "jsonpath.h"
+#include "stats.h"
+#include "util.h"
+
+#define CAPTURE_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+#define HEADER_VALUE_MAX 8192
+#define SHOWN_VALUE_MAX 60		/* response values quoted in failures */
+#define STATUS_MIN 100
+#define STATUS_MAX 599
+#define MAX_BACKOFF_MS 2000.0
+
+/* ---- placeholders ---------------------------------------------------- */
+
+char *
+qa_expand(const char *tmpl, char *const *names, char *const *values, size_t n,
+    const char **missing, size_t *missing_len)
+{
+	struct buf out = {0};
+	const char *p = tmpl;
+
+	while (*p) {
+		const char *open = strstr(p, "{{");
+		size_t len;
+		size_t i;
+
+		if (!open) {
+			buf_adds(&out, p);
+			break;
+		}
+		len = strspn(open + 2, CAPTURE_NAME_CHARS);
+		if (len == 0 || strncmp(open + 2 + len, "}}", 2) != 0) {
+			/* Not a reference: keep the braces as text. */
+			buf_add(&out, p, (size_t)(open - p) + 2);
+			p = open + 2;
+			continue;
+		}
+		buf_add(&out, p, (size_t)(open - p));
+		for (i = n; i-- > 0;)
+			if (strlen(names[i]) == len && strncmp(names[i], open + 2, len) == 0)
+				break;
+		if (i == (size_t)-1 || !values[i]) {
+			*missing = open + 2;
+			*missing_len = len;
+			buf_free(&out);
+			return NULL;
+		}
+		buf_adds(&out, values[i]);
+		p = open + 2 + len + 2;
+	}
+	return buf_detach(&out);
+}
+
+/* ---- loading ------------------------------------------------------- */
+
+/* The names captured so far while loading, to check references. */
+struct known {
+	char **names;
+	size_t n;
+};
+
+static int
+check_refs(const char *tmpl, const struct known *k, const char *ctx)
+{
+	const char *missing;
+	size_t len;
+	char *v = qa_expand(tmpl, k->names, k->names, k->n, &missing, &len);
+
+	if (v) {
+		free(v);
+		return PR_OK;
+	}
+	return pr_error(PR_INPUT, "%s: {{%.*s}} is not captured by an earlier check (add a \"capture\" "
+	    "to a check before it, or use ${VAR} for the environment)", ctx, (int)len, missing);
+}
+
+static int
+check_json_refs(const cJSON *node, const struct known *k, const char *ctx)
+{
+	int rc = PR_OK;
+
+	if (cJSON_IsString(node))
+		return check_refs(node->valuestring, k, ctx);
+	for (const cJSON *it = node->child; it && rc == PR_OK; it = it->next)
+		rc = check_json_refs(it, k, ctx);
+	return rc;
+}
+
+/* Refuse keys of obj that are not in allowed (NULL-terminated). */
+static int
+only_keys(const cJSON *obj, const char *const *allowed, const char *ctx)
+{
+	for (const cJSON *it = obj->child; it; it = it->next) {
+		const char *const *a;
+		struct buf list = {0};
+		int rc;
+
+		for (a = allowed; *a; a++)
+			if (strcmp(it->string, *a) == 0)
+				break;
+		if (*a)
+			continue;
+		for (a = allowed; *a; a++)
+			buf_printf(&list, "%s%s", a == allowed ? "" : ", ", *a);
+		rc = pr_error(PR_INPUT, "%s.%s: unknown field (expected one of %s)", ctx, it->string, list.data);
+		buf_free(&list);
+		return rc;
+	}
+	return PR_OK;
+}
+
+static int
+get_timeout(const cJSON *obj, const char *ctx, double *out)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "timeout");
+
+	if (!t || cJSON_IsNull(t))
+		return PR_OK;
+	if (cJSON_IsNumber(t) && isfinite(t->valuedouble) && t->valuedouble > 0) {
+		*out = t->valuedouble;
+		return PR_OK;
+	}
+	if (cJSON_IsString(t) && pr_parse_duration(t->valuestring, out) == 0 && *out > 0)
+		return PR_OK;
+	return pr_error(PR_INPUT, "%s.timeout: expected a duration such as \"10s\" or \"500ms\", or seconds",
+	    ctx);
+}
+
+static int
+load_status(const cJSON *st, const char *ctx, struct qa_check *k)
+{
+	const char *want = "expected a number or an array of numbers";
+	size_t n = 0;
+
+	if (cJSON_IsNumber(st)) {
+		n = 1;
+	} else if (cJSON_IsArray(st)) {
+		n = (size_t)cJSON_GetArraySize(st);
+		if (n == 0)
+			return pr_error(PR_INPUT, "%s.status: %s (the array is empty)", ctx, want);
+	} else {
+		return pr_error(PR_INPUT, "%s.status: %s", ctx, want);
+	}
+	k->statuses = xcalloc(n, sizeof *k->statuses);
+	k->nstatuses = n;
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *it = cJSON_IsArray(st) ? cJSON_GetArrayItem(st, (int)i) : st;
+		double v = cJSON_IsNumber(it) ? it->valuedouble : -1;
+
+		if (!cJSON_IsNumber(it))
+			return pr_error(PR_INPUT, "%s.status: %s", ctx, want);
+		if (v != floor(v) || v < STATUS_MIN || v > STATUS_MAX)
+			return pr_error(PR_INPUT, "%s.status: %g is not an HTTP status (use %d to %d)",
+			    ctx, v, STATUS_MIN, STATUS_MAX);
+		k->statuses[i] = (long)v;
+	}
+	return PR_OK;
+}
+
+/*
+ * A matcher is an object whose only key is "exists" (true/false), "contains"
+ * (a string) or "equals" (any value); anything else is a value to equal.
+ */
+static int
+load_match(const cJSON *v, const char *ctx, const char *key, bool strings_only, struct qa_field_expect *e)
+{
+	const cJSON *only = cJSON_IsObject(v) && v->child && !v->child->next ? v->child : NULL;
+
+	e->key = xstrdup(key);
+	if (only && strcmp(only->string, "exists") == 0) {
+		if (!cJSON_IsBool(only))
+			return pr_error(PR_INPUT, "%s.%s.exists: expected true or false, found %s",
+			    ctx, key, pr_json_type(only));
+		e->match = cJSON_IsTrue(only) ? QA_EXISTS : QA_ABSENT;
+		return PR_OK;
+	}
+	if (only && strcmp(only->string, "contains") == 0) {
+		if (!cJSON_IsString(only))
+			return pr_error(PR_INPUT, "%s.%s.contains: expected a string, found %s",
+			    ctx, key, pr_json_type(only));
+		e->match = QA_CONTAINS;
+		e->value = cJSON_Duplicate(only, true);
+		return PR_OK;
+	}
+	if (only && strcmp(only->string, "equals") == 0)
+		v = only;
+	if (strings_only && !cJSON_IsString(v))
+		return pr_error(PR_INPUT, "%s.%s: expected a string or {\"exists\": true}, found %s",
+		    ctx, key, pr_json_type(v));
+	e->match = QA_EQUALS;
+	e->value = cJSON_Duplicate(v, true);
+	return PR_OK;
+}
+
+static bool
+valid_header_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s == ':' || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+static int
+load_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
+{
+	static const char *const keys[] = {
+		"status", "json", "body_contains", "headers", "max_latency_ms", NULL,
+	};
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(ex, "status");
+	const cJSON *js = NULL, *hs = NULL;
+	const char *contains = NULL;
+	char why[128];
+	int rc;
+
+	if ((rc = only_keys(ex, keys, ctx)))
+		return rc;
+	if (st && !cJSON_IsNull(st) && (rc = load_status(st, ctx, k)))
+		return rc;
+	if ((rc = pr_get_object(ex, "json", PR_OPTIONAL, ctx, &js)) ||
+	    (rc = pr_get_object(ex, "headers", PR_OPTIONAL, ctx, &hs)) ||
+	    (rc = pr_get_string(ex, "body_contains", PR_OPTIONAL, ctx, &contains)) ||
+	    (rc = pr_get_number(ex, "max_latency_ms", PR_OPTIONAL, ctx, &k->max_latency_ms)))
+		return rc;
+	if (k->max_latency_ms < 0)
+		return pr_error(PR_INPUT, "%s.max_latency_ms: must be positive", ctx);
+	if (contains)
+		k->body_contains = xstrdup(contains);
+	if (js) {
+		struct buf where = {0};
+
+		buf_printf(&where, "%s.json", ctx);
+		k->json_expect = xcalloc((size_t)cJSON_GetArraySize(js) + 1, sizeof *k->json_expect);
+		for (const cJSON *it = js->child; it; it = it->next) {
+			if (pr_jsonpath_check(it->string, why, sizeof why) != 0) {
+				rc = pr_error(PR_INPUT, "%s.%s: not a JSON path: %s (write it as data.items[0].id)",
+				    where.data, it->string, why);
+				break;
+			}
+			if ((rc = load_match(it, where.data, it->string, false, &k->json_expect[k->njson_expect++])))
+				break;
+		}
+		buf_free(&where);
+		if (rc)
+			return rc;
+	}
+	if (hs) {
+		struct buf where = {0};
+
+		buf_printf(&where, "%s.headers", ctx);
+		k->header_expect = xcalloc((size_t)cJSON_GetArraySize(hs) + 1, sizeof *k->header_expect);
+		for (const cJSON *it = hs->child; it; it = it->next) {
+			if (!valid_header_name(it->string)) {
+				rc = pr_error(PR_INPUT, "%s: \"%s\" is not a header name", where.data, it->string);
+				break;
+			}
+			if ((rc = load_match(it, where.data, it->string, true, &k->header_expect[k->nheader_expect++])))
+				break;
+		}
+		buf_free(&where);
+	}
+	return rc;
+}
+
+static int
+load_captures(const cJSON *caps, const char *ctx, struct qa_check *k, struct known *known)
+{
+	char why[128];
+
+	k->captures = xcalloc((size_t)cJSON_GetArraySize(caps) + 1, sizeof *k->captures);
+	for (const cJSON *it = caps->child; it; it = it->next) {
+		struct qa_capture *c = &k->captures[k->ncaptures];
+		const cJSON *src = cJSON_IsObject(it) && it->child && !it->child->next ? it->child : NULL;
+
+		if (strspn(it->string, CAPTURE_NAME_CHARS) != strlen(it->string) || !*it->string)
+			return pr_error(PR_INPUT, "%s.%s: a capture name uses only letters, digits and _",
+			    ctx, it->string);
+		if (!src || !cJSON_IsString(src) || !*src->valuestring)
+			return pr_error(PR_INPUT, "%s.%s: expected {\"json\": PATH}, {\"cookie\": NAME} or "
+			    "{\"header\": NAME}", ctx, it->string);
+		if (strcmp(src->string, "json") == 0) {
+			if (pr_jsonpath_check(src->valuestring, why, sizeof why) != 0)
+				return pr_error(PR_INPUT, "%s.%s.json: not a JSON path: %s", ctx, it->string, why);
+			c->kind = QA_CAP_JSON;
+		} else if (strcmp(src->string, "cookie") == 0) {
+			c->kind = QA_CAP_COOKIE;
+		} else if (strcmp(src->string, "header") == 0) {
+			if (!valid_header_name(src->valuestring))
+				return pr_error(PR_INPUT, "%s.%s.header: \"%s\" is not a header name",
+				    ctx, it->string, src->valuestring);
+			c->kind = QA_CAP_HEADER;
+		} else {
+			return pr_error(PR_INPUT, "%s.%s: expected {\"json\": PATH}, {\"cookie\": NAME} or "
+			    "{\"header\": NAME}", ctx, it->string);
+		}
+		c->name = xstrdup(it->string);
+		c->source = xstrdup(src->valuestring);
+		k->ncaptures++;
+		known->names = xrealloc(known->names, (known->n + 1) * sizeof *known->names);
+		known->names[known->n++] = c->name;
+	}
+	return PR_OK;
+}
+
+static int
+load_check(const cJSON *c, const char *ctx, const struct qa_suite *s, struct qa_check *k, struct known *known)
+{
+	static const char *const keys[] = {
+		"name", "method", "url", "headers", "body", "json", "expect", "capture", "timeout", NULL,
+	};
+	const char *name = NULL, *method = NULL, *url = NULL, *body = NULL;
+	const cJSON *hs = NULL, *ex = NULL, *caps = NULL, *js;
+	struct buf where = {0};
+	int rc;
+
+	if (!cJSON_IsObject(c))
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(c));
+	if ((rc = only_keys(c, keys, ctx)) ||
+	    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
+	    (rc = pr_get_string(c, "method", PR_OPTIONAL, ctx, &method)) ||
+	    (rc = pr_get_string(c, "url", PR_REQUIRED, ctx, &url)) ||
+	    (rc = pr_get_object(c, "headers", PR_OPTIONAL, ctx, &hs)) ||
+	    (rc = pr_get_string(c, "body", PR_OPTIONAL, ctx, &body)) ||
+	    (rc = pr_get_object(c, "expect", PR_OPTIONAL, ctx, &ex)) ||
+	    (rc = pr_get_object(c, "capture", PR_OPTIONAL, ctx, &caps)) ||
+	    (rc = get_timeout(c, ctx, &k->timeout_s)))
+		goto out;
+	if (!*name) {
+		rc = pr_error(PR_INPUT, "%s.name: empty (name the check)", ctx);
+		goto out;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->checks[i].name, name) == 0) {
+			rc = pr_error(PR_INPUT, "%s.name: \"%s\" is already the name of qa.checks[%zu] "
+			    "(names must be unique)", ctx, name, i);
+			goto out;
+		}
+	k->name = xstrdup(name);
+	if (method && (!*method || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(method))) {
+		rc = pr_error(PR_INPUT, "%s.method: \"%s\" is not an HTTP method (GET, POST, PUT, PATCH, DELETE, HEAD)",
+		    ctx, method);
+		goto out;
+	}
+	k->method = xstrdup(method ? method : "GET");
+	for (char *p = k->method; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	if (!*url) {
+		rc = pr_error(PR_INPUT, "%s.url: empty", ctx);
+		goto out;
+	}
+	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		rc = pr_error(PR_INPUT, "%s.url: \"%s\" is relative but qa.base_url is not set (set it, or use "
+		    "an absolute http:// or https:// URL)", ctx, url);
+		goto out;
+	}
+	buf_printf(&where, "%s.url", ctx);
+	if ((rc = check_refs(url, known, where.data)))
+		goto out;
+	k->url = xstrdup(url);
+	js = cJSON_GetObjectItemCaseSensitive(c, "json");
+	if (js && body) {
+		rc = pr_error(PR_INPUT, "%s: has both \"body\" and \"json\" (use one)", ctx);
+		goto out;
+	}
+	if (body) {
+		buf_reset(&where);
+		buf_printf(&where, "%s.body", ctx);
+		if ((rc = check_refs(body, known, where.data)))
+			goto out;
+		k->body = xstrdup(body);
+	} else if (js && !cJSON_IsNull(js)) {
+		buf_reset(&where);
+		buf_printf(&where, "%s.json", ctx);
+		if ((rc = check_json_refs(js, known, where.data)))
+			goto out;
+		k->json = cJSON_Duplicate(js, true);
+	}
+	if (hs) {
+		k->header_lines = xcalloc((size_t)cJSON_GetArraySize(hs) + 1, sizeof *k->header_lines);
+		for (const cJSON *it = hs->child; it; it = it->next) {
+			struct buf line = {0};
+
+			buf_reset(&where);
+			buf_printf(&where, "%s.headers.%s", ctx, it->string);
+			if (!valid_header_name(it->string)) {
+				rc = pr_error(PR_INPUT, "%s: not a header name", where.data);
+				goto out;
+			}
+			if (!cJSON_IsString(it)) {
+				rc = pr_error(PR_INPUT, "%s: expected a string, found %s", where.data, pr_json_type(it));
+				goto out;
+			}
+			if (strpbrk(it->valuestring, "\r\n")) {
+				rc = pr_error(PR_INPUT, "%s: a header value cannot hold a line break", where.data);
+				goto out;
+			}
+			if ((rc = check_refs(it->valuestring, known, where.data)))
+				goto out;
+			if (pr_is_secret_name(it->string))
+				gha_mask(it->valuestring);
+			buf_printf(&line, "%s: %s", it->string, it->valuestring);
+			k->header_lines[k->nheaders++] = buf_detach(&line);
+		}
+	}
+	if (ex) {
+		buf_reset(&where);
+		buf_printf(&where, "%s.expect", ctx);
+		if ((rc = load_expect(ex, where.data, k)))
+			goto out;
+	}
+	if (caps) {
+		buf_reset(&where);
+		buf_printf(&where, "%s.capture", ctx);
+		rc = load_captures(caps, where.data, k, known);
+	}
+out:
+	buf_free(&where);
+	return rc;
+}
+
+int
+qa_suite_load(const cJSON *section, const char *cfgname, struct qa_suite *s)
+{
+	struct buf ctx = {0}, item = {0};
+	struct known known = {0};
+	const cJSON *checks = NULL;
+	const char *base = NULL;
+	size_t i = 0;
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	s->timeout_s = QA_TIMEOUT_S;
+	buf_printf(&ctx, "%s: qa", cfgname);
+	if (!cJSON_IsObject(section)) {
+		rc = pr_error(PR_INPUT, "%s: expected an object with \"checks\", found %s", ctx.data,
+		    pr_json_type(section));
+		goto out;
+	}
+	if ((rc = pr_get_string(section, "base_url", PR_OPTIONAL, ctx.data, &base)) ||
+	    (rc = get_timeout(section, ctx.data, &s->timeout_s)) ||
+	    (rc = pr_get_array(section, "checks", PR_REQUIRED, ctx.data, &checks)))
+		goto out;
+	if (base && *base) {
+		if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
+			rc = pr_error(PR_INPUT, "%s.base_url: expected an http:// or https:// URL", ctx.data);
+			goto out;
+		}
+		s->base_url = xstrdup(base);
+	}
+	if (cJSON_GetArraySize(checks) == 0) {
+		rc = pr_error(PR_INPUT, "%s.checks: empty (add at least one check)", ctx.data);
+		goto out;
+	}
+	s->checks = xcalloc((size_t)cJSON_GetArraySize(checks), sizeof *s->checks);
+	for (const cJSON *c = checks->child; c; c = c->next, i++) {
+		buf_reset(&item);
+		buf_printf(&item, "%s.checks[%zu]", ctx.data, i);
+		rc = load_check(c, item.data, s, &s->checks[s->n], &known);
+		s->n++;		/* a half-loaded check is still freed */
+		if (rc)
+			goto out;
+	}
+out:
+	free(known.names);
+	buf_free(&ctx);
+	buf_free(&item);
+	return rc;
+}
+
+int
+qa_suite_add(struct qa_suite *s, const char *name, const char *url, long status)
+{
+	struct qa_check *k;
+
+	if (!*name)
+		return pr_usage_error("--check NAME=URL: the name is empty");
+	if (!*url)
+		return pr_usage_error("--check %s=URL: the URL is empty", name);
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->checks[i].name, name) == 0)
+			return pr_usage_error("--check %s: a check with that name already exists", name);
+	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return pr_usage_error("--check %s=%s: the URL is relative and there is no base URL (use --base-url)",
+		    name, url);
+	s->checks = xrealloc(s->checks, (s->n + 1) * sizeof *s->checks);
+	k = &s->checks[s->n++];
+	memset(k, 0, sizeof *k);
+	k->name = xstrdup(name);
+	k->method = xstrdup("GET");
+	k->url = xstrdup(url);
+	if (status > 0) {
+		k->statuses = xmalloc(sizeof *k->statuses);
+		k->statuses[0] = status;
+		k->nstatuses = 1;
+	}
+	return PR_OK;
+}
+
+static void
+free_expects(struct qa_field_expect *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].key);
+		cJSON_Delete(e[i].value);
+	}
+	free(e);
+}
+
+void
+qa_suite_free(struct qa_suite *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct qa_check *k = &s->checks[i];
+
+		free(k->name);
+		free(k->method);
+		free(k->url);
+		for (size_t j = 0; j < k->nheaders; j++)
+			free(k->header_lines[j]);
+		free(k->header_lines);
+		free(k->body);
+		cJSON_Delete(k->json);
+		free(k->statuses);
+		free_expects(k->json_expect, k->njson_expect);
+		free_expects(k->header_expect, k->nheader_expect);
+		free(k->body_contains);
+		for (size_t j = 0; j < k->ncaptures; j++) {
+			free(k->captures[j].name);
+			free(k->captures[j].source);
+		}
+		free(k->captures);
+	}
+	free(s->checks);
+	free(s->base_url);
+	memset(s, 0, sizeof *s);
+}
+
+/* ---- running ------------------------------------------------------- */
+
+/* Captured values of one run: names borrowed from the suite, values owned
+ * (NULL after a failed capture), and which check captured each. */
+struct vars {
+	char **names;
+	char **values;
+	const char **by;
+	size_t n;
+};
+
+static void
+vars_set(struct vars *v, char *name, char *value, const char *by)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->names[i], name) == 0) {
+			free(v->values[i]);
+			v->values[i] = value;
+			v->by[i] = by;
+			return;
+		}
+	v->names = xrealloc(v->names, (v->n + 1) * sizeof *v->names);
+	v->values = xrealloc(v->values, (v->n + 1) * sizeof *v->values);
+	v->by = xrealloc(v->by, (v->n + 1) * sizeof *v->by);
+	v->names[v->n] = name;
+	v->values[v->n] = value;
+	v->by[v->n] = by;
+	v->n++;
+}
+
+static void
+vars_free(struct vars *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->values[i])
+			memset(v->values[i], 0, strlen(v->values[i]));
+		free(v->values[i]);
+	}
+	free(v->names);
+	free(v->values);
+	free(v->by);
+}
+
+static void
+add_failure(struct qa_result *r, const char *fmt, ...) PR_PRINTF(2, 3);
+
+static void
+add_failure(struct qa_result *r, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	r->failures = xrealloc(r->failures, (r->nfailures + 1) * sizeof *r->failures);
+	r->failures[r->nfailures++] = xstrdup(line);
+}
+
+static void
+record(struct qa_requests *q, double latency_ms, bool error)
+{
+	if (!q)
+		return;
+	if (q->n == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 64;
+		q->latency_ms = xrealloc(q->latency_ms, q->cap * sizeof *q->latency_ms);
+		q->error = xrealloc(q->error, q->cap * sizeof *q->error);
+	}
+	q->latency_ms[q->n] = latency_ms;
+	q->error[q->n] = error;
+	q->n++;
+}
+
+/* url resolved against base: absolute URLs stay, others join with one '/'. */
+static char *
+resolve(const char *base, const char *url)
+{
+	struct buf out = {0};
+	size_t blen;
+
+	if (!base || strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0)
+		return xstrdup(url);
+	blen = strlen(base);
+	while (blen && base[blen - 1] == '/')
+		blen--;
+	buf_add(&out, base, blen);
+	if (*url != '/' && *url != '?')
+		buf_addc(&out, '/');
+	buf_adds(&out, url);
+	return buf_detach(&out);
+}
+
+/* Replace {{name}} in every string of a copy of node; NULL when one is missing. */
+static int
+expand_json(cJSON *node, const struct vars *v, const char **missing, size_t *mlen)
+{
+	if (cJSON_IsString(node)) {
+		char *s = qa_expand(node->valuestring, v->names, v->values, v->n, missing, mlen);
+
+		if (!s)
+			return -1;
+		cJSON_SetValuestring(node, s);
+		free(s);
+		return 0;
+	}
+	for (cJSON *it = node->child; it; it = it->next)
+		if (expand_json(it, v, missing, mlen) != 0)
+			return -1;
+	return 0;
+}
+
+/* The check's request with captures filled in. */
+struct built {
+	char *url;
+	char **headers;			/* NULL-terminated */
+	char *body;
+};
+
+static void
+built_free(struct built *b)
+{
+	free(b->url);
+	for (size_t i = 0; b->headers && b->headers[i]; i++)
+		free(b->headers[i]);
+	free(b->headers);
+	free(b->body);
+}
+
+static bool
+has_header(const struct qa_check *k, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < k->nheaders; i++)
+		if (strncasecmp(k->header_lines[i], name, len) == 0 && k->header_lines[i][len] == ':')
+			return true;
+	return false;
+}
+
+/* Build the request; on a missing capture returns -1 with the name. */
+static int
+build(const struct qa_suite *s, const struct qa_check *k, const struct vars *v, struct built *b,
+    const char **missing, size_t *mlen)
+{
+	char *url;
+	size_t h = 0;
+
+	memset(b, 0, sizeof *b);
+	b->headers = xcalloc(k->nheaders + 2, sizeof *b->headers);
+	if (!(url = qa_expand(k->url, v->names, v->values, v->n, missing, mlen)))
+		return -1;
+	b->url = resolve(s->base_url, url);
+	free(url);
+	for (size_t i = 0; i < k->nheaders; i++)
+		if (!(b->headers[h++] = qa_expand(k->header_lines[i], v->names, v->values, v->n, missing, mlen)))
+			return -1;
+	if (k->body && !(b->body = qa_expand(k->body, v->names, v->values, v->n, missing, mlen)))
+		return -1;
+	if (k->json) {
+		cJSON *copy = cJSON_Duplicate(k->json, true);
+		char *text;
+
+		if (expand_json(copy, v, missing, mlen) != 0) {
+			cJSON_Delete(copy);
+			return -1;
+		}
+		text = cJSON_PrintUnformatted(copy);
+		b->body = xstrdup(text ? text : "null");
+		cJSON_free(text);
+		cJSON_Delete(copy);
+		if (!has_header(k, "Content-Type"))
+			b->headers[h++] = xstrdup("Content-Type: application/json");
+	}
+	return 0;
+}
+
+static bool
+connect_failure(int curl_code)
+{
+	return curl_code == CURLE_COULDNT_CONNECT || curl_code == CURLE_COULDNT_RESOLVE_HOST ||
+	    curl_code == CURLE_COULDNT_RESOLVE_PROXY;
+}
+
+/* Connection errors are worth another try; a timeout already spent the budget. */
+static bool
+retry_transport(int curl_code)
+{
+	return connect_failure(curl_code) || curl_code == CURLE_GOT_NOTHING ||
+	    curl_code == CURLE_SEND_ERROR || curl_code == CURLE_RECV_ERROR;
+}
+
+/* Send b with retries; resp holds the final attempt.  0 when a response arrived. */
+static int
+send_request(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o,
+    const struct built *b, const char *shown, struct pr_http_resp *resp, struct qa_result *r,
+    struct qa_requests *reqs)
+{
+	double wait_ms = o->backoff_ms > 0 ? o->backoff_ms : QA_BACKOFF_MS;
+	struct pr_http_req req = {
+		.method = k->method,
+		.url = b->url,
+		.headers = (const char *const *)b->headers,
+		.body = b->body,
+		.body_len = b->body ? strlen(b->body) : 0,
+		.timeout_s = k->timeout_s > 0 ? k->timeout_s : s->timeout_s,
+		.retries = -1,
+		.log_url = shown,
+	};
+	int rc = PR_EXTERNAL;
+
+	if (req.connect_timeout_s == 0 || req.connect_timeout_s > req.timeout_s)
+		req.connect_timeout_s = req.timeout_s;
+	for (int n = 0; ; n++) {
+		double start_ms = pr_mono_ms();
+		bool again;
+
+		if (n > 0)
+			pr_http_resp_free(resp);
+		rc = pr_http_do(&req, resp);
+		r->attempts++;
+		if (rc == PR_OK) {
+			r->latency_ms = resp->total_ms;
+			again = resp->status >= 500;
+		} else {
+			r->latency_ms = pr_mono_ms() - start_ms;
+			again = retry_transport(resp->curl_code);
+		}
+		record(reqs, r->latency_ms, rc != PR_OK || resp->status >= 500);
+		if (!again || n >= o->retries)
+			break;
+		pr_log("%s: retrying in %.0f ms (attempt %d of %d)", k->name, wait_ms, n + 2, o->retries + 1);
+		pr_sleep_ms(wait_ms);
+		wait_ms = fmin(wait_ms * 2, MAX_BACKOFF_MS);
+	}
+	return rc;
+}
+
+/* Response header name (first occurrence) into out; NULL when absent. */
+static const char *
+header_value(const struct pr_http_resp *resp, const char *name, char *out, size_t outlen)
+{
+	return pr_http_header(resp, name, out, outlen);
+}
+
+/* The value of cookie name from any Set-Cookie line, or NULL (caller frees). */
+static char *
+find_cookie(const struct pr_http_resp *resp, const char *name)
+{
+	const char *p = resp->headers.data;
+	size_t nlen = strlen(name);
+
+	while (p && *p) {
+		const char *eol = p + strcspn(p, "\r\n");
+
+		if ((size_t)(eol - p) > 11 && strncasecmp(p, "Set-Cookie:", 11) == 0) {
+			const char *c = p + 11;
+
+			while (*c == ' ' || *c == '\t')
+				c++;
+			if (strncmp(c, name, nlen) == 0 && c[nlen] == '=') {
+				const char *v = c + nlen + 1;
+				size_t vlen = strcspn(v, ";\r\n");
+
+				if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"')
+					v++, vlen -= 2;
+				return strndup(v, vlen);
+			}
+		}
+		p = eol;
+		while (*p == '\r' || *p == '\n')
+			p++;
+	}
+	return NULL;
+}
+
+/* A response value fit to quote in a failure: short, one line. */
+static void
+quote_value(const cJSON *item, char *out, size_t outlen)
+{
+	char *t = pr_jsonpath_text(item);
+
+	if (cJSON_IsString(item))
+		snprintf(out, outlen, "\"%.*s\"%s", SHOWN_VALUE_MAX, t, strlen(t) > SHOWN_VALUE_MAX ? "..." : "");
+	else
+		snprintf(out, outlen, "%.*s%s", SHOWN_VALUE_MAX, t, strlen(t) > SHOWN_VALUE_MAX ? "..." : "");
+	free(t);
+}
+
+static bool
+captured_path(const struct qa_check *k, const char *path)
+{
+	for (size_t i = 0; i < k->ncaptures; i++)
+		if (k->captures[i].kind == QA_CAP_JSON && strcmp(k->captures[i].source, path) == 0)
+			return true;
+	return false;
+}
+
+static void
+judge_status(const struct qa_check *k, long status, struct qa_result *r)
+{
+	struct buf want = {0};
+
+	if (k->nstatuses == 0) {
+		if (status < 200 || status > 299)
+			add_failure(r, "status: expected 2xx, got %ld", status);
+		return;
+	}
+	for (size_t i = 0; i < k->nstatuses; i++)
+		if (k->statuses[i] == status)
+			return;
+	for (size_t i = 0; i < k->nstatuses; i++)
+		buf_printf(&want, "%s%ld", i ? ", " : "", k->statuses[i]);
+	add_failure(r, "status: expected %s%s, got %ld", k->nstatuses > 1 ? "one of " : "", want.data, status);
+	buf_free(&want);
+}
+
+static void
+judge_json(const struct qa_check *k, const cJSON *doc, struct qa_result *r)
+{
+	char shown[SHOWN_VALUE_MAX + 16], want[SHOWN_VALUE_MAX + 16];
+
+	for (size_t i = 0; i < k->njson_expect; i++) {
+		const struct qa_field_expect *e = &k->json_expect[i];
+		const cJSON *got = doc ? pr_jsonpath_get(doc, e->key) : NULL;
+		bool secret = captured_path(k, e->key);
+
+		if (!doc) {
+			add_failure(r, "json %s: the response is not JSON", e->key);
+			continue;
+		}
+		switch (e->match) {
+		case QA_EXISTS:
+			if (!got)
+				add_failure(r, "json %s: missing", e->key);
+			break;
+		case QA_ABSENT:
+			if (got)
+				add_failure(r, "json %s: present, expected absent", e->key);
+			break;
+		case QA_CONTAINS:
+			if (!got) {
+				add_failure(r, "json %s: missing", e->key);
+			} else {
+				char *t = pr_jsonpath_text(got);
+
+				if (!strstr(t, e->value->valuestring))
+					add_failure(r, "json %s: does not contain \"%s\"", e->key, e->value->valuestring);
+				free(t);
+			}
+			break;
+		case QA_EQUALS:
+			quote_value(e->value, want, sizeof want);
+			if (!got) {
+				add_failure(r, "json %s: missing, expected %s", e->key, want);
+			} else if (!cJSON_Compare(got, e->value, true)) {
+				if (secret)
+					snprintf(shown, sizeof shown, "a captured value");
+				else
+					quote_value(got, shown, sizeof shown);
+				add_failure(r, "json %s: expected %s, got %s", e->key, want, shown);
+			}
+			break;
+		}
+	}
+}
+
+/* A header value matches a string when equal (ignoring case) or equal up to ';'. */
+static bool
+header_equals(const char *got, const char *want)
+{
+	size_t len = strlen(want);
+
+	if (strcasecmp(got, want) == 0)
+		return true;
+	if (strncasecmp(got, want, len) != 0)
+		return false;
+	while (got[len] == ' ')
+		len++;
+	return got[len] == ';';
+}
+
+static void
+judge_headers(const struct qa_check *k, const struct pr_http_resp *resp, struct qa_result *r)
+{
+	char got[HEADER_VALUE_MAX];
+
+	for (size_t i = 0; i < k->nheader_expect; i++) {
+		const struct qa_field_expect *e = &k->header_expect[i];
+		bool present = header_value(resp, e->key, got, sizeof got) != NULL;
+		bool secret = pr_is_secret_name(e->key);
+
+		switch (e->match) {
+		case QA_EXISTS:
+			if (!present)
+				add_failure(r, "header %s: missing", e->key);
+			break;
+		case QA_ABSENT:
+			if (present)
+				add_failure(r, "header %s: present, expected absent", e->key);
+			break;
+		case QA_CONTAINS:
+			if (!present)
+				add_failure(r, "header %s: missing", e->key);
+			else if (!strstr(got, e->value->valuestring))
+				add_failure(r, "header %s: does not contain \"%s\"", e->key,
+				    secret ? "(secret)" : e->value->valuestring);
+			break;
+		case QA_EQUALS:
+			if (!present)
+				add_failure(r, "header %s: missing, expected \"%s\"", e->key,
+				    secret ? "(secret)" : e->value->valuestring);
+			else if (!header_equals(got, e->value->valuestring))
+				add_failure(r, "header %s: expected \"%s\", got \"%.*s\"", e->key,
+				    secret ? "(secret)" : e->value->valuestring, SHOWN_VALUE_MAX,
+				    secret ? "(secret)" : got);
+			break;
+		}
+	}
+}
+
+/* Take each capture from the response; failures say which and why. */
+static void
+take_captures(const struct qa_check *k, const struct pr_http_resp *resp, const cJSON *doc,
+    struct vars *v, struct qa_result *r)
+{
+	for (size_t i = 0; i < k->ncaptures; i++) {
+		const struct qa_capture *c = &k->captures[i];
+		char *value = NULL;
+
+		switch (c->kind) {
+		case QA_CAP_JSON: {
+			const cJSON *got = doc ? pr_jsonpath_get(doc, c->source) : NULL;
+
+			if (!doc)
+				add_failure(r, "capture %s: the response is not JSON", c->name);
+			else if (!got || cJSON_IsNull(got))
+				add_failure(r, "capture %s: %s not found in the response", c->name, c->source);
+			else
+				value = pr_jsonpath_text(got);
+			break;
+		}
+		case QA_CAP_COOKIE:
+			if (!(value = find_cookie(resp, c->source)))
+				add_failure(r, "capture %s: no Set-Cookie for %s in the response", c->name, c->source);
+			break;
+		case QA_CAP_HEADER: {
+			char got[HEADER_VALUE_MAX];
+
+			if (header_value(resp, c->source, got, sizeof got))
+				value = xstrdup(got);
+			else
+				add_failure(r, "capture %s: no %s header in the response", c->name, c->source);
+			break;
+		}
+		}
+		if (value && !*value) {
+			add_failure(r, "capture %s: the value is empty", c->name);
+			free(value);
+			value = NULL;
+		}
+		if (value) {
+			gha_mask(value);
+			r->captured = xrealloc(r->captured, (r->ncaptured + 1) * sizeof *r->captured);
+			r->captured[r->ncaptured++] = c->name;
+		}
+		vars_set(v, c->name, value, k->name);
+	}
+}
+
+static void
+run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o, struct vars *v,
+    struct qa_result *r, struct qa_requests *reqs)
+{
+	struct pr_http_resp resp = {0};
+	struct built b;
+	const char *missing = NULL;
+	size_t mlen = 0;
+	cJSON *doc = NULL;
+	char *tmpl_url = resolve(s->base_url, k->url);
+
+	r->latency_ms = -1;
+	r->shown_url = pr_redact_url(tmpl_url);
+	free(tmpl_url);
+	if (build(s, k, v, &b, &missing, &mlen) != 0) {
+		const char *by = NULL;
+
+		for (size_t i = 0; i < v->n; i++)
+			if (strlen(v->names[i]) == mlen && strncmp(v->names[i], missing, mlen) == 0)
+				by = v->by[i];
+		r->outcome = QA_SKIPPED;
+		if (by)
+			add_failure(r, "skipped: needs {{%.*s}}, which check \"%s\" did not capture",
+			    (int)mlen, missing, by);
+		else
+			add_failure(r, "skipped: needs {{%.*s}}, which no earlier check captured",
+			    (int)mlen, missing);
+		for (size_t i = 0; i < k->ncaptures; i++)
+			vars_set(v, k->captures[i].name, NULL, k->name);
+		goto out;
+	}
+	if (send_request(s, k, o, &b, r->shown_url, &resp, r, reqs) != PR_OK) {
+		r->outcome = QA_ERROR;
+		r->unreachable = connect_failure(resp.curl_code);
+		if (resp.curl_code == CURLE_OPERATION_TIMEDOUT)
+			add_failure(r, "request: no response within %g s (timeout)",
+			    k->timeout_s > 0 ? k->timeout_s : s->timeout_s);
+		else
+			add_failure(r, "request: %s (after %d attempt%s)", resp.error, r->attempts,
+			    r->attempts == 1 ? "" : "s");
+		/* Later checks must not use what this one would have captured. */
+		for (size_t i = 0; i < k->ncaptures; i++)
+			vars_set(v, k->captures[i].name, NULL, k->name);
+		goto out;
+	}
+	r->status = resp.status;
+	if (k->njson_expect || k->ncaptures)
+		doc = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
+	judge_status(k, resp.status, r);
+	judge_json(k, doc, r);
+	if (k->body_contains && (!resp.body.data || !strstr(resp.body.data, k->body_contains)))
+		add_failure(r, "body: does not contain \"%s\"", k->body_contains);
+	judge_headers(k, &resp, r);
+	if (k->max_latency_ms > 0 && r->latency_ms > k->max_latency_ms)
+		add_failure(r, "latency: %.1f ms is over the %g ms limit", r->latency_ms, k->max_latency_ms);
+	take_captures(k, &resp, doc, v, r);
+	r->outcome = r->nfailures ? QA_FAIL : QA_PASS;
+	/* A failed check counts as an error in a watch even with a good status. */
+	if (r->outcome == QA_FAIL && reqs && reqs->n)
+		reqs->error[reqs->n - 1] = true;
+out:
+	cJSON_Delete(doc);
+	built_free(&b);
+	pr_http_resp_free(&resp);
+}
+
+int
+qa_run(const struct qa_suite *s, const struct qa_opts *o, struct qa_report *r, struct qa_requests *reqs)
+{
+	struct vars v = {0};
+	size_t ran = 0, unreachable = 0;
+
+	memset(r, 0, sizeof *r);
+	r->results = xcalloc(s->n ? s->n : 1, sizeof *r->results);
+	r->n = s->n;
+	for (size_t i = 0; i < s->n; i++) {
+		struct qa_result *res = &r->results[i];
+
+		run_check(s, &s->checks[i], o, &v, res, reqs);
+		switch (res->outcome) {
+		case QA_PASS: r->passed++; break;
+		case QA_FAIL: r->failed++; break;
+		case QA_ERROR: r->errors++; break;
+		case QA_SKIPPED: r->skipped++; break;
+		}
+		if (res->outcome != QA_SKIPPED)
+			ran++;
+		if (res->unreachable)
+			unreachable++;
+		pr_log("%s %s: %s%s%s", qa_outcome_name(res->outcome), s->checks[i].name, res->shown_url,
+		    res->nfailures ? ": " : "", res->nfailures ? res->failures[0] : "");
+	}
+	r->unreachable = ran > 0 && unreachable == ran;
+	vars_free(&v);
+	return PR_OK;
+}
+
+void
+qa_report_free(struct qa_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct qa_result *res = &r->results[i];
+
+		for (size_t j = 0; j < res->nfailures; j++)
+			free(res->failures[j]);
+		free(res->failures);
+		free(res->captured);
+		free(res->shown_url);
+	}
+	free(r->results);
+	memset(r, 0, sizeof *r);
+}
+
+void
+qa_requests_free(struct qa_requests *q)
+{
+	free(q->latency_ms);
+	free(q->error);
+	memset(q, 0, sizeof *q);
+}
+
+const char *
+qa_outcome_name(enum qa_outcome o)
+{
+	switch (o) {
+	case QA_PASS: return "pass";
+	case QA_FAIL: return "fail";
+	case QA_ERROR: return "error";
+	default: return "skipped";
+	}
+}
+
+/* ---- reporting ----------------------------------------------------- */
+
+int
+qa_report_to_json(const struct qa_suite *s, const struct qa_report *r, cJSON *doc)
+{
+	cJSON *checks = cJSON_AddArrayToObject(doc, "checks");
+	cJSON *sum;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct qa_result *res = &r->results[i];
+		cJSON *c = cJSON_CreateObject();
+		cJSON *req = cJSON_AddObjectToObject(c, "request");
+		cJSON *fails, *caps;
+
+		cJSON_AddStringToObject(c, "name", s->checks[i].name);
+		cJSON_AddStringToObject(req, "method", s->checks[i].method);
+		cJSON_AddStringToObject(req, "url", res->shown_url);
+		if (res->status > 0)
+			cJSON_AddNumberToObject(c, "status", (double)res->status);
+		else
+			cJSON_AddNullToObject(c, "status");
+		if (res->latency_ms >= 0)
+			pr_add_number(c, "latency_ms", round(res->latency_ms * 1e3) / 1e3);
+		else
+			cJSON_AddNullToObject(c, "latency_ms");
+		cJSON_AddNumberToObject(c, "attempts", res->attempts);
+		cJSON_AddStringToObject(c, "result", qa_outcome_name(res->outcome));
+		fails = cJSON_AddArrayToObject(c, "failures");
+		for (size_t j = 0; j < res->nfailures; j++)
+			cJSON_AddItemToArray(fails, cJSON_CreateString(res->failures[j]));
+		caps = cJSON_AddArrayToObject(c, "captured");
+		for (size_t j = 0; j < res->ncaptured; j++)
+			cJSON_AddItemToArray(caps, cJSON_CreateString(res->captured[j]));
+		cJSON_AddItemToArray(checks, c);
+	}
+	sum = cJSON_AddObjectToObject(doc, "summary");
+	cJSON_AddNumberToObject(sum, "total", (double)r->n);
+	cJSON_AddNumberToObject(sum, "passed", (double)r->passed);
+	cJSON_AddNumberToObject(sum, "failed", (double)r->failed);
+	cJSON_AddNumberToObject(sum, "errors", (double)r->errors);
+	cJSON_AddNumberToObject(sum, "skipped", (double)r->skipped);
+	return PR_OK;
+}
+
+/* ---- watching ------------------------------------------------------ */
+
+const char *
+qa_level_name(enum qa_level l)
+{
+	switch (l) {
+	case QA_LEVEL_WARNING: return "warning";
+	case QA_LEVEL_CRITICAL: return "critical";
+	default: return "ok";
+	}
+}
+
+static void
+raise_level(struct qa_watch *w, enum qa_level l, const char *fmt, ...) PR_PRINTF(3, 4);
+
+static void
+raise_level(struct qa_watch *w, enum qa_level l, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l > w->level)
+		w->level = l;
+	if (w->nreasons >= sizeof w->reasons / sizeof w->reasons[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->reasons[w->nreasons++], sizeof w->reasons[0], fmt, ap);
+	va_end(ap);
+}
+
+void
+qa_watch_judge(const struct qa_requests *q, size_t rounds, const struct qa_thresholds *t, struct qa_watch *w)
+{
+	double *sorted;
+	double pct;
+
+	memset(w, 0, sizeof *w);
+	w->rounds = rounds;
+	w->requests = q->n;
+	for (size_t i = 0; i < q->n; i++)
+		w->errors += q->error[i];
+	if (q->n == 0)
+		return;
+	sorted = xmalloc(q->n * sizeof *sorted);
+	memcpy(sorted, q->latency_ms, q->n * sizeof *sorted);
+	pr_sort(sorted, q->n);
+	w->p95_ms = pr_quantile_sorted(sorted, q->n, 0.95);
+	free(sorted);
+	w->error_rate = (double)w->errors / (double)w->requests;
+	pct = w->error_rate * 100;
+	if (pct > t->error_crit_pct)
+		raise_level(w, QA_LEVEL_CRITICAL, "error rate %.2f %% is over the critical %g %%", pct, t->error_crit_pct);
+	else if (pct > t->error_warn_pct)
+		raise_level(w, QA_LEVEL_WARNING, "error rate %.2f %% is over the warning %g %%", pct, t->error_warn_pct);
+	if (w->p95_ms > t->p95_crit_ms)
+		raise_level(w, QA_LEVEL_CRITICAL, "p95 %.1f ms is over the critical %g ms", w->p95_ms, t->p95_crit_ms);
+	else if (w->p95_ms > t->p95_warn_ms)
+		raise_level(w, QA_LEVEL_WARNING, "p95 %.1f ms is over the warning %g ms", w->p95_ms, t->p95_warn_ms);
+}
+
+cJSON *
+qa_watch_to_json(const struct qa_watch *w, const struct qa_thresholds *t, double duration_s, double interval_s)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *th, *reasons;
+
+	pr_add_number(o, "duration_s", duration_s);
+	pr_add_number(o, "interval_s", interval_s);
+	cJSON_AddNumberToObject(o, "rounds", (double)w->rounds);
+	cJSON_AddNumberToObject(o, "requests", (double)w->requests);
+	cJSON_AddNumberToObject(o, "errors", (double)w->errors);
+	pr_add_number(o, "error_rate", round(w->error_rate * 1e6) / 1e6);
+	pr_add_number(o, "p95_ms", round(w->p95_ms * 1e3) / 1e3);
+	cJSON_AddStringToObject(o, "level", qa_level_name(w->level));
+	reasons = cJSON_AddArrayToObject(o, "reasons");
+	for (size_t i = 0; i < w->nreasons; i++)
+		cJSON_AddItemToArray(reasons, cJSON_CreateString(w->reasons[i]));
+	th = cJSON_AddObjectToObject(o, "thresholds");
+	pr_add_number(th, "p95_warn_ms", t->p95_warn_ms);
+	pr_add_number(th, "p95_crit_ms", t->p95_crit_ms);
+	pr_add_number(th, "error_warn_pct", t->error_warn_pct);
+	pr_add_number(th, "error_crit_pct", t->error_crit_pct);
+	return o;
+}
