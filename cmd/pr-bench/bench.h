@@ -21,6 +21,7 @@ struct bench_metric {
 	char *body;		/* request body or NULL */
 	long expect_status;	/* 0: any 2xx counts as success */
 	enum bench_measure measure;
+	bool cold_start;	/* config "cold_start": measured by --cold-start runs */
 };
 
 struct bench_opts {
@@ -40,6 +41,20 @@ struct bench_opts {
 	double rate_rps;	/* --rate; 0 means closed loop */
 	double load_warmup_s;	/* --load-warmup: excluded from the results */
 };
+
+/*
+ * Sample and cold-start modes (sample.c): measure every metric in o->metrics
+ * one request at a time and add one entry per metric to metrics.  Returns 0,
+ * or PR_EXTERNAL when not a single request succeeded (reported).
+ */
+int bench_sample(const struct bench_opts *o, cJSON *metrics);
+
+/*
+ * The "errors" object (sample.c) from counts indexed by enum pr_probe_class
+ * (probe.h): {"total", "dns", "connect", "tls", "timeout", "reset",
+ * "status", "other"}.  Caller owns the result.  Load mode uses it too.
+ */
+cJSON *bench_errors_json(const long *counts);
 
 /*
  * Load mode: run every metric in o->metrics under load and add one entry per
