@@ -26,7 +26,27 @@ struct pr_tar {
 	char *what;
 	unsigned char *chunk;
 	time_t mtime;
+	int fd;
+	EVP_MD_CTX *md;		/* SHA-256 of the compressed bytes written */
+	int64_t bytes;
+	int write_errno;
 };
+
+/* libarchive's sink: write the compressed block to fd, hashing it. */
+static la_ssize_t
+sink(struct archive *a, void *ctx, const void *data, size_t len)
+{
+	struct pr_tar *t = ctx;
+
+	if (pr_write_all(t->fd, data, len) == -1) {
+		t->write_errno = errno;
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return -1;
+	}
+	EVP_DigestUpdate(t->md, data, len);
+	t->bytes += (int64_t)len;
+	return (la_ssize_t)len;
+}
 
 static void
 hex_of(const unsigned char *d, unsigned n, char hex[PR_SHA256_HEX_LEN])
@@ -71,11 +91,16 @@ pr_tar_open(int fd, const char *what, char *why, size_t whylen)
 	t->what = xstrdup(what);
 	t->chunk = xmalloc(PR_ARCHIVE_CHUNK_BYTES);
 	t->mtime = member_mtime();
+	t->fd = fd;
+	t->md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(t->md, EVP_sha256(), NULL);
 	if (archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
 	    archive_write_add_filter_gzip(t->a) != ARCHIVE_OK ||
-	    archive_write_open_fd(t->a, fd) != ARCHIVE_OK) {
+	    archive_write_set_bytes_in_last_block(t->a, 1) != ARCHIVE_OK ||
+	    archive_write_open(t->a, t, NULL, sink, NULL) != ARCHIVE_OK) {
 		snprintf(why, whylen, "%s: cannot start the archive: %s", what, archive_error_string(t->a));
 		archive_write_free(t->a);
+		EVP_MD_CTX_free(t->md);
 		free(t->what);
 		free(t->chunk);
 		free(t);
@@ -178,7 +203,7 @@ pr_tar_add_data(struct pr_tar *t, const char *name, const void *data, size_t len
 }
 
 int
-pr_tar_close(struct pr_tar *t, char *why, size_t whylen)
+pr_tar_close(struct pr_tar *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen)
 {
 	int rc = PR_OK;
 
@@ -186,6 +211,11 @@ pr_tar_close(struct pr_tar *t, char *why, size_t whylen)
 		snprintf(why, whylen, "%s: cannot finish the archive: %s", t->what, archive_error_string(t->a));
 		rc = PR_EXTERNAL;
 	}
+	if (hex)
+		finish_hash(t->md, hex);
+	if (bytes)
+		*bytes = t->bytes;
+	EVP_MD_CTX_free(t->md);
 	archive_write_free(t->a);
 	free(t->what);
 	free(t->chunk);

@@ -37,8 +37,10 @@ int pr_tar_add_file(struct pr_tar *t, const char *name, const char *path, struct
 /* Add member name holding len bytes of data, filling *m. */
 int pr_tar_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct pr_member *m, char *why, size_t whylen);
 
-/* Finish the archive (trailer, gzip end) and free t.  0 or PR_EXTERNAL. */
-int pr_tar_close(struct pr_tar *t, char *why, size_t whylen);
+/* Finish the archive (trailer, gzip end) and free t; hex and bytes (either
+ * may be NULL) get the SHA-256 and size of everything written to the fd.
+ * 0 or PR_EXTERNAL. */
+int pr_tar_close(struct pr_tar *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen);
 
 /*
  * Read the archive at path member by member.  Every member is hashed; when
