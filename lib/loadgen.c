@@ -1,0 +1,942 @@
+/*
+ * loadgen.c: the load engine (see loadgen.h): a lean epoll HTTP/1.1 client
+ * for http:// and a libcurl multi loop for https:// and HTTP/2.  Both share
+ * the scheduling (closed or open loop) and the accounting.
+ */
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "err.h"
+#include "loadgen.h"
+
+#define CONN_BUF_BYTES 16384		/* first read buffer of a connection */
+#define MAX_HEADER_BYTES 65536		/* a response head larger is an error */
+#define MAX_CHUNK_LINE_BYTES 1024
+#define SCAN_MS 5.0			/* how often timeouts are looked for */
+#define CONNECT_RETRY_MS 10.0		/* pause after a failed connect */
+#define LATE_MS 1.0			/* open loop: sent this late counts as late */
+#define MAX_EVENTS 512
+#define FDS_RESERVED 64			/* files besides the sockets */
+#define MS_PER_S 1000.0
+#define US_PER_MS 1000.0
+
+const char *const pr_load_err_names[PR_LOAD_NERR] = {
+	"dns", "connect", "tls", "timeout", "reset", "status", "other",
+};
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * MS_PER_S + (double)ts.tv_nsec / 1e6;
+}
+
+/* What both engines share: the schedule and the counters. */
+struct sched {
+	const struct pr_load_opts *o;
+	struct pr_load_result *r;
+	long expect_status;
+	double t0, warm_end, end;	/* ms on the monotonic clock */
+	double interval_ms;		/* open loop: between due times; 0 closed */
+	uint64_t next_k;		/* open loop: the next request to send */
+	long *free_slots;		/* stack of idle connection or handle slots */
+	long nfree;
+};
+
+static void
+sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result *r, long expect_status)
+{
+	memset(s, 0, sizeof *s);
+	s->o = o;
+	s->r = r;
+	s->expect_status = expect_status;
+	s->t0 = now_ms();
+	s->warm_end = s->t0 + o->warmup_s * MS_PER_S;
+	s->end = s->warm_end + o->duration_s * MS_PER_S;
+	s->interval_ms = o->rate_rps > 0 ? MS_PER_S / o->rate_rps : 0;
+	s->free_slots = xcalloc((size_t)o->connections, sizeof *s->free_slots);
+	for (long i = o->connections - 1; i >= 0; i--)
+		s->free_slots[s->nfree++] = i;
+}
+
+/*
+ * The next request to start at time now, if any: sets *origin to the time
+ * its latency runs from and returns true.  Closed loop: now, while the run
+ * lasts.  Open loop: the next due time once it has come.
+ */
+static bool
+sched_next(struct sched *s, double now, double *origin)
+{
+	double due;
+
+	if (s->nfree == 0 || now >= s->end)
+		return false;
+	if (s->interval_ms == 0) {
+		*origin = now;
+		return true;
+	}
+	due = s->t0 + (double)s->next_k * s->interval_ms;
+	if (due > now || due >= s->end)
+		return false;
+	s->next_k++;
+	*origin = due;
+	return true;
+}
+
+/* Milliseconds to wait for events before the schedule needs attention. */
+static double
+sched_wait_ms(const struct sched *s, double now, double next_scan)
+{
+	double until = next_scan < s->end ? next_scan : s->end;
+
+	if (s->interval_ms > 0 && s->nfree > 0) {
+		double due = s->t0 + (double)s->next_k * s->interval_ms;
+
+		if (due < until)
+			until = due;
+	}
+	return until > now ? until - now : 0;
+}
+
+static bool
+counted(const struct sched *s, double origin, double t)
+{
+	return origin >= s->warm_end && t < s->end;
+}
+
+/* Account one finished request: class -1 is a response with status. */
+static void
+sched_finish(struct sched *s, double origin, double sent, double t, long status, int err, uint64_t bytes,
+    bool reused)
+{
+	struct pr_load_result *r = s->r;
+	bool ok;
+
+	if (!counted(s, origin, t))
+		return;
+	r->bytes_read += bytes;
+	if (err >= 0) {
+		r->errors[err]++;
+		r->error_total++;
+		return;
+	}
+	ok = s->expect_status ? status == s->expect_status : status >= 200 && status < 300;
+	if (!ok) {
+		r->errors[PR_LOAD_STATUS]++;
+		r->error_total++;
+		return;
+	}
+	r->ok++;
+	r->reused += reused;
+	if (s->interval_ms > 0 && sent - origin > LATE_MS)
+		r->late++;
+	pr_hist_record(r->hist, t > origin ? (uint64_t)((t - origin) * US_PER_MS + 0.5) : 0);
+}
+
+/* ---- the epoll engine for http:// ---- */
+
+enum conn_state { C_FREE, C_WAIT, C_CONNECTING, C_WRITING, C_READING };
+enum parse_state { P_HEAD, P_BODY, P_CHUNK_SIZE, P_CHUNK_DATA, P_CHUNK_CRLF, P_TRAILER, P_DONE };
+
+struct conn {
+	int fd;
+	enum conn_state state;
+	uint32_t events;		/* registered with epoll */
+	char *buf;
+	size_t pos, len, cap;		/* unparsed bytes are buf[pos, len) */
+	size_t woff;			/* request bytes written */
+	double origin_ms, sent_ms, wake_ms;
+	uint64_t served;		/* responses on this socket */
+	uint64_t bytes;			/* read for the current request */
+	bool reused;
+	enum parse_state ps;
+	long status;
+	bool keep, until_close;
+	uint64_t remaining;		/* body or chunk bytes still to come */
+};
+
+struct plain {
+	struct sched s;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char *req;
+	size_t req_len;
+	bool head;
+	int ep;
+	struct conn *c;
+	double now;
+};
+
+static void conn_fail(struct plain *p, struct conn *c, int err);
+
+static void
+conn_events(struct plain *p, struct conn *c, uint32_t ev)
+{
+	struct epoll_event e = { .events = ev, .data.u64 = (uint64_t)(c - p->c) };
+
+	if (c->events == ev)
+		return;
+	epoll_ctl(p->ep, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &e);
+	c->events = ev;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);	/* also leaves the epoll set */
+	c->fd = -1;
+	c->events = 0;
+	c->pos = c->len = 0;
+	c->served = 0;
+}
+
+static void
+conn_release(struct plain *p, struct conn *c)
+{
+	c->state = C_FREE;
+	p->s.free_slots[p->s.nfree++] = c - p->c;
+}
+
+/* Case-insensitive: does value v (vlen bytes) contain token? */
+static bool
+has_token(const char *v, size_t vlen, const char *token)
+{
+	size_t tlen = strlen(token);
+
+	for (size_t i = 0; i + tlen <= vlen; i++)
+		if (strncasecmp(v + i, token, tlen) == 0)
+			return true;
+	return false;
+}
+
+/* Read the status line and the headers that frame the body; -1 if not HTTP. */
+static int
+parse_head(struct plain *p, struct conn *c, const char *s, size_t hlen)
+{
+	const char *line, *end = s + hlen - 2, *eol;
+	bool chunked = false, has_len = false;
+	uint64_t len = 0;
+
+	if (hlen < 12 || memcmp(s, "HTTP/1.", 7) != 0 || s[8] != ' ')
+		return -1;
+	if (s[9] < '1' || s[9] > '5' || s[10] < '0' || s[10] > '9' || s[11] < '0' || s[11] > '9')
+		return -1;
+	c->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
+	c->keep = s[7] == '1';
+	line = memchr(s, '\n', hlen) + 1;
+	for (; line < end; line = eol + 2) {
+		const char *colon, *v;
+		size_t vlen;
+
+		eol = memmem(line, (size_t)(end - line) + 2, "\r\n", 2);
+		colon = memchr(line, ':', (size_t)(eol - line));
+		if (!colon)
+			continue;
+		v = colon + 1;
+		while (v < eol && (*v == ' ' || *v == '\t'))
+			v++;
+		vlen = (size_t)(eol - v);
+		switch (colon - line) {
+		case 14:
+			if (strncasecmp(line, "content-length", 14) == 0) {
+				char *stop;
+
+				errno = 0;
+				len = strtoull(v, &stop, 10);
+				if (stop == v || errno)
+					return -1;
+				has_len = true;
+			}
+			break;
+		case 17:
+			if (strncasecmp(line, "transfer-encoding", 17) == 0)
+				chunked = has_token(v, vlen, "chunked");
+			break;
+		case 10:
+			if (strncasecmp(line, "connection", 10) == 0) {
+				if (has_token(v, vlen, "close"))
+					c->keep = false;
+				else if (has_token(v, vlen, "keep-alive"))
+					c->keep = true;
+			}
+			break;
+		}
+	}
+	c->until_close = false;
+	if (p->head || c->status < 200 || c->status == 204 || c->status == 304) {
+		c->ps = P_DONE;
+	} else if (chunked) {
+		c->ps = P_CHUNK_SIZE;
+	} else if (has_len) {
+		c->remaining = len;
+		c->ps = len ? P_BODY : P_DONE;
+	} else {
+		c->until_close = true;
+		c->keep = false;
+		c->ps = P_BODY;
+	}
+	return 0;
+}
+
+/* Consume what has arrived: 1 when the response is complete, 0 when more
+ * is needed, -1 when it is not HTTP/1.1 as we know it. */
+static int
+parse(struct plain *p, struct conn *c)
+{
+	for (;;) {
+		char *s = c->buf + c->pos, *e;
+		size_t avail = c->len - c->pos, take;
+
+		switch (c->ps) {
+		case P_HEAD:
+			e = memmem(s, avail, "\r\n\r\n", 4);
+			if (!e)
+				return avail >= MAX_HEADER_BYTES ? -1 : 0;
+			if (parse_head(p, c, s, (size_t)(e - s) + 4) < 0)
+				return -1;
+			c->pos += (size_t)(e - s) + 4;
+			break;
+		case P_BODY:
+			if (c->until_close) {
+				c->pos = c->len;
+				return 0;
+			}
+			/* fall through */
+		case P_CHUNK_DATA:
+			take = avail < c->remaining ? avail : (size_t)c->remaining;
+			c->pos += take;
+			c->remaining -= take;
+			if (c->remaining)
+				return 0;
+			c->ps = c->ps == P_BODY ? P_DONE : P_CHUNK_CRLF;
+			break;
+		case P_CHUNK_SIZE:
+			e = memmem(s, avail, "\r\n", 2);
+			if (!e)
+				return avail > MAX_CHUNK_LINE_BYTES ? -1 : 0;
+			{
+				char *stop;
+
+				errno = 0;
+				c->remaining = strtoull(s, &stop, 16);
+				if (stop == s || errno)
+					return -1;
+			}
+			c->pos += (size_t)(e - s) + 2;
+			c->ps = c->remaining ? P_CHUNK_DATA : P_TRAILER;
+			break;
+		case P_CHUNK_CRLF:
+			if (avail < 2)
+				return 0;
+			if (s[0] != '\r' || s[1] != '\n')
+				return -1;
+			c->pos += 2;
+			c->ps = P_CHUNK_SIZE;
+			break;
+		case P_TRAILER:
+			e = memmem(s, avail, "\r\n", 2);
+			if (!e)
+				return avail > MAX_HEADER_BYTES ? -1 : 0;
+			c->pos += (size_t)(e - s) + 2;
+			if (e == s)
+				c->ps = P_DONE;
+			break;
+		case P_DONE:
+			return 1;
+		}
+	}
+}
+
+static void
+conn_done(struct plain *p, struct conn *c)
+{
+	double t = now_ms();
+
+	sched_finish(&p->s, c->origin_ms, c->sent_ms, t, c->status, -1, c->bytes, c->reused);
+	c->served++;
+	c->pos = c->len = 0;
+	if (!c->keep)
+		conn_close(c);
+	conn_release(p, c);
+}
+
+static void
+conn_fail(struct plain *p, struct conn *c, int err)
+{
+	sched_finish(&p->s, c->origin_ms, c->sent_ms, now_ms(), 0, err, c->bytes, c->reused);
+	conn_close(c);
+	if (err == PR_LOAD_CONNECT) {
+		c->state = C_WAIT;
+		c->wake_ms = p->now + CONNECT_RETRY_MS;
+	} else {
+		conn_release(p, c);
+	}
+}
+
+static int
+io_class(int e)
+{
+	return e == ECONNRESET || e == EPIPE || e == ECONNABORTED ? PR_LOAD_RESET : PR_LOAD_OTHER;
+}
+
+static void
+conn_write(struct plain *p, struct conn *c)
+{
+	while (c->woff < p->req_len) {
+		ssize_t n = send(c->fd, p->req + c->woff, p->req_len - c->woff, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				c->state = C_WRITING;
+				conn_events(p, c, EPOLLIN | EPOLLOUT);
+				return;
+			}
+			conn_fail(p, c, io_class(errno));
+			return;
+		}
+		c->woff += (size_t)n;
+	}
+	c->state = C_READING;
+	conn_events(p, c, EPOLLIN);
+}
+
+static void
+conn_connect(struct plain *p, struct conn *c)
+{
+	int one = 1;
+
+	c->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		conn_fail(p, c, PR_LOAD_CONNECT);
+		return;
+	}
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (connect(c->fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
+		p->s.r->connections_opened++;
+		conn_write(p, c);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		conn_fail(p, c, PR_LOAD_CONNECT);
+		return;
+	}
+	c->state = C_CONNECTING;
+	conn_events(p, c, EPOLLOUT);
+}
+
+static void
+conn_begin(struct plain *p, struct conn *c, double origin)
+{
+	c->origin_ms = origin;
+	c->sent_ms = p->now;
+	c->bytes = 0;
+	c->woff = 0;
+	c->ps = P_HEAD;
+	c->status = 0;
+	c->reused = c->fd >= 0 && c->served > 0;
+	if (c->fd < 0)
+		conn_connect(p, c);
+	else
+		conn_write(p, c);
+}
+
+static void
+conn_read(struct plain *p, struct conn *c)
+{
+	ssize_t n;
+	int rc;
+
+	if (c->cap - c->len == 0) {
+		if (c->cap >= MAX_HEADER_BYTES) {
+			conn_fail(p, c, PR_LOAD_OTHER);
+			return;
+		}
+		c->cap *= 2;
+		c->buf = xrealloc(c->buf, c->cap);
+	}
+	n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_fail(p, c, io_class(errno));
+		return;
+	}
+	if (n == 0) {
+		if (c->ps == P_BODY && c->until_close)
+			conn_done(p, c);
+		else
+			conn_fail(p, c, PR_LOAD_RESET);
+		return;
+	}
+	c->bytes += (uint64_t)n;
+	c->len += (size_t)n;
+	rc = parse(p, c);
+	if (rc < 0) {
+		conn_fail(p, c, PR_LOAD_OTHER);
+	} else if (rc > 0) {
+		conn_done(p, c);
+	} else if (c->pos == c->len) {
+		c->pos = c->len = 0;
+	} else if (c->pos > 0) {
+		memmove(c->buf, c->buf + c->pos, c->len - c->pos);
+		c->len -= c->pos;
+		c->pos = 0;
+	}
+}
+
+static void
+conn_event(struct plain *p, struct conn *c, uint32_t ev)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	switch (c->state) {
+	case C_CONNECTING:
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+			conn_fail(p, c, PR_LOAD_CONNECT);
+			return;
+		}
+		p->s.r->connections_opened++;
+		conn_write(p, c);
+		break;
+	case C_WRITING:
+		conn_write(p, c);
+		break;
+	case C_READING:
+		conn_read(p, c);
+		break;
+	case C_FREE:
+		/* The server closed an idle connection: open anew next time. */
+		(void)ev;
+		conn_close(c);
+		break;
+	case C_WAIT:
+		break;
+	}
+}
+
+/* Fail requests that ran out of time; free connections whose pause ended. */
+static void
+scan(struct plain *p, long n)
+{
+	double limit_ms = p->s.o->timeout_s * MS_PER_S;
+
+	for (long i = 0; i < n; i++) {
+		struct conn *c = &p->c[i];
+
+		if (c->state == C_WAIT && p->now >= c->wake_ms)
+			conn_release(p, c);
+		else if (c->state >= C_CONNECTING && p->now - c->sent_ms > limit_ms)
+			conn_fail(p, c, PR_LOAD_TIMEOUT);
+	}
+}
+
+static void
+dispatch(struct plain *p)
+{
+	double origin;
+	long budget = 2 * p->s.o->connections;	/* no spinning on instant failures */
+
+	while (budget-- > 0 && sched_next(&p->s, p->now, &origin))
+		conn_begin(p, &p->c[p->s.free_slots[--p->s.nfree]], origin);
+}
+
+static int
+wait_events(int ep, struct epoll_event *evs, double wait_ms)
+{
+	static bool no_pwait2;
+	struct timespec ts;
+	int n;
+
+	if (!no_pwait2) {
+		ts.tv_sec = (time_t)(wait_ms / MS_PER_S);
+		ts.tv_nsec = (long)((wait_ms - (double)ts.tv_sec * MS_PER_S) * 1e6);
+		n = epoll_pwait2(ep, evs, MAX_EVENTS, &ts, NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		no_pwait2 = true;
+	}
+	return epoll_wait(ep, evs, MAX_EVENTS, (int)ceil(wait_ms));
+}
+
+/* The request bytes, built once. */
+static char *
+build_request(const struct pr_load_target *t, const char *host, const char *port, bool default_port,
+    const char *path, size_t *len)
+{
+	struct buf b = { 0 };
+	bool has_host = false, has_ua = false;
+	const char *method = t->method ? t->method : "GET";
+
+	buf_printf(&b, "%s %s HTTP/1.1\r\n", method, path);
+	for (const char *const *h = t->headers; h && *h; h++) {
+		has_host |= strncasecmp(*h, "host:", 5) == 0;
+		has_ua |= strncasecmp(*h, "user-agent:", 11) == 0;
+		buf_printf(&b, "%s\r\n", *h);
+	}
+	if (!has_host)
+		buf_printf(&b, "Host: %s%s%s\r\n", host, default_port ? "" : ":", default_port ? "" : port);
+	if (!has_ua)
+		buf_adds(&b, "User-Agent: pr-bench/" PR_VERSION "\r\n");
+	if (t->body)
+		buf_printf(&b, "Content-Length: %zu\r\n", strlen(t->body));
+	buf_adds(&b, "\r\n");
+	if (t->body)
+		buf_adds(&b, t->body);
+	*len = b.len;
+	return buf_detach(&b);
+}
+
+static int
+run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
+    const char *host, const char *port, bool default_port, const char *path)
+{
+	struct plain p = { 0 };
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	struct epoll_event evs[MAX_EVENTS];
+	char name[256];
+	double next_scan;
+	int rc = 0, gai;
+	long n = o->connections;
+
+	/* "[::1]" from the URL is "::1" to the resolver. */
+	snprintf(name, sizeof name, "%s", host);
+	if (name[0] == '[') {
+		memmove(name, name + 1, strlen(name));
+		name[strcspn(name, "]")] = '\0';
+	}
+	if ((gai = getaddrinfo(name, port, &hints, &ai)) != 0) {
+		snprintf(r->error, sizeof r->error, "cannot resolve %s: %s (check the URL)", name, gai_strerror(gai));
+		r->errors[PR_LOAD_DNS]++;
+		r->error_total++;
+		return PR_EXTERNAL;
+	}
+	memcpy(&p.addr, ai->ai_addr, ai->ai_addrlen);
+	p.addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	p.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (p.ep < 0) {
+		snprintf(r->error, sizeof r->error, "epoll_create1: %s", strerror(errno));
+		return PR_EXTERNAL;
+	}
+	p.head = t->method && strcasecmp(t->method, "HEAD") == 0;
+	p.req = build_request(t, host, port, default_port, path, &p.req_len);
+	p.c = xcalloc((size_t)n, sizeof *p.c);
+	for (long i = 0; i < n; i++) {
+		p.c[i].fd = -1;
+		p.c[i].cap = CONN_BUF_BYTES;
+		p.c[i].buf = xmalloc(CONN_BUF_BYTES);
+	}
+	r->engine = "epoll";
+	snprintf(r->http_version, sizeof r->http_version, "1.1");
+	sched_init(&p.s, o, r, t->expect_status);
+	p.now = now_ms();
+	next_scan = p.now + SCAN_MS;
+	dispatch(&p);
+	while ((p.now = now_ms()) < p.s.end) {
+		int k = wait_events(p.ep, evs, sched_wait_ms(&p.s, p.now, next_scan));
+
+		if (k < 0 && errno != EINTR) {
+			snprintf(r->error, sizeof r->error, "epoll_wait: %s", strerror(errno));
+			rc = PR_EXTERNAL;
+			break;
+		}
+		p.now = now_ms();
+		for (int i = 0; i < k; i++)
+			conn_event(&p, &p.c[evs[i].data.u64], evs[i].events);
+		p.now = now_ms();
+		if (p.now >= next_scan) {
+			scan(&p, n);
+			next_scan = p.now + SCAN_MS;
+		}
+		dispatch(&p);
+	}
+	r->elapsed_s = o->duration_s;
+	for (long i = 0; i < n; i++) {
+		conn_close(&p.c[i]);
+		free(p.c[i].buf);
+	}
+	free(p.c);
+	free(p.req);
+	free(p.s.free_slots);
+	close(p.ep);
+	return rc;
+}
+
+/* ---- the libcurl multi engine for https:// and HTTP/2 ---- */
+
+struct slot {
+	CURL *easy;
+	double origin_ms, sent_ms;
+	uint64_t bytes;
+};
+
+static size_t
+count_bytes(char *data, size_t size, size_t nmemb, void *arg)
+{
+	(void)data;
+	((struct slot *)arg)->bytes += size * nmemb;
+	return size * nmemb;
+}
+
+static int
+curl_class(CURLcode code)
+{
+	switch (code) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return PR_LOAD_DNS;
+	case CURLE_COULDNT_CONNECT:
+		return PR_LOAD_CONNECT;
+	case CURLE_OPERATION_TIMEDOUT:
+		return PR_LOAD_TIMEOUT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		return PR_LOAD_TLS;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return PR_LOAD_RESET;
+	default:
+		return PR_LOAD_OTHER;
+	}
+}
+
+static CURL *
+slot_easy(const struct pr_load_target *t, const struct pr_load_opts *o, struct curl_slist *headers, struct slot *s)
+{
+	CURL *e = curl_easy_init();
+
+	if (!e)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_URL, t->url);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * MS_PER_S));
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, count_bytes);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, count_bytes);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "pr-bench/" PR_VERSION);
+	if (headers)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+	if (t->body)
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body);
+	if (t->method) {
+		if (strcasecmp(t->method, "HEAD") == 0)
+			curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+		else
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t->method);
+	}
+	if (o->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	curl_easy_setopt(e, CURLOPT_PRIVATE, s);
+	s->easy = e;
+	return e;
+}
+
+static void
+curl_done(struct sched *sc, CURLMsg *m, struct slot *slots)
+{
+	struct slot *s;
+	long status = 0, version = 0, connects = 0;
+	double t = now_ms();
+	int err = -1;
+
+	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+	if (m->data.result == CURLE_OK) {
+		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(m->easy_handle, CURLINFO_HTTP_VERSION, &version);
+		snprintf(sc->r->http_version, sizeof sc->r->http_version, "%s",
+		    version == CURL_HTTP_VERSION_2_0 ? "2" : version == CURL_HTTP_VERSION_1_0 ? "1.0" : "1.1");
+	} else {
+		err = curl_class(m->data.result);
+	}
+	curl_easy_getinfo(m->easy_handle, CURLINFO_NUM_CONNECTS, &connects);
+	sc->r->connections_opened += (uint64_t)connects;
+	sched_finish(sc, s->origin_ms, s->sent_ms, t, status, err, s->bytes, connects == 0);
+	sc->free_slots[sc->nfree++] = s - slots;
+}
+
+static int
+run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r)
+{
+	struct sched sc;
+	struct curl_slist *headers = NULL;
+	struct slot *slots;
+	CURLM *multi = curl_multi_init();
+	double next_scan, now, origin;
+	int running, rc = 0;
+	long n = o->connections;
+
+	if (!multi) {
+		snprintf(r->error, sizeof r->error, "libcurl multi interface failed to start");
+		return PR_EXTERNAL;
+	}
+	for (const char *const *h = t->headers; h && *h; h++)
+		headers = curl_slist_append(headers, *h);
+	curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, n);
+	slots = xcalloc((size_t)n, sizeof *slots);
+	for (long i = 0; i < n; i++) {
+		if (!slot_easy(t, o, headers, &slots[i])) {
+			snprintf(r->error, sizeof r->error, "libcurl could not make a handle");
+			rc = PR_EXTERNAL;
+			goto out;
+		}
+	}
+	r->engine = "curl";
+	snprintf(r->http_version, sizeof r->http_version, "1.1");
+	sched_init(&sc, o, r, t->expect_status);
+	next_scan = sc.t0;
+	while ((now = now_ms()) < sc.end) {
+		CURLMsg *m;
+		int left;
+
+		while (sched_next(&sc, now, &origin)) {
+			struct slot *s = &slots[sc.free_slots[--sc.nfree]];
+
+			s->origin_ms = origin;
+			s->sent_ms = now;
+			s->bytes = 0;
+			curl_multi_add_handle(multi, s->easy);
+		}
+		curl_multi_perform(multi, &running);
+		while ((m = curl_multi_info_read(multi, &left))) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_multi_remove_handle(multi, m->easy_handle);
+			curl_done(&sc, m, slots);
+		}
+		now = now_ms();
+		if (next_scan <= now)
+			next_scan = now + SCAN_MS;
+		curl_multi_poll(multi, NULL, 0, (int)ceil(sched_wait_ms(&sc, now, next_scan)), NULL);
+	}
+	r->elapsed_s = o->duration_s;
+	free(sc.free_slots);
+out:
+	for (long i = 0; i < n; i++) {
+		if (slots[i].easy) {
+			curl_multi_remove_handle(multi, slots[i].easy);
+			curl_easy_cleanup(slots[i].easy);
+		}
+	}
+	free(slots);
+	curl_slist_free_all(headers);
+	curl_multi_cleanup(multi);
+	return rc;
+}
+
+/* ---- the entry points ---- */
+
+int
+pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL, *user = NULL;
+	struct buf target = { 0 };
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->hist = pr_hist_new();
+	r->engine = "epoll";
+	if (!u || curl_url_set(u, CURLUPART_URL, t->url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
+		snprintf(r->error, sizeof r->error, "not a URL pr-bench can load (give http://HOST[:PORT]/PATH)");
+		rc = PR_USAGE;
+		goto out;
+	}
+	curl_url_get(u, CURLUPART_QUERY, &query, 0);
+	curl_url_get(u, CURLUPART_USER, &user, 0);
+	if (strcmp(scheme, "https") == 0 || (strcmp(scheme, "http") == 0 && user)) {
+		rc = run_curl(t, o, r);
+	} else if (strcmp(scheme, "http") == 0) {
+		char *explicit_port = NULL;
+		bool default_port = curl_url_get(u, CURLUPART_PORT, &explicit_port, 0) != CURLUE_OK ||
+		    strcmp(explicit_port, "80") == 0;
+
+		curl_free(explicit_port);
+		buf_adds(&target, path);
+		if (query)
+			buf_printf(&target, "?%s", query);
+		rc = run_plain(t, o, r, host, port, default_port, target.data);
+	} else {
+		snprintf(r->error, sizeof r->error, "scheme %s is not supported under load (use http or https)", scheme);
+		rc = PR_USAGE;
+		goto out;
+	}
+	if (rc == 0 && r->elapsed_s > 0)
+		r->throughput_rps = (double)r->ok / r->elapsed_s;
+out:
+	buf_free(&target);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_free(user);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+void
+pr_load_result_free(struct pr_load_result *r)
+{
+	free(r->hist);
+	r->hist = NULL;
+}
+
+int
+pr_load_raise_nofile(long connections)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)connections + FDS_RESERVED;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rlim_t soft = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+
+		rl.rlim_cur = soft;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+		return pr_error(PR_USAGE, "-C %ld needs %llu open files but the limit is %llu "
+		    "(raise it with ulimit -n %llu, or use fewer connections)", connections,
+		    (unsigned long long)want, (unsigned long long)rl.rlim_cur, (unsigned long long)want);
+	return 0;
+}

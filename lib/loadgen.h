@@ -1,0 +1,91 @@
+/*
+ * loadgen.h: the load engine behind pr-bench --load.
+ *
+ * One URL is driven by a fixed number of connections for a fixed time, in
+ * one of two loops:
+ *
+ *   closed  each connection sends its next request when the previous
+ *           response has arrived; latency runs from the moment it is sent.
+ *   open    requests are due on a fixed schedule at rate_rps in total
+ *           (request k at start + k / rate_rps) and go out on the first free
+ *           connection; latency runs from the time the request was due, not
+ *           from when it could be sent, so a server stall shows in the high
+ *           percentiles instead of being hidden (no coordinated omission).
+ *
+ * http:// URLs run on a lean engine of its own (epoll, non-blocking sockets,
+ * the request built once, a minimal HTTP/1.1 response parser, keep-alive);
+ * https:// and URLs with credentials run on libcurl's multi interface, which
+ * speaks HTTP/2 where the server offers it (ALPN).
+ *
+ * Requests due (open) or sent (closed) during the warm-up are not counted;
+ * requests still in flight when the time is up are not counted either.
+ */
+#ifndef PR_LOADGEN_H
+#define PR_LOADGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hist.h"
+
+/* Error classes, the same as sample mode's "errors" object. */
+enum pr_load_err {
+	PR_LOAD_DNS, PR_LOAD_CONNECT, PR_LOAD_TLS, PR_LOAD_TIMEOUT,
+	PR_LOAD_RESET, PR_LOAD_STATUS, PR_LOAD_OTHER, PR_LOAD_NERR
+};
+
+/* The JSON key of each class ("dns", "connect", ...). */
+extern const char *const pr_load_err_names[PR_LOAD_NERR];
+
+struct pr_load_target {
+	const char *url;		/* may hold credentials: never printed */
+	const char *method;		/* NULL means GET */
+	const char *const *headers;	/* NULL-terminated "Name: value", or NULL */
+	const char *body;		/* NULL for none */
+	long expect_status;		/* 0: any 2xx is a success */
+};
+
+struct pr_load_opts {
+	long connections;
+	double duration_s;		/* measured time, after the warm-up */
+	double warmup_s;		/* run first, not counted */
+	double rate_rps;		/* total rate; 0 means closed loop */
+	double timeout_s;		/* per request, from when it is sent */
+	bool insecure;			/* https: skip certificate checks */
+};
+
+struct pr_load_result {
+	struct pr_hist *hist;		/* latency of successful responses */
+	uint64_t ok;			/* successful responses counted */
+	uint64_t errors[PR_LOAD_NERR];
+	uint64_t error_total;
+	uint64_t bytes_read;		/* response bytes of counted requests */
+	uint64_t connections_opened;	/* over the whole run */
+	uint64_t reused;		/* counted requests sent on a reused connection */
+	uint64_t late;			/* open loop: counted requests sent > 1 ms after due */
+	double elapsed_s;		/* length of the measured window */
+	double throughput_rps;		/* ok / elapsed_s */
+	const char *engine;		/* "epoll" or "curl" */
+	char http_version[8];		/* "1.1" or "2" (the last response's) */
+	char error[256];		/* why the run could not start */
+};
+
+/*
+ * Drive t as o says and fill r (zeroed first; free with pr_load_result_free).
+ * Returns 0 when the run took place (even if every request failed: r says
+ * how), PR_USAGE for a URL it cannot drive, PR_EXTERNAL when the host does
+ * not resolve or the engine cannot start; r->error then says why, in a form
+ * fit for "pr-bench: ID: <error>".  Nothing is reported here.
+ */
+int pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r);
+void pr_load_result_free(struct pr_load_result *r);
+
+/*
+ * Raise the soft RLIMIT_NOFILE so that connections sockets fit (up to the
+ * hard limit).  Returns 0, or PR_USAGE with the one-line error already
+ * reported, naming the limit and `ulimit -n`.
+ */
+int pr_load_raise_nofile(long connections);
+
+#endif
