@@ -1,0 +1,220 @@
+/*
+ * pr-compare: compare two pr-tools/bench/1 documents metric by metric and
+ * say, with a rank test and a minimum effect, what improved and what
+ * regressed.  Options and the order of steps only: the comparison is
+ * lib/compare.c, the tables and picture lib/report.c.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "compare.h"
+#include "doc.h"
+#include "err.h"
+#include "fileio.h"
+#include "gha.h"
+#include "report.h"
+#include "util.h"
+
+enum format { FORMAT_AUTO, FORMAT_TEXT, FORMAT_MARKDOWN, FORMAT_JSON };
+
+struct options {
+	struct cmp_settings settings;
+	enum format format;
+	const char *output;	/* --output or OUTPUT_JSON: the JSON document */
+	const char *plot;	/* --plot: the SVG picture */
+	bool log;
+	const char *base, *after;
+};
+
+enum { OPT_FORMAT = 256, OPT_FAIL_ON, OPT_PLOT, OPT_LOG };
+
+static const struct option longopts[] = {
+	{ "alpha", required_argument, NULL, 'a' },
+	{ "threshold", required_argument, NULL, 't' },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "plot", required_argument, NULL, OPT_PLOT },
+	{ "log", no_argument, NULL, OPT_LOG },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: pr-compare [options] BASELINE AFTER\n"
+	    "Compare two pr-tools/bench/1 documents (\"-\" is stdin, for one of them).\n"
+	    "\n"
+	    "  -a, --alpha A          significance level of the rank test (default 0.05)\n"
+	    "  -t, --threshold T      smallest change that counts: 5%% or 0.05 (default 5%%)\n"
+	    "      --fail-on WHEN     regression (default), any (also one-sided metrics),\n"
+	    "                         or none (never exit 1)\n"
+	    "      --format FMT       text, markdown or json (default: text on a terminal,\n"
+	    "                         json otherwise)\n"
+	    "  -o, --output FILE      also write the JSON document to FILE (OUTPUT_JSON)\n"
+	    "      --plot FILE        write an SVG picture of both distributions per metric\n"
+	    "      --log              write logs/pr-compare-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+	    "  -h, --help             show this help\n"
+	    "  -V, --version          show the version\n"
+	    "\n"
+	    "Exit status: 0 pass, 1 a metric regressed, 2 usage, 3 bad input, 4 cannot write.\n");
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	const char *env = getenv("OUTPUT_JSON");
+	int c;
+
+	o->settings.alpha = CMP_DEFAULT_ALPHA;
+	o->settings.threshold = CMP_DEFAULT_THRESHOLD;
+	o->settings.fail_on = CMP_FAIL_ON_REGRESSION;
+	o->format = FORMAT_AUTO;
+	o->output = env && *env ? env : NULL;
+	while ((c = getopt_long(argc, argv, "a:t:o:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if (pr_parse_double(optarg, 0, 1, &o->settings.alpha) || o->settings.alpha <= 0 ||
+			    o->settings.alpha >= 1)
+				return pr_usage_error("--alpha %s: give a probability between 0 and 1, such as 0.05", optarg);
+			break;
+		case 't':
+			if (cmp_threshold_parse(optarg, &o->settings.threshold))
+				return pr_usage_error("--threshold %s: give a percentage (5%%) or a fraction below 1 (0.05)",
+				    optarg);
+			break;
+		case OPT_FAIL_ON:
+			if (cmp_fail_on_parse(optarg, &o->settings.fail_on))
+				return pr_usage_error("--fail-on %s: give regression, any or none", optarg);
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				o->format = FORMAT_TEXT;
+			else if (strcmp(optarg, "markdown") == 0)
+				o->format = FORMAT_MARKDOWN;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = FORMAT_JSON;
+			else
+				return pr_usage_error("--format %s: give text, markdown or json", optarg);
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case OPT_PLOT:
+			o->plot = optarg;
+			break;
+		case OPT_LOG:
+			o->log = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(PR_OK);
+		case 'V':
+			printf("pr-compare %s\n", PR_VERSION);
+			exit(PR_OK);
+		default:
+			return PR_USAGE;	/* getopt_long said what */
+		}
+	}
+	if (argc - optind != 2)
+		return pr_usage_error("expected two documents, BASELINE and AFTER; got %d", argc - optind);
+	o->base = argv[optind];
+	o->after = argv[optind + 1];
+	if (o->format == FORMAT_AUTO)
+		o->format = isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
+	return PR_OK;
+}
+
+/* Key results and the Markdown table for GitHub Actions (no-ops outside). */
+static int
+report_github(const struct cmp_result *r)
+{
+	struct buf md = {0};
+	char count[32];
+	int rc;
+
+	snprintf(count, sizeof count, "%zu", r->count[CMP_REGRESSED]);
+	if ((rc = gha_output("verdict", r->fail ? "fail" : "pass")) || (rc = gha_output("regressed", count)))
+		return rc;
+	report_markdown(r, &md);
+	rc = gha_summary(md.data);
+	buf_free(&md);
+	return rc;
+}
+
+/* stdout in the chosen format; the JSON document also to --output. */
+static int
+emit(const struct options *o, const struct cmp_result *r, const cJSON *doc)
+{
+	struct buf out = {0};
+	char *text;
+	int rc = PR_OK;
+
+	if (o->format == FORMAT_JSON)
+		return pr_doc_emit(doc, o->output);
+	if (o->format == FORMAT_TEXT)
+		report_text(r, isatty(STDOUT_FILENO) && pr_color(), &out);
+	else
+		report_markdown(r, &out);
+	if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) == EOF)
+		rc = pr_error(PR_EXTERNAL, "cannot write the report to stdout");
+	buf_free(&out);
+	if (rc == PR_OK && o->output) {
+		text = pr_doc_text(doc);
+		rc = pr_write_atomic(o->output, text, strlen(text));
+		free(text);
+	}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = {0};
+	struct cmp_result r = {0};
+	struct cmp_input base, after;
+	cJSON *base_doc = NULL, *after_doc = NULL, *doc = NULL;
+	struct buf svg = {0};
+	int rc;
+
+	pr_init(argv[0]);
+	if ((rc = parse_options(argc, argv, &o)))
+		return rc;
+	if ((rc = pr_log_open(NULL, "pr-compare", o.log)))
+		return rc;
+	if (strcmp(o.base, "-") == 0 && strcmp(o.after, "-") == 0) {
+		rc = pr_error(PR_INPUT, "both documents are \"-\": stdin holds only one (give a file for the other)");
+		goto out;
+	}
+	if ((rc = pr_doc_load(o.base, "bench", &base_doc)) || (rc = pr_doc_load(o.after, "bench", &after_doc)))
+		goto out;
+	base = (struct cmp_input){ o.base, base_doc };
+	after = (struct cmp_input){ o.after, after_doc };
+	if ((rc = cmp_run(&base, &after, &o.settings, &r)))
+		goto out;
+	doc = cmp_document(&r);
+	pr_log("%s vs %s: %s", o.base, o.after, r.fail ? "fail" : "pass");
+	if (o.plot) {
+		report_svg(&r, &svg);
+		if ((rc = pr_write_atomic(o.plot, svg.data, svg.len)))
+			goto out;
+	}
+	if ((rc = emit(&o, &r, doc)) || (rc = report_github(&r)))
+		goto out;
+	rc = r.fail ? PR_FAIL : PR_OK;
+out:
+	buf_free(&svg);
+	cJSON_Delete(doc);
+	cmp_result_free(&r);
+	cJSON_Delete(base_doc);
+	cJSON_Delete(after_doc);
+	pr_log_close();
+	return rc;
+}

@@ -1,0 +1,360 @@
+/* report.c: see report.h. */
+#include "report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stats.h"
+
+#define PERCENT 100.0
+#define CELL_MAX 96
+#define P_VALUE_FLOOR 0.001
+
+enum column { COL_METRIC, COL_BASE, COL_AFTER, COL_CHANGE, COL_P, COL_VERDICT, NCOLS };
+
+static const char *const headers[NCOLS] = {
+	"metric", "baseline p50", "after p50", "change [CI]", "p", "verdict",
+};
+
+#define ANSI_GREEN "\033[32m"
+#define ANSI_RED "\033[31m"
+#define ANSI_RESET "\033[0m"
+
+/* The cells of one row, shared by the text and Markdown tables. */
+static void
+row_cells(const struct cmp_metric *m, char cells[NCOLS][CELL_MAX])
+{
+	snprintf(cells[COL_METRIC], CELL_MAX, "%s", m->id);
+	cmp_format_value(cells[COL_BASE], CELL_MAX, m->base.present ? m->base.summary.p50 : NAN,
+	    m->base.unit);
+	cmp_format_value(cells[COL_AFTER], CELL_MAX, m->after.present ? m->after.summary.p50 : NAN,
+	    m->after.unit);
+	if (!isfinite(m->change))
+		snprintf(cells[COL_CHANGE], CELL_MAX, "-");
+	else if (isfinite(m->ci_lo) && isfinite(m->ci_hi))
+		snprintf(cells[COL_CHANGE], CELL_MAX, "%+.1f%% [%+.1f, %+.1f]", m->change * PERCENT,
+		    m->ci_lo * PERCENT, m->ci_hi * PERCENT);
+	else
+		snprintf(cells[COL_CHANGE], CELL_MAX, "%+.1f%%", m->change * PERCENT);
+	if (!m->tested)
+		snprintf(cells[COL_P], CELL_MAX, "-");
+	else if (m->p_value < P_VALUE_FLOOR)
+		snprintf(cells[COL_P], CELL_MAX, "<%g", P_VALUE_FLOOR);
+	else
+		snprintf(cells[COL_P], CELL_MAX, "%.3f", m->p_value);
+	switch (m->verdict) {
+	case CMP_ONLY_BASELINE:
+		snprintf(cells[COL_VERDICT], CELL_MAX, "only baseline");
+		break;
+	case CMP_ONLY_AFTER:
+		snprintf(cells[COL_VERDICT], CELL_MAX, "only after");
+		break;
+	default:
+		snprintf(cells[COL_VERDICT], CELL_MAX, "%s%s", cmp_verdict_name(m->verdict),
+		    m->comparable ? "" : "*");
+	}
+}
+
+/* "pass: 1 improved, 0 regressed, ... (alpha 0.05, threshold 5%)" */
+static void
+verdict_line(const struct cmp_result *r, struct buf *out)
+{
+	buf_printf(out, "%s: %zu improved, %zu regressed, %zu unchanged", r->fail ? "fail" : "pass",
+	    r->count[CMP_IMPROVED], r->count[CMP_REGRESSED], r->count[CMP_UNCHANGED]);
+	if (r->count[CMP_ONLY_BASELINE])
+		buf_printf(out, ", %zu only in the baseline", r->count[CMP_ONLY_BASELINE]);
+	if (r->count[CMP_ONLY_AFTER])
+		buf_printf(out, ", %zu only after", r->count[CMP_ONLY_AFTER]);
+	if (r->incomparable)
+		buf_printf(out, ", %zu not comparable", r->incomparable);
+	buf_printf(out, " (alpha %g, threshold %g%%, fail on %s)", r->settings.alpha,
+	    r->settings.threshold * PERCENT, cmp_fail_on_name(r->settings.fail_on));
+}
+
+/* Metrics without a rank test, whose table row cannot say why. */
+static bool
+needs_note(const struct cmp_metric *m)
+{
+	return !m->tested;
+}
+
+void
+report_text(const struct cmp_result *r, bool color, struct buf *out)
+{
+	size_t width[NCOLS];
+	char cells[NCOLS][CELL_MAX];
+	bool notes = false;
+
+	for (int c = 0; c < NCOLS; c++)
+		width[c] = strlen(headers[c]);
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		row_cells(&r->metrics[i], cells);
+		for (int c = 0; c < NCOLS; c++)
+			if (strlen(cells[c]) > width[c])
+				width[c] = strlen(cells[c]);
+	}
+	for (int c = 0; c < COL_VERDICT; c++)
+		buf_printf(out, c == COL_METRIC ? "%-*s  " : "%*s  ", (int)width[c], headers[c]);
+	buf_printf(out, "%s\n", headers[COL_VERDICT]);
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		const struct cmp_metric *m = &r->metrics[i];
+		const char *on = "", *off = "";
+
+		row_cells(m, cells);
+		if (color && m->verdict == CMP_IMPROVED)
+			on = ANSI_GREEN, off = ANSI_RESET;
+		if (color && m->verdict == CMP_REGRESSED)
+			on = ANSI_RED, off = ANSI_RESET;
+		for (int c = 0; c < COL_VERDICT; c++)
+			buf_printf(out, c == COL_METRIC ? "%-*s  " : "%*s  ", (int)width[c], cells[c]);
+		buf_printf(out, "%s%s%s\n", on, cells[COL_VERDICT], off);
+		notes = notes || needs_note(m);
+	}
+	if (r->nmetrics == 0)
+		buf_adds(out, "(no metrics on either side)\n");
+	if (notes) {
+		buf_adds(out, "\n");
+		for (size_t i = 0; i < r->nmetrics; i++)
+			if (needs_note(&r->metrics[i]))
+				buf_printf(out, "%s: %s\n", r->metrics[i].id, r->metrics[i].reason);
+	}
+	buf_adds(out, "\n");
+	verdict_line(r, out);
+	buf_adds(out, "\n");
+}
+
+/* s with the characters that would break a Markdown table cell escaped. */
+static void
+md_cell(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|' || *s == '\\' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '>')
+			buf_addc(out, '\\');
+		if (*s == '\n' || *s == '\r')
+			buf_addc(out, ' ');
+		else
+			buf_addc(out, *s);
+	}
+}
+
+void
+report_markdown(const struct cmp_result *r, struct buf *out)
+{
+	char cells[NCOLS][CELL_MAX];
+
+	buf_printf(out, "### pr-compare: %s\n\n", r->fail ? "fail" : "pass");
+	buf_adds(out, "Baseline ");
+	md_cell(out, r->base.name);
+	buf_adds(out, ", after ");
+	md_cell(out, r->after.name);
+	buf_printf(out, "; %g%% intervals of the change of the median.\n\n", (1 - r->settings.alpha) * PERCENT);
+	buf_adds(out, "| metric | baseline p50 | after p50 | change [CI] | p | verdict |\n");
+	buf_adds(out, "|---|---:|---:|---:|---:|---|\n");
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		const struct cmp_metric *m = &r->metrics[i];
+		bool strong = m->verdict == CMP_REGRESSED || m->verdict == CMP_IMPROVED;
+
+		row_cells(m, cells);
+		for (int c = 0; c < NCOLS; c++) {
+			buf_adds(out, "| ");
+			if (c == COL_VERDICT && strong)
+				buf_adds(out, "**");
+			md_cell(out, cells[c]);
+			if (c == COL_VERDICT && strong)
+				buf_adds(out, "**");
+			buf_adds(out, " ");
+		}
+		buf_adds(out, "|\n");
+	}
+	buf_adds(out, "\n");
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		if (!needs_note(&r->metrics[i]))
+			continue;
+		buf_adds(out, "- ");
+		md_cell(out, r->metrics[i].id);
+		buf_adds(out, ": ");
+		md_cell(out, r->metrics[i].reason);
+		buf_adds(out, "\n");
+	}
+	buf_adds(out, "\n**");
+	verdict_line(r, out);
+	buf_adds(out, "**\n");
+}
+
+/* Geometry of the picture, in SVG user units. */
+#define SVG_WIDTH 860
+#define SVG_TOP 56
+#define SVG_ROW_HEIGHT 92
+#define SVG_LABEL_X 12
+#define SVG_PLOT_X0 250
+#define SVG_PLOT_X1 840
+#define SVG_STRIP_HALF 9
+#define SVG_DOTS_MAX 160
+#define SVG_BASE_COLOR "#4477aa"
+#define SVG_AFTER_COLOR "#cc6677"
+
+static void
+xml_text(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': buf_adds(out, "&amp;"); break;
+		case '<': buf_adds(out, "&lt;"); break;
+		case '>': buf_adds(out, "&gt;"); break;
+		case '"': buf_adds(out, "&quot;"); break;
+		case '\'': buf_adds(out, "&apos;"); break;
+		default:
+			/* Control characters are not allowed in XML 1.0. */
+			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
+				buf_addc(out, *s);
+		}
+	}
+}
+
+struct axis {
+	double lo, hi;
+};
+
+static double
+axis_x(const struct axis *a, double v)
+{
+	return SVG_PLOT_X0 + (v - a->lo) / (a->hi - a->lo) * (SVG_PLOT_X1 - SVG_PLOT_X0);
+}
+
+static void
+widen(struct axis *a, const struct cmp_side *s)
+{
+	const double v[] = { s->summary.min, s->summary.p50, s->summary.max };
+
+	if (!s->present)
+		return;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		if (!isfinite(v[i]))
+			continue;
+		if (v[i] < a->lo)
+			a->lo = v[i];
+		if (v[i] > a->hi)
+			a->hi = v[i];
+	}
+}
+
+/* One side's strip centred at y: whisker min..max, a box (quartiles with
+ * samples, p50..p90 from a summary), quantile dots and the median. */
+static void
+svg_strip(struct buf *out, const struct axis *a, const struct cmp_side *s, double y, const char *color,
+    const char *name)
+{
+	const struct pr_summary *sm = &s->summary;
+	double q1, q3, med = sm->p50;
+
+	if (!s->present || sm->n == 0 || !isfinite(med)) {
+		buf_printf(out, "<text x=\"%d\" y=\"%.1f\" class=\"small\">%s: no data</text>\n", SVG_PLOT_X0,
+		    y + 4, name);
+		return;
+	}
+	if (s->has_samples) {
+		q1 = pr_quantile_sorted(s->samples, s->nsamples, 0.25);
+		q3 = pr_quantile_sorted(s->samples, s->nsamples, 0.75);
+	} else {
+		q1 = med;
+		q3 = isfinite(sm->p90) ? sm->p90 : med;
+	}
+	if (isfinite(sm->min) && isfinite(sm->max))
+		buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+		    axis_x(a, sm->min), y, axis_x(a, sm->max), y, color);
+	buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
+	    "fill-opacity=\"0.25\" stroke=\"%s\"/>\n", axis_x(a, q1), y - SVG_STRIP_HALF,
+	    fmax(axis_x(a, q3) - axis_x(a, q1), 1), 2 * SVG_STRIP_HALF, color, color);
+	if (s->has_samples) {
+		size_t ndots = s->nsamples < SVG_DOTS_MAX ? s->nsamples : SVG_DOTS_MAX;
+
+		for (size_t i = 0; i < ndots; i++) {
+			double q = ndots > 1 ? (double)i / (double)(ndots - 1) : 0.5;
+			double v = pr_quantile_sorted(s->samples, s->nsamples, q);
+			/* A fixed jitter pattern keeps the picture reproducible. */
+			double jitter = (double)((i * 7) % 11) - 5;
+
+			buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.8\" fill=\"%s\" fill-opacity=\"0.6\"/>\n",
+			    axis_x(a, v), y + jitter, color);
+		}
+	} else {
+		const double marks[] = { sm->p95, sm->p99 };
+
+		for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+			if (isfinite(marks[i]))
+				buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+				    axis_x(a, marks[i]), y - 4, axis_x(a, marks[i]), y + 4, color);
+	}
+	buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\">"
+	    "<title>%s median</title></line>\n", axis_x(a, med), y - SVG_STRIP_HALF - 3, axis_x(a, med),
+	    y + SVG_STRIP_HALF + 3, color, name);
+}
+
+void
+report_svg(const struct cmp_result *r, struct buf *out)
+{
+	int height = SVG_TOP + (int)r->nmetrics * SVG_ROW_HEIGHT + 16;
+	char lo[CELL_MAX], hi[CELL_MAX], cells[NCOLS][CELL_MAX];
+
+	buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	    "font-family=\"sans-serif\" font-size=\"13\">\n", SVG_WIDTH, height, SVG_WIDTH, height);
+	buf_adds(out, "<style>.small{font-size:11px;fill:#555}.bad{fill:#b00020}.good{fill:#1b7f3b}</style>\n");
+	buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", SVG_WIDTH, height);
+	buf_printf(out, "<text x=\"%d\" y=\"22\" font-size=\"16\">pr-compare: %s</text>\n", SVG_LABEL_X,
+	    r->fail ? "fail" : "pass");
+	buf_printf(out, "<rect x=\"%d\" y=\"32\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+	    "<text x=\"%d\" y=\"43\">baseline: ", SVG_LABEL_X, SVG_BASE_COLOR, SVG_LABEL_X + 18);
+	xml_text(out, r->base.name);
+	buf_printf(out, "</text>\n<rect x=\"%d\" y=\"32\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+	    "<text x=\"%d\" y=\"43\">after: ", SVG_PLOT_X0 + 180, SVG_AFTER_COLOR, SVG_PLOT_X0 + 198);
+	xml_text(out, r->after.name);
+	buf_adds(out, "</text>\n");
+
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		const struct cmp_metric *m = &r->metrics[i];
+		const struct cmp_side *known = m->base.present ? &m->base : &m->after;
+		double y0 = SVG_TOP + (double)i * SVG_ROW_HEIGHT;
+		struct axis a = { INFINITY, -INFINITY };
+		const char *cls = m->verdict == CMP_REGRESSED ? "bad" : m->verdict == CMP_IMPROVED ? "good" : "small";
+
+		row_cells(m, cells);
+		buf_printf(out, "<g>\n<line x1=\"0\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", y0,
+		    SVG_WIDTH, y0);
+		buf_printf(out, "<text x=\"%d\" y=\"%.1f\" font-weight=\"bold\">", SVG_LABEL_X, y0 + 24);
+		xml_text(out, m->id);
+		buf_printf(out, "</text>\n<text x=\"%d\" y=\"%.1f\" class=\"%s\">", SVG_LABEL_X, y0 + 44, cls);
+		xml_text(out, cells[COL_VERDICT]);
+		buf_adds(out, " ");
+		xml_text(out, cells[COL_CHANGE]);
+		buf_printf(out, "</text>\n<text x=\"%d\" y=\"%.1f\" class=\"small\">p = ", SVG_LABEL_X, y0 + 62);
+		xml_text(out, cells[COL_P]);
+		buf_adds(out, ", unit ");
+		xml_text(out, known->unit);
+		buf_adds(out, "</text>\n");
+		widen(&a, &m->base);
+		widen(&a, &m->after);
+		if (!isfinite(a.lo)) {
+			a.lo = 0;
+			a.hi = 1;
+		}
+		if (a.hi <= a.lo) {
+			a.lo -= 1;
+			a.hi += 1;
+		}
+		svg_strip(out, &a, &m->base, y0 + 24, SVG_BASE_COLOR, "baseline");
+		svg_strip(out, &a, &m->after, y0 + 52, SVG_AFTER_COLOR, "after");
+		cmp_format_value(lo, sizeof lo, a.lo, "");
+		cmp_format_value(hi, sizeof hi, a.hi, "");
+		buf_printf(out, "<text x=\"%d\" y=\"%.1f\" class=\"small\">", SVG_PLOT_X0, y0 + 80);
+		xml_text(out, lo);
+		buf_printf(out, "</text>\n<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">",
+		    SVG_PLOT_X1, y0 + 80);
+		xml_text(out, hi);
+		buf_adds(out, " ");
+		xml_text(out, known->unit);
+		buf_adds(out, "</text>\n</g>\n");
+	}
+	buf_adds(out, "</svg>\n");
+}
