@@ -1,0 +1,469 @@
+/*
+ * pr-qa.c: pr-qa: options, where the checks come from, and the order of
+ * steps.  Loading, running and judging checks is lib/qa.c; JUnit XML is
+ * lib/junit.c.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "config.h"
+#include "doc.h"
+#include "err.h"
+#include "gha.h"
+#include "junit.h"
+#include "qa.h"
+#include "util.h"
+
+#define MAX_RETRIES 10L
+#define MAX_SECONDS (7.0 * 24 * 3600)
+#define DEFAULT_INTERVAL_S 10.0
+#define MAX_STATUS 599L
+#define MIN_STATUS 100L
+#define LOG_NAME "qa-verify-prod"
+#define JUNIT_SUITE "pr-qa"
+
+enum {
+	OPT_CHECK = 256, OPT_EXPECT_STATUS, OPT_BASE_URL, OPT_RETRIES, OPT_JUNIT, OPT_LOG, OPT_WATCH,
+	OPT_INTERVAL, OPT_P95_WARN, OPT_P95_CRIT, OPT_ERROR_WARN, OPT_ERROR_CRIT,
+};
+
+static const char usage_text[] =
+    "usage: pr-qa [-f FILE] [options]\n"
+    "       pr-qa --check NAME=URL [--expect-status N] [options]\n"
+    "       pr-qa --watch DURATION [--interval SECONDS] [thresholds] [options]\n"
+    "\n"
+    "Run post-deployment checks and print a pr-tools/qa/1 document on stdout.\n"
+    "\n"
+    "  -f, --file FILE         read the \"qa\" section of FILE (default ./pr-tools.json)\n"
+    "      --check NAME=URL    a GET check without a config (repeatable)\n"
+    "      --expect-status N   status the --check checks expect (default any 2xx)\n"
+    "      --base-url URL      base for relative check URLs (overrides qa.base_url)\n"
+    "  -t, --timeout DURATION  limit for each request (default qa.timeout or 10s)\n"
+    "      --retries N         extra attempts on connection errors and 5xx (default 2)\n"
+    "      --junit FILE        also write JUnit XML to FILE, atomically\n"
+    "  -o, --output FILE       also write the document to FILE, atomically (OUTPUT_JSON)\n"
+    "      --log               also write logs/qa-verify-prod-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "      --watch DURATION    repeat the checks for DURATION and judge error rate and p95\n"
+    "      --interval SECONDS  watch: time between rounds (default 10)\n"
+    "      --p95-warn MS       watch: p95 latency warning threshold (default 500)\n"
+    "      --p95-crit MS       watch: p95 latency critical threshold (default 1000)\n"
+    "      --error-warn PCT    watch: error rate warning threshold in percent (default 1)\n"
+    "      --error-crit PCT    watch: error rate critical threshold in percent (default 5)\n"
+    "  -q, --quiet             no per-check lines on stderr\n"
+    "  -h, --help              print this help and exit\n"
+    "  -V, --version           print the version and exit\n";
+
+static const struct option longopts[] = {
+	{ "file", required_argument, NULL, 'f' },
+	{ "check", required_argument, NULL, OPT_CHECK },
+	{ "expect-status", required_argument, NULL, OPT_EXPECT_STATUS },
+	{ "base-url", required_argument, NULL, OPT_BASE_URL },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "log", no_argument, NULL, OPT_LOG },
+	{ "watch", required_argument, NULL, OPT_WATCH },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "p95-warn", required_argument, NULL, OPT_P95_WARN },
+	{ "p95-crit", required_argument, NULL, OPT_P95_CRIT },
+	{ "error-warn", required_argument, NULL, OPT_ERROR_WARN },
+	{ "error-crit", required_argument, NULL, OPT_ERROR_CRIT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct options {
+	const char *file;
+	char **checks;			/* NAME=URL from --check */
+	size_t nchecks;
+	long expect_status;
+	const char *base_url;
+	double timeout_s;		/* 0: the config's */
+	struct qa_opts run;
+	const char *junit;
+	const char *output;
+	bool log;
+	double watch_s;			/* 0: one run */
+	double interval_s;
+	struct qa_thresholds th;
+	bool quiet;
+};
+
+/* A percentage: "1", "1.5" or "1%". */
+static int
+parse_pct(const char *s, double *out)
+{
+	char tmp[64];
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, len + 1);
+	if (tmp[len - 1] == '%')
+		tmp[len - 1] = '\0';
+	return pr_parse_double(tmp, 0, 100, out);
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	int c;
+	long n;
+
+	o->run.retries = QA_RETRIES;
+	o->interval_s = DEFAULT_INTERVAL_S;
+	o->th = (struct qa_thresholds){ QA_P95_WARN_MS, QA_P95_CRIT_MS, QA_ERROR_WARN_PCT, QA_ERROR_CRIT_PCT };
+	o->output = getenv("OUTPUT_JSON");
+	while ((c = getopt_long(argc, argv, "f:t:o:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->file = optarg; break;
+		case OPT_CHECK:
+			if (!strchr(optarg, '='))
+				return pr_usage_error("--check %s: expected NAME=URL", optarg);
+			o->checks = xrealloc(o->checks, (o->nchecks + 1) * sizeof *o->checks);
+			o->checks[o->nchecks++] = optarg;
+			break;
+		case OPT_EXPECT_STATUS:
+			if (pr_parse_long(optarg, MIN_STATUS, MAX_STATUS, &o->expect_status) != 0)
+				return pr_usage_error("--expect-status %s: expected an HTTP status from 100 to 599", optarg);
+			break;
+		case OPT_BASE_URL:
+			if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+				return pr_usage_error("--base-url %s: expected an http:// or https:// URL", optarg);
+			o->base_url = optarg;
+			break;
+		case 't':
+			if (pr_parse_duration(optarg, &o->timeout_s) != 0 || o->timeout_s <= 0 || o->timeout_s > MAX_SECONDS)
+				return pr_usage_error("--timeout %s: expected a duration such as 10s or 500ms", optarg);
+			break;
+		case OPT_RETRIES:
+			if (pr_parse_long(optarg, 0, MAX_RETRIES, &n) != 0)
+				return pr_usage_error("--retries %s: expected a whole number from 0 to %ld", optarg, MAX_RETRIES);
+			o->run.retries = (int)n;
+			break;
+		case OPT_JUNIT: o->junit = optarg; break;
+		case 'o': o->output = optarg; break;
+		case OPT_LOG: o->log = true; break;
+		case OPT_WATCH:
+			if (pr_parse_duration(optarg, &o->watch_s) != 0 || o->watch_s <= 0 || o->watch_s > MAX_SECONDS)
+				return pr_usage_error("--watch %s: expected a duration such as 10m or 30s", optarg);
+			break;
+		case OPT_INTERVAL:
+			if (pr_parse_duration(optarg, &o->interval_s) != 0 || o->interval_s < 0 || o->interval_s > MAX_SECONDS)
+				return pr_usage_error("--interval %s: expected seconds, such as 10 or 500ms", optarg);
+			break;
+		case OPT_P95_WARN:
+		case OPT_P95_CRIT: {
+			double *t = c == OPT_P95_WARN ? &o->th.p95_warn_ms : &o->th.p95_crit_ms;
+
+			if (pr_parse_double(optarg, 0, 1e9, t) != 0)
+				return pr_usage_error("--%s %s: expected milliseconds",
+				    c == OPT_P95_WARN ? "p95-warn" : "p95-crit", optarg);
+			break;
+		}
+		case OPT_ERROR_WARN:
+		case OPT_ERROR_CRIT:
+			if (parse_pct(optarg, c == OPT_ERROR_WARN ? &o->th.error_warn_pct : &o->th.error_crit_pct) != 0)
+				return pr_usage_error("--%s %s: expected a percentage from 0 to 100",
+				    c == OPT_ERROR_WARN ? "error-warn" : "error-crit", optarg);
+			break;
+		case 'q': o->quiet = true; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(PR_OK);
+		case 'V':
+			printf("pr-qa %s\n", PR_VERSION);
+			exit(PR_OK);
+		default:
+			return pr_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		return pr_usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->expect_status && o->nchecks == 0)
+		return pr_usage_error("--expect-status applies to --check NAME=URL checks; give at least one");
+	if (o->th.p95_warn_ms > o->th.p95_crit_ms)
+		return pr_usage_error("--p95-warn %g is above --p95-crit %g", o->th.p95_warn_ms, o->th.p95_crit_ms);
+	if (o->th.error_warn_pct > o->th.error_crit_pct)
+		return pr_usage_error("--error-warn %g is above --error-crit %g", o->th.error_warn_pct, o->th.error_crit_pct);
+	return PR_OK;
+}
+
+/* The suite from the config (when there is one) and the --check flags. */
+static int
+load_suite(const struct options *o, struct qa_suite *s)
+{
+	struct pr_config cfg = {0};
+	cJSON *section = NULL;
+	int rc = PR_OK;
+
+	memset(s, 0, sizeof *s);
+	s->timeout_s = QA_TIMEOUT_S;
+	/* Flags alone do not read ./pr-tools.json; -f adds its checks. */
+	if (o->file || o->nchecks == 0) {
+		if ((rc = pr_config_load(o->file, &cfg)))
+			goto out;
+		if (!cfg.root) {
+			rc = pr_usage_error("no checks: give -f FILE with a \"qa\" section, or --check NAME=URL");
+			goto out;
+		}
+		if (!pr_config_section(&cfg, "qa")) {
+			if (o->nchecks == 0) {
+				rc = pr_error(PR_INPUT, "%s: no \"qa\" section (add one with \"checks\", or use --check NAME=URL)",
+				    cfg.name);
+				goto out;
+			}
+		} else {
+			section = cJSON_Duplicate(pr_config_section(&cfg, "qa"), true);
+			if (o->base_url && cJSON_IsObject(section)) {
+				cJSON_DeleteItemFromObjectCaseSensitive(section, "base_url");
+				cJSON_AddStringToObject(section, "base_url", o->base_url);
+			}
+			if ((rc = qa_suite_load(section, cfg.name, s)))
+				goto out;
+		}
+	}
+	if (o->base_url && !s->base_url)
+		s->base_url = xstrdup(o->base_url);
+	for (size_t i = 0; i < o->nchecks; i++) {
+		char *name = xstrdup(o->checks[i]);
+		char *eq = strchr(name, '=');
+
+		*eq = '\0';
+		rc = qa_suite_add(s, name, eq + 1, o->expect_status);
+		free(name);
+		if (rc)
+			goto out;
+	}
+	if (o->timeout_s > 0)
+		s->timeout_s = o->timeout_s;
+out:
+	cJSON_Delete(section);
+	pr_config_free(&cfg);
+	return rc;
+}
+
+static void
+note_results(const struct qa_suite *s, const struct qa_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct qa_result *res = &r->results[i];
+
+		if (res->outcome == QA_PASS)
+			pr_note("pass %s (%ld, %.0f ms)", s->checks[i].name, res->status, res->latency_ms);
+		else
+			pr_note("%s %s: %s", qa_outcome_name(res->outcome), s->checks[i].name,
+			    res->nfailures ? res->failures[0] : "");
+	}
+}
+
+static int
+write_junit(const char *path, const struct qa_suite *s, const struct qa_report *r)
+{
+	struct junit_case *cases = xcalloc(r->n ? r->n : 1, sizeof *cases);
+	char **details = xcalloc(r->n ? r->n : 1, sizeof *details);
+	char stamp[PR_RFC3339_LEN];
+	int rc;
+
+	pr_rfc3339_now(stamp);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct qa_result *res = &r->results[i];
+		struct buf d = {0};
+
+		buf_printf(&d, "%s %s", s->checks[i].method, res->shown_url);
+		if (res->status)
+			buf_printf(&d, " -> %ld in %.1f ms", res->status, res->latency_ms);
+		for (size_t j = 0; j < res->nfailures; j++)
+			buf_printf(&d, "\n%s", res->failures[j]);
+		details[i] = buf_detach(&d);
+		cases[i].name = s->checks[i].name;
+		cases[i].classname = JUNIT_SUITE;
+		cases[i].time_ms = res->latency_ms > 0 ? res->latency_ms : 0;
+		cases[i].outcome = res->outcome == QA_PASS ? JUNIT_PASS :
+		    res->outcome == QA_FAIL ? JUNIT_FAILURE :
+		    res->outcome == QA_ERROR ? JUNIT_ERROR : JUNIT_SKIPPED;
+		cases[i].message = res->nfailures ? res->failures[0] : NULL;
+		cases[i].detail = details[i];
+	}
+	rc = junit_write(path, JUNIT_SUITE, stamp, cases, r->n);
+	for (size_t i = 0; i < r->n; i++)
+		free(details[i]);
+	free(details);
+	free(cases);
+	return rc;
+}
+
+/* Pipes would break a Markdown table cell. */
+static void
+md_cell(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			buf_adds(b, "\\|");
+		else if (*s != '\n')
+			buf_addc(b, *s);
+	}
+}
+
+static void
+github_report(const char *verdict, const struct qa_suite *s, const struct qa_report *r, const struct qa_watch *w)
+{
+	struct buf md = {0};
+	char num[32];
+
+	if (!pr_in_github())
+		return;
+	gha_output("verdict", verdict);
+	snprintf(num, sizeof num, "%zu", r->passed);
+	gha_output("passed", num);
+	snprintf(num, sizeof num, "%zu", r->failed + r->errors + r->skipped);
+	gha_output("failed", num);
+	buf_printf(&md, "### pr-qa: %s\n\n%zu passed, %zu failed, %zu errors, %zu skipped\n\n",
+	    strcmp(verdict, "pass") == 0 ? "pass" : "FAIL", r->passed, r->failed, r->errors, r->skipped);
+	if (w) {
+		gha_output("level", qa_level_name(w->level));
+		buf_printf(&md, "Watch: %zu rounds, %zu requests, error rate %.2f %%, p95 %.1f ms: **%s**\n\n",
+		    w->rounds, w->requests, w->error_rate * 100, w->p95_ms, qa_level_name(w->level));
+	}
+	buf_adds(&md, "| Check | Result | Status | Latency (ms) | Detail |\n|---|---|---|---|---|\n");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct qa_result *res = &r->results[i];
+
+		buf_adds(&md, "| ");
+		md_cell(&md, s->checks[i].name);
+		buf_printf(&md, " | %s | ", res->outcome == QA_PASS ? "pass" : qa_outcome_name(res->outcome));
+		if (res->status)
+			buf_printf(&md, "%ld", res->status);
+		buf_adds(&md, " | ");
+		if (res->latency_ms >= 0)
+			buf_printf(&md, "%.1f", res->latency_ms);
+		buf_adds(&md, " | ");
+		md_cell(&md, res->nfailures ? res->failures[0] : "");
+		buf_adds(&md, " |\n");
+	}
+	buf_adds(&md, "\n");
+	gha_summary(md.data);
+	buf_free(&md);
+}
+
+/* Repeat the suite until the watch has lasted o->watch_s. */
+static void
+watch(const struct options *o, const struct qa_suite *s, struct qa_report *last, struct qa_requests *reqs,
+    size_t *rounds, size_t *unreachable_rounds)
+{
+	double start_ms = pr_mono_ms(), end_ms = start_ms + o->watch_s * 1e3;
+
+	for (;;) {
+		double round_ms = pr_mono_ms();
+		double next_ms = round_ms + o->interval_s * 1e3;
+
+		qa_report_free(last);
+		qa_run(s, &o->run, last, reqs);
+		(*rounds)++;
+		*unreachable_rounds += last->unreachable;
+		pr_log("round %zu: %zu passed, %zu failed, %zu errors, %zu skipped", *rounds, last->passed,
+		    last->failed, last->errors, last->skipped);
+		if (pr_progress_ok() && !o->quiet) {
+			size_t errs = 0;
+
+			for (size_t i = 0; i < reqs->n; i++)
+				errs += reqs->error[i];
+			fprintf(stderr, "\rpr-qa: watch round %zu, %.0f of %.0f s, %zu requests, %zu errors ",
+			    *rounds, (pr_mono_ms() - start_ms) / 1e3, o->watch_s, reqs->n, errs);
+		}
+		if (next_ms >= end_ms || pr_mono_ms() >= end_ms)
+			break;
+		pr_sleep_ms(next_ms - pr_mono_ms() > 0 ? next_ms - pr_mono_ms() : 0);
+	}
+	if (pr_progress_ok() && !o->quiet)
+		fputc('\n', stderr);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = {0};
+	struct qa_suite s = {0};
+	struct qa_report r = {0};
+	struct qa_requests reqs = {0};
+	struct qa_watch w;
+	size_t rounds = 0, unreachable_rounds = 0;
+	const char *verdict;
+	cJSON *doc = NULL;
+	char *target = NULL;
+	int rc;
+
+	pr_init(argv[0]);
+	if ((rc = parse_options(argc, argv, &o)))
+		goto out;
+	pr_set_quiet(o.quiet);
+	if ((rc = pr_log_open(NULL, LOG_NAME, o.log)))
+		goto out;
+	if ((rc = load_suite(&o, &s)))
+		goto out;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (o.watch_s > 0) {
+		watch(&o, &s, &r, &reqs, &rounds, &unreachable_rounds);
+		qa_watch_judge(&reqs, rounds, &o.th, &w);
+		verdict = w.level == QA_LEVEL_CRITICAL ? "fail" : "pass";
+	} else {
+		qa_run(&s, &o.run, &r, NULL);
+		verdict = r.passed == r.n ? "pass" : "fail";
+	}
+	if (!o.watch_s)
+		note_results(&s, &r);
+
+	doc = pr_doc_new("qa");
+	cJSON_AddStringToObject(doc, "verdict", verdict);
+	if (s.base_url) {
+		target = pr_redact_url(s.base_url);
+		cJSON_AddStringToObject(doc, "target", target);
+	} else {
+		cJSON_AddNullToObject(doc, "target");
+	}
+	qa_report_to_json(&s, &r, doc);
+	if (o.watch_s > 0)
+		cJSON_AddItemToObject(doc, "watch", qa_watch_to_json(&w, &o.th, o.watch_s, o.interval_s));
+	if ((rc = pr_doc_emit(doc, o.output)))
+		goto out;
+	if (o.junit && (rc = write_junit(o.junit, &s, &r)))
+		goto out;
+	github_report(verdict, &s, &r, o.watch_s > 0 ? &w : NULL);
+
+	if (o.watch_s > 0) {
+		for (size_t i = 0; i < w.nreasons; i++)
+			pr_note("watch: %s", w.reasons[i]);
+		pr_note("watch: %zu rounds, %zu requests, error rate %.2f %%, p95 %.1f ms: %s", w.rounds,
+		    w.requests, w.error_rate * 100, w.p95_ms, qa_level_name(w.level));
+		if (unreachable_rounds == rounds)
+			rc = pr_error(PR_EXTERNAL, "cannot reach %s: every check failed to connect in every round "
+			    "(check the URL and that the app is up)", target ? target : "the target");
+		else if (w.level == QA_LEVEL_CRITICAL)
+			rc = PR_FAIL;
+		else if (w.level == QA_LEVEL_WARNING)
+			pr_warn("watch: level warning (%s)", w.nreasons ? w.reasons[0] : "");
+	} else if (r.unreachable) {
+		rc = pr_error(PR_EXTERNAL, "cannot reach %s: every check failed to connect (check the URL and "
+		    "that the app is up)", target ? target : r.n ? r.results[0].shown_url : "the target");
+	} else if (strcmp(verdict, "pass") != 0) {
+		rc = PR_FAIL;
+	}
+out:
+	cJSON_Delete(doc);
+	free(target);
+	free(o.checks);
+	qa_report_free(&r);
+	qa_requests_free(&reqs);
+	qa_suite_free(&s);
+	pr_log_close();
+	return rc;
+}
