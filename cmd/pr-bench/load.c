@@ -1,11 +1,164 @@
-/* load.c: pr-bench --load (placeholder until the load engine lands). */
+/*
+ * load.c: pr-bench --load.  Each metric is driven by lib/loadgen for the
+ * duration and becomes two entries in "metrics": "<id>" (latency in ms, its
+ * summary computed from an exactly mergeable histogram) and "<id>_rps"
+ * (throughput, better higher), so that pr-compare judges both.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "bench.h"
+#include "buf.h"
+#include "doc.h"
 #include "err.h"
+#include "hist.h"
+#include "loadgen.h"
+#include "stats.h"
+#include "util.h"
+
+/* The "errors" object, the same shape as sample mode's. */
+static cJSON *
+errors_json(const struct pr_load_result *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "total", (double)r->error_total);
+	for (int c = 0; c < PR_LOAD_NERR; c++)
+		cJSON_AddNumberToObject(o, pr_load_err_names[c], (double)r->errors[c]);
+	return o;
+}
+
+/* The "load" object: how the run went.  Caller owns it. */
+static cJSON *
+load_json(const struct bench_opts *o, const struct pr_load_result *r)
+{
+	cJSON *l = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(l, "loop", o->rate_rps > 0 ? "open" : "closed");
+	cJSON_AddNumberToObject(l, "connections", (double)o->connections);
+	cJSON_AddNumberToObject(l, "duration_s", r->elapsed_s);
+	cJSON_AddNumberToObject(l, "warmup_s", o->load_warmup_s);
+	if (o->rate_rps > 0)
+		cJSON_AddNumberToObject(l, "rate_rps", o->rate_rps);
+	else
+		cJSON_AddNullToObject(l, "rate_rps");
+	cJSON_AddNumberToObject(l, "requests", (double)(r->ok + r->error_total));
+	cJSON_AddNumberToObject(l, "ok", (double)r->ok);
+	cJSON_AddNumberToObject(l, "throughput_rps", r->throughput_rps);
+	cJSON_AddNumberToObject(l, "bytes_read", (double)r->bytes_read);
+	cJSON_AddNumberToObject(l, "connections_opened", (double)r->connections_opened);
+	cJSON_AddNumberToObject(l, "reused", (double)r->reused);
+	cJSON_AddNumberToObject(l, "late", (double)r->late);
+	cJSON_AddStringToObject(l, "engine", r->engine);
+	cJSON_AddStringToObject(l, "http_version", r->http_version);
+	cJSON_AddNumberToObject(l, "shards", 1);
+	return l;
+}
+
+/* The summary of a single throughput figure: every statistic is rps. */
+static cJSON *
+bench_rps_summary(double rps)
+{
+	struct pr_summary s = { .n = 1, .min = rps, .p50 = rps, .p90 = rps, .p95 = rps, .p99 = rps,
+		.max = rps, .mean = rps, .stddev = 0 };
+
+	return pr_summary_to_json(&s);
+}
+
+/* Add "<id>" and "<id>_rps" for one finished run. */
+static void
+add_metrics(cJSON *metrics, const struct bench_opts *o, const struct bench_metric *m,
+    const struct pr_load_result *r)
+{
+	cJSON *lat = cJSON_CreateObject(), *thr = cJSON_CreateObject();
+	char *shown = pr_redact_url(m->url);
+	struct pr_summary s;
+	struct buf id = { 0 };
+
+	cJSON_AddStringToObject(lat, "unit", "ms");
+	cJSON_AddStringToObject(lat, "better", "lower");
+	cJSON_AddStringToObject(lat, "measure", "total");
+	cJSON_AddStringToObject(lat, "url", shown);
+	cJSON_AddStringToObject(lat, "method", m->method ? m->method : "GET");
+	cJSON_AddItemToObject(lat, "errors", errors_json(r));
+	pr_hist_summary_ms(r->hist, &s);
+	cJSON_AddItemToObject(lat, "summary", pr_summary_to_json(&s));
+	cJSON_AddItemToObject(lat, "histogram", pr_hist_to_json(r->hist));
+	cJSON_AddItemToObject(lat, "load", load_json(o, r));
+	cJSON_AddItemToObject(metrics, m->id, lat);
+
+	cJSON_AddStringToObject(thr, "unit", "rps");
+	cJSON_AddStringToObject(thr, "better", "higher");
+	cJSON_AddStringToObject(thr, "measure", "throughput");
+	cJSON_AddStringToObject(thr, "url", shown);
+	cJSON_AddStringToObject(thr, "method", m->method ? m->method : "GET");
+	cJSON_AddItemToObject(thr, "errors", errors_json(r));
+	cJSON_AddItemToObject(thr, "summary", bench_rps_summary(r->throughput_rps));
+	cJSON_AddItemToObject(thr, "load", load_json(o, r));
+	buf_printf(&id, "%s_rps", m->id);
+	cJSON_AddItemToObject(metrics, id.data, thr);
+	buf_free(&id);
+	free(shown);
+}
+
+/* One warning line when requests failed: how many, and of which classes. */
+static void
+warn_errors(const struct bench_metric *m, const struct pr_load_result *r)
+{
+	struct buf b = { 0 };
+
+	if (!r->error_total)
+		return;
+	for (int c = 0; c < PR_LOAD_NERR; c++)
+		if (r->errors[c])
+			buf_printf(&b, "%s%s %llu", b.len ? ", " : "", pr_load_err_names[c],
+			    (unsigned long long)r->errors[c]);
+	pr_warn("%s: %llu of %llu requests failed (%s)", m->id, (unsigned long long)r->error_total,
+	    (unsigned long long)(r->ok + r->error_total), b.data);
+	buf_free(&b);
+}
 
 int
 bench_load(const struct bench_opts *o, cJSON *metrics)
 {
-	(void)o;
-	(void)metrics;
-	return pr_error(PR_USAGE, "--load is not built yet");
+	struct pr_load_opts lo = {
+		.connections = o->connections, .duration_s = o->duration_s, .warmup_s = o->load_warmup_s,
+		.rate_rps = o->rate_rps, .timeout_s = o->timeout_s, .insecure = o->insecure,
+	};
+	uint64_t measured = 0;
+	int rc;
+
+	if ((rc = pr_load_raise_nofile(o->connections)))
+		return rc;
+	for (size_t i = 0; i < o->nmetrics; i++) {
+		const struct bench_metric *m = &o->metrics[i];
+		const char *hdrs[] = { NULL };
+		struct pr_load_target t = {
+			.url = m->url, .method = m->method, .body = m->body, .expect_status = m->expect_status,
+			.headers = m->headers ? (const char *const *)m->headers : hdrs,
+		};
+		struct pr_load_result r;
+
+		pr_note("%s: %ld connections for %gs%s, %s loop", m->id, o->connections, o->duration_s,
+		    o->load_warmup_s > 0 ? " after a warm-up" : "", o->rate_rps > 0 ? "open" : "closed");
+		rc = pr_load_run(&t, &lo, &r);
+		if (rc == PR_USAGE) {
+			rc = pr_error(PR_USAGE, "%s: %s", m->id, r.error);
+			pr_load_result_free(&r);
+			return rc;
+		}
+		if (rc)
+			pr_warn("%s: %s", m->id, r.error);
+		warn_errors(m, &r);
+		add_metrics(metrics, o, m, &r);
+		pr_log("%s: %llu ok, %.1f req/s, p99 %.3f ms", m->id, (unsigned long long)r.ok,
+		    r.throughput_rps, r.hist->n ? pr_hist_quantile_us(r.hist, 0.99) / 1000 : 0.0);
+		measured += r.ok;
+		pr_load_result_free(&r);
+	}
+	if (measured == 0)
+		return pr_error(PR_EXTERNAL, "no request succeeded under load for any of %zu metric%s "
+		    "(see the warnings above and the \"errors\" in the output)", o->nmetrics, o->nmetrics == 1 ? "" : "s");
+	return 0;
 }
