@@ -1,0 +1,472 @@
+/*
+ * pr-snapshot: before a change, record what is needed to go back: an
+ * annotated git tag, a verified pg_dump, the platform's settings, all in one
+ * tar.gz with a SHA-256 per member, and the manifest (pr-tools/snapshot/1) on
+ * stdout.  Optionally pushes the tag and uploads the archive to Blob Storage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "buf.h"
+#include "config.h"
+#include "doc.h"
+#include "err.h"
+#include "fileio.h"
+#include "gha.h"
+#include "git.h"
+#include "pg.h"
+#include "platform.h"
+#include "proc.h"
+#include "tarball.h"
+#include "util.h"
+
+#define TAG_PREFIX "release/pre-perf-"
+#define ARCHIVE_DIR "snapshots"
+#define DUMP_MEMBER "database.dump"
+#define PLATFORM_MEMBER "platform.json"
+#define MANIFEST_MEMBER "manifest.json"
+#define MAX_MEMBERS 3
+
+struct opts {
+	const char *config;
+	const char *tag;
+	bool tag_named;		/* --tag or SNAPSHOT_TAG: the user chose it */
+	const char *remote;
+	bool push;
+	const char *db_url;
+	const char *output;	/* the archive */
+	const char *json_out;	/* also write the manifest here (OUTPUT_JSON) */
+	const char *container;
+	bool no_upload;
+	bool log;
+	bool quiet;
+};
+
+/* What one run found and made; freed by state_free(). */
+struct state {
+	struct pr_config cfg;
+	char date[9], time[7];		/* YYYYMMDD, HHMMSS (UTC) */
+	char *tag, *commit, *archive;
+	char *dump_tmp;			/* temporary pg_dump file, removed at exit */
+	struct pr_pg_url db;
+	bool have_db;
+	long toc_entries;
+	cJSON *platform;
+	bool tag_made;
+	bool pushed;
+	struct pr_member members[MAX_MEMBERS];
+	int nmembers;
+	char sha256[PR_SHA256_HEX_LEN];
+	int64_t bytes;
+	cJSON *upload;
+};
+
+static const char usage_text[] =
+    "usage: pr-snapshot [options]\n"
+    "\n"
+    "Record what is needed to go back before a performance release: an annotated\n"
+    "git tag, a verified PostgreSQL dump and the platform settings, in one tar.gz\n"
+    "with a SHA-256 per member.  Prints the manifest (pr-tools/snapshot/1).\n"
+    "\n"
+    "  -f, --config FILE        pr-tools.json (default ./pr-tools.json when present)\n"
+    "  -t, --tag NAME           tag name (default release/pre-perf-YYYYMMDD; SNAPSHOT_TAG)\n"
+    "      --push               push the tag to the remote\n"
+    "      --remote NAME        remote to push to (default origin)\n"
+    "  -d, --database-url URL   database to dump (default DATABASE_URL, config database.url)\n"
+    "  -o, --output FILE        archive path (default snapshots/pre-perf-YYYYMMDD-HHMMSS.tar.gz)\n"
+    "      --json FILE          also write the manifest to FILE (OUTPUT_JSON)\n"
+    "      --container NAME     Blob Storage container (default pr-snapshots)\n"
+    "      --no-upload          do not upload even when AZURE_STORAGE_ACCOUNT is set\n"
+    "      --log                also log to logs/snapshot-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "  -q, --quiet              no progress notes on stderr\n"
+    "  -h, --help               show this help\n"
+    "  -V, --version            show the version\n";
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_JSON, OPT_CONTAINER, OPT_NO_UPLOAD, OPT_LOG };
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'f'},
+		{"tag", required_argument, NULL, 't'},
+		{"push", no_argument, NULL, OPT_PUSH},
+		{"remote", required_argument, NULL, OPT_REMOTE},
+		{"database-url", required_argument, NULL, 'd'},
+		{"output", required_argument, NULL, 'o'},
+		{"json", required_argument, NULL, OPT_JSON},
+		{"container", required_argument, NULL, OPT_CONTAINER},
+		{"no-upload", no_argument, NULL, OPT_NO_UPLOAD},
+		{"log", no_argument, NULL, OPT_LOG},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *env;
+	int c;
+
+	o->remote = "origin";
+	o->container = PR_BLOB_DEFAULT_CONTAINER;
+	if ((env = getenv("SNAPSHOT_TAG")) && *env) {
+		o->tag = env;
+		o->tag_named = true;
+	}
+	if ((env = getenv("DATABASE_URL")) && *env)
+		o->db_url = env;
+	o->json_out = getenv("OUTPUT_JSON");
+	while ((c = getopt_long(argc, argv, "f:t:d:o:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->config = optarg; break;
+		case 't': o->tag = optarg; o->tag_named = true; break;
+		case OPT_PUSH: o->push = true; break;
+		case OPT_REMOTE: o->remote = optarg; break;
+		case 'd': o->db_url = optarg; break;
+		case 'o': o->output = optarg; break;
+		case OPT_JSON: o->json_out = optarg; break;
+		case OPT_CONTAINER: o->container = optarg; break;
+		case OPT_NO_UPLOAD: o->no_upload = true; break;
+		case OPT_LOG: o->log = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': fputs(usage_text, stdout); exit(PR_OK);
+		case 'V': printf("pr-snapshot %s\n", PR_VERSION); exit(PR_OK);
+		default: return PR_USAGE;
+		}
+	}
+	if (optind < argc)
+		return pr_usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->tag && !*o->tag)
+		return pr_usage_error("--tag: empty tag name");
+	if (o->output && !*o->output)
+		return pr_usage_error("--output: empty path");
+	if (!*o->container)
+		return pr_usage_error("--container: empty name");
+	return PR_OK;
+}
+
+static void
+state_free(struct state *s)
+{
+	if (s->dump_tmp)
+		unlink(s->dump_tmp);
+	free(s->dump_tmp);
+	free(s->tag);
+	free(s->commit);
+	free(s->archive);
+	pr_pg_url_free(&s->db);
+	cJSON_Delete(s->platform);
+	cJSON_Delete(s->upload);
+	pr_config_free(&s->cfg);
+}
+
+/* Settle the tag name, the commit and the database URL; nothing changes. */
+static int
+prepare(const struct opts *o, struct state *s)
+{
+	char now[PR_RFC3339_LEN], why[PR_WHY_LEN];
+	const char *url = o->db_url;
+	const cJSON *dbsec;
+	struct buf b = {0};
+	bool dirty = false;
+	char *dir;
+	int rc;
+
+	pr_rfc3339_now(now);
+	snprintf(s->date, sizeof s->date, "%.4s%.2s%.2s", now, now + 5, now + 8);
+	snprintf(s->time, sizeof s->time, "%.2s%.2s%.2s", now + 11, now + 14, now + 17);
+	if ((rc = pr_config_load(o->config, &s->cfg)) != PR_OK)
+		return rc;
+
+	rc = pr_git_commit_of("HEAD", &s->commit, why, sizeof why);
+	if (rc != PR_OK)
+		return pr_error(rc == PR_EXTERNAL ? PR_EXTERNAL : PR_INPUT,
+		    "cannot read the current commit: %s (run pr-snapshot inside the git repository)", why);
+	if (o->tag) {
+		s->tag = xstrdup(o->tag);
+	} else {
+		buf_printf(&b, TAG_PREFIX "%s", s->date);
+		s->tag = buf_detach(&b);
+	}
+	if (pr_git(NULL, why, sizeof why, "check-ref-format", "--allow-onelevel", s->tag, NULL) != PR_OK)
+		return pr_usage_error("tag '%s' is not a valid git ref name", s->tag);
+	if (pr_git_tag_exists(s->tag))
+		return pr_error(PR_USAGE, "tag %s already exists: refusing to move it (pick another name with --tag or SNAPSHOT_TAG)",
+		    s->tag);
+	if (pr_git_dirty(&dirty, why, sizeof why) == PR_OK && dirty)
+		pr_warn("the working tree has uncommitted changes: the tag records %.12s without them", s->commit);
+
+	if (!url && (dbsec = pr_config_section(&s->cfg, "database")) &&
+	    pr_get_string(dbsec, "url", PR_OPTIONAL, s->cfg.name, &url) != PR_OK)
+		return PR_INPUT;
+	if (url) {
+		if ((rc = pr_pg_url_parse(url, &s->db, why, sizeof why)) != PR_OK)
+			return pr_error(rc, "database URL: %s (fix --database-url or DATABASE_URL)", why);
+		gha_mask(s->db.password);
+		s->have_db = true;
+	}
+	if (o->output) {
+		s->archive = xstrdup(o->output);
+	} else {
+		buf_printf(&b, ARCHIVE_DIR "/pre-perf-%s-%s.tar.gz", s->date, s->time);
+		s->archive = buf_detach(&b);
+	}
+	dir = xstrdup(s->archive);
+	rc = pr_mkdirs(dirname(dir), 0755) == -1 ? errno : 0;
+	free(dir);
+	if (rc)
+		return pr_error(PR_EXTERNAL, "cannot create the directory of %s: %s (check permissions or use -o)",
+		    s->archive, strerror(rc));
+	return PR_OK;
+}
+
+/* pg_dump into a temporary file beside the archive, then pg_restore --list. */
+static int
+dump_database(struct state *s)
+{
+	struct buf name = {0};
+	char why[PR_WHY_LEN];
+	int fd, rc;
+	double t0 = pr_mono_ms();
+
+	buf_printf(&name, "%s.dump.XXXXXX", s->archive);
+	fd = mkostemp(name.data, O_CLOEXEC);
+	if (fd == -1) {
+		buf_free(&name);
+		return pr_error(PR_EXTERNAL, "cannot create a temporary dump file beside %s: %s (check the directory is writable)",
+		    s->archive, strerror(errno));
+	}
+	s->dump_tmp = buf_detach(&name);
+	pr_note("dumping %s", s->db.redacted);
+	rc = pr_pg_dump(&s->db, fd, why, sizeof why);
+	if (close(fd) == -1 && rc == PR_OK) {
+		snprintf(why, sizeof why, "%s: %s", s->dump_tmp, strerror(errno));
+		rc = PR_EXTERNAL;
+	}
+	if (rc != PR_OK)
+		return pr_error(rc, "pg_dump of %s failed: %s (check the URL, the password and that pg_dump is installed)",
+		    s->db.redacted, why);
+	rc = pr_pg_list(s->dump_tmp, &s->toc_entries, why, sizeof why);
+	if (rc != PR_OK)
+		return pr_error(rc, "the dump of %s does not verify: %s (check pg_restore matches pg_dump)",
+		    s->db.redacted, why);
+	pr_note("dump verified: %ld TOC entries in %.1f s", s->toc_entries, (pr_mono_ms() - t0) / 1e3);
+	return PR_OK;
+}
+
+static int
+read_platform(struct state *s)
+{
+	const cJSON *sec = pr_config_section(&s->cfg, "platform");
+	struct pr_platform_opts po = {0};
+
+	if (!sec)
+		return PR_OK;
+	pr_note("reading platform settings");
+	return pr_platform_read(sec, &po, &s->platform);
+}
+
+static cJSON *
+member_json(const struct pr_member *m)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(j, "name", m->name);
+	cJSON_AddNumberToObject(j, "bytes", (double)m->bytes);
+	cJSON_AddStringToObject(j, "sha256", m->sha256);
+	return j;
+}
+
+/* The manifest.  The outer one (stdout) adds the archive's own size and
+ * checksum, the manifest.json member and the upload; the inner one
+ * (manifest.json) is built before those exist. */
+static cJSON *
+manifest(const struct state *s, bool outer)
+{
+	cJSON *doc = pr_doc_new("snapshot");
+	cJSON *arch, *members, *db;
+
+	cJSON_AddStringToObject(doc, "tag", s->tag);
+	cJSON_AddStringToObject(doc, "commit", s->commit);
+	cJSON_AddBoolToObject(doc, "pushed", s->pushed);
+	arch = cJSON_AddObjectToObject(doc, "archive");
+	cJSON_AddStringToObject(arch, "path", s->archive);
+	if (outer) {
+		cJSON_AddNumberToObject(arch, "bytes", (double)s->bytes);
+		cJSON_AddStringToObject(arch, "sha256", s->sha256);
+	}
+	members = cJSON_AddArrayToObject(doc, "members");
+	for (int i = 0; i < s->nmembers; i++)
+		cJSON_AddItemToArray(members, member_json(&s->members[i]));
+	if (s->have_db) {
+		db = cJSON_AddObjectToObject(doc, "database");
+		cJSON_AddStringToObject(db, "url", s->db.redacted);
+		cJSON_AddStringToObject(db, "dbname", s->db.dbname);
+		cJSON_AddStringToObject(db, "format", "custom");
+		cJSON_AddStringToObject(db, "member", DUMP_MEMBER);
+		cJSON_AddNumberToObject(db, "toc_entries", (double)s->toc_entries);
+	} else {
+		cJSON_AddNullToObject(doc, "database");
+	}
+	if (s->platform)
+		cJSON_AddItemToObject(doc, "platform", cJSON_Duplicate(s->platform, 1));
+	else
+		cJSON_AddNullToObject(doc, "platform");
+	if (outer && s->upload)
+		cJSON_AddItemToObject(doc, "upload", cJSON_Duplicate(s->upload, 1));
+	else
+		cJSON_AddNullToObject(doc, "upload");
+	return doc;
+}
+
+/* Write the tar.gz atomically: the dump, platform.json, then manifest.json. */
+static int
+write_archive(struct state *s)
+{
+	struct pr_tar *t = NULL;
+	char *tmp = NULL, why[PR_WHY_LEN];
+	int fd = -1, rc = PR_EXTERNAL;
+	cJSON *inner;
+	char *text;
+
+	if ((fd = pr_open_atomic(s->archive, &tmp)) == -1)
+		return PR_EXTERNAL;
+	if (!(t = pr_tar_open(fd, s->archive, why, sizeof why)))
+		goto fail;
+	if (s->have_db &&
+	    pr_tar_add_file(t, DUMP_MEMBER, s->dump_tmp, &s->members[s->nmembers++], why, sizeof why) != PR_OK)
+		goto fail;
+	if (s->platform) {
+		text = pr_doc_text(s->platform);
+		rc = pr_tar_add_data(t, PLATFORM_MEMBER, text, strlen(text), &s->members[s->nmembers++], why, sizeof why);
+		free(text);
+		if (rc != PR_OK)
+			goto fail;
+	}
+	inner = manifest(s, false);
+	text = pr_doc_text(inner);
+	cJSON_Delete(inner);
+	rc = pr_tar_add_data(t, MANIFEST_MEMBER, text, strlen(text), &s->members[s->nmembers++], why, sizeof why);
+	free(text);
+	if (rc != PR_OK)
+		goto fail;
+	rc = pr_tar_close(t, s->sha256, &s->bytes, why, sizeof why);
+	t = NULL;
+	if (rc != PR_OK)
+		goto fail;
+	rc = pr_commit_atomic(fd, tmp, s->archive);
+	fd = -1;
+	tmp = NULL;
+	goto out;
+fail:
+	if (t)
+		pr_tar_close(t, NULL, NULL, why + strlen(why), 0);
+	pr_abort_atomic(fd, tmp);
+	fd = -1;
+	rc = pr_error(PR_EXTERNAL, "cannot write the archive: %s (check free space in the archive's directory)", why);
+out:
+	return rc;
+}
+
+static int
+upload(const struct opts *o, struct state *s)
+{
+	struct pr_blob_account a = {getenv("AZURE_STORAGE_ACCOUNT"), getenv("AZURE_STORAGE_ACCOUNT_KEY"), NULL};
+	char *copy, why[PR_WHY_LEN];
+	int rc;
+
+	if (o->no_upload || !a.name || !*a.name || !a.key || !*a.key)
+		return PR_OK;
+	gha_mask(a.key);
+	copy = xstrdup(s->archive);
+	pr_note("uploading %s to container %s", s->archive, o->container);
+	rc = pr_blob_upload(&a, o->container, basename(copy), s->archive, &s->upload, why, sizeof why);
+	free(copy);
+	if (rc != PR_OK)
+		return pr_error(rc, "upload to Azure Blob Storage failed: %s (check AZURE_STORAGE_ACCOUNT, its key and the endpoint; the archive is kept at %s)",
+		    why, s->archive);
+	cJSON_AddStringToObject(s->upload, "sha256", s->sha256);
+	return PR_OK;
+}
+
+static void
+report(const struct state *s)
+{
+	struct buf md = {0};
+	char bytes[32];
+
+	snprintf(bytes, sizeof bytes, "%lld", (long long)s->bytes);
+	gha_output("tag", s->tag);
+	gha_output("archive", s->archive);
+	gha_output("sha256", s->sha256);
+	gha_output("archive_bytes", bytes);
+	buf_printf(&md, "### pr-snapshot\n\n| | |\n|---|---|\n| tag | `%s`%s |\n| commit | `%.12s` |\n"
+	    "| archive | `%s` (%lld bytes) |\n| sha256 | `%s` |\n| database | %s |\n| platform | %s |\n| upload | %s |\n",
+	    s->tag, s->pushed ? " (pushed)" : "", s->commit, s->archive, (long long)s->bytes, s->sha256,
+	    s->have_db ? s->db.redacted : "none", s->platform ? "recorded" : "none",
+	    s->upload ? "done" : "none");
+	gha_summary(md.data);
+	buf_free(&md);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {0};
+	struct state s = {0};
+	char why[PR_WHY_LEN], msg[PR_WHY_LEN + 128];
+	cJSON *doc = NULL;
+	int rc;
+
+	pr_init(argv[0]);
+	if ((rc = parse_args(argc, argv, &o)) != PR_OK)
+		return rc;
+	pr_set_quiet(o.quiet);
+	if ((rc = pr_log_open(NULL, "snapshot", o.log)) != PR_OK)
+		return rc;
+	if ((rc = prepare(&o, &s)) != PR_OK)
+		goto out;
+	if (s.have_db && (rc = dump_database(&s)) != PR_OK)
+		goto out;
+	if ((rc = read_platform(&s)) != PR_OK)
+		goto out;
+
+	snprintf(msg, sizeof msg, "pr-snapshot: state before the performance release (%s)", s.archive);
+	if ((rc = pr_git_tag(s.tag, s.commit, msg, why, sizeof why)) != PR_OK) {
+		rc = pr_error(PR_EXTERNAL, "cannot create tag %s: %s", s.tag, why);
+		goto out;
+	}
+	s.tag_made = true;
+	pr_note("tagged %.12s as %s", s.commit, s.tag);
+	if (o.push) {
+		if ((rc = pr_git_push(o.remote, "tags", s.tag, why, sizeof why)) != PR_OK) {
+			rc = pr_error(rc, "cannot push tag %s to %s: %s (check the remote and your access)",
+			    s.tag, o.remote, why);
+			goto out;
+		}
+		s.pushed = true;
+	}
+	if ((rc = write_archive(&s)) != PR_OK)
+		goto out;
+	pr_note("wrote %s (%lld bytes)", s.archive, (long long)s.bytes);
+	if ((rc = upload(&o, &s)) != PR_OK)
+		goto out;
+	doc = manifest(&s, true);
+	rc = pr_doc_emit(doc, o.json_out);
+	report(&s);
+out:
+	if (rc != PR_OK && s.tag_made && !s.pushed) {
+		/* a failed snapshot leaves no tag behind to block the next try */
+		pr_git(NULL, why, sizeof why, "tag", "--delete", s.tag, NULL);
+	}
+	cJSON_Delete(doc);
+	state_free(&s);
+	pr_log_close();
+	return rc;
+}
