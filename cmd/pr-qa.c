@@ -419,7 +419,7 @@ main(int argc, char **argv)
 		qa_run(&s, &o.run, &r, NULL);
 		verdict = r.passed == r.n ? "pass" : "fail";
 	}
-	if (!o.watch_s)
+	if (!o.watch_s && !r.unreachable)
 		note_results(&s, &r);
 
 	doc = pr_doc_new("qa");
@@ -452,8 +452,9 @@ main(int argc, char **argv)
 		else if (w.level == QA_LEVEL_WARNING)
 			pr_warn("watch: level warning (%s)", w.nreasons ? w.reasons[0] : "");
 	} else if (r.unreachable) {
-		rc = pr_error(PR_EXTERNAL, "cannot reach %s: every check failed to connect (check the URL and "
-		    "that the app is up)", target ? target : r.n ? r.results[0].shown_url : "the target");
+		rc = pr_error(PR_EXTERNAL, "cannot reach %s: every check failed to connect: %s (check the URL "
+		    "and that the app is up)", target ? target : r.results[0].shown_url,
+		    r.results[0].nfailures ? r.results[0].failures[0] : "no response");
 	} else if (strcmp(verdict, "pass") != 0) {
 		rc = PR_FAIL;
 	}

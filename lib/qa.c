@@ -1169,10 +1169,10 @@ qa_report_to_json(const struct qa_suite *s, const struct qa_report *r, cJSON *do
 	for (size_t i = 0; i < r->n; i++) {
 		const struct qa_result *res = &r->results[i];
 		cJSON *c = cJSON_CreateObject();
-		cJSON *req = cJSON_AddObjectToObject(c, "request");
-		cJSON *fails, *caps;
+		cJSON *req, *fails, *caps;
 
 		cJSON_AddStringToObject(c, "name", s->checks[i].name);
+		req = cJSON_AddObjectToObject(c, "request");
 		cJSON_AddStringToObject(req, "method", s->checks[i].method);
 		cJSON_AddStringToObject(req, "url", res->shown_url);
 		if (res->status > 0)
