@@ -176,6 +176,17 @@ measure_cold(const struct bench_opts *o, const struct bench_metric *m, struct ru
 	return 0;
 }
 
+/* What to do about the commonest failure of each class. */
+static const char *const class_hints[PR_PROBE_NCLASSES] = {
+	[PR_PROBE_DNS] = "check the host name",
+	[PR_PROBE_CONNECT] = "check that the server is up and the port right",
+	[PR_PROBE_TLS] = "check the scheme and the certificate, or use -k for a test server",
+	[PR_PROBE_TIMEOUT] = "raise --timeout or check the server's health",
+	[PR_PROBE_RESET] = "check the server's logs",
+	[PR_PROBE_STATUS] = "check the URL, or set expect_status in the config",
+	[PR_PROBE_OTHER] = "check the URL",
+};
+
 /* One warning line naming the metric, its failures by class, and the first cause. */
 static void
 warn_errors(const struct bench_metric *m, const struct run *r, long attempts)
@@ -193,8 +204,8 @@ warn_errors(const struct bench_metric *m, const struct run *r, long attempts)
 			worst = c;
 	}
 	if (total)
-		pr_warn("%s: %ld of %ld requests failed (%s): %s (check that the server is up and the URL right)",
-		    m->id, total, attempts, b.data, r->first_error[worst]);
+		pr_warn("%s: %ld of %ld requests failed (%s): %s (%s)",
+		    m->id, total, attempts, b.data, r->first_error[worst], class_hints[worst]);
 	buf_free(&b);
 }
 
