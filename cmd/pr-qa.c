@@ -440,17 +440,19 @@ main(int argc, char **argv)
 	github_report(verdict, &s, &r, o.watch_s > 0 ? &w : NULL);
 
 	if (o.watch_s > 0) {
+		char why[sizeof w.reasons + 8] = "";
+
 		for (size_t i = 0; i < w.nreasons; i++)
-			pr_note("watch: %s", w.reasons[i]);
+			snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s", i ? "; " : "", w.reasons[i]);
 		pr_note("watch: %zu rounds, %zu requests, error rate %.2f %%, p95 %.1f ms: %s", w.rounds,
 		    w.requests, w.error_rate * 100, w.p95_ms, qa_level_name(w.level));
 		if (unreachable_rounds == rounds)
 			rc = pr_error(PR_EXTERNAL, "cannot reach %s: every check failed to connect in every round "
-			    "(check the URL and that the app is up)", target ? target : "the target");
+			    "(check the URL and that the app is up)", target ? target : r.results[0].shown_url);
 		else if (w.level == QA_LEVEL_CRITICAL)
-			rc = PR_FAIL;
+			rc = pr_error(PR_FAIL, "watch: critical: %s (the canary breached its thresholds: roll back)", why);
 		else if (w.level == QA_LEVEL_WARNING)
-			pr_warn("watch: level warning (%s)", w.nreasons ? w.reasons[0] : "");
+			pr_warn("watch: warning: %s", why);
 	} else if (r.unreachable) {
 		rc = pr_error(PR_EXTERNAL, "cannot reach %s: every check failed to connect: %s (check the URL "
 		    "and that the app is up)", target ? target : r.results[0].shown_url,
