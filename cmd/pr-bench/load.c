@@ -140,8 +140,9 @@ bench_load(const struct bench_opts *o, cJSON *metrics)
 		};
 		struct pr_load_result r;
 
-		pr_note("%s: %ld connections for %gs%s, %s loop", m->id, o->connections, o->duration_s,
-		    o->load_warmup_s > 0 ? " after a warm-up" : "", o->rate_rps > 0 ? "open" : "closed");
+		if (pr_progress_ok())
+			pr_note("%s: %ld connections for %gs%s, %s loop", m->id, o->connections, o->duration_s,
+			    o->load_warmup_s > 0 ? " after a warm-up" : "", o->rate_rps > 0 ? "open" : "closed");
 		rc = pr_load_run(&t, &lo, &r);
 		if (rc == PR_USAGE) {
 			rc = pr_error(PR_USAGE, "%s: %s", m->id, r.error);

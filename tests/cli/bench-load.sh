@@ -1,0 +1,100 @@
+#!/bin/sh
+# bench-load.sh: pr-bench --load end to end against real local servers:
+# closed and open loop, coordinated omission, warm-up, errors, resets,
+# 1000 connections, the fd limit.  Every run is a few seconds at most.
+. "$(dirname "$0")/lib.sh"
+
+# Start tests/fixtures/stall_server.py with ARGS; $STALL is its base URL.
+start_stall() {
+	_pf=$T/stall.port.$(date +%s%N)
+	$PY "$FIX/stall_server.py" --port-file "$_pf" "$@" >>"$T/stall.log" 2>&1 &
+	track $!
+	STALL_PID=$!
+	wait_for_file "$_pf" || { echo "not ok stall: fixture server did not start"; exit 1; }
+	STALL=http://127.0.0.1:$(cat "$_pf")
+}
+
+# num EXPR: a jq expression on $T/out that must be true.
+jtrue() { [ "$(jq -r "$1" "$T/out")" = true ]; }
+
+# --- closed loop ----------------------------------------------------------
+start_stall
+run pr-bench --load -C 4 -d 1 home="$STALL/"
+cp "$T/out" "$T/closed.json"
+check "closed_loop_exits_0" [ "$rc" -eq 0 ]
+check "closed_loop_document_is_valid_bench_json" validate bench "$T/closed.json"
+check "closed_loop_mode_is_load" jtrue '.mode == "load" and .metrics.home.load.loop == "closed"'
+check "closed_loop_counts_responses_without_errors" \
+	jtrue '.metrics.home.summary.n > 100 and .metrics.home.errors.total == 0'
+check "closed_loop_reuses_its_connections" \
+	jtrue '.metrics.home.load.connections_opened == 4 and .metrics.home.load.reused >= .metrics.home.load.ok - 4'
+check "histogram_count_equals_summary_n" jtrue '(.metrics.home.histogram.counts | map(.[1]) | add) == .metrics.home.summary.n'
+check "throughput_is_a_companion_metric_better_higher" \
+	jtrue '.metrics.home_rps.unit == "rps" and .metrics.home_rps.better == "higher" and .metrics.home_rps.summary.p50 == .metrics.home.load.throughput_rps'
+check "throughput_is_ok_responses_per_second" \
+	jtrue '.metrics.home.load.throughput_rps == .metrics.home.load.ok / .metrics.home.load.duration_s'
+check "bytes_read_are_counted" jtrue '.metrics.home.load.bytes_read >= 67 * .metrics.home.load.ok'
+check "summary_is_in_milliseconds" jtrue '.metrics.home.summary.p50 > 0 and .metrics.home.summary.p50 < 50'
+
+# --- open loop at a fixed rate --------------------------------------------
+run pr-bench --load -C 4 -d 2 --rate 200 home="$STALL/"
+check "open_loop_sends_at_the_given_rate" \
+	jtrue '.metrics.home.load.loop == "open" and .metrics.home.load.requests >= 390 and .metrics.home.load.requests <= 401'
+
+run pr-bench --load -C 4 -d 1 --load-warmup 1 --rate 200 home="$STALL/"
+check "warmup_requests_are_excluded" \
+	jtrue '.metrics.home.load.requests >= 190 and .metrics.home.load.requests <= 201 and .metrics.home.load.warmup_s == 1'
+
+# --- a server that stalls once for 1 s -----------------------------------
+# Open loop at 100 req/s: the requests due during the stall wait for it and
+# their latency, measured from when they were due, shows it.
+start_stall --stall-after 1 --stall-ms 1000
+run pr-bench --load -C 10 -d 3 --rate 100 home="$STALL/"
+cp "$T/out" "$T/open-stall.json"
+check "open_loop_p99_shows_a_1s_stall" jtrue '.metrics.home.summary.p99 > 200'
+check "open_loop_median_stays_normal" jtrue '.metrics.home.summary.p50 < 10'
+check "open_loop_counts_late_requests" jtrue '.metrics.home.load.late >= 50'
+# Closed loop on the same scenario: the stalled connections simply send
+# fewer requests, and p99 hides the stall (only max shows it).
+start_stall --stall-after 1 --stall-ms 1000
+run pr-bench --load -C 10 -d 3 home="$STALL/"
+cp "$T/out" "$T/closed-stall.json"
+check "closed_loop_p99_hides_the_stall" jtrue '.metrics.home.summary.p99 < 200 and .metrics.home.summary.max > 900'
+echo "# stall: open p99 $(jget "$T/open-stall.json" .metrics.home.summary.p99) ms," \
+	"closed p99 $(jget "$T/closed-stall.json" .metrics.home.summary.p99) ms" \
+	"max $(jget "$T/closed-stall.json" .metrics.home.summary.max) ms"
+
+# --- response framing -----------------------------------------------------
+start_stall
+run pr-bench --load -C 2 -d 1 ch="$STALL/chunked"
+check "chunked_responses_are_read_whole" jtrue '.metrics.ch.summary.n > 100 and .metrics.ch.errors.total == 0 and .metrics.ch.load.reused > 0'
+
+# --- errors ----------------------------------------------------------------
+run pr-bench --load -C 2 -d 1 bad="$STALL/status/500"
+check "non_2xx_counts_as_status_errors_and_exits_4" \
+	sh -c "[ $rc -eq 4 ] && [ \"\$(jq -r '.metrics.bad.errors.status > 0 and .metrics.bad.summary.n == 0' $T/out)\" = true ]"
+
+start_stall --reset-every 10
+run pr-bench --load -C 20 -d 2 flaky="$STALL/"
+check "resets_are_counted_and_connections_reopened" \
+	sh -c "[ $rc -eq 0 ] && [ \"\$(jq -r '.metrics.flaky.errors.reset > 0 and .metrics.flaky.summary.n > 0 and .metrics.flaky.load.connections_opened > 20' $T/out)\" = true ]"
+check "resets_are_warned_in_one_line" grep -q 'flaky: .* requests failed (reset' "$T/err"
+
+port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+run pr-bench --load -C 2 -d 1 down="http://127.0.0.1:$port/"
+check "refused_connections_count_as_connect_errors_exit_4" \
+	sh -c "[ $rc -eq 4 ] && [ \"\$(jq -r '.metrics.down.errors.connect > 0' $T/out)\" = true ]"
+check "refused_connections_do_not_spin" jtrue '.metrics.down.errors.connect < 1000'
+
+expect_exit 2 "unsupported_scheme_is_a_usage_error" pr-bench --load -C 2 -d 1 x="ftp://127.0.0.1/"
+check "unsupported_scheme_error_is_one_line" one_line "$T/err"
+
+# --- 1000 connections and the fd limit ----------------------------------------
+start_stall
+run pr-bench --load -C 1000 -d 2 many="$STALL/"
+check "holds_1000_connections" \
+	sh -c "[ $rc -eq 0 ] && [ \"\$(jq -r '.metrics.many.load.connections_opened >= 1000 and .metrics.many.summary.n > 1000' $T/out)\" = true ]"
+
+run sh -c "ulimit -n 256 && exec pr-bench --load -C 1000 -d 1 many=$STALL/"
+check "too_few_file_descriptors_is_exit_2" [ "$rc" -eq 2 ]
+check "fd_limit_error_names_ulimit" sh -c "one_line() { [ \$(wc -l <\"\$1\") -eq 1 ]; }; one_line $T/err && grep -q 'ulimit -n' $T/err"
