@@ -234,3 +234,9 @@ bad_config no_qa_section "$B: no \"qa\" section" '{"bench": {}}'
 bad_config empty_checks "$B: qa.checks: empty" '{"qa": {"base_url": "http://x", "checks": []}}'
 bad_config invalid_json_file "$B" '{"qa": {"checks": [}'
 expect_exit 3 missing_config_file_is_bad_input pr-qa -f "$T/does-not-exist.json"
+
+# --- documentation --------------------------------------------------------
+check man_page_is_lint_clean sh -c "[ -z \"\$(mandoc -Tlint -Wwarning '$PR_ROOT/man/pr-qa.1' 2>&1)\" ]"
+pr-qa --help | grep -o -- '--[a-z0-9-]*' | sort -u >"$T/help.opts"
+grep -o 'Fl -[a-z0-9-]*' "$PR_ROOT/man/pr-qa.1" | sed 's/^Fl -/--/' | sort -u >"$T/man.opts"
+check man_page_options_match_help cmp -s "$T/help.opts" "$T/man.opts"
