@@ -1,0 +1,84 @@
+#!/bin/sh
+# bench-load-merge.sh: `pr-bench merge` over real load runs: histograms add
+# exactly, the summary is the one of all the requests, throughput adds up,
+# bad inputs are refused with exit 3.  Also pr-compare on load documents.
+. "$(dirname "$0")/lib.sh"
+
+pf=$T/stall.port
+$PY "$FIX/stall_server.py" --port-file "$pf" >"$T/stall.log" 2>&1 &
+track $!
+wait_for_file "$pf" || { echo "not ok stall: fixture server did not start"; exit 1; }
+URL=http://127.0.0.1:$(cat "$pf")/
+
+jtrue() { [ "$(jq -r "$1" "$2")" = true ]; }
+
+# Two shards at the same time, as two machines would run them.
+pr-bench --load -C 3 -d 1 --rate 300 home="$URL" >"$T/a.json" 2>"$T/a.err" &
+a=$!
+pr-bench --load -C 3 -d 1 --rate 200 home="$URL" >"$T/b.json" 2>"$T/b.err" &
+b=$!
+wait $a; rca=$?
+wait $b; rcb=$?
+check "two_shards_ran" [ "$rca" -eq 0 -a "$rcb" -eq 0 ]
+
+expect_exit 0 "merge_exits_0" pr-bench merge "$T/a.json" "$T/b.json"
+cp "$T/out" "$T/m.json"
+check "merged_document_is_valid_bench_json" validate bench "$T/m.json"
+check "merged_document_is_a_load_document" jtrue '.schema == "pr-tools/bench/1" and .mode == "load" and (.merged_from | length) == 2' "$T/m.json"
+
+# The merged histogram is the bucket-by-bucket sum of the shards'.
+jq -n --slurpfile a "$T/a.json" --slurpfile b "$T/b.json" --slurpfile m "$T/m.json" '
+	def bins(d): d.metrics.home.histogram.counts | map({key: (.[0] | tostring), value: .[1]}) | from_entries;
+	(bins($a[0])) as $x | (bins($b[0])) as $y | (bins($m[0])) as $z |
+	([($x + $y + $z) | keys[] ] | unique | all(. as $k | (($x[$k] // 0) + ($y[$k] // 0)) == ($z[$k] // 0)))
+	and $m[0].metrics.home.histogram.sum == ($a[0].metrics.home.histogram.sum + $b[0].metrics.home.histogram.sum)' >"$T/sum"
+check "merged_histogram_is_the_exact_sum" [ "$(cat "$T/sum")" = true ]
+check "merged_n_min_max_are_exact" jq -e --slurpfile a "$T/a.json" --slurpfile b "$T/b.json" '
+	.metrics.home.summary.n == ($a[0].metrics.home.summary.n + $b[0].metrics.home.summary.n) and
+	.metrics.home.summary.min == ([$a[0], $b[0]] | map(.metrics.home.summary.min) | min) and
+	.metrics.home.summary.max == ([$a[0], $b[0]] | map(.metrics.home.summary.max) | max)' "$T/m.json"
+check "merged_mean_is_the_weighted_mean" jq -e --slurpfile a "$T/a.json" --slurpfile b "$T/b.json" '
+	(($a[0].metrics.home.histogram.sum + $b[0].metrics.home.histogram.sum) / .metrics.home.summary.n / 1000) as $m |
+	((.metrics.home.summary.mean - $m) | fabs) < 1e-9' "$T/m.json"
+check "merged_throughput_and_counts_add_up" jq -e --slurpfile a "$T/a.json" --slurpfile b "$T/b.json" '
+	.metrics.home_rps.summary.p50 == ($a[0].metrics.home.load.throughput_rps + $b[0].metrics.home.load.throughput_rps) and
+	.metrics.home.load.requests == ($a[0].metrics.home.load.requests + $b[0].metrics.home.load.requests) and
+	.metrics.home.errors.total == 0 and .metrics.home.load.shards == 2 and .metrics.home.load.connections == 6' "$T/m.json"
+
+# Merging is order-free and a merge of merges equals the merge of all.
+pr-bench merge "$T/b.json" "$T/a.json" >"$T/ba.json" 2>/dev/null
+check "merge_order_does_not_change_the_summary" \
+	[ "$(jq -c .metrics.home.summary "$T/ba.json")" = "$(jq -c .metrics.home.summary "$T/m.json")" ]
+pr-bench merge "$T/a.json" >"$T/a1.json" 2>/dev/null
+check "merge_of_one_run_keeps_its_summary" \
+	[ "$(jq -c .metrics.home.summary "$T/a1.json")" = "$(jq -c .metrics.home.summary "$T/a.json")" ]
+pr-bench merge "$T/m.json" "$T/a.json" >"$T/maa.json" 2>/dev/null
+pr-bench merge "$T/a.json" "$T/b.json" "$T/a.json" >"$T/aba.json" 2>/dev/null
+check "merge_of_merges_equals_merge_of_all" \
+	[ "$(jq -c '.metrics.home | .summary, .histogram' "$T/maa.json")" = "$(jq -c '.metrics.home | .summary, .histogram' "$T/aba.json")" ]
+
+# Stdin and -o.
+run sh -c "pr-bench merge -o '$T/o.json' - '$T/b.json' <'$T/a.json'"
+check "merge_reads_stdin_and_writes_output_file" \
+	sh -c "[ $rc -eq 0 ] && [ \"\$(jq -c .metrics.home.summary '$T/o.json')\" = '$(jq -c .metrics.home.summary "$T/m.json")' ]"
+
+# Refusals.
+expect_exit 2 "merge_without_files_is_a_usage_error" pr-bench merge
+expect_exit 3 "merge_of_a_missing_file_is_bad_input" pr-bench merge "$T/nope.json"
+check "merge_error_is_one_line" one_line "$T/err"
+echo '{"schema":"pr-tools/compare/1"}' >"$T/cmp.json"
+expect_exit 3 "merge_refuses_other_documents" pr-bench merge "$T/a.json" "$T/cmp.json"
+jq '.mode = "sample"' "$T/a.json" >"$T/sample.json"
+expect_exit 3 "merge_refuses_sample_documents" pr-bench merge "$T/sample.json"
+jq '.metrics.home.histogram.significant_digits = 2' "$T/a.json" >"$T/digits.json"
+expect_exit 3 "merge_refuses_another_histogram_precision" pr-bench merge "$T/a.json" "$T/digits.json"
+jq '.metrics.home.histogram.n += 1' "$T/a.json" >"$T/n.json"
+expect_exit 3 "merge_refuses_counts_that_do_not_add_up" pr-bench merge "$T/n.json"
+check "histogram_error_names_file_and_field" grep -q "n.json: metrics.home.histogram.n" "$T/err"
+
+# pr-compare judges load documents by their medians, throughput included.
+if [ -x "$PR_BIN/pr-compare" ]; then
+	run pr-compare --format json "$T/a.json" "$T/b.json"
+	check "pr_compare_reads_load_documents" \
+		sh -c "[ $rc -le 1 ] && [ \"\$(jq -r '.metrics | has(\"home\") and has(\"home_rps\")' $T/out)\" = true ]"
+fi
