@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -140,6 +141,22 @@ read_phases(CURL *curl, struct pr_probe_result *res)
 	res->total_ms = span_ms(0, total);
 }
 
+/*
+ * True when an https request lost its new connection before the TLS
+ * handshake completed (a plain-HTTP server resets it): a TLS failure, not a
+ * reset of a working connection.
+ */
+static bool
+handshake_cut(CURL *curl, const char *url)
+{
+	long connects = 0;
+
+	if (strncasecmp(url, "https://", strlen("https://")) != 0)
+		return false;
+	curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+	return connects > 0 && timer_us(curl, CURLINFO_APPCONNECT_TIME_T) == 0;
+}
+
 int
 pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_result *res)
 {
@@ -196,6 +213,8 @@ pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_
 		}
 	} else {
 		res->cls = pr_probe_classify((int)c);
+		if (res->cls == PR_PROBE_RESET && handshake_cut(curl, req->url))
+			res->cls = PR_PROBE_TLS;
 		snprintf(res->error, sizeof res->error, "%s", *errbuf ? errbuf : curl_easy_strerror(c));
 	}
 	/* Options must not point at freed memory between requests. */
