@@ -1,0 +1,70 @@
+#!/bin/sh
+# bench-load-tls.sh: pr-bench --load over https:// with HTTP/2 where the
+# server offers it (libcurl multi engine), against a throwaway nginx with a
+# self-signed certificate on loopback.
+. "$(dirname "$0")/lib.sh"
+
+PATH=$PATH:/usr/sbin
+if ! command -v nginx >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+	fail "tls_fixture" "nginx or openssl is missing (scripts/deps.sh test)"
+	exit 0
+fi
+
+mkdir -p "$T/ng/www" "$T/ng/tmp"
+# nginx workers run as nobody when started by root.
+chmod 755 "$T" "$T/ng" "$T/ng/www"
+printf 'ok\n' >"$T/ng/www/index.html"
+chmod 644 "$T/ng/www/index.html"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-keyout "$T/ng/key.pem" -out "$T/ng/cert.pem" >/dev/null 2>&1
+port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$T/ng/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $T/ng/nginx.pid;
+error_log $T/ng/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $T/ng/tmp;
+	proxy_temp_path $T/ng/tmp;
+	fastcgi_temp_path $T/ng/tmp;
+	uwsgi_temp_path $T/ng/tmp;
+	scgi_temp_path $T/ng/tmp;
+	server {
+		listen 127.0.0.1:$port ssl http2;
+		ssl_certificate $T/ng/cert.pem;
+		ssl_certificate_key $T/ng/key.pem;
+		root $T/ng/www;
+	}
+}
+EOF
+nginx -p "$T/ng" -c "$T/ng/nginx.conf" -e "$T/ng/error.log" &
+track $!
+i=0
+until curl -kfsS "https://127.0.0.1:$port/" >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || { fail "tls_fixture" "nginx did not start: $(head -c 300 "$T/ng/error.log")"; exit 0; }
+	sleep 0.1
+done
+URL=https://127.0.0.1:$port/index.html
+
+jtrue() { [ "$(jq -r "$1" "$T/out")" = true ]; }
+
+run pr-bench --load -k -C 4 -d 1 tls="$URL"
+check "https_load_exits_0" [ "$rc" -eq 0 ]
+check "https_load_document_is_valid" validate bench "$T/out"
+check "https_load_uses_http2_when_offered" \
+	jtrue '.metrics.tls.load.http_version == "2" and .metrics.tls.load.engine == "curl"'
+check "https_load_counts_responses_without_errors" \
+	jtrue '.metrics.tls.summary.n > 50 and .metrics.tls.errors.total == 0'
+check "https_load_reuses_connections" jtrue '.metrics.tls.load.reused > 0 and .metrics.tls.load.connections_opened <= 4'
+
+run pr-bench --load -k -C 4 -d 1 --rate 100 tls="$URL"
+check "https_open_loop_keeps_the_rate" \
+	jtrue '.metrics.tls.load.loop == "open" and .metrics.tls.load.requests >= 95 and .metrics.tls.load.requests <= 101'
+
+# Without -k the self-signed certificate fails verification: tls errors.
+run pr-bench --load -C 2 -d 1 tls="$URL"
+check "untrusted_certificate_counts_as_tls_errors" \
+	sh -c "[ $rc -eq 4 ] && [ \"\$(jq -r '.metrics.tls.errors.tls > 0' $T/out)\" = true ]"
