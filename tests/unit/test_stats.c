@@ -112,6 +112,173 @@ test_hodges_lehmann_shift(void)
 	CHECK(lo <= 5 && hi >= 5 && lo < hi);
 }
 
+/* A fixed generator for the larger tests. */
+static unsigned long long lcg_state;
+
+static double
+lcg_uniform(void)
+{
+	lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return ((double)(lcg_state >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double
+lcg_gauss(void)
+{
+	return sqrt(-2 * log(lcg_uniform())) * cos(2 * M_PI * lcg_uniform());
+}
+
+static void
+test_sort_orders_negatives_zero_and_large(void)
+{
+	enum { N = 5000 };
+	static double v[N], w[N];
+
+	lcg_state = 3;
+	for (int i = 0; i < N; i++)
+		v[i] = w[i] = (lcg_uniform() - 0.5) * (i % 7 == 0 ? 1e12 : 10);
+	v[5] = w[5] = 0;
+	v[9] = w[9] = -0.0;
+	v[11] = w[11] = 1e-310;	/* subnormal */
+	pr_sort(v, N);
+	qsort(w, N, sizeof w[0], cmp);
+	for (int i = 0; i < N; i++)
+		CHECK(v[i] == w[i]);
+}
+
+/*
+ * Above 2^20 differences the search path runs (sampled bracket, probes):
+ * on integer data, whose differences are exact and heavily tied, it must
+ * agree with sorting all of them.
+ */
+static void
+test_kth_difference_search_matches_brute_force_with_ties(void)
+{
+	enum { NX = 1100, NY = 1000 };
+	static double x[NX], y[NY], all[NX * NY];
+
+	lcg_state = 11;
+	for (int i = 0; i < NX; i++)
+		x[i] = floor(50 * exp(0.3 * lcg_gauss()));
+	for (int j = 0; j < NY; j++)
+		y[j] = floor(55 * exp(0.3 * lcg_gauss()));
+	qsort(x, NX, sizeof x[0], cmp);
+	qsort(y, NY, sizeof y[0], cmp);
+	for (int i = 0; i < NX; i++)
+		for (int j = 0; j < NY; j++)
+			all[i * NY + j] = y[j] - x[i];
+	pr_sort(all, (size_t)NX * NY);
+	for (unsigned long long k = 1; k <= (unsigned long long)NX * NY; k += 54321)
+		CHECK_NEAR(pr_kth_difference(x, NX, y, NY, k), all[k - 1], 0);
+	CHECK_NEAR(pr_kth_difference(x, NX, y, NY, (unsigned long long)NX * NY / 2), all[NX * NY / 2 - 1], 0);
+	CHECK_NEAR(pr_kth_difference(x, NX, y, NY, (unsigned long long)NX * NY), all[NX * NY - 1], 0);
+	CHECK_NEAR(pr_kth_difference(x, NX, y, NY, 1), all[0], 0);
+}
+
+/* Decimal data: copies of one difference differ by the rounding of y - x,
+ * which the search may settle within 1e-12 relative. */
+static void
+test_kth_difference_search_on_decimals(void)
+{
+	enum { NX = 1200, NY = 1100 };
+	static double x[NX], y[NY], all[NX * NY];
+
+	lcg_state = 12;
+	for (int i = 0; i < NX; i++)
+		x[i] = round(100 * exp(0.2 * lcg_gauss()) * 1000) / 1000;
+	for (int j = 0; j < NY; j++)
+		y[j] = round(90 * exp(0.2 * lcg_gauss()) * 1000) / 1000;
+	qsort(x, NX, sizeof x[0], cmp);
+	qsort(y, NY, sizeof y[0], cmp);
+	for (int i = 0; i < NX; i++)
+		for (int j = 0; j < NY; j++)
+			all[i * NY + j] = y[j] - x[i];
+	pr_sort(all, (size_t)NX * NY);
+	for (unsigned long long k = 1; k <= (unsigned long long)NX * NY; k += 77777)
+		CHECK_NEAR(pr_kth_difference(x, NX, y, NY, k), all[k - 1], 1e-9);
+}
+
+/* Identical inputs: every shift estimate and interval end is exactly 0. */
+static void
+test_hodges_lehmann_identical_inputs_is_zero(void)
+{
+	enum { N = 2000 };
+	static double x[N];
+	double shift, lo, hi;
+
+	for (int i = 0; i < N; i++)
+		x[i] = (double)(i % 50);
+	qsort(x, N, sizeof x[0], cmp);
+	CHECK(pr_hodges_lehmann_sorted(x, N, x, N, 0.95, &shift, &lo, &hi) == 0);
+	CHECK(shift == 0 && lo <= 0 && hi >= 0);
+}
+
+/* As R's wilcox.test(conf.int = TRUE): 5 vs 5 at 95 % uses the 3rd
+ * smallest and 3rd largest differences (qwilcox(0.025, 5, 5) = 3). */
+static void
+test_hodges_lehmann_exact_interval_ends(void)
+{
+	double x[] = { 1, 2, 3, 4, 5 }, y[] = { 1.5, 3.5, 6.5, 9.5, 12.5 };
+	double all[25], shift, lo, hi;
+
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 5; j++)
+			all[i * 5 + j] = y[j] - x[i];
+	qsort(all, 25, sizeof all[0], cmp);
+	CHECK(pr_hodges_lehmann_sorted(x, 5, y, 5, 0.95, &shift, &lo, &hi) == 0);
+	CHECK_NEAR(lo, all[2], 0);
+	CHECK_NEAR(hi, all[22], 0);
+	CHECK_NEAR(shift, all[12], 0);
+	/* 3 vs 3 cannot reach 95 %: no interval. */
+	CHECK(pr_hodges_lehmann_sorted(x, 3, y, 3, 0.95, &shift, &lo, &hi) == 0);
+	CHECK(isnan(lo) && isnan(hi));
+}
+
+/* The interval covers the true shift in about 95 % of trials. */
+static void
+test_hodges_lehmann_interval_coverage(void)
+{
+	enum { TRIALS = 1000, N = 30 };
+	double x[N], y[N], shift, lo, hi;
+	int covered = 0;
+
+	lcg_state = 99;
+	for (int t = 0; t < TRIALS; t++) {
+		for (int i = 0; i < N; i++) {
+			x[i] = 100 + 10 * lcg_gauss();
+			y[i] = 107 + 10 * lcg_gauss();
+		}
+		qsort(x, N, sizeof x[0], cmp);
+		qsort(y, N, sizeof y[0], cmp);
+		pr_hodges_lehmann_sorted(x, N, y, N, 0.95, &shift, &lo, &hi);
+		covered += lo <= 7 && 7 <= hi;
+	}
+	CHECK(covered >= 930 && covered <= 970);
+}
+
+/* Without ties the rank test rejects about alpha of identical pairs. */
+static void
+test_mann_whitney_false_alarm_rate(void)
+{
+	enum { TRIALS = 2000, N = 40 };
+	double x[N], y[N];
+	struct pr_mwu r;
+	int rejected = 0;
+
+	lcg_state = 5;
+	for (int t = 0; t < TRIALS; t++) {
+		for (int i = 0; i < N; i++) {
+			x[i] = lcg_gauss();
+			y[i] = lcg_gauss();
+		}
+		qsort(x, N, sizeof x[0], cmp);
+		qsort(y, N, sizeof y[0], cmp);
+		pr_mann_whitney_sorted(x, N, y, N, &r);
+		rejected += r.p < 0.05;
+	}
+	CHECK(rejected >= 70 && rejected <= 130);
+}
+
 static void
 test_norm_quantile_inverts_cdf(void)
 {
@@ -130,5 +297,12 @@ main(void)
 	RUN(test_kth_difference_matches_brute_force);
 	RUN(test_hodges_lehmann_shift);
 	RUN(test_norm_quantile_inverts_cdf);
+	RUN(test_sort_orders_negatives_zero_and_large);
+	RUN(test_kth_difference_search_matches_brute_force_with_ties);
+	RUN(test_kth_difference_search_on_decimals);
+	RUN(test_hodges_lehmann_identical_inputs_is_zero);
+	RUN(test_hodges_lehmann_exact_interval_ends);
+	RUN(test_hodges_lehmann_interval_coverage);
+	RUN(test_mann_whitney_false_alarm_rate);
 	return t_done();
 }
