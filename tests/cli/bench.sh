@@ -119,3 +119,9 @@ else
 		fail pipe_into_pr_compare "exit $rc: $(head -c 300 "$T/err")"
 	fi
 fi
+
+# --- logs -----------------------------------------------------------------------
+(cd "$T" && QA_LOG=1 pr-bench -n 1 -w 0 gone="$HTTPD/status/500" >/dev/null 2>&1)
+check qa_log_writes_log_file sh -c "grep -q 'gone: 1 of 1 requests failed' '$T'/logs/pr-bench-*.log"
+(cd "$T/repo" && pr-bench --log -n 1 -w 0 a="$HTTPD/ok" >/dev/null 2>&1)
+check log_flag_writes_log_file sh -c "ls '$T'/repo/logs/pr-bench-*.log >/dev/null 2>&1"
