@@ -13,7 +13,7 @@ set -eu
 mode=${1:-build}
 
 build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev zlib1g-dev libssl-dev"
-test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc clang libclang-rt-14-dev valgrind"
+test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind"
 bench_pkgs="wrk hyperfine"
 
 case $mode in
@@ -23,12 +23,24 @@ bench) want="$build_pkgs $test_pkgs $bench_pkgs" ;;
 *) echo "deps.sh: unknown mode '$mode' (use build, test or bench)" >&2; exit 2 ;;
 esac
 
+# Azurite, the Azure Storage emulator the snapshot upload test starts: from
+# npm into build/azurite, in test and bench modes, when npm is there.
+install_azurite() {
+	[ "$mode" = build ] && return 0
+	command -v npm >/dev/null 2>&1 || return 0
+	_dir=$(cd "$(dirname "$0")/.." && pwd)/build/azurite
+	[ -x "$_dir/node_modules/.bin/azurite-blob" ] && return 0
+	echo "deps.sh: installing azurite (npm) into build/azurite" >&2
+	npm install --silent --no-audit --no-fund --prefix "$_dir" azurite >&2 ||
+		echo "deps.sh: could not install azurite; the upload tests will say so" >&2
+}
+
 missing=
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+[ -z "$missing" ] && { install_azurite; exit 0; }
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 	echo "deps.sh: missing packages:$missing (install them, or run as root on Debian)" >&2
@@ -39,3 +51,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >&2
+install_azurite
