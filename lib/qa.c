@@ -845,13 +845,36 @@ quote_value(const cJSON *item, char *out, size_t outlen)
 	free(t);
 }
 
+/*
+ * True when the value at path must not be quoted in a failure: this check
+ * captures it, its last key is secret-like ("token", "password"), or it
+ * equals a value captured earlier in the run.
+ */
 static bool
-captured_path(const struct qa_check *k, const char *path)
+secret_value(const struct qa_check *k, const char *path, const cJSON *got, const struct vars *v)
 {
+	const char *last = path + strlen(path);
+	char key[64];
+	size_t len;
+	char *text;
+	bool hit = false;
+
 	for (size_t i = 0; i < k->ncaptures; i++)
 		if (k->captures[i].kind == QA_CAP_JSON && strcmp(k->captures[i].source, path) == 0)
 			return true;
-	return false;
+	while (last > path && strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", last[-1]))
+		last--;
+	len = strlen(last);
+	if (len > 0 && len < sizeof key) {
+		memcpy(key, last, len + 1);
+		if (pr_is_secret_name(key))
+			return true;
+	}
+	text = pr_jsonpath_text(got);
+	for (size_t i = 0; i < v->n && !hit; i++)
+		hit = v->values[i] && strcmp(v->values[i], text) == 0;
+	free(text);
+	return hit;
 }
 
 static void
@@ -874,14 +897,13 @@ judge_status(const struct qa_check *k, long status, struct qa_result *r)
 }
 
 static void
-judge_json(const struct qa_check *k, const cJSON *doc, struct qa_result *r)
+judge_json(const struct qa_check *k, const cJSON *doc, const struct vars *v, struct qa_result *r)
 {
 	char shown[SHOWN_VALUE_MAX + 16], want[SHOWN_VALUE_MAX + 16];
 
 	for (size_t i = 0; i < k->njson_expect; i++) {
 		const struct qa_field_expect *e = &k->json_expect[i];
 		const cJSON *got = doc ? pr_jsonpath_get(doc, e->key) : NULL;
-		bool secret = captured_path(k, e->key);
 
 		if (!doc) {
 			add_failure(r, "json %s: the response is not JSON", e->key);
@@ -912,7 +934,7 @@ judge_json(const struct qa_check *k, const cJSON *doc, struct qa_result *r)
 			if (!got) {
 				add_failure(r, "json %s: missing, expected %s", e->key, want);
 			} else if (!cJSON_Compare(got, e->value, true)) {
-				if (secret)
+				if (secret_value(k, e->key, got, v))
 					snprintf(shown, sizeof shown, "a captured value");
 				else
 					quote_value(got, shown, sizeof shown);
@@ -1075,7 +1097,7 @@ run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_op
 	if (k->njson_expect || k->ncaptures)
 		doc = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
 	judge_status(k, resp.status, r);
-	judge_json(k, doc, r);
+	judge_json(k, doc, v, r);
 	if (k->body_contains && (!resp.body.data || !strstr(resp.body.data, k->body_contains)))
 		add_failure(r, "body: does not contain \"%s\"", k->body_contains);
 	judge_headers(k, &resp, r);

@@ -140,7 +140,9 @@ cat >"$T/secret.json" <<JSON
   "capture": {"sid": {"cookie": "sid"}, "tok": {"json": "data.token"}}, "expect": {"json": {"data.token": "nope"}}},
  {"name": "bad_bearer", "url": "/api/me", "headers": {"Authorization": "Bearer \${QA_TOKEN}"}, "expect": {"status": 200}},
  {"name": "token_in_url", "url": "/api/me/{{sid}}?token={{sid}}", "headers": {"Cookie": "sid={{sid}}"},
-  "expect": {"json": {"data.name": "{{sid}}"}}}
+  "expect": {"json": {"data.name": "{{sid}}"}}},
+ {"name": "relogin", "method": "POST", "url": "/api/login", "json": {"username": "qa", "password": "qa-pass"},
+  "expect": {"json": {"data.token": "x"}}}
 ]}}
 JSON
 rm -rf logs
@@ -152,7 +154,9 @@ for f in "$T/out" "$T/err" "$T/secret.xml" "$log" "$T/flow.out" "$T/flow.err"; d
 	[ -f "$f" ] && grep -q -e "$CANARY" -e "$TOKEN_CANARY" "$f" && leaks="$leaks $f"
 done
 check captured_and_secret_header_values_never_printed [ -z "$leaks" ]
-check secret_suite_still_judged [ "$(jget "$T/out" '[.checks[].result] | join(",")')" = "fail,fail,fail" ]
+check secret_suite_still_judged [ "$(jget "$T/out" '[.checks[].result] | join(",")')" = "fail,fail,fail,fail" ]
+check uncaptured_secret_like_field_value_hidden \
+	[ "$(failures relogin)" = 'json data.token: expected "x", got a captured value' ]
 check mismatch_on_captured_path_hides_value \
 	[ "$(failures login)" = 'json data.token: expected "nope", got a captured value' ]
 rm -rf logs
