@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -309,6 +310,44 @@ parse_headers(const cJSON *obj, const char *ctx, char ***out)
 	return 0;
 }
 
+/* A JSON body is sent as application/json unless a Content-Type is configured. */
+static void
+add_json_type(struct bench_metric *m)
+{
+	size_t n = 0;
+
+	for (; m->headers && m->headers[n]; n++)
+		if (strncasecmp(m->headers[n], "Content-Type:", strlen("Content-Type:")) == 0)
+			return;
+	m->headers = xrealloc(m->headers, (n + 2) * sizeof *m->headers);
+	m->headers[n] = xstrdup("Content-Type: application/json");
+	m->headers[n + 1] = NULL;
+}
+
+/* Inside GitHub Actions, mask the password of a user:password@ URL. */
+static void
+mask_url_password(const char *url)
+{
+	const char *host = strstr(url, "://"), *end, *at = NULL, *colon;
+
+	if (!host || !pr_in_github())
+		return;
+	host += strlen("://");
+	end = host + strcspn(host, "/?#");
+	for (const char *p = host; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (!at || !(colon = memchr(host, ':', (size_t)(at - host))) || colon + 1 == at)
+		return;
+	{
+		char *pw = xstrdup(colon + 1);
+
+		pw[at - colon - 1] = '\0';
+		gha_mask(pw);
+		free(pw);
+	}
+}
+
 /* One entry of bench.metrics into m (zeroed by the caller). */
 static int
 parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct bench_metric *m)
@@ -351,6 +390,8 @@ parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct 
 	headers = cJSON_GetObjectItemCaseSensitive(obj, "headers");
 	if (headers && !cJSON_IsNull(headers) && (rc = parse_headers(headers, ctx, &m->headers)))
 		return rc;
+	if (body && (cJSON_IsObject(body) || cJSON_IsArray(body)))
+		add_json_type(m);
 	m->id = xstrdup(id);
 	m->url = xstrdup(url);
 	m->method = method ? xstrdup(method) : NULL;
@@ -552,6 +593,8 @@ select_metrics(int argc, char **argv, const struct bench_metric *cfg, size_t ncf
 		free_metrics(v, n);
 		return rc;
 	}
+	for (size_t i = 0; i < n; i++)
+		mask_url_password(v[i].url);
 	o->metrics = v;
 	o->nmetrics = n;
 	return 0;

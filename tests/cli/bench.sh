@@ -125,3 +125,8 @@ fi
 check qa_log_writes_log_file sh -c "grep -q 'gone: 1 of 1 requests failed' '$T'/logs/pr-bench-*.log"
 (cd "$T/repo" && pr-bench --log -n 1 -w 0 a="$HTTPD/ok" >/dev/null 2>&1)
 check log_flag_writes_log_file sh -c "ls '$T'/repo/logs/pr-bench-*.log >/dev/null 2>&1"
+
+# --- GitHub Actions masks a URL's password ------------------------------------
+GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh2.out GITHUB_STEP_SUMMARY=$T/gh2.md \
+	pr-bench -n 1 -w 0 a="http://user:pw4mask@127.0.0.1:$port/ok" >"$T/out" 2>"$T/err"
+check gha_masks_url_password grep -qx '::add-mask::pw4mask' "$T/err"
