@@ -10,6 +10,8 @@
 #define PERCENT 100.0
 #define CELL_MAX 96
 #define P_VALUE_FLOOR 0.001
+#define TEXT_WIDTH 80
+#define TEXT_INDENT 4
 
 enum column { COL_METRIC, COL_BASE, COL_AFTER, COL_CHANGE, COL_P, COL_VERDICT, NCOLS };
 
@@ -56,19 +58,19 @@ row_cells(const struct cmp_metric *m, char cells[NCOLS][CELL_MAX])
 	}
 }
 
-/* "pass: 1 improved, 0 regressed, ... (alpha 0.05, threshold 5%)" */
+/* "pass: 1 improved, 0 regressed, ..." then sep then the settings. */
 static void
-verdict_line(const struct cmp_result *r, struct buf *out)
+verdict_line(const struct cmp_result *r, const char *sep, struct buf *out)
 {
 	buf_printf(out, "%s: %zu improved, %zu regressed, %zu unchanged", r->fail ? "fail" : "pass",
 	    r->count[CMP_IMPROVED], r->count[CMP_REGRESSED], r->count[CMP_UNCHANGED]);
 	if (r->count[CMP_ONLY_BASELINE])
-		buf_printf(out, ", %zu only in the baseline", r->count[CMP_ONLY_BASELINE]);
+		buf_printf(out, ", %zu only baseline", r->count[CMP_ONLY_BASELINE]);
 	if (r->count[CMP_ONLY_AFTER])
 		buf_printf(out, ", %zu only after", r->count[CMP_ONLY_AFTER]);
 	if (r->incomparable)
 		buf_printf(out, ", %zu not comparable", r->incomparable);
-	buf_printf(out, " (alpha %g, threshold %g%%, fail on %s)", r->settings.alpha,
+	buf_printf(out, "%s(alpha %g, threshold %g%%, fail on %s)", sep, r->settings.alpha,
 	    r->settings.threshold * PERCENT, cmp_fail_on_name(r->settings.fail_on));
 }
 
@@ -77,6 +79,34 @@ static bool
 needs_note(const struct cmp_metric *m)
 {
 	return !m->tested;
+}
+
+/* "id: reason" folded at spaces to TEXT_WIDTH columns, later lines
+ * indented. */
+static void
+wrap_note(struct buf *out, const char *id, const char *reason)
+{
+	size_t col, start = out->len;
+	const char *p = reason;
+
+	buf_printf(out, "%s:", id);
+	col = out->len - start;
+	while (*p) {
+		size_t word = strcspn(p, " ");
+
+		if (col + 1 + word > TEXT_WIDTH && col > TEXT_INDENT) {
+			buf_printf(out, "\n%*s", TEXT_INDENT, "");
+			col = TEXT_INDENT;
+		} else {
+			buf_addc(out, ' ');
+			col++;
+		}
+		buf_add(out, p, word);
+		col += word;
+		p += word;
+		p += strspn(p, " ");
+	}
+	buf_addc(out, '\n');
 }
 
 void
@@ -117,10 +147,10 @@ report_text(const struct cmp_result *r, bool color, struct buf *out)
 		buf_adds(out, "\n");
 		for (size_t i = 0; i < r->nmetrics; i++)
 			if (needs_note(&r->metrics[i]))
-				buf_printf(out, "%s: %s\n", r->metrics[i].id, r->metrics[i].reason);
+				wrap_note(out, r->metrics[i].id, r->metrics[i].reason);
 	}
 	buf_adds(out, "\n");
-	verdict_line(r, out);
+	verdict_line(r, "\n", out);
 	buf_adds(out, "\n");
 }
 
@@ -178,7 +208,7 @@ report_markdown(const struct cmp_result *r, struct buf *out)
 		buf_adds(out, "\n");
 	}
 	buf_adds(out, "\n**");
-	verdict_line(r, out);
+	verdict_line(r, " ", out);
 	buf_adds(out, "**\n");
 }
 
