@@ -69,7 +69,31 @@ start_stall
 run pr-bench --load -C 2 -d 1 ch="$STALL/chunked"
 check "chunked_responses_are_read_whole" jtrue '.metrics.ch.summary.n > 100 and .metrics.ch.errors.total == 0 and .metrics.ch.load.reused > 0'
 
+run pr-bench --load -C 2 -d 1 uc="$STALL/until-close"
+check "bodies_ending_at_close_are_read_and_connections_reopened" \
+	jtrue '.metrics.uc.summary.n > 20 and .metrics.uc.errors.total == 0 and .metrics.uc.load.connections_opened >= .metrics.uc.load.ok and .metrics.uc.load.bytes_read == 67 * .metrics.uc.load.ok'
+
+# --- from the configuration, and inside GitHub Actions --------------------------
+cat >"$T/pr-tools.json" <<EOF
+{"bench": {"connections": 3, "duration": "1s", "rate": 100, "timeout": "2s",
+  "metrics": [{"id": "cfg_home", "url": "$STALL/"},
+              {"id": "cfg_post", "url": "$STALL/", "method": "POST", "body": {"a": 1},
+               "headers": {"X-Test": "1"}}]}}
+EOF
+run env GITHUB_ACTIONS=true GITHUB_OUTPUT="$T/gh.out" GITHUB_STEP_SUMMARY="$T/gh.md" \
+	pr-bench --load -f "$T/pr-tools.json"
+check "config_drives_every_metric_open_loop" \
+	jtrue '.metrics.cfg_home.load.loop == "open" and .metrics.cfg_home.load.connections == 3 and .metrics.cfg_home.load.requests >= 95 and .metrics.cfg_home.load.requests <= 101'
+check "config_post_with_body_succeeds" jtrue '.metrics.cfg_post.summary.n >= 95 and .metrics.cfg_post.errors.total == 0 and .metrics.cfg_post.method == "POST"'
+check "github_outputs_have_latency_and_throughput" \
+	sh -c "grep -q '^cfg_home_p50=' '$T/gh.out' && grep -q '^cfg_home_rps_p50=' '$T/gh.out' && grep -q cfg_home_rps '$T/gh.md'"
+
 # --- errors ----------------------------------------------------------------
+start_stall --stall-after 0.3 --stall-ms 1000
+run pr-bench --load -C 4 -d 1.5 -t 200ms slow="$STALL/"
+check "requests_over_the_timeout_count_as_timeouts" \
+	jtrue '.metrics.slow.errors.timeout >= 4 and .metrics.slow.summary.max < 250'
+
 run pr-bench --load -C 2 -d 1 bad="$STALL/status/500"
 check "non_2xx_counts_as_status_errors_and_exits_4" \
 	sh -c "[ $rc -eq 4 ] && [ \"\$(jq -r '.metrics.bad.errors.status > 0 and .metrics.bad.summary.n == 0' $T/out)\" = true ]"
