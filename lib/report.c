@@ -356,10 +356,17 @@ report_svg(const struct cmp_result *r, struct buf *out)
 		xml_text(out, m->id);
 		buf_printf(out, "</text>\n<text x=\"%d\" y=\"%.1f\" class=\"%s\">", SVG_LABEL_X, y0 + 44, cls);
 		xml_text(out, cells[COL_VERDICT]);
-		buf_adds(out, " ");
-		xml_text(out, cells[COL_CHANGE]);
-		buf_printf(out, "</text>\n<text x=\"%d\" y=\"%.1f\" class=\"small\">p = ", SVG_LABEL_X, y0 + 62);
-		xml_text(out, cells[COL_P]);
+		if (isfinite(m->change)) {
+			buf_adds(out, " ");
+			xml_text(out, cells[COL_CHANGE]);
+		}
+		buf_printf(out, "</text>\n<text x=\"%d\" y=\"%.1f\" class=\"small\">", SVG_LABEL_X, y0 + 62);
+		if (!m->tested)
+			buf_adds(out, "no test");
+		else if (m->p_value < P_VALUE_FLOOR)
+			buf_printf(out, "p &lt; %g", P_VALUE_FLOOR);
+		else
+			buf_printf(out, "p = %s", cells[COL_P]);
 		buf_adds(out, ", unit ");
 		xml_text(out, known->unit);
 		buf_adds(out, "</text>\n");

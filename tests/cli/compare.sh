@@ -140,3 +140,8 @@ for fmt in json text markdown; do
 done
 check rerun_gives_identical_svg cmp -s r1.svg r2.svg
 check created_at_honours_SOURCE_DATE_EPOCH test "$(jget r1.json .created_at)" = 2026-01-01T00:00:00Z
+
+# --- logs -----------------------------------------------------------------------
+mkdir logrun
+(cd logrun && QA_LOG=1 pr-compare ../base.json ../after.json >/dev/null 2>&1)
+check QA_LOG_writes_a_log_file sh -c "ls logrun/logs/pr-compare-*.log >/dev/null 2>&1"
