@@ -17,6 +17,10 @@
  *   total     the whole request                (total)
  * plus start_ms, the cumulative time to the first byte (starttransfer), the
  * headline "ttfb" measure, as curl's %{time_starttransfer}.
+ *
+ * The end of each response header is acknowledged at once (TCP_QUICKACK), so
+ * that a server writing header and body separately is not held up ~40 ms by
+ * the client's delayed ACK meeting the server's Nagle algorithm.
  */
 #ifndef PR_PROBE_H
 #define PR_PROBE_H

@@ -56,6 +56,11 @@ c1=$(curl -s "$TIMED/conns")
 check samples_reuse_one_connection [ $((c1 - c0)) -eq 2 ]
 check reused_connection_reports_no_connect_time [ "$(jget "$T/out" '.metrics.a.phases.connect.max')" = 0 ]
 
+# httpd.py writes header and body separately: the client's delayed ACK must
+# not hold the body back (about 40 ms) once the connection is warm.
+run pr-bench -n 12 -w 4 a="$HTTPD/sleep?ms=5"
+check split_response_not_delayed_by_delayed_ack [ "$(jget "$T/out" '.metrics.a.summary.max < 25')" = true ]
+
 # --- accuracy: against a server that times itself ---------------------------
 # The median must be within 1 ms above the server's own median, never below 20.
 for measure in total ttfb; do
