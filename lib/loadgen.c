@@ -106,6 +106,8 @@ sched_wait_ms(const struct sched *s, double now, double next_scan)
 {
 	double until = next_scan < s->end ? next_scan : s->end;
 
+	if (s->interval_ms == 0 && s->nfree > 0)
+		return 0;	/* closed loop: a free slot starts at once */
 	if (s->interval_ms > 0 && s->nfree > 0) {
 		double due = s->t0 + (double)s->next_k * s->interval_ms;
 
@@ -640,7 +642,7 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 		name[strcspn(name, "]")] = '\0';
 	}
 	if ((gai = getaddrinfo(name, port, &hints, &ai)) != 0) {
-		snprintf(r->error, sizeof r->error, "cannot resolve %s: %s (check the URL)", name, gai_strerror(gai));
+		snprintf(r->error, sizeof r->error, "cannot resolve %.128s: %.80s (check the URL)", name, gai_strerror(gai));
 		r->errors[PR_LOAD_DNS]++;
 		r->error_total++;
 		return PR_EXTERNAL;
@@ -909,7 +911,7 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 			buf_printf(&target, "?%s", query);
 		rc = run_plain(t, o, r, host, port, default_port, target.data);
 	} else {
-		snprintf(r->error, sizeof r->error, "scheme %s is not supported under load (use http or https)", scheme);
+		snprintf(r->error, sizeof r->error, "scheme %.32s is not supported under load (use http or https)", scheme);
 		rc = PR_USAGE;
 		goto out;
 	}

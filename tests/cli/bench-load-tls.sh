@@ -58,7 +58,7 @@ check "https_load_uses_http2_when_offered" \
 	jtrue '.metrics.tls.load.http_version == "2" and .metrics.tls.load.engine == "curl"'
 check "https_load_counts_responses_without_errors" \
 	jtrue '.metrics.tls.summary.n > 50 and .metrics.tls.errors.total == 0'
-check "https_load_reuses_connections" jtrue '.metrics.tls.load.reused > 0 and .metrics.tls.load.connections_opened <= 4'
+check "https_load_reuses_connections" jtrue '.metrics.tls.load.reused > 0 and .metrics.tls.load.connections_opened * 10 < .metrics.tls.load.ok'
 
 run pr-bench --load -k -C 4 -d 1 --rate 100 tls="$URL"
 check "https_open_loop_keeps_the_rate" \
