@@ -8,7 +8,7 @@
 # pr-bench --load (closed loop, one thread) against it with the same number
 # of connections, alternating, ROUNDS times (default 3) for SECONDS each
 # (default 5) with CONNECTIONS (default 50).  Prints each round's req/s and
-# the ratio of the medians.  Needs nginx, wrk and jq (scripts/deps.sh bench).
+# client CPU time per request, and the ratios of the medians.  Needs nginx, wrk and jq (scripts/deps.sh bench).
 set -eu
 
 rounds=${1:-3}
@@ -68,26 +68,47 @@ until curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; do
 done
 url=http://127.0.0.1:$port/index.html
 
-# wrk prints "Requests/sec: N".
+# Each prints "REQ_PER_S CPU_US_PER_REQUEST": throughput, and the client's
+# own CPU time (user + system) per request, which other load on the machine
+# disturbs much less than throughput.  wrk prints "Requests/sec: N".
+have_time=false
+[ -x /usr/bin/time ] && have_time=true
+cpu_s() { if $have_time; then awk '{ print $1 + $2 }' "$dir/time"; else echo 0; fi; }
+timed() { if $have_time; then /usr/bin/time -f '%U %S' -o "$dir/time" "$@"; else "$@"; fi; }
 wrk_rps() {
-	wrk -t1 -c"$conns" -d"${secs}s" "$url" | awk '/^Requests\/sec:/ { print $2 }'
+	timed wrk -t1 -c"$conns" -d"${secs}s" "$url" >"$dir/wrk.out"
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$dir/wrk.out")
+	n=$(awk '/requests in/ { print $1 }' "$dir/wrk.out")
+	echo "$rps $(cpu_s) $n" | awk '{ printf "%s %.2f\n", $1, $3 ? $2 * 1e6 / $3 : 0 }'
 }
 pr_rps() {
-	"$bin/pr-bench" --load -C "$conns" -d "$secs" static="$url" 2>/dev/null | jq -r '.metrics.static.load.throughput_rps'
+	timed "$bin/pr-bench" --load -C "$conns" -d "$secs" static="$url" 2>/dev/null >"$dir/pr.out"
+	rps=$(jq -r '.metrics.static.load.throughput_rps' "$dir/pr.out")
+	n=$(jq -r '.metrics.static.load.requests' "$dir/pr.out")
+	echo "$rps $(cpu_s) $n" | awk '{ printf "%s %.2f\n", $1, $3 ? $2 * 1e6 / $3 : 0 }'
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "load-vs-wrk: nginx on 127.0.0.1:$port, $conns connections, ${secs}s x $rounds rounds, one thread each"
-: >"$dir/wrk" && : >"$dir/pr"
+: >"$dir/wrk" && : >"$dir/pr" && : >"$dir/wrkcpu" && : >"$dir/prcpu"
 r=1
 while [ $r -le "$rounds" ]; do
-	w=$(wrk_rps)
-	p=$(pr_rps)
+	set -- $(wrk_rps)
+	w=$1 wc=$2
+	set -- $(pr_rps)
+	p=$1 pc=$2
 	echo "$w" >>"$dir/wrk"
 	echo "$p" >>"$dir/pr"
-	printf 'round %d: wrk %.0f req/s, pr-bench %.0f req/s, ratio %.3f\n' "$r" "$w" "$p" "$(echo "$p $w" | awk '{ print $1 / $2 }')"
+	echo "$wc" >>"$dir/wrkcpu"
+	echo "$pc" >>"$dir/prcpu"
+	printf 'round %d: wrk %.0f req/s (%s us CPU/req), pr-bench %.0f req/s (%s us CPU/req), ratio %.3f\n' \
+	    "$r" "$w" "$wc" "$p" "$pc" "$(echo "$p $w" | awk '{ print $1 / $2 }')"
 	r=$((r + 1))
 done
 w=$(median <"$dir/wrk")
 p=$(median <"$dir/pr")
+wc=$(median <"$dir/wrkcpu")
+pc=$(median <"$dir/prcpu")
 printf 'median: wrk %.0f req/s, pr-bench %.0f req/s, ratio %.3f\n' "$w" "$p" "$(echo "$p $w" | awk '{ print $1 / $2 }')"
+printf 'median client CPU per request: wrk %s us, pr-bench %s us (wrk/pr-bench %.3f)\n' "$wc" "$pc" \
+    "$(echo "$wc $pc" | awk '{ print $2 ? $1 / $2 : 0 }')"
