@@ -1,0 +1,233 @@
+/*
+ * test_loadgen.c: the load engine's HTTP/1.1 reader against an in-process
+ * server that sends each response in small pieces, so that status lines,
+ * headers, chunk sizes and bodies are split across reads.
+ */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "loadgen.h"
+#include "t.h"
+
+#define PIECE_BYTES 3		/* the server writes this much at a time */
+
+struct server {
+	int lfd;
+	int port;
+	const char *response;	/* sent for every request */
+	int close_after;	/* close the connection after each response */
+};
+
+/* Serve one connection: read a request head, answer in pieces, repeat. */
+static void *
+serve_conn(void *arg)
+{
+	struct server *s = ((void **)arg)[0];
+	int fd = (int)(long)((void **)arg)[1];
+	char buf[4096];
+	size_t len = 0;
+	int one = 1;
+
+	free(arg);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	for (;;) {
+		ssize_t n = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+		char *end;
+		size_t rlen = strlen(s->response);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (!(end = strstr(buf, "\r\n\r\n")))
+			continue;
+		len = 0;
+		for (size_t off = 0; off < rlen; off += PIECE_BYTES) {
+			size_t k = rlen - off < PIECE_BYTES ? rlen - off : PIECE_BYTES;
+
+			if (send(fd, s->response + off, k, MSG_NOSIGNAL) < 0)
+				goto out;
+			usleep(50);
+		}
+		if (s->close_after)
+			break;
+	}
+out:
+	close(fd);
+	return NULL;
+}
+
+static void *
+serve(void *arg)
+{
+	struct server *s = arg;
+
+	for (;;) {
+		int fd = accept(s->lfd, NULL, NULL);
+		void **a;
+		pthread_t t;
+
+		if (fd < 0)
+			return NULL;
+		a = malloc(2 * sizeof *a);
+		a[0] = s;
+		a[1] = (void *)(long)fd;
+		pthread_create(&t, NULL, serve_conn, a);
+		pthread_detach(t);
+	}
+}
+
+static void
+start(struct server *s)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof sin;
+	pthread_t t;
+
+	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	bind(s->lfd, (struct sockaddr *)&sin, sizeof sin);
+	listen(s->lfd, 64);
+	getsockname(s->lfd, (struct sockaddr *)&sin, &len);
+	s->port = ntohs(sin.sin_port);
+	pthread_create(&t, NULL, serve, s);
+	pthread_detach(t);
+}
+
+/* Drive the server closed loop for a moment. */
+static void
+drive(struct server *s, long expect, struct pr_load_result *r)
+{
+	char url[64];
+	struct pr_load_target t = { .url = url, .expect_status = expect };
+	struct pr_load_opts o = { .connections = 2, .duration_s = 0.3, .timeout_s = 2 };
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/x?y=1", s->port);
+	CHECK(pr_load_run(&t, &o, r) == 0);
+}
+
+static void
+test_split_content_length_responses_are_read(void)
+{
+	struct server s = { .response = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nX-A: b\r\n\r\n0123456789" };
+	struct pr_load_result r;
+
+	start(&s);
+	drive(&s, 0, &r);
+	CHECK(r.ok > 10);
+	CHECK(r.error_total == 0);
+	CHECK(r.connections_opened == 2);
+	CHECK(r.bytes_read == r.ok * strlen(s.response));
+	pr_load_result_free(&r);
+}
+
+static void
+test_split_chunked_responses_with_trailers_are_read(void)
+{
+	struct server s = { .response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"
+		"a\r\n0123456789\r\n1F;name=v\r\n0123456789012345678901234567890\r\n0\r\nT: 1\r\n\r\n" };
+	struct pr_load_result r;
+
+	start(&s);
+	drive(&s, 0, &r);
+	CHECK(r.ok > 5);
+	CHECK(r.error_total == 0);
+	CHECK(r.connections_opened == 2);
+	pr_load_result_free(&r);
+}
+
+static void
+test_http10_body_until_close_is_read(void)
+{
+	struct server s = { .response = "HTTP/1.0 200 OK\r\n\r\nthe body ends when the connection does",
+		.close_after = 1 };
+	struct pr_load_result r;
+
+	start(&s);
+	drive(&s, 0, &r);
+	CHECK(r.ok > 5);
+	CHECK(r.error_total == 0);
+	CHECK(r.connections_opened >= r.ok);
+	pr_load_result_free(&r);
+}
+
+static void
+test_expected_status_decides_success(void)
+{
+	struct server s = { .response = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" };
+	struct pr_load_result r;
+
+	start(&s);
+	drive(&s, 0, &r);
+	CHECK(r.ok == 0 && r.errors[PR_LOAD_STATUS] > 5);
+	pr_load_result_free(&r);
+	drive(&s, 404, &r);
+	CHECK(r.ok > 5 && r.error_total == 0);
+	pr_load_result_free(&r);
+}
+
+static void
+test_garbage_is_an_other_error_not_a_crash(void)
+{
+	struct server s = { .response = "ICY 200 OK\r\n\r\n", .close_after = 1 };
+	struct pr_load_result r;
+
+	start(&s);
+	drive(&s, 0, &r);
+	CHECK(r.ok == 0);
+	CHECK(r.errors[PR_LOAD_OTHER] > 5);
+	pr_load_result_free(&r);
+}
+
+static void
+test_open_loop_keeps_its_schedule(void)
+{
+	struct server s = { .response = "HTTP/1.1 204 No Content\r\n\r\n" };
+	struct pr_load_target t = { 0 };
+	struct pr_load_opts o = { .connections = 3, .duration_s = 0.5, .rate_rps = 200, .timeout_s = 2 };
+	struct pr_load_result r;
+	char url[64];
+
+	start(&s);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+	t.url = url;
+	CHECK(pr_load_run(&t, &o, &r) == 0);
+	CHECK(r.ok >= 95 && r.ok <= 100);
+	CHECK(r.throughput_rps >= 190 && r.throughput_rps <= 200);
+	pr_load_result_free(&r);
+}
+
+static void
+test_unsupported_urls_are_usage_errors(void)
+{
+	struct pr_load_target t = { .url = "gopher://127.0.0.1/" };
+	struct pr_load_opts o = { .connections = 1, .duration_s = 0.1, .timeout_s = 1 };
+	struct pr_load_result r;
+
+	CHECK(pr_load_run(&t, &o, &r) == PR_USAGE);
+	CHECK(strstr(r.error, "gopher") != NULL);
+	pr_load_result_free(&r);
+	t.url = "not a url";
+	CHECK(pr_load_run(&t, &o, &r) == PR_USAGE);
+	pr_load_result_free(&r);
+}
+
+int
+main(void)
+{
+	pr_init("test_loadgen");
+	RUN(test_split_content_length_responses_are_read);
+	RUN(test_split_chunked_responses_with_trailers_are_read);
+	RUN(test_http10_body_until_close_is_read);
+	RUN(test_expected_status_decides_success);
+	RUN(test_garbage_is_an_other_error_not_a_crash);
+	RUN(test_open_loop_keeps_its_schedule);
+	RUN(test_unsupported_urls_are_usage_errors);
+	return t_done();
+}
