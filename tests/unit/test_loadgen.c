@@ -115,7 +115,7 @@ drive(struct server *s, long expect, struct pr_load_result *r)
 static void
 test_split_content_length_responses_are_read(void)
 {
-	struct server s = { .response = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nX-A: b\r\n\r\n0123456789" };
+	static struct server s = { .response = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nX-A: b\r\n\r\n0123456789" };
 	struct pr_load_result r;
 
 	start(&s);
@@ -130,7 +130,7 @@ test_split_content_length_responses_are_read(void)
 static void
 test_split_chunked_responses_with_trailers_are_read(void)
 {
-	struct server s = { .response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"
+	static struct server s = { .response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"
 		"a\r\n0123456789\r\n1F;name=v\r\n0123456789012345678901234567890\r\n0\r\nT: 1\r\n\r\n" };
 	struct pr_load_result r;
 
@@ -145,7 +145,7 @@ test_split_chunked_responses_with_trailers_are_read(void)
 static void
 test_http10_body_until_close_is_read(void)
 {
-	struct server s = { .response = "HTTP/1.0 200 OK\r\n\r\nthe body ends when the connection does",
+	static struct server s = { .response = "HTTP/1.0 200 OK\r\n\r\nthe body ends when the connection does",
 		.close_after = 1 };
 	struct pr_load_result r;
 
@@ -160,7 +160,7 @@ test_http10_body_until_close_is_read(void)
 static void
 test_expected_status_decides_success(void)
 {
-	struct server s = { .response = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" };
+	static struct server s = { .response = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" };
 	struct pr_load_result r;
 
 	start(&s);
@@ -175,7 +175,7 @@ test_expected_status_decides_success(void)
 static void
 test_garbage_is_an_other_error_not_a_crash(void)
 {
-	struct server s = { .response = "ICY 200 OK\r\n\r\n", .close_after = 1 };
+	static struct server s = { .response = "ICY 200 OK\r\n\r\n", .close_after = 1 };
 	struct pr_load_result r;
 
 	start(&s);
@@ -188,7 +188,7 @@ test_garbage_is_an_other_error_not_a_crash(void)
 static void
 test_open_loop_keeps_its_schedule(void)
 {
-	struct server s = { .response = "HTTP/1.1 204 No Content\r\n\r\n" };
+	static struct server s = { .response = "HTTP/1.1 204 No Content\r\n\r\n" };
 	struct pr_load_target t = { 0 };
 	struct pr_load_opts o = { .connections = 3, .duration_s = 0.5, .rate_rps = 200, .timeout_s = 2 };
 	struct pr_load_result r;
