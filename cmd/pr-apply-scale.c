@@ -1,0 +1,415 @@
+/*
+ * pr-apply-scale: apply Azure platform settings (App Service "Always On",
+ * Container Apps replicas, CPU and memory) through Resource Manager, only
+ * where they differ, then read back and verify.  Writes pr-tools/apply/1.
+ *
+ * This file holds the options and the order of steps; the work is in
+ * lib/platform.c and lib/azure.c.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "azure.h"
+#include "buf.h"
+#include "config.h"
+#include "doc.h"
+#include "err.h"
+#include "fileio.h"
+#include "gha.h"
+#include "platform.h"
+#include "util.h"
+
+#define LOG_NAME "azure-performance-apply"
+#define REPLICAS_MAX 1000L
+#define CPU_MAX_CORES 64.0
+#define RETRY_BASE_MAX_MS 600000.0
+
+static const char usage_text[] =
+    "usage: pr-apply-scale [-n] [-f FILE | --platform FILE | --from-apply FILE --restore]\n"
+    "                      [--subscription ID] [--resource-group NAME]\n"
+    "                      [--web-app NAME --always-on on|off]\n"
+    "                      [--container-app NAME [--min-replicas N] [--max-replicas N]\n"
+    "                                            [--cpu CORES] [--memory SIZE]]\n"
+    "                      [--arm-endpoint URL] [--retry-base-ms MS] [-o FILE] [--log] [-q]\n"
+    "\n"
+    "Apply Azure settings through Resource Manager, changing only what differs,\n"
+    "then read back and verify.  Writes a pr-tools/apply/1 document on stdout.\n"
+    "\n"
+    "  -f, --config FILE        pr-tools.json with a \"platform\" section (default ./pr-tools.json)\n"
+    "      --platform FILE      a platform section on its own (\"-\" for stdin)\n"
+    "      --from-apply FILE    a pr-tools/apply/1 document ...\n"
+    "      --restore            ... whose \"restore\" section is applied (go back)\n"
+    "      --subscription ID    subscription id (default AZURE_SUBSCRIPTION_ID)\n"
+    "      --resource-group NAME  resource group of the resources\n"
+    "      --web-app NAME       an App Service app to set\n"
+    "      --always-on on|off   its Always On setting\n"
+    "      --container-app NAME a Container App to set\n"
+    "      --min-replicas N     its minimum replicas\n"
+    "      --max-replicas N     its maximum replicas\n"
+    "      --cpu CORES          CPU cores of each container, like 0.5\n"
+    "      --memory SIZE        memory of each container, like 1Gi\n"
+    "  -n, --dry-run            print the plan and change nothing\n"
+    "      --arm-endpoint URL   Resource Manager endpoint (default AZURE_ARM_ENDPOINT or\n"
+    "                           https://management.azure.com)\n"
+    "      --retry-base-ms MS   first retry wait and poll interval (default PR_RETRY_BASE_MS)\n"
+    "  -o, --output FILE        also write the document to FILE (default OUTPUT_JSON)\n"
+    "      --log                write logs/azure-performance-apply-YYYYMMDD-HHMMSS.log (or QA_LOG=1)\n"
+    "  -q, --quiet              no progress notes on stderr\n"
+    "  -h, --help               this help\n"
+    "  -V, --version            print the version\n";
+
+enum {
+	OPT_PLATFORM = 256, OPT_FROM_APPLY, OPT_RESTORE, OPT_SUBSCRIPTION, OPT_RESOURCE_GROUP,
+	OPT_WEB_APP, OPT_ALWAYS_ON, OPT_CONTAINER_APP, OPT_MIN_REPLICAS, OPT_MAX_REPLICAS,
+	OPT_CPU, OPT_MEMORY, OPT_ARM_ENDPOINT, OPT_RETRY_BASE_MS, OPT_LOG,
+};
+
+static const struct option long_opts[] = {
+	{"config", required_argument, NULL, 'f'},
+	{"platform", required_argument, NULL, OPT_PLATFORM},
+	{"from-apply", required_argument, NULL, OPT_FROM_APPLY},
+	{"restore", no_argument, NULL, OPT_RESTORE},
+	{"subscription", required_argument, NULL, OPT_SUBSCRIPTION},
+	{"resource-group", required_argument, NULL, OPT_RESOURCE_GROUP},
+	{"web-app", required_argument, NULL, OPT_WEB_APP},
+	{"always-on", required_argument, NULL, OPT_ALWAYS_ON},
+	{"container-app", required_argument, NULL, OPT_CONTAINER_APP},
+	{"min-replicas", required_argument, NULL, OPT_MIN_REPLICAS},
+	{"max-replicas", required_argument, NULL, OPT_MAX_REPLICAS},
+	{"cpu", required_argument, NULL, OPT_CPU},
+	{"memory", required_argument, NULL, OPT_MEMORY},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"arm-endpoint", required_argument, NULL, OPT_ARM_ENDPOINT},
+	{"retry-base-ms", required_argument, NULL, OPT_RETRY_BASE_MS},
+	{"output", required_argument, NULL, 'o'},
+	{"log", no_argument, NULL, OPT_LOG},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+struct opts {
+	const char *config, *platform, *from_apply, *output, *arm_endpoint;
+	const char *subscription, *resource_group;
+	const char *web_app, *always_on;
+	const char *container_app, *memory;
+	long min_replicas, max_replicas;	/* -1: not given */
+	double cpu;				/* 0: not given */
+	double retry_base_ms;
+	bool restore, dry_run, log, quiet;
+};
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->min_replicas = o->max_replicas = -1;
+	while ((c = getopt_long(argc, argv, "f:no:qhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->config = optarg; break;
+		case OPT_PLATFORM: o->platform = optarg; break;
+		case OPT_FROM_APPLY: o->from_apply = optarg; break;
+		case OPT_RESTORE: o->restore = true; break;
+		case OPT_SUBSCRIPTION: o->subscription = optarg; break;
+		case OPT_RESOURCE_GROUP: o->resource_group = optarg; break;
+		case OPT_WEB_APP: o->web_app = optarg; break;
+		case OPT_ALWAYS_ON:
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+				return pr_usage_error("--always-on %s: expected on or off", optarg);
+			o->always_on = optarg;
+			break;
+		case OPT_CONTAINER_APP: o->container_app = optarg; break;
+		case OPT_MIN_REPLICAS:
+			if (pr_parse_long(optarg, 0, REPLICAS_MAX, &o->min_replicas) == -1)
+				return pr_usage_error("--min-replicas %s: expected a whole number from 0 to %ld",
+				    optarg, REPLICAS_MAX);
+			break;
+		case OPT_MAX_REPLICAS:
+			if (pr_parse_long(optarg, 1, REPLICAS_MAX, &o->max_replicas) == -1)
+				return pr_usage_error("--max-replicas %s: expected a whole number from 1 to %ld",
+				    optarg, REPLICAS_MAX);
+			break;
+		case OPT_CPU:
+			if (pr_parse_double(optarg, 1e-3, CPU_MAX_CORES, &o->cpu) == -1)
+				return pr_usage_error("--cpu %s: expected a number of cores above 0, like 0.5", optarg);
+			break;
+		case OPT_MEMORY: o->memory = optarg; break;
+		case 'n': o->dry_run = true; break;
+		case OPT_ARM_ENDPOINT: o->arm_endpoint = optarg; break;
+		case OPT_RETRY_BASE_MS:
+			if (pr_parse_double(optarg, 0, RETRY_BASE_MAX_MS, &o->retry_base_ms) == -1)
+				return pr_usage_error("--retry-base-ms %s: expected milliseconds from 0 to %.0f",
+				    optarg, RETRY_BASE_MAX_MS);
+			break;
+		case 'o': o->output = optarg; break;
+		case OPT_LOG: o->log = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': fputs(usage_text, stdout); exit(PR_OK);
+		case 'V': printf("pr-apply-scale %s\n", PR_VERSION); exit(PR_OK);
+		default: return PR_USAGE;
+		}
+	}
+	if (optind < argc)
+		return pr_usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->always_on && !o->web_app)
+		return pr_usage_error("--always-on needs --web-app NAME");
+	if (!o->container_app && (o->min_replicas >= 0 || o->max_replicas >= 0 || o->cpu > 0 || o->memory))
+		return pr_usage_error("--min-replicas, --max-replicas, --cpu and --memory need --container-app NAME");
+	if (o->restore != (o->from_apply != NULL))
+		return pr_usage_error("--from-apply FILE and --restore go together");
+	if ((o->from_apply != NULL) + (o->platform != NULL) + (o->config != NULL) > 1)
+		return pr_usage_error("give one of -f, --platform and --from-apply");
+	if ((o->web_app || o->container_app) && (o->from_apply || o->platform))
+		return pr_usage_error("--web-app and --container-app cannot be mixed with --platform or --from-apply");
+	if (!o->output)
+		o->output = getenv("OUTPUT_JSON");
+	if (o->output && !*o->output)
+		o->output = NULL;
+	return PR_OK;
+}
+
+/* Replace obj[key] with a string. */
+static void
+set_string(cJSON *obj, const char *key, const char *value)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+	cJSON_AddStringToObject(obj, key, value);
+}
+
+/* The platform section the flags describe, over base's azure ids (may be NULL). */
+static cJSON *
+section_from_flags(const struct opts *o, const cJSON *base)
+{
+	const cJSON *baz = cJSON_GetObjectItemCaseSensitive(base, "azure");
+	cJSON *p = cJSON_CreateObject(), *az = cJSON_AddObjectToObject(p, "azure");
+	const cJSON *v;
+
+	if ((v = cJSON_GetObjectItemCaseSensitive(baz, "subscription")))
+		cJSON_AddItemToObject(az, "subscription", cJSON_Duplicate(v, true));
+	if ((v = cJSON_GetObjectItemCaseSensitive(baz, "resource_group")))
+		cJSON_AddItemToObject(az, "resource_group", cJSON_Duplicate(v, true));
+	if (o->web_app) {
+		cJSON *w = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(w, "name", o->web_app);
+		if (o->always_on)
+			cJSON_AddBoolToObject(w, "always_on", strcmp(o->always_on, "on") == 0);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(az, "web_apps"), w);
+	}
+	if (o->container_app) {
+		cJSON *a = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(a, "name", o->container_app);
+		if (o->min_replicas >= 0)
+			cJSON_AddNumberToObject(a, "min_replicas", (double)o->min_replicas);
+		if (o->max_replicas >= 0)
+			cJSON_AddNumberToObject(a, "max_replicas", (double)o->max_replicas);
+		if (o->cpu > 0)
+			cJSON_AddNumberToObject(a, "cpu", o->cpu);
+		if (o->memory)
+			cJSON_AddStringToObject(a, "memory", o->memory);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(az, "container_apps"), a);
+	}
+	return p;
+}
+
+/*
+ * The desired platform section (caller frees), its name for messages in
+ * src, and the endpoint an apply document recorded in *doc_endpoint
+ * (caller frees).  Returns 0 or PR_INPUT (reported).
+ */
+static int
+load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpoint)
+{
+	struct pr_config cfg = {0};
+	struct buf text = {0};
+	cJSON *doc = NULL;
+	const cJSON *sec = NULL, *ep;
+	const char *sub;
+	int rc;
+
+	*desired = NULL;
+	*doc_endpoint = NULL;
+	if (o->from_apply) {
+		if ((rc = pr_doc_load(o->from_apply, "apply", &doc)))
+			goto out;
+		if ((rc = pr_get_object(doc, "restore", PR_REQUIRED, o->from_apply, &sec)))
+			goto out;
+		if ((ep = cJSON_GetObjectItemCaseSensitive(doc, "arm_endpoint")) && cJSON_IsString(ep))
+			*doc_endpoint = xstrdup(ep->valuestring);
+		*src = xstrdup(o->from_apply);
+		buf_printf(&text, "%s: restore", o->from_apply);
+		free(*src);
+		*src = buf_detach(&text);
+		*desired = cJSON_Duplicate(sec, true);
+	} else if (o->platform) {
+		if ((rc = pr_read_file(o->platform, PR_MAX_INPUT_BYTES, &text)) ||
+		    (rc = pr_json_parse(o->platform, text.data, text.len, &doc)))
+			goto out;
+		*src = xstrdup(strcmp(o->platform, "-") == 0 ? "stdin" : o->platform);
+		sec = cJSON_GetObjectItemCaseSensitive(doc, "platform");
+		*desired = cJSON_Duplicate(sec ? sec : doc, true);
+	} else {
+		if ((rc = pr_config_load(o->config, &cfg)))
+			goto out;
+		sec = pr_config_section(&cfg, "platform");
+		buf_printf(&text, "%s: platform", cfg.name ? cfg.name : PR_CONFIG_DEFAULT);
+		*src = buf_detach(&text);
+		if (o->web_app || o->container_app)
+			*desired = section_from_flags(o, sec);
+		else if (sec)
+			*desired = cJSON_Duplicate(sec, true);
+		else {
+			rc = pr_error(PR_INPUT, "no platform settings: %s has no \"platform\" section and no "
+			    "--web-app or --container-app was given (give one, or use -f FILE)",
+			    cfg.name ? cfg.name : "no pr-tools.json found and");
+			goto out;
+		}
+	}
+	/* Flags (and AZURE_SUBSCRIPTION_ID) fill in or override the ids. */
+	if (cJSON_IsObject(*desired) && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(*desired, "azure"))) {
+		cJSON *az = cJSON_GetObjectItemCaseSensitive(*desired, "azure");
+
+		sub = o->subscription;
+		if (!sub && !cJSON_GetObjectItemCaseSensitive(az, "subscription"))
+			sub = getenv("AZURE_SUBSCRIPTION_ID");
+		if (sub && *sub)
+			set_string(az, "subscription", sub);
+		if (o->resource_group)
+			set_string(az, "resource_group", o->resource_group);
+	}
+	rc = PR_OK;
+out:
+	if (rc) {
+		cJSON_Delete(*desired);
+		*desired = NULL;
+		free(*doc_endpoint);
+		*doc_endpoint = NULL;
+	}
+	cJSON_Delete(doc);
+	buf_free(&text);
+	pr_config_free(&cfg);
+	return rc;
+}
+
+static const char *
+verdict_of(int rc)
+{
+	switch (rc) {
+	case PR_OK: return "pass";
+	case PR_FAIL: return "fail";
+	case PR_PARTIAL: return "partial";
+	default: return "error";
+	}
+}
+
+/* Count resources with status. */
+static int
+count_status(const cJSON *resources, const char *status)
+{
+	int n = 0;
+
+	for (const cJSON *r = resources ? resources->child : NULL; r; r = r->next)
+		n += strcmp(cJSON_GetObjectItemCaseSensitive(r, "status")->valuestring, status) == 0;
+	return n;
+}
+
+/* Key results and a Markdown table for GitHub Actions (no-ops elsewhere). */
+static void
+report_github(const cJSON *doc)
+{
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(doc, "resources");
+	struct buf md = {0};
+	char n[32];
+
+	gha_output("verdict", cJSON_GetObjectItemCaseSensitive(doc, "verdict")->valuestring);
+	snprintf(n, sizeof n, "%d", count_status(res, "changed"));
+	gha_output("changed", n);
+	snprintf(n, sizeof n, "%d", count_status(res, "failed") + count_status(res, "not_verified"));
+	gha_output("failed", n);
+	buf_printf(&md, "### pr-apply-scale: %s%s\n\n| Resource | Status | Changes |\n|---|---|---|\n",
+	    cJSON_GetObjectItemCaseSensitive(doc, "verdict")->valuestring,
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "dry_run")) ? " (dry run)" : "");
+	for (const cJSON *r = res ? res->child : NULL; r; r = r->next) {
+		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(r, "changes");
+
+		buf_printf(&md, "| %s `%s` | %s | ", cJSON_GetObjectItemCaseSensitive(r, "type")->valuestring,
+		    cJSON_GetObjectItemCaseSensitive(r, "name")->valuestring,
+		    cJSON_GetObjectItemCaseSensitive(r, "status")->valuestring);
+		for (const cJSON *c = ch ? ch->child : NULL; c; c = c->next) {
+			char *f = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(c, "from"));
+			char *t = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(c, "to"));
+
+			buf_printf(&md, "%s%s: %s → %s", c == ch->child ? "" : "; ",
+			    cJSON_GetObjectItemCaseSensitive(c, "setting")->valuestring, f, t);
+			free(f);
+			free(t);
+		}
+		buf_adds(&md, " |\n");
+	}
+	gha_summary(md.data);
+	buf_free(&md);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct pr_platform_opts po = {0};
+	cJSON *desired = NULL, *resources = NULL, *doc = NULL;
+	char *src = NULL, *doc_endpoint = NULL, *shown = NULL;
+	const char *endpoint;
+	int rc, erc;
+
+	pr_init(argv[0]);
+	if ((rc = parse_args(argc, argv, &o)))
+		return rc;
+	pr_set_quiet(o.quiet);
+	if ((rc = pr_log_open(NULL, LOG_NAME, o.log)))
+		return rc;
+	if ((rc = load_desired(&o, &desired, &src, &doc_endpoint)))
+		goto out;
+	endpoint = o.arm_endpoint ? o.arm_endpoint : doc_endpoint ? doc_endpoint : getenv("AZURE_ARM_ENDPOINT");
+	if (!endpoint || !*endpoint)
+		endpoint = AZ_ARM_PUBLIC;
+	po.arm_endpoint = endpoint;
+	po.dry_run = o.dry_run;
+	po.source = src;
+	po.retry_base_ms = o.retry_base_ms;
+	if ((rc = pr_platform_check(desired, &po)))
+		goto out;
+	rc = pr_platform_apply(desired, &po, &resources);
+	if (!resources)
+		goto out;
+	doc = pr_doc_new("apply");
+	cJSON_AddStringToObject(doc, "verdict", verdict_of(rc));
+	cJSON_AddBoolToObject(doc, "dry_run", o.dry_run);
+	shown = pr_redact_url(endpoint);
+	cJSON_AddStringToObject(doc, "arm_endpoint", shown);
+	cJSON_AddItemToObject(doc, "restore", pr_platform_restore(desired, resources));
+	cJSON_AddItemToObject(doc, "resources", resources);
+	resources = NULL;
+	pr_note("%s: %d changed, %d unchanged, %d planned, %d failed, %d not verified",
+	    verdict_of(rc), count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "changed"),
+	    count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "unchanged"),
+	    count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "planned"),
+	    count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "failed"),
+	    count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "not_verified"));
+	if ((erc = pr_doc_emit(doc, o.output)) && rc == PR_OK)
+		rc = erc;
+	report_github(doc);
+out:
+	cJSON_Delete(doc);
+	cJSON_Delete(resources);
+	cJSON_Delete(desired);
+	free(src);
+	free(doc_endpoint);
+	free(shown);
+	pr_log_close();
+	return rc;
+}
