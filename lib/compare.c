@@ -319,7 +319,10 @@ read_all(struct cmp_result *r, size_t *cap, const struct cmp_input *in, bool is_
 		struct cmp_metric *m = NULL;
 
 		buf_reset(&ctx);
-		buf_printf(&ctx, "%s: metrics.%s", display_name(in->name), it->string);
+		buf_printf(&ctx, "%s: metrics.", display_name(in->name));
+		/* Control characters from the document never reach a terminal. */
+		for (const char *c = it->string; *c; c++)
+			buf_addc(&ctx, (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
 		if (cJSON_GetObjectItemCaseSensitive(metrics, it->string) != it) {
 			rc = pr_error(PR_INPUT, "%s: appears more than once", ctx.data);
 			goto out;

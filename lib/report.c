@@ -8,7 +8,7 @@
 #include "stats.h"
 
 #define PERCENT 100.0
-#define CELL_MAX 96
+#define CELL_MAX 256
 #define P_VALUE_FLOOR 0.001
 #define TEXT_WIDTH 80
 #define TEXT_INDENT 4
@@ -22,6 +22,16 @@ static const char *const headers[NCOLS] = {
 #define ANSI_GREEN "\033[32m"
 #define ANSI_RED "\033[31m"
 #define ANSI_RESET "\033[0m"
+
+/* Replace control characters (an escape sequence in a metric id could
+ * drive the reader's terminal) with '?', in place. */
+static void
+clean(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
 
 /* The cells of one row, shared by the text and Markdown tables. */
 static void
@@ -45,6 +55,8 @@ row_cells(const struct cmp_metric *m, char cells[NCOLS][CELL_MAX])
 		snprintf(cells[COL_P], CELL_MAX, "<%g", P_VALUE_FLOOR);
 	else
 		snprintf(cells[COL_P], CELL_MAX, "%.3f", m->p_value);
+	for (int c = 0; c < NCOLS; c++)
+		clean(cells[c]);
 	switch (m->verdict) {
 	case CMP_ONLY_BASELINE:
 		snprintf(cells[COL_VERDICT], CELL_MAX, "only baseline");
@@ -87,9 +99,14 @@ static void
 wrap_note(struct buf *out, const char *id, const char *reason)
 {
 	size_t col, start = out->len;
-	const char *p = reason;
+	char text[CMP_REASON_MAX], name[CELL_MAX];
+	const char *p = text;
 
-	buf_printf(out, "%s:", id);
+	snprintf(text, sizeof text, "%s", reason);
+	snprintf(name, sizeof name, "%s", id);
+	clean(text);
+	clean(name);
+	buf_printf(out, "%s:", name);
 	col = out->len - start;
 	while (*p) {
 		size_t word = strcspn(p, " ");
@@ -161,7 +178,7 @@ md_cell(struct buf *out, const char *s)
 	for (; *s; s++) {
 		if (*s == '|' || *s == '\\' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '>')
 			buf_addc(out, '\\');
-		if (*s == '\n' || *s == '\r')
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			buf_addc(out, ' ');
 		else
 			buf_addc(out, *s);
