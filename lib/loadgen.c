@@ -117,6 +117,28 @@ sched_wait_ms(const struct sched *s, double now, double next_scan)
 	return until > now ? until - now : 0;
 }
 
+/* Open loop: how many requests are due before time t (ms). */
+static uint64_t
+due_before(const struct sched *s, double t)
+{
+	return t > s->t0 ? (uint64_t)ceil((t - s->t0) / s->interval_ms) : 0;
+}
+
+/* Open loop: requests due in the measured window that were never sent. */
+static uint64_t
+sched_unsent(const struct sched *s)
+{
+	uint64_t from, to;
+
+	if (s->interval_ms == 0)
+		return 0;
+	from = due_before(s, s->warm_end);
+	if (s->next_k > from)
+		from = s->next_k;
+	to = due_before(s, s->end);
+	return to > from ? to - from : 0;
+}
+
 static bool
 counted(const struct sched *s, double origin, double t)
 {
@@ -688,7 +710,10 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 		dispatch(&p);
 	}
 	r->elapsed_s = o->duration_s;
+	r->unfinished = sched_unsent(&p.s);
 	for (long i = 0; i < n; i++) {
+		if (p.c[i].state >= C_CONNECTING && p.c[i].origin_ms >= p.s.warm_end)
+			r->unfinished++;
 		conn_close(&p.c[i]);
 		free(p.c[i].buf);
 	}
@@ -860,6 +885,7 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 		curl_multi_poll(multi, NULL, 0, (int)ceil(sched_wait_ms(&sc, now, next_scan)), NULL);
 	}
 	r->elapsed_s = o->duration_s;
+	r->unfinished = sched_unsent(&sc) + (uint64_t)(n - sc.nfree);
 	free(sc.free_slots);
 out:
 	for (long i = 0; i < n; i++) {

@@ -64,6 +64,8 @@ struct pr_load_result {
 	uint64_t connections_opened;	/* over the whole run */
 	uint64_t reused;		/* counted requests sent on a reused connection */
 	uint64_t late;			/* open loop: counted requests sent > 1 ms after due */
+	uint64_t unfinished;		/* counted requests in flight, or (open loop) due
+					 * but not yet sent, when the time was up */
 	double elapsed_s;		/* length of the measured window */
 	double throughput_rps;		/* ok / elapsed_s */
 	const char *engine;		/* "epoll" or "curl" */

@@ -50,6 +50,7 @@ load_json(const struct bench_opts *o, const struct pr_load_result *r)
 	cJSON_AddNumberToObject(l, "connections_opened", (double)r->connections_opened);
 	cJSON_AddNumberToObject(l, "reused", (double)r->reused);
 	cJSON_AddNumberToObject(l, "late", (double)r->late);
+	cJSON_AddNumberToObject(l, "unfinished", (double)r->unfinished);
 	cJSON_AddStringToObject(l, "engine", r->engine);
 	cJSON_AddStringToObject(l, "http_version", r->http_version);
 	cJSON_AddNumberToObject(l, "shards", 1);

@@ -64,6 +64,13 @@ echo "# stall: open p99 $(jget "$T/open-stall.json" .metrics.home.summary.p99) m
 	"closed p99 $(jget "$T/closed-stall.json" .metrics.home.summary.p99) ms" \
 	"max $(jget "$T/closed-stall.json" .metrics.home.summary.max) ms"
 
+# A stall still going on when the time is up: those requests are reported
+# as unfinished rather than silently dropped.
+start_stall --stall-after 1 --stall-ms 1000
+run pr-bench --load -C 5 -d 1.5 --rate 100 home="$STALL/"
+check "open_loop_reports_requests_cut_off_by_the_end" \
+	jtrue '.metrics.home.load.unfinished >= 40 and .metrics.home.load.unfinished <= 55'
+
 # --- response framing -----------------------------------------------------
 start_stall
 run pr-bench --load -C 2 -d 1 ch="$STALL/chunked"
