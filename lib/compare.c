@@ -93,6 +93,7 @@ cmp_format_value(char *out, size_t size, double v, const char *unit)
 		snprintf(out, size, "%.2f%s%s", v, sep, u);
 }
 
+/* The name of an input for messages: "<stdin>" for "-". */
 static const char *
 display_name(const char *name)
 {
@@ -172,6 +173,7 @@ out:
 	return rc;
 }
 
+/* v as a signed percentage, "+12.3%", or "n/a" when not finite. */
 static void
 percent(char *out, size_t size, double v)
 {
@@ -181,6 +183,7 @@ percent(char *out, size_t size, double v)
 		snprintf(out, size, "n/a");
 }
 
+/* True when m's change goes against its "better" direction. */
 static bool
 is_worse(const struct cmp_metric *m)
 {
@@ -290,6 +293,7 @@ metrics_of(const struct cmp_input *in, const cJSON **out)
 	return pr_get_object(in->doc, "metrics", PR_REQUIRED, display_name(in->name), out);
 }
 
+/* A new zeroed metric at the end of r->metrics (grown as needed). */
 static struct cmp_metric *
 add_metric(struct cmp_result *r, size_t *cap, const char *id)
 {
@@ -305,7 +309,8 @@ add_metric(struct cmp_result *r, size_t *cap, const char *id)
 	return m;
 }
 
-/* Read every metric of one side; with create, add the ones not yet seen. */
+/* Read every metric of one side into r: the baseline adds each metric, the
+ * after side fills the metric of the same id or adds one.  0 or PR_INPUT. */
 static int
 read_all(struct cmp_result *r, size_t *cap, const struct cmp_input *in, bool is_base)
 {
@@ -409,6 +414,7 @@ input_json(const struct cmp_input *in)
 	return o;
 }
 
+/* One side's summary, or JSON null when the metric is missing there. */
 static cJSON *
 side_json(const struct cmp_side *s)
 {

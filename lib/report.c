@@ -241,6 +241,7 @@ report_markdown(const struct cmp_result *r, struct buf *out)
 #define SVG_BASE_COLOR "#4477aa"
 #define SVG_AFTER_COLOR "#cc6677"
 
+/* s escaped for XML character data and attributes. */
 static void
 xml_text(struct buf *out, const char *s)
 {
@@ -263,12 +264,14 @@ struct axis {
 	double lo, hi;
 };
 
+/* The x coordinate of value v on axis a. */
 static double
 axis_x(const struct axis *a, double v)
 {
 	return SVG_PLOT_X0 + (v - a->lo) / (a->hi - a->lo) * (SVG_PLOT_X1 - SVG_PLOT_X0);
 }
 
+/* Stretch a to hold s's minimum, median and maximum. */
 static void
 widen(struct axis *a, const struct cmp_side *s)
 {
