@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #define LATE_MS 1.0			/* open loop: sent this late counts as late */
 #define MAX_EVENTS 512
 #define FDS_RESERVED 64			/* files besides the sockets */
+#define PROBE_MAX_MS 2000.0		/* longest wait to choose among addresses */
 #define MS_PER_S 1000.0
 #define US_PER_MS 1000.0
 
@@ -645,6 +647,41 @@ build_request(const struct pr_load_target *t, const char *host, const char *port
 	return buf_detach(&b);
 }
 
+/*
+ * The first of the resolved addresses that accepts a connection within
+ * timeout_s (capped at PROBE_MAX_MS), so that "localhost" works whether the
+ * server listens on ::1 or 127.0.0.1; the first address when none does (the
+ * run then counts connect errors).
+ */
+static void
+pick_address(const struct addrinfo *ai, double timeout_s, struct sockaddr_storage *addr, socklen_t *len)
+{
+	double wait_ms = timeout_s * MS_PER_S < PROBE_MAX_MS ? timeout_s * MS_PER_S : PROBE_MAX_MS;
+
+	memcpy(addr, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	if (!ai->ai_next)
+		return;
+	for (const struct addrinfo *a = ai; a; a = a->ai_next) {
+		int fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), err = 0;
+		socklen_t elen = sizeof err;
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		bool ok;
+
+		if (fd < 0)
+			continue;
+		ok = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ||
+		    (errno == EINPROGRESS && poll(&pfd, 1, (int)wait_ms) == 1 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == 0);
+		close(fd);
+		if (ok) {
+			memcpy(addr, a->ai_addr, a->ai_addrlen);
+			*len = a->ai_addrlen;
+			return;
+		}
+	}
+}
+
 static int
 run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
     const char *host, const char *port, bool default_port, const char *path)
@@ -669,8 +706,7 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 		r->error_total++;
 		return PR_EXTERNAL;
 	}
-	memcpy(&p.addr, ai->ai_addr, ai->ai_addrlen);
-	p.addrlen = ai->ai_addrlen;
+	pick_address(ai, o->timeout_s, &p.addr, &p.addrlen);
 	freeaddrinfo(ai);
 	p.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (p.ep < 0) {
