@@ -391,7 +391,8 @@ unverified(const cJSON *after, const cJSON *desired)
  * pr-tools/apply/1 entry (caller frees); status says how it went.
  */
 static cJSON *
-apply_one(struct az_client *c, const struct section *s, enum kind k, const cJSON *entry, bool dry_run)
+apply_one(struct az_client *c, const struct section *s, enum kind k, const cJSON *entry, bool dry_run,
+    bool *auth_refused)
 {
 	const char *name = cJSON_GetObjectItemCaseSensitive(entry, "name")->valuestring;
 	const char *api = k == WEB_APP ? PR_PLATFORM_WEB_API : PR_PLATFORM_APP_API;
@@ -414,6 +415,7 @@ apply_one(struct az_client *c, const struct section *s, enum kind k, const cJSON
 
 	if (az_get(c, path, api, &arm, &err)) {
 		report(out, "GET", lbl, &err);
+		*auth_refused = err.status == 401;
 		goto out;
 	}
 	before = settings_of(k, arm);
@@ -465,9 +467,9 @@ out:
 	return out;
 }
 
-/* An entry for a resource that was never tried (no token). */
+/* An entry for a resource that was never tried, and why. */
 static cJSON *
-not_tried(const struct section *s, enum kind k, const cJSON *entry)
+not_tried(const struct section *s, enum kind k, const cJSON *entry, const char *why)
 {
 	const char *name = cJSON_GetObjectItemCaseSensitive(entry, "name")->valuestring;
 	char *id = resource_id(s, k, name);
@@ -481,7 +483,7 @@ not_tried(const struct section *s, enum kind k, const cJSON *entry)
 	cJSON_AddNullToObject(out, "after");
 	cJSON_AddItemToObject(out, "changes", cJSON_CreateArray());
 	cJSON_AddStringToObject(out, "status", "failed");
-	cJSON_AddStringToObject(out, "error", "not attempted: no Azure token");
+	cJSON_AddStringToObject(out, "error", why);
 	free(id);
 	return out;
 }
@@ -500,7 +502,7 @@ pr_platform_apply(const cJSON *desired, const struct pr_platform_opts *o, cJSON 
 {
 	struct az_client c;
 	struct section s;
-	bool dry_run = o && o->dry_run, authed;
+	bool dry_run = o && o->dry_run, authed, refused = false;
 	int rc;
 
 	*resources = NULL;
@@ -514,9 +516,17 @@ pr_platform_apply(const cJSON *desired, const struct pr_platform_opts *o, cJSON 
 		const cJSON *arr = k == 0 ? s.web_apps : s.container_apps;
 		enum kind kind = k == 0 ? WEB_APP : CONTAINER_APP;
 
-		for (const cJSON *e = arr ? arr->child : NULL; e; e = e->next)
-			cJSON_AddItemToArray(*resources, authed ? apply_one(&c, &s, kind, e, dry_run) :
-			    not_tried(&s, kind, e));
+		for (const cJSON *e = arr ? arr->child : NULL; e; e = e->next) {
+			cJSON *r;
+
+			if (!authed)
+				r = not_tried(&s, kind, e, "not attempted: no Azure token");
+			else if (refused)
+				r = not_tried(&s, kind, e, "not attempted: Resource Manager refused the token");
+			else
+				r = apply_one(&c, &s, kind, e, dry_run, &refused);
+			cJSON_AddItemToArray(*resources, r);
+		}
 	}
 	az_client_free(&c);
 	if (has_status(*resources, "failed"))
