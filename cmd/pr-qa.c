@@ -40,7 +40,7 @@ static const char usage_text[] =
     "\n"
     "Run post-deployment checks and print a pr-tools/qa/1 document on stdout.\n"
     "\n"
-    "  -f, --file FILE         read the \"qa\" section of FILE (default ./pr-tools.json)\n"
+    "  -f, --config FILE       read the \"qa\" section of FILE (default ./pr-tools.json)\n"
     "      --check NAME=URL    a GET check without a config (repeatable)\n"
     "      --expect-status N   status the --check checks expect (default any 2xx)\n"
     "      --base-url URL      base for relative check URLs (overrides qa.base_url)\n"
@@ -60,7 +60,7 @@ static const char usage_text[] =
     "  -V, --version           print the version and exit\n";
 
 static const struct option longopts[] = {
-	{ "file", required_argument, NULL, 'f' },
+	{ "config", required_argument, NULL, 'f' },
 	{ "check", required_argument, NULL, OPT_CHECK },
 	{ "expect-status", required_argument, NULL, OPT_EXPECT_STATUS },
 	{ "base-url", required_argument, NULL, OPT_BASE_URL },

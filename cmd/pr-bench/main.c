@@ -48,7 +48,7 @@ static const char usage_text[] =
     "\n"
     "Measure named HTTP metrics and print a pr-tools/bench/1 document on stdout.\n"
     "\n"
-    "  -f, --file FILE         read the \"bench\" section of FILE (default ./pr-tools.json)\n"
+    "  -f, --config FILE       read the \"bench\" section of FILE (default ./pr-tools.json)\n"
     "  -n, --samples N         measured requests per metric (default 20; cold start 1)\n"
     "  -w, --warmup N          warm-up requests per metric, not counted (default 2)\n"
     "      --measure WHAT      headline value: ttfb or total (default total)\n"
@@ -71,7 +71,7 @@ static const char usage_text[] =
     "  -V, --version           print the version and exit\n";
 
 static const struct option longopts[] = {
-	{ "file", required_argument, NULL, 'f' },
+	{ "config", required_argument, NULL, 'f' },
 	{ "samples", required_argument, NULL, 'n' },
 	{ "warmup", required_argument, NULL, 'w' },
 	{ "measure", required_argument, NULL, OPT_MEASURE },
