@@ -78,7 +78,8 @@ parse_options(int argc, char **argv, struct options *o)
 	o->settings.fail_on = CMP_FAIL_ON_REGRESSION;
 	o->format = FORMAT_AUTO;
 	o->output = env && *env ? env : NULL;
-	while ((c = getopt_long(argc, argv, "a:t:o:hV", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":a:t:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (pr_parse_double(optarg, 0, 1, &o->settings.alpha) || o->settings.alpha <= 0 ||
@@ -120,7 +121,7 @@ parse_options(int argc, char **argv, struct options *o)
 			printf("pr-compare %s\n", PR_VERSION);
 			exit(PR_OK);
 		default:
-			return PR_USAGE;	/* getopt_long said what */
+			return pr_getopt_error(c, argv);
 		}
 	}
 	if (argc - optind != 2)

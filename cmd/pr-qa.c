@@ -123,7 +123,8 @@ parse_options(int argc, char **argv, struct options *o)
 	o->interval_s = DEFAULT_INTERVAL_S;
 	o->th = (struct qa_thresholds){ QA_P95_WARN_MS, QA_P95_CRIT_MS, QA_ERROR_WARN_PCT, QA_ERROR_CRIT_PCT };
 	o->output = getenv("OUTPUT_JSON");
-	while ((c = getopt_long(argc, argv, "f:t:o:qhV", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:t:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->file = optarg; break;
 		case OPT_CHECK:
@@ -184,7 +185,7 @@ parse_options(int argc, char **argv, struct options *o)
 			printf("pr-qa %s\n", PR_VERSION);
 			exit(PR_OK);
 		default:
-			return pr_usage_error("unknown option");
+			return pr_getopt_error(c, argv);
 		}
 	}
 	if (optind < argc)

@@ -2,6 +2,7 @@
 #include "err.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,22 @@ pr_usage_error(const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	return pr_error(PR_USAGE, "%s (see '%s --help')", msg, pr.name);
+}
+
+int
+pr_getopt_error(int c, char *const argv[])
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	char shown[64];
+
+	/* For a short option in a cluster, argv[optind - 1] is the cluster. */
+	if (optopt && (strncmp(arg, "--", 2) != 0))
+		snprintf(shown, sizeof shown, "-%c", optopt);
+	else
+		snprintf(shown, sizeof shown, "%.*s", (int)strcspn(arg, "="), arg);
+	if (c == ':')
+		return pr_usage_error("option '%s' needs an argument", shown);
+	return pr_usage_error("unknown option '%s'", shown);
 }
 
 int

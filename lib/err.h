@@ -67,4 +67,12 @@ void pr_log_close(void);
 /* Print "pr-X: msg (try 'pr-X --help')" and return PR_USAGE. */
 int pr_usage_error(const char *fmt, ...) PR_PRINTF(1, 2);
 
+/*
+ * getopt_long's '?' or ':' as one line: "unknown option '--x'" or "option
+ * '--x' needs an argument".  Programs set opterr = 0 and start their short
+ * option string with ':' so that getopt itself prints nothing.  Returns
+ * PR_USAGE.
+ */
+int pr_getopt_error(int c, char *const argv[]);
+
 #endif

@@ -129,7 +129,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:n:w:t:kl:o:C:d:hV", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:n:w:t:kl:o:C:d:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			g->config = optarg;
@@ -207,7 +208,7 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			printf("pr-bench %s\n", PR_VERSION);
 			exit(PR_OK);
 		default:
-			return PR_USAGE;
+			return pr_getopt_error(c, argv);
 		}
 	}
 	if (o->cold_start && o->load)

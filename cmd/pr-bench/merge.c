@@ -272,7 +272,8 @@ bench_merge(int argc, char **argv)
 	if (output && !*output)
 		output = NULL;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "o:hV", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":o:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			output = optarg;
@@ -284,7 +285,7 @@ bench_merge(int argc, char **argv)
 			printf("pr-bench %s\n", PR_VERSION);
 			return PR_OK;
 		default:
-			return pr_usage_error("merge: unknown option");
+			return pr_getopt_error(ch, argv);
 		}
 	}
 	n = argc - optind;
