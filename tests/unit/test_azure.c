@@ -1,0 +1,267 @@
+/*
+ * test_azure.c: lib/azure and lib/platform against tests/fixtures/arm.py.
+ * The round trip pr-snapshot and pr-rollback rely on: what
+ * pr_platform_read() returns, given to pr_platform_apply(), puts the
+ * platform back as it was.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "azure.h"
+#include "buf.h"
+#include "doc.h"
+#include "err.h"
+#include "fileio.h"
+#include "http.h"
+#include "platform.h"
+#include "t.h"
+#include "util.h"
+
+#define FIXTURE_START_MS 10000.0
+
+static pid_t fixture_pid = -1;
+static char base_url[128];
+static char tmpdir[] = "/tmp/test_azure.XXXXXX";
+
+static const char seed[] =
+    "{\"web_apps\": [{\"subscription\": \"sub-1\", \"resource_group\": \"rg\", \"name\": \"web1\", \"always_on\": false}],"
+    " \"container_apps\": [{\"subscription\": \"sub-1\", \"resource_group\": \"rg\", \"name\": \"api\","
+    " \"min_replicas\": 0, \"max_replicas\": 3, \"containers\": [{\"name\": \"api\", \"cpu\": 0.5, \"memory\": \"1Gi\"}]}]}";
+
+static const char section_names[] =
+    "{\"azure\": {\"subscription\": \"sub-1\", \"resource_group\": \"rg\","
+    " \"web_apps\": [{\"name\": \"web1\"}], \"container_apps\": [{\"name\": \"api\"}]}}";
+
+static const char section_change[] =
+    "{\"azure\": {\"subscription\": \"sub-1\", \"resource_group\": \"rg\","
+    " \"web_apps\": [{\"name\": \"web1\", \"always_on\": true}],"
+    " \"container_apps\": [{\"name\": \"api\", \"min_replicas\": 1, \"max_replicas\": 1, \"cpu\": 1, \"memory\": \"2Gi\"}]}}";
+
+/* Start arm.py seeded with seed; 0 or -1. */
+static int
+start_fixture(void)
+{
+	const char *root = getenv("PR_ROOT");
+	char seed_path[256], port_path[256], script[512];
+	struct buf port = {0};
+	double start = pr_mono_ms();
+
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(seed_path, sizeof seed_path, "%s/seed.json", tmpdir);
+	snprintf(port_path, sizeof port_path, "%s/port", tmpdir);
+	snprintf(script, sizeof script, "%s/tests/fixtures/arm.py", root ? root : ".");
+	if (pr_write_atomic(seed_path, seed, strlen(seed)))
+		return -1;
+	fixture_pid = fork();
+	if (fixture_pid == 0) {
+		execl("/usr/bin/python3", "python3", script, "--port-file", port_path, "--state", seed_path,
+		    "--token", "unit-token", (char *)NULL);
+		_exit(127);
+	}
+	while (pr_mono_ms() - start < FIXTURE_START_MS) {
+		if (access(port_path, R_OK) == 0 && pr_read_file(port_path, 64, &port) == 0 && port.len) {
+			snprintf(base_url, sizeof base_url, "http://127.0.0.1:%s", port.data);
+			buf_free(&port);
+			setenv("AZURE_ARM_ENDPOINT", base_url, 1);
+			setenv("AZURE_ACCESS_TOKEN", "unit-token", 1);
+			setenv("PR_RETRY_BASE_MS", "5", 1);
+			return 0;
+		}
+		buf_reset(&port);
+		pr_sleep_ms(50);
+	}
+	buf_free(&port);
+	return -1;
+}
+
+static void
+stop_fixture(void)
+{
+	char cmd[300];
+
+	if (fixture_pid > 0) {
+		kill(fixture_pid, SIGTERM);
+		waitpid(fixture_pid, NULL, 0);
+	}
+	snprintf(cmd, sizeof cmd, "%s/seed.json", tmpdir);
+	unlink(cmd);
+	snprintf(cmd, sizeof cmd, "%s/port", tmpdir);
+	unlink(cmd);
+	rmdir(tmpdir);
+}
+
+/* GET a side endpoint of the fixture as parsed JSON (caller frees). */
+static cJSON *
+fixture_get(const char *path)
+{
+	struct pr_http_req req = {0};
+	struct pr_http_resp resp;
+	struct buf url = {0};
+	cJSON *out = NULL;
+
+	buf_printf(&url, "%s%s", base_url, path);
+	req.url = url.data;
+	if (pr_http_do(&req, &resp) == 0 && resp.status == 200)
+		out = cJSON_Parse(resp.body.data);
+	pr_http_resp_free(&resp);
+	buf_free(&url);
+	return out;
+}
+
+static void
+test_read_apply_read_state_restores_original(void)
+{
+	cJSON *names = cJSON_Parse(section_names), *change = cJSON_Parse(section_change);
+	cJSON *current = NULL, *res = NULL, *orig = fixture_get("/_fixture/state"), *now = NULL, *mid = NULL;
+	struct pr_platform_opts o = {0};
+
+	CHECK(orig != NULL);
+	CHECK(pr_platform_read(names, &o, &current) == PR_OK);
+	CHECK(current != NULL);
+	CHECK(pr_platform_apply(change, &o, &res) == PR_OK);
+	cJSON_Delete(res);
+	res = NULL;
+	mid = fixture_get("/_fixture/state");
+	CHECK(mid && !cJSON_Compare(mid, orig, true));
+	CHECK(pr_platform_apply(current, &o, &res) == PR_OK);
+	now = fixture_get("/_fixture/state");
+	CHECK(now && cJSON_Compare(now, orig, true));
+	cJSON_Delete(names);
+	cJSON_Delete(change);
+	cJSON_Delete(current);
+	cJSON_Delete(res);
+	cJSON_Delete(orig);
+	cJSON_Delete(mid);
+	cJSON_Delete(now);
+}
+
+static void
+test_read_returns_config_shape_with_current_values(void)
+{
+	cJSON *names = cJSON_Parse(section_names), *current = NULL;
+	struct pr_platform_opts o = {0};
+	char *text;
+
+	CHECK(pr_platform_read(names, &o, &current) == PR_OK);
+	text = current ? cJSON_PrintUnformatted(current) : NULL;
+	CHECK_STR(text, "{\"azure\":{\"subscription\":\"sub-1\",\"resource_group\":\"rg\","
+	    "\"web_apps\":[{\"name\":\"web1\",\"always_on\":false}],"
+	    "\"container_apps\":[{\"name\":\"api\",\"min_replicas\":0,\"max_replicas\":3,\"cpu\":0.5,\"memory\":\"1Gi\"}]}}");
+	CHECK(pr_platform_check(current, &o) == PR_OK);
+	free(text);
+	cJSON_Delete(names);
+	cJSON_Delete(current);
+}
+
+static void
+test_dry_run_plans_without_patching(void)
+{
+	cJSON *change = cJSON_Parse(section_change), *res = NULL, *calls;
+	struct pr_platform_opts o = {.dry_run = true};
+	int patches = 0;
+
+	CHECK(pr_platform_apply(change, &o, &res) == PR_OK);
+	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 1), "status")->valuestring, "planned");
+	calls = fixture_get("/_fixture/calls");
+	for (cJSON *c = calls ? calls->child : NULL; c; c = c->next)
+		patches += strcmp(cJSON_GetObjectItem(c, "method")->valuestring, "PATCH") == 0;
+	CHECK(calls != NULL);
+	CHECK(patches == 0);
+	cJSON_Delete(change);
+	cJSON_Delete(res);
+	cJSON_Delete(calls);
+}
+
+static void
+test_restore_section_takes_before_of_desired_settings(void)
+{
+	cJSON *desired = cJSON_Parse(section_change);
+	cJSON *res = cJSON_Parse("[{\"type\":\"container_app\",\"name\":\"api\",\"before\":{\"min_replicas\":0,"
+	    "\"max_replicas\":3,\"cpu\":0.5,\"memory\":\"1Gi\"},\"desired\":{\"min_replicas\":1}},"
+	    "{\"type\":\"web_app\",\"name\":\"web1\",\"before\":null,\"desired\":{\"always_on\":true}}]");
+	cJSON *r = pr_platform_restore(desired, res);
+	char *text = cJSON_PrintUnformatted(r);
+
+	CHECK_STR(text, "{\"azure\":{\"subscription\":\"sub-1\",\"resource_group\":\"rg\",\"web_apps\":[],"
+	    "\"container_apps\":[{\"name\":\"api\",\"min_replicas\":0}]}}");
+	free(text);
+	cJSON_Delete(r);
+	cJSON_Delete(res);
+	cJSON_Delete(desired);
+}
+
+static void
+test_check_rejects_wrong_types(void)
+{
+	struct pr_platform_opts o = {.source = "cfg"};
+	cJSON *bad1 = cJSON_Parse("{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"r\","
+	    "\"web_apps\":[{\"name\":\"w\",\"always_on\":\"yes\"}]}}");
+	cJSON *bad2 = cJSON_Parse("{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"r\","
+	    "\"container_apps\":[{\"name\":\"a/b\"}]}}");
+	cJSON *bad3 = cJSON_Parse("{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"r\","
+	    "\"container_apps\":[{\"name\":\"a\",\"cpu\":-1}]}}");
+	cJSON *good = cJSON_Parse("{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"r\","
+	    "\"container_apps\":[{\"name\":\"a\",\"cpu\":0.25,\"memory\":\"512Mi\"}]}}");
+
+	CHECK(pr_platform_check(bad1, &o) == PR_INPUT);
+	CHECK(pr_platform_check(bad2, &o) == PR_INPUT);
+	CHECK(pr_platform_check(bad3, &o) == PR_INPUT);
+	CHECK(pr_platform_check(good, &o) == PR_OK);
+	cJSON_Delete(bad1);
+	cJSON_Delete(bad2);
+	cJSON_Delete(bad3);
+	cJSON_Delete(good);
+}
+
+static void
+test_error_text_and_hint(void)
+{
+	struct az_error e = {.status = 400};
+	char out[256];
+
+	snprintf(e.code, sizeof e.code, "InvalidParameter");
+	snprintf(e.message, sizeof e.message, "maxReplicas must be >= minReplicas");
+	az_error_text(&e, out, sizeof out);
+	CHECK_STR(out, "400 InvalidParameter: maxReplicas must be >= minReplicas");
+	CHECK_STR(az_error_hint(&e), "fix the platform section");
+	e.status = 404;
+	CHECK_STR(az_error_hint(&e), "check the subscription, resource group and resource name");
+}
+
+static void
+test_client_init_picks_endpoint(void)
+{
+	struct az_client c;
+
+	CHECK(az_client_init(&c, "https://management.usgovcloudapi.net/", 0) == PR_OK);
+	CHECK_STR(c.arm_endpoint, "https://management.usgovcloudapi.net");
+	az_client_free(&c);
+	CHECK(az_client_init(&c, "ftp://x", 0) == PR_INPUT);
+	az_client_free(&c);
+}
+
+int
+main(void)
+{
+	pr_init("test_azure");
+	pr_set_quiet(true);
+	RUN(test_error_text_and_hint);
+	RUN(test_client_init_picks_endpoint);
+	RUN(test_check_rejects_wrong_types);
+	RUN(test_restore_section_takes_before_of_desired_settings);
+	if (start_fixture() != 0) {
+		printf("not ok start_fixture: tests/fixtures/arm.py did not start\n");
+		stop_fixture();
+		return 1;
+	}
+	RUN(test_read_returns_config_shape_with_current_values);
+	RUN(test_dry_run_plans_without_patching);
+	RUN(test_read_apply_read_state_restores_original);
+	stop_fixture();
+	return t_done();
+}
