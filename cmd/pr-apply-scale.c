@@ -109,7 +109,8 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->min_replicas = o->max_replicas = -1;
-	while ((c = getopt_long(argc, argv, "f:no:qhV", long_opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:no:qhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->config = optarg; break;
 		case OPT_PLATFORM: o->platform = optarg; break;
@@ -151,7 +152,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'q': o->quiet = true; break;
 		case 'h': fputs(usage_text, stdout); exit(PR_OK);
 		case 'V': printf("pr-apply-scale %s\n", PR_VERSION); exit(PR_OK);
-		default: return PR_USAGE;
+		case ':': return pr_usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: return pr_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -248,12 +250,14 @@ load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpo
 		*src = buf_detach(&text);
 		*desired = cJSON_Duplicate(sec, true);
 	} else if (o->platform) {
-		if ((rc = pr_read_file(o->platform, PR_MAX_INPUT_BYTES, &text)) ||
-		    (rc = pr_json_parse(o->platform, text.data, text.len, &doc)))
+		/* A bare section, or a file with a "platform" key; ${VAR} expanded. */
+		if ((rc = pr_config_load(o->platform, &cfg)))
 			goto out;
-		*src = xstrdup(strcmp(o->platform, "-") == 0 ? "stdin" : o->platform);
-		sec = cJSON_GetObjectItemCaseSensitive(doc, "platform");
-		*desired = cJSON_Duplicate(sec ? sec : doc, true);
+		sec = pr_config_section(&cfg, "platform");
+		buf_printf(&text, "%s%s", strcmp(o->platform, "-") == 0 ? "stdin" : o->platform,
+		    sec ? ": platform" : "");
+		*src = buf_detach(&text);
+		*desired = cJSON_Duplicate(sec ? sec : cfg.root, true);
 	} else {
 		if ((rc = pr_config_load(o->config, &cfg)))
 			goto out;
