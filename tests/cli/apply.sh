@@ -134,3 +134,13 @@ GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh.out GITHUB_STEP_SUMMARY=$T/gh.md \
 	pr-apply-scale -f "$T/pr-tools.json" >/dev/null 2>&1
 check github_output_has_verdict grep -q '^verdict=pass' "$T/gh.out"
 check github_summary_has_table grep -q '| Resource | Status | Changes |' "$T/gh.md"
+
+# The runbook's pilot (ci-examples/config/platform.json): Always On, one
+# warm replica, CPU and memory left alone.
+start_arm --state "$T/seed.json"
+export AZURE_SUBSCRIPTION_ID=sub-1 AZURE_RESOURCE_GROUP=rg-perf AZURE_WEB_APP=web1 AZURE_CONTAINER_APP=api
+expect_exit 0 pilot_config_applies pr-apply-scale -f "$PR_ROOT/ci-examples/config/platform.json"
+check pilot_sets_always_on_and_one_replica_and_keeps_cpu_memory \
+	[ "$(state | jq -c '[.web_apps[0].always_on, (.container_apps[0] | .min_replicas, .max_replicas, .containers[0].cpu, .containers[0].memory)]')" = '[true,1,1,0.5,"1Gi"]' ]
+expect_exit 0 pilot_config_via_platform_option_is_idempotent pr-apply-scale --platform "$PR_ROOT/ci-examples/config/platform.json"
+check pilot_second_run_unchanged [ "$(jq -c '[.resources[].status]' "$T/out")" = '["unchanged","unchanged"]' ]
