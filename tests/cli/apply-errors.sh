@@ -52,6 +52,15 @@ check lro_failed_reports_operation_error \
 	grep -q "PATCH containerApps/api: ContainerAppOperationError: operation Failed: Failed to provision revision" "$T/err"
 check lro_failed_leaves_state_alone [ "$(state | jq -c '.container_apps[0].min_replicas')" = 0 ]
 
+# Canceled is an end too.
+mode clear
+mode lro_cancel api
+expect_exit 4 lro_canceled_exits_4 pr-apply-scale -q --platform "$T/scale.json"
+check lro_canceled_reports_operation_error \
+	grep -qxF "pr-apply-scale: PATCH containerApps/api: OperationCanceled: operation Canceled: The operation was canceled by a newer update. (check the resource in the Azure portal, then run again)" "$T/err"
+mode clear
+mode lro_fail api
+
 # Two resources, one fails: exit 5 and the document says which.
 platform "$T/both.json" '{"name": "web1", "always_on": true}' '{"name": "api", "min_replicas": 1, "max_replicas": 1}'
 expect_exit 5 partial_apply_exits_5 pr-apply-scale -q --platform "$T/both.json"

@@ -144,3 +144,19 @@ check pilot_sets_always_on_and_one_replica_and_keeps_cpu_memory \
 	[ "$(state | jq -c '[.web_apps[0].always_on, (.container_apps[0] | .min_replicas, .max_replicas, .containers[0].cpu, .containers[0].memory)]')" = '[true,1,1,0.5,"1Gi"]' ]
 expect_exit 0 pilot_config_via_platform_option_is_idempotent pr-apply-scale --platform "$PR_ROOT/ci-examples/config/platform.json"
 check pilot_second_run_unchanged [ "$(jq -c '[.resources[].status]' "$T/out")" = '["unchanged","unchanged"]' ]
+
+# An operation with only a Location header: 202 while running, then 200.
+start_arm --state "$T/seed.json"
+mode location_only api
+expect_exit 0 lro_location_only_succeeds pr-apply-scale -f "$T/pr-tools.json"
+calls
+check lro_location_polled_until_done \
+	[ "$(jq -c '[.[] | select(.path | test("containerappOperationResults")) | .status]' "$T/calls.json")" = '[202,202,200]' ]
+check lro_location_change_landed [ "$(state | jq -c '.container_apps[0].max_replicas')" = 1 ]
+
+# A 503 is retried too.
+start_arm --state "$T/seed.json"
+mode busy
+expect_exit 0 server_error_is_retried pr-apply-scale -f "$T/pr-tools.json"
+calls
+check server_error_503_was_seen_then_success [ "$(jq -c '[.[0].status, .[1].status]' "$T/calls.json")" = '[503,200]' ]
