@@ -457,6 +457,7 @@ apply_one(struct az_client *c, const struct section *s, enum kind k, const cJSON
 		goto out;
 	}
 	cJSON_ReplaceItemInObjectCaseSensitive(out, "status", cJSON_CreateString("changed"));
+	pr_note("%s: changed and verified", lbl);
 out:
 	cJSON_Delete(arm);
 	cJSON_Delete(after_arm);

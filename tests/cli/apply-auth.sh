@@ -108,3 +108,9 @@ run env AZURE_ACCESS_TOKEN=$CANARY GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh.out G
 	pr-apply-scale --platform "$T/platform.json"
 check github_masks_token grep -qxF "::add-mask::$CANARY" "$T/err"
 check github_token_not_in_stdout_or_outputs none grep -qF "$CANARY" "$T/out" "$T/gh.out" "$T/gh.md"
+
+# A plain-http Resource Manager off this machine is warned about (no request
+# is made here: there are no credentials).
+expect_exit 4 plain_http_endpoint_without_credentials_exits_4 env PATH=$T/nobin:$PR_BIN \
+	pr-apply-scale --arm-endpoint http://management.example.invalid --platform "$T/platform.json"
+check plain_http_endpoint_is_warned grep -q "is plain http: the token would travel unencrypted" "$T/err"
