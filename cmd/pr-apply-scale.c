@@ -244,9 +244,7 @@ load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpo
 			goto out;
 		if ((ep = cJSON_GetObjectItemCaseSensitive(doc, "arm_endpoint")) && cJSON_IsString(ep))
 			*doc_endpoint = xstrdup(ep->valuestring);
-		*src = xstrdup(o->from_apply);
 		buf_printf(&text, "%s: restore", o->from_apply);
-		free(*src);
 		*src = buf_detach(&text);
 		*desired = cJSON_Duplicate(sec, true);
 	} else if (o->platform) {
@@ -254,8 +252,7 @@ load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpo
 		if ((rc = pr_config_load(o->platform, &cfg)))
 			goto out;
 		sec = pr_config_section(&cfg, "platform");
-		buf_printf(&text, "%s%s", strcmp(o->platform, "-") == 0 ? "stdin" : o->platform,
-		    sec ? ": platform" : "");
+		buf_printf(&text, "%s: platform", strcmp(o->platform, "-") == 0 ? "stdin" : o->platform);
 		*src = buf_detach(&text);
 		*desired = cJSON_Duplicate(sec ? sec : cfg.root, true);
 	} else {
@@ -395,8 +392,8 @@ main(int argc, char **argv)
 	cJSON_AddBoolToObject(doc, "dry_run", o.dry_run);
 	shown = pr_redact_url(endpoint);
 	cJSON_AddStringToObject(doc, "arm_endpoint", shown);
-	cJSON_AddItemToObject(doc, "restore", pr_platform_restore(desired, resources));
 	cJSON_AddItemToObject(doc, "resources", resources);
+	cJSON_AddItemToObject(doc, "restore", pr_platform_restore(desired, resources));
 	resources = NULL;
 	pr_note("%s: %d changed, %d unchanged, %d planned, %d failed, %d not verified",
 	    verdict_of(rc), count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "changed"),

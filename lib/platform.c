@@ -106,16 +106,33 @@ get_name(const cJSON *entry, const char *ctx, const char **name)
 	return PR_OK;
 }
 
+/* Every key of obj is one of allowed (NULL-terminated); else PR_INPUT. */
+static int
+known_keys(const cJSON *obj, const char *ctx, const char *const *allowed, const char *list)
+{
+	for (const cJSON *it = obj->child; it; it = it->next) {
+		const char *const *a = allowed;
+
+		while (*a && strcmp(*a, it->string) != 0)
+			a++;
+		if (!*a)
+			return pr_error(PR_INPUT, "%s.%s: unknown setting (expected %s)", ctx, it->string, list);
+	}
+	return PR_OK;
+}
+
 static int
 check_web_app(const cJSON *e, const char *ctx)
 {
+	static const char *const keys[] = {"name", "always_on", NULL};
+
 	const char *name;
 	bool b;
 	int rc;
 
 	if (!cJSON_IsObject(e))
 		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(e));
-	if ((rc = get_name(e, ctx, &name)))
+	if ((rc = known_keys(e, ctx, keys, "name, always_on")) || (rc = get_name(e, ctx, &name)))
 		return rc;
 	return pr_get_bool(e, "always_on", PR_OPTIONAL, ctx, &b);
 }
@@ -123,6 +140,7 @@ check_web_app(const cJSON *e, const char *ctx)
 static int
 check_container_app(const cJSON *e, const char *ctx)
 {
+	static const char *const keys[] = {"name", "min_replicas", "max_replicas", "cpu", "memory", NULL};
 	const char *name, *mem = NULL;
 	long min = -1, max = -1;
 	double cpu = 0;
@@ -130,7 +148,8 @@ check_container_app(const cJSON *e, const char *ctx)
 
 	if (!cJSON_IsObject(e))
 		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(e));
-	if ((rc = get_name(e, ctx, &name)) ||
+	if ((rc = known_keys(e, ctx, keys, "name, min_replicas, max_replicas, cpu, memory")) ||
+	    (rc = get_name(e, ctx, &name)) ||
 	    (rc = pr_get_long(e, "min_replicas", PR_OPTIONAL, ctx, 0, REPLICAS_MAX, &min)) ||
 	    (rc = pr_get_long(e, "max_replicas", PR_OPTIONAL, ctx, 1, REPLICAS_MAX, &max)) ||
 	    (rc = pr_get_number(e, "cpu", PR_OPTIONAL, ctx, &cpu)) ||
@@ -149,6 +168,7 @@ check_container_app(const cJSON *e, const char *ctx)
 static int
 parse_section(const cJSON *platform, const struct pr_platform_opts *o, struct section *s)
 {
+	static const char *const azure_keys[] = {"subscription", "resource_group", "web_apps", "container_apps", NULL};
 	const char *src = o && o->source ? o->source : "platform";
 	const cJSON *az, *arrays[2];
 	char ctx[512];
@@ -161,6 +181,8 @@ parse_section(const cJSON *platform, const struct pr_platform_opts *o, struct se
 	if ((rc = pr_get_object(platform, "azure", PR_REQUIRED, src, &az)))
 		return rc;
 	snprintf(ctx, sizeof ctx, "%s.azure", src);
+	if ((rc = known_keys(az, ctx, azure_keys, "subscription, resource_group, web_apps, container_apps")))
+		return rc;
 	if ((rc = pr_get_string(az, "subscription", PR_REQUIRED, ctx, &s->subscription)) ||
 	    (rc = pr_get_string(az, "resource_group", PR_REQUIRED, ctx, &s->resource_group)) ||
 	    (rc = pr_get_array(az, "web_apps", PR_OPTIONAL, ctx, &s->web_apps)) ||
