@@ -265,10 +265,13 @@ load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpo
 			*desired = section_from_flags(o, sec);
 		else if (sec)
 			*desired = cJSON_Duplicate(sec, true);
-		else {
-			rc = pr_error(PR_INPUT, "no platform settings: %s has no \"platform\" section and no "
-			    "--web-app or --container-app was given (give one, or use -f FILE)",
-			    cfg.name ? cfg.name : "no pr-tools.json found and");
+		else if (cfg.name) {
+			rc = pr_error(PR_INPUT, "no platform settings: %s has no \"platform\" section "
+			    "(add one, or give --web-app or --container-app)", cfg.name);
+			goto out;
+		} else {
+			rc = pr_error(PR_INPUT, "no platform settings: no ./pr-tools.json and no --web-app or "
+			    "--container-app (give -f FILE, --platform FILE or the flags)");
 			goto out;
 		}
 	}

@@ -534,7 +534,8 @@ pr_platform_apply(const cJSON *desired, const struct pr_platform_opts *o, cJSON 
 	if ((rc = az_client_init(&c, o ? o->arm_endpoint : NULL, o ? o->retry_base_ms : 0)))
 		return rc;
 	*resources = cJSON_CreateArray();
-	authed = az_login(&c) == PR_OK;
+	authed = (!cJSON_GetArraySize(s.web_apps) && !cJSON_GetArraySize(s.container_apps)) ||
+	    az_login(&c) == PR_OK;
 	for (int k = 0; k < 2; k++) {
 		const cJSON *arr = k == 0 ? s.web_apps : s.container_apps;
 		enum kind kind = k == 0 ? WEB_APP : CONTAINER_APP;
@@ -573,7 +574,7 @@ pr_platform_read(const cJSON *platform, const struct pr_platform_opts *o, cJSON 
 		return rc;
 	if ((rc = az_client_init(&c, o ? o->arm_endpoint : NULL, o ? o->retry_base_ms : 0)))
 		return rc;
-	if ((rc = az_login(&c)))
+	if ((cJSON_GetArraySize(s.web_apps) || cJSON_GetArraySize(s.container_apps)) && (rc = az_login(&c)))
 		goto out;
 	out = cJSON_CreateObject();
 	az = cJSON_AddObjectToObject(out, "azure");
