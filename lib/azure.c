@@ -399,6 +399,23 @@ az_patch(struct az_client *c, const char *path, const char *api_version, const c
 	return rc;
 }
 
+/*
+ * The token audience for c's Resource Manager, with suffix ("/.default" for
+ * a scope, "/" for the CLI's --resource): the public cloud's unless the
+ * endpoint is another https cloud (US Government, China).  Caller frees.
+ */
+static char *
+arm_audience(const struct az_client *c, const char *suffix)
+{
+	struct buf b = {0};
+
+	if (strncmp(c->arm_endpoint, "https://", 8) == 0 && strcmp(c->arm_endpoint, AZ_ARM_PUBLIC) != 0)
+		buf_printf(&b, "%s%s", c->arm_endpoint, suffix);
+	else
+		buf_printf(&b, "%s%s", AZ_ARM_PUBLIC, suffix);
+	return buf_detach(&b);
+}
+
 /* Keep tok as the client's token, masked in GitHub Actions. */
 static void
 set_token(struct az_client *c, const char *tok, const char *source)
@@ -444,7 +461,7 @@ login_client_credentials(struct az_client *c, const char *id, const char *secret
 	struct pr_http_req req = {0};
 	struct pr_http_resp resp;
 	struct buf form = {0}, url = {0};
-	char *base;
+	char *base, *scope;
 	cJSON *doc = NULL;
 	const cJSON *tok;
 	int rc = PR_EXTERNAL;
@@ -464,7 +481,9 @@ login_client_credentials(struct az_client *c, const char *id, const char *secret
 	form_add(&form, "client_id", id);
 	form_add(&form, "client_secret", secret);
 	form_add(&form, "grant_type", "client_credentials");
-	form_add(&form, "scope", AZ_ARM_SCOPE);
+	scope = arm_audience(c, "/.default");
+	form_add(&form, "scope", scope);
+	free(scope);
 	req.method = "POST";
 	req.url = url.data;
 	req.headers = headers;
@@ -537,17 +556,21 @@ on_path(const char *name)
 static int
 login_az_cli(struct az_client *c)
 {
-	char *const argv[] = {"az", "account", "get-access-token", "--resource", AZ_ARM_RESOURCE,
+	char *resource = arm_audience(c, "/");
+	char *const argv[] = {"az", "account", "get-access-token", "--resource", resource,
 	    "--output", "json", NULL};
 	char *out;
 	cJSON *doc;
 	const cJSON *tok;
 	int rc;
 
-	if (!on_path("az"))
+	if (!on_path("az")) {
+		free(resource);
 		return pr_error(PR_EXTERNAL, "no Azure credentials: AZURE_ACCESS_TOKEN and AZURE_CLIENT_ID are unset "
 		    "and the az command is not installed (set one of them, or install the Azure CLI and run az login)");
+	}
 	out = pr_run_capture(argv);
+	free(resource);
 	if (!out)
 		return pr_error(PR_EXTERNAL, "Azure token: az account get-access-token failed "
 		    "(run az login, or set AZURE_ACCESS_TOKEN)");

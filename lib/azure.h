@@ -25,8 +25,6 @@
 
 #define AZ_ARM_PUBLIC "https://management.azure.com"
 #define AZ_AUTHORITY_PUBLIC "https://login.microsoftonline.com"
-#define AZ_ARM_SCOPE "https://management.azure.com/.default"
-#define AZ_ARM_RESOURCE "https://management.azure.com/"
 /* Wait between polls of a long-running operation without Retry-After. */
 #define AZ_LRO_POLL_MS 5000.0
 /* Give up on a long-running operation after this long. */
@@ -63,7 +61,9 @@ void az_client_free(struct az_client *c);
 /*
  * Get a token into c->token: AZURE_ACCESS_TOKEN, else the client-credentials
  * flow from AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID (the secret
- * only in the POST body), else `az account get-access-token`.  Returns 0 or
+ * only in the POST body), else `az account get-access-token`.  The audience
+ * is https://management.azure.com (scope .../.default), or the endpoint
+ * itself when it is another https cloud.  Returns 0 or
  * PR_EXTERNAL (reported, saying which way was tried and what to do).
  */
 int az_login(struct az_client *c);
