@@ -20,6 +20,9 @@
 #include "util.h"
 
 #define MEMBER_MODE 0644
+/* The big member, a pg_dump custom-format file, is compressed already:
+ * level 1 keeps the archive's gzip from doubling the time for ~3 % more. */
+#define GZIP_LEVEL "1"
 
 struct pr_tar {
 	struct archive *a;
@@ -96,6 +99,7 @@ pr_tar_open(int fd, const char *what, char *why, size_t whylen)
 	EVP_DigestInit_ex(t->md, EVP_sha256(), NULL);
 	if (archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
 	    archive_write_add_filter_gzip(t->a) != ARCHIVE_OK ||
+	    archive_write_set_filter_option(t->a, "gzip", "compression-level", GZIP_LEVEL) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(t->a, 1) != ARCHIVE_OK ||
 	    archive_write_open(t->a, t, NULL, sink, NULL) != ARCHIVE_OK) {
 		snprintf(why, whylen, "%s: cannot start the archive: %s", what, archive_error_string(t->a));
