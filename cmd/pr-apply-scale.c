@@ -152,8 +152,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'q': o->quiet = true; break;
 		case 'h': fputs(usage_text, stdout); exit(PR_OK);
 		case 'V': printf("pr-apply-scale %s\n", PR_VERSION); exit(PR_OK);
-		case ':': return pr_usage_error("option '%s' needs a value", argv[optind - 1]);
-		default: return pr_usage_error("unknown option '%s'", argv[optind - 1]);
+		default: return pr_getopt_error(c, argv);
 		}
 	}
 	if (optind < argc)

@@ -82,11 +82,12 @@ cat > "$work/arm-state.json" <<JSON
                      "min_replicas": 0, "max_replicas": 3,
                      "containers": [{"name": "api", "cpu": 0.5, "memory": "1Gi"}]}]}
 JSON
+AZURE_ACCESS_TOKEN=demo-token-not-secret
 $PY "$FIX/arm.py" --state "$work/arm-state.json" --port-file "$work/arm.port" --lro-polls 1 \
+	--token "$AZURE_ACCESS_TOKEN" \
 	>"$work/arm.log" 2>&1 &
 pids="$pids $!"
 AZURE_ARM_ENDPOINT=http://127.0.0.1:$(wait_port "$work/arm.port")
-AZURE_ACCESS_TOKEN=demo-token-not-secret
 export AZURE_ARM_ENDPOINT AZURE_ACCESS_TOKEN
 note "Azure Resource Manager (local) at $AZURE_ARM_ENDPOINT"
 
