@@ -65,6 +65,14 @@ DATABASE_URL=$PG_URL run pr-rollback -q --restore-db --yes --skip-deploy "$T/tam
 ok_if rollback_tampered_member_named '[ "$rc" -eq 3 ] && one_line "$T/err" && grep -q "member database.dump" "$T/err"'
 ok_if rollback_tampered_member_changes_nothing 'head_is "$v2" && [ "$(items)" = "rotten,pear,plum" ]'
 
+# Unknown major version and non-JSON manifests are bad input.
+jq '.schema = "pr-tools/snapshot/2"' "$T/snap.json" >"$T/v2.json"
+run pr-rollback -q --skip-deploy "$T/v2.json"
+ok_if rollback_unknown_major_version_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err" && grep -q v2.json "$T/err" && head_is "$v2"'
+echo 'not json' >"$T/junk.json"
+run pr-rollback -q --skip-deploy "$T/junk.json"
+ok_if rollback_not_json_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err"'
+
 # A dirty working tree is refused (exit 1) before any change.
 echo dirty >>app.txt
 run pr-rollback -q --skip-deploy "$T/snap.json"
@@ -140,6 +148,17 @@ ok_if rollback_401_one_line_with_github_message 'one_line "$T/err" && grep -q "4
 ok_if rollback_partial_document '[ "$(step "$T/out" git)" = done ] && [ "$(step "$T/out" deploy)" = failed ] && [ "$(jget "$T/out" .verdict)" = partial ]'
 check rollback_partial_fits_schema validate rollback "$T/out"
 ok_if rollback_wrong_token_never_printed '! grep -qF wrong-token "$T/out" "$T/err"'
+git checkout -q main
+
+# 422 for a ref GitHub does not know: GitHub's message in one line.
+cat >"$T/cfg422.json" <<'EOC'
+{"deploy": {"github": {"repo": "acme/shop", "workflow": "deploy.yml", "ref": "no-such-branch"}}}
+EOC
+$PY "$FIX/github_api.py" --port-file "$T/gh2.port" --token "$token" --refs main &
+track $!
+wait_for_file "$T/gh2.port"
+GITHUB_API_URL=http://127.0.0.1:$(cat "$T/gh2.port") GITHUB_TOKEN=$token run pr-rollback -q -f "$T/cfg422.json" "$T/snap.json"
+ok_if rollback_422_reports_github_message '[ "$rc" -eq 5 ] && one_line "$T/err" && grep -q "422: No ref found for: no-such-branch" "$T/err"'
 git checkout -q main
 
 # Platform: the snapshot recorded none.
