@@ -50,7 +50,7 @@ export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@b GIT_COMMITTER_NAME=b GIT_COMMITTER
 echo "database $((db_bytes / 1048576)) MiB ($db_bytes bytes)"
 PGPASSWORD=$PG_PASSWORD measure pg_dump /usr/bin/pg_dump --format=custom --no-password \
 	--dbname "postgres://$PG_USER@127.0.0.1:$PG_PORT/app" --file "$T/alone.dump"
-DATABASE_URL=$PG_URL measure pr-snapshot "$PR_ROOT/bin/pr-snapshot" --tag bench -o "$T/snap.tar.gz"
+DATABASE_URL=$PG_URL measure pr-snapshot "$PR_ROOT/bin/pr-snapshot" --tag bench -a "$T/snap.tar.gz"
 sed "s/^/  /" "$T/stderr.pr-snapshot"
 echo "dump alone   $(stat -c %s "$T/alone.dump") bytes"
 echo "archive      $(stat -c %s "$T/snap.tar.gz") bytes"

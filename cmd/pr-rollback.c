@@ -102,7 +102,7 @@ static const char usage_text[] =
     "  -y, --yes                   confirm --restore-db: the current data is replaced\n"
     "  -n, --dry-run               verify and print the plan; change nothing\n"
     "  -d, --database-url URL      database to restore (default DATABASE_URL, config database.url)\n"
-    "      --json FILE             also write the document to FILE (OUTPUT_JSON)\n"
+    "  -o, --output FILE           also write the document to FILE (OUTPUT_JSON)\n"
     "      --log                   also log to logs/rollback-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "  -q, --quiet                 no progress notes on stderr\n"
     "  -h, --help                  show this help\n"
@@ -111,7 +111,7 @@ static const char usage_text[] =
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_SKIP_DEPLOY, OPT_PLATFORM, OPT_DB, OPT_JSON, OPT_LOG };
+	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_SKIP_DEPLOY, OPT_PLATFORM, OPT_DB, OPT_LOG };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'f'},
 		{"tag", required_argument, NULL, 't'},
@@ -124,7 +124,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{"yes", no_argument, NULL, 'y'},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"database-url", required_argument, NULL, 'd'},
-		{"json", required_argument, NULL, OPT_JSON},
+		{"output", required_argument, NULL, 'o'},
 		{"log", no_argument, NULL, OPT_LOG},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -142,7 +142,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	if ((env = getenv("DATABASE_URL")) && *env)
 		o->db_url = env;
 	o->json_out = getenv("OUTPUT_JSON");
-	while ((c = getopt_long(argc, argv, "f:t:b::ynd:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:t:b::ynd:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->config = optarg; break;
 		case 't': o->tag = optarg; break;
@@ -155,12 +155,12 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'y': o->yes = true; break;
 		case 'n': o->dry_run = true; break;
 		case 'd': o->db_url = optarg; break;
-		case OPT_JSON: o->json_out = optarg; break;
+		case 'o': o->json_out = optarg; break;
 		case OPT_LOG: o->log = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': fputs(usage_text, stdout); exit(PR_OK);
 		case 'V': printf("pr-rollback %s\n", PR_VERSION); exit(PR_OK);
-		default: return PR_USAGE;
+		default: return pr_getopt_error(c, argv);
 		}
 	}
 	if (optind < argc)

@@ -42,8 +42,8 @@ struct opts {
 	const char *remote;
 	bool push;
 	const char *db_url;
-	const char *output;	/* the archive */
-	const char *json_out;	/* also write the manifest here (OUTPUT_JSON) */
+	const char *archive;	/* -a: the archive path */
+	const char *output;	/* also write the manifest here (OUTPUT_JSON) */
 	const char *container;
 	bool no_upload;
 	bool log;
@@ -81,8 +81,8 @@ static const char usage_text[] =
     "      --push               push the tag to the remote\n"
     "      --remote NAME        remote to push to (default origin)\n"
     "  -d, --database-url URL   database to dump (default DATABASE_URL, config database.url)\n"
-    "  -o, --output FILE        archive path (default snapshots/pre-perf-YYYYMMDD-HHMMSS.tar.gz)\n"
-    "      --json FILE          also write the manifest to FILE (OUTPUT_JSON)\n"
+    "  -a, --archive FILE       archive path (default snapshots/pre-perf-YYYYMMDD-HHMMSS.tar.gz)\n"
+    "  -o, --output FILE        also write the manifest to FILE (OUTPUT_JSON)\n"
     "      --container NAME     Blob Storage container (default pr-snapshots)\n"
     "      --no-upload          do not upload even when AZURE_STORAGE_ACCOUNT is set\n"
     "      --log                also log to logs/snapshot-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
@@ -93,15 +93,15 @@ static const char usage_text[] =
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_JSON, OPT_CONTAINER, OPT_NO_UPLOAD, OPT_LOG };
+	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_CONTAINER, OPT_NO_UPLOAD, OPT_LOG };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'f'},
 		{"tag", required_argument, NULL, 't'},
 		{"push", no_argument, NULL, OPT_PUSH},
 		{"remote", required_argument, NULL, OPT_REMOTE},
 		{"database-url", required_argument, NULL, 'd'},
+		{"archive", required_argument, NULL, 'a'},
 		{"output", required_argument, NULL, 'o'},
-		{"json", required_argument, NULL, OPT_JSON},
 		{"container", required_argument, NULL, OPT_CONTAINER},
 		{"no-upload", no_argument, NULL, OPT_NO_UPLOAD},
 		{"log", no_argument, NULL, OPT_LOG},
@@ -121,31 +121,31 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if ((env = getenv("DATABASE_URL")) && *env)
 		o->db_url = env;
-	o->json_out = getenv("OUTPUT_JSON");
-	while ((c = getopt_long(argc, argv, "f:t:d:o:qhV", longopts, NULL)) != -1) {
+	o->output = getenv("OUTPUT_JSON");
+	while ((c = getopt_long(argc, argv, ":f:t:d:a:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->config = optarg; break;
 		case 't': o->tag = optarg; o->tag_named = true; break;
 		case OPT_PUSH: o->push = true; break;
 		case OPT_REMOTE: o->remote = optarg; break;
 		case 'd': o->db_url = optarg; break;
+		case 'a': o->archive = optarg; break;
 		case 'o': o->output = optarg; break;
-		case OPT_JSON: o->json_out = optarg; break;
 		case OPT_CONTAINER: o->container = optarg; break;
 		case OPT_NO_UPLOAD: o->no_upload = true; break;
 		case OPT_LOG: o->log = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': fputs(usage_text, stdout); exit(PR_OK);
 		case 'V': printf("pr-snapshot %s\n", PR_VERSION); exit(PR_OK);
-		default: return PR_USAGE;
+		default: return pr_getopt_error(c, argv);
 		}
 	}
 	if (optind < argc)
 		return pr_usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->tag && !*o->tag)
 		return pr_usage_error("--tag: empty tag name");
-	if (o->output && !*o->output)
-		return pr_usage_error("--output: empty path");
+	if (o->archive && !*o->archive)
+		return pr_usage_error("--archive: empty path");
 	if (!*o->container)
 		return pr_usage_error("--container: empty name");
 	return PR_OK;
@@ -211,8 +211,8 @@ prepare(const struct opts *o, struct state *s)
 		gha_mask(s->db.password);
 		s->have_db = true;
 	}
-	if (o->output) {
-		s->archive = xstrdup(o->output);
+	if (o->archive) {
+		s->archive = xstrdup(o->archive);
 	} else {
 		buf_printf(&b, ARCHIVE_DIR "/pre-perf-%s-%s.tar.gz", s->date, s->time);
 		s->archive = buf_detach(&b);
@@ -458,7 +458,7 @@ main(int argc, char **argv)
 	if ((rc = upload(&o, &s)) != PR_OK)
 		goto out;
 	doc = manifest(&s, true);
-	rc = pr_doc_emit(doc, o.json_out);
+	rc = pr_doc_emit(doc, o.output);
 	report(&s);
 out:
 	if (rc != PR_OK && s.tag_made && !s.pushed) {

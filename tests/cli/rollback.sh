@@ -28,7 +28,7 @@ ok_if rollback_restore_db_refusal_says_why 'one_line "$T/err" && grep -q -- --ye
 
 pg_start || exit 1
 pg_sql "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'apple'), (2, 'pear');"
-DATABASE_URL=$PG_URL run pr-snapshot -q -o "$T/snap.tar.gz"
+DATABASE_URL=$PG_URL run pr-snapshot -q -a "$T/snap.tar.gz"
 [ "$rc" -eq 0 ] || { fail rollback_setup_snapshot "$(cat "$T/err")"; exit 1; }
 cp "$T/out" "$T/snap.json"
 tag=$(jget "$T/snap.json" .tag)

@@ -29,7 +29,7 @@ git init -q "$T/repo" && cd "$T/repo" || exit 1
 echo v1 >app.txt && git add app.txt && git commit -q -m v1
 v1=$(git rev-parse HEAD)
 
-run pr-snapshot -f "$T/cfg.json" --tag before -o "$T/snap.tar.gz"
+run pr-snapshot -f "$T/cfg.json" --tag before -a "$T/snap.tar.gz"
 ok_if snapshot_records_platform '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" ".platform.azure.web_apps[0].always_on")" = false ] && [ "$(jget "$T/out" ".platform.azure.container_apps[0].max_replicas")" = 5 ]'
 cp "$T/out" "$T/snap.json"
 check snapshot_platform_fits_schema validate snapshot "$T/snap.json"

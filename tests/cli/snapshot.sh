@@ -69,16 +69,16 @@ check snapshot_existing_tag_not_moved [ "$(git rev-parse "$tag")" = "$before" ]
 SNAPSHOT_TAG=$tag run pr-snapshot
 check snapshot_existing_named_tag_exits_2 [ "$rc" -eq 2 ]
 
-# --tag and --push: the tag is on the remote afterwards, -o chooses the path.
-expect_exit 0 snapshot_push_exits_0 pr-snapshot --tag perf/before-v2 --push -o "$T/named.tar.gz"
+# --tag and --push: the tag is on the remote afterwards, -a chooses the path.
+expect_exit 0 snapshot_push_exits_0 pr-snapshot --tag perf/before-v2 --push -a "$T/named.tar.gz"
 check snapshot_pushed_tag_on_remote [ "$(git --git-dir="$T/remote.git" rev-parse "refs/tags/perf/before-v2^{commit}" 2>/dev/null)" = "$(git rev-parse HEAD)" ]
 check snapshot_pushed_recorded [ "$(jget "$T/out" .pushed)" = true ]
 ok_if snapshot_output_path_chosen '[ -s "$T/named.tar.gz" ] && [ "$(jget "$T/out" .database)" = null ]' 
 
 # SNAPSHOT_TAG names the tag; a flag wins over it.
-SNAPSHOT_TAG=from-env run pr-snapshot -o "$T/env.tar.gz"
+SNAPSHOT_TAG=from-env run pr-snapshot -a "$T/env.tar.gz"
 ok_if snapshot_tag_from_env '[ "$rc" -eq 0 ] && git rev-parse -q --verify refs/tags/from-env >/dev/null' 
-SNAPSHOT_TAG=from-env-2 run pr-snapshot --tag from-flag -o "$T/flag.tar.gz"
+SNAPSHOT_TAG=from-env-2 run pr-snapshot --tag from-flag -a "$T/flag.tar.gz"
 ok_if snapshot_tag_flag_wins_over_env 'git rev-parse -q --verify refs/tags/from-flag >/dev/null && ! git rev-parse -q --verify refs/tags/from-env-2 >/dev/null' 
 
 # The password reaches pg_dump by environment only: a wrapper records argv and env.
@@ -91,7 +91,7 @@ printf '%s' "\$PGPASSWORD" >"$T/dump.pgpassword"
 exec /usr/bin/pg_dump "\$@"
 EOW
 chmod +x "$T/wrap/pg_dump"
-PATH=$T/wrap:$PATH DATABASE_URL=$PG_URL run pr-snapshot --tag wrapped -o "$T/wrapped.tar.gz"
+PATH=$T/wrap:$PATH DATABASE_URL=$PG_URL run pr-snapshot --tag wrapped -a "$T/wrapped.tar.gz"
 check snapshot_dump_through_wrapper_exits_0 [ "$rc" -eq 0 ]
 if grep -qF -e "$PG_PASSWORD" -e "$pw_enc" "$T/dump.argv" "$T/dump.cmdline"; then
 	fail snapshot_password_not_in_pg_dump_argv "$(cat "$T/dump.argv")"
@@ -103,24 +103,24 @@ check snapshot_pg_dump_custom_format grep -qx -- '--format=custom' "$T/dump.argv
 cat >"$T/cfg.json" <<'EOC'
 {"database": {"url": "${APP_DB_URL}"}}
 EOC
-APP_DB_URL=$PG_URL run pr-snapshot -f "$T/cfg.json" --tag from-config -o "$T/cfg.tar.gz"
+APP_DB_URL=$PG_URL run pr-snapshot -f "$T/cfg.json" --tag from-config -a "$T/cfg.tar.gz"
 ok_if snapshot_database_from_config '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .database.dbname)" = app ]' 
-run pr-snapshot -f "$T/cfg.json" --tag unset-var -o "$T/unset.tar.gz"
+run pr-snapshot -f "$T/cfg.json" --tag unset-var -a "$T/unset.tar.gz"
 ok_if snapshot_config_unset_variable_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err"' 
 
 # A wrong password: exit 4, one line, no tag and no archive left behind.
 bad="postgres://$PG_USER:wrong@127.0.0.1:$PG_PORT/app"
-DATABASE_URL=$bad run pr-snapshot -q --tag bad-pw -o "$T/bad/bad.tar.gz"
+DATABASE_URL=$bad run pr-snapshot -q --tag bad-pw -a "$T/bad/bad.tar.gz"
 check snapshot_bad_password_exits_4 [ "$rc" -eq 4 ]
 check snapshot_bad_password_one_line one_line "$T/err"
 ok_if snapshot_bad_password_not_printed '! grep -q wrong "$T/err"'
 ok_if snapshot_failure_leaves_no_tag '! git rev-parse -q --verify refs/tags/bad-pw >/dev/null' 
 check snapshot_failure_leaves_no_files [ -z "$(ls "$T/bad")" ]
-DATABASE_URL=mysql://x@y/z run pr-snapshot --tag bad-url -o "$T/bad/x.tar.gz"
+DATABASE_URL=mysql://x@y/z run pr-snapshot --tag bad-url -a "$T/bad/x.tar.gz"
 ok_if snapshot_bad_url_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err"' 
 
 # Outside a git repository: bad input.
-mkdir "$T/norepo" && cd "$T/norepo" && GIT_CEILING_DIRECTORIES=$T run pr-snapshot -o x.tar.gz
+mkdir "$T/norepo" && cd "$T/norepo" && GIT_CEILING_DIRECTORIES=$T run pr-snapshot -a x.tar.gz
 ok_if snapshot_outside_git_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err"' 
 cd "$T/repo" || exit 1
 
@@ -128,7 +128,7 @@ cd "$T/repo" || exit 1
 : >"$T/gh_out"
 : >"$T/gh_sum"
 QA_LOG=1 OUTPUT_JSON=$T/copy.json GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh_out GITHUB_STEP_SUMMARY=$T/gh_sum \
-	run pr-snapshot --tag gha -o "$T/gha.tar.gz"
+	run pr-snapshot --tag gha -a "$T/gha.tar.gz"
 ok_if snapshot_qa_log_written 'ls logs/snapshot-*.log >/dev/null 2>&1' 
 check snapshot_output_json_copy cmp -s "$T/out" "$T/copy.json"
 check snapshot_github_output grep -qx 'tag=gha' "$T/gh_out"

@@ -50,7 +50,7 @@ echo v1 >app.txt && git add app.txt && git commit -q -m v1
 export AZURE_STORAGE_ACCOUNT=$ACCOUNT AZURE_STORAGE_ACCOUNT_KEY=$KEY AZURE_STORAGE_BLOB_ENDPOINT=$ENDPOINT
 
 # A small archive: one Put Blob.
-run pr-snapshot --tag small -o "$T/small.tar.gz"
+run pr-snapshot --tag small -a "$T/small.tar.gz"
 ok_if snapshot_upload_to_azurite '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .upload.container)" = pr-snapshots ]'
 check snapshot_upload_fits_schema validate snapshot "$T/out"
 $PY "$T/get_blob.py" "$ENDPOINT" "$ACCOUNT" "$KEY" pr-snapshots small.tar.gz "$T/small.blob" 2>"$T/get.err"
@@ -60,17 +60,17 @@ ok_if snapshot_account_key_never_printed '! grep -qF "$KEY" "$T/out" "$T/err"'
 # A large archive (over 4 MiB): Put Block and Put Block List, bounded memory.
 pg_start || exit 1
 pg_sql "CREATE TABLE noise AS SELECT g AS id, md5(random()::text) || md5(random()::text) AS a FROM generate_series(1, 250000) g;"
-DATABASE_URL=$PG_URL run pr-snapshot --tag large --container backups -o "$T/large.tar.gz"
+DATABASE_URL=$PG_URL run pr-snapshot --tag large --container backups -a "$T/large.tar.gz"
 ok_if snapshot_large_upload_uses_blocks '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .upload.blocks)" -ge 2 ]'
 $PY "$T/get_blob.py" "$ENDPOINT" "$ACCOUNT" "$KEY" backups large.tar.gz "$T/large.blob" 2>"$T/get.err"
 ok_if snapshot_large_blob_hashes_to_manifest '[ -s "$T/large.blob" ] && [ "$(sha256sum <"$T/large.blob" | cut -d" " -f1)" = "$(jget "$T/out" .archive.sha256)" ]'
 
 # A wrong key: exit 4, one line with Azure's error code, the key not printed.
 wrong=$(printf 'not-the-key-at-all-0123456789abc' | base64)
-AZURE_STORAGE_ACCOUNT_KEY=$wrong run pr-snapshot -q --tag wrong-key -o "$T/wrong.tar.gz"
+AZURE_STORAGE_ACCOUNT_KEY=$wrong run pr-snapshot -q --tag wrong-key -a "$T/wrong.tar.gz"
 ok_if snapshot_upload_auth_failure_exits_4 '[ "$rc" -eq 4 ] && one_line "$T/err" && grep -q "HTTP 403" "$T/err"'
 ok_if snapshot_wrong_key_never_printed '! grep -qF "$wrong" "$T/out" "$T/err"'
 ok_if snapshot_upload_failure_keeps_archive '[ -s "$T/wrong.tar.gz" ]'
 # --no-upload: nothing is sent even with the account set.
-run pr-snapshot --tag no-upload --no-upload -o "$T/nu.tar.gz"
+run pr-snapshot --tag no-upload --no-upload -a "$T/nu.tar.gz"
 ok_if snapshot_no_upload_flag '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .upload)" = null ]'
