@@ -91,9 +91,10 @@ AZURE_ARM_ENDPOINT=http://127.0.0.1:$(wait_port "$work/arm.port")
 export AZURE_ARM_ENDPOINT AZURE_ACCESS_TOKEN
 note "Azure Resource Manager (local) at $AZURE_ARM_ENDPOINT"
 
+# The app's password, and the one QA logs in with: the same secret.
+export DEMO_PASSWORD=demo-password QA_PASSWORD=demo-password
 start_app
 export APP_URL=http://127.0.0.1:$APP_PORT
-export DEMO_PASSWORD=demo-password QA_PASSWORD=demo-password
 note "the product at $APP_URL (cache off)"
 
 cat > pr-tools.json <<'JSON'
@@ -147,7 +148,7 @@ pr-bench --label baseline > "$work/baseline.json"
 note "$(jq -r '[.metrics | to_entries[] | "\(.key) p50 \(.value.summary.p50 * 100 | round / 100) ms"] | join(", ")' "$work/baseline.json")"
 
 step "3/9 pr-qa: the product works before the change"
-pr-qa -q > "$work/qa-before.json"
+pr-qa > "$work/qa-before.json"
 note "$(jq -r '"\(.summary.passed) of \(.summary.total) checks passed"' "$work/qa-before.json")"
 
 step "4/9 pr-apply-scale: Always On, one replica always warm"
@@ -172,7 +173,7 @@ pr-compare "$work/baseline.json" "$work/after.json" --format json --plot "$work/
 pr-compare "$work/baseline.json" "$work/after.json" --format text || true
 
 step "8/9 pr-qa: the product still works"
-pr-qa -q --junit "$work/qa-after.xml" > "$work/qa-after.json"
+pr-qa --junit "$work/qa-after.xml" > "$work/qa-after.json"
 note "$(jq -r '"\(.summary.passed) of \(.summary.total) checks passed"' "$work/qa-after.json")"
 
 step "9/9 pr-rollback --dry-run: the way back, planned and verified"
