@@ -766,6 +766,7 @@ struct slot {
 	CURL *easy;
 	double origin_ms, sent_ms;
 	uint64_t bytes;
+	bool retried;			/* sent a second time (see curl_retry) */
 };
 
 static size_t
@@ -864,6 +865,50 @@ curl_done(struct sched *sc, CURLMsg *m, struct slot *slots)
 	sc->free_slots[sc->nfree++] = s - slots;
 }
 
+/* Methods a client may send again after a connection failure (RFC 9110 9.2.2). */
+static bool
+idempotent(const struct pr_load_target *t)
+{
+	static const char *const safe[] = { "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE" };
+
+	if (!t->method)
+		return t->body == NULL;	/* a body without a method is a POST */
+	for (size_t i = 0; i < sizeof safe / sizeof *safe; i++)
+		if (strcasecmp(t->method, safe[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the failed request in m is to go out once more instead of counting
+ * as an error: it failed before a byte came back, on a connection it reused,
+ * in the way a server's graceful close races a new request (an HTTP/2 GOAWAY
+ * after its max requests per connection, nginx's default 1000, or a
+ * keep-alive close), so the server never processed it; browsers send such
+ * requests again too.  Once only, idempotent methods only; the latency still
+ * runs from the request's origin, so the retry's cost is not hidden.
+ */
+static bool
+curl_retry(const CURLMsg *m, const struct slot *s, bool may_retry)
+{
+	long connects = 0;
+
+	if (!may_retry || s->retried || s->bytes > 0)
+		return false;
+	switch (m->data.result) {
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+		break;
+	default:
+		return false;
+	}
+	curl_easy_getinfo(m->easy_handle, CURLINFO_NUM_CONNECTS, &connects);
+	return connects == 0;
+}
+
 static int
 run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r)
 {
@@ -874,6 +919,7 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 	double next_scan, now, origin;
 	int running, rc = 0;
 	long n = o->connections;
+	bool may_retry = idempotent(t);
 
 	if (!multi) {
 		snprintf(r->error, sizeof r->error, "libcurl multi interface failed to start");
@@ -906,13 +952,23 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 			s->origin_ms = origin;
 			s->sent_ms = now;
 			s->bytes = 0;
+			s->retried = false;
 			curl_multi_add_handle(multi, s->easy);
 		}
 		curl_multi_perform(multi, &running);
 		while ((m = curl_multi_info_read(multi, &left))) {
+			CURL *e = m->easy_handle;
+			struct slot *s;
+
 			if (m->msg != CURLMSG_DONE)
 				continue;
-			curl_multi_remove_handle(multi, m->easy_handle);
+			curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&s);
+			curl_multi_remove_handle(multi, e);
+			if (curl_retry(m, s, may_retry)) {
+				s->retried = true;
+				curl_multi_add_handle(multi, e);
+				continue;
+			}
 			curl_done(&sc, m, slots);
 		}
 		now = now_ms();

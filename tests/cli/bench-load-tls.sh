@@ -17,7 +17,12 @@ printf 'ok\n' >"$T/ng/www/index.html"
 chmod 644 "$T/ng/www/index.html"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
 	-keyout "$T/ng/key.pem" -out "$T/ng/cert.pem" >/dev/null 2>&1
-port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+# A second server that closes each connection after 20 requests (HTTP/2
+# GOAWAY), as nginx does after 1000 by default: a request racing the close
+# must be sent again, not counted as an error.
+port_rotate=$(free_port)
 cat >"$T/ng/nginx.conf" <<EOF
 daemon off;
 worker_processes 1;
@@ -33,6 +38,13 @@ http {
 	scgi_temp_path $T/ng/tmp;
 	server {
 		listen 127.0.0.1:$port ssl http2;
+		ssl_certificate $T/ng/cert.pem;
+		ssl_certificate_key $T/ng/key.pem;
+		root $T/ng/www;
+	}
+	server {
+		listen 127.0.0.1:$port_rotate ssl http2;
+		keepalive_requests 20;
 		ssl_certificate $T/ng/cert.pem;
 		ssl_certificate_key $T/ng/key.pem;
 		root $T/ng/www;
@@ -59,6 +71,10 @@ check "https_load_uses_http2_when_offered" \
 check "https_load_counts_responses_without_errors" \
 	jtrue '.metrics.tls.summary.n > 50 and .metrics.tls.errors.total == 0'
 check "https_load_reuses_connections" jtrue '.metrics.tls.load.reused > 0 and .metrics.tls.load.connections_opened * 10 < .metrics.tls.load.ok'
+
+run pr-bench --load -k -C 4 -d 1 tls="https://127.0.0.1:$port_rotate/index.html"
+check "https_load_sends_again_requests_racing_a_goaway" \
+	jtrue '.metrics.tls.load.connections_opened > 10 and .metrics.tls.summary.n > 50 and .metrics.tls.errors.total == 0'
 
 run pr-bench --load -k -C 4 -d 1 --rate 100 tls="$URL"
 check "https_open_loop_keeps_the_rate" \
