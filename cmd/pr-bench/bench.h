@@ -1,6 +1,6 @@
 /*
  * bench.h: what pr-bench's parts share.  main.c parses options and the
- * config into struct bench_opts and runs one mode: sample.c (sample and
+ * config (lib/benchcfg.c) into struct bench_opts and runs one mode: sample.c (sample and
  * cold-start), load.c (--load), merge.c (pr-bench merge).
  */
 #ifndef PR_BENCH_H
@@ -10,19 +10,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
-enum bench_measure { MEASURE_TTFB, MEASURE_TOTAL };
-
-/* One metric to measure: from the config's "bench" section or ID=URL. */
-struct bench_metric {
-	char *id;
-	char *url;		/* as given (may hold credentials: never print) */
-	char *method;		/* "GET" unless configured */
-	char **headers;		/* NULL-terminated "Name: value"; may be NULL */
-	char *body;		/* request body or NULL */
-	long expect_status;	/* 0: any 2xx counts as success */
-	enum bench_measure measure;
-	bool cold_start;	/* config "cold_start": measured by --cold-start runs */
-};
+#include "benchcfg.h"
 
 struct bench_opts {
 	struct bench_metric *metrics;

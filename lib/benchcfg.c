@@ -1,0 +1,319 @@
+/*
+ * benchcfg.c: the "bench" section of pr-tools.json into pr-bench's settings
+ * and metrics (benchcfg.h).
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "benchcfg.h"
+#include "buf.h"
+#include "doc.h"
+#include "err.h"
+#include "gha.h"
+#include "util.h"
+
+int
+bench_measure_parse(const char *s, enum bench_measure *out)
+{
+	if (strcmp(s, "ttfb") == 0)
+		*out = MEASURE_TTFB;
+	else if (strcmp(s, "total") == 0)
+		*out = MEASURE_TOTAL;
+	else
+		return -1;
+	return 0;
+}
+
+bool
+bench_id_valid(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.:-", s[i]))
+			return false;
+	return true;
+}
+
+void
+bench_metric_free(struct bench_metric *m)
+{
+	free(m->id);
+	free(m->url);
+	free(m->method);
+	for (char **h = m->headers; h && *h; h++)
+		free(*h);
+	free(m->headers);
+	free(m->body);
+}
+
+void
+bench_metrics_free(struct bench_metric *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		bench_metric_free(&v[i]);
+	free(v);
+}
+
+void
+bench_metric_copy(struct bench_metric *dst, const struct bench_metric *src)
+{
+	size_t n = 0;
+
+	*dst = *src;
+	dst->id = xstrdup(src->id);
+	dst->url = xstrdup(src->url);
+	dst->method = src->method ? xstrdup(src->method) : NULL;
+	dst->body = src->body ? xstrdup(src->body) : NULL;
+	dst->headers = NULL;
+	if (src->headers) {
+		while (src->headers[n])
+			n++;
+		dst->headers = xcalloc(n + 1, sizeof *dst->headers);
+		for (size_t i = 0; i < n; i++)
+			dst->headers[i] = xstrdup(src->headers[i]);
+	}
+}
+
+/* A number of seconds, or a duration string ("30s", "500ms"), at obj[key]. */
+static int
+get_duration(const cJSON *obj, const char *key, const char *ctx, double *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	if (cJSON_IsNumber(it) && it->valuedouble >= 0 && it->valuedouble <= BENCH_MAX_SECONDS) {
+		*out = it->valuedouble;
+		return 0;
+	}
+	if (cJSON_IsString(it) && pr_parse_duration(it->valuestring, out) == 0 && *out <= BENCH_MAX_SECONDS)
+		return 0;
+	return pr_error(PR_INPUT, "%s.%s: expected seconds or a duration such as \"10s\" (fix the config)", ctx, key);
+}
+
+/* Refuse any member of obj not in known (NULL-terminated). */
+static int
+check_fields(const cJSON *obj, const char *const *known, const char *ctx)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, obj) {
+		const char *const *k;
+
+		for (k = known; *k && strcmp(*k, it->string) != 0; k++)
+			;
+		if (!*k) {
+			struct buf b = {0};
+
+			for (k = known; *k; k++)
+				buf_printf(&b, "%s%s", k == known ? "" : ", ", *k);
+			pr_error(PR_INPUT, "%s.%s: unknown field (expected one of: %s)", ctx, it->string, b.data);
+			buf_free(&b);
+			return PR_INPUT;
+		}
+	}
+	return 0;
+}
+
+/* Header lines from a config object {"Name": "value"}; gha-masks secret ones. */
+static int
+parse_headers(const cJSON *obj, const char *ctx, char ***out)
+{
+	size_t n = 0, i = 0;
+	const cJSON *it;
+	char **v;
+
+	if (!cJSON_IsObject(obj))
+		return pr_error(PR_INPUT, "%s.headers: expected an object of \"Name\": \"value\", found %s", ctx, pr_json_type(obj));
+	cJSON_ArrayForEach(it, obj)
+		n++;
+	v = xcalloc(n + 1, sizeof *v);
+	cJSON_ArrayForEach(it, obj) {
+		struct buf b = {0};
+
+		if (!cJSON_IsString(it) || !bench_id_valid(it->string, strlen(it->string))
+		    || strpbrk(it->valuestring, "\r\n")) {
+			pr_error(PR_INPUT, "%s.headers.%s: expected a header name and a one-line string value", ctx, it->string);
+			for (i = 0; v[i]; i++)
+				free(v[i]);
+			free(v);
+			return PR_INPUT;
+		}
+		if (pr_is_secret_name(it->string))
+			gha_mask(it->valuestring);
+		buf_printf(&b, "%s: %s", it->string, it->valuestring);
+		v[i++] = buf_detach(&b);
+	}
+	*out = v;
+	return 0;
+}
+
+/* A JSON body is sent as application/json unless a Content-Type is configured. */
+static void
+add_json_type(struct bench_metric *m)
+{
+	size_t n = 0;
+
+	for (; m->headers && m->headers[n]; n++)
+		if (strncasecmp(m->headers[n], "Content-Type:", strlen("Content-Type:")) == 0)
+			return;
+	m->headers = xrealloc(m->headers, (n + 2) * sizeof *m->headers);
+	m->headers[n] = xstrdup("Content-Type: application/json");
+	m->headers[n + 1] = NULL;
+}
+
+/* One entry of bench.metrics into m (zeroed by the caller). */
+static int
+parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct bench_metric *m)
+{
+	static const char *const known[] = {
+		"id", "url", "method", "headers", "body", "expect_status", "measure", "cold_start", NULL,
+	};
+	const char *id = NULL, *url = NULL, *method = NULL, *measure = NULL;
+	const cJSON *headers = NULL, *body;
+	int rc;
+
+	if (!cJSON_IsObject(obj))
+		return pr_error(PR_INPUT, "%s: expected an object with \"id\" and \"url\", found %s", ctx, pr_json_type(obj));
+	if ((rc = check_fields(obj, known, ctx))
+	    || (rc = pr_get_string(obj, "id", PR_REQUIRED, ctx, &id))
+	    || (rc = pr_get_string(obj, "url", PR_REQUIRED, ctx, &url))
+	    || (rc = pr_get_string(obj, "method", PR_OPTIONAL, ctx, &method))
+	    || (rc = pr_get_long(obj, "expect_status", PR_OPTIONAL, ctx, 100, 599, &m->expect_status))
+	    || (rc = pr_get_string(obj, "measure", PR_OPTIONAL, ctx, &measure))
+	    || (rc = pr_get_bool(obj, "cold_start", PR_OPTIONAL, ctx, &m->cold_start)))
+		return rc;
+	if (!bench_id_valid(id, strlen(id)))
+		return pr_error(PR_INPUT, "%s.id: '%s' is not a metric id (letters, digits and _ . : - only)", ctx, id);
+	if (!strstr(url, "://"))
+		return pr_error(PR_INPUT, "%s.url: expected an http:// or https:// URL", ctx);
+	if (method && (!*method || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(method)))
+		return pr_error(PR_INPUT, "%s.method: '%s' is not an HTTP method such as GET or POST", ctx, method);
+	m->measure = dflt;
+	if (measure && bench_measure_parse(measure, &m->measure))
+		return pr_error(PR_INPUT, "%s.measure: expected \"ttfb\" or \"total\", found \"%s\"", ctx, measure);
+	body = cJSON_GetObjectItemCaseSensitive(obj, "body");
+	if (body && !cJSON_IsNull(body)) {
+		if (cJSON_IsString(body))
+			m->body = xstrdup(body->valuestring);
+		else if (cJSON_IsObject(body) || cJSON_IsArray(body))
+			m->body = cJSON_PrintUnformatted(body);
+		else
+			return pr_error(PR_INPUT, "%s.body: expected a string or JSON, found %s", ctx, pr_json_type(body));
+	}
+	headers = cJSON_GetObjectItemCaseSensitive(obj, "headers");
+	if (headers && !cJSON_IsNull(headers) && (rc = parse_headers(headers, ctx, &m->headers)))
+		return rc;
+	if (body && (cJSON_IsObject(body) || cJSON_IsArray(body)))
+		add_json_type(m);
+	m->id = xstrdup(id);
+	m->url = xstrdup(url);
+	m->method = method ? xstrdup(method) : NULL;
+	return 0;
+}
+
+int
+bench_config_parse(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o,
+    struct bench_metric **out, size_t *nout)
+{
+	static const char *const known[] = {
+		"metrics", "samples", "warmup", "timeout", "measure", "insecure", "idle",
+		"connections", "duration", "rate", "load_warmup", NULL,
+	};
+	const cJSON *arr = NULL, *it;
+	const char *measure = NULL;
+	struct bench_metric *v = NULL;
+	size_t n = 0;
+	int rc;
+	long l;
+	double d;
+	bool b;
+
+	if (!cJSON_IsObject(sec)) {
+		rc = pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(sec));
+		goto out;
+	}
+	if ((rc = check_fields(sec, known, ctx))
+	    || (rc = pr_get_array(sec, "metrics", PR_OPTIONAL, ctx, &arr))
+	    || (rc = pr_get_string(sec, "measure", PR_OPTIONAL, ctx, &measure)))
+		goto out;
+	if (measure && !g->measure && bench_measure_parse(measure, &o->measure)) {
+		rc = pr_error(PR_INPUT, "%s.measure: expected \"ttfb\" or \"total\", found \"%s\"", ctx, measure);
+		goto out;
+	}
+	l = o->samples;
+	if ((rc = pr_get_long(sec, "samples", PR_OPTIONAL, ctx, 1, BENCH_MAX_COUNT, &l)))
+		goto out;
+	if (!g->samples)
+		o->samples = l;
+	l = o->warmup;
+	if ((rc = pr_get_long(sec, "warmup", PR_OPTIONAL, ctx, 0, BENCH_MAX_COUNT, &l)))
+		goto out;
+	if (!g->warmup)
+		o->warmup = l;
+	l = o->connections;
+	if ((rc = pr_get_long(sec, "connections", PR_OPTIONAL, ctx, 1, BENCH_MAX_CONNECTIONS, &l)))
+		goto out;
+	if (!g->connections)
+		o->connections = l;
+	b = o->insecure;
+	if ((rc = pr_get_bool(sec, "insecure", PR_OPTIONAL, ctx, &b)))
+		goto out;
+	if (!g->insecure)
+		o->insecure = b;
+	d = o->rate_rps;
+	if ((rc = pr_get_number(sec, "rate", PR_OPTIONAL, ctx, &d)))
+		goto out;
+	if (d < 0) {
+		rc = pr_error(PR_INPUT, "%s.rate: expected requests per second, 0 or more", ctx);
+		goto out;
+	}
+	if (!g->rate)
+		o->rate_rps = d;
+	{
+		struct { const char *key; bool given; double *dst; bool positive; } durs[] = {
+			{ "timeout", g->timeout, &o->timeout_s, true },
+			{ "idle", g->idle, &o->idle_s, false },
+			{ "duration", g->duration, &o->duration_s, true },
+			{ "load_warmup", g->load_warmup, &o->load_warmup_s, false },
+		};
+
+		for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
+			d = *durs[i].dst;
+			if ((rc = get_duration(sec, durs[i].key, ctx, &d)))
+				goto out;
+			if (durs[i].positive && !(d > 0)) {
+				rc = pr_error(PR_INPUT, "%s.%s: must be more than 0 (fix the config)", ctx, durs[i].key);
+				goto out;
+			}
+			if (!durs[i].given)
+				*durs[i].dst = d;
+		}
+	}
+	n = (size_t)cJSON_GetArraySize(arr);
+	v = xcalloc(n ? n : 1, sizeof *v);
+	n = 0;
+	cJSON_ArrayForEach(it, arr) {
+		struct buf mctx = {0};
+
+		buf_printf(&mctx, "%s.metrics[%zu]", ctx, n);
+		rc = parse_metric(it, mctx.data, o->measure, &v[n]);
+		n++;
+		for (size_t j = 0; !rc && j + 1 < n; j++)
+			if (strcmp(v[j].id, v[n - 1].id) == 0)
+				rc = pr_error(PR_INPUT, "%s.id: '%s' is used twice (metric ids must be unique)", mctx.data, v[j].id);
+		buf_free(&mctx);
+		if (rc)
+			goto out;
+	}
+	*out = v;
+	*nout = n;
+	v = NULL;
+out:
+	if (v)
+		bench_metrics_free(v, n);
+	return rc;
+}

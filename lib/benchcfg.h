@@ -1,0 +1,78 @@
+/*
+ * benchcfg.h: the "bench" section of pr-tools.json: pr-bench's settings
+ * and the metrics it measures.
+ *
+ *   {"samples": 20, "warmup": 2, "timeout": "10s", "measure": "total",
+ *    "insecure": false, "idle": "60s", "connections": 10, "duration": "30s",
+ *    "rate": 0, "load_warmup": "5s",
+ *    "metrics": [{"id", "url", "method", "headers": {"Name": "value"},
+ *                 "body": "text" or JSON, "expect_status", "measure",
+ *                 "cold_start"}]}
+ *
+ * Durations are seconds or strings such as "500ms"; unknown fields are
+ * refused, naming the known ones.  Errors are reported once, as
+ * "<ctx>.<field>: what is wrong (fix the config)".
+ */
+#ifndef PR_BENCHCFG_H
+#define PR_BENCHCFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#define BENCH_MAX_COUNT 1000000L
+#define BENCH_MAX_CONNECTIONS 100000L
+#define BENCH_MAX_SECONDS (7.0 * 24 * 3600)
+
+enum bench_measure { MEASURE_TTFB, MEASURE_TOTAL };
+
+/* One metric to measure: from the config's "bench" section or ID=URL. */
+struct bench_metric {
+	char *id;
+	char *url;		/* as given (may hold credentials: never print) */
+	char *method;		/* "GET" unless configured */
+	char **headers;		/* NULL-terminated "Name: value"; may be NULL */
+	char *body;		/* request body or NULL */
+	long expect_status;	/* 0: any 2xx counts as success */
+	enum bench_measure measure;
+	bool cold_start;	/* config "cold_start": measured by --cold-start runs */
+};
+
+/* The section's settings; the caller fills in the defaults (or flags). */
+struct bench_settings {
+	long samples, warmup, connections;
+	double timeout_s, idle_s, duration_s, rate_rps, load_warmup_s;
+	bool insecure;
+	enum bench_measure measure;	/* the metrics' default headline */
+};
+
+/* Which settings the command line gave: those win over the section's. */
+struct bench_given {
+	bool samples, warmup, timeout, insecure, idle, connections, duration, rate, load_warmup;
+	bool measure;		/* then the section's "measure" is not read */
+};
+
+/*
+ * Read section (the "bench" object; ctx names it in messages, as
+ * "pr-tools.json: bench") into *set, keeping what given says the flags
+ * set (those fields are still checked), and its metrics into a new array
+ * *metrics of *n entries (caller frees with bench_metrics_free).  Metric
+ * ids are unique.  Returns 0 or PR_INPUT, reported.
+ */
+int bench_config_parse(const cJSON *section, const char *ctx, const struct bench_given *given,
+    struct bench_settings *set, struct bench_metric **metrics, size_t *n);
+
+/* "ttfb" or "total" into *out; -1 for anything else (nothing reported). */
+int bench_measure_parse(const char *s, enum bench_measure *out);
+
+/* True when the len bytes at s are a metric id: letters, digits, _ . : - */
+bool bench_id_valid(const char *s, size_t len);
+
+/* A deep copy of src into dst (free with bench_metric_free). */
+void bench_metric_copy(struct bench_metric *dst, const struct bench_metric *src);
+
+/* Free what m owns (not m itself); free n metrics and the array v. */
+void bench_metric_free(struct bench_metric *m);
+void bench_metrics_free(struct bench_metric *v, size_t n);
+
+#endif
