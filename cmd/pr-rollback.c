@@ -25,15 +25,13 @@
 #include "gha.h"
 #include "git.h"
 #include "github.h"
+#include "manifest.h"
 #include "pg.h"
 #include "platform.h"
 #include "proc.h"
-#include "tarball.h"
 #include "util.h"
 
-#define MANIFEST_MEMBER "manifest.json"
 #define BRANCH_PREFIX "rollback/"
-#define MANIFEST_MAX_BYTES ((size_t)16 << 20)
 
 struct opts {
 	const char *config;
@@ -246,7 +244,6 @@ find_archive(const char *manifest_path, const char *archive)
 static int
 load_source(const struct opts *o, struct state *s)
 {
-	const cJSON *arch;
 	const char *path;
 	int rc;
 
@@ -256,56 +253,10 @@ load_source(const struct opts *o, struct state *s)
 		s->archive = xstrdup(o->input);
 		return PR_OK;
 	}
-	if ((rc = pr_doc_load(o->input, "snapshot", &s->outer)) != PR_OK)
-		return rc;
-	if ((rc = pr_get_object(s->outer, "archive", PR_REQUIRED, o->input, &arch)) != PR_OK ||
-	    (rc = pr_get_string(arch, "path", PR_REQUIRED, "archive", &path)) != PR_OK)
+	if ((rc = pr_doc_load(o->input, "snapshot", &s->outer)) != PR_OK ||
+	    (rc = manifest_archive_path(s->outer, o->input, &path)) != PR_OK)
 		return rc;
 	s->archive = find_archive(o->input, path);
-	return PR_OK;
-}
-
-/* Compare what was read with what a manifest lists; one line naming the member. */
-static int
-check_members(const char *archive, const char *listed_in, const cJSON *list, const struct pr_member *ms, size_t n,
-    bool lists_manifest)
-{
-	const cJSON *it;
-	size_t matched = 0;
-
-	cJSON_ArrayForEach(it, list) {
-		const char *name, *sha;
-		double bytes;
-		size_t i;
-
-		if (pr_get_string(it, "name", PR_REQUIRED, listed_in, &name) != PR_OK ||
-		    pr_get_string(it, "sha256", PR_REQUIRED, listed_in, &sha) != PR_OK ||
-		    pr_get_number(it, "bytes", PR_REQUIRED, listed_in, &bytes) != PR_OK)
-			return PR_INPUT;
-		for (i = 0; i < n && strcmp(ms[i].name, name) != 0; i++)
-			;
-		if (i == n)
-			return pr_error(PR_INPUT, "%s: member %s listed in %s is missing (the archive is incomplete; nothing was changed)",
-			    archive, name, listed_in);
-		if (strcmp(ms[i].sha256, sha) != 0 || (double)ms[i].bytes != bytes)
-			return pr_error(PR_INPUT, "%s: member %s: SHA-256 does not match %s (the archive is corrupted; nothing was changed)",
-			    archive, name, listed_in);
-		matched++;
-	}
-	if (matched + (lists_manifest ? 0 : 1) != n) {
-		for (size_t i = 0; i < n; i++) {
-			bool found = !lists_manifest && strcmp(ms[i].name, MANIFEST_MEMBER) == 0;
-
-			cJSON_ArrayForEach(it, list) {
-				const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
-
-				found = found || (cJSON_IsString(nm) && strcmp(nm->valuestring, ms[i].name) == 0);
-			}
-			if (!found)
-				return pr_error(PR_INPUT, "%s: member %s is not listed in %s (the archive was altered; nothing was changed)",
-				    archive, ms[i].name, listed_in);
-		}
-	}
 	return PR_OK;
 }
 
@@ -315,13 +266,8 @@ static int
 verify(const struct opts *o, struct state *s)
 {
 	struct step *st = &s->steps[STEP_VERIFY];
-	struct pr_member *ms = NULL;
-	size_t n = 0;
-	char why[PR_WHY_LEN], hex[PR_SHA256_HEX_LEN];
-	const cJSON *list, *arch;
-	struct buf mpath = {0};
 	char tmpl[] = "/tmp/pr-rollback.XXXXXX";
-	int64_t bytes;
+	size_t n = 0;
 	int rc;
 
 	if (!s->archive) {
@@ -329,50 +275,17 @@ verify(const struct opts *o, struct state *s)
 		st->status = "skipped";
 		return PR_OK;
 	}
-	if (s->outer) {
-		const char *sha;
-		double want_bytes;
-
-		arch = cJSON_GetObjectItemCaseSensitive(s->outer, "archive");
-		if ((rc = pr_get_string(arch, "sha256", PR_REQUIRED, "archive", &sha)) != PR_OK ||
-		    (rc = pr_get_number(arch, "bytes", PR_REQUIRED, "archive", &want_bytes)) != PR_OK)
-			return rc;
-		if ((rc = pr_sha256_file(s->archive, hex, &bytes, why, sizeof why)) != PR_OK)
-			return pr_error(PR_INPUT, "%s (the manifest's archive must be readable)", why);
-		if (strcmp(hex, sha) != 0 || (double)bytes != want_bytes)
-			return pr_error(PR_INPUT, "%s: SHA-256 of the archive does not match %s (the archive is corrupted or replaced; nothing was changed)",
-			    s->archive, o->input);
-	}
+	if (s->outer && (rc = manifest_check_archive(s->outer, o->input, s->archive)) != PR_OK)
+		return rc;
 	if (!(s->workdir = mkdtemp(tmpl) ? xstrdup(tmpl) : NULL))
 		return pr_error(PR_EXTERNAL, "cannot create a temporary directory: %s", strerror(errno));
-	rc = pr_tar_read(s->archive, s->workdir, &ms, &n, why, sizeof why);
-	if (rc != PR_OK) {
-		rc = pr_error(rc, "%s (nothing was changed)", why);
-		goto out;
-	}
-	if (s->outer) {
-		if ((rc = pr_get_array(s->outer, "members", PR_REQUIRED, o->input, &list)) != PR_OK ||
-		    (rc = check_members(s->archive, o->input, list, ms, n, true)) != PR_OK)
-			goto out;
-	}
-	buf_printf(&mpath, "%s/%s", s->workdir, MANIFEST_MEMBER);
-	if (access(mpath.data, R_OK) != 0) {
-		rc = pr_error(PR_INPUT, "%s: no %s inside (not a pr-snapshot archive)", s->archive, MANIFEST_MEMBER);
-		goto out;
-	}
-	if ((rc = pr_doc_load(mpath.data, "snapshot", &s->inner)) != PR_OK)
-		goto out;
-	if ((rc = pr_get_array(s->inner, "members", PR_REQUIRED, MANIFEST_MEMBER, &list)) != PR_OK ||
-	    (rc = check_members(s->archive, MANIFEST_MEMBER, list, ms, n, false)) != PR_OK)
-		goto out;
+	if ((rc = manifest_read_archive(s->archive, s->outer, o->input, s->workdir, &s->inner, &n)) != PR_OK)
+		return rc;
 	st->status = "done";
 	snprintf(st->detail, sizeof st->detail, "%zu member(s) of %s match%s", n, s->archive,
 	    s->outer ? " the manifest, and the archive's own SHA-256 too" : " manifest.json");
 	pr_note("verified %s: %zu members", s->archive, n);
-out:
-	free(ms);
-	buf_free(&mpath);
-	return rc;
+	return PR_OK;
 }
 
 /* Everything that can be checked before a change: tag, tree, deploy,

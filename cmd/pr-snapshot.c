@@ -22,6 +22,7 @@
 #include "fileio.h"
 #include "gha.h"
 #include "git.h"
+#include "manifest.h"
 #include "pg.h"
 #include "platform.h"
 #include "proc.h"
@@ -32,7 +33,6 @@
 #define ARCHIVE_DIR "snapshots"
 #define DUMP_MEMBER "database.dump"
 #define PLATFORM_MEMBER "platform.json"
-#define MANIFEST_MEMBER "manifest.json"
 #define MAX_MEMBERS 3
 
 struct opts {
@@ -272,17 +272,6 @@ read_platform(struct state *s)
 	return pr_platform_read(sec, &po, &s->platform);
 }
 
-static cJSON *
-member_json(const struct pr_member *m)
-{
-	cJSON *j = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(j, "name", m->name);
-	cJSON_AddNumberToObject(j, "bytes", (double)m->bytes);
-	cJSON_AddStringToObject(j, "sha256", m->sha256);
-	return j;
-}
-
 /* The manifest.  The outer one (stdout) adds the archive's own size and
  * checksum, the manifest.json member and the upload; the inner one
  * (manifest.json) is built before those exist. */
@@ -303,7 +292,7 @@ manifest(const struct state *s, bool outer)
 	}
 	members = cJSON_AddArrayToObject(doc, "members");
 	for (int i = 0; i < s->nmembers; i++)
-		cJSON_AddItemToArray(members, member_json(&s->members[i]));
+		cJSON_AddItemToArray(members, manifest_member_json(&s->members[i]));
 	if (s->have_db) {
 		db = cJSON_AddObjectToObject(doc, "database");
 		cJSON_AddStringToObject(db, "url", s->db.redacted);
