@@ -4,13 +4,14 @@
  * where they differ, then read back and verify.  Writes pr-tools/apply/1.
  *
  * This file holds the options and the order of steps; the work is in
- * lib/platform.c and lib/azure.c.
+ * lib/platform.c and lib/azure.c, reading an apply document lib/applydoc.c.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "applydoc.h"
 #include "azure.h"
 #include "buf.h"
 #include "config.h"
@@ -230,22 +231,16 @@ load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpo
 	struct pr_config cfg = {0};
 	struct buf text = {0};
 	cJSON *doc = NULL;
-	const cJSON *sec = NULL, *ep;
+	const cJSON *sec = NULL;
 	const char *sub;
 	int rc;
 
 	*desired = NULL;
 	*doc_endpoint = NULL;
 	if (o->from_apply) {
-		if ((rc = pr_doc_load(o->from_apply, "apply", &doc)))
+		if ((rc = pr_doc_load(o->from_apply, "apply", &doc)) ||
+		    (rc = applydoc_restore(doc, o->from_apply, desired, src, doc_endpoint)))
 			goto out;
-		if ((rc = pr_get_object(doc, "restore", PR_REQUIRED, o->from_apply, &sec)))
-			goto out;
-		if ((ep = cJSON_GetObjectItemCaseSensitive(doc, "arm_endpoint")) && cJSON_IsString(ep))
-			*doc_endpoint = xstrdup(ep->valuestring);
-		buf_printf(&text, "%s: restore", o->from_apply);
-		*src = buf_detach(&text);
-		*desired = cJSON_Duplicate(sec, true);
 	} else if (o->platform) {
 		/* A bare section, or a file with a "platform" key; ${VAR} expanded. */
 		if ((rc = pr_config_load(o->platform, &cfg)))

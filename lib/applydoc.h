@@ -1,0 +1,22 @@
+/*
+ * applydoc.h: reading a pr-tools/apply/1 document back, as
+ * `pr-apply-scale --from-apply FILE --restore` does: its "restore" section
+ * is a platform section (platform.h) that puts back what the apply changed,
+ * and "arm_endpoint" the Resource Manager endpoint it was applied through.
+ */
+#ifndef PR_APPLYDOC_H
+#define PR_APPLYDOC_H
+
+#include <cjson/cJSON.h>
+
+/*
+ * From doc, a pr-tools/apply/1 document read from name: a copy of its
+ * "restore" section in *restore, that section's name for messages
+ * ("<name>: restore") in *source, and the endpoint the document recorded in
+ * *endpoint (NULL when none).  The caller frees all three.  Returns 0, or
+ * PR_INPUT (reported) with nothing allocated.  The section's settings are
+ * checked by pr_platform_check().
+ */
+int applydoc_restore(const cJSON *doc, const char *name, cJSON **restore, char **source, char **endpoint);
+
+#endif
