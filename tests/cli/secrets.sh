@@ -1,0 +1,233 @@
+#!/bin/sh
+# secrets.sh: one canary secret, used as every kind of secret the suite
+# handles (Azure token and client secret, database password, session cookie,
+# Authorization header, captured login session, GitHub token, storage account
+# key), never shows in stdout, stderr (in GitHub Actions only as the one
+# ::add-mask:: line), log files, GITHUB_OUTPUT or the step summary, JUnit
+# files, the snapshot archive's members (the database dump aside: it holds
+# data, not the password) or the argv of any child process.  Wrappers for
+# pg_dump, pg_restore, git and az, first on PATH, record each call's "$@",
+# its /proc cmdline and its PGPASSWORD, so that the tests can also show the
+# canary went where it must (the environment), not only where it must not.
+. "$(dirname "$0")/lib.sh"
+. "$FIX/pg.sh"
+
+CANARY=CANARY-q7Zx4Wm2pR9vK3tB
+# Azurite wants a base64 account key: this one is canary text too.
+KEY_CANARY=Q0FOQVJZLXN0b3JhZ2Uta2V5LXE3Wng0V20ycFI5dks=
+
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
+export PR_RETRY_BASE_MS=10
+unset AZURE_ACCESS_TOKEN AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_TENANT_ID AZURE_AUTHORITY_HOST \
+	AZURE_SUBSCRIPTION_ID GITHUB_TOKEN
+
+# --- recording wrappers, first on PATH ----------------------------------
+mkdir -p "$T/wrap" "$T/rec"
+for tool in pg_dump pg_restore git; do
+	real=$(command -v $tool) || { fail "wrapper_$tool" "$tool is not installed"; exit 0; }
+	cat >"$T/wrap/$tool" <<EOF
+#!/bin/sh
+printf '%s\n' "$tool \$*" >>"$T/rec/argv.log"
+tr '\\0' ' ' </proc/\$\$/cmdline >>"$T/rec/cmdline.log"; echo >>"$T/rec/cmdline.log"
+printf '%s\n' "\${PGPASSWORD-}" >>"$T/rec/env.$tool"
+exec "$real" "\$@"
+EOF
+	chmod +x "$T/wrap/$tool"
+done
+# No real az is wanted: this one records and hands out the canary as token.
+cat >"$T/wrap/az" <<EOF
+#!/bin/sh
+printf '%s\n' "az \$*" >>"$T/rec/argv.log"
+tr '\\0' ' ' </proc/\$\$/cmdline >>"$T/rec/cmdline.log"; echo >>"$T/rec/cmdline.log"
+printf '{"accessToken": "%s", "expiresOn": "2030-01-01 00:00:00.000000", "subscription": "sub-1", "tenant": "t", "tokenType": "Bearer"}\n' "$CANARY"
+EOF
+chmod +x "$T/wrap/az"
+PATH=$T/wrap:$PATH
+export PATH
+
+# --- what every run is checked for --------------------------------------
+# Each scenario runs twice in its own directory: plainly (stdout and stderr
+# must not hold the canary at all), then inside GitHub Actions with QA_LOG=1
+# (stderr may hold it only as "::add-mask::CANARY"; logs, GITHUB_OUTPUT and
+# the step summary never).
+absent() { ! grep -qF -e "$CANARY" -e "$KEY_CANARY" "$@"; }
+# Every line of FILE holding a canary is an ::add-mask:: line (of the
+# canary, or of a header value around it such as "Bearer CANARY").
+masked_only() { ! grep -F -e "$CANARY" -e "$KEY_CANARY" "$1" | grep -qv '^::add-mask::'; }
+masked() { grep -F -e "$CANARY" -e "$KEY_CANARY" "$1" | grep -q '^::add-mask::'; }
+logs_clean() { ls "$WORK"/logs/*.log >/dev/null 2>&1 && absent "$WORK"/logs/*.log; }
+
+# scenario NAME WANT_EXIT CMD...: the two runs and their checks, in $T/NAME
+# or in $IN when set (the repository, for snapshot and rollback).
+scenario() {
+	_s=$1 _want=$2
+	shift 2
+	WORK=${IN:-$T/$_s}
+	mkdir -p "$WORK" && cd "$WORK" || exit 1
+	run "$@"
+	if [ "$rc" -eq "$_want" ]; then pass "${_s}_runs"; else fail "${_s}_runs" "exit $rc, expected $_want: $(head -c 300 "$T/err")"; fi
+	check "${_s}_canary_not_in_stdout" absent "$T/out"
+	check "${_s}_canary_not_in_stderr" absent "$T/err"
+	rm -rf logs
+	: >"$T/gh_output" && : >"$T/gh_summary"
+	GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh_output GITHUB_STEP_SUMMARY=$T/gh_summary QA_LOG=1 run "$@"
+	if [ "$rc" -eq "$_want" ]; then pass "${_s}_runs_in_github_actions"; else fail "${_s}_runs_in_github_actions" "exit $rc: $(head -c 300 "$T/err")"; fi
+	cp "$T/out" "$T/$_s.gha.out"
+	cp "$T/err" "$T/$_s.gha.err"
+	check "${_s}_canary_not_in_stdout_in_github_actions" absent "$T/out"
+	check "${_s}_canary_in_github_stderr_only_as_add_mask" masked_only "$T/err"
+	check "${_s}_canary_not_in_log_file" logs_clean
+	check "${_s}_canary_not_in_github_output_or_summary" absent "$T/gh_output" "$T/gh_summary"
+	cd "$T" || exit 1
+}
+
+# --- pr-apply-scale: AZURE_ACCESS_TOKEN, AZURE_CLIENT_SECRET, az ----------
+cat >"$T/seed.json" <<'EOF'
+{"web_apps": [{"subscription": "sub-1", "resource_group": "rg-perf", "name": "web1", "always_on": false}]}
+EOF
+cat >"$T/platform.json" <<'EOF'
+{"azure": {"subscription": "sub-1", "resource_group": "rg-perf", "web_apps": [{"name": "web1", "always_on": true}]}}
+EOF
+_arm_n=0
+start_arm() {
+	_arm_n=$((_arm_n + 1))
+	$PY "$FIX/arm.py" --port-file "$T/arm.port.$_arm_n" --state "$T/seed.json" --token "$CANARY" \
+		--client-id app-123 --client-secret "$CANARY" --tenant contoso.onmicrosoft.com >>"$T/arm.log" 2>&1 &
+	track $!
+	wait_for_file "$T/arm.port.$_arm_n" || { fail arm_fixture "did not start"; exit 1; }
+	export AZURE_ARM_ENDPOINT=http://127.0.0.1:$(cat "$T/arm.port.$_arm_n")
+}
+always_on() { curl -s "$AZURE_ARM_ENDPOINT/_fixture/state" | jq -r '.web_apps[0].always_on'; }
+
+# A run that changes nothing the second time still needs the token: a
+# fresh fixture per scenario, and the change proves the token was accepted.
+start_arm
+scenario apply_access_token 0 env AZURE_ACCESS_TOKEN=$CANARY pr-apply-scale --platform "$T/platform.json"
+check apply_access_token_accepted_by_resource_manager [ "$(always_on)" = true ]
+check apply_access_token_masked_in_github_actions masked "$T/apply_access_token.gha.err"
+
+start_arm
+scenario apply_client_secret 0 env AZURE_CLIENT_ID=app-123 AZURE_CLIENT_SECRET=$CANARY \
+	AZURE_TENANT_ID=contoso.onmicrosoft.com AZURE_AUTHORITY_HOST=$AZURE_ARM_ENDPOINT \
+	pr-apply-scale --platform "$T/platform.json"
+check apply_client_secret_exchanged_for_token [ "$(always_on)" = true ]
+
+start_arm
+scenario apply_az_cli_token 0 pr-apply-scale --platform "$T/platform.json"
+check apply_az_cli_token_accepted [ "$(always_on)" = true ]
+unset AZURE_ARM_ENDPOINT
+
+# --- pr-snapshot and pr-rollback: the database password ------------------
+PG_PASSWORD=$CANARY
+pg_start || exit 1
+pg_sql "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'apple'), (2, 'pear');"
+check database_url_holds_canary_password sh -c "printf %s '$PG_URL' | grep -qF '$CANARY'"
+export DATABASE_URL=$PG_URL
+git init -q -b main "$T/repo" && cd "$T/repo" || exit 1
+echo v1 >app.txt && git add app.txt && git commit -q -m v1
+echo logs/ >>.git/info/exclude
+IN=$T/repo
+
+# From the repository, a new tag each run (an existing one is refused); the
+# second run's archive replaces the first.
+scenario snapshot_db_password 0 sh -c 'exec pr-snapshot --tag "snap-$(date +%s%N)" -a "$1"' sh "$T/snap.tar.gz"
+check snapshot_db_password_masked_in_github_actions masked "$T/snapshot_db_password.gha.err"
+# The archive: every member but the dump itself.
+mkdir -p "$T/x"
+tar -xzf "$T/snap.tar.gz" -C "$T/x" 2>/dev/null
+check snapshot_archive_has_dump_and_manifest test -s "$T/x/database.dump" -a -s "$T/x/manifest.json"
+members=$(cd "$T/x" && find . -type f ! -name database.dump | wc -l)
+check snapshot_archive_has_members_besides_dump [ "$members" -ge 1 ]
+check snapshot_canary_not_in_archive_members sh -c "cd '$T/x' && ! find . -type f ! -name database.dump -exec grep -qF '$CANARY' {} \\; -print | grep -q ."
+check snapshot_archive_listing_clean sh -c "! tar -tzvf '$T/snap.tar.gz' | grep -qF '$CANARY'"
+check snapshot_dump_holds_data [ "$(pg_restore --list "$T/x/database.dump" | grep -c 'TABLE DATA')" -ge 1 ]
+check pg_dump_got_password_from_environment grep -qxF "$CANARY" "$T/rec/env.pg_dump"
+
+# Restore the database from that archive.
+pg_sql "UPDATE items SET name = 'rotten' WHERE id = 1;"
+scenario rollback_restore_db 0 pr-rollback --restore-db --yes --skip-deploy "$T/snap.tar.gz"
+check rollback_restore_db_restored_data [ "$(pg_sql "SELECT name FROM items WHERE id = 1")" = apple ]
+check rollback_restore_db_masked_in_github_actions masked "$T/rollback_restore_db.gha.err"
+check pg_restore_got_password_from_environment grep -qxF "$CANARY" "$T/rec/env.pg_restore"
+(cd "$T/repo" && git checkout -q main)
+
+# --- pr-rollback: GITHUB_TOKEN ------------------------------------------
+unset DATABASE_URL
+$PY "$FIX/github_api.py" --port-file "$T/gh.port" --record "$T/gh.log" --token "$CANARY" \
+	--repo acme/shop --workflow deploy.yml >"$T/gh.err" 2>&1 &
+track $!
+wait_for_file "$T/gh.port" || { fail github_fixture "did not start"; exit 1; }
+export GITHUB_API_URL=http://127.0.0.1:$(cat "$T/gh.port") GITHUB_TOKEN=$CANARY
+cat >"$T/deploy.json" <<'EOF'
+{"deploy": {"github": {"repo": "acme/shop", "workflow": "deploy.yml"}}}
+EOF
+scenario rollback_github_token 0 sh -c 'git checkout -q main && exec pr-rollback -f "$1" "$2"' sh \
+	"$T/deploy.json" "$T/snap.tar.gz"
+check rollback_github_token_sent_as_authorization \
+	[ "$(tail -n 1 "$T/gh.log" | jq -r .headers.Authorization)" = "Bearer $CANARY" ]
+check rollback_github_token_masked_in_github_actions masked "$T/rollback_github_token.gha.err"
+(cd "$T/repo" && git checkout -q main)
+unset GITHUB_TOKEN GITHUB_API_URL IN
+pg_stop
+
+# --- pr-bench and pr-qa: a session cookie and an Authorization header ------
+$PY "$FIX/qa_app.py" --port-file "$T/app.port" --session "$CANARY" >"$T/app.log" 2>&1 &
+track $!
+wait_for_file "$T/app.port" || { fail qa_app_fixture "did not start"; exit 1; }
+export APP=http://127.0.0.1:$(cat "$T/app.port") SID_COOKIE="sid=$CANARY" BEARER="Bearer $CANARY"
+cat >"$T/bench.json" <<'EOF'
+{"bench": {"samples": 3, "warmup": 1, "timeout": "5s", "metrics": [
+  {"id": "by_cookie", "url": "${APP}/api/me", "headers": {"Cookie": "${SID_COOKIE}"}},
+  {"id": "by_bearer", "url": "${APP}/api/me", "headers": {"Authorization": "${BEARER}"}}
+]}}
+EOF
+scenario bench_cookie_and_authorization 0 pr-bench -f "$T/bench.json"
+check bench_secret_headers_accepted_by_server \
+	[ "$(jq '[.metrics[].errors.total] | add' "$T/bench_cookie_and_authorization.gha.out")" = 0 ]
+check bench_secret_headers_masked_in_github_actions masked "$T/bench_cookie_and_authorization.gha.err"
+scenario bench_load_cookie_and_authorization 0 pr-bench -f "$T/bench.json" --load -C 2 -d 0.5 by_cookie
+check bench_load_secret_header_accepted [ "$(jq '.metrics.by_cookie.errors.total' "$T/bench_load_cookie_and_authorization.gha.out")" = 0 ]
+
+cat >"$T/qa.json" <<'EOF'
+{"qa": {"base_url": "${APP}", "checks": [
+ {"name": "login", "method": "POST", "url": "/api/login", "json": {"username": "qa", "password": "qa-pass"},
+  "capture": {"sid": {"cookie": "sid"}, "token": {"json": "data.token"}}},
+ {"name": "me_by_cookie", "url": "/api/me", "headers": {"Cookie": "sid={{sid}}"}, "expect": {"status": 200}},
+ {"name": "me_by_bearer", "url": "/api/me", "headers": {"Authorization": "Bearer {{token}}"}, "expect": {"status": 200}},
+ {"name": "me_by_config_bearer", "url": "/api/me", "headers": {"Authorization": "${BEARER}"}, "expect": {"status": 200}},
+ {"name": "fails_showing_session", "url": "/api/me", "headers": {"Cookie": "sid={{sid}}"},
+  "expect": {"status": 418, "json": {"data.name": "{{sid}}"}}}
+]}}
+EOF
+scenario qa_login_capture 1 pr-qa -f "$T/qa.json" --junit "$T/qa.xml"
+check qa_captured_session_used [ "$(jq -r '[.checks[].result] | join(",")' "$T/qa_login_capture.gha.out")" = pass,pass,pass,pass,fail ]
+check qa_junit_written [ -s "$T/qa.xml" ]
+check qa_canary_not_in_junit absent "$T/qa.xml"
+
+# --- pr-snapshot upload: AZURE_STORAGE_ACCOUNT_KEY, with Azurite ----------
+AZURITE=$PR_ROOT/build/azurite/node_modules/.bin/azurite-blob
+if [ -x "$AZURITE" ] && command -v node >/dev/null 2>&1; then
+	port=$(pg_free_port)
+	(cd "$T" && AZURITE_ACCOUNTS="canaryacct:$KEY_CANARY" exec "$AZURITE" --blobHost 127.0.0.1 \
+		--blobPort "$port" --inMemoryPersistence --silent --disableTelemetry >"$T/azurite.log" 2>&1) &
+	track $!
+	i=0
+	until curl -s -o /dev/null "http://127.0.0.1:$port/" || [ $i -ge 100 ]; do sleep 0.2; i=$((i + 1)); done
+	export AZURE_STORAGE_ACCOUNT=canaryacct AZURE_STORAGE_ACCOUNT_KEY=$KEY_CANARY \
+		AZURE_STORAGE_BLOB_ENDPOINT=http://127.0.0.1:$port/canaryacct
+	IN=$T/repo
+	scenario snapshot_storage_key 0 sh -c 'exec pr-snapshot --tag "up-$(date +%s%N)" -a "$1"' sh "$T/up.tar.gz"
+	unset IN
+	check snapshot_storage_key_upload_done [ "$(jq -r .upload.container "$T/snapshot_storage_key.gha.out")" = pr-snapshots ]
+	check snapshot_storage_key_masked_in_github_actions masked "$T/snapshot_storage_key.gha.err"
+	unset AZURE_STORAGE_ACCOUNT AZURE_STORAGE_ACCOUNT_KEY AZURE_STORAGE_BLOB_ENDPOINT
+else
+	echo "# skip: Azurite is not installed under build/azurite: AZURE_STORAGE_ACCOUNT_KEY not checked"
+fi
+
+# --- the argv of every child process ------------------------------------
+for tool in pg_dump pg_restore git az; do
+	check "wrapper_recorded_${tool}_calls" grep -q "^$tool " "$T/rec/argv.log"
+done
+check canary_not_in_any_child_argv absent "$T/rec/argv.log"
+check canary_not_in_any_child_proc_cmdline absent "$T/rec/cmdline.log"
