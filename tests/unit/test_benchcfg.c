@@ -1,0 +1,215 @@
+/* test_benchcfg.c: the "bench" section reader: settings, metrics, flags
+ * that win over the section, and the one-line errors. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "benchcfg.h"
+#include "buf.h"
+#include "doc.h"
+#include "err.h"
+#include "fileio.h"
+#include "t.h"
+
+static char errpath[] = "/tmp/test_benchcfg.XXXXXX";
+static int saved_stderr = -1;
+
+/* Send stderr to errpath until err_text() reads it back. */
+static void
+err_capture(void)
+{
+	int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	fflush(stderr);
+	saved_stderr = dup(2);
+	dup2(fd, 2);
+	close(fd);
+}
+
+/* What was reported since err_capture() (static; next call overwrites). */
+static const char *
+err_text(void)
+{
+	static char text[2048];
+	FILE *f;
+	size_t n;
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	f = fopen(errpath, "r");
+	n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+	text[n] = '\0';
+	if (f)
+		fclose(f);
+	return text;
+}
+
+static const struct bench_settings defaults = {
+	.samples = 20, .warmup = 2, .connections = 10, .timeout_s = 10, .duration_s = 10,
+	.measure = MEASURE_TOTAL,
+};
+
+/* Parse JSON text as a section; rc, and the metrics in *v / *n. */
+static int
+parse(const char *json, const struct bench_given *g, struct bench_settings *set, struct bench_metric **v, size_t *n)
+{
+	cJSON *sec = cJSON_Parse(json);
+	int rc;
+
+	*set = defaults;
+	*v = NULL;
+	*n = 0;
+	rc = bench_config_parse(sec, "pr-tools.json: bench", g, set, v, n);
+	cJSON_Delete(sec);
+	return rc;
+}
+
+static void
+test_reads_settings_and_metrics(void)
+{
+	struct bench_given g = {0};
+	struct bench_settings set;
+	struct bench_metric *v;
+	size_t n;
+
+	CHECK(parse("{\"samples\":5,\"warmup\":0,\"timeout\":\"500ms\",\"idle\":60,\"duration\":\"2s\","
+	    "\"rate\":100,\"connections\":4,\"insecure\":true,\"measure\":\"ttfb\",\"metrics\":["
+	    "{\"id\":\"home\",\"url\":\"http://h/\"},"
+	    "{\"id\":\"post\",\"url\":\"http://h/p\",\"method\":\"POST\",\"measure\":\"total\",\"expect_status\":201,"
+	    "\"headers\":{\"X-Key\":\"k\"},\"body\":{\"a\":1},\"cold_start\":true}]}", &g, &set, &v, &n) == PR_OK);
+	CHECK(set.samples == 5 && set.warmup == 0 && set.connections == 4 && set.insecure);
+	CHECK_NEAR(set.timeout_s, 0.5, 1e-9);
+	CHECK_NEAR(set.idle_s, 60, 1e-9);
+	CHECK_NEAR(set.duration_s, 2, 1e-9);
+	CHECK_NEAR(set.rate_rps, 100, 1e-9);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK_STR(v[0].id, "home");
+		CHECK(v[0].measure == MEASURE_TTFB && v[0].method == NULL && v[0].headers == NULL);
+		CHECK(v[1].measure == MEASURE_TOTAL && v[1].expect_status == 201 && v[1].cold_start);
+		CHECK_STR(v[1].method, "POST");
+		CHECK_STR(v[1].body, "{\"a\":1}");
+		CHECK(v[1].headers && v[1].headers[0] && v[1].headers[1]);
+		if (v[1].headers && v[1].headers[0] && v[1].headers[1]) {
+			CHECK_STR(v[1].headers[0], "X-Key: k");
+			CHECK_STR(v[1].headers[1], "Content-Type: application/json");
+			CHECK(v[1].headers[2] == NULL);
+		}
+	}
+	bench_metrics_free(v, n);
+}
+
+static void
+test_flags_given_win_but_the_section_is_still_checked(void)
+{
+	struct bench_given g = { .samples = true, .timeout = true, .measure = true };
+	struct bench_settings set;
+	struct bench_metric *v;
+	size_t n;
+
+	CHECK(parse("{\"samples\":5,\"timeout\":3,\"warmup\":1,\"measure\":\"nonsense\"}", &g, &set, &v, &n) == PR_OK);
+	CHECK(set.samples == 20 && set.warmup == 1);
+	CHECK_NEAR(set.timeout_s, 10, 1e-9);
+	bench_metrics_free(v, n);
+	err_capture();
+	CHECK(parse("{\"samples\":0}", &g, &set, &v, &n) == PR_INPUT);
+	CHECK(strstr(err_text(), "pr-tools.json: bench.samples") != NULL);
+}
+
+static void
+test_unknown_field_names_the_known_ones(void)
+{
+	struct bench_given g = {0};
+	struct bench_settings set;
+	struct bench_metric *v;
+	size_t n;
+	const char *e;
+
+	err_capture();
+	CHECK(parse("{\"metrics\":[{\"id\":\"a\",\"url\":\"http://h/\",\"verb\":\"GET\"}]}", &g, &set, &v, &n) == PR_INPUT);
+	e = err_text();
+	CHECK(strstr(e, "pr-tools.json: bench.metrics[0].verb: unknown field (expected one of: id, url, method,") != NULL);
+	CHECK(strchr(e, '\n') == e + strlen(e) - 1);
+}
+
+static void
+test_refuses_duplicate_ids_bad_urls_methods_and_headers(void)
+{
+	static const struct { const char *json, *msg; } cases[] = {
+		{ "{\"metrics\":[{\"id\":\"a\",\"url\":\"http://h/\"},{\"id\":\"a\",\"url\":\"http://h/\"}]}",
+		  "bench.metrics[1].id: 'a' is used twice" },
+		{ "{\"metrics\":[{\"id\":\"a b\",\"url\":\"http://h/\"}]}", "is not a metric id" },
+		{ "{\"metrics\":[{\"id\":\"a\",\"url\":\"h/\"}]}", "bench.metrics[0].url: expected an http://" },
+		{ "{\"metrics\":[{\"id\":\"a\",\"url\":\"http://h/\",\"method\":\"get\"}]}", "is not an HTTP method" },
+		{ "{\"metrics\":[{\"id\":\"a\",\"url\":\"http://h/\",\"headers\":{\"X\":\"a\\r\\nB: c\"}}]}",
+		  "bench.metrics[0].headers.X: expected a header name and a one-line string value" },
+		{ "{\"timeout\":0}", "bench.timeout: must be more than 0" },
+		{ "{\"rate\":-1}", "bench.rate: expected requests per second" },
+		{ "[]", "pr-tools.json: bench: expected an object, found array" },
+	};
+	struct bench_given g = {0};
+	struct bench_settings set;
+	struct bench_metric *v;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc;
+
+		err_capture();
+		rc = parse(cases[i].json, &g, &set, &v, &n);
+		CHECK(rc == PR_INPUT);
+		CHECK(strstr(err_text(), cases[i].msg) != NULL);
+	}
+}
+
+static void
+test_copy_is_deep(void)
+{
+	struct bench_given g = {0};
+	struct bench_settings set;
+	struct bench_metric *v, c;
+	size_t n;
+
+	CHECK(parse("{\"metrics\":[{\"id\":\"a\",\"url\":\"http://h/\",\"headers\":{\"A\":\"1\"},\"body\":\"x\"}]}",
+	    &g, &set, &v, &n) == PR_OK && n == 1);
+	if (n != 1)
+		return;
+	bench_metric_copy(&c, &v[0]);
+	CHECK(c.id != v[0].id && c.headers != v[0].headers && c.headers[0] != v[0].headers[0]);
+	CHECK_STR(c.headers[0], "A: 1");
+	CHECK_STR(c.body, "x");
+	bench_metric_free(&c);
+	bench_metrics_free(v, n);
+}
+
+static void
+test_ids_and_measures(void)
+{
+	enum bench_measure m = MEASURE_TOTAL;
+
+	CHECK(bench_id_valid("a.b:c-d_9", 9));
+	CHECK(!bench_id_valid("", 0));
+	CHECK(!bench_id_valid("a/b", 3));
+	CHECK(bench_measure_parse("ttfb", &m) == 0 && m == MEASURE_TTFB);
+	CHECK(bench_measure_parse("TTFB", &m) == -1);
+}
+
+int
+main(void)
+{
+	int fd = mkstemp(errpath);
+
+	if (fd == -1)
+		return 1;
+	close(fd);
+	pr_init("pr-tools");
+	RUN(test_reads_settings_and_metrics);
+	RUN(test_flags_given_win_but_the_section_is_still_checked);
+	RUN(test_unknown_field_names_the_known_ones);
+	RUN(test_refuses_duplicate_ids_bad_urls_methods_and_headers);
+	RUN(test_copy_is_deep);
+	RUN(test_ids_and_measures);
+	unlink(errpath);
+	return t_done();
+}

@@ -1,0 +1,216 @@
+/* test_manifest.c: snapshot manifests read and checked against their
+ * archives: member lists, the archive's own checksum, and an archive read
+ * back whole with its manifest.json. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "doc.h"
+#include "err.h"
+#include "fileio.h"
+#include "manifest.h"
+#include "proc.h"
+#include "tarball.h"
+#include "t.h"
+
+#define SHA256_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+static char dir[] = "/tmp/test_manifest.XXXXXX";
+static char errpath[300];
+static int saved_stderr = -1;
+
+static void
+err_capture(void)
+{
+	int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	fflush(stderr);
+	saved_stderr = dup(2);
+	dup2(fd, 2);
+	close(fd);
+}
+
+static const char *
+err_text(void)
+{
+	static char text[2048];
+	FILE *f;
+	size_t n;
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	f = fopen(errpath, "r");
+	n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+	text[n] = '\0';
+	if (f)
+		fclose(f);
+	return text;
+}
+
+static const struct pr_member members[] = {
+	{ "database.dump", 3, SHA256_ABC },
+	{ "manifest.json", 10, "00" },
+};
+
+static int
+check(const char *json, bool lists_manifest)
+{
+	cJSON *m = cJSON_Parse(json);
+	int rc = manifest_check_members(m, "snap.json", "a.tar.gz", members, 2, lists_manifest);
+
+	cJSON_Delete(m);
+	return rc;
+}
+
+static void
+test_members_that_match_pass(void)
+{
+	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"},"
+	    "{\"name\":\"manifest.json\",\"bytes\":10,\"sha256\":\"00\"}]}", true) == PR_OK);
+	/* manifest.json cannot list itself. */
+	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}", false) == PR_OK);
+}
+
+static void
+test_missing_changed_and_unlisted_members_are_named(void)
+{
+	err_capture();
+	CHECK(check("{\"members\":[{\"name\":\"other\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}", false) == PR_INPUT);
+	CHECK(strstr(err_text(), "a.tar.gz: member other listed in snap.json is missing") != NULL);
+	err_capture();
+	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":4,\"sha256\":\"" SHA256_ABC "\"}]}", false) == PR_INPUT);
+	CHECK(strstr(err_text(), "a.tar.gz: member database.dump: SHA-256 does not match snap.json") != NULL);
+	err_capture();
+	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}", true) == PR_INPUT);
+	CHECK(strstr(err_text(), "a.tar.gz: member manifest.json is not listed in snap.json (the archive was altered") != NULL);
+	err_capture();
+	CHECK(check("{\"members\":{}}", true) == PR_INPUT);
+	CHECK(strstr(err_text(), "snap.json.members") != NULL);
+}
+
+static void
+test_archive_path_and_sum(void)
+{
+	cJSON *m = cJSON_Parse("{\"archive\":{\"path\":\"s.tar.gz\",\"bytes\":3,\"sha256\":\"ab\"}}");
+	const char *path = NULL, *sha = NULL;
+	double bytes = 0;
+
+	CHECK(manifest_archive_path(m, "snap.json", &path) == PR_OK);
+	CHECK_STR(path, "s.tar.gz");
+	CHECK(manifest_archive_sum(m, &sha, &bytes) == PR_OK);
+	CHECK_STR(sha, "ab");
+	CHECK(bytes == 3);
+	cJSON_Delete(m);
+	m = cJSON_Parse("{\"archive\":{\"path\":1}}");
+	err_capture();
+	CHECK(manifest_archive_path(m, "snap.json", &path) == PR_INPUT);
+	CHECK(manifest_archive_sum(m, &sha, &bytes) == PR_INPUT);
+	CHECK(strstr(err_text(), "archive.path") != NULL);
+	cJSON_Delete(m);
+}
+
+/* An archive at path holding data.bin ("abc") and a manifest.json listing it. */
+static void
+make_archive(const char *path, const char *listed_sha)
+{
+	char why[PR_WHY_LEN], text[512];
+	struct pr_member m[2];
+	struct pr_tar *t;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	snprintf(text, sizeof text, "{\"schema\":\"pr-tools/snapshot/1\",\"tool\":{\"name\":\"t\",\"version\":\"0\"},"
+	    "\"created_at\":\"2026-01-01T00:00:00Z\",\"members\":[{\"name\":\"data.bin\",\"bytes\":3,\"sha256\":\"%s\"}]}",
+	    listed_sha);
+	t = pr_tar_open(fd, path, why, sizeof why);
+	pr_tar_add_data(t, "data.bin", "abc", 3, &m[0], why, sizeof why);
+	pr_tar_add_data(t, MANIFEST_MEMBER, text, strlen(text), &m[1], why, sizeof why);
+	pr_tar_close(t, NULL, NULL, why, sizeof why);
+	close(fd);
+}
+
+static void
+test_archive_reads_back_and_verifies(void)
+{
+	char path[300], out[300], sub[300];
+	cJSON *inner = NULL, *outer;
+	size_t n = 0;
+
+	snprintf(path, sizeof path, "%s/good.tar.gz", dir);
+	snprintf(out, sizeof out, "%s/good", dir);
+	mkdir(out, 0700);
+	make_archive(path, SHA256_ABC);
+	CHECK(manifest_read_archive(path, NULL, NULL, out, &inner, &n) == PR_OK);
+	CHECK(inner != NULL && n == 2);
+	cJSON_Delete(inner);
+	/* The outer manifest must list manifest.json too. */
+	outer = cJSON_Parse("{\"members\":[{\"name\":\"data.bin\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}");
+	snprintf(sub, sizeof sub, "%s/good2", dir);
+	mkdir(sub, 0700);
+	err_capture();
+	CHECK(manifest_read_archive(path, outer, "snap.json", sub, &inner, &n) == PR_INPUT);
+	CHECK(inner == NULL);
+	CHECK(strstr(err_text(), "member manifest.json is not listed in snap.json") != NULL);
+	cJSON_Delete(outer);
+}
+
+static void
+test_altered_member_fails_against_its_manifest(void)
+{
+	char path[300], out[300];
+	cJSON *inner = NULL;
+	size_t n = 0;
+
+	snprintf(path, sizeof path, "%s/bad.tar.gz", dir);
+	snprintf(out, sizeof out, "%s/bad", dir);
+	mkdir(out, 0700);
+	make_archive(path, "0000");
+	err_capture();
+	CHECK(manifest_read_archive(path, NULL, NULL, out, &inner, &n) == PR_INPUT);
+	CHECK(inner == NULL);
+	CHECK(strstr(err_text(), "member data.bin: SHA-256 does not match manifest.json") != NULL);
+}
+
+static void
+test_archive_checksum_against_the_manifest(void)
+{
+	char path[300], json[512];
+	cJSON *m;
+
+	snprintf(path, sizeof path, "%s/abc", dir);
+	CHECK(pr_write_atomic(path, "abc", 3) == 0);
+	snprintf(json, sizeof json, "{\"archive\":{\"path\":\"%s\",\"bytes\":3,\"sha256\":\"%s\"}}", path, SHA256_ABC);
+	m = cJSON_Parse(json);
+	CHECK(manifest_check_archive(m, "snap.json", path) == PR_OK);
+	cJSON_Delete(m);
+	snprintf(json, sizeof json, "{\"archive\":{\"path\":\"%s\",\"bytes\":4,\"sha256\":\"%s\"}}", path, SHA256_ABC);
+	m = cJSON_Parse(json);
+	err_capture();
+	CHECK(manifest_check_archive(m, "snap.json", path) == PR_INPUT);
+	CHECK(strstr(err_text(), "SHA-256 of the archive does not match snap.json") != NULL);
+	cJSON_Delete(m);
+}
+
+int
+main(void)
+{
+	char cmd[400];
+	int rc;
+
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(errpath, sizeof errpath, "%s/stderr", dir);
+	pr_init("pr-tools");
+	RUN(test_members_that_match_pass);
+	RUN(test_missing_changed_and_unlisted_members_are_named);
+	RUN(test_archive_path_and_sum);
+	RUN(test_archive_reads_back_and_verifies);
+	RUN(test_altered_member_fails_against_its_manifest);
+	RUN(test_archive_checksum_against_the_manifest);
+	rc = t_done();
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return rc;
+}
