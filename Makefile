@@ -33,6 +33,15 @@ $(B)/config.mk: scripts/deps.sh
 	@{ echo "PKG_CFLAGS = $$(pkg-config --cflags $(PKGS))"; \
 	   echo "PKG_LIBS = $$(pkg-config --libs $(PKGS)) -lm"; } > $@.tmp && mv $@.tmp $@
 
+# Quiet by default, as git and Linux are: make V=1 shows every command.
+ifeq ($(V),1)
+Q =
+SAY = @true
+else
+Q = @
+SAY = @printf '  %-4s %s\n'
+endif
+
 ALL_CFLAGS = $(WARN) $(CFLAGS) -D_GNU_SOURCE -DPR_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
 
@@ -51,25 +60,30 @@ all: $(PROGS)
 
 $(B)/%.o: %.c $(B)/config.mk
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(SAY) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/libpr.a: $(LIB_OBJ)
-	rm -f $@ && $(AR) rcs $@ $^
+	$(SAY) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 bin/%: $(B)/cmd/%.o $(B)/libpr.a
 	@mkdir -p bin
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(SAY) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 define prog_dir
 bin/$(notdir $(1)) $$(B)/bin/$(notdir $(1)): $$(patsubst %.c,$$(B)/%.o,$$(wildcard $(1)/*.c)) $$(B)/libpr.a
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+	$$(SAY) LINK $$@
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call prog_dir,$(d))))
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libpr.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(SAY) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 units: $(UNITS)
 
@@ -101,7 +115,8 @@ check-san: test-deps $(UNITS) $(PROGS:bin/%=$(B)/bin/%)
 
 $(B)/bin/%: $(B)/cmd/%.o $(B)/libpr.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(SAY) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The whole suite again with every program run under valgrind memcheck;
 # an error makes the program exit 99, which fails its test.
@@ -128,7 +143,8 @@ fuzz-targets: $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
 $(B)/fuzz/%: $(B)/tests/fuzz/%.o $(B)/libpr.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	$(SAY) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MANS)
