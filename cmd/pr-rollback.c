@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "deploycfg.h"
 #include "doc.h"
 #include "err.h"
 #include "fileio.h"
@@ -294,7 +295,7 @@ static int
 preflight(const struct opts *o, struct state *s)
 {
 	char why[PR_WHY_LEN], date[PR_RFC3339_LEN];
-	const cJSON *deploy, *gh, *dbsec, *dbsnap;
+	const cJSON *dbsec, *dbsnap;
 	const char *url = o->db_url, *member = NULL;
 	bool dirty = false;
 	int rc;
@@ -341,15 +342,15 @@ preflight(const struct opts *o, struct state *s)
 	s->steps[STEP_GIT].wanted = true;
 
 	if (!o->skip_deploy) {
-		deploy = pr_config_section(&s->cfg, "deploy");
-		if (!deploy || !(gh = cJSON_GetObjectItemCaseSensitive(deploy, "github")))
-			return pr_error(PR_INPUT, "%s: no deploy.github section to trigger the deploy (add one or pass --skip-deploy)",
-			    s->cfg.name ? s->cfg.name : PR_CONFIG_DEFAULT);
-		if ((rc = pr_get_string(gh, "repo", PR_REQUIRED, "deploy.github", &s->repo)) != PR_OK ||
-		    (rc = pr_get_string(gh, "workflow", PR_REQUIRED, "deploy.github", &s->workflow)) != PR_OK ||
-		    (rc = pr_get_string(gh, "ref", PR_OPTIONAL, "deploy.github", &s->ref)) != PR_OK ||
-		    (rc = pr_get_object(gh, "inputs", PR_OPTIONAL, "deploy.github", &s->inputs)) != PR_OK)
+		struct deploy_github gh;
+
+		if ((rc = deploy_github_parse(pr_config_section(&s->cfg, "deploy"),
+		    s->cfg.name ? s->cfg.name : PR_CONFIG_DEFAULT, &gh)) != PR_OK)
 			return rc;
+		s->repo = gh.repo;
+		s->workflow = gh.workflow;
+		s->ref = gh.ref;
+		s->inputs = gh.inputs;
 		if (!s->ref)
 			s->ref = s->branch && o->push ? s->branch : s->tag;
 		s->token = getenv("GITHUB_TOKEN");

@@ -1,0 +1,29 @@
+/* fuzz_deploycfg.c: the "deploy" section reader (lib/deploycfg.c) on
+ * arbitrary bytes: the input is a config file, read as pr-rollback reads
+ * it.  Built by `make fuzz`; run by tests/fuzz.sh. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "deploycfg.h"
+#include "err.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct deploy_github gh;
+	struct pr_config cfg;
+
+	setenv("PR_FUZZ_VAR", "value", 0);
+	if (pr_config_parse("fuzz.json", (const char *)data, size, &cfg) != PR_OK)
+		return 0;
+	/* Every field read is the type asked for. */
+	if (deploy_github_parse(pr_config_section(&cfg, "deploy"), cfg.name, &gh) == PR_OK &&
+	    (!gh.repo || !gh.workflow || (gh.inputs && !cJSON_IsObject(gh.inputs))))
+		abort();
+	pr_config_free(&cfg);
+	return 0;
+}

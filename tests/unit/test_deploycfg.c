@@ -1,0 +1,50 @@
+/* test_deploycfg.c: the "deploy" section: the workflow to dispatch, and the
+ * one-line errors for a missing section or a wrong type. */
+#include <stdlib.h>
+
+#include "deploycfg.h"
+#include "err.h"
+#include "t.h"
+
+static void
+test_reads_repo_workflow_ref_and_inputs(void)
+{
+	cJSON *d = cJSON_Parse("{\"github\":{\"repo\":\"o/r\",\"workflow\":\"d.yml\",\"ref\":\"main\",\"inputs\":{\"a\":\"1\"}}}");
+	struct deploy_github gh;
+
+	CHECK(deploy_github_parse(d, "pr-tools.json", &gh) == PR_OK);
+	CHECK_STR(gh.repo, "o/r");
+	CHECK_STR(gh.workflow, "d.yml");
+	CHECK_STR(gh.ref, "main");
+	CHECK(cJSON_IsObject(gh.inputs));
+	cJSON_Delete(d);
+	d = cJSON_Parse("{\"github\":{\"repo\":\"o/r\",\"workflow\":\"d.yml\"}}");
+	CHECK(deploy_github_parse(d, "pr-tools.json", &gh) == PR_OK);
+	CHECK(gh.ref == NULL && gh.inputs == NULL);
+	cJSON_Delete(d);
+}
+
+static void
+test_missing_section_and_wrong_types_are_bad_input(void)
+{
+	cJSON *d = cJSON_Parse("{\"github\":{\"repo\":\"o/r\",\"workflow\":7}}");
+	struct deploy_github gh;
+
+	if (!freopen("/dev/null", "w", stderr))
+		return;
+	CHECK(deploy_github_parse(NULL, "pr-tools.json", &gh) == PR_INPUT);
+	CHECK(deploy_github_parse(d, "pr-tools.json", &gh) == PR_INPUT);
+	cJSON_Delete(d);
+	d = cJSON_Parse("{\"github\":{\"repo\":\"o/r\",\"workflow\":\"d\",\"inputs\":[]}}");
+	CHECK(deploy_github_parse(d, "pr-tools.json", &gh) == PR_INPUT);
+	cJSON_Delete(d);
+}
+
+int
+main(void)
+{
+	pr_init("pr-tools");
+	RUN(test_reads_repo_workflow_ref_and_inputs);
+	RUN(test_missing_section_and_wrong_types_are_bad_input);
+	return t_done();
+}
