@@ -121,18 +121,19 @@ $(B)/bin/%: $(B)/cmd/%.o $(B)/libpr.a
 # The whole suite again with every program run under valgrind memcheck;
 # an error makes the program exit 99, which fails its test.
 # Unit tests run under it too.  Each report goes to $(B)/valgrind/reports
-# (one file per process, empty when clean), so that an error in a run whose
+# (one file per process; its "==PID==" lines are errors), so that an error in a run whose
 # exit status a test does not look at still fails the target.
 # (An absolute path: some tests run programs with a minimal PATH.)
 VALGRIND = $(shell command -v valgrind) -q --error-exitcode=99 --leak-check=full \
-	--errors-for-leak-kinds=definite --log-file=$(abspath $(B))/valgrind/reports/%p.log
+	--show-leak-kinds=definite --errors-for-leak-kinds=definite \
+	--log-file=$(abspath $(B))/valgrind/reports/%p.log
 valgrind: test-deps all units
 	@rm -rf $(B)/valgrind && mkdir -p $(B)/valgrind/units $(B)/valgrind/reports
 	@for p in $(PROGS) $(UNITS); do \
 		case $$p in bin/*) w=$(B)/valgrind/$${p#bin/} ;; *) w=$(B)/valgrind/units/$${p##*/} ;; esac; \
 		printf '#!/bin/sh\nexec %s "%s" "$$@"\n' "$(VALGRIND)" "$(abspath $$p)" >$$w; chmod +x $$w; done
 	@PR_BIN=$(B)/valgrind PR_UNIT=$(B)/valgrind/units PR_VALGRIND=1 PR_SLOW_BUILD=1 tests/run.sh $(T); rc=$$?; \
-	bad=$$(find $(B)/valgrind/reports -type f -size +0); \
+	bad=$$(grep -lE '^==[0-9]+== ' $(B)/valgrind/reports/*.log); \
 	if [ -n "$$bad" ]; then echo "valgrind reports:"; head -n 40 $$bad; exit 1; fi; exit $$rc
 
 # libFuzzer targets: clang only.

@@ -55,8 +55,6 @@ row_cells(const struct cmp_metric *m, char cells[NCOLS][CELL_MAX])
 		snprintf(cells[COL_P], CELL_MAX, "<%g", P_VALUE_FLOOR);
 	else
 		snprintf(cells[COL_P], CELL_MAX, "%.3f", m->p_value);
-	for (int c = 0; c < NCOLS; c++)
-		clean(cells[c]);
 	switch (m->verdict) {
 	case CMP_ONLY_BASELINE:
 		snprintf(cells[COL_VERDICT], CELL_MAX, "only baseline");
@@ -68,6 +66,9 @@ row_cells(const struct cmp_metric *m, char cells[NCOLS][CELL_MAX])
 		snprintf(cells[COL_VERDICT], CELL_MAX, "%s%s", cmp_verdict_name(m->verdict),
 		    m->comparable ? "" : "*");
 	}
+	/* Every cell is written by now: cleaning one before read garbage. */
+	for (int c = 0; c < NCOLS; c++)
+		clean(cells[c]);
 }
 
 /* "pass: 1 improved, 0 regressed, ..." then sep then the settings. */
