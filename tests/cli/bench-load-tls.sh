@@ -62,25 +62,40 @@ done
 URL=https://127.0.0.1:$port/index.html
 
 jtrue() { [ "$(jq -r "$1" "$T/out")" = true ]; }
+# Under valgrind (PR_VALGRIND) a TLS handshake takes seconds and a second of
+# load brings a handful of requests: runs get a warm-up and a longer window,
+# and the checks of how many requests fit in a window (throughput, reuse
+# ratio, connection rotation, the open loop's rate) are skipped, saying so.
+if [ -n "${PR_VALGRIND:-}" ]; then LOAD="--load-warmup 5 -d 3"; else LOAD="-d 1"; fi
+timing() {
+	if [ -n "${PR_VALGRIND:-}" ]; then echo "# skip $1: a rate bound, not reachable under valgrind"; else check "$@"; fi
+}
 
-run pr-bench --load -k -C 4 -d 1 tls="$URL"
+run pr-bench --load -k -C 4 $LOAD tls="$URL"
 check "https_load_exits_0" [ "$rc" -eq 0 ]
 check "https_load_document_is_valid" validate bench "$T/out"
 check "https_load_uses_http2_when_offered" \
 	jtrue '.metrics.tls.load.http_version == "2" and .metrics.tls.load.engine == "curl"'
 check "https_load_counts_responses_without_errors" \
-	jtrue '.metrics.tls.summary.n > 50 and .metrics.tls.errors.total == 0'
-check "https_load_reuses_connections" jtrue '.metrics.tls.load.reused > 0 and .metrics.tls.load.connections_opened * 10 < .metrics.tls.load.ok'
+	jtrue '.metrics.tls.summary.n > 0 and .metrics.tls.errors.total == 0'
+timing "https_load_counts_over_50_responses" jtrue '.metrics.tls.summary.n > 50'
+check "https_load_reuses_connections" jtrue '.metrics.tls.load.reused > 0'
+timing "https_load_opens_a_connection_per_10_responses_at_most" \
+	jtrue '.metrics.tls.load.connections_opened * 10 < .metrics.tls.load.ok'
 
-run pr-bench --load -k -C 4 -d 1 tls="https://127.0.0.1:$port_rotate/index.html"
-check "https_load_sends_again_requests_racing_a_goaway" \
+run pr-bench --load -k -C 4 $LOAD tls="https://127.0.0.1:$port_rotate/index.html"
+timing "https_load_sends_again_requests_racing_a_goaway" \
 	jtrue '.metrics.tls.load.connections_opened > 10 and .metrics.tls.summary.n > 50 and .metrics.tls.errors.total == 0'
 
+# 100 requests are due in the second: each either answered in it or counted
+# as unfinished; under load almost all are answered.
 run pr-bench --load -k -C 4 -d 1 --rate 100 tls="$URL"
-check "https_open_loop_keeps_the_rate" \
+timing "https_open_loop_accounts_for_every_due_request" \
+	jtrue '.metrics.tls.load.loop == "open" and .metrics.tls.load.requests + .metrics.tls.load.unfinished == 100'
+timing "https_open_loop_keeps_the_rate" \
 	jtrue '.metrics.tls.load.loop == "open" and .metrics.tls.load.requests >= 95 and .metrics.tls.load.requests <= 101'
 
 # Without -k the self-signed certificate fails verification: tls errors.
-run pr-bench --load -C 2 -d 1 tls="$URL"
+run pr-bench --load -C 2 $LOAD tls="$URL"
 check "untrusted_certificate_counts_as_tls_errors" \
 	sh -c "[ $rc -eq 4 ] && [ \"\$(jq -r '.metrics.tls.errors.tls > 0' $T/out)\" = true ]"

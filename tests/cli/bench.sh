@@ -63,12 +63,15 @@ check split_response_not_delayed_by_delayed_ack [ "$(jget "$T/out" '.metrics.a.s
 
 # --- accuracy: against a server that times itself ---------------------------
 # The median must be within 1 ms above the server's own median, never below 20.
+# Under sanitizers and valgrind (PR_SLOW_BUILD) the client's own overhead is
+# tens of times larger: the bound above is 10 ms there; never below stays.
+if [ -n "${PR_SLOW_BUILD:-}" ]; then over_ms=10; else over_ms=1; fi
 for measure in total ttfb; do
 	run pr-bench -n 20 -w 2 --measure $measure a="$TIMED/sleep?ms=20&key=acc_$measure"
 	ours=$(jget "$T/out" '.metrics.a.summary.p50')
 	srv=$(curl -s "$TIMED/times?key=acc_$measure" | jq '.[2:] | sort | (.[9] + .[10]) / 2')
 	diff=$(jq -n "$ours - $srv")
-	if jq -e -n "$ours >= 20 and $diff >= 0 and $diff < 1" >/dev/null; then
+	if jq -e -n "$ours >= 20 and $diff >= 0 and $diff < $over_ms" >/dev/null; then
 		pass "accuracy_${measure}_median_within_1ms_of_server"
 	else
 		fail "accuracy_${measure}_median_within_1ms_of_server" "pr-bench p50 $ours ms, server p50 $srv ms, diff $diff ms"
