@@ -267,6 +267,11 @@ pr_hist_from_json(const cJSON *obj, const char *ctx, struct pr_hist *h)
 		    (k > 0 && idx <= last))
 			return pr_error(PR_INPUT, "%s.counts[%zu]: expected [index, count] with indexes ascending "
 			    "below %d and counts > 0", ctx, k, PR_HIST_COUNTS);
+		/* n is at most JSON_EXACT_MAX: a larger running total (which
+		 * could wrap around to n) already disagrees with it. */
+		if (count > (uint64_t)JSON_EXACT_MAX - h->n)
+			return pr_error(PR_INPUT, "%s.n: %llu, but the counts add up to more than %llu", ctx,
+			    (unsigned long long)n, (unsigned long long)JSON_EXACT_MAX);
 		h->counts[idx] = count;
 		h->n += count;
 		last = idx;

@@ -23,8 +23,9 @@ for target in "$PR_ROOT"/build-fuzz/fuzz/fuzz_*; do
 	name=${target##*/}
 	corpus=$PR_ROOT/tests/fuzz/corpus/${name#fuzz_}
 	mkdir -p "$T/$name"
-	if "$target" -max_total_time="$FUZZ_SECONDS" -close_fd_mask=2 -rss_limit_mb=2048 \
-		"$T/$name" "$corpus" >"$T/$name.log" 2>&1; then
+	# -timeout: one input taking this long is a hang, and fails the target.
+	if "$target" -max_total_time="$FUZZ_SECONDS" -timeout=5 -close_fd_mask=2 -rss_limit_mb=2048 \
+		-dict="$PR_ROOT/tests/fuzz/json.dict" "$T/$name" "$corpus" >"$T/$name.log" 2>&1; then
 		pass "${name}_survives_${FUZZ_SECONDS}s"
 	else
 		fail "${name}_survives_${FUZZ_SECONDS}s" "$(grep -m1 -E 'ERROR|SUMMARY|Assertion' "$T/$name.log")"
