@@ -55,10 +55,38 @@ gha_summary(const char *markdown)
 	return append("GITHUB_STEP_SUMMARY", markdown);
 }
 
+static void
+mask_one(const char *value, size_t len)
+{
+	if (len == 0)
+		return;
+	fprintf(stderr, "::add-mask::%.*s\n", (int)len, value);
+}
+
 void
 gha_mask(const char *value)
 {
+	static const char *const schemes[] = { "Bearer ", "Basic ", "token ", "SharedKey " };
+	const char *p;
+
 	if (!pr_in_github() || !value || !*value || strchr(value, '\n'))
 		return;
-	fprintf(stderr, "::add-mask::%s\n", value);
+	mask_one(value, strlen(value));
+	/* A header's value is masked whole, and so is the secret inside it:
+	 * the credentials after an auth scheme, each value of a cookie list. */
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+		if (strncmp(value, schemes[i], strlen(schemes[i])) == 0)
+			mask_one(value + strlen(schemes[i]), strlen(value + strlen(schemes[i])));
+	if (!strchr(value, '=') || strchr(value, ' ') == NULL)
+		return;
+	for (p = value; *p; ) {
+		size_t len = strcspn(p, ";");
+		const char *eq = memchr(p, '=', len);
+
+		if (eq)
+			mask_one(eq + 1, len - (size_t)(eq + 1 - p));
+		p += len;
+		while (*p == ';' || *p == ' ')
+			p++;
+	}
 }

@@ -13,6 +13,8 @@ int gha_output(const char *key, const char *value);
 int gha_summary(const char *markdown);
 
 /* Ask the runner to mask value in all later log output (::add-mask::).
+ * For a header value it also masks the credentials after an auth scheme
+ * ("Bearer X" masks X) and each value of a cookie list ("a=1; b=2").
  * Skips empty values. */
 void gha_mask(const char *value);
 
