@@ -14,6 +14,9 @@
 #include "gha.h"
 #include "util.h"
 
+#define STATUS_MIN 100
+#define STATUS_MAX 599
+
 int
 bench_measure_parse(const char *s, enum bench_measure *out)
 {
@@ -182,7 +185,7 @@ parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct 
 	    || (rc = pr_get_string(obj, "id", PR_REQUIRED, ctx, &id))
 	    || (rc = pr_get_string(obj, "url", PR_REQUIRED, ctx, &url))
 	    || (rc = pr_get_string(obj, "method", PR_OPTIONAL, ctx, &method))
-	    || (rc = pr_get_long(obj, "expect_status", PR_OPTIONAL, ctx, 100, 599, &m->expect_status))
+	    || (rc = pr_get_long(obj, "expect_status", PR_OPTIONAL, ctx, STATUS_MIN, STATUS_MAX, &m->expect_status))
 	    || (rc = pr_get_string(obj, "measure", PR_OPTIONAL, ctx, &measure))
 	    || (rc = pr_get_bool(obj, "cold_start", PR_OPTIONAL, ctx, &m->cold_start)))
 		return rc;
