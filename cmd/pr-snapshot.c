@@ -53,6 +53,7 @@ struct opts {
 /* What one run found and made; freed by state_free(). */
 struct state {
 	struct pr_config cfg;
+	char created_at[PR_RFC3339_LEN];	/* one time for both manifests */
 	char date[9], time[7];		/* YYYYMMDD, HHMMSS (UTC) */
 	char *tag, *commit, *archive;
 	char *dump_tmp;			/* temporary pg_dump file, removed at exit */
@@ -179,6 +180,7 @@ prepare(const struct opts *o, struct state *s)
 	int rc;
 
 	pr_rfc3339_now(now);
+	memcpy(s->created_at, now, sizeof now);
 	snprintf(s->date, sizeof s->date, "%.4s%.2s%.2s", now, now + 5, now + 8);
 	snprintf(s->time, sizeof s->time, "%.2s%.2s%.2s", now + 11, now + 14, now + 17);
 	if ((rc = pr_config_load(o->config, &s->cfg)) != PR_OK)
@@ -280,6 +282,10 @@ manifest(const struct state *s, bool outer)
 {
 	cJSON *doc = pr_doc_new("snapshot");
 	cJSON *arch, *members, *db;
+
+	/* The snapshot's time, not the time each manifest was printed, so
+	 * that manifest.json and stdout differ only where they must. */
+	cJSON_ReplaceItemInObjectCaseSensitive(doc, "created_at", cJSON_CreateString(s->created_at));
 
 	cJSON_AddStringToObject(doc, "tag", s->tag);
 	cJSON_AddStringToObject(doc, "commit", s->commit);
