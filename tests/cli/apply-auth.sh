@@ -6,20 +6,13 @@
 
 CANARY=canary-token-7f3e9b1c
 SECRET=canary-secret-51d0a8e2
-_arm_n=0
-start_arm() {
-	_arm_n=$((_arm_n + 1))
-	_pf=$T/arm.port.$_arm_n
-	$PY "$FIX/arm.py" --port-file "$_pf" --token "$CANARY" --client-id app-123 \
-		--client-secret "$SECRET" --tenant contoso.onmicrosoft.com "$@" >>"$T/arm.log" 2>&1 &
-	track $!
-	wait_for_file "$_pf" || { echo "not ok arm: fixture did not start"; exit 1; }
-	ARM=http://127.0.0.1:$(cat "$_pf")
-	export AZURE_ARM_ENDPOINT=$ARM
+. "$FIX/arm.sh"
+# This file's Resource Manager knows the canary token and a service principal.
+start_canary_arm() {
+	start_arm --token "$CANARY" --client-id app-123 --client-secret "$SECRET" \
+		--tenant contoso.onmicrosoft.com "$@"
 }
 none() { ! "$@"; }
-calls() { curl -s "$ARM/_fixture/calls" >"$T/calls.json"; }
-state() { curl -s "$ARM/_fixture/state"; }
 # No secret anywhere the program writes: stdout, stderr, logs.
 clean() { ! grep -rqF -e "$CANARY" -e "$SECRET" "$T/out" "$T/err" "$T/work/logs" 2>/dev/null; }
 
@@ -38,12 +31,12 @@ cat >"$T/platform.json" <<'EOF'
 EOF
 
 # AZURE_ACCESS_TOKEN
-start_arm --state "$T/seed.json"
+start_canary_arm --state "$T/seed.json"
 expect_exit 0 token_from_environment env AZURE_ACCESS_TOKEN=$CANARY pr-apply-scale --platform "$T/platform.json"
 check token_from_environment_never_printed clean
 
 # Client credentials against the identity platform's token endpoint.
-start_arm --state "$T/seed.json"
+start_canary_arm --state "$T/seed.json"
 export AZURE_CLIENT_ID=app-123 AZURE_CLIENT_SECRET=$SECRET AZURE_TENANT_ID=contoso.onmicrosoft.com AZURE_AUTHORITY_HOST=$ARM
 expect_exit 0 token_from_client_credentials pr-apply-scale --platform "$T/platform.json"
 calls
@@ -67,7 +60,7 @@ check client_id_without_secret_names_variable grep -q "AZURE_CLIENT_SECRET is no
 unset AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_TENANT_ID AZURE_AUTHORITY_HOST
 
 # The az CLI, found on PATH (a fake that records its arguments).
-start_arm --state "$T/seed.json"
+start_canary_arm --state "$T/seed.json"
 cat >"$T/bin/az" <<EOF
 #!/bin/sh
 echo "\$@" >"$T/az.args"
@@ -86,13 +79,13 @@ expect_exit 4 az_cli_not_logged_in_exits_4 env PATH=$T/bin:$T/nobin:$PR_BIN pr-a
 check az_cli_not_logged_in_says_run_az_login grep -q "run az login" "$T/err"
 
 # No credentials at all and no az: exit 4 naming every way.
-start_arm --state "$T/seed.json"
+start_canary_arm --state "$T/seed.json"
 expect_exit 4 no_credentials_exits_4 env PATH=$T/nobin:$PR_BIN pr-apply-scale --platform "$T/platform.json"
 check no_credentials_names_the_ways grep -q "AZURE_ACCESS_TOKEN and AZURE_CLIENT_ID are unset and the az command is not installed" "$T/err"
 check no_credentials_makes_no_arm_call [ "$(curl -s "$ARM/_fixture/calls" | jq length)" -eq 0 ]
 
 # Resource Manager refusing the token: 401 with its code, exit 4, token unprinted.
-start_arm --state "$T/seed.json"
+start_canary_arm --state "$T/seed.json"
 cat >"$T/two.json" <<'EOF'
 {"azure": {"subscription": "sub-1", "resource_group": "rg-perf", "web_apps": [{"name": "web1", "always_on": true}, {"name": "web2"}]}}
 EOF
@@ -103,7 +96,7 @@ check refused_token_never_printed clean
 check logs_were_written_and_are_clean sh -c "ls '$T/work/logs/'azure-performance-apply-*.log >/dev/null"
 
 # In GitHub Actions the token is masked (and only there does it reach stderr).
-start_arm --state "$T/seed.json"
+start_canary_arm --state "$T/seed.json"
 run env AZURE_ACCESS_TOKEN=$CANARY GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh.out GITHUB_STEP_SUMMARY=$T/gh.md \
 	pr-apply-scale --platform "$T/platform.json"
 check github_masks_token grep -qxF "::add-mask::$CANARY" "$T/err"

@@ -3,21 +3,7 @@
 # dry run, long-running operations, throttling, flags, restore, logs.
 . "$(dirname "$0")/lib.sh"
 
-# start_arm [arm.py options]: a fresh Resource Manager; sets $ARM.
-_arm_n=0
-start_arm() {
-	_arm_n=$((_arm_n + 1))
-	_pf=$T/arm.port.$_arm_n
-	$PY "$FIX/arm.py" --port-file "$_pf" "$@" >>"$T/arm.log" 2>&1 &
-	track $!
-	wait_for_file "$_pf" || { echo "not ok arm: fixture did not start"; exit 1; }
-	ARM=http://127.0.0.1:$(cat "$_pf")
-	export AZURE_ARM_ENDPOINT=$ARM
-}
-calls() { curl -s "$ARM/_fixture/calls" >"$T/calls.json"; }
-patches() { calls; jq '[.[] | select(.method == "PATCH")] | length' "$T/calls.json"; }
-state() { curl -s "$ARM/_fixture/state"; }
-mode() { curl -s -X POST -d "{\"mode\": \"$1\", \"name\": \"${2:-}\"}" "$ARM/_fixture/mode" >/dev/null; }
+. "$FIX/arm.sh"
 
 unset AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_TENANT_ID AZURE_SUBSCRIPTION_ID
 export AZURE_ACCESS_TOKEN=test-token PR_RETRY_BASE_MS=10
