@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int t_failed_now, t_passed, t_failed;
 static char t_why[512];
@@ -57,6 +58,44 @@ t_run(const char *name, void (*fn)(void))
 		t_passed++;
 	}
 	fflush(stdout);
+}
+
+/*
+ * t_stderr_capture() sends stderr to a temporary file until
+ * t_stderr_text() puts it back and returns what was written there (a static
+ * buffer, overwritten by the next call): for checking the one-line errors
+ * that functions report.
+ */
+static FILE *t_err_file;
+static int t_err_saved = -1;
+
+static inline void
+t_stderr_capture(void)
+{
+	fflush(stderr);
+	t_err_file = tmpfile();
+	t_err_saved = dup(STDERR_FILENO);
+	if (t_err_file)
+		dup2(fileno(t_err_file), STDERR_FILENO);
+}
+
+static inline const char *
+t_stderr_text(void)
+{
+	static char text[4096];
+	size_t n = 0;
+
+	fflush(stderr);
+	dup2(t_err_saved, STDERR_FILENO);
+	close(t_err_saved);
+	if (t_err_file) {
+		rewind(t_err_file);
+		n = fread(text, 1, sizeof text - 1, t_err_file);
+		fclose(t_err_file);
+		t_err_file = NULL;
+	}
+	text[n] = '\0';
+	return text;
 }
 
 static inline int

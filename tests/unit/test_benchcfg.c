@@ -11,39 +11,6 @@
 #include "fileio.h"
 #include "t.h"
 
-static char errpath[] = "/tmp/test_benchcfg.XXXXXX";
-static int saved_stderr = -1;
-
-/* Send stderr to errpath until err_text() reads it back. */
-static void
-err_capture(void)
-{
-	int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	fflush(stderr);
-	saved_stderr = dup(2);
-	dup2(fd, 2);
-	close(fd);
-}
-
-/* What was reported since err_capture() (static; next call overwrites). */
-static const char *
-err_text(void)
-{
-	static char text[2048];
-	FILE *f;
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	f = fopen(errpath, "r");
-	n = f ? fread(text, 1, sizeof text - 1, f) : 0;
-	text[n] = '\0';
-	if (f)
-		fclose(f);
-	return text;
-}
 
 static const struct bench_settings defaults = {
 	.samples = 20, .warmup = 2, .connections = 10, .timeout_s = 10, .duration_s = 10,
@@ -112,9 +79,9 @@ test_flags_given_win_but_the_section_is_still_checked(void)
 	CHECK(set.samples == 20 && set.warmup == 1);
 	CHECK_NEAR(set.timeout_s, 10, 1e-9);
 	bench_metrics_free(v, n);
-	err_capture();
+	t_stderr_capture();
 	CHECK(parse("{\"samples\":0}", &g, &set, &v, &n) == PR_INPUT);
-	CHECK(strstr(err_text(), "pr-tools.json: bench.samples") != NULL);
+	CHECK(strstr(t_stderr_text(), "pr-tools.json: bench.samples") != NULL);
 }
 
 static void
@@ -126,9 +93,9 @@ test_unknown_field_names_the_known_ones(void)
 	size_t n;
 	const char *e;
 
-	err_capture();
+	t_stderr_capture();
 	CHECK(parse("{\"metrics\":[{\"id\":\"a\",\"url\":\"http://h/\",\"verb\":\"GET\"}]}", &g, &set, &v, &n) == PR_INPUT);
-	e = err_text();
+	e = t_stderr_text();
 	CHECK(strstr(e, "pr-tools.json: bench.metrics[0].verb: unknown field (expected one of: id, url, method,") != NULL);
 	CHECK(strchr(e, '\n') == e + strlen(e) - 1);
 }
@@ -156,10 +123,10 @@ test_refuses_duplicate_ids_bad_urls_methods_and_headers(void)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		int rc;
 
-		err_capture();
+		t_stderr_capture();
 		rc = parse(cases[i].json, &g, &set, &v, &n);
 		CHECK(rc == PR_INPUT);
-		CHECK(strstr(err_text(), cases[i].msg) != NULL);
+		CHECK(strstr(t_stderr_text(), cases[i].msg) != NULL);
 	}
 }
 
@@ -198,11 +165,6 @@ test_ids_and_measures(void)
 int
 main(void)
 {
-	int fd = mkstemp(errpath);
-
-	if (fd == -1)
-		return 1;
-	close(fd);
 	pr_init("pr-tools");
 	RUN(test_reads_settings_and_metrics);
 	RUN(test_flags_given_win_but_the_section_is_still_checked);
@@ -210,6 +172,5 @@ main(void)
 	RUN(test_refuses_duplicate_ids_bad_urls_methods_and_headers);
 	RUN(test_copy_is_deep);
 	RUN(test_ids_and_measures);
-	unlink(errpath);
 	return t_done();
 }

@@ -17,37 +17,6 @@
 #define SHA256_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 static char dir[] = "/tmp/test_manifest.XXXXXX";
-static char errpath[300];
-static int saved_stderr = -1;
-
-static void
-err_capture(void)
-{
-	int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	fflush(stderr);
-	saved_stderr = dup(2);
-	dup2(fd, 2);
-	close(fd);
-}
-
-static const char *
-err_text(void)
-{
-	static char text[2048];
-	FILE *f;
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	f = fopen(errpath, "r");
-	n = f ? fread(text, 1, sizeof text - 1, f) : 0;
-	text[n] = '\0';
-	if (f)
-		fclose(f);
-	return text;
-}
 
 static const struct pr_member members[] = {
 	{ "database.dump", 3, SHA256_ABC },
@@ -76,18 +45,18 @@ test_members_that_match_pass(void)
 static void
 test_missing_changed_and_unlisted_members_are_named(void)
 {
-	err_capture();
+	t_stderr_capture();
 	CHECK(check("{\"members\":[{\"name\":\"other\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}", false) == PR_INPUT);
-	CHECK(strstr(err_text(), "a.tar.gz: member other listed in snap.json is missing") != NULL);
-	err_capture();
+	CHECK(strstr(t_stderr_text(), "a.tar.gz: member other listed in snap.json is missing") != NULL);
+	t_stderr_capture();
 	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":4,\"sha256\":\"" SHA256_ABC "\"}]}", false) == PR_INPUT);
-	CHECK(strstr(err_text(), "a.tar.gz: member database.dump: SHA-256 does not match snap.json") != NULL);
-	err_capture();
+	CHECK(strstr(t_stderr_text(), "a.tar.gz: member database.dump: SHA-256 does not match snap.json") != NULL);
+	t_stderr_capture();
 	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}", true) == PR_INPUT);
-	CHECK(strstr(err_text(), "a.tar.gz: member manifest.json is not listed in snap.json (the archive was altered") != NULL);
-	err_capture();
+	CHECK(strstr(t_stderr_text(), "a.tar.gz: member manifest.json is not listed in snap.json (the archive was altered") != NULL);
+	t_stderr_capture();
 	CHECK(check("{\"members\":{}}", true) == PR_INPUT);
-	CHECK(strstr(err_text(), "snap.json.members") != NULL);
+	CHECK(strstr(t_stderr_text(), "snap.json.members") != NULL);
 }
 
 static void
@@ -104,10 +73,10 @@ test_archive_path_and_sum(void)
 	CHECK(bytes == 3);
 	cJSON_Delete(m);
 	m = cJSON_Parse("{\"archive\":{\"path\":1}}");
-	err_capture();
+	t_stderr_capture();
 	CHECK(manifest_archive_path(m, "snap.json", &path) == PR_INPUT);
 	CHECK(manifest_archive_sum(m, &sha, &bytes) == PR_INPUT);
-	CHECK(strstr(err_text(), "archive.path") != NULL);
+	CHECK(strstr(t_stderr_text(), "archive.path") != NULL);
 	cJSON_Delete(m);
 }
 
@@ -148,10 +117,10 @@ test_archive_reads_back_and_verifies(void)
 	outer = cJSON_Parse("{\"members\":[{\"name\":\"data.bin\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}");
 	snprintf(sub, sizeof sub, "%s/good2", dir);
 	mkdir(sub, 0700);
-	err_capture();
+	t_stderr_capture();
 	CHECK(manifest_read_archive(path, outer, "snap.json", sub, &inner, &n) == PR_INPUT);
 	CHECK(inner == NULL);
-	CHECK(strstr(err_text(), "member manifest.json is not listed in snap.json") != NULL);
+	CHECK(strstr(t_stderr_text(), "member manifest.json is not listed in snap.json") != NULL);
 	cJSON_Delete(outer);
 }
 
@@ -166,10 +135,10 @@ test_altered_member_fails_against_its_manifest(void)
 	snprintf(out, sizeof out, "%s/bad", dir);
 	mkdir(out, 0700);
 	make_archive(path, "0000");
-	err_capture();
+	t_stderr_capture();
 	CHECK(manifest_read_archive(path, NULL, NULL, out, &inner, &n) == PR_INPUT);
 	CHECK(inner == NULL);
-	CHECK(strstr(err_text(), "member data.bin: SHA-256 does not match manifest.json") != NULL);
+	CHECK(strstr(t_stderr_text(), "member data.bin: SHA-256 does not match manifest.json") != NULL);
 }
 
 static void
@@ -186,9 +155,9 @@ test_archive_checksum_against_the_manifest(void)
 	cJSON_Delete(m);
 	snprintf(json, sizeof json, "{\"archive\":{\"path\":\"%s\",\"bytes\":4,\"sha256\":\"%s\"}}", path, SHA256_ABC);
 	m = cJSON_Parse(json);
-	err_capture();
+	t_stderr_capture();
 	CHECK(manifest_check_archive(m, "snap.json", path) == PR_INPUT);
-	CHECK(strstr(err_text(), "SHA-256 of the archive does not match snap.json") != NULL);
+	CHECK(strstr(t_stderr_text(), "SHA-256 of the archive does not match snap.json") != NULL);
 	cJSON_Delete(m);
 }
 
@@ -200,7 +169,6 @@ main(void)
 
 	if (!mkdtemp(dir))
 		return 1;
-	snprintf(errpath, sizeof errpath, "%s/stderr", dir);
 	pr_init("pr-tools");
 	RUN(test_members_that_match_pass);
 	RUN(test_missing_changed_and_unlisted_members_are_named);
