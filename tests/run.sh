@@ -17,6 +17,10 @@ PR_UNIT=${PR_UNIT:-build/tests}
 case $PR_BIN in /*) ;; *) PR_BIN=$root/$PR_BIN ;; esac
 case $PR_UNIT in /*) ;; *) PR_UNIT=$root/$PR_UNIT ;; esac
 export PR_BIN PR_UNIT PR_ROOT="$root"
+# A test that runs make (install.sh, fuzz.sh) must not inherit the flags of
+# the make that runs us: `make sanitize` would otherwise rebuild bin/ with
+# its own CFLAGS and B.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 # One test file may take this long before it is stopped and failed.
 FILE_TIMEOUT=${PR_TEST_TIMEOUT:-600}
 
