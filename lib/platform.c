@@ -17,6 +17,8 @@
 #define CPU_EPSILON 1e-6
 #define MEMORY_EPSILON_MI 1e-3
 #define MIB_PER_GIB 1024.0
+/* Far above any App Service or Container Apps size: 1 TiB. */
+#define MEMORY_MAX_MIB (1024.0 * MIB_PER_GIB)
 #define MSG_MAX 1024
 
 enum kind { WEB_APP, CONTAINER_APP };
@@ -77,20 +79,28 @@ is_path_name(const char *s)
 	return true;
 }
 
-/* Memory quantity ("1Gi", "512Mi", "0.5Gi") in MiB, or -1. */
+/* Memory quantity ("1Gi", "512Mi", "0.5Gi") in MiB, or -1.  Only a plain
+ * decimal number is taken: no sign, exponent or hex ("1e308Gi", "0x10Gi"),
+ * and nothing above MEMORY_MAX_MIB. */
 static double
 memory_mib(const char *s)
 {
+	size_t digits = strspn(s, "0123456789."), dots = 0;
 	char *end;
-	double v = strtod(s, &end);
+	double v;
 
-	if (end == s || !isfinite(v) || v <= 0)
+	for (size_t i = 0; i < digits; i++)
+		dots += s[i] == '.';
+	if (digits == 0 || dots > 1 || s[0] == '.')
+		return -1;
+	v = strtod(s, &end);
+	if (end != s + digits || !isfinite(v) || v <= 0)
 		return -1;
 	if (strcmp(end, "Gi") == 0)
-		return v * MIB_PER_GIB;
-	if (strcmp(end, "Mi") == 0)
-		return v;
-	return -1;
+		v *= MIB_PER_GIB;
+	else if (strcmp(end, "Mi") != 0)
+		return -1;
+	return v <= MEMORY_MAX_MIB ? v : -1;
 }
 
 static int

@@ -218,6 +218,38 @@ test_check_rejects_wrong_types(void)
 	cJSON_Delete(good);
 }
 
+/* Memory sizes: plain decimals in Mi or Gi, up to 1 TiB; nothing that only
+ * strtod would read. */
+static void
+test_check_memory_sizes(void)
+{
+	static const char *const good[] = { "512Mi", "1Gi", "0.5Gi", "2.25Gi", "1024Gi" };
+	static const char *const bad[] = {
+		"1e308Gi", "0x10Gi", "-1Gi", "+1Gi", " 1Gi", "1 Gi", ".5Gi", "1..5Gi", "1Gb",
+		"1G", "Gi", "0Gi", "1025Gi", "nanGi", "infGi", "1Gi ",
+	};
+	struct pr_platform_opts o = {.source = "cfg"};
+	struct buf text = {0};
+	cJSON *cfg;
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0] + sizeof bad / sizeof bad[0]; i++) {
+		bool ok = i < sizeof good / sizeof good[0];
+		const char *mem = ok ? good[i] : bad[i - sizeof good / sizeof good[0]];
+
+		buf_reset(&text);
+		buf_printf(&text, "{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"r\","
+		    "\"container_apps\":[{\"name\":\"a\",\"memory\":\"%s\"}]}}", mem);
+		cfg = cJSON_Parse(text.data);
+		t_stderr_capture();
+		CHECK(pr_platform_check(cfg, &o) == (ok ? PR_OK : PR_INPUT));
+		CHECK(ok || strstr(t_stderr_text(), "is not a memory size") != NULL);
+		if (ok)
+			t_stderr_text();
+		cJSON_Delete(cfg);
+	}
+	buf_free(&text);
+}
+
 static void
 test_error_text_and_hint(void)
 {
@@ -253,6 +285,7 @@ main(void)
 	RUN(test_error_text_and_hint);
 	RUN(test_client_init_picks_endpoint);
 	RUN(test_check_rejects_wrong_types);
+	RUN(test_check_memory_sizes);
 	RUN(test_restore_section_takes_before_of_desired_settings);
 	if (start_fixture() != 0) {
 		printf("not ok start_fixture: tests/fixtures/arm.py did not start\n");
