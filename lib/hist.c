@@ -282,6 +282,12 @@ pr_hist_from_json(const cJSON *obj, const char *ctx, struct pr_hist *h)
 		    (unsigned long long)n, (unsigned long long)h->n);
 	if (n && (h->counts[pr_hist_index(min_us)] == 0 || h->counts[pr_hist_index(max_us)] == 0))
 		return pr_error(PR_INPUT, "%s.min, .max: fall in buckets with no counts", ctx);
+	/* The mean must lie within [min, max] (a microsecond of slack for
+	 * the division), and an empty histogram sums to 0. */
+	if (n ? (double)sum_us / (double)n < (double)min_us - 1 ||
+	    (double)sum_us / (double)n > (double)max_us + 1 : sum_us != 0)
+		return pr_error(PR_INPUT, "%s.sum: %llu does not fit n, min and max (the mean would fall outside "
+		    "[min, max])", ctx, (unsigned long long)sum_us);
 	h->sum_us = sum_us;
 	if (n) {
 		h->min_us = min_us;

@@ -30,11 +30,40 @@ test_hist_counts_that_wrap_around_are_refused(void)
 	CHECK(pr_hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_INPUT);
 	cJSON_Delete(obj);
 	/* The largest total that fits still reads. */
-	obj = cJSON_Parse(HIST_HEAD "\"n\":" TWO_POW_53 ",\"min\":5,\"max\":5,\"sum\":0,\"counts\":[[5," TWO_POW_53 "]]}");
+	obj = cJSON_Parse(HIST_HEAD "\"n\":" TWO_POW_53 ",\"min\":1,\"max\":1,\"sum\":" TWO_POW_53
+	    ",\"counts\":[[1," TWO_POW_53 "]]}");
 	CHECK(pr_hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_OK);
 	CHECK(h->n == (uint64_t)1 << 53);
 	cJSON_Delete(obj);
 	buf_free(&b);
+	free(h);
+}
+
+/* A sum whose mean falls outside [min, max] once gave a summary whose mean
+ * lay outside its own range. */
+static void
+test_hist_sum_must_fit_min_and_max(void)
+{
+	static const char *const bad[] = {
+		HIST_HEAD "\"n\":2,\"min\":100,\"max\":100,\"sum\":0,\"counts\":[[100,2]]}",
+		HIST_HEAD "\"n\":2,\"min\":100,\"max\":100,\"sum\":999999,\"counts\":[[100,2]]}",
+		HIST_HEAD "\"n\":0,\"sum\":5,\"counts\":[]}",
+	};
+	struct pr_hist *h;
+	cJSON *obj;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		h = pr_hist_new();
+		obj = cJSON_Parse(bad[i]);
+		CHECK(obj != NULL);
+		CHECK(pr_hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_INPUT);
+		cJSON_Delete(obj);
+		free(h);
+	}
+	h = pr_hist_new();
+	obj = cJSON_Parse(HIST_HEAD "\"n\":2,\"min\":100,\"max\":100,\"sum\":200,\"counts\":[[100,2]]}");
+	CHECK(pr_hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_OK);
+	cJSON_Delete(obj);
 	free(h);
 }
 
@@ -45,5 +74,6 @@ main(void)
 	if (!freopen("/dev/null", "w", stderr))
 		return 1;
 	RUN(test_hist_counts_that_wrap_around_are_refused);
+	RUN(test_hist_sum_must_fit_min_and_max);
 	return t_done();
 }
