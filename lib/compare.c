@@ -117,13 +117,14 @@ check_summary(const struct pr_summary *s, const char *ctx)
 
 /*
  * Read metrics.<id> of one document into side: unit, better, samples
- * (sorted, owned by side) and summary.  ctx names the metric for messages.
+ * (sorted, owned by side), summary and, without samples, the histogram of
+ * a load-mode document (owned).  ctx names the metric for messages.
  * Returns 0 or PR_INPUT (reported).
  */
 static int
 read_side(const cJSON *m, const char *ctx, struct cmp_side *side)
 {
-	const cJSON *samples = NULL, *summary = NULL;
+	const cJSON *samples = NULL, *summary = NULL, *hist = NULL;
 	struct buf where = {0};
 	int rc;
 
@@ -147,6 +148,8 @@ read_side(const cJSON *m, const char *ctx, struct cmp_side *side)
 		goto out;
 	if ((rc = pr_get_object(m, "summary", PR_OPTIONAL, ctx, &summary)))
 		goto out;
+	if (!samples && (rc = pr_get_object(m, "histogram", PR_OPTIONAL, ctx, &hist)))
+		goto out;
 	if (!samples && !summary) {
 		rc = pr_error(PR_INPUT, "%s: has neither \"samples\" nor \"summary\"", ctx);
 		goto out;
@@ -167,6 +170,13 @@ read_side(const cJSON *m, const char *ctx, struct cmp_side *side)
 			pr_summarize_sorted(side->samples, side->nsamples, &side->summary);
 			side->has_samples = side->nsamples > 0;
 		}
+	}
+	if (hist) {
+		buf_reset(&where);
+		buf_printf(&where, "%s.histogram", ctx);
+		side->hist = pr_hist_new();
+		if ((rc = pr_hist_from_json(hist, where.data, side->hist)))
+			goto out;
 	}
 out:
 	buf_free(&where);
@@ -190,6 +200,35 @@ is_worse(const struct cmp_metric *m)
 	bool lower_better = strcmp(m->base.better, "lower") == 0;
 
 	return lower_better ? m->change > 0 : m->change < 0;
+}
+
+/*
+ * Load-mode documents: the rank test on the two histograms' buckets.  The
+ * change is still that of the medians; there is no interval, since the
+ * values inside a bucket are not known.
+ */
+static void
+decide_binned(struct cmp_metric *m, const struct cmp_settings *s, bool big, const char *bv, const char *av,
+    const char *ch)
+{
+	struct pr_mwu mwu;
+
+	m->tested = m->binned = true;
+	pr_hist_mann_whitney(m->base.hist, m->after.hist, &mwu);
+	m->p_value = mwu.p;
+	if (!isfinite(m->change)) {
+		snprintf(m->reason, sizeof m->reason,
+		    "not compared: the baseline median is 0, so no relative change (p = %.3g)", m->p_value);
+		return;
+	}
+	if (m->p_value < s->alpha && big)
+		m->verdict = is_worse(m) ? CMP_REGRESSED : CMP_IMPROVED;
+	snprintf(m->reason, sizeof m->reason,
+	    "p50 %s -> %s (%s) %s the %g%% threshold; rank test on histogram buckets "
+	    "(%llu vs %llu requests): p = %.3g %s %g",
+	    bv, av, ch, big ? "reaches" : "is within", s->threshold * PERCENT,
+	    (unsigned long long)m->base.hist->n, (unsigned long long)m->after.hist->n,
+	    m->p_value, m->p_value < s->alpha ? "<" : ">=", s->alpha);
 }
 
 /* Decide m's verdict and reason from its two sides. */
@@ -239,6 +278,10 @@ decide(struct cmp_metric *m, const struct cmp_settings *s)
 	percent(ch, sizeof ch, m->change);
 	big = isfinite(m->change) && fabs(m->change) + CMP_THRESHOLD_SLACK >= s->threshold;
 
+	if (!b->has_samples && !a->has_samples && b->hist && a->hist && b->hist->n && a->hist->n) {
+		decide_binned(m, s, big, bv, av, ch);
+		return;
+	}
 	if (!b->has_samples || !a->has_samples) {
 		if (big)
 			m->verdict = is_worse(m) ? CMP_REGRESSED : CMP_IMPROVED;
@@ -389,6 +432,8 @@ cmp_result_free(struct cmp_result *r)
 	for (size_t i = 0; i < r->nmetrics; i++) {
 		free(r->metrics[i].base.samples);
 		free(r->metrics[i].after.samples);
+		free(r->metrics[i].base.hist);
+		free(r->metrics[i].after.hist);
 	}
 	free(r->metrics);
 	memset(r, 0, sizeof *r);
@@ -459,7 +504,7 @@ cmp_document(const struct cmp_result *r)
 			cJSON_AddNullToObject(o, "ci");
 		}
 		pr_add_number(o, "p_value", m->p_value);
-		cJSON_AddStringToObject(o, "test", m->tested ? "mann-whitney" : "none");
+		cJSON_AddStringToObject(o, "test", !m->tested ? "none" : m->binned ? "mann-whitney-binned" : "mann-whitney");
 		cJSON_AddStringToObject(o, "reason", m->reason);
 	}
 	return doc;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "hist.h"
 #include "stats.h"
 
 #define CMP_DEFAULT_ALPHA 0.05
@@ -49,6 +50,7 @@ struct cmp_side {
 	struct pr_summary summary;
 	double *samples;	/* sorted, owned; NULL without samples */
 	size_t nsamples;
+	struct pr_hist *hist;	/* load mode's histogram, owned; NULL without */
 	const char *unit;	/* borrowed from the document */
 	const char *better;	/* "lower" or "higher" */
 };
@@ -58,6 +60,7 @@ struct cmp_metric {
 	enum cmp_verdict verdict;
 	bool comparable;	/* same unit and direction on both sides */
 	bool tested;		/* the rank test ran */
+	bool binned;		/* ... on histogram buckets, not samples */
 	struct cmp_side base, after;
 	double change;		/* after p50 / baseline p50 - 1, NAN if none */
 	double ci_lo, ci_hi;	/* interval of the change, NAN if none */

@@ -295,3 +295,37 @@ pr_hist_from_json(const cJSON *obj, const char *ctx, struct pr_hist *h)
 	}
 	return 0;
 }
+
+int
+pr_hist_mann_whitney(const struct pr_hist *x, const struct pr_hist *y, struct pr_mwu *out)
+{
+	/* Long doubles: rank sums grow as n^2 and tie terms as t^3. */
+	long double rank = 0, rank_x = 0, ties = 0, nx = (long double)x->n, ny = (long double)y->n;
+	long double n = nx + ny, mean, var, dev;
+
+	memset(out, 0, sizeof *out);
+	if (x->n == 0 || y->n == 0)
+		return -1;
+	for (size_t i = 0; i < PR_HIST_COUNTS; i++) {
+		long double tx = (long double)x->counts[i], t = tx + (long double)y->counts[i];
+
+		if (t == 0)
+			continue;
+		rank_x += tx * (rank + (t + 1) / 2);
+		rank += t;
+		ties += t * t * t - t;
+	}
+	out->u = (double)(rank_x - nx * (nx + 1) / 2);
+	mean = nx * ny / 2;
+	var = nx * ny / 12 * ((n + 1) - ties / (n * (n - 1)));
+	if (!(var > 0)) {
+		out->p = 1;
+		return 0;
+	}
+	dev = fabsl((long double)out->u - mean) - 0.5L;
+	if (dev < 0)
+		dev = 0;
+	out->z = (double)((long double)out->u > mean ? dev : -dev) / (double)sqrtl(var);
+	out->p = fmin(1.0, 2 * pr_norm_cdf(-fabs(out->z)));
+	return 0;
+}

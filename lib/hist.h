@@ -70,6 +70,15 @@ uint64_t pr_hist_bucket_width(size_t index);
 double pr_hist_quantile_us(const struct pr_hist *h, double q);
 
 /*
+ * The two-sided Mann-Whitney U test of x against y on their buckets: values
+ * in one bucket count as tied (mid ranks, with the variance's tie
+ * correction), so the test needs only the counts and runs in one pass over
+ * the buckets, whatever the number of requests.  Normal approximation with
+ * continuity correction.  Returns -1 when either is empty.
+ */
+int pr_hist_mann_whitney(const struct pr_hist *x, const struct pr_hist *y, struct pr_mwu *out);
+
+/*
  * The summary in milliseconds: n, min and max exact, mean from the exact
  * sum, percentiles as above, stddev (n - 1) from the bucket midpoints.
  */

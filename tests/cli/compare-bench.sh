@@ -21,4 +21,6 @@ pr-bench --load -C 2 -d 1 ok="$HTTPD/ok" >load.json 2>>bench.err
 expect_exit 0 load_documents_compare pr-compare load.json load.json
 check load_metrics_untested_and_unchanged \
 	test "$(jq -r '[.metrics[] | select(.test == "none" and .verdict == "unchanged")] | length' out)" -ge 1
+check load_latency_binned_test_sees_no_change \
+	test "$(jq -r '.metrics.ok | [.test, .verdict, .p_value] | @tsv' out)" = "mann-whitney-binned	unchanged	1"
 check load_comparison_validates validate compare out

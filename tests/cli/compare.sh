@@ -88,14 +88,20 @@ gen --seed 4 --summary-only --samples 2000 home=70,sigma=0.2 api=51 rps=1000,uni
 check load_fixture_fits_bench_schema validate bench load1.json
 expect_exit 0 summary_only_compare_runs pr-compare load1.json load2.json
 cp out load.json
+# Latency metrics carry histograms: a rank test on their buckets, with a
+# p-value but no interval.  The rps metric has only a summary: no test.
+check histograms_get_a_binned_rank_test \
+	test "$(jq -r '[.metrics.home, .metrics.api] | map(.test == "mann-whitney-binned" and (.p_value | type) == "number" and .ci == null) | all' load.json)" = true
+check binned_test_finds_the_30pct_drop test "$(jq -r '.metrics.home.p_value < 0.001' load.json)" = true
 check summary_only_has_no_test \
-	test "$(jq -r '[.metrics[] | (.test == "none" and .p_value == null and .ci == null)] | all' load.json)" = true
+	test "$(jq -r '.metrics.rps | (.test == "none" and .p_value == null and .ci == null)' load.json)" = true
 check summary_only_compares_medians \
 	test "$(jq -r '[.metrics.home.verdict, .metrics.api.verdict, .metrics.rps.verdict] | @tsv' load.json)" = "improved	unchanged	improved"
-check summary_only_reason_says_no_test sh -c "jq -r .metrics.home.reason '$T/load.json' | grep -q 'no test was possible'"
+check summary_only_reason_says_no_test sh -c "jq -r .metrics.rps.reason '$T/load.json' | grep -q 'no test was possible'"
+check binned_reason_names_the_requests sh -c "jq -r .metrics.home.reason '$T/load.json' | grep -q 'rank test on histogram buckets (2000 vs 2000 requests)'"
 check summary_only_validates validate compare load.json
 run pr-compare --format text load1.json load2.json
-check summary_only_text_explains sh -c "grep -q '^home: p50' '$T/out' && grep -q 'no test was possible' '$T/out'"
+check summary_only_text_explains sh -c "grep -q '^rps: p50' '$T/out' && grep -q 'no test was possible' '$T/out'"
 expect_exit 0 samples_against_summary_only_compares_medians pr-compare base.json load2.json
 check mixed_sides_have_no_test test "$(jget out .metrics.home.test)" = none
 
