@@ -14,16 +14,13 @@ cat >"$T/seed.json" <<'EOS'
                      "min_replicas": 0, "max_replicas": 5,
                      "containers": [{"name": "api", "cpu": 0.5, "memory": "1Gi"}]}]}
 EOS
-$PY "$FIX/arm.py" --port-file "$T/arm.port" --state "$T/seed.json" --lro-polls 1 >"$T/arm.log" 2>&1 &
-track $!
-wait_for_file "$T/arm.port" || { fail platform_arm_fixture "did not start"; exit 1; }
-ARM=http://127.0.0.1:$(cat "$T/arm.port")
-export AZURE_ARM_ENDPOINT=$ARM AZURE_ACCESS_TOKEN=test-token PR_RETRY_BASE_MS=50
+. "$FIX/arm.sh"
+start_arm --state "$T/seed.json" --lro-polls 1
+export AZURE_ACCESS_TOKEN=test-token PR_RETRY_BASE_MS=50
 cat >"$T/cfg.json" <<'EOC'
 {"platform": {"azure": {"subscription": "sub1", "resource_group": "rg1",
   "web_apps": [{"name": "shop-web"}], "container_apps": [{"name": "shop-api"}]}}}
 EOC
-state() { curl -s "$ARM/_fixture/state"; }
 
 git init -q "$T/repo" && cd "$T/repo" || exit 1
 echo v1 >app.txt && git add app.txt && git commit -q -m v1

@@ -88,31 +88,28 @@ EOF
 cat >"$T/platform.json" <<'EOF'
 {"azure": {"subscription": "sub-1", "resource_group": "rg-perf", "web_apps": [{"name": "web1", "always_on": true}]}}
 EOF
-_arm_n=0
-start_arm() {
-	_arm_n=$((_arm_n + 1))
-	$PY "$FIX/arm.py" --port-file "$T/arm.port.$_arm_n" --state "$T/seed.json" --token "$CANARY" \
-		--client-id app-123 --client-secret "$CANARY" --tenant contoso.onmicrosoft.com >>"$T/arm.log" 2>&1 &
-	track $!
-	wait_for_file "$T/arm.port.$_arm_n" || { fail arm_fixture "did not start"; exit 1; }
-	export AZURE_ARM_ENDPOINT=http://127.0.0.1:$(cat "$T/arm.port.$_arm_n")
+. "$FIX/arm.sh"
+# A Resource Manager whose token and client secret are both the canary.
+start_canary_arm() {
+	start_arm --state "$T/seed.json" --token "$CANARY" --client-id app-123 \
+		--client-secret "$CANARY" --tenant contoso.onmicrosoft.com
 }
 always_on() { curl -s "$AZURE_ARM_ENDPOINT/_fixture/state" | jq -r '.web_apps[0].always_on'; }
 
 # A run that changes nothing the second time still needs the token: a
 # fresh fixture per scenario, and the change proves the token was accepted.
-start_arm
+start_canary_arm
 scenario apply_access_token 0 env AZURE_ACCESS_TOKEN=$CANARY pr-apply-scale --platform "$T/platform.json"
 check apply_access_token_accepted_by_resource_manager [ "$(always_on)" = true ]
 check apply_access_token_masked_in_github_actions masked "$T/apply_access_token.gha.err"
 
-start_arm
+start_canary_arm
 scenario apply_client_secret 0 env AZURE_CLIENT_ID=app-123 AZURE_CLIENT_SECRET=$CANARY \
 	AZURE_TENANT_ID=contoso.onmicrosoft.com AZURE_AUTHORITY_HOST=$AZURE_ARM_ENDPOINT \
 	pr-apply-scale --platform "$T/platform.json"
 check apply_client_secret_exchanged_for_token [ "$(always_on)" = true ]
 
-start_arm
+start_canary_arm
 scenario apply_az_cli_token 0 pr-apply-scale --platform "$T/platform.json"
 check apply_az_cli_token_accepted [ "$(always_on)" = true ]
 unset AZURE_ARM_ENDPOINT
