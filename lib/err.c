@@ -76,63 +76,70 @@ annotate(const char *kind, const char *msg)
 	fputc('\n', stderr);
 }
 
+enum say_kind { SAY_ERROR, SAY_WARNING, SAY_NOTE, SAY_LOG };
+
+/*
+ * Format one message and send it where its kind goes: stderr (errors and
+ * warnings always, notes unless quiet, log lines never), a GitHub
+ * annotation for errors and warnings, and the log file for all.
+ */
+static void
+say(enum say_kind kind, const char *fmt, va_list ap)
+{
+	static const char *const level[] = { "error", "warning", "info", "info" };
+	char msg[4096];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (kind == SAY_WARNING)
+		fprintf(stderr, "%s: warning: %s\n", pr.name, msg);
+	else if (kind == SAY_ERROR || (kind == SAY_NOTE && !pr.quiet))
+		fprintf(stderr, "%s: %s\n", pr.name, msg);
+	if (pr.github && (kind == SAY_ERROR || kind == SAY_WARNING))
+		annotate(level[kind], msg);
+	log_line(level[kind], msg);
+}
+
 int
 pr_error(int code, const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	say(SAY_ERROR, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", pr.name, msg);
-	if (pr.github)
-		annotate("error", msg);
-	log_line("error", msg);
 	return code;
 }
 
 void
 pr_warn(const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	say(SAY_WARNING, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: warning: %s\n", pr.name, msg);
-	if (pr.github)
-		annotate("warning", msg);
-	log_line("warning", msg);
 }
 
 void
 pr_note(const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	say(SAY_NOTE, fmt, ap);
 	va_end(ap);
-	if (!pr.quiet)
-		fprintf(stderr, "%s: %s\n", pr.name, msg);
-	log_line("info", msg);
 }
 
 void
 pr_log(const char *fmt, ...)
 {
-	char msg[4096];
 	va_list ap;
 
 	if (!pr.log)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	say(SAY_LOG, fmt, ap);
 	va_end(ap);
-	log_line("info", msg);
 }
 
 int
