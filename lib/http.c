@@ -117,6 +117,28 @@ pr_http_header(const struct pr_http_resp *resp, const char *name, char *out, siz
 	return NULL;
 }
 
+void
+pr_curl_request(CURL *curl, const char *url, const char *method, const char *body, size_t body_len,
+    bool insecure, const char *agent)
+{
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, agent);
+	if (method && strcasecmp(method, "HEAD") == 0)
+		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+	else if (method && (strcasecmp(method, "GET") != 0 || body))
+		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+	}
+	if (insecure) {
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
 static CURLcode
 attempt(CURL *curl, const struct pr_http_req *req, struct curl_slist *hdrs, struct pr_http_resp *resp)
 {
@@ -129,27 +151,13 @@ attempt(CURL *curl, const struct pr_http_req *req, struct curl_slist *hdrs, stru
 	curl_easy_reset(curl);
 	buf_reset(&resp->body);
 	buf_reset(&resp->headers);
-	curl_easy_setopt(curl, CURLOPT_URL, req->url);
-	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-	if (req->body) {
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-	}
+	pr_curl_request(curl, req->url, method, req->body, req->body_len, req->insecure, "pr-tools/" PR_VERSION);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(tmo * 1e3));
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(ctmo * 1e3));
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, req->follow_redirects ? 1L : 0L);
 	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "pr-tools/" PR_VERSION);
 	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-	if (req->insecure) {
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp->body);

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <curl/curl.h>
 
 #include "buf.h"
 
@@ -67,6 +68,15 @@ const char *pr_http_header(const struct pr_http_resp *resp, const char *name, ch
 /* Retry-After as milliseconds from now (delta seconds or an HTTP date);
  * -1 when it cannot be read. */
 double pr_http_retry_after_ms(const char *value);
+
+/*
+ * What every libcurl transfer here shares, set on curl after a reset: the
+ * URL, http and https only, no signals, the user agent, the method (NULL
+ * is GET, or POST with a body; HEAD asks for no body), the body, and TLS
+ * verification unless insecure.  Callers add timeouts and callbacks.
+ */
+void pr_curl_request(CURL *curl, const char *url, const char *method, const char *body, size_t body_len,
+    bool insecure, const char *agent);
 
 /* True for statuses worth another try: 408, 429 and 5xx. */
 bool pr_http_transient(long status);

@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "http.h"
 #include "err.h"
 #include "loadgen.h"
 
@@ -813,8 +814,8 @@ slot_easy(const struct pr_load_target *t, const struct pr_load_opts *o, struct c
 
 	if (!e)
 		return NULL;
-	curl_easy_setopt(e, CURLOPT_URL, t->url);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	pr_curl_request(e, t->url, t->method, t->body, t->body ? strlen(t->body) : 0, o->insecure,
+	    "pr-bench/" PR_VERSION);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * MS_PER_S));
@@ -822,21 +823,8 @@ slot_easy(const struct pr_load_target *t, const struct pr_load_opts *o, struct c
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, count_bytes);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, s);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "pr-bench/" PR_VERSION);
 	if (headers)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-	if (t->body)
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body);
-	if (t->method) {
-		if (strcasecmp(t->method, "HEAD") == 0)
-			curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-		else
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t->method);
-	}
-	if (o->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
 	curl_easy_setopt(e, CURLOPT_PRIVATE, s);
 	s->easy = e;
 	return e;

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "http.h"
 #include "probe.h"
 
 #define US_PER_MS 1000.0
@@ -205,25 +206,10 @@ pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_
 
 	/* A reset keeps the handle's live connections and DNS cache. */
 	curl_easy_reset(curl);
-	curl_easy_setopt(curl, CURLOPT_URL, req->url);
-	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-	else if (strcmp(method, "GET") != 0 || req->body)
-		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-	if (req->body) {
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-	}
+	pr_curl_request(curl, req->url, method, req->body, req->body_len, req->insecure, "pr-bench/" PR_VERSION);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout_s * MS_PER_S));
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_s * MS_PER_S));
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "pr-bench/" PR_VERSION);
-	if (req->insecure) {
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
 	if (req->fresh) {
 		curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
