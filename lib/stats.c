@@ -125,6 +125,54 @@ pr_quantile_sorted(const double *v, size_t n, double q)
 	return v[i] + (h - lo) * (v[i + 1] - v[i]);
 }
 
+/*
+ * The ranks r <= s (1-based) with P(B < r) <= tail and P(B >= s) <= tail for
+ * B ~ binomial(n, q); r is 0 or s is n + 1 when no rank is far enough out.
+ */
+static void
+quantile_ci_ranks(size_t n, double q, double tail, size_t *r, size_t *s)
+{
+	if (n <= PR_QUANTILE_CI_EXACT_MAX) {
+		double lq = log(q), lp = log1p(-q), cdf = 0;
+		size_t k;
+
+		*r = 0;
+		*s = n + 1;
+		for (k = 0; k <= n; k++) {
+			cdf += exp(lgamma((double)n + 1) - lgamma((double)k + 1) -
+			    lgamma((double)(n - k) + 1) + (double)k * lq + (double)(n - k) * lp);
+			if (cdf <= tail)
+				*r = k + 1;
+			if (cdf >= 1 - tail) {
+				*s = k + 1;
+				return;
+			}
+		}
+		return;
+	}
+	double mean = (double)n * q, sd = sqrt(mean * (1 - q)), z = pr_norm_quantile(1 - tail);
+	double rlo = floor(mean - z * sd - 0.5), shi = ceil(mean + z * sd + 0.5) + 1;
+
+	*r = rlo < 1 ? 0 : (size_t)rlo;
+	*s = shi > (double)n ? n + 1 : (size_t)shi;
+}
+
+int
+pr_quantile_ci_sorted(const double *v, size_t n, double q, double conf, double *lo, double *hi)
+{
+	size_t r, s;
+
+	*lo = *hi = NAN;
+	if (n == 0 || !(q > 0 && q < 1))
+		return -1;
+	quantile_ci_ranks(n, q, (1 - conf) / 2, &r, &s);
+	if (r >= 1 && s <= n) {
+		*lo = v[r - 1];
+		*hi = v[s - 1];
+	}
+	return 0;
+}
+
 void
 pr_summarize_sorted(const double *v, size_t n, struct pr_summary *s)
 {

@@ -24,6 +24,19 @@ void pr_sort(double *v, size_t n);
  * (Hyndman and Fan type 7, as R and NumPy default).  NAN when n == 0. */
 double pr_quantile_sorted(const double *v, size_t n, double q);
 
+/*
+ * Distribution-free confidence interval of the q-quantile of v (sorted):
+ * the order statistics v[r-1] and v[s-1] whose ranks bracket the quantile
+ * with probability >= conf, r and s taken equal-tailed from the binomial
+ * (n, q) distribution of how many values fall below it (exact up to
+ * PR_QUANTILE_CI_EXACT_MAX values, normal with continuity correction
+ * above).  *lo and *hi are NAN when n is too small for an interval at that
+ * level (e.g. the median of 5 values at 95 %).  Returns -1 if n is 0 or q
+ * is not in (0, 1).
+ */
+#define PR_QUANTILE_CI_EXACT_MAX 20000
+int pr_quantile_ci_sorted(const double *v, size_t n, double q, double conf, double *lo, double *hi);
+
 /* Summary of v (sorted).  stddev is the sample (n - 1) deviation. */
 void pr_summarize_sorted(const double *v, size_t n, struct pr_summary *s);
 
