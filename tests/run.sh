@@ -34,10 +34,17 @@ files=
 for f in "$PR_UNIT"/test_* tests/cli/*.sh tests/*.sh; do
 	[ -e "$f" ] || continue
 	case $f in tests/run.sh | */lib.sh) continue ;; esac
-	rel=${f#"$PR_UNIT"/}
-	rel=${rel#tests/}
+	case $f in
+	"$PR_UNIT"/*) rel=unit/${f#"$PR_UNIT"/} ;;
+	*) rel=${f#tests/} ;;
+	esac
 	case $rel in $pattern | unit/$pattern) files="$files $f" ;; esac
 done
+if [ -z "$files" ]; then
+	echo "run.sh: no test file matches '$pattern' (try 'cli/compare*' or 'unit/test_stats')" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 
 for f in $files; do
 	name=${f#"$root"/}
