@@ -1,0 +1,94 @@
+#!/bin/sh
+# bench-phases.sh: in sample mode the phases partition each request (they
+# add up to total within 1 us) and match what curl -w shows on the same
+# server (within 20 us or 5 %), over HTTP/1.1 and over HTTP/2 with TLS,
+# against a throwaway nginx on loopback.
+. "$(dirname "$0")/lib.sh"
+. "$FIX/nginx.sh"
+
+start_nginx || exit 0
+
+PHASES='["dns","connect","tls","send","ttfb","transfer"]'
+# Samples per round compared with curl, after two warm-ups on the same
+# connection, and rounds.
+N=21
+ROUNDS=7
+
+# partition NAME URL: ten metrics of one sample each, so that each phase's
+# min is that one request's phase; their sum must be its total.
+partition() {
+	args=
+	for i in 0 1 2 3 4 5 6 7 8 9; do args="$args m$i=$2"; done
+	run pr-bench -k -n 1 --measure total $args
+	if [ "$rc" -ne 0 ]; then
+		fail "$1_phases_add_up_to_total" "pr-bench exited $rc: $(head -c 300 "$T/err")"
+		return
+	fi
+	jq -r --argjson ph "$PHASES" '.metrics | to_entries[] | .value.phases as $p |
+		([$ph[] | $p[.].min] | add) as $sum |
+		select(($sum - $p.total.min | fabs) > 0.0015 or $p.total.min != .value.summary.min) |
+		"\(.key): phases add up to \($sum), total \($p.total.min)"' "$T/out" >"$T/bad"
+	if [ -s "$T/bad" ]; then
+		fail "$1_phases_add_up_to_total" "$(head -3 "$T/bad" | tr '\n' ' ')"
+	else
+		pass "$1_phases_add_up_to_total"
+	fi
+}
+
+# median: the middle of the numbers on stdin.
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# agree NAME URL CURLFLAG VERSION: each phase's median against the same span
+# of curl -w's timers on one connection.  pr-bench and curl take turns for
+# ROUNDS rounds of N requests and the medians of the rounds are compared, so
+# that a burst of load on a shared machine hits both alike.
+agree() {
+	: >"$T/ours"
+	: >"$T/spans"
+	urls=
+	i=0
+	# Each URL needs its own -o, or curl prints the body among the timers.
+	while [ $i -lt $((N + 2)) ]; do urls="$urls -o /dev/null $2"; i=$((i + 1)); done
+	r=0
+	while [ $r -lt $ROUNDS ]; do
+		run pr-bench -k -n $N -w 2 --measure total a="$2"
+		jq -r --argjson ph "$PHASES" '.metrics.a.phases as $p | [$ph[] | $p[.].p50] | map(tostring) | join(" ")' \
+			"$T/out" >>"$T/ours"
+		# shellcheck disable=SC2086
+		curl -ks "$3" -w '%{http_version} %{time_namelookup} %{time_connect} %{time_appconnect} %{time_pretransfer} %{time_starttransfer} %{time_total}\n' \
+			$urls >"$T/curl"
+		# The same running-maximum boundaries as lib/probe.c, in ms; the
+		# first two requests are warm-ups, as pr-bench's.
+		tail -n +3 "$T/curl" | awk '{
+			p = 0
+			for (i = 2; i <= 7; i++) { t = $i * 1000; if (t > p) p = t; b[i] = p }
+			print b[2], b[3] - b[2], b[4] - b[3], b[5] - b[4], b[6] - b[5], b[7] - b[6]
+		}' >"$T/round"
+		col=1
+		line=
+		while [ $col -le 6 ]; do
+			line="$line $(cut -d' ' -f$col "$T/round" | median)"
+			col=$((col + 1))
+		done
+		echo $line >>"$T/spans"
+		r=$((r + 1))
+	done
+	check "$1_curl_spoke_http_$4" [ "$(tail -n 1 "$T/curl" | cut -d' ' -f1)" = "$4" ]
+	col=1
+	for phase in dns connect tls send ttfb transfer; do
+		ours=$(cut -d' ' -f$col "$T/ours" | median)
+		theirs=$(cut -d' ' -f$col "$T/spans" | median)
+		if awk -v a="$ours" -v b="$theirs" 'BEGIN { d = a - b; if (d < 0) d = -d; m = a > b ? a : b; exit !(d <= 0.020 || d <= 0.05 * m) }'; then
+			pass "$1_${phase}_agrees_with_curl"
+		else
+			fail "$1_${phase}_agrees_with_curl" "pr-bench median $ours ms, curl -w $theirs ms (rounds: $(cut -d' ' -f$col "$T/ours" | tr '\n' ' ')/ $(cut -d' ' -f$col "$T/spans" | tr '\n' ' '))"
+		fi
+		col=$((col + 1))
+	done
+}
+
+partition http1 "$NGINX_HTTP/index.html"
+partition http2 "$NGINX_HTTPS/index.html"
+agree http1 "$NGINX_HTTP/index.html" --http1.1 1.1
+agree http2 "$NGINX_HTTPS/index.html" --http2 2
+check "phases_document_is_valid" validate bench "$T/out"
