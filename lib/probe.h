@@ -18,11 +18,10 @@
  *                                              TLS or when reused
  *   send      appconnect .. pretransfer        taking the connection and
  *                                              handing over the request;
- *                                              libcurl 7.x and 8.x record
- *                                              pretransfer only once the
- *                                              request is written (on
- *                                              HTTP/2 once its stream is
- *                                              sent)
+ *                                              libcurl (7.88 at least)
+ *                                              records pretransfer only
+ *                                              after writing the request,
+ *                                              on HTTP/1.1 and HTTP/2
  *   ttfb      pretransfer .. starttransfer     the rest of the wait for
  *                                              the first response byte
  *   transfer  starttransfer .. total           first byte to last byte
