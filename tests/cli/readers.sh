@@ -35,6 +35,11 @@ check non_utf8_id_refused_by_merge_one_line one_line "$T/err"
 printf '{"qa": {"checks": [{"name": "h\377", "url": "http://127.0.0.1:1/"}]}}\n' >qa.json
 expect_exit 3 non_utf8_check_name_in_config_is_bad_input pr-qa -f qa.json
 check non_utf8_check_name_in_config_says_utf8 grep -q 'UTF-8' "$T/err"
+printf '{"qa": {"checks": [{"name": "${CHECK_NAME}", "url": "http://127.0.0.1:1/"}]}}\n' >qa-env.json
+CHECK_NAME=$(printf 'h\377')
+export CHECK_NAME
+expect_exit 3 non_utf8_check_name_from_environment_is_bad_input pr-qa -f qa-env.json
+check non_utf8_check_name_from_environment_says_utf8 grep -q 'UTF-8' "$T/err"
 
 # The same from flags: a usage error naming it.
 expect_exit 2 non_utf8_check_name_flag_is_usage_error pr-qa --check "$(printf 'h\377')=http://127.0.0.1:1/"
