@@ -15,6 +15,7 @@
 /* Significant digits that a double prints without binary noise. */
 #define CLEAN_DIGITS 15
 #define MAX_DECIMALS 9
+#define EXACT_INT_MAX 9007199254740992.0	/* 2^53 */
 
 cJSON *
 pr_doc_new(const char *kind)
@@ -259,7 +260,9 @@ pr_round(double v, int decimals)
 {
 	char text[32];
 
-	if (!isfinite(v))
+	/* Past 2^53 a double holds no fraction to round (and v * scale could
+	 * overflow). */
+	if (!isfinite(v) || fabs(v) >= EXACT_INT_MAX)
 		return v;
 	if (decimals >= 0) {
 		double scale = pow(10, decimals > MAX_DECIMALS ? MAX_DECIMALS : decimals);

@@ -150,6 +150,8 @@ test_numbers_print_without_noise(void)
 	CHECK(strstr(text, "\"ratio\":\t0.3,") != NULL);
 	CHECK(strstr(text, "\"p\":\t0.0432\n") != NULL);
 	CHECK(pr_round(0.0005, PR_MS_DECIMALS) == 0.001);
+	CHECK(pr_round(1e300, PR_MS_DECIMALS) == 1e300);
+	CHECK(pr_round(-2.0004, PR_MS_DECIMALS) == -2.0);
 	free(text);
 	cJSON_Delete(doc);
 }
