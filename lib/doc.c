@@ -305,13 +305,13 @@ denoise(cJSON *item)
 char *
 pr_doc_text(const cJSON *doc)
 {
+	struct buf b = {0};
 	char *s;
 
 	/* Only the binary noise below the 15th digit changes: the numbers the
 	 * caller holds read the same in any document. */
 	denoise(((cJSON *)doc)->child);
 	s = cJSON_Print(doc);
-	struct buf b = {0};
 
 	if (!s) {
 		fprintf(stderr, "%s: out of memory\n", pr_progname());

@@ -80,8 +80,10 @@ int pr_get_numbers(const cJSON *arr, const char *ctx, double min, double **out, 
  * so that documents diff cleanly and read well: times in milliseconds keep
  * PR_MS_DECIMALS decimals (microseconds, the resolution of libcurl's timers
  * and of the load histogram), and no number carries binary noise such as
- * 0.04319999999999999.  These helpers are the one place that rounds; every
- * writer of a document number goes through them.
+ * 0.04319999999999999.  These helpers are the one place that rounds: add a
+ * time with pr_add_ms (or pr_ms_item), any other number with pr_add_number.
+ * pr_doc_text clears the noise of numbers added otherwise, but only a
+ * writer knows a number's resolution.
  */
 #define PR_MS_DECIMALS 3
 #define PR_ANY_DECIMALS (-1)	/* no fixed resolution: only clear the noise */

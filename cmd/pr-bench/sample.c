@@ -216,7 +216,7 @@ values_json(const double *v, size_t n)
 	cJSON *a = cJSON_CreateArray();
 
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+		cJSON_AddItemToArray(a, pr_ms_item(v[i]));
 	return a;
 }
 
