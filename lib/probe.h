@@ -21,7 +21,11 @@
  *                                              libcurl (7.88 at least)
  *                                              records pretransfer only
  *                                              after writing the request,
- *                                              on HTTP/1.1 and HTTP/2
+ *                                              on HTTP/1.1 and HTTP/2; a
+ *                                              fast server may answer
+ *                                              before or after it, so the
+ *                                              split of send + ttfb
+ *                                              varies, their sum does not
  *   ttfb      pretransfer .. starttransfer     the rest of the wait for
  *                                              the first response byte
  *   transfer  starttransfer .. total           first byte to last byte

@@ -6,6 +6,15 @@
 . "$(dirname "$0")/lib.sh"
 . "$FIX/nginx.sh"
 
+# Where the server runs decides where libcurl's pretransfer timer falls on
+# a warm connection: on another CPU the response comes after it (a short
+# send, a long ttfb), on the same CPU mostly before it.  pr-bench and curl
+# are compared under the same placement: nginx on CPU 1, the clients on 0.
+CLIENT=
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+	NGINX_CPU=1
+	CLIENT="taskset -c 0"
+fi
 start_nginx || exit 0
 
 PHASES='["dns","connect","tls","send","ttfb","transfer"]'
@@ -13,6 +22,7 @@ PHASES='["dns","connect","tls","send","ttfb","transfer"]'
 # connection, and rounds.
 N=21
 ROUNDS=7
+ATTEMPTS=3
 
 # partition NAME URL: ten metrics of one sample each, so that each phase's
 # min is that one request's phase; their sum must be its total.
@@ -38,24 +48,23 @@ partition() {
 # median: the middle of the numbers on stdin.
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# agree NAME URL CURLFLAG VERSION: each phase's median against the same span
-# of curl -w's timers on one connection.  pr-bench and curl take turns for
-# ROUNDS rounds of N requests and the medians of the rounds are compared, so
-# that a burst of load on a shared machine hits both alike.
-agree() {
+# measure URL CURLFLAG: ROUNDS turns of pr-bench and curl -w, N requests
+# each on one connection, so that a burst of load on a shared machine hits
+# both alike.  Each round's per-phase medians go to $T/ours and $T/spans.
+measure() {
 	: >"$T/ours"
 	: >"$T/spans"
 	urls=
 	i=0
 	# Each URL needs its own -o, or curl prints the body among the timers.
-	while [ $i -lt $((N + 2)) ]; do urls="$urls -o /dev/null $2"; i=$((i + 1)); done
+	while [ $i -lt $((N + 2)) ]; do urls="$urls -o /dev/null $1"; i=$((i + 1)); done
 	r=0
 	while [ $r -lt $ROUNDS ]; do
-		run pr-bench -k -n $N -w 2 --measure total a="$2"
+		run $CLIENT pr-bench -k -n $N -w 2 --measure total a="$1"
 		jq -r --argjson ph "$PHASES" '.metrics.a.phases as $p | [$ph[] | $p[.].p50] | map(tostring) | join(" ")' \
 			"$T/out" >>"$T/ours"
 		# shellcheck disable=SC2086
-		curl -ks "$3" -w '%{http_version} %{time_namelookup} %{time_connect} %{time_appconnect} %{time_pretransfer} %{time_starttransfer} %{time_total}\n' \
+		$CLIENT curl -ks "$2" -w '%{http_version} %{time_namelookup} %{time_connect} %{time_appconnect} %{time_pretransfer} %{time_starttransfer} %{time_total}\n' \
 			$urls >"$T/curl"
 		# The same running-maximum boundaries as lib/probe.c, in ms; the
 		# first two requests are warm-ups, as pr-bench's.
@@ -73,18 +82,42 @@ agree() {
 		echo $line >>"$T/spans"
 		r=$((r + 1))
 	done
-	check "$1_curl_spoke_http_$4" [ "$(tail -n 1 "$T/curl" | cut -d' ' -f1)" = "$4" ]
+}
+
+# disagreements: one line per phase whose median over the rounds differs
+# from curl's by more than 20 us and more than 5 %.
+disagreements() {
 	col=1
 	for phase in dns connect tls send ttfb transfer; do
 		ours=$(cut -d' ' -f$col "$T/ours" | median)
 		theirs=$(cut -d' ' -f$col "$T/spans" | median)
-		if awk -v a="$ours" -v b="$theirs" 'BEGIN { d = a - b; if (d < 0) d = -d; m = a > b ? a : b; exit !(d <= 0.020 || d <= 0.05 * m) }'; then
-			pass "$1_${phase}_agrees_with_curl"
-		else
-			fail "$1_${phase}_agrees_with_curl" "pr-bench median $ours ms, curl -w $theirs ms (rounds: $(cut -d' ' -f$col "$T/ours" | tr '\n' ' ')/ $(cut -d' ' -f$col "$T/spans" | tr '\n' ' '))"
-		fi
+		case $ours in null* | "") echo "$phase: not in pr-bench's document"; col=$((col + 1)); continue ;; esac
+		awk -v a="$ours" -v b="$theirs" 'BEGIN { d = a - b; if (d < 0) d = -d; m = a > b ? a : b; exit !(d <= 0.020 || d <= 0.05 * m) }' ||
+			echo "$phase: pr-bench $ours ms, curl -w $theirs ms (rounds $(cut -d' ' -f$col "$T/ours" | tr '\n' ' ')/ $(cut -d' ' -f$col "$T/spans" | tr '\n' ' '))"
 		col=$((col + 1))
 	done
+}
+
+# agree NAME URL CURLFLAG VERSION: every phase agrees with curl -w.  On a
+# machine shared with other work a whole set of rounds can drift by tens of
+# microseconds, so a set that disagrees is measured again, up to ATTEMPTS
+# times; a real difference (a span in no phase, a timer read late) shows
+# in every set.
+agree() {
+	a=1
+	while :; do
+		measure "$2" "$3"
+		disagreements >"$T/why"
+		[ -s "$T/why" ] && [ $a -lt $ATTEMPTS ] || break
+		echo "# $1: set $a disagreed, measuring again: $(tr '\n' ' ' <"$T/why")"
+		a=$((a + 1))
+	done
+	check "$1_curl_spoke_http_$4" [ "$(tail -n 1 "$T/curl" | cut -d' ' -f1)" = "$4" ]
+	if [ -s "$T/why" ]; then
+		fail "$1_phases_agree_with_curl" "$(tr '\n' ' ' <"$T/why")"
+	else
+		pass "$1_phases_agree_with_curl"
+	fi
 }
 
 partition http1 "$NGINX_HTTP/index.html"
