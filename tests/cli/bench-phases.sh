@@ -36,7 +36,7 @@ partition() {
 	fi
 	jq -r --argjson ph "$PHASES" '.metrics | to_entries[] | .value.phases as $p |
 		([$ph[] | $p[.].min] | add) as $sum |
-		select(($sum - $p.total.min | fabs) > 0.0015 or $p.total.min != .value.summary.min) |
+		select(($sum - $p.total.min | fabs) > 0.001 + 1e-9 or $p.total.min != .value.summary.min) |
 		"\(.key): phases add up to \($sum), total \($p.total.min)"' "$T/out" >"$T/bad"
 	if [ -s "$T/bad" ]; then
 		fail "$1_phases_add_up_to_total" "$(head -3 "$T/bad" | tr '\n' ' ')"
