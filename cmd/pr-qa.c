@@ -130,6 +130,8 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_CHECK:
 			if (!strchr(optarg, '='))
 				return pr_usage_error("--check %s: expected NAME=URL", optarg);
+			if (!pr_utf8_valid(optarg, strlen(optarg), NULL))
+				return pr_usage_error("--check: the name or URL is not valid UTF-8 (documents are UTF-8)");
 			o->checks = xrealloc(o->checks, (o->nchecks + 1) * sizeof *o->checks);
 			o->checks[o->nchecks++] = optarg;
 			break;

@@ -12,6 +12,10 @@
 #include "util.h"
 
 #define SCHEMA_PREFIX "pr-tools/"
+/* Significant digits that a double prints without binary noise. */
+#define CLEAN_DIGITS 15
+#define MAX_DECIMALS 9
+#define EXACT_INT_MAX 9007199254740992.0	/* 2^53 */
 
 cJSON *
 pr_doc_new(const char *kind)
@@ -68,18 +72,81 @@ position(const char *text, size_t offset, size_t *line, size_t *col)
 	}
 }
 
+/* True when text holds only JSON white space. */
+static bool
+only_space(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!strchr(" \t\r\n", text[i]))
+			return false;
+	return true;
+}
+
+/* Length of the UTF-8 sequence led by byte c, 0 when c cannot lead one. */
+static size_t
+utf8_len(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return 2;
+	if (c >= 0xe0 && c <= 0xef)
+		return 3;
+	if (c >= 0xf0 && c <= 0xf4)
+		return 4;
+	return 0;
+}
+
+bool
+pr_utf8_valid(const char *s, size_t len, size_t *bad)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_len(u[i]);
+		unsigned cp;
+
+		if (n == 0 || i + n > len)
+			goto invalid;
+		cp = n == 1 ? u[i] : u[i] & (0x7fu >> n);
+		for (size_t k = 1; k < n; k++) {
+			if ((u[i + k] & 0xc0) != 0x80)
+				goto invalid;
+			cp = cp << 6 | (u[i + k] & 0x3fu);
+		}
+		/* Overlong forms, UTF-16 surrogates and values past U+10FFFF. */
+		if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			goto invalid;
+		i += n;
+		continue;
+invalid:
+		if (bad)
+			*bad = i;
+		return false;
+	}
+	return true;
+}
+
 int
 pr_json_parse(const char *name, const char *text, size_t len, cJSON **out)
 {
 	const char *end = NULL;
 	cJSON *json;
-	size_t line, col;
+	size_t line, col, bad;
 
 	*out = NULL;
 	if (len == 0)
 		return pr_error(PR_INPUT, "%s: empty input (expected a JSON document)", name);
 	if (memchr(text, '\0', len))
 		return pr_error(PR_INPUT, "%s: binary data, not JSON", name);
+	if (only_space(text, len))
+		return pr_error(PR_INPUT, "%s: empty document (only white space; expected a JSON document)", name);
+	if (!pr_utf8_valid(text, len, &bad)) {
+		position(text, bad, &line, &col);
+		return pr_error(PR_INPUT, "%s: invalid UTF-8 at line %zu, column %zu (JSON text must be UTF-8)",
+		    name, line, col);
+	}
 	json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (json) {
 		while (end < text + len && strchr(" \t\r\n", *end))
@@ -105,13 +172,28 @@ pr_json_parse(const char *name, const char *text, size_t len, cJSON **out)
 	return PR_OK;
 }
 
+/*
+ * The major version at the end of a schema: digits only, without a sign,
+ * space or leading zero ("1", "12"; not "+1", " 1", "01"), so that one
+ * version has one spelling.  False when s is not one.
+ */
+static bool
+schema_major(const char *s, long *major)
+{
+	size_t digits = strspn(s, "0123456789");
+
+	if (digits == 0 || s[digits] || (s[0] == '0' && digits > 1) || digits > 9)
+		return false;
+	*major = strtol(s, NULL, 10);
+	return true;
+}
+
 int
 pr_doc_parse(const char *name, const char *text, size_t len, const char *kind, cJSON **out)
 {
 	const cJSON *schema;
 	cJSON *doc;
 	const char *s, *slash;
-	char *end;
 	long major;
 	int rc;
 
@@ -141,9 +223,9 @@ pr_doc_parse(const char *name, const char *text, size_t len, const char *kind, c
 		    name, s, kind, kind, PR_SCHEMA_MAJOR);
 		goto fail;
 	}
-	major = strtol(slash + 1, &end, 10);
-	if (end == slash + 1 || *end) {
-		rc = pr_error(PR_INPUT, "%s: schema \"%s\" has no major version", name, s);
+	if (!schema_major(slash + 1, &major)) {
+		rc = pr_error(PR_INPUT, "%s: schema \"%s\" has no major version (expected digits, such as %d)",
+		    name, s, PR_SCHEMA_MAJOR);
 		goto fail;
 	}
 	if (major != PR_SCHEMA_MAJOR) {
@@ -173,11 +255,63 @@ pr_doc_load(const char *path, const char *kind, cJSON **out)
 	return rc;
 }
 
+double
+pr_round(double v, int decimals)
+{
+	char text[32];
+
+	/* Past 2^53 a double holds no fraction to round (and v * scale could
+	 * overflow). */
+	if (!isfinite(v) || fabs(v) >= EXACT_INT_MAX)
+		return v;
+	if (decimals >= 0) {
+		double scale = pow(10, decimals > MAX_DECIMALS ? MAX_DECIMALS : decimals);
+
+		/* Dividing an integer by a power of ten gives the double nearest
+		 * the decimal, which prints in its short form. */
+		return round(v * scale) / scale;
+	}
+	snprintf(text, sizeof text, "%.*g", CLEAN_DIGITS, v);
+	return strtod(text, NULL);
+}
+
+cJSON *
+pr_add_ms(cJSON *obj, const char *key, double ms)
+{
+	return pr_add_number(obj, key, pr_round(ms, PR_MS_DECIMALS));
+}
+
+cJSON *
+pr_ms_item(double ms)
+{
+	return isfinite(ms) ? cJSON_CreateNumber(pr_round(ms, PR_MS_DECIMALS)) : cJSON_CreateNull();
+}
+
+/*
+ * Clear binary noise from every number in the tree, whoever wrote it, so
+ * that no document says 0.04319999999999999.  Integers are left alone.
+ */
+static void
+denoise(cJSON *item)
+{
+	for (; item; item = item->next) {
+		if (cJSON_IsNumber(item) && isfinite(item->valuedouble) &&
+		    item->valuedouble != floor(item->valuedouble))
+			cJSON_SetNumberHelper(item, pr_round(item->valuedouble, PR_ANY_DECIMALS));
+		denoise(item->child);
+	}
+}
+
 char *
 pr_doc_text(const cJSON *doc)
 {
-	char *s = cJSON_Print(doc);
 	struct buf b = {0};
+	char *s;
+
+	/* Only the binary noise below the 15th digit changes: the numbers the
+	 * caller holds read the same in any document. */
+	denoise(((cJSON *)doc)->child);
+	s = cJSON_Print(doc);
 
 	if (!s) {
 		fprintf(stderr, "%s: out of memory\n", pr_progname());
@@ -350,5 +484,5 @@ pr_add_number(cJSON *obj, const char *key, double v)
 {
 	if (!isfinite(v))
 		return cJSON_AddNullToObject(obj, key);
-	return cJSON_AddNumberToObject(obj, key, v);
+	return cJSON_AddNumberToObject(obj, key, pr_round(v, PR_ANY_DECIMALS));
 }

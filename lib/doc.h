@@ -10,6 +10,7 @@
 #define PR_DOC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <cjson/cJSON.h>
 
 #define PR_SCHEMA_MAJOR 1
@@ -31,7 +32,11 @@ int pr_doc_load(const char *path, const char *kind, cJSON **out);
 /* The same for text already in memory; name is used in messages. */
 int pr_doc_parse(const char *name, const char *text, size_t len, const char *kind, cJSON **out);
 
-/* Parse any JSON text (a config); PR_INPUT naming name and the offset. */
+/*
+ * Parse any JSON text (a config); PR_INPUT naming name and the offset.
+ * Empty or white-space-only text ("empty document") and text that is not
+ * UTF-8 are refused too.
+ */
 int pr_json_parse(const char *name, const char *text, size_t len, cJSON **out);
 
 /*
@@ -41,7 +46,11 @@ int pr_json_parse(const char *name, const char *text, size_t len, cJSON **out);
  */
 int pr_doc_emit(const cJSON *doc, const char *also_path);
 
-/* The document as indented text ending in a newline.  Caller frees. */
+/*
+ * The document as indented text ending in a newline.  Caller frees.  Any
+ * number in doc still carrying binary noise is rounded (pr_round with
+ * PR_ANY_DECIMALS) in place first, whoever added it.
+ */
 char *pr_doc_text(const cJSON *doc);
 
 /*
@@ -66,8 +75,42 @@ int pr_get_array(const cJSON *obj, const char *key, enum pr_need need, const cha
  */
 int pr_get_numbers(const cJSON *arr, const char *ctx, double min, double **out, size_t *n);
 
-/* Add a number, or JSON null when v is not finite. */
+/*
+ * Numbers in documents are written at the resolution they were measured at,
+ * so that documents diff cleanly and read well: times in milliseconds keep
+ * PR_MS_DECIMALS decimals (microseconds, the resolution of libcurl's timers
+ * and of the load histogram), and no number carries binary noise such as
+ * 0.04319999999999999.  These helpers are the one place that rounds: add a
+ * time with pr_add_ms (or pr_ms_item), any other number with pr_add_number.
+ * pr_doc_text clears the noise of numbers added otherwise, but only a
+ * writer knows a number's resolution.
+ */
+#define PR_MS_DECIMALS 3
+#define PR_ANY_DECIMALS (-1)	/* no fixed resolution: only clear the noise */
+
+/*
+ * v rounded to decimals places (at most 9), or with PR_ANY_DECIMALS to 15
+ * significant digits; either way the double nearest a short decimal, which
+ * prints in that short form.  Not finite: v unchanged.
+ */
+double pr_round(double v, int decimals);
+
+/* Add a number cleared of noise, or JSON null when v is not finite. */
 cJSON *pr_add_number(cJSON *obj, const char *key, double v);
+
+/* Add a time in milliseconds at microseconds, or null when not finite. */
+cJSON *pr_add_ms(cJSON *obj, const char *key, double ms);
+
+/* The same as an array item. */
+cJSON *pr_ms_item(double ms);
+
+/*
+ * True when s[0..len) is well-formed UTF-8 (no overlong forms, surrogates
+ * or values past U+10FFFF); otherwise false with *bad (when not NULL) the
+ * offset of the first bad byte.  Every JSON text read is checked, and ids
+ * from flags are, so that no document or SVG carries invalid text.
+ */
+bool pr_utf8_valid(const char *s, size_t len, size_t *bad);
 
 /* Type name of a cJSON item for messages ("string", "object", ...). */
 const char *pr_json_type(const cJSON *item);

@@ -152,6 +152,25 @@ pr_hist_quantile_us(const struct pr_hist *h, double q)
 	return lo + (hi - lo) * frac;
 }
 
+/*
+ * Quantile q in ms at the histogram's precision: rounded to the largest
+ * power of ten of microseconds that is not wider than its bucket, so that a
+ * p99 of 104 ms does not claim microseconds that a 64 us bucket cannot tell.
+ */
+static double
+quantile_ms(const struct pr_hist *h, double q)
+{
+	double us = pr_hist_quantile_us(h, q), step_us = 1;
+	uint64_t width;
+
+	if (!isfinite(us))
+		return us;
+	width = pr_hist_bucket_width(pr_hist_index((uint64_t)us));
+	while (step_us * 10 <= (double)width)
+		step_us *= 10;
+	return round(us / step_us) * step_us / US_PER_MS;
+}
+
 void
 pr_hist_summary_ms(const struct pr_hist *h, struct pr_summary *s)
 {
@@ -174,10 +193,10 @@ pr_hist_summary_ms(const struct pr_hist *h, struct pr_summary *s)
 	}
 	s->min = (double)h->min_us / US_PER_MS;
 	s->max = (double)h->max_us / US_PER_MS;
-	s->p50 = pr_hist_quantile_us(h, 0.50) / US_PER_MS;
-	s->p90 = pr_hist_quantile_us(h, 0.90) / US_PER_MS;
-	s->p95 = pr_hist_quantile_us(h, 0.95) / US_PER_MS;
-	s->p99 = pr_hist_quantile_us(h, 0.99) / US_PER_MS;
+	s->p50 = quantile_ms(h, 0.50);
+	s->p90 = quantile_ms(h, 0.90);
+	s->p95 = quantile_ms(h, 0.95);
+	s->p99 = quantile_ms(h, 0.99);
 	s->mean = mean_us / US_PER_MS;
 	s->stddev = h->n > 1 ? sqrt(m2 / (double)(h->n - 1)) / US_PER_MS : 0;
 }

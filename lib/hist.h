@@ -80,7 +80,9 @@ int pr_hist_mann_whitney(const struct pr_hist *x, const struct pr_hist *y, struc
 
 /*
  * The summary in milliseconds: n, min and max exact, mean from the exact
- * sum, percentiles as above, stddev (n - 1) from the bucket midpoints.
+ * sum, percentiles as above rounded to the histogram's precision (the
+ * largest power of ten of microseconds not wider than the bucket), stddev
+ * (n - 1) from the bucket midpoints.
  */
 void pr_hist_summary_ms(const struct pr_hist *h, struct pr_summary *s);
 

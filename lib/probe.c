@@ -145,33 +145,43 @@ timer_us(CURL *curl, CURLINFO info)
 	return v;
 }
 
-/* b - a in milliseconds, never negative (a reused connection reports 0s). */
+/* b - a in milliseconds, b >= a. */
 static double
 span_ms(curl_off_t a, curl_off_t b)
 {
-	return b > a ? (double)(b - a) / US_PER_MS : 0.0;
+	return (double)(b - a) / US_PER_MS;
 }
 
-/* Fill res's phases from the handle's cumulative timers. */
+/*
+ * Fill res's phases from the handle's cumulative timers.  Each boundary is
+ * the running maximum of the timers so far, so that the phases partition
+ * total: a timer libcurl leaves at 0 (connect and appconnect on a reused
+ * connection, appconnect without TLS, starttransfer on a failure) gives
+ * its phase 0 and the span goes to the next phase, never to none.
+ */
 static void
 read_phases(CURL *curl, struct pr_probe_result *res)
 {
-	curl_off_t dns = timer_us(curl, CURLINFO_NAMELOOKUP_TIME_T);
-	curl_off_t conn = timer_us(curl, CURLINFO_CONNECT_TIME_T);
-	curl_off_t tls = timer_us(curl, CURLINFO_APPCONNECT_TIME_T);
-	curl_off_t pre = timer_us(curl, CURLINFO_PRETRANSFER_TIME_T);
-	curl_off_t start = timer_us(curl, CURLINFO_STARTTRANSFER_TIME_T);
-	curl_off_t total = timer_us(curl, CURLINFO_TOTAL_TIME_T);
+	static const CURLINFO timers[] = {
+		CURLINFO_NAMELOOKUP_TIME_T, CURLINFO_CONNECT_TIME_T, CURLINFO_APPCONNECT_TIME_T,
+		CURLINFO_PRETRANSFER_TIME_T, CURLINFO_STARTTRANSFER_TIME_T, CURLINFO_TOTAL_TIME_T,
+	};
+	enum { DNS, CONN, TLS, PRE, START, TOTAL, NTIMERS };
+	curl_off_t t[NTIMERS], b[NTIMERS], prev = 0;
 
-	if (conn < dns)
-		conn = dns;
-	res->dns_ms = span_ms(0, dns);
-	res->connect_ms = span_ms(dns, conn);
-	res->tls_ms = tls > 0 ? span_ms(conn, tls) : 0.0;
-	res->ttfb_ms = span_ms(pre, start);
-	res->transfer_ms = span_ms(start, total);
-	res->start_ms = span_ms(0, start);
-	res->total_ms = span_ms(0, total);
+	for (int i = 0; i < NTIMERS; i++) {
+		t[i] = timer_us(curl, timers[i]);
+		b[i] = prev = t[i] > prev ? t[i] : prev;
+	}
+	res->dns_ms = span_ms(0, b[DNS]);
+	res->connect_ms = span_ms(b[DNS], b[CONN]);
+	res->tls_ms = span_ms(b[CONN], b[TLS]);
+	res->send_ms = span_ms(b[TLS], b[PRE]);
+	res->ttfb_ms = span_ms(b[PRE], b[START]);
+	res->transfer_ms = span_ms(b[START], b[TOTAL]);
+	/* No first byte, no time to it. */
+	res->start_ms = t[START] > 0 ? span_ms(0, b[START]) : 0.0;
+	res->total_ms = span_ms(0, b[TOTAL]);
 }
 
 /*

@@ -7,16 +7,34 @@
  * fresh one, so a benchmark measures the server, not the handshake.  There
  * are no retries: a failure is a data point, classified for the report.
  *
- * Phases, in milliseconds with microsecond resolution, are differences
- * between libcurl's cumulative CURLINFO_*_TIME_T timers:
- *   dns       name lookup                      (namelookup)
- *   connect   TCP connect                      (connect - namelookup)
- *   tls       TLS handshake, 0 without TLS     (appconnect - connect)
- *   ttfb      request sent to first byte back  (starttransfer - pretransfer)
- *   transfer  first byte to last byte          (total - starttransfer)
- *   total     the whole request                (total)
- * plus start_ms, the cumulative time to the first byte (starttransfer), the
- * headline "ttfb" measure, as curl's %{time_starttransfer}.
+ * Phases, in milliseconds with microsecond resolution, partition the
+ * request: they add up to total exactly.  Each is the span between two of
+ * libcurl's cumulative CURLINFO_*_TIME_T timers, taken as a running
+ * maximum so that a timer libcurl leaves at 0 (a reused connection has no
+ * connect or appconnect time) makes its phase 0 instead of a gap:
+ *   dns       0 .. namelookup                  name lookup
+ *   connect   namelookup .. connect            TCP connect, 0 when reused
+ *   tls       connect .. appconnect            TLS handshake, 0 without
+ *                                              TLS or when reused
+ *   send      appconnect .. pretransfer        taking the connection and
+ *                                              handing over the request;
+ *                                              libcurl (7.88 at least)
+ *                                              records pretransfer only
+ *                                              after writing the request,
+ *                                              on HTTP/1.1 and HTTP/2; a
+ *                                              fast server may answer
+ *                                              before or after it, so the
+ *                                              split of send + ttfb
+ *                                              varies, their sum does not
+ *   ttfb      pretransfer .. starttransfer     the rest of the wait for
+ *                                              the first response byte
+ *   transfer  starttransfer .. total           first byte to last byte
+ *   total     0 .. total                       the whole request
+ * plus start_ms (0 .. starttransfer = dns + ... + ttfb), the headline
+ * "ttfb" measure, as curl's %{time_starttransfer}.  These are the spans
+ * curl -w shows between %{time_namelookup}, %{time_connect},
+ * %{time_appconnect}, %{time_pretransfer}, %{time_starttransfer} and
+ * %{time_total}.
  *
  * The end of each response header is acknowledged at once (TCP_QUICKACK), so
  * that a server writing header and body separately is not held up ~40 ms by
@@ -67,7 +85,7 @@ struct pr_probe_result {
 	long status;			/* HTTP status, 0 when none arrived */
 	int curl_code;			/* CURLE_OK when a response arrived */
 	char error[256];		/* transport error text, "" when none */
-	double dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, total_ms;
+	double dns_ms, connect_ms, tls_ms, send_ms, ttfb_ms, transfer_ms, total_ms;
 	double start_ms;		/* cumulative time to the first byte */
 	size_t body_bytes;		/* bytes of response body read (discarded) */
 };

@@ -347,6 +347,10 @@ load_check(const cJSON *c, const char *ctx, const struct qa_suite *s, struct qa_
 		rc = pr_error(PR_INPUT, "%s.name: empty (name the check)", ctx);
 		goto out;
 	}
+	if (!pr_utf8_valid(name, strlen(name), NULL)) {
+		rc = pr_error(PR_INPUT, "%s.name: not valid UTF-8 once ${...} is filled in (documents are UTF-8)", ctx);
+		goto out;
+	}
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->checks[i].name, name) == 0) {
 			rc = pr_error(PR_INPUT, "%s.name: \"%s\" is already the name of qa.checks[%zu] "

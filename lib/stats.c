@@ -218,15 +218,16 @@ pr_summary_to_json(const struct pr_summary *s)
 {
 	cJSON *o = cJSON_CreateObject();
 
+	/* Times in ms at microseconds; a throughput (rps) keeps as many decimals. */
 	cJSON_AddNumberToObject(o, "n", (double)s->n);
-	pr_add_number(o, "min", s->min);
-	pr_add_number(o, "p50", s->p50);
-	pr_add_number(o, "p90", s->p90);
-	pr_add_number(o, "p95", s->p95);
-	pr_add_number(o, "p99", s->p99);
-	pr_add_number(o, "max", s->max);
-	pr_add_number(o, "mean", s->mean);
-	pr_add_number(o, "stddev", s->stddev);
+	pr_add_ms(o, "min", s->min);
+	pr_add_ms(o, "p50", s->p50);
+	pr_add_ms(o, "p90", s->p90);
+	pr_add_ms(o, "p95", s->p95);
+	pr_add_ms(o, "p99", s->p99);
+	pr_add_ms(o, "max", s->max);
+	pr_add_ms(o, "mean", s->mean);
+	pr_add_ms(o, "stddev", s->stddev);
 	return o;
 }
 

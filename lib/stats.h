@@ -43,7 +43,8 @@ void pr_summarize_sorted(const double *v, size_t n, struct pr_summary *s);
 /* Summary of unsorted v; v is left untouched. */
 void pr_summarize(const double *v, size_t n, struct pr_summary *s);
 
-/* The summary as a JSON object (caller owns), and back; from_json reports
+/* The summary as a JSON object (caller owns), values at 3 decimals
+ * (pr_add_ms: microseconds for ms), and back; from_json reports
  * errors naming ctx and returns PR_INPUT. */
 cJSON *pr_summary_to_json(const struct pr_summary *s);
 int pr_summary_from_json(const cJSON *obj, const char *ctx, struct pr_summary *s);

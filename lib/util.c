@@ -52,13 +52,43 @@ pr_sleep_ms(double ms)
 		;
 }
 
+/*
+ * Length of the decimal number s starts with: an optional '-', digits and,
+ * with fraction, one '.' and an exponent ("1e-30").  strtod and strtol also
+ * take hex ("0x10" is 16), "inf", "nan", a '+' and leading space, which no
+ * option means; callers check that the number is all of s (or is followed
+ * by a unit).
+ */
+static size_t
+decimal_len(const char *s, bool fraction)
+{
+	size_t n = *s == '-', digits = strspn(s + n, "0123456789");
+
+	n += digits;
+	if (fraction && s[n] == '.') {
+		size_t more = strspn(s + n + 1, "0123456789");
+
+		if (digits + more == 0)
+			return 0;
+		n += 1 + more;
+		digits += more;
+	}
+	if (fraction && digits && (s[n] == 'e' || s[n] == 'E')) {
+		size_t sign = s[n + 1] == '-' || s[n + 1] == '+', exp = strspn(s + n + 1 + sign, "0123456789");
+
+		if (exp)
+			n += 1 + sign + exp;
+	}
+	return digits ? n : 0;
+}
+
 int
 pr_parse_double(const char *s, double min, double max, double *out)
 {
 	char *end;
 	double v;
 
-	if (!s || !*s)
+	if (!s || !*s || decimal_len(s, true) != strlen(s))
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
@@ -74,7 +104,7 @@ pr_parse_long(const char *s, long min, long max, long *out)
 	char *end;
 	long v;
 
-	if (!s || !*s)
+	if (!s || !*s || decimal_len(s, false) != strlen(s))
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -93,11 +123,11 @@ pr_parse_duration(const char *s, double *seconds)
 	char *end;
 	double v;
 
-	if (!s || !*s)
+	if (!s || !*s || *s == '-' || decimal_len(s, true) == 0)
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
+	if (errno || end != s + decimal_len(s, true) || !isfinite(v) || v < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		if (strcmp(end, units[i].suffix) == 0) {

@@ -22,7 +22,8 @@ void pr_sleep_ms(double ms);
 /*
  * Parse a duration: "30" or "30s" seconds, "250ms", "2m", "1h", fractions
  * allowed ("1.5s").  Returns 0 and sets *seconds, or -1 if s is not one or
- * is negative or not finite.
+ * is negative or not finite.  Numbers here and below are decimal only: no
+ * hex ("0x10"), "inf", '+' or space.
  */
 int pr_parse_duration(const char *s, double *seconds);
 

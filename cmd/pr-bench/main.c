@@ -278,6 +278,11 @@ select_metrics(int argc, char **argv, const struct bench_metric *cfg, size_t ncf
 			v[n].url = xstrdup(eq + 1);
 			v[n].measure = dflt;
 		} else if (strstr(a, "://")) {
+			if (eq && eq < strstr(a, "://") && !o->cold_start) {
+				rc = pr_usage_error("%s id '%.*s' is not a metric id (letters, digits and _ . : - only)",
+				    pr_utf8_valid(a, (size_t)(eq - a), NULL) ? "the" : "the non-UTF-8", (int)(eq - a), a);
+				break;
+			}
 			if (!o->cold_start) {
 				char *shown = pr_redact_url(a);
 

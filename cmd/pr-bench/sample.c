@@ -18,9 +18,9 @@
 #define MS_PER_S 1000.0
 
 /* The phases kept per sample, in document order. */
-enum phase { PH_DNS, PH_CONNECT, PH_TLS, PH_TTFB, PH_TRANSFER, PH_TOTAL, NPHASES };
+enum phase { PH_DNS, PH_CONNECT, PH_TLS, PH_SEND, PH_TTFB, PH_TRANSFER, PH_TOTAL, NPHASES };
 static const char *const phase_names[NPHASES] = {
-	"dns", "connect", "tls", "ttfb", "transfer", "total",
+	"dns", "connect", "tls", "send", "ttfb", "transfer", "total",
 };
 
 /* What one metric's run collected.  Owns its vectors. */
@@ -85,7 +85,8 @@ static void
 run_keep(struct run *r, const struct bench_metric *m, const struct pr_probe_result *res)
 {
 	const double ph[NPHASES] = {
-		res->dns_ms, res->connect_ms, res->tls_ms, res->ttfb_ms, res->transfer_ms, res->total_ms,
+		res->dns_ms, res->connect_ms, res->tls_ms, res->send_ms, res->ttfb_ms, res->transfer_ms,
+		res->total_ms,
 	};
 
 	r->values[r->n] = headline_ms(m, res);
@@ -215,7 +216,7 @@ values_json(const double *v, size_t n)
 	cJSON *a = cJSON_CreateArray();
 
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+		cJSON_AddItemToArray(a, pr_ms_item(v[i]));
 	return a;
 }
 

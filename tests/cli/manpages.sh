@@ -1,7 +1,8 @@
 #!/bin/sh
 # manpages.sh: every program answers --help and --version, has a man page
 # that mandoc finds clean, and the page documents exactly the long options
-# that --help lists.
+# that --help lists.  Every page's quotes read right once rendered (mandoc
+# -Tlint does not see a Qq that encloses the rest of its line).
 . "$(dirname "$0")/lib.sh"
 
 # Long options in a page's text before EXAMPLES (where other programs'
@@ -55,5 +56,16 @@ for page in "$PR_ROOT"/man/*.[57]; do
 		pass "${name}_lint_clean"
 	else
 		fail "${name}_lint_clean" "$(mandoc -Tlint -Wwarning "$page" 2>&1 | head -3)"
+	fi
+done
+
+# Rendered with mandoc -Tutf8, no page shows doubled, stray or unclosed
+# quotes (tests/fixtures/check_quotes.py says where).
+for page in "$PR_ROOT"/man/*.[157]; do
+	name=${page##*/}
+	if $PY "$FIX/check_quotes.py" "$page" >"$T/quotes" 2>&1; then
+		pass "${name}_quotes_read_right"
+	else
+		fail "${name}_quotes_read_right" "$(wc -l <"$T/quotes") problems: $(head -3 "$T/quotes" | tr '\n' ' ')"
 	fi
 done

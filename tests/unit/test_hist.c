@@ -216,6 +216,24 @@ test_binned_rank_test_matches_samples(void)
 	free(hy);
 }
 
+/* Quantiles once claimed microseconds a wide bucket cannot tell (104.0315 ms
+ * from a 64 us bucket); they are rounded to its power of ten (10 us). */
+static void
+test_quantiles_are_at_the_histograms_precision(void)
+{
+	struct pr_hist *h = pr_hist_new();
+	struct pr_summary s;
+
+	for (uint64_t us = 100000; us < 110000; us += 37)
+		pr_hist_record(h, us);
+	pr_hist_summary_ms(h, &s);
+	CHECK(fmod(round(s.p50 * 1000), 10) == 0);
+	CHECK(fmod(round(s.p90 * 1000), 10) == 0);
+	CHECK(fmod(round(s.p99 * 1000), 10) == 0);
+	CHECK_NEAR(s.p50, 105.0, 0.1);
+	free(h);
+}
+
 int
 main(void)
 {
@@ -228,5 +246,6 @@ main(void)
 	RUN(test_empty_histogram_round_trips_and_summarizes_as_null);
 	RUN(test_bad_encodings_are_refused);
 	RUN(test_binned_rank_test_matches_samples);
+	RUN(test_quantiles_are_at_the_histograms_precision);
 	return t_done();
 }

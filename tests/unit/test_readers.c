@@ -3,11 +3,15 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
+#include "doc.h"
 #include "err.h"
 #include "hist.h"
+#include "stats.h"
 #include "t.h"
+#include "util.h"
 
 #define HIST_HEAD "{\"unit\":\"us\",\"significant_digits\":3,\"lowest\":1,\"highest\":3600000000,"
 #define TWO_POW_53 "9007199254740992"
@@ -67,6 +71,112 @@ test_hist_sum_must_fit_min_and_max(void)
 	free(h);
 }
 
+
+static int
+parse(const char *text)
+{
+	cJSON *doc = NULL;
+	int rc = pr_doc_parse("t.json", text, strlen(text), NULL, &doc);
+
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* "+1", " 1" and "01" once read as major version 1. */
+static void
+test_schema_major_is_digits_only(void)
+{
+	static const char *const bad[] = {
+		"{\"schema\":\"pr-tools/bench/+1\"}", "{\"schema\":\"pr-tools/bench/ 1\"}",
+		"{\"schema\":\"pr-tools/bench/01\"}", "{\"schema\":\"pr-tools/bench/1 \"}",
+		"{\"schema\":\"pr-tools/bench/-1\"}", "{\"schema\":\"pr-tools/bench/0x1\"}",
+		"{\"schema\":\"pr-tools/bench/\"}",
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(parse(bad[i]) == PR_INPUT);
+	CHECK(parse("{\"schema\":\"pr-tools/bench/1\"}") == PR_OK);
+}
+
+/* Invalid UTF-8 in a key once reached documents and SVGs. */
+static void
+test_document_must_be_utf8(void)
+{
+	static const char *const bad[] = {
+		"{\"schema\":\"pr-tools/bench/1\",\"metrics\":{\"a\xff\":{}}}",
+		"{\"schema\":\"pr-tools/bench/1\",\"x\":\"\xc0\xaf\"}",	/* overlong '/' */
+		"{\"schema\":\"pr-tools/bench/1\",\"x\":\"\xed\xa0\x80\"}",	/* surrogate */
+		"{\"schema\":\"pr-tools/bench/1\",\"x\":\"\xe2\x82\"}",	/* cut short */
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(parse(bad[i]) == PR_INPUT);
+	CHECK(parse("{\"schema\":\"pr-tools/bench/1\",\"x\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}") == PR_OK);
+}
+
+/* White space alone was reported as a nesting error. */
+static void
+test_white_space_is_an_empty_document(void)
+{
+	FILE *saved = stderr;
+	char msg[512] = "";
+	cJSON *doc = NULL;
+
+	stderr = fmemopen(msg, sizeof msg - 1, "w");
+	CHECK(pr_doc_parse("t.json", " \n\t\r\n", 5, NULL, &doc) == PR_INPUT);
+	fclose(stderr);
+	stderr = saved;
+	CHECK(strstr(msg, "empty document") != NULL);
+	CHECK(strstr(msg, "nesting") == NULL);
+}
+
+/* Numbers print at their resolution, without binary noise. */
+static void
+test_numbers_print_without_noise(void)
+{
+	struct pr_summary s = { .n = 5, .min = 0.043, .p50 = 0.0432 - 1e-17, .p90 = 0.04319999999999999,
+		.p95 = 0.24601000000000023, .p99 = 1.0005, .max = 2, .mean = 0.004819999999999998, .stddev = 1.0 / 3 };
+	cJSON *doc = cJSON_CreateObject();
+	char *text;
+
+	cJSON_AddItemToObject(doc, "summary", pr_summary_to_json(&s));
+	cJSON_AddNumberToObject(doc, "ratio", 0.1 + 0.2);	/* any writer */
+	pr_add_number(doc, "p", 0.04319999999999999);
+	text = pr_doc_text(doc);
+	CHECK(strstr(text, "\"p90\":\t0.043,") != NULL);
+	CHECK(strstr(text, "\"p95\":\t0.246,") != NULL);
+	CHECK(strstr(text, "\"mean\":\t0.005,") != NULL);
+	CHECK(strstr(text, "\"stddev\":\t0.333\n") != NULL);
+	CHECK(strstr(text, "\"ratio\":\t0.3,") != NULL);
+	CHECK(strstr(text, "\"p\":\t0.0432\n") != NULL);
+	CHECK(pr_round(0.0005, PR_MS_DECIMALS) == 0.001);
+	CHECK(pr_round(1e300, PR_MS_DECIMALS) == 1e300);
+	CHECK(pr_round(-2.0004, PR_MS_DECIMALS) == -2.0);
+	free(text);
+	cJSON_Delete(doc);
+}
+
+/* "0x10" once read as 16 (seconds); numbers on the command line are decimal. */
+static void
+test_option_numbers_are_decimal(void)
+{
+	static const char *const bad[] = { "0x10", "0X1p4", " 5", "+5", "inf", "nan", "5 ", "1e", "-", ".", "" };
+	double v;
+	long l;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK(pr_parse_duration(bad[i], &v) == -1);
+		CHECK(pr_parse_double(bad[i], -1e9, 1e9, &v) == -1);
+		CHECK(pr_parse_long(bad[i], -1000000, 1000000, &l) == -1);
+	}
+	CHECK(pr_parse_duration("1.5s", &v) == 0 && v == 1.5);
+	CHECK(pr_parse_duration("250ms", &v) == 0 && fabs(v - 0.25) < 1e-12);
+	CHECK(pr_parse_double("-0.5", -1, 1, &v) == 0 && v == -0.5);
+	CHECK(pr_parse_double(".5", 0, 1, &v) == 0 && v == 0.5);
+	CHECK(pr_parse_double("1e-30", 0, 1, &v) == 0 && v == 1e-30);
+	CHECK(pr_parse_long("-12", -100, 100, &l) == 0 && l == -12);
+}
+
 int
 main(void)
 {
@@ -75,5 +185,10 @@ main(void)
 		return 1;
 	RUN(test_hist_counts_that_wrap_around_are_refused);
 	RUN(test_hist_sum_must_fit_min_and_max);
+	RUN(test_schema_major_is_digits_only);
+	RUN(test_document_must_be_utf8);
+	RUN(test_white_space_is_an_empty_document);
+	RUN(test_numbers_print_without_noise);
+	RUN(test_option_numbers_are_decimal);
 	return t_done();
 }
