@@ -128,7 +128,6 @@ pr_percent_decode(const char *s, size_t n)
 {
 	struct buf b = {0};
 
-	buf_grow(&b, n);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
 		    hexval((unsigned char)s[i + 2]) >= 0) {
