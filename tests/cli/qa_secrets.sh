@@ -116,3 +116,13 @@ check query_run_exits_0 [ "$rc" -eq 0 ]
 check query_shown_redacted [ "$(jq -r '.checks[0].request.url' "$T/out")" = "$APP/health?page=2&api_token=REDACTED&X-Amz-Signature=REDACTED&private_token=REDACTED&auth=REDACTED&session=REDACTED&x%2Damz%2Dcredential%2Dsecret=REDACTED" ]
 check query_canary_not_in_document absent "$T/out"
 check query_canary_not_in_log sh -c "! grep -qF '$CANARY' logs/*.log"
+
+# A line break from the environment is still a config error, at load.
+cat >"$T/envcrlf.json" <<EOF2
+{"qa": {"base_url": "$APP", "checks": [{"name": "a", "url": "/echo", "headers": {"X-Note": "\${PR_QA_CRLF}"}}]}}
+EOF2
+before=$(injected)
+PR_QA_CRLF="$(printf 'a\r\nX-Injected: yes')" run pr-qa -f "$T/envcrlf.json"
+check env_line_break_in_header_exits_3 [ "$rc" -eq 3 ]
+check env_line_break_named grep -q 'qa.checks\[0\].headers.X-Note: a header value cannot hold a line break' "$T/err"
+check env_line_break_never_sent [ "$(injected)" = "$before" ]
