@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "err.h"
@@ -88,9 +89,11 @@ take_params(struct pr_pg_url *u, const char *p, struct buf *bare, char *why, siz
 			snprintf(why, whylen, "query parameter %d has no '=' (write name=value, and "
 			    "percent-encode '@', '/' and '?' in the password)", i);
 			rc = PR_INPUT;
-		} else if (name && strcmp(name, "password") == 0) {
+		} else if (name && strcasecmp(name, "password") == 0) {
+			/* libpq's names are lower case; any case moves here,
+			 * rather than reaching argv for libpq to refuse. */
 			set_secret(&u->password, eq + 1, n - (size_t)(eq + 1 - p));
-		} else if (name && strcmp(name, "sslpassword") == 0) {
+		} else if (name && strcasecmp(name, "sslpassword") == 0) {
 			/* libpq reads it from the connection string only, and
 			 * that is pg_dump's command line. */
 			snprintf(why, whylen, "sslpassword= cannot be passed on without showing it on pg_dump's "

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 #include "pg.h"
@@ -25,7 +26,7 @@ has_password_param(const char *url)
 		size_t n = strcspn(p, "&");
 		const char *eq = memchr(p, '=', n);
 		char *name = eq ? pr_percent_decode(p, (size_t)(eq - p)) : NULL;
-		int hit = name && (strcmp(name, "password") == 0 || strcmp(name, "sslpassword") == 0);
+		int hit = name && (strcasecmp(name, "password") == 0 || strcasecmp(name, "sslpassword") == 0);
 
 		free(name);
 		if (hit)
