@@ -26,18 +26,12 @@ is_http_url(const char *s)
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
-/* True for http:// to a host other than the loopback interface. */
+/* True for http:// to a host other than the loopback interface: a token
+ * or client secret sent there would travel unencrypted. */
 static bool
 is_plain_remote(const char *url)
 {
-	static const char *const loopback[] = {"http://127.", "http://localhost", "http://[::1]", NULL};
-
-	if (strncmp(url, "http://", 7) != 0)
-		return false;
-	for (const char *const *l = loopback; *l; l++)
-		if (strncasecmp(url, *l, strlen(*l)) == 0)
-			return false;
-	return true;
+	return strncasecmp(url, "http://", 7) == 0 && !pr_url_is_loopback(url);
 }
 
 /* A copy of url without trailing slashes.  Caller frees. */
@@ -66,9 +60,13 @@ az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_
 		return pr_error(PR_INPUT, "Resource Manager endpoint %s: not an http(s) URL "
 		    "(fix --arm-endpoint or AZURE_ARM_ENDPOINT)", arm_endpoint);
 	c->arm_endpoint = strip_slash(arm_endpoint);
-	if (is_plain_remote(c->arm_endpoint))
-		pr_warn("Resource Manager endpoint %s is plain http: the token would travel unencrypted "
-		    "(use https)", c->arm_endpoint);
+	if (is_plain_remote(c->arm_endpoint)) {
+		int rc = pr_error(PR_INPUT, "Resource Manager endpoint %s is plain http: the token would travel "
+		    "unencrypted (use https; http only to localhost, 127.0.0.1 or [::1])", c->arm_endpoint);
+
+		az_client_free(c);
+		return rc;
+	}
 	if (retry_base_ms <= 0 && (env = getenv("PR_RETRY_BASE_MS")) && *env &&
 	    pr_parse_double(env, 0, AZ_RETRY_BASE_MAX_MS, &retry_base_ms) == -1)
 		return pr_error(PR_INPUT, "PR_RETRY_BASE_MS=%s: not a number of milliseconds "
@@ -473,8 +471,8 @@ login_client_credentials(struct az_client *c, const char *id, const char *secret
 	if (!is_tenant_name(tenant))
 		return pr_error(PR_INPUT, "AZURE_TENANT_ID=%s: not a tenant id or domain (fix it)", tenant);
 	if (is_plain_remote(host))
-		pr_warn("AZURE_AUTHORITY_HOST %s is plain http: the client secret would travel unencrypted "
-		    "(use https)", host);
+		return pr_error(PR_INPUT, "AZURE_AUTHORITY_HOST %s is plain http: the client secret would travel "
+		    "unencrypted (use https; http only to localhost, 127.0.0.1 or [::1])", host);
 	base = strip_slash(host);
 	buf_printf(&url, "%s/%s/oauth2/v2.0/token", base, tenant);
 	free(base);

@@ -52,8 +52,10 @@ struct az_error {
 /*
  * Set up c for arm_endpoint (NULL: AZURE_ARM_ENDPOINT, else the public
  * cloud) with retry_base_ms (0: PR_RETRY_BASE_MS, else lib/http's default).
- * Returns 0 or PR_INPUT for an endpoint that is not an http(s) URL
- * (reported).  Release with az_client_free().
+ * Returns 0 or PR_INPUT (reported, c released) for an endpoint that is not
+ * an http(s) URL, or is plain http to a host other than the loopback
+ * interface (the token would travel unencrypted).  Release with
+ * az_client_free().
  */
 int az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_ms);
 void az_client_free(struct az_client *c);

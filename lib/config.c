@@ -64,18 +64,52 @@ pr_expand_env(const char *s, const char *ctx)
 	return buf_detach(&out);
 }
 
-/* Expand every string below node; path names node in messages and is
- * extended with ".key" or "[i]" (just "key" at the top, after "file: "). */
+/*
+ * Where a node sits.  The templates of qa checks ("url", header values,
+ * "body", "json") keep ${VAR} as written and are only checked here:
+ * qa_expand() fills in ${VAR} and {{name}} in one pass when the check runs,
+ * so that neither kind's output is scanned for the other (an environment
+ * value holding "{{x}}" stays text).
+ */
+enum place { ROOT, PLAIN, QA, QA_CHECKS, QA_CHECK, QA_TEMPLATE };
+
+static enum place
+child_place(enum place parent, const char *key)
+{
+	static const char *const templates[] = { "url", "headers", "body", "json" };
+
+	switch (parent) {
+	case ROOT:
+		return strcmp(key, "qa") == 0 ? QA : PLAIN;
+	case QA:
+		return strcmp(key, "checks") == 0 ? QA_CHECKS : PLAIN;
+	case QA_CHECKS:
+		return QA_CHECK;
+	case QA_CHECK:
+		for (size_t i = 0; i < sizeof templates / sizeof templates[0]; i++)
+			if (strcmp(key, templates[i]) == 0)
+				return QA_TEMPLATE;
+		return PLAIN;
+	default:
+		return parent;
+	}
+}
+
+/* Expand every string below node (check only, in templates); path names
+ * node in messages and is extended with ".key" or "[i]" (just "key" at the
+ * top, after "file: "). */
 static int
-expand_tree(cJSON *node, struct buf *path, bool top)
+expand_tree(cJSON *node, struct buf *path, enum place where)
 {
 	size_t mark = path->len;
 	size_t index = 0;
 	int rc = PR_OK;
 
 	for (cJSON *it = node->child; it && rc == PR_OK; it = it->next, index++) {
+		enum place place = child_place(where, cJSON_IsObject(node) ? it->string : "");
+
 		if (cJSON_IsObject(node))
-			buf_printf(path, top ? "%s" : ".%s", it->string);
+			buf_printf(path, where == ROOT ? "%s" : ".%s", it->string);
 		else
 			buf_printf(path, "[%zu]", index);
 		if (cJSON_IsString(it)) {
@@ -83,11 +117,12 @@ expand_tree(cJSON *node, struct buf *path, bool top)
 
 			if (!v)
 				rc = PR_INPUT;
-			else if (strcmp(v, it->valuestring) != 0 && !cJSON_SetValuestring(it, v))
+			else if (place != QA_TEMPLATE && strcmp(v, it->valuestring) != 0 &&
+			    !cJSON_SetValuestring(it, v))
 				rc = pr_error(PR_INPUT, "%s: cannot expand", path->data);
 			free(v);
 		} else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
-			rc = expand_tree(it, path, false);
+			rc = expand_tree(it, path, place);
 		}
 		path->len = mark;
 		path->data[mark] = '\0';
@@ -113,7 +148,7 @@ pr_config_parse(const char *name, const char *text, size_t len, struct pr_config
 	}
 	/* Paths read "pr-tools.json: bench.metrics[0].url" in messages. */
 	buf_printf(&where, "%s: ", name);
-	rc = expand_tree(root, &where, true);
+	rc = expand_tree(root, &where, ROOT);
 	if (rc == PR_OK) {
 		cfg->root = root;
 		cfg->name = xstrdup(name);

@@ -4,7 +4,10 @@
  * Sections: "bench", "qa", "platform", "deploy", "database".  Every string
  * may hold ${VAR}, replaced from the environment when the file is loaded; an
  * unset variable is an error naming it and where it was used.  "$${" stands
- * for a literal "${".
+ * for a literal "${".  The templates of qa checks ("url", header values,
+ * "body", "json") are the exception: they are checked at load but keep
+ * ${VAR} as written, for qa_expand() to fill in together with {{name}} in
+ * one pass (qa.h).
  */
 #ifndef PR_CONFIG_H
 #define PR_CONFIG_H

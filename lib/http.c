@@ -197,8 +197,16 @@ pr_http_do(const struct pr_http_req *req, struct pr_http_resp *resp)
 		snprintf(resp->error, sizeof resp->error, "cannot initialise libcurl");
 		goto out;
 	}
-	for (const char *const *h = req->headers; h && *h; h++)
+	for (const char *const *h = req->headers; h && *h; h++) {
+		if (strpbrk(*h, "\r\n")) {
+			/* It would go out as two headers: callers check
+			 * their own, this is the backstop. */
+			resp->curl_code = CURLE_BAD_FUNCTION_ARGUMENT;
+			snprintf(resp->error, sizeof resp->error, "refused: a request header holds a line break");
+			goto out;
+		}
 		hdrs = curl_slist_append(hdrs, *h);
+	}
 
 	for (int n = 0; ; n++) {
 		CURLcode c = attempt(curl, req, hdrs, resp);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "err.h"
@@ -14,35 +15,6 @@
 
 #define DUMP_ARGC 6
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Percent-decode n bytes of s into a new string. */
-static char *
-decode(const char *s, size_t n)
-{
-	struct buf b = {0};
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
-		    hexval((unsigned char)s[i + 2]) >= 0) {
-			buf_addc(&b, (char)(hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2])));
-			i += 2;
-		} else {
-			buf_addc(&b, s[i]);
-		}
-	}
-	return buf_detach(&b);
-}
-
 void
 pr_pg_url_free(struct pr_pg_url *u)
 {
@@ -50,75 +22,139 @@ pr_pg_url_free(struct pr_pg_url *u)
 	free(u->redacted);
 	free(u->dbname);
 	if (u->password)
-		memset(u->password, 0, strlen(u->password));
+		explicit_bzero(u->password, strlen(u->password));
 	free(u->password);
 	if (u->env)
-		memset(u->env, 0, strlen(u->env));
+		explicit_bzero(u->env, strlen(u->env));
 	free(u->env);
 	memset(u, 0, sizeof *u);
+}
+
+/* Set *dst to a decoded secret, wiping the one it replaces. */
+static void
+set_secret(char **dst, const char *s, size_t n)
+{
+	if (*dst)
+		explicit_bzero(*dst, strlen(*dst));
+	free(*dst);
+	*dst = n ? pr_percent_decode(s, n) : NULL;
+}
+
+/* Append s percent-encoded but for RFC 3986's unreserved characters. */
+static void
+add_encoded(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (isalnum((unsigned char)*s) || strchr("-._~", *s))
+			buf_addc(b, *s);
+		else
+			buf_printf(b, "%%%02X", (unsigned char)*s);
+	}
+}
+
+/* user[:password] in [p, at): the user, re-encoded, goes to bare. */
+static void
+take_userinfo(struct pr_pg_url *u, const char *p, const char *at, struct buf *bare)
+{
+	const char *colon = memchr(p, ':', (size_t)(at - p));
+	const char *uend = colon ? colon : at;
+	char *user = pr_percent_decode(p, (size_t)(uend - p));
+
+	if (colon)
+		set_secret(&u->password, colon + 1, (size_t)(at - colon - 1));
+	if (*user) {
+		add_encoded(bare, user);
+		buf_addc(bare, '@');
+	}
+	free(user);
+}
+
+/*
+ * The query at p (after '?'): password= (under any percent-encoding of its
+ * name) moves to the environment, every other parameter stays in bare.
+ * Returns 0 or PR_INPUT; why never quotes a value.
+ */
+static int
+take_params(struct pr_pg_url *u, const char *p, struct buf *bare, char *why, size_t whylen)
+{
+	bool first = true;
+
+	for (int i = 1; *p; i++) {
+		size_t n = strcspn(p, "&");
+		const char *eq = memchr(p, '=', n);
+		char *name = eq ? pr_percent_decode(p, (size_t)(eq - p)) : NULL;
+		int rc = PR_OK;
+
+		if (!eq && n) {
+			snprintf(why, whylen, "query parameter %d has no '=' (write name=value, and "
+			    "percent-encode '@', '/' and '?' in the password)", i);
+			rc = PR_INPUT;
+		} else if (name && strcasecmp(name, "password") == 0) {
+			/* libpq's names are lower case; any case moves here,
+			 * rather than reaching argv for libpq to refuse. */
+			set_secret(&u->password, eq + 1, n - (size_t)(eq + 1 - p));
+		} else if (name && strcasecmp(name, "sslpassword") == 0) {
+			/* libpq reads it from the connection string only, and
+			 * that is pg_dump's command line. */
+			snprintf(why, whylen, "sslpassword= cannot be passed on without showing it on pg_dump's "
+			    "command line (decrypt the client key, or use a key without a passphrase)");
+			rc = PR_INPUT;
+		} else if (n) {
+			buf_addc(bare, first ? '?' : '&');
+			buf_add(bare, p, n);
+			first = false;
+		}
+		free(name);
+		if (rc)
+			return rc;
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	return PR_OK;
 }
 
 int
 pr_pg_url_parse(const char *url, struct pr_pg_url *u, char *why, size_t whylen)
 {
 	struct buf bare = {0};
-	const char *rest, *auth_end, *at, *colon, *slash, *q;
+	const char *authority, *at, *host, *path;
+	int rc = PR_OK;
 
 	memset(u, 0, sizeof *u);
 	if (strncmp(url, "postgres://", 11) == 0)
-		rest = url + 11;
+		authority = url + 11;
 	else if (strncmp(url, "postgresql://", 13) == 0)
-		rest = url + 13;
+		authority = url + 13;
 	else {
 		snprintf(why, whylen, "database URL must start with postgres:// or postgresql://");
 		return PR_INPUT;
 	}
-	buf_add(&bare, url, (size_t)(rest - url));
-	auth_end = rest + strcspn(rest, "/?");
-	at = memrchr(rest, '@', (size_t)(auth_end - rest));
-	if (at) {
-		colon = memchr(rest, ':', (size_t)(at - rest));
-		if (colon) {
-			u->password = decode(colon + 1, (size_t)(at - colon - 1));
-			buf_add(&bare, rest, (size_t)(colon - rest));
-		} else {
-			buf_add(&bare, rest, (size_t)(at - rest));
-		}
-		buf_addc(&bare, '@');
-		rest = at + 1;
-	}
-	buf_add(&bare, rest, (size_t)(auth_end - rest));
-	slash = *auth_end == '/' ? auth_end : NULL;
-	q = strchr(auth_end, '?');
-	if (slash) {
-		size_t n = q ? (size_t)(q - slash - 1) : strlen(slash + 1);
+	buf_add(&bare, url, (size_t)(authority - url));
+	at = pr_url_userinfo_end(authority, true);
+	if (at)
+		take_userinfo(u, authority, at, &bare);
+	host = at ? at + 1 : authority;
+	path = host + strcspn(host, "/?");
+	buf_add(&bare, host, (size_t)(path - host));
+	if (*path == '/') {
+		size_t n = strcspn(path + 1, "?");
 
-		u->dbname = decode(slash + 1, n);
-		buf_add(&bare, slash, n + 1);
+		/* Only a password that held '/' unencoded puts an '@' here. */
+		if (memchr(path + 1, '@', n)) {
+			snprintf(why, whylen, "an '@' after the host (percent-encode '/' and '@' in the password "
+			    "and the database name as %%2F and %%40)");
+			rc = PR_INPUT;
+			goto out;
+		}
+		u->dbname = pr_percent_decode(path + 1, n);
+		buf_add(&bare, path, n + 1);
+		path += n + 1;
 	} else {
 		u->dbname = xstrdup("");
 	}
-	if (q) {
-		/* keep every parameter except password=, which moves to the env */
-		const char *p = q + 1;
-		bool first = true;
-
-		while (*p) {
-			size_t n = strcspn(p, "&");
-
-			if (n > 9 && strncmp(p, "password=", 9) == 0) {
-				free(u->password);
-				u->password = decode(p + 9, n - 9);
-			} else if (n) {
-				buf_addc(&bare, first ? '?' : '&');
-				buf_add(&bare, p, n);
-				first = false;
-			}
-			p += n;
-			if (*p == '&')
-				p++;
-		}
-	}
+	if (*path == '?' && (rc = take_params(u, path + 1, &bare, why, whylen)) != PR_OK)
+		goto out;
 	u->bare = buf_detach(&bare);
 	u->redacted = pr_redact_url(u->bare);
 	if (u->password) {
@@ -127,7 +163,11 @@ pr_pg_url_parse(const char *url, struct pr_pg_url *u, char *why, size_t whylen)
 		buf_printf(&e, "PGPASSWORD=%s", u->password);
 		u->env = buf_detach(&e);
 	}
-	return PR_OK;
+out:
+	buf_free(&bare);
+	if (rc)
+		pr_pg_url_free(u);
+	return rc;
 }
 
 char **

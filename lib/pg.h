@@ -18,9 +18,15 @@ struct pr_pg_url {
 };
 
 /*
- * Split url (postgres:// or postgresql://, password in the user part or a
- * password= parameter).  Returns 0 or PR_INPUT with why filled (never quoting
- * the password).  Free with pr_pg_url_free().
+ * Split url (postgres:// or postgresql://) as libpq reads it: the userinfo
+ * ends at the '@' before the hosts ('?' does not end it; see
+ * pr_url_userinfo_end), %XX is decoded, and a password= parameter (its name
+ * under any percent-encoding, such as p%61ssword) wins over the userinfo's.
+ * A password holding '@' or '/' unencoded is taken whole where that is
+ * unambiguous.  Refused (PR_INPUT): an '@' left in the database name (a
+ * password's '/' unencoded), a parameter without '=', and sslpassword=
+ * (libpq takes it from the connection string only, which is argv).  why
+ * never quotes the URL.  Free with pr_pg_url_free(), which wipes the secrets.
  */
 int pr_pg_url_parse(const char *url, struct pr_pg_url *u, char *why, size_t whylen);
 void pr_pg_url_free(struct pr_pg_url *u);

@@ -20,6 +20,10 @@
 #include "util.h"
 
 #define CAPTURE_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+#define VAR_NAME_CHARS CAPTURE_NAME_CHARS
+#define VAR_NAME_MAX 128
+#define SECRET_SCRUB_MIN 4		/* shorter secrets are hidden only when a value equals them */
+#define SECRET_SHOWN "(secret)"
 #define HEADER_VALUE_MAX 8192
 #define SHOWN_VALUE_MAX 60		/* response values quoted in failures */
 #define STATUS_MIN 100
@@ -28,6 +32,29 @@
 
 /* ---- placeholders ---------------------------------------------------- */
 
+/* The value of {{name}} (name is len bytes), or NULL when none. */
+static const char *
+capture_value(const char *name, size_t len, char *const *names, char *const *values, size_t n)
+{
+	for (size_t i = n; i-- > 0;)
+		if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0)
+			return values[i];
+	return NULL;
+}
+
+/* The value of ${name} (name is len bytes), or NULL when unset. */
+static const char *
+env_value(const char *name, size_t len)
+{
+	char var[VAR_NAME_MAX];
+
+	if (len >= sizeof var)
+		return NULL;
+	memcpy(var, name, len);
+	var[len] = '\0';
+	return getenv(var);
+}
+
 char *
 qa_expand(const char *tmpl, char *const *names, char *const *values, size_t n,
     const char **missing, size_t *missing_len)
@@ -35,34 +62,48 @@ qa_expand(const char *tmpl, char *const *names, char *const *values, size_t n,
 	struct buf out = {0};
 	const char *p = tmpl;
 
+	/* One pass: what a placeholder puts in is never read again. */
 	while (*p) {
-		const char *open = strstr(p, "{{");
-		size_t len;
-		size_t i;
+		const char *ph = p + strcspn(p, "${");
+		const char *val;
+		size_t len, plen;
 
-		if (!open) {
-			buf_adds(&out, p);
+		buf_add(&out, p, (size_t)(ph - p));
+		if (!*ph)
 			break;
-		}
-		len = strspn(open + 2, CAPTURE_NAME_CHARS);
-		if (len == 0 || strncmp(open + 2 + len, "}}", 2) != 0) {
-			/* Not a reference: keep the braces as text. */
-			buf_add(&out, p, (size_t)(open - p) + 2);
-			p = open + 2;
+		if (strncmp(ph, "$${", 3) == 0) {
+			buf_adds(&out, "${");
+			p = ph + 3;
 			continue;
 		}
-		buf_add(&out, p, (size_t)(open - p));
-		for (i = n; i-- > 0;)
-			if (strlen(names[i]) == len && strncmp(names[i], open + 2, len) == 0)
-				break;
-		if (i == (size_t)-1 || !values[i]) {
-			*missing = open + 2;
-			*missing_len = len;
+		if (strncmp(ph, "${", 2) == 0 && (len = strspn(ph + 2, VAR_NAME_CHARS)) > 0 && ph[2 + len] == '}') {
+			plen = len + 3;
+			val = env_value(ph + 2, len);
+		} else if (strncmp(ph, "{{", 2) == 0 && (len = strspn(ph + 2, CAPTURE_NAME_CHARS)) > 0 &&
+		    strncmp(ph + 2 + len, "}}", 2) == 0) {
+			plen = len + 4;
+			if (!values) {
+				/* A template shown as written. */
+				buf_add(&out, ph, plen);
+				p = ph + plen;
+				continue;
+			}
+			val = capture_value(ph + 2, len, names, values, n);
+		} else {
+			/* Not a placeholder: "{{" or "$" stays text. */
+			plen = strncmp(ph, "{{", 2) == 0 ? 2 : 1;
+			buf_add(&out, ph, plen);
+			p = ph + plen;
+			continue;
+		}
+		if (!val) {
+			*missing = ph;
+			*missing_len = plen;
 			buf_free(&out);
 			return NULL;
 		}
-		buf_adds(&out, values[i]);
-		p = open + 2 + len + 2;
+		buf_adds(&out, val);
+		p = ph + plen;
 	}
 	return buf_detach(&out);
 }
@@ -80,13 +121,19 @@ check_refs(const char *tmpl, const struct known *k, const char *ctx)
 {
 	const char *missing;
 	size_t len;
-	char *v = qa_expand(tmpl, k->names, k->names, k->n, &missing, &len);
+	static char *const none[1];
+	/* values never NULL here: every {{name}} must be known. */
+	char *const *names = k->n ? k->names : none;
+	char *v = qa_expand(tmpl, names, names, k->n, &missing, &len);
 
 	if (v) {
 		free(v);
 		return PR_OK;
 	}
-	return pr_error(PR_INPUT, "%s: {{%.*s}} is not captured by an earlier check (add a \"capture\" "
+	if (*missing == '$')
+		return pr_error(PR_INPUT, "%s: environment variable %.*s is not set (export it before running)",
+		    ctx, (int)len - 3, missing + 2);
+	return pr_error(PR_INPUT, "%s: %.*s is not captured by an earlier check (add a \"capture\" "
 	    "to a check before it, or use ${VAR} for the environment)", ctx, (int)len, missing);
 }
 
@@ -320,8 +367,57 @@ load_captures(const cJSON *caps, const char *ctx, struct qa_check *k, struct kno
 	return PR_OK;
 }
 
+/*
+ * Remember the value of a secret the config holds (a secret header's value,
+ * a secret-named field of a JSON body), with its environment filled in, so
+ * that no failure quotes it; credentials after an auth scheme ("Bearer X")
+ * count on their own too.  A template with {{name}} is left to the captures.
+ */
+static void
+add_secret(struct qa_suite *s, const char *tmpl)
+{
+	const char *missing;
+	size_t len;
+	char *v = qa_expand(tmpl, NULL, NULL, 0, &missing, &len);
+	const char *sp;
+
+	if (!v || !*v || strstr(v, "{{")) {
+		free(v);
+		return;
+	}
+	gha_mask(v);
+	s->secrets = xrealloc(s->secrets, (s->nsecrets + 2) * sizeof *s->secrets);
+	if ((sp = strchr(v, ' ')) && sp[1])
+		s->secrets[s->nsecrets++] = xstrdup(sp + 1);
+	s->secrets[s->nsecrets++] = v;
+}
+
+static void
+add_json_secrets(struct qa_suite *s, const cJSON *node)
+{
+	for (const cJSON *it = node ? node->child : NULL; it; it = it->next) {
+		if (cJSON_IsString(it) && it->string && pr_is_secret_name(it->string))
+			add_secret(s, it->valuestring);
+		add_json_secrets(s, it);
+	}
+}
+
+/* True when tmpl, with the environment filled in, holds a line break:
+ * known at load, unlike what captures will put in (refuse_injection). */
+static bool
+env_line_break(const char *tmpl)
+{
+	const char *missing;
+	size_t len;
+	char *v = qa_expand(tmpl, NULL, NULL, 0, &missing, &len);
+	bool hit = !v || strpbrk(v, "\r\n");
+
+	free(v);
+	return hit;
+}
+
 static int
-load_check(const cJSON *c, const char *ctx, const struct qa_suite *s, struct qa_check *k, struct known *known)
+load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check *k, struct known *known)
 {
 	static const char *const keys[] = {
 		"name", "method", "url", "headers", "body", "json", "expect", "capture", "timeout", NULL,
@@ -396,6 +492,7 @@ load_check(const cJSON *c, const char *ctx, const struct qa_suite *s, struct qa_
 		if ((rc = check_json_refs(js, known, where.data)))
 			goto out;
 		k->json = cJSON_Duplicate(js, true);
+		add_json_secrets(s, k->json);
 	}
 	if (hs) {
 		k->header_lines = xcalloc((size_t)cJSON_GetArraySize(hs) + 1, sizeof *k->header_lines);
@@ -412,14 +509,14 @@ load_check(const cJSON *c, const char *ctx, const struct qa_suite *s, struct qa_
 				rc = pr_error(PR_INPUT, "%s: expected a string, found %s", where.data, pr_json_type(it));
 				goto out;
 			}
-			if (strpbrk(it->valuestring, "\r\n")) {
+			if ((rc = check_refs(it->valuestring, known, where.data)))
+				goto out;
+			if (env_line_break(it->valuestring)) {
 				rc = pr_error(PR_INPUT, "%s: a header value cannot hold a line break", where.data);
 				goto out;
 			}
-			if ((rc = check_refs(it->valuestring, known, where.data)))
-				goto out;
 			if (pr_is_secret_name(it->string))
-				gha_mask(it->valuestring);
+				add_secret(s, it->valuestring);
 			buf_printf(&line, "%s: %s", it->string, it->valuestring);
 			k->header_lines[k->nheaders++] = buf_detach(&line);
 		}
@@ -552,6 +649,11 @@ qa_suite_free(struct qa_suite *s)
 		}
 		free(k->captures);
 	}
+	for (size_t i = 0; i < s->nsecrets; i++) {
+		explicit_bzero(s->secrets[i], strlen(s->secrets[i]));
+		free(s->secrets[i]);
+	}
+	free(s->secrets);
 	free(s->checks);
 	free(s->base_url);
 	memset(s, 0, sizeof *s);
@@ -653,12 +755,22 @@ resolve(const char *base, const char *url)
 	return buf_detach(&out);
 }
 
+/* tmpl with the environment and the values captured so far filled in;
+ * NULL when one is missing (then *missing names it). */
+static char *
+expand_vars(const char *tmpl, const struct vars *v, const char **missing, size_t *mlen)
+{
+	static char *const none[1];
+
+	return qa_expand(tmpl, v->n ? v->names : none, v->n ? v->values : none, v->n, missing, mlen);
+}
+
 /* Replace {{name}} in every string of a copy of node; NULL when one is missing. */
 static int
 expand_json(cJSON *node, const struct vars *v, const char **missing, size_t *mlen)
 {
 	if (cJSON_IsString(node)) {
-		char *s = qa_expand(node->valuestring, v->names, v->values, v->n, missing, mlen);
+		char *s = expand_vars(node->valuestring, v, missing, mlen);
 
 		if (!s)
 			return -1;
@@ -710,14 +822,14 @@ build(const struct qa_suite *s, const struct qa_check *k, const struct vars *v, 
 
 	memset(b, 0, sizeof *b);
 	b->headers = xcalloc(k->nheaders + 2, sizeof *b->headers);
-	if (!(url = qa_expand(k->url, v->names, v->values, v->n, missing, mlen)))
+	if (!(url = expand_vars(k->url, v, missing, mlen)))
 		return -1;
 	b->url = resolve(s->base_url, url);
 	free(url);
 	for (size_t i = 0; i < k->nheaders; i++)
-		if (!(b->headers[h++] = qa_expand(k->header_lines[i], v->names, v->values, v->n, missing, mlen)))
+		if (!(b->headers[h++] = expand_vars(k->header_lines[i], v, missing, mlen)))
 			return -1;
-	if (k->body && !(b->body = qa_expand(k->body, v->names, v->values, v->n, missing, mlen)))
+	if (k->body && !(b->body = expand_vars(k->body, v, missing, mlen)))
 		return -1;
 	if (k->json) {
 		cJSON *copy = cJSON_Duplicate(k->json, true);
@@ -849,19 +961,75 @@ quote_value(const cJSON *item, char *out, size_t outlen)
 	free(t);
 }
 
+/* ---- secrets in messages ------------------------------------------ */
+
+/* The values no message may quote: the config's secrets, then the values
+ * captured so far (NULL after a failed capture). */
+static size_t
+nsecrets(const struct qa_suite *s, const struct vars *v)
+{
+	return s->nsecrets + v->n;
+}
+
+static const char *
+secret_at(const struct qa_suite *s, const struct vars *v, size_t i)
+{
+	return i < s->nsecrets ? s->secrets[i] : v->values[i - s->nsecrets];
+}
+
+/* True when text is one of those values, or holds one that is long enough
+ * to be told from ordinary text. */
+static bool
+holds_secret(const char *text, const struct qa_suite *s, const struct vars *v)
+{
+	for (size_t i = 0; i < nsecrets(s, v); i++) {
+		const char *sv = secret_at(s, v, i);
+
+		if (sv && *sv && (strcmp(text, sv) == 0 || (strlen(sv) >= SECRET_SCRUB_MIN && strstr(text, sv))))
+			return true;
+	}
+	return false;
+}
+
+/* Last line of defence for every message (document, stderr, log, JUnit):
+ * each such value in r's failures becomes "(secret)", wherever it came
+ * from (a transport error, a truncated quote, an expectation). */
+static void
+scrub_failures(struct qa_result *r, const struct qa_suite *s, const struct vars *v)
+{
+	for (size_t f = 0; f < r->nfailures; f++) {
+		for (size_t i = 0; i < nsecrets(s, v); i++) {
+			const char *sv = secret_at(s, v, i), *p, *hit;
+			size_t len = sv ? strlen(sv) : 0;
+			struct buf out = {0};
+
+			if (len < SECRET_SCRUB_MIN || !strstr(r->failures[f], sv))
+				continue;
+			for (p = r->failures[f]; (hit = strstr(p, sv)); p = hit + len) {
+				buf_add(&out, p, (size_t)(hit - p));
+				buf_adds(&out, SECRET_SHOWN);
+			}
+			buf_adds(&out, p);
+			free(r->failures[f]);
+			r->failures[f] = buf_detach(&out);
+		}
+	}
+}
+
 /*
  * True when the value at path must not be quoted in a failure: this check
- * captures it, its last key is secret-like ("token", "password"), or it
- * equals a value captured earlier in the run.
+ * captures it, its last key is secret-like ("token", "password"), or it is
+ * or holds a secret or a captured value (this check's included).
  */
 static bool
-secret_value(const struct qa_check *k, const char *path, const cJSON *got, const struct vars *v)
+secret_value(const struct qa_suite *s, const struct qa_check *k, const char *path, const cJSON *got,
+    const struct vars *v)
 {
 	const char *last = path + strlen(path);
 	char key[64];
 	size_t len;
 	char *text;
-	bool hit = false;
+	bool hit;
 
 	for (size_t i = 0; i < k->ncaptures; i++)
 		if (k->captures[i].kind == QA_CAP_JSON && strcmp(k->captures[i].source, path) == 0)
@@ -875,10 +1043,20 @@ secret_value(const struct qa_check *k, const char *path, const cJSON *got, const
 			return true;
 	}
 	text = pr_jsonpath_text(got);
-	for (size_t i = 0; i < v->n && !hit; i++)
-		hit = v->values[i] && strcmp(v->values[i], text) == 0;
+	hit = holds_secret(text, s, v);
 	free(text);
 	return hit;
+}
+
+/* True when this check captures response header name, or its cookies. */
+static bool
+captures_header(const struct qa_check *k, const char *name)
+{
+	for (size_t i = 0; i < k->ncaptures; i++)
+		if ((k->captures[i].kind == QA_CAP_HEADER && strcasecmp(k->captures[i].source, name) == 0) ||
+		    (k->captures[i].kind == QA_CAP_COOKIE && strcasecmp(name, "Set-Cookie") == 0))
+			return true;
+	return false;
 }
 
 static void
@@ -901,7 +1079,8 @@ judge_status(const struct qa_check *k, long status, struct qa_result *r)
 }
 
 static void
-judge_json(const struct qa_check *k, const cJSON *doc, const struct vars *v, struct qa_result *r)
+judge_json(const struct qa_suite *s, const struct qa_check *k, const cJSON *doc, const struct vars *v,
+    struct qa_result *r)
 {
 	char shown[SHOWN_VALUE_MAX + 16], want[SHOWN_VALUE_MAX + 16];
 
@@ -938,7 +1117,7 @@ judge_json(const struct qa_check *k, const cJSON *doc, const struct vars *v, str
 			if (!got) {
 				add_failure(r, "json %s: missing, expected %s", e->key, want);
 			} else if (!cJSON_Compare(got, e->value, true)) {
-				if (secret_value(k, e->key, got, v))
+				if (secret_value(s, k, e->key, got, v))
 					snprintf(shown, sizeof shown, "a captured value");
 				else
 					quote_value(got, shown, sizeof shown);
@@ -965,14 +1144,15 @@ header_equals(const char *got, const char *want)
 }
 
 static void
-judge_headers(const struct qa_check *k, const struct pr_http_resp *resp, struct qa_result *r)
+judge_headers(const struct qa_suite *s, const struct qa_check *k, const struct pr_http_resp *resp,
+    const struct vars *v, struct qa_result *r)
 {
 	char got[HEADER_VALUE_MAX];
 
 	for (size_t i = 0; i < k->nheader_expect; i++) {
 		const struct qa_field_expect *e = &k->header_expect[i];
 		bool present = header_value(resp, e->key, got, sizeof got) != NULL;
-		bool secret = pr_is_secret_name(e->key);
+		bool secret = pr_is_secret_name(e->key) || captures_header(k, e->key);
 
 		switch (e->match) {
 		case QA_EXISTS:
@@ -988,16 +1168,16 @@ judge_headers(const struct qa_check *k, const struct pr_http_resp *resp, struct 
 				add_failure(r, "header %s: missing", e->key);
 			else if (!strstr(got, e->value->valuestring))
 				add_failure(r, "header %s: does not contain \"%s\"", e->key,
-				    secret ? "(secret)" : e->value->valuestring);
+				    secret ? SECRET_SHOWN : e->value->valuestring);
 			break;
 		case QA_EQUALS:
 			if (!present)
 				add_failure(r, "header %s: missing, expected \"%s\"", e->key,
-				    secret ? "(secret)" : e->value->valuestring);
+				    secret ? SECRET_SHOWN : e->value->valuestring);
 			else if (!header_equals(got, e->value->valuestring))
 				add_failure(r, "header %s: expected \"%s\", got \"%.*s\"", e->key,
-				    secret ? "(secret)" : e->value->valuestring, SHOWN_VALUE_MAX,
-				    secret ? "(secret)" : got);
+				    secret ? SECRET_SHOWN : e->value->valuestring, SHOWN_VALUE_MAX,
+				    secret || holds_secret(got, s, v) ? SECRET_SHOWN : got);
 			break;
 		}
 	}
@@ -1052,6 +1232,95 @@ take_captures(const struct qa_check *k, const struct pr_http_resp *resp, const c
 	}
 }
 
+/* Later checks must not use what this one would have captured. */
+static void
+forget_captures(const struct qa_check *k, struct vars *v)
+{
+	for (size_t i = 0; i < k->ncaptures; i++)
+		vars_set(v, k->captures[i].name, NULL, k->name);
+}
+
+/* Why the request could not be built: a capture it needs is missing (an
+ * earlier check failed), or an environment variable is gone. */
+static void
+report_missing(const struct vars *v, const char *missing, size_t mlen, struct qa_result *r)
+{
+	const char *by = NULL;
+
+	if (*missing == '$') {
+		add_failure(r, "skipped: environment variable %.*s is not set", (int)mlen - 3, missing + 2);
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++)
+		if (strlen(v->names[i]) == mlen - 4 && strncmp(v->names[i], missing + 2, mlen - 4) == 0)
+			by = v->by[i];
+	if (by)
+		add_failure(r, "skipped: needs %.*s, which check \"%s\" did not capture", (int)mlen, missing, by);
+	else
+		add_failure(r, "skipped: needs %.*s, which no earlier check captured", (int)mlen, missing);
+}
+
+static bool
+has_control(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < ' ' && *s != '\t') || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * Config values are checked for line breaks when loaded, but a captured
+ * value is only known now: CR or LF put into a header by a placeholder
+ * would send headers of the response's choosing.  True (reported) when the
+ * request must not be sent.
+ */
+static bool
+refuse_injection(const struct built *b, struct qa_result *r)
+{
+	if (has_control(b->url)) {
+		add_failure(r, "url: a placeholder put a line break or control character in it (refused, not sent)");
+		return true;
+	}
+	for (size_t i = 0; b->headers[i]; i++)
+		if (has_control(b->headers[i])) {
+			add_failure(r, "header %.*s: a placeholder put a line break or control character in its value "
+			    "(refused, not sent)", (int)strcspn(b->headers[i], ":"), b->headers[i]);
+			return true;
+		}
+	return false;
+}
+
+/* Judge the response.  Its captures are taken first, so that no failure
+ * quotes what this check captures, but their failures are listed last. */
+static void
+judge(const struct qa_suite *s, const struct qa_check *k, const struct pr_http_resp *resp, struct vars *v,
+    struct qa_result *r)
+{
+	struct qa_result caps = {0};
+	cJSON *doc = NULL;
+
+	if (k->njson_expect || k->ncaptures)
+		doc = cJSON_ParseWithLength(resp->body.data ? resp->body.data : "", resp->body.len);
+	take_captures(k, resp, doc, v, &caps);
+	judge_status(k, resp->status, r);
+	judge_json(s, k, doc, v, r);
+	if (k->body_contains && (!resp->body.data || !strstr(resp->body.data, k->body_contains)))
+		add_failure(r, "body: does not contain \"%s\"", k->body_contains);
+	judge_headers(s, k, resp, v, r);
+	if (k->max_latency_ms > 0 && r->latency_ms > k->max_latency_ms)
+		add_failure(r, "latency: %.1f ms is over the %g ms limit", r->latency_ms, k->max_latency_ms);
+	if (caps.nfailures) {
+		r->failures = xrealloc(r->failures, (r->nfailures + caps.nfailures) * sizeof *r->failures);
+		memcpy(r->failures + r->nfailures, caps.failures, caps.nfailures * sizeof *caps.failures);
+		r->nfailures += caps.nfailures;
+	}
+	free(caps.failures);
+	r->captured = caps.captured;
+	r->ncaptured = caps.ncaptured;
+	cJSON_Delete(doc);
+}
+
 static void
 run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o, struct vars *v,
     struct qa_result *r, struct qa_requests *reqs)
@@ -1060,27 +1329,23 @@ run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_op
 	struct built b;
 	const char *missing = NULL;
 	size_t mlen = 0;
-	cJSON *doc = NULL;
-	char *tmpl_url = resolve(s->base_url, k->url);
+	/* Shown with the environment filled in and {{name}} as written. */
+	char *shown = qa_expand(k->url, NULL, NULL, 0, &missing, &mlen);
+	char *tmpl_url = resolve(s->base_url, shown ? shown : k->url);
 
 	r->latency_ms = -1;
 	r->shown_url = pr_redact_url(tmpl_url);
 	free(tmpl_url);
+	free(shown);
 	if (build(s, k, v, &b, &missing, &mlen) != 0) {
-		const char *by = NULL;
-
-		for (size_t i = 0; i < v->n; i++)
-			if (strlen(v->names[i]) == mlen && strncmp(v->names[i], missing, mlen) == 0)
-				by = v->by[i];
 		r->outcome = QA_SKIPPED;
-		if (by)
-			add_failure(r, "skipped: needs {{%.*s}}, which check \"%s\" did not capture",
-			    (int)mlen, missing, by);
-		else
-			add_failure(r, "skipped: needs {{%.*s}}, which no earlier check captured",
-			    (int)mlen, missing);
-		for (size_t i = 0; i < k->ncaptures; i++)
-			vars_set(v, k->captures[i].name, NULL, k->name);
+		report_missing(v, missing, mlen, r);
+		forget_captures(k, v);
+		goto out;
+	}
+	if (refuse_injection(&b, r)) {
+		r->outcome = QA_FAIL;
+		forget_captures(k, v);
 		goto out;
 	}
 	if (send_request(s, k, o, &b, r->shown_url, &resp, r, reqs) != PR_OK) {
@@ -1092,28 +1357,17 @@ run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_op
 		else
 			add_failure(r, "request: %s (after %d attempt%s)", resp.error, r->attempts,
 			    r->attempts == 1 ? "" : "s");
-		/* Later checks must not use what this one would have captured. */
-		for (size_t i = 0; i < k->ncaptures; i++)
-			vars_set(v, k->captures[i].name, NULL, k->name);
+		forget_captures(k, v);
 		goto out;
 	}
 	r->status = resp.status;
-	if (k->njson_expect || k->ncaptures)
-		doc = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
-	judge_status(k, resp.status, r);
-	judge_json(k, doc, v, r);
-	if (k->body_contains && (!resp.body.data || !strstr(resp.body.data, k->body_contains)))
-		add_failure(r, "body: does not contain \"%s\"", k->body_contains);
-	judge_headers(k, &resp, r);
-	if (k->max_latency_ms > 0 && r->latency_ms > k->max_latency_ms)
-		add_failure(r, "latency: %.1f ms is over the %g ms limit", r->latency_ms, k->max_latency_ms);
-	take_captures(k, &resp, doc, v, r);
+	judge(s, k, &resp, v, r);
 	r->outcome = r->nfailures ? QA_FAIL : QA_PASS;
 	/* A failed check counts as an error in a watch even with a good status. */
 	if (r->outcome == QA_FAIL && reqs && reqs->n)
 		reqs->error[reqs->n - 1] = true;
 out:
-	cJSON_Delete(doc);
+	scrub_failures(r, s, v);
 	built_free(&b);
 	pr_http_resp_free(&resp);
 }

@@ -4,12 +4,20 @@
  * bounded retries, judging their expectations, carrying captured values from
  * one check to the next, and judging a canary watch.
  *
- * Two kinds of placeholder live in a check.  ${VAR} is the environment,
- * replaced when the config file is loaded (config.h).  {{name}} is a value
- * captured by an earlier check, replaced when the check runs; it may appear
- * in "url", header values, "body" and the strings of "json".  A reference to
- * a name no earlier check captures is a config error.  Captured values are
- * secrets: they never appear in the document, on stderr or in the log.
+ * Two kinds of placeholder live in a check's "url", header values, "body"
+ * and the strings of "json".  ${VAR} is the environment (checked when the
+ * config is loaded, config.h); {{name}} is a value captured by an earlier
+ * check.  Both are filled in together, in one pass, when the check runs, so
+ * neither kind's output is read again: an environment value holding
+ * "{{x}}", or a captured value holding "${X}", stays text.  A reference to a
+ * name no earlier check captures is a config error.
+ *
+ * Captured values and the config's secrets (secret-named header values and
+ * JSON body fields) never appear in the document, on stderr, in the log or
+ * in JUnit: a failure never quotes a response value that is, or holds, one
+ * of them, and every message is scrubbed of them at the end.  A request
+ * whose URL or headers hold a line break after filling in is not sent: the
+ * check fails saying so (header injection).
  */
 #ifndef PR_QA_H
 #define PR_QA_H
@@ -69,6 +77,8 @@ struct qa_suite {
 	double timeout_s;
 	struct qa_check *checks;
 	size_t n;
+	char **secrets;			/* config values no message may quote */
+	size_t nsecrets;
 };
 
 /*
@@ -168,9 +178,12 @@ const char *qa_level_name(enum qa_level l);
 cJSON *qa_watch_to_json(const struct qa_watch *w, const struct qa_thresholds *t, double duration_s, double interval_s);
 
 /*
- * Replace each {{name}} in tmpl with its value from names/values (n pairs).
- * Returns a new string (caller frees), or NULL when a name has no value,
- * with that name in *missing (pointing into tmpl, length *missing_len).
+ * Replace each {{name}} in tmpl with its value from names/values (n pairs)
+ * and each ${VAR} with the environment's, in one pass; "$${" is a literal
+ * "${".  values NULL keeps every {{name}} as written (a template to show).
+ * Returns a new string (caller frees), or NULL when a placeholder has no
+ * value, with *missing pointing at it in tmpl ("{{name}}" or "${VAR}",
+ * *missing_len bytes).
  */
 char *qa_expand(const char *tmpl, char *const *names, char *const *values, size_t n,
     const char **missing, size_t *missing_len);

@@ -1,6 +1,8 @@
 /* util.c: see util.h. */
 #include "util.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -138,21 +140,146 @@ pr_parse_duration(const char *s, double *seconds)
 	return -1;
 }
 
+/* ---- URLs --------------------------------------------------------- */
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+char *
+pr_percent_decode(const char *s, size_t n)
+{
+	struct buf b = {0};
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
+		    hexval((unsigned char)s[i + 2]) >= 0) {
+			buf_addc(&b, (char)(hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2])));
+			i += 2;
+		} else {
+			buf_addc(&b, s[i]);
+		}
+	}
+	return buf_detach(&b);
+}
+
 bool
 pr_is_secret_name(const char *name)
 {
-	static const char *const secret[] = {
-		"authorization", "proxy-authorization", "cookie", "set-cookie",
-		"x-api-key", "api-key", "apikey", "api_key", "x-ms-blob-sas",
-		"sig", "signature", "token", "access_token", "id_token",
-		"refresh_token", "key", "secret", "client_secret", "password",
-		"passwd", "pwd", "code", "x-functions-key", "ocp-apim-subscription-key",
+	/* Whole names, then parts of names: a short list misses api_token,
+	 * X-Amz-Signature, private_token and the like. */
+	static const char *const whole[] = {
+		"sig", "code", "key", "cookie", "set-cookie", "proxy-authorization", "passwd", "pwd",
+		"apikey", "api_key", "api-key", "x-api-key", "x-ms-blob-sas", "x-functions-key",
+		"ocp-apim-subscription-key",
 	};
+	static const char *const within[] = { "token", "secret", "signature", "password" };
+	static const char *const prefix[] = { "auth", "session" };
 
-	for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
-		if (strcasecmp(name, secret[i]) == 0)
+	for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
+		if (strcasecmp(name, whole[i]) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof within / sizeof within[0]; i++)
+		if (strcasestr(name, within[i]))
+			return true;
+	for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
+		if (strncasecmp(name, prefix[i], strlen(prefix[i])) == 0)
 			return true;
 	return false;
+}
+
+/* True when [s, e) can be an authority's hosts: host[:port] items separated
+ * by commas (libpq's multi-host form), a host being a name, an IPv4 address
+ * or a bracketed IPv6 address, a port digits only. */
+static bool
+is_host_list(const char *s, const char *e)
+{
+	for (;;) {
+		const char *item_end = memchr(s, ',', (size_t)(e - s));
+		const char *p = s;
+
+		if (!item_end)
+			item_end = e;
+		if (p < item_end && *p == '[') {
+			if (!(p = memchr(p, ']', (size_t)(item_end - p))))
+				return false;
+			p++;
+		} else {
+			while (p < item_end && (isalnum((unsigned char)*p) || strchr("-._~%", *p)))
+				p++;
+		}
+		if (p < item_end && *p == ':')
+			for (p++; p < item_end && isdigit((unsigned char)*p); p++)
+				;
+		if (p != item_end)
+			return false;
+		if (item_end == e)
+			return true;
+		s = item_end + 1;
+	}
+}
+
+const char *
+pr_url_userinfo_end(const char *authority, bool libpq)
+{
+	const char *at = strchr(authority, '@');
+	const char *end = authority + strcspn(authority, libpq ? "/" : "/?#");
+	const char *last = at;
+
+	if (!at)
+		return NULL;
+	/* An '@' after a '/', '?' or '#' is in the path or the query, unless
+	 * what comes before that character cannot be hosts: then it is a
+	 * password holding the character unencoded. */
+	if (at > end && is_host_list(authority, authority + strcspn(authority, "/?#")))
+		return NULL;
+	/* Hosts hold no '@', so a password holding '@' unencoded ends at the
+	 * last '@' before the path. */
+	for (;;) {
+		const char *p = last + 1 + strcspn(last + 1, "@/?#");
+
+		if (*p != '@')
+			return last;
+		last = p;
+	}
+}
+
+static bool
+is_pg_scheme(const char *url)
+{
+	return strncasecmp(url, "postgres://", 11) == 0 || strncasecmp(url, "postgresql://", 13) == 0;
+}
+
+/* Append the query at p (after its '?') to out with secret values hidden;
+ * parameter names are compared percent-decoded (p%61ssword is password). */
+static void
+redact_query(struct buf *out, const char *p)
+{
+	while (*p && *p != '#') {
+		size_t len = strcspn(p, "&#");
+		const char *eq = memchr(p, '=', len);
+		size_t nlen = eq ? (size_t)(eq - p) : len;
+		char *name = pr_percent_decode(p, nlen);
+
+		if (eq && pr_is_secret_name(name)) {
+			buf_add(out, p, nlen + 1);
+			buf_adds(out, "REDACTED");
+		} else {
+			buf_add(out, p, len);
+		}
+		free(name);
+		p += len;
+		if (*p == '&')
+			buf_addc(out, *p++);
+	}
+	buf_adds(out, p);
 }
 
 char *
@@ -160,46 +287,56 @@ pr_redact_url(const char *url)
 {
 	struct buf out = {0};
 	const char *scheme = strstr(url, "://");
-	const char *host = scheme ? scheme + 3 : url;
-	const char *path_start = host + strcspn(host, "/?#");
-	const char *at = NULL, *q;
+	const char *authority = scheme ? scheme + 3 : url;
+	const char *at = pr_url_userinfo_end(authority, is_pg_scheme(url));
+	const char *rest = at ? at + 1 : authority;
+	const char *q = strchr(rest, '?');
 
-	/* user:password@ ends at the last '@' before the path. */
-	for (const char *p = host; p < path_start; p++)
-		if (*p == '@')
-			at = p;
-	buf_add(&out, url, (size_t)(host - url));
-	buf_adds(&out, at ? at + 1 : host);
-	if (!(q = strchr(out.data, '?')))
+	buf_add(&out, url, (size_t)(authority - url));
+	if (!q || memchr(rest, '#', (size_t)(q - rest))) {
+		buf_adds(&out, rest);
 		return buf_detach(&out);
-
-	/* Rewrite the query in place of the copy. */
-	{
-		struct buf red = {0};
-		const char *p = q + 1;
-
-		buf_add(&red, out.data, (size_t)(q - out.data) + 1);
-		while (*p && *p != '#') {
-			size_t len = strcspn(p, "&#");
-			const char *eq = memchr(p, '=', len);
-			char name[64];
-			size_t nlen = eq ? (size_t)(eq - p) : len;
-
-			snprintf(name, sizeof name, "%.*s", (int)(nlen < 63 ? nlen : 63), p);
-			if (eq && pr_is_secret_name(name)) {
-				buf_add(&red, p, nlen + 1);
-				buf_adds(&red, "REDACTED");
-			} else {
-				buf_add(&red, p, len);
-			}
-			p += len;
-			if (*p == '&')
-				buf_addc(&red, *p++);
-		}
-		buf_adds(&red, p);
-		buf_free(&out);
-		return buf_detach(&red);
 	}
+	buf_add(&out, rest, (size_t)(q + 1 - rest));
+	redact_query(&out, q + 1);
+	return buf_detach(&out);
+}
+
+bool
+pr_url_is_loopback(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host, *at, *end;
+	char name[INET6_ADDRSTRLEN + 1];
+	struct in_addr a4;
+	struct in6_addr a6;
+	size_t len;
+
+	if (!scheme)
+		return false;
+	host = scheme + 3;
+	if ((at = pr_url_userinfo_end(host, false)))
+		host = at + 1;
+	if (*host == '[') {
+		end = strchr(host, ']');
+		if (end && end[1] && !strchr(":/?#", end[1]))
+			return false;
+		host++;
+	} else {
+		end = host + strcspn(host, ":/?#");
+	}
+	if (!end || (len = (size_t)(end - host)) == 0 || len >= sizeof name)
+		return false;
+	memcpy(name, host, len);
+	name[len] = '\0';
+	if (strcasecmp(name, "localhost") == 0 || strcasecmp(name, "localhost.") == 0)
+		return true;
+	if (inet_pton(AF_INET, name, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, name, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return false;
 }
 
 char *

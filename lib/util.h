@@ -1,5 +1,6 @@
 /*
- * util.h: time, numbers from the command line, and URL redaction.
+ * util.h: time, numbers from the command line, and URLs: redaction,
+ * userinfo, percent-decoding and loopback hosts.
  */
 #ifndef PR_UTIL_H
 #define PR_UTIL_H
@@ -34,14 +35,38 @@ int pr_parse_double(const char *s, double min, double max, double *out);
 int pr_parse_long(const char *s, long min, long max, long *out);
 
 /*
- * A copy of url that is safe to print or store: user:password@ removed and
- * the values of credential-like query parameters (sig, token, key, secret,
- * password, code, access_token, ...) replaced with "REDACTED".  Caller frees.
+ * A copy of url that is safe to print or store: the userinfo (user:password@)
+ * removed and the values of query parameters with secret-like names (see
+ * pr_is_secret_name; names compared percent-decoded) replaced with
+ * "REDACTED".  postgres:// URLs are read as libpq reads them: a '?' does not
+ * end the userinfo.  Caller frees.
  */
 char *pr_redact_url(const char *url);
 
-/* True if name looks like a header or parameter that carries a secret. */
+/*
+ * Where the userinfo of an authority ends: authority is what follows
+ * "scheme://"; returns its '@', or NULL when there is no userinfo.  As in
+ * libpq (libpq true, only '/' ends the authority) or RFC 3986 ('/', '?',
+ * '#'), and wider where those would fail: a password holding '@', or '/',
+ * '?' or '#' before which no host list can stand, ends at the last '@'
+ * before the hosts.
+ */
+const char *pr_url_userinfo_end(const char *authority, bool libpq);
+
+/* n bytes of s with %XX decoded, as a new string.  Caller frees. */
+char *pr_percent_decode(const char *s, size_t n);
+
+/*
+ * True if name looks like a header or parameter that carries a secret,
+ * case-insensitively: sig, code, key, cookie and a few API-key headers by
+ * name; anything holding token, secret, signature or password; anything
+ * starting with auth or session.
+ */
 bool pr_is_secret_name(const char *name);
+
+/* True when url's host is the loopback interface (localhost, 127.0.0.0/8,
+ * [::1]), compared as a parsed host, never as a text prefix. */
+bool pr_url_is_loopback(const char *url);
 
 /* Trimmed output of a shell-free command (argv), or NULL. Caller frees. */
 char *pr_run_capture(char *const argv[]);

@@ -102,8 +102,19 @@ run env AZURE_ACCESS_TOKEN=$CANARY GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh.out G
 check github_masks_token grep -qxF "::add-mask::$CANARY" "$T/err"
 check github_token_not_in_stdout_or_outputs none grep -qF "$CANARY" "$T/out" "$T/gh.out" "$T/gh.md"
 
-# A plain-http Resource Manager off this machine is warned about (no request
-# is made here: there are no credentials).
-expect_exit 4 plain_http_endpoint_without_credentials_exits_4 env PATH=$T/nobin:$PR_BIN \
-	pr-apply-scale --arm-endpoint http://management.example.invalid --platform "$T/platform.json"
-check plain_http_endpoint_is_warned grep -q "is plain http: the token would travel unencrypted" "$T/err"
+# A plain-http Resource Manager or authority off this machine is refused
+# before any token is sought; "off this machine" is the parsed host, so a
+# name that merely starts with localhost or 127. is not loopback.
+for ep in http://management.example.invalid http://localhost.attacker.example \
+	http://127.0.0.1.attacker.example http://localhost@attacker.example; do
+	expect_exit 3 "plain_http_endpoint_refused_${ep#http://}" env PATH=$T/nobin:$PR_BIN \
+		AZURE_ACCESS_TOKEN=$CANARY pr-apply-scale --arm-endpoint "$ep" --platform "$T/platform.json"
+	check "plain_http_endpoint_says_why_${ep#http://}" grep -q "is plain http: the token would travel unencrypted" "$T/err"
+done
+# (the sign-in fails, so the run fails as any failed sign-in does: exit 4)
+expect_exit 4 plain_http_authority_refused env PATH=$T/nobin:$PR_BIN AZURE_CLIENT_ID=app-123 \
+	AZURE_CLIENT_SECRET=$CANARY AZURE_TENANT_ID=contoso.onmicrosoft.com \
+	AZURE_AUTHORITY_HOST=http://localhost.attacker.example \
+	pr-apply-scale --arm-endpoint "$ARM" --platform "$T/platform.json"
+check plain_http_authority_says_why grep -q "AZURE_AUTHORITY_HOST .* is plain http: the client secret" "$T/err"
+check plain_http_refusals_never_show_secret clean

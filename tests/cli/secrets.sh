@@ -148,6 +148,51 @@ check rollback_restore_db_masked_in_github_actions masked "$T/rollback_restore_d
 check pg_restore_got_password_from_environment grep -qxF "$CANARY" "$T/rec/env.pg_restore"
 (cd "$T/repo" && git checkout -q main)
 
+# --- every form of a database URL libpq reads ----------------------------
+# A second role whose password holds '?', '@', '/' and '%' around the
+# canary.  Each accepted form must log in (so the password was decoded and
+# reached pg_dump by environment) and show nowhere; forms that cannot be
+# read unambiguously are refused without quoting.
+PW2="p?${CANARY}@x/${CANARY}%z"
+_pg_as psql -q -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+	-c "CREATE ROLE pr2 LOGIN PASSWORD '$PW2' IN ROLE $PG_USER" >/dev/null ||
+	fail pg_second_role "cannot create it"
+H2=127.0.0.1:$PG_PORT
+enc=$(printf %s "$PW2" | jq -sRr @uri)
+url_form() {
+	case $1 in
+	question_raw) echo "postgres://pr2:p?${CANARY}%40x%2F${CANARY}%25z@$H2/app" ;;
+	question_slash_raw) echo "postgres://pr2:p?${CANARY}%40x/${CANARY}%25z@$H2/app?sslmode=disable" ;;
+	question_at_raw) echo "postgresql://pr2:p?${CANARY}@x%2F${CANARY}%25z@$H2/app" ;;
+	password_param) echo "postgres://pr2@$H2/app?password=$enc" ;;
+	encoded_param_name) echo "postgres://pr2@$H2/app?sslmode=disable&p%61ssword=$enc" ;;
+	esac
+}
+for form in question_raw question_slash_raw question_at_raw password_param encoded_param_name; do
+	: >"$T/rec/env.pg_dump"
+	DATABASE_URL=$(url_form $form) scenario "snapshot_url_$form" 0 \
+		sh -c 'exec pr-snapshot --tag "form-$(date +%s%N)" -a "$1"' sh "$T/form.tar.gz"
+	check "snapshot_url_${form}_masked_in_github_actions" masked "$T/snapshot_url_$form.gha.err"
+	check "snapshot_url_${form}_password_reached_pg_dump_by_environment" grep -qxF "$PW2" "$T/rec/env.pg_dump"
+	rm -rf "$T/fx" && mkdir -p "$T/fx" && tar -xzf "$T/form.tar.gz" -C "$T/fx" 2>/dev/null
+	check "snapshot_url_${form}_archive_manifest_clean" sh -c "[ -s '$T/fx/manifest.json' ] && ! grep -qF '$CANARY' '$T/fx/manifest.json'"
+	check "snapshot_url_${form}_shows_host_and_database" [ "$(jq -r .database.url "$T/fx/manifest.json" | cut -d'?' -f1)" = "$(url_form $form | cut -d: -f1)://$H2/app" ]
+done
+pg_sql "UPDATE items SET name = 'rotten' WHERE id = 1;"
+DATABASE_URL=$(url_form question_slash_raw) scenario rollback_url_question_slash_raw 0 \
+	pr-rollback --restore-db --yes --skip-deploy "$T/form.tar.gz"
+check rollback_url_form_restored_data [ "$(pg_sql "SELECT name FROM items WHERE id = 1")" = apple ]
+check pg_restore_got_second_password_from_environment grep -qxF "$PW2" "$T/rec/env.pg_restore"
+(cd "$T/repo" && git checkout -q main)
+# Refused, exit 3, quoting nothing: '@' and '/' both unencoded (the host
+# cannot be told), and sslpassword= (libpq reads it from argv only).
+DATABASE_URL="postgres://pr2:p?${CANARY}@x/${CANARY}%25z@$H2/app" scenario snapshot_url_refused_at_and_slash 3 \
+	sh -c 'exec pr-snapshot --tag "bad-$(date +%s%N)" -a "$1"' sh "$T/bad.tar.gz"
+check refused_url_says_percent_encode grep -q "percent-encode" "$T/err"
+DATABASE_URL="postgres://pr2@$H2/app?sslpassword=$enc" scenario snapshot_url_refused_sslpassword 3 \
+	sh -c 'exec pr-snapshot --tag "bad-$(date +%s%N)" -a "$1"' sh "$T/bad.tar.gz"
+check refused_sslpassword_says_why grep -q "sslpassword" "$T/err"
+
 # --- pr-rollback: GITHUB_TOKEN ------------------------------------------
 unset DATABASE_URL
 $PY "$FIX/github_api.py" --port-file "$T/gh.port" --record "$T/gh.log" --token "$CANARY" \
@@ -172,10 +217,12 @@ $PY "$FIX/qa_app.py" --port-file "$T/app.port" --session "$CANARY" >"$T/app.log"
 track $!
 wait_for_file "$T/app.port" || { fail qa_app_fixture "did not start"; exit 1; }
 export APP=http://127.0.0.1:$(cat "$T/app.port") SID_COOKIE="sid=$CANARY" BEARER="Bearer $CANARY"
+export QTOK=$CANARY
 cat >"$T/bench.json" <<'EOF'
 {"bench": {"samples": 3, "warmup": 1, "timeout": "5s", "metrics": [
   {"id": "by_cookie", "url": "${APP}/api/me", "headers": {"Cookie": "${SID_COOKIE}"}},
-  {"id": "by_bearer", "url": "${APP}/api/me", "headers": {"Authorization": "${BEARER}"}}
+  {"id": "by_bearer", "url": "${APP}/api/me", "headers": {"Authorization": "${BEARER}"}},
+  {"id": "by_query", "url": "${APP}/health?page=1&api_token=${QTOK}&X-Amz-Signature=${QTOK}&private_token=${QTOK}&auth=${QTOK}&session=${QTOK}&p%61ssword=${QTOK}"}
 ]}}
 EOF
 scenario bench_cookie_and_authorization 0 pr-bench -f "$T/bench.json"
@@ -193,11 +240,17 @@ cat >"$T/qa.json" <<'EOF'
  {"name": "me_by_bearer", "url": "/api/me", "headers": {"Authorization": "Bearer {{token}}"}, "expect": {"status": 200}},
  {"name": "me_by_config_bearer", "url": "/api/me", "headers": {"Authorization": "${BEARER}"}, "expect": {"status": 200}},
  {"name": "fails_showing_session", "url": "/api/me", "headers": {"Cookie": "sid={{sid}}"},
-  "expect": {"status": 418, "json": {"data.name": "{{sid}}"}}}
+  "expect": {"status": 418, "json": {"data.name": "{{sid}}"}}},
+ {"name": "captured_header_wrong", "url": "/leaky", "capture": {"hdr": {"header": "X-Auth-Token"}, "crlf": {"json": "data.crlf"}},
+  "expect": {"headers": {"X-Auth-Token": "wrong"}}},
+ {"name": "later_equal_to_capture", "url": "/echo", "headers": {"X-Echo": "{{hdr}}"},
+  "expect": {"headers": {"X-Echo": "wrong"}, "json": {"headers.X-Echo": "wrong"}}},
+ {"name": "captured_crlf_in_header", "url": "/echo", "headers": {"X-Note": "{{crlf}}", "X-Echo": "{{hdr}}"}}
 ]}}
 EOF
 scenario qa_login_capture 1 pr-qa -f "$T/qa.json" --junit "$T/qa.xml"
-check qa_captured_session_used [ "$(jq -r '[.checks[].result] | join(",")' "$T/qa_login_capture.gha.out")" = pass,pass,pass,pass,fail ]
+check qa_captured_session_used [ "$(jq -r '[.checks[].result] | join(",")' "$T/qa_login_capture.gha.out")" = pass,pass,pass,pass,fail,fail,fail,fail ]
+check qa_captured_crlf_never_sent [ "$(curl -s "$APP/injected" | jq .count)" = 0 ]
 check qa_junit_written [ -s "$T/qa.xml" ]
 check qa_canary_not_in_junit absent "$T/qa.xml"
 

@@ -164,6 +164,92 @@ test_redact_url(void)
 	free(s);
 }
 
+/* Each form of a postgres password libpq accepts is removed from what is shown. */
+static void
+test_redact_pg_url_forms(void)
+{
+	static const char *const forms[] = {
+		"postgres://u:Pa?ss@db:5432/app",
+		"postgres://u:Pa?ss@db:5432/app?sslmode=require",
+		"postgresql://u:Pa%3Fss%40x@db/app",
+		"postgres://u:Pa@ss@db/app",
+		"postgres://u:Pa/ss@db/app",
+		"postgres://u@db/app?password=Pass",
+		"postgres://u@db/app?p%61ssword=Pass",
+		"postgres://u@db/app?sslpassword=Pass",
+	};
+
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		char *s = pr_redact_url(forms[i]);
+
+		CHECK(strstr(s, "Pa") == NULL);
+		CHECK(strstr(s, "u@") == NULL);
+		free(s);
+	}
+}
+
+/* Secret query parameters are found by pattern, and under percent-encoding. */
+static void
+test_redact_query_by_pattern(void)
+{
+	static const char *const secret[] = {
+		"api_token", "X-Amz-Signature", "private_token", "auth", "session", "Session_Id",
+		"client_secret", "sig", "code", "key", "authorization", "db_password", "x%2Damz%2Dsignature",
+	};
+
+	for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++) {
+		char url[256], *s;
+
+		snprintf(url, sizeof url, "https://h.test/p?page=2&%s=SECRETVAL&q=x", secret[i]);
+		s = pr_redact_url(url);
+		CHECK(strstr(s, "SECRETVAL") == NULL);
+		CHECK(strstr(s, "page=2") && strstr(s, "q=x"));
+		free(s);
+	}
+	CHECK(!pr_is_secret_name("page") && !pr_is_secret_name("keyword") && !pr_is_secret_name("q"));
+	CHECK(pr_is_secret_name("X-Auth-Token") && pr_is_secret_name("AUTH_KEY"));
+}
+
+/* An '@' in an http query is not a userinfo, but a password holding '?'
+ * before its '@' is. */
+static void
+test_redact_http_userinfo(void)
+{
+	char *s;
+
+	s = pr_redact_url("http://h.test?email=a@b.test");
+	CHECK_STR(s, "http://h.test?email=a@b.test");
+	free(s);
+	s = pr_redact_url("https://h.test/p?email=a@b.test");
+	CHECK_STR(s, "https://h.test/p?email=a@b.test");
+	free(s);
+	s = pr_redact_url("http://u:Pa?ss@h.test:81/p");
+	CHECK_STR(s, "http://h.test:81/p");
+	free(s);
+	s = pr_redact_url("http://u:Pa@ss@h.test/p");
+	CHECK_STR(s, "http://h.test/p");
+	free(s);
+}
+
+/* Loopback is a parsed host, not a text prefix. */
+static void
+test_loopback_is_parsed_host(void)
+{
+	CHECK(pr_url_is_loopback("http://localhost:8080/x"));
+	CHECK(pr_url_is_loopback("http://LOCALHOST"));
+	CHECK(pr_url_is_loopback("http://127.0.0.1:1/"));
+	CHECK(pr_url_is_loopback("http://127.9.8.7"));
+	CHECK(pr_url_is_loopback("http://[::1]:8080/"));
+	CHECK(pr_url_is_loopback("http://u:p@127.0.0.1/"));
+	CHECK(!pr_url_is_loopback("http://localhost.attacker.example/"));
+	CHECK(!pr_url_is_loopback("http://127.0.0.1.attacker.example/"));
+	CHECK(!pr_url_is_loopback("http://localhost@attacker.example/"));
+	CHECK(!pr_url_is_loopback("http://127.0.0.1:80@attacker.example/"));
+	CHECK(!pr_url_is_loopback("http://[::1].attacker.example/"));
+	CHECK(!pr_url_is_loopback("http://10.0.0.1/"));
+	CHECK(!pr_url_is_loopback("http://localhostx/"));
+}
+
 static void
 test_parse_duration(void)
 {
@@ -214,6 +300,10 @@ main(void)
 	RUN(test_expand_env);
 	RUN(test_config_expands_whole_tree);
 	RUN(test_redact_url);
+	RUN(test_redact_pg_url_forms);
+	RUN(test_redact_query_by_pattern);
+	RUN(test_redact_http_userinfo);
+	RUN(test_loopback_is_parsed_host);
 	RUN(test_parse_duration);
 	RUN(test_write_atomic_replaces_whole_file);
 	return t_done();

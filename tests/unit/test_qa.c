@@ -22,10 +22,32 @@ test_expand_keeps_text_that_is_not_a_reference(void)
 {
 	const char *missing = NULL;
 	size_t len = 0;
-	char *s = qa_expand("{\"a\":{{ x }}, ${HOME} {{}}", NULL, NULL, 0, &missing, &len);
+	char *s = qa_expand("{\"a\":{{ x }}, ${ HOME} $x {{}} {{{y}}", NULL, NULL, 0, &missing, &len);
 
-	CHECK_STR(s, "{\"a\":{{ x }}, ${HOME} {{}}");
+	CHECK_STR(s, "{\"a\":{{ x }}, ${ HOME} $x {{}} {{{y}}");
 	free(s);
+}
+
+/* ${VAR} and {{name}} in one pass: what either puts in is not read again. */
+static void
+test_expand_is_one_pass(void)
+{
+	char *names[] = { "tok" }, *values[] = { "T-${PR_T_ENV}-{{tok}}" };
+	const char *missing = NULL;
+	size_t len = 0;
+	char *s;
+
+	setenv("PR_T_ENV", "abc{{tok}}def$${PR_T_ENV}", 1);
+	s = qa_expand("${PR_T_ENV}|{{tok}}|$${PR_T_ENV}", names, values, 1, &missing, &len);
+	CHECK_STR(s, "abc{{tok}}def$${PR_T_ENV}|T-${PR_T_ENV}-{{tok}}|${PR_T_ENV}");
+	free(s);
+	/* values NULL: a template shown with the environment only. */
+	s = qa_expand("/x/${PR_T_ENV}/{{tok}}", names, NULL, 1, &missing, &len);
+	CHECK_STR(s, "/x/abc{{tok}}def$${PR_T_ENV}/{{tok}}");
+	free(s);
+	unsetenv("PR_T_ENV");
+	CHECK(qa_expand("a ${PR_T_ENV} b", names, values, 1, &missing, &len) == NULL);
+	CHECK(len == 11 && strncmp(missing, "${PR_T_ENV}", len) == 0);
 }
 
 static void
@@ -37,7 +59,7 @@ test_expand_names_the_missing_capture(void)
 	char *s = qa_expand("a {{sid}} b", names, values, 1, &missing, &len);
 
 	CHECK(s == NULL);
-	CHECK(missing && len == 3 && strncmp(missing, "sid", 3) == 0);
+	CHECK(missing && len == 7 && strncmp(missing, "{{sid}}", 7) == 0);
 }
 
 static int
@@ -129,6 +151,7 @@ main(void)
 	RUN(test_expand_replaces_known_names);
 	RUN(test_expand_keeps_text_that_is_not_a_reference);
 	RUN(test_expand_names_the_missing_capture);
+	RUN(test_expand_is_one_pass);
 	RUN(test_load_reads_checks_expectations_and_captures);
 	RUN(test_load_refuses_a_reference_to_a_later_capture);
 	RUN(test_watch_levels_follow_thresholds);
