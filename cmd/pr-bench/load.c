@@ -97,7 +97,7 @@ add_metrics(cJSON *metrics, const struct bench_opts *o, const struct bench_metri
 	cJSON_AddItemToObject(thr, "errors", errors_json(r));
 	cJSON_AddItemToObject(thr, "summary", bench_rps_summary(r->throughput_rps));
 	cJSON_AddItemToObject(thr, "load", load_json(o, r));
-	buf_printf(&id, "%s_rps", m->id);
+	buf_printf(&id, "%s" BENCH_RPS_SUFFIX, m->id);
 	cJSON_AddItemToObject(metrics, id.data, thr);
 	buf_free(&id);
 	free(shown);

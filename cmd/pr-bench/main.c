@@ -252,6 +252,25 @@ read_section(const struct pr_config *cfg, const cJSON *sec, struct bench_opts *o
 }
 
 /*
+ * Load mode writes each metric <id> twice, as "<id>" and "<id>_rps": refuse
+ * a selection where one metric's throughput key is another metric's id, as
+ * the document would hold that key twice.  0 or PR_USAGE (reported).
+ */
+static int
+refuse_rps_collision(const struct bench_metric *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(v[i].id);
+
+		for (size_t j = 0; j < n; j++)
+			if (strncmp(v[j].id, v[i].id, len) == 0 && strcmp(v[j].id + len, BENCH_RPS_SUFFIX) == 0)
+				return pr_usage_error("%s and %s: --load writes %s's throughput as %s, so the ids collide "
+				    "(rename %s)", v[i].id, v[j].id, v[i].id, v[j].id, v[j].id);
+	}
+	return 0;
+}
+
+/*
  * Choose what to measure: operands ID=URL (ad hoc), URL (cold start only:
  * id cold_start_health_ms) or ID (a configured metric); with no operands,
  * the configured metrics of this mode.  Fills o->metrics.
@@ -315,6 +334,8 @@ select_metrics(int argc, char **argv, const struct bench_metric *cfg, size_t ncf
 		if (n == 0)
 			rc = pr_usage_error("nothing to measure: give ID=URL, or -f FILE with bench.metrics");
 	}
+	if (!rc && o->load)
+		rc = refuse_rps_collision(v, n);
 	if (rc) {
 		bench_metrics_free(v, n);
 		return rc;
@@ -341,14 +362,19 @@ read_env(struct bench_opts *o)
 }
 
 /* The header fields every pr-tools/bench/1 document carries besides metrics. */
-static void
+static int
 add_context(cJSON *doc, const struct bench_opts *o)
 {
 	char *git_argv[] = { "git", "rev-parse", "HEAD", NULL };
-	char *commit = pr_run_capture(git_argv);
-	char host[HOST_NAME_LEN] = "";
+	char *commit;
+	char host[HOST_NAME_LEN] = "", run_id[BENCH_RUN_ID_LEN + 1];
 	cJSON *git, *set;
+	int rc;
 
+	if ((rc = bench_run_id_new(run_id)))
+		return rc;
+	cJSON_AddStringToObject(doc, "run_id", run_id);
+	commit = pr_run_capture(git_argv);
 	cJSON_AddStringToObject(doc, "mode", o->load ? "load" : o->cold_start ? "cold_start" : "sample");
 	if (o->label)
 		cJSON_AddStringToObject(doc, "label", o->label);
@@ -381,6 +407,7 @@ add_context(cJSON *doc, const struct bench_opts *o)
 		if (o->cold_start)
 			cJSON_AddNumberToObject(set, "idle_s", o->idle_s);
 	}
+	return 0;
 }
 
 static const char *
@@ -468,8 +495,9 @@ main(int argc, char **argv)
 		goto out;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	doc = pr_doc_new("bench");
-	add_context(doc, &o);
+	doc = bench_doc_new();
+	if ((rc = add_context(doc, &o)))
+		goto out_curl;
 	metrics = cJSON_AddObjectToObject(doc, "metrics");
 	rc = o.load ? bench_load(&o, metrics) : bench_sample(&o, metrics);
 	/* The document is data even when nothing was measured: emit it. */
@@ -480,6 +508,7 @@ main(int argc, char **argv)
 			rc = erc;
 		report_gha(doc);
 	}
+out_curl:
 	curl_global_cleanup();
 out:
 	cJSON_Delete(doc);

@@ -37,9 +37,18 @@ struct acc {
 	struct pr_hist *hist;	/* latency metrics; NULL for throughput */
 };
 
+/* A run already merged, and the input it came in. */
+struct seen_run {
+	char id[BENCH_RUN_ID_LEN + 1];
+	const char *path;
+};
+
 struct merge {
 	struct acc *v;
 	size_t n, cap;
+	struct seen_run *runs;	/* every shard's run id so far */
+	size_t nruns;
+	bool all_have_ids;	/* every input carried run ids (0.1 documents have none) */
 };
 
 static bool
@@ -150,6 +159,51 @@ out:
 	return rc;
 }
 
+/* Note one shard's run id from path; a run seen before is refused. */
+static int
+add_run(struct merge *mg, const char *id, const char *path, const char *field)
+{
+	if (!bench_run_id_valid(id))
+		return pr_error(PR_INPUT, "%s: %s: expected 32 lowercase hex digits, got \"%.40s\"", path, field, id);
+	for (size_t i = 0; i < mg->nruns; i++)
+		if (strcmp(mg->runs[i].id, id) == 0)
+			return pr_error(PR_INPUT, "%s and %s both hold run %s: merging it twice would count its requests "
+			    "twice (give each run once)", mg->runs[i].path, path, id);
+	mg->runs = xrealloc(mg->runs, (mg->nruns + 1) * sizeof *mg->runs);
+	memcpy(mg->runs[mg->nruns].id, id, sizeof mg->runs[0].id);
+	mg->runs[mg->nruns++].path = path;
+	return 0;
+}
+
+/*
+ * Note the runs in doc: its "merged_run_ids" when it is a merge itself, else
+ * its "run_id".  Documents from pr-bench 0.1 have neither and cannot be
+ * checked.
+ */
+static int
+add_runs(struct merge *mg, const cJSON *doc, const char *path)
+{
+	const cJSON *ids = NULL, *id;
+	const char *one = NULL;
+	int rc;
+
+	if ((rc = pr_get_array(doc, "merged_run_ids", PR_OPTIONAL, path, &ids)) ||
+	    (rc = pr_get_string(doc, "run_id", PR_OPTIONAL, path, &one)))
+		return rc;
+	if (!ids) {
+		if (!one)
+			mg->all_have_ids = false;
+		return one ? add_run(mg, one, path, "run_id") : 0;
+	}
+	cJSON_ArrayForEach(id, ids) {
+		if (!cJSON_IsString(id))
+			return pr_error(PR_INPUT, "%s: merged_run_ids: holds %s, expected run id strings", path, pr_json_type(id));
+		if ((rc = add_run(mg, id->valuestring, path, "merged_run_ids")))
+			return rc;
+	}
+	return 0;
+}
+
 /* Add every metric of the load document at path. */
 static int
 add_file(struct merge *mg, const char *path, cJSON **doc)
@@ -159,13 +213,15 @@ add_file(struct merge *mg, const char *path, cJSON **doc)
 	struct buf ctx = { 0 };
 	int rc;
 
-	if ((rc = pr_doc_load(path, "bench", doc)))
+	if ((rc = bench_doc_load(path, doc)))
 		return rc;
 	if ((rc = pr_get_string(*doc, "mode", PR_REQUIRED, path, &mode)) ||
 	    (rc = pr_get_object(*doc, "metrics", PR_REQUIRED, path, &metrics)))
 		return rc;
 	if (strcmp(mode, "load") != 0)
 		return pr_error(PR_INPUT, "%s: mode is \"%s\", merge takes documents from pr-bench --load", path, mode);
+	if ((rc = add_runs(mg, *doc, path)))
+		return rc;
 	cJSON_ArrayForEach(m, metrics) {
 		buf_reset(&ctx);
 		buf_printf(&ctx, "%s: metrics.%s", path, m->string);
@@ -212,10 +268,31 @@ add_common(cJSON *out, const char *key, cJSON *const *docs, int n)
 	cJSON_AddItemToObject(out, key, first ? cJSON_Duplicate(first, true) : cJSON_CreateNull());
 }
 
+/*
+ * "run_id" (the XOR of the shards', the same for the same shards in any
+ * grouping) and "merged_run_ids", when every input carried its ids.
+ */
+static void
+add_run_ids(cJSON *doc, const struct merge *mg)
+{
+	char id[BENCH_RUN_ID_LEN + 1];
+	cJSON *ids;
+
+	if (!mg->all_have_ids || mg->nruns == 0)
+		return;
+	memcpy(id, mg->runs[0].id, sizeof id);
+	for (size_t i = 1; i < mg->nruns; i++)
+		bench_run_id_xor(id, mg->runs[i].id);
+	cJSON_AddStringToObject(doc, "run_id", id);
+	ids = cJSON_AddArrayToObject(doc, "merged_run_ids");
+	for (size_t i = 0; i < mg->nruns; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateString(mg->runs[i].id));
+}
+
 static cJSON *
 merged_doc(struct merge *mg, cJSON *const *docs, char *const *paths, int n)
 {
-	cJSON *doc = pr_doc_new("bench"), *git, *set, *from, *hosts, *metrics;
+	cJSON *doc = bench_doc_new(), *git, *set, *from, *hosts, *metrics;
 	const cJSON *commit;
 
 	cJSON_AddStringToObject(doc, "mode", "load");
@@ -238,6 +315,7 @@ merged_doc(struct merge *mg, cJSON *const *docs, char *const *paths, int n)
 			cJSON_SetNumberValue(c, c->valuedouble + oc->valuedouble);
 	}
 	cJSON_AddItemToObject(doc, "settings", set ? set : cJSON_CreateObject());
+	add_run_ids(doc, mg);
 	from = cJSON_AddArrayToObject(doc, "merged_from");
 	hosts = cJSON_AddArrayToObject(doc, "hosts");
 	for (int i = 0; i < n; i++) {
@@ -265,7 +343,7 @@ bench_merge(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = getenv("OUTPUT_JSON");
-	struct merge mg = { 0 };
+	struct merge mg = { .all_have_ids = true };
 	cJSON **docs = NULL, *out = NULL;
 	int ch, n, rc = 0;
 
@@ -308,6 +386,7 @@ out:
 		free(mg.v[i].hist);
 	}
 	free(mg.v);
+	free(mg.runs);
 	cJSON_Delete(out);
 	return rc;
 }

@@ -24,7 +24,7 @@ check "two_shards_ran" [ "$rca" -eq 0 -a "$rcb" -eq 0 ]
 expect_exit 0 "merge_exits_0" pr-bench merge "$T/a.json" "$T/b.json"
 cp "$T/out" "$T/m.json"
 check "merged_document_is_valid_bench_json" validate bench "$T/m.json"
-check "merged_document_is_a_load_document" jtrue '.schema == "pr-tools/bench/1" and .mode == "load" and (.merged_from | length) == 2' "$T/m.json"
+check "merged_document_is_a_load_document" jtrue '.schema == "pr-tools/bench/1.1" and .mode == "load" and (.merged_from | length) == 2' "$T/m.json"
 
 # The merged histogram is the bucket-by-bucket sum of the shards'.
 jq -n --slurpfile a "$T/a.json" --slurpfile b "$T/b.json" --slurpfile m "$T/m.json" '
@@ -52,10 +52,30 @@ check "merge_order_does_not_change_the_summary" \
 pr-bench merge "$T/a.json" >"$T/a1.json" 2>/dev/null
 check "merge_of_one_run_keeps_its_summary" \
 	[ "$(jq -c .metrics.home.summary "$T/a1.json")" = "$(jq -c .metrics.home.summary "$T/a.json")" ]
-pr-bench merge "$T/m.json" "$T/a.json" >"$T/maa.json" 2>/dev/null
-pr-bench merge "$T/a.json" "$T/b.json" "$T/a.json" >"$T/aba.json" 2>/dev/null
+pr-bench merge "$T/a1.json" "$T/b.json" >"$T/a1b.json" 2>/dev/null
 check "merge_of_merges_equals_merge_of_all" \
-	[ "$(jq -c '.metrics.home | .summary, .histogram' "$T/maa.json")" = "$(jq -c '.metrics.home | .summary, .histogram' "$T/aba.json")" ]
+	[ "$(jq -c '.metrics.home | .summary, .histogram' "$T/a1b.json")" = "$(jq -c '.metrics.home | .summary, .histogram' "$T/m.json")" ]
+
+# Run ids: a merge keeps its shards' ids, and the same run twice is refused
+# (it would count its requests twice), also when hidden inside a merge.
+check "merged_document_keeps_its_shards_run_ids" jq -e --slurpfile a "$T/a.json" --slurpfile b "$T/b.json" \
+	'.merged_run_ids == [$a[0].run_id, $b[0].run_id] and (.run_id | test("^[0-9a-f]{32}$"))
+	 and .run_id != $a[0].run_id and .run_id != $b[0].run_id' "$T/m.json"
+check "merged_run_id_is_the_same_in_any_grouping" \
+	[ "$(jget "$T/m.json" .run_id)" = "$(jget "$T/a1b.json" .run_id)" -a "$(jget "$T/m.json" .run_id)" = "$(jget "$T/ba.json" .run_id)" ]
+expect_exit 3 "merge_refuses_the_same_run_twice" pr-bench merge "$T/a.json" "$T/a.json"
+check "same_run_error_names_both_files" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q '$T/a.json and $T/a.json both hold run' '$T/err'"
+check "refused_merge_writes_nothing" [ ! -s "$T/out" ]
+cp "$T/a.json" "$T/copy.json"
+expect_exit 3 "merge_refuses_a_copy_of_a_run" pr-bench merge "$T/a.json" "$T/b.json" "$T/copy.json"
+check "copy_error_names_both_files" grep -q "$T/a.json and $T/copy.json both hold run" "$T/err"
+expect_exit 3 "merge_refuses_a_run_inside_a_merge" pr-bench merge "$T/m.json" "$T/a.json"
+jq '.run_id = "xyz"' "$T/a.json" >"$T/badid.json"
+expect_exit 3 "merge_refuses_a_malformed_run_id" pr-bench merge "$T/badid.json" "$T/b.json"
+# Documents from pr-bench 0.1 have no run id: still merged, without one.
+jq 'del(.run_id) | .schema = "pr-tools/bench/1"' "$T/a.json" >"$T/old.json"
+expect_exit 0 "merge_reads_documents_without_run_ids" pr-bench merge "$T/old.json" "$T/b.json"
+check "merge_with_an_old_document_claims_no_run_id" jq -e 'has("run_id") == false and has("merged_run_ids") == false' "$T/out"
 
 # Stdin and -o.
 run sh -c "pr-bench merge -o '$T/o.json' - '$T/b.json' <'$T/a.json'"
