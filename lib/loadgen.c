@@ -37,6 +37,7 @@
 #define PROBE_MAX_MS 2000.0		/* longest wait to choose among addresses */
 #define MS_PER_S 1000.0
 #define US_PER_MS 1000.0
+#define HTTP_SWITCHING_PROTOCOLS 101
 
 const char *const pr_load_err_names[PR_LOAD_NERR] = {
 	"dns", "connect", "tls", "timeout", "reset", "status", "other",
@@ -324,8 +325,20 @@ parse_head(struct plain *p, struct conn *c, const char *s, size_t hlen)
 	return 0;
 }
 
+/*
+ * An informational response (100 Continue, 103 Early Hints) precedes the
+ * final one on the same request (RFC 9110 15.2), so it is skipped.  101 is
+ * the last HTTP/1.1 response on its connection and counts as final.
+ */
+static bool
+is_interim(long status)
+{
+	return status >= 100 && status < 200 && status != HTTP_SWITCHING_PROTOCOLS;
+}
+
 /* Consume what has arrived: 1 when the response is complete, 0 when more
- * is needed, -1 when it is not HTTP/1.1 as we know it. */
+ * is needed, -1 when it is not HTTP/1.1 as we know it.  Interim 1xx
+ * responses are read past. */
 static int
 parse(struct plain *p, struct conn *c)
 {
@@ -341,6 +354,10 @@ parse(struct plain *p, struct conn *c)
 			if (parse_head(p, c, s, (size_t)(e - s) + 4) < 0)
 				return -1;
 			c->pos += (size_t)(e - s) + 4;
+			if (is_interim(c->status))
+				c->ps = P_HEAD;	/* the final response is still to come */
+			else if (c->status == HTTP_SWITCHING_PROTOCOLS)
+				c->keep = false;	/* no longer HTTP/1.1: never reuse */
 			break;
 		case P_BODY:
 			if (c->until_close) {

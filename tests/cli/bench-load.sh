@@ -120,6 +120,19 @@ check "refused_connections_do_not_spin" jtrue '.metrics.down.errors.connect < 10
 expect_exit 2 "unsupported_scheme_is_a_usage_error" pr-bench --load -C 2 -d 1 x="ftp://127.0.0.1/"
 check "unsupported_scheme_error_is_one_line" one_line "$T/err"
 
+# --- interim 1xx responses ------------------------------------------------------
+# 103 Early Hints (and 100 Continue) come before the final response of the
+# same request: skipped, never counted as a final status, never matched to
+# the next request.
+start_httpd
+run pr-bench --load -C 2 -d 1 hints="$HTTPD/interim?codes=103"
+check "early_hints_then_200_is_a_success" \
+	jtrue '.metrics.hints.errors.total == 0 and .metrics.hints.summary.n > 20 and .metrics.hints.load.unfinished <= 2'
+check "early_hints_raise_no_warning" [ ! -s "$T/err" ]
+run pr-bench --load -C 2 -d 1 slowhints="$HTTPD/interim?codes=100,103&ms=30"
+check "latency_runs_to_the_final_response_after_interims" \
+	jtrue '.metrics.slowhints.errors.total == 0 and .metrics.slowhints.summary.n > 5 and .metrics.slowhints.summary.min >= 60'
+
 # --- 1000 connections and the fd limit ----------------------------------------
 start_stall
 run pr-bench --load -C 1000 -d 2 many="$STALL/"
