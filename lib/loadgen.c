@@ -75,6 +75,10 @@ sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result 
 	s->warm_end = s->t0 + o->warmup_s * MS_PER_S;
 	s->end = s->warm_end + o->duration_s * MS_PER_S;
 	s->interval_ms = o->rate_rps > 0 ? MS_PER_S / o->rate_rps : 0;
+	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
+	/* Whole intervals only (the epsilon keeps 1.0 / 0.1 from flooring to 9). */
+	r->nintervals = (size_t)floor(o->duration_s / r->interval_s + 1e-9);
+	r->ok_per_interval = xcalloc(r->nintervals ? r->nintervals : 1, sizeof *r->ok_per_interval);
 	s->free_slots = xcalloc((size_t)o->connections, sizeof *s->free_slots);
 	for (long i = o->connections - 1; i >= 0; i--)
 		s->free_slots[s->nfree++] = i;
@@ -149,6 +153,16 @@ counted(const struct sched *s, double origin, double t)
 	return origin >= s->warm_end && t < s->end;
 }
 
+/* Count a success completed at t (ms) in its whole interval, if any. */
+static void
+count_interval(struct pr_load_result *r, double warm_end, double t)
+{
+	double k = floor((t - warm_end) / (r->interval_s * MS_PER_S));
+
+	if (k >= 0 && k < (double)r->nintervals)
+		r->ok_per_interval[(size_t)k]++;
+}
+
 /* Account one finished request: class -1 is a response with status. */
 static void
 sched_finish(struct sched *s, double origin, double sent, double t, long status, int err, uint64_t bytes,
@@ -172,6 +186,7 @@ sched_finish(struct sched *s, double origin, double sent, double t, long status,
 		return;
 	}
 	r->ok++;
+	count_interval(r, s->warm_end, t);
 	r->reused += reused;
 	if (s->interval_ms > 0 && sent - origin > LATE_MS)
 		r->late++;
@@ -1057,6 +1072,9 @@ pr_load_result_free(struct pr_load_result *r)
 {
 	free(r->hist);
 	r->hist = NULL;
+	free(r->ok_per_interval);
+	r->ok_per_interval = NULL;
+	r->nintervals = 0;
 }
 
 int

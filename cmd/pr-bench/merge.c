@@ -35,6 +35,10 @@ struct acc {
 	char *id;
 	cJSON *out;		/* the merged metric, started from the first */
 	struct pr_hist *hist;	/* latency metrics; NULL for throughput */
+	double *rps;		/* throughput: per-interval sums, element-wise */
+	size_t nrps;		/* the shortest shard's count of intervals */
+	double interval_s;
+	bool sampled;		/* every shard had throughput samples */
 };
 
 /* A run already merged, and the input it came in. */
@@ -102,6 +106,67 @@ find_acc(struct merge *mg, const char *id)
 	return NULL;
 }
 
+/*
+ * Throughput samples of metric m, if it has them (*has; documents from
+ * pr-bench 0.1 do not): *v (caller frees) of *n values and *interval_s.
+ */
+static int
+get_rps_samples(const cJSON *m, const char *ctx, bool *has, double **v, size_t *n, double *interval_s)
+{
+	const cJSON *arr = NULL;
+	struct buf c = { 0 };
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	if ((rc = pr_get_array(m, "samples", PR_OPTIONAL, ctx, &arr)) || !(*has = arr != NULL))
+		return rc;
+	if ((rc = pr_get_number(m, "interval_s", PR_REQUIRED, ctx, interval_s)))
+		return rc;
+	if (!(*interval_s > 0))
+		return pr_error(PR_INPUT, "%s.interval_s: must be above 0, got %g", ctx, *interval_s);
+	buf_printf(&c, "%s.samples", ctx);
+	rc = pr_get_numbers(arr, c.data, 0, v, n);
+	buf_free(&c);
+	return rc;
+}
+
+/*
+ * Add a throughput metric's samples to a: the shards ran at the same time,
+ * so interval i of each is summed; the merge is as long as the shortest.
+ */
+static int
+add_rps_samples(struct acc *a, const cJSON *m, const char *ctx, bool first)
+{
+	double *v, interval_s = 0;
+	size_t n;
+	bool has = false;
+	int rc;
+
+	if ((rc = get_rps_samples(m, ctx, &has, &v, &n, &interval_s)))
+		return rc;
+	if (first) {
+		a->rps = v;
+		a->nrps = n;
+		a->interval_s = interval_s;
+		a->sampled = has;
+		return 0;
+	}
+	if (!has || !a->sampled) {
+		a->sampled = false;
+	} else if (interval_s != a->interval_s) {
+		rc = pr_error(PR_INPUT, "%s.interval_s: is %g, an earlier input has %g (merge runs made with the same "
+		    "interval)", ctx, interval_s, a->interval_s);
+	} else {
+		if (n < a->nrps)
+			a->nrps = n;
+		for (size_t i = 0; i < a->nrps; i++)
+			a->rps[i] += v[i];
+	}
+	free(v);
+	return rc;
+}
+
 /* Add one input metric m (named ctx in errors) to the accumulator. */
 static int
 add_metric(struct merge *mg, const char *id, const cJSON *m, const char *ctx)
@@ -131,10 +196,13 @@ add_metric(struct merge *mg, const char *id, const cJSON *m, const char *ctx)
 			mg->v = xrealloc(mg->v, mg->cap * sizeof *mg->v);
 		}
 		a = &mg->v[mg->n++];
+		memset(a, 0, sizeof *a);
 		a->id = xstrdup(id);
 		a->out = cJSON_Duplicate(m, true);
 		a->hist = h;
 		h = NULL;
+		if (!a->hist)
+			rc = add_rps_samples(a, m, ctx, true);
 		goto out;
 	}
 	unit_item = cJSON_GetObjectItemCaseSensitive(a->out, "unit");
@@ -153,6 +221,8 @@ add_metric(struct merge *mg, const char *id, const cJSON *m, const char *ctx)
 		goto out;
 	if (h)
 		pr_hist_merge(a->hist, h);
+	else
+		rc = add_rps_samples(a, m, ctx, false);
 out:
 	free(h);
 	buf_free(&c);
@@ -252,6 +322,17 @@ finish_metric(struct acc *a)
 
 		s = (struct pr_summary){ .n = 1, .min = v, .p50 = v, .p90 = v, .p95 = v, .p99 = v, .max = v,
 			.mean = v, .stddev = 0 };
+		if (a->sampled) {
+			cJSON *arr = cJSON_CreateArray();
+
+			for (size_t i = 0; i < a->nrps; i++)
+				cJSON_AddItemToArray(arr, cJSON_CreateNumber(a->rps[i]));
+			cJSON_ReplaceItemInObjectCaseSensitive(a->out, "samples", arr);
+		} else {
+			/* A shard without samples: a shorter sample would not be the sum. */
+			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "samples");
+			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "interval_s");
+		}
 	}
 	cJSON_ReplaceItemInObjectCaseSensitive(a->out, "summary", pr_summary_to_json(&s));
 }
@@ -384,6 +465,7 @@ out:
 		free(mg.v[i].id);
 		cJSON_Delete(mg.v[i].out);
 		free(mg.v[i].hist);
+		free(mg.v[i].rps);
 	}
 	free(mg.v);
 	free(mg.runs);

@@ -13,9 +13,9 @@ URL=http://127.0.0.1:$(cat "$pf")/
 jtrue() { [ "$(jq -r "$1" "$2")" = true ]; }
 
 # Two shards at the same time, as two machines would run them.
-pr-bench --load -C 3 -d 1 --rate 300 home="$URL" >"$T/a.json" 2>"$T/a.err" &
+pr-bench --load -C 3 -d 2 --rate 300 home="$URL" >"$T/a.json" 2>"$T/a.err" &
 a=$!
-pr-bench --load -C 3 -d 1 --rate 200 home="$URL" >"$T/b.json" 2>"$T/b.err" &
+pr-bench --load -C 3 -d 2 --rate 200 home="$URL" >"$T/b.json" 2>"$T/b.err" &
 b=$!
 wait $a; rca=$?
 wait $b; rcb=$?
@@ -44,6 +44,26 @@ check "merged_throughput_and_counts_add_up" jq -e --slurpfile a "$T/a.json" --sl
 	.metrics.home_rps.summary.p50 == ($a[0].metrics.home.load.throughput_rps + $b[0].metrics.home.load.throughput_rps) and
 	.metrics.home.load.requests == ($a[0].metrics.home.load.requests + $b[0].metrics.home.load.requests) and
 	.metrics.home.errors.total == 0 and .metrics.home.load.shards == 2 and .metrics.home.load.connections == 6' "$T/m.json"
+
+# Throughput samples: interval i of every shard is summed (they ran at the
+# same time), exactly; the merge is as long as the shortest shard.
+check "merged_throughput_samples_are_the_element_wise_sum" jq -e --slurpfile a "$T/a.json" --slurpfile b "$T/b.json" '
+	($a[0].metrics.home_rps.samples) as $x | ($b[0].metrics.home_rps.samples) as $y |
+	($x | length) == 2 and ($y | length) == 2 and .metrics.home_rps.interval_s == 1 and
+	.metrics.home_rps.samples == [range(0; 2) | $x[.] + $y[.]]' "$T/m.json"
+jq '.metrics.home_rps.samples |= .[:1]' "$T/b.json" >"$T/b-short.json"
+run pr-bench merge "$T/a.json" "$T/b-short.json"
+check "merged_throughput_samples_keep_the_shortest_length" jq -e --slurpfile a "$T/a.json" --slurpfile b "$T/b.json" \
+	'.metrics.home_rps.samples == [$a[0].metrics.home_rps.samples[0] + $b[0].metrics.home_rps.samples[0]]' "$T/out"
+jq '.metrics.home_rps.interval_s = 0.5' "$T/b.json" >"$T/b-half.json"
+expect_exit 3 "merge_refuses_throughput_samples_of_another_interval" pr-bench merge "$T/a.json" "$T/b-half.json"
+check "interval_error_names_file_and_field" grep -q "b-half.json: metrics.home_rps.interval_s" "$T/err"
+jq '.metrics.home_rps.samples[0] = "x"' "$T/b.json" >"$T/b-bad.json"
+expect_exit 3 "merge_refuses_a_throughput_sample_that_is_not_a_number" pr-bench merge "$T/a.json" "$T/b-bad.json"
+jq 'del(.metrics.home_rps.samples, .metrics.home_rps.interval_s)' "$T/b.json" >"$T/b-old.json"
+run pr-bench merge "$T/a.json" "$T/b-old.json"
+check "merge_with_a_shard_without_samples_drops_them" \
+	sh -c "[ $rc -eq 0 ] && jq -e '.metrics.home_rps | has(\"samples\") == false and has(\"interval_s\") == false' '$T/out' >/dev/null"
 
 # Merging is order-free and a merge of merges equals the merge of all.
 pr-bench merge "$T/b.json" "$T/a.json" >"$T/ba.json" 2>/dev/null

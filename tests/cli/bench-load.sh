@@ -33,6 +33,8 @@ check "throughput_is_a_companion_metric_better_higher" \
 	jtrue '.metrics.home_rps.unit == "rps" and .metrics.home_rps.better == "higher" and .metrics.home_rps.summary.p50 == .metrics.home.load.throughput_rps'
 check "throughput_is_ok_responses_per_second" \
 	jtrue '.metrics.home.load.throughput_rps == .metrics.home.load.ok / .metrics.home.load.duration_s'
+check "throughput_has_a_sample_per_whole_second" \
+	jtrue '.metrics.home_rps.interval_s == 1 and (.metrics.home_rps.samples | length) == 1 and .metrics.home_rps.samples[0] > 0 and .metrics.home_rps.samples[0] <= .metrics.home.load.ok'
 check "bytes_read_are_counted" jtrue '.metrics.home.load.bytes_read >= 67 * .metrics.home.load.ok'
 check "summary_is_in_milliseconds" jtrue '.metrics.home.summary.p50 > 0 and .metrics.home.summary.p50 < 50'
 
@@ -40,6 +42,9 @@ check "summary_is_in_milliseconds" jtrue '.metrics.home.summary.p50 > 0 and .met
 run pr-bench --load -C 4 -d 2 --rate 200 home="$STALL/"
 check "open_loop_sends_at_the_given_rate" \
 	jtrue '.metrics.home.load.loop == "open" and .metrics.home.load.requests >= 390 and .metrics.home.load.requests <= 401'
+check "open_loop_throughput_sample_is_the_rate_each_second" \
+	jtrue '(.metrics.home_rps.samples | length) == 2 and (.metrics.home_rps.samples | all(. >= 190 and . <= 201)) and (.metrics.home_rps.samples | add) <= .metrics.home.load.ok'
+check "load_document_with_throughput_samples_validates" validate bench "$T/out"
 
 run pr-bench --load -C 4 -d 1 --load-warmup 1 --rate 200 home="$STALL/"
 check "warmup_requests_are_excluded" \
@@ -54,6 +59,8 @@ cp "$T/out" "$T/open-stall.json"
 check "open_loop_p99_shows_a_1s_stall" jtrue '.metrics.home.summary.p99 > 200'
 check "open_loop_median_stays_normal" jtrue '.metrics.home.summary.p50 < 10'
 check "open_loop_counts_late_requests" jtrue '.metrics.home.load.late >= 50'
+check "throughput_samples_show_the_stalled_second" \
+	jtrue '(.metrics.home_rps.samples | length) == 3 and (.metrics.home_rps.samples | min) < 50 and (.metrics.home_rps.samples | max) > 120'
 # Closed loop on the same scenario: the stalled connections simply send
 # fewer requests, and p99 hides the stall (only max shows it).
 start_stall --stall-after 1 --stall-ms 1000
