@@ -140,7 +140,7 @@ bench_quantiles_parse(const char *s, unsigned *mask)
 			return -1;
 		memcpy(one, s, len);
 		one[len] = '\0';
-		if (pr_parse_long(one, 0, 100, &q) || !quantile_bit(q))
+		if (one[0] == '0' || pr_parse_long(one, 0, 100, &q) || !quantile_bit(q))
 			return -1;
 		m |= quantile_bit(q);
 		s += len;
@@ -206,7 +206,7 @@ parse_precision(const cJSON *sec, const char *ctx, const struct bench_given *g, 
 	    || (rc = pr_get_long(sec, "max_samples", PR_OPTIONAL, ctx, 1, BENCH_MAX_COUNT, &max_samples))
 	    || (rc = get_duration(sec, "max_time", ctx, &max_time_s)))
 		return rc;
-	if (!(max_time_s > 0))
+	if (cJSON_GetObjectItemCaseSensitive(sec, "max_time") && !(max_time_s > 0))
 		return pr_error(PR_INPUT, "%s.max_time: must be more than 0 (fix the config)", ctx);
 	if (!g->precision)
 		o->precision = precision;

@@ -46,7 +46,7 @@ static const char usage_text[] =
     "       pr-bench --load [-C CONNECTIONS] [-d DURATION] [--rate RPS] [options] [ID=URL | ID]...\n"
     "       pr-bench merge FILE...\n"
     "\n"
-    "Measure named HTTP metrics and print a pr-tools/bench/1 document on stdout.\n"
+    "Measure named HTTP metrics and print a pr-tools/bench/1.1 document on stdout.\n"
     "\n"
     "  -f, --config FILE       read the \"bench\" section of FILE (default ./pr-tools.json)\n"
     "  -n, --samples N         measured requests per metric (default 20; cold start 1)\n"

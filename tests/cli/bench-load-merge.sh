@@ -92,6 +92,15 @@ check "copy_error_names_both_files" grep -q "$T/a.json and $T/copy.json both hol
 expect_exit 3 "merge_refuses_a_run_inside_a_merge" pr-bench merge "$T/m.json" "$T/a.json"
 jq '.run_id = "xyz"' "$T/a.json" >"$T/badid.json"
 expect_exit 3 "merge_refuses_a_malformed_run_id" pr-bench merge "$T/badid.json" "$T/b.json"
+# Any minor version of major 1 is read (later minors only add fields);
+# other spellings are not.
+jq '.schema = "pr-tools/bench/1.12"' "$T/b.json" >"$T/b-minor.json"
+expect_exit 0 "merge_reads_a_later_minor_version" pr-bench merge "$T/a.json" "$T/b-minor.json"
+for bad in 1.01 1. 1.x 2.1 +1.1; do
+	jq --arg s "pr-tools/bench/$bad" '.schema = $s' "$T/b.json" >"$T/b-bad-schema.json"
+	expect_exit 3 "merge_refuses_schema_version_$bad" pr-bench merge "$T/a.json" "$T/b-bad-schema.json"
+done
+
 # Documents from pr-bench 0.1 have no run id: still merged, without one.
 jq 'del(.run_id) | .schema = "pr-tools/bench/1"' "$T/a.json" >"$T/old.json"
 expect_exit 0 "merge_reads_documents_without_run_ids" pr-bench merge "$T/old.json" "$T/b.json"
