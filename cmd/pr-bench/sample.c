@@ -323,6 +323,7 @@ static void
 note_precision(const struct bench_opts *o, const struct bench_metric *m, const struct run *r)
 {
 	const struct pr_precision *p = &r->prec;
+	const char *bound = p->stopped_by == PR_STOP_MAX_TIME ? "max-time" : "max-samples";
 	struct buf b = { 0 };
 
 	if (o->precision == 0)
@@ -331,10 +332,8 @@ note_precision(const struct bench_opts *o, const struct bench_metric *m, const s
 	if (p->reached)
 		pr_note("%s: %s after %zu samples", m->id, b.data, r->n);
 	else
-		pr_warn("%s: stopped by --%s after %ld requests (%zu ok) at %s, short of the +-%g%% asked "
-		    "(raise --%s)", m->id, p->stopped_by == PR_STOP_MAX_TIME ? "max-time" : "max-samples",
-		    r->attempts, r->n, b.data, 100 * o->precision,
-		    p->stopped_by == PR_STOP_MAX_TIME ? "max-time" : "max-samples");
+		pr_warn("%s: stopped by --%s after %ld requests (%zu ok) at %s, short of the +-%g%% asked (raise --%s)",
+		    m->id, bound, r->attempts, r->n, b.data, 100 * o->precision, bound);
 	buf_free(&b);
 }
 

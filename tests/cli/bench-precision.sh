@@ -81,6 +81,11 @@ expect_exit 2 "precision_quantiles_refuses_99" pr-bench --precision 2% --precisi
 expect_exit 2 "precision_quantiles_refuses_an_empty_item" pr-bench --precision 2% --precision-quantiles 50, home="$NOISY"
 expect_exit 2 "max_samples_without_precision_is_a_usage_error" pr-bench --max-samples 10 home="$NOISY"
 expect_exit 2 "precision_with_load_is_a_usage_error" pr-bench --load --precision 2% home="$NOISY"
+expect_exit 2 "max_time_with_load_is_a_usage_error" pr-bench --load --precision 2% --max-time 1s home="$NOISY"
+# A config's precision is for its sample runs: --load leaves it unused.
+run pr-bench -f "$T/pr-tools.json" --load -C 1 -d 0.3
+check "load_ignores_the_configs_precision" \
+	sh -c "[ $rc -eq 0 ] && jq -e '(.settings | has(\"precision\") | not) and (.metrics.home | has(\"precision\") | not)' '$T/out' >/dev/null"
 echo '{"bench": {"precision": "200%"}}' >"$T/bad1.json"
 expect_exit 3 "config_precision_out_of_range_is_bad_input" pr-bench -f "$T/bad1.json" home="$NOISY"
 check "config_precision_error_names_the_field" grep -q 'bench.precision' "$T/err"
