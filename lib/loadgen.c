@@ -75,7 +75,6 @@ sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result 
 	s->warm_end = s->t0 + o->warmup_s * MS_PER_S;
 	s->end = s->warm_end + o->duration_s * MS_PER_S;
 	s->interval_ms = o->rate_rps > 0 ? MS_PER_S / o->rate_rps : 0;
-	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
 	/* Whole intervals only (the epsilon keeps 1.0 / 0.1 from flooring to 9). */
 	r->nintervals = (size_t)floor(o->duration_s / r->interval_s + 1e-9);
 	r->ok_per_interval = xcalloc(r->nintervals ? r->nintervals : 1, sizeof *r->ok_per_interval);
@@ -1025,6 +1024,7 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 	memset(r, 0, sizeof *r);
 	r->hist = pr_hist_new();
 	r->engine = "epoll";
+	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
 	if (!u || curl_url_set(u, CURLUPART_URL, t->url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||

@@ -53,7 +53,10 @@ load_json(const struct bench_opts *o, const struct pr_load_result *r)
 	cJSON_AddNumberToObject(l, "late", (double)r->late);
 	cJSON_AddNumberToObject(l, "unfinished", (double)r->unfinished);
 	cJSON_AddStringToObject(l, "engine", r->engine);
-	cJSON_AddStringToObject(l, "http_version", r->http_version);
+	if (*r->http_version)
+		cJSON_AddStringToObject(l, "http_version", r->http_version);
+	else
+		cJSON_AddNullToObject(l, "http_version");	/* never got as far as a connection */
 	cJSON_AddNumberToObject(l, "shards", 1);
 	return l;
 }

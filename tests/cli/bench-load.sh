@@ -124,6 +124,11 @@ check "refused_connections_count_as_connect_errors_exit_4" \
 	sh -c "[ $rc -eq 4 ] && [ \"\$(jq -r '.metrics.down.errors.connect > 0' $T/out)\" = true ]"
 check "refused_connections_do_not_spin" jtrue '.metrics.down.errors.connect < 1000'
 
+run pr-bench --load -C 1 -d 0.3 nowhere="http://pr-bench-test.invalid/"
+check "unresolved_host_exits_4_with_a_valid_document" \
+	sh -c "[ $rc -eq 4 ] && jq -e '.metrics.nowhere.errors.dns == 1 and .metrics.nowhere.load.http_version == null and .metrics.nowhere_rps.interval_s == 1' '$T/out' >/dev/null"
+check "unresolved_host_document_validates" validate bench "$T/out"
+
 expect_exit 2 "unsupported_scheme_is_a_usage_error" pr-bench --load -C 2 -d 1 x="ftp://127.0.0.1/"
 check "unsupported_scheme_error_is_one_line" one_line "$T/err"
 
