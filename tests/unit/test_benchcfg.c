@@ -191,6 +191,7 @@ test_precision_strings_and_quantile_lists(void)
 static void
 test_precision_settings_from_the_section(void)
 {
+	cJSON *sec;
 	struct bench_given g = {0};
 	struct bench_settings set;
 	struct bench_metric *v;
@@ -210,7 +211,9 @@ test_precision_settings_from_the_section(void)
 	set = defaults;
 	set.precision = 0.1;
 	set.max_samples = 7;
-	CHECK(bench_config_parse(cJSON_Parse("{\"precision\":\"2%\",\"max_samples\":500}"), "c", &g, &set, &v, &n) == PR_OK);
+	sec = cJSON_Parse("{\"precision\":\"2%\",\"max_samples\":500}");
+	CHECK(bench_config_parse(sec, "c", &g, &set, &v, &n) == PR_OK);
+	cJSON_Delete(sec);
 	CHECK(set.max_samples == 7);
 	CHECK_NEAR(set.precision, 0.1, 1e-15);
 	bench_metrics_free(v, n);
