@@ -98,7 +98,8 @@ bench_doc_load(const char *path, cJSON **out)
 	if ((rc = pr_read_file(path, PR_MAX_INPUT_BYTES, &text)))
 		return rc;
 	/* pr_doc_parse reads major versions only: take 1.N here, and leave
-	 * every other schema (and its error message) to it. */
+	 * every other schema (and its error message) to it.  Once lib/doc.c
+	 * reads minor versions, this is pr_doc_load(path, "bench", out). */
 	if ((rc = pr_json_parse(name, text.data ? text.data : "", text.len, &doc)) == 0) {
 		schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
 		if (cJSON_IsObject(doc) && cJSON_IsString(schema) && is_minor_version(schema->valuestring)) {
