@@ -12,6 +12,7 @@
 #include "doc.h"
 #include "err.h"
 #include "gha.h"
+#include "precision.h"
 #include "util.h"
 
 #define STATUS_MIN 100
@@ -95,6 +96,127 @@ get_duration(const cJSON *obj, const char *key, const char *ctx, double *out)
 	if (cJSON_IsString(it) && pr_parse_duration(it->valuestring, out) == 0 && *out <= BENCH_MAX_SECONDS)
 		return 0;
 	return pr_error(PR_INPUT, "%s.%s: expected seconds or a duration such as \"10s\" (fix the config)", ctx, key);
+}
+
+int
+bench_precision_parse(const char *s, double *out)
+{
+	size_t len = strlen(s);
+	char num[64];
+	double v;
+
+	if (len == 0 || len >= sizeof num)
+		return -1;
+	memcpy(num, s, len + 1);
+	if (num[len - 1] == '%')
+		num[len - 1] = '\0';
+	if (pr_parse_double(num, 0, s[len - 1] == '%' ? 100 : 1, &v) || !(v > 0))
+		return -1;
+	v = s[len - 1] == '%' ? v / 100 : v;
+	if (!(v < 1))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* One quantile of the list, 50 or 95, as its bit; 0 for anything else. */
+static unsigned
+quantile_bit(long q)
+{
+	return q == 50 ? PR_PRECISION_P50 : q == 95 ? PR_PRECISION_P95 : 0;
+}
+
+int
+bench_quantiles_parse(const char *s, unsigned *mask)
+{
+	unsigned m = 0;
+
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		char one[8];
+		long q;
+
+		if (len == 0 || len >= sizeof one)
+			return -1;
+		memcpy(one, s, len);
+		one[len] = '\0';
+		if (one[0] == '0' || pr_parse_long(one, 0, 100, &q) || !quantile_bit(q))
+			return -1;
+		m |= quantile_bit(q);
+		s += len;
+		if (*s == ',' && !*++s)
+			return -1;
+	}
+	if (!m)
+		return -1;
+	*mask = m;
+	return 0;
+}
+
+/* "precision": "2%" or a fraction such as 0.02. */
+static int
+get_precision(const cJSON *obj, const char *ctx, double *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "precision");
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	if (cJSON_IsNumber(it) && it->valuedouble > 0 && it->valuedouble < 1) {
+		*out = it->valuedouble;
+		return 0;
+	}
+	if (cJSON_IsString(it) && bench_precision_parse(it->valuestring, out) == 0)
+		return 0;
+	return pr_error(PR_INPUT, "%s.precision: expected a relative precision such as \"2%%\" or 0.02 (fix the config)", ctx);
+}
+
+/* "precision_quantiles": [50, 95], [50] or [95]. */
+static int
+get_quantiles(const cJSON *obj, const char *ctx, unsigned *out)
+{
+	const cJSON *arr = NULL, *it;
+	unsigned m = 0;
+	int rc;
+
+	if ((rc = pr_get_array(obj, "precision_quantiles", PR_OPTIONAL, ctx, &arr)) || !arr)
+		return rc;
+	cJSON_ArrayForEach(it, arr) {
+		if (!cJSON_IsNumber(it) || !quantile_bit((long)it->valuedouble) || it->valuedouble != (long)it->valuedouble)
+			return pr_error(PR_INPUT, "%s.precision_quantiles: expected quantiles 50 and/or 95, found %s",
+			    ctx, cJSON_IsNumber(it) ? "another number" : pr_json_type(it));
+		m |= quantile_bit((long)it->valuedouble);
+	}
+	if (!m)
+		return pr_error(PR_INPUT, "%s.precision_quantiles: expected quantiles 50 and/or 95, found none", ctx);
+	*out = m;
+	return 0;
+}
+
+/* The --precision settings of the section, where no flag set them. */
+static int
+parse_precision(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o)
+{
+	double precision = o->precision, max_time_s = o->max_time_s;
+	unsigned quantiles = o->precision_quantiles;
+	long max_samples = o->max_samples;
+	int rc;
+
+	if ((rc = get_precision(sec, ctx, &precision))
+	    || (rc = get_quantiles(sec, ctx, &quantiles))
+	    || (rc = pr_get_long(sec, "max_samples", PR_OPTIONAL, ctx, 1, BENCH_MAX_COUNT, &max_samples))
+	    || (rc = get_duration(sec, "max_time", ctx, &max_time_s)))
+		return rc;
+	if (cJSON_GetObjectItemCaseSensitive(sec, "max_time") && !(max_time_s > 0))
+		return pr_error(PR_INPUT, "%s.max_time: must be more than 0 (fix the config)", ctx);
+	if (!g->precision)
+		o->precision = precision;
+	if (!g->precision_quantiles)
+		o->precision_quantiles = quantiles;
+	if (!g->max_samples)
+		o->max_samples = max_samples;
+	if (!g->max_time)
+		o->max_time_s = max_time_s;
+	return 0;
 }
 
 /* Refuse any member of obj not in known (NULL-terminated). */
@@ -224,7 +346,8 @@ bench_config_parse(const cJSON *sec, const char *ctx, const struct bench_given *
 {
 	static const char *const known[] = {
 		"metrics", "samples", "warmup", "timeout", "measure", "insecure", "idle",
-		"connections", "duration", "rate", "load_warmup", NULL,
+		"connections", "duration", "rate", "load_warmup",
+		"precision", "precision_quantiles", "max_samples", "max_time", NULL,
 	};
 	const cJSON *arr = NULL, *it;
 	const char *measure = NULL;
@@ -276,6 +399,8 @@ bench_config_parse(const cJSON *sec, const char *ctx, const struct bench_given *
 	}
 	if (!g->rate)
 		o->rate_rps = d;
+	if ((rc = parse_precision(sec, ctx, g, o)))
+		goto out;
 	{
 		struct { const char *key; bool given; double *dst; bool positive; } durs[] = {
 			{ "timeout", g->timeout, &o->timeout_s, true },

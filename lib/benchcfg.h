@@ -5,6 +5,8 @@
  *   {"samples": 20, "warmup": 2, "timeout": "10s", "measure": "total",
  *    "insecure": false, "idle": "60s", "connections": 10, "duration": "30s",
  *    "rate": 0, "load_warmup": "5s",
+ *    "precision": "2%", "precision_quantiles": [50, 95], "max_samples": 10000,
+ *    "max_time": "5m",
  *    "metrics": [{"id", "url", "method", "headers": {"Name": "value"},
  *                 "body": "text" or JSON, "expect_status", "measure",
  *                 "cold_start"}]}
@@ -26,6 +28,9 @@
 
 enum bench_measure { MEASURE_TTFB, MEASURE_TOTAL };
 
+#define BENCH_DEFAULT_MAX_SAMPLES 10000L
+#define BENCH_DEFAULT_MAX_TIME_S 300.0
+
 /* One metric to measure: from the config's "bench" section or ID=URL. */
 struct bench_metric {
 	char *id;
@@ -42,6 +47,10 @@ struct bench_metric {
 struct bench_settings {
 	long samples, warmup, connections;
 	double timeout_s, idle_s, duration_s, rate_rps, load_warmup_s;
+	double precision;		/* relative half-width aimed at; 0: off */
+	unsigned precision_quantiles;	/* PR_PRECISION_P50, _P95 bits (precision.h) */
+	long max_samples;		/* with precision: most requests per metric */
+	double max_time_s;		/* with precision: longest time per metric */
 	bool insecure;
 	enum bench_measure measure;	/* the metrics' default headline */
 };
@@ -49,6 +58,7 @@ struct bench_settings {
 /* Which settings the command line gave: those win over the section's. */
 struct bench_given {
 	bool samples, warmup, timeout, insecure, idle, connections, duration, rate, load_warmup;
+	bool precision, precision_quantiles, max_samples, max_time;
 	bool measure;		/* then the section's "measure" is not read */
 };
 
@@ -61,6 +71,15 @@ struct bench_given {
  */
 int bench_config_parse(const cJSON *section, const char *ctx, const struct bench_given *given,
     struct bench_settings *set, struct bench_metric **metrics, size_t *n);
+
+/*
+ * A relative precision: "2%" or "0.02", above 0 and below 1 (100 %), into
+ * *out as a fraction; -1 for anything else (nothing reported).
+ */
+int bench_precision_parse(const char *s, double *out);
+
+/* "50", "95" or "50,95" into a mask of PR_PRECISION_P50 and _P95; -1 otherwise. */
+int bench_quantiles_parse(const char *s, unsigned *mask);
 
 /* "ttfb" or "total" into *out; -1 for anything else (nothing reported). */
 int bench_measure_parse(const char *s, enum bench_measure *out);

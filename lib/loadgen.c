@@ -37,6 +37,7 @@
 #define PROBE_MAX_MS 2000.0		/* longest wait to choose among addresses */
 #define MS_PER_S 1000.0
 #define US_PER_MS 1000.0
+#define HTTP_SWITCHING_PROTOCOLS 101
 
 const char *const pr_load_err_names[PR_LOAD_NERR] = {
 	"dns", "connect", "tls", "timeout", "reset", "status", "other",
@@ -74,6 +75,9 @@ sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result 
 	s->warm_end = s->t0 + o->warmup_s * MS_PER_S;
 	s->end = s->warm_end + o->duration_s * MS_PER_S;
 	s->interval_ms = o->rate_rps > 0 ? MS_PER_S / o->rate_rps : 0;
+	/* Whole intervals only (the epsilon keeps 1.0 / 0.1 from flooring to 9). */
+	r->nintervals = (size_t)floor(o->duration_s / r->interval_s + 1e-9);
+	r->ok_per_interval = xcalloc(r->nintervals ? r->nintervals : 1, sizeof *r->ok_per_interval);
 	s->free_slots = xcalloc((size_t)o->connections, sizeof *s->free_slots);
 	for (long i = o->connections - 1; i >= 0; i--)
 		s->free_slots[s->nfree++] = i;
@@ -148,6 +152,16 @@ counted(const struct sched *s, double origin, double t)
 	return origin >= s->warm_end && t < s->end;
 }
 
+/* Count a success completed at t (ms) in its whole interval, if any. */
+static void
+count_interval(struct pr_load_result *r, double warm_end, double t)
+{
+	double k = floor((t - warm_end) / (r->interval_s * MS_PER_S));
+
+	if (k >= 0 && k < (double)r->nintervals)
+		r->ok_per_interval[(size_t)k]++;
+}
+
 /* Account one finished request: class -1 is a response with status. */
 static void
 sched_finish(struct sched *s, double origin, double sent, double t, long status, int err, uint64_t bytes,
@@ -171,6 +185,7 @@ sched_finish(struct sched *s, double origin, double sent, double t, long status,
 		return;
 	}
 	r->ok++;
+	count_interval(r, s->warm_end, t);
 	r->reused += reused;
 	if (s->interval_ms > 0 && sent - origin > LATE_MS)
 		r->late++;
@@ -324,8 +339,20 @@ parse_head(struct plain *p, struct conn *c, const char *s, size_t hlen)
 	return 0;
 }
 
+/*
+ * An informational response (100 Continue, 103 Early Hints) precedes the
+ * final one on the same request (RFC 9110 15.2), so it is skipped.  101 is
+ * the last HTTP/1.1 response on its connection and counts as final.
+ */
+static bool
+is_interim(long status)
+{
+	return status >= 100 && status < 200 && status != HTTP_SWITCHING_PROTOCOLS;
+}
+
 /* Consume what has arrived: 1 when the response is complete, 0 when more
- * is needed, -1 when it is not HTTP/1.1 as we know it. */
+ * is needed, -1 when it is not HTTP/1.1 as we know it.  Interim 1xx
+ * responses are read past. */
 static int
 parse(struct plain *p, struct conn *c)
 {
@@ -341,6 +368,10 @@ parse(struct plain *p, struct conn *c)
 			if (parse_head(p, c, s, (size_t)(e - s) + 4) < 0)
 				return -1;
 			c->pos += (size_t)(e - s) + 4;
+			if (is_interim(c->status))
+				c->ps = P_HEAD;	/* the final response is still to come */
+			else if (c->status == HTTP_SWITCHING_PROTOCOLS)
+				c->keep = false;	/* no longer HTTP/1.1: never reuse */
 			break;
 		case P_BODY:
 			if (c->until_close) {
@@ -993,6 +1024,7 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 	memset(r, 0, sizeof *r);
 	r->hist = pr_hist_new();
 	r->engine = "epoll";
+	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
 	if (!u || curl_url_set(u, CURLUPART_URL, t->url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
@@ -1040,6 +1072,9 @@ pr_load_result_free(struct pr_load_result *r)
 {
 	free(r->hist);
 	r->hist = NULL;
+	free(r->ok_per_interval);
+	r->ok_per_interval = NULL;
+	r->nintervals = 0;
 }
 
 int

@@ -19,6 +19,8 @@
  *
  * Requests due (open) or sent (closed) during the warm-up are not counted;
  * requests still in flight when the time is up are not counted either.
+ * Successful responses are also counted per interval of interval_s by the
+ * time they complete, so that throughput has a sample, not one figure.
  */
 #ifndef PR_LOADGEN_H
 #define PR_LOADGEN_H
@@ -53,7 +55,11 @@ struct pr_load_opts {
 	double rate_rps;		/* total rate; 0 means closed loop */
 	double timeout_s;		/* per request, from when it is sent */
 	bool insecure;			/* https: skip certificate checks */
+	double interval_s;		/* throughput interval; 0: PR_LOAD_INTERVAL_S */
 };
+
+/* The default length of the intervals throughput is counted in. */
+#define PR_LOAD_INTERVAL_S 1.0
 
 struct pr_load_result {
 	struct pr_hist *hist;		/* latency of successful responses */
@@ -68,6 +74,12 @@ struct pr_load_result {
 					 * but not yet sent, when the time was up */
 	double elapsed_s;		/* length of the measured window */
 	double throughput_rps;		/* ok / elapsed_s */
+	uint64_t *ok_per_interval;	/* successful responses completed in each
+					 * whole interval of the measured window,
+					 * oldest first; the partial last one is
+					 * left out (so the sum may be < ok) */
+	size_t nintervals;
+	double interval_s;		/* the intervals' length */
 	const char *engine;		/* "epoll" or "curl" */
 	char http_version[8];		/* "1.1" or "2" (the last response's) */
 	char error[256];		/* why the run could not start */

@@ -2,7 +2,8 @@
  * load.c: pr-bench --load.  Each metric is driven by lib/loadgen for the
  * duration and becomes two entries in "metrics": "<id>" (latency in ms, its
  * summary computed from an exactly mergeable histogram) and "<id>_rps"
- * (throughput, better higher), so that pr-compare judges both.
+ * (throughput, better higher, with a sample: the rps of each whole second),
+ * so that pr-compare judges both.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,10 @@ load_json(const struct bench_opts *o, const struct pr_load_result *r)
 	cJSON_AddNumberToObject(l, "late", (double)r->late);
 	cJSON_AddNumberToObject(l, "unfinished", (double)r->unfinished);
 	cJSON_AddStringToObject(l, "engine", r->engine);
-	cJSON_AddStringToObject(l, "http_version", r->http_version);
+	if (*r->http_version)
+		cJSON_AddStringToObject(l, "http_version", r->http_version);
+	else
+		cJSON_AddNullToObject(l, "http_version");	/* never got as far as a connection */
 	cJSON_AddNumberToObject(l, "shards", 1);
 	return l;
 }
@@ -65,6 +69,17 @@ bench_rps_summary(double rps)
 		.max = rps, .mean = rps, .stddev = 0 };
 
 	return pr_summary_to_json(&s);
+}
+
+/* Throughput in each whole interval, in rps: exact for 1 s intervals. */
+static cJSON *
+rps_samples_json(const struct pr_load_result *r)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < r->nintervals; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)r->ok_per_interval[i] / r->interval_s));
+	return a;
 }
 
 /* Add "<id>" and "<id>_rps" for one finished run. */
@@ -95,9 +110,11 @@ add_metrics(cJSON *metrics, const struct bench_opts *o, const struct bench_metri
 	cJSON_AddStringToObject(thr, "url", shown);
 	cJSON_AddStringToObject(thr, "method", m->method ? m->method : "GET");
 	cJSON_AddItemToObject(thr, "errors", errors_json(r));
+	cJSON_AddItemToObject(thr, "samples", rps_samples_json(r));
+	cJSON_AddNumberToObject(thr, "interval_s", r->interval_s);
 	cJSON_AddItemToObject(thr, "summary", bench_rps_summary(r->throughput_rps));
 	cJSON_AddItemToObject(thr, "load", load_json(o, r));
-	buf_printf(&id, "%s_rps", m->id);
+	buf_printf(&id, "%s" BENCH_RPS_SUFFIX, m->id);
 	cJSON_AddItemToObject(metrics, id.data, thr);
 	buf_free(&id);
 	free(shown);

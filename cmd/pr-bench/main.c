@@ -18,6 +18,7 @@
 #include "doc.h"
 #include "err.h"
 #include "gha.h"
+#include "precision.h"
 #include "stats.h"
 #include "util.h"
 
@@ -36,6 +37,7 @@
 /* Options without a short letter. */
 enum {
 	OPT_MEASURE = 256, OPT_COLD, OPT_IDLE, OPT_LOAD, OPT_RATE, OPT_LOAD_WARMUP, OPT_LOG,
+	OPT_PRECISION, OPT_PRECISION_QUANTILES, OPT_MAX_SAMPLES, OPT_MAX_TIME,
 };
 
 static const char usage_text[] =
@@ -44,13 +46,23 @@ static const char usage_text[] =
     "       pr-bench --load [-C CONNECTIONS] [-d DURATION] [--rate RPS] [options] [ID=URL | ID]...\n"
     "       pr-bench merge FILE...\n"
     "\n"
-    "Measure named HTTP metrics and print a pr-tools/bench/1 document on stdout.\n"
+    "Measure named HTTP metrics and print a pr-tools/bench/1.1 document on stdout.\n"
     "\n"
     "  -f, --config FILE       read the \"bench\" section of FILE (default ./pr-tools.json)\n"
     "  -n, --samples N         measured requests per metric (default 20; cold start 1)\n"
     "  -w, --warmup N          warm-up requests per metric, not counted (default 2)\n"
     "      --measure WHAT      headline value: ttfb or total (default total)\n"
     "  -t, --timeout DURATION  limit for each request (default 10s)\n"
+    "      --precision PCT     sample each metric until the 95 %% interval of its\n"
+    "                          median is within +-PCT of it (e.g. 2%%); -n is then\n"
+    "                          the least number of samples\n"
+    "      --precision-quantiles LIST\n"
+    "                          the quantiles --precision aims at: 50, 95 or 50,95\n"
+    "                          (default 50)\n"
+    "      --max-samples N     with --precision: at most N requests per metric\n"
+    "                          (default 10000)\n"
+    "      --max-time DURATION with --precision: at most this long per metric\n"
+    "                          (default 5m)\n"
     "  -k, --insecure          do not verify TLS certificates\n"
     "  -l, --label TEXT        a label stored in the document (\"baseline\", \"after\")\n"
     "  -o, --output FILE       also write the document to FILE, atomically (OUTPUT_JSON)\n"
@@ -85,6 +97,10 @@ static const struct option longopts[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "load-warmup", required_argument, NULL, OPT_LOAD_WARMUP },
 	{ "log", no_argument, NULL, OPT_LOG },
+	{ "precision", required_argument, NULL, OPT_PRECISION },
+	{ "precision-quantiles", required_argument, NULL, OPT_PRECISION_QUANTILES },
+	{ "max-samples", required_argument, NULL, OPT_MAX_SAMPLES },
+	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -177,6 +193,27 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 		case OPT_LOG:
 			g->log = true;
 			break;
+		case OPT_PRECISION:
+			if (bench_precision_parse(optarg, &o->precision))
+				return pr_usage_error("--precision: expected a relative precision above 0%% and below 100%% "
+				    "such as 2%% or 0.02, got '%s'", optarg);
+			g->set.precision = true;
+			break;
+		case OPT_PRECISION_QUANTILES:
+			if (bench_quantiles_parse(optarg, &o->precision_quantiles))
+				return pr_usage_error("--precision-quantiles: expected 50, 95 or 50,95, got '%s'", optarg);
+			g->set.precision_quantiles = true;
+			break;
+		case OPT_MAX_SAMPLES:
+			if (pr_parse_long(optarg, 1, MAX_COUNT, &o->max_samples))
+				return pr_usage_error("--max-samples: expected a number of samples from 1 to %ld, got '%s'", MAX_COUNT, optarg);
+			g->set.max_samples = true;
+			break;
+		case OPT_MAX_TIME:
+			if (pr_parse_duration(optarg, &o->max_time_s) || !(o->max_time_s > 0) || o->max_time_s > MAX_SECONDS)
+				return pr_usage_error("--max-time: expected a positive duration such as 2m, got '%s'", optarg);
+			g->set.max_time = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(PR_OK);
@@ -229,7 +266,8 @@ read_section(const struct pr_config *cfg, const cJSON *sec, struct bench_opts *o
 		.samples = o->samples, .warmup = o->warmup, .connections = o->connections,
 		.timeout_s = o->timeout_s, .idle_s = o->idle_s, .duration_s = o->duration_s,
 		.rate_rps = o->rate_rps, .load_warmup_s = o->load_warmup_s, .insecure = o->insecure,
-		.measure = dflt,
+		.measure = dflt, .precision = o->precision, .precision_quantiles = o->precision_quantiles,
+		.max_samples = o->max_samples, .max_time_s = o->max_time_s,
 	};
 	struct buf ctx = {0};
 	int rc;
@@ -248,6 +286,43 @@ read_section(const struct pr_config *cfg, const cJSON *sec, struct bench_opts *o
 	o->rate_rps = set.rate_rps;
 	o->load_warmup_s = set.load_warmup_s;
 	o->insecure = set.insecure;
+	o->precision = set.precision;
+	o->precision_quantiles = set.precision_quantiles;
+	o->max_samples = set.max_samples;
+	o->max_time_s = set.max_time_s;
+	return 0;
+}
+
+/*
+ * --precision keeps sampling one request at a time: not a load-mode flag (a
+ * config's "precision", meant for its sample runs, is left unused by --load).
+ */
+static int
+check_precision(const struct bench_opts *o, const struct given *g)
+{
+	if (o->load && (g->set.precision || g->set.precision_quantiles || g->set.max_samples || g->set.max_time))
+		return pr_usage_error("--precision: load mode measures for a fixed -d; use it in sample or cold-start mode");
+	if (o->precision == 0 && (g->set.precision_quantiles || g->set.max_samples || g->set.max_time))
+		return pr_usage_error("--precision-quantiles, --max-samples and --max-time go with --precision");
+	return 0;
+}
+
+/*
+ * Load mode writes each metric <id> twice, as "<id>" and "<id>_rps": refuse
+ * a selection where one metric's throughput key is another metric's id, as
+ * the document would hold that key twice.  0 or PR_USAGE (reported).
+ */
+static int
+refuse_rps_collision(const struct bench_metric *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(v[i].id);
+
+		for (size_t j = 0; j < n; j++)
+			if (strncmp(v[j].id, v[i].id, len) == 0 && strcmp(v[j].id + len, BENCH_RPS_SUFFIX) == 0)
+				return pr_usage_error("%s and %s: --load writes %s's throughput as %s, so the ids collide "
+				    "(rename %s)", v[i].id, v[j].id, v[i].id, v[j].id, v[j].id);
+	}
 	return 0;
 }
 
@@ -320,6 +395,8 @@ select_metrics(int argc, char **argv, const struct bench_metric *cfg, size_t ncf
 		if (n == 0)
 			rc = pr_usage_error("nothing to measure: give ID=URL, or -f FILE with bench.metrics");
 	}
+	if (!rc && o->load)
+		rc = refuse_rps_collision(v, n);
 	if (rc) {
 		bench_metrics_free(v, n);
 		return rc;
@@ -345,15 +422,36 @@ read_env(struct bench_opts *o)
 		o->label = s;
 }
 
-/* The header fields every pr-tools/bench/1 document carries besides metrics. */
+/* settings.precision, precision_quantiles, max_samples and max_time_s. */
 static void
+add_precision_settings(cJSON *set, const struct bench_opts *o)
+{
+	cJSON *q;
+
+	cJSON_AddNumberToObject(set, "precision", o->precision);
+	q = cJSON_AddArrayToObject(set, "precision_quantiles");
+	if (o->precision_quantiles & PR_PRECISION_P50)
+		cJSON_AddItemToArray(q, cJSON_CreateNumber(50));
+	if (o->precision_quantiles & PR_PRECISION_P95)
+		cJSON_AddItemToArray(q, cJSON_CreateNumber(95));
+	cJSON_AddNumberToObject(set, "max_samples", (double)o->max_samples);
+	cJSON_AddNumberToObject(set, "max_time_s", o->max_time_s);
+}
+
+/* The header fields every pr-tools/bench/1 document carries besides metrics. */
+static int
 add_context(cJSON *doc, const struct bench_opts *o)
 {
 	char *git_argv[] = { "git", "rev-parse", "HEAD", NULL };
-	char *commit = pr_run_capture(git_argv);
-	char host[HOST_NAME_LEN] = "";
+	char *commit;
+	char host[HOST_NAME_LEN] = "", run_id[BENCH_RUN_ID_LEN + 1];
 	cJSON *git, *set;
+	int rc;
 
+	if ((rc = bench_run_id_new(run_id)))
+		return rc;
+	cJSON_AddStringToObject(doc, "run_id", run_id);
+	commit = pr_run_capture(git_argv);
 	cJSON_AddStringToObject(doc, "mode", o->load ? "load" : o->cold_start ? "cold_start" : "sample");
 	if (o->label)
 		cJSON_AddStringToObject(doc, "label", o->label);
@@ -385,7 +483,10 @@ add_context(cJSON *doc, const struct bench_opts *o)
 		cJSON_AddNumberToObject(set, "warmup", (double)(o->cold_start ? 0 : o->warmup));
 		if (o->cold_start)
 			cJSON_AddNumberToObject(set, "idle_s", o->idle_s);
+		if (o->precision > 0)
+			add_precision_settings(set, o);
 	}
+	return 0;
 }
 
 static const char *
@@ -437,6 +538,8 @@ main(int argc, char **argv)
 	struct bench_opts o = {
 		.samples = DEFAULT_SAMPLES, .warmup = DEFAULT_WARMUP, .timeout_s = DEFAULT_TIMEOUT_S,
 		.connections = DEFAULT_CONNECTIONS, .duration_s = DEFAULT_DURATION_S,
+		.precision_quantiles = PR_PRECISION_P50, .max_samples = BENCH_DEFAULT_MAX_SAMPLES,
+		.max_time_s = BENCH_DEFAULT_MAX_TIME_S,
 	};
 	struct given g = {0};
 	struct pr_config cfg = {0};
@@ -469,12 +572,15 @@ main(int argc, char **argv)
 	/* The config's samples are for warm runs; a cold run is one request. */
 	if (o.cold_start && !g.set.samples)
 		o.samples = DEFAULT_COLD_SAMPLES;
+	if ((rc = check_precision(&o, &g)))
+		goto out;
 	if ((rc = select_metrics(argc - first, argv + first, cfg_metrics, ncfg, dflt, &o)))
 		goto out;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	doc = pr_doc_new("bench");
-	add_context(doc, &o);
+	doc = bench_doc_new();
+	if ((rc = add_context(doc, &o)))
+		goto out_curl;
 	metrics = cJSON_AddObjectToObject(doc, "metrics");
 	rc = o.load ? bench_load(&o, metrics) : bench_sample(&o, metrics);
 	/* The document is data even when nothing was measured: emit it. */
@@ -485,6 +591,7 @@ main(int argc, char **argv)
 			rc = erc;
 		report_gha(doc);
 	}
+out_curl:
 	curl_global_cleanup();
 out:
 	cJSON_Delete(doc);

@@ -35,11 +35,24 @@ struct acc {
 	char *id;
 	cJSON *out;		/* the merged metric, started from the first */
 	struct pr_hist *hist;	/* latency metrics; NULL for throughput */
+	double *rps;		/* throughput: per-interval sums, element-wise */
+	size_t nrps;		/* the shortest shard's count of intervals */
+	double interval_s;
+	bool sampled;		/* every shard had throughput samples */
+};
+
+/* A run already merged, and the input it came in. */
+struct seen_run {
+	char id[BENCH_RUN_ID_LEN + 1];
+	const char *path;
 };
 
 struct merge {
 	struct acc *v;
 	size_t n, cap;
+	struct seen_run *runs;	/* every shard's run id so far */
+	size_t nruns;
+	bool all_have_ids;	/* every input carried run ids (0.1 documents have none) */
 };
 
 static bool
@@ -93,6 +106,67 @@ find_acc(struct merge *mg, const char *id)
 	return NULL;
 }
 
+/*
+ * Throughput samples of metric m, if it has them (*has; documents from
+ * pr-bench 0.1 do not): *v (caller frees) of *n values and *interval_s.
+ */
+static int
+get_rps_samples(const cJSON *m, const char *ctx, bool *has, double **v, size_t *n, double *interval_s)
+{
+	const cJSON *arr = NULL;
+	struct buf c = { 0 };
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	if ((rc = pr_get_array(m, "samples", PR_OPTIONAL, ctx, &arr)) || !(*has = arr != NULL))
+		return rc;
+	if ((rc = pr_get_number(m, "interval_s", PR_REQUIRED, ctx, interval_s)))
+		return rc;
+	if (!(*interval_s > 0))
+		return pr_error(PR_INPUT, "%s.interval_s: must be above 0, got %g", ctx, *interval_s);
+	buf_printf(&c, "%s.samples", ctx);
+	rc = pr_get_numbers(arr, c.data, 0, v, n);
+	buf_free(&c);
+	return rc;
+}
+
+/*
+ * Add a throughput metric's samples to a: the shards ran at the same time,
+ * so interval i of each is summed; the merge is as long as the shortest.
+ */
+static int
+add_rps_samples(struct acc *a, const cJSON *m, const char *ctx, bool first)
+{
+	double *v, interval_s = 0;
+	size_t n;
+	bool has = false;
+	int rc;
+
+	if ((rc = get_rps_samples(m, ctx, &has, &v, &n, &interval_s)))
+		return rc;
+	if (first) {
+		a->rps = v;
+		a->nrps = n;
+		a->interval_s = interval_s;
+		a->sampled = has;
+		return 0;
+	}
+	if (!has || !a->sampled) {
+		a->sampled = false;
+	} else if (interval_s != a->interval_s) {
+		rc = pr_error(PR_INPUT, "%s.interval_s: is %g, an earlier input has %g (merge runs made with the same "
+		    "interval)", ctx, interval_s, a->interval_s);
+	} else {
+		if (n < a->nrps)
+			a->nrps = n;
+		for (size_t i = 0; i < a->nrps; i++)
+			a->rps[i] += v[i];
+	}
+	free(v);
+	return rc;
+}
+
 /* Add one input metric m (named ctx in errors) to the accumulator. */
 static int
 add_metric(struct merge *mg, const char *id, const cJSON *m, const char *ctx)
@@ -122,10 +196,13 @@ add_metric(struct merge *mg, const char *id, const cJSON *m, const char *ctx)
 			mg->v = xrealloc(mg->v, mg->cap * sizeof *mg->v);
 		}
 		a = &mg->v[mg->n++];
+		memset(a, 0, sizeof *a);
 		a->id = xstrdup(id);
 		a->out = cJSON_Duplicate(m, true);
 		a->hist = h;
 		h = NULL;
+		if (!a->hist)
+			rc = add_rps_samples(a, m, ctx, true);
 		goto out;
 	}
 	unit_item = cJSON_GetObjectItemCaseSensitive(a->out, "unit");
@@ -144,10 +221,57 @@ add_metric(struct merge *mg, const char *id, const cJSON *m, const char *ctx)
 		goto out;
 	if (h)
 		pr_hist_merge(a->hist, h);
+	else
+		rc = add_rps_samples(a, m, ctx, false);
 out:
 	free(h);
 	buf_free(&c);
 	return rc;
+}
+
+/* Note one shard's run id from path; a run seen before is refused. */
+static int
+add_run(struct merge *mg, const char *id, const char *path, const char *field)
+{
+	if (!bench_run_id_valid(id))
+		return pr_error(PR_INPUT, "%s: %s: expected 32 lowercase hex digits, got \"%.40s\"", path, field, id);
+	for (size_t i = 0; i < mg->nruns; i++)
+		if (strcmp(mg->runs[i].id, id) == 0)
+			return pr_error(PR_INPUT, "%s and %s both hold run %s: merging it twice would count its requests "
+			    "twice (give each run once)", mg->runs[i].path, path, id);
+	mg->runs = xrealloc(mg->runs, (mg->nruns + 1) * sizeof *mg->runs);
+	memcpy(mg->runs[mg->nruns].id, id, sizeof mg->runs[0].id);
+	mg->runs[mg->nruns++].path = path;
+	return 0;
+}
+
+/*
+ * Note the runs in doc: its "merged_run_ids" when it is a merge itself, else
+ * its "run_id".  Documents from pr-bench 0.1 have neither and cannot be
+ * checked.
+ */
+static int
+add_runs(struct merge *mg, const cJSON *doc, const char *path)
+{
+	const cJSON *ids = NULL, *id;
+	const char *one = NULL;
+	int rc;
+
+	if ((rc = pr_get_array(doc, "merged_run_ids", PR_OPTIONAL, path, &ids)) ||
+	    (rc = pr_get_string(doc, "run_id", PR_OPTIONAL, path, &one)))
+		return rc;
+	if (!ids) {
+		if (!one)
+			mg->all_have_ids = false;
+		return one ? add_run(mg, one, path, "run_id") : 0;
+	}
+	cJSON_ArrayForEach(id, ids) {
+		if (!cJSON_IsString(id))
+			return pr_error(PR_INPUT, "%s: merged_run_ids: holds %s, expected run id strings", path, pr_json_type(id));
+		if ((rc = add_run(mg, id->valuestring, path, "merged_run_ids")))
+			return rc;
+	}
+	return 0;
 }
 
 /* Add every metric of the load document at path. */
@@ -159,13 +283,15 @@ add_file(struct merge *mg, const char *path, cJSON **doc)
 	struct buf ctx = { 0 };
 	int rc;
 
-	if ((rc = pr_doc_load(path, "bench", doc)))
+	if ((rc = bench_doc_load(path, doc)))
 		return rc;
 	if ((rc = pr_get_string(*doc, "mode", PR_REQUIRED, path, &mode)) ||
 	    (rc = pr_get_object(*doc, "metrics", PR_REQUIRED, path, &metrics)))
 		return rc;
 	if (strcmp(mode, "load") != 0)
 		return pr_error(PR_INPUT, "%s: mode is \"%s\", merge takes documents from pr-bench --load", path, mode);
+	if ((rc = add_runs(mg, *doc, path)))
+		return rc;
 	cJSON_ArrayForEach(m, metrics) {
 		buf_reset(&ctx);
 		buf_printf(&ctx, "%s: metrics.%s", path, m->string);
@@ -196,6 +322,17 @@ finish_metric(struct acc *a)
 
 		s = (struct pr_summary){ .n = 1, .min = v, .p50 = v, .p90 = v, .p95 = v, .p99 = v, .max = v,
 			.mean = v, .stddev = 0 };
+		if (a->sampled) {
+			cJSON *arr = cJSON_CreateArray();
+
+			for (size_t i = 0; i < a->nrps; i++)
+				cJSON_AddItemToArray(arr, cJSON_CreateNumber(a->rps[i]));
+			cJSON_ReplaceItemInObjectCaseSensitive(a->out, "samples", arr);
+		} else {
+			/* A shard without samples: a shorter sample would not be the sum. */
+			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "samples");
+			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "interval_s");
+		}
 	}
 	cJSON_ReplaceItemInObjectCaseSensitive(a->out, "summary", pr_summary_to_json(&s));
 }
@@ -212,10 +349,31 @@ add_common(cJSON *out, const char *key, cJSON *const *docs, int n)
 	cJSON_AddItemToObject(out, key, first ? cJSON_Duplicate(first, true) : cJSON_CreateNull());
 }
 
+/*
+ * "run_id" (the XOR of the shards', the same for the same shards in any
+ * grouping) and "merged_run_ids", when every input carried its ids.
+ */
+static void
+add_run_ids(cJSON *doc, const struct merge *mg)
+{
+	char id[BENCH_RUN_ID_LEN + 1];
+	cJSON *ids;
+
+	if (!mg->all_have_ids || mg->nruns == 0)
+		return;
+	memcpy(id, mg->runs[0].id, sizeof id);
+	for (size_t i = 1; i < mg->nruns; i++)
+		bench_run_id_xor(id, mg->runs[i].id);
+	cJSON_AddStringToObject(doc, "run_id", id);
+	ids = cJSON_AddArrayToObject(doc, "merged_run_ids");
+	for (size_t i = 0; i < mg->nruns; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateString(mg->runs[i].id));
+}
+
 static cJSON *
 merged_doc(struct merge *mg, cJSON *const *docs, char *const *paths, int n)
 {
-	cJSON *doc = pr_doc_new("bench"), *git, *set, *from, *hosts, *metrics;
+	cJSON *doc = bench_doc_new(), *git, *set, *from, *hosts, *metrics;
 	const cJSON *commit;
 
 	cJSON_AddStringToObject(doc, "mode", "load");
@@ -238,6 +396,7 @@ merged_doc(struct merge *mg, cJSON *const *docs, char *const *paths, int n)
 			cJSON_SetNumberValue(c, c->valuedouble + oc->valuedouble);
 	}
 	cJSON_AddItemToObject(doc, "settings", set ? set : cJSON_CreateObject());
+	add_run_ids(doc, mg);
 	from = cJSON_AddArrayToObject(doc, "merged_from");
 	hosts = cJSON_AddArrayToObject(doc, "hosts");
 	for (int i = 0; i < n; i++) {
@@ -265,7 +424,7 @@ bench_merge(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = getenv("OUTPUT_JSON");
-	struct merge mg = { 0 };
+	struct merge mg = { .all_have_ids = true };
 	cJSON **docs = NULL, *out = NULL;
 	int ch, n, rc = 0;
 
@@ -306,8 +465,10 @@ out:
 		free(mg.v[i].id);
 		cJSON_Delete(mg.v[i].out);
 		free(mg.v[i].hist);
+		free(mg.v[i].rps);
 	}
 	free(mg.v);
+	free(mg.runs);
 	cJSON_Delete(out);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * one request at a time on its own probe (keep-alive between requests), or,
  * for a cold start, on a new connection after an idle wait.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "buf.h"
 #include "doc.h"
 #include "err.h"
+#include "precision.h"
 #include "probe.h"
 #include "stats.h"
 #include "util.h"
@@ -27,7 +29,9 @@ static const char *const phase_names[NPHASES] = {
 struct run {
 	double *values;			/* headline values of successes */
 	double *phases[NPHASES];	/* per-phase values of successes */
-	size_t n;
+	size_t n, cap;
+	long attempts;			/* measured requests, failed ones included */
+	struct pr_precision prec;	/* --precision: the stop rule and its state */
 	double *warm;			/* headline values of successful warm-ups */
 	size_t nwarm;
 	long errors[PR_PROBE_NCLASSES];
@@ -48,14 +52,29 @@ bench_errors_json(const long *counts)
 	return o;
 }
 
+/* Room for one more value in each vector. */
 static void
-run_init(struct run *r, long samples, long warmup)
+run_grow(struct run *r)
 {
-	memset(r, 0, sizeof *r);
-	r->values = xcalloc((size_t)samples, sizeof *r->values);
+	if (r->n < r->cap)
+		return;
+	r->cap = r->cap ? 2 * r->cap : 64;
+	r->values = xrealloc(r->values, r->cap * sizeof *r->values);
 	for (int p = 0; p < NPHASES; p++)
-		r->phases[p] = xcalloc((size_t)samples, sizeof *r->phases[p]);
+		r->phases[p] = xrealloc(r->phases[p], r->cap * sizeof *r->phases[p]);
+}
+
+static void
+run_init(struct run *r, const struct bench_opts *o)
+{
+	long warmup = o->cold_start ? 0 : o->warmup;
+
+	memset(r, 0, sizeof *r);
 	r->warm = xcalloc(warmup > 0 ? (size_t)warmup : 1, sizeof *r->warm);
+	r->prec = (struct pr_precision){
+		.target = o->precision, .quantiles = o->precision_quantiles, .min_samples = o->samples,
+		.max_samples = o->max_samples, .max_time_s = o->max_time_s,
+	};
 }
 
 static void
@@ -65,6 +84,19 @@ run_free(struct run *r)
 	for (int p = 0; p < NPHASES; p++)
 		free(r->phases[p]);
 	free(r->warm);
+	pr_precision_free(&r->prec);
+}
+
+/*
+ * Whether the metric has been sampled enough: -n requests, or with
+ * --precision until the stop rule (lib/precision.h) says so.
+ */
+static bool
+run_done(const struct bench_opts *o, struct run *r)
+{
+	if (o->precision == 0)
+		return r->attempts >= o->samples;
+	return pr_precision_check(&r->prec, r->values, r->n, r->attempts) != PR_STOP_NOT_YET;
 }
 
 static double
@@ -89,20 +121,32 @@ run_keep(struct run *r, const struct bench_metric *m, const struct pr_probe_resu
 		res->total_ms,
 	};
 
+	run_grow(r);
 	r->values[r->n] = headline_ms(m, res);
 	for (int p = 0; p < NPHASES; p++)
 		r->phases[p][r->n] = ph[p];
 	r->n++;
 }
 
+/* The progress line; all is 0 while the count is open (--precision). */
 static void
 progress(const struct bench_metric *m, long done, long all)
 {
 	if (!pr_progress_ok())
 		return;
-	fprintf(stderr, "\r\033[K%s %ld/%ld", m->id, done, all);
-	if (done == all)
-		fputs("\r\033[K", stderr);
+	if (all)
+		fprintf(stderr, "\r\033[K%s %ld/%ld", m->id, done, all);
+	else
+		fprintf(stderr, "\r\033[K%s %ld", m->id, done);
+	fflush(stderr);
+}
+
+static void
+progress_end(void)
+{
+	if (!pr_progress_ok())
+		return;
+	fputs("\r\033[K", stderr);
 	fflush(stderr);
 }
 
@@ -131,20 +175,23 @@ measure_warm(const struct bench_opts *o, const struct bench_metric *m, struct ru
 	if (!probe)
 		return pr_error(PR_EXTERNAL, "%s: cannot initialise libcurl (check memory and the libcurl install)", m->id);
 	fill_req(o, m, &req);
+	pr_precision_start(&r->prec);
 	for (long i = 0; i < o->warmup; i++) {
 		if (pr_probe_do(probe, &req, &res) == 0)
 			r->warm[r->nwarm++] = headline_ms(m, &res);
 		else
 			pr_log("%s: warm-up %ld failed: %s", m->id, i + 1, res.error);
-		progress(m, i + 1, o->warmup + o->samples);
+		progress(m, i + 1, o->precision ? 0 : o->warmup + o->samples);
 	}
-	for (long i = 0; i < o->samples; i++) {
+	while (!run_done(o, r)) {
 		if (pr_probe_do(probe, &req, &res) == 0)
 			run_keep(r, m, &res);
 		else
 			run_fail(r, &res);
-		progress(m, o->warmup + i + 1, o->warmup + o->samples);
+		r->attempts++;
+		progress(m, o->warmup + r->attempts, o->precision ? 0 : o->warmup + o->samples);
 	}
+	progress_end();
 	pr_probe_free(probe);
 	return 0;
 }
@@ -158,7 +205,8 @@ measure_cold(const struct bench_opts *o, const struct bench_metric *m, struct ru
 
 	fill_req(o, m, &req);
 	req.fresh = true;
-	for (long i = 0; i < o->samples; i++) {
+	pr_precision_start(&r->prec);
+	while (!run_done(o, r)) {
 		struct pr_probe *probe;
 
 		if (o->idle_s > 0) {
@@ -172,8 +220,10 @@ measure_cold(const struct bench_opts *o, const struct bench_metric *m, struct ru
 		else
 			run_fail(r, &res);
 		pr_probe_free(probe);
-		progress(m, i + 1, o->samples);
+		r->attempts++;
+		progress(m, r->attempts, o->precision ? 0 : o->samples);
 	}
+	progress_end();
 	return 0;
 }
 
@@ -222,7 +272,7 @@ values_json(const double *v, size_t n)
 
 /* The metric's entry in "metrics".  Caller owns it. */
 static cJSON *
-metric_json(const struct bench_metric *m, const struct run *r)
+metric_json(const struct bench_opts *opts, const struct bench_metric *m, const struct run *r)
 {
 	cJSON *o = cJSON_CreateObject(), *ph;
 	char *shown = pr_redact_url(m->url);
@@ -243,8 +293,49 @@ metric_json(const struct bench_metric *m, const struct run *r)
 		pr_summarize(r->phases[p], r->n, &s);
 		cJSON_AddItemToObject(ph, phase_names[p], pr_summary_to_json(&s));
 	}
+	if (opts->precision > 0)
+		cJSON_AddItemToObject(o, "precision", pr_precision_to_json(&r->prec));
 	free(shown);
 	return o;
+}
+
+/* "p50 +-1.93%, p95 +-4.10%": the widths reached (a quantile without an
+ * interval yet: "p95 unknown"). */
+static void
+describe_widths(struct buf *b, const struct pr_precision *p)
+{
+	const double w[] = { p->p50, p->p95 };
+	const char *const name[] = { "p50", "p95" };
+	const unsigned bit[] = { PR_PRECISION_P50, PR_PRECISION_P95 };
+
+	for (int i = 0; i < 2; i++) {
+		if (!(p->quantiles & bit[i]))
+			continue;
+		buf_printf(b, "%s%s ", b->len ? ", " : "", name[i]);
+		if (isnan(w[i]))
+			buf_adds(b, "unknown");
+		else
+			buf_printf(b, "+-%.2f%%", 100 * w[i]);
+	}
+}
+
+/* With --precision: one line saying what the metric reached, and why it stopped. */
+static void
+note_precision(const struct bench_opts *o, const struct bench_metric *m, const struct run *r)
+{
+	const struct pr_precision *p = &r->prec;
+	const char *bound = p->stopped_by == PR_STOP_MAX_TIME ? "max-time" : "max-samples";
+	struct buf b = { 0 };
+
+	if (o->precision == 0)
+		return;
+	describe_widths(&b, p);
+	if (p->reached)
+		pr_note("%s: %s after %zu samples", m->id, b.data, r->n);
+	else
+		pr_warn("%s: stopped by --%s after %ld requests (%zu ok) at %s, short of the +-%g%% asked (raise --%s)",
+		    m->id, bound, r->attempts, r->n, b.data, 100 * o->precision, bound);
+	buf_free(&b);
 }
 
 int
@@ -257,12 +348,13 @@ bench_sample(const struct bench_opts *o, cJSON *metrics)
 		const struct bench_metric *m = &o->metrics[i];
 		struct run r;
 
-		run_init(&r, o->samples, o->cold_start ? 0 : o->warmup);
+		run_init(&r, o);
 		rc = o->cold_start ? measure_cold(o, m, &r) : measure_warm(o, m, &r);
 		if (!rc) {
-			warn_errors(m, &r, o->samples);
+			warn_errors(m, &r, r.attempts);
 			measured += r.n;
-			cJSON_AddItemToObject(metrics, m->id, metric_json(m, &r));
+			cJSON_AddItemToObject(metrics, m->id, metric_json(o, m, &r));
+			note_precision(o, m, &r);
 		}
 		run_free(&r);
 	}

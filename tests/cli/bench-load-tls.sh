@@ -100,3 +100,13 @@ timing "https_open_loop_keeps_the_rate" \
 run pr-bench --load -C 2 $UNTRUSTED tls="$URL"
 check "untrusted_certificate_counts_as_tls_errors" \
 	sh -c "[ $rc -eq 4 ] && [ \"\$(jq -r '.metrics.tls.errors.tls > 0' $T/out)\" = true ]"
+
+# libcurl's engine reads past 103 Early Hints too (HTTP/1.1 over TLS).
+$PY "$FIX/tls_httpd.py" --cert "$T/ng/cert.pem" --key "$T/ng/key.pem" --port-file "$T/tls.port" >"$T/tls.log" 2>&1 &
+track $!
+if wait_for_file "$T/tls.port"; then
+	run pr-bench --load -k -C 2 -d 1 hints="https://127.0.0.1:$(cat "$T/tls.port")/interim?codes=103"
+	check "https_load_reads_past_early_hints" jtrue '.metrics.hints.errors.total == 0 and .metrics.hints.summary.n > 5'
+else
+	fail "https_load_reads_past_early_hints" "tls_httpd.py did not start"
+fi

@@ -33,6 +33,8 @@ check "throughput_is_a_companion_metric_better_higher" \
 	jtrue '.metrics.home_rps.unit == "rps" and .metrics.home_rps.better == "higher" and .metrics.home_rps.summary.p50 == .metrics.home.load.throughput_rps'
 check "throughput_is_ok_responses_per_second" \
 	jtrue '.metrics.home.load.throughput_rps == .metrics.home.load.ok / .metrics.home.load.duration_s'
+check "throughput_has_a_sample_per_whole_second" \
+	jtrue '.metrics.home_rps.interval_s == 1 and (.metrics.home_rps.samples | length) == 1 and .metrics.home_rps.samples[0] > 0 and .metrics.home_rps.samples[0] <= .metrics.home.load.ok'
 check "bytes_read_are_counted" jtrue '.metrics.home.load.bytes_read >= 67 * .metrics.home.load.ok'
 check "summary_is_in_milliseconds" jtrue '.metrics.home.summary.p50 > 0 and .metrics.home.summary.p50 < 50'
 
@@ -40,6 +42,9 @@ check "summary_is_in_milliseconds" jtrue '.metrics.home.summary.p50 > 0 and .met
 run pr-bench --load -C 4 -d 2 --rate 200 home="$STALL/"
 check "open_loop_sends_at_the_given_rate" \
 	jtrue '.metrics.home.load.loop == "open" and .metrics.home.load.requests >= 390 and .metrics.home.load.requests <= 401'
+check "open_loop_throughput_sample_is_the_rate_each_second" \
+	jtrue '(.metrics.home_rps.samples | length) == 2 and (.metrics.home_rps.samples | all(. >= 190 and . <= 201)) and (.metrics.home_rps.samples | add) <= .metrics.home.load.ok'
+check "load_document_with_throughput_samples_validates" validate bench "$T/out"
 
 run pr-bench --load -C 4 -d 1 --load-warmup 1 --rate 200 home="$STALL/"
 check "warmup_requests_are_excluded" \
@@ -54,6 +59,8 @@ cp "$T/out" "$T/open-stall.json"
 check "open_loop_p99_shows_a_1s_stall" jtrue '.metrics.home.summary.p99 > 200'
 check "open_loop_median_stays_normal" jtrue '.metrics.home.summary.p50 < 10'
 check "open_loop_counts_late_requests" jtrue '.metrics.home.load.late >= 50'
+check "throughput_samples_show_the_stalled_second" \
+	jtrue '(.metrics.home_rps.samples | length) == 3 and (.metrics.home_rps.samples | min) < 50 and (.metrics.home_rps.samples | max) > 120'
 # Closed loop on the same scenario: the stalled connections simply send
 # fewer requests, and p99 hides the stall (only max shows it).
 start_stall --stall-after 1 --stall-ms 1000
@@ -117,8 +124,26 @@ check "refused_connections_count_as_connect_errors_exit_4" \
 	sh -c "[ $rc -eq 4 ] && [ \"\$(jq -r '.metrics.down.errors.connect > 0' $T/out)\" = true ]"
 check "refused_connections_do_not_spin" jtrue '.metrics.down.errors.connect < 1000'
 
+run pr-bench --load -C 1 -d 0.3 nowhere="http://pr-bench-test.invalid/"
+check "unresolved_host_exits_4_with_a_valid_document" \
+	sh -c "[ $rc -eq 4 ] && jq -e '.metrics.nowhere.errors.dns == 1 and .metrics.nowhere.load.http_version == null and .metrics.nowhere_rps.interval_s == 1' '$T/out' >/dev/null"
+check "unresolved_host_document_validates" validate bench "$T/out"
+
 expect_exit 2 "unsupported_scheme_is_a_usage_error" pr-bench --load -C 2 -d 1 x="ftp://127.0.0.1/"
 check "unsupported_scheme_error_is_one_line" one_line "$T/err"
+
+# --- interim 1xx responses ------------------------------------------------------
+# 103 Early Hints (and 100 Continue) come before the final response of the
+# same request: skipped, never counted as a final status, never matched to
+# the next request.
+start_httpd
+run pr-bench --load -C 2 -d 1 hints="$HTTPD/interim?codes=103"
+check "early_hints_then_200_is_a_success" \
+	jtrue '.metrics.hints.errors.total == 0 and .metrics.hints.summary.n > 20 and .metrics.hints.load.unfinished <= 2'
+check "early_hints_raise_no_warning" [ ! -s "$T/err" ]
+run pr-bench --load -C 2 -d 1 slowhints="$HTTPD/interim?codes=100,103&ms=30"
+check "latency_runs_to_the_final_response_after_interims" \
+	jtrue '.metrics.slowhints.errors.total == 0 and .metrics.slowhints.summary.n > 5 and .metrics.slowhints.summary.min >= 60'
 
 # --- 1000 connections and the fd limit ----------------------------------------
 start_stall

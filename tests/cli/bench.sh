@@ -35,7 +35,7 @@ run pr-bench -n 5 -w 1 a="$HTTPD/ok?key=adhoc" b="$HTTPD/sleep?ms=5"
 cp "$T/out" "$T/adhoc.json"
 check adhoc_exits_0 [ "$rc" -eq 0 ]
 check adhoc_quiet_stderr_when_not_a_terminal [ ! -s "$T/err" ]
-check adhoc_document_header [ "$(jget "$T/adhoc.json" '[.schema, .tool.name, .mode, (.metrics|keys|join(","))]|join(" ")')" = "pr-tools/bench/1 pr-bench sample a,b" ]
+check adhoc_document_header [ "$(jget "$T/adhoc.json" '[.schema, .tool.name, .mode, (.metrics|keys|join(","))]|join(" ")')" = "pr-tools/bench/1.1 pr-bench sample a,b" ]
 check adhoc_counts_samples_and_warmup [ "$(jget "$T/adhoc.json" '[(.metrics.a.samples|length), (.metrics.a.warmup|length), .metrics.a.summary.n, .settings.samples, .settings.warmup]|join(" ")')" = "5 1 5 5 1" ]
 run curl -s "$HTTPD/count?key=adhoc"
 check adhoc_sends_warmup_plus_samples_requests [ "$(jq -r .count "$T/out")" = 6 ]

@@ -9,6 +9,7 @@
 #include "doc.h"
 #include "err.h"
 #include "fileio.h"
+#include "precision.h"
 #include "t.h"
 
 
@@ -162,6 +163,72 @@ test_ids_and_measures(void)
 	CHECK(bench_measure_parse("TTFB", &m) == -1);
 }
 
+static void
+test_precision_strings_and_quantile_lists(void)
+{
+	double p = 0;
+	unsigned q = 0;
+
+	CHECK(bench_precision_parse("2%", &p) == 0);
+	CHECK_NEAR(p, 0.02, 1e-15);
+	CHECK(bench_precision_parse("0.5%", &p) == 0);
+	CHECK_NEAR(p, 0.005, 1e-15);
+	CHECK(bench_precision_parse("0.02", &p) == 0);
+	CHECK_NEAR(p, 0.02, 1e-15);
+	CHECK(bench_precision_parse("99.9%", &p) == 0);
+	const char *const bad[] = { "", "%", "0", "0%", "1", "100%", "2", "-1%", "2%%", "x%", "1e309%", "nan%", NULL };
+	for (const char *const *b = bad; *b; b++)
+		CHECK(bench_precision_parse(*b, &p) == -1);
+	CHECK(bench_quantiles_parse("50", &q) == 0 && q == PR_PRECISION_P50);
+	CHECK(bench_quantiles_parse("95", &q) == 0 && q == PR_PRECISION_P95);
+	CHECK(bench_quantiles_parse("50,95", &q) == 0 && q == (PR_PRECISION_P50 | PR_PRECISION_P95));
+	CHECK(bench_quantiles_parse("95,50,95", &q) == 0 && q == (PR_PRECISION_P50 | PR_PRECISION_P95));
+	const char *const badq[] = { "", ",", "50,", ",95", "50,,95", "99", "5O", "50.0", "050", NULL };
+	for (const char *const *b = badq; *b; b++)
+		CHECK(bench_quantiles_parse(*b, &q) == -1);
+}
+
+static void
+test_precision_settings_from_the_section(void)
+{
+	cJSON *sec;
+	struct bench_given g = {0};
+	struct bench_settings set;
+	struct bench_metric *v;
+	size_t n;
+
+	CHECK(parse("{\"precision\":\"2%\",\"precision_quantiles\":[95,50],\"max_samples\":500,\"max_time\":\"1m\"}",
+	    &g, &set, &v, &n) == PR_OK);
+	CHECK_NEAR(set.precision, 0.02, 1e-15);
+	CHECK(set.precision_quantiles == (PR_PRECISION_P50 | PR_PRECISION_P95) && set.max_samples == 500);
+	CHECK_NEAR(set.max_time_s, 60, 1e-9);
+	bench_metrics_free(v, n);
+	CHECK(parse("{\"precision\":0.05}", &g, &set, &v, &n) == PR_OK);
+	CHECK_NEAR(set.precision, 0.05, 1e-15);
+	bench_metrics_free(v, n);
+	/* Flags given win, but the section's values are still checked. */
+	g.precision = g.max_samples = true;
+	set = defaults;
+	set.precision = 0.1;
+	set.max_samples = 7;
+	sec = cJSON_Parse("{\"precision\":\"2%\",\"max_samples\":500}");
+	CHECK(bench_config_parse(sec, "c", &g, &set, &v, &n) == PR_OK);
+	cJSON_Delete(sec);
+	CHECK(set.max_samples == 7);
+	CHECK_NEAR(set.precision, 0.1, 1e-15);
+	bench_metrics_free(v, n);
+	g = (struct bench_given){0};
+	const char *const bad[] = {
+		"{\"precision\":\"200%\"}", "{\"precision\":1}", "{\"precision\":0}", "{\"precision\":true}",
+		"{\"precision_quantiles\":[99]}", "{\"precision_quantiles\":[]}", "{\"precision_quantiles\":[\"50\"]}",
+		"{\"precision_quantiles\":[50.5]}", "{\"max_samples\":0}", "{\"max_time\":0}", "{\"max_time\":\"x\"}", NULL,
+	};
+	for (const char *const *b = bad; *b; b++) {
+		CHECK(parse(*b, &g, &set, &v, &n) == PR_INPUT);
+		bench_metrics_free(v, n);
+	}
+}
+
 int
 main(void)
 {
@@ -172,5 +239,7 @@ main(void)
 	RUN(test_refuses_duplicate_ids_bad_urls_methods_and_headers);
 	RUN(test_copy_is_deep);
 	RUN(test_ids_and_measures);
+	RUN(test_precision_strings_and_quantile_lists);
+	RUN(test_precision_settings_from_the_section);
 	return t_done();
 }

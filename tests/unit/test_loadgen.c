@@ -204,6 +204,53 @@ test_open_loop_keeps_its_schedule(void)
 }
 
 static void
+test_interim_responses_split_across_reads_are_skipped(void)
+{
+	static struct server s = { .response = "HTTP/1.1 100 Continue\r\n\r\n"
+		"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" };
+	struct pr_load_result r;
+
+	start(&s);
+	drive(&s, 0, &r);
+	CHECK(r.ok > 5);
+	CHECK(r.error_total == 0);
+	CHECK(r.connections_opened == 2);
+	pr_load_result_free(&r);
+}
+
+static void
+test_throughput_is_counted_per_whole_interval(void)
+{
+	static struct server s = { .response = "HTTP/1.1 204 No Content\r\n\r\n" };
+	struct pr_load_target t = { 0 };
+	struct pr_load_opts o = { .connections = 3, .duration_s = 0.55, .rate_rps = 200, .timeout_s = 2,
+		.interval_s = 0.1 };
+	struct pr_load_result r;
+	uint64_t sum = 0;
+	char url[64];
+
+	start(&s);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+	t.url = url;
+	CHECK(pr_load_run(&t, &o, &r) == 0);
+	CHECK(r.interval_s == 0.1);
+	CHECK(r.nintervals == 5);	/* the partial sixth is left out */
+	for (size_t i = 0; i < r.nintervals; i++) {
+		CHECK(r.ok_per_interval[i] >= 18 && r.ok_per_interval[i] <= 21);
+		sum += r.ok_per_interval[i];
+	}
+	CHECK(sum <= r.ok && r.ok - sum <= 11);
+	pr_load_result_free(&r);
+	CHECK(r.ok_per_interval == NULL);
+	o.interval_s = 0;
+	o.duration_s = 0.3;
+	CHECK(pr_load_run(&t, &o, &r) == 0);
+	CHECK(r.interval_s == PR_LOAD_INTERVAL_S && r.nintervals == 0);
+	pr_load_result_free(&r);
+}
+
+static void
 test_unsupported_urls_are_usage_errors(void)
 {
 	struct pr_load_target t = { .url = "gopher://127.0.0.1/" };
@@ -228,6 +275,8 @@ main(void)
 	RUN(test_expected_status_decides_success);
 	RUN(test_garbage_is_an_other_error_not_a_crash);
 	RUN(test_open_loop_keeps_its_schedule);
+	RUN(test_interim_responses_split_across_reads_are_skipped);
+	RUN(test_throughput_is_counted_per_whole_interval);
 	RUN(test_unsupported_urls_are_usage_errors);
 	return t_done();
 }
