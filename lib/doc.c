@@ -173,17 +173,38 @@ pr_json_parse(const char *name, const char *text, size_t len, cJSON **out)
 }
 
 /*
- * The major version at the end of a schema: digits only, without a sign,
- * space or leading zero ("1", "12"; not "+1", " 1", "01"), so that one
- * version has one spelling.  False when s is not one.
+ * A version number: digits only, without a sign, space or leading zero, so
+ * that one version has one spelling.  The length of the number, or 0.
+ */
+static size_t
+version_number(const char *s)
+{
+	size_t digits = strspn(s, "0123456789");
+
+	if (digits == 0 || (s[0] == '0' && digits > 1) || digits > 9)
+		return 0;
+	return digits;
+}
+
+/*
+ * The major version at the end of a schema, "1", or with a minor version,
+ * "1.1" (a minor version adds fields only, so it reads as its major).
+ * False when s is neither ("+1", " 1", "01", "1.", "1.01").
  */
 static bool
 schema_major(const char *s, long *major)
 {
-	size_t digits = strspn(s, "0123456789");
+	size_t digits = version_number(s), minor;
 
-	if (digits == 0 || s[digits] || (s[0] == '0' && digits > 1) || digits > 9)
+	if (digits == 0)
 		return false;
+	if (s[digits] == '.') {
+		minor = version_number(s + digits + 1);
+		if (minor == 0 || s[digits + 1 + minor])
+			return false;
+	} else if (s[digits]) {
+		return false;
+	}
 	*major = strtol(s, NULL, 10);
 	return true;
 }

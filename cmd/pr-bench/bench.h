@@ -70,12 +70,6 @@ int bench_load(const struct bench_opts *o, cJSON *metrics);
 cJSON *bench_doc_new(void);
 
 /*
- * Read a bench document of major version 1 (any minor) from path ("-" is
- * stdin) into *out (caller frees): 0, or PR_INPUT reported naming path.
- */
-int bench_doc_load(const char *path, cJSON **out);
-
-/*
  * Run ids (header.c): every document pr-bench writes carries "run_id", 32
  * lowercase hex digits (128 random bits), so that merge can refuse the same
  * run given twice.  bench_run_id_new fills out and returns 0, or PR_EXTERNAL

@@ -10,10 +10,8 @@
 #include <sys/random.h>
 
 #include "bench.h"
-#include "buf.h"
 #include "doc.h"
 #include "err.h"
-#include "fileio.h"
 
 #define RUN_ID_BYTES (BENCH_RUN_ID_LEN / 2)
 
@@ -69,47 +67,4 @@ bench_doc_new(void)
 
 	cJSON_ReplaceItemInObjectCaseSensitive(doc, "schema", cJSON_CreateString(BENCH_SCHEMA));
 	return doc;
-}
-
-/* "pr-tools/bench/1.N", N digits without a leading zero: a minor version
- * of the major version this pr-bench reads. */
-static bool
-is_minor_version(const char *schema)
-{
-	const char *m;
-	size_t prefix = strlen(BENCH_SCHEMA_MAJOR ".");
-
-	if (strncmp(schema, BENCH_SCHEMA_MAJOR ".", prefix) != 0)
-		return false;
-	m = schema + prefix;
-	return *m && strspn(m, "0123456789") == strlen(m) && !(m[0] == '0' && m[1]);
-}
-
-int
-bench_doc_load(const char *path, cJSON **out)
-{
-	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	const cJSON *schema;
-	struct buf text = { 0 };
-	cJSON *doc = NULL;
-	int rc;
-
-	*out = NULL;
-	if ((rc = pr_read_file(path, PR_MAX_INPUT_BYTES, &text)))
-		return rc;
-	/* pr_doc_parse reads major versions only: take 1.N here, and leave
-	 * every other schema (and its error message) to it.  Once lib/doc.c
-	 * reads minor versions, this is pr_doc_load(path, "bench", out). */
-	if ((rc = pr_json_parse(name, text.data ? text.data : "", text.len, &doc)) == 0) {
-		schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
-		if (cJSON_IsObject(doc) && cJSON_IsString(schema) && is_minor_version(schema->valuestring)) {
-			*out = doc;
-			doc = NULL;
-		} else {
-			rc = pr_doc_parse(name, text.data ? text.data : "", text.len, "bench", out);
-		}
-	}
-	cJSON_Delete(doc);
-	buf_free(&text);
-	return rc;
 }

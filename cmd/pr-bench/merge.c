@@ -283,7 +283,7 @@ add_file(struct merge *mg, const char *path, cJSON **doc)
 	struct buf ctx = { 0 };
 	int rc;
 
-	if ((rc = bench_doc_load(path, doc)))
+	if ((rc = pr_doc_load(path, "bench", doc)))
 		return rc;
 	if ((rc = pr_get_string(*doc, "mode", PR_REQUIRED, path, &mode)) ||
 	    (rc = pr_get_object(*doc, "metrics", PR_REQUIRED, path, &metrics)))

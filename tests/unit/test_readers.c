@@ -82,7 +82,8 @@ parse(const char *text)
 	return rc;
 }
 
-/* "+1", " 1" and "01" once read as major version 1. */
+/* "+1", " 1" and "01" once read as major version 1; a minor version
+ * ("1.1", new fields only) reads as its major, spelt one way too. */
 static void
 test_schema_major_is_digits_only(void)
 {
@@ -90,12 +91,16 @@ test_schema_major_is_digits_only(void)
 		"{\"schema\":\"pr-tools/bench/+1\"}", "{\"schema\":\"pr-tools/bench/ 1\"}",
 		"{\"schema\":\"pr-tools/bench/01\"}", "{\"schema\":\"pr-tools/bench/1 \"}",
 		"{\"schema\":\"pr-tools/bench/-1\"}", "{\"schema\":\"pr-tools/bench/0x1\"}",
-		"{\"schema\":\"pr-tools/bench/\"}",
+		"{\"schema\":\"pr-tools/bench/\"}", "{\"schema\":\"pr-tools/bench/1.\"}",
+		"{\"schema\":\"pr-tools/bench/1.01\"}", "{\"schema\":\"pr-tools/bench/1.1.1\"}",
+		"{\"schema\":\"pr-tools/bench/1.+1\"}", "{\"schema\":\"pr-tools/bench/2.1\"}",
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(parse(bad[i]) == PR_INPUT);
 	CHECK(parse("{\"schema\":\"pr-tools/bench/1\"}") == PR_OK);
+	CHECK(parse("{\"schema\":\"pr-tools/bench/1.1\"}") == PR_OK);
+	CHECK(parse("{\"schema\":\"pr-tools/bench/1.12\"}") == PR_OK);
 }
 
 /* Invalid UTF-8 in a key once reached documents and SVGs. */
