@@ -266,7 +266,7 @@ pr_proc_run(char *const argv[], const struct pr_proc_opts *o, int *status, char 
 		goto out;
 	}
 	if (!in_time) {
-		snprintf(why, whylen, "%s: no answer after %.0f s (stopped it)", argv[0], o->timeout_ms / 1e3);
+		snprintf(why, whylen, "%s: still running after %.0f s, stopped", argv[0], o->timeout_ms / 1e3);
 		goto out;
 	}
 	*status = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);

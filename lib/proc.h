@@ -36,7 +36,8 @@ struct pr_proc_opts {
  * Run argv[0] (searched on PATH) with argv and wait for it.  *status is its
  * exit code, or 128 + the signal that ended it.  Returns 0 when it ran, or
  * PR_EXTERNAL when it could not be started (why says so: "git: not found")
- * or ran out of o->timeout_ms (why: "pg_dump: no answer after 30 s").
+ * or ran out of o->timeout_ms (why: "pg_dump: still running after 30 s,
+ * stopped").
  * Captured output is bounded by PR_PROC_CAPTURE_MAX_BYTES (the rest is read
  * and dropped).  Nothing is reported.
  */

@@ -379,7 +379,8 @@ read_entry(struct archive *a, struct archive_entry *e, const char *what, const s
 	struct sink_to to = {.fd = -1};
 	int rc;
 
-	if (!name || !pr_tar_name_ok(name) || archive_entry_filetype(e) != AE_IFREG) {
+	/* a hard link is a regular entry that names another: refused too */
+	if (!name || !pr_tar_name_ok(name) || archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e)) {
 		snprintf(why, whylen, "%s: unexpected member '%s' (a snapshot holds plain files only)",
 		    what, name ? name : "");
 		return PR_INPUT;

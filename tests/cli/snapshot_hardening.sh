@@ -68,7 +68,7 @@ ok_if snapshot_sigint_stops_pg_dump_and_cleans_up '[ "$rc" -eq 130 ] && [ -n "$d
 start=$(date +%s)
 run pr-snapshot -q --db-timeout 2s --tag slow -a "$T/sig/c.tar.gz"
 took=$(($(date +%s) - start))
-ok_if snapshot_db_timeout_exits_4 '[ "$rc" -eq 4 ] && one_line "$T/err" && grep -q "no answer after 2 s" "$T/err"'
+ok_if snapshot_db_timeout_exits_4 '[ "$rc" -eq 4 ] && one_line "$T/err" && grep -q "still running after 2 s" "$T/err"'
 ok_if snapshot_db_timeout_is_bounded '[ "$took" -le 10 ] && [ -z "$(ls -A "$T/sig")" ] && no_tag slow'
 unlock_items
 expect_exit 2 snapshot_db_timeout_bad_value pr-snapshot --db-timeout soon
