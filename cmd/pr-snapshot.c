@@ -67,7 +67,7 @@ struct state {
 	cJSON *platform;
 	bool tag_made;
 	bool pushed;
-	bool archive_made;
+	char *archive_made;		/* the regular file written, removed on failure */
 	struct pr_member members[MAX_MEMBERS];
 	int nmembers;
 	char sha256[PR_SHA256_HEX_LEN];
@@ -186,6 +186,7 @@ state_free(struct state *s)
 	free(s->tag);
 	free(s->commit);
 	free(s->archive);
+	free(s->archive_made);
 	pr_pg_url_free(&s->db);
 	cJSON_Delete(s->platform);
 	cJSON_Delete(s->upload);
@@ -352,7 +353,7 @@ write_archive(const struct opts *o, struct state *s)
 {
 	struct pr_tar *t = NULL;
 	struct pr_atomic f;
-	char why[PR_WHY_LEN];
+	char why[PR_WHY_LEN], *made;
 	int rc = PR_EXTERNAL;
 	cJSON *inner;
 	char *text;
@@ -382,8 +383,14 @@ write_archive(const struct opts *o, struct state *s)
 	t = NULL;
 	if (rc != PR_OK)
 		goto fail;
+	/* only a file this run created by rename is its to remove: never a
+	 * FIFO or /dev/stdout written in place */
+	made = f.tmp ? xstrdup(f.dest) : NULL;
 	rc = pr_commit_atomic(&f);
-	s->archive_made = rc == PR_OK;
+	if (rc == PR_OK)
+		s->archive_made = made;
+	else
+		free(made);
 	goto out;
 fail:
 	if (t)
@@ -434,7 +441,7 @@ undo(const struct state *s)
 	if (s->tag_made)
 		pr_git(NULL, why, sizeof why, "tag", "--delete", "--", s->tag, NULL);
 	if (s->archive_made)
-		unlink(s->archive);
+		unlink(s->archive_made);
 }
 
 static void

@@ -131,6 +131,14 @@ reader=$!
 run pr-snapshot -q --tag fifo -a "$T/um/e.tar.gz" -o "$T/um/fifo"
 wait "$reader"
 ok_if snapshot_output_fifo_written_in_place '[ "$rc" -eq 0 ] && [ -p "$T/um/fifo" ] && cmp -s "$T/out" "$T/um/fifo.got"'
+# An archive written into a FIFO is never removed on failure: it was not ours.
+mkfifo "$T/um/afifo"
+timeout 20 cat "$T/um/afifo" >"$T/um/afifo.got" &
+reader=$!
+pr-snapshot -q --tag afifo -a "$T/um/afifo" >/dev/full 2>"$T/err"
+rc=$?
+wait "$reader"
+ok_if snapshot_failed_run_keeps_a_fifo_archive_target '[ "$rc" -eq 4 ] && [ -p "$T/um/afifo" ] && [ -s "$T/um/afifo.got" ] && no_tag afifo'
 echo old >"$T/um/real.json"
 ln -s real.json "$T/um/link.json"
 run pr-snapshot -q --tag link -a "$T/um/f.tar.gz" -o "$T/um/link.json"
