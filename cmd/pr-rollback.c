@@ -48,6 +48,7 @@ struct opts {
 	bool yes;
 	bool dry_run;
 	const char *db_url;
+	double db_timeout_s;
 	const char *json_out;
 	bool log;
 	bool quiet;
@@ -69,7 +70,9 @@ struct state {
 	cJSON *inner;		/* manifest.json from the archive, or NULL */
 	const cJSON *snap;	/* the manifest in use: inner, else outer */
 	char *archive;
-	char *workdir;		/* extracted members */
+	char *workdir;		/* extracted members, private (0700) */
+	struct pr_member *members;	/* the members verified and extracted */
+	size_t nmembers;
 	char *tag, *commit, *branch;
 	const char *token;
 	const char *repo, *workflow, *ref;
@@ -101,6 +104,7 @@ static const char usage_text[] =
     "  -y, --yes                   confirm --restore-db: the current data is replaced\n"
     "  -n, --dry-run               verify and print the plan; change nothing\n"
     "  -d, --database-url URL      database to restore (default DATABASE_URL, config database.url)\n"
+    "      --db-timeout DURATION   most pg_restore may take (default 1h; 0: no limit)\n"
     "  -o, --output FILE           also write the document to FILE (OUTPUT_JSON)\n"
     "      --log                   also log to logs/rollback-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "  -q, --quiet                 no progress notes on stderr\n"
@@ -110,7 +114,7 @@ static const char usage_text[] =
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_SKIP_DEPLOY, OPT_PLATFORM, OPT_DB, OPT_LOG };
+	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_SKIP_DEPLOY, OPT_PLATFORM, OPT_DB, OPT_LOG, OPT_DB_TIMEOUT };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'f'},
 		{"tag", required_argument, NULL, 't'},
@@ -123,6 +127,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{"yes", no_argument, NULL, 'y'},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"database-url", required_argument, NULL, 'd'},
+		{"db-timeout", required_argument, NULL, OPT_DB_TIMEOUT},
 		{"output", required_argument, NULL, 'o'},
 		{"log", no_argument, NULL, OPT_LOG},
 		{"quiet", no_argument, NULL, 'q'},
@@ -134,6 +139,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	o->remote = "origin";
+	o->db_timeout_s = PR_PG_TIMEOUT_DEFAULT_S;
 	if ((env = getenv("SNAPSHOT_TAG")) && *env)
 		o->tag = env;
 	if ((env = getenv("SKIP_DEPLOY")) && strcmp(env, "1") == 0)
@@ -154,6 +160,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'y': o->yes = true; break;
 		case 'n': o->dry_run = true; break;
 		case 'd': o->db_url = optarg; break;
+		case OPT_DB_TIMEOUT:
+			if (pr_parse_duration(optarg, &o->db_timeout_s) == -1)
+				return pr_usage_error("--db-timeout: '%s' is not a duration (e.g. 30m, 2h, 0 for no limit)", optarg);
+			break;
 		case 'o': o->json_out = optarg; break;
 		case OPT_LOG: o->log = true; break;
 		case 'q': o->quiet = true; break;
@@ -177,27 +187,36 @@ parse_args(int argc, char **argv, struct opts *o)
 	return PR_OK;
 }
 
+/* Remove the extraction directory and forget it for the signal handler. */
+static void
+remove_workdir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		struct buf p = {0};
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		buf_printf(&p, "%s/%s", dir, e->d_name);
+		unlink(p.data);
+		pr_tmp_untrack(p.data);
+		buf_free(&p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+	pr_tmp_untrack(dir);
+}
+
 static void
 state_free(struct state *s)
 {
-	if (s->workdir) {
-		DIR *d = opendir(s->workdir);
-		struct dirent *e;
-
-		while (d && (e = readdir(d))) {
-			struct buf p = {0};
-
-			if (e->d_name[0] == '.')
-				continue;
-			buf_printf(&p, "%s/%s", s->workdir, e->d_name);
-			unlink(p.data);
-			buf_free(&p);
-		}
-		if (d)
-			closedir(d);
-		rmdir(s->workdir);
-	}
+	if (s->workdir)
+		remove_workdir(s->workdir);
 	free(s->workdir);
+	free(s->members);
 	free(s->dump_path);
 	free(s->archive);
 	free(s->tag);
@@ -209,14 +228,17 @@ state_free(struct state *s)
 	pr_config_free(&s->cfg);
 }
 
+/* A regular file that starts like gzip.  Anything else (a FIFO, a pipe) is
+ * read once, as a manifest: peeking would consume it. */
 static bool
 is_gzip(const char *path)
 {
 	unsigned char magic[2] = {0};
-	FILE *f = fopen(path, "rb");
+	struct stat st;
+	FILE *f;
 	bool yes;
 
-	if (!f)
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) || !(f = fopen(path, "rb")))
 		return false;
 	yes = fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 	fclose(f);
@@ -276,12 +298,13 @@ verify(const struct opts *o, struct state *s)
 		st->status = "skipped";
 		return PR_OK;
 	}
-	if (s->outer && (rc = manifest_check_archive(s->outer, o->input, s->archive)) != PR_OK)
-		return rc;
 	if (!(s->workdir = mkdtemp(tmpl) ? xstrdup(tmpl) : NULL))
 		return pr_error(PR_EXTERNAL, "cannot create a temporary directory: %s", strerror(errno));
-	if ((rc = manifest_read_archive(s->archive, s->outer, o->input, s->workdir, &s->inner, &n)) != PR_OK)
+	pr_tmp_track(s->workdir);
+	if ((rc = manifest_verify_archive(s->archive, s->outer, o->input, s->workdir, &s->inner, &s->members,
+	    &s->nmembers)) != PR_OK)
 		return rc;
+	n = s->nmembers;
 	st->status = "done";
 	snprintf(st->detail, sizeof st->detail, "%zu member(s) of %s match%s", n, s->archive,
 	    s->outer ? " the manifest, and the archive's own SHA-256 too" : " manifest.json");
@@ -378,6 +401,10 @@ preflight(const struct opts *o, struct state *s)
 		if (!cJSON_IsObject(dbsnap) ||
 		    pr_get_string(dbsnap, "member", PR_REQUIRED, "database", &member) != PR_OK)
 			return pr_error(PR_INPUT, "%s: the snapshot holds no database dump (drop --restore-db)", s->archive);
+		/* pg_restore reads only what was verified: a member of this archive */
+		if (strcmp(member, MANIFEST_MEMBER) == 0 || !manifest_member_of(s->members, s->nmembers, member))
+			return pr_error(PR_INPUT, "%s: database.member '%s' is not a verified member of the archive (nothing was changed)",
+			    s->archive, member);
 		if (!url && (dbsec = pr_config_section(&s->cfg, "database")) &&
 		    pr_get_string(dbsec, "url", PR_OPTIONAL, s->cfg.name, &url) != PR_OK)
 			return PR_INPUT;
@@ -573,9 +600,11 @@ main(int argc, char **argv)
 	int rc, erc;
 
 	pr_init(argv[0]);
+	pr_proc_signals_init();
 	if ((rc = parse_args(argc, argv, &o)) != PR_OK)
 		return rc;
 	pr_set_quiet(o.quiet);
+	pr_pg_set_timeout(o.db_timeout_s);
 	if ((rc = pr_log_open(NULL, "rollback", o.log)) != PR_OK)
 		return rc;
 	for (int i = 0; i < NSTEPS; i++)
@@ -629,6 +658,6 @@ emit:
 		rc = erc;
 out:
 	state_free(&s);
-	pr_log_close();
-	return rc;
+	erc = pr_log_close();
+	return rc == PR_OK ? erc : rc;
 }

@@ -34,6 +34,8 @@
 #define DUMP_MEMBER "database.dump"
 #define PLATFORM_MEMBER "platform.json"
 #define MAX_MEMBERS 3
+/* The archive holds a whole database: private unless --archive-mode says. */
+#define ARCHIVE_MODE_DEFAULT 0600
 
 struct opts {
 	const char *config;
@@ -43,6 +45,8 @@ struct opts {
 	bool push;
 	const char *db_url;
 	const char *archive;	/* -a: the archive path */
+	int archive_mode;	/* its mode before the umask */
+	double db_timeout_s;
 	const char *output;	/* also write the manifest here (OUTPUT_JSON) */
 	const char *container;
 	bool no_upload;
@@ -63,6 +67,7 @@ struct state {
 	cJSON *platform;
 	bool tag_made;
 	bool pushed;
+	char *archive_made;		/* the regular file written, removed on failure */
 	struct pr_member members[MAX_MEMBERS];
 	int nmembers;
 	char sha256[PR_SHA256_HEX_LEN];
@@ -83,6 +88,8 @@ static const char usage_text[] =
     "      --remote NAME        remote to push to (default origin)\n"
     "  -d, --database-url URL   database to dump (default DATABASE_URL, config database.url)\n"
     "  -a, --archive FILE       archive path (default snapshots/pre-perf-YYYYMMDD-HHMMSS.tar.gz)\n"
+    "      --archive-mode MODE  the archive's permissions, less the umask (default 0600)\n"
+    "      --db-timeout DURATION  most pg_dump may take (default 1h; 0: no limit)\n"
     "  -o, --output FILE        also write the manifest to FILE (OUTPUT_JSON)\n"
     "      --container NAME     Blob Storage container (default pr-snapshots)\n"
     "      --no-upload          do not upload even when AZURE_STORAGE_ACCOUNT is set\n"
@@ -94,7 +101,7 @@ static const char usage_text[] =
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_CONTAINER, OPT_NO_UPLOAD, OPT_LOG };
+	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_CONTAINER, OPT_NO_UPLOAD, OPT_LOG, OPT_ARCHIVE_MODE, OPT_DB_TIMEOUT };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'f'},
 		{"tag", required_argument, NULL, 't'},
@@ -102,6 +109,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		{"remote", required_argument, NULL, OPT_REMOTE},
 		{"database-url", required_argument, NULL, 'd'},
 		{"archive", required_argument, NULL, 'a'},
+		{"archive-mode", required_argument, NULL, OPT_ARCHIVE_MODE},
+		{"db-timeout", required_argument, NULL, OPT_DB_TIMEOUT},
 		{"output", required_argument, NULL, 'o'},
 		{"container", required_argument, NULL, OPT_CONTAINER},
 		{"no-upload", no_argument, NULL, OPT_NO_UPLOAD},
@@ -112,10 +121,14 @@ parse_args(int argc, char **argv, struct opts *o)
 		{NULL, 0, NULL, 0},
 	};
 	const char *env;
+	char *end;
+	long mode;
 	int c;
 
 	o->remote = "origin";
 	o->container = PR_BLOB_DEFAULT_CONTAINER;
+	o->archive_mode = ARCHIVE_MODE_DEFAULT;
+	o->db_timeout_s = PR_PG_TIMEOUT_DEFAULT_S;
 	if ((env = getenv("SNAPSHOT_TAG")) && *env) {
 		o->tag = env;
 		o->tag_named = true;
@@ -131,6 +144,16 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_REMOTE: o->remote = optarg; break;
 		case 'd': o->db_url = optarg; break;
 		case 'a': o->archive = optarg; break;
+		case OPT_ARCHIVE_MODE:
+			mode = strtol(optarg, &end, 8);
+			if (!*optarg || *end || mode < 0 || mode > 0777)
+				return pr_usage_error("--archive-mode: '%s' is not an octal mode such as 0640", optarg);
+			o->archive_mode = (int)mode;
+			break;
+		case OPT_DB_TIMEOUT:
+			if (pr_parse_duration(optarg, &o->db_timeout_s) == -1)
+				return pr_usage_error("--db-timeout: '%s' is not a duration (e.g. 30m, 2h, 0 for no limit)", optarg);
+			break;
 		case 'o': o->output = optarg; break;
 		case OPT_CONTAINER: o->container = optarg; break;
 		case OPT_NO_UPLOAD: o->no_upload = true; break;
@@ -155,12 +178,15 @@ parse_args(int argc, char **argv, struct opts *o)
 static void
 state_free(struct state *s)
 {
-	if (s->dump_tmp)
+	if (s->dump_tmp) {
 		unlink(s->dump_tmp);
+		pr_tmp_untrack(s->dump_tmp);
+	}
 	free(s->dump_tmp);
 	free(s->tag);
 	free(s->commit);
 	free(s->archive);
+	free(s->archive_made);
 	pr_pg_url_free(&s->db);
 	cJSON_Delete(s->platform);
 	cJSON_Delete(s->upload);
@@ -245,6 +271,7 @@ dump_database(struct state *s)
 		    s->archive, strerror(errno));
 	}
 	s->dump_tmp = buf_detach(&name);
+	pr_tmp_track(s->dump_tmp);
 	pr_note("dumping %s", s->db.redacted);
 	rc = pr_pg_dump(&s->db, fd, why, sizeof why);
 	if (close(fd) == -1 && rc == PR_OK) {
@@ -322,17 +349,18 @@ manifest(const struct state *s, bool outer)
 
 /* Write the tar.gz atomically: the dump, platform.json, then manifest.json. */
 static int
-write_archive(struct state *s)
+write_archive(const struct opts *o, struct state *s)
 {
 	struct pr_tar *t = NULL;
-	char *tmp = NULL, why[PR_WHY_LEN];
-	int fd = -1, rc = PR_EXTERNAL;
+	struct pr_atomic f;
+	char why[PR_WHY_LEN], *made;
+	int rc = PR_EXTERNAL;
 	cJSON *inner;
 	char *text;
 
-	if ((fd = pr_open_atomic(s->archive, &tmp)) == -1)
+	if (pr_open_atomic(&f, s->archive, o->archive_mode) == -1)
 		return PR_EXTERNAL;
-	if (!(t = pr_tar_open(fd, s->archive, why, sizeof why)))
+	if (!(t = pr_tar_open(f.fd, s->archive, why, sizeof why)))
 		goto fail;
 	if (s->have_db &&
 	    pr_tar_add_file(t, DUMP_MEMBER, s->dump_tmp, &s->members[s->nmembers++], why, sizeof why) != PR_OK)
@@ -355,15 +383,19 @@ write_archive(struct state *s)
 	t = NULL;
 	if (rc != PR_OK)
 		goto fail;
-	rc = pr_commit_atomic(fd, tmp, s->archive);
-	fd = -1;
-	tmp = NULL;
+	/* only a file this run created by rename is its to remove: never a
+	 * FIFO or /dev/stdout written in place */
+	made = f.tmp ? xstrdup(f.dest) : NULL;
+	rc = pr_commit_atomic(&f);
+	if (rc == PR_OK)
+		s->archive_made = made;
+	else
+		free(made);
 	goto out;
 fail:
 	if (t)
 		pr_tar_close(t, NULL, NULL, why + strlen(why), 0);
-	pr_abort_atomic(fd, tmp);
-	fd = -1;
+	pr_abort_atomic(&f);
 	rc = pr_error(PR_EXTERNAL, "cannot write the archive: %s (check free space in the archive's directory)", why);
 out:
 	return rc;
@@ -384,10 +416,32 @@ upload(const struct opts *o, struct state *s)
 	rc = pr_blob_upload(&a, o->container, basename(copy), s->archive, &s->upload, why, sizeof why);
 	free(copy);
 	if (rc != PR_OK)
-		return pr_error(rc, "upload to Azure Blob Storage failed: %s (check AZURE_STORAGE_ACCOUNT, its key and the endpoint; the archive is kept at %s)",
-		    why, s->archive);
+		return pr_error(rc, "upload to Azure Blob Storage failed: %s (check AZURE_STORAGE_ACCOUNT, its key and the endpoint, then run pr-snapshot again)",
+		    why);
 	cJSON_AddStringToObject(s->upload, "sha256", s->sha256);
 	return PR_OK;
+}
+
+/*
+ * After a failure, leave nothing that looks like a snapshot: the tag and the
+ * archive share one fate.  Once either has left this machine (the tag
+ * pushed, the archive uploaded), both are kept, and said so.
+ */
+static void
+undo(const struct state *s)
+{
+	char why[PR_WHY_LEN];
+
+	if (s->pushed || s->upload) {
+		if (s->tag_made || s->archive_made)
+			pr_note("kept tag %s%s and archive %s%s: they already left this machine", s->tag,
+			    s->pushed ? " (pushed)" : "", s->archive, s->upload ? " (uploaded)" : "");
+		return;
+	}
+	if (s->tag_made)
+		pr_git(NULL, why, sizeof why, "tag", "--delete", "--", s->tag, NULL);
+	if (s->archive_made)
+		unlink(s->archive_made);
 }
 
 static void
@@ -417,12 +471,14 @@ main(int argc, char **argv)
 	struct state s = {0};
 	char why[PR_WHY_LEN], msg[PR_WHY_LEN + 128];
 	cJSON *doc = NULL;
-	int rc;
+	int rc, erc;
 
 	pr_init(argv[0]);
+	pr_proc_signals_init();
 	if ((rc = parse_args(argc, argv, &o)) != PR_OK)
 		return rc;
 	pr_set_quiet(o.quiet);
+	pr_pg_set_timeout(o.db_timeout_s);
 	if ((rc = pr_log_open(NULL, "snapshot", o.log)) != PR_OK)
 		return rc;
 	if ((rc = prepare(&o, &s)) != PR_OK)
@@ -447,7 +503,7 @@ main(int argc, char **argv)
 		}
 		s.pushed = true;
 	}
-	if ((rc = write_archive(&s)) != PR_OK)
+	if ((rc = write_archive(&o, &s)) != PR_OK)
 		goto out;
 	pr_note("wrote %s (%lld bytes)", s.archive, (long long)s.bytes);
 	if ((rc = upload(&o, &s)) != PR_OK)
@@ -456,12 +512,10 @@ main(int argc, char **argv)
 	rc = pr_doc_emit(doc, o.output);
 	report(&s);
 out:
-	if (rc != PR_OK && s.tag_made && !s.pushed) {
-		/* a failed snapshot leaves no tag behind to block the next try */
-		pr_git(NULL, why, sizeof why, "tag", "--delete", s.tag, NULL);
-	}
+	if (rc != PR_OK)
+		undo(&s);	/* and no tag to block the next try */
 	cJSON_Delete(doc);
 	state_free(&s);
-	pr_log_close();
-	return rc;
+	erc = pr_log_close();
+	return rc == PR_OK ? erc : rc;
 }

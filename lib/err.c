@@ -18,6 +18,7 @@ static struct {
 	bool tty;
 	bool quiet;
 	FILE *log;
+	int log_errno;		/* the first write to the log that failed, 0 when none */
 	char log_path[PATH_MAX];
 } pr = { .name = "pr-tools" };
 
@@ -54,8 +55,8 @@ log_line(const char *level, const char *msg)
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(pr.log, "%s %s %s\n", stamp, level, msg);
-	fflush(pr.log);
+	if ((fprintf(pr.log, "%s %s %s\n", stamp, level, msg) < 0 || fflush(pr.log) == EOF) && !pr.log_errno)
+		pr.log_errno = errno ? errno : EIO;
 }
 
 /* An annotation's message may not hold a raw newline; GitHub wants %0A. */
@@ -193,13 +194,26 @@ pr_log_open(const char *dir, const char *name, bool force)
 	if (!pr.log)
 		return pr_error(PR_EXTERNAL, "cannot open log %s: %s (check permissions or unset QA_LOG)",
 		    pr.log_path, strerror(errno));
+	/* a first line now, so that a full disk stops the run before it starts */
+	pr_log("%s %s started", pr.name, PR_VERSION);
+	if (pr.log_errno)
+		return pr_log_close();
 	return PR_OK;
 }
 
-void
+int
 pr_log_close(void)
 {
-	if (pr.log)
-		fclose(pr.log);
+	int e = pr.log_errno;
+
+	if (!pr.log)
+		return PR_OK;
+	if (fclose(pr.log) == EOF && !e)
+		e = errno ? errno : EIO;
 	pr.log = NULL;
+	pr.log_errno = 0;
+	if (e)
+		return pr_error(PR_EXTERNAL, "cannot write log %s: %s (free some space or unset QA_LOG)",
+		    pr.log_path, strerror(e));
+	return PR_OK;
 }

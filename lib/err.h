@@ -57,12 +57,16 @@ void pr_log(const char *fmt, ...) PR_PRINTF(1, 2);
 
 /*
  * Open logs/<name>-YYYYMMDD-HHMMSS.log (under dir, "logs" when NULL) when
- * force is set or QA_LOG=1.  Returns 0, or PR_EXTERNAL when it cannot be
- * created (reported).  The path opened is kept for pr_log_path().
+ * force is set or QA_LOG=1, and write its first line.  Returns 0, or
+ * PR_EXTERNAL when it cannot be created or written (reported).  The path
+ * opened is kept for pr_log_path().
  */
 int pr_log_open(const char *dir, const char *name, bool force);
 const char *pr_log_path(void);
-void pr_log_close(void);
+
+/* Close the log.  Returns 0, or PR_EXTERNAL (reported, one line) when any
+ * line could not be written to it: a log that misses lines is an error. */
+int pr_log_close(void);
 
 /* Print "pr-X: msg (try 'pr-X --help')" and return PR_USAGE. */
 int pr_usage_error(const char *fmt, ...) PR_PRINTF(1, 2);

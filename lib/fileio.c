@@ -5,9 +5,12 @@
 #include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,71 +88,200 @@ sync_dir_of(const char *path)
 	free(copy);
 }
 
-int
-pr_open_atomic(const char *path, char **tmp)
+/* Temporaries removed on a signal: set in order, read by the handler. */
+static char *tmp_paths[PR_TMP_MAX];
+static volatile sig_atomic_t tmp_count;
+
+void
+pr_tmp_track(const char *path)
 {
-	struct buf name = {0};
-	int fd;
-
-	buf_printf(&name, "%s.tmp.XXXXXX", path);
-	fd = mkostemp(name.data, O_CLOEXEC);
-	if (fd == -1) {
-		int e = errno;
-
-		buf_free(&name);
-		*tmp = NULL;
-		pr_error(PR_EXTERNAL, "cannot create %s: %s (check the directory exists and is writable)",
-		    path, strerror(e));
-		return -1;
+	if (tmp_count < PR_TMP_MAX) {
+		tmp_paths[tmp_count] = xstrdup(path);
+		tmp_count = tmp_count + 1;
 	}
-	fchmod(fd, 0644);
-	*tmp = buf_detach(&name);
-	return fd;
+}
+
+void
+pr_tmp_untrack(const char *path)
+{
+	char *gone;
+
+	for (int i = tmp_count - 1; i >= 0; i--) {
+		if (strcmp(tmp_paths[i], path) != 0)
+			continue;
+		/* keep the order (files after their directory) for the handler,
+		 * which may run between any two of these steps */
+		gone = tmp_paths[i];
+		for (int j = i; j + 1 < tmp_count; j++)
+			tmp_paths[j] = tmp_paths[j + 1];
+		tmp_count = tmp_count - 1;
+		free(gone);
+		return;
+	}
+}
+
+void
+pr_tmp_remove_all(void)
+{
+	for (int i = tmp_count - 1; i >= 0; i--) {
+		if (unlink(tmp_paths[i]) == -1)
+			rmdir(tmp_paths[i]);
+	}
+}
+
+/* How pr_open_atomic treats a path: replaced by rename, or written in place. */
+enum target_kind { TARGET_REPLACE, TARGET_IN_PLACE };
+
+#define MAX_LINK_HOPS 16
+
+/* Links into these are the kernel's (/dev/stdout -> /proc/self/fd/1): the
+ * file behind them is a descriptor we share, never something to rename. */
+static bool
+is_system_link(const char *target)
+{
+	return strncmp(target, "/dev/", 5) == 0 || strncmp(target, "/proc/", 6) == 0;
+}
+
+/* Follow path's symbolic links to the file that would be written: *dest is
+ * that path (caller frees). */
+static enum target_kind
+resolve_target(const char *path, char **dest)
+{
+	char *cur = xstrdup(path);
+
+	for (int hop = 0; hop < MAX_LINK_HOPS; hop++) {
+		char target[PATH_MAX], *copy;
+		struct buf next = {0};
+		struct stat st;
+		ssize_t n;
+
+		*dest = cur;
+		if (lstat(cur, &st) == -1 || S_ISREG(st.st_mode))
+			return TARGET_REPLACE;	/* new, or open reports why not */
+		if (!S_ISLNK(st.st_mode) || (n = readlink(cur, target, sizeof target - 1)) == -1)
+			return TARGET_IN_PLACE;
+		target[n] = '\0';
+		if (is_system_link(target))
+			return TARGET_IN_PLACE;
+		if (target[0] == '/') {
+			buf_adds(&next, target);
+		} else {
+			copy = xstrdup(cur);
+			buf_printf(&next, "%s/%s", dirname(copy), target);
+			free(copy);
+		}
+		free(cur);
+		cur = buf_detach(&next);
+	}
+	*dest = cur;
+	return TARGET_IN_PLACE;		/* a loop: open says ELOOP */
+}
+
+/* Create dest.tmp.XXXXXX with mode (O_EXCL, so never someone else's). */
+static int
+create_tmp(const char *dest, int mode, char **tmp)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	struct buf name = {0};
+
+	for (int attempt = 0; attempt < 100; attempt++) {
+		unsigned char r[6];
+		int fd;
+
+		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+			break;
+		buf_reset(&name);
+		buf_printf(&name, "%s.tmp.", dest);
+		for (size_t i = 0; i < sizeof r; i++)
+			buf_addc(&name, alnum[r[i] % (sizeof alnum - 1)]);
+		fd = open(name.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
+		if (fd != -1) {
+			pr_tmp_track(name.data);
+			*tmp = buf_detach(&name);
+			return fd;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	buf_free(&name);
+	return -1;
 }
 
 int
-pr_commit_atomic(int fd, char *tmp, const char *path)
+pr_open_atomic(struct pr_atomic *f, const char *path, int mode)
+{
+	enum target_kind kind = resolve_target(path, &f->dest);
+
+	f->tmp = NULL;
+	if (kind == TARGET_IN_PLACE)
+		f->fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+	else
+		f->fd = create_tmp(f->dest, mode, &f->tmp);
+	if (f->fd == -1) {
+		pr_error(PR_EXTERNAL, "cannot create %s: %s (check the directory exists and is writable)",
+		    path, strerror(errno));
+		free(f->dest);
+		f->dest = NULL;
+	}
+	return f->fd;
+}
+
+static void
+atomic_free(struct pr_atomic *f)
+{
+	if (f->tmp)
+		pr_tmp_untrack(f->tmp);
+	free(f->tmp);
+	free(f->dest);
+	f->tmp = f->dest = NULL;
+	f->fd = -1;
+}
+
+int
+pr_commit_atomic(struct pr_atomic *f)
 {
 	int rc = PR_OK;
 
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		rc = pr_error(PR_EXTERNAL, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-	} else if (rename(tmp, path) == -1) {
-		rc = pr_error(PR_EXTERNAL, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		unlink(tmp);
+	if (!f->tmp) {
+		if (close(f->fd) == -1)
+			rc = pr_error(PR_EXTERNAL, "cannot write %s: %s", f->dest, strerror(errno));
+	} else if (fsync(f->fd) == -1 || close(f->fd) == -1) {
+		rc = pr_error(PR_EXTERNAL, "cannot write %s: %s", f->dest, strerror(errno));
+		unlink(f->tmp);
+	} else if (rename(f->tmp, f->dest) == -1) {
+		rc = pr_error(PR_EXTERNAL, "cannot rename %s to %s: %s", f->tmp, f->dest, strerror(errno));
+		unlink(f->tmp);
 	} else {
-		sync_dir_of(path);
+		sync_dir_of(f->dest);
 	}
-	free(tmp);
+	atomic_free(f);
 	return rc;
 }
 
 void
-pr_abort_atomic(int fd, char *tmp)
+pr_abort_atomic(struct pr_atomic *f)
 {
-	if (fd != -1)
-		close(fd);
-	if (tmp)
-		unlink(tmp);
-	free(tmp);
+	if (f->fd != -1)
+		close(f->fd);
+	if (f->tmp)
+		unlink(f->tmp);
+	atomic_free(f);
 }
 
 int
 pr_write_atomic(const char *path, const void *data, size_t len)
 {
-	char *tmp;
-	int fd = pr_open_atomic(path, &tmp);
+	struct pr_atomic f;
 
-	if (fd == -1)
+	if (pr_open_atomic(&f, path, PR_OUTPUT_MODE) == -1)
 		return PR_EXTERNAL;
-	if (pr_write_all(fd, data, len) == -1) {
+	if (pr_write_all(f.fd, data, len) == -1) {
 		int e = errno;
 
-		pr_abort_atomic(fd, tmp);
+		pr_abort_atomic(&f);
 		return pr_error(PR_EXTERNAL, "cannot write %s: %s", path, strerror(e));
 	}
-	return pr_commit_atomic(fd, tmp, path);
+	return pr_commit_atomic(&f);
 }
 
 int

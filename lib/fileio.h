@@ -18,22 +18,55 @@
  */
 int pr_read_file(const char *path, size_t max_bytes, struct buf *out);
 
+/* Mode of output files before the umask: what open() and shells use, so
+ * that umask 077 keeps documents private. */
+#define PR_OUTPUT_MODE 0666
+
 /*
  * Write len bytes to path atomically: a temporary file in the same directory,
  * fsync, rename, fsync of the directory.  A crash never leaves a half file
- * under path.  Returns 0 or PR_EXTERNAL (reported).
+ * under path.  The file gets PR_OUTPUT_MODE less the umask.  See
+ * pr_open_atomic() for targets that are not regular files.  Returns 0 or
+ * PR_EXTERNAL (reported).
  */
 int pr_write_atomic(const char *path, const void *data, size_t len);
 
 /*
- * For writers that stream (archives, dumps): open a temporary file next to
- * path and return its descriptor, with its name in tmp (caller frees).
- * pr_commit_atomic() fsyncs, closes and renames it into place;
- * pr_abort_atomic() closes and removes it.  Both report their own errors.
+ * For writers that stream (archives, documents).  pr_open_atomic() opens
+ * f->fd for path, created with mode (less the umask), and returns it, or -1
+ * (reported).  pr_commit_atomic() puts the bytes written in place;
+ * pr_abort_atomic() undoes what it can.  Both report their own errors and
+ * free what open allocated.
+ *
+ * A regular file, or a path that does not exist yet, is replaced
+ * atomically: a temporary file beside it (removed by pr_tmp_remove_all() on
+ * a signal) is fsynced and renamed over it.  A symbolic link is followed,
+ * and the regular file it names is replaced the same way, so the link stays
+ * a link; a link into /dev or /proc (/dev/stdout, /dev/fd/N) is not
+ * followed.  Anything else that exists (a FIFO, a character device such as
+ * /dev/null, the terminal, /dev/stdout) is written in place, never renamed
+ * over: f->tmp is then NULL and abort cannot take back what was written.
  */
-int pr_open_atomic(const char *path, char **tmp);
-int pr_commit_atomic(int fd, char *tmp, const char *path);
-void pr_abort_atomic(int fd, char *tmp);
+struct pr_atomic {
+	int fd;
+	char *tmp;		/* temporary name, NULL when writing in place */
+	char *dest;		/* the file renamed over: path, or a link's target */
+};
+int pr_open_atomic(struct pr_atomic *f, const char *path, int mode);
+int pr_commit_atomic(struct pr_atomic *f);
+void pr_abort_atomic(struct pr_atomic *f);
+
+/*
+ * Temporary files and directories to remove when a signal ends the program
+ * (proc.h installs the handler): at most PR_TMP_MAX paths, removed in the
+ * reverse order of tracking (files inside a directory before it).
+ * pr_tmp_track copies path; pr_tmp_untrack forgets it (after it was removed
+ * or renamed into place).  pr_tmp_remove_all() is async-signal-safe.
+ */
+#define PR_TMP_MAX 32
+void pr_tmp_track(const char *path);
+void pr_tmp_untrack(const char *path);
+void pr_tmp_remove_all(void);
 
 /* Write all of len bytes to fd, retrying short writes and EINTR. 0 or -1. */
 int pr_write_all(int fd, const void *data, size_t len);

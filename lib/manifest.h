@@ -40,12 +40,6 @@ int manifest_archive_path(const cJSON *manifest, const char *name, const char **
 int manifest_archive_sum(const cJSON *manifest, const char **sha256, double *bytes);
 
 /*
- * Check the file archive against the SHA-256 and size manifest (named name)
- * records.  Returns 0 or PR_INPUT (reported: unreadable, or not the same).
- */
-int manifest_check_archive(const cJSON *manifest, const char *name, const char *archive);
-
-/*
  * Compare the n members read from archive (ms) with the "members" list of
  * manifest, named listed_in in messages: each listed member must be there
  * with the same SHA-256 and size, and each member read must be listed
@@ -56,14 +50,37 @@ int manifest_check_members(const cJSON *manifest, const char *listed_in, const c
     const struct pr_member *ms, size_t n, bool lists_manifest);
 
 /*
- * Read archive into dir (an existing empty directory), hashing each member,
- * and verify it: against outer (the manifest given, named outer_name; may be
- * NULL) and against its own manifest.json, which must be a
- * pr-tools/snapshot/1 document.  On success *inner is that manifest (caller
- * frees) and *n the number of members.  Returns 0, PR_INPUT or PR_EXTERNAL
- * (reported).
+ * The "members" list of manifest (named name) as an array of *n entries
+ * (caller frees): each name a plain member name, listed once, with a whole
+ * number of bytes.  Returns 0 or PR_INPUT (reported).
  */
-int manifest_read_archive(const char *archive, const cJSON *outer, const char *outer_name, const char *dir,
-    cJSON **inner, size_t *n);
+int manifest_members(const cJSON *manifest, const char *name, struct pr_member **ms, size_t *n);
+
+/* The member called name among the n in ms, or NULL. */
+const struct pr_member *manifest_member_of(const struct pr_member *ms, size_t n, const char *name);
+
+/*
+ * Verify the archive at path archive and extract it into dir (an existing,
+ * empty, private directory), so that what is extracted is what was verified:
+ *
+ * - The archive is opened once.  Anything but a regular file (a FIFO, a
+ *   pipe) is first copied into an unnamed file in dir.
+ * - First pass: with outer (the manifest given, named outer_name), the
+ *   archive's SHA-256 and size must be the ones it records, and its members
+ *   are the ones it lists.  Without outer, the archive's own manifest.json
+ *   is read (nothing is written) and lists them.
+ * - Second pass, through the same descriptor: each member is extracted only
+ *   if it is listed, once, and no larger than listed (reading stops there),
+ *   and the archive's bytes must hash as in the first pass.  Every member
+ *   must then match outer (which lists manifest.json too) and manifest.json,
+ *   a pr-tools/snapshot/1 document.
+ *
+ * On success *inner is that manifest.json (caller frees) and *members the
+ * *n members verified (caller frees).  Returns 0, PR_INPUT (the archive is
+ * not the one described) or PR_EXTERNAL (dir not writable), reported with
+ * "nothing was changed".  Files left in dir are the caller's to remove.
+ */
+int manifest_verify_archive(const char *archive, const cJSON *outer, const char *outer_name, const char *dir,
+    cJSON **inner, struct pr_member **members, size_t *n);
 
 #endif

@@ -185,14 +185,33 @@ pr_pg_dump_argv(const struct pr_pg_url *u)
 	return argv;
 }
 
-/* Run argv with u's password in the child's environment. */
+/* How long one pg_dump or pg_restore may take in all (pr_pg_set_timeout). */
+static double pg_timeout_s = PR_PG_TIMEOUT_DEFAULT_S;
+
+void
+pr_pg_set_timeout(double seconds)
+{
+	pg_timeout_s = seconds;
+}
+
+/* Run argv with u's password in the child's environment.  libpq waits for
+ * a server that accepts and never answers for ever unless told: the child
+ * gets PGCONNECT_TIMEOUT unless the environment sets one (a connect_timeout
+ * in the URL wins over both), and the whole run is bounded by pg_timeout_s. */
 static int
 run_pg(char **argv, const struct pr_pg_url *u, int out_fd, struct buf *out, char *why, size_t whylen)
 {
-	const char *env[2] = {u ? u->env : NULL, NULL};
+	const char *env[3] = {NULL, NULL, NULL};
 	struct buf err = {0};
-	struct pr_proc_opts o = {.env_add = env, .stdout_fd = out_fd, .out = out, .err = &err};
-	int status, rc;
+	struct pr_proc_opts o = {.env_add = env, .stdout_fd = out_fd, .out = out, .err = &err,
+	    .timeout_ms = pg_timeout_s * 1e3};
+	const char *ct = getenv("PGCONNECT_TIMEOUT");
+	int status, rc, n = 0;
+
+	if (u && u->env)
+		env[n++] = u->env;
+	if (!ct || !*ct)
+		env[n++] = "PGCONNECT_TIMEOUT=" PR_PG_CONNECT_TIMEOUT_S;
 
 	rc = pr_proc_run(argv, &o, &status, why, whylen);
 	if (rc == PR_OK && status != 0) {
@@ -219,7 +238,7 @@ pr_pg_dump(const struct pr_pg_url *u, int out_fd, char *why, size_t whylen)
 int
 pr_pg_list(const char *dump_path, long *entries, char *why, size_t whylen)
 {
-	char *argv[] = {"pg_restore", "--list", (char *)dump_path, NULL};
+	char *argv[] = {"pg_restore", "--list", "--", (char *)dump_path, NULL};
 	struct buf out = {0};
 	int rc = run_pg(argv, NULL, 0, &out, why, whylen);
 	long n = 0;
@@ -244,7 +263,7 @@ int
 pr_pg_restore(const struct pr_pg_url *u, const char *dump_path, char *why, size_t whylen)
 {
 	char *argv[] = {"pg_restore", "--clean", "--if-exists", "--single-transaction", "--no-password",
-	    "--exit-on-error", "--dbname", u->bare, (char *)dump_path, NULL};
+	    "--exit-on-error", "--dbname", u->bare, "--", (char *)dump_path, NULL};
 
 	return run_pg(argv, u, 0, NULL, why, whylen);
 }

@@ -31,6 +31,16 @@ struct pr_pg_url {
 int pr_pg_url_parse(const char *url, struct pr_pg_url *u, char *why, size_t whylen);
 void pr_pg_url_free(struct pr_pg_url *u);
 
+/* Seconds libpq may take to connect (PGCONNECT_TIMEOUT, as a string). */
+#define PR_PG_CONNECT_TIMEOUT_S "10"
+/* Seconds one pg_dump or pg_restore may take in all, unless set. */
+#define PR_PG_TIMEOUT_DEFAULT_S 3600.0
+
+/* Bound every later pg_dump and pg_restore to seconds in all (0: no
+ * bound); past it the child is stopped and the call fails with PR_EXTERNAL.
+ * Paths reach them after "--", so a name starting with '-' is a name. */
+void pr_pg_set_timeout(double seconds);
+
 /* The argv for pg_dump of u in custom format to stdout (static strings and
  * u's; caller frees the array only).  Exposed so tests can check it. */
 char **pr_pg_dump_argv(const struct pr_pg_url *u);

@@ -227,16 +227,62 @@ pr_tar_close(struct pr_tar *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char
 	return rc;
 }
 
-static bool
-safe_name(const char *name)
+bool
+pr_tar_name_ok(const char *name)
 {
 	return *name && *name != '.' && !strchr(name, '/') && strlen(name) < PR_MEMBER_NAME_MAX;
 }
 
-/* Read the current member's data, hashing it and writing it to fd (-1: none). */
+/* The archive's bytes as libarchive reads them: one descriptor, every byte
+ * hashed on the way, so the checksum is of exactly what was unpacked. */
+struct source {
+	int fd;
+	EVP_MD_CTX *md;
+	int64_t bytes;
+	unsigned char *chunk;
+};
+
+static ssize_t
+source_next(struct source *src)
+{
+	ssize_t n;
+
+	do
+		n = read(src->fd, src->chunk, PR_ARCHIVE_CHUNK_BYTES);
+	while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		EVP_DigestUpdate(src->md, src->chunk, (size_t)n);
+		src->bytes += n;
+	}
+	return n;
+}
+
+static la_ssize_t
+source_read(struct archive *a, void *ctx, const void **out)
+{
+	struct source *src = ctx;
+	ssize_t n = source_next(src);
+
+	if (n == -1) {
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return -1;
+	}
+	*out = src->chunk;
+	return (la_ssize_t)n;
+}
+
+/* Where one member's data goes, and how much of it may come. */
+struct sink_to {
+	int fd;			/* -1: nowhere */
+	struct buf *keep;	/* NULL: not kept */
+	size_t keep_max_bytes;
+	int64_t max_bytes;	/* -1: no bound */
+};
+
+/* Read the current member's data, hashing it, into where it goes. */
 static int
-read_member(struct archive *a, const char *path, struct pr_member *m, int fd, unsigned char *chunk,
-    char *why, size_t whylen)
+read_member(struct archive *a, const char *what, struct pr_member *m, const struct sink_to *to,
+    unsigned char *chunk, char *why, size_t whylen)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int rc = PR_OK;
@@ -249,17 +295,32 @@ read_member(struct archive *a, const char *path, struct pr_member *m, int fd, un
 		if (n == 0)
 			break;
 		if (n < 0) {
-			snprintf(why, whylen, "%s: member %s cannot be read: %s", path, m->name,
+			snprintf(why, whylen, "%s: member %s cannot be read: %s", what, m->name,
 			    archive_error_string(a));
+			rc = PR_INPUT;
+			break;
+		}
+		if (to->max_bytes >= 0 && m->bytes + n > to->max_bytes) {
+			snprintf(why, whylen, "%s: member %s is larger than the manifest says (%lld bytes); stopped reading it",
+			    what, m->name, (long long)to->max_bytes);
 			rc = PR_INPUT;
 			break;
 		}
 		EVP_DigestUpdate(md, chunk, (size_t)n);
 		m->bytes += n;
-		if (fd != -1 && pr_write_all(fd, chunk, (size_t)n) == -1) {
-			snprintf(why, whylen, "%s: cannot extract %s: %s", path, m->name, strerror(errno));
+		if (to->fd != -1 && pr_write_all(to->fd, chunk, (size_t)n) == -1) {
+			snprintf(why, whylen, "%s: cannot extract %s: %s", what, m->name, strerror(errno));
 			rc = PR_EXTERNAL;
 			break;
+		}
+		if (to->keep) {
+			if (to->keep->len + (size_t)n > to->keep_max_bytes) {
+				snprintf(why, whylen, "%s: member %s is larger than %zu bytes", what, m->name,
+				    to->keep_max_bytes);
+				rc = PR_INPUT;
+				break;
+			}
+			buf_add(to->keep, chunk, (size_t)n);
 		}
 	}
 	finish_hash(md, m->sha256);
@@ -267,66 +328,138 @@ read_member(struct archive *a, const char *path, struct pr_member *m, int fd, un
 	return rc;
 }
 
-int
-pr_tar_read(const char *path, const char *dir, struct pr_member **members, size_t *n, char *why, size_t whylen)
+/* The bound r puts on member name: its expected bytes, -1 for none, or
+ * PR_INPUT (why filled) when r does not accept the name at all. */
+static int
+member_bound(const struct pr_tar_rules *r, const char *what, const char *name, const struct pr_member *seen,
+    size_t nseen, int64_t *max_bytes, char *why, size_t whylen)
 {
+	*max_bytes = -1;
+	for (size_t i = 0; i < nseen; i++) {
+		if (strcmp(seen[i].name, name) == 0) {
+			snprintf(why, whylen, "%s: member %s appears twice (a snapshot holds each member once)", what, name);
+			return PR_INPUT;
+		}
+	}
+	if (!r->expect)
+		return PR_OK;
+	for (size_t i = 0; i < r->nexpect; i++) {
+		if (strcmp(r->expect[i].name, name) == 0) {
+			*max_bytes = r->expect[i].bytes;
+			return PR_OK;
+		}
+	}
+	snprintf(why, whylen, "%s: unexpected member %s (the manifest does not list it)", what, name);
+	return PR_INPUT;
+}
+
+/* Open dir/name for the member's data: a new file, never through a link. */
+static int
+create_member(const char *dir, const char *what, const char *name, int *fd, char *why, size_t whylen)
+{
+	struct buf p = {0};
+
+	buf_printf(&p, "%s/%s", dir, name);
+	*fd = open(p.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*fd != -1)
+		pr_tmp_track(p.data);
+	else
+		snprintf(why, whylen, "%s: cannot extract %s into %s: %s", what, name, dir, strerror(errno));
+	buf_free(&p);
+	return *fd == -1 ? PR_EXTERNAL : PR_OK;
+}
+
+/* Check the current entry and read its data where r sends it into *m. */
+static int
+read_entry(struct archive *a, struct archive_entry *e, const char *what, const struct pr_tar_rules *r,
+    struct pr_member *ms, size_t count, unsigned char *chunk, char *why, size_t whylen)
+{
+	const char *name = archive_entry_pathname(e);
+	struct pr_member *m = &ms[count];
+	struct sink_to to = {.fd = -1};
+	int rc;
+
+	/* a hard link is a regular entry that names another: refused too */
+	if (!name || !pr_tar_name_ok(name) || archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e)) {
+		snprintf(why, whylen, "%s: unexpected member '%s' (a snapshot holds plain files only)",
+		    what, name ? name : "");
+		return PR_INPUT;
+	}
+	if ((rc = member_bound(r, what, name, ms, count, &to.max_bytes, why, whylen)) != PR_OK)
+		return rc;
+	memset(m, 0, sizeof *m);
+	snprintf(m->name, sizeof m->name, "%s", name);
+	if (to.max_bytes >= 0 && archive_entry_size_is_set(e) && archive_entry_size(e) > to.max_bytes) {
+		snprintf(why, whylen, "%s: member %s is larger than the manifest says (%lld bytes, not %lld)",
+		    what, name, (long long)to.max_bytes, (long long)archive_entry_size(e));
+		return PR_INPUT;
+	}
+	if (r->keep_name && strcmp(r->keep_name, name) == 0) {
+		to.keep = r->keep;
+		to.keep_max_bytes = r->keep_max_bytes;
+	}
+	if (r->dir && (rc = create_member(r->dir, what, name, &to.fd, why, whylen)) != PR_OK)
+		return rc;
+	rc = read_member(a, what, m, &to, chunk, why, whylen);
+	if (to.fd != -1 && close(to.fd) == -1 && rc == PR_OK) {
+		snprintf(why, whylen, "%s: cannot extract %s: %s", what, name, strerror(errno));
+		rc = PR_EXTERNAL;
+	}
+	return rc;
+}
+
+int
+pr_tar_read_fd(int fd, const char *what, const struct pr_tar_rules *r, struct pr_member **members, size_t *n,
+    char raw_hex[PR_SHA256_HEX_LEN], int64_t *raw_bytes, char *why, size_t whylen)
+{
+	static const struct pr_tar_rules any;
+	struct source src = {.fd = fd, .md = EVP_MD_CTX_new(), .chunk = xmalloc(PR_ARCHIVE_CHUNK_BYTES)};
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	unsigned char *chunk = xmalloc(PR_ARCHIVE_CHUNK_BYTES);
 	struct pr_member *ms = NULL;
 	size_t count = 0;
-	int rc = PR_OK, r;
+	int rc = PR_OK, ar;
+	ssize_t tail;
 
+	if (!r)
+		r = &any;
+	EVP_DigestInit_ex(src.md, EVP_sha256(), NULL);
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, path, PR_ARCHIVE_CHUNK_BYTES) != ARCHIVE_OK) {
-		snprintf(why, whylen, "%s: not a readable tar.gz archive: %s", path, archive_error_string(a));
+	if (archive_read_open(a, &src, NULL, source_read, NULL) != ARCHIVE_OK) {
+		snprintf(why, whylen, "%s: not a readable tar.gz archive: %s", what, archive_error_string(a));
 		rc = PR_INPUT;
 		goto out;
 	}
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
-		struct pr_member *m;
-		int fd = -1;
-
-		if (!name || !safe_name(name) || archive_entry_filetype(e) != AE_IFREG) {
-			snprintf(why, whylen, "%s: unexpected member '%s' (a snapshot holds plain files only)",
-			    path, name ? name : "");
-			rc = PR_INPUT;
-			goto out;
-		}
+	while ((ar = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		ms = xrealloc(ms, (count + 1) * sizeof *ms);
-		m = &ms[count++];
-		memset(m, 0, sizeof *m);
-		snprintf(m->name, sizeof m->name, "%s", name);
-		if (dir) {
-			struct buf p = {0};
-
-			buf_printf(&p, "%s/%s", dir, name);
-			fd = open(p.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-			buf_free(&p);
-			if (fd == -1) {
-				snprintf(why, whylen, "%s: cannot extract %s into %s: %s", path, name, dir, strerror(errno));
-				rc = PR_EXTERNAL;
-				goto out;
-			}
-		}
-		rc = read_member(a, path, m, fd, chunk, why, whylen);
-		if (fd != -1 && close(fd) == -1 && rc == PR_OK) {
-			snprintf(why, whylen, "%s: cannot extract %s: %s", path, name, strerror(errno));
-			rc = PR_EXTERNAL;
-		}
-		if (rc != PR_OK)
+		if ((rc = read_entry(a, e, what, r, ms, count, chunk, why, whylen)) != PR_OK)
 			goto out;
+		count++;
 	}
-	if (r != ARCHIVE_EOF) {
-		snprintf(why, whylen, "%s: archive is damaged after %zu member(s): %s", path, count,
+	if (ar != ARCHIVE_EOF) {
+		snprintf(why, whylen, "%s: archive is damaged after %zu member(s): %s", what, count,
 		    archive_error_string(a));
+		rc = PR_INPUT;
+		goto out;
+	}
+	/* what follows the archive's end counts in its checksum too */
+	while ((tail = source_next(&src)) > 0)
+		;
+	if (tail == -1) {
+		snprintf(why, whylen, "%s: cannot read: %s", what, strerror(errno));
 		rc = PR_INPUT;
 	}
 out:
 	archive_read_free(a);
 	free(chunk);
+	free(src.chunk);
+	if (raw_hex)
+		finish_hash(src.md, raw_hex);
+	if (raw_bytes)
+		*raw_bytes = src.bytes;
+	EVP_MD_CTX_free(src.md);
 	if (rc == PR_OK) {
 		*members = ms;
 		*n = count;
@@ -339,39 +472,56 @@ out:
 }
 
 int
+pr_tar_read(const char *path, const char *dir, struct pr_member **members, size_t *n, char *why, size_t whylen)
+{
+	struct pr_tar_rules r = {.dir = dir};
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	*members = NULL;
+	*n = 0;
+	if (fd == -1) {
+		snprintf(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		return PR_INPUT;
+	}
+	rc = pr_tar_read_fd(fd, path, &r, members, n, NULL, NULL, why, whylen);
+	close(fd);
+	return rc;
+}
+
+int
+pr_sha256_fd(int fd, const char *what, int64_t max_bytes, char hex[PR_SHA256_HEX_LEN], int64_t *bytes,
+    char *why, size_t whylen)
+{
+	struct source src = {.fd = fd, .md = EVP_MD_CTX_new(), .chunk = xmalloc(PR_ARCHIVE_CHUNK_BYTES)};
+	ssize_t n = 0;
+	int rc = PR_OK;
+
+	EVP_DigestInit_ex(src.md, EVP_sha256(), NULL);
+	while (src.bytes <= max_bytes && (n = source_next(&src)) > 0)
+		;
+	if (src.bytes <= max_bytes && n == -1) {
+		snprintf(why, whylen, "%s: cannot read: %s", what, strerror(errno));
+		rc = PR_INPUT;
+	}
+	finish_hash(src.md, hex);
+	*bytes = src.bytes;
+	EVP_MD_CTX_free(src.md);
+	free(src.chunk);
+	return rc;
+}
+
+int
 pr_sha256_file(const char *path, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen)
 {
-	EVP_MD_CTX *md;
-	unsigned char *chunk;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc = PR_OK;
+	int rc;
 
 	if (fd == -1) {
 		snprintf(why, whylen, "%s: cannot read: %s", path, strerror(errno));
 		return PR_INPUT;
 	}
-	md = EVP_MD_CTX_new();
-	chunk = xmalloc(PR_ARCHIVE_CHUNK_BYTES);
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	*bytes = 0;
-	for (;;) {
-		ssize_t n = read(fd, chunk, PR_ARCHIVE_CHUNK_BYTES);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(why, whylen, "%s: cannot read: %s", path, strerror(errno));
-			rc = PR_INPUT;
-			break;
-		}
-		if (n == 0)
-			break;
-		EVP_DigestUpdate(md, chunk, (size_t)n);
-		*bytes += n;
-	}
-	finish_hash(md, hex);
-	EVP_MD_CTX_free(md);
-	free(chunk);
+	rc = pr_sha256_fd(fd, path, INT64_MAX - 1, hex, bytes, why, whylen);
 	close(fd);
 	return rc;
 }

@@ -8,8 +8,11 @@
 #ifndef PR_TARBALL_H
 #define PR_TARBALL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "buf.h"
 
 #define PR_ARCHIVE_CHUNK_BYTES ((size_t)256 << 10)
 #define PR_SHA256_HEX_LEN 65	/* 64 hex digits and a NUL */
@@ -42,15 +45,47 @@ int pr_tar_add_data(struct pr_tar *t, const char *name, const void *data, size_t
  * 0 or PR_EXTERNAL. */
 int pr_tar_close(struct pr_tar *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen);
 
+/* How pr_tar_read_fd treats the members it reads. */
+struct pr_tar_rules {
+	const char *dir;		/* write each member to dir/<name>, a new file; NULL: hash only */
+	const struct pr_member *expect;	/* when set, the only names accepted, each at most .bytes */
+	size_t nexpect;
+	const char *keep_name;		/* also keep this member's data in *keep (NULL: none), */
+	struct buf *keep;		/* at most keep_max_bytes of it */
+	size_t keep_max_bytes;
+};
+
 /*
- * Read the archive at path member by member.  Every member is hashed; when
- * dir is set it is also written to dir/<name>.  Names with '/' or starting
- * with '.' are refused (a snapshot holds plain files only).  *members is a new
- * array of *n entries (caller frees).  Returns 0, or PR_INPUT for an archive
- * that cannot be read (truncated, not gzip, bad name), PR_EXTERNAL for a
- * failure to write into dir; why says which.
+ * Read the archive on fd (named what in messages) to its end, through this
+ * one descriptor, member by member.  Every member is hashed, and so is every
+ * byte read from fd: *raw_hex and *raw_bytes (either may be NULL) are the
+ * SHA-256 and size of exactly the bytes the members came from.  Refused with
+ * PR_INPUT before a byte of the member is written: a name with '/' or
+ * starting with '.', anything but a plain file, a name seen twice, a name
+ * that r->expect does not list; and a member whose data outgrows its
+ * expected bytes (reading stops there, so a lying archive cannot fill the
+ * disk).  Files are created in r->dir with O_EXCL and tracked for removal on
+ * a signal (fileio.h); the caller removes them.  *members is a new array of
+ * *n entries (caller frees).  Returns 0, PR_INPUT for an archive that cannot
+ * be read (truncated, not gzip, refused as above), PR_EXTERNAL for a failure
+ * to write into dir; why says which.
  */
+int pr_tar_read_fd(int fd, const char *what, const struct pr_tar_rules *r, struct pr_member **members, size_t *n,
+    char raw_hex[PR_SHA256_HEX_LEN], int64_t *raw_bytes, char *why, size_t whylen);
+
+/* pr_tar_read_fd on the file at path, extracting into dir (NULL: none),
+ * every plain member accepted. */
 int pr_tar_read(const char *path, const char *dir, struct pr_member **members, size_t *n, char *why, size_t whylen);
+
+/* Whether name may be a member: not empty, no '/', not starting with '.',
+ * shorter than PR_MEMBER_NAME_MAX. */
+bool pr_tar_name_ok(const char *name);
+
+/* SHA-256 (hex) and size of everything read from fd to its end, streamed;
+ * reading stops after max_bytes + 1 (a file larger than max_bytes is
+ * reported by *bytes > max_bytes).  0 or PR_INPUT (why names what). */
+int pr_sha256_fd(int fd, const char *what, int64_t max_bytes, char hex[PR_SHA256_HEX_LEN], int64_t *bytes,
+    char *why, size_t whylen);
 
 /* SHA-256 (hex) and size of the file at path, streamed.  0 or PR_INPUT. */
 int pr_sha256_file(const char *path, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen);

@@ -70,7 +70,8 @@ wrong=$(printf 'not-the-key-at-all-0123456789abc' | base64)
 AZURE_STORAGE_ACCOUNT_KEY=$wrong run pr-snapshot -q --tag wrong-key -a "$T/wrong.tar.gz"
 ok_if snapshot_upload_auth_failure_exits_4 '[ "$rc" -eq 4 ] && one_line "$T/err" && grep -q "HTTP 403" "$T/err"'
 ok_if snapshot_wrong_key_never_printed '! grep -qF "$wrong" "$T/out" "$T/err"'
-ok_if snapshot_upload_failure_keeps_archive '[ -s "$T/wrong.tar.gz" ]'
+# The archive shares the tag's fate: neither is left to look like a snapshot.
+ok_if snapshot_upload_failure_leaves_no_archive_or_tag '[ ! -e "$T/wrong.tar.gz" ] && ! git rev-parse -q --verify refs/tags/wrong-key >/dev/null'
 # --no-upload: nothing is sent even with the account set.
 run pr-snapshot --tag no-upload --no-upload -a "$T/nu.tar.gz"
 ok_if snapshot_no_upload_flag '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .upload)" = null ]'

@@ -99,28 +99,60 @@ make_archive(const char *path, const char *listed_sha)
 	close(fd);
 }
 
+/* An archive holding the members given as name, data pairs, in order. */
+static void
+make_members(const char *path, const char *const *pairs, size_t npairs)
+{
+	char why[PR_WHY_LEN];
+	struct pr_member m;
+	struct pr_tar *t;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	t = pr_tar_open(fd, path, why, sizeof why);
+	for (size_t i = 0; i + 1 < npairs; i += 2)
+		pr_tar_add_data(t, pairs[i], pairs[i + 1], strlen(pairs[i + 1]), &m, why, sizeof why);
+	pr_tar_close(t, NULL, NULL, why, sizeof why);
+	close(fd);
+}
+
+/* An outer manifest for the archive at path listing the member objects
+ * given (JSON text), with the archive's real checksum. */
+static cJSON *
+outer_for(const char *path, const char *list)
+{
+	char hex[PR_SHA256_HEX_LEN], why[PR_WHY_LEN], json[2048];
+	int64_t bytes = 0;
+
+	pr_sha256_file(path, hex, &bytes, why, sizeof why);
+	snprintf(json, sizeof json, "{\"archive\":{\"path\":\"%s\",\"bytes\":%lld,\"sha256\":\"%s\"},\"members\":[%s]}",
+	    path, (long long)bytes, hex, list);
+	return cJSON_Parse(json);
+}
+
 static void
 test_archive_reads_back_and_verifies(void)
 {
 	char path[300], out[300], sub[300];
 	cJSON *inner = NULL, *outer;
+	struct pr_member *ms = NULL;
 	size_t n = 0;
 
 	snprintf(path, sizeof path, "%s/good.tar.gz", dir);
 	snprintf(out, sizeof out, "%s/good", dir);
 	mkdir(out, 0700);
 	make_archive(path, SHA256_ABC);
-	CHECK(manifest_read_archive(path, NULL, NULL, out, &inner, &n) == PR_OK);
-	CHECK(inner != NULL && n == 2);
+	CHECK(manifest_verify_archive(path, NULL, NULL, out, &inner, &ms, &n) == PR_OK);
+	CHECK(inner != NULL && n == 2 && manifest_member_of(ms, n, "data.bin") != NULL);
 	cJSON_Delete(inner);
-	/* The outer manifest must list manifest.json too. */
-	outer = cJSON_Parse("{\"members\":[{\"name\":\"data.bin\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}");
+	free(ms);
+	/* The outer manifest must list manifest.json too: it is unexpected. */
+	outer = outer_for(path, "{\"name\":\"data.bin\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}");
 	snprintf(sub, sizeof sub, "%s/good2", dir);
 	mkdir(sub, 0700);
 	t_stderr_capture();
-	CHECK(manifest_read_archive(path, outer, "snap.json", sub, &inner, &n) == PR_INPUT);
-	CHECK(inner == NULL);
-	CHECK(strstr(t_stderr_text(), "member manifest.json is not listed in snap.json") != NULL);
+	CHECK(manifest_verify_archive(path, outer, "snap.json", sub, &inner, &ms, &n) == PR_INPUT);
+	CHECK(inner == NULL && ms == NULL);
+	CHECK(strstr(t_stderr_text(), "unexpected member manifest.json") != NULL);
 	cJSON_Delete(outer);
 }
 
@@ -129,6 +161,7 @@ test_altered_member_fails_against_its_manifest(void)
 {
 	char path[300], out[300];
 	cJSON *inner = NULL;
+	struct pr_member *ms = NULL;
 	size_t n = 0;
 
 	snprintf(path, sizeof path, "%s/bad.tar.gz", dir);
@@ -136,7 +169,7 @@ test_altered_member_fails_against_its_manifest(void)
 	mkdir(out, 0700);
 	make_archive(path, "0000");
 	t_stderr_capture();
-	CHECK(manifest_read_archive(path, NULL, NULL, out, &inner, &n) == PR_INPUT);
+	CHECK(manifest_verify_archive(path, NULL, NULL, out, &inner, &ms, &n) == PR_INPUT);
 	CHECK(inner == NULL);
 	CHECK(strstr(t_stderr_text(), "member data.bin: SHA-256 does not match manifest.json") != NULL);
 }
@@ -144,20 +177,113 @@ test_altered_member_fails_against_its_manifest(void)
 static void
 test_archive_checksum_against_the_manifest(void)
 {
-	char path[300], json[512];
-	cJSON *m;
+	char path[300], out[300], json[700], hex[PR_SHA256_HEX_LEN], why[PR_WHY_LEN];
+	struct pr_member *ms = NULL;
+	cJSON *m, *inner = NULL;
+	int64_t bytes;
+	size_t n = 0;
 
-	snprintf(path, sizeof path, "%s/abc", dir);
-	CHECK(pr_write_atomic(path, "abc", 3) == 0);
-	snprintf(json, sizeof json, "{\"archive\":{\"path\":\"%s\",\"bytes\":3,\"sha256\":\"%s\"}}", path, SHA256_ABC);
-	m = cJSON_Parse(json);
-	CHECK(manifest_check_archive(m, "snap.json", path) == PR_OK);
-	cJSON_Delete(m);
-	snprintf(json, sizeof json, "{\"archive\":{\"path\":\"%s\",\"bytes\":4,\"sha256\":\"%s\"}}", path, SHA256_ABC);
+	snprintf(path, sizeof path, "%s/sum.tar.gz", dir);
+	snprintf(out, sizeof out, "%s/sum", dir);
+	mkdir(out, 0700);
+	make_archive(path, SHA256_ABC);
+	CHECK(pr_sha256_file(path, hex, &bytes, why, sizeof why) == PR_OK);
+	snprintf(json, sizeof json, "{\"archive\":{\"path\":\"%s\",\"bytes\":%lld,\"sha256\":\"%s\"},\"members\":[]}",
+	    path, (long long)bytes + 1, hex);
 	m = cJSON_Parse(json);
 	t_stderr_capture();
-	CHECK(manifest_check_archive(m, "snap.json", path) == PR_INPUT);
+	CHECK(manifest_verify_archive(path, m, "snap.json", out, &inner, &ms, &n) == PR_INPUT);
 	CHECK(strstr(t_stderr_text(), "SHA-256 of the archive does not match snap.json") != NULL);
+	cJSON_Delete(m);
+}
+
+static void
+test_duplicate_member_is_refused(void)
+{
+	/* A genuine data.bin ("abc"), then another: the check would match the
+	 * first and extraction keep the second. */
+	static const char *const pairs[] = {"data.bin", "abc", "data.bin", "EVIL", MANIFEST_MEMBER, "{}"};
+	char path[300], out[200], got[8] = {0};
+	struct pr_member *ms = NULL;
+	cJSON *outer, *inner = NULL;
+	size_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/dup.tar.gz", dir);
+	snprintf(out, sizeof out, "%s/dup", dir);
+	mkdir(out, 0700);
+	make_members(path, pairs, 6);
+	outer = outer_for(path, "{\"name\":\"data.bin\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"},"
+	    "{\"name\":\"manifest.json\",\"bytes\":2,\"sha256\":\"44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\"}");
+	t_stderr_capture();
+	CHECK(manifest_verify_archive(path, outer, "snap.json", out, &inner, &ms, &n) == PR_INPUT);
+	CHECK(strstr(t_stderr_text(), "member data.bin appears twice") != NULL);
+	/* what was extracted before the refusal is the first copy only */
+	snprintf(path, sizeof path, "%s/data.bin", out);
+	fd = open(path, O_RDONLY);
+	CHECK(fd == -1 || (read(fd, got, sizeof got - 1) >= 0 && strcmp(got, "abc") == 0));
+	if (fd != -1)
+		close(fd);
+	cJSON_Delete(outer);
+}
+
+static void
+test_extraction_stops_at_the_listed_size(void)
+{
+	char path[300], out[200], big[4097];
+	const char *pairs[] = {"data.bin", big};
+	struct pr_member *ms = NULL;
+	cJSON *outer, *inner = NULL;
+	struct stat st;
+	size_t n = 0;
+
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	snprintf(path, sizeof path, "%s/big.tar.gz", dir);
+	snprintf(out, sizeof out, "%s/big", dir);
+	mkdir(out, 0700);
+	make_members(path, pairs, 2);
+	outer = outer_for(path, "{\"name\":\"data.bin\",\"bytes\":1,\"sha256\":\"00\"}");
+	t_stderr_capture();
+	CHECK(manifest_verify_archive(path, outer, "snap.json", out, &inner, &ms, &n) == PR_INPUT);
+	CHECK(strstr(t_stderr_text(), "member data.bin is larger than the manifest says") != NULL);
+	snprintf(path, sizeof path, "%s/data.bin", out);
+	CHECK(stat(path, &st) == -1 || st.st_size <= 1);
+	cJSON_Delete(outer);
+}
+
+static void
+test_unlisted_member_is_never_extracted(void)
+{
+	static const char *const pairs[] = {"data.bin", "abc", "extra.sh", "rm -rf /", MANIFEST_MEMBER, "{}"};
+	char path[300], out[200];
+	struct pr_member *ms = NULL;
+	cJSON *outer, *inner = NULL;
+	size_t n = 0;
+
+	snprintf(path, sizeof path, "%s/extra.tar.gz", dir);
+	snprintf(out, sizeof out, "%s/extra", dir);
+	mkdir(out, 0700);
+	make_members(path, pairs, 6);
+	outer = outer_for(path, "{\"name\":\"data.bin\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}");
+	t_stderr_capture();
+	CHECK(manifest_verify_archive(path, outer, "snap.json", out, &inner, &ms, &n) == PR_INPUT);
+	CHECK(strstr(t_stderr_text(), "unexpected member extra.sh") != NULL);
+	snprintf(path, sizeof path, "%s/extra.sh", out);
+	CHECK(access(path, F_OK) == -1);
+	cJSON_Delete(outer);
+}
+
+static void
+test_manifest_listing_a_path_is_refused(void)
+{
+	cJSON *m = cJSON_Parse("{\"members\":[{\"name\":\"../x.dump\",\"bytes\":1,\"sha256\":\"00\"}]}");
+	struct pr_member *ms = NULL;
+	size_t n = 0;
+
+	t_stderr_capture();
+	CHECK(manifest_members(m, "snap.json", &ms, &n) == PR_INPUT && ms == NULL);
+	CHECK(strstr(t_stderr_text(), "'../x.dump' is not a plain name") != NULL);
 	cJSON_Delete(m);
 }
 
@@ -176,6 +302,10 @@ main(void)
 	RUN(test_archive_reads_back_and_verifies);
 	RUN(test_altered_member_fails_against_its_manifest);
 	RUN(test_archive_checksum_against_the_manifest);
+	RUN(test_duplicate_member_is_refused);
+	RUN(test_extraction_stops_at_the_listed_size);
+	RUN(test_unlisted_member_is_never_extracted);
+	RUN(test_manifest_listing_a_path_is_refused);
 	rc = t_done();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

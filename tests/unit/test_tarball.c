@@ -2,6 +2,7 @@
  * Blob Storage's Shared Key signature against an independent computation. */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "blob.h"
@@ -65,6 +66,55 @@ test_not_an_archive_is_bad_input(void)
 	CHECK(got == NULL && n == 0);
 }
 
+/* a.tar.gz (from the round trip) with data.bin added again at the end */
+static void
+test_duplicate_member_is_refused(void)
+{
+	char path[256], why[PR_WHY_LEN];
+	struct pr_member m, *got = NULL;
+	struct pr_tar *t;
+	size_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/dup.tar.gz", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	t = pr_tar_open(fd, path, why, sizeof why);
+	CHECK(pr_tar_add_data(t, "data.bin", "abc", 3, &m, why, sizeof why) == 0);
+	CHECK(pr_tar_add_data(t, "data.bin", "xyz", 3, &m, why, sizeof why) == 0);
+	CHECK(pr_tar_close(t, NULL, NULL, why, sizeof why) == 0);
+	close(fd);
+	CHECK(pr_tar_read(path, NULL, &got, &n, why, sizeof why) == PR_INPUT);
+	CHECK(got == NULL && strstr(why, "member data.bin appears twice") != NULL);
+}
+
+static void
+test_raw_checksum_is_of_every_byte_read(void)
+{
+	char path[256], why[PR_WHY_LEN], raw[PR_SHA256_HEX_LEN], whole[PR_SHA256_HEX_LEN];
+	struct pr_member expect = {"data.bin", 3, ""}, *got = NULL;
+	struct pr_tar_rules r = {.expect = &expect, .nexpect = 1};
+	int64_t raw_bytes = 0, bytes = 0;
+	size_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/a.tar.gz", dir);
+	fd = open(path, O_WRONLY | O_APPEND);
+	CHECK(fd != -1 && write(fd, "trailing", 8) == 8);	/* after the archive's end */
+	close(fd);
+	fd = open(path, O_RDONLY);
+	CHECK(pr_tar_read_fd(fd, path, &r, &got, &n, raw, &raw_bytes, why, sizeof why) == PR_INPUT);
+	CHECK(strstr(why, "unexpected member note.txt") != NULL);
+	free(got);
+	r = (struct pr_tar_rules){0};
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	CHECK(pr_tar_read_fd(fd, path, &r, &got, &n, raw, &raw_bytes, why, sizeof why) == 0);
+	close(fd);
+	CHECK(pr_sha256_file(path, whole, &bytes, why, sizeof why) == 0);
+	CHECK_STR(raw, whole);
+	CHECK(raw_bytes == bytes);
+	free(got);
+}
+
 static void
 test_shared_key_signature(void)
 {
@@ -88,8 +138,10 @@ main(void)
 		return 1;
 	RUN(test_round_trip_with_checksums);
 	RUN(test_not_an_archive_is_bad_input);
+	RUN(test_duplicate_member_is_refused);
+	RUN(test_raw_checksum_is_of_every_byte_read);
 	RUN(test_shared_key_signature);
-	for (const char *f = "src\0a.tar.gz\0plain.txt\0"; *f; f += strlen(f) + 1) {
+	for (const char *f = "src\0a.tar.gz\0plain.txt\0dup.tar.gz\0"; *f; f += strlen(f) + 1) {
 		char p[256];
 
 		snprintf(p, sizeof p, "%s/%s", dir, f);
