@@ -408,6 +408,7 @@ out:
 	free(src);
 	free(doc_endpoint);
 	free(shown);
-	pr_log_close();
+	if ((erc = pr_log_close()) && rc == PR_OK)
+		rc = erc;
 	return rc;
 }

@@ -403,7 +403,7 @@ main(int argc, char **argv)
 	const char *verdict;
 	cJSON *doc = NULL;
 	char *target = NULL;
-	int rc;
+	int rc, erc;
 
 	pr_init(argv[0]);
 	if ((rc = parse_options(argc, argv, &o)))
@@ -470,6 +470,7 @@ out:
 	qa_report_free(&r);
 	qa_requests_free(&reqs);
 	qa_suite_free(&s);
-	pr_log_close();
+	if ((erc = pr_log_close()) && rc == PR_OK)
+		rc = erc;
 	return rc;
 }

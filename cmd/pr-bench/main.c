@@ -547,7 +547,7 @@ main(int argc, char **argv)
 	size_t ncfg = 0;
 	enum bench_measure dflt = MEASURE_TOTAL;
 	cJSON *doc = NULL, *metrics;
-	int rc, first = 0;
+	int rc, erc, first = 0;
 
 	pr_init(argv[0]);
 	if (argc > 1 && strcmp(argv[1], "merge") == 0)
@@ -585,8 +585,7 @@ main(int argc, char **argv)
 	rc = o.load ? bench_load(&o, metrics) : bench_sample(&o, metrics);
 	/* The document is data even when nothing was measured: emit it. */
 	if (rc == PR_OK || rc == PR_EXTERNAL) {
-		int erc = pr_doc_emit(doc, o.output);
-
+		erc = pr_doc_emit(doc, o.output);
 		if (!rc)
 			rc = erc;
 		report_gha(doc);
@@ -598,6 +597,7 @@ out:
 	bench_metrics_free(o.metrics, o.nmetrics);
 	bench_metrics_free(cfg_metrics, ncfg);
 	pr_config_free(&cfg);
-	pr_log_close();
+	if ((erc = pr_log_close()) && rc == PR_OK)
+		rc = erc;
 	return rc;
 }
