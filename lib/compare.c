@@ -21,6 +21,7 @@
 #define MS_PER_S 1000.0
 #define MAX_EXACT_COUNT 9007199254740992.0	/* 2^53: counts in JSON numbers */
 #define CMP_SCHEMA "pr-tools/compare/2"
+#define CMP_NORMAL_RANKS_MIN 10.0	/* n q (1 - q): the usual bound for a normal binomial */
 
 static const char *const verdict_names[] = {
 	[CMP_IMPROVED] = "improved",
@@ -618,20 +619,33 @@ side_quantile_ci(const struct cmp_side *s, double q, double conf, double *lo, do
 }
 
 /*
- * The standard error of log(quantile) on one side, read off its order
- * statistic interval: half the interval's width in logs over the normal
- * score of its level.  The widest level the sample size allows is used;
- * the ranks are discrete, so the interval covers at least its level and
- * the error is if anything overstated.  NAN when n is too small for any
- * level, INFINITY when the interval reaches 0 (no relative scale).
+ * The standard error of log(quantile) on one side, read off an order
+ * statistic interval: half its width in logs over the normal score of its
+ * level.  With n q (1 - q) >= CMP_NORMAL_RANKS_MIN the binomial ranks are
+ * close to normal, and the interval's ends are the quantiles at
+ * q -+ z sqrt(q (1 - q) / n), interpolated like the estimate (no rounding
+ * of ranks, which would only widen it).  Below that, the exact ranks at
+ * the widest level n allows: they cover at least their level, so the
+ * error is if anything overstated where data are few.  NAN when n is too
+ * small for any level, INFINITY when the interval reaches 0 (no relative
+ * scale).
  */
 static const double se_levels[] = { 0.95, 0.90, 0.80, 0.6827 };
 
 static double
 side_log_se(const struct cmp_side *s, double q)
 {
-	double lo, hi;
+	double n = (double)side_n(s), z = pr_norm_quantile(1 - (1 - se_levels[0]) / 2), lo, hi;
 
+	if (n * q * (1 - q) >= CMP_NORMAL_RANKS_MIN) {
+		double half = z * sqrt(q * (1 - q) / n);
+
+		if (q - half > 0 && q + half < 1) {
+			lo = side_quantile(s, q - half);
+			hi = side_quantile(s, q + half);
+			return lo > 0 ? (log(hi) - log(lo)) / (2 * z) : INFINITY;
+		}
+	}
 	for (size_t i = 0; i < sizeof se_levels / sizeof se_levels[0]; i++) {
 		if (side_quantile_ci(s, q, se_levels[i], &lo, &hi))
 			continue;
@@ -914,7 +928,7 @@ power_of(struct cmp_test *t, const struct cmp_settings *set, size_t family)
 static void
 judge_quantile(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_settings *set, size_t family)
 {
-	double thr = set->threshold;
+	double thr = set->threshold, ze = pr_norm_quantile(1 - set->alpha);
 	bool big = isfinite(t->change) && fabs(t->change) + CMP_THRESHOLD_SLACK >= thr;
 	char what[200];
 
@@ -933,10 +947,11 @@ judge_quantile(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_
 		t->samples_needed = NAN;
 		set_reason(t->reason, "%s, p = %.3g (%s %.3g) < %g", what, t->p,
 		    pr_correction_name(set->correction), t->p_adj, set->alpha);
-	} else if (t->ci_lo > -thr && t->ci_hi < thr) {
+	} else if (expm1(log1p(t->change) - ze * t->se_log) > -thr && expm1(log1p(t->change) + ze * t->se_log) < thr) {
 		t->verdict = CMP_UNCHANGED;
 		t->samples_needed = NAN;
-		set_reason(t->reason, "%s: the interval is within +-%g%%", what, thr * PERCENT);
+		set_reason(t->reason, "%s: within +-%g%% (both one-sided tests at %g)", what, thr * PERCENT,
+		    set->alpha);
 	} else {
 		t->verdict = CMP_INCONCLUSIVE;
 		if (t->samples_needed <= (double)side_n(&m->base) && t->samples_needed <= (double)side_n(&m->after))

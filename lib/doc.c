@@ -142,6 +142,9 @@ pr_doc_parse(const char *name, const char *text, size_t len, const char *kind, c
 		goto fail;
 	}
 	major = strtol(slash + 1, &end, 10);
+	/* A minor version ("1.1": new fields only) reads as its major. */
+	if (*end == '.' && end[1] && strspn(end + 1, "0123456789") == strlen(end + 1))
+		end += strlen(end);
 	if (end == slash + 1 || *end) {
 		rc = pr_error(PR_INPUT, "%s: schema \"%s\" has no major version", name, s);
 		goto fail;
