@@ -1231,6 +1231,12 @@ out:
 	return rc;
 }
 
+double
+cmp_side_quantile(const struct cmp_side *s, double q)
+{
+	return s->present && has_distribution(s) ? side_quantile(s, q) : NAN;
+}
+
 void
 cmp_result_free(struct cmp_result *r)
 {

@@ -196,6 +196,10 @@ int cmp_run(const struct cmp_input *base, const struct cmp_input *after,
 
 void cmp_result_free(struct cmp_result *r);
 
+/* The q-quantile of one side from its samples or histogram, in its unit;
+ * NAN when it has neither. */
+double cmp_side_quantile(const struct cmp_side *s, double q);
+
 /* The pr-tools/compare/2 document for r; the caller frees it. */
 cJSON *cmp_document(const struct cmp_result *r);
 
