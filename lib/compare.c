@@ -167,7 +167,8 @@ static int
 budget_limit(const char *s, struct cmp_budget *bu)
 {
 	static const struct { const char *suffix, *unit; double scale; } units[] = {
-		{ "ms", "ms", 1 }, { "us", "ms", 1 / US_PER_MS }, { "s", "ms", MS_PER_S }, { "rps", "rps", 1 },
+		/* Longest suffix first: "rps" and "ms" also end in "s". */
+		{ "rps", "rps", 1 }, { "ms", "ms", 1 }, { "us", "ms", 1 / US_PER_MS }, { "s", "ms", MS_PER_S },
 		{ "%", "%", 1 / PERCENT },
 	};
 	size_t len = strlen(s);
