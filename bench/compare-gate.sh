@@ -181,14 +181,14 @@ if want("aa8"):
 if want("one15"):
     n = trials(100)
     f, u, p, tg = aa8(n_trials=n, changed=3, label="one15")
-    print("one15 (1 of 8 metrics +15%%, 30 a side): that metric regressed %d, inconclusive %d, "
-          "improved %d, unchanged %d of %d (need not-unchanged >= 95%%)"
-          % (tg["regressed"], tg["inconclusive"], tg["improved"], tg["unchanged"], n))
+    print("one15 (1 of 8 metrics +15%%, 30 a side): that metric regressed %d/%d, inconclusive %d/%d, "
+          "improved %d/%d, unchanged %d/%d (need unchanged <= 5%%)"
+          % (tg["regressed"], n, tg["inconclusive"], n, tg["improved"], n, tg["unchanged"], n))
 if want("one15n300"):
     n = trials(100)
     f, u, p, tg = aa8(n_samples=300, n_trials=n, changed=3, label="one15n300")
-    print("one15n300 (1 of 8 metrics +15%%, 300 a side): that metric regressed %d of %d "
-          "(need >= 90%%), unchanged %d" % (tg["regressed"], n, tg["unchanged"]))
+    print("one15n300 (1 of 8 metrics +15%%, 300 a side): that metric regressed %d/%d "
+          "(need >= 90%%), unchanged %d/%d" % (tg["regressed"], n, tg["unchanged"], n))
 if want("tail"):
     tail(2000, False, "tail")
 if want("tailhist"):

@@ -22,7 +22,8 @@ expect_exit 0 load_documents_compare pr-compare load.json load.json
 # A document against itself: nothing changed; a throughput of one second
 # (one per-second sample, or none from pr-bench 0.1) cannot be bounded.
 check self_comparison_unchanged_or_inconclusive \
-	test "$(jq -r '[.metrics[] | select(.verdict == "inconclusive" or .verdict == "unchanged")] | length == (.metrics | length)' out)" = true
+	test "$(jq -r '(.metrics | length) as $n | [.metrics[] | select(.verdict == "inconclusive" or .verdict == "unchanged")] | length == $n' out)" = true
+# (Unchanged needs enough requests in one second to bound p95 within 5 %.)
 check load_latency_quantile_tests_see_no_change \
-	test "$(jq -r '.metrics.ok | [.test, .verdict, .p_value] | @tsv' out)" = "quantile-histogram-buckets	unchanged	1"
+	test "$(jq -r '.metrics.ok | [.test, .verdict != "regressed", .p_value] | @tsv' out)" = "quantile-histogram-buckets	true	1"
 check load_comparison_validates validate compare out
