@@ -11,8 +11,11 @@
 #   aa8        8 metrics, nothing changed, 30 samples a side, 200 trials
 #   one15      one of 8 metrics 15 % slower, 30 a side, 100 trials
 #   one15n300  the same with 300 samples a side
-#   tail       10 % of requests 3x slower, 2,000 a side, 10 trials (+ A/A)
+#   tail       10 % of requests 3x slower, 2,000 a side, 10 trials (+ A/A);
+#              lognormal median 40 ms, sigma 0.14: p95 51 -> ~121 ms and the
+#              median +2 %, as in the issue
 #   tailhist   the same as load-mode histograms of 100,000 requests a side
+#   tailwide   the tail case with a wider body (sigma 0.23), 30 trials
 #   errors     error rate 0.5 % -> 3 % and 0.5 % -> 0.6 % on 2,000 requests
 # --trials-scale multiplies the trials (tests use fewer); --dist changes the
 # body of the latency distribution (the issue's is lognormal), so that the
@@ -125,21 +128,21 @@ def aa8(n_samples=30, changed=None, shift=1.15, n_trials=200, label="aa8"):
             target[d["metrics"]["m%d" % changed]["verdict"]] += 1
     return fails, unsure, passes, target
 
-def tail_pair(n, hist, changed, label):
+def tail_pair(n, hist, changed, label, median, sigma):
     mk = hist_metric if hist else sample_metric
-    base = [latency(35, 0.23) for _ in range(n)]
-    after = [latency(35, 0.23, 0.10 if changed else 0.0, 3) for _ in range(n)]
+    base = [latency(median, sigma) for _ in range(n)]
+    after = [latency(median, sigma, 0.10 if changed else 0.0, 3) for _ in range(n)]
     ms = lambda xs: {"api": mk(xs)} | ({"api_rps": rps_metric(1600, 60)} if hist else {})
     return write(label + "-b.json", ms(base)), write(label + "-a.json", ms(after))
 
-def tail(n, hist, name):
+def tail(n, hist, name, median=40, sigma=0.14):
     nt = trials(10)
     res = {}
     for changed in (True, False):
         fails = passes = 0
         p95 = []
         for t in range(nt):
-            rc, d = compare(*tail_pair(n, hist, changed, "%s-%d-%d" % (name, changed, t)))
+            rc, d = compare(*tail_pair(n, hist, changed, "%s-%d-%d" % (name, changed, t), median, sigma))
             fails += rc == 1
             passes += d["verdict"] == "pass"
             q = [x for x in d["metrics"]["api"]["tests"] if x.get("quantile") == "p95"][0]
@@ -149,8 +152,8 @@ def tail(n, hist, name):
     _, p, _ = res[False]
     b = sum(x for x, _ in p95) / nt
     a = sum(y for _, y in p95) / nt
-    print("%s (%d a side, p95 %.0f -> %.0f ms): regression failed %d/%d (need >= 90%%); "
-          "A/A passed %d/%d (need >= 90%%)" % (name, n, b, a, f, nt, p, nt))
+    print("%s (%d a side, sigma %g, p95 %.0f -> %.0f ms): regression failed %d/%d (need >= 90%%); "
+          "A/A passed %d/%d (need >= 90%%)" % (name, n, sigma, b, a, f, nt, p, nt))
 
 def errors():
     out = []
@@ -193,6 +196,13 @@ if want("tail"):
     tail(2000, False, "tail")
 if want("tailhist"):
     tail(100000, True, "tailhist")
+if want("tailwide"):
+    # A wider body (the p95 of 2,000 samples moves 1.5 % between runs):
+    # A/A pairs are then shown unchanged within 5 % about 88 % of the time,
+    # the rest inconclusive; reported, not promised.
+    scale *= 3
+    tail(2000, False, "tailwide", 35, 0.23)
+    scale /= 3
 if want("errors"):
     errors()
 EOF
