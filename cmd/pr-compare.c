@@ -210,28 +210,32 @@ report_github(const struct cmp_result *r)
 	return rc;
 }
 
-/* stdout in the chosen format; the JSON document also to --output. */
+/* stdout in the chosen format; the JSON document also to --output (the
+ * document is only built when it is written somewhere). */
 static int
-emit(const struct options *o, const struct cmp_result *r, const cJSON *doc)
+emit(const struct options *o, const struct cmp_result *r)
 {
 	struct buf out = {0};
-	char *text;
+	char *text = NULL;
 	int rc = PR_OK;
 
-	if (o->format == FORMAT_JSON)
-		return pr_doc_emit(doc, o->output);
-	if (o->format == FORMAT_TEXT)
-		report_text(r, isatty(STDOUT_FILENO) && pr_color(), &out);
-	else
-		report_markdown(r, &out);
-	if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) == EOF)
-		rc = pr_error(PR_EXTERNAL, "cannot write the report to stdout");
-	buf_free(&out);
-	if (rc == PR_OK && o->output) {
-		text = pr_doc_text(doc);
-		rc = pr_write_atomic(o->output, text, strlen(text));
-		free(text);
+	if (o->format == FORMAT_JSON || o->output)
+		text = cmp_document_text(r);
+	if (o->format == FORMAT_JSON) {
+		if (fputs(text, stdout) == EOF || fflush(stdout) == EOF)
+			rc = pr_error(PR_EXTERNAL, "cannot write the document to stdout");
+	} else {
+		if (o->format == FORMAT_TEXT)
+			report_text(r, isatty(STDOUT_FILENO) && pr_color(), &out);
+		else
+			report_markdown(r, &out);
+		if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) == EOF)
+			rc = pr_error(PR_EXTERNAL, "cannot write the report to stdout");
 	}
+	buf_free(&out);
+	if (rc == PR_OK && o->output && *o->output)
+		rc = pr_write_atomic(o->output, text, strlen(text));
+	free(text);
 	return rc;
 }
 
@@ -241,7 +245,7 @@ main(int argc, char **argv)
 	struct options o = {0};
 	struct cmp_result r = {0};
 	struct cmp_input base, after;
-	cJSON *base_doc = NULL, *after_doc = NULL, *doc = NULL;
+	cJSON *base_doc = NULL, *after_doc = NULL;
 	struct buf svg = {0};
 	int rc;
 
@@ -264,14 +268,13 @@ main(int argc, char **argv)
 	after = (struct cmp_input){ o.after, after_doc };
 	if ((rc = cmp_run(&base, &after, &o.settings, &r)))
 		goto out;
-	doc = cmp_document(&r);
 	pr_log("%s vs %s: %s", o.base, o.after, cmp_outcome_name(r.outcome));
 	if (o.plot) {
 		report_svg(&r, &svg);
 		if ((rc = pr_write_atomic(o.plot, svg.data, svg.len)))
 			goto out;
 	}
-	if ((rc = emit(&o, &r, doc)) || (rc = report_github(&r)))
+	if ((rc = emit(&o, &r)) || (rc = report_github(&r)))
 		goto out;
 	if (r.outcome == CMP_UNSURE)
 		pr_warn("inconclusive: %zu metric%s could not be shown unchanged or changed; see their reasons "
@@ -280,7 +283,6 @@ main(int argc, char **argv)
 	rc = r.fail ? PR_FAIL : PR_OK;
 out:
 	buf_free(&svg);
-	cJSON_Delete(doc);
 	cmp_result_free(&r);
 	cJSON_Delete(base_doc);
 	cJSON_Delete(after_doc);

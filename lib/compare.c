@@ -1380,11 +1380,61 @@ settings_json(const struct cmp_settings *set, size_t family)
 	return o;
 }
 
-cJSON *
-cmp_document(const struct cmp_result *r)
+/* One metric as the object of the document's "metrics" (caller owns). */
+static cJSON *
+metric_json(const struct cmp_metric *m)
+{
+	const struct cmp_side *known = m->base.present ? &m->base : &m->after;
+	cJSON *o = cJSON_CreateObject(), *tests;
+
+	cJSON_AddStringToObject(o, "verdict", verdict_names[m->verdict]);
+	cJSON_AddStringToObject(o, "unit", known->unit);
+	cJSON_AddStringToObject(o, "better", known->better);
+	cJSON_AddItemToObject(o, "baseline", side_json(&m->base));
+	cJSON_AddItemToObject(o, "after", side_json(&m->after));
+	add_derived(o, "change", m->change);
+	add_interval(o, "ci", m->ci_lo, m->ci_hi);
+	add_derived(o, "p_value", m->p_value);
+	cJSON_AddStringToObject(o, "test", metric_test_name(m));
+	cJSON_AddStringToObject(o, "reason", m->reason);
+	tests = cJSON_AddArrayToObject(o, "tests");
+	for (size_t j = 0; j < m->ntests; j++)
+		cJSON_AddItemToArray(tests, test_json(&m->tests[j]));
+	return o;
+}
+
+/* cJSON_Print of item, or abort: out of memory is not a verdict. */
+static char *
+print_json(const cJSON *item, bool formatted)
+{
+	char *s = formatted ? cJSON_Print(item) : cJSON_PrintUnformatted(item);
+
+	if (!s) {
+		fprintf(stderr, "%s: out of memory\n", pr_progname());
+		abort();
+	}
+	return s;
+}
+
+/* Append s to out with "\t\t" after every newline: the indentation of a
+ * value two levels down (strings hold no raw newline). */
+static void
+add_indented(struct buf *out, const char *s)
+{
+	for (const char *nl; (nl = strchr(s, '\n')); s = nl + 1) {
+		buf_add(out, s, (size_t)(nl - s) + 1);
+		buf_adds(out, "\t\t");
+	}
+	buf_adds(out, s);
+}
+
+char *
+cmp_document_text(const struct cmp_result *r)
 {
 	cJSON *doc = pr_doc_new("compare");
-	cJSON *counts, *metrics;
+	cJSON *counts;
+	struct buf out = {0};
+	char *text;
 
 	/* Major 2: "inconclusive" is a new verdict and "unchanged" now means
 	 * the interval bounds the change within the threshold. */
@@ -1397,25 +1447,24 @@ cmp_document(const struct cmp_result *r)
 	for (int v = 0; v < CMP_NVERDICTS; v++)
 		cJSON_AddNumberToObject(counts, verdict_names[v], (double)r->count[v]);
 	cJSON_AddNumberToObject(counts, "not_comparable", (double)r->incomparable);
-	metrics = cJSON_AddObjectToObject(doc, "metrics");
+	/* The header, then the metrics one at a time: the whole tree of a
+	 * comparison of many metrics would take many times the output. */
+	text = print_json(doc, true);
+	buf_add(&out, text, strlen(text) - 2);	/* without "\n}" */
+	cJSON_free(text);
+	cJSON_Delete(doc);
+	buf_adds(&out, ",\n\t\"metrics\":\t{");
 	for (size_t i = 0; i < r->nmetrics; i++) {
-		const struct cmp_metric *m = &r->metrics[i];
-		const struct cmp_side *known = m->base.present ? &m->base : &m->after;
-		cJSON *o = cJSON_AddObjectToObject(metrics, m->id), *tests;
+		cJSON *id = cJSON_CreateString(r->metrics[i].id), *o = metric_json(&r->metrics[i]);
+		char *key = print_json(id, false), *val = print_json(o, true);
 
-		cJSON_AddStringToObject(o, "verdict", verdict_names[m->verdict]);
-		cJSON_AddStringToObject(o, "unit", known->unit);
-		cJSON_AddStringToObject(o, "better", known->better);
-		cJSON_AddItemToObject(o, "baseline", side_json(&m->base));
-		cJSON_AddItemToObject(o, "after", side_json(&m->after));
-		add_derived(o, "change", m->change);
-		add_interval(o, "ci", m->ci_lo, m->ci_hi);
-		add_derived(o, "p_value", m->p_value);
-		cJSON_AddStringToObject(o, "test", metric_test_name(m));
-		cJSON_AddStringToObject(o, "reason", m->reason);
-		tests = cJSON_AddArrayToObject(o, "tests");
-		for (size_t j = 0; j < m->ntests; j++)
-			cJSON_AddItemToArray(tests, test_json(&m->tests[j]));
+		buf_printf(&out, "%s\n\t\t%s:\t", i ? "," : "", key);
+		add_indented(&out, val);
+		cJSON_free(key);
+		cJSON_free(val);
+		cJSON_Delete(id);
+		cJSON_Delete(o);
 	}
-	return doc;
+	buf_adds(&out, "\n\t}\n}\n");
+	return buf_detach(&out);
 }

@@ -3,7 +3,7 @@
  *
  * cmp_run() matches metrics by id, decides each one's verdict and keeps
  * what the reports need (summaries, sorted samples, change, interval,
- * p-value, a one-line reason).  cmp_document() turns that into the
+ * p-value, a one-line reason).  cmp_document_text() turns that into the
  * pr-tools/compare/2 document.  Nothing here prints; reading errors are
  * reported once, naming the file and the field.
  */
@@ -200,7 +200,11 @@ void cmp_result_free(struct cmp_result *r);
  * NAN when it has neither. */
 double cmp_side_quantile(const struct cmp_side *s, double q);
 
-/* The pr-tools/compare/2 document for r; the caller frees it. */
-cJSON *cmp_document(const struct cmp_result *r);
+/*
+ * The pr-tools/compare/2 document for r as indented JSON text ending in a
+ * newline (caller frees).  Built one metric at a time, so that memory stays
+ * near the size of the text.
+ */
+char *cmp_document_text(const struct cmp_result *r);
 
 #endif

@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cmp_settings set;
 	struct cmp_input base, after;
 	struct cmp_result r = {0};
-	cJSON *bdoc = NULL, *adoc = NULL, *out;
+	cJSON *bdoc = NULL, *adoc = NULL;
 	struct buf b = {0};
 
 	cmp_settings_default(&set);
@@ -40,9 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The same data on both sides: nothing regressed or improved. */
 	if (!adoc && (r.count[CMP_REGRESSED] || r.count[CMP_IMPROVED]))
 		abort();
-	out = cmp_document(&r);
-	free(pr_doc_text(out));
-	cJSON_Delete(out);
+	free(cmp_document_text(&r));
 	report_text(&r, true, &b);
 	report_markdown(&r, &b);
 	report_svg(&r, &b);
