@@ -159,17 +159,32 @@ usage config_bad_correction_is_input_error 3 -f badc.json base.json same.json
 run pr-compare --help
 check help_lists_gate_options sh -c "for o in quantiles correction budget config; do grep -q -- \"--\$o\" '$T/out' || exit 1; done"
 
-# --- 20,000 metrics a side: linear time (issue 12) --------------------------------
+# --- 5,000 and 20,000 metrics a side: linear time (issue 12) ---------------------
+# Four times the metrics must take about four times as long (today's
+# quadratic matching took 9.5 times); the best of two runs, so that a busy
+# machine does not decide.  The ratio holds under valgrind too.
 $PY - <<'EOF'
 import json
-for side, k in (("b", 0), ("a", 1)):
-    m = {"metric-%05d" % i: {"unit": "ms", "better": "lower", "samples": [10 + (i + j + k) % 7 for j in range(6)]}
-         for i in range(20000)}
-    json.dump({"schema": "pr-tools/bench/1", "metrics": m}, open("many-%s.json" % side, "w"))
+for n in (5000, 20000):
+    for side, k in (("b", 0), ("a", 1)):
+        m = {"metric-%05d" % i: {"unit": "ms", "better": "lower", "samples": [10 + (i + j + k) % 7 for j in range(6)]}
+             for i in range(n)}
+        json.dump({"schema": "pr-tools/bench/1", "metrics": m}, open("many%d-%s.json" % (n, side), "w"))
 EOF
-start=$(date +%s.%N)
-run timeout $LIMIT_S pr-compare many-b.json many-a.json
-end=$(date +%s.%N)
-secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
-check "20000_metrics_compared_in_${secs}s" sh -c "test $rc -le 1 && test \$(jq '.metrics | length' out) -eq 20000"
-check 20000_metrics_under_10s awk -v s="$secs" 'BEGIN { exit !(s < 10) }'
+# best_secs N: the faster of two comparisons of N metrics a side.
+best_secs() {
+	_best=
+	for _i in 1 2; do
+		_s=$(date +%s.%N)
+		run timeout $LIMIT_S pr-compare many$1-b.json many$1-a.json
+		_e=$(date +%s.%N)
+		_best=$(awk -v a="$_s" -v b="$_e" -v m="$_best" 'BEGIN { t = b - a; if (m != "" && m < t) t = m; printf "%.3f", t }')
+	done
+	echo "$_best"
+}
+t5=$(best_secs 5000)
+t20=$(best_secs 20000)
+# (The runs above were in a subshell: the last one's output is in out.)
+check "20000_metrics_all_compared" test "$(jq '.metrics | length' out)" -eq 20000
+ratio=$(awk -v a="$t5" -v b="$t20" 'BEGIN { printf "%.1f", b / a }')
+check "4x_metrics_take_${ratio}x_time_(${t5}s_vs_${t20}s)" awk -v r="$ratio" 'BEGIN { exit !(r < 7) }'
