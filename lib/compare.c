@@ -874,8 +874,11 @@ plan_tests(struct cmp_metric *m, const struct cmp_settings *set)
 	} else if (has_distribution(b) && has_distribution(a)) {
 		m->tested = true;
 		m->binned = !(b->has_samples && a->has_samples);
+		/* The tail that matters is the bad one: p95 of a latency, p5 of
+		 * a throughput (the slowest seconds). */
 		for (size_t i = 0; i < set->nquantiles; i++)
-			quantile_test(m, set->quantiles[i], set, add_test(m, &cap));
+			quantile_test(m, strcmp(b->better, "higher") == 0 ? 1 - set->quantiles[i] : set->quantiles[i], set,
+			    add_test(m, &cap));
 	} else {
 		summary_test(m, add_test(m, &cap));
 	}
@@ -1282,6 +1285,7 @@ side_json(const struct cmp_side *s)
 /* Significant digits kept for derived figures (changes, p-values): they are
  * estimates, and more digits would only show float noise. */
 #define DERIVED_DIGITS 4
+#define VALUE_SCALE 1000.0	/* values to 0.001 of their unit: microseconds for ms */
 
 static double
 digits(double v)
@@ -1337,9 +1341,17 @@ test_json(const struct cmp_test *t)
 	}
 	cJSON_AddStringToObject(o, "method", t->method);
 	cJSON_AddStringToObject(o, "verdict", verdict_names[t->verdict]);
-	if (t->kind != CMP_TEST_BUDGET)
-		add_derived(o, "baseline", t->base);
-	add_derived(o, "after", t->after);
+	if (t->kind == CMP_TEST_ERRORS || (t->kind == CMP_TEST_BUDGET && t->budget->stat == CMP_STAT_ERRORS)) {
+		if (t->kind == CMP_TEST_ERRORS)
+			add_derived(o, "baseline", t->base);
+		add_derived(o, "after", t->after);
+	} else {
+		/* Values in the metric's unit, at the resolution they were
+		 * measured at (ms to the microsecond). */
+		if (t->kind == CMP_TEST_QUANTILE)
+			pr_add_number(o, "baseline", round(t->base * VALUE_SCALE) / VALUE_SCALE);
+		pr_add_number(o, "after", round(t->after * VALUE_SCALE) / VALUE_SCALE);
+	}
 	if (t->kind != CMP_TEST_BUDGET) {
 		add_derived(o, "change", t->change);
 		add_interval(o, "ci", t->ci_lo, t->ci_hi);

@@ -79,7 +79,8 @@ cp out table.md
 check markdown_has_heading grep -q '^### pr-compare: fail$' table.md
 check markdown_has_table_header grep -q '^| metric | stat | baseline | after | change \[CI\] | p (adj) | verdict |$' table.md
 check markdown_row_per_metric test "$(grep -c '^| [a-z]' table.md)" -eq 6
-check markdown_row_per_quantile test "$(grep -c '^|  | p95 |' table.md)" -eq 3
+check markdown_row_per_quantile test "$(grep -c '^|  | p95 |' table.md)" -eq 2
+check throughput_judged_on_its_slow_tail grep -q '^|  | p5 |' table.md
 check markdown_marks_regression grep -q '^| api | p50 |.*| \*\*regressed\*\* |$' table.md
 
 # --- stdin ------------------------------------------------------------------
