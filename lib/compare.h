@@ -106,6 +106,7 @@ struct cmp_test {
 	const char *method;		/* "order-statistics", "histogram-buckets", "fisher-exact", ... */
 	double base, after, change, ci_lo, ci_hi;
 	double se_log;			/* quantile tests: standard error of log(after / base) */
+	double df;			/* ... read as Student's t with these degrees of freedom */
 	double p, p_adj;		/* NAN when no test was possible */
 	double min_detectable;		/* quantile tests: relative change found with CMP_POWER */
 	double samples_needed;		/* per side to settle an inconclusive test; NAN if settled */

@@ -275,6 +275,26 @@ pr_summary_from_json(const cJSON *obj, const char *ctx, struct pr_summary *s)
 }
 
 double
+pr_t_to_z(double t, double df)
+{
+	if (isinf(df))
+		return t;
+	double z = sqrt(df * log1p(t * t / df)) * (8 * df + 1) / (8 * df + 3);
+
+	return t < 0 ? -z : z;
+}
+
+double
+pr_z_to_t(double z, double df)
+{
+	if (isinf(df))
+		return z;
+	double w = z * (8 * df + 3) / (8 * df + 1), t = sqrt(df * expm1(w * w / df));
+
+	return z < 0 ? -t : t;
+}
+
+double
 pr_norm_cdf(double z)
 {
 	return 0.5 * erfc(-z / M_SQRT2);

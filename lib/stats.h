@@ -121,6 +121,15 @@ int pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t
  */
 double pr_kth_difference(const double *x, size_t nx, const double *y, size_t ny, unsigned long long k);
 
+/*
+ * Student's t with df degrees of freedom through the normal: the normal
+ * score with the same tail probability as t (Wallace's 1959 approximation,
+ * z = sqrt(df log(1 + t^2 / df)) (8 df + 1) / (8 df + 3), within 0.001 of
+ * the exact score for df >= 5), and its inverse.  Sign-preserving.
+ */
+double pr_t_to_z(double t, double df);
+double pr_z_to_t(double z, double df);
+
 /* Standard normal: the cumulative distribution and its inverse. */
 double pr_norm_cdf(double z);
 double pr_norm_quantile(double p);

@@ -181,7 +181,9 @@ test_power_at_sigma_03_is_reported(void)
 	snprintf(name_buf, sizeof name_buf,
 	    "test_power_at_sigma_03_is_reported (sigma 0.3, 30 vs 30, +20%% regressed in %.1f%% of %d trials)",
 	    100 * up, TRIALS);
-	CHECK(up >= 0.4);
+	/* 39 %: the median's error read as Student's t keeps the level at 30
+	 * samples (see test_same_distribution_rarely_changes) at this cost. */
+	CHECK(up >= 0.33);
 }
 
 static void

@@ -384,6 +384,19 @@ test_two_proportion_p(void)
 	CHECK(pr_two_proportion_p(3000000, 100000000, 3100000, 100000000) < 1e-6);
 }
 
+/* Wallace's t-to-normal against t tables: t(0.975) for 4, 9, 29 df. */
+static void
+test_t_through_the_normal(void)
+{
+	CHECK_NEAR(pr_t_to_z(2.7764, 4), 1.96, 0.01);
+	CHECK_NEAR(pr_t_to_z(2.2622, 9), 1.96, 0.002);
+	CHECK_NEAR(pr_t_to_z(2.0452, 29), 1.96, 0.001);
+	CHECK_NEAR(pr_t_to_z(-2.0452, 29), -1.96, 0.001);
+	CHECK_NEAR(pr_z_to_t(1.959964, 29), 2.0452, 0.002);
+	CHECK_NEAR(pr_z_to_t(pr_t_to_z(3.5, 12), 12), 3.5, 1e-9);
+	CHECK(pr_t_to_z(2.5, INFINITY) == 2.5 && pr_z_to_t(2.5, INFINITY) == 2.5);
+}
+
 static void
 test_quantile_ci_ranks(void)
 {
@@ -422,5 +435,6 @@ main(void)
 	RUN(test_correction_names);
 	RUN(test_two_proportion_p);
 	RUN(test_quantile_ci_ranks);
+	RUN(test_t_through_the_normal);
 	return t_done();
 }
