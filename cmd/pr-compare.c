@@ -68,7 +68,8 @@ usage(FILE *f)
 	    "      --fail-on WHEN     regression (default), inconclusive (also exit 1 when\n"
 	    "                         the data cannot tell), any (also one-sided metrics),\n"
 	    "                         or none (never exit 1)\n"
-	    "  -f, --config FILE      read the \"compare\" section of FILE (default ./pr-tools.json)\n"
+	    "  -f, --config FILE      read the \"compare\" section of FILE (default\n"
+	    "                         ./pr-tools.json, when it has one)\n"
 	    "      --format FMT       text, markdown or json (default: text on a terminal,\n"
 	    "                         json otherwise)\n"
 	    "  -o, --output FILE      also write the JSON document to FILE (OUTPUT_JSON)\n"
@@ -168,8 +169,36 @@ parse_options(int argc, char **argv, struct options *o)
 	return PR_OK;
 }
 
-/* The "compare" section of the config (-f, or ./pr-tools.json when there):
- * its settings unless a flag gave them, and its budgets. */
+/*
+ * Whether ./pr-tools.json, read without -f, has a "compare" section (*has).
+ * Only then is it loaded: loading expands ${VAR} in every section, and a CI
+ * step that only compares has no reason to hold the other sections'
+ * secrets.  A file that is not JSON counts as having one, so that
+ * pr_config_load reports it.  0, or PR_INPUT when it cannot be read.
+ */
+#define CONFIG_PEEK_MAX_BYTES ((size_t)16 << 20)
+
+static int
+default_config_has_compare(bool *has)
+{
+	struct buf text = {0};
+	cJSON *root;
+	int rc;
+
+	*has = false;
+	if (access(PR_CONFIG_DEFAULT, F_OK) != 0)
+		return PR_OK;
+	if ((rc = pr_read_file(PR_CONFIG_DEFAULT, CONFIG_PEEK_MAX_BYTES, &text)))
+		return rc;
+	root = cJSON_ParseWithLength(text.data ? text.data : "", text.len);
+	*has = !root || cJSON_GetObjectItemCaseSensitive(root, "compare") != NULL;
+	cJSON_Delete(root);
+	buf_free(&text);
+	return PR_OK;
+}
+
+/* The "compare" section of the config (-f, or ./pr-tools.json when it has
+ * one): its settings unless a flag gave them, and its budgets. */
 static int
 read_config(struct options *o)
 {
@@ -178,6 +207,10 @@ read_config(struct options *o)
 	struct buf ctx = {0};
 	int rc;
 
+	bool has = true;
+
+	if (!o->config && ((rc = default_config_has_compare(&has)) || !has))
+		return rc;
 	if ((rc = pr_config_load(o->config, &cfg)))
 		return rc;
 	if ((sec = pr_config_section(&cfg, "compare"))) {

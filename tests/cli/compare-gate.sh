@@ -123,6 +123,16 @@ check config_settings_apply test "$(jq -r '.settings | [.correction, .threshold,
 run pr-compare -f cfg.json --correction holm base.json same.json
 check flag_wins_over_config test "$(jget out .settings.correction)" = holm
 
+# ./pr-tools.json is read without -f only when it has a compare section:
+# a compare step need not hold the other sections' secrets.
+mkdir implicit implicit2
+echo '{"bench": {"metrics": [{"id": "a", "url": "${UNSET_PR_TEST_VAR}/"}]}}' >implicit/pr-tools.json
+run sh -c "cd implicit && pr-compare ../base.json ../same.json"
+check default_config_without_compare_is_not_read test "$rc" -eq 0
+echo '{"compare": {"budgets": ["p50<30ms"]}}' >implicit2/pr-tools.json
+run sh -c "cd implicit2 && pr-compare ../base.json ../same.json"
+check default_config_compare_section_applies sh -c "test $rc -eq 1 && jq -r .metrics.api.reason out | grep -q 'budget p50<30ms broken'"
+
 # --- errors: exit 2 for flags, 3 for documents and config, one line each --------
 usage() {
 	_n=$1 _want=$2
