@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "compare.h"
+#include "comparecfg.h"
 #include "config.h"
 #include "doc.h"
 #include "err.h"

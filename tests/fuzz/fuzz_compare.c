@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "comparecfg.h"
 #include "doc.h"
 #include "err.h"
 #include "report.h"
