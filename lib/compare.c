@@ -625,6 +625,29 @@ power_of(struct cmp_test *t, const struct cmp_settings *set, size_t family)
 	t->samples_needed = ceil((za + zb) * (za + zb) * t->var_n / (l * l));
 }
 
+/*
+ * Samples a side that would settle an inconclusive test if the change
+ * stayed where it is: the n at which the interval, shrinking as 1/sqrt(n),
+ * clears the threshold, on the inside (unchanged, at the one-sided level)
+ * or the outside (changed, at alpha / family).  A change right at the
+ * threshold takes the n at which such a change is found with CMP_POWER.
+ * At least one more than the larger side has.
+ */
+static double
+samples_to_settle(const struct cmp_metric *m, const struct cmp_test *t, const struct cmp_settings *set,
+    size_t family)
+{
+	double l = log1p(set->threshold), d = fabs(log1p(t->change)), gap = fabs(l - d), z, n;
+	double have = (double)(side_n(&m->base) > side_n(&m->after) ? side_n(&m->base) : side_n(&m->after));
+
+	if (d < l)
+		z = pr_norm_quantile(1 - set->alpha);
+	else
+		z = pr_norm_quantile(1 - set->alpha / (2.0 * (double)(family ? family : 1)));
+	n = gap > CMP_THRESHOLD_SLACK ? ceil(t->var_n * z * z / (gap * gap)) : t->samples_needed;
+	return n > have ? n : have + 1;
+}
+
 /* The verdict of one quantile test, once its p-value is adjusted. */
 static void
 judge_quantile(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_settings *set, size_t family)
@@ -655,12 +678,11 @@ judge_quantile(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_
 		    set->alpha);
 	} else {
 		t->verdict = CMP_INCONCLUSIVE;
-		if (t->samples_needed <= (double)side_n(&m->base) && t->samples_needed <= (double)side_n(&m->after))
-			t->samples_needed = (double)(side_n(&m->base) > side_n(&m->after) ? side_n(&m->base) :
-			    side_n(&m->after)) * 2;
-		set_reason(t->reason, "%s, p = %.3g: neither a %g%% change nor its absence is shown; "
+		t->samples_needed = samples_to_settle(m, t, set, family);
+		set_reason(t->reason, "%s, p = %.3g (%s %.3g): neither a %g%% change nor its absence is shown; "
 		    "this n detects +-%.1f%%, about %.0f samples a side would settle it",
-		    what, t->p_adj, thr * PERCENT, t->min_detectable * PERCENT, t->samples_needed);
+		    what, t->p, pr_correction_name(set->correction), t->p_adj, thr * PERCENT,
+		    t->min_detectable * PERCENT, t->samples_needed);
 	}
 }
 
