@@ -244,8 +244,16 @@ report_github(const struct cmp_result *r)
 	return rc;
 }
 
+static int
+stdout_sink(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	return fwrite(s, 1, n, stdout) == n ? 0 : -1;
+}
+
 /* stdout in the chosen format; the JSON document also to --output (the
- * document is only built when it is written somewhere). */
+ * document is only built when it is written somewhere, and streamed when
+ * it goes to stdout alone). */
 static int
 emit(const struct options *o, const struct cmp_result *r)
 {
@@ -253,6 +261,11 @@ emit(const struct options *o, const struct cmp_result *r)
 	char *text = NULL;
 	int rc = PR_OK;
 
+	if (o->format == FORMAT_JSON && !(o->output && *o->output)) {
+		if (cmp_document_write(r, stdout_sink, NULL) || fflush(stdout) == EOF)
+			rc = pr_error(PR_EXTERNAL, "cannot write the document to stdout");
+		return rc;
+	}
 	if (o->format == FORMAT_JSON || o->output)
 		text = cmp_document_text(r);
 	if (o->format == FORMAT_JSON) {
@@ -302,6 +315,8 @@ main(int argc, char **argv)
 	after = (struct cmp_input){ o.after, after_doc };
 	if ((rc = cmp_run(&base, &after, &o.settings, &r)))
 		goto out;
+	cmp_release_samples(base_doc);
+	cmp_release_samples(after_doc);
 	pr_log("%s vs %s: %s", o.base, o.after, cmp_outcome_name(r.outcome));
 	if (o.plot) {
 		report_svg(&r, &svg);

@@ -233,7 +233,22 @@ fit(char *out, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-#define set_reason(reason, ...) fit(reason, CMP_REASON_MAX, __VA_ARGS__)
+/* Replace *reason (owned) by a new line: reasons are allocated to fit, since
+ * a comparison may hold hundreds of thousands of them. */
+static void PR_PRINTF(2, 3)
+reason_set(char **reason, const char *fmt, ...)
+{
+	char line[CMP_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	free(*reason);
+	*reason = xstrdup(line);
+}
+
+#define set_reason(reason, ...) reason_set(&(reason), __VA_ARGS__)
 
 /* v as a signed percentage, "+12.3%", or "n/a" when not finite. */
 static void
@@ -954,6 +969,19 @@ out:
 	return rc;
 }
 
+void
+cmp_release_samples(cJSON *doc)
+{
+	cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics");
+
+	for (cJSON *m = cJSON_IsObject(metrics) ? metrics->child : NULL; m; m = m->next) {
+		if (!cJSON_IsObject(m))
+			continue;
+		cJSON_DeleteItemFromObjectCaseSensitive(m, "samples");
+		cJSON_DeleteItemFromObjectCaseSensitive(m, "histogram");
+	}
+}
+
 double
 cmp_side_quantile(const struct cmp_side *s, double q)
 {
@@ -968,7 +996,10 @@ cmp_result_free(struct cmp_result *r)
 		free(r->metrics[i].after.samples);
 		free(r->metrics[i].base.hist);
 		free(r->metrics[i].after.hist);
+		for (size_t j = 0; j < r->metrics[i].ntests; j++)
+			free(r->metrics[i].tests[j].reason);
 		free(r->metrics[i].tests);
+		free(r->metrics[i].reason);
 	}
 	free(r->metrics);
 	memset(r, 0, sizeof *r);
@@ -1081,7 +1112,7 @@ test_json(const struct cmp_test *t)
 		add_derived(o, "min_detectable", t->min_detectable);
 		add_derived(o, "samples_needed", t->samples_needed);
 	}
-	cJSON_AddStringToObject(o, "reason", t->reason);
+	cJSON_AddStringToObject(o, "reason", t->reason ? t->reason : "-");
 	return o;
 }
 
@@ -1127,7 +1158,7 @@ metric_json(const struct cmp_metric *m)
 	add_interval(o, "ci", m->ci_lo, m->ci_hi);
 	add_derived(o, "p_value", m->p_value);
 	cJSON_AddStringToObject(o, "test", metric_test_name(m));
-	cJSON_AddStringToObject(o, "reason", m->reason);
+	cJSON_AddStringToObject(o, "reason", m->reason ? m->reason : "-");
 	tests = cJSON_AddArrayToObject(o, "tests");
 	for (size_t j = 0; j < m->ntests; j++)
 		cJSON_AddItemToArray(tests, test_json(&m->tests[j]));
@@ -1159,13 +1190,14 @@ add_indented(struct buf *out, const char *s)
 	buf_adds(out, s);
 }
 
-char *
-cmp_document_text(const struct cmp_result *r)
+int
+cmp_document_write(const struct cmp_result *r, cmp_sink sink, void *ctx)
 {
 	cJSON *doc = pr_doc_new("compare");
 	cJSON *counts;
 	struct buf out = {0};
 	char *text;
+	int rc;
 
 	/* Major 2: "inconclusive" is a new verdict and "unchanged" now means
 	 * the interval bounds the change within the threshold. */
@@ -1185,17 +1217,38 @@ cmp_document_text(const struct cmp_result *r)
 	cJSON_free(text);
 	cJSON_Delete(doc);
 	buf_adds(&out, ",\n\t\"metrics\":\t{");
-	for (size_t i = 0; i < r->nmetrics; i++) {
+	rc = sink(ctx, out.data, out.len);
+	for (size_t i = 0; i < r->nmetrics && rc == 0; i++) {
 		cJSON *id = cJSON_CreateString(r->metrics[i].id), *o = metric_json(&r->metrics[i]);
 		char *key = print_json(id, false), *val = print_json(o, true);
 
+		buf_reset(&out);
 		buf_printf(&out, "%s\n\t\t%s:\t", i ? "," : "", key);
 		add_indented(&out, val);
 		cJSON_free(key);
 		cJSON_free(val);
 		cJSON_Delete(id);
 		cJSON_Delete(o);
+		rc = sink(ctx, out.data, out.len);
 	}
-	buf_adds(&out, "\n\t}\n}\n");
+	if (rc == 0)
+		rc = sink(ctx, "\n\t}\n}\n", 6);
+	buf_free(&out);
+	return rc;
+}
+
+static int
+buf_sink(void *ctx, const char *s, size_t n)
+{
+	buf_add(ctx, s, n);
+	return 0;
+}
+
+char *
+cmp_document_text(const struct cmp_result *r)
+{
+	struct buf out = {0};
+
+	cmp_document_write(r, buf_sink, &out);
 	return buf_detach(&out);
 }

@@ -112,7 +112,7 @@ struct cmp_test {
 	double samples_needed;		/* per side to settle an inconclusive test; NAN if settled */
 	double var_n;			/* se_log^2 scaled by n: se_b^2 n_b + se_a^2 n_a */
 	enum cmp_verdict verdict;
-	char reason[CMP_REASON_MAX];
+	char *reason;			/* one line, owned; at most CMP_REASON_MAX bytes */
 };
 
 struct cmp_metric {
@@ -127,7 +127,7 @@ struct cmp_metric {
 	double p_value;		/* the smallest adjusted p of the metric's tests, NAN if none */
 	struct cmp_test *tests;	/* owned */
 	size_t ntests;
-	char reason[CMP_REASON_MAX];
+	char *reason;		/* one line, owned (that of its worst test, or its own) */
 };
 
 struct cmp_result {
@@ -169,6 +169,13 @@ int cmp_run(const struct cmp_input *base, const struct cmp_input *after,
 
 void cmp_result_free(struct cmp_result *r);
 
+/*
+ * Delete the "samples" and "histogram" of every metric of doc, once
+ * cmp_run has read them into its result: they are most of a document's
+ * tree, and the reports need only the result.
+ */
+void cmp_release_samples(cJSON *doc);
+
 /* The q-quantile of one side from its samples or histogram, in its unit;
  * NAN when it has neither. */
 double cmp_side_quantile(const struct cmp_side *s, double q);
@@ -179,5 +186,10 @@ double cmp_side_quantile(const struct cmp_side *s, double q);
  * near the size of the text.
  */
 char *cmp_document_text(const struct cmp_result *r);
+
+/* The same text handed to sink piece by piece, so that it need not be held
+ * whole; stops at and returns the first nonzero return of sink, else 0. */
+typedef int (*cmp_sink)(void *ctx, const char *s, size_t n);
+int cmp_document_write(const struct cmp_result *r, cmp_sink sink, void *ctx);
 
 #endif
