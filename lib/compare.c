@@ -2,6 +2,8 @@
 #include "compare.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,10 @@
  * that 100 -> 105 is a 5 % change despite binary rounding. */
 #define CMP_THRESHOLD_SLACK 1e-12
 #define PERCENT 100.0
+#define US_PER_MS 1000.0
+#define MAX_EXACT_COUNT 9007199254740992.0	/* 2^53: counts in JSON numbers */
+#define CMP_SCHEMA "pr-tools/compare/2"
+#define CMP_NORMAL_RANKS_MIN 10.0	/* n q (1 - q): the usual bound for a normal binomial */
 
 static const char *const verdict_names[] = {
 	[CMP_IMPROVED] = "improved",
@@ -22,18 +28,32 @@ static const char *const verdict_names[] = {
 	[CMP_UNCHANGED] = "unchanged",
 	[CMP_ONLY_BASELINE] = "only_baseline",
 	[CMP_ONLY_AFTER] = "only_after",
+	[CMP_INCONCLUSIVE] = "inconclusive",
+};
+
+static const char *const outcome_names[] = {
+	[CMP_PASS] = "pass",
+	[CMP_FAIL] = "fail",
+	[CMP_UNSURE] = "inconclusive",
 };
 
 static const char *const fail_on_names[] = {
 	[CMP_FAIL_ON_REGRESSION] = "regression",
 	[CMP_FAIL_ON_ANY] = "any",
 	[CMP_FAIL_ON_NONE] = "none",
+	[CMP_FAIL_ON_INCONCLUSIVE] = "inconclusive",
 };
 
 const char *
 cmp_verdict_name(enum cmp_verdict v)
 {
 	return verdict_names[v];
+}
+
+const char *
+cmp_outcome_name(enum cmp_outcome o)
+{
+	return outcome_names[o];
 }
 
 const char *
@@ -117,15 +137,17 @@ check_summary(const struct pr_summary *s, const char *ctx)
 
 /*
  * Read metrics.<id> of one document into side: unit, better, samples
- * (sorted, owned by side), summary and, without samples, the histogram of
- * a load-mode document (owned).  ctx names the metric for messages.
- * Returns 0 or PR_INPUT (reported).
+ * (sorted, owned by side), summary, errors and, without samples, the
+ * histogram of a load-mode document (owned).  ctx names the metric for
+ * messages.  Returns 0 or PR_INPUT (reported).
  */
 static int
 read_side(const cJSON *m, const char *ctx, struct cmp_side *side)
 {
-	const cJSON *samples = NULL, *summary = NULL, *hist = NULL;
+	const cJSON *samples = NULL, *summary = NULL, *hist = NULL, *errors = NULL;
+	const char *measure = NULL;
 	struct buf where = {0};
+	double total;
 	int rc;
 
 	memset(side, 0, sizeof *side);
@@ -144,6 +166,22 @@ read_side(const cJSON *m, const char *ctx, struct cmp_side *side)
 		rc = pr_error(PR_INPUT, "%s.better: \"%s\" is neither \"lower\" nor \"higher\"", ctx, side->better);
 		goto out;
 	}
+	if ((rc = pr_get_string(m, "measure", PR_OPTIONAL, ctx, &measure)))
+		goto out;
+	side->throughput = strcmp(side->unit, "rps") == 0 || (measure && strcmp(measure, "throughput") == 0);
+	if ((rc = pr_get_object(m, "errors", PR_OPTIONAL, ctx, &errors)))
+		goto out;
+	if (errors) {
+		buf_printf(&where, "%s.errors", ctx);
+		if ((rc = pr_get_number(errors, "total", PR_REQUIRED, where.data, &total)))
+			goto out;
+		if (total < 0 || total != floor(total) || total > MAX_EXACT_COUNT) {
+			rc = pr_error(PR_INPUT, "%s.total: %g is not a count", where.data, total);
+			goto out;
+		}
+		side->has_errors = true;
+		side->errors = (unsigned long long)total;
+	}
 	if ((rc = pr_get_array(m, "samples", PR_OPTIONAL, ctx, &samples)))
 		goto out;
 	if ((rc = pr_get_object(m, "summary", PR_OPTIONAL, ctx, &summary)))
@@ -155,6 +193,7 @@ read_side(const cJSON *m, const char *ctx, struct cmp_side *side)
 		goto out;
 	}
 	if (summary) {
+		buf_reset(&where);
 		buf_printf(&where, "%s.summary", ctx);
 		if ((rc = pr_summary_from_json(summary, where.data, &side->summary)) ||
 		    (rc = check_summary(&side->summary, ctx)))
@@ -183,6 +222,34 @@ out:
 	return rc;
 }
 
+/* Text cut to fit out (reasons are for people; a cut one still reads). */
+static void PR_PRINTF(3, 4)
+fit(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+}
+
+/* Replace *reason (owned) by a new line: reasons are allocated to fit, since
+ * a comparison may hold hundreds of thousands of them. */
+static void PR_PRINTF(2, 3)
+reason_set(char **reason, const char *fmt, ...)
+{
+	char line[CMP_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	free(*reason);
+	*reason = xstrdup(line);
+}
+
+#define set_reason(reason, ...) reason_set(&(reason), __VA_ARGS__)
+
 /* v as a signed percentage, "+12.3%", or "n/a" when not finite. */
 static void
 percent(char *out, size_t size, double v)
@@ -193,140 +260,554 @@ percent(char *out, size_t size, double v)
 		snprintf(out, size, "n/a");
 }
 
-/* True when m's change goes against its "better" direction. */
+/* "p95", "p99.9": the name of quantile q. */
+static void
+quantile_name(char *out, size_t size, double q)
+{
+	snprintf(out, size, "p%g", round(q * PERCENT * 1000) / 1000);
+}
+
+/* True when a change of sign `change` goes against m's "better" direction. */
 static bool
-is_worse(const struct cmp_metric *m)
+is_worse(const struct cmp_metric *m, double change)
 {
 	bool lower_better = strcmp(m->base.better, "lower") == 0;
 
-	return lower_better ? m->change > 0 : m->change < 0;
+	return lower_better ? change > 0 : change < 0;
+}
+
+/* A side can be judged by quantiles: it has samples or a non-empty histogram. */
+static bool
+has_distribution(const struct cmp_side *s)
+{
+	return s->has_samples || (s->hist && s->hist->n > 0);
+}
+
+static size_t
+side_n(const struct cmp_side *s)
+{
+	return s->has_samples ? s->nsamples : (size_t)s->hist->n;
+}
+
+/* The q-quantile of a side with a distribution, in the metric's unit. */
+static double
+side_quantile(const struct cmp_side *s, double q)
+{
+	if (s->has_samples)
+		return pr_quantile_sorted(s->samples, s->nsamples, q);
+	return pr_hist_quantile_us(s->hist, q) / US_PER_MS;
 }
 
 /*
- * Load-mode documents: the rank test on the two histograms' buckets.  The
- * change is still that of the medians; there is no interval, since the
- * values inside a bucket are not known.
+ * The distribution-free interval of a side's q-quantile at level conf: the
+ * binomial order statistics of the samples, or on a histogram the buckets
+ * that hold those ranks (low end of the lower, last value of the upper), so
+ * the interval only widens.  -1 when n is too small for that level.
  */
-static void
-decide_binned(struct cmp_metric *m, const struct cmp_settings *s, bool big, const char *bv, const char *av,
-    const char *ch)
+static int
+side_quantile_ci(const struct cmp_side *s, double q, double conf, double *lo, double *hi)
 {
-	struct pr_mwu mwu;
+	size_t r, k;
 
-	m->tested = m->binned = true;
-	pr_hist_mann_whitney(m->base.hist, m->after.hist, &mwu);
-	m->p_value = mwu.p;
-	if (!isfinite(m->change)) {
-		snprintf(m->reason, sizeof m->reason,
-		    "not compared: the baseline median is 0, so no relative change (p = %.3g)", m->p_value);
-		return;
+	if (s->has_samples) {
+		pr_quantile_ci_sorted(s->samples, s->nsamples, q, conf, lo, hi);
+		return isfinite(*lo) ? 0 : -1;
 	}
-	if (m->p_value < s->alpha && big)
-		m->verdict = is_worse(m) ? CMP_REGRESSED : CMP_IMPROVED;
-	snprintf(m->reason, sizeof m->reason,
-	    "p50 %s -> %s (%s) %s the %g%% threshold; rank test on histogram buckets "
-	    "(%llu vs %llu requests): p = %.3g %s %g",
-	    bv, av, ch, big ? "reaches" : "is within", s->threshold * PERCENT,
-	    (unsigned long long)m->base.hist->n, (unsigned long long)m->after.hist->n,
-	    m->p_value, m->p_value < s->alpha ? "<" : ">=", s->alpha);
+	if (pr_quantile_ci_ranks((size_t)s->hist->n, q, conf, &r, &k) ||
+	    pr_hist_rank_bounds_us(s->hist, r, lo, hi) || pr_hist_rank_bounds_us(s->hist, k, hi, hi))
+		return -1;
+	pr_hist_rank_bounds_us(s->hist, r, lo, &(double){0});
+	*lo /= US_PER_MS;
+	*hi /= US_PER_MS;
+	return 0;
 }
 
-/* Decide m's verdict and reason from its two sides. */
+/*
+ * The standard error of log(quantile) on one side, read off an order
+ * statistic interval: half its width in logs over the normal score of its
+ * level.  With n q (1 - q) >= CMP_NORMAL_RANKS_MIN the binomial ranks are
+ * close to normal, and the interval's ends are the quantiles at
+ * q -+ z sqrt(q (1 - q) / n), interpolated like the estimate (no rounding
+ * of ranks, which would only widen it).  Below that, the exact ranks at
+ * the widest level n allows: they cover at least their level, so the
+ * error is if anything overstated where data are few.  NAN when n is too
+ * small for any level, INFINITY when the interval reaches 0 (no relative
+ * scale).
+ */
+static const double se_levels[] = { 0.95, 0.90, 0.80, 0.6827 };
+
+static double
+side_log_se(const struct cmp_side *s, double q)
+{
+	double n = (double)side_n(s), z = pr_norm_quantile(1 - (1 - se_levels[0]) / 2), lo, hi;
+
+	if (n * q * (1 - q) >= CMP_NORMAL_RANKS_MIN) {
+		double half = z * sqrt(q * (1 - q) / n);
+
+		if (q - half > 0 && q + half < 1) {
+			lo = side_quantile(s, q - half);
+			hi = side_quantile(s, q + half);
+			return lo > 0 ? (log(hi) - log(lo)) / (2 * z) : INFINITY;
+		}
+	}
+	for (size_t i = 0; i < sizeof se_levels / sizeof se_levels[0]; i++) {
+		if (side_quantile_ci(s, q, se_levels[i], &lo, &hi))
+			continue;
+		if (!(lo > 0))
+			return INFINITY;
+		return (log(hi) - log(lo)) / (2 * pr_norm_quantile(1 - (1 - se_levels[i]) / 2));
+	}
+	return NAN;
+}
+
+/* The smallest n for which the q-quantile has an interval at the narrowest level. */
+static double
+min_samples_for_ci(double q)
+{
+	double tail = (1 - se_levels[sizeof se_levels / sizeof se_levels[0] - 1]) / 2;
+
+	return ceil(log(tail) / log(q > 0.5 ? q : 1 - q)) + 1;
+}
+
+/*
+ * One quantile test: the change of log(quantile) with the standard error
+ * from both sides' order-statistic intervals; the normal score gives the
+ * p-value and the interval at 1 - alpha.  O(1) after the sort (O(buckets)
+ * for histograms).  The verdict waits for the correction (judge_tests).
+ */
 static void
-decide(struct cmp_metric *m, const struct cmp_settings *s)
+quantile_test(const struct cmp_metric *m, double q, const struct cmp_settings *set, struct cmp_test *t)
 {
 	const struct cmp_side *b = &m->base, *a = &m->after;
-	char bv[32], av[32], ch[32], lo[32], hi[32];
-	bool big, significant;
-	struct pr_mwu mwu;
-	double shift;
+	double se_b, se_a, d, se, zc = pr_norm_quantile(1 - set->alpha / 2);
+	char name[16];
+
+	quantile_name(name, sizeof name, q);
+	t->kind = CMP_TEST_QUANTILE;
+	t->q = q;
+	t->method = b->has_samples && a->has_samples ? "order-statistics" : "histogram-buckets";
+	t->base = side_quantile(b, q);
+	t->after = side_quantile(a, q);
+	t->change = t->base > 0 ? t->after / t->base - 1 : NAN;
+	t->verdict = CMP_INCONCLUSIVE;
+	if (!(t->base > 0) || !(t->after > 0)) {
+		set_reason(t->reason, "%s is 0 on one side, so there is no relative change", name);
+		return;
+	}
+	se_b = side_log_se(b, q);
+	se_a = side_log_se(a, q);
+	if (isnan(se_b) || isnan(se_a)) {
+		t->samples_needed = min_samples_for_ci(q);
+		set_reason(t->reason, "%s cannot be bounded from %zu and %zu samples: it needs at least %.0f a side", name,
+		    side_n(b), side_n(a), t->samples_needed);
+		return;
+	}
+	if (isinf(se_b) || isinf(se_a)) {
+		set_reason(t->reason, "%s: the interval reaches 0, so no relative change", name);
+		return;
+	}
+	d = log(t->after / t->base);
+	se = hypot(se_b, se_a);
+	t->se_log = se;
+	t->var_n = se_b * se_b * (double)side_n(b) + se_a * se_a * (double)side_n(a);
+	/* The error is itself estimated from few order statistics when n is
+	 * small: d / se has heavier tails than the normal.  Student's t with
+	 * n - 1 of the smaller side keeps the level at 30 samples and is the
+	 * normal by a few hundred. */
+	t->df = (double)(side_n(b) < side_n(a) ? side_n(b) : side_n(a)) - 1;
+	if (t->df < 1)
+		t->df = 1;
+	t->p = se > 0 ? 2 * pr_norm_cdf(-pr_t_to_z(fabs(d) / se, t->df)) : d == 0 ? 1 : 0;
+	zc = pr_z_to_t(zc, t->df);
+	t->ci_lo = expm1(d - zc * se);
+	t->ci_hi = expm1(d + zc * se);
+}
+
+/* Summary-only metrics (pr-bench 0.1 load documents' _rps): the p50 of
+ * each side's summary, without a test, as before. */
+static void
+summary_test(const struct cmp_metric *m, struct cmp_test *t)
+{
+	t->kind = CMP_TEST_QUANTILE;
+	t->q = 0.5;
+	t->method = "none";
+	t->base = m->base.summary.p50;
+	t->after = m->after.summary.p50;
+	t->change = t->base > 0 ? t->after / t->base - 1 : NAN;
+	t->verdict = CMP_INCONCLUSIVE;
+}
+
+/* Requests of a side: the successes (samples or histogram) and the errors. */
+static unsigned long long
+side_requests(const struct cmp_side *s)
+{
+	return (unsigned long long)s->summary.n + s->errors;
+}
+
+/*
+ * The error-rate test: errors / requests on each side, compared as two
+ * proportions (Fisher's exact test while cheap).  The interval is Wald's
+ * on the difference of the rates.
+ */
+static void
+error_test(const struct cmp_metric *m, const struct cmp_settings *set, struct cmp_test *t)
+{
+	unsigned long long nb = side_requests(&m->base), na = side_requests(&m->after);
+	double zc = pr_norm_quantile(1 - set->alpha / 2), se;
+
+	t->kind = CMP_TEST_ERRORS;
+	t->base = (double)m->base.errors / (double)nb;
+	t->after = (double)m->after.errors / (double)na;
+	t->change = t->after - t->base;
+	se = sqrt(t->base * (1 - t->base) / (double)nb + t->after * (1 - t->after) / (double)na);
+	t->ci_lo = t->change - zc * se;
+	t->ci_hi = t->change + zc * se;
+	t->method = (double)(m->base.errors + m->after.errors) <= PR_FISHER_EXACT_MAX ? "fisher-exact" :
+	    "two-proportion-z";
+	t->p = pr_two_proportion_p(m->base.errors, nb, m->after.errors, na);
+}
+
+/* A budget's kind matches a metric: times for ms, rps for rps, errors for
+ * metrics with an error count. */
+static bool
+budget_fits(const struct cmp_budget *bu, const struct cmp_side *s)
+{
+	if (bu->stat == CMP_STAT_ERRORS)
+		return s->has_errors && !s->throughput;
+	return strcmp(bu->unit, s->unit) == 0;
+}
+
+/* The after side's value of what bu bounds; NAN when it cannot be read. */
+static double
+budget_value(const struct cmp_budget *bu, const struct cmp_side *a)
+{
+	switch (bu->stat) {
+	case CMP_STAT_ERRORS:
+		return side_requests(a) ? (double)a->errors / (double)side_requests(a) : NAN;
+	case CMP_STAT_MEAN:
+		return a->summary.mean;
+	case CMP_STAT_MAX:
+		return a->summary.max;
+	case CMP_STAT_QUANTILE:
+		break;
+	}
+	if (has_distribution(a))
+		return side_quantile(a, bu->q);
+	if (bu->q == 0.5)
+		return a->summary.p50;
+	if (bu->q == 0.9)
+		return a->summary.p90;
+	if (bu->q == 0.95)
+		return a->summary.p95;
+	if (bu->q == 0.99)
+		return a->summary.p99;
+	return NAN;
+}
+
+/* A budget held against the after side: broken is a regression. */
+static void
+budget_test(const struct cmp_metric *m, const struct cmp_budget *bu, struct cmp_test *t)
+{
+	char v[32], lim[32];
+	bool ok;
+
+	t->kind = CMP_TEST_BUDGET;
+	t->budget = bu;
+	t->method = "budget";
+	t->after = budget_value(bu, &m->after);
+	if (bu->stat == CMP_STAT_ERRORS) {
+		snprintf(v, sizeof v, "%.3g%%", t->after * PERCENT);
+		snprintf(lim, sizeof lim, "%g%%", bu->limit * PERCENT);
+	} else {
+		cmp_format_value(v, sizeof v, t->after, m->after.unit);
+		cmp_format_value(lim, sizeof lim, bu->limit, m->after.unit);
+	}
+	if (isnan(t->after)) {
+		t->verdict = CMP_INCONCLUSIVE;
+		set_reason(t->reason, "budget %s: the after side has no such value", bu->text);
+		return;
+	}
+	ok = bu->below ? t->after < bu->limit : t->after > bu->limit;
+	t->verdict = ok ? CMP_UNCHANGED : CMP_REGRESSED;
+	set_reason(t->reason, "budget %s %s: %s after (limit %s)", bu->text,
+	    ok ? "held" : "broken", v, lim);
+}
+
+/* A new zeroed test at the end of m's tests (grown as needed). */
+static struct cmp_test *
+add_test(struct cmp_metric *m, size_t *cap)
+{
+	struct cmp_test *t;
+
+	if (m->ntests == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		m->tests = xrealloc(m->tests, *cap * sizeof *m->tests);
+	}
+	t = &m->tests[m->ntests++];
+	memset(t, 0, sizeof *t);
+	t->q = t->base = t->after = t->change = t->ci_lo = t->ci_hi = NAN;
+	t->se_log = t->p = t->p_adj = t->min_detectable = t->samples_needed = t->var_n = NAN;
+	t->df = INFINITY;
+	t->verdict = CMP_UNCHANGED;
+	return t;
+}
+
+/*
+ * Set up m's tests: a special verdict (one side only, not comparable, no
+ * successes) or the quantile tests and the error-rate test.  Budgets are
+ * added whenever the after side is there.
+ */
+static void
+plan_tests(struct cmp_metric *m, const struct cmp_settings *set)
+{
+	const struct cmp_side *b = &m->base, *a = &m->after;
+	size_t cap = 0;
 
 	m->change = m->ci_lo = m->ci_hi = m->p_value = NAN;
 	m->comparable = true;
-	m->verdict = CMP_UNCHANGED;
+	m->verdict = CMP_NVERDICTS;	/* from the tests */
 	if (!a->present) {
 		m->verdict = CMP_ONLY_BASELINE;
-		snprintf(m->reason, sizeof m->reason, "only in the baseline: not measured after");
-		return;
-	}
-	if (!b->present) {
+		set_reason(m->reason, "only in the baseline: not measured after");
+	} else if (!b->present) {
 		m->verdict = CMP_ONLY_AFTER;
-		snprintf(m->reason, sizeof m->reason, "only after: no baseline to compare with");
-		return;
-	}
-	if (strcmp(b->unit, a->unit) != 0 || strcmp(b->better, a->better) != 0) {
+		set_reason(m->reason, "only after: no baseline to compare with");
+	} else if (strcmp(b->unit, a->unit) != 0 || strcmp(b->better, a->better) != 0) {
 		m->comparable = false;
-		snprintf(m->reason, sizeof m->reason,
-		    "not compared: baseline is %s (%s is better), after is %s (%s is better)",
+		m->verdict = CMP_UNCHANGED;
+		set_reason(m->reason, "not compared: baseline is %s (%s is better), after is %s (%s is better)",
 		    b->unit, b->better, a->unit, a->better);
+	} else if (b->summary.n == 0 || a->summary.n == 0) {
+		m->verdict = b->summary.n > 0 ? CMP_REGRESSED : CMP_INCONCLUSIVE;
+		if (b->summary.n > 0)
+			set_reason(m->reason, "no successful samples after (the baseline had %zu)", b->summary.n);
+		else
+			set_reason(m->reason, "not compared: no successful samples in the baseline");
+	} else if (has_distribution(b) && has_distribution(a)) {
+		m->tested = true;
+		m->binned = !(b->has_samples && a->has_samples);
+		/* The tail that matters is the bad one: p95 of a latency, p5 of
+		 * a throughput (the slowest seconds). */
+		for (size_t i = 0; i < set->nquantiles; i++)
+			quantile_test(m, strcmp(b->better, "higher") == 0 ? 1 - set->quantiles[i] : set->quantiles[i], set,
+			    add_test(m, &cap));
+	} else {
+		summary_test(m, add_test(m, &cap));
+	}
+	if (m->verdict == CMP_NVERDICTS && b->has_errors && a->has_errors && !b->throughput &&
+	    (b->errors || a->errors))
+		error_test(m, set, add_test(m, &cap));
+	for (size_t i = 0; a->present && i < set->nbudgets; i++) {
+		const struct cmp_budget *bu = &set->budgets[i];
+
+		if (bu->metric ? strcmp(bu->metric, m->id) == 0 : budget_fits(bu, a))
+			budget_test(m, bu, add_test(m, &cap));
+	}
+}
+
+/* "p95 51.0 ms -> 121 ms (+137%, 95% CI +120% to +155%)" into out. */
+static void
+describe_change(const struct cmp_metric *m, const struct cmp_test *t, const struct cmp_settings *set,
+    char *out, size_t size)
+{
+	char name[16], bv[32], av[32], ch[32], lo[32], hi[32];
+
+	quantile_name(name, sizeof name, t->q);
+	cmp_format_value(bv, sizeof bv, t->base, m->base.unit);
+	cmp_format_value(av, sizeof av, t->after, m->after.unit);
+	percent(ch, sizeof ch, t->change);
+	percent(lo, sizeof lo, t->ci_lo);
+	percent(hi, sizeof hi, t->ci_hi);
+	if (isfinite(t->ci_lo))
+		fit(out, size, "%s %s -> %s (%s, %g%% CI %s to %s)", name, bv, av, ch,
+		    (1 - set->alpha) * PERCENT, lo, hi);
+	else
+		fit(out, size, "%s %s -> %s (%s)", name, bv, av, ch);
+}
+
+/*
+ * The smallest change this n detects with CMP_POWER at the strictest level
+ * of the family (alpha / family, Holm's first step), and the samples a
+ * side at which that equals the threshold.
+ */
+static void
+power_of(struct cmp_test *t, const struct cmp_settings *set, size_t family)
+{
+	double za = pr_norm_quantile(1 - set->alpha / (2.0 * (double)(family ? family : 1)));
+	double zb = pr_norm_quantile(CMP_POWER), l = log1p(set->threshold);
+
+	t->min_detectable = expm1((za + zb) * t->se_log);
+	t->samples_needed = ceil((za + zb) * (za + zb) * t->var_n / (l * l));
+}
+
+/*
+ * Samples a side that would settle an inconclusive test if the change
+ * stayed where it is: the n at which the interval, shrinking as 1/sqrt(n),
+ * clears the threshold, on the inside (unchanged, at the one-sided level)
+ * or the outside (changed, at alpha / family).  A change right at the
+ * threshold takes the n at which such a change is found with CMP_POWER.
+ * At least one more than the larger side has.
+ */
+static double
+samples_to_settle(const struct cmp_metric *m, const struct cmp_test *t, const struct cmp_settings *set,
+    size_t family)
+{
+	double l = log1p(set->threshold), d = fabs(log1p(t->change)), gap = fabs(l - d), z, n;
+	double have = (double)(side_n(&m->base) > side_n(&m->after) ? side_n(&m->base) : side_n(&m->after));
+
+	if (d < l)
+		z = pr_norm_quantile(1 - set->alpha);
+	else
+		z = pr_norm_quantile(1 - set->alpha / (2.0 * (double)(family ? family : 1)));
+	n = gap > CMP_THRESHOLD_SLACK ? ceil(t->var_n * z * z / (gap * gap)) : t->samples_needed;
+	return n > have ? n : have + 1;
+}
+
+/* The verdict of one quantile test, once its p-value is adjusted. */
+static void
+judge_quantile(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_settings *set, size_t family)
+{
+	double thr = set->threshold, ze = pr_z_to_t(pr_norm_quantile(1 - set->alpha), t->df);
+	bool big = isfinite(t->change) && fabs(t->change) + CMP_THRESHOLD_SLACK >= thr;
+	char what[200];
+
+	describe_change(m, t, set, what, sizeof what);
+	if (strcmp(t->method, "none") == 0) {
+		t->verdict = big ? (is_worse(m, t->change) ? CMP_REGRESSED : CMP_IMPROVED) : CMP_INCONCLUSIVE;
+		set_reason(t->reason, "%s %s the %g%% threshold; no samples, so no test%s", what,
+		    big ? "reaches" : "is within", thr * PERCENT, big ? "" : " and no bound on the change");
 		return;
 	}
-	if (b->summary.n == 0 || a->summary.n == 0) {
-		if (b->summary.n > 0) {
+	if (isnan(t->p))
+		return;		/* inconclusive, reason set by quantile_test */
+	power_of(t, set, family);
+	if (t->p_adj < set->alpha && big) {
+		t->verdict = is_worse(m, t->change) ? CMP_REGRESSED : CMP_IMPROVED;
+		t->samples_needed = NAN;
+		set_reason(t->reason, "%s, p = %.3g (%s %.3g) < %g", what, t->p,
+		    pr_correction_name(set->correction), t->p_adj, set->alpha);
+	} else if (expm1(log1p(t->change) - ze * t->se_log) > -thr && expm1(log1p(t->change) + ze * t->se_log) < thr) {
+		t->verdict = CMP_UNCHANGED;
+		t->samples_needed = NAN;
+		set_reason(t->reason, "%s: within +-%g%% (both one-sided tests at %g)", what, thr * PERCENT,
+		    set->alpha);
+	} else {
+		t->verdict = CMP_INCONCLUSIVE;
+		t->samples_needed = samples_to_settle(m, t, set, family);
+		set_reason(t->reason, "%s, p = %.3g (%s %.3g): neither a %g%% change nor its absence is shown; "
+		    "this n detects +-%.1f%%, about %.0f samples a side would settle it",
+		    what, t->p, pr_correction_name(set->correction), t->p_adj, thr * PERCENT,
+		    t->min_detectable * PERCENT, t->samples_needed);
+	}
+}
+
+/* The verdict of one error-rate test, once its p-value is adjusted.  Without
+ * a significant change it is "unchanged": no margin is claimed for rates
+ * (an errors budget bounds them). */
+static void
+judge_errors(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_settings *set)
+{
+	bool sig = t->p_adj < set->alpha;
+
+	(void)m;
+	t->verdict = !sig ? CMP_UNCHANGED : t->change > 0 ? CMP_REGRESSED : CMP_IMPROVED;
+	set_reason(t->reason, "error rate %.3g%% -> %.3g%% (%+.3g points), %s p = %.3g (%s %.3g) %s %g",
+	    t->base * PERCENT, t->after * PERCENT, t->change * PERCENT, t->method, t->p,
+	    pr_correction_name(set->correction), t->p_adj, sig ? "<" : ">=", set->alpha);
+}
+
+/* Correct every p-value of the comparison as one family, in place. */
+static size_t
+correct_all(struct cmp_result *r)
+{
+	size_t n = 0, k = 0, family;
+	double *p, *adj;
+
+	for (size_t i = 0; i < r->nmetrics; i++)
+		n += r->metrics[i].ntests;
+	p = xcalloc(n ? n : 1, sizeof *p);
+	adj = xcalloc(n ? n : 1, sizeof *adj);
+	for (size_t i = 0; i < r->nmetrics; i++)
+		for (size_t j = 0; j < r->metrics[i].ntests; j++)
+			p[k++] = r->metrics[i].tests[j].p;
+	family = pr_p_adjust(p, n, r->settings.correction, adj);
+	k = 0;
+	for (size_t i = 0; i < r->nmetrics; i++)
+		for (size_t j = 0; j < r->metrics[i].ntests; j++)
+			r->metrics[i].tests[j].p_adj = adj[k++];
+	free(p);
+	free(adj);
+	return family;
+}
+
+/* Rank of a verdict when tests combine into the metric's: worst first. */
+static int
+severity(enum cmp_verdict v)
+{
+	return v == CMP_REGRESSED ? 3 : v == CMP_INCONCLUSIVE ? 2 : v == CMP_IMPROVED ? 1 : 0;
+}
+
+/* m's verdict from its tests (regressed > inconclusive > improved >
+ * unchanged), its p50 change and interval, and the reason of its worst test. */
+static void
+judge_metric(struct cmp_metric *m, const struct cmp_settings *set, size_t family)
+{
+	const struct cmp_test *worst = NULL;
+
+	for (size_t j = 0; j < m->ntests; j++) {
+		struct cmp_test *t = &m->tests[j];
+
+		if (t->kind == CMP_TEST_QUANTILE)
+			judge_quantile(m, t, set, family);
+		else if (t->kind == CMP_TEST_ERRORS)
+			judge_errors(m, t, set);
+		if (t->kind == CMP_TEST_QUANTILE && t->q == 0.5) {
+			m->change = t->change;
+			m->ci_lo = t->ci_lo;
+			m->ci_hi = t->ci_hi;
+		}
+		if (!isnan(t->p_adj) && !(m->p_value <= t->p_adj))
+			m->p_value = t->p_adj;
+		if (!worst || severity(t->verdict) > severity(worst->verdict))
+			worst = t;
+	}
+	if (!isfinite(m->change) && m->base.present && m->after.present && m->base.summary.p50 > 0)
+		m->change = m->after.summary.p50 / m->base.summary.p50 - 1;
+	if (m->verdict != CMP_NVERDICTS) {
+		/* A special verdict stands, unless a budget broke. */
+		if (worst && worst->verdict == CMP_REGRESSED) {
 			m->verdict = CMP_REGRESSED;
-			snprintf(m->reason, sizeof m->reason,
-			    "no successful samples after (the baseline had %zu)", b->summary.n);
-		} else {
-			snprintf(m->reason, sizeof m->reason, "not compared: no successful samples in the baseline");
+			set_reason(m->reason, "%s", worst->reason);
 		}
 		return;
 	}
-	if (b->summary.p50 > 0)
-		m->change = a->summary.p50 / b->summary.p50 - 1;
-	cmp_format_value(bv, sizeof bv, b->summary.p50, b->unit);
-	cmp_format_value(av, sizeof av, a->summary.p50, a->unit);
-	percent(ch, sizeof ch, m->change);
-	big = isfinite(m->change) && fabs(m->change) + CMP_THRESHOLD_SLACK >= s->threshold;
+	m->verdict = worst ? worst->verdict : CMP_INCONCLUSIVE;
+	set_reason(m->reason, "%s", worst ? worst->reason : "nothing to test");
+}
 
-	if (!b->has_samples && !a->has_samples && b->hist && a->hist && b->hist->n && a->hist->n) {
-		decide_binned(m, s, big, bv, av, ch);
-		return;
-	}
-	if (!b->has_samples || !a->has_samples) {
-		if (big)
-			m->verdict = is_worse(m) ? CMP_REGRESSED : CMP_IMPROVED;
-		snprintf(m->reason, sizeof m->reason,
-		    "p50 %s -> %s (%s) %s the %g%% threshold; no samples on %s, so no test was possible",
-		    bv, av, ch, big ? "reaches" : "is within", s->threshold * PERCENT,
-		    !b->has_samples && !a->has_samples ? "either side" : !b->has_samples ? "the baseline" : "the after side");
-		if (!isfinite(m->change))
-			snprintf(m->reason, sizeof m->reason,
-			    "not compared: the baseline median is 0, so no relative change; no test was possible");
-		return;
-	}
+/* The comparison's verdict under fail_on. */
+static void
+decide_outcome(struct cmp_result *r)
+{
+	const size_t *c = r->count;
+	bool regressed = c[CMP_REGRESSED] > 0, unsure = c[CMP_INCONCLUSIVE] > 0;
+	bool loose = c[CMP_ONLY_BASELINE] > 0 || c[CMP_ONLY_AFTER] > 0 || r->incomparable > 0;
 
-	m->tested = true;
-	pr_mann_whitney_sorted(b->samples, b->nsamples, a->samples, a->nsamples, &mwu);
-	m->p_value = mwu.p;
-	pr_hodges_lehmann_sorted(b->samples, b->nsamples, a->samples, a->nsamples, 1 - s->alpha,
-	    &shift, &m->ci_lo, &m->ci_hi);
-	if (b->summary.p50 > 0 && isfinite(m->ci_lo)) {
-		m->ci_lo /= b->summary.p50;
-		m->ci_hi /= b->summary.p50;
-	} else {
-		m->ci_lo = m->ci_hi = NAN;
+	switch (r->settings.fail_on) {
+	case CMP_FAIL_ON_REGRESSION:
+		r->fail = regressed;
+		break;
+	case CMP_FAIL_ON_INCONCLUSIVE:
+		r->fail = regressed || unsure;
+		break;
+	case CMP_FAIL_ON_ANY:
+		r->fail = regressed || unsure || loose;
+		break;
+	case CMP_FAIL_ON_NONE:
+		r->fail = false;
+		break;
 	}
-	significant = m->p_value < s->alpha;
-	if (!isfinite(m->change)) {
-		snprintf(m->reason, sizeof m->reason,
-		    "not compared: the baseline median is 0, so no relative change (p = %.3g)", m->p_value);
-		return;
-	}
-	percent(lo, sizeof lo, m->ci_lo);
-	percent(hi, sizeof hi, m->ci_hi);
-	if (significant && big) {
-		m->verdict = is_worse(m) ? CMP_REGRESSED : CMP_IMPROVED;
-		snprintf(m->reason, sizeof m->reason, "p50 %s -> %s (%s, %g%% CI %s to %s), p = %.3g < %g",
-		    bv, av, ch, (1 - s->alpha) * PERCENT, lo, hi, m->p_value, s->alpha);
-	} else if (significant) {
-		snprintf(m->reason, sizeof m->reason,
-		    "p50 %s -> %s (%s): significant (p = %.3g) but under the %g%% threshold",
-		    bv, av, ch, m->p_value, s->threshold * PERCENT);
-	} else {
-		snprintf(m->reason, sizeof m->reason,
-		    "p50 %s -> %s (%s): no significant difference (p = %.3g >= %g)",
-		    bv, av, ch, m->p_value, s->alpha);
-	}
+	r->outcome = r->fail ? CMP_FAIL : unsure ? CMP_UNSURE : CMP_PASS;
 }
 
 /* The "metrics" object of in, reported as missing or mistyped. */
@@ -337,7 +818,7 @@ metrics_of(const struct cmp_input *in, const cJSON **out)
 }
 
 /* A new zeroed metric at the end of r->metrics (grown as needed). */
-static struct cmp_metric *
+static size_t
 add_metric(struct cmp_result *r, size_t *cap, const char *id)
 {
 	struct cmp_metric *m;
@@ -346,42 +827,80 @@ add_metric(struct cmp_result *r, size_t *cap, const char *id)
 		*cap = *cap ? *cap * 2 : 8;
 		r->metrics = xrealloc(r->metrics, *cap * sizeof *r->metrics);
 	}
-	m = &r->metrics[r->nmetrics++];
+	m = &r->metrics[r->nmetrics];
 	memset(m, 0, sizeof *m);
 	m->id = id;
-	return m;
+	return r->nmetrics++;
+}
+
+/*
+ * An open-addressing index from metric id to its place in r->metrics, so
+ * that matching and duplicate checks are O(1) each (they were a scan per
+ * metric: 80,000 metrics took minutes).
+ */
+struct id_index {
+	size_t *slot;	/* metric index + 1; 0 is empty */
+	size_t mask;
+};
+
+static uint64_t
+hash_id(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void
+index_init(struct id_index *ix, size_t n)
+{
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	ix->slot = xcalloc(size, sizeof *ix->slot);
+	ix->mask = size - 1;
+}
+
+/* The slot where id is or would go. */
+static size_t *
+index_find(const struct id_index *ix, const struct cmp_result *r, const char *id)
+{
+	size_t i = (size_t)hash_id(id) & ix->mask;
+
+	while (ix->slot[i] && strcmp(r->metrics[ix->slot[i] - 1].id, id) != 0)
+		i = (i + 1) & ix->mask;
+	return &ix->slot[i];
 }
 
 /* Read every metric of one side into r: the baseline adds each metric, the
  * after side fills the metric of the same id or adds one.  0 or PR_INPUT. */
 static int
-read_all(struct cmp_result *r, size_t *cap, const struct cmp_input *in, bool is_base)
+read_all(struct cmp_result *r, size_t *cap, struct id_index *ix, const cJSON *metrics,
+    const struct cmp_input *in, bool is_base)
 {
-	const cJSON *metrics, *it;
+	const cJSON *it;
 	struct buf ctx = {0};
-	int rc;
+	int rc = PR_OK;
 
-	if ((rc = metrics_of(in, &metrics)))
-		return rc;
 	for (it = metrics->child; it; it = it->next) {
-		struct cmp_metric *m = NULL;
+		size_t *slot = index_find(ix, r, it->string);
+		struct cmp_metric *m;
 
 		buf_reset(&ctx);
 		buf_printf(&ctx, "%s: metrics.", display_name(in->name));
 		/* Control characters from the document never reach a terminal. */
 		for (const char *c = it->string; *c; c++)
 			buf_addc(&ctx, (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
-		if (cJSON_GetObjectItemCaseSensitive(metrics, it->string) != it) {
+		if (*slot && (is_base || r->metrics[*slot - 1].after.present)) {
 			rc = pr_error(PR_INPUT, "%s: appears more than once", ctx.data);
 			goto out;
 		}
-		if (!is_base) {
-			for (size_t i = 0; i < r->nmetrics && !m; i++)
-				if (strcmp(r->metrics[i].id, it->string) == 0)
-					m = &r->metrics[i];
-		}
-		if (!m)
-			m = add_metric(r, cap, it->string);
+		if (!*slot)
+			*slot = add_metric(r, cap, it->string) + 1;
+		m = &r->metrics[*slot - 1];
 		if ((rc = read_side(it, ctx.data, is_base ? &m->base : &m->after)))
 			goto out;
 	}
@@ -390,10 +909,36 @@ out:
 	return rc;
 }
 
+/* Every budget that names a metric must name one of the documents'. */
+static int
+check_budgets(const struct cmp_result *r, const struct id_index *ix)
+{
+	for (size_t i = 0; i < r->settings.nbudgets; i++) {
+		const struct cmp_budget *bu = &r->settings.budgets[i];
+		const size_t *slot;
+		const struct cmp_side *s;
+
+		if (!bu->metric)
+			continue;
+		slot = index_find(ix, r, bu->metric);
+		if (!*slot)
+			return pr_error(bu->from_config ? PR_INPUT : PR_USAGE,
+			    "budget %s: no metric \"%s\" in either document", bu->text, bu->metric);
+		s = r->metrics[*slot - 1].after.present ? &r->metrics[*slot - 1].after : &r->metrics[*slot - 1].base;
+		if (bu->stat != CMP_STAT_ERRORS && strcmp(bu->unit, s->unit) != 0)
+			return pr_error(bu->from_config ? PR_INPUT : PR_USAGE,
+			    "budget %s: metric \"%s\" is in %s, the budget in %s", bu->text, bu->metric, s->unit,
+			    bu->unit);
+	}
+	return PR_OK;
+}
+
 int
 cmp_run(const struct cmp_input *base, const struct cmp_input *after,
     const struct cmp_settings *settings, struct cmp_result *r)
 {
+	const cJSON *mb, *ma;
+	struct id_index ix = {0};
 	size_t cap = 0;
 	int rc;
 
@@ -401,29 +946,46 @@ cmp_run(const struct cmp_input *base, const struct cmp_input *after,
 	r->settings = *settings;
 	r->base = *base;
 	r->after = *after;
-	if ((rc = read_all(r, &cap, base, true)) || (rc = read_all(r, &cap, after, false)))
+	if ((rc = metrics_of(base, &mb)) || (rc = metrics_of(after, &ma)))
 		return rc;
+	index_init(&ix, (size_t)cJSON_GetArraySize(mb) + (size_t)cJSON_GetArraySize(ma));
+	if ((rc = read_all(r, &cap, &ix, mb, base, true)) || (rc = read_all(r, &cap, &ix, ma, after, false)) ||
+	    (rc = check_budgets(r, &ix)))
+		goto out;
+	for (size_t i = 0; i < r->nmetrics; i++)
+		plan_tests(&r->metrics[i], &r->settings);
+	r->family = correct_all(r);
 	for (size_t i = 0; i < r->nmetrics; i++) {
 		struct cmp_metric *m = &r->metrics[i];
 
-		decide(m, settings);
+		judge_metric(m, &r->settings, r->family);
 		r->count[m->verdict]++;
 		if (!m->comparable)
 			r->incomparable++;
 	}
-	switch (settings->fail_on) {
-	case CMP_FAIL_ON_REGRESSION:
-		r->fail = r->count[CMP_REGRESSED] > 0;
-		break;
-	case CMP_FAIL_ON_ANY:
-		r->fail = r->count[CMP_REGRESSED] > 0 || r->count[CMP_ONLY_BASELINE] > 0 ||
-		    r->count[CMP_ONLY_AFTER] > 0 || r->incomparable > 0;
-		break;
-	case CMP_FAIL_ON_NONE:
-		r->fail = false;
-		break;
+	decide_outcome(r);
+out:
+	free(ix.slot);
+	return rc;
+}
+
+void
+cmp_release_samples(cJSON *doc)
+{
+	cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics");
+
+	for (cJSON *m = cJSON_IsObject(metrics) ? metrics->child : NULL; m; m = m->next) {
+		if (!cJSON_IsObject(m))
+			continue;
+		cJSON_DeleteItemFromObjectCaseSensitive(m, "samples");
+		cJSON_DeleteItemFromObjectCaseSensitive(m, "histogram");
 	}
-	return PR_OK;
+}
+
+double
+cmp_side_quantile(const struct cmp_side *s, double q)
+{
+	return s->present && has_distribution(s) ? side_quantile(s, q) : NAN;
 }
 
 void
@@ -434,6 +996,10 @@ cmp_result_free(struct cmp_result *r)
 		free(r->metrics[i].after.samples);
 		free(r->metrics[i].base.hist);
 		free(r->metrics[i].after.hist);
+		for (size_t j = 0; j < r->metrics[i].ntests; j++)
+			free(r->metrics[i].tests[j].reason);
+		free(r->metrics[i].tests);
+		free(r->metrics[i].reason);
 	}
 	free(r->metrics);
 	memset(r, 0, sizeof *r);
@@ -466,46 +1032,223 @@ side_json(const struct cmp_side *s)
 	return s->present ? pr_summary_to_json(&s->summary) : cJSON_CreateNull();
 }
 
-cJSON *
-cmp_document(const struct cmp_result *r)
+/* Significant digits kept for derived figures (changes, p-values): they are
+ * estimates, and more digits would only show float noise. */
+#define DERIVED_DIGITS 4
+#define VALUE_SCALE 1000.0	/* values to 0.001 of their unit: microseconds for ms */
+
+static double
+digits(double v)
+{
+	char s[32];
+
+	if (!isfinite(v) || v == 0)
+		return v;
+	snprintf(s, sizeof s, "%.*g", DERIVED_DIGITS, v);
+	return strtod(s, NULL);
+}
+
+static void
+add_derived(cJSON *o, const char *key, double v)
+{
+	pr_add_number(o, key, digits(v));
+}
+
+/* [lo, hi] or null. */
+static void
+add_interval(cJSON *o, const char *key, double lo, double hi)
+{
+	cJSON *ci;
+
+	if (!isfinite(lo) || !isfinite(hi)) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	ci = cJSON_AddArrayToObject(o, key);
+	cJSON_AddItemToArray(ci, cJSON_CreateNumber(digits(lo)));
+	cJSON_AddItemToArray(ci, cJSON_CreateNumber(digits(hi)));
+}
+
+static const char *const kind_names[] = {
+	[CMP_TEST_QUANTILE] = "quantile",
+	[CMP_TEST_ERRORS] = "error_rate",
+	[CMP_TEST_BUDGET] = "budget",
+};
+
+/* One test as an object of the metric's "tests" array. */
+static cJSON *
+test_json(const struct cmp_test *t)
+{
+	cJSON *o = cJSON_CreateObject();
+	char name[16];
+
+	cJSON_AddStringToObject(o, "kind", kind_names[t->kind]);
+	if (t->kind == CMP_TEST_QUANTILE) {
+		quantile_name(name, sizeof name, t->q);
+		cJSON_AddStringToObject(o, "quantile", name);
+	} else if (t->kind == CMP_TEST_BUDGET) {
+		cJSON_AddStringToObject(o, "budget", t->budget->text);
+	}
+	cJSON_AddStringToObject(o, "method", t->method);
+	cJSON_AddStringToObject(o, "verdict", verdict_names[t->verdict]);
+	if (t->kind == CMP_TEST_ERRORS || (t->kind == CMP_TEST_BUDGET && t->budget->stat == CMP_STAT_ERRORS)) {
+		if (t->kind == CMP_TEST_ERRORS)
+			add_derived(o, "baseline", t->base);
+		add_derived(o, "after", t->after);
+	} else {
+		/* Values in the metric's unit, at the resolution they were
+		 * measured at (ms to the microsecond). */
+		if (t->kind == CMP_TEST_QUANTILE)
+			pr_add_number(o, "baseline", round(t->base * VALUE_SCALE) / VALUE_SCALE);
+		pr_add_number(o, "after", round(t->after * VALUE_SCALE) / VALUE_SCALE);
+	}
+	if (t->kind != CMP_TEST_BUDGET) {
+		add_derived(o, "change", t->change);
+		add_interval(o, "ci", t->ci_lo, t->ci_hi);
+		add_derived(o, "p_value", t->p);
+		add_derived(o, "p_adjusted", t->p_adj);
+	}
+	if (t->kind == CMP_TEST_QUANTILE) {
+		add_derived(o, "min_detectable", t->min_detectable);
+		add_derived(o, "samples_needed", t->samples_needed);
+	}
+	cJSON_AddStringToObject(o, "reason", t->reason ? t->reason : "-");
+	return o;
+}
+
+/* The metric's method in the 1.x field "test". */
+static const char *
+metric_test_name(const struct cmp_metric *m)
+{
+	return !m->tested ? "none" : m->binned ? "quantile-histogram-buckets" : "quantile-order-statistics";
+}
+
+static cJSON *
+settings_json(const struct cmp_settings *set, size_t family)
+{
+	cJSON *o = cJSON_CreateObject(), *q, *b;
+
+	cJSON_AddNumberToObject(o, "alpha", set->alpha);
+	cJSON_AddNumberToObject(o, "threshold", set->threshold);
+	cJSON_AddStringToObject(o, "fail_on", cmp_fail_on_name(set->fail_on));
+	cJSON_AddStringToObject(o, "correction", pr_correction_name(set->correction));
+	cJSON_AddNumberToObject(o, "tests", (double)family);
+	q = cJSON_AddArrayToObject(o, "quantiles");
+	for (size_t i = 0; i < set->nquantiles; i++)
+		cJSON_AddItemToArray(q, cJSON_CreateNumber(digits(set->quantiles[i] * PERCENT)));
+	b = cJSON_AddArrayToObject(o, "budgets");
+	for (size_t i = 0; i < set->nbudgets; i++)
+		cJSON_AddItemToArray(b, cJSON_CreateString(set->budgets[i].text));
+	return o;
+}
+
+/* One metric as the object of the document's "metrics" (caller owns). */
+static cJSON *
+metric_json(const struct cmp_metric *m)
+{
+	const struct cmp_side *known = m->base.present ? &m->base : &m->after;
+	cJSON *o = cJSON_CreateObject(), *tests;
+
+	cJSON_AddStringToObject(o, "verdict", verdict_names[m->verdict]);
+	cJSON_AddStringToObject(o, "unit", known->unit);
+	cJSON_AddStringToObject(o, "better", known->better);
+	cJSON_AddItemToObject(o, "baseline", side_json(&m->base));
+	cJSON_AddItemToObject(o, "after", side_json(&m->after));
+	add_derived(o, "change", m->change);
+	add_interval(o, "ci", m->ci_lo, m->ci_hi);
+	add_derived(o, "p_value", m->p_value);
+	cJSON_AddStringToObject(o, "test", metric_test_name(m));
+	cJSON_AddStringToObject(o, "reason", m->reason ? m->reason : "-");
+	tests = cJSON_AddArrayToObject(o, "tests");
+	for (size_t j = 0; j < m->ntests; j++)
+		cJSON_AddItemToArray(tests, test_json(&m->tests[j]));
+	return o;
+}
+
+/* cJSON_Print of item, or abort: out of memory is not a verdict. */
+static char *
+print_json(const cJSON *item, bool formatted)
+{
+	char *s = formatted ? cJSON_Print(item) : cJSON_PrintUnformatted(item);
+
+	if (!s) {
+		fprintf(stderr, "%s: out of memory\n", pr_progname());
+		abort();
+	}
+	return s;
+}
+
+/* Append s to out with "\t\t" after every newline: the indentation of a
+ * value two levels down (strings hold no raw newline). */
+static void
+add_indented(struct buf *out, const char *s)
+{
+	for (const char *nl; (nl = strchr(s, '\n')); s = nl + 1) {
+		buf_add(out, s, (size_t)(nl - s) + 1);
+		buf_adds(out, "\t\t");
+	}
+	buf_adds(out, s);
+}
+
+int
+cmp_document_write(const struct cmp_result *r, cmp_sink sink, void *ctx)
 {
 	cJSON *doc = pr_doc_new("compare");
-	cJSON *settings, *counts, *metrics;
+	cJSON *counts;
+	struct buf out = {0};
+	char *text;
+	int rc;
 
-	cJSON_AddStringToObject(doc, "verdict", r->fail ? "fail" : "pass");
+	/* Major 2: "inconclusive" is a new verdict and "unchanged" now means
+	 * the interval bounds the change within the threshold. */
+	cJSON_ReplaceItemInObjectCaseSensitive(doc, "schema", cJSON_CreateString(CMP_SCHEMA));
+	cJSON_AddStringToObject(doc, "verdict", cmp_outcome_name(r->outcome));
 	cJSON_AddItemToObject(doc, "baseline", input_json(&r->base));
 	cJSON_AddItemToObject(doc, "after", input_json(&r->after));
-	settings = cJSON_AddObjectToObject(doc, "settings");
-	cJSON_AddNumberToObject(settings, "alpha", r->settings.alpha);
-	cJSON_AddNumberToObject(settings, "threshold", r->settings.threshold);
-	cJSON_AddStringToObject(settings, "fail_on", cmp_fail_on_name(r->settings.fail_on));
+	cJSON_AddItemToObject(doc, "settings", settings_json(&r->settings, r->family));
 	counts = cJSON_AddObjectToObject(doc, "counts");
-	for (int v = CMP_IMPROVED; v <= CMP_ONLY_AFTER; v++)
+	for (int v = 0; v < CMP_NVERDICTS; v++)
 		cJSON_AddNumberToObject(counts, verdict_names[v], (double)r->count[v]);
 	cJSON_AddNumberToObject(counts, "not_comparable", (double)r->incomparable);
-	metrics = cJSON_AddObjectToObject(doc, "metrics");
-	for (size_t i = 0; i < r->nmetrics; i++) {
-		const struct cmp_metric *m = &r->metrics[i];
-		const struct cmp_side *known = m->base.present ? &m->base : &m->after;
-		cJSON *o = cJSON_AddObjectToObject(metrics, m->id);
+	/* The header, then the metrics one at a time: the whole tree of a
+	 * comparison of many metrics would take many times the output. */
+	text = print_json(doc, true);
+	buf_add(&out, text, strlen(text) - 2);	/* without "\n}" */
+	cJSON_free(text);
+	cJSON_Delete(doc);
+	buf_adds(&out, ",\n\t\"metrics\":\t{");
+	rc = sink(ctx, out.data, out.len);
+	for (size_t i = 0; i < r->nmetrics && rc == 0; i++) {
+		cJSON *id = cJSON_CreateString(r->metrics[i].id), *o = metric_json(&r->metrics[i]);
+		char *key = print_json(id, false), *val = print_json(o, true);
 
-		cJSON_AddStringToObject(o, "verdict", verdict_names[m->verdict]);
-		cJSON_AddStringToObject(o, "unit", known->unit);
-		cJSON_AddStringToObject(o, "better", known->better);
-		cJSON_AddItemToObject(o, "baseline", side_json(&m->base));
-		cJSON_AddItemToObject(o, "after", side_json(&m->after));
-		pr_add_number(o, "change", m->change);
-		if (isfinite(m->ci_lo) && isfinite(m->ci_hi)) {
-			cJSON *ci = cJSON_AddArrayToObject(o, "ci");
-
-			cJSON_AddItemToArray(ci, cJSON_CreateNumber(m->ci_lo));
-			cJSON_AddItemToArray(ci, cJSON_CreateNumber(m->ci_hi));
-		} else {
-			cJSON_AddNullToObject(o, "ci");
-		}
-		pr_add_number(o, "p_value", m->p_value);
-		cJSON_AddStringToObject(o, "test", !m->tested ? "none" : m->binned ? "mann-whitney-binned" : "mann-whitney");
-		cJSON_AddStringToObject(o, "reason", m->reason);
+		buf_reset(&out);
+		buf_printf(&out, "%s\n\t\t%s:\t", i ? "," : "", key);
+		add_indented(&out, val);
+		cJSON_free(key);
+		cJSON_free(val);
+		cJSON_Delete(id);
+		cJSON_Delete(o);
+		rc = sink(ctx, out.data, out.len);
 	}
-	return doc;
+	if (rc == 0)
+		rc = sink(ctx, "\n\t}\n}\n", 6);
+	buf_free(&out);
+	return rc;
+}
+
+static int
+buf_sink(void *ctx, const char *s, size_t n)
+{
+	buf_add(ctx, s, n);
+	return 0;
+}
+
+char *
+cmp_document_text(const struct cmp_result *r)
+{
+	struct buf out = {0};
+
+	cmp_document_write(r, buf_sink, &out);
+	return buf_detach(&out);
 }

@@ -3,8 +3,8 @@
  *
  * cmp_run() matches metrics by id, decides each one's verdict and keeps
  * what the reports need (summaries, sorted samples, change, interval,
- * p-value, a one-line reason).  cmp_document() turns that into the
- * pr-tools/compare/1 document.  Nothing here prints; reading errors are
+ * p-value, a one-line reason).  cmp_document_text() turns that into the
+ * pr-tools/compare/2 document.  Nothing here prints; reading errors are
  * reported once, naming the file and the field.
  */
 #ifndef PR_COMPARE_H
@@ -19,9 +19,12 @@
 
 #define CMP_DEFAULT_ALPHA 0.05
 #define CMP_DEFAULT_THRESHOLD 0.05
-#define CMP_REASON_MAX 256
+#define CMP_REASON_MAX 320
+#define CMP_MAX_QUANTILES 8
+#define CMP_MAX_BUDGETS 64
+#define CMP_POWER 0.8		/* power behind min_detectable and samples_needed */
 
-enum cmp_fail_on { CMP_FAIL_ON_REGRESSION, CMP_FAIL_ON_ANY, CMP_FAIL_ON_NONE };
+enum cmp_fail_on { CMP_FAIL_ON_REGRESSION, CMP_FAIL_ON_ANY, CMP_FAIL_ON_NONE, CMP_FAIL_ON_INCONCLUSIVE };
 
 enum cmp_verdict {
 	CMP_IMPROVED,
@@ -29,12 +32,41 @@ enum cmp_verdict {
 	CMP_UNCHANGED,
 	CMP_ONLY_BASELINE,
 	CMP_ONLY_AFTER,
+	CMP_INCONCLUSIVE,
+	CMP_NVERDICTS
+};
+
+/* The comparison's verdict: fail (exit 1), inconclusive or pass. */
+enum cmp_outcome { CMP_PASS, CMP_FAIL, CMP_UNSURE };
+
+/* What a budget bounds on the after side. */
+enum cmp_stat { CMP_STAT_QUANTILE, CMP_STAT_MEAN, CMP_STAT_MAX, CMP_STAT_ERRORS };
+
+/*
+ * An absolute limit on the after side ("p95<500ms", "api:errors<1%"):
+ * metric NULL applies it to every metric of its kind (times for time
+ * budgets, rps for rps budgets, every metric with errors for errors).
+ */
+struct cmp_budget {
+	char *metric;		/* owned, or NULL */
+	enum cmp_stat stat;
+	double q;		/* the quantile for CMP_STAT_QUANTILE, in (0, 1) */
+	bool below;		/* "<": the value must stay below limit; ">": above */
+	double limit;		/* ms for times, rps, or a fraction for errors */
+	const char *unit;	/* "ms", "rps" or "%" */
+	bool from_config;	/* from pr-tools.json (errors there are exit 3, not 2) */
+	char text[64];		/* as given, for reasons */
 };
 
 struct cmp_settings {
-	double alpha;		/* significance level of the rank test */
-	double threshold;	/* minimum relative change of the median */
+	double alpha;		/* family-wise (holm) or false-discovery (bh) level */
+	double threshold;	/* smallest relative change that matters */
 	enum cmp_fail_on fail_on;
+	enum pr_correction correction;
+	double quantiles[CMP_MAX_QUANTILES];	/* in (0, 1), ascending */
+	size_t nquantiles;
+	struct cmp_budget budgets[CMP_MAX_BUDGETS];
+	size_t nbudgets;
 };
 
 /* One input document: its name for messages ("-" is shown as <stdin>). */
@@ -53,19 +85,49 @@ struct cmp_side {
 	struct pr_hist *hist;	/* load mode's histogram, owned; NULL without */
 	const char *unit;	/* borrowed from the document */
 	const char *better;	/* "lower" or "higher" */
+	bool throughput;	/* measure "throughput" or unit rps: no error rate */
+	bool has_errors;	/* errors.total given */
+	unsigned long long errors;	/* failed requests (errors.total) */
+};
+
+enum cmp_test_kind { CMP_TEST_QUANTILE, CMP_TEST_ERRORS, CMP_TEST_BUDGET };
+
+/*
+ * One test of one metric.  Quantile tests: base and after are the
+ * quantile's estimates, change the relative change, [ci_lo, ci_hi] its
+ * interval at 1 - alpha.  Error tests: the error rates, change their
+ * difference (after - base, a fraction of requests).  Budget tests: after
+ * is the value held against the budget.
+ */
+struct cmp_test {
+	enum cmp_test_kind kind;
+	double q;			/* quantile tests: in (0, 1) */
+	const struct cmp_budget *budget;	/* budget tests */
+	const char *method;		/* "order-statistics", "histogram-buckets", "fisher-exact", ... */
+	double base, after, change, ci_lo, ci_hi;
+	double se_log;			/* quantile tests: standard error of log(after / base) */
+	double df;			/* ... read as Student's t with these degrees of freedom */
+	double p, p_adj;		/* NAN when no test was possible */
+	double min_detectable;		/* quantile tests: relative change found with CMP_POWER */
+	double samples_needed;		/* per side to settle an inconclusive test; NAN if settled */
+	double var_n;			/* se_log^2 scaled by n: se_b^2 n_b + se_a^2 n_a */
+	enum cmp_verdict verdict;
+	char *reason;			/* one line, owned; at most CMP_REASON_MAX bytes */
 };
 
 struct cmp_metric {
 	const char *id;		/* borrowed from the document */
 	enum cmp_verdict verdict;
 	bool comparable;	/* same unit and direction on both sides */
-	bool tested;		/* the rank test ran */
+	bool tested;		/* some quantile test ran */
 	bool binned;		/* ... on histogram buckets, not samples */
 	struct cmp_side base, after;
-	double change;		/* after p50 / baseline p50 - 1, NAN if none */
-	double ci_lo, ci_hi;	/* interval of the change, NAN if none */
-	double p_value;		/* NAN when no test was possible */
-	char reason[CMP_REASON_MAX];
+	double change;		/* the p50 change (NAN if none) and its interval */
+	double ci_lo, ci_hi;
+	double p_value;		/* the smallest adjusted p of the metric's tests, NAN if none */
+	struct cmp_test *tests;	/* owned */
+	size_t ntests;
+	char *reason;		/* one line, owned (that of its worst test, or its own) */
 };
 
 struct cmp_result {
@@ -73,13 +135,17 @@ struct cmp_result {
 	struct cmp_input base, after;
 	struct cmp_metric *metrics;
 	size_t nmetrics;
-	size_t count[CMP_ONLY_AFTER + 1];	/* metrics per verdict */
+	size_t count[CMP_NVERDICTS];	/* metrics per verdict */
 	size_t incomparable;
-	bool fail;		/* the top-level verdict under fail_on */
+	size_t family;		/* p-values the correction ran over */
+	enum cmp_outcome outcome;
+	bool fail;		/* exit 1: outcome is CMP_FAIL */
 };
 
-/* "improved", "regressed", ... and "regression", "any", "none". */
+/* "improved", "regressed", ...; "pass", "fail", "inconclusive"; and
+ * "regression", "any", "none", "inconclusive". */
 const char *cmp_verdict_name(enum cmp_verdict v);
+const char *cmp_outcome_name(enum cmp_outcome o);
 const char *cmp_fail_on_name(enum cmp_fail_on f);
 int cmp_fail_on_parse(const char *s, enum cmp_fail_on *out);
 
@@ -93,15 +159,37 @@ void cmp_format_value(char *out, size_t size, double v, const char *unit);
 
 /*
  * Compare after against base.  Fills *r (free with cmp_result_free) and
- * returns 0, or PR_INPUT with one line reported naming the file and field.
- * Metrics come in the baseline's order, then those only after in theirs.
+ * returns 0, or PR_INPUT with one line reported naming the file and field
+ * (a budget naming a metric neither document has is PR_USAGE).  Metrics
+ * come in the baseline's order, then those only after in theirs; ids are
+ * matched through a hash table, so the time is linear in the metrics.
  */
 int cmp_run(const struct cmp_input *base, const struct cmp_input *after,
     const struct cmp_settings *settings, struct cmp_result *r);
 
 void cmp_result_free(struct cmp_result *r);
 
-/* The pr-tools/compare/1 document for r; the caller frees it. */
-cJSON *cmp_document(const struct cmp_result *r);
+/*
+ * Delete the "samples" and "histogram" of every metric of doc, once
+ * cmp_run has read them into its result: they are most of a document's
+ * tree, and the reports need only the result.
+ */
+void cmp_release_samples(cJSON *doc);
+
+/* The q-quantile of one side from its samples or histogram, in its unit;
+ * NAN when it has neither. */
+double cmp_side_quantile(const struct cmp_side *s, double q);
+
+/*
+ * The pr-tools/compare/2 document for r as indented JSON text ending in a
+ * newline (caller frees).  Built one metric at a time, so that memory stays
+ * near the size of the text.
+ */
+char *cmp_document_text(const struct cmp_result *r);
+
+/* The same text handed to sink piece by piece, so that it need not be held
+ * whole; stops at and returns the first nonzero return of sink, else 0. */
+typedef int (*cmp_sink)(void *ctx, const char *s, size_t n);
+int cmp_document_write(const struct cmp_result *r, cmp_sink sink, void *ctx);
 
 #endif

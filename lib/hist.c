@@ -130,6 +130,26 @@ rank_value(const struct pr_hist *h, uint64_t k)
 	return (double)h->max_us;
 }
 
+int
+pr_hist_rank_bounds_us(const struct pr_hist *h, uint64_t k, double *lo, double *hi)
+{
+	uint64_t seen = 0;
+
+	if (k < 1 || k > h->n)
+		return -1;
+	for (size_t i = 0; i < PR_HIST_COUNTS; i++) {
+		seen += h->counts[i];
+		if (seen >= k) {
+			*lo = (double)pr_hist_bucket_low(i);
+			*hi = *lo + (double)pr_hist_bucket_width(i) - 1;
+			break;
+		}
+	}
+	*lo = *lo < (double)h->min_us ? (double)h->min_us : *lo;
+	*hi = *hi > (double)h->max_us ? (double)h->max_us : *hi;
+	return 0;
+}
+
 double
 pr_hist_quantile_us(const struct pr_hist *h, double q)
 {

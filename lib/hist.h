@@ -70,6 +70,14 @@ uint64_t pr_hist_bucket_width(size_t index);
 double pr_hist_quantile_us(const struct pr_hist *h, double q);
 
 /*
+ * Bounds on the order statistic of 1-based rank k (1 <= k <= n): the low
+ * end and the last value of the bucket that holds it, kept inside
+ * [min, max].  The true value lies within them, so an interval built from
+ * ranks stays valid (slightly wider) on a histogram.  -1 if k is out of range.
+ */
+int pr_hist_rank_bounds_us(const struct pr_hist *h, uint64_t k, double *lo, double *hi);
+
+/*
  * The two-sided Mann-Whitney U test of x against y on their buckets: values
  * in one bucket count as tied (mid ranks, with the variance's tie
  * correction), so the test needs only the counts and runs in one pass over

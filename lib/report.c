@@ -13,14 +13,15 @@
 #define TEXT_WIDTH 80
 #define TEXT_INDENT 4
 
-enum column { COL_METRIC, COL_BASE, COL_AFTER, COL_CHANGE, COL_P, COL_VERDICT, NCOLS };
+enum column { COL_METRIC, COL_STAT, COL_BASE, COL_AFTER, COL_CHANGE, COL_P, COL_VERDICT, NCOLS };
 
 static const char *const headers[NCOLS] = {
-	"metric", "baseline p50", "after p50", "change [CI]", "p", "verdict",
+	"metric", "stat", "baseline", "after", "change [CI]", "p (adj)", "verdict",
 };
 
 #define ANSI_GREEN "\033[32m"
 #define ANSI_RED "\033[31m"
+#define ANSI_YELLOW "\033[33m"
 #define ANSI_RESET "\033[0m"
 
 /* Replace control characters (an escape sequence in a metric id could
@@ -33,65 +34,120 @@ clean(char *s)
 			*s = '?';
 }
 
-/* The cells of one row, shared by the text and Markdown tables. */
 static void
-row_cells(const struct cmp_metric *m, char cells[NCOLS][CELL_MAX])
+p_cell(char *out, double p)
 {
-	snprintf(cells[COL_METRIC], CELL_MAX, "%s", m->id);
-	cmp_format_value(cells[COL_BASE], CELL_MAX, m->base.present ? m->base.summary.p50 : NAN,
-	    m->base.unit);
-	cmp_format_value(cells[COL_AFTER], CELL_MAX, m->after.present ? m->after.summary.p50 : NAN,
-	    m->after.unit);
-	if (!isfinite(m->change))
-		snprintf(cells[COL_CHANGE], CELL_MAX, "-");
-	else if (isfinite(m->ci_lo) && isfinite(m->ci_hi))
-		snprintf(cells[COL_CHANGE], CELL_MAX, "%+.1f%% [%+.1f, %+.1f]", m->change * PERCENT,
-		    m->ci_lo * PERCENT, m->ci_hi * PERCENT);
+	if (!isfinite(p))
+		snprintf(out, CELL_MAX, "-");
+	else if (p < P_VALUE_FLOOR)
+		snprintf(out, CELL_MAX, "<%g", P_VALUE_FLOOR);
 	else
-		snprintf(cells[COL_CHANGE], CELL_MAX, "%+.1f%%", m->change * PERCENT);
-	if (!m->tested)
+		snprintf(out, CELL_MAX, "%.3f", p);
+}
+
+static void
+verdict_cell(char *out, const struct cmp_metric *m, enum cmp_verdict v)
+{
+	if (v == CMP_ONLY_BASELINE)
+		snprintf(out, CELL_MAX, "only baseline");
+	else if (v == CMP_ONLY_AFTER)
+		snprintf(out, CELL_MAX, "only after");
+	else
+		snprintf(out, CELL_MAX, "%s%s", cmp_verdict_name(v), m->comparable ? "" : "*");
+}
+
+/* The cells of one test's row (t NULL: the metric's own row, when it has
+ * no tests), shared by the text and Markdown tables; first names the metric. */
+static void
+row_cells(const struct cmp_metric *m, const struct cmp_test *t, bool first, char cells[NCOLS][CELL_MAX])
+{
+	const char *unit = m->base.present ? m->base.unit : m->after.unit;
+
+	snprintf(cells[COL_METRIC], CELL_MAX, "%s", first ? m->id : "");
+	if (!t) {
+		snprintf(cells[COL_STAT], CELL_MAX, "p50");
+		cmp_format_value(cells[COL_BASE], CELL_MAX, m->base.present ? m->base.summary.p50 : NAN, unit);
+		cmp_format_value(cells[COL_AFTER], CELL_MAX, m->after.present ? m->after.summary.p50 : NAN, unit);
+		if (isfinite(m->change))
+			snprintf(cells[COL_CHANGE], CELL_MAX, "%+.1f%%", m->change * PERCENT);
+		else
+			snprintf(cells[COL_CHANGE], CELL_MAX, "-");
 		snprintf(cells[COL_P], CELL_MAX, "-");
-	else if (m->p_value < P_VALUE_FLOOR)
-		snprintf(cells[COL_P], CELL_MAX, "<%g", P_VALUE_FLOOR);
-	else
-		snprintf(cells[COL_P], CELL_MAX, "%.3f", m->p_value);
-	switch (m->verdict) {
-	case CMP_ONLY_BASELINE:
-		snprintf(cells[COL_VERDICT], CELL_MAX, "only baseline");
-		break;
-	case CMP_ONLY_AFTER:
-		snprintf(cells[COL_VERDICT], CELL_MAX, "only after");
-		break;
-	default:
-		snprintf(cells[COL_VERDICT], CELL_MAX, "%s%s", cmp_verdict_name(m->verdict),
-		    m->comparable ? "" : "*");
+		verdict_cell(cells[COL_VERDICT], m, m->verdict);
+	} else if (t->kind == CMP_TEST_BUDGET) {
+		snprintf(cells[COL_STAT], CELL_MAX, "budget");
+		snprintf(cells[COL_BASE], CELL_MAX, "%s", t->budget->text);
+		if (t->budget->stat == CMP_STAT_ERRORS)
+			snprintf(cells[COL_AFTER], CELL_MAX, "%.2f%%", t->after * PERCENT);
+		else
+			cmp_format_value(cells[COL_AFTER], CELL_MAX, t->after, unit);
+		snprintf(cells[COL_CHANGE], CELL_MAX, "%s", t->verdict == CMP_REGRESSED ? "broken" : "held");
+		snprintf(cells[COL_P], CELL_MAX, "-");
+		snprintf(cells[COL_VERDICT], CELL_MAX, "%s", t->verdict == CMP_REGRESSED ? "regressed" :
+		    t->verdict == CMP_INCONCLUSIVE ? "inconclusive" : "ok");
+	} else {
+		if (t->kind == CMP_TEST_ERRORS) {
+			snprintf(cells[COL_STAT], CELL_MAX, "errors");
+			snprintf(cells[COL_BASE], CELL_MAX, "%.2f%%", t->base * PERCENT);
+			snprintf(cells[COL_AFTER], CELL_MAX, "%.2f%%", t->after * PERCENT);
+			snprintf(cells[COL_CHANGE], CELL_MAX, "%+.2f pts [%+.2f, %+.2f]", t->change * PERCENT,
+			    t->ci_lo * PERCENT, t->ci_hi * PERCENT);
+		} else {
+			snprintf(cells[COL_STAT], CELL_MAX, "p%g", round(t->q * PERCENT * 1000) / 1000);
+			cmp_format_value(cells[COL_BASE], CELL_MAX, t->base, unit);
+			cmp_format_value(cells[COL_AFTER], CELL_MAX, t->after, unit);
+			if (!isfinite(t->change))
+				snprintf(cells[COL_CHANGE], CELL_MAX, "-");
+			else if (isfinite(t->ci_lo) && isfinite(t->ci_hi))
+				snprintf(cells[COL_CHANGE], CELL_MAX, "%+.1f%% [%+.1f, %+.1f]", t->change * PERCENT,
+				    t->ci_lo * PERCENT, t->ci_hi * PERCENT);
+			else
+				snprintf(cells[COL_CHANGE], CELL_MAX, "%+.1f%%", t->change * PERCENT);
+		}
+		p_cell(cells[COL_P], t->p_adj);
+		verdict_cell(cells[COL_VERDICT], m, t->verdict);
 	}
 	/* Every cell is written by now: cleaning one before read garbage. */
 	for (int c = 0; c < NCOLS; c++)
 		clean(cells[c]);
 }
 
+/* Rows of a metric: one per test, or one for the metric itself. */
+static size_t
+nrows(const struct cmp_metric *m)
+{
+	return m->ntests ? m->ntests : 1;
+}
+
+static void
+metric_row(const struct cmp_metric *m, size_t j, char cells[NCOLS][CELL_MAX])
+{
+	row_cells(m, m->ntests ? &m->tests[j] : NULL, j == 0, cells);
+}
+
 /* "pass: 1 improved, 0 regressed, ..." then sep then the settings. */
 static void
 verdict_line(const struct cmp_result *r, const char *sep, struct buf *out)
 {
-	buf_printf(out, "%s: %zu improved, %zu regressed, %zu unchanged", r->fail ? "fail" : "pass",
-	    r->count[CMP_IMPROVED], r->count[CMP_REGRESSED], r->count[CMP_UNCHANGED]);
+	buf_printf(out, "%s: %zu improved, %zu regressed, %zu unchanged, %zu inconclusive",
+	    cmp_outcome_name(r->outcome), r->count[CMP_IMPROVED], r->count[CMP_REGRESSED],
+	    r->count[CMP_UNCHANGED], r->count[CMP_INCONCLUSIVE]);
 	if (r->count[CMP_ONLY_BASELINE])
 		buf_printf(out, ", %zu only baseline", r->count[CMP_ONLY_BASELINE]);
 	if (r->count[CMP_ONLY_AFTER])
 		buf_printf(out, ", %zu only after", r->count[CMP_ONLY_AFTER]);
 	if (r->incomparable)
 		buf_printf(out, ", %zu not comparable", r->incomparable);
-	buf_printf(out, "%s(alpha %g, threshold %g%%, fail on %s)", sep, r->settings.alpha,
-	    r->settings.threshold * PERCENT, cmp_fail_on_name(r->settings.fail_on));
+	buf_printf(out, "%s(alpha %g with %s over %zu tests, threshold %g%%, fail on %s)", sep, r->settings.alpha,
+	    pr_correction_name(r->settings.correction), r->family, r->settings.threshold * PERCENT,
+	    cmp_fail_on_name(r->settings.fail_on));
 }
 
-/* Metrics without a rank test, whose table row cannot say why. */
+/* Metrics whose rows cannot say why: untested, regressed or inconclusive. */
 static bool
 needs_note(const struct cmp_metric *m)
 {
-	return !m->tested;
+	return !m->tested || m->verdict == CMP_REGRESSED || m->verdict == CMP_INCONCLUSIVE;
 }
 
 /* "id: reason" folded at spaces to TEXT_WIDTH columns, later lines
@@ -137,26 +193,32 @@ report_text(const struct cmp_result *r, bool color, struct buf *out)
 	for (int c = 0; c < NCOLS; c++)
 		width[c] = strlen(headers[c]);
 	for (size_t i = 0; i < r->nmetrics; i++) {
-		row_cells(&r->metrics[i], cells);
-		for (int c = 0; c < NCOLS; c++)
-			if (strlen(cells[c]) > width[c])
-				width[c] = strlen(cells[c]);
+		for (size_t j = 0; j < nrows(&r->metrics[i]); j++) {
+			metric_row(&r->metrics[i], j, cells);
+			for (int c = 0; c < NCOLS; c++)
+				if (strlen(cells[c]) > width[c])
+					width[c] = strlen(cells[c]);
+		}
 	}
 	for (int c = 0; c < COL_VERDICT; c++)
 		buf_printf(out, c == COL_METRIC ? "%-*s  " : "%*s  ", (int)width[c], headers[c]);
 	buf_printf(out, "%s\n", headers[COL_VERDICT]);
 	for (size_t i = 0; i < r->nmetrics; i++) {
 		const struct cmp_metric *m = &r->metrics[i];
-		const char *on = "", *off = "";
 
-		row_cells(m, cells);
-		if (color && m->verdict == CMP_IMPROVED)
-			on = ANSI_GREEN, off = ANSI_RESET;
-		if (color && m->verdict == CMP_REGRESSED)
-			on = ANSI_RED, off = ANSI_RESET;
-		for (int c = 0; c < COL_VERDICT; c++)
-			buf_printf(out, c == COL_METRIC ? "%-*s  " : "%*s  ", (int)width[c], cells[c]);
-		buf_printf(out, "%s%s%s\n", on, cells[COL_VERDICT], off);
+		for (size_t j = 0; j < nrows(m); j++) {
+			enum cmp_verdict v = m->ntests ? m->tests[j].verdict : m->verdict;
+			const char *on = "", *off = "";
+
+			metric_row(m, j, cells);
+			if (color && v != CMP_UNCHANGED)
+				on = v == CMP_IMPROVED ? ANSI_GREEN : v == CMP_REGRESSED ? ANSI_RED : ANSI_YELLOW;
+			if (*on)
+				off = ANSI_RESET;
+			for (int c = 0; c < COL_VERDICT; c++)
+				buf_printf(out, c <= COL_STAT ? "%-*s  " : "%*s  ", (int)width[c], cells[c]);
+			buf_printf(out, "%s%s%s\n", on, cells[COL_VERDICT], off);
+		}
 		notes = notes || needs_note(m);
 	}
 	if (r->nmetrics == 0)
@@ -191,29 +253,34 @@ report_markdown(const struct cmp_result *r, struct buf *out)
 {
 	char cells[NCOLS][CELL_MAX];
 
-	buf_printf(out, "### pr-compare: %s\n\n", r->fail ? "fail" : "pass");
+	buf_printf(out, "### pr-compare: %s\n\n", cmp_outcome_name(r->outcome));
 	buf_adds(out, "Baseline ");
 	md_cell(out, r->base.name);
 	buf_adds(out, ", after ");
 	md_cell(out, r->after.name);
-	buf_printf(out, "; %g%% intervals of the change of the median.\n\n", (1 - r->settings.alpha) * PERCENT);
-	buf_adds(out, "| metric | baseline p50 | after p50 | change [CI] | p | verdict |\n");
-	buf_adds(out, "|---|---:|---:|---:|---:|---|\n");
+	buf_printf(out, "; %g%% intervals of each change, p-values adjusted by %s.\n\n",
+	    (1 - r->settings.alpha) * PERCENT, pr_correction_name(r->settings.correction));
+	buf_adds(out, "| metric | stat | baseline | after | change [CI] | p (adj) | verdict |\n");
+	buf_adds(out, "|---|---|---:|---:|---:|---:|---|\n");
 	for (size_t i = 0; i < r->nmetrics; i++) {
 		const struct cmp_metric *m = &r->metrics[i];
-		bool strong = m->verdict == CMP_REGRESSED || m->verdict == CMP_IMPROVED;
 
-		row_cells(m, cells);
-		for (int c = 0; c < NCOLS; c++) {
-			buf_adds(out, "| ");
-			if (c == COL_VERDICT && strong)
-				buf_adds(out, "**");
-			md_cell(out, cells[c]);
-			if (c == COL_VERDICT && strong)
-				buf_adds(out, "**");
-			buf_adds(out, " ");
+		for (size_t j = 0; j < nrows(m); j++) {
+			enum cmp_verdict v = m->ntests ? m->tests[j].verdict : m->verdict;
+			bool strong = v == CMP_REGRESSED || v == CMP_IMPROVED;
+
+			metric_row(m, j, cells);
+			for (int c = 0; c < NCOLS; c++) {
+				buf_adds(out, "| ");
+				if (c == COL_VERDICT && strong)
+					buf_adds(out, "**");
+				md_cell(out, cells[c]);
+				if (c == COL_VERDICT && strong)
+					buf_adds(out, "**");
+				buf_adds(out, " ");
+			}
+			buf_adds(out, "|\n");
 		}
-		buf_adds(out, "|\n");
 	}
 	buf_adds(out, "\n");
 	for (size_t i = 0; i < r->nmetrics; i++) {
@@ -231,7 +298,7 @@ report_markdown(const struct cmp_result *r, struct buf *out)
 }
 
 /* Geometry of the picture, in SVG user units. */
-#define SVG_WIDTH 860
+#define SVG_WIDTH 1160
 #define SVG_TOP 56
 #define SVG_ROW_HEIGHT 92
 #define SVG_LABEL_X 12
@@ -241,6 +308,10 @@ report_markdown(const struct cmp_result *r, struct buf *out)
 #define SVG_DOTS_MAX 160
 #define SVG_BASE_COLOR "#4477aa"
 #define SVG_AFTER_COLOR "#cc6677"
+#define SVG_SHIFT_X0 880		/* the change-by-quantile panel */
+#define SVG_SHIFT_X1 1140
+#define SVG_SHIFT_STEPS 98		/* p1 .. p99 */
+#define SVG_SHIFT_MAX 5.0		/* +500 %: the panel's widest scale */
 
 /* s escaped for XML character data and attributes. */
 static void
@@ -342,6 +413,96 @@ svg_strip(struct buf *out, const struct axis *a, const struct cmp_side *s, doubl
 	    y + SVG_STRIP_HALF + 3, color, name);
 }
 
+/* Both sides have a distribution to read percentiles from. */
+static bool
+has_quantiles(const struct cmp_metric *m)
+{
+	return isfinite(cmp_side_quantile(&m->base, 0.5)) && isfinite(cmp_side_quantile(&m->after, 0.5));
+}
+
+static const char *
+verdict_color(enum cmp_verdict v)
+{
+	return v == CMP_REGRESSED ? "#b00020" : v == CMP_IMPROVED ? "#1b7f3b" : v == CMP_INCONCLUSIVE ? "#b8860b" :
+	    "#555";
+}
+
+/* The scale of m's panel: the largest change over p1..p99 and the judged
+ * intervals, at least twice the threshold, at most SVG_SHIFT_MAX. */
+static double
+shift_range(const struct cmp_metric *m, double threshold)
+{
+	double range = 2 * threshold;
+
+	for (int i = 0; i <= SVG_SHIFT_STEPS; i++) {
+		double q = 0.01 + 0.98 * i / SVG_SHIFT_STEPS;
+		double c = cmp_side_quantile(&m->after, q) / cmp_side_quantile(&m->base, q) - 1;
+
+		if (isfinite(c) && fabs(c) > range)
+			range = fabs(c);
+	}
+	for (size_t j = 0; j < m->ntests; j++)
+		if (m->tests[j].kind == CMP_TEST_QUANTILE && isfinite(m->tests[j].ci_hi))
+			range = fmax(range, fmax(fabs(m->tests[j].ci_lo), fabs(m->tests[j].ci_hi)));
+	return fmin(range * 1.1, SVG_SHIFT_MAX);
+}
+
+/*
+ * Where in the distribution it changed: after / baseline - 1 at each
+ * percentile p1..p99 (a shift function), the +-threshold band, and each
+ * judged quantile's change with its interval in its verdict's colour.
+ */
+static void
+svg_shift(struct buf *out, const struct cmp_metric *m, double threshold, double y0)
+{
+	double top = y0 + 14, bottom = y0 + SVG_ROW_HEIGHT - 14, mid = (top + bottom) / 2;
+	double range = shift_range(m, threshold), half = (bottom - top) / 2;
+	bool any = false;
+
+#define SHIFT_X(q) (SVG_SHIFT_X0 + ((q) - 0.01) / 0.98 * (SVG_SHIFT_X1 - SVG_SHIFT_X0))
+#define SHIFT_Y(c) (mid - fmax(-1, fmin(1, (c) / range)) * half)
+	if (!has_quantiles(m))
+		return;
+	buf_printf(out, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"#eee\"/>\n",
+	    SVG_SHIFT_X0, SHIFT_Y(threshold), SVG_SHIFT_X1 - SVG_SHIFT_X0, SHIFT_Y(-threshold) - SHIFT_Y(threshold));
+	buf_printf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#999\"/>\n",
+	    SVG_SHIFT_X0, mid, SVG_SHIFT_X1, mid);
+	buf_adds(out, "<polyline fill=\"none\" stroke=\"" SVG_AFTER_COLOR "\" points=\"");
+	for (int i = 0; i <= SVG_SHIFT_STEPS; i++) {
+		double q = 0.01 + 0.98 * i / SVG_SHIFT_STEPS;
+		double c = cmp_side_quantile(&m->after, q) / cmp_side_quantile(&m->base, q) - 1;
+
+		if (isfinite(c)) {
+			buf_printf(out, "%s%.1f,%.1f", any ? " " : "", SHIFT_X(q), SHIFT_Y(c));
+			any = true;
+		}
+	}
+	buf_adds(out, "\"/>\n");
+	for (size_t j = 0; j < m->ntests; j++) {
+		const struct cmp_test *t = &m->tests[j];
+
+		if (t->kind != CMP_TEST_QUANTILE || !isfinite(t->change))
+			continue;
+		if (isfinite(t->ci_lo))
+			buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+			    "stroke-width=\"2\"/>\n", SHIFT_X(t->q), SHIFT_Y(t->ci_lo), SHIFT_X(t->q), SHIFT_Y(t->ci_hi),
+			    verdict_color(t->verdict));
+		buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>p%g %+.1f%%: %s"
+		    "</title></circle>\n", SHIFT_X(t->q), SHIFT_Y(t->change), verdict_color(t->verdict),
+		    round(t->q * PERCENT * 1000) / 1000, t->change * PERCENT, cmp_verdict_name(t->verdict));
+	}
+	buf_printf(out, "<text x=\"%d\" y=\"%.1f\" class=\"small\">+%.0f%%</text>\n", SVG_SHIFT_X0 - 40,
+	    top + 8, range * PERCENT);
+	buf_printf(out, "<text x=\"%d\" y=\"%.1f\" class=\"small\">-%.0f%%</text>\n", SVG_SHIFT_X0 - 40,
+	    bottom, range * PERCENT);
+	buf_printf(out, "<text x=\"%d\" y=\"%.1f\" class=\"small\">p1</text><text x=\"%.1f\" y=\"%.1f\" "
+	    "class=\"small\" text-anchor=\"middle\">p50</text><text x=\"%d\" y=\"%.1f\" class=\"small\" "
+	    "text-anchor=\"end\">p99</text>\n", SVG_SHIFT_X0, bottom + 12, SHIFT_X(0.5), bottom + 12,
+	    SVG_SHIFT_X1, bottom + 12);
+#undef SHIFT_X
+#undef SHIFT_Y
+}
+
 void
 report_svg(const struct cmp_result *r, struct buf *out)
 {
@@ -354,7 +515,9 @@ report_svg(const struct cmp_result *r, struct buf *out)
 	buf_adds(out, "<style>.small{font-size:11px;fill:#555}.bad{fill:#b00020}.good{fill:#1b7f3b}</style>\n");
 	buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", SVG_WIDTH, height);
 	buf_printf(out, "<text x=\"%d\" y=\"22\" font-size=\"16\">pr-compare: %s</text>\n", SVG_LABEL_X,
-	    r->fail ? "fail" : "pass");
+	    cmp_outcome_name(r->outcome));
+	buf_printf(out, "<text x=\"%d\" y=\"43\" class=\"small\">change by percentile (after / baseline - 1; "
+	    "grey: +-%g%%)</text>\n", SVG_SHIFT_X0 - 40, r->settings.threshold * PERCENT);
 	buf_printf(out, "<rect x=\"%d\" y=\"32\" width=\"12\" height=\"12\" fill=\"%s\"/>"
 	    "<text x=\"%d\" y=\"43\">baseline: ", SVG_LABEL_X, SVG_BASE_COLOR, SVG_LABEL_X + 18);
 	xml_text(out, r->base.name);
@@ -370,7 +533,7 @@ report_svg(const struct cmp_result *r, struct buf *out)
 		struct axis a = { INFINITY, -INFINITY };
 		const char *cls = m->verdict == CMP_REGRESSED ? "bad" : m->verdict == CMP_IMPROVED ? "good" : "small";
 
-		row_cells(m, cells);
+		row_cells(m, m->ntests ? &m->tests[0] : NULL, true, cells);
 		buf_printf(out, "<g>\n<line x1=\"0\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", y0,
 		    SVG_WIDTH, y0);
 		buf_printf(out, "<text x=\"%d\" y=\"%.1f\" font-weight=\"bold\">", SVG_LABEL_X, y0 + 24);
@@ -412,7 +575,9 @@ report_svg(const struct cmp_result *r, struct buf *out)
 		xml_text(out, hi);
 		buf_adds(out, " ");
 		xml_text(out, known->unit);
-		buf_adds(out, "</text>\n</g>\n");
+		buf_adds(out, "</text>\n");
+		svg_shift(out, m, r->settings.threshold, y0);
+		buf_adds(out, "</g>\n");
 	}
 	buf_adds(out, "</svg>\n");
 }

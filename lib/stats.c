@@ -158,6 +158,17 @@ quantile_ci_ranks(size_t n, double q, double tail, size_t *r, size_t *s)
 }
 
 int
+pr_quantile_ci_ranks(size_t n, double q, double conf, size_t *r, size_t *s)
+{
+	*r = 0;
+	*s = n + 1;
+	if (n == 0 || !(q > 0 && q < 1))
+		return -1;
+	quantile_ci_ranks(n, q, (1 - conf) / 2, r, s);
+	return *r >= 1 && *s <= n ? 0 : -1;
+}
+
+int
 pr_quantile_ci_sorted(const double *v, size_t n, double q, double conf, double *lo, double *hi)
 {
 	size_t r, s;
@@ -165,8 +176,7 @@ pr_quantile_ci_sorted(const double *v, size_t n, double q, double conf, double *
 	*lo = *hi = NAN;
 	if (n == 0 || !(q > 0 && q < 1))
 		return -1;
-	quantile_ci_ranks(n, q, (1 - conf) / 2, &r, &s);
-	if (r >= 1 && s <= n) {
+	if (pr_quantile_ci_ranks(n, q, conf, &r, &s) == 0) {
 		*lo = v[r - 1];
 		*hi = v[s - 1];
 	}
@@ -263,6 +273,26 @@ pr_summary_from_json(const cJSON *obj, const char *ctx, struct pr_summary *s)
 			return rc;
 	}
 	return PR_OK;
+}
+
+double
+pr_t_to_z(double t, double df)
+{
+	if (isinf(df))
+		return t;
+	double z = sqrt(df * log1p(t * t / df)) * (8 * df + 1) / (8 * df + 3);
+
+	return t < 0 ? -z : z;
+}
+
+double
+pr_z_to_t(double z, double df)
+{
+	if (isinf(df))
+		return z;
+	double w = z * (8 * df + 3) / (8 * df + 1), t = sqrt(df * expm1(w * w / df));
+
+	return z < 0 ? -t : t;
 }
 
 double
@@ -677,4 +707,115 @@ pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t ny,
 	*lo = pr_kth_difference(x, nx, y, ny, k);
 	*hi = pr_kth_difference(x, nx, y, ny, mn - k + 1);
 	return 0;
+}
+
+/* log P(X = k) for X hypergeometric: k of the n1 draws among x successes of n. */
+static double
+hyper_logpmf(double k, double n1, double x, double n)
+{
+	return lgamma(x + 1) - lgamma(k + 1) - lgamma(x - k + 1) + lgamma(n - x + 1) -
+	    lgamma(n1 - k + 1) - lgamma(n - x - n1 + k + 1) - lgamma(n + 1) + lgamma(n1 + 1) +
+	    lgamma(n - n1 + 1);
+}
+
+/* Relative tolerance for "no likelier than the table seen" (as R's fisher.test). */
+#define FISHER_REL_TOL (1 + 1e-7)
+
+double
+pr_two_proportion_p(unsigned long long x1, unsigned long long n1, unsigned long long x2,
+    unsigned long long n2)
+{
+	double n = (double)n1 + (double)n2, x = (double)x1 + (double)x2;
+	double kmin, kmax, obs, p = 0;
+
+	if (n1 == 0 || n2 == 0)
+		return 1;
+	kmin = x - (double)n2 > 0 ? x - (double)n2 : 0;
+	kmax = x < (double)n1 ? x : (double)n1;
+	if (kmax - kmin > PR_FISHER_EXACT_MAX) {
+		double p1 = (double)x1 / (double)n1, p2 = (double)x2 / (double)n2, pool = x / n;
+		double se = sqrt(pool * (1 - pool) * (1 / (double)n1 + 1 / (double)n2));
+
+		return se > 0 ? 2 * pr_norm_cdf(-fabs(p1 - p2) / se) : 1;
+	}
+	obs = hyper_logpmf((double)x1, (double)n1, x, n);
+	for (double k = kmin; k <= kmax; k++) {
+		double lp = hyper_logpmf(k, (double)n1, x, n);
+
+		if (lp <= obs + log(FISHER_REL_TOL))
+			p += exp(lp);
+	}
+	return p > 1 ? 1 : p;
+}
+
+static const char *const correction_names[] = {
+	[PR_CORRECTION_HOLM] = "holm",
+	[PR_CORRECTION_BH] = "bh",
+	[PR_CORRECTION_NONE] = "none",
+};
+
+const char *
+pr_correction_name(enum pr_correction c)
+{
+	return correction_names[c];
+}
+
+int
+pr_correction_parse(const char *s, enum pr_correction *out)
+{
+	for (size_t i = 0; i < sizeof correction_names / sizeof correction_names[0]; i++) {
+		if (strcmp(s, correction_names[i]) == 0) {
+			*out = (enum pr_correction)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Indexes into p, ascending by p-value (ties by index, for determinism). */
+static const double *sort_p;
+
+static int
+by_p(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+
+	if (sort_p[i] != sort_p[j])
+		return sort_p[i] < sort_p[j] ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+size_t
+pr_p_adjust(const double *p, size_t n, enum pr_correction c, double *adj)
+{
+	size_t *order = xcalloc(n ? n : 1, sizeof *order);
+	size_t m = 0;
+	double run;
+
+	for (size_t i = 0; i < n; i++) {
+		adj[i] = p[i];
+		if (!isnan(p[i]))
+			order[m++] = i;
+	}
+	sort_p = p;
+	qsort(order, m, sizeof *order, by_p);
+	if (c == PR_CORRECTION_HOLM) {
+		run = 0;
+		for (size_t j = 0; j < m; j++) {
+			double v = (double)(m - j) * p[order[j]];
+
+			run = v > run ? v : run;
+			adj[order[j]] = run < 1 ? run : 1;
+		}
+	} else if (c == PR_CORRECTION_BH) {
+		run = 1;
+		for (size_t j = m; j-- > 0;) {
+			double v = (double)m * p[order[j]] / (double)(j + 1);
+
+			run = v < run ? v : run;
+			adj[order[j]] = run;
+		}
+	}
+	free(order);
+	return m;
 }

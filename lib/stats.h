@@ -37,6 +37,37 @@ double pr_quantile_sorted(const double *v, size_t n, double q);
 #define PR_QUANTILE_CI_EXACT_MAX 20000
 int pr_quantile_ci_sorted(const double *v, size_t n, double q, double conf, double *lo, double *hi);
 
+/*
+ * The ranks behind pr_quantile_ci_sorted, for data held otherwise (a
+ * histogram): 1-based r <= s with P(B < r) <= (1 - conf) / 2 and
+ * P(B >= s) <= (1 - conf) / 2, B ~ binomial(n, q).  Returns -1, with r 0 or
+ * s n + 1, when n is too small for an interval at that level.
+ */
+int pr_quantile_ci_ranks(size_t n, double q, double conf, size_t *r, size_t *s);
+
+/*
+ * Two-sided p-value that x1 of n1 and x2 of n2 come from one proportion:
+ * Fisher's exact test (the hypergeometric tables no likelier than the one
+ * seen) while the table's support is at most PR_FISHER_EXACT_MAX, else the
+ * pooled two-proportion z test.  1 when either n is 0.
+ */
+#define PR_FISHER_EXACT_MAX 1000000
+double pr_two_proportion_p(unsigned long long x1, unsigned long long n1, unsigned long long x2,
+    unsigned long long n2);
+
+/* Corrections of n p-values for multiple testing (NANs are left out of the
+ * family and stay NAN in adj). */
+enum pr_correction { PR_CORRECTION_HOLM, PR_CORRECTION_BH, PR_CORRECTION_NONE };
+const char *pr_correction_name(enum pr_correction c);
+int pr_correction_parse(const char *s, enum pr_correction *out);
+
+/*
+ * adj[i]: p[i] adjusted by Holm's step-down (family-wise error), by
+ * Benjamini-Hochberg's step-up (false discovery rate) or not at all.
+ * Returns the size of the family (the p-values that are not NAN).
+ */
+size_t pr_p_adjust(const double *p, size_t n, enum pr_correction c, double *adj);
+
 /* Summary of v (sorted).  stddev is the sample (n - 1) deviation. */
 void pr_summarize_sorted(const double *v, size_t n, struct pr_summary *s);
 
@@ -90,6 +121,15 @@ int pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t
  * 1e-12) may be returned for one another.
  */
 double pr_kth_difference(const double *x, size_t nx, const double *y, size_t ny, unsigned long long k);
+
+/*
+ * Student's t with df degrees of freedom through the normal: the normal
+ * score with the same tail probability as t (Wallace's 1959 approximation,
+ * z = sqrt(df log(1 + t^2 / df)) (8 df + 1) / (8 df + 3), within 0.001 of
+ * the exact score for df >= 5), and its inverse.  Sign-preserving.
+ */
+double pr_t_to_z(double t, double df);
+double pr_z_to_t(double z, double df);
 
 /* Standard normal: the cumulative distribution and its inverse. */
 double pr_norm_cdf(double z);

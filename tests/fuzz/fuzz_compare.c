@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "comparecfg.h"
 #include "doc.h"
 #include "err.h"
 #include "report.h"
@@ -21,12 +22,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data, *ff = memchr(data, '\f', size);
 	size_t blen = ff ? (size_t)(ff - text) : size;
-	struct cmp_settings set = { CMP_DEFAULT_ALPHA, CMP_DEFAULT_THRESHOLD, CMP_FAIL_ON_ANY };
+	struct cmp_settings set;
 	struct cmp_input base, after;
 	struct cmp_result r = {0};
-	cJSON *bdoc = NULL, *adoc = NULL, *out;
+	cJSON *bdoc = NULL, *adoc = NULL;
 	struct buf b = {0};
 
+	cmp_settings_default(&set);
+	set.fail_on = CMP_FAIL_ON_ANY;
 	if (pr_doc_parse("base.json", text, blen, "bench", &bdoc) != PR_OK)
 		goto out;
 	if (ff && pr_doc_parse("after.json", ff + 1, size - blen - 1, "bench", &adoc) != PR_OK)
@@ -38,9 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The same data on both sides: nothing regressed or improved. */
 	if (!adoc && (r.count[CMP_REGRESSED] || r.count[CMP_IMPROVED]))
 		abort();
-	out = cmp_document(&r);
-	free(pr_doc_text(out));
-	cJSON_Delete(out);
+	free(cmp_document_text(&r));
 	report_text(&r, true, &b);
 	report_markdown(&r, &b);
 	report_svg(&r, &b);

@@ -335,6 +335,82 @@ test_quantile_ci_coverage(void)
 	}
 }
 
+/* Holm and Benjamini-Hochberg against hand-worked values (as R's p.adjust). */
+static void
+test_p_adjust_holm_and_bh(void)
+{
+	const double p[] = { 0.01, 0.04, 0.03, 0.005, NAN };
+	double adj[5];
+
+	CHECK(pr_p_adjust(p, 5, PR_CORRECTION_HOLM, adj) == 4);
+	CHECK_NEAR(adj[0], 0.03, 1e-15);
+	CHECK_NEAR(adj[1], 0.06, 1e-15);
+	CHECK_NEAR(adj[2], 0.06, 1e-15);
+	CHECK_NEAR(adj[3], 0.02, 1e-15);
+	CHECK(isnan(adj[4]));
+	CHECK(pr_p_adjust(p, 5, PR_CORRECTION_BH, adj) == 4);
+	CHECK_NEAR(adj[0], 0.02, 1e-15);
+	CHECK_NEAR(adj[1], 0.04, 1e-15);
+	CHECK_NEAR(adj[2], 0.04, 1e-15);
+	CHECK_NEAR(adj[3], 0.02, 1e-15);
+	CHECK(pr_p_adjust(p, 5, PR_CORRECTION_NONE, adj) == 4);
+	CHECK(adj[1] == 0.04);
+	CHECK(pr_p_adjust(p, 0, PR_CORRECTION_HOLM, adj) == 0);
+}
+
+static void
+test_correction_names(void)
+{
+	enum pr_correction c;
+
+	CHECK(pr_correction_parse("holm", &c) == 0 && c == PR_CORRECTION_HOLM);
+	CHECK(pr_correction_parse("bh", &c) == 0 && c == PR_CORRECTION_BH);
+	CHECK(pr_correction_parse("none", &c) == 0 && c == PR_CORRECTION_NONE);
+	CHECK(pr_correction_parse("bonferroni", &c) == -1);
+	CHECK(strcmp(pr_correction_name(PR_CORRECTION_BH), "bh") == 0);
+}
+
+/* Fisher's exact test against R's fisher.test, and the z test's regime. */
+static void
+test_two_proportion_p(void)
+{
+	CHECK_NEAR(pr_two_proportion_p(3, 4, 1, 4), 0.4857142857, 1e-9);
+	CHECK_NEAR(pr_two_proportion_p(10, 10, 0, 10), 1.082508822e-05, 1e-13);
+	CHECK_NEAR(pr_two_proportion_p(10, 2000, 60, 2000), 5.0e-10, 5e-10);
+	CHECK(pr_two_proportion_p(10, 2000, 12, 2000) > 0.5);
+	CHECK(pr_two_proportion_p(0, 100, 0, 100) == 1);
+	CHECK(pr_two_proportion_p(1, 0, 1, 10) == 1);
+	/* Millions of errors: the pooled z test, still a probability. */
+	CHECK(pr_two_proportion_p(3000000, 100000000, 3100000, 100000000) < 1e-6);
+}
+
+/* Wallace's t-to-normal against t tables: t(0.975) for 4, 9, 29 df. */
+static void
+test_t_through_the_normal(void)
+{
+	CHECK_NEAR(pr_t_to_z(2.7764, 4), 1.96, 0.01);
+	CHECK_NEAR(pr_t_to_z(2.2622, 9), 1.96, 0.002);
+	CHECK_NEAR(pr_t_to_z(2.0452, 29), 1.96, 0.001);
+	CHECK_NEAR(pr_t_to_z(-2.0452, 29), -1.96, 0.001);
+	CHECK_NEAR(pr_z_to_t(1.959964, 29), 2.0452, 0.002);
+	CHECK_NEAR(pr_z_to_t(pr_t_to_z(3.5, 12), 12), 3.5, 1e-9);
+	CHECK(pr_t_to_z(2.5, INFINITY) == 2.5 && pr_z_to_t(2.5, INFINITY) == 2.5);
+}
+
+static void
+test_quantile_ci_ranks(void)
+{
+	size_t r, s;
+
+	CHECK(pr_quantile_ci_ranks(5, 0.5, 0.95, &r, &s) == -1);
+	CHECK(pr_quantile_ci_ranks(100, 0.5, 0.95, &r, &s) == 0);
+	CHECK(r >= 38 && r <= 41 && s >= 60 && s <= 63);
+	CHECK(pr_quantile_ci_ranks(30, 0.95, 0.95, &r, &s) == -1);
+	CHECK(pr_quantile_ci_ranks(1000000, 0.95, 0.95, &r, &s) == 0);
+	CHECK(r < 950000 && s > 950000 && s - r < 1000);
+	CHECK(pr_quantile_ci_ranks(100, 0, 0.95, &r, &s) == -1);
+}
+
 int
 main(void)
 {
@@ -355,5 +431,10 @@ main(void)
 	RUN(test_mann_whitney_false_alarm_rate);
 	RUN(test_quantile_ci_ranks_for_the_median);
 	RUN(test_quantile_ci_coverage);
+	RUN(test_p_adjust_holm_and_bh);
+	RUN(test_correction_names);
+	RUN(test_two_proportion_p);
+	RUN(test_quantile_ci_ranks);
+	RUN(test_t_through_the_normal);
 	return t_done();
 }

@@ -1,0 +1,36 @@
+/* fuzz_comparecfg.c: pr-compare's "compare" section reader
+ * (lib/comparecfg.c) on arbitrary bytes: the input is a config file; its
+ * "compare" section (or the whole file) is read once with no flag given and
+ * once with every flag given.  Built by `make fuzz`; run by tests/fuzz.sh. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "comparecfg.h"
+#include "config.h"
+#include "err.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct cmp_given none, all = { true, true, true, true, true };
+	struct pr_config cfg = {0};
+	struct cmp_settings set;
+	const cJSON *sec;
+
+	if (pr_config_parse("fuzz.json", (const char *)data, size, &cfg) != PR_OK)
+		return 0;
+	sec = pr_config_section(&cfg, "compare");
+	if (!sec)
+		sec = cfg.root;
+	cmp_settings_default(&set);
+	cmp_config_parse(sec, "fuzz.json: compare", &none, &set);
+	cmp_settings_free(&set);
+	cmp_settings_default(&set);
+	cmp_config_parse(sec, "fuzz.json: compare", &all, &set);
+	cmp_settings_free(&set);
+	pr_config_free(&cfg);
+	return 0;
+}
