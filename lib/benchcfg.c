@@ -219,30 +219,6 @@ parse_precision(const cJSON *sec, const char *ctx, const struct bench_given *g, 
 	return 0;
 }
 
-/* Refuse any member of obj not in known (NULL-terminated). */
-static int
-check_fields(const cJSON *obj, const char *const *known, const char *ctx)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, obj) {
-		const char *const *k;
-
-		for (k = known; *k && strcmp(*k, it->string) != 0; k++)
-			;
-		if (!*k) {
-			struct buf b = {0};
-
-			for (k = known; *k; k++)
-				buf_printf(&b, "%s%s", k == known ? "" : ", ", *k);
-			pr_error(PR_INPUT, "%s.%s: unknown field (expected one of: %s)", ctx, it->string, b.data);
-			buf_free(&b);
-			return PR_INPUT;
-		}
-	}
-	return 0;
-}
-
 /* Header lines from a config object {"Name": "value"}; gha-masks secret ones. */
 static int
 parse_headers(const cJSON *obj, const char *ctx, char ***out)
@@ -303,7 +279,7 @@ parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct 
 
 	if (!cJSON_IsObject(obj))
 		return pr_error(PR_INPUT, "%s: expected an object with \"id\" and \"url\", found %s", ctx, pr_json_type(obj));
-	if ((rc = check_fields(obj, known, ctx))
+	if ((rc = pr_check_fields(obj, known, ctx))
 	    || (rc = pr_get_string(obj, "id", PR_REQUIRED, ctx, &id))
 	    || (rc = pr_get_string(obj, "url", PR_REQUIRED, ctx, &url))
 	    || (rc = pr_get_string(obj, "method", PR_OPTIONAL, ctx, &method))
@@ -362,7 +338,7 @@ bench_config_parse(const cJSON *sec, const char *ctx, const struct bench_given *
 		rc = pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(sec));
 		goto out;
 	}
-	if ((rc = check_fields(sec, known, ctx))
+	if ((rc = pr_check_fields(sec, known, ctx))
 	    || (rc = pr_get_array(sec, "metrics", PR_OPTIONAL, ctx, &arr))
 	    || (rc = pr_get_string(sec, "measure", PR_OPTIONAL, ctx, &measure)))
 		goto out;

@@ -507,3 +507,26 @@ pr_add_number(cJSON *obj, const char *key, double v)
 		return cJSON_AddNullToObject(obj, key);
 	return cJSON_AddNumberToObject(obj, key, pr_round(v, PR_ANY_DECIMALS));
 }
+
+int
+pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, obj) {
+		const char *const *k;
+
+		for (k = known; *k && strcmp(*k, it->string) != 0; k++)
+			;
+		if (!*k) {
+			struct buf b = {0};
+
+			for (k = known; *k; k++)
+				buf_printf(&b, "%s%s", k == known ? "" : ", ", *k);
+			pr_error(PR_INPUT, "%s.%s: unknown field (expected one of: %s)", ctx, it->string, b.data);
+			buf_free(&b);
+			return PR_INPUT;
+		}
+	}
+	return 0;
+}

@@ -70,6 +70,18 @@ int pr_get_object(const cJSON *obj, const char *key, enum pr_need need, const ch
 int pr_get_array(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const cJSON **out);
 
 /*
+ * Config readers, one per kind, in the spirit of git's git_config_int: every
+ * section reader (bench, qa, platform, compare, ...) uses these, so that one
+ * mistake reads the same in every section.  ctx names obj as above
+ * ("pr-tools.json: bench.metrics[0]"); each reports one line and returns
+ * PR_INPUT, or returns 0.
+ *
+ * pr_check_fields: every member of obj is named in known (NULL-terminated);
+ * else "<ctx>.<key>: unknown field (expected one of: a, b, c)".
+ */
+int pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx);
+
+/*
  * Read a numeric array into a new malloc'd vector (caller frees): every
  * element must be a finite number >= min.  *n is the count.  ctx as above.
  */
