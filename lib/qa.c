@@ -149,29 +149,6 @@ check_json_refs(const cJSON *node, const struct known *k, const char *ctx)
 	return rc;
 }
 
-/* Refuse keys of obj that are not in allowed (NULL-terminated). */
-static int
-only_keys(const cJSON *obj, const char *const *allowed, const char *ctx)
-{
-	for (const cJSON *it = obj->child; it; it = it->next) {
-		const char *const *a;
-		struct buf list = {0};
-		int rc;
-
-		for (a = allowed; *a; a++)
-			if (strcmp(it->string, *a) == 0)
-				break;
-		if (*a)
-			continue;
-		for (a = allowed; *a; a++)
-			buf_printf(&list, "%s%s", a == allowed ? "" : ", ", *a);
-		rc = pr_error(PR_INPUT, "%s.%s: unknown field (expected one of %s)", ctx, it->string, list.data);
-		buf_free(&list);
-		return rc;
-	}
-	return PR_OK;
-}
-
 static int
 get_timeout(const cJSON *obj, const char *ctx, double *out)
 {
@@ -278,7 +255,7 @@ load_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
 	char why[128];
 	int rc;
 
-	if ((rc = only_keys(ex, keys, ctx)))
+	if ((rc = pr_check_fields(ex, keys, ctx)))
 		return rc;
 	if (st && !cJSON_IsNull(st) && (rc = load_status(st, ctx, k)))
 		return rc;
@@ -429,7 +406,7 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 
 	if (!cJSON_IsObject(c))
 		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(c));
-	if ((rc = only_keys(c, keys, ctx)) ||
+	if ((rc = pr_check_fields(c, keys, ctx)) ||
 	    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
 	    (rc = pr_get_string(c, "method", PR_OPTIONAL, ctx, &method)) ||
 	    (rc = pr_get_string(c, "url", PR_REQUIRED, ctx, &url)) ||

@@ -218,7 +218,7 @@ bad_config status_array_of_strings_rejected "qa.checks[0].expect.status: expecte
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "expect": {"status": [200, "201"]}}]}}'
 bad_config missing_url_names_field "$B: qa.checks[0].url: missing" \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a"}]}}'
-bad_config unknown_field_named "$B: qa.checks[0].expects: unknown field" \
+bad_config unknown_field_named "$B: qa.checks[0].expects: unknown field (expected one of: name, method, url," \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "expects": {}}]}}'
 bad_config bad_json_path_named "$B: qa.checks[0].expect.json.data..id: not a JSON path" \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "expect": {"json": {"data..id": 1}}}]}}'

@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchcfg.h"
 #include "buf.h"
 #include "doc.h"
 #include "err.h"
 #include "hist.h"
+#include "platform.h"
+#include "qa.h"
 #include "stats.h"
 #include "t.h"
 #include "util.h"
@@ -182,6 +185,61 @@ test_option_numbers_are_decimal(void)
 	CHECK(pr_parse_long("-12", -100, 100, &l) == 0 && l == -12);
 }
 
+/* ---- the config readers every section shares (doc.h) ---------------- */
+
+enum section { BENCH, QA, PLATFORM };
+
+/*
+ * What the reader of one section says about text (that section's JSON):
+ * the one line it reported, or "" when it took the section.
+ */
+static const char *
+section_error(enum section which, const char *text)
+{
+	static const struct bench_given none;
+	struct pr_platform_opts po = { .source = "pr-tools.json: platform", .dry_run = true };
+	struct bench_settings set = { .timeout_s = 10, .duration_s = 10 };
+	struct bench_metric *v = NULL;
+	struct qa_suite suite;
+	cJSON *sec = cJSON_Parse(text);
+	size_t n = 0;
+
+	t_stderr_capture();
+	switch (which) {
+	case BENCH:
+		if (bench_config_parse(sec, "pr-tools.json: bench", &none, &set, &v, &n) == PR_OK)
+			bench_metrics_free(v, n);
+		break;
+	case QA:
+		qa_suite_load(sec, "pr-tools.json", &suite);
+		qa_suite_free(&suite);
+		break;
+	case PLATFORM:
+		pr_platform_check(sec, &po);
+		break;
+	}
+	cJSON_Delete(sec);
+	return t_stderr_text();
+}
+
+#define QA_CHECK_WITH(extra) \
+	"{\"base_url\":\"http://h\",\"checks\":[{\"name\":\"a\",\"url\":\"/\"" extra "}]}"
+
+/* Drift settled: "unknown setting (expected a, b)" (platform) and
+ * "unknown field (expected one of a, b)" (qa) now read as bench's. */
+static void
+test_unknown_field_reads_the_same_in_every_section(void)
+{
+	CHECK(strstr(section_error(BENCH, "{\"sample\":3}"),
+	    "pr-tools: pr-tools.json: bench.sample: unknown field (expected one of: metrics, samples,") != NULL);
+	CHECK(strstr(section_error(QA, QA_CHECK_WITH(",\"expects\":{}")),
+	    "pr-tools: pr-tools.json: qa.checks[0].expects: unknown field (expected one of: name, method,") != NULL);
+	CHECK_STR(section_error(PLATFORM, "{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"g\","
+	    "\"container_apps\":[{\"name\":\"a\",\"min_replica\":1}]}}"),
+	    "pr-tools: pr-tools.json: platform.azure.container_apps[0].min_replica: unknown field "
+	    "(expected one of: name, min_replicas, max_replicas, cpu, memory)\n");
+}
+
 int
 main(void)
 {
@@ -195,5 +253,6 @@ main(void)
 	RUN(test_white_space_is_an_empty_document);
 	RUN(test_numbers_print_without_noise);
 	RUN(test_option_numbers_are_decimal);
+	RUN(test_unknown_field_reads_the_same_in_every_section);
 	return t_done();
 }
