@@ -81,23 +81,6 @@ bench_metric_copy(struct bench_metric *dst, const struct bench_metric *src)
 	}
 }
 
-/* A number of seconds, or a duration string ("30s", "500ms"), at obj[key]. */
-static int
-get_duration(const cJSON *obj, const char *key, const char *ctx, double *out)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	if (!it || cJSON_IsNull(it))
-		return 0;
-	if (cJSON_IsNumber(it) && it->valuedouble >= 0 && it->valuedouble <= BENCH_MAX_SECONDS) {
-		*out = it->valuedouble;
-		return 0;
-	}
-	if (cJSON_IsString(it) && pr_parse_duration(it->valuestring, out) == 0 && *out <= BENCH_MAX_SECONDS)
-		return 0;
-	return pr_error(PR_INPUT, "%s.%s: expected seconds or a duration such as \"10s\" (fix the config)", ctx, key);
-}
-
 int
 bench_precision_parse(const char *s, double *out)
 {
@@ -204,7 +187,7 @@ parse_precision(const cJSON *sec, const char *ctx, const struct bench_given *g, 
 	if ((rc = get_precision(sec, ctx, &precision))
 	    || (rc = get_quantiles(sec, ctx, &quantiles))
 	    || (rc = pr_get_long(sec, "max_samples", PR_OPTIONAL, ctx, 1, BENCH_MAX_COUNT, &max_samples))
-	    || (rc = get_duration(sec, "max_time", ctx, &max_time_s)))
+	    || (rc = pr_get_duration(sec, "max_time", ctx, BENCH_MAX_SECONDS, &max_time_s)))
 		return rc;
 	if (cJSON_GetObjectItemCaseSensitive(sec, "max_time") && !(max_time_s > 0))
 		return pr_error(PR_INPUT, "%s.max_time: must be more than 0 (fix the config)", ctx);
@@ -387,7 +370,7 @@ bench_config_parse(const cJSON *sec, const char *ctx, const struct bench_given *
 
 		for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
 			d = *durs[i].dst;
-			if ((rc = get_duration(sec, durs[i].key, ctx, &d)))
+			if ((rc = pr_get_duration(sec, durs[i].key, ctx, BENCH_MAX_SECONDS, &d)))
 				goto out;
 			if (durs[i].positive && !(d > 0)) {
 				rc = pr_error(PR_INPUT, "%s.%s: must be more than 0 (fix the config)", ctx, durs[i].key);

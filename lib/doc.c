@@ -530,3 +530,19 @@ pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx)
 	}
 	return 0;
 }
+
+int
+pr_get_duration(const cJSON *obj, const char *key, const char *ctx, double max_s, double *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	if (cJSON_IsNumber(it) && it->valuedouble >= 0 && it->valuedouble <= max_s) {
+		*out = it->valuedouble;
+		return 0;
+	}
+	if (cJSON_IsString(it) && pr_parse_duration(it->valuestring, out) == 0 && *out <= max_s)
+		return 0;
+	return pr_error(PR_INPUT, "%s.%s: expected seconds or a duration such as \"10s\" (fix the config)", ctx, key);
+}

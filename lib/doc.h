@@ -82,6 +82,13 @@ int pr_get_array(const cJSON *obj, const char *key, enum pr_need need, const cha
 int pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx);
 
 /*
+ * pr_get_duration: obj[key] in seconds, from 0 to max_s: a number of
+ * seconds, or a string such as "500ms" or "10s" (pr_parse_duration).
+ * Absent or null: 0, *out left alone.
+ */
+int pr_get_duration(const cJSON *obj, const char *key, const char *ctx, double max_s, double *out);
+
+/*
  * Read a numeric array into a new malloc'd vector (caller frees): every
  * element must be a finite number >= min.  *n is the count.  ctx as above.
  */
