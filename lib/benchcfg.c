@@ -187,10 +187,8 @@ parse_precision(const cJSON *sec, const char *ctx, const struct bench_given *g, 
 	if ((rc = get_precision(sec, ctx, &precision))
 	    || (rc = get_quantiles(sec, ctx, &quantiles))
 	    || (rc = pr_get_long(sec, "max_samples", PR_OPTIONAL, ctx, 1, BENCH_MAX_COUNT, &max_samples))
-	    || (rc = pr_get_duration(sec, "max_time", ctx, BENCH_MAX_SECONDS, &max_time_s)))
+	    || (rc = pr_get_duration(sec, "max_time", PR_POSITIVE, ctx, &max_time_s)))
 		return rc;
-	if (cJSON_GetObjectItemCaseSensitive(sec, "max_time") && !(max_time_s > 0))
-		return pr_error(PR_INPUT, "%s.max_time: must be more than 0 (fix the config)", ctx);
 	if (!g->precision)
 		o->precision = precision;
 	if (!g->precision_quantiles)
@@ -361,21 +359,17 @@ bench_config_parse(const cJSON *sec, const char *ctx, const struct bench_given *
 	if ((rc = parse_precision(sec, ctx, g, o)))
 		goto out;
 	{
-		struct { const char *key; bool given; double *dst; bool positive; } durs[] = {
-			{ "timeout", g->timeout, &o->timeout_s, true },
-			{ "idle", g->idle, &o->idle_s, false },
-			{ "duration", g->duration, &o->duration_s, true },
-			{ "load_warmup", g->load_warmup, &o->load_warmup_s, false },
+		struct { const char *key; bool given; double *dst; enum pr_zero zero; } durs[] = {
+			{ "timeout", g->timeout, &o->timeout_s, PR_POSITIVE },
+			{ "idle", g->idle, &o->idle_s, PR_ZERO_OK },
+			{ "duration", g->duration, &o->duration_s, PR_POSITIVE },
+			{ "load_warmup", g->load_warmup, &o->load_warmup_s, PR_ZERO_OK },
 		};
 
 		for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
 			d = *durs[i].dst;
-			if ((rc = pr_get_duration(sec, durs[i].key, ctx, BENCH_MAX_SECONDS, &d)))
+			if ((rc = pr_get_duration(sec, durs[i].key, durs[i].zero, ctx, &d)))
 				goto out;
-			if (durs[i].positive && !(d > 0)) {
-				rc = pr_error(PR_INPUT, "%s.%s: must be more than 0 (fix the config)", ctx, durs[i].key);
-				goto out;
-			}
 			if (!durs[i].given)
 				*durs[i].dst = d;
 		}

@@ -528,21 +528,28 @@ pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx)
 			return PR_INPUT;
 		}
 	}
-	return 0;
+	return PR_OK;
 }
 
 int
-pr_get_duration(const cJSON *obj, const char *key, const char *ctx, double max_s, double *out)
+pr_get_duration(const cJSON *obj, const char *key, enum pr_zero zero, const char *ctx, double *out)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *it;
+	double v = -1;
+	int rc = lookup(obj, key, PR_OPTIONAL, ctx, &it);
 
-	if (!it || cJSON_IsNull(it))
-		return 0;
-	if (cJSON_IsNumber(it) && it->valuedouble >= 0 && it->valuedouble <= max_s) {
-		*out = it->valuedouble;
-		return 0;
-	}
-	if (cJSON_IsString(it) && pr_parse_duration(it->valuestring, out) == 0 && *out <= max_s)
-		return 0;
-	return pr_error(PR_INPUT, "%s.%s: expected seconds or a duration such as \"10s\" (fix the config)", ctx, key);
+	if (rc || !it)
+		return rc;
+	if (cJSON_IsNumber(it))
+		v = it->valuedouble;
+	else if (!cJSON_IsString(it) || pr_parse_duration(it->valuestring, &v) != 0)
+		v = -1;
+	/* Not finite or negative fails the range test too. */
+	if (!(v >= 0 && v <= PR_MAX_DURATION_S))
+		return pr_error(PR_INPUT, "%s.%s: expected seconds or a duration such as \"10s\" or \"500ms\" "
+		    "(at most %s)", ctx, key, PR_MAX_DURATION_TEXT);
+	if (zero == PR_POSITIVE && v == 0)
+		return pr_error(PR_INPUT, "%s.%s: must be more than 0", ctx, key);
+	*out = v;
+	return PR_OK;
 }

@@ -82,11 +82,17 @@ int pr_get_array(const cJSON *obj, const char *key, enum pr_need need, const cha
 int pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx);
 
 /*
- * pr_get_duration: obj[key] in seconds, from 0 to max_s: a number of
- * seconds, or a string such as "500ms" or "10s" (pr_parse_duration).
- * Absent or null: 0, *out left alone.
+ * pr_get_duration: obj[key] in seconds: a number of seconds, or a string
+ * such as "500ms", "10s", "2m" or "1.5h" (pr_parse_duration), from 0 (with
+ * PR_POSITIVE, above 0) to PR_MAX_DURATION_S.  Absent or null: 0, *out left
+ * alone.  Else "<ctx>.<key>: expected seconds or a duration such as "10s"
+ * or "500ms" (at most 168h)", or "<ctx>.<key>: must be more than 0".
  */
-int pr_get_duration(const cJSON *obj, const char *key, const char *ctx, double max_s, double *out);
+#define PR_MAX_DURATION_S (7.0 * 24 * 3600)	/* a week: anything longer is a typo */
+#define PR_MAX_DURATION_TEXT "168h"
+enum pr_zero { PR_ZERO_OK, PR_POSITIVE };
+
+int pr_get_duration(const cJSON *obj, const char *key, enum pr_zero zero, const char *ctx, double *out);
 
 /*
  * Read a numeric array into a new malloc'd vector (caller frees): every

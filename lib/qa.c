@@ -150,23 +150,6 @@ check_json_refs(const cJSON *node, const struct known *k, const char *ctx)
 }
 
 static int
-get_timeout(const cJSON *obj, const char *ctx, double *out)
-{
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "timeout");
-
-	if (!t || cJSON_IsNull(t))
-		return PR_OK;
-	if (cJSON_IsNumber(t) && isfinite(t->valuedouble) && t->valuedouble > 0) {
-		*out = t->valuedouble;
-		return PR_OK;
-	}
-	if (cJSON_IsString(t) && pr_parse_duration(t->valuestring, out) == 0 && *out > 0)
-		return PR_OK;
-	return pr_error(PR_INPUT, "%s.timeout: expected a duration such as \"10s\" or \"500ms\", or seconds",
-	    ctx);
-}
-
-static int
 load_status(const cJSON *st, const char *ctx, struct qa_check *k)
 {
 	const char *want = "expected a number or an array of numbers";
@@ -414,7 +397,7 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 	    (rc = pr_get_string(c, "body", PR_OPTIONAL, ctx, &body)) ||
 	    (rc = pr_get_object(c, "expect", PR_OPTIONAL, ctx, &ex)) ||
 	    (rc = pr_get_object(c, "capture", PR_OPTIONAL, ctx, &caps)) ||
-	    (rc = get_timeout(c, ctx, &k->timeout_s)))
+	    (rc = pr_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)))
 		goto out;
 	if (!*name) {
 		rc = pr_error(PR_INPUT, "%s.name: empty (name the check)", ctx);
@@ -533,7 +516,7 @@ qa_suite_load(const cJSON *section, const char *cfgname, struct qa_suite *s)
 		goto out;
 	}
 	if ((rc = pr_get_string(section, "base_url", PR_OPTIONAL, ctx.data, &base)) ||
-	    (rc = get_timeout(section, ctx.data, &s->timeout_s)) ||
+	    (rc = pr_get_duration(section, "timeout", PR_POSITIVE, ctx.data, &s->timeout_s)) ||
 	    (rc = pr_get_array(section, "checks", PR_REQUIRED, ctx.data, &checks)))
 		goto out;
 	if (base && *base) {

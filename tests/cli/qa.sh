@@ -228,7 +228,7 @@ bad_config duplicate_name_named "$B: qa.checks[1].name: \"a\" is already" \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/"}, {"name": "a", "url": "/"}]}}'
 bad_config relative_url_without_base "$B: qa.checks[0].url: \"/x\" is relative" \
 	'{"qa": {"checks": [{"name": "a", "url": "/x"}]}}'
-bad_config bad_timeout_named "$B: qa.timeout: expected a duration" \
+bad_config bad_timeout_named "$B: qa.timeout: expected seconds or a duration such as \"10s\" or \"500ms\" (at most 168h)" \
 	'{"qa": {"base_url": "http://x", "timeout": "soon", "checks": [{"name": "a", "url": "/"}]}}'
 bad_config bad_capture_named "$B: qa.checks[0].capture.tok: expected {\"json\": PATH}" \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "capture": {"tok": {"body": "x"}}}]}}'

@@ -240,6 +240,29 @@ test_unknown_field_reads_the_same_in_every_section(void)
 	    "(expected one of: name, min_replicas, max_replicas, cpu, memory)\n");
 }
 
+/* Drift settled: qa's timeout had no upper bound and its own wording;
+ * bench's said "(fix the config)" apart.  Both now read as one. */
+static void
+test_durations_read_the_same_in_every_section(void)
+{
+	static const char *const bad = "expected seconds or a duration such as \"10s\" or \"500ms\" (at most 168h)\n";
+	char want[256];
+
+	snprintf(want, sizeof want, "pr-tools: pr-tools.json: bench.timeout: %s", bad);
+	CHECK_STR(section_error(BENCH, "{\"timeout\":\"soon\"}"), want);
+	snprintf(want, sizeof want, "pr-tools: pr-tools.json: qa.timeout: %s", bad);
+	CHECK_STR(section_error(QA, "{\"timeout\":\"soon\",\"checks\":[]}"), want);
+	CHECK_STR(section_error(QA, "{\"timeout\":\"169h\",\"checks\":[]}"), want);
+	snprintf(want, sizeof want, "pr-tools: pr-tools.json: qa.checks[0].timeout: %s", bad);
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"timeout\":1e9")), want);
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"timeout\":0")),
+	    "pr-tools: pr-tools.json: qa.checks[0].timeout: must be more than 0\n");
+	CHECK_STR(section_error(BENCH, "{\"duration\":\"0s\"}"),
+	    "pr-tools: pr-tools.json: bench.duration: must be more than 0\n");
+	CHECK_STR(section_error(BENCH, "{\"idle\":0,\"timeout\":\"168h\"}"), "");
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"timeout\":\"250ms\"")), "");
+}
+
 int
 main(void)
 {
@@ -254,5 +277,6 @@ main(void)
 	RUN(test_numbers_print_without_noise);
 	RUN(test_option_numbers_are_decimal);
 	RUN(test_unknown_field_reads_the_same_in_every_section);
+	RUN(test_durations_read_the_same_in_every_section);
 	return t_done();
 }
