@@ -200,36 +200,15 @@ parse_precision(const cJSON *sec, const char *ctx, const struct bench_given *g, 
 	return 0;
 }
 
-/* Header lines from a config object {"Name": "value"}; gha-masks secret ones. */
+/* A header value the config holds: masked in GitHub's log when its name
+ * is secret-like (pr_header_fn). */
 static int
-parse_headers(const cJSON *obj, const char *ctx, char ***out)
+mask_secret(const char *name, const char *value, const char *where, void *arg)
 {
-	size_t n = 0, i = 0;
-	const cJSON *it;
-	char **v;
-
-	if (!cJSON_IsObject(obj))
-		return pr_error(PR_INPUT, "%s.headers: expected an object of \"Name\": \"value\", found %s", ctx, pr_json_type(obj));
-	cJSON_ArrayForEach(it, obj)
-		n++;
-	v = xcalloc(n + 1, sizeof *v);
-	cJSON_ArrayForEach(it, obj) {
-		struct buf b = {0};
-
-		if (!cJSON_IsString(it) || !bench_id_valid(it->string, strlen(it->string))
-		    || strpbrk(it->valuestring, "\r\n")) {
-			pr_error(PR_INPUT, "%s.headers.%s: expected a header name and a one-line string value", ctx, it->string);
-			for (i = 0; v[i]; i++)
-				free(v[i]);
-			free(v);
-			return PR_INPUT;
-		}
-		if (pr_is_secret_name(it->string))
-			gha_mask(it->valuestring);
-		buf_printf(&b, "%s: %s", it->string, it->valuestring);
-		v[i++] = buf_detach(&b);
-	}
-	*out = v;
+	(void)where;
+	(void)arg;
+	if (pr_is_secret_name(name))
+		gha_mask(value);
 	return 0;
 }
 
@@ -255,7 +234,8 @@ parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct 
 		"id", "url", "method", "headers", "body", "expect_status", "measure", "cold_start", NULL,
 	};
 	const char *id = NULL, *url = NULL, *method = NULL, *measure = NULL;
-	const cJSON *headers = NULL, *body;
+	const cJSON *body;
+	size_t nheaders;
 	int rc;
 
 	if (!cJSON_IsObject(obj))
@@ -286,8 +266,7 @@ parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct 
 		else
 			return pr_error(PR_INPUT, "%s.body: expected a string or JSON, found %s", ctx, pr_json_type(body));
 	}
-	headers = cJSON_GetObjectItemCaseSensitive(obj, "headers");
-	if (headers && !cJSON_IsNull(headers) && (rc = parse_headers(headers, ctx, &m->headers)))
+	if ((rc = pr_get_headers(obj, "headers", ctx, mask_secret, NULL, &m->headers, &nheaders)))
 		return rc;
 	if (body && (cJSON_IsObject(body) || cJSON_IsArray(body)))
 		add_json_type(m);

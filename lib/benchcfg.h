@@ -13,7 +13,7 @@
  *
  * Fields are read with doc.h's config readers: durations are seconds or
  * strings such as "500ms"; unknown fields are refused, naming the known
- * ones.  Errors are reported once, as
+ * ones; header names are RFC 9110 tokens.  Errors are reported once, as
  * "<ctx>.<field>: what is wrong".
  */
 #ifndef PR_BENCHCFG_H

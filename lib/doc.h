@@ -95,6 +95,35 @@ enum pr_zero { PR_ZERO_OK, PR_POSITIVE };
 int pr_get_duration(const cJSON *obj, const char *key, enum pr_zero zero, const char *ctx, double *out);
 
 /*
+ * pr_header_name_valid: s is an HTTP field name, one or more RFC 9110
+ * token characters (letters, digits and !#$%&'*+-.^_`|~), so that a name
+ * can neither split a request line nor hide a colon.
+ *
+ * pr_check_header_name: the same, reported for a name found at ctx as
+ * "<ctx>: "<name>" is not a header name (letters, digits and ... only)".
+ */
+bool pr_header_name_valid(const char *s);
+int pr_check_header_name(const char *name, const char *ctx);
+
+/*
+ * pr_get_headers: obj[key], request headers as an object {"Name": "value"},
+ * into *lines, a new NULL-terminated array of *n "Name: value" lines in
+ * the object's order (caller frees each line and the array; NULL and 0 when
+ * obj[key] is absent or null).  obj[key] must be an object (pr_get_object);
+ * each name passes pr_check_header_name at "<ctx>.<key>"; each value must
+ * be a string ("<ctx>.<key>.<Name>: expected a string, found number")
+ * without a line break ("<ctx>.<key>.<Name>: a header value cannot hold a
+ * line break").  Then, when each is not NULL, each(name, value, where, arg)
+ * with where "<ctx>.<key>.<Name>" may check more (PR_INPUT, reported: the
+ * read stops there) or remember a secret value (0).  Nothing is kept on
+ * error.
+ */
+typedef int pr_header_fn(const char *name, const char *value, const char *where, void *arg);
+
+int pr_get_headers(const cJSON *obj, const char *key, const char *ctx, pr_header_fn *each, void *arg,
+    char ***lines, size_t *n);
+
+/*
  * Read a numeric array into a new malloc'd vector (caller frees): every
  * element must be a finite number >= min.  *n is the count.  ctx as above.
  */

@@ -215,17 +215,6 @@ load_match(const cJSON *v, const char *ctx, const char *key, bool strings_only, 
 	return PR_OK;
 }
 
-static bool
-valid_header_name(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s <= ' ' || *s == ':' || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
 static int
 load_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
 {
@@ -275,10 +264,8 @@ load_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
 		buf_printf(&where, "%s.headers", ctx);
 		k->header_expect = xcalloc((size_t)cJSON_GetArraySize(hs) + 1, sizeof *k->header_expect);
 		for (const cJSON *it = hs->child; it; it = it->next) {
-			if (!valid_header_name(it->string)) {
-				rc = pr_error(PR_INPUT, "%s: \"%s\" is not a header name", where.data, it->string);
+			if ((rc = pr_check_header_name(it->string, where.data)))
 				break;
-			}
 			if ((rc = load_match(it, where.data, it->string, true, &k->header_expect[k->nheader_expect++])))
 				break;
 		}
@@ -310,9 +297,14 @@ load_captures(const cJSON *caps, const char *ctx, struct qa_check *k, struct kno
 		} else if (strcmp(src->string, "cookie") == 0) {
 			c->kind = QA_CAP_COOKIE;
 		} else if (strcmp(src->string, "header") == 0) {
-			if (!valid_header_name(src->valuestring))
-				return pr_error(PR_INPUT, "%s.%s.header: \"%s\" is not a header name",
-				    ctx, it->string, src->valuestring);
+			struct buf where = {0};
+			int rc;
+
+			buf_printf(&where, "%s.%s.header", ctx, it->string);
+			rc = pr_check_header_name(src->valuestring, where.data);
+			buf_free(&where);
+			if (rc)
+				return rc;
 			c->kind = QA_CAP_HEADER;
 		} else {
 			return pr_error(PR_INPUT, "%s.%s: expected {\"json\": PATH}, {\"cookie\": NAME} or "
@@ -376,6 +368,32 @@ env_line_break(const char *tmpl)
 	return hit;
 }
 
+/* What a request header's value is checked against (pr_header_fn). */
+struct header_ctx {
+	struct qa_suite *suite;
+	const struct known *known;
+};
+
+/*
+ * A request header's value is a template: its {{name}}s must be captured
+ * earlier, its environment must not put in a line break, and a secret one
+ * is remembered so that no failure quotes it.
+ */
+static int
+check_header(const char *name, const char *value, const char *where, void *arg)
+{
+	struct header_ctx *h = arg;
+	int rc;
+
+	if ((rc = check_refs(value, h->known, where)))
+		return rc;
+	if (env_line_break(value))
+		return pr_error(PR_INPUT, "%s: a header value cannot hold a line break", where);
+	if (pr_is_secret_name(name))
+		add_secret(h->suite, value);
+	return PR_OK;
+}
+
 static int
 load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check *k, struct known *known)
 {
@@ -383,7 +401,7 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 		"name", "method", "url", "headers", "body", "json", "expect", "capture", "timeout", NULL,
 	};
 	const char *name = NULL, *method = NULL, *url = NULL, *body = NULL;
-	const cJSON *hs = NULL, *ex = NULL, *caps = NULL, *js;
+	const cJSON *ex = NULL, *caps = NULL, *js;
 	struct buf where = {0};
 	int rc;
 
@@ -393,7 +411,6 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 	    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
 	    (rc = pr_get_string(c, "method", PR_OPTIONAL, ctx, &method)) ||
 	    (rc = pr_get_string(c, "url", PR_REQUIRED, ctx, &url)) ||
-	    (rc = pr_get_object(c, "headers", PR_OPTIONAL, ctx, &hs)) ||
 	    (rc = pr_get_string(c, "body", PR_OPTIONAL, ctx, &body)) ||
 	    (rc = pr_get_object(c, "expect", PR_OPTIONAL, ctx, &ex)) ||
 	    (rc = pr_get_object(c, "capture", PR_OPTIONAL, ctx, &caps)) ||
@@ -454,33 +471,9 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 		k->json = cJSON_Duplicate(js, true);
 		add_json_secrets(s, k->json);
 	}
-	if (hs) {
-		k->header_lines = xcalloc((size_t)cJSON_GetArraySize(hs) + 1, sizeof *k->header_lines);
-		for (const cJSON *it = hs->child; it; it = it->next) {
-			struct buf line = {0};
-
-			buf_reset(&where);
-			buf_printf(&where, "%s.headers.%s", ctx, it->string);
-			if (!valid_header_name(it->string)) {
-				rc = pr_error(PR_INPUT, "%s: not a header name", where.data);
-				goto out;
-			}
-			if (!cJSON_IsString(it)) {
-				rc = pr_error(PR_INPUT, "%s: expected a string, found %s", where.data, pr_json_type(it));
-				goto out;
-			}
-			if ((rc = check_refs(it->valuestring, known, where.data)))
-				goto out;
-			if (env_line_break(it->valuestring)) {
-				rc = pr_error(PR_INPUT, "%s: a header value cannot hold a line break", where.data);
-				goto out;
-			}
-			if (pr_is_secret_name(it->string))
-				add_secret(s, it->valuestring);
-			buf_printf(&line, "%s: %s", it->string, it->valuestring);
-			k->header_lines[k->nheaders++] = buf_detach(&line);
-		}
-	}
+	if ((rc = pr_get_headers(c, "headers", ctx, check_header, &(struct header_ctx){ s, known },
+	    &k->header_lines, &k->nheaders)))
+		goto out;
 	if (ex) {
 		buf_reset(&where);
 		buf_printf(&where, "%s.expect", ctx);

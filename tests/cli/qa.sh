@@ -230,6 +230,10 @@ bad_config relative_url_without_base "$B: qa.checks[0].url: \"/x\" is relative" 
 	'{"qa": {"checks": [{"name": "a", "url": "/x"}]}}'
 bad_config bad_timeout_named "$B: qa.timeout: expected seconds or a duration such as \"10s\" or \"500ms\" (at most 168h)" \
 	'{"qa": {"base_url": "http://x", "timeout": "soon", "checks": [{"name": "a", "url": "/"}]}}'
+bad_config bad_header_name_named "$B: qa.checks[0].headers: \"X(Y)\" is not a header name (letters, digits and" \
+	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "headers": {"X(Y)": "v"}}]}}'
+bad_config zero_timeout_named "$B: qa.checks[0].timeout: must be more than 0" \
+	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "timeout": 0}]}}'
 bad_config bad_capture_named "$B: qa.checks[0].capture.tok: expected {\"json\": PATH}" \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "capture": {"tok": {"body": "x"}}}]}}'
 bad_config unset_env_var_named "environment variable PR_QA_UNSET_VAR is not set" \

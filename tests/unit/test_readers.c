@@ -263,6 +263,77 @@ test_durations_read_the_same_in_every_section(void)
 	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"timeout\":\"250ms\"")), "");
 }
 
+#define BENCH_METRIC_WITH(extra) "{\"metrics\":[{\"id\":\"a\",\"url\":\"http://h/\"" extra "}]}"
+#define NOT_A_NAME "\" is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)\n"
+
+/*
+ * Drift settled: bench took letters, digits and _ . : - (so "A:B" went out
+ * as "A:B: v"), qa anything printable but ':' (so "X(Y)" and "a@b" went
+ * out).  Both now take RFC 9110 tokens, with one wording per mistake.
+ */
+static void
+test_header_names_are_rfc9110_tokens_in_every_section(void)
+{
+	CHECK(pr_header_name_valid("X-Request-Id"));
+	CHECK(pr_header_name_valid("!#$%&'*+-.^_`|~09azAZ"));
+	static const char *const bad[] = { "", "A:B", "X(Y)", "a@b", "X Y", "X/Y", "\"", "{x}", "caf\xc3\xa9", "a\tb" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(!pr_header_name_valid(bad[i]));
+
+	CHECK_STR(section_error(BENCH, BENCH_METRIC_WITH(",\"headers\":{\"A:B\":\"v\"}")),
+	    "pr-tools: pr-tools.json: bench.metrics[0].headers: \"A:B" NOT_A_NAME);
+	CHECK_STR(section_error(BENCH, BENCH_METRIC_WITH(",\"headers\":{\"X~Y\":\"v\"}")), "");
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"headers\":{\"X(Y)\":\"v\"}")),
+	    "pr-tools: pr-tools.json: qa.checks[0].headers: \"X(Y)" NOT_A_NAME);
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"expect\":{\"headers\":{\"X/Y\":\"v\"}}")),
+	    "pr-tools: pr-tools.json: qa.checks[0].expect.headers: \"X/Y" NOT_A_NAME);
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"capture\":{\"loc\":{\"header\":\"a@b\"}}")),
+	    "pr-tools: pr-tools.json: qa.checks[0].capture.loc.header: \"a@b" NOT_A_NAME);
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"headers\":{\"X~Y\":\"v\"}")), "");
+}
+
+/* Drift settled: bench said "expected a header name and a one-line string
+ * value" for any of three mistakes; each now has qa's own line. */
+static void
+test_header_values_read_the_same_in_every_section(void)
+{
+	CHECK_STR(section_error(BENCH, BENCH_METRIC_WITH(",\"headers\":{\"X\":1}")),
+	    "pr-tools: pr-tools.json: bench.metrics[0].headers.X: expected a string, found number\n");
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"headers\":{\"X\":1}")),
+	    "pr-tools: pr-tools.json: qa.checks[0].headers.X: expected a string, found number\n");
+	CHECK_STR(section_error(BENCH, BENCH_METRIC_WITH(",\"headers\":{\"X\":\"a\\nb\"}")),
+	    "pr-tools: pr-tools.json: bench.metrics[0].headers.X: a header value cannot hold a line break\n");
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"headers\":{\"X\":\"a\\rb\"}")),
+	    "pr-tools: pr-tools.json: qa.checks[0].headers.X: a header value cannot hold a line break\n");
+	CHECK_STR(section_error(BENCH, BENCH_METRIC_WITH(",\"headers\":[]")),
+	    "pr-tools: pr-tools.json: bench.metrics[0].headers: expected an object, found array\n");
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"headers\":[]")),
+	    "pr-tools: pr-tools.json: qa.checks[0].headers: expected an object, found array\n");
+}
+
+/* The lines, in order, and nothing kept when one member is refused. */
+static void
+test_header_object_reads_into_lines(void)
+{
+	cJSON *obj = cJSON_Parse("{\"h\":{\"A\":\"1\",\"B-2\":\"x y\"},\"bad\":{\"A\":\"1\",\"B\":2},\"nul\":null}");
+	char **lines = (char **)1;
+	size_t n = 9;
+
+	CHECK(pr_get_headers(obj, "h", "c", NULL, NULL, &lines, &n) == PR_OK && n == 2);
+	if (lines && n == 2) {
+		CHECK_STR(lines[0], "A: 1");
+		CHECK_STR(lines[1], "B-2: x y");
+		CHECK(lines[2] == NULL);
+		free(lines[0]);
+		free(lines[1]);
+	}
+	free(lines);
+	CHECK(pr_get_headers(obj, "bad", "c", NULL, NULL, &lines, &n) == PR_INPUT && !lines && n == 0);
+	CHECK(pr_get_headers(obj, "nul", "c", NULL, NULL, &lines, &n) == PR_OK && !lines && n == 0);
+	CHECK(pr_get_headers(obj, "none", "c", NULL, NULL, &lines, &n) == PR_OK && !lines && n == 0);
+	cJSON_Delete(obj);
+}
+
 int
 main(void)
 {
@@ -278,5 +349,8 @@ main(void)
 	RUN(test_option_numbers_are_decimal);
 	RUN(test_unknown_field_reads_the_same_in_every_section);
 	RUN(test_durations_read_the_same_in_every_section);
+	RUN(test_header_names_are_rfc9110_tokens_in_every_section);
+	RUN(test_header_values_read_the_same_in_every_section);
+	RUN(test_header_object_reads_into_lines);
 	return t_done();
 }
