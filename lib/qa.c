@@ -394,6 +394,90 @@ check_header(const char *name, const char *value, const char *where, void *arg)
 	return PR_OK;
 }
 
+/* "<ctx>.<field>" in b (reset first), for the messages of one field. */
+static const char *
+field_ctx(struct buf *b, const char *ctx, const char *field)
+{
+	buf_reset(b);
+	buf_printf(b, "%s.%s", ctx, field);
+	return b->data;
+}
+
+/* The check's name: not empty, UTF-8, unique among the checks before it. */
+static int
+load_name(const char *name, const char *ctx, const struct qa_suite *s, struct qa_check *k)
+{
+	if (!*name)
+		return pr_error(PR_INPUT, "%s.name: empty (name the check)", ctx);
+	if (!pr_utf8_valid(name, strlen(name), NULL))
+		return pr_error(PR_INPUT, "%s.name: not valid UTF-8 once ${...} is filled in (documents are UTF-8)", ctx);
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->checks[i].name, name) == 0)
+			return pr_error(PR_INPUT, "%s.name: \"%s\" is already the name of qa.checks[%zu] "
+			    "(names must be unique)", ctx, name, i);
+	k->name = xstrdup(name);
+	return PR_OK;
+}
+
+/* The method, letters only, kept in capitals; GET when not given. */
+static int
+load_method(const char *method, const char *ctx, struct qa_check *k)
+{
+	if (method && (!*method || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(method)))
+		return pr_error(PR_INPUT, "%s.method: \"%s\" is not an HTTP method (GET, POST, PUT, PATCH, DELETE, HEAD)",
+		    ctx, method);
+	k->method = xstrdup(method ? method : "GET");
+	for (char *p = k->method; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return PR_OK;
+}
+
+/* The URL template: absolute unless qa.base_url is set, and every
+ * {{name}} in it captured by an earlier check. */
+static int
+load_url(const char *url, const char *ctx, const struct qa_suite *s, const struct known *known,
+    struct qa_check *k)
+{
+	struct buf where = {0};
+	int rc;
+
+	if (!*url)
+		return pr_error(PR_INPUT, "%s.url: empty", ctx);
+	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return pr_error(PR_INPUT, "%s.url: \"%s\" is relative but qa.base_url is not set (set it, or use "
+		    "an absolute http:// or https:// URL)", ctx, url);
+	if ((rc = check_refs(url, known, field_ctx(&where, ctx, "url"))) == PR_OK)
+		k->url = xstrdup(url);
+	buf_free(&where);
+	return rc;
+}
+
+/* The body: "body" text or "json", one of them, as templates. */
+static int
+load_body(const cJSON *c, const char *body, const char *ctx, struct qa_suite *s, const struct known *known,
+    struct qa_check *k)
+{
+	const cJSON *js = cJSON_GetObjectItemCaseSensitive(c, "json");
+	struct buf where = {0};
+	int rc = PR_OK;
+
+	if (js && body)
+		return pr_error(PR_INPUT, "%s: has both \"body\" and \"json\" (use one)", ctx);
+	if (body) {
+		if ((rc = check_refs(body, known, field_ctx(&where, ctx, "body"))) == PR_OK)
+			k->body = xstrdup(body);
+	} else if (js && !cJSON_IsNull(js)) {
+		if ((rc = check_json_refs(js, known, field_ctx(&where, ctx, "json"))) == PR_OK) {
+			k->json = cJSON_Duplicate(js, true);
+			add_json_secrets(s, k->json);
+		}
+	}
+	buf_free(&where);
+	return rc;
+}
+
+/* One entry of qa.checks into k: its request, then what it expects and
+ * captures (those captures are known to the checks after it). */
 static int
 load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check *k, struct known *known)
 {
@@ -401,7 +485,8 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 		"name", "method", "url", "headers", "body", "json", "expect", "capture", "timeout", NULL,
 	};
 	const char *name = NULL, *method = NULL, *url = NULL, *body = NULL;
-	const cJSON *ex = NULL, *caps = NULL, *js;
+	const cJSON *ex = NULL, *caps = NULL;
+	struct header_ctx headers = { s, known };
 	struct buf where = {0};
 	int rc;
 
@@ -415,77 +500,17 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 	    (rc = pr_get_object(c, "expect", PR_OPTIONAL, ctx, &ex)) ||
 	    (rc = pr_get_object(c, "capture", PR_OPTIONAL, ctx, &caps)) ||
 	    (rc = pr_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)))
-		goto out;
-	if (!*name) {
-		rc = pr_error(PR_INPUT, "%s.name: empty (name the check)", ctx);
-		goto out;
-	}
-	if (!pr_utf8_valid(name, strlen(name), NULL)) {
-		rc = pr_error(PR_INPUT, "%s.name: not valid UTF-8 once ${...} is filled in (documents are UTF-8)", ctx);
-		goto out;
-	}
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->checks[i].name, name) == 0) {
-			rc = pr_error(PR_INPUT, "%s.name: \"%s\" is already the name of qa.checks[%zu] "
-			    "(names must be unique)", ctx, name, i);
-			goto out;
-		}
-	k->name = xstrdup(name);
-	if (method && (!*method || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(method))) {
-		rc = pr_error(PR_INPUT, "%s.method: \"%s\" is not an HTTP method (GET, POST, PUT, PATCH, DELETE, HEAD)",
-		    ctx, method);
-		goto out;
-	}
-	k->method = xstrdup(method ? method : "GET");
-	for (char *p = k->method; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
-	if (!*url) {
-		rc = pr_error(PR_INPUT, "%s.url: empty", ctx);
-		goto out;
-	}
-	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
-		rc = pr_error(PR_INPUT, "%s.url: \"%s\" is relative but qa.base_url is not set (set it, or use "
-		    "an absolute http:// or https:// URL)", ctx, url);
-		goto out;
-	}
-	buf_printf(&where, "%s.url", ctx);
-	if ((rc = check_refs(url, known, where.data)))
-		goto out;
-	k->url = xstrdup(url);
-	js = cJSON_GetObjectItemCaseSensitive(c, "json");
-	if (js && body) {
-		rc = pr_error(PR_INPUT, "%s: has both \"body\" and \"json\" (use one)", ctx);
-		goto out;
-	}
-	if (body) {
-		buf_reset(&where);
-		buf_printf(&where, "%s.body", ctx);
-		if ((rc = check_refs(body, known, where.data)))
-			goto out;
-		k->body = xstrdup(body);
-	} else if (js && !cJSON_IsNull(js)) {
-		buf_reset(&where);
-		buf_printf(&where, "%s.json", ctx);
-		if ((rc = check_json_refs(js, known, where.data)))
-			goto out;
-		k->json = cJSON_Duplicate(js, true);
-		add_json_secrets(s, k->json);
-	}
-	if ((rc = pr_get_headers(c, "headers", ctx, check_header, &(struct header_ctx){ s, known },
-	    &k->header_lines, &k->nheaders)))
-		goto out;
-	if (ex) {
-		buf_reset(&where);
-		buf_printf(&where, "%s.expect", ctx);
-		if ((rc = load_expect(ex, where.data, k)))
-			goto out;
-	}
-	if (caps) {
-		buf_reset(&where);
-		buf_printf(&where, "%s.capture", ctx);
-		rc = load_captures(caps, where.data, k, known);
-	}
-out:
+		return rc;
+	if ((rc = load_name(name, ctx, s, k)) ||
+	    (rc = load_method(method, ctx, k)) ||
+	    (rc = load_url(url, ctx, s, known, k)) ||
+	    (rc = load_body(c, body, ctx, s, known, k)) ||
+	    (rc = pr_get_headers(c, "headers", ctx, check_header, &headers, &k->header_lines, &k->nheaders)))
+		return rc;
+	if (ex)
+		rc = load_expect(ex, field_ctx(&where, ctx, "expect"), k);
+	if (rc == PR_OK && caps)
+		rc = load_captures(caps, field_ctx(&where, ctx, "capture"), k, known);
 	buf_free(&where);
 	return rc;
 }
