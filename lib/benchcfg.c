@@ -276,6 +276,108 @@ parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct 
 	return 0;
 }
 
+/* The section's "measure": the metrics' default headline. */
+static int
+parse_measure(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o)
+{
+	const char *measure = NULL;
+	int rc;
+
+	if ((rc = pr_get_string(sec, "measure", PR_OPTIONAL, ctx, &measure)))
+		return rc;
+	if (measure && !g->measure && bench_measure_parse(measure, &o->measure))
+		return pr_error(PR_INPUT, "%s.measure: expected \"ttfb\" or \"total\", found \"%s\"", ctx, measure);
+	return 0;
+}
+
+/* Counts, "insecure" and "rate", where no flag set them. */
+static int
+parse_counts(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o)
+{
+	struct { const char *key; bool given; long *dst; long min, max; } counts[] = {
+		{ "samples", g->samples, &o->samples, 1, BENCH_MAX_COUNT },
+		{ "warmup", g->warmup, &o->warmup, 0, BENCH_MAX_COUNT },
+		{ "connections", g->connections, &o->connections, 1, BENCH_MAX_CONNECTIONS },
+	};
+	double rate_rps = o->rate_rps;
+	bool insecure = o->insecure;
+	int rc;
+
+	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		long l = *counts[i].dst;
+
+		if ((rc = pr_get_long(sec, counts[i].key, PR_OPTIONAL, ctx, counts[i].min, counts[i].max, &l)))
+			return rc;
+		if (!counts[i].given)
+			*counts[i].dst = l;
+	}
+	if ((rc = pr_get_bool(sec, "insecure", PR_OPTIONAL, ctx, &insecure)))
+		return rc;
+	if (!g->insecure)
+		o->insecure = insecure;
+	if ((rc = pr_get_number(sec, "rate", PR_OPTIONAL, ctx, &rate_rps)))
+		return rc;
+	if (rate_rps < 0)
+		return pr_error(PR_INPUT, "%s.rate: expected requests per second, 0 or more", ctx);
+	if (!g->rate)
+		o->rate_rps = rate_rps;
+	return 0;
+}
+
+/* The durations, where no flag set them. */
+static int
+parse_durations(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o)
+{
+	struct { const char *key; bool given; double *dst; enum pr_zero zero; } durs[] = {
+		{ "timeout", g->timeout, &o->timeout_s, PR_POSITIVE },
+		{ "idle", g->idle, &o->idle_s, PR_ZERO_OK },
+		{ "duration", g->duration, &o->duration_s, PR_POSITIVE },
+		{ "load_warmup", g->load_warmup, &o->load_warmup_s, PR_ZERO_OK },
+	};
+	int rc;
+
+	for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
+		double d = *durs[i].dst;
+
+		if ((rc = pr_get_duration(sec, durs[i].key, durs[i].zero, ctx, &d)))
+			return rc;
+		if (!durs[i].given)
+			*durs[i].dst = d;
+	}
+	return 0;
+}
+
+/* "metrics" (arr, may be NULL) into a new array *out of *nout, ids unique. */
+static int
+parse_metrics(const cJSON *arr, const char *ctx, enum bench_measure dflt, struct bench_metric **out, size_t *nout)
+{
+	struct bench_metric *v;
+	const cJSON *it;
+	size_t n = (size_t)cJSON_GetArraySize(arr);
+	int rc = 0;
+
+	v = xcalloc(n ? n : 1, sizeof *v);
+	n = 0;
+	cJSON_ArrayForEach(it, arr) {
+		struct buf mctx = {0};
+
+		buf_printf(&mctx, "%s.metrics[%zu]", ctx, n);
+		rc = parse_metric(it, mctx.data, dflt, &v[n]);
+		n++;
+		for (size_t j = 0; !rc && j + 1 < n; j++)
+			if (strcmp(v[j].id, v[n - 1].id) == 0)
+				rc = pr_error(PR_INPUT, "%s.id: '%s' is used twice (metric ids must be unique)", mctx.data, v[j].id);
+		buf_free(&mctx);
+		if (rc) {
+			bench_metrics_free(v, n);
+			return rc;
+		}
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
 int
 bench_config_parse(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o,
     struct bench_metric **out, size_t *nout)
@@ -285,95 +387,17 @@ bench_config_parse(const cJSON *sec, const char *ctx, const struct bench_given *
 		"connections", "duration", "rate", "load_warmup",
 		"precision", "precision_quantiles", "max_samples", "max_time", NULL,
 	};
-	const cJSON *arr = NULL, *it;
-	const char *measure = NULL;
-	struct bench_metric *v = NULL;
-	size_t n = 0;
+	const cJSON *arr = NULL;
 	int rc;
-	long l;
-	double d;
-	bool b;
 
-	if (!cJSON_IsObject(sec)) {
-		rc = pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(sec));
-		goto out;
-	}
+	if (!cJSON_IsObject(sec))
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(sec));
 	if ((rc = pr_check_fields(sec, known, ctx))
 	    || (rc = pr_get_array(sec, "metrics", PR_OPTIONAL, ctx, &arr))
-	    || (rc = pr_get_string(sec, "measure", PR_OPTIONAL, ctx, &measure)))
-		goto out;
-	if (measure && !g->measure && bench_measure_parse(measure, &o->measure)) {
-		rc = pr_error(PR_INPUT, "%s.measure: expected \"ttfb\" or \"total\", found \"%s\"", ctx, measure);
-		goto out;
-	}
-	l = o->samples;
-	if ((rc = pr_get_long(sec, "samples", PR_OPTIONAL, ctx, 1, BENCH_MAX_COUNT, &l)))
-		goto out;
-	if (!g->samples)
-		o->samples = l;
-	l = o->warmup;
-	if ((rc = pr_get_long(sec, "warmup", PR_OPTIONAL, ctx, 0, BENCH_MAX_COUNT, &l)))
-		goto out;
-	if (!g->warmup)
-		o->warmup = l;
-	l = o->connections;
-	if ((rc = pr_get_long(sec, "connections", PR_OPTIONAL, ctx, 1, BENCH_MAX_CONNECTIONS, &l)))
-		goto out;
-	if (!g->connections)
-		o->connections = l;
-	b = o->insecure;
-	if ((rc = pr_get_bool(sec, "insecure", PR_OPTIONAL, ctx, &b)))
-		goto out;
-	if (!g->insecure)
-		o->insecure = b;
-	d = o->rate_rps;
-	if ((rc = pr_get_number(sec, "rate", PR_OPTIONAL, ctx, &d)))
-		goto out;
-	if (d < 0) {
-		rc = pr_error(PR_INPUT, "%s.rate: expected requests per second, 0 or more", ctx);
-		goto out;
-	}
-	if (!g->rate)
-		o->rate_rps = d;
-	if ((rc = parse_precision(sec, ctx, g, o)))
-		goto out;
-	{
-		struct { const char *key; bool given; double *dst; enum pr_zero zero; } durs[] = {
-			{ "timeout", g->timeout, &o->timeout_s, PR_POSITIVE },
-			{ "idle", g->idle, &o->idle_s, PR_ZERO_OK },
-			{ "duration", g->duration, &o->duration_s, PR_POSITIVE },
-			{ "load_warmup", g->load_warmup, &o->load_warmup_s, PR_ZERO_OK },
-		};
-
-		for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
-			d = *durs[i].dst;
-			if ((rc = pr_get_duration(sec, durs[i].key, durs[i].zero, ctx, &d)))
-				goto out;
-			if (!durs[i].given)
-				*durs[i].dst = d;
-		}
-	}
-	n = (size_t)cJSON_GetArraySize(arr);
-	v = xcalloc(n ? n : 1, sizeof *v);
-	n = 0;
-	cJSON_ArrayForEach(it, arr) {
-		struct buf mctx = {0};
-
-		buf_printf(&mctx, "%s.metrics[%zu]", ctx, n);
-		rc = parse_metric(it, mctx.data, o->measure, &v[n]);
-		n++;
-		for (size_t j = 0; !rc && j + 1 < n; j++)
-			if (strcmp(v[j].id, v[n - 1].id) == 0)
-				rc = pr_error(PR_INPUT, "%s.id: '%s' is used twice (metric ids must be unique)", mctx.data, v[j].id);
-		buf_free(&mctx);
-		if (rc)
-			goto out;
-	}
-	*out = v;
-	*nout = n;
-	v = NULL;
-out:
-	if (v)
-		bench_metrics_free(v, n);
-	return rc;
+	    || (rc = parse_measure(sec, ctx, g, o))
+	    || (rc = parse_counts(sec, ctx, g, o))
+	    || (rc = parse_precision(sec, ctx, g, o))
+	    || (rc = parse_durations(sec, ctx, g, o)))
+		return rc;
+	return parse_metrics(arr, ctx, o->measure, out, nout);
 }
