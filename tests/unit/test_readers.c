@@ -297,18 +297,24 @@ test_header_names_are_rfc9110_tokens_in_every_section(void)
 static void
 test_header_values_read_the_same_in_every_section(void)
 {
-	CHECK_STR(section_error(BENCH, BENCH_METRIC_WITH(",\"headers\":{\"X\":1}")),
-	    "pr-tools: pr-tools.json: bench.metrics[0].headers.X: expected a string, found number\n");
-	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"headers\":{\"X\":1}")),
-	    "pr-tools: pr-tools.json: qa.checks[0].headers.X: expected a string, found number\n");
-	CHECK_STR(section_error(BENCH, BENCH_METRIC_WITH(",\"headers\":{\"X\":\"a\\nb\"}")),
-	    "pr-tools: pr-tools.json: bench.metrics[0].headers.X: a header value cannot hold a line break\n");
-	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"headers\":{\"X\":\"a\\rb\"}")),
-	    "pr-tools: pr-tools.json: qa.checks[0].headers.X: a header value cannot hold a line break\n");
-	CHECK_STR(section_error(BENCH, BENCH_METRIC_WITH(",\"headers\":[]")),
-	    "pr-tools: pr-tools.json: bench.metrics[0].headers: expected an object, found array\n");
-	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"headers\":[]")),
-	    "pr-tools: pr-tools.json: qa.checks[0].headers: expected an object, found array\n");
+	static const struct { const char *headers, *field, *what; } cases[] = {
+		{ "{\"X\":1}", "headers.X", "expected a string, found number" },
+		{ "{\"X\":\"a\\nb\"}", "headers.X", "a header value cannot hold a line break" },
+		{ "{\"X\":\"a\\rb\"}", "headers.X", "a header value cannot hold a line break" },
+		{ "[]", "headers", "expected an object, found array" },
+	};
+	char json[256], want[256];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(json, sizeof json, BENCH_METRIC_WITH(",\"headers\":%s"), cases[i].headers);
+		snprintf(want, sizeof want, "pr-tools: pr-tools.json: bench.metrics[0].%s: %s\n",
+		    cases[i].field, cases[i].what);
+		CHECK_STR(section_error(BENCH, json), want);
+		snprintf(json, sizeof json, QA_CHECK_WITH(",\"headers\":%s"), cases[i].headers);
+		snprintf(want, sizeof want, "pr-tools: pr-tools.json: qa.checks[0].%s: %s\n",
+		    cases[i].field, cases[i].what);
+		CHECK_STR(section_error(QA, json), want);
+	}
 }
 
 /* The lines, in order, and nothing kept when one member is refused. */
