@@ -513,6 +513,8 @@ pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx)
 {
 	const cJSON *it;
 
+	if (!cJSON_IsObject(obj))
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(obj));
 	cJSON_ArrayForEach(it, obj) {
 		const char *const *k;
 

@@ -76,8 +76,9 @@ int pr_get_array(const cJSON *obj, const char *key, enum pr_need need, const cha
  * ("pr-tools.json: bench.metrics[0]"); each reports one line and returns
  * PR_INPUT, or returns 0.
  *
- * pr_check_fields: every member of obj is named in known (NULL-terminated);
- * else "<ctx>.<key>: unknown field (expected one of: a, b, c)".
+ * pr_check_fields: obj is an object ("<ctx>: expected an object, found
+ * array") and every member of it is named in known (NULL-terminated); else
+ * "<ctx>.<key>: unknown field (expected one of: a, b, c)", the first one.
  */
 int pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx);
 

@@ -238,6 +238,14 @@ test_unknown_field_reads_the_same_in_every_section(void)
 	    "\"container_apps\":[{\"name\":\"a\",\"min_replica\":1}]}}"),
 	    "pr-tools: pr-tools.json: platform.azure.container_apps[0].min_replica: unknown field "
 	    "(expected one of: name, min_replicas, max_replicas, cpu, memory)\n");
+	/* A reader handed something else than an object is told so. */
+	{
+		static const char *const known[] = { "a", NULL };
+		cJSON *arr = cJSON_Parse("[1]");
+
+		CHECK(pr_check_fields(arr, known, "x.json: s") == PR_INPUT);
+		cJSON_Delete(arr);
+	}
 }
 
 /* Drift settled: qa's timeout had no upper bound and its own wording;
