@@ -518,6 +518,7 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 int
 qa_suite_load(const cJSON *section, const char *cfgname, struct qa_suite *s)
 {
+	static const char *const keys[] = { "base_url", "timeout", "checks", NULL };
 	struct buf ctx = {0}, item = {0};
 	struct known known = {0};
 	const cJSON *checks = NULL;
@@ -533,7 +534,8 @@ qa_suite_load(const cJSON *section, const char *cfgname, struct qa_suite *s)
 		    pr_json_type(section));
 		goto out;
 	}
-	if ((rc = pr_get_string(section, "base_url", PR_OPTIONAL, ctx.data, &base)) ||
+	if ((rc = pr_check_fields(section, keys, ctx.data)) ||
+	    (rc = pr_get_string(section, "base_url", PR_OPTIONAL, ctx.data, &base)) ||
 	    (rc = pr_get_duration(section, "timeout", PR_POSITIVE, ctx.data, &s->timeout_s)) ||
 	    (rc = pr_get_array(section, "checks", PR_REQUIRED, ctx.data, &checks)))
 		goto out;
