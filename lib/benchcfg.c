@@ -150,7 +150,7 @@ get_precision(const cJSON *obj, const char *ctx, double *out)
 	}
 	if (cJSON_IsString(it) && bench_precision_parse(it->valuestring, out) == 0)
 		return 0;
-	return pr_error(PR_INPUT, "%s.precision: expected a relative precision such as \"2%%\" or 0.02 (fix the config)", ctx);
+	return pr_error(PR_INPUT, "%s.precision: expected a relative precision such as \"2%%\" or 0.02", ctx);
 }
 
 /* "precision_quantiles": [50, 95], [50] or [95]. */
