@@ -81,23 +81,6 @@ bench_metric_copy(struct bench_metric *dst, const struct bench_metric *src)
 	}
 }
 
-/* A number of seconds, or a duration string ("30s", "500ms"), at obj[key]. */
-static int
-get_duration(const cJSON *obj, const char *key, const char *ctx, double *out)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	if (!it || cJSON_IsNull(it))
-		return 0;
-	if (cJSON_IsNumber(it) && it->valuedouble >= 0 && it->valuedouble <= BENCH_MAX_SECONDS) {
-		*out = it->valuedouble;
-		return 0;
-	}
-	if (cJSON_IsString(it) && pr_parse_duration(it->valuestring, out) == 0 && *out <= BENCH_MAX_SECONDS)
-		return 0;
-	return pr_error(PR_INPUT, "%s.%s: expected seconds or a duration such as \"10s\" (fix the config)", ctx, key);
-}
-
 int
 bench_precision_parse(const char *s, double *out)
 {
@@ -167,7 +150,7 @@ get_precision(const cJSON *obj, const char *ctx, double *out)
 	}
 	if (cJSON_IsString(it) && bench_precision_parse(it->valuestring, out) == 0)
 		return 0;
-	return pr_error(PR_INPUT, "%s.precision: expected a relative precision such as \"2%%\" or 0.02 (fix the config)", ctx);
+	return pr_error(PR_INPUT, "%s.precision: expected a relative precision such as \"2%%\" or 0.02", ctx);
 }
 
 /* "precision_quantiles": [50, 95], [50] or [95]. */
@@ -204,10 +187,8 @@ parse_precision(const cJSON *sec, const char *ctx, const struct bench_given *g, 
 	if ((rc = get_precision(sec, ctx, &precision))
 	    || (rc = get_quantiles(sec, ctx, &quantiles))
 	    || (rc = pr_get_long(sec, "max_samples", PR_OPTIONAL, ctx, 1, BENCH_MAX_COUNT, &max_samples))
-	    || (rc = get_duration(sec, "max_time", ctx, &max_time_s)))
+	    || (rc = pr_get_duration(sec, "max_time", PR_POSITIVE, ctx, &max_time_s)))
 		return rc;
-	if (cJSON_GetObjectItemCaseSensitive(sec, "max_time") && !(max_time_s > 0))
-		return pr_error(PR_INPUT, "%s.max_time: must be more than 0 (fix the config)", ctx);
 	if (!g->precision)
 		o->precision = precision;
 	if (!g->precision_quantiles)
@@ -219,60 +200,15 @@ parse_precision(const cJSON *sec, const char *ctx, const struct bench_given *g, 
 	return 0;
 }
 
-/* Refuse any member of obj not in known (NULL-terminated). */
+/* A header value the config holds: masked in GitHub's log when its name
+ * is secret-like (pr_header_fn). */
 static int
-check_fields(const cJSON *obj, const char *const *known, const char *ctx)
+mask_secret(const char *name, const char *value, const char *where, void *arg)
 {
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, obj) {
-		const char *const *k;
-
-		for (k = known; *k && strcmp(*k, it->string) != 0; k++)
-			;
-		if (!*k) {
-			struct buf b = {0};
-
-			for (k = known; *k; k++)
-				buf_printf(&b, "%s%s", k == known ? "" : ", ", *k);
-			pr_error(PR_INPUT, "%s.%s: unknown field (expected one of: %s)", ctx, it->string, b.data);
-			buf_free(&b);
-			return PR_INPUT;
-		}
-	}
-	return 0;
-}
-
-/* Header lines from a config object {"Name": "value"}; gha-masks secret ones. */
-static int
-parse_headers(const cJSON *obj, const char *ctx, char ***out)
-{
-	size_t n = 0, i = 0;
-	const cJSON *it;
-	char **v;
-
-	if (!cJSON_IsObject(obj))
-		return pr_error(PR_INPUT, "%s.headers: expected an object of \"Name\": \"value\", found %s", ctx, pr_json_type(obj));
-	cJSON_ArrayForEach(it, obj)
-		n++;
-	v = xcalloc(n + 1, sizeof *v);
-	cJSON_ArrayForEach(it, obj) {
-		struct buf b = {0};
-
-		if (!cJSON_IsString(it) || !bench_id_valid(it->string, strlen(it->string))
-		    || strpbrk(it->valuestring, "\r\n")) {
-			pr_error(PR_INPUT, "%s.headers.%s: expected a header name and a one-line string value", ctx, it->string);
-			for (i = 0; v[i]; i++)
-				free(v[i]);
-			free(v);
-			return PR_INPUT;
-		}
-		if (pr_is_secret_name(it->string))
-			gha_mask(it->valuestring);
-		buf_printf(&b, "%s: %s", it->string, it->valuestring);
-		v[i++] = buf_detach(&b);
-	}
-	*out = v;
+	(void)where;
+	(void)arg;
+	if (pr_is_secret_name(name))
+		gha_mask(value);
 	return 0;
 }
 
@@ -298,12 +234,13 @@ parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct 
 		"id", "url", "method", "headers", "body", "expect_status", "measure", "cold_start", NULL,
 	};
 	const char *id = NULL, *url = NULL, *method = NULL, *measure = NULL;
-	const cJSON *headers = NULL, *body;
+	const cJSON *body;
+	size_t nheaders;
 	int rc;
 
 	if (!cJSON_IsObject(obj))
 		return pr_error(PR_INPUT, "%s: expected an object with \"id\" and \"url\", found %s", ctx, pr_json_type(obj));
-	if ((rc = check_fields(obj, known, ctx))
+	if ((rc = pr_check_fields(obj, known, ctx))
 	    || (rc = pr_get_string(obj, "id", PR_REQUIRED, ctx, &id))
 	    || (rc = pr_get_string(obj, "url", PR_REQUIRED, ctx, &url))
 	    || (rc = pr_get_string(obj, "method", PR_OPTIONAL, ctx, &method))
@@ -329,14 +266,115 @@ parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct 
 		else
 			return pr_error(PR_INPUT, "%s.body: expected a string or JSON, found %s", ctx, pr_json_type(body));
 	}
-	headers = cJSON_GetObjectItemCaseSensitive(obj, "headers");
-	if (headers && !cJSON_IsNull(headers) && (rc = parse_headers(headers, ctx, &m->headers)))
+	if ((rc = pr_get_headers(obj, "headers", ctx, mask_secret, NULL, &m->headers, &nheaders)))
 		return rc;
 	if (body && (cJSON_IsObject(body) || cJSON_IsArray(body)))
 		add_json_type(m);
 	m->id = xstrdup(id);
 	m->url = xstrdup(url);
 	m->method = method ? xstrdup(method) : NULL;
+	return 0;
+}
+
+/* The section's "measure": the metrics' default headline. */
+static int
+parse_measure(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o)
+{
+	const char *measure = NULL;
+	int rc;
+
+	if ((rc = pr_get_string(sec, "measure", PR_OPTIONAL, ctx, &measure)))
+		return rc;
+	if (measure && !g->measure && bench_measure_parse(measure, &o->measure))
+		return pr_error(PR_INPUT, "%s.measure: expected \"ttfb\" or \"total\", found \"%s\"", ctx, measure);
+	return 0;
+}
+
+/* Counts, "insecure" and "rate", where no flag set them. */
+static int
+parse_counts(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o)
+{
+	struct { const char *key; bool given; long *dst; long min, max; } counts[] = {
+		{ "samples", g->samples, &o->samples, 1, BENCH_MAX_COUNT },
+		{ "warmup", g->warmup, &o->warmup, 0, BENCH_MAX_COUNT },
+		{ "connections", g->connections, &o->connections, 1, BENCH_MAX_CONNECTIONS },
+	};
+	double rate_rps = o->rate_rps;
+	bool insecure = o->insecure;
+	int rc;
+
+	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		long l = *counts[i].dst;
+
+		if ((rc = pr_get_long(sec, counts[i].key, PR_OPTIONAL, ctx, counts[i].min, counts[i].max, &l)))
+			return rc;
+		if (!counts[i].given)
+			*counts[i].dst = l;
+	}
+	if ((rc = pr_get_bool(sec, "insecure", PR_OPTIONAL, ctx, &insecure)))
+		return rc;
+	if (!g->insecure)
+		o->insecure = insecure;
+	if ((rc = pr_get_number(sec, "rate", PR_OPTIONAL, ctx, &rate_rps)))
+		return rc;
+	if (rate_rps < 0)
+		return pr_error(PR_INPUT, "%s.rate: expected requests per second, 0 or more", ctx);
+	if (!g->rate)
+		o->rate_rps = rate_rps;
+	return 0;
+}
+
+/* The durations, where no flag set them. */
+static int
+parse_durations(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o)
+{
+	struct { const char *key; bool given; double *dst; enum pr_zero zero; } durs[] = {
+		{ "timeout", g->timeout, &o->timeout_s, PR_POSITIVE },
+		{ "idle", g->idle, &o->idle_s, PR_ZERO_OK },
+		{ "duration", g->duration, &o->duration_s, PR_POSITIVE },
+		{ "load_warmup", g->load_warmup, &o->load_warmup_s, PR_ZERO_OK },
+	};
+	int rc;
+
+	for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
+		double d = *durs[i].dst;
+
+		if ((rc = pr_get_duration(sec, durs[i].key, durs[i].zero, ctx, &d)))
+			return rc;
+		if (!durs[i].given)
+			*durs[i].dst = d;
+	}
+	return 0;
+}
+
+/* "metrics" (arr, may be NULL) into a new array *out of *nout, ids unique. */
+static int
+parse_metrics(const cJSON *arr, const char *ctx, enum bench_measure dflt, struct bench_metric **out, size_t *nout)
+{
+	struct bench_metric *v;
+	const cJSON *it;
+	size_t n = (size_t)cJSON_GetArraySize(arr);
+	int rc = 0;
+
+	v = xcalloc(n ? n : 1, sizeof *v);
+	n = 0;
+	cJSON_ArrayForEach(it, arr) {
+		struct buf mctx = {0};
+
+		buf_printf(&mctx, "%s.metrics[%zu]", ctx, n);
+		rc = parse_metric(it, mctx.data, dflt, &v[n]);
+		n++;
+		for (size_t j = 0; !rc && j + 1 < n; j++)
+			if (strcmp(v[j].id, v[n - 1].id) == 0)
+				rc = pr_error(PR_INPUT, "%s.id: '%s' is used twice (metric ids must be unique)", mctx.data, v[j].id);
+		buf_free(&mctx);
+		if (rc) {
+			bench_metrics_free(v, n);
+			return rc;
+		}
+	}
+	*out = v;
+	*nout = n;
 	return 0;
 }
 
@@ -349,99 +387,17 @@ bench_config_parse(const cJSON *sec, const char *ctx, const struct bench_given *
 		"connections", "duration", "rate", "load_warmup",
 		"precision", "precision_quantiles", "max_samples", "max_time", NULL,
 	};
-	const cJSON *arr = NULL, *it;
-	const char *measure = NULL;
-	struct bench_metric *v = NULL;
-	size_t n = 0;
+	const cJSON *arr = NULL;
 	int rc;
-	long l;
-	double d;
-	bool b;
 
-	if (!cJSON_IsObject(sec)) {
-		rc = pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(sec));
-		goto out;
-	}
-	if ((rc = check_fields(sec, known, ctx))
+	if (!cJSON_IsObject(sec))
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(sec));
+	if ((rc = pr_check_fields(sec, known, ctx))
 	    || (rc = pr_get_array(sec, "metrics", PR_OPTIONAL, ctx, &arr))
-	    || (rc = pr_get_string(sec, "measure", PR_OPTIONAL, ctx, &measure)))
-		goto out;
-	if (measure && !g->measure && bench_measure_parse(measure, &o->measure)) {
-		rc = pr_error(PR_INPUT, "%s.measure: expected \"ttfb\" or \"total\", found \"%s\"", ctx, measure);
-		goto out;
-	}
-	l = o->samples;
-	if ((rc = pr_get_long(sec, "samples", PR_OPTIONAL, ctx, 1, BENCH_MAX_COUNT, &l)))
-		goto out;
-	if (!g->samples)
-		o->samples = l;
-	l = o->warmup;
-	if ((rc = pr_get_long(sec, "warmup", PR_OPTIONAL, ctx, 0, BENCH_MAX_COUNT, &l)))
-		goto out;
-	if (!g->warmup)
-		o->warmup = l;
-	l = o->connections;
-	if ((rc = pr_get_long(sec, "connections", PR_OPTIONAL, ctx, 1, BENCH_MAX_CONNECTIONS, &l)))
-		goto out;
-	if (!g->connections)
-		o->connections = l;
-	b = o->insecure;
-	if ((rc = pr_get_bool(sec, "insecure", PR_OPTIONAL, ctx, &b)))
-		goto out;
-	if (!g->insecure)
-		o->insecure = b;
-	d = o->rate_rps;
-	if ((rc = pr_get_number(sec, "rate", PR_OPTIONAL, ctx, &d)))
-		goto out;
-	if (d < 0) {
-		rc = pr_error(PR_INPUT, "%s.rate: expected requests per second, 0 or more", ctx);
-		goto out;
-	}
-	if (!g->rate)
-		o->rate_rps = d;
-	if ((rc = parse_precision(sec, ctx, g, o)))
-		goto out;
-	{
-		struct { const char *key; bool given; double *dst; bool positive; } durs[] = {
-			{ "timeout", g->timeout, &o->timeout_s, true },
-			{ "idle", g->idle, &o->idle_s, false },
-			{ "duration", g->duration, &o->duration_s, true },
-			{ "load_warmup", g->load_warmup, &o->load_warmup_s, false },
-		};
-
-		for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
-			d = *durs[i].dst;
-			if ((rc = get_duration(sec, durs[i].key, ctx, &d)))
-				goto out;
-			if (durs[i].positive && !(d > 0)) {
-				rc = pr_error(PR_INPUT, "%s.%s: must be more than 0 (fix the config)", ctx, durs[i].key);
-				goto out;
-			}
-			if (!durs[i].given)
-				*durs[i].dst = d;
-		}
-	}
-	n = (size_t)cJSON_GetArraySize(arr);
-	v = xcalloc(n ? n : 1, sizeof *v);
-	n = 0;
-	cJSON_ArrayForEach(it, arr) {
-		struct buf mctx = {0};
-
-		buf_printf(&mctx, "%s.metrics[%zu]", ctx, n);
-		rc = parse_metric(it, mctx.data, o->measure, &v[n]);
-		n++;
-		for (size_t j = 0; !rc && j + 1 < n; j++)
-			if (strcmp(v[j].id, v[n - 1].id) == 0)
-				rc = pr_error(PR_INPUT, "%s.id: '%s' is used twice (metric ids must be unique)", mctx.data, v[j].id);
-		buf_free(&mctx);
-		if (rc)
-			goto out;
-	}
-	*out = v;
-	*nout = n;
-	v = NULL;
-out:
-	if (v)
-		bench_metrics_free(v, n);
-	return rc;
+	    || (rc = parse_measure(sec, ctx, g, o))
+	    || (rc = parse_counts(sec, ctx, g, o))
+	    || (rc = parse_precision(sec, ctx, g, o))
+	    || (rc = parse_durations(sec, ctx, g, o)))
+		return rc;
+	return parse_metrics(arr, ctx, o->measure, out, nout);
 }

@@ -11,9 +11,10 @@
  *                 "body": "text" or JSON, "expect_status", "measure",
  *                 "cold_start"}]}
  *
- * Durations are seconds or strings such as "500ms"; unknown fields are
- * refused, naming the known ones.  Errors are reported once, as
- * "<ctx>.<field>: what is wrong (fix the config)".
+ * Fields are read with doc.h's config readers: durations are seconds or
+ * strings such as "500ms"; unknown fields are refused, naming the known
+ * ones; header names are RFC 9110 tokens.  Errors are reported once, as
+ * "<ctx>.<field>: what is wrong".
  */
 #ifndef PR_BENCHCFG_H
 #define PR_BENCHCFG_H
@@ -22,9 +23,11 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "doc.h"
+
 #define BENCH_MAX_COUNT 1000000L
 #define BENCH_MAX_CONNECTIONS 100000L
-#define BENCH_MAX_SECONDS (7.0 * 24 * 3600)
+#define BENCH_MAX_SECONDS PR_MAX_DURATION_S
 
 enum bench_measure { MEASURE_TTFB, MEASURE_TOTAL };
 

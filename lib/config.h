@@ -8,6 +8,11 @@
  * "body", "json") are the exception: they are checked at load but keep
  * ${VAR} as written, for qa_expand() to fill in together with {{name}} in
  * one pass (qa.h).
+ *
+ * A section's reader reads its fields with doc.h's typed readers
+ * (pr_get_string, pr_get_long, ..., and for configs pr_check_fields,
+ * pr_get_duration and pr_get_headers), so that one mistake is worded the
+ * same in every section.
  */
 #ifndef PR_CONFIG_H
 #define PR_CONFIG_H

@@ -507,3 +507,145 @@ pr_add_number(cJSON *obj, const char *key, double v)
 		return cJSON_AddNullToObject(obj, key);
 	return cJSON_AddNumberToObject(obj, key, pr_round(v, PR_ANY_DECIMALS));
 }
+
+int
+pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsObject(obj))
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(obj));
+	cJSON_ArrayForEach(it, obj) {
+		const char *const *k;
+
+		for (k = known; *k && strcmp(*k, it->string) != 0; k++)
+			;
+		if (!*k) {
+			struct buf b = {0};
+
+			for (k = known; *k; k++)
+				buf_printf(&b, "%s%s", k == known ? "" : ", ", *k);
+			pr_error(PR_INPUT, "%s.%s: unknown field (expected one of: %s)", ctx, it->string, b.data);
+			buf_free(&b);
+			return PR_INPUT;
+		}
+	}
+	return PR_OK;
+}
+
+int
+pr_get_duration(const cJSON *obj, const char *key, enum pr_zero zero, const char *ctx, double *out)
+{
+	const cJSON *it;
+	double v = -1;
+	int rc = lookup(obj, key, PR_OPTIONAL, ctx, &it);
+
+	if (rc || !it)
+		return rc;
+	if (cJSON_IsNumber(it))
+		v = it->valuedouble;
+	else if (!cJSON_IsString(it) || pr_parse_duration(it->valuestring, &v) != 0)
+		v = -1;
+	/* Not finite or negative fails the range test too. */
+	if (!(v >= 0 && v <= PR_MAX_DURATION_S))
+		return pr_error(PR_INPUT, "%s.%s: expected seconds or a duration such as \"10s\" or \"500ms\" "
+		    "(at most %s)", ctx, key, PR_MAX_DURATION_TEXT);
+	if (zero == PR_POSITIVE && v == 0)
+		return pr_error(PR_INPUT, "%s.%s: must be more than 0", ctx, key);
+	*out = v;
+	return PR_OK;
+}
+
+/* RFC 9110 section 5.6.2: tchar, besides letters and digits. */
+#define TOKEN_PUNCT "!#$%&'*+-.^_`|~"
+
+bool
+pr_header_name_valid(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		char c = *s;
+
+		/* Not isalnum(): the locale must not widen the set. */
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr(TOKEN_PUNCT, c)))
+			return false;
+	}
+	return true;
+}
+
+int
+pr_check_header_name(const char *name, const char *ctx)
+{
+	if (pr_header_name_valid(name))
+		return PR_OK;
+	return pr_error(PR_INPUT, "%s: \"%s\" is not a header name (letters, digits and %s only)",
+	    ctx, name, TOKEN_PUNCT);
+}
+
+static void
+free_lines(char **lines)
+{
+	for (size_t i = 0; lines && lines[i]; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+/* One member {"Name": "value"} of a header object, checked, as a line. */
+static int
+header_line(const cJSON *it, const char *ctx, pr_header_fn *each, void *arg, char **line)
+{
+	struct buf where = {0}, b = {0};
+	int rc;
+
+	buf_printf(&where, "%s.%s", ctx, it->string);
+	if ((rc = pr_check_header_name(it->string, ctx)))
+		goto out;
+	if (!cJSON_IsString(it)) {
+		rc = pr_error(PR_INPUT, "%s: expected a string, found %s", where.data, pr_json_type(it));
+		goto out;
+	}
+	if (strpbrk(it->valuestring, "\r\n")) {
+		rc = pr_error(PR_INPUT, "%s: a header value cannot hold a line break", where.data);
+		goto out;
+	}
+	if (each && (rc = each(it->string, it->valuestring, where.data, arg)))
+		goto out;
+	buf_printf(&b, "%s: %s", it->string, it->valuestring);
+	*line = buf_detach(&b);
+out:
+	buf_free(&where);
+	return rc;
+}
+
+int
+pr_get_headers(const cJSON *obj, const char *key, const char *ctx, pr_header_fn *each, void *arg,
+    char ***lines, size_t *n)
+{
+	struct buf where = {0};
+	const cJSON *hs = NULL, *it;
+	char **v;
+	size_t i = 0;
+	int rc;
+
+	*lines = NULL;
+	*n = 0;
+	if ((rc = pr_get_object(obj, key, PR_OPTIONAL, ctx, &hs)) || !hs)
+		return rc;
+	buf_printf(&where, "%s.%s", ctx, key);
+	v = xcalloc((size_t)cJSON_GetArraySize(hs) + 1, sizeof *v);
+	cJSON_ArrayForEach(it, hs) {
+		if ((rc = header_line(it, where.data, each, arg, &v[i])))
+			break;
+		i++;
+	}
+	buf_free(&where);
+	if (rc) {
+		free_lines(v);
+		return rc;
+	}
+	*lines = v;
+	*n = i;
+	return PR_OK;
+}

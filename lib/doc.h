@@ -70,6 +70,61 @@ int pr_get_object(const cJSON *obj, const char *key, enum pr_need need, const ch
 int pr_get_array(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const cJSON **out);
 
 /*
+ * Config readers, one per kind, in the spirit of git's git_config_int: every
+ * section reader (bench, qa, platform, compare, ...) uses these, so that one
+ * mistake reads the same in every section.  ctx names obj as above
+ * ("pr-tools.json: bench.metrics[0]"); each reports one line and returns
+ * PR_INPUT, or returns 0.
+ *
+ * pr_check_fields: obj is an object ("<ctx>: expected an object, found
+ * array") and every member of it is named in known (NULL-terminated); else
+ * "<ctx>.<key>: unknown field (expected one of: a, b, c)", the first one.
+ */
+int pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx);
+
+/*
+ * pr_get_duration: obj[key] in seconds: a number of seconds, or a string
+ * such as "500ms", "10s", "2m" or "1.5h" (pr_parse_duration), from 0 (with
+ * PR_POSITIVE, above 0) to PR_MAX_DURATION_S.  Absent or null: 0, *out left
+ * alone.  Else "<ctx>.<key>: expected seconds or a duration such as "10s"
+ * or "500ms" (at most 168h)", or "<ctx>.<key>: must be more than 0".
+ */
+#define PR_MAX_DURATION_S (7.0 * 24 * 3600)	/* a week: anything longer is a typo */
+#define PR_MAX_DURATION_TEXT "168h"
+enum pr_zero { PR_ZERO_OK, PR_POSITIVE };
+
+int pr_get_duration(const cJSON *obj, const char *key, enum pr_zero zero, const char *ctx, double *out);
+
+/*
+ * pr_header_name_valid: s is an HTTP field name, one or more RFC 9110
+ * token characters (letters, digits and !#$%&'*+-.^_`|~), so that a name
+ * can neither split a request line nor hide a colon.
+ *
+ * pr_check_header_name: the same, reported for a name found at ctx as
+ * "<ctx>: "<name>" is not a header name (letters, digits and ... only)".
+ */
+bool pr_header_name_valid(const char *s);
+int pr_check_header_name(const char *name, const char *ctx);
+
+/*
+ * pr_get_headers: obj[key], request headers as an object {"Name": "value"},
+ * into *lines, a new NULL-terminated array of *n "Name: value" lines in
+ * the object's order (caller frees each line and the array; NULL and 0 when
+ * obj[key] is absent or null).  obj[key] must be an object (pr_get_object);
+ * each name passes pr_check_header_name at "<ctx>.<key>"; each value must
+ * be a string ("<ctx>.<key>.<Name>: expected a string, found number")
+ * without a line break ("<ctx>.<key>.<Name>: a header value cannot hold a
+ * line break").  Then, when each is not NULL, each(name, value, where, arg)
+ * with where "<ctx>.<key>.<Name>" may check more (PR_INPUT, reported: the
+ * read stops there) or remember a secret value (0).  Nothing is kept on
+ * error.
+ */
+typedef int pr_header_fn(const char *name, const char *value, const char *where, void *arg);
+
+int pr_get_headers(const cJSON *obj, const char *key, const char *ctx, pr_header_fn *each, void *arg,
+    char ***lines, size_t *n);
+
+/*
  * Read a numeric array into a new malloc'd vector (caller frees): every
  * element must be a finite number >= min.  *n is the count.  ctx as above.
  */

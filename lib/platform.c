@@ -116,21 +116,6 @@ get_name(const cJSON *entry, const char *ctx, const char **name)
 	return PR_OK;
 }
 
-/* Every key of obj is one of allowed (NULL-terminated); else PR_INPUT. */
-static int
-known_keys(const cJSON *obj, const char *ctx, const char *const *allowed, const char *list)
-{
-	for (const cJSON *it = obj->child; it; it = it->next) {
-		const char *const *a = allowed;
-
-		while (*a && strcmp(*a, it->string) != 0)
-			a++;
-		if (!*a)
-			return pr_error(PR_INPUT, "%s.%s: unknown setting (expected %s)", ctx, it->string, list);
-	}
-	return PR_OK;
-}
-
 static int
 check_web_app(const cJSON *e, const char *ctx)
 {
@@ -142,7 +127,7 @@ check_web_app(const cJSON *e, const char *ctx)
 
 	if (!cJSON_IsObject(e))
 		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(e));
-	if ((rc = known_keys(e, ctx, keys, "name, always_on")) || (rc = get_name(e, ctx, &name)))
+	if ((rc = pr_check_fields(e, keys, ctx)) || (rc = get_name(e, ctx, &name)))
 		return rc;
 	return pr_get_bool(e, "always_on", PR_OPTIONAL, ctx, &b);
 }
@@ -158,7 +143,7 @@ check_container_app(const cJSON *e, const char *ctx)
 
 	if (!cJSON_IsObject(e))
 		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(e));
-	if ((rc = known_keys(e, ctx, keys, "name, min_replicas, max_replicas, cpu, memory")) ||
+	if ((rc = pr_check_fields(e, keys, ctx)) ||
 	    (rc = get_name(e, ctx, &name)) ||
 	    (rc = pr_get_long(e, "min_replicas", PR_OPTIONAL, ctx, 0, REPLICAS_MAX, &min)) ||
 	    (rc = pr_get_long(e, "max_replicas", PR_OPTIONAL, ctx, 1, REPLICAS_MAX, &max)) ||
@@ -191,7 +176,7 @@ parse_section(const cJSON *platform, const struct pr_platform_opts *o, struct se
 	if ((rc = pr_get_object(platform, "azure", PR_REQUIRED, src, &az)))
 		return rc;
 	snprintf(ctx, sizeof ctx, "%s.azure", src);
-	if ((rc = known_keys(az, ctx, azure_keys, "subscription, resource_group, web_apps, container_apps")))
+	if ((rc = pr_check_fields(az, azure_keys, ctx)))
 		return rc;
 	if ((rc = pr_get_string(az, "subscription", PR_REQUIRED, ctx, &s->subscription)) ||
 	    (rc = pr_get_string(az, "resource_group", PR_REQUIRED, ctx, &s->resource_group)) ||

@@ -149,46 +149,6 @@ check_json_refs(const cJSON *node, const struct known *k, const char *ctx)
 	return rc;
 }
 
-/* Refuse keys of obj that are not in allowed (NULL-terminated). */
-static int
-only_keys(const cJSON *obj, const char *const *allowed, const char *ctx)
-{
-	for (const cJSON *it = obj->child; it; it = it->next) {
-		const char *const *a;
-		struct buf list = {0};
-		int rc;
-
-		for (a = allowed; *a; a++)
-			if (strcmp(it->string, *a) == 0)
-				break;
-		if (*a)
-			continue;
-		for (a = allowed; *a; a++)
-			buf_printf(&list, "%s%s", a == allowed ? "" : ", ", *a);
-		rc = pr_error(PR_INPUT, "%s.%s: unknown field (expected one of %s)", ctx, it->string, list.data);
-		buf_free(&list);
-		return rc;
-	}
-	return PR_OK;
-}
-
-static int
-get_timeout(const cJSON *obj, const char *ctx, double *out)
-{
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "timeout");
-
-	if (!t || cJSON_IsNull(t))
-		return PR_OK;
-	if (cJSON_IsNumber(t) && isfinite(t->valuedouble) && t->valuedouble > 0) {
-		*out = t->valuedouble;
-		return PR_OK;
-	}
-	if (cJSON_IsString(t) && pr_parse_duration(t->valuestring, out) == 0 && *out > 0)
-		return PR_OK;
-	return pr_error(PR_INPUT, "%s.timeout: expected a duration such as \"10s\" or \"500ms\", or seconds",
-	    ctx);
-}
-
 static int
 load_status(const cJSON *st, const char *ctx, struct qa_check *k)
 {
@@ -255,17 +215,6 @@ load_match(const cJSON *v, const char *ctx, const char *key, bool strings_only, 
 	return PR_OK;
 }
 
-static bool
-valid_header_name(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s <= ' ' || *s == ':' || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
 static int
 load_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
 {
@@ -278,7 +227,7 @@ load_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
 	char why[128];
 	int rc;
 
-	if ((rc = only_keys(ex, keys, ctx)))
+	if ((rc = pr_check_fields(ex, keys, ctx)))
 		return rc;
 	if (st && !cJSON_IsNull(st) && (rc = load_status(st, ctx, k)))
 		return rc;
@@ -315,10 +264,8 @@ load_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
 		buf_printf(&where, "%s.headers", ctx);
 		k->header_expect = xcalloc((size_t)cJSON_GetArraySize(hs) + 1, sizeof *k->header_expect);
 		for (const cJSON *it = hs->child; it; it = it->next) {
-			if (!valid_header_name(it->string)) {
-				rc = pr_error(PR_INPUT, "%s: \"%s\" is not a header name", where.data, it->string);
+			if ((rc = pr_check_header_name(it->string, where.data)))
 				break;
-			}
 			if ((rc = load_match(it, where.data, it->string, true, &k->header_expect[k->nheader_expect++])))
 				break;
 		}
@@ -350,9 +297,14 @@ load_captures(const cJSON *caps, const char *ctx, struct qa_check *k, struct kno
 		} else if (strcmp(src->string, "cookie") == 0) {
 			c->kind = QA_CAP_COOKIE;
 		} else if (strcmp(src->string, "header") == 0) {
-			if (!valid_header_name(src->valuestring))
-				return pr_error(PR_INPUT, "%s.%s.header: \"%s\" is not a header name",
-				    ctx, it->string, src->valuestring);
+			struct buf where = {0};
+			int rc;
+
+			buf_printf(&where, "%s.%s.header", ctx, it->string);
+			rc = pr_check_header_name(src->valuestring, where.data);
+			buf_free(&where);
+			if (rc)
+				return rc;
 			c->kind = QA_CAP_HEADER;
 		} else {
 			return pr_error(PR_INPUT, "%s.%s: expected {\"json\": PATH}, {\"cookie\": NAME} or "
@@ -416,6 +368,116 @@ env_line_break(const char *tmpl)
 	return hit;
 }
 
+/* What a request header's value is checked against (pr_header_fn). */
+struct header_ctx {
+	struct qa_suite *suite;
+	const struct known *known;
+};
+
+/*
+ * A request header's value is a template: its {{name}}s must be captured
+ * earlier, its environment must not put in a line break, and a secret one
+ * is remembered so that no failure quotes it.
+ */
+static int
+check_header(const char *name, const char *value, const char *where, void *arg)
+{
+	struct header_ctx *h = arg;
+	int rc;
+
+	if ((rc = check_refs(value, h->known, where)))
+		return rc;
+	if (env_line_break(value))
+		return pr_error(PR_INPUT, "%s: a header value cannot hold a line break", where);
+	if (pr_is_secret_name(name))
+		add_secret(h->suite, value);
+	return PR_OK;
+}
+
+/* "<ctx>.<field>" in b (reset first), for the messages of one field. */
+static const char *
+field_ctx(struct buf *b, const char *ctx, const char *field)
+{
+	buf_reset(b);
+	buf_printf(b, "%s.%s", ctx, field);
+	return b->data;
+}
+
+/* The check's name: not empty, UTF-8, unique among the checks before it. */
+static int
+load_name(const char *name, const char *ctx, const struct qa_suite *s, struct qa_check *k)
+{
+	if (!*name)
+		return pr_error(PR_INPUT, "%s.name: empty (name the check)", ctx);
+	if (!pr_utf8_valid(name, strlen(name), NULL))
+		return pr_error(PR_INPUT, "%s.name: not valid UTF-8 once ${...} is filled in (documents are UTF-8)", ctx);
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->checks[i].name, name) == 0)
+			return pr_error(PR_INPUT, "%s.name: \"%s\" is already the name of qa.checks[%zu] "
+			    "(names must be unique)", ctx, name, i);
+	k->name = xstrdup(name);
+	return PR_OK;
+}
+
+/* The method, letters only, kept in capitals; GET when not given. */
+static int
+load_method(const char *method, const char *ctx, struct qa_check *k)
+{
+	if (method && (!*method || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(method)))
+		return pr_error(PR_INPUT, "%s.method: \"%s\" is not an HTTP method (GET, POST, PUT, PATCH, DELETE, HEAD)",
+		    ctx, method);
+	k->method = xstrdup(method ? method : "GET");
+	for (char *p = k->method; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return PR_OK;
+}
+
+/* The URL template: absolute unless qa.base_url is set, and every
+ * {{name}} in it captured by an earlier check. */
+static int
+load_url(const char *url, const char *ctx, const struct qa_suite *s, const struct known *known,
+    struct qa_check *k)
+{
+	struct buf where = {0};
+	int rc;
+
+	if (!*url)
+		return pr_error(PR_INPUT, "%s.url: empty", ctx);
+	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return pr_error(PR_INPUT, "%s.url: \"%s\" is relative but qa.base_url is not set (set it, or use "
+		    "an absolute http:// or https:// URL)", ctx, url);
+	if ((rc = check_refs(url, known, field_ctx(&where, ctx, "url"))) == PR_OK)
+		k->url = xstrdup(url);
+	buf_free(&where);
+	return rc;
+}
+
+/* The body: "body" text or "json", one of them, as templates. */
+static int
+load_body(const cJSON *c, const char *body, const char *ctx, struct qa_suite *s, const struct known *known,
+    struct qa_check *k)
+{
+	const cJSON *js = cJSON_GetObjectItemCaseSensitive(c, "json");
+	struct buf where = {0};
+	int rc = PR_OK;
+
+	if (js && body)
+		return pr_error(PR_INPUT, "%s: has both \"body\" and \"json\" (use one)", ctx);
+	if (body) {
+		if ((rc = check_refs(body, known, field_ctx(&where, ctx, "body"))) == PR_OK)
+			k->body = xstrdup(body);
+	} else if (js && !cJSON_IsNull(js)) {
+		if ((rc = check_json_refs(js, known, field_ctx(&where, ctx, "json"))) == PR_OK) {
+			k->json = cJSON_Duplicate(js, true);
+			add_json_secrets(s, k->json);
+		}
+	}
+	buf_free(&where);
+	return rc;
+}
+
+/* One entry of qa.checks into k: its request, then what it expects and
+ * captures (those captures are known to the checks after it). */
 static int
 load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check *k, struct known *known)
 {
@@ -423,116 +485,32 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 		"name", "method", "url", "headers", "body", "json", "expect", "capture", "timeout", NULL,
 	};
 	const char *name = NULL, *method = NULL, *url = NULL, *body = NULL;
-	const cJSON *hs = NULL, *ex = NULL, *caps = NULL, *js;
+	const cJSON *ex = NULL, *caps = NULL;
+	struct header_ctx headers = { s, known };
 	struct buf where = {0};
 	int rc;
 
 	if (!cJSON_IsObject(c))
 		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(c));
-	if ((rc = only_keys(c, keys, ctx)) ||
+	if ((rc = pr_check_fields(c, keys, ctx)) ||
 	    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
 	    (rc = pr_get_string(c, "method", PR_OPTIONAL, ctx, &method)) ||
 	    (rc = pr_get_string(c, "url", PR_REQUIRED, ctx, &url)) ||
-	    (rc = pr_get_object(c, "headers", PR_OPTIONAL, ctx, &hs)) ||
 	    (rc = pr_get_string(c, "body", PR_OPTIONAL, ctx, &body)) ||
 	    (rc = pr_get_object(c, "expect", PR_OPTIONAL, ctx, &ex)) ||
 	    (rc = pr_get_object(c, "capture", PR_OPTIONAL, ctx, &caps)) ||
-	    (rc = get_timeout(c, ctx, &k->timeout_s)))
-		goto out;
-	if (!*name) {
-		rc = pr_error(PR_INPUT, "%s.name: empty (name the check)", ctx);
-		goto out;
-	}
-	if (!pr_utf8_valid(name, strlen(name), NULL)) {
-		rc = pr_error(PR_INPUT, "%s.name: not valid UTF-8 once ${...} is filled in (documents are UTF-8)", ctx);
-		goto out;
-	}
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->checks[i].name, name) == 0) {
-			rc = pr_error(PR_INPUT, "%s.name: \"%s\" is already the name of qa.checks[%zu] "
-			    "(names must be unique)", ctx, name, i);
-			goto out;
-		}
-	k->name = xstrdup(name);
-	if (method && (!*method || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(method))) {
-		rc = pr_error(PR_INPUT, "%s.method: \"%s\" is not an HTTP method (GET, POST, PUT, PATCH, DELETE, HEAD)",
-		    ctx, method);
-		goto out;
-	}
-	k->method = xstrdup(method ? method : "GET");
-	for (char *p = k->method; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
-	if (!*url) {
-		rc = pr_error(PR_INPUT, "%s.url: empty", ctx);
-		goto out;
-	}
-	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
-		rc = pr_error(PR_INPUT, "%s.url: \"%s\" is relative but qa.base_url is not set (set it, or use "
-		    "an absolute http:// or https:// URL)", ctx, url);
-		goto out;
-	}
-	buf_printf(&where, "%s.url", ctx);
-	if ((rc = check_refs(url, known, where.data)))
-		goto out;
-	k->url = xstrdup(url);
-	js = cJSON_GetObjectItemCaseSensitive(c, "json");
-	if (js && body) {
-		rc = pr_error(PR_INPUT, "%s: has both \"body\" and \"json\" (use one)", ctx);
-		goto out;
-	}
-	if (body) {
-		buf_reset(&where);
-		buf_printf(&where, "%s.body", ctx);
-		if ((rc = check_refs(body, known, where.data)))
-			goto out;
-		k->body = xstrdup(body);
-	} else if (js && !cJSON_IsNull(js)) {
-		buf_reset(&where);
-		buf_printf(&where, "%s.json", ctx);
-		if ((rc = check_json_refs(js, known, where.data)))
-			goto out;
-		k->json = cJSON_Duplicate(js, true);
-		add_json_secrets(s, k->json);
-	}
-	if (hs) {
-		k->header_lines = xcalloc((size_t)cJSON_GetArraySize(hs) + 1, sizeof *k->header_lines);
-		for (const cJSON *it = hs->child; it; it = it->next) {
-			struct buf line = {0};
-
-			buf_reset(&where);
-			buf_printf(&where, "%s.headers.%s", ctx, it->string);
-			if (!valid_header_name(it->string)) {
-				rc = pr_error(PR_INPUT, "%s: not a header name", where.data);
-				goto out;
-			}
-			if (!cJSON_IsString(it)) {
-				rc = pr_error(PR_INPUT, "%s: expected a string, found %s", where.data, pr_json_type(it));
-				goto out;
-			}
-			if ((rc = check_refs(it->valuestring, known, where.data)))
-				goto out;
-			if (env_line_break(it->valuestring)) {
-				rc = pr_error(PR_INPUT, "%s: a header value cannot hold a line break", where.data);
-				goto out;
-			}
-			if (pr_is_secret_name(it->string))
-				add_secret(s, it->valuestring);
-			buf_printf(&line, "%s: %s", it->string, it->valuestring);
-			k->header_lines[k->nheaders++] = buf_detach(&line);
-		}
-	}
-	if (ex) {
-		buf_reset(&where);
-		buf_printf(&where, "%s.expect", ctx);
-		if ((rc = load_expect(ex, where.data, k)))
-			goto out;
-	}
-	if (caps) {
-		buf_reset(&where);
-		buf_printf(&where, "%s.capture", ctx);
-		rc = load_captures(caps, where.data, k, known);
-	}
-out:
+	    (rc = pr_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)))
+		return rc;
+	if ((rc = load_name(name, ctx, s, k)) ||
+	    (rc = load_method(method, ctx, k)) ||
+	    (rc = load_url(url, ctx, s, known, k)) ||
+	    (rc = load_body(c, body, ctx, s, known, k)) ||
+	    (rc = pr_get_headers(c, "headers", ctx, check_header, &headers, &k->header_lines, &k->nheaders)))
+		return rc;
+	if (ex)
+		rc = load_expect(ex, field_ctx(&where, ctx, "expect"), k);
+	if (rc == PR_OK && caps)
+		rc = load_captures(caps, field_ctx(&where, ctx, "capture"), k, known);
 	buf_free(&where);
 	return rc;
 }
@@ -540,6 +518,7 @@ out:
 int
 qa_suite_load(const cJSON *section, const char *cfgname, struct qa_suite *s)
 {
+	static const char *const keys[] = { "base_url", "timeout", "checks", NULL };
 	struct buf ctx = {0}, item = {0};
 	struct known known = {0};
 	const cJSON *checks = NULL;
@@ -555,8 +534,9 @@ qa_suite_load(const cJSON *section, const char *cfgname, struct qa_suite *s)
 		    pr_json_type(section));
 		goto out;
 	}
-	if ((rc = pr_get_string(section, "base_url", PR_OPTIONAL, ctx.data, &base)) ||
-	    (rc = get_timeout(section, ctx.data, &s->timeout_s)) ||
+	if ((rc = pr_check_fields(section, keys, ctx.data)) ||
+	    (rc = pr_get_string(section, "base_url", PR_OPTIONAL, ctx.data, &base)) ||
+	    (rc = pr_get_duration(section, "timeout", PR_POSITIVE, ctx.data, &s->timeout_s)) ||
 	    (rc = pr_get_array(section, "checks", PR_REQUIRED, ctx.data, &checks)))
 		goto out;
 	if (base && *base) {

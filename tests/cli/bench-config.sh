@@ -73,6 +73,8 @@ bad bad_id_exits_3 'bench.metrics[1].id' '{"bench":{"metrics":[{"id":"a","url":"
 bad duplicate_id_exits_3 'bench.metrics[1].id' '{"bench":{"metrics":[{"id":"a","url":"http://x/"},{"id":"a","url":"http://y/"}]}}'
 bad headers_not_object_exits_3 'bench.metrics[0].headers' '{"bench":{"metrics":[{"id":"a","url":"http://x/","headers":["Cookie: x"]}]}}'
 bad header_with_newline_exits_3 'bench.metrics[0].headers.X' '{"bench":{"metrics":[{"id":"a","url":"http://x/","headers":{"X":"a\r\nB: c"}}]}}'
+bad header_name_with_colon_exits_3 'bench.metrics[0].headers: "A:B" is not a header name (letters, digits and' '{"bench":{"metrics":[{"id":"a","url":"http://x/","headers":{"A:B":"c"}}]}}'
+bad timeout_past_a_week_exits_3 'bench.timeout: expected seconds or a duration such as "10s" or "500ms" (at most 168h)' '{"bench":{"timeout":"169h","metrics":[]}}'
 bad expect_status_out_of_range_exits_3 'bench.metrics[0].expect_status' '{"bench":{"metrics":[{"id":"a","url":"http://x/","expect_status":99}]}}'
 bad bad_timeout_exits_3 'bench.timeout' '{"bench":{"timeout":"soon","metrics":[]}}'
 bad metrics_not_array_exits_3 'bench.metrics' '{"bench":{"metrics":{"a":"http://x/"}}}'

@@ -218,8 +218,10 @@ bad_config status_array_of_strings_rejected "qa.checks[0].expect.status: expecte
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "expect": {"status": [200, "201"]}}]}}'
 bad_config missing_url_names_field "$B: qa.checks[0].url: missing" \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a"}]}}'
-bad_config unknown_field_named "$B: qa.checks[0].expects: unknown field" \
+bad_config unknown_field_named "$B: qa.checks[0].expects: unknown field (expected one of: name, method, url," \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "expects": {}}]}}'
+bad_config unknown_section_field_named "$B: qa.time_out: unknown field (expected one of: base_url, timeout, checks)" \
+	'{"qa": {"base_url": "http://x", "time_out": "5s", "checks": [{"name": "a", "url": "/"}]}}'
 bad_config bad_json_path_named "$B: qa.checks[0].expect.json.data..id: not a JSON path" \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "expect": {"json": {"data..id": 1}}}]}}'
 bad_config uncaptured_reference_named "$B: qa.checks[0].headers.Cookie: {{sid}} is not captured by an earlier check" \
@@ -228,8 +230,12 @@ bad_config duplicate_name_named "$B: qa.checks[1].name: \"a\" is already" \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/"}, {"name": "a", "url": "/"}]}}'
 bad_config relative_url_without_base "$B: qa.checks[0].url: \"/x\" is relative" \
 	'{"qa": {"checks": [{"name": "a", "url": "/x"}]}}'
-bad_config bad_timeout_named "$B: qa.timeout: expected a duration" \
+bad_config bad_timeout_named "$B: qa.timeout: expected seconds or a duration such as \"10s\" or \"500ms\" (at most 168h)" \
 	'{"qa": {"base_url": "http://x", "timeout": "soon", "checks": [{"name": "a", "url": "/"}]}}'
+bad_config bad_header_name_named "$B: qa.checks[0].headers: \"X(Y)\" is not a header name (letters, digits and" \
+	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "headers": {"X(Y)": "v"}}]}}'
+bad_config zero_timeout_named "$B: qa.checks[0].timeout: must be more than 0" \
+	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "timeout": 0}]}}'
 bad_config bad_capture_named "$B: qa.checks[0].capture.tok: expected {\"json\": PATH}" \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "capture": {"tok": {"body": "x"}}}]}}'
 bad_config unset_env_var_named "environment variable PR_QA_UNSET_VAR is not set" \

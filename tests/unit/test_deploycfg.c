@@ -1,6 +1,7 @@
 /* test_deploycfg.c: the "deploy" section: the workflow to dispatch, and the
  * one-line errors for a missing section or a wrong type. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "deploycfg.h"
 #include "err.h"
@@ -40,11 +41,37 @@ test_missing_section_and_wrong_types_are_bad_input(void)
 	cJSON_Delete(d);
 }
 
+/* Drift settled: deploy.github's fields were named without the file
+ * ("deploy.github.workflow: ..."), unlike every other section's; and a
+ * "github" that is not an object said its "repo" was missing. */
+static void
+test_errors_name_the_file_and_the_field(void)
+{
+	static const struct { const char *json, *line; } cases[] = {
+		{ "{\"github\":{\"repo\":\"o/r\",\"workflow\":7}}",
+		  "pr-tools: pr-tools.json: deploy.github.workflow: expected a string, found number\n" },
+		{ "{\"github\":\"o/r\"}",
+		  "pr-tools: pr-tools.json: deploy.github: expected an object, found string\n" },
+	};
+	struct deploy_github gh;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cJSON *d = cJSON_Parse(cases[i].json);
+
+		t_stderr_capture();
+		CHECK(deploy_github_parse(d, "pr-tools.json", &gh) == PR_INPUT);
+		CHECK(strcmp(t_stderr_text(), cases[i].line) == 0);
+		CHECK(gh.repo == NULL);
+		cJSON_Delete(d);
+	}
+}
+
 int
 main(void)
 {
 	pr_init("pr-tools");
 	RUN(test_reads_repo_workflow_ref_and_inputs);
 	RUN(test_missing_section_and_wrong_types_are_bad_input);
+	RUN(test_errors_name_the_file_and_the_field);
 	return t_done();
 }

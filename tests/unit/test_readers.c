@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchcfg.h"
 #include "buf.h"
 #include "doc.h"
 #include "err.h"
 #include "hist.h"
+#include "platform.h"
+#include "qa.h"
 #include "stats.h"
 #include "t.h"
 #include "util.h"
@@ -182,6 +185,172 @@ test_option_numbers_are_decimal(void)
 	CHECK(pr_parse_long("-12", -100, 100, &l) == 0 && l == -12);
 }
 
+/* ---- the config readers every section shares (doc.h) ---------------- */
+
+enum section { BENCH, QA, PLATFORM };
+
+/*
+ * What the reader of one section says about text (that section's JSON):
+ * the one line it reported, or "" when it took the section.
+ */
+static const char *
+section_error(enum section which, const char *text)
+{
+	static const struct bench_given none;
+	struct pr_platform_opts po = { .source = "pr-tools.json: platform", .dry_run = true };
+	struct bench_settings set = { .timeout_s = 10, .duration_s = 10 };
+	struct bench_metric *v = NULL;
+	struct qa_suite suite;
+	cJSON *sec = cJSON_Parse(text);
+	size_t n = 0;
+
+	t_stderr_capture();
+	switch (which) {
+	case BENCH:
+		if (bench_config_parse(sec, "pr-tools.json: bench", &none, &set, &v, &n) == PR_OK)
+			bench_metrics_free(v, n);
+		break;
+	case QA:
+		qa_suite_load(sec, "pr-tools.json", &suite);
+		qa_suite_free(&suite);
+		break;
+	case PLATFORM:
+		pr_platform_check(sec, &po);
+		break;
+	}
+	cJSON_Delete(sec);
+	return t_stderr_text();
+}
+
+#define QA_CHECK_WITH(extra) \
+	"{\"base_url\":\"http://h\",\"checks\":[{\"name\":\"a\",\"url\":\"/\"" extra "}]}"
+
+/* Drift settled: "unknown setting (expected a, b)" (platform) and
+ * "unknown field (expected one of a, b)" (qa) now read as bench's. */
+static void
+test_unknown_field_reads_the_same_in_every_section(void)
+{
+	CHECK(strstr(section_error(BENCH, "{\"sample\":3}"),
+	    "pr-tools: pr-tools.json: bench.sample: unknown field (expected one of: metrics, samples,") != NULL);
+	/* Drift settled: qa's section itself took any field (bench's does not). */
+	CHECK_STR(section_error(QA, "{\"time_out\":\"5s\",\"checks\":[]}"),
+	    "pr-tools: pr-tools.json: qa.time_out: unknown field (expected one of: base_url, timeout, checks)\n");
+	CHECK(strstr(section_error(QA, QA_CHECK_WITH(",\"expects\":{}")),
+	    "pr-tools: pr-tools.json: qa.checks[0].expects: unknown field (expected one of: name, method,") != NULL);
+	CHECK_STR(section_error(PLATFORM, "{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"g\","
+	    "\"container_apps\":[{\"name\":\"a\",\"min_replica\":1}]}}"),
+	    "pr-tools: pr-tools.json: platform.azure.container_apps[0].min_replica: unknown field "
+	    "(expected one of: name, min_replicas, max_replicas, cpu, memory)\n");
+	/* A reader handed something else than an object is told so. */
+	{
+		static const char *const known[] = { "a", NULL };
+		cJSON *arr = cJSON_Parse("[1]");
+
+		CHECK(pr_check_fields(arr, known, "x.json: s") == PR_INPUT);
+		cJSON_Delete(arr);
+	}
+}
+
+/* Drift settled: qa's timeout had no upper bound and its own wording;
+ * bench's said "(fix the config)" apart.  Both now read as one. */
+static void
+test_durations_read_the_same_in_every_section(void)
+{
+	static const char *const bad = "expected seconds or a duration such as \"10s\" or \"500ms\" (at most 168h)\n";
+	char want[256];
+
+	snprintf(want, sizeof want, "pr-tools: pr-tools.json: bench.timeout: %s", bad);
+	CHECK_STR(section_error(BENCH, "{\"timeout\":\"soon\"}"), want);
+	snprintf(want, sizeof want, "pr-tools: pr-tools.json: qa.timeout: %s", bad);
+	CHECK_STR(section_error(QA, "{\"timeout\":\"soon\",\"checks\":[]}"), want);
+	CHECK_STR(section_error(QA, "{\"timeout\":\"169h\",\"checks\":[]}"), want);
+	snprintf(want, sizeof want, "pr-tools: pr-tools.json: qa.checks[0].timeout: %s", bad);
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"timeout\":1e9")), want);
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"timeout\":0")),
+	    "pr-tools: pr-tools.json: qa.checks[0].timeout: must be more than 0\n");
+	CHECK_STR(section_error(BENCH, "{\"duration\":\"0s\"}"),
+	    "pr-tools: pr-tools.json: bench.duration: must be more than 0\n");
+	CHECK_STR(section_error(BENCH, "{\"idle\":0,\"timeout\":\"168h\"}"), "");
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"timeout\":\"250ms\"")), "");
+}
+
+#define BENCH_METRIC_WITH(extra) "{\"metrics\":[{\"id\":\"a\",\"url\":\"http://h/\"" extra "}]}"
+#define NOT_A_NAME "\" is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)\n"
+
+/*
+ * Drift settled: bench took letters, digits and _ . : - (so "A:B" went out
+ * as "A:B: v"), qa anything printable but ':' (so "X(Y)" and "a@b" went
+ * out).  Both now take RFC 9110 tokens, with one wording per mistake.
+ */
+static void
+test_header_names_are_rfc9110_tokens_in_every_section(void)
+{
+	CHECK(pr_header_name_valid("X-Request-Id"));
+	CHECK(pr_header_name_valid("!#$%&'*+-.^_`|~09azAZ"));
+	static const char *const bad[] = { "", "A:B", "X(Y)", "a@b", "X Y", "X/Y", "\"", "{x}", "caf\xc3\xa9", "a\tb" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(!pr_header_name_valid(bad[i]));
+
+	CHECK_STR(section_error(BENCH, BENCH_METRIC_WITH(",\"headers\":{\"A:B\":\"v\"}")),
+	    "pr-tools: pr-tools.json: bench.metrics[0].headers: \"A:B" NOT_A_NAME);
+	CHECK_STR(section_error(BENCH, BENCH_METRIC_WITH(",\"headers\":{\"X~Y\":\"v\"}")), "");
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"headers\":{\"X(Y)\":\"v\"}")),
+	    "pr-tools: pr-tools.json: qa.checks[0].headers: \"X(Y)" NOT_A_NAME);
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"expect\":{\"headers\":{\"X/Y\":\"v\"}}")),
+	    "pr-tools: pr-tools.json: qa.checks[0].expect.headers: \"X/Y" NOT_A_NAME);
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"capture\":{\"loc\":{\"header\":\"a@b\"}}")),
+	    "pr-tools: pr-tools.json: qa.checks[0].capture.loc.header: \"a@b" NOT_A_NAME);
+	CHECK_STR(section_error(QA, QA_CHECK_WITH(",\"headers\":{\"X~Y\":\"v\"}")), "");
+}
+
+/* Drift settled: bench said "expected a header name and a one-line string
+ * value" for any of three mistakes; each now has qa's own line. */
+static void
+test_header_values_read_the_same_in_every_section(void)
+{
+	static const struct { const char *headers, *field, *what; } cases[] = {
+		{ "{\"X\":1}", "headers.X", "expected a string, found number" },
+		{ "{\"X\":\"a\\nb\"}", "headers.X", "a header value cannot hold a line break" },
+		{ "{\"X\":\"a\\rb\"}", "headers.X", "a header value cannot hold a line break" },
+		{ "[]", "headers", "expected an object, found array" },
+	};
+	char json[256], want[256];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(json, sizeof json, BENCH_METRIC_WITH(",\"headers\":%s"), cases[i].headers);
+		snprintf(want, sizeof want, "pr-tools: pr-tools.json: bench.metrics[0].%s: %s\n",
+		    cases[i].field, cases[i].what);
+		CHECK_STR(section_error(BENCH, json), want);
+		snprintf(json, sizeof json, QA_CHECK_WITH(",\"headers\":%s"), cases[i].headers);
+		snprintf(want, sizeof want, "pr-tools: pr-tools.json: qa.checks[0].%s: %s\n",
+		    cases[i].field, cases[i].what);
+		CHECK_STR(section_error(QA, json), want);
+	}
+}
+
+/* The lines, in order, and nothing kept when one member is refused. */
+static void
+test_header_object_reads_into_lines(void)
+{
+	cJSON *obj = cJSON_Parse("{\"h\":{\"A\":\"1\",\"B-2\":\"x y\"},\"bad\":{\"A\":\"1\",\"B\":2},\"nul\":null}");
+	char **lines = (char **)1;
+	size_t n = 9;
+
+	CHECK(pr_get_headers(obj, "h", "c", NULL, NULL, &lines, &n) == PR_OK && n == 2);
+	if (lines && n == 2) {
+		CHECK_STR(lines[0], "A: 1");
+		CHECK_STR(lines[1], "B-2: x y");
+		CHECK(lines[2] == NULL);
+		free(lines[0]);
+		free(lines[1]);
+	}
+	free(lines);
+	CHECK(pr_get_headers(obj, "bad", "c", NULL, NULL, &lines, &n) == PR_INPUT && !lines && n == 0);
+	CHECK(pr_get_headers(obj, "nul", "c", NULL, NULL, &lines, &n) == PR_OK && !lines && n == 0);
+	CHECK(pr_get_headers(obj, "none", "c", NULL, NULL, &lines, &n) == PR_OK && !lines && n == 0);
+	cJSON_Delete(obj);
+}
+
 int
 main(void)
 {
@@ -195,5 +364,10 @@ main(void)
 	RUN(test_white_space_is_an_empty_document);
 	RUN(test_numbers_print_without_noise);
 	RUN(test_option_numbers_are_decimal);
+	RUN(test_unknown_field_reads_the_same_in_every_section);
+	RUN(test_durations_read_the_same_in_every_section);
+	RUN(test_header_names_are_rfc9110_tokens_in_every_section);
+	RUN(test_header_values_read_the_same_in_every_section);
+	RUN(test_header_object_reads_into_lines);
 	return t_done();
 }
