@@ -16,7 +16,6 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -25,6 +24,7 @@
 #include "http.h"
 #include "err.h"
 #include "loadgen.h"
+#include "util.h"
 
 #define CONN_BUF_BYTES 16384		/* first read buffer of a connection */
 #define MAX_HEADER_BYTES 65536		/* a response head larger is an error */
@@ -42,15 +42,6 @@
 const char *const pr_load_err_names[PR_LOAD_NERR] = {
 	"dns", "connect", "tls", "timeout", "reset", "status", "other",
 };
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * MS_PER_S + (double)ts.tv_nsec / 1e6;
-}
 
 /* What both engines share: the schedule and the counters. */
 struct sched {
@@ -71,7 +62,7 @@ sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result 
 	s->o = o;
 	s->r = r;
 	s->expect_status = expect_status;
-	s->t0 = now_ms();
+	s->t0 = pr_mono_ms();
 	s->warm_end = s->t0 + o->warmup_s * MS_PER_S;
 	s->end = s->warm_end + o->duration_s * MS_PER_S;
 	s->interval_ms = o->rate_rps > 0 ? MS_PER_S / o->rate_rps : 0;
@@ -427,7 +418,7 @@ parse(struct plain *p, struct conn *c)
 static void
 conn_done(struct plain *p, struct conn *c)
 {
-	double t = now_ms();
+	double t = pr_mono_ms();
 
 	sched_finish(&p->s, c->origin_ms, c->sent_ms, t, c->status, -1, c->bytes, c->reused);
 	c->served++;
@@ -440,7 +431,7 @@ conn_done(struct plain *p, struct conn *c)
 static void
 conn_fail(struct plain *p, struct conn *c, int err)
 {
-	sched_finish(&p->s, c->origin_ms, c->sent_ms, now_ms(), 0, err, c->bytes, c->reused);
+	sched_finish(&p->s, c->origin_ms, c->sent_ms, pr_mono_ms(), 0, err, c->bytes, c->reused);
 	conn_close(c);
 	if (err == PR_LOAD_CONNECT) {
 		c->state = C_WAIT;
@@ -756,10 +747,10 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 	r->engine = "epoll";
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
 	sched_init(&p.s, o, r, t->expect_status);
-	p.now = now_ms();
+	p.now = pr_mono_ms();
 	next_scan = p.now + SCAN_MS;
 	dispatch(&p);
-	while ((p.now = now_ms()) < p.s.end) {
+	while ((p.now = pr_mono_ms()) < p.s.end) {
 		int k = wait_events(p.ep, evs, sched_wait_ms(&p.s, p.now, next_scan));
 
 		if (k < 0 && errno != EINTR) {
@@ -767,10 +758,10 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 			rc = PR_EXTERNAL;
 			break;
 		}
-		p.now = now_ms();
+		p.now = pr_mono_ms();
 		for (int i = 0; i < k; i++)
 			conn_event(&p, &p.c[evs[i].data.u64], evs[i].events);
-		p.now = now_ms();
+		p.now = pr_mono_ms();
 		if (p.now >= next_scan) {
 			scan(&p, n);
 			next_scan = p.now + SCAN_MS;
@@ -866,7 +857,7 @@ curl_done(struct sched *sc, CURLMsg *m, struct slot *slots)
 {
 	struct slot *s;
 	long status = 0, version = 0, connects = 0;
-	double t = now_ms();
+	double t = pr_mono_ms();
 	int err = -1;
 
 	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
@@ -961,7 +952,7 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
 	sched_init(&sc, o, r, t->expect_status);
 	next_scan = sc.t0;
-	while ((now = now_ms()) < sc.end) {
+	while ((now = pr_mono_ms()) < sc.end) {
 		CURLMsg *m;
 		int left;
 
@@ -990,7 +981,7 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 			}
 			curl_done(&sc, m, slots);
 		}
-		now = now_ms();
+		now = pr_mono_ms();
 		if (next_scan <= now)
 			next_scan = now + SCAN_MS;
 		curl_multi_poll(multi, NULL, 0, (int)ceil(sched_wait_ms(&sc, now, next_scan)), NULL);
