@@ -3,34 +3,34 @@
 
 #include "failure.h"
 
-static const char *const class_names[PR_PROBE_NCLASSES] = {
-	[PR_PROBE_OK] = "ok",
-	[PR_PROBE_DNS] = "dns",
-	[PR_PROBE_CONNECT] = "connect",
-	[PR_PROBE_TLS] = "tls",
-	[PR_PROBE_TIMEOUT] = "timeout",
-	[PR_PROBE_RESET] = "reset",
-	[PR_PROBE_STATUS] = "status",
-	[PR_PROBE_OTHER] = "other",
+static const char *const class_names[PR_FAILURE_NCLASSES] = {
+	[PR_FAILURE_OK] = "ok",
+	[PR_FAILURE_DNS] = "dns",
+	[PR_FAILURE_CONNECT] = "connect",
+	[PR_FAILURE_TLS] = "tls",
+	[PR_FAILURE_TIMEOUT] = "timeout",
+	[PR_FAILURE_RESET] = "reset",
+	[PR_FAILURE_STATUS] = "status",
+	[PR_FAILURE_OTHER] = "other",
 };
 
 const char *
-pr_probe_class_name(enum pr_probe_class c)
+pr_failure_name(enum pr_failure c)
 {
-	return (unsigned)c < PR_PROBE_NCLASSES ? class_names[c] : "other";
+	return (unsigned)c < PR_FAILURE_NCLASSES ? class_names[c] : "other";
 }
 
-enum pr_probe_class
-pr_probe_classify(int curl_code)
+enum pr_failure
+pr_failure_from_curl(int curl_code)
 {
 	switch ((CURLcode)curl_code) {
 	case CURLE_OK:
-		return PR_PROBE_OK;
+		return PR_FAILURE_OK;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		return PR_PROBE_DNS;
+		return PR_FAILURE_DNS;
 	case CURLE_COULDNT_CONNECT:
-		return PR_PROBE_CONNECT;
+		return PR_FAILURE_CONNECT;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
@@ -45,15 +45,15 @@ pr_probe_classify(int curl_code)
 	case CURLE_SSL_ENGINE_SETFAILED:
 	case CURLE_SSL_ENGINE_INITFAILED:
 	case CURLE_USE_SSL_FAILED:
-		return PR_PROBE_TLS;
+		return PR_FAILURE_TLS;
 	case CURLE_OPERATION_TIMEDOUT:
-		return PR_PROBE_TIMEOUT;
+		return PR_FAILURE_TIMEOUT;
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
-		return PR_PROBE_RESET;
+		return PR_FAILURE_RESET;
 	default:
-		return PR_PROBE_OTHER;
+		return PR_FAILURE_OTHER;
 	}
 }

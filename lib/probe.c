@@ -185,18 +185,18 @@ pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
 		if (req->expect_status ? res->status != req->expect_status
 		    : res->status < 200 || res->status > 299) {
-			res->cls = PR_PROBE_STATUS;
+			res->cls = PR_FAILURE_STATUS;
 			snprintf(res->error, sizeof res->error, "HTTP status %ld", res->status);
 		}
 	} else {
-		res->cls = pr_probe_classify((int)c);
-		if (res->cls == PR_PROBE_RESET && handshake_cut(curl, req->url))
-			res->cls = PR_PROBE_TLS;
+		res->cls = pr_failure_from_curl((int)c);
+		if (res->cls == PR_FAILURE_RESET && handshake_cut(curl, req->url))
+			res->cls = PR_FAILURE_TLS;
 		snprintf(res->error, sizeof res->error, "%s", *errbuf ? errbuf : curl_easy_strerror(c));
 	}
 	/* Options must not point at freed memory between requests. */
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);
-	return res->cls == PR_PROBE_OK ? 0 : -1;
+	return res->cls == PR_FAILURE_OK ? 0 : -1;
 }

@@ -64,7 +64,7 @@ struct pr_probe_req {
 #define PR_PROBE_TIMEOUT_S 10.0
 
 struct pr_probe_result {
-	enum pr_probe_class cls;	/* PR_PROBE_OK or why it failed */
+	enum pr_failure cls;	/* PR_FAILURE_OK or why it failed */
 	long status;			/* HTTP status, 0 when none arrived */
 	int curl_code;			/* CURLE_OK when a response arrived */
 	char error[256];		/* transport error text, "" when none */

@@ -45,7 +45,7 @@ struct bench_opts {
 int bench_sample(const struct bench_opts *o, cJSON *metrics);
 
 /*
- * The "errors" object (sample.c) from counts indexed by enum pr_probe_class
+ * The "errors" object (sample.c) from counts indexed by enum pr_failure
  * (probe.h): {"total", "dns", "connect", "tls", "timeout", "reset",
  * "status", "other"}.  Caller owns the result.  Load mode uses it too.
  */

@@ -34,8 +34,8 @@ struct run {
 	struct pr_precision prec;	/* --precision: the stop rule and its state */
 	double *warm;			/* headline values of successful warm-ups */
 	size_t nwarm;
-	long errors[PR_PROBE_NCLASSES];
-	char first_error[PR_PROBE_NCLASSES][256];
+	long errors[PR_FAILURE_NCLASSES];
+	char first_error[PR_FAILURE_NCLASSES][256];
 };
 
 cJSON *
@@ -44,11 +44,11 @@ bench_errors_json(const long *counts)
 	cJSON *o = cJSON_CreateObject();
 	long total = 0;
 
-	for (int c = PR_PROBE_OK + 1; c < PR_PROBE_NCLASSES; c++)
+	for (int c = PR_FAILURE_OK + 1; c < PR_FAILURE_NCLASSES; c++)
 		total += counts[c];
 	cJSON_AddNumberToObject(o, "total", (double)total);
-	for (int c = PR_PROBE_OK + 1; c < PR_PROBE_NCLASSES; c++)
-		cJSON_AddNumberToObject(o, pr_probe_class_name(c), (double)counts[c]);
+	for (int c = PR_FAILURE_OK + 1; c < PR_FAILURE_NCLASSES; c++)
+		cJSON_AddNumberToObject(o, pr_failure_name(c), (double)counts[c]);
 	return o;
 }
 
@@ -228,14 +228,14 @@ measure_cold(const struct bench_opts *o, const struct bench_metric *m, struct ru
 }
 
 /* What to do about the commonest failure of each class. */
-static const char *const class_hints[PR_PROBE_NCLASSES] = {
-	[PR_PROBE_DNS] = "check the host name",
-	[PR_PROBE_CONNECT] = "check that the server is up and the port right",
-	[PR_PROBE_TLS] = "check the scheme and the certificate, or use -k for a test server",
-	[PR_PROBE_TIMEOUT] = "raise --timeout or check the server's health",
-	[PR_PROBE_RESET] = "check the server's logs",
-	[PR_PROBE_STATUS] = "check the URL, or set expect_status in the config",
-	[PR_PROBE_OTHER] = "check the URL",
+static const char *const class_hints[PR_FAILURE_NCLASSES] = {
+	[PR_FAILURE_DNS] = "check the host name",
+	[PR_FAILURE_CONNECT] = "check that the server is up and the port right",
+	[PR_FAILURE_TLS] = "check the scheme and the certificate, or use -k for a test server",
+	[PR_FAILURE_TIMEOUT] = "raise --timeout or check the server's health",
+	[PR_FAILURE_RESET] = "check the server's logs",
+	[PR_FAILURE_STATUS] = "check the URL, or set expect_status in the config",
+	[PR_FAILURE_OTHER] = "check the URL",
 };
 
 /* One warning line naming the metric, its failures by class, and the first cause. */
@@ -246,10 +246,10 @@ warn_errors(const struct bench_metric *m, const struct run *r, long attempts)
 	long total = 0;
 	int worst = 0;
 
-	for (int c = PR_PROBE_OK + 1; c < PR_PROBE_NCLASSES; c++) {
+	for (int c = PR_FAILURE_OK + 1; c < PR_FAILURE_NCLASSES; c++) {
 		if (!r->errors[c])
 			continue;
-		buf_printf(&b, "%s%s %ld", total ? ", " : "", pr_probe_class_name(c), r->errors[c]);
+		buf_printf(&b, "%s%s %ld", total ? ", " : "", pr_failure_name(c), r->errors[c]);
 		total += r->errors[c];
 		if (!worst || r->errors[c] > r->errors[worst])
 			worst = c;
