@@ -1,4 +1,6 @@
 /* failure.c: see failure.h. */
+#include <strings.h>
+
 #include <curl/curl.h>
 
 #include "failure.h"
@@ -20,6 +22,12 @@ pr_failure_name(enum pr_failure c)
 	return (unsigned)c < PR_FAILURE_NCLASSES ? class_names[c] : "other";
 }
 
+/*
+ * HTTP/2's errors are resets: CURLE_HTTP2_STREAM is a stream the server
+ * reset (RST_STREAM) or a connection closed under it (GOAWAY), the HTTP/2
+ * form of a TCP reset on HTTP/1.1; CURLE_HTTP2 is the same loss seen by the
+ * framing layer.  Both are what a retry is for (http.c).
+ */
 enum pr_failure
 pr_failure_from_curl(int curl_code)
 {
@@ -52,8 +60,44 @@ pr_failure_from_curl(int curl_code)
 	case CURLE_SEND_ERROR:
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
 		return PR_FAILURE_RESET;
 	default:
 		return PR_FAILURE_OTHER;
 	}
+}
+
+/* Whether curl's https transfer lost its new connection mid-handshake. */
+static bool
+handshake_cut(CURL *curl)
+{
+	const char *scheme = NULL;
+	curl_off_t appconnect_us = 0;
+	long connects = 0;
+
+	if (curl_easy_getinfo(curl, CURLINFO_SCHEME, &scheme) != CURLE_OK || !scheme ||
+	    strcasecmp(scheme, "https") != 0)
+		return false;
+	curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+	curl_easy_getinfo(curl, CURLINFO_APPCONNECT_TIME_T, &appconnect_us);
+	return connects > 0 && appconnect_us <= 0;
+}
+
+enum pr_failure
+pr_failure_of_transfer(CURL *curl, int curl_code)
+{
+	enum pr_failure c = pr_failure_from_curl(curl_code);
+
+	if (c == PR_FAILURE_RESET && handshake_cut(curl))
+		return PR_FAILURE_TLS;
+	return c;
+}
+
+enum pr_failure
+pr_failure_of_status(long status, long expect_status)
+{
+	bool ok = expect_status ? status == expect_status : status >= 200 && status <= 299;
+
+	return ok ? PR_FAILURE_OK : PR_FAILURE_STATUS;
 }

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 
 #include <curl/curl.h>
@@ -129,22 +128,6 @@ read_phases(CURL *curl, struct pr_probe_result *res)
 	res->total_ms = span_ms(0, b[TOTAL]);
 }
 
-/*
- * True when an https request lost its new connection before the TLS
- * handshake completed (a plain-HTTP server resets it): a TLS failure, not a
- * reset of a working connection.
- */
-static bool
-handshake_cut(CURL *curl, const char *url)
-{
-	long connects = 0;
-
-	if (strncasecmp(url, "https://", strlen("https://")) != 0)
-		return false;
-	curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
-	return connects > 0 && timer_us(curl, CURLINFO_APPCONNECT_TIME_T) == 0;
-}
-
 int
 pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_result *res)
 {
@@ -183,15 +166,11 @@ pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_
 	read_phases(curl, res);
 	if (c == CURLE_OK) {
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
-		if (req->expect_status ? res->status != req->expect_status
-		    : res->status < 200 || res->status > 299) {
-			res->cls = PR_FAILURE_STATUS;
+		res->cls = pr_failure_of_status(res->status, req->expect_status);
+		if (res->cls != PR_FAILURE_OK)
 			snprintf(res->error, sizeof res->error, "HTTP status %ld", res->status);
-		}
 	} else {
-		res->cls = pr_failure_from_curl((int)c);
-		if (res->cls == PR_FAILURE_RESET && handshake_cut(curl, req->url))
-			res->cls = PR_FAILURE_TLS;
+		res->cls = pr_failure_of_transfer(curl, (int)c);
 		snprintf(res->error, sizeof res->error, "%s", *errbuf ? errbuf : curl_easy_strerror(c));
 	}
 	/* Options must not point at freed memory between requests. */

@@ -18,18 +18,6 @@
 #include "stats.h"
 #include "util.h"
 
-/* The "errors" object, the same shape as sample mode's. */
-static cJSON *
-errors_json(const struct pr_load_result *r)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(o, "total", (double)r->error_total);
-	for (int c = 0; c < PR_LOAD_NERR; c++)
-		cJSON_AddNumberToObject(o, pr_load_err_names[c], (double)r->errors[c]);
-	return o;
-}
-
 /* The "load" object: how the run went.  Caller owns it. */
 static cJSON *
 load_json(const struct bench_opts *o, const struct pr_load_result *r)
@@ -97,7 +85,7 @@ add_metrics(cJSON *metrics, const struct bench_opts *o, const struct bench_metri
 	cJSON_AddStringToObject(lat, "measure", "total");
 	cJSON_AddStringToObject(lat, "url", shown);
 	cJSON_AddStringToObject(lat, "method", m->method ? m->method : "GET");
-	cJSON_AddItemToObject(lat, "errors", errors_json(r));
+	cJSON_AddItemToObject(lat, "errors", bench_errors_json(r->errors));
 	pr_hist_summary_ms(r->hist, &s);
 	cJSON_AddItemToObject(lat, "summary", pr_summary_to_json(&s));
 	cJSON_AddItemToObject(lat, "histogram", pr_hist_to_json(r->hist));
@@ -109,7 +97,7 @@ add_metrics(cJSON *metrics, const struct bench_opts *o, const struct bench_metri
 	cJSON_AddStringToObject(thr, "measure", "throughput");
 	cJSON_AddStringToObject(thr, "url", shown);
 	cJSON_AddStringToObject(thr, "method", m->method ? m->method : "GET");
-	cJSON_AddItemToObject(thr, "errors", errors_json(r));
+	cJSON_AddItemToObject(thr, "errors", bench_errors_json(r->errors));
 	cJSON_AddItemToObject(thr, "samples", rps_samples_json(r));
 	cJSON_AddNumberToObject(thr, "interval_s", r->interval_s);
 	cJSON_AddItemToObject(thr, "summary", bench_rps_summary(r->throughput_rps));
@@ -126,12 +114,8 @@ warn_errors(const struct bench_metric *m, const struct pr_load_result *r)
 {
 	struct buf b = { 0 };
 
-	if (!r->error_total)
+	if (!bench_errors_list(r->errors, &b))
 		return;
-	for (int c = 0; c < PR_LOAD_NERR; c++)
-		if (r->errors[c])
-			buf_printf(&b, "%s%s %llu", b.len ? ", " : "", pr_load_err_names[c],
-			    (unsigned long long)r->errors[c]);
 	pr_warn("%s: %llu of %llu requests failed (%s)", m->id, (unsigned long long)r->error_total,
 	    (unsigned long long)(r->ok + r->error_total), b.data);
 	buf_free(&b);
