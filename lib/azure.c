@@ -220,7 +220,7 @@ arm_request(struct az_client *c, const char *method, const char *url, const char
 	req.headers = headers;
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
-	req.backoff_ms = c->retry_base_ms;
+	req.retry.backoff_ms = c->retry_base_ms;
 	rc = pr_http_do(&req, resp);
 	explicit_bzero(auth.data, auth.len);
 	buf_free(&auth);
@@ -487,7 +487,7 @@ login_client_credentials(struct az_client *c, const char *id, const char *secret
 	req.headers = headers;
 	req.body = form.data;
 	req.body_len = form.len;
-	req.backoff_ms = c->retry_base_ms;
+	req.retry.backoff_ms = c->retry_base_ms;
 	if (pr_http_do(&req, &resp) != PR_OK) {
 		rc = pr_error(PR_EXTERNAL, "Azure token from %s: %s (check AZURE_AUTHORITY_HOST and the network)",
 		    url.data, resp.error);
