@@ -13,12 +13,10 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "fileio.h"
 #include "http.h"
 #include "t.h"
 #include "util.h"
 
-#define FIXTURE_START_MS 10000.0
 #define QUICK_BACKOFF_MS 5.0
 
 static pid_t fixture_pid = -1;
@@ -29,31 +27,14 @@ static char tmpdir[] = "/tmp/test_http.XXXXXX";
 static int
 start_fixture(void)
 {
-	const char *root = getenv("PR_ROOT");
-	char port_path[256], script[512];
-	struct buf port = {0};
-	double start = pr_mono_ms();
+	const char *argv[] = { "httpd.py", NULL };
+	char port_path[256];
 
 	if (!mkdtemp(tmpdir))
 		return -1;
 	snprintf(port_path, sizeof port_path, "%s/port", tmpdir);
-	snprintf(script, sizeof script, "%s/tests/fixtures/httpd.py", root ? root : ".");
-	if ((fixture_pid = fork()) == 0) {
-		execl("/usr/bin/python3", "python3", script, "--port-file", port_path, (char *)NULL);
-		_exit(127);
-	}
-	while (pr_mono_ms() - start < FIXTURE_START_MS) {
-		if (access(port_path, R_OK) == 0 && pr_read_file(port_path, 64, &port) == 0 && port.len) {
-			snprintf(base_url, sizeof base_url, "http://127.0.0.1:%.*s", (int)strcspn(port.data, "\n"),
-			    port.data);
-			buf_free(&port);
-			return 0;
-		}
-		buf_reset(&port);
-		pr_sleep_ms(50);
-	}
-	buf_free(&port);
-	return -1;
+	fixture_pid = t_server_start(argv, port_path, base_url, sizeof base_url);
+	return fixture_pid < 0 ? -1 : 0;
 }
 
 static void
@@ -61,10 +42,7 @@ stop_fixture(void)
 {
 	char path[300];
 
-	if (fixture_pid > 0) {
-		kill(fixture_pid, SIGTERM);
-		waitpid(fixture_pid, NULL, 0);
-	}
+	t_server_stop(fixture_pid);
 	snprintf(path, sizeof path, "%s/port", tmpdir);
 	unlink(path);
 	rmdir(tmpdir);
