@@ -70,34 +70,40 @@ rps_samples_json(const struct pr_load_result *r)
 	return a;
 }
 
+/* A metric entry's first fields, which both entries of a run share but
+ * for what is measured.  Caller owns it. */
+static cJSON *
+metric_head(const struct bench_metric *m, const char *shown, const char *unit, const char *better,
+    const char *measure, const struct pr_load_result *r)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "unit", unit);
+	cJSON_AddStringToObject(e, "better", better);
+	cJSON_AddStringToObject(e, "measure", measure);
+	cJSON_AddStringToObject(e, "url", shown);
+	cJSON_AddStringToObject(e, "method", m->method ? m->method : "GET");
+	cJSON_AddItemToObject(e, "errors", bench_errors_json(r->errors));
+	return e;
+}
+
 /* Add "<id>" and "<id>_rps" for one finished run. */
 static void
 add_metrics(cJSON *metrics, const struct bench_opts *o, const struct bench_metric *m,
     const struct pr_load_result *r)
 {
-	cJSON *lat = cJSON_CreateObject(), *thr = cJSON_CreateObject();
 	char *shown = pr_redact_url(m->url);
+	cJSON *lat = metric_head(m, shown, "ms", "lower", "total", r);
+	cJSON *thr = metric_head(m, shown, "rps", "higher", "throughput", r);
 	struct pr_summary s;
 	struct buf id = { 0 };
 
-	cJSON_AddStringToObject(lat, "unit", "ms");
-	cJSON_AddStringToObject(lat, "better", "lower");
-	cJSON_AddStringToObject(lat, "measure", "total");
-	cJSON_AddStringToObject(lat, "url", shown);
-	cJSON_AddStringToObject(lat, "method", m->method ? m->method : "GET");
-	cJSON_AddItemToObject(lat, "errors", bench_errors_json(r->errors));
 	pr_hist_summary_ms(r->hist, &s);
 	cJSON_AddItemToObject(lat, "summary", pr_summary_to_json(&s));
 	cJSON_AddItemToObject(lat, "histogram", pr_hist_to_json(r->hist));
 	cJSON_AddItemToObject(lat, "load", load_json(o, r));
 	cJSON_AddItemToObject(metrics, m->id, lat);
 
-	cJSON_AddStringToObject(thr, "unit", "rps");
-	cJSON_AddStringToObject(thr, "better", "higher");
-	cJSON_AddStringToObject(thr, "measure", "throughput");
-	cJSON_AddStringToObject(thr, "url", shown);
-	cJSON_AddStringToObject(thr, "method", m->method ? m->method : "GET");
-	cJSON_AddItemToObject(thr, "errors", bench_errors_json(r->errors));
 	cJSON_AddItemToObject(thr, "samples", rps_samples_json(r));
 	cJSON_AddNumberToObject(thr, "interval_s", r->interval_s);
 	cJSON_AddItemToObject(thr, "summary", bench_rps_summary(r->throughput_rps));
