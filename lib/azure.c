@@ -271,14 +271,7 @@ out:
 static double
 poll_wait_ms(const struct az_client *c, const struct pr_http_resp *resp)
 {
-	char ra[64];
-	double ms = -1;
-
-	if (pr_http_header(resp, "Retry-After", ra, sizeof ra))
-		ms = pr_http_retry_after_ms(ra);
-	if (ms < 0)
-		ms = c->poll_ms;
-	return fmin(ms, AZ_LRO_POLL_MAX_MS);
+	return pr_http_wait_ms(resp, c->poll_ms, AZ_LRO_POLL_MAX_MS);
 }
 
 /*

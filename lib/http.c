@@ -176,18 +176,15 @@ worth_retry(const struct pr_http_retry *p, const struct pr_http_resp *resp)
 	return (classes & PR_FAILURE_BIT(PR_FAILURE_STATUS)) && transient(resp->status);
 }
 
-/* How long to wait before the next attempt: the backoff, or the response's
- * Retry-After up to PR_HTTP_RETRY_AFTER_MAX_MS. */
-static double
-retry_wait_ms(const struct pr_http_resp *resp, double backoff_ms)
+double
+pr_http_wait_ms(const struct pr_http_resp *resp, double fallback_ms, double max_ms)
 {
 	char ra[64];
-	double ms;
+	double ms = -1;
 
-	if (resp->failure != PR_FAILURE_OK || !pr_http_header(resp, "Retry-After", ra, sizeof ra))
-		return backoff_ms;
-	ms = pr_http_retry_after_ms(ra);
-	return ms >= 0 ? fmin(ms, PR_HTTP_RETRY_AFTER_MAX_MS) : backoff_ms;
+	if (resp->failure == PR_FAILURE_OK && pr_http_header(resp, "Retry-After", ra, sizeof ra))
+		ms = pr_http_retry_after_ms(ra);
+	return fmin(ms >= 0 ? ms : fallback_ms, max_ms);
 }
 
 /* Log the attempt just made, the URL as shown. */
@@ -242,7 +239,7 @@ pr_http_do(const struct pr_http_req *req, struct pr_http_resp *resp)
 			rc = c == CURLE_OK ? PR_OK : PR_EXTERNAL;
 			break;
 		}
-		sleep_ms = retry_wait_ms(resp, wait_ms);
+		sleep_ms = pr_http_wait_ms(resp, wait_ms, PR_HTTP_RETRY_AFTER_MAX_MS);
 		pr_log("retrying in %.0f ms (attempt %d of %d)", sleep_ms, n + 2, retries + 1);
 		pr_sleep_ms(sleep_ms);
 		wait_ms = fmin(wait_ms * 2, max_ms);

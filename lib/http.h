@@ -95,6 +95,10 @@ const char *pr_http_header(const struct pr_http_resp *resp, const char *name, ch
  * -1 when it cannot be read. */
 double pr_http_retry_after_ms(const char *value);
 
+/* How long to wait before asking again after resp: its Retry-After when it
+ * has a readable one, else fallback_ms; at most max_ms either way. */
+double pr_http_wait_ms(const struct pr_http_resp *resp, double fallback_ms, double max_ms);
+
 /*
  * What every libcurl transfer here shares, set on curl after a reset: the
  * URL, http and https only, no signals, the user agent, the method (NULL
