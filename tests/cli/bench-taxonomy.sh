@@ -34,7 +34,10 @@ run pr-bench -k --load -C 1 -d 1 --timeout ${TIMEOUT_MS}ms "$@"
 cp "$T/out" "$T/load.json"
 
 # The classes with a non-zero count, as "a b".
-classes() { jq -r ".metrics[\"$2\"].errors | to_entries | map(select(.key != \"total\" and .value > 0) | .key) | join(\" \")" "$1"; }
+classes() {
+	jq -r --arg id "$2" \
+		'.metrics[$id].errors | to_entries | map(select(.key != "total" and .value > 0) | .key) | join(" ")' "$1"
+}
 while read -r name url cls; do
 	check "sample_mode_classes_${name}_as_$cls" [ "$(classes "$T/sample.json" "$name")" = "$cls" ]
 	check "load_mode_classes_${name}_as_$cls" [ "$(classes "$T/load.json" "$name")" = "$cls" ]
