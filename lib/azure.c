@@ -220,7 +220,7 @@ arm_request(struct az_client *c, const char *method, const char *url, const char
 	req.headers = headers;
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
-	req.backoff_ms = c->retry_base_ms;
+	req.retry.backoff_ms = c->retry_base_ms;
 	rc = pr_http_do(&req, resp);
 	explicit_bzero(auth.data, auth.len);
 	buf_free(&auth);
@@ -271,14 +271,7 @@ out:
 static double
 poll_wait_ms(const struct az_client *c, const struct pr_http_resp *resp)
 {
-	char ra[64];
-	double ms = -1;
-
-	if (pr_http_header(resp, "Retry-After", ra, sizeof ra))
-		ms = pr_http_retry_after_ms(ra);
-	if (ms < 0)
-		ms = c->poll_ms;
-	return fmin(ms, AZ_LRO_POLL_MAX_MS);
+	return pr_http_wait_ms(resp, c->poll_ms, AZ_LRO_POLL_MAX_MS);
 }
 
 /*
@@ -487,7 +480,7 @@ login_client_credentials(struct az_client *c, const char *id, const char *secret
 	req.headers = headers;
 	req.body = form.data;
 	req.body_len = form.len;
-	req.backoff_ms = c->retry_base_ms;
+	req.retry.backoff_ms = c->retry_base_ms;
 	if (pr_http_do(&req, &resp) != PR_OK) {
 		rc = pr_error(PR_EXTERNAL, "Azure token from %s: %s (check AZURE_AUTHORITY_HOST and the network)",
 		    url.data, resp.error);

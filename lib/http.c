@@ -12,6 +12,8 @@
 #include "err.h"
 #include "util.h"
 
+#define US_PER_MS 1000.0
+
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -41,25 +43,6 @@ bool
 pr_http_transient(long status)
 {
 	return status == 408 || status == 429 || (status >= 500 && status <= 599);
-}
-
-static bool
-transient_curl(CURLcode c)
-{
-	switch (c) {
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_GOT_NOTHING:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return true;
-	default:
-		return false;
-	}
 }
 
 double
@@ -146,6 +129,7 @@ attempt(CURL *curl, const struct pr_http_req *req, struct curl_slist *hdrs, stru
 	double tmo = req->timeout_s > 0 ? req->timeout_s : PR_HTTP_TIMEOUT_S;
 	double ctmo = req->connect_timeout_s > 0 ? req->connect_timeout_s : PR_HTTP_CONNECT_TIMEOUT_S;
 	char errbuf[CURL_ERROR_SIZE] = "";
+	curl_off_t total_us = 0;
 	CURLcode c;
 
 	curl_easy_reset(curl);
@@ -167,13 +151,12 @@ attempt(CURL *curl, const struct pr_http_req *req, struct curl_slist *hdrs, stru
 	c = curl_easy_perform(curl);
 	resp->attempts++;
 	resp->curl_code = (int)c;
+	resp->failure = pr_failure_of_transfer(curl, (int)c);
 	resp->status = 0;
+	curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME_T, &total_us);
+	resp->total_ms = (double)total_us / US_PER_MS;
 	if (c == CURLE_OK) {
-		double secs = 0;
-
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
-		curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &secs);
-		resp->total_ms = secs * 1e3;
 		resp->error[0] = '\0';
 	} else {
 		snprintf(resp->error, sizeof resp->error, "%s", *errbuf ? errbuf : curl_easy_strerror(c));
@@ -181,18 +164,55 @@ attempt(CURL *curl, const struct pr_http_req *req, struct curl_slist *hdrs, stru
 	return c;
 }
 
+/* Whether resp's outcome is one p retries. */
+static bool
+worth_retry(const struct pr_http_retry *p, const struct pr_http_resp *resp)
+{
+	unsigned classes = p->classes ? p->classes : PR_HTTP_RETRY_CLASSES;
+	bool (*transient)(long) = p->transient ? p->transient : pr_http_transient;
+
+	if (resp->failure != PR_FAILURE_OK)
+		return classes & PR_FAILURE_BIT(resp->failure);
+	return (classes & PR_FAILURE_BIT(PR_FAILURE_STATUS)) && transient(resp->status);
+}
+
+double
+pr_http_wait_ms(const struct pr_http_resp *resp, double fallback_ms, double max_ms)
+{
+	char ra[64];
+	double ms = -1;
+
+	if (resp->failure == PR_FAILURE_OK && pr_http_header(resp, "Retry-After", ra, sizeof ra))
+		ms = pr_http_retry_after_ms(ra);
+	return fmin(ms >= 0 ? ms : fallback_ms, max_ms);
+}
+
+/* Log the attempt just made, the URL as shown. */
+static void
+log_attempt(const struct pr_http_req *req, const char *shown, const struct pr_http_resp *resp)
+{
+	const char *method = req->method ? req->method : "GET";
+
+	if (resp->failure == PR_FAILURE_OK)
+		pr_log("%s %s -> %ld (%.1f ms)", method, shown, resp->status, resp->total_ms);
+	else
+		pr_log("%s %s -> %s", method, shown, resp->error);
+}
+
 int
 pr_http_do(const struct pr_http_req *req, struct pr_http_resp *resp)
 {
-	int retries = req->retries < 0 ? 0 : req->retries > 0 ? req->retries : PR_HTTP_RETRIES;
-	double wait_ms = req->backoff_ms > 0 ? req->backoff_ms : PR_HTTP_BACKOFF_MS;
-	double max_ms = req->max_backoff_ms > 0 ? req->max_backoff_ms : PR_HTTP_MAX_BACKOFF_MS;
+	const struct pr_http_retry *p = &req->retry;
+	int retries = p->retries < 0 ? 0 : p->retries > 0 ? p->retries : PR_HTTP_RETRIES;
+	double wait_ms = p->backoff_ms > 0 ? p->backoff_ms : PR_HTTP_BACKOFF_MS;
+	double max_ms = p->max_backoff_ms > 0 ? p->max_backoff_ms : PR_HTTP_MAX_BACKOFF_MS;
 	struct curl_slist *hdrs = NULL;
 	char *shown = pr_redact_url(req->log_url ? req->log_url : req->url);
 	CURL *curl = curl_easy_init();
 	int rc = PR_EXTERNAL;
 
 	memset(resp, 0, sizeof *resp);
+	resp->failure = PR_FAILURE_OTHER;	/* until an attempt says otherwise */
 	if (!curl) {
 		snprintf(resp->error, sizeof resp->error, "cannot initialise libcurl");
 		goto out;
@@ -210,25 +230,16 @@ pr_http_do(const struct pr_http_req *req, struct pr_http_resp *resp)
 
 	for (int n = 0; ; n++) {
 		CURLcode c = attempt(curl, req, hdrs, resp);
-		bool again = c == CURLE_OK ? pr_http_transient(resp->status) : transient_curl(c);
-		double sleep_ms = wait_ms;
-		char ra[64];
+		double sleep_ms;
 
-		if (c == CURLE_OK)
-			pr_log("%s %s -> %ld (%.1f ms)", req->method ? req->method : "GET", shown,
-			    resp->status, resp->total_ms);
-		else
-			pr_log("%s %s -> %s", req->method ? req->method : "GET", shown, resp->error);
-		if (!again || n >= retries) {
+		log_attempt(req, shown, resp);
+		if (p->on_attempt)
+			p->on_attempt(p->arg, resp);
+		if (n >= retries || !worth_retry(p, resp)) {
 			rc = c == CURLE_OK ? PR_OK : PR_EXTERNAL;
 			break;
 		}
-		if (c == CURLE_OK && pr_http_header(resp, "Retry-After", ra, sizeof ra)) {
-			double ms = pr_http_retry_after_ms(ra);
-
-			if (ms >= 0)
-				sleep_ms = fmin(ms, PR_HTTP_RETRY_AFTER_MAX_MS);
-		}
+		sleep_ms = pr_http_wait_ms(resp, wait_ms, PR_HTTP_RETRY_AFTER_MAX_MS);
 		pr_log("retrying in %.0f ms (attempt %d of %d)", sleep_ms, n + 2, retries + 1);
 		pr_sleep_ms(sleep_ms);
 		wait_ms = fmin(wait_ms * 2, max_ms);

@@ -3,10 +3,14 @@
  * libcurl.  For API calls (ARM, GitHub, Blob Storage, QA checks); pr-bench
  * times its own requests and does not retry.
  *
- * Transient failures are retried: connect errors, timeouts, 429 and 5xx.
- * The wait doubles from backoff_ms up to max_backoff_ms, and a Retry-After
- * header (seconds or HTTP date) is honoured up to PR_HTTP_RETRY_AFTER_MAX_MS.
- * Everything else is returned at once.  Secret headers are never logged.
+ * This is the one retry loop.  Each caller gives a policy (struct
+ * pr_http_retry): which failure classes (failure.h) are worth another try,
+ * how many tries, and the backoff; by default connect and name errors,
+ * timeouts, resets, 408, 429 and 5xx, 4 more times.  The wait doubles from
+ * backoff_ms up to max_backoff_ms, and a Retry-After header on a response
+ * (seconds or HTTP date) replaces it, up to PR_HTTP_RETRY_AFTER_MAX_MS,
+ * for every caller.  Everything else is returned at once.  Secret headers
+ * are never logged.
  */
 #ifndef PR_HTTP_H
 #define PR_HTTP_H
@@ -16,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "failure.h"
 
 #define PR_HTTP_TIMEOUT_S 30.0
 #define PR_HTTP_CONNECT_TIMEOUT_S 10.0
@@ -25,6 +30,26 @@
 #define PR_HTTP_RETRY_AFTER_MAX_MS 120000.0
 #define PR_HTTP_MAX_BODY_BYTES ((size_t)64 << 20)
 
+/* What is retried by default: no response for a reason that may pass, or
+ * a transient status (pr_http_transient).  Not tls, not other. */
+#define PR_HTTP_RETRY_CLASSES (PR_FAILURE_BIT(PR_FAILURE_DNS) | PR_FAILURE_BIT(PR_FAILURE_CONNECT) | \
+	PR_FAILURE_BIT(PR_FAILURE_TIMEOUT) | PR_FAILURE_BIT(PR_FAILURE_RESET) | PR_FAILURE_BIT(PR_FAILURE_STATUS))
+
+struct pr_http_resp;
+
+/* A retry policy; a zero field takes its default. */
+struct pr_http_retry {
+	int retries;			/* extra attempts; -1 means none, 0 PR_HTTP_RETRIES */
+	unsigned classes;		/* PR_FAILURE_BIT()s retried; 0: PR_HTTP_RETRY_CLASSES */
+	bool (*transient)(long status);	/* with PR_FAILURE_STATUS: which statuses;
+					 * NULL: pr_http_transient */
+	double backoff_ms;		/* first wait; 0 means PR_HTTP_BACKOFF_MS */
+	double max_backoff_ms;		/* 0 means PR_HTTP_MAX_BACKOFF_MS */
+	/* Called after every attempt, the last included, or NULL. */
+	void (*on_attempt)(void *arg, const struct pr_http_resp *resp);
+	void *arg;
+};
+
 struct pr_http_req {
 	const char *method;		/* NULL means GET (or POST with a body) */
 	const char *url;
@@ -33,9 +58,7 @@ struct pr_http_req {
 	size_t body_len;
 	double timeout_s;		/* whole request; 0 means the default */
 	double connect_timeout_s;	/* 0 means the default */
-	int retries;			/* extra attempts; -1 means none, 0 the default */
-	double backoff_ms;		/* first wait; 0 means the default */
-	double max_backoff_ms;		/* 0 means the default */
+	struct pr_http_retry retry;	/* all zero: the default policy */
 	bool follow_redirects;
 	bool insecure;			/* skip TLS verification (test servers) */
 	const char *log_url;		/* shown in logs instead of url when set
@@ -46,15 +69,18 @@ struct pr_http_resp {
 	long status;			/* HTTP status, 0 when none arrived */
 	struct buf body;
 	struct buf headers;		/* the final response's header block */
-	double total_ms;		/* of the final attempt */
+	double total_ms;		/* of the final attempt, with or without a
+					 * response */
 	int attempts;
 	int curl_code;			/* CURLE_OK when a response arrived */
+	enum pr_failure failure;	/* class of curl_code (failure.h);
+					 * PR_FAILURE_OK when a response arrived */
 	char error[256];		/* transport error text, "" when none */
 };
 
 /*
- * Perform req, retrying as above.  Returns 0 when a response arrived (any
- * status: the caller judges it) and PR_EXTERNAL when none did after the
+ * Perform req, retrying as req->retry says.  Returns 0 when a response
+ * arrived (any status: the caller judges it) and PR_EXTERNAL when none did after the
  * retries, with resp->error saying why.  Nothing is reported: the caller
  * knows what the request was for.  Free resp with pr_http_resp_free().
  */
@@ -68,6 +94,10 @@ const char *pr_http_header(const struct pr_http_resp *resp, const char *name, ch
 /* Retry-After as milliseconds from now (delta seconds or an HTTP date);
  * -1 when it cannot be read. */
 double pr_http_retry_after_ms(const char *value);
+
+/* How long to wait before asking again after resp: its Retry-After when it
+ * has a readable one, else fallback_ms; at most max_ms either way. */
+double pr_http_wait_ms(const struct pr_http_resp *resp, double fallback_ms, double max_ms);
 
 /*
  * What every libcurl transfer here shares, set on curl after a reset: the

@@ -16,7 +16,6 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -25,6 +24,7 @@
 #include "http.h"
 #include "err.h"
 #include "loadgen.h"
+#include "util.h"
 
 #define CONN_BUF_BYTES 16384		/* first read buffer of a connection */
 #define MAX_HEADER_BYTES 65536		/* a response head larger is an error */
@@ -38,19 +38,6 @@
 #define MS_PER_S 1000.0
 #define US_PER_MS 1000.0
 #define HTTP_SWITCHING_PROTOCOLS 101
-
-const char *const pr_load_err_names[PR_LOAD_NERR] = {
-	"dns", "connect", "tls", "timeout", "reset", "status", "other",
-};
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * MS_PER_S + (double)ts.tv_nsec / 1e6;
-}
 
 /* What both engines share: the schedule and the counters. */
 struct sched {
@@ -71,7 +58,7 @@ sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result 
 	s->o = o;
 	s->r = r;
 	s->expect_status = expect_status;
-	s->t0 = now_ms();
+	s->t0 = pr_mono_ms();
 	s->warm_end = s->t0 + o->warmup_s * MS_PER_S;
 	s->end = s->warm_end + o->duration_s * MS_PER_S;
 	s->interval_ms = o->rate_rps > 0 ? MS_PER_S / o->rate_rps : 0;
@@ -162,25 +149,20 @@ count_interval(struct pr_load_result *r, double warm_end, double t)
 		r->ok_per_interval[(size_t)k]++;
 }
 
-/* Account one finished request: class -1 is a response with status. */
+/* Account one finished request: failure PR_FAILURE_OK is a response with status. */
 static void
-sched_finish(struct sched *s, double origin, double sent, double t, long status, int err, uint64_t bytes,
-    bool reused)
+sched_finish(struct sched *s, double origin, double sent, double t, long status, enum pr_failure failure,
+    uint64_t bytes, bool reused)
 {
 	struct pr_load_result *r = s->r;
-	bool ok;
 
 	if (!counted(s, origin, t))
 		return;
 	r->bytes_read += bytes;
-	if (err >= 0) {
-		r->errors[err]++;
-		r->error_total++;
-		return;
-	}
-	ok = s->expect_status ? status == s->expect_status : status >= 200 && status < 300;
-	if (!ok) {
-		r->errors[PR_LOAD_STATUS]++;
+	if (failure == PR_FAILURE_OK)
+		failure = pr_failure_of_status(status, s->expect_status);
+	if (failure != PR_FAILURE_OK) {
+		r->errors[failure]++;
 		r->error_total++;
 		return;
 	}
@@ -226,7 +208,7 @@ struct plain {
 	double now;
 };
 
-static void conn_fail(struct plain *p, struct conn *c, int err);
+static void conn_fail(struct plain *p, struct conn *c, enum pr_failure failure);
 static void compact(struct conn *c);
 
 static void
@@ -427,9 +409,9 @@ parse(struct plain *p, struct conn *c)
 static void
 conn_done(struct plain *p, struct conn *c)
 {
-	double t = now_ms();
+	double t = pr_mono_ms();
 
-	sched_finish(&p->s, c->origin_ms, c->sent_ms, t, c->status, -1, c->bytes, c->reused);
+	sched_finish(&p->s, c->origin_ms, c->sent_ms, t, c->status, PR_FAILURE_OK, c->bytes, c->reused);
 	c->served++;
 	c->pos = c->len = 0;
 	if (!c->keep)
@@ -437,23 +419,18 @@ conn_done(struct plain *p, struct conn *c)
 	conn_release(p, c);
 }
 
+/* End c's request with failure, classed as failure.h's table says. */
 static void
-conn_fail(struct plain *p, struct conn *c, int err)
+conn_fail(struct plain *p, struct conn *c, enum pr_failure failure)
 {
-	sched_finish(&p->s, c->origin_ms, c->sent_ms, now_ms(), 0, err, c->bytes, c->reused);
+	sched_finish(&p->s, c->origin_ms, c->sent_ms, pr_mono_ms(), 0, failure, c->bytes, c->reused);
 	conn_close(c);
-	if (err == PR_LOAD_CONNECT) {
+	if (failure == PR_FAILURE_CONNECT) {
 		c->state = C_WAIT;
 		c->wake_ms = p->now + CONNECT_RETRY_MS;
 	} else {
 		conn_release(p, c);
 	}
-}
-
-static int
-io_class(int e)
-{
-	return e == ECONNRESET || e == EPIPE || e == ECONNABORTED ? PR_LOAD_RESET : PR_LOAD_OTHER;
 }
 
 static void
@@ -470,7 +447,7 @@ conn_write(struct plain *p, struct conn *c)
 				conn_events(p, c, EPOLLIN | EPOLLOUT);
 				return;
 			}
-			conn_fail(p, c, io_class(errno));
+			conn_fail(p, c, PR_FAILURE_RESET);
 			return;
 		}
 		c->woff += (size_t)n;
@@ -486,7 +463,7 @@ conn_connect(struct plain *p, struct conn *c)
 
 	c->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
-		conn_fail(p, c, PR_LOAD_CONNECT);
+		conn_fail(p, c, PR_FAILURE_CONNECT);
 		return;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -496,7 +473,7 @@ conn_connect(struct plain *p, struct conn *c)
 		return;
 	}
 	if (errno != EINPROGRESS) {
-		conn_fail(p, c, PR_LOAD_CONNECT);
+		conn_fail(p, c, PR_FAILURE_CONNECT);
 		return;
 	}
 	c->state = C_CONNECTING;
@@ -527,7 +504,7 @@ conn_read(struct plain *p, struct conn *c)
 
 	if (c->cap - c->len == 0) {
 		if (c->cap >= MAX_HEADER_BYTES) {
-			conn_fail(p, c, PR_LOAD_OTHER);
+			conn_fail(p, c, PR_FAILURE_OTHER);
 			return;
 		}
 		c->cap *= 2;
@@ -536,21 +513,21 @@ conn_read(struct plain *p, struct conn *c)
 	n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			conn_fail(p, c, io_class(errno));
+			conn_fail(p, c, PR_FAILURE_RESET);
 		return;
 	}
 	if (n == 0) {
 		if (c->ps == P_BODY && c->until_close)
 			conn_done(p, c);
 		else
-			conn_fail(p, c, PR_LOAD_RESET);
+			conn_fail(p, c, PR_FAILURE_RESET);
 		return;
 	}
 	c->bytes += (uint64_t)n;
 	c->len += (size_t)n;
 	rc = parse(p, c);
 	if (rc < 0) {
-		conn_fail(p, c, PR_LOAD_OTHER);
+		conn_fail(p, c, PR_FAILURE_OTHER);
 	} else if (rc > 0) {
 		conn_done(p, c);
 	} else {
@@ -585,7 +562,7 @@ conn_event(struct plain *p, struct conn *c, uint32_t ev)
 	switch (c->state) {
 	case C_CONNECTING:
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
-			conn_fail(p, c, PR_LOAD_CONNECT);
+			conn_fail(p, c, PR_FAILURE_CONNECT);
 			return;
 		}
 		p->s.r->connections_opened++;
@@ -619,7 +596,7 @@ scan(struct plain *p, long n)
 		if (c->state == C_WAIT && p->now >= c->wake_ms)
 			conn_release(p, c);
 		else if (c->state >= C_CONNECTING && p->now - c->sent_ms > limit_ms)
-			conn_fail(p, c, PR_LOAD_TIMEOUT);
+			conn_fail(p, c, PR_FAILURE_TIMEOUT);
 	}
 }
 
@@ -734,7 +711,7 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 	}
 	if ((gai = getaddrinfo(name, port, &hints, &ai)) != 0) {
 		snprintf(r->error, sizeof r->error, "cannot resolve %.128s: %.80s (check the URL)", name, gai_strerror(gai));
-		r->errors[PR_LOAD_DNS]++;
+		r->errors[PR_FAILURE_DNS]++;
 		r->error_total++;
 		return PR_EXTERNAL;
 	}
@@ -756,10 +733,10 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 	r->engine = "epoll";
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
 	sched_init(&p.s, o, r, t->expect_status);
-	p.now = now_ms();
+	p.now = pr_mono_ms();
 	next_scan = p.now + SCAN_MS;
 	dispatch(&p);
-	while ((p.now = now_ms()) < p.s.end) {
+	while ((p.now = pr_mono_ms()) < p.s.end) {
 		int k = wait_events(p.ep, evs, sched_wait_ms(&p.s, p.now, next_scan));
 
 		if (k < 0 && errno != EINTR) {
@@ -767,10 +744,10 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 			rc = PR_EXTERNAL;
 			break;
 		}
-		p.now = now_ms();
+		p.now = pr_mono_ms();
 		for (int i = 0; i < k; i++)
 			conn_event(&p, &p.c[evs[i].data.u64], evs[i].events);
-		p.now = now_ms();
+		p.now = pr_mono_ms();
 		if (p.now >= next_scan) {
 			scan(&p, n);
 			next_scan = p.now + SCAN_MS;
@@ -809,35 +786,6 @@ count_bytes(char *data, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
-static int
-curl_class(CURLcode code)
-{
-	switch (code) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		return PR_LOAD_DNS;
-	case CURLE_COULDNT_CONNECT:
-		return PR_LOAD_CONNECT;
-	case CURLE_OPERATION_TIMEDOUT:
-		return PR_LOAD_TIMEOUT;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-		return PR_LOAD_TLS;
-	case CURLE_RECV_ERROR:
-	case CURLE_SEND_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return PR_LOAD_RESET;
-	default:
-		return PR_LOAD_OTHER;
-	}
-}
-
 static CURL *
 slot_easy(const struct pr_load_target *t, const struct pr_load_opts *o, struct curl_slist *headers, struct slot *s)
 {
@@ -866,8 +814,8 @@ curl_done(struct sched *sc, CURLMsg *m, struct slot *slots)
 {
 	struct slot *s;
 	long status = 0, version = 0, connects = 0;
-	double t = now_ms();
-	int err = -1;
+	double t = pr_mono_ms();
+	enum pr_failure failure = PR_FAILURE_OK;
 
 	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 	if (m->data.result == CURLE_OK) {
@@ -876,11 +824,11 @@ curl_done(struct sched *sc, CURLMsg *m, struct slot *slots)
 		snprintf(sc->r->http_version, sizeof sc->r->http_version, "%s",
 		    version == CURL_HTTP_VERSION_2_0 ? "2" : version == CURL_HTTP_VERSION_1_0 ? "1.0" : "1.1");
 	} else {
-		err = curl_class(m->data.result);
+		failure = pr_failure_of_transfer(m->easy_handle, m->data.result);
 	}
 	curl_easy_getinfo(m->easy_handle, CURLINFO_NUM_CONNECTS, &connects);
 	sc->r->connections_opened += (uint64_t)connects;
-	sched_finish(sc, s->origin_ms, s->sent_ms, t, status, err, s->bytes, connects == 0);
+	sched_finish(sc, s->origin_ms, s->sent_ms, t, status, failure, s->bytes, connects == 0);
 	sc->free_slots[sc->nfree++] = s - slots;
 }
 
@@ -912,18 +860,9 @@ curl_retry(const CURLMsg *m, const struct slot *s, bool may_retry)
 {
 	long connects = 0;
 
-	if (!may_retry || s->retried || s->bytes > 0)
+	/* A reset with no byte received (so not CURLE_PARTIAL_FILE). */
+	if (!may_retry || s->retried || s->bytes > 0 || pr_failure_from_curl(m->data.result) != PR_FAILURE_RESET)
 		return false;
-	switch (m->data.result) {
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-		break;
-	default:
-		return false;
-	}
 	curl_easy_getinfo(m->easy_handle, CURLINFO_NUM_CONNECTS, &connects);
 	return connects == 0;
 }
@@ -961,7 +900,7 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
 	sched_init(&sc, o, r, t->expect_status);
 	next_scan = sc.t0;
-	while ((now = now_ms()) < sc.end) {
+	while ((now = pr_mono_ms()) < sc.end) {
 		CURLMsg *m;
 		int left;
 
@@ -990,7 +929,7 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 			}
 			curl_done(&sc, m, slots);
 		}
-		now = now_ms();
+		now = pr_mono_ms();
 		if (next_scan <= now)
 			next_scan = now + SCAN_MS;
 		curl_multi_poll(multi, NULL, 0, (int)ceil(sched_wait_ms(&sc, now, next_scan)), NULL);

@@ -29,16 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "failure.h"
 #include "hist.h"
-
-/* Error classes, the same as sample mode's "errors" object. */
-enum pr_load_err {
-	PR_LOAD_DNS, PR_LOAD_CONNECT, PR_LOAD_TLS, PR_LOAD_TIMEOUT,
-	PR_LOAD_RESET, PR_LOAD_STATUS, PR_LOAD_OTHER, PR_LOAD_NERR
-};
-
-/* The JSON key of each class ("dns", "connect", ...). */
-extern const char *const pr_load_err_names[PR_LOAD_NERR];
 
 struct pr_load_target {
 	const char *url;		/* may hold credentials: never printed */
@@ -64,7 +56,7 @@ struct pr_load_opts {
 struct pr_load_result {
 	struct pr_hist *hist;		/* latency of successful responses */
 	uint64_t ok;			/* successful responses counted */
-	uint64_t errors[PR_LOAD_NERR];
+	uint64_t errors[PR_FAILURE_NCLASSES];	/* by failure.h's class; [PR_FAILURE_OK] is 0 */
 	uint64_t error_total;
 	uint64_t bytes_read;		/* response bytes of counted requests */
 	uint64_t connections_opened;	/* over the whole run */

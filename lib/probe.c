@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 
 #include <curl/curl.h>
@@ -20,61 +19,6 @@ struct pr_probe {
 	CURL *curl;
 	curl_socket_t fd;	/* the socket of the last connection opened */
 };
-
-static const char *const class_names[PR_PROBE_NCLASSES] = {
-	[PR_PROBE_OK] = "ok",
-	[PR_PROBE_DNS] = "dns",
-	[PR_PROBE_CONNECT] = "connect",
-	[PR_PROBE_TLS] = "tls",
-	[PR_PROBE_TIMEOUT] = "timeout",
-	[PR_PROBE_RESET] = "reset",
-	[PR_PROBE_STATUS] = "status",
-	[PR_PROBE_OTHER] = "other",
-};
-
-const char *
-pr_probe_class_name(enum pr_probe_class c)
-{
-	return (unsigned)c < PR_PROBE_NCLASSES ? class_names[c] : "other";
-}
-
-enum pr_probe_class
-pr_probe_classify(int curl_code)
-{
-	switch ((CURLcode)curl_code) {
-	case CURLE_OK:
-		return PR_PROBE_OK;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		return PR_PROBE_DNS;
-	case CURLE_COULDNT_CONNECT:
-		return PR_PROBE_CONNECT;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_SHUTDOWN_FAILED:
-	case CURLE_SSL_ENGINE_NOTFOUND:
-	case CURLE_SSL_ENGINE_SETFAILED:
-	case CURLE_SSL_ENGINE_INITFAILED:
-	case CURLE_USE_SSL_FAILED:
-		return PR_PROBE_TLS;
-	case CURLE_OPERATION_TIMEDOUT:
-		return PR_PROBE_TIMEOUT;
-	case CURLE_RECV_ERROR:
-	case CURLE_SEND_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-		return PR_PROBE_RESET;
-	default:
-		return PR_PROBE_OTHER;
-	}
-}
 
 struct pr_probe *
 pr_probe_new(void)
@@ -184,22 +128,6 @@ read_phases(CURL *curl, struct pr_probe_result *res)
 	res->total_ms = span_ms(0, b[TOTAL]);
 }
 
-/*
- * True when an https request lost its new connection before the TLS
- * handshake completed (a plain-HTTP server resets it): a TLS failure, not a
- * reset of a working connection.
- */
-static bool
-handshake_cut(CURL *curl, const char *url)
-{
-	long connects = 0;
-
-	if (strncasecmp(url, "https://", strlen("https://")) != 0)
-		return false;
-	curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
-	return connects > 0 && timer_us(curl, CURLINFO_APPCONNECT_TIME_T) == 0;
-}
-
 int
 pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_result *res)
 {
@@ -238,20 +166,16 @@ pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_
 	read_phases(curl, res);
 	if (c == CURLE_OK) {
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
-		if (req->expect_status ? res->status != req->expect_status
-		    : res->status < 200 || res->status > 299) {
-			res->cls = PR_PROBE_STATUS;
+		res->cls = pr_failure_of_status(res->status, req->expect_status);
+		if (res->cls != PR_FAILURE_OK)
 			snprintf(res->error, sizeof res->error, "HTTP status %ld", res->status);
-		}
 	} else {
-		res->cls = pr_probe_classify((int)c);
-		if (res->cls == PR_PROBE_RESET && handshake_cut(curl, req->url))
-			res->cls = PR_PROBE_TLS;
+		res->cls = pr_failure_of_transfer(curl, (int)c);
 		snprintf(res->error, sizeof res->error, "%s", *errbuf ? errbuf : curl_easy_strerror(c));
 	}
 	/* Options must not point at freed memory between requests. */
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);
-	return res->cls == PR_PROBE_OK ? 0 : -1;
+	return res->cls == PR_FAILURE_OK ? 0 : -1;
 }

@@ -46,24 +46,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Why a request did not count.  PR_PROBE_OK for a success. */
-enum pr_probe_class {
-	PR_PROBE_OK = 0,
-	PR_PROBE_DNS,		/* the name did not resolve */
-	PR_PROBE_CONNECT,	/* refused or unreachable */
-	PR_PROBE_TLS,		/* handshake or certificate failure */
-	PR_PROBE_TIMEOUT,	/* the request's time ran out */
-	PR_PROBE_RESET,		/* connection reset, closed or nothing received */
-	PR_PROBE_STATUS,	/* a response with an unexpected status */
-	PR_PROBE_OTHER,		/* anything else libcurl reports */
-	PR_PROBE_NCLASSES
-};
-
-/* The class's name as used in documents ("dns", ..., "other"); "ok" for OK. */
-const char *pr_probe_class_name(enum pr_probe_class c);
-
-/* The class of a libcurl transport error (a CURLcode; never PR_PROBE_STATUS). */
-enum pr_probe_class pr_probe_classify(int curl_code);
+#include "failure.h"
 
 /* What to request.  Only url is required. */
 struct pr_probe_req {
@@ -81,7 +64,7 @@ struct pr_probe_req {
 #define PR_PROBE_TIMEOUT_S 10.0
 
 struct pr_probe_result {
-	enum pr_probe_class cls;	/* PR_PROBE_OK or why it failed */
+	enum pr_failure cls;	/* PR_FAILURE_OK or why it failed */
 	long status;			/* HTTP status, 0 when none arrived */
 	int curl_code;			/* CURLE_OK when a response arrived */
 	char error[256];		/* transport error text, "" when none */

@@ -2,7 +2,6 @@
 #include "qa.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -829,28 +828,31 @@ build(const struct qa_suite *s, const struct qa_check *k, const struct vars *v, 
 	return 0;
 }
 
+/* Classes pr-qa tries again: connection errors and 5xx.  Not timeouts: a
+ * timeout already spent the check's budget. */
+#define QA_RETRY_CLASSES (PR_FAILURE_BIT(PR_FAILURE_DNS) | PR_FAILURE_BIT(PR_FAILURE_CONNECT) | \
+	PR_FAILURE_BIT(PR_FAILURE_RESET) | PR_FAILURE_BIT(PR_FAILURE_STATUS))
+
 static bool
-connect_failure(int curl_code)
+server_error(long status)
 {
-	return curl_code == CURLE_COULDNT_CONNECT || curl_code == CURLE_COULDNT_RESOLVE_HOST ||
-	    curl_code == CURLE_COULDNT_RESOLVE_PROXY;
+	return status >= 500;
 }
 
-/* Connection errors are worth another try; a timeout already spent the budget. */
-static bool
-retry_transport(int curl_code)
+/* Every attempt counts in a watch: its latency, and whether it failed. */
+static void
+record_attempt(void *reqs, const struct pr_http_resp *resp)
 {
-	return connect_failure(curl_code) || curl_code == CURLE_GOT_NOTHING ||
-	    curl_code == CURLE_SEND_ERROR || curl_code == CURLE_RECV_ERROR;
+	record(reqs, resp->total_ms, resp->failure != PR_FAILURE_OK || server_error(resp->status));
 }
 
-/* Send b with retries; resp holds the final attempt.  0 when a response arrived. */
+/* Send b with retries (http.h's loop, Retry-After honoured); resp holds the
+ * final attempt.  0 when a response arrived. */
 static int
 send_request(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o,
     const struct built *b, const char *shown, struct pr_http_resp *resp, struct qa_result *r,
     struct qa_requests *reqs)
 {
-	double wait_ms = o->backoff_ms > 0 ? o->backoff_ms : QA_BACKOFF_MS;
 	struct pr_http_req req = {
 		.method = k->method,
 		.url = b->url,
@@ -858,35 +860,24 @@ send_request(const struct qa_suite *s, const struct qa_check *k, const struct qa
 		.body = b->body,
 		.body_len = b->body ? strlen(b->body) : 0,
 		.timeout_s = k->timeout_s > 0 ? k->timeout_s : s->timeout_s,
-		.retries = -1,
+		.retry = {
+			.retries = o->retries > 0 ? o->retries : -1,
+			.classes = QA_RETRY_CLASSES,
+			.transient = server_error,
+			.backoff_ms = o->backoff_ms > 0 ? o->backoff_ms : QA_BACKOFF_MS,
+			.max_backoff_ms = MAX_BACKOFF_MS,
+			.on_attempt = record_attempt,
+			.arg = reqs,
+		},
 		.log_url = shown,
 	};
-	int rc = PR_EXTERNAL;
+	int rc;
 
 	if (req.connect_timeout_s == 0 || req.connect_timeout_s > req.timeout_s)
 		req.connect_timeout_s = req.timeout_s;
-	for (int n = 0; ; n++) {
-		double start_ms = pr_mono_ms();
-		bool again;
-
-		if (n > 0)
-			pr_http_resp_free(resp);
-		rc = pr_http_do(&req, resp);
-		r->attempts++;
-		if (rc == PR_OK) {
-			r->latency_ms = resp->total_ms;
-			again = resp->status >= 500;
-		} else {
-			r->latency_ms = pr_mono_ms() - start_ms;
-			again = retry_transport(resp->curl_code);
-		}
-		record(reqs, r->latency_ms, rc != PR_OK || resp->status >= 500);
-		if (!again || n >= o->retries)
-			break;
-		pr_log("%s: retrying in %.0f ms (attempt %d of %d)", k->name, wait_ms, n + 2, o->retries + 1);
-		pr_sleep_ms(wait_ms);
-		wait_ms = fmin(wait_ms * 2, MAX_BACKOFF_MS);
-	}
+	rc = pr_http_do(&req, resp);
+	r->attempts = resp->attempts;
+	r->latency_ms = resp->total_ms;
 	return rc;
 }
 
@@ -1330,8 +1321,8 @@ run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_op
 	}
 	if (send_request(s, k, o, &b, r->shown_url, &resp, r, reqs) != PR_OK) {
 		r->outcome = QA_ERROR;
-		r->unreachable = connect_failure(resp.curl_code);
-		if (resp.curl_code == CURLE_OPERATION_TIMEDOUT)
+		r->unreachable = resp.failure == PR_FAILURE_DNS || resp.failure == PR_FAILURE_CONNECT;
+		if (resp.failure == PR_FAILURE_TIMEOUT)
 			add_failure(r, "request: no response within %g s (timeout)",
 			    k->timeout_s > 0 ? k->timeout_s : s->timeout_s);
 		else

@@ -8,9 +8,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 
 #include "benchcfg.h"
+#include "buf.h"
+#include "failure.h"
 
 /* Load mode's throughput companion of metric <id> is "<id>" BENCH_RPS_SUFFIX. */
 #define BENCH_RPS_SUFFIX "_rps"
@@ -45,11 +48,16 @@ struct bench_opts {
 int bench_sample(const struct bench_opts *o, cJSON *metrics);
 
 /*
- * The "errors" object (sample.c) from counts indexed by enum pr_probe_class
- * (probe.h): {"total", "dns", "connect", "tls", "timeout", "reset",
- * "status", "other"}.  Caller owns the result.  Load mode uses it too.
+ * The "errors" object (sample.c) from counts indexed by enum pr_failure
+ * (failure.h): {"total", "dns", "connect", "tls", "timeout", "reset",
+ * "status", "other"}.  Caller owns the result.  Sample, cold-start and load
+ * modes all write it, so their documents name a failure alike.
  */
-cJSON *bench_errors_json(const long *counts);
+cJSON *bench_errors_json(const uint64_t counts[PR_FAILURE_NCLASSES]);
+
+/* Append "dns 2, reset 1" (the non-zero classes of counts) to out, for a
+ * warning; returns their total, 0 when nothing failed (out untouched). */
+uint64_t bench_errors_list(const uint64_t counts[PR_FAILURE_NCLASSES], struct buf *out);
 
 /*
  * Load mode: run every metric in o->metrics under load and add one entry per

@@ -18,18 +18,6 @@
 #include "stats.h"
 #include "util.h"
 
-/* The "errors" object, the same shape as sample mode's. */
-static cJSON *
-errors_json(const struct pr_load_result *r)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(o, "total", (double)r->error_total);
-	for (int c = 0; c < PR_LOAD_NERR; c++)
-		cJSON_AddNumberToObject(o, pr_load_err_names[c], (double)r->errors[c]);
-	return o;
-}
-
 /* The "load" object: how the run went.  Caller owns it. */
 static cJSON *
 load_json(const struct bench_opts *o, const struct pr_load_result *r)
@@ -82,34 +70,40 @@ rps_samples_json(const struct pr_load_result *r)
 	return a;
 }
 
+/* A metric entry's first fields, which both entries of a run share but
+ * for what is measured.  Caller owns it. */
+static cJSON *
+metric_head(const struct bench_metric *m, const char *shown, const char *unit, const char *better,
+    const char *measure, const struct pr_load_result *r)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "unit", unit);
+	cJSON_AddStringToObject(e, "better", better);
+	cJSON_AddStringToObject(e, "measure", measure);
+	cJSON_AddStringToObject(e, "url", shown);
+	cJSON_AddStringToObject(e, "method", m->method ? m->method : "GET");
+	cJSON_AddItemToObject(e, "errors", bench_errors_json(r->errors));
+	return e;
+}
+
 /* Add "<id>" and "<id>_rps" for one finished run. */
 static void
 add_metrics(cJSON *metrics, const struct bench_opts *o, const struct bench_metric *m,
     const struct pr_load_result *r)
 {
-	cJSON *lat = cJSON_CreateObject(), *thr = cJSON_CreateObject();
 	char *shown = pr_redact_url(m->url);
+	cJSON *lat = metric_head(m, shown, "ms", "lower", "total", r);
+	cJSON *thr = metric_head(m, shown, "rps", "higher", "throughput", r);
 	struct pr_summary s;
 	struct buf id = { 0 };
 
-	cJSON_AddStringToObject(lat, "unit", "ms");
-	cJSON_AddStringToObject(lat, "better", "lower");
-	cJSON_AddStringToObject(lat, "measure", "total");
-	cJSON_AddStringToObject(lat, "url", shown);
-	cJSON_AddStringToObject(lat, "method", m->method ? m->method : "GET");
-	cJSON_AddItemToObject(lat, "errors", errors_json(r));
 	pr_hist_summary_ms(r->hist, &s);
 	cJSON_AddItemToObject(lat, "summary", pr_summary_to_json(&s));
 	cJSON_AddItemToObject(lat, "histogram", pr_hist_to_json(r->hist));
 	cJSON_AddItemToObject(lat, "load", load_json(o, r));
 	cJSON_AddItemToObject(metrics, m->id, lat);
 
-	cJSON_AddStringToObject(thr, "unit", "rps");
-	cJSON_AddStringToObject(thr, "better", "higher");
-	cJSON_AddStringToObject(thr, "measure", "throughput");
-	cJSON_AddStringToObject(thr, "url", shown);
-	cJSON_AddStringToObject(thr, "method", m->method ? m->method : "GET");
-	cJSON_AddItemToObject(thr, "errors", errors_json(r));
 	cJSON_AddItemToObject(thr, "samples", rps_samples_json(r));
 	cJSON_AddNumberToObject(thr, "interval_s", r->interval_s);
 	cJSON_AddItemToObject(thr, "summary", bench_rps_summary(r->throughput_rps));
@@ -126,12 +120,8 @@ warn_errors(const struct bench_metric *m, const struct pr_load_result *r)
 {
 	struct buf b = { 0 };
 
-	if (!r->error_total)
+	if (!bench_errors_list(r->errors, &b))
 		return;
-	for (int c = 0; c < PR_LOAD_NERR; c++)
-		if (r->errors[c])
-			buf_printf(&b, "%s%s %llu", b.len ? ", " : "", pr_load_err_names[c],
-			    (unsigned long long)r->errors[c]);
 	pr_warn("%s: %llu of %llu requests failed (%s)", m->id, (unsigned long long)r->error_total,
 	    (unsigned long long)(r->ok + r->error_total), b.data);
 	buf_free(&b);

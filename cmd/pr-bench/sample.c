@@ -34,22 +34,36 @@ struct run {
 	struct pr_precision prec;	/* --precision: the stop rule and its state */
 	double *warm;			/* headline values of successful warm-ups */
 	size_t nwarm;
-	long errors[PR_PROBE_NCLASSES];
-	char first_error[PR_PROBE_NCLASSES][256];
+	uint64_t errors[PR_FAILURE_NCLASSES];
+	char first_error[PR_FAILURE_NCLASSES][256];
 };
 
 cJSON *
-bench_errors_json(const long *counts)
+bench_errors_json(const uint64_t counts[PR_FAILURE_NCLASSES])
 {
 	cJSON *o = cJSON_CreateObject();
-	long total = 0;
+	uint64_t total = 0;
 
-	for (int c = PR_PROBE_OK + 1; c < PR_PROBE_NCLASSES; c++)
+	for (int c = PR_FAILURE_OK + 1; c < PR_FAILURE_NCLASSES; c++)
 		total += counts[c];
 	cJSON_AddNumberToObject(o, "total", (double)total);
-	for (int c = PR_PROBE_OK + 1; c < PR_PROBE_NCLASSES; c++)
-		cJSON_AddNumberToObject(o, pr_probe_class_name(c), (double)counts[c]);
+	for (int c = PR_FAILURE_OK + 1; c < PR_FAILURE_NCLASSES; c++)
+		cJSON_AddNumberToObject(o, pr_failure_name(c), (double)counts[c]);
 	return o;
+}
+
+uint64_t
+bench_errors_list(const uint64_t counts[PR_FAILURE_NCLASSES], struct buf *out)
+{
+	uint64_t total = 0;
+
+	for (int c = PR_FAILURE_OK + 1; c < PR_FAILURE_NCLASSES; c++) {
+		if (!counts[c])
+			continue;
+		buf_printf(out, "%s%s %llu", total ? ", " : "", pr_failure_name(c), (unsigned long long)counts[c]);
+		total += counts[c];
+	}
+	return total;
 }
 
 /* Room for one more value in each vector. */
@@ -228,14 +242,14 @@ measure_cold(const struct bench_opts *o, const struct bench_metric *m, struct ru
 }
 
 /* What to do about the commonest failure of each class. */
-static const char *const class_hints[PR_PROBE_NCLASSES] = {
-	[PR_PROBE_DNS] = "check the host name",
-	[PR_PROBE_CONNECT] = "check that the server is up and the port right",
-	[PR_PROBE_TLS] = "check the scheme and the certificate, or use -k for a test server",
-	[PR_PROBE_TIMEOUT] = "raise --timeout or check the server's health",
-	[PR_PROBE_RESET] = "check the server's logs",
-	[PR_PROBE_STATUS] = "check the URL, or set expect_status in the config",
-	[PR_PROBE_OTHER] = "check the URL",
+static const char *const class_hints[PR_FAILURE_NCLASSES] = {
+	[PR_FAILURE_DNS] = "check the host name",
+	[PR_FAILURE_CONNECT] = "check that the server is up and the port right",
+	[PR_FAILURE_TLS] = "check the scheme and the certificate, or use -k for a test server",
+	[PR_FAILURE_TIMEOUT] = "raise --timeout or check the server's health",
+	[PR_FAILURE_RESET] = "check the server's logs",
+	[PR_FAILURE_STATUS] = "check the URL, or set expect_status in the config",
+	[PR_FAILURE_OTHER] = "check the URL",
 };
 
 /* One warning line naming the metric, its failures by class, and the first cause. */
@@ -243,20 +257,15 @@ static void
 warn_errors(const struct bench_metric *m, const struct run *r, long attempts)
 {
 	struct buf b = {0};
-	long total = 0;
+	uint64_t total = bench_errors_list(r->errors, &b);
 	int worst = 0;
 
-	for (int c = PR_PROBE_OK + 1; c < PR_PROBE_NCLASSES; c++) {
-		if (!r->errors[c])
-			continue;
-		buf_printf(&b, "%s%s %ld", total ? ", " : "", pr_probe_class_name(c), r->errors[c]);
-		total += r->errors[c];
-		if (!worst || r->errors[c] > r->errors[worst])
+	for (int c = PR_FAILURE_OK + 1; c < PR_FAILURE_NCLASSES; c++)
+		if (r->errors[c] && (!worst || r->errors[c] > r->errors[worst]))
 			worst = c;
-	}
 	if (total)
-		pr_warn("%s: %ld of %ld requests failed (%s): %s (%s)",
-		    m->id, total, attempts, b.data, r->first_error[worst], class_hints[worst]);
+		pr_warn("%s: %llu of %ld requests failed (%s): %s (%s)",
+		    m->id, (unsigned long long)total, attempts, b.data, r->first_error[worst], class_hints[worst]);
 	buf_free(&b);
 }
 

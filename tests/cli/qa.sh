@@ -164,12 +164,20 @@ rm -rf logs
 # --- retries ------------------------------------------------------------
 run pr-qa --check flaky="$APP/flaky?key=a&fail=2"
 check flaky_endpoint_passes_after_retries \
-	[ "$rc" -eq 0 ] && [ "$(jget "$T/out" '.checks[0] | "\(.result) \(.attempts)"')" = "pass 3" ]
+	[ "$rc $(jget "$T/out" '.checks[0] | "\(.result) \(.attempts)"')" = "0 pass 3" ]
 run pr-qa --check broken="$APP/flaky?key=b&fail=1000"
 check consistently_failing_endpoint_fails \
-	[ "$rc" -eq 1 ] && [ "$(jget "$T/out" '.checks[0] | "\(.result) \(.status) \(.attempts)"')" = "fail 503 3" ]
+	[ "$rc $(jget "$T/out" '.checks[0] | "\(.result) \(.status) \(.attempts)"')" = "1 fail 503 3" ]
 run pr-qa --check once="$APP/flaky?key=c&fail=1" --retries 0
-check retries_0_makes_one_attempt [ "$rc" -eq 1 ] && [ "$(jget "$T/out" '.checks[0].attempts')" = 1 ]
+check retries_0_makes_one_attempt [ "$rc $(jget "$T/out" '.checks[0].attempts')" = "1 1" ]
+# A 503 with Retry-After: the next attempt waits as long as the server asks,
+# not the 100 ms backoff (README: retries honour Retry-After).
+start=$(date +%s%N)
+run pr-qa --check ra="$APP/flaky?key=ra&fail=1&retry_after=1"
+took_ms=$((($(date +%s%N) - start) / 1000000))
+waited=$([ "$took_ms" -ge 1000 ] && echo waited || echo "did not wait (${took_ms} ms)")
+check retry_after_on_503_is_honoured \
+	[ "$rc $(jget "$T/out" '.checks[0] | "\(.result) \(.attempts)"') $waited" = "0 pass 2 waited" ]
 
 # --- timeouts, unreachable, flags -----------------------------------------
 one_check '{"name": "slow", "url": "/slow?ms=3000", "timeout": "200ms"}'

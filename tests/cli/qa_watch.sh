@@ -48,7 +48,7 @@ check rare_errors_are_a_warning [ "$rc" -eq 0 ] && [ "$(w level)" = warning ]
 
 # Retried 5xx still count against the error rate: each attempt is a request.
 run pr-qa --check retried="$APP/errors?key=r&every=2" --watch 0.5s --interval 0.1 --retries 2
-check retried_errors_count_as_requests [ "$(w requests)" -gt "$(w rounds)" ] && [ "$(w errors)" -gt 0 ]
+check retried_errors_count_as_requests sh -c "[ $(w requests) -gt $(w rounds) ] && [ $(w errors) -gt 0 ]"
 
 # Thresholds from flags, validated.
 expect_exit 2 warn_above_crit_is_usage_error pr-qa --check h="$APP/health" --watch 1s --p95-warn 900 --p95-crit 100

@@ -11,8 +11,12 @@
 #define PR_T_H
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int t_failed_now, t_passed, t_failed;
@@ -96,6 +100,62 @@ t_stderr_text(void)
 	}
 	text[n] = '\0';
 	return text;
+}
+
+/*
+ * t_server_start() runs a fixture server, argv[0] a script under
+ * $PR_ROOT/tests/fixtures run by python3 with argv[1...] and
+ * "--port-file port_path" after them, and waits up to T_SERVER_START_MS for
+ * it to write its port.  Returns its pid with "http://127.0.0.1:PORT" in
+ * url, or -1.  t_server_stop() ends it.
+ */
+#define T_SERVER_START_MS 10000
+#define T_SERVER_MAX_ARGS 16
+
+static inline pid_t
+t_server_start(const char *const *argv, const char *port_path, char *url, size_t urllen)
+{
+	const char *root = getenv("PR_ROOT");
+	char script[512];
+	const char *args[T_SERVER_MAX_ARGS + 5] = { "python3", script };
+	size_t n = 2;
+	pid_t pid;
+
+	snprintf(script, sizeof script, "%s/tests/fixtures/%s", root ? root : ".", argv[0]);
+	for (size_t i = 1; argv[i] && i <= T_SERVER_MAX_ARGS; i++)
+		args[n++] = argv[i];
+	args[n++] = "--port-file";
+	args[n++] = port_path;
+	if ((pid = fork()) == 0) {
+		execv("/usr/bin/python3", (char *const *)args);
+		_exit(127);
+	}
+	for (int waited_ms = 0; pid > 0 && waited_ms < T_SERVER_START_MS; waited_ms += 50) {
+		struct timespec pause = { 0, 50 * 1000 * 1000 };
+		FILE *f = fopen(port_path, "r");
+		int port = 0;
+
+		if (f && fscanf(f, "%d", &port) == 1 && port > 0) {
+			fclose(f);
+			snprintf(url, urllen, "http://127.0.0.1:%d", port);
+			return pid;
+		}
+		if (f)
+			fclose(f);
+		nanosleep(&pause, NULL);
+	}
+	if (pid > 0)
+		kill(pid, SIGKILL), waitpid(pid, NULL, 0);
+	return -1;
+}
+
+static inline void
+t_server_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
 }
 
 static inline int

@@ -21,7 +21,6 @@
 #include "t.h"
 #include "util.h"
 
-#define FIXTURE_START_MS 10000.0
 
 static pid_t fixture_pid = -1;
 static char base_url[128];
@@ -45,38 +44,21 @@ static const char section_change[] =
 static int
 start_fixture(void)
 {
-	const char *root = getenv("PR_ROOT");
-	char seed_path[256], port_path[256], script[512];
-	struct buf port = {0};
-	double start = pr_mono_ms();
+	char seed_path[256], port_path[256];
+	const char *argv[] = { "arm.py", "--state", seed_path, "--token", "unit-token", NULL };
 
 	if (!mkdtemp(tmpdir))
 		return -1;
 	snprintf(seed_path, sizeof seed_path, "%s/seed.json", tmpdir);
 	snprintf(port_path, sizeof port_path, "%s/port", tmpdir);
-	snprintf(script, sizeof script, "%s/tests/fixtures/arm.py", root ? root : ".");
 	if (pr_write_atomic(seed_path, seed, strlen(seed)))
 		return -1;
-	fixture_pid = fork();
-	if (fixture_pid == 0) {
-		execl("/usr/bin/python3", "python3", script, "--port-file", port_path, "--state", seed_path,
-		    "--token", "unit-token", (char *)NULL);
-		_exit(127);
-	}
-	while (pr_mono_ms() - start < FIXTURE_START_MS) {
-		if (access(port_path, R_OK) == 0 && pr_read_file(port_path, 64, &port) == 0 && port.len) {
-			snprintf(base_url, sizeof base_url, "http://127.0.0.1:%s", port.data);
-			buf_free(&port);
-			setenv("AZURE_ARM_ENDPOINT", base_url, 1);
-			setenv("AZURE_ACCESS_TOKEN", "unit-token", 1);
-			setenv("PR_RETRY_BASE_MS", "5", 1);
-			return 0;
-		}
-		buf_reset(&port);
-		pr_sleep_ms(50);
-	}
-	buf_free(&port);
-	return -1;
+	if ((fixture_pid = t_server_start(argv, port_path, base_url, sizeof base_url)) < 0)
+		return -1;
+	setenv("AZURE_ARM_ENDPOINT", base_url, 1);
+	setenv("AZURE_ACCESS_TOKEN", "unit-token", 1);
+	setenv("PR_RETRY_BASE_MS", "5", 1);
+	return 0;
 }
 
 static void
@@ -84,10 +66,7 @@ stop_fixture(void)
 {
 	char cmd[300];
 
-	if (fixture_pid > 0) {
-		kill(fixture_pid, SIGTERM);
-		waitpid(fixture_pid, NULL, 0);
-	}
+	t_server_stop(fixture_pid);
 	snprintf(cmd, sizeof cmd, "%s/seed.json", tmpdir);
 	unlink(cmd);
 	snprintf(cmd, sizeof cmd, "%s/port", tmpdir);

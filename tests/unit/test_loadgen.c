@@ -165,7 +165,7 @@ test_expected_status_decides_success(void)
 
 	start(&s);
 	drive(&s, 0, &r);
-	CHECK(r.ok == 0 && r.errors[PR_LOAD_STATUS] > 5);
+	CHECK(r.ok == 0 && r.errors[PR_FAILURE_STATUS] > 5);
 	pr_load_result_free(&r);
 	drive(&s, 404, &r);
 	CHECK(r.ok > 5 && r.error_total == 0);
@@ -181,7 +181,7 @@ test_garbage_is_an_other_error_not_a_crash(void)
 	start(&s);
 	drive(&s, 0, &r);
 	CHECK(r.ok == 0);
-	CHECK(r.errors[PR_LOAD_OTHER] > 5);
+	CHECK(r.errors[PR_FAILURE_OTHER] > 5);
 	pr_load_result_free(&r);
 }
 

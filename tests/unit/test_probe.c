@@ -31,28 +31,28 @@ loopback(int listening, int *port)
 static void
 test_class_names_match_document_keys(void)
 {
-	CHECK_STR(pr_probe_class_name(PR_PROBE_DNS), "dns");
-	CHECK_STR(pr_probe_class_name(PR_PROBE_CONNECT), "connect");
-	CHECK_STR(pr_probe_class_name(PR_PROBE_TLS), "tls");
-	CHECK_STR(pr_probe_class_name(PR_PROBE_TIMEOUT), "timeout");
-	CHECK_STR(pr_probe_class_name(PR_PROBE_RESET), "reset");
-	CHECK_STR(pr_probe_class_name(PR_PROBE_STATUS), "status");
-	CHECK_STR(pr_probe_class_name(PR_PROBE_OTHER), "other");
-	CHECK_STR(pr_probe_class_name(PR_PROBE_NCLASSES), "other");
+	CHECK_STR(pr_failure_name(PR_FAILURE_DNS), "dns");
+	CHECK_STR(pr_failure_name(PR_FAILURE_CONNECT), "connect");
+	CHECK_STR(pr_failure_name(PR_FAILURE_TLS), "tls");
+	CHECK_STR(pr_failure_name(PR_FAILURE_TIMEOUT), "timeout");
+	CHECK_STR(pr_failure_name(PR_FAILURE_RESET), "reset");
+	CHECK_STR(pr_failure_name(PR_FAILURE_STATUS), "status");
+	CHECK_STR(pr_failure_name(PR_FAILURE_OTHER), "other");
+	CHECK_STR(pr_failure_name(PR_FAILURE_NCLASSES), "other");
 }
 
 static void
 test_classify_curl_codes(void)
 {
-	CHECK(pr_probe_classify(CURLE_OK) == PR_PROBE_OK);
-	CHECK(pr_probe_classify(CURLE_COULDNT_RESOLVE_HOST) == PR_PROBE_DNS);
-	CHECK(pr_probe_classify(CURLE_COULDNT_CONNECT) == PR_PROBE_CONNECT);
-	CHECK(pr_probe_classify(CURLE_SSL_CONNECT_ERROR) == PR_PROBE_TLS);
-	CHECK(pr_probe_classify(CURLE_PEER_FAILED_VERIFICATION) == PR_PROBE_TLS);
-	CHECK(pr_probe_classify(CURLE_OPERATION_TIMEDOUT) == PR_PROBE_TIMEOUT);
-	CHECK(pr_probe_classify(CURLE_RECV_ERROR) == PR_PROBE_RESET);
-	CHECK(pr_probe_classify(CURLE_GOT_NOTHING) == PR_PROBE_RESET);
-	CHECK(pr_probe_classify(CURLE_URL_MALFORMAT) == PR_PROBE_OTHER);
+	CHECK(pr_failure_from_curl(CURLE_OK) == PR_FAILURE_OK);
+	CHECK(pr_failure_from_curl(CURLE_COULDNT_RESOLVE_HOST) == PR_FAILURE_DNS);
+	CHECK(pr_failure_from_curl(CURLE_COULDNT_CONNECT) == PR_FAILURE_CONNECT);
+	CHECK(pr_failure_from_curl(CURLE_SSL_CONNECT_ERROR) == PR_FAILURE_TLS);
+	CHECK(pr_failure_from_curl(CURLE_PEER_FAILED_VERIFICATION) == PR_FAILURE_TLS);
+	CHECK(pr_failure_from_curl(CURLE_OPERATION_TIMEDOUT) == PR_FAILURE_TIMEOUT);
+	CHECK(pr_failure_from_curl(CURLE_RECV_ERROR) == PR_FAILURE_RESET);
+	CHECK(pr_failure_from_curl(CURLE_GOT_NOTHING) == PR_FAILURE_RESET);
+	CHECK(pr_failure_from_curl(CURLE_URL_MALFORMAT) == PR_FAILURE_OTHER);
 }
 
 static void
@@ -67,7 +67,7 @@ test_refused_connection_is_connect_error(void)
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
 	CHECK(p != NULL);
 	CHECK(pr_probe_do(p, &req, &res) == -1);
-	CHECK(res.cls == PR_PROBE_CONNECT);
+	CHECK(res.cls == PR_FAILURE_CONNECT);
 	CHECK(res.status == 0);
 	CHECK(res.error[0] != '\0');
 	pr_probe_free(p);
@@ -85,7 +85,7 @@ test_silent_server_times_out_after_connecting(void)
 
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
 	CHECK(pr_probe_do(p, &req, &res) == -1);
-	CHECK(res.cls == PR_PROBE_TIMEOUT);
+	CHECK(res.cls == PR_FAILURE_TIMEOUT);
 	CHECK(res.total_ms >= 190 && res.total_ms < 1000);
 	CHECK(res.start_ms == 0);
 	pr_probe_free(p);
@@ -100,7 +100,7 @@ test_malformed_url_is_other(void)
 	struct pr_probe_result res;
 
 	CHECK(pr_probe_do(p, &req, &res) == -1);
-	CHECK(res.cls == PR_PROBE_OTHER);
+	CHECK(res.cls == PR_FAILURE_OTHER);
 	pr_probe_free(p);
 }
 

@@ -1,0 +1,49 @@
+#!/bin/sh
+# bench-taxonomy.sh: one failure gets one class in every document.  Each
+# kind of failure is measured in sample mode (probe.c), in load mode over
+# http:// (the epoll engine) and over https:// (libcurl's multi engine), and
+# every document must name it by the same class and no other, because
+# pr-compare compares them (lib/failure.h).
+. "$(dirname "$0")/lib.sh"
+. "$FIX/nginx.sh"
+
+start_httpd
+port=${HTTPD##*:}
+closed=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_nginx || exit 0
+if [ -n "${PR_SLOW_BUILD:-}" ]; then TIMEOUT_MS=5000; else TIMEOUT_MS=300; fi
+SLOW_MS=$((TIMEOUT_MS * 5))
+
+# name, URL, the one class every document must give it.
+cat >"$T/cases" <<CASES
+closed http://127.0.0.1:$closed/ok connect
+dns http://pr-bench-test.invalid/ok dns
+slow $HTTPD/sleep?ms=$SLOW_MS timeout
+tls_to_plain https://127.0.0.1:$port/ok tls
+five $HTTPD/status/503 status
+closed_h1 $HTTPD/close reset
+closed_nginx_h1 $NGINX_HTTP/reset reset
+reset_h2_stream $NGINX_HTTPS/reset reset
+CASES
+set --
+while read -r name url cls; do set -- "$@" "$name=$url"; done <"$T/cases"
+
+run pr-bench -k -n 2 -w 0 --timeout ${TIMEOUT_MS}ms "$@"
+cp "$T/out" "$T/sample.json"
+run pr-bench -k --load -C 1 -d 1 --timeout ${TIMEOUT_MS}ms "$@"
+cp "$T/out" "$T/load.json"
+
+# The classes with a non-zero count, as "a b".
+classes() {
+	jq -r --arg id "$2" \
+		'.metrics[$id].errors | to_entries | map(select(.key != "total" and .value > 0) | .key) | join(" ")' "$1"
+}
+while read -r name url cls; do
+	check "sample_mode_classes_${name}_as_$cls" [ "$(classes "$T/sample.json" "$name")" = "$cls" ]
+	check "load_mode_classes_${name}_as_$cls" [ "$(classes "$T/load.json" "$name")" = "$cls" ]
+	check "load_throughput_classes_${name}_as_$cls" [ "$(classes "$T/load.json" "${name}_rps")" = "$cls" ]
+done <"$T/cases"
+check "load_mode_drove_http2_for_the_stream_reset" \
+	[ "$(jget "$T/load.json" '.metrics.reset_h2_stream.load.engine')" = curl ]
+check "sample_document_validates" validate bench "$T/sample.json"
+check "load_document_validates" validate bench "$T/load.json"
