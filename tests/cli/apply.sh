@@ -23,9 +23,9 @@ EOF
 
 # --help and --version
 run pr-apply-scale --help
-check help_prints_usage_and_exits_0 [ "$rc" -eq 0 ] && grep -q -- '--dry-run' "$T/out"
+ok_if help_prints_usage_and_exits_0 '[ "$rc" -eq 0 ] && grep -q -- '\''--dry-run'\'' "$T/out"'
 run pr-apply-scale --version
-check version_prints_name_and_version [ "$rc" -eq 0 ] && [ "$(cat "$T/out")" = "pr-apply-scale 0.1.0" ]
+ok_if version_prints_name_and_version '[ "$rc" -eq 0 ] && [ "$(cat "$T/out")" = "pr-apply-scale 0.1.0" ]'
 
 # Apply: both resources change, the fixture holds the desired state.
 start_arm --state "$T/seed.json"

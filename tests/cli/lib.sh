@@ -8,6 +8,9 @@
 #   expect_exit N NAME CMD  run CMD and pass NAME when it exits N
 #   pass NAME / fail NAME WHY
 #   check NAME CMD...       pass NAME when CMD succeeds (a test expression)
+#   ok_if NAME 'EXPR'       pass NAME when the shell expression EXPR succeeds
+#                           (for expressions joined by && or ||, which check
+#                           would cut at the first &&)
 #   jget FILE FILTER        jq -r on FILE
 #   start_httpd             start tests/fixtures/httpd.py; sets $HTTPD (http://127.0.0.1:PORT)
 #   validate SCHEMA FILE    check FILE against schemas/SCHEMA.schema.json
@@ -56,6 +59,12 @@ check() {
 	_name=$1
 	shift
 	if "$@"; then pass "$_name"; else fail "$_name" "$*"; fi
+}
+
+ok_if() {
+	_name=$1
+	shift
+	if eval "$*"; then pass "$_name"; else fail "$_name" "$*"; fi
 }
 
 jget() { jq -r "$2" "$1"; }

@@ -38,9 +38,9 @@ print(len(r.findall(".//testcase")), len(r.findall(".//testcase/failure")),
 
 # --- basics -------------------------------------------------------------
 run pr-qa --help
-check help_prints_usage_and_exits_0 [ "$rc" -eq 0 ] && grep -q -- '--watch DURATION' "$T/out"
+ok_if help_prints_usage_and_exits_0 '[ "$rc" -eq 0 ] && grep -q -- '\''--watch DURATION'\'' "$T/out"'
 run pr-qa --version
-check version_prints_name_and_version [ "$rc" -eq 0 ] && [ "$(cat "$T/out")" = "pr-qa 0.1.0" ]
+ok_if version_prints_name_and_version '[ "$rc" -eq 0 ] && [ "$(cat "$T/out")" = "pr-qa 0.1.0" ]'
 expect_exit 2 unknown_option_is_usage_error pr-qa --bogus
 expect_exit 2 check_without_equals_is_usage_error pr-qa --check health
 expect_exit 2 bad_retries_is_usage_error pr-qa --check h="$APP/health" --retries many
@@ -77,7 +77,7 @@ cat >"$T/fails.json" <<JSON
 ]}}
 JSON
 run pr-qa -f "$T/fails.json" --junit "$T/fails.xml"
-check failing_expectations_exit_1 [ "$rc" -eq 1 ] && [ "$(jget "$T/out" .verdict)" = fail ]
+ok_if failing_expectations_exit_1 '[ "$rc" -eq 1 ] && [ "$(jget "$T/out" .verdict)" = fail ]'
 check status_mismatch_is_reported [ "$(failures status_wrong)" = "status: expected 200, got 401" ]
 check json_equals_mismatch_is_reported [ "$(failures json_equals_wrong)" = 'json status: expected "down", got "ok"' ]
 check json_exists_missing_is_reported [ "$(failures json_missing)" = "json data.build: missing" ]
@@ -116,8 +116,7 @@ JSON
 run pr-qa -f "$T/flow.json" --log
 cp "$T/out" "$T/flow.out"
 cp "$T/err" "$T/flow.err"
-check login_flow_passes_with_cookie_token_and_header_captures \
-	[ "$rc" -eq 0 ] && [ "$(jget "$T/out" '[.checks[].result] | join(",")')" = "pass,pass,pass,pass" ]
+ok_if login_flow_passes_with_cookie_token_and_header_captures '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" '\''[.checks[].result] | join(",")'\'')" = "pass,pass,pass,pass" ]'
 check captured_names_listed [ "$(jget "$T/out" '.checks[0].captured | join(",")')" = "sid,token" ]
 check log_flag_writes_qa_verify_prod_log ls logs/qa-verify-prod-*.log
 
@@ -148,7 +147,7 @@ JSON
 rm -rf logs
 QA_LOG=1 run pr-qa -f "$T/secret.json" --junit "$T/secret.xml"
 log=$(ls logs/qa-verify-prod-*.log 2>/dev/null | head -n 1)
-check qa_log_env_writes_log_with_requests [ -n "$log" ] && grep -q 'api/login -> 200' "$log"
+ok_if qa_log_env_writes_log_with_requests '[ -n "$log" ] && grep -q '\''api/login -> 200'\'' "$log"'
 leaks=
 for f in "$T/out" "$T/err" "$T/secret.xml" "$log" "$T/flow.out" "$T/flow.err"; do
 	[ -f "$f" ] && grep -q -e "$CANARY" -e "$TOKEN_CANARY" "$f" && leaks="$leaks $f"
@@ -184,21 +183,20 @@ one_check '{"name": "slow", "url": "/slow?ms=3000", "timeout": "200ms"}'
 start=$(date +%s)
 run pr-qa -f "$T/one.json"
 took=$(($(date +%s) - start))
-check check_timeout_shorter_than_slow_endpoint_errors \
-	[ "$rc" -eq 1 ] && [ "$(result slow)" = error ] && [ "$(failures slow)" = "request: no response within 0.2 s (timeout)" ]
+ok_if check_timeout_shorter_than_slow_endpoint_errors '[ "$rc" -eq 1 ] && [ "$(result slow)" = error ] && [ "$(failures slow)" = "request: no response within 0.2 s (timeout)" ]'
 check timeout_is_not_retried_and_returns_quickly [ "$took" -le 2 ]
 
 run pr-qa --check a=http://127.0.0.1:9/health --check b=http://127.0.0.1:9/api --retries 1
-check unreachable_target_exits_4 [ "$rc" -eq 4 ] && one_line "$T/err" && grep -q 'cannot reach' "$T/err"
+ok_if unreachable_target_exits_4 '[ "$rc" -eq 4 ] && one_line "$T/err" && grep -q '\''cannot reach'\'' "$T/err"'
 check unreachable_output_still_a_document [ "$(jget "$T/out" '.summary.errors')" = 2 ]
 
 expect_exit 0 expect_status_flag_accepts_404 pr-qa --check missing="$APP/nope" --expect-status 404
 expect_exit 1 expect_status_flag_rejects_other pr-qa --check health="$APP/health" --expect-status 404
 run pr-qa --check h=/health --base-url "$APP" -o "$T/copy.json"
-check output_file_matches_stdout [ "$rc" -eq 0 ] && cmp -s "$T/out" "$T/copy.json"
+ok_if output_file_matches_stdout '[ "$rc" -eq 0 ] && cmp -s "$T/out" "$T/copy.json"'
 check base_url_flag_resolves_relative [ "$(jget "$T/out" '.checks[0].request.url')" = "$APP/health" ]
 run pr-qa --check h="http://user:hunter2@127.0.0.1:9/x?password=hunter2" --retries 0
-check credentials_in_urls_redacted [ "$rc" -eq 4 ] && ! grep -q hunter2 "$T/out" "$T/err"
+ok_if credentials_in_urls_redacted '[ "$rc" -eq 4 ] && ! grep -q hunter2 "$T/out" "$T/err"'
 
 # --- GitHub Actions -----------------------------------------------------
 : >"$T/gh_out"

@@ -7,7 +7,6 @@
 
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
 today=$(date -u +%Y%m%d)
-ok_if() { _n=$1; shift; if eval "$*"; then pass "$_n"; else fail "$_n" "$*"; fi; }
 head_is() { [ "$(git rev-parse HEAD)" = "$1" ]; }
 items() { pg_sql "SELECT string_agg(name, ',' ORDER BY id) FROM items"; }
 step() { jq -r --arg n "$2" '.steps[] | select(.name == $n) | .status' "$1"; }

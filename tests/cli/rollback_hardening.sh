@@ -8,7 +8,6 @@
 . "$FIX/pg.sh"
 
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
-ok_if() { _n=$1; shift; if eval "$*"; then pass "$_n"; else fail "$_n" "$*"; fi; }
 head_is() { [ "$(git rev-parse HEAD)" = "$1" ]; }
 items() { pg_sql "SELECT string_agg(name, ',' ORDER BY id) FROM items"; }
 has_foreign() { [ "$(pg_sql "SELECT count(*) FROM pg_tables WHERE tablename = 'foreign_t'")" != 0 ]; }

@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
-ok_if() { _n=$1; shift; if eval "$*"; then pass "$_n"; else fail "$_n" "$*"; fi; }
 step() { jq -r --arg n "$2" '.steps[] | select(.name == $n) | .status' "$1"; }
 
 cat >"$T/seed.json" <<'EOS'

@@ -6,8 +6,6 @@
 
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
 today=$(date -u +%Y%m%d)
-# ok_if NAME 'CONDITION': pass when the shell condition (evaluated) holds.
-ok_if() { _n=$1; shift; if eval "$*"; then pass "$_n"; else fail "$_n" "$*"; fi; }
 
 # A repository with one commit and a bare remote called origin.
 git init -q --bare "$T/remote.git"

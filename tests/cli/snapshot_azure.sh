@@ -7,7 +7,6 @@
 . "$FIX/pg.sh"
 
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
-ok_if() { _n=$1; shift; if eval "$*"; then pass "$_n"; else fail "$_n" "$*"; fi; }
 
 AZURITE=$PR_ROOT/build/azurite/node_modules/.bin/azurite-blob
 if [ ! -x "$AZURITE" ]; then

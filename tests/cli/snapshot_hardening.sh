@@ -7,7 +7,6 @@
 . "$FIX/pg.sh"
 
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
-ok_if() { _n=$1; shift; if eval "$*"; then pass "$_n"; else fail "$_n" "$*"; fi; }
 no_tag() { ! git rev-parse -q --verify "refs/tags/$1" >/dev/null; }
 mode() { stat -c %a "$1"; }
 # pg_as_admin SQL: as the superuser, over the local socket
