@@ -1,0 +1,305 @@
+/*
+ * test_http.c: lib/http's request, retry policy and header reading against
+ * a scripted server on 127.0.0.1 (tserver.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+#include "http.h"
+#include "t.h"
+#include "tserver.h"
+#include "util.h"
+
+/* Retries in these tests wait this long, not the default half second. */
+#define FAST_BACKOFF_MS 1.0
+
+#define OK_HELLO "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"
+
+/* GET url through pr_http_do with a fast backoff and retries extra tries. */
+static int
+get(const char *url, int retries, struct pr_http_resp *resp)
+{
+	struct pr_http_req req = {.url = url, .retries = retries, .backoff_ms = FAST_BACKOFF_MS};
+
+	return pr_http_do(&req, resp);
+}
+
+static void
+test_transient_5xx_is_retried_until_a_success(void)
+{
+	static const char *const script[] = {TS_503, TS_503, OK_HELLO, NULL};
+	struct ts_server s;
+	struct pr_http_resp resp;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, 3, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 200);
+	CHECK(resp.attempts == 3);
+	CHECK_STR(resp.body.data, "hello");
+	CHECK(s.nreqs == 3);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_retries_stop_at_the_limit_and_return_the_last_response(void)
+{
+	static const char *const script[] = {TS_503, NULL};
+	struct ts_server s;
+	struct pr_http_resp resp;
+
+	CHECK(ts_start(&s, script) == 0);
+	/* A response arrived: the caller judges the status. */
+	CHECK(get(s.url, 2, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 503);
+	CHECK(resp.attempts == 3);
+	CHECK(s.nreqs == 3);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_client_errors_are_not_retried(void)
+{
+	static const char *const script[] = {
+		"HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", NULL};
+	struct ts_server s;
+	struct pr_http_resp resp;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, 3, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 404);
+	CHECK(resp.attempts == 1);
+	CHECK(s.nreqs == 1);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_no_retries_means_one_attempt(void)
+{
+	static const char *const script[] = {TS_503, NULL};
+	struct ts_server s;
+	struct pr_http_resp resp;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, -1, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.attempts == 1);
+	CHECK(s.nreqs == 1);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_retry_after_seconds_replaces_the_backoff(void)
+{
+	static const char *const script[] = {
+		"HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n",
+		OK_HELLO, NULL};
+	struct ts_server s;
+	struct pr_http_resp resp;
+	double start_ms = pr_mono_ms(), took_ms;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, 1, &resp) == PR_OK);
+	took_ms = pr_mono_ms() - start_ms;
+	ts_stop(&s);
+	CHECK(resp.status == 200);
+	CHECK(resp.attempts == 2);
+	/* A lower bound only: the backoff alone would be 1 ms. */
+	CHECK(took_ms >= 1000);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_dropped_connection_is_retried(void)
+{
+	static const char *const script[] = {TS_DROP, OK_HELLO, NULL};
+	struct ts_server s;
+	struct pr_http_resp resp;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, 1, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 200);
+	CHECK(resp.attempts == 2);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_refused_connection_is_external_after_the_retries(void)
+{
+	char url[64];
+	struct pr_http_resp resp;
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", ts_closed_port());
+	CHECK(get(url, 1, &resp) == PR_EXTERNAL);
+	CHECK(resp.status == 0);
+	CHECK(resp.attempts == 2);
+	CHECK(resp.curl_code == CURLE_COULDNT_CONNECT);
+	CHECK(resp.error[0] != '\0');
+	pr_http_resp_free(&resp);
+}
+
+static void
+test_timeout_is_external_with_curls_code(void)
+{
+	static const char *const script[] = {TS_STALL, NULL};
+	struct ts_server s;
+	struct pr_http_req req = {.retries = -1, .timeout_s = 0.2};
+	struct pr_http_resp resp;
+
+	CHECK(ts_start(&s, script) == 0);
+	req.url = s.url;
+	CHECK(pr_http_do(&req, &resp) == PR_EXTERNAL);
+	ts_stop(&s);
+	CHECK(resp.curl_code == CURLE_OPERATION_TIMEDOUT);
+	CHECK(resp.attempts == 1);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_request_carries_method_headers_and_body(void)
+{
+	static const char *const script[] = {TS_204, NULL};
+	static const char *const headers[] = {"X-Test: one", "Content-Type: text/plain", NULL};
+	struct ts_server s;
+	struct pr_http_req req = {.method = "PUT", .headers = headers, .body = "abc", .body_len = 3};
+	struct pr_http_resp resp;
+	char v[64];
+
+	CHECK(ts_start(&s, script) == 0);
+	req.url = s.url;
+	CHECK(pr_http_do(&req, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 204);
+	CHECK(s.nreqs == 1);
+	CHECK_STR(s.reqs[0].method, "PUT");
+	CHECK_STR(s.reqs[0].target, "/");
+	CHECK_STR(ts_header(&s.reqs[0], "x-test", v, sizeof v), "one");
+	CHECK_STR(ts_header(&s.reqs[0], "Content-Length", v, sizeof v), "3");
+	CHECK_STR(s.reqs[0].body.data, "abc");
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_header_with_a_line_break_is_refused_unsent(void)
+{
+	static const char *const script[] = {TS_204, NULL};
+	static const char *const headers[] = {"X-Evil: a\r\nX-Injected: b", NULL};
+	struct ts_server s;
+	struct pr_http_req req = {.headers = headers};
+	struct pr_http_resp resp;
+
+	CHECK(ts_start(&s, script) == 0);
+	req.url = s.url;
+	CHECK(pr_http_do(&req, &resp) == PR_EXTERNAL);
+	ts_stop(&s);
+	CHECK(s.nreqs == 0);
+	CHECK(strstr(resp.error, "line break") != NULL);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_headers_are_the_final_responses_after_a_redirect(void)
+{
+	static const char *const script[] = {
+		"HTTP/1.1 302 Found\r\nConnection: close\r\nLocation: /next\r\nX-First: 1\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nConnection: close\r\nX-Second:   two  \r\nContent-Length: 0\r\n\r\n", NULL};
+	struct ts_server s;
+	struct pr_http_req req = {.follow_redirects = true, .retries = -1};
+	struct pr_http_resp resp;
+	char v[64];
+
+	CHECK(ts_start(&s, script) == 0);
+	req.url = s.url;
+	CHECK(pr_http_do(&req, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 200);
+	CHECK_STR(s.reqs[1].target, "/next");
+	CHECK(pr_http_header(&resp, "X-First", v, sizeof v) == NULL);
+	/* Case-insensitive, and the value trimmed. */
+	CHECK_STR(pr_http_header(&resp, "x-second", v, sizeof v), "two");
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_redirects_are_not_followed_unless_asked(void)
+{
+	static const char *const script[] = {
+		"HTTP/1.1 302 Found\r\nConnection: close\r\nLocation: /next\r\nContent-Length: 0\r\n\r\n", NULL};
+	struct ts_server s;
+	struct pr_http_resp resp;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, -1, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 302);
+	CHECK(s.nreqs == 1);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_retry_after_reads_seconds_and_http_dates(void)
+{
+	char date[64];
+	time_t later = time(NULL) + 10;
+	struct tm tm;
+
+	CHECK_NEAR(pr_http_retry_after_ms("5"), 5000, 1e-9);
+	CHECK_NEAR(pr_http_retry_after_ms(" 0.5"), 500, 1e-9);
+	gmtime_r(&later, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	CHECK_NEAR(pr_http_retry_after_ms(date), 10000, 2000);
+	CHECK(pr_http_retry_after_ms("Thu, 01 Jan 2015 00:00:00 GMT") == 0);
+	CHECK(pr_http_retry_after_ms("soon") == -1);
+}
+
+static void
+test_transient_statuses_are_408_429_and_5xx(void)
+{
+	CHECK(pr_http_transient(408));
+	CHECK(pr_http_transient(429));
+	CHECK(pr_http_transient(500));
+	CHECK(pr_http_transient(599));
+	CHECK(!pr_http_transient(200));
+	CHECK(!pr_http_transient(400));
+	CHECK(!pr_http_transient(404));
+	CHECK(!pr_http_transient(600));
+}
+
+int
+main(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	RUN(test_transient_5xx_is_retried_until_a_success);
+	RUN(test_retries_stop_at_the_limit_and_return_the_last_response);
+	RUN(test_client_errors_are_not_retried);
+	RUN(test_no_retries_means_one_attempt);
+	RUN(test_retry_after_seconds_replaces_the_backoff);
+	RUN(test_dropped_connection_is_retried);
+	RUN(test_refused_connection_is_external_after_the_retries);
+	RUN(test_timeout_is_external_with_curls_code);
+	RUN(test_request_carries_method_headers_and_body);
+	RUN(test_header_with_a_line_break_is_refused_unsent);
+	RUN(test_headers_are_the_final_responses_after_a_redirect);
+	RUN(test_redirects_are_not_followed_unless_asked);
+	RUN(test_retry_after_reads_seconds_and_http_dates);
+	RUN(test_transient_statuses_are_408_429_and_5xx);
+	curl_global_cleanup();
+	return t_done();
+}
