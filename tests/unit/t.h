@@ -46,7 +46,7 @@ static char t_why[512];
 	const char *t_a_ = (a), *t_b_ = (b); \
 	if ((!t_a_ || !t_b_ || strcmp(t_a_, t_b_) != 0) && !t_failed_now) { \
 		t_failed_now = 1; \
-		snprintf(t_why, sizeof t_why, "%s:%d: %s = \"%s\", expected \"%s\"", \
+		snprintf(t_why, sizeof t_why, "%s:%d: %s = \"%.200s\", expected \"%.200s\"", \
 		    __FILE__, __LINE__, #a, t_a_ ? t_a_ : "(null)", t_b_ ? t_b_ : "(null)"); \
 	} \
 } while (0)
