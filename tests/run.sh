@@ -14,9 +14,10 @@
 # Each file prints one block, in the same order whatever -j is: a line with
 # its counts and seconds, then its failures (or, with PR_TEST_VERBOSE or
 # PR_TEST_RUN, everything it printed).  Files run in parallel (-j N > 1)
-# first; the files in ALONE below, whose assertions bound latency or rate,
-# then run one by one with nothing else running, so -j cannot make them
-# flaky.  Without -j every file runs alone, in that same order.
+# first, the longest first by the seconds each took last time (kept in
+# $PR_UNIT/.run-times); the files in ALONE below, whose assertions bound
+# latency or rate, then run one by one with nothing else running, so -j
+# cannot make them flaky.  Without -j, files run one at a time in that order.
 #
 # Environment, passed on to every file (tests/cli/lib.sh and tests/unit/t.h):
 #   PR_TEST_RUN='glob ...'  only the cases whose name matches one of the globs
@@ -111,8 +112,16 @@ if [ -z "$together$alone" ]; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-printf '%s' "$together" >"$work/together"
-printf '%s' "$alone" >"$work/alone"
+# "N path rel" lines: N is the file's place in the output.  Together files
+# start longest first (by the seconds each took last time, in $times), so
+# that a long one (fuzz.sh) does not start last and run on alone.
+times=$PR_UNIT/.run-times
+printf '%s%s' "$together" "$alone" | awk '{ print NR, $0 }' >"$work/all"
+printf '%s' "$together" | awk '{ print NR, $0 }' >"$work/together"
+cp "$times" "$work/before" 2>/dev/null || : >"$work/before"
+awk 'FILENAME == ARGV[1] { secs[$1] = $2; next } { print secs[$3] + 0, $0 }' "$work/before" "$work/together" |
+	sort -s -k1,1nr | cut -d' ' -f2- >"$work/start"
+printf '%s' "$alone" | awk -v n="$(printf '%s' "$together" | wc -l)" '{ print n + NR, $0 }' >"$work/alone"
 
 # run_file N PATH: run one file; its output goes to $work/N.out, its exit
 # status and seconds to $work/N.rc (written last: the printer waits for it).
@@ -135,15 +144,12 @@ schedule() {
 	mkfifo "$work/slots" && exec 3<>"$work/slots" && rm "$work/slots" || exit 2
 	_i=0
 	while [ "$_i" -lt "$njobs" ]; do echo >&3; _i=$((_i + 1)); done
-	_i=0
-	while read -r _f _rel; do
-		_i=$((_i + 1))
+	while read -r _i _f _rel; do
 		read -r _ <&3
 		{ run_file "$_i" "$_f"; echo >&3; } &
-	done <"$work/together"
+	done <"$work/start"
 	wait
-	while read -r _f _rel; do
-		_i=$((_i + 1))
+	while read -r _i _f _rel; do
 		run_file "$_i" "$_f"
 	done <"$work/alone"
 }
@@ -153,10 +159,7 @@ sched=$!
 # The printer: each file's block in order, as soon as it is finished.
 passed=0
 failed=0
-i=0
-cat "$work/together" "$work/alone" >"$work/all"
-while read -r f rel; do
-	i=$((i + 1))
+while read -r i f rel; do
 	while [ ! -e "$work/$i.rc" ]; do
 		kill -0 "$sched" 2>/dev/null || [ -e "$work/$i.rc" ] || {
 			echo "run.sh: the scheduler stopped before $rel finished" >&2
@@ -183,9 +186,16 @@ while read -r f rel; do
 	elif [ -n "${PR_TEST_KEEP:-}" ]; then
 		grep '^# kept ' "$out" | sed 's/^/    /'
 	fi
+	echo "$rel $secs" >>"$work/times"
 done <"$work/all"
 wait "$sched"
 sched=
+# Remember each file's seconds for the next run's start order (files not
+# run this time keep theirs).
+if [ -d "$PR_UNIT" ]; then
+	awk 'FILENAME == ARGV[1] { new[$1] = 1; print; next } !($1 in new)' "$work/times" "$work/before" \
+		>"$times.tmp" 2>/dev/null && mv "$times.tmp" "$times"
+fi
 
 if [ -n "${PR_TEST_RUN:-}" ] && [ $((passed + failed)) -eq 0 ]; then
 	echo "run.sh: no case matches PR_TEST_RUN='$PR_TEST_RUN' in these files" >&2
