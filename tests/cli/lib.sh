@@ -21,8 +21,9 @@
 #       expect_exit command (the state later cases read), and all other
 #       script lines (servers, fixtures, a value a check compares); what is
 #       skipped is the command of each unselected check, and the report of
-#       each unselected case.  A file can skip a costly block whose cases are
-#       all unselected with `if selected name_a 'name_b*'; then ... fi`.
+#       each unselected case (a failure still shows, as a "# unselected"
+#       comment).  A file can skip a costly block whose cases are all
+#       unselected with `if selected name_a 'name_b*'; then ... fi`.
 #   PR_TEST_KEEP=1          leave $T in place at exit and print "# kept $T"
 #   PR_TEST_VERBOSE=1       print "# + CMD" for each command run, expect_exit
 #                           and check run (other script lines are not shown:
@@ -69,8 +70,11 @@ selected() {
 	return 1
 }
 
+# An unselected case that fails (an expect_exit, or a file's own pass/fail
+# logic) still says so, as a comment the runner does not count: a selected
+# case that reads its output may fail because of it.
 pass() { if selected "$1"; then echo "ok $1"; fi; }
-fail() { if selected "$1"; then echo "not ok $1: $2"; fi; }
+fail() { if selected "$1"; then echo "not ok $1: $2"; else echo "# unselected, not ok $1: $2"; fi; }
 
 # show CMD...: with PR_TEST_VERBOSE, print the command, quoted for sh.
 show() {
