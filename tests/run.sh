@@ -83,7 +83,10 @@ stop() {
 	rm -rf "$work"
 }
 trap stop EXIT
+# Signals too: `tests/run.sh | head` must not leave files running.
+trap 'exit 129' HUP
 trap 'exit 130' INT
+trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
 # The files, as "path rel" lines: parallel ones first, then ALONE, each
