@@ -3,6 +3,7 @@
 #   make              build every program into bin/
 #   make check        build, then run unit, end-to-end and schema tests
 #   make check T=...  run only the test files matching a glob, e.g. T='cli/compare*'
+#   make check -j2    build and run test files two at a time (or JOBS=2)
 #   make demo         the whole release flow against local servers
 #   make sanitize     the test suite under ASan and UBSan
 #   make valgrind     the test suite with every program under valgrind
@@ -90,8 +91,15 @@ units: $(UNITS)
 test-deps:
 	@scripts/deps.sh test
 
+# Test files run JOBS at a time: by default make's own -j (one per CPU for
+# -j alone, one without -j: plain `make check` stays serial).  run.sh takes
+# no jobserver tokens: the build is done by the time it starts, and no other
+# recipe of this make runs beside it.
+MAKE_J    = $(filter -j%,$(MAKEFLAGS))
+JOBS     ?= $(if $(filter -j,$(MAKE_J)),$(shell nproc),$(or $(patsubst -j%,%,$(MAKE_J)),1))
+
 check: test-deps all units
-	@tests/run.sh $(T)
+	@tests/run.sh -j '$(JOBS)' $(T)
 
 demo: test-deps all
 	@scripts/demo.sh
@@ -109,7 +117,7 @@ check-san: test-deps $(UNITS) $(PROGS:bin/%=$(B)/bin/%)
 	@PR_BIN=$(B)/bin PR_UNIT=$(B)/tests PR_SLOW_BUILD=1 \
 		ASAN_OPTIONS=detect_leaks=1:log_path=$(abspath $(B))/reports/asan \
 		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(abspath $(B))/reports/ubsan \
-		tests/run.sh $(T); rc=$$?; \
+		tests/run.sh -j '$(JOBS)' $(T); rc=$$?; \
 	if [ -n "$$(ls $(B)/reports)" ]; then \
 		echo "sanitizer reports in $(B)/reports:"; head -n 40 $(B)/reports/*; exit 1; fi; exit $$rc
 
@@ -132,7 +140,7 @@ valgrind: test-deps all units
 	@for p in $(PROGS) $(UNITS); do \
 		case $$p in bin/*) w=$(B)/valgrind/$${p#bin/} ;; *) w=$(B)/valgrind/units/$${p##*/} ;; esac; \
 		printf '#!/bin/sh\nexec %s "%s" "$$@"\n' "$(VALGRIND)" "$(abspath $$p)" >$$w; chmod +x $$w; done
-	@PR_BIN=$(B)/valgrind PR_UNIT=$(B)/valgrind/units PR_VALGRIND=1 PR_SLOW_BUILD=1 tests/run.sh $(T); rc=$$?; \
+	@PR_BIN=$(B)/valgrind PR_UNIT=$(B)/valgrind/units PR_VALGRIND=1 PR_SLOW_BUILD=1 tests/run.sh -j '$(JOBS)' $(T); rc=$$?; \
 	bad=$$(grep -lE '^==[0-9]+== ' $(B)/valgrind/reports/*.log); \
 	if [ -n "$$bad" ]; then echo "valgrind reports:"; head -n 40 $$bad; exit 1; fi; exit $$rc
 

@@ -14,6 +14,23 @@
 #   jget FILE FILTER        jq -r on FILE
 #   start_httpd             start tests/fixtures/httpd.py; sets $HTTPD (http://127.0.0.1:PORT)
 #   validate SCHEMA FILE    check FILE against schemas/SCHEMA.schema.json
+#   selected NAME...        true when PR_TEST_RUN selects one of the NAMEs
+#
+# Set by tests/run.sh's caller (see its header):
+#   PR_TEST_RUN='glob ...'  report only the cases whose NAME matches one of
+#       the globs.  A case is its expect_exit, check, pass or fail line, and
+#       the cases of a file share its scratch directory: one case often reads
+#       what an earlier one ran.  So what runs is: every `run` and every
+#       expect_exit command (the state later cases read), and all other
+#       script lines (servers, fixtures, a value a check compares); what is
+#       skipped is the command of each unselected check, and the report of
+#       each unselected case (a failure still shows, as a "# unselected"
+#       comment).  A file can skip a costly block whose cases are all
+#       unselected with `if selected name_a 'name_b*'; then ... fi`.
+#   PR_TEST_KEEP=1          leave $T in place at exit and print "# kept $T"
+#   PR_TEST_VERBOSE=1       print "# + CMD" for each command run, expect_exit
+#                           and check run (other script lines are not shown:
+#                           sh -x tests/cli/FILE.sh shows every line)
 
 set -u
 PR_ROOT=${PR_ROOT:-$(cd "$(dirname "$0")" && git rev-parse --show-toplevel)}
@@ -31,19 +48,59 @@ unset GITHUB_ACTIONS GITHUB_OUTPUT GITHUB_STEP_SUMMARY QA_LOG OUTPUT_JSON COLD_S
 cleanup() {
 	for p in $_pids; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$T"
+	if [ -n "${PR_TEST_KEEP:-}" ]; then
+		echo "# kept $T"
+	else
+		rm -rf "$T"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-pass() { echo "ok $1"; }
-fail() { echo "not ok $1: $2"; }
+# selected NAME...: true when PR_TEST_RUN is unset or one of its
+# space-separated globs matches one of the NAMEs.
+selected() {
+	[ -z "${PR_TEST_RUN:-}" ] && return 0
+	for _sel_name in "$@"; do
+		# The globs are matched against names, never expanded as paths.
+		case $- in *f*) _sel_f= ;; *) _sel_f=1; set -f ;; esac
+		for _sel_glob in $PR_TEST_RUN; do
+			# shellcheck disable=SC2254 # the glob is meant to match
+			case $_sel_name in $_sel_glob) [ -n "$_sel_f" ] && set +f; return 0 ;; esac
+		done
+		[ -n "$_sel_f" ] && set +f
+	done
+	return 1
+}
+
+# An unselected case that fails (an expect_exit, or a file's own pass/fail
+# logic) still says so, as a comment the runner does not count: a selected
+# case that reads its output may fail because of it.
+pass() { if selected "$1"; then echo "ok $1"; fi; }
+fail() { if selected "$1"; then echo "not ok $1: $2"; else echo "# unselected, not ok $1: $2"; fi; }
+
+# show CMD...: with PR_TEST_VERBOSE, print the command, quoted for sh.
+show() {
+	[ -n "${PR_TEST_VERBOSE:-}" ] || return 0
+	_show_line=
+	for _show_arg in "$@"; do
+		case $_show_arg in
+		'' | *[!A-Za-z0-9_./:=@%+,-]*)
+			_show_arg="'$(printf '%s' "$_show_arg" | sed "s/'/'\\\\''/g")'" ;;
+		esac
+		_show_line="$_show_line $_show_arg"
+	done
+	echo "# +$_show_line"
+}
 
 run() {
+	show "$@"
 	"$@" >"$T/out" 2>"$T/err"
 	rc=$?
 }
 
+# The command runs even when NAME is not selected: later cases may read
+# its $T/out, $T/err or $rc.
 expect_exit() {
 	_want=$1 _name=$2
 	shift 2
@@ -55,15 +112,20 @@ expect_exit() {
 	fi
 }
 
+# A check's command is a test expression: unselected, it does not run.
 check() {
 	_name=$1
 	shift
+	selected "$_name" || return 0
+	show "$@"
 	if "$@"; then pass "$_name"; else fail "$_name" "$*"; fi
 }
 
 ok_if() {
 	_name=$1
 	shift
+	selected "$_name" || return 0
+	show "$*"
 	if eval "$*"; then pass "$_name"; else fail "$_name" "$*"; fi
 }
 

@@ -6,10 +6,16 @@
  *
  *	static void test_quantile_interpolates(void) { CHECK(...); }
  *	int main(void) { RUN(test_quantile_interpolates); return t_done(); }
+ *
+ * PR_TEST_RUN='glob ...' (space-separated fnmatch globs) runs only the tests
+ * whose function name matches one: RUN does not call the others.
+ * t_scratch() gives a test a directory of its own, removed by t_done()
+ * unless PR_TEST_KEEP is set (then "# kept DIR" says where it is).
  */
 #ifndef PR_T_H
 #define PR_T_H
 
+#include <fnmatch.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,16 +48,42 @@ static char t_why[512];
 	const char *t_a_ = (a), *t_b_ = (b); \
 	if ((!t_a_ || !t_b_ || strcmp(t_a_, t_b_) != 0) && !t_failed_now) { \
 		t_failed_now = 1; \
-		snprintf(t_why, sizeof t_why, "%s:%d: %s = \"%s\", expected \"%s\"", \
+		snprintf(t_why, sizeof t_why, "%s:%d: %.80s = \"%.200s\", expected \"%.200s\"", \
 		    __FILE__, __LINE__, #a, t_a_ ? t_a_ : "(null)", t_b_ ? t_b_ : "(null)"); \
 	} \
 } while (0)
 
 #define RUN(fn) t_run(#fn, fn)
 
+/* True when PR_TEST_RUN is unset or one of its globs matches name. */
+static inline int
+t_selected(const char *name)
+{
+	const char *sel = getenv("PR_TEST_RUN");
+	char glob[256];
+
+	if (!sel || !*sel)
+		return 1;
+	while (*sel) {
+		size_t n = strcspn(sel, " \t");
+
+		if (n > 0 && n < sizeof glob) {
+			memcpy(glob, sel, n);
+			glob[n] = '\0';
+			if (fnmatch(glob, name, 0) == 0)
+				return 1;
+		}
+		sel += n;
+		sel += strspn(sel, " \t");
+	}
+	return 0;
+}
+
 static inline void
 t_run(const char *name, void (*fn)(void))
 {
+	if (!t_selected(name))
+		return;
 	t_failed_now = 0;
 	fn();
 	if (t_failed_now) {
@@ -158,9 +190,47 @@ t_server_stop(pid_t pid)
 	}
 }
 
+/*
+ * A scratch directory for this test binary (made on first use, the same
+ * path after), or NULL when it cannot be made.  t_done() removes it.
+ */
+static char t_scratch_path[256];
+
+static inline const char *
+t_scratch(void)
+{
+	if (!*t_scratch_path) {
+		snprintf(t_scratch_path, sizeof t_scratch_path, "%s/pr-unit.XXXXXX",
+		    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		if (!mkdtemp(t_scratch_path)) {
+			*t_scratch_path = '\0';
+			return NULL;
+		}
+	}
+	return t_scratch_path;
+}
+
 static inline int
 t_done(void)
 {
+	if (*t_scratch_path) {
+		const char *keep = getenv("PR_TEST_KEEP");
+
+		if (keep && *keep) {
+			printf("# kept %s\n", t_scratch_path);
+		} else {
+			char *argv[] = {"rm", "-rf", t_scratch_path, NULL};
+			pid_t pid = fork();
+
+			/* rm -rf rather than a tree walk: the harness stays small. */
+			if (pid == 0) {
+				execvp(argv[0], argv);
+				_exit(127);
+			}
+			if (pid > 0)
+				waitpid(pid, NULL, 0);
+		}
+	}
 	return t_failed ? 1 : 0;
 }
 

@@ -1,188 +1,305 @@
 /*
- * test_http.c: lib/http's one retry loop against tests/fixtures/httpd.py:
- * each part of a policy (classes, statuses, count, Retry-After) decides.
+ * test_http.c: lib/http's request, retry policy and header reading against
+ * a scripted server on 127.0.0.1 (tserver.h).
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <time.h>
 
-#include "buf.h"
+#include "err.h"
 #include "http.h"
 #include "t.h"
+#include "tserver.h"
 #include "util.h"
 
-#define QUICK_BACKOFF_MS 5.0
+/* Retries in these tests wait this long, not the default half second. */
+#define FAST_BACKOFF_MS 1.0
 
-static pid_t fixture_pid = -1;
-static char base_url[128];
-static char tmpdir[] = "/tmp/test_http.XXXXXX";
+#define OK_HELLO "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"
 
-/* Start httpd.py; 0 or -1. */
+/* GET url through pr_http_do with a fast backoff and retries extra tries. */
 static int
-start_fixture(void)
+get(const char *url, int retries, struct pr_http_resp *resp)
 {
-	const char *argv[] = { "httpd.py", NULL };
-	char port_path[256];
+	struct pr_http_req req = {.url = url, .retry = {.retries = retries, .backoff_ms = FAST_BACKOFF_MS}};
 
-	if (!mkdtemp(tmpdir))
-		return -1;
-	snprintf(port_path, sizeof port_path, "%s/port", tmpdir);
-	fixture_pid = t_server_start(argv, port_path, base_url, sizeof base_url);
-	return fixture_pid < 0 ? -1 : 0;
-}
-
-static void
-stop_fixture(void)
-{
-	char path[300];
-
-	t_server_stop(fixture_pid);
-	snprintf(path, sizeof path, "%s/port", tmpdir);
-	unlink(path);
-	rmdir(tmpdir);
-}
-
-static void
-count_attempt(void *arg, const struct pr_http_resp *resp)
-{
-	(void)resp;
-	++*(int *)arg;
-}
-
-/* GET path on the fixture with policy p (backoff QUICK_BACKOFF_MS unless
- * set); resp as pr_http_do leaves it, *calls the on_attempt count. */
-static int
-get(const char *path, struct pr_http_retry p, struct pr_http_resp *resp, int *calls)
-{
-	char url[256];
-	struct pr_http_req req = { .url = url, .timeout_s = 0.3, .retry = p };
-
-	snprintf(url, sizeof url, "%s%s", path[0] == '/' ? base_url : "", path);
-	if (!req.retry.backoff_ms)
-		req.retry.backoff_ms = QUICK_BACKOFF_MS;
-	*calls = 0;
-	req.retry.on_attempt = count_attempt;
-	req.retry.arg = calls;
 	return pr_http_do(&req, resp);
 }
 
 static void
-test_default_policy_retries_5xx_until_success(void)
+test_transient_5xx_is_retried_until_a_success(void)
 {
+	static const char *const script[] = {TS_503, TS_503, OK_HELLO, NULL};
+	struct ts_server s;
 	struct pr_http_resp resp;
-	int calls;
 
-	CHECK(get("/flaky?key=d&fail=2", (struct pr_http_retry){0}, &resp, &calls) == 0);
-	CHECK(resp.status == 200 && resp.attempts == 3 && calls == 3);
-	CHECK(resp.failure == PR_FAILURE_OK);
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, 3, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 200);
+	CHECK(resp.attempts == 3);
+	CHECK_STR(resp.body.data, "hello");
+	CHECK(s.nreqs == 3);
 	pr_http_resp_free(&resp);
+	ts_free(&s);
 }
 
 static void
-test_statuses_are_retried_only_when_the_class_is_in_the_policy(void)
+test_retries_stop_at_the_limit_and_return_the_last_response(void)
 {
-	struct pr_http_retry connect_only = { .classes = PR_FAILURE_BIT(PR_FAILURE_CONNECT) };
+	static const char *const script[] = {TS_503, NULL};
+	struct ts_server s;
 	struct pr_http_resp resp;
-	int calls;
 
-	CHECK(get("/flaky?key=c&fail=1", connect_only, &resp, &calls) == 0);
-	CHECK(resp.status == 503 && resp.attempts == 1 && calls == 1);
+	CHECK(ts_start(&s, script) == 0);
+	/* A response arrived: the caller judges the status. */
+	CHECK(get(s.url, 2, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 503);
+	CHECK(resp.attempts == 3);
+	CHECK(s.nreqs == 3);
 	pr_http_resp_free(&resp);
-}
-
-static bool
-server_error(long status)
-{
-	return status >= 500;
+	ts_free(&s);
 }
 
 static void
-test_the_policy_says_which_statuses_are_transient(void)
+test_client_errors_are_not_retried(void)
 {
-	struct pr_http_retry fives = { .retries = 1, .classes = PR_FAILURE_BIT(PR_FAILURE_STATUS),
-		.transient = server_error };
-	struct pr_http_retry dflt = { .retries = 1 };
+	static const char *const script[] = {
+		"HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", NULL};
+	struct ts_server s;
 	struct pr_http_resp resp;
-	int calls;
 
-	CHECK(get("/status/429", fives, &resp, &calls) == 0);
-	CHECK(resp.status == 429 && resp.attempts == 1);
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, 3, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 404);
+	CHECK(resp.attempts == 1);
+	CHECK(s.nreqs == 1);
 	pr_http_resp_free(&resp);
-	CHECK(get("/status/429", dflt, &resp, &calls) == 0);
-	CHECK(resp.status == 429 && resp.attempts == 2);
-	pr_http_resp_free(&resp);
+	ts_free(&s);
 }
 
 static void
-test_timeouts_are_retried_by_default_and_not_when_left_out(void)
+test_no_retries_means_one_attempt(void)
 {
-	struct pr_http_retry no_timeout = { .retries = 1, .classes = PR_FAILURE_BIT(PR_FAILURE_CONNECT) };
-	struct pr_http_retry dflt = { .retries = 1 };
+	static const char *const script[] = {TS_503, NULL};
+	struct ts_server s;
 	struct pr_http_resp resp;
-	int calls;
 
-	CHECK(get("/sleep?ms=1000", no_timeout, &resp, &calls) == PR_EXTERNAL);
-	CHECK(resp.failure == PR_FAILURE_TIMEOUT && resp.attempts == 1 && calls == 1);
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, -1, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.attempts == 1);
+	CHECK(s.nreqs == 1);
 	pr_http_resp_free(&resp);
-	CHECK(get("/sleep?ms=1000", dflt, &resp, &calls) == PR_EXTERNAL);
-	CHECK(resp.failure == PR_FAILURE_TIMEOUT && resp.attempts == 2 && calls == 2);
-	pr_http_resp_free(&resp);
+	ts_free(&s);
 }
 
 static void
-test_refused_connection_is_retried_as_connect(void)
+test_retry_after_seconds_replaces_the_backoff(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof a;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), calls;
+	static const char *const script[] = {
+		"HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n",
+		OK_HELLO, NULL};
+	struct ts_server s;
+	struct pr_http_resp resp;
+	double start_ms = pr_mono_ms(), took_ms;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, 1, &resp) == PR_OK);
+	took_ms = pr_mono_ms() - start_ms;
+	ts_stop(&s);
+	CHECK(resp.status == 200);
+	CHECK(resp.attempts == 2);
+	/* A lower bound only: the backoff alone would be 1 ms. */
+	CHECK(took_ms >= 1000);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_dropped_connection_is_retried(void)
+{
+	static const char *const script[] = {TS_DROP, OK_HELLO, NULL};
+	struct ts_server s;
+	struct pr_http_resp resp;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, 1, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 200);
+	CHECK(resp.attempts == 2);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_refused_connection_is_external_after_the_retries(void)
+{
 	char url[64];
 	struct pr_http_resp resp;
 
-	/* Bound, not listening: connects are refused. */
-	bind(fd, (struct sockaddr *)&a, sizeof a);
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(a.sin_port));
-	CHECK(get(url, (struct pr_http_retry){ .retries = 2 }, &resp, &calls) == PR_EXTERNAL);
-	CHECK(resp.failure == PR_FAILURE_CONNECT && resp.attempts == 3 && calls == 3);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", ts_closed_port());
+	CHECK(get(url, 1, &resp) == PR_EXTERNAL);
+	CHECK(resp.status == 0);
+	CHECK(resp.attempts == 2);
+	CHECK(resp.curl_code == CURLE_COULDNT_CONNECT);
+	CHECK(resp.error[0] != '\0');
 	pr_http_resp_free(&resp);
-	close(fd);
 }
 
-/* Retry-After replaces the backoff: 1 s asked, 5 ms backoff given. */
 static void
-test_retry_after_replaces_the_backoff(void)
+test_timeout_is_external_with_curls_code(void)
 {
+	static const char *const script[] = {TS_STALL, NULL};
+	struct ts_server s;
+	struct pr_http_req req = {.retry.retries = -1, .timeout_s = 0.2};
 	struct pr_http_resp resp;
-	double start_ms = pr_mono_ms(), took_ms;
-	int calls;
 
-	CHECK(get("/flaky?key=ra&fail=1&retry_after=1", (struct pr_http_retry){0}, &resp, &calls) == 0);
-	took_ms = pr_mono_ms() - start_ms;
-	CHECK(resp.status == 200 && resp.attempts == 2);
-	CHECK(took_ms >= 1000 && took_ms < 5000);
+	CHECK(ts_start(&s, script) == 0);
+	req.url = s.url;
+	CHECK(pr_http_do(&req, &resp) == PR_EXTERNAL);
+	ts_stop(&s);
+	CHECK(resp.curl_code == CURLE_OPERATION_TIMEDOUT);
+	CHECK(resp.attempts == 1);
 	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_request_carries_method_headers_and_body(void)
+{
+	static const char *const script[] = {TS_204, NULL};
+	static const char *const headers[] = {"X-Test: one", "Content-Type: text/plain", NULL};
+	struct ts_server s;
+	struct pr_http_req req = {.method = "PUT", .headers = headers, .body = "abc", .body_len = 3};
+	struct pr_http_resp resp;
+	char v[64];
+
+	CHECK(ts_start(&s, script) == 0);
+	req.url = s.url;
+	CHECK(pr_http_do(&req, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 204);
+	CHECK(s.nreqs == 1);
+	CHECK_STR(s.reqs[0].method, "PUT");
+	CHECK_STR(s.reqs[0].target, "/");
+	CHECK_STR(ts_header(&s.reqs[0], "x-test", v, sizeof v), "one");
+	CHECK_STR(ts_header(&s.reqs[0], "Content-Length", v, sizeof v), "3");
+	CHECK_STR(s.reqs[0].body.data, "abc");
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_header_with_a_line_break_is_refused_unsent(void)
+{
+	static const char *const script[] = {TS_204, NULL};
+	static const char *const headers[] = {"X-Evil: a\r\nX-Injected: b", NULL};
+	struct ts_server s;
+	struct pr_http_req req = {.headers = headers};
+	struct pr_http_resp resp;
+
+	CHECK(ts_start(&s, script) == 0);
+	req.url = s.url;
+	CHECK(pr_http_do(&req, &resp) == PR_EXTERNAL);
+	ts_stop(&s);
+	CHECK(s.nreqs == 0);
+	CHECK(strstr(resp.error, "line break") != NULL);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_headers_are_the_final_responses_after_a_redirect(void)
+{
+	static const char *const script[] = {
+		"HTTP/1.1 302 Found\r\nConnection: close\r\nLocation: /next\r\nX-First: 1\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nConnection: close\r\nX-Second:   two  \r\nContent-Length: 0\r\n\r\n", NULL};
+	struct ts_server s;
+	struct pr_http_req req = {.follow_redirects = true, .retry.retries = -1};
+	struct pr_http_resp resp;
+	char v[64];
+
+	CHECK(ts_start(&s, script) == 0);
+	req.url = s.url;
+	CHECK(pr_http_do(&req, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 200);
+	CHECK_STR(s.reqs[1].target, "/next");
+	CHECK(pr_http_header(&resp, "X-First", v, sizeof v) == NULL);
+	/* Case-insensitive, and the value trimmed. */
+	CHECK_STR(pr_http_header(&resp, "x-second", v, sizeof v), "two");
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_redirects_are_not_followed_unless_asked(void)
+{
+	static const char *const script[] = {
+		"HTTP/1.1 302 Found\r\nConnection: close\r\nLocation: /next\r\nContent-Length: 0\r\n\r\n", NULL};
+	struct ts_server s;
+	struct pr_http_resp resp;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get(s.url, -1, &resp) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 302);
+	CHECK(s.nreqs == 1);
+	pr_http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_retry_after_reads_seconds_and_http_dates(void)
+{
+	char date[64];
+	time_t later = time(NULL) + 10;
+	struct tm tm;
+
+	CHECK_NEAR(pr_http_retry_after_ms("5"), 5000, 1e-9);
+	CHECK_NEAR(pr_http_retry_after_ms(" 0.5"), 500, 1e-9);
+	gmtime_r(&later, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	CHECK_NEAR(pr_http_retry_after_ms(date), 10000, 2000);
+	CHECK(pr_http_retry_after_ms("Thu, 01 Jan 2015 00:00:00 GMT") == 0);
+	CHECK(pr_http_retry_after_ms("soon") == -1);
+}
+
+static void
+test_transient_statuses_are_408_429_and_5xx(void)
+{
+	CHECK(pr_http_transient(408));
+	CHECK(pr_http_transient(429));
+	CHECK(pr_http_transient(500));
+	CHECK(pr_http_transient(599));
+	CHECK(!pr_http_transient(200));
+	CHECK(!pr_http_transient(400));
+	CHECK(!pr_http_transient(404));
+	CHECK(!pr_http_transient(600));
 }
 
 int
 main(void)
 {
-	if (start_fixture() != 0) {
-		fprintf(stderr, "test_http: httpd.py did not start\n");
-		stop_fixture();
-		return 1;
-	}
-	RUN(test_default_policy_retries_5xx_until_success);
-	RUN(test_statuses_are_retried_only_when_the_class_is_in_the_policy);
-	RUN(test_the_policy_says_which_statuses_are_transient);
-	RUN(test_timeouts_are_retried_by_default_and_not_when_left_out);
-	RUN(test_refused_connection_is_retried_as_connect);
-	RUN(test_retry_after_replaces_the_backoff);
-	stop_fixture();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	RUN(test_transient_5xx_is_retried_until_a_success);
+	RUN(test_retries_stop_at_the_limit_and_return_the_last_response);
+	RUN(test_client_errors_are_not_retried);
+	RUN(test_no_retries_means_one_attempt);
+	RUN(test_retry_after_seconds_replaces_the_backoff);
+	RUN(test_dropped_connection_is_retried);
+	RUN(test_refused_connection_is_external_after_the_retries);
+	RUN(test_timeout_is_external_with_curls_code);
+	RUN(test_request_carries_method_headers_and_body);
+	RUN(test_header_with_a_line_break_is_refused_unsent);
+	RUN(test_headers_are_the_final_responses_after_a_redirect);
+	RUN(test_redirects_are_not_followed_unless_asked);
+	RUN(test_retry_after_reads_seconds_and_http_dates);
+	RUN(test_transient_statuses_are_408_429_and_5xx);
+	curl_global_cleanup();
 	return t_done();
 }

@@ -1,0 +1,173 @@
+/*
+ * test_github.c: lib/github's workflow_dispatch against a scripted server
+ * on 127.0.0.1 (tserver.h) standing in for GITHUB_API_URL.
+ */
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "github.h"
+#include "proc.h"
+#include "t.h"
+#include "tserver.h"
+
+#define TOKEN "ghp_unit_test_token"
+
+/* Dispatch against a server answering script; the server's record is left
+ * in *s for the test to read (free with ts_free). */
+static int
+dispatch(struct ts_server *s, const char *const *script, const char *repo, const char *workflow,
+    const cJSON *inputs, char *why)
+{
+	int rc;
+
+	if (ts_start(s, script) != 0)
+		return -1;
+	setenv("GITHUB_API_URL", s->url, 1);
+	rc = pr_github_dispatch(TOKEN, repo, workflow, "main", inputs, why, PR_WHY_LEN);
+	ts_stop(s);
+	return rc;
+}
+
+static void
+test_dispatch_posts_ref_and_inputs_to_the_workflow(void)
+{
+	static const char *const script[] = {TS_204, NULL};
+	struct ts_server s;
+	cJSON *inputs = cJSON_Parse("{\"environment\": \"prod\"}"), *body;
+	char why[PR_WHY_LEN] = "", v[128];
+
+	CHECK(dispatch(&s, script, "acme/shop", "deploy.yml", inputs, why) == PR_OK);
+	CHECK(s.nreqs == 1);
+	CHECK_STR(s.reqs[0].method, "POST");
+	CHECK_STR(s.reqs[0].target, "/repos/acme/shop/actions/workflows/deploy.yml/dispatches");
+	CHECK_STR(ts_header(&s.reqs[0], "Authorization", v, sizeof v), "Bearer " TOKEN);
+	CHECK_STR(ts_header(&s.reqs[0], "Accept", v, sizeof v), "application/vnd.github+json");
+	CHECK_STR(ts_header(&s.reqs[0], "X-GitHub-Api-Version", v, sizeof v), PR_GITHUB_API_VERSION);
+	CHECK_STR(ts_header(&s.reqs[0], "Content-Type", v, sizeof v), "application/json");
+	body = cJSON_Parse(s.reqs[0].body.data ? s.reqs[0].body.data : "");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(body, "ref")), "main");
+	CHECK(cJSON_Compare(cJSON_GetObjectItem(body, "inputs"), inputs, 1));
+	cJSON_Delete(body);
+	cJSON_Delete(inputs);
+	ts_free(&s);
+}
+
+static void
+test_no_inputs_send_an_empty_object(void)
+{
+	static const char *const script[] = {TS_204, NULL};
+	struct ts_server s;
+	char why[PR_WHY_LEN] = "";
+
+	CHECK(dispatch(&s, script, "acme/shop", "deploy.yml", NULL, why) == PR_OK);
+	CHECK_STR(s.reqs[0].body.data, "{\"ref\":\"main\",\"inputs\":{}}");
+	ts_free(&s);
+}
+
+static void
+test_workflow_and_repo_name_are_percent_encoded(void)
+{
+	static const char *const script[] = {TS_204, NULL};
+	struct ts_server s;
+	char why[PR_WHY_LEN] = "";
+
+	CHECK(dispatch(&s, script, "acme/my shop", "a b/c.yml", NULL, why) == PR_OK);
+	CHECK_STR(s.reqs[0].target, "/repos/acme/my%20shop/actions/workflows/a%20b%2Fc.yml/dispatches");
+	ts_free(&s);
+}
+
+static void
+test_trailing_slash_of_the_api_url_is_dropped(void)
+{
+	static const char *const script[] = {TS_204, NULL};
+	struct ts_server s;
+	char why[PR_WHY_LEN] = "", base[80];
+
+	CHECK(ts_start(&s, script) == 0);
+	snprintf(base, sizeof base, "%s//", s.url);
+	setenv("GITHUB_API_URL", base, 1);
+	CHECK(pr_github_dispatch(TOKEN, "acme/shop", "1234", "main", NULL, why, sizeof why) == PR_OK);
+	ts_stop(&s);
+	CHECK_STR(s.reqs[0].target, "/repos/acme/shop/actions/workflows/1234/dispatches");
+	ts_free(&s);
+}
+
+static void
+test_error_is_status_and_githubs_message_without_the_token(void)
+{
+	static const char *const script[] = {
+		"HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Type: application/json\r\n"
+		"Content-Length: 29\r\n\r\n{\"message\":\"Bad credentials\"}", NULL};
+	struct ts_server s;
+	char why[PR_WHY_LEN] = "";
+
+	CHECK(dispatch(&s, script, "acme/shop", "deploy.yml", NULL, why) == PR_EXTERNAL);
+	CHECK_STR(why, "GitHub API 401: Bad credentials");
+	CHECK(strstr(why, TOKEN) == NULL);
+	CHECK(s.nreqs == 1);	/* a 401 is not retried */
+	ts_free(&s);
+}
+
+static void
+test_error_without_a_json_message_says_unexpected_response(void)
+{
+	static const char *const script[] = {
+		"HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 6\r\n\r\n<html>", NULL};
+	struct ts_server s;
+	char why[PR_WHY_LEN] = "";
+
+	CHECK(dispatch(&s, script, "acme/shop", "deploy.yml", NULL, why) == PR_EXTERNAL);
+	CHECK_STR(why, "GitHub API 403: unexpected response");
+	ts_free(&s);
+}
+
+static void
+test_success_is_204_only(void)
+{
+	static const char *const script[] = {
+		"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", NULL};
+	struct ts_server s;
+	char why[PR_WHY_LEN] = "";
+
+	CHECK(dispatch(&s, script, "acme/shop", "deploy.yml", NULL, why) == PR_EXTERNAL);
+	CHECK_STR(why, "GitHub API 200: unexpected response");
+	ts_free(&s);
+}
+
+static void
+test_repo_that_is_not_owner_slash_name_is_bad_input_unsent(void)
+{
+	static const char *const script[] = {TS_204, NULL};
+	static const char *const bad[] = {"shop", "/shop", "acme/", "acme/shop/x"};
+	char why[PR_WHY_LEN];
+
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct ts_server s;
+
+		why[0] = '\0';
+		CHECK(dispatch(&s, script, bad[i], "deploy.yml", NULL, why) == PR_INPUT);
+		CHECK(s.nreqs == 0);
+		CHECK(strstr(why, "is not owner/name") != NULL);
+		ts_free(&s);
+	}
+}
+
+int
+main(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	RUN(test_dispatch_posts_ref_and_inputs_to_the_workflow);
+	RUN(test_no_inputs_send_an_empty_object);
+	RUN(test_workflow_and_repo_name_are_percent_encoded);
+	RUN(test_trailing_slash_of_the_api_url_is_dropped);
+	RUN(test_error_is_status_and_githubs_message_without_the_token);
+	RUN(test_error_without_a_json_message_says_unexpected_response);
+	RUN(test_success_is_204_only);
+	RUN(test_repo_that_is_not_owner_slash_name_is_bad_input_unsent);
+	curl_global_cleanup();
+	return t_done();
+}
