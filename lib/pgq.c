@@ -224,20 +224,21 @@ out:
 	return f;
 }
 
+const char pr_pgq_indexes_sql[] =
+    "SELECT n.nspname AS schema, t.relname AS table, c.relname AS name, i.indisvalid AS valid, "
+    "i.indisunique AS unique FROM pg_index i "
+    "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
+    "ORDER BY 1, 3";
+
 int
 pr_pgq_indexes(struct pg_conn *conn, cJSON **indexes, char *why, size_t whylen)
 {
-	static const char sql[] =
-	    "SELECT n.nspname AS schema, t.relname AS table, c.relname AS name, i.indisvalid AS valid, "
-	    "i.indisunique AS unique FROM pg_index i "
-	    "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
-	    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-	    "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
-	    "ORDER BY 1, 3";
 	struct pr_pgq_result r;
 	cJSON *out;
 
-	if (pr_pgq_query_ro(conn, sql, NULL, 0, INDEXES_TIMEOUT_MS, &r, why, whylen) != PR_PGQ_OK)
+	if (pr_pgq_query_ro(conn, pr_pgq_indexes_sql, NULL, 0, INDEXES_TIMEOUT_MS, &r, why, whylen) != PR_PGQ_OK)
 		return PR_EXTERNAL;
 	out = cJSON_CreateArray();
 	for (size_t row = 0; row < r.nrows; row++) {

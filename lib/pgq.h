@@ -82,6 +82,9 @@ enum pr_pgq_fail pr_pgq_exec(struct pg_conn *conn, const char *sql, char *why, s
  */
 int pr_pgq_indexes(struct pg_conn *conn, cJSON **indexes, char *why, size_t whylen);
 
+/* The query pr_pgq_indexes runs: columns schema, table, name, valid, unique. */
+extern const char pr_pgq_indexes_sql[];
+
 /* ---- splitting a script into statements -------------------------------- */
 
 struct pr_sql_stmt {

@@ -17,6 +17,7 @@
 #include "gha.h"
 #include "http.h"
 #include "jsonpath.h"
+#include "manifest.h"
 #include "pgq.h"
 #include "stats.h"
 #include "util.h"
@@ -585,21 +586,56 @@ load_params(const cJSON *ps, const char *ctx, const struct known *known, struct 
 	return rc;
 }
 
+/* "indexes_still_valid": PATH of a snapshot manifest (${VAR} filled in):
+ * the indexes it records as valid; the check's query lists the indexes. */
+static int
+load_indexes_check(const char *tmpl, const char *ctx, struct qa_check *k)
+{
+	const char *missing;
+	size_t mlen;
+	char *path = qa_expand(tmpl, NULL, NULL, 0, &missing, &mlen);
+	cJSON *snap = NULL;
+	int rc;
+
+	if (!path)
+		return pr_error(PR_INPUT, "%s.indexes_still_valid: environment variable %.*s is not set", ctx,
+		    (int)mlen - 3, missing + 2);
+	k->indexes_from = path;
+	if ((rc = pr_doc_load(path, "snapshot", &snap)) == PR_OK)
+		rc = manifest_valid_indexes(snap, path, &k->valid_before, &k->nvalid_before);
+	cJSON_Delete(snap);
+	k->sql = xstrdup(pr_pgq_indexes_sql);
+	return rc;
+}
+
 /*
- * An SQL check: {"name", "sql", "params", "expect", "capture", "timeout"}.
- * The query text is taken as written: values go in as parameters, never
- * into the text.
+ * An SQL check: {"name", "sql", "params", "expect", "capture", "timeout"},
+ * or {"name", "indexes_still_valid", "timeout"}.  The query text is taken
+ * as written: values go in as parameters, never into the text.
  */
 static int
 load_sql_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check *k, struct known *known)
 {
 	static const char *const keys[] = { "name", "sql", "params", "expect", "capture", "timeout", NULL };
-	const char *name = NULL, *sql = NULL;
+	static const char *const index_keys[] = { "name", "indexes_still_valid", "timeout", NULL };
+	const char *name = NULL, *sql = NULL, *snap = NULL;
 	const cJSON *ex = NULL, *caps = NULL, *ps = NULL;
 	struct buf where = {0};
 	int rc;
 
 	k->expect_rows = -1;
+	if ((rc = pr_get_string(c, "indexes_still_valid", PR_OPTIONAL, ctx, &snap)))
+		return rc;
+	if (snap) {
+		k->method = xstrdup("SQL");
+		k->url = xstrdup("");
+		if ((rc = pr_check_fields(c, index_keys, ctx)) ||
+		    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
+		    (rc = pr_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)) ||
+		    (rc = load_name(name, ctx, s, k)))
+			return rc;
+		return load_indexes_check(snap, ctx, k);
+	}
 	if ((rc = pr_check_fields(c, keys, ctx)) ||
 	    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
 	    (rc = pr_get_string(c, "sql", PR_REQUIRED, ctx, &sql)) ||
@@ -640,7 +676,7 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 
 	if (!cJSON_IsObject(c))
 		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(c));
-	if (cJSON_GetObjectItemCaseSensitive(c, "sql"))
+	if (cJSON_GetObjectItemCaseSensitive(c, "sql") || cJSON_GetObjectItemCaseSensitive(c, "indexes_still_valid"))
 		return load_sql_check(c, ctx, s, k, known);
 	if ((rc = pr_check_fields(c, keys, ctx)) ||
 	    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
@@ -810,6 +846,10 @@ qa_suite_free(struct qa_suite *s)
 		for (size_t j = 0; j < k->nbetween; j++)
 			free(k->between[j].column);
 		free(k->between);
+		free(k->indexes_from);
+		for (size_t j = 0; j < k->nvalid_before; j++)
+			free(k->valid_before[j]);
+		free(k->valid_before);
 	}
 	pr_pg_url_free(&s->db);
 	for (size_t i = 0; i < s->nsecrets; i++) {
@@ -1714,6 +1754,30 @@ take_sql_captures(const struct qa_check *k, const struct pr_pgq_result *res, str
 	}
 }
 
+/* Each index valid in the snapshot is in the list, and valid. */
+static void
+judge_indexes(const struct qa_check *k, const struct pr_pgq_result *res, struct qa_result *r)
+{
+	for (size_t i = 0; i < k->nvalid_before; i++) {
+		const char *want = k->valid_before[i];
+		const cJSON *valid = NULL;
+
+		for (size_t row = 0; row < res->nrows && !valid; row++) {
+			const cJSON *schema = pr_pgq_value(res, row, "schema"), *name = pr_pgq_value(res, row, "name");
+
+			if (cJSON_IsString(schema) && cJSON_IsString(name) &&
+			    strlen(schema->valuestring) + 1 + strlen(name->valuestring) == strlen(want) &&
+			    strncmp(want, schema->valuestring, strlen(schema->valuestring)) == 0 &&
+			    strcmp(want + strlen(schema->valuestring) + 1, name->valuestring) == 0)
+				valid = pr_pgq_value(res, row, "valid");
+		}
+		if (!valid)
+			add_failure(r, "index %s: valid in %s, now missing", want, k->indexes_from);
+		else if (!cJSON_IsTrue(valid))
+			add_failure(r, "index %s: valid in %s, now invalid", want, k->indexes_from);
+	}
+}
+
 /* Judge a result; captures first (so no failure quotes them), listed last. */
 static void
 judge_sql(const struct qa_suite *s, const struct qa_check *k, const struct pr_pgq_result *res, struct vars *v,
@@ -1726,6 +1790,7 @@ judge_sql(const struct qa_suite *s, const struct qa_check *k, const struct pr_pg
 		add_failure(r, "rows: expected %ld, got %zu", k->expect_rows, res->nrows);
 	judge_columns(s, k, res, v, r);
 	judge_between(k, res, r);
+	judge_indexes(k, res, r);
 	if (k->max_latency_ms > 0 && res->duration_ms > k->max_latency_ms)
 		add_failure(r, "duration: %.1f ms is over the %g ms limit", res->duration_ms, k->max_latency_ms);
 	if (caps.nfailures) {

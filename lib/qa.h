@@ -93,6 +93,12 @@ struct qa_check {
 	size_t ncolumn_expect;
 	struct qa_between *between;
 	size_t nbetween;
+	/* "indexes_still_valid": the indexes a snapshot manifest records as
+	 * valid ("schema.name"), each of which must still be (sql is then the
+	 * index list query). */
+	char *indexes_from;		/* the manifest's path */
+	char **valid_before;
+	size_t nvalid_before;
 };
 
 /* A column of the first row that must be a number within [lo, hi]. */
