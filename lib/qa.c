@@ -784,16 +784,18 @@ qa_suite_add(struct qa_suite *s, const char *name, const char *url, long status)
 int
 qa_suite_set_database(struct qa_suite *s, const char *url)
 {
+	const struct qa_check *first = NULL;
 	char why[256];
 	int rc;
 
-	if (!url || !*url) {
-		for (size_t i = 0; i < s->n; i++)
-			if (s->checks[i].sql)
-				return pr_error(PR_INPUT, "check \"%s\" runs SQL but there is no database (set "
-				    "DATABASE_URL, or database.url in the config)", s->checks[i].name);
-		return PR_OK;
-	}
+	for (size_t i = 0; i < s->n && !first; i++)
+		if (s->checks[i].sql)
+			first = &s->checks[i];
+	if (!first)
+		return PR_OK;		/* HTTP checks only: the URL is not theirs to judge */
+	if (!url || !*url)
+		return pr_error(PR_INPUT, "check \"%s\" runs SQL but there is no database (set DATABASE_URL, or "
+		    "database.url in the config)", first->name);
 	if ((rc = pr_pg_url_parse(url, &s->db, why, sizeof why)) != PR_OK)
 		return pr_error(rc, "database URL: %s (fix DATABASE_URL or database.url)", why);
 	s->have_db = true;

@@ -137,8 +137,8 @@ int qa_suite_add(struct qa_suite *s, const char *name, const char *url, long sta
  * The database the SQL checks of s ask (url: DATABASE_URL, else the
  * config's database.url; may be NULL).  Its password joins the secrets no
  * message quotes, and reaches libpq only as a connection keyword.
- * PR_INPUT (reported) when url is not a database URL, or when s has SQL
- * checks and url is NULL.
+ * Without SQL checks in s, url is not looked at.  PR_INPUT (reported) when
+ * s has SQL checks and url is NULL or not a database URL.
  */
 int qa_suite_set_database(struct qa_suite *s, const char *url);
 

@@ -147,6 +147,9 @@ cfgerr unknown_capture '{"name": "a", "sql": "SELECT $1", "params": ["{{nope}}"]
 DATABASE_URL= expect_exit 3 sql_without_database_exits_3 pr-qa -f "$T/index.json"
 check sql_without_database_says_so grep -q 'runs SQL but there is no database' "$T/err"
 DATABASE_URL=mysql://x expect_exit 3 sql_bad_database_url_exits_3 pr-qa -f "$T/index.json"
+check sql_bad_database_url_one_line one_line "$T/err"
+printf '{"qa": {"checks": [{"name": "h", "url": "http://127.0.0.1:1/"}]}}\n' >"$T/http.json"
+DATABASE_URL=mysql://x expect_exit 4 sql_http_only_suite_ignores_database_url pr-qa -f "$T/http.json" --retries 0
 
 # --- the password nowhere, also in GitHub Actions with a log --------------
 rm -rf logs
