@@ -19,8 +19,9 @@ DESTDIR  ?=
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
-# libcrypto (OpenSSL, which libcurl already uses) gives SHA-256 and HMAC.
-PKGS      = libcurl libcjson libarchive zlib libcrypto
+# libcrypto (OpenSSL, which libcurl already uses) gives SHA-256 and HMAC;
+# libpq talks to PostgreSQL for the SQL checks, index facts and --sql (pgq.h).
+PKGS      = libcurl libcjson libarchive zlib libcrypto libpq
 B         = build
 
 .DEFAULT_GOAL := all

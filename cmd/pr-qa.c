@@ -56,8 +56,11 @@ static const char usage_text[] =
     "      --error-warn PCT    watch: error rate warning threshold in percent (default 1)\n"
     "      --error-crit PCT    watch: error rate critical threshold in percent (default 5)\n"
     "  -q, --quiet             no per-check lines on stderr\n"
+
     "  -h, --help              print this help and exit\n"
-    "  -V, --version           print the version and exit\n";
+    "  -V, --version           print the version and exit\n"
+    "\n"
+    "SQL checks ask DATABASE_URL (or the config's database.url), read-only.\n";
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'f' },
@@ -201,12 +204,27 @@ parse_options(int argc, char **argv, struct options *o)
 	return PR_OK;
 }
 
+/* The database of the SQL checks: DATABASE_URL, else the config's
+ * database.url; NULL when neither says. */
+static int
+database_url(const struct pr_config *cfg, const char **url)
+{
+	const char *env = getenv("DATABASE_URL");
+	const cJSON *sec = pr_config_section(cfg, "database");
+
+	*url = env && *env ? env : NULL;
+	if (!*url && sec)
+		return pr_get_string(sec, "url", PR_OPTIONAL, cfg->name, url);
+	return PR_OK;
+}
+
 /* The suite from the config (when there is one) and the --check flags. */
 static int
 load_suite(const struct options *o, struct qa_suite *s)
 {
 	struct pr_config cfg = {0};
 	cJSON *section = NULL;
+	const char *db_url = NULL;
 	int rc = PR_OK;
 
 	memset(s, 0, sizeof *s);
@@ -249,6 +267,8 @@ load_suite(const struct options *o, struct qa_suite *s)
 	}
 	if (o->timeout_s > 0)
 		s->timeout_s = o->timeout_s;
+	if ((rc = database_url(&cfg, &db_url)) == PR_OK)
+		rc = qa_suite_set_database(s, db_url);
 out:
 	cJSON_Delete(section);
 	pr_config_free(&cfg);
@@ -261,7 +281,9 @@ note_results(const struct qa_suite *s, const struct qa_report *r)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct qa_result *res = &r->results[i];
 
-		if (res->outcome == QA_PASS)
+		if (res->outcome == QA_PASS && !res->status)	/* an SQL check */
+			pr_note("pass %s (%.0f ms)", s->checks[i].name, res->latency_ms);
+		else if (res->outcome == QA_PASS)
 			pr_note("pass %s (%ld, %.0f ms)", s->checks[i].name, res->status, res->latency_ms);
 		else
 			pr_note("%s %s: %s", qa_outcome_name(res->outcome), s->checks[i].name,

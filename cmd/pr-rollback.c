@@ -3,8 +3,9 @@
  * before anything changes, then, in order: checks out the snapshot's tag (or
  * makes a revert branch), triggers the deploy workflow, restores the
  * platform settings (--restore-platform) and the database (--restore-db
- * --yes).  Writes pr-tools/rollback/1 saying which steps were done; exit 5
- * when it stopped half way.
+ * --yes), then runs a migration rollback script (--sql FILE).  Writes
+ * pr-tools/rollback/1 saying which steps were done; exit 5 when it stopped
+ * half way.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,11 +30,15 @@
 #include "github.h"
 #include "manifest.h"
 #include "pg.h"
+#include "pgq.h"
 #include "platform.h"
 #include "proc.h"
 #include "util.h"
 
 #define BRANCH_PREFIX "rollback/"
+#define SQL_SCRIPT_MAX_BYTES ((size_t)1 << 20)	/* a rollback script, not a dump */
+#define SQL_SHOWN_MAX 80			/* characters of a statement in a message */
+#define SQL_WHY_LEN 256			/* the database's message, so the detail holds both */
 
 struct opts {
 	const char *config;
@@ -49,12 +55,13 @@ struct opts {
 	bool dry_run;
 	const char *db_url;
 	double db_timeout_s;
+	const char *sql;	/* --sql FILE */
 	const char *json_out;
 	bool log;
 	bool quiet;
 };
 
-enum step_id { STEP_VERIFY, STEP_GIT, STEP_DEPLOY, STEP_PLATFORM, STEP_DATABASE, NSTEPS };
+enum step_id { STEP_VERIFY, STEP_GIT, STEP_DEPLOY, STEP_PLATFORM, STEP_DATABASE, STEP_SQL, NSTEPS };
 
 struct step {
 	const char *name;
@@ -81,12 +88,16 @@ struct state {
 	struct pr_pg_url db;
 	bool have_db;
 	char *dump_path;
+	struct pr_sql_stmt *stmts;	/* --sql FILE, split */
+	size_t nstmts;
+	cJSON *sql_statements;		/* each one's record for the document */
 	struct step steps[NSTEPS];
 };
 
 static const char usage_text[] =
     "usage: pr-rollback [options] [MANIFEST | ARCHIVE | -]\n"
     "       pr-rollback [options] --tag NAME\n"
+    "       pr-rollback [options] --sql FILE\n"
     "\n"
     "Go back to a pr-snapshot: verify its checksums, check out its tag (or make\n"
     "a revert branch), trigger the deploy workflow, and on request restore the\n"
@@ -102,9 +113,12 @@ static const char usage_text[] =
     "      --restore-platform      apply the snapshot's platform settings\n"
     "      --restore-db            restore the database from the snapshot (needs --yes)\n"
     "  -y, --yes                   confirm --restore-db: the current data is replaced\n"
+    "      --sql FILE              run a migration rollback script (CONCURRENTLY and\n"
+    "                              VACUUM alone, the others in transactions)\n"
     "  -n, --dry-run               verify and print the plan; change nothing\n"
     "  -d, --database-url URL      database to restore (default DATABASE_URL, config database.url)\n"
-    "      --db-timeout DURATION   most pg_restore may take (default 1h; 0: no limit)\n"
+    "      --db-timeout DURATION   most pg_restore, or one --sql statement, may take\n"
+    "                              (default 1h; 0: no limit)\n"
     "  -o, --output FILE           also write the document to FILE (OUTPUT_JSON)\n"
     "      --log                   also log to logs/rollback-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "  -q, --quiet                 no progress notes on stderr\n"
@@ -114,7 +128,7 @@ static const char usage_text[] =
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_SKIP_DEPLOY, OPT_PLATFORM, OPT_DB, OPT_LOG, OPT_DB_TIMEOUT };
+	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_SKIP_DEPLOY, OPT_PLATFORM, OPT_DB, OPT_LOG, OPT_DB_TIMEOUT, OPT_SQL };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'f'},
 		{"tag", required_argument, NULL, 't'},
@@ -128,6 +142,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{"dry-run", no_argument, NULL, 'n'},
 		{"database-url", required_argument, NULL, 'd'},
 		{"db-timeout", required_argument, NULL, OPT_DB_TIMEOUT},
+		{"sql", required_argument, NULL, OPT_SQL},
 		{"output", required_argument, NULL, 'o'},
 		{"log", no_argument, NULL, OPT_LOG},
 		{"quiet", no_argument, NULL, 'q'},
@@ -164,6 +179,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (pr_parse_duration(optarg, &o->db_timeout_s) == -1)
 				return pr_usage_error("--db-timeout: '%s' is not a duration (e.g. 30m, 2h, 0 for no limit)", optarg);
 			break;
+		case OPT_SQL: o->sql = optarg; break;
 		case 'o': o->json_out = optarg; break;
 		case OPT_LOG: o->log = true; break;
 		case 'q': o->quiet = true; break;
@@ -176,8 +192,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->input = argv[optind++];
 	if (optind < argc)
 		return pr_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!o->input && !o->tag)
-		return pr_usage_error("name a snapshot: a manifest, an archive, or --tag");
+	if (!o->input && !o->tag && !o->sql)
+		return pr_usage_error("name a snapshot: a manifest, an archive, or --tag (or give only --sql FILE)");
 	if (o->branch && o->branch_name && !*o->branch_name)
 		return pr_usage_error("--revert-branch: empty branch name");
 	if (o->push && !o->branch)
@@ -218,6 +234,8 @@ state_free(struct state *s)
 	free(s->workdir);
 	free(s->members);
 	free(s->dump_path);
+	pr_sql_stmts_free(s->stmts, s->nstmts);
+	cJSON_Delete(s->sql_statements);
 	free(s->archive);
 	free(s->tag);
 	free(s->commit);
@@ -516,6 +534,194 @@ do_database(const struct opts *o, struct state *s, struct step *st)
 	return PR_OK;
 }
 
+/* ---- --sql: a migration rollback script ---------------------------------- */
+
+/* Statements that would end or start pr-rollback's own transactions. */
+static bool
+transaction_control(const char *stmt)
+{
+	static const char *const words[] = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
+	    "RELEASE", "PREPARE", NULL};
+	size_t len = strspn(stmt, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+	for (int i = 0; words[i]; i++)
+		if (len == strlen(words[i]) && strncasecmp(stmt, words[i], len) == 0)
+			return true;
+	return false;
+}
+
+/* The statement's record in the document, status "planned" or "not_run". */
+static cJSON *
+statement_record(const struct pr_sql_stmt *st, const char *status)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "line", (double)st->line);
+	cJSON_AddStringToObject(j, "sql", st->text);
+	cJSON_AddBoolToObject(j, "transaction", !st->no_transaction);
+	cJSON_AddStringToObject(j, "status", status);
+	return j;
+}
+
+static void
+set_statement(struct state *s, size_t i, const char *status, const char *error)
+{
+	cJSON *j = cJSON_GetArrayItem(s->sql_statements, (int)i);
+
+	cJSON_ReplaceItemInObjectCaseSensitive(j, "status", cJSON_CreateString(status));
+	if (error)
+		cJSON_AddStringToObject(j, "error", error);
+}
+
+/* Read and split --sql FILE, and settle its database; nothing runs yet. */
+static int
+sql_preflight(const struct opts *o, struct state *s)
+{
+	struct buf text = {0};
+	const char *url = o->db_url;
+	const cJSON *dbsec;
+	char why[PR_WHY_LEN];
+	int rc;
+
+	if ((rc = pr_read_file(o->sql, SQL_SCRIPT_MAX_BYTES, &text)) != PR_OK)
+		return rc;
+	rc = pr_sql_split(text.data ? text.data : "", &s->stmts, &s->nstmts, why, sizeof why);
+	buf_free(&text);
+	if (rc != PR_OK)
+		return pr_error(rc, "%s: %s (nothing was run)", o->sql, why);
+	if (s->nstmts == 0)
+		return pr_error(PR_INPUT, "%s: no statements (nothing was run)", o->sql);
+	s->sql_statements = cJSON_CreateArray();
+	for (size_t i = 0; i < s->nstmts; i++) {
+		if (transaction_control(s->stmts[i].text))
+			return pr_error(PR_INPUT, "%s: line %ld: remove the script's own transaction control "
+			    "(pr-rollback runs each statement it can in one transaction)", o->sql, s->stmts[i].line);
+		cJSON_AddItemToArray(s->sql_statements, statement_record(&s->stmts[i], o->dry_run ? "planned" : "not_run"));
+	}
+	if (!s->have_db) {
+		if (!url && (dbsec = pr_config_section(&s->cfg, "database")) &&
+		    pr_get_string(dbsec, "url", PR_OPTIONAL, s->cfg.name, &url) != PR_OK)
+			return PR_INPUT;
+		if (!url)
+			return pr_usage_error("--sql: no database URL (set DATABASE_URL or pass --database-url)");
+		if ((rc = pr_pg_url_parse(url, &s->db, why, sizeof why)) != PR_OK)
+			return pr_error(rc, "database URL: %s (fix --database-url or DATABASE_URL)", why);
+		gha_mask(s->db.password);
+		s->have_db = true;
+	}
+	s->steps[STEP_SQL].wanted = true;
+	return PR_OK;
+}
+
+/* Statements from..to-1 in one transaction: all done, or none.  On a
+ * failure *failed is the statement, the others before it rolled back. */
+static enum pr_pgq_fail
+run_transaction(struct pg_conn *c, struct state *s, size_t from, size_t to, size_t *failed, char *why, size_t len)
+{
+	enum pr_pgq_fail f;
+	char ignored[PR_WHY_LEN];
+
+	if ((f = pr_pgq_exec(c, "BEGIN", why, len)) != PR_PGQ_OK) {
+		*failed = from;
+		return f;
+	}
+	for (size_t i = from; i < to; i++)
+		if ((f = pr_pgq_exec(c, s->stmts[i].text, why, len)) != PR_PGQ_OK) {
+			pr_pgq_exec(c, "ROLLBACK", ignored, sizeof ignored);
+			*failed = i;
+			return f;
+		}
+	if ((f = pr_pgq_exec(c, "COMMIT", why, len)) != PR_PGQ_OK)
+		*failed = to - 1;	/* a deferred check: the last one is named */
+	return f;
+}
+
+/*
+ * Run the script in order: a statement that cannot run in a transaction
+ * alone, each run of the others in one transaction.  Returns the number of
+ * statements committed; *failed is the failed one's index, or nstmts.
+ */
+static size_t
+run_script(struct pg_conn *c, struct state *s, size_t *failed, char *why, size_t len)
+{
+	size_t done = 0, i = 0;
+
+	*failed = s->nstmts;
+	while (i < s->nstmts) {
+		size_t to = i + 1;
+
+		while (!s->stmts[i].no_transaction && to < s->nstmts && !s->stmts[to].no_transaction)
+			to++;
+		if (s->stmts[i].no_transaction ? pr_pgq_exec(c, s->stmts[i].text, why, len) != PR_PGQ_OK :
+		    run_transaction(c, s, i, to, failed, why, len) != PR_PGQ_OK) {
+			if (*failed == s->nstmts)
+				*failed = i;
+			for (size_t k = i; k < *failed; k++)
+				set_statement(s, k, "rolled_back", NULL);
+			set_statement(s, *failed, "failed", why);
+			return done;
+		}
+		for (; i < to; i++, done++)
+			set_statement(s, i, "done", NULL);
+	}
+	return done;
+}
+
+/* The statement for a message: its first line, shortened. */
+static void
+shown_statement(const char *text, char *out, size_t outlen)
+{
+	size_t n = strcspn(text, "\n");
+
+	snprintf(out, outlen, "%.*s%s", (int)(n > SQL_SHOWN_MAX ? SQL_SHOWN_MAX : n), text,
+	    n > SQL_SHOWN_MAX || text[n] ? " ..." : "");
+}
+
+static int
+do_sql(const struct opts *o, struct state *s, struct step *st)
+{
+	char why[SQL_WHY_LEN], shown[SQL_SHOWN_MAX + 8], timeout[64];
+	size_t alone = 0, failed, done;
+	struct pg_conn *c = NULL;
+	int rc;
+
+	for (size_t i = 0; i < s->nstmts; i++)
+		alone += s->stmts[i].no_transaction;
+	if (o->dry_run) {
+		snprintf(st->detail, sizeof st->detail, "would run %zu statement(s) of %s in %s: %zu alone (no "
+		    "transaction), the others in transactions", s->nstmts, o->sql, s->db.redacted, alone);
+		return PR_OK;
+	}
+	if ((rc = pr_pgq_connect(&s->db, atof(PR_PG_CONNECT_TIMEOUT_S), &c, why, sizeof why)) != PR_OK) {
+		snprintf(st->detail, sizeof st->detail, "cannot connect to %s: %s (nothing was run)", s->db.redacted, why);
+		return rc;
+	}
+	/* --db-timeout bounds each statement (0: no bound). */
+	snprintf(timeout, sizeof timeout, "SET statement_timeout = %.0f", o->db_timeout_s * 1e3);
+	pr_pgq_exec(c, timeout, why, sizeof why);
+	pr_note("running %s in %s", o->sql, s->db.redacted);
+	done = run_script(c, s, &failed, why, sizeof why);
+	pr_pgq_close(c);
+	if (failed == s->nstmts) {
+		snprintf(st->detail, sizeof st->detail, "ran %zu statement(s) of %s in %s", done, o->sql, s->db.redacted);
+		return PR_OK;
+	}
+	shown_statement(s->stmts[failed].text, shown, sizeof shown);
+	snprintf(st->detail, sizeof st->detail, "%s line %ld: %s: %s; %zu statement(s) before it took effect, "
+	    "%zu rolled back (see statements)", o->sql, s->stmts[failed].line, shown, why, done, failed - done);
+	return PR_PARTIAL;
+}
+
+/* --sql without a snapshot: only the sql step runs. */
+static void
+sql_only(struct state *s)
+{
+	for (int i = 0; i < STEP_SQL; i++) {
+		s->steps[i].status = "skipped";
+		snprintf(s->steps[i].detail, sizeof s->steps[i].detail, "no snapshot named (--sql only)");
+	}
+}
+
 static cJSON *
 document(const struct opts *o, const struct state *s, const char *verdict)
 {
@@ -551,6 +757,10 @@ document(const struct opts *o, const struct state *s, const char *verdict)
 		cJSON_AddStringToObject(j, "name", s->steps[i].name);
 		cJSON_AddStringToObject(j, "status", s->steps[i].status);
 		cJSON_AddStringToObject(j, "detail", s->steps[i].detail);
+		if (i == STEP_SQL && s->sql_statements) {
+			cJSON_AddStringToObject(j, "file", o->sql);
+			cJSON_AddItemToObject(j, "statements", cJSON_Duplicate(s->sql_statements, true));
+		}
 		cJSON_AddItemToArray(steps, j);
 	}
 	cJSON_AddStringToObject(doc, "verdict", verdict);
@@ -587,11 +797,11 @@ report(const struct state *s, const char *verdict)
 int
 main(int argc, char **argv)
 {
-	static const char *const names[NSTEPS] = {"verify", "git", "deploy", "platform", "database"};
+	static const char *const names[NSTEPS] = {"verify", "git", "deploy", "platform", "database", "sql"};
 	static const char *const not_asked[NSTEPS] = {"", "", "--skip-deploy or SKIP_DEPLOY=1",
-	    "not asked (--restore-platform)", "not asked (--restore-db --yes)"};
+	    "not asked (--restore-platform)", "not asked (--restore-db --yes)", "not asked (--sql FILE)"};
 	int (*const run[NSTEPS])(const struct opts *, struct state *, struct step *) = {
-		NULL, do_git, do_deploy, do_platform, do_database};
+		NULL, do_git, do_deploy, do_platform, do_database, do_sql};
 	struct opts o = {0};
 	struct state s = {0};
 	const char *verdict;
@@ -613,7 +823,9 @@ main(int argc, char **argv)
 		goto out;
 	if (!s.archive && o.tag)
 		s.tag = xstrdup(o.tag);
-	if ((rc = verify(&o, &s)) != PR_OK) {
+	if (!o.input && !o.tag)
+		sql_only(&s);
+	else if ((rc = verify(&o, &s)) != PR_OK) {
 		s.steps[STEP_VERIFY].status = "failed";
 		snprintf(s.steps[STEP_VERIFY].detail, sizeof s.steps[STEP_VERIFY].detail, "the archive did not verify: nothing was changed");
 		skip_rest(&s, "not run: verification failed");
@@ -622,7 +834,8 @@ main(int argc, char **argv)
 	}
 	free(s.tag);
 	s.tag = NULL;
-	if ((rc = preflight(&o, &s)) != PR_OK) {
+	if ((o.input || o.tag ? (rc = preflight(&o, &s)) : PR_OK) != PR_OK ||
+	    (o.sql && (rc = sql_preflight(&o, &s)) != PR_OK)) {
 		skip_rest(&s, "not run: a check before any change failed");
 		verdict = "failed";
 		goto emit;
@@ -630,6 +843,8 @@ main(int argc, char **argv)
 	for (int i = STEP_GIT; i < NSTEPS; i++) {
 		struct step *st = &s.steps[i];
 
+		if (st->status)		/* settled before: sql_only() */
+			continue;
 		if (!st->wanted) {
 			st->status = "skipped";
 			snprintf(st->detail, sizeof st->detail, "%s", not_asked[i]);
@@ -638,7 +853,8 @@ main(int argc, char **argv)
 		if ((erc = run[i](&o, &s, st)) != PR_OK) {
 			st->status = "failed";
 			pr_error(erc, "%s step failed: %s%s", st->name, st->detail,
-			    changed ? " (earlier steps were done: see the document)" : " (nothing was changed)");
+			    changed ? " (earlier steps were done: see the document)" :
+			    erc == PR_PARTIAL ? "" : " (nothing was changed)");
 			rc = changed ? PR_PARTIAL : erc;
 			skip_rest(&s, "not run: an earlier step failed");
 			break;

@@ -24,6 +24,7 @@
 #include "git.h"
 #include "manifest.h"
 #include "pg.h"
+#include "pgq.h"
 #include "platform.h"
 #include "proc.h"
 #include "tarball.h"
@@ -64,6 +65,7 @@ struct state {
 	struct pr_pg_url db;
 	bool have_db;
 	long toc_entries;
+	cJSON *indexes;			/* the database's indexes and their validity */
 	cJSON *platform;
 	bool tag_made;
 	bool pushed;
@@ -189,6 +191,7 @@ state_free(struct state *s)
 	free(s->archive_made);
 	pr_pg_url_free(&s->db);
 	cJSON_Delete(s->platform);
+	cJSON_Delete(s->indexes);
 	cJSON_Delete(s->upload);
 	pr_config_free(&s->cfg);
 }
@@ -289,6 +292,34 @@ dump_database(struct state *s)
 	return PR_OK;
 }
 
+/* The database's indexes and whether each is valid: an index whose
+ * concurrent build failed is left invalid, and said so now. */
+static int
+read_indexes(struct state *s)
+{
+	char why[PR_WHY_LEN];
+	struct pg_conn *c = NULL;
+	const cJSON *it;
+	int rc, invalid = 0;
+
+	if ((rc = pr_pgq_connect(&s->db, atof(PR_PG_CONNECT_TIMEOUT_S), &c, why, sizeof why)) == PR_OK)
+		rc = pr_pgq_indexes(c, &s->indexes, why, sizeof why);
+	pr_pgq_close(c);
+	if (rc != PR_OK)
+		return pr_error(rc, "cannot list the indexes of %s: %s", s->db.redacted, why);
+	cJSON_ArrayForEach(it, s->indexes) {
+		if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(it, "valid"))) {
+			pr_warn("index %s.%s on %s is invalid (a failed concurrent build? drop it and build it again)",
+			    cJSON_GetObjectItemCaseSensitive(it, "schema")->valuestring,
+			    cJSON_GetObjectItemCaseSensitive(it, "name")->valuestring,
+			    cJSON_GetObjectItemCaseSensitive(it, "table")->valuestring);
+			invalid++;
+		}
+	}
+	pr_note("%d index(es), %d invalid", cJSON_GetArraySize(s->indexes), invalid);
+	return PR_OK;
+}
+
 static int
 read_platform(struct state *s)
 {
@@ -333,6 +364,8 @@ manifest(const struct state *s, bool outer)
 		cJSON_AddStringToObject(db, "format", "custom");
 		cJSON_AddStringToObject(db, "member", DUMP_MEMBER);
 		cJSON_AddNumberToObject(db, "toc_entries", (double)s->toc_entries);
+		if (s->indexes)
+			cJSON_AddItemToObject(db, "indexes", cJSON_Duplicate(s->indexes, 1));
 	} else {
 		cJSON_AddNullToObject(doc, "database");
 	}
@@ -483,7 +516,7 @@ main(int argc, char **argv)
 		return rc;
 	if ((rc = prepare(&o, &s)) != PR_OK)
 		goto out;
-	if (s.have_db && (rc = dump_database(&s)) != PR_OK)
+	if (s.have_db && ((rc = dump_database(&s)) != PR_OK || (rc = read_indexes(&s)) != PR_OK))
 		goto out;
 	if ((rc = read_platform(&s)) != PR_OK)
 		goto out;

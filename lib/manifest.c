@@ -51,6 +51,45 @@ manifest_archive_path(const cJSON *manifest, const char *name, const char **path
 }
 
 int
+manifest_valid_indexes(const cJSON *manifest, const char *name, char ***names, size_t *n)
+{
+	const cJSON *db = cJSON_GetObjectItemCaseSensitive(manifest, "database"), *list = NULL, *it;
+	struct buf ctx = {0};
+	size_t i = 0;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	if (!cJSON_IsObject(db))
+		return pr_error(PR_INPUT, "%s: the snapshot recorded no database, so no indexes to compare with", name);
+	buf_printf(&ctx, "%s: database", name);
+	if ((rc = pr_get_array(db, "indexes", PR_OPTIONAL, ctx.data, &list)) == PR_OK && !list)
+		rc = pr_error(PR_INPUT, "%s: the snapshot recorded no indexes (take it with a pr-snapshot that "
+		    "records them)", name);
+	*names = xcalloc(list ? (size_t)cJSON_GetArraySize(list) + 1 : 1, sizeof **names);
+	if (rc != PR_OK)
+		list = NULL;
+	cJSON_ArrayForEach(it, list) {
+		const char *schema = NULL, *iname = NULL;
+		bool valid = false;
+		struct buf where = {0}, q = {0};
+
+		buf_printf(&where, "%s.indexes[%zu]", ctx.data, i++);
+		if ((rc = pr_get_string(it, "schema", PR_REQUIRED, where.data, &schema)) == PR_OK &&
+		    (rc = pr_get_string(it, "name", PR_REQUIRED, where.data, &iname)) == PR_OK &&
+		    (rc = pr_get_bool(it, "valid", PR_REQUIRED, where.data, &valid)) == PR_OK && valid) {
+			buf_printf(&q, "%s.%s", schema, iname);
+			(*names)[(*n)++] = buf_detach(&q);
+		}
+		buf_free(&where);
+		if (rc != PR_OK)
+			break;
+	}
+	buf_free(&ctx);
+	return rc;
+}
+
+int
 manifest_archive_sum(const cJSON *manifest, const char **sha256, double *bytes)
 {
 	const cJSON *arch = cJSON_GetObjectItemCaseSensitive(manifest, "archive");

@@ -7,7 +7,9 @@
  *    "archive": {"path", "bytes", "sha256"},     bytes and sha256: outer only
  *    "members": [{"name", "bytes", "sha256"}],   outer: every member;
  *                                                inner: all but manifest.json
- *    "database": {"url", "dbname", "format", "member", "toc_entries"} | null,
+ *    "database": {"url", "dbname", "format", "member", "toc_entries",
+ *                 "indexes": [{"schema", "table", "name", "valid", "unique"}]}
+ *                | null,
  *    "platform": {...} | null, "upload": {...} | null}
  *
  * Errors are reported once, naming the archive and the manifest, and say
@@ -32,6 +34,14 @@ cJSON *manifest_member_json(const struct pr_member *m);
  * from it.  Returns 0 or PR_INPUT (reported).
  */
 int manifest_archive_path(const cJSON *manifest, const char *name, const char **path);
+
+/*
+ * The indexes that manifest (named name in messages) records as valid, as
+ * new "schema.name" strings in *names (*n of them; caller frees each and
+ * the array, also on error).  Returns 0 or PR_INPUT (reported) when it
+ * records no database or no index list, or an entry is malformed.
+ */
+int manifest_valid_indexes(const cJSON *manifest, const char *name, char ***names, size_t *n);
 
 /*
  * The archive's own SHA-256 (hex, borrowed) and size that an outer manifest

@@ -2,7 +2,9 @@
 #include "qa.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,8 @@
 #include "gha.h"
 #include "http.h"
 #include "jsonpath.h"
+#include "manifest.h"
+#include "pgq.h"
 #include "stats.h"
 #include "util.h"
 
@@ -286,10 +290,15 @@ load_captures(const cJSON *caps, const char *ctx, struct qa_check *k, struct kno
 		if (strspn(it->string, CAPTURE_NAME_CHARS) != strlen(it->string) || !*it->string)
 			return pr_error(PR_INPUT, "%s.%s: a capture name uses only letters, digits and _",
 			    ctx, it->string);
-		if (!src || !cJSON_IsString(src) || !*src->valuestring)
+		if (k->sql) {
+			if (!src || !cJSON_IsString(src) || !*src->valuestring || strcmp(src->string, "column") != 0)
+				return pr_error(PR_INPUT, "%s.%s: expected {\"column\": NAME} (an SQL check captures "
+				    "a column of its first row)", ctx, it->string);
+			c->kind = QA_CAP_COLUMN;
+		} else if (!src || !cJSON_IsString(src) || !*src->valuestring)
 			return pr_error(PR_INPUT, "%s.%s: expected {\"json\": PATH}, {\"cookie\": NAME} or "
 			    "{\"header\": NAME}", ctx, it->string);
-		if (strcmp(src->string, "json") == 0) {
+		else if (strcmp(src->string, "json") == 0) {
 			if (pr_jsonpath_check(src->valuestring, why, sizeof why) != 0)
 				return pr_error(PR_INPUT, "%s.%s.json: not a JSON path: %s", ctx, it->string, why);
 			c->kind = QA_CAP_JSON;
@@ -475,6 +484,182 @@ load_body(const cJSON *c, const char *body, const char *ctx, struct qa_suite *s,
 	return rc;
 }
 
+/* ---- SQL checks: loading ------------------------------------------- */
+
+/* A column matcher: {"matches": REGEX} (checked now), else as load_match. */
+static int
+load_column_match(const cJSON *v, const char *ctx, const char *key, struct qa_field_expect *e)
+{
+	const cJSON *only = cJSON_IsObject(v) && v->child && !v->child->next ? v->child : NULL;
+	regex_t re;
+	int err;
+
+	if (!only || strcmp(only->string, "matches") != 0)
+		return load_match(v, ctx, key, false, e);
+	e->key = xstrdup(key);
+	if (!cJSON_IsString(only))
+		return pr_error(PR_INPUT, "%s.%s.matches: expected a string, found %s", ctx, key, pr_json_type(only));
+	if ((err = regcomp(&re, only->valuestring, REG_EXTENDED | REG_NOSUB)) != 0) {
+		char why[128];
+
+		regerror(err, &re, why, sizeof why);
+		return pr_error(PR_INPUT, "%s.%s.matches: not a regular expression: %s", ctx, key, why);
+	}
+	regfree(&re);
+	e->match = QA_MATCHES;
+	e->value = cJSON_Duplicate(only, true);
+	return PR_OK;
+}
+
+/* "between": {"column": [lo, hi]}, either bound null for none. */
+static int
+load_between(const cJSON *bs, const char *ctx, struct qa_check *k)
+{
+	k->between = xcalloc((size_t)cJSON_GetArraySize(bs) + 1, sizeof *k->between);
+	for (const cJSON *it = bs->child; it; it = it->next) {
+		const cJSON *lo = cJSON_GetArrayItem(it, 0), *hi = cJSON_GetArrayItem(it, 1);
+		struct qa_between *b = &k->between[k->nbetween];
+
+		if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 || !(cJSON_IsNumber(lo) || cJSON_IsNull(lo)) ||
+		    !(cJSON_IsNumber(hi) || cJSON_IsNull(hi)) || (cJSON_IsNull(lo) && cJSON_IsNull(hi)))
+			return pr_error(PR_INPUT, "%s.%s: expected [LOW, HIGH], numbers (one may be null for no bound)",
+			    ctx, it->string);
+		b->lo = cJSON_IsNumber(lo) ? lo->valuedouble : -HUGE_VAL;
+		b->hi = cJSON_IsNumber(hi) ? hi->valuedouble : HUGE_VAL;
+		if (b->lo > b->hi)
+			return pr_error(PR_INPUT, "%s.%s: the low bound %g is above the high bound %g", ctx, it->string,
+			    b->lo, b->hi);
+		b->column = xstrdup(it->string);
+		k->nbetween++;
+	}
+	return PR_OK;
+}
+
+/* An SQL check's "expect": rows, columns, between, max_duration_ms. */
+static int
+load_sql_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
+{
+	static const char *const keys[] = { "rows", "columns", "between", "max_duration_ms", NULL };
+	const cJSON *cols = NULL, *bs = NULL;
+	struct buf where = {0};
+	int rc;
+
+	if ((rc = pr_check_fields(ex, keys, ctx)) ||
+	    (rc = pr_get_long(ex, "rows", PR_OPTIONAL, ctx, 0, LONG_MAX, &k->expect_rows)) ||
+	    (rc = pr_get_object(ex, "columns", PR_OPTIONAL, ctx, &cols)) ||
+	    (rc = pr_get_object(ex, "between", PR_OPTIONAL, ctx, &bs)) ||
+	    (rc = pr_get_number(ex, "max_duration_ms", PR_OPTIONAL, ctx, &k->max_latency_ms)))
+		return rc;
+	if (k->max_latency_ms < 0)
+		return pr_error(PR_INPUT, "%s.max_duration_ms: must be positive", ctx);
+	if (bs && (rc = load_between(bs, field_ctx(&where, ctx, "between"), k)))
+		goto out;
+	if (cols) {
+		field_ctx(&where, ctx, "columns");
+		k->column_expect = xcalloc((size_t)cJSON_GetArraySize(cols) + 1, sizeof *k->column_expect);
+		for (const cJSON *it = cols->child; it && rc == PR_OK; it = it->next)
+			rc = load_column_match(it, where.data, it->string, &k->column_expect[k->ncolumn_expect++]);
+	}
+out:
+	buf_free(&where);
+	return rc;
+}
+
+/* "params": an array of strings, templates for $1, $2, ... */
+static int
+load_params(const cJSON *ps, const char *ctx, const struct known *known, struct qa_check *k)
+{
+	struct buf where = {0};
+	size_t i = 0;
+	int rc = PR_OK;
+
+	k->params = xcalloc((size_t)cJSON_GetArraySize(ps) + 1, sizeof *k->params);
+	for (const cJSON *it = ps->child; it && rc == PR_OK; it = it->next, i++) {
+		buf_reset(&where);
+		buf_printf(&where, "%s.params[%zu]", ctx, i);
+		if (!cJSON_IsString(it))
+			rc = pr_error(PR_INPUT, "%s: expected a string, found %s", where.data, pr_json_type(it));
+		else if ((rc = check_refs(it->valuestring, known, where.data)) == PR_OK)
+			k->params[k->nparams++] = xstrdup(it->valuestring);
+	}
+	buf_free(&where);
+	return rc;
+}
+
+/* "indexes_still_valid": PATH of a snapshot manifest (${VAR} filled in):
+ * the indexes it records as valid; the check's query lists the indexes. */
+static int
+load_indexes_check(const char *tmpl, const char *ctx, struct qa_check *k)
+{
+	const char *missing;
+	size_t mlen;
+	char *path = qa_expand(tmpl, NULL, NULL, 0, &missing, &mlen);
+	cJSON *snap = NULL;
+	int rc;
+
+	if (!path)
+		return pr_error(PR_INPUT, "%s.indexes_still_valid: environment variable %.*s is not set", ctx,
+		    (int)mlen - 3, missing + 2);
+	k->indexes_from = path;
+	if ((rc = pr_doc_load(path, "snapshot", &snap)) == PR_OK)
+		rc = manifest_valid_indexes(snap, path, &k->valid_before, &k->nvalid_before);
+	cJSON_Delete(snap);
+	k->sql = xstrdup(pr_pgq_indexes_sql);
+	return rc;
+}
+
+/*
+ * An SQL check: {"name", "sql", "params", "expect", "capture", "timeout"},
+ * or {"name", "indexes_still_valid", "timeout"}.  The query text is taken
+ * as written: values go in as parameters, never into the text.
+ */
+static int
+load_sql_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check *k, struct known *known)
+{
+	static const char *const keys[] = { "name", "sql", "params", "expect", "capture", "timeout", NULL };
+	static const char *const index_keys[] = { "name", "indexes_still_valid", "timeout", NULL };
+	const char *name = NULL, *sql = NULL, *snap = NULL;
+	const cJSON *ex = NULL, *caps = NULL, *ps = NULL;
+	struct buf where = {0};
+	int rc;
+
+	k->expect_rows = -1;
+	if ((rc = pr_get_string(c, "indexes_still_valid", PR_OPTIONAL, ctx, &snap)))
+		return rc;
+	if (snap) {
+		k->method = xstrdup("SQL");
+		k->url = xstrdup("");
+		if ((rc = pr_check_fields(c, index_keys, ctx)) ||
+		    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
+		    (rc = pr_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)) ||
+		    (rc = load_name(name, ctx, s, k)))
+			return rc;
+		return load_indexes_check(snap, ctx, k);
+	}
+	if ((rc = pr_check_fields(c, keys, ctx)) ||
+	    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
+	    (rc = pr_get_string(c, "sql", PR_REQUIRED, ctx, &sql)) ||
+	    (rc = pr_get_array(c, "params", PR_OPTIONAL, ctx, &ps)) ||
+	    (rc = pr_get_object(c, "expect", PR_OPTIONAL, ctx, &ex)) ||
+	    (rc = pr_get_object(c, "capture", PR_OPTIONAL, ctx, &caps)) ||
+	    (rc = pr_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)) ||
+	    (rc = load_name(name, ctx, s, k)))
+		return rc;
+	if (!*sql)
+		return pr_error(PR_INPUT, "%s.sql: empty (write one SELECT)", ctx);
+	k->sql = xstrdup(sql);
+	k->method = xstrdup("SQL");
+	k->url = xstrdup("");
+	if (ps && (rc = load_params(ps, ctx, known, k)))
+		return rc;
+	if (ex)
+		rc = load_sql_expect(ex, field_ctx(&where, ctx, "expect"), k);
+	if (rc == PR_OK && caps)
+		rc = load_captures(caps, field_ctx(&where, ctx, "capture"), k, known);
+	buf_free(&where);
+	return rc;
+}
+
 /* One entry of qa.checks into k: its request, then what it expects and
  * captures (those captures are known to the checks after it). */
 static int
@@ -491,6 +676,8 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 
 	if (!cJSON_IsObject(c))
 		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(c));
+	if (cJSON_GetObjectItemCaseSensitive(c, "sql") || cJSON_GetObjectItemCaseSensitive(c, "indexes_still_valid"))
+		return load_sql_check(c, ctx, s, k, known);
 	if ((rc = pr_check_fields(c, keys, ctx)) ||
 	    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
 	    (rc = pr_get_string(c, "method", PR_OPTIONAL, ctx, &method)) ||
@@ -594,6 +781,32 @@ qa_suite_add(struct qa_suite *s, const char *name, const char *url, long status)
 	return PR_OK;
 }
 
+int
+qa_suite_set_database(struct qa_suite *s, const char *url)
+{
+	const struct qa_check *first = NULL;
+	char why[256];
+	int rc;
+
+	for (size_t i = 0; i < s->n && !first; i++)
+		if (s->checks[i].sql)
+			first = &s->checks[i];
+	if (!first)
+		return PR_OK;		/* HTTP checks only: the URL is not theirs to judge */
+	if (!url || !*url)
+		return pr_error(PR_INPUT, "check \"%s\" runs SQL but there is no database (set DATABASE_URL, or "
+		    "database.url in the config)", first->name);
+	if ((rc = pr_pg_url_parse(url, &s->db, why, sizeof why)) != PR_OK)
+		return pr_error(rc, "database URL: %s (fix DATABASE_URL or database.url)", why);
+	s->have_db = true;
+	if (s->db.password && *s->db.password) {
+		gha_mask(s->db.password);
+		s->secrets = xrealloc(s->secrets, (s->nsecrets + 1) * sizeof *s->secrets);
+		s->secrets[s->nsecrets++] = xstrdup(s->db.password);
+	}
+	return PR_OK;
+}
+
 static void
 free_expects(struct qa_field_expect *e, size_t n)
 {
@@ -627,7 +840,20 @@ qa_suite_free(struct qa_suite *s)
 			free(k->captures[j].source);
 		}
 		free(k->captures);
+		free(k->sql);
+		for (size_t j = 0; j < k->nparams; j++)
+			free(k->params[j]);
+		free(k->params);
+		free_expects(k->column_expect, k->ncolumn_expect);
+		for (size_t j = 0; j < k->nbetween; j++)
+			free(k->between[j].column);
+		free(k->between);
+		free(k->indexes_from);
+		for (size_t j = 0; j < k->nvalid_before; j++)
+			free(k->valid_before[j]);
+		free(k->valid_before);
 	}
+	pr_pg_url_free(&s->db);
 	for (size_t i = 0; i < s->nsecrets; i++) {
 		explicit_bzero(s->secrets[i], strlen(s->secrets[i]));
 		free(s->secrets[i]);
@@ -1064,6 +1290,8 @@ judge_json(const struct qa_suite *s, const struct qa_check *k, const cJSON *doc,
 			continue;
 		}
 		switch (e->match) {
+		case QA_MATCHES:	/* columns of SQL checks only */
+			break;
 		case QA_EXISTS:
 			if (!got)
 				add_failure(r, "json %s: missing", e->key);
@@ -1126,6 +1354,8 @@ judge_headers(const struct qa_suite *s, const struct qa_check *k, const struct p
 		bool secret = pr_is_secret_name(e->key) || captures_header(k, e->key);
 
 		switch (e->match) {
+		case QA_MATCHES:	/* columns of SQL checks only */
+			break;
 		case QA_EXISTS:
 			if (!present)
 				add_failure(r, "header %s: missing", e->key);
@@ -1164,6 +1394,8 @@ take_captures(const struct qa_check *k, const struct pr_http_resp *resp, const c
 		char *value = NULL;
 
 		switch (c->kind) {
+		case QA_CAP_COLUMN:	/* SQL checks only (take_sql_captures) */
+			break;
 		case QA_CAP_JSON: {
 			const cJSON *got = doc ? pr_jsonpath_get(doc, c->source) : NULL;
 
@@ -1292,6 +1524,348 @@ judge(const struct qa_suite *s, const struct qa_check *k, const struct pr_http_r
 	cJSON_Delete(doc);
 }
 
+/* ---- SQL checks: running ------------------------------------------- */
+
+static void
+free_params(char **p, size_t n)
+{
+	for (size_t i = 0; p && i < n; i++) {
+		if (p[i])
+			explicit_bzero(p[i], strlen(p[i]));
+		free(p[i]);
+	}
+	free(p);
+}
+
+/* The parameters with captures and the environment filled in; -1 with
+ * *missing naming the placeholder that has no value. */
+static int
+build_params(const struct qa_check *k, const struct vars *v, char ***out, const char **missing, size_t *mlen)
+{
+	char **p = xcalloc(k->nparams + 1, sizeof *p);
+
+	for (size_t i = 0; i < k->nparams; i++)
+		if (!(p[i] = expand_vars(k->params[i], v, missing, mlen))) {
+			free_params(p, i);
+			return -1;
+		}
+	*out = p;
+	return 0;
+}
+
+/*
+ * Connect and run the query, again on a connection failure only (with the
+ * suite's backoff): a query the database refused or stopped would be
+ * refused or stopped again.  Each attempt counts in a watch.
+ */
+static enum pr_pgq_fail
+sql_attempts(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o, char **params,
+    struct pr_pgq_result *res, struct qa_result *r, struct qa_requests *reqs, char *why, size_t whylen)
+{
+	double timeout_s = k->timeout_s > 0 ? k->timeout_s : s->timeout_s;
+	double wait_ms = o->backoff_ms > 0 ? o->backoff_ms : QA_BACKOFF_MS;
+
+	for (int n = 0;; n++) {
+		struct pg_conn *conn = NULL;
+		double t0_ms = pr_mono_ms();
+		enum pr_pgq_fail f = PR_PGQ_CONNECT;
+
+		r->attempts = n + 1;
+		if (pr_pgq_connect(&s->db, timeout_s, &conn, why, whylen) == PR_OK)
+			f = pr_pgq_query_ro(conn, k->sql, (const char *const *)params, k->nparams, timeout_s * 1e3,
+			    res, why, whylen);
+		pr_pgq_close(conn);
+		record(reqs, f == PR_PGQ_OK ? res->duration_ms : pr_mono_ms() - t0_ms, f != PR_PGQ_OK);
+		/* why may quote a parameter: the log gets the scrubbed failure later */
+		pr_log("SQL %s -> %s", s->db.redacted, f == PR_PGQ_OK ? "ok" : f == PR_PGQ_CONNECT ? "no connection" :
+		    "error");
+		if (f != PR_PGQ_CONNECT || n >= o->retries)
+			return f;
+		pr_log("retrying in %.0f ms (attempt %d of %d)", wait_ms, n + 2, o->retries + 1);
+		pr_sleep_ms(wait_ms);
+		wait_ms = fmin(wait_ms * 2, MAX_BACKOFF_MS);
+	}
+}
+
+/* True when a column's value must not be quoted: this check captures it,
+ * its name is secret-like, or it is or holds a secret or captured value. */
+static bool
+secret_column(const struct qa_suite *s, const struct qa_check *k, const char *column, const char *text,
+    const struct vars *v)
+{
+	for (size_t i = 0; i < k->ncaptures; i++)
+		if (strcmp(k->captures[i].source, column) == 0)
+			return true;
+	return pr_is_secret_name(column) || holds_secret(text, s, v);
+}
+
+static bool
+has_column(const struct pr_pgq_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->ncols; i++)
+		if (strcmp(res->columns[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* A string column equals a number or boolean written in the config when
+ * its text does ("100" from current_setting equals 100). */
+static bool
+column_equals(const cJSON *got, const cJSON *want)
+{
+	char *t;
+	bool eq;
+
+	if (cJSON_Compare(got, want, true))
+		return true;
+	if (!cJSON_IsString(got) || cJSON_IsString(want) || cJSON_IsNull(want))
+		return false;
+	t = pr_jsonpath_text(want);
+	eq = strcmp(t, got->valuestring) == 0;
+	free(t);
+	return eq;
+}
+
+static bool
+regex_matches(const char *pattern, const char *text)
+{
+	regex_t re;
+	bool hit;
+
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+		return false;	/* checked when loaded */
+	hit = regexec(&re, text, 0, NULL, 0) == 0;
+	regfree(&re);
+	return hit;
+}
+
+/* One column expectation on the first row's value got (a column that is there). */
+static void
+judge_column(const struct qa_field_expect *e, const cJSON *got, const char *shown, const char *text,
+    struct qa_result *r)
+{
+	char want[SHOWN_VALUE_MAX + 16];
+
+	switch (e->match) {
+	case QA_EXISTS:
+		if (cJSON_IsNull(got))
+			add_failure(r, "column %s: null, expected a value", e->key);
+		break;
+	case QA_ABSENT:
+		if (!cJSON_IsNull(got))
+			add_failure(r, "column %s: %s, expected null", e->key, shown);
+		break;
+	case QA_CONTAINS:
+		if (!strstr(text, e->value->valuestring))
+			add_failure(r, "column %s: %s does not contain \"%s\"", e->key, shown, e->value->valuestring);
+		break;
+	case QA_MATCHES:
+		if (!regex_matches(e->value->valuestring, text))
+			add_failure(r, "column %s: %s does not match /%s/", e->key, shown, e->value->valuestring);
+		break;
+	case QA_EQUALS:
+		if (!column_equals(got, e->value)) {
+			quote_value(e->value, want, sizeof want);
+			add_failure(r, "column %s: expected %s, got %s", e->key, want, shown);
+		}
+		break;
+	}
+}
+
+static void
+judge_columns(const struct qa_suite *s, const struct qa_check *k, const struct pr_pgq_result *res,
+    const struct vars *v, struct qa_result *r)
+{
+	char shown[SHOWN_VALUE_MAX + 16];
+
+	for (size_t i = 0; i < k->ncolumn_expect; i++) {
+		const struct qa_field_expect *e = &k->column_expect[i];
+		const cJSON *got = pr_pgq_value(res, 0, e->key);
+		char *text;
+
+		if (!has_column(res, e->key)) {
+			add_failure(r, "column %s: not in the result", e->key);
+			continue;
+		}
+		if (!got) {
+			add_failure(r, "column %s: no row", e->key);
+			continue;
+		}
+		text = pr_jsonpath_text(got);
+		if (secret_column(s, k, e->key, text, v))
+			snprintf(shown, sizeof shown, SECRET_SHOWN);
+		else
+			quote_value(got, shown, sizeof shown);
+		judge_column(e, got, shown, text, r);
+		free(text);
+	}
+}
+
+static void
+judge_between(const struct qa_check *k, const struct pr_pgq_result *res, struct qa_result *r)
+{
+	for (size_t i = 0; i < k->nbetween; i++) {
+		const struct qa_between *b = &k->between[i];
+		const cJSON *got = pr_pgq_value(res, 0, b->column);
+		char *end = NULL;
+		double x = NAN;
+
+		if (cJSON_IsNumber(got))
+			x = got->valuedouble;
+		else if (cJSON_IsString(got))
+			x = strtod(got->valuestring, &end);
+		if (!has_column(res, b->column))
+			add_failure(r, "column %s: not in the result", b->column);
+		else if (!got)
+			add_failure(r, "column %s: no row", b->column);
+		else if (!isfinite(x) || (end && *end))
+			add_failure(r, "column %s: not a number", b->column);
+		else if (x < b->lo || x > b->hi)
+			add_failure(r, "column %s: %g is outside [%g, %g]", b->column, x, b->lo, b->hi);
+	}
+}
+
+/* Each capture is a column of the first row, as text. */
+static void
+take_sql_captures(const struct qa_check *k, const struct pr_pgq_result *res, struct vars *v, struct qa_result *r)
+{
+	for (size_t i = 0; i < k->ncaptures; i++) {
+		const struct qa_capture *c = &k->captures[i];
+		const cJSON *got = pr_pgq_value(res, 0, c->source);
+		char *value = NULL;
+
+		if (!has_column(res, c->source))
+			add_failure(r, "capture %s: column %s is not in the result", c->name, c->source);
+		else if (!got)
+			add_failure(r, "capture %s: no row", c->name);
+		else if (cJSON_IsNull(got))
+			add_failure(r, "capture %s: column %s is null", c->name, c->source);
+		else
+			value = pr_jsonpath_text(got);
+		if (value && !*value) {
+			add_failure(r, "capture %s: the value is empty", c->name);
+			free(value);
+			value = NULL;
+		}
+		if (value) {
+			gha_mask(value);
+			r->captured = xrealloc(r->captured, (r->ncaptured + 1) * sizeof *r->captured);
+			r->captured[r->ncaptured++] = c->name;
+		}
+		vars_set(v, c->name, value, k->name);
+	}
+}
+
+/* Each index valid in the snapshot is in the list, and valid. */
+static void
+judge_indexes(const struct qa_check *k, const struct pr_pgq_result *res, struct qa_result *r)
+{
+	for (size_t i = 0; i < k->nvalid_before; i++) {
+		const char *want = k->valid_before[i];
+		const cJSON *valid = NULL;
+
+		for (size_t row = 0; row < res->nrows && !valid; row++) {
+			const cJSON *schema = pr_pgq_value(res, row, "schema"), *name = pr_pgq_value(res, row, "name");
+
+			if (cJSON_IsString(schema) && cJSON_IsString(name) &&
+			    strlen(schema->valuestring) + 1 + strlen(name->valuestring) == strlen(want) &&
+			    strncmp(want, schema->valuestring, strlen(schema->valuestring)) == 0 &&
+			    strcmp(want + strlen(schema->valuestring) + 1, name->valuestring) == 0)
+				valid = pr_pgq_value(res, row, "valid");
+		}
+		if (!valid)
+			add_failure(r, "index %s: valid in %s, now missing", want, k->indexes_from);
+		else if (!cJSON_IsTrue(valid))
+			add_failure(r, "index %s: valid in %s, now invalid", want, k->indexes_from);
+	}
+}
+
+/* Judge a result; captures first (so no failure quotes them), listed last. */
+static void
+judge_sql(const struct qa_suite *s, const struct qa_check *k, const struct pr_pgq_result *res, struct vars *v,
+    struct qa_result *r)
+{
+	struct qa_result caps = {0};
+
+	take_sql_captures(k, res, v, &caps);
+	if (k->expect_rows >= 0 && (long)res->nrows != k->expect_rows)
+		add_failure(r, "rows: expected %ld, got %zu", k->expect_rows, res->nrows);
+	judge_columns(s, k, res, v, r);
+	judge_between(k, res, r);
+	judge_indexes(k, res, r);
+	if (k->max_latency_ms > 0 && res->duration_ms > k->max_latency_ms)
+		add_failure(r, "duration: %.1f ms is over the %g ms limit", res->duration_ms, k->max_latency_ms);
+	if (caps.nfailures) {
+		r->failures = xrealloc(r->failures, (r->nfailures + caps.nfailures) * sizeof *r->failures);
+		memcpy(r->failures + r->nfailures, caps.failures, caps.nfailures * sizeof *caps.failures);
+		r->nfailures += caps.nfailures;
+	}
+	free(caps.failures);
+	r->captured = caps.captured;
+	r->ncaptured = caps.ncaptured;
+}
+
+/* Why the query gave no result, as the check's outcome and failure. */
+static void
+sql_failed(const struct qa_suite *s, const struct qa_check *k, enum pr_pgq_fail f, const char *why,
+    struct qa_result *r)
+{
+	switch (f) {
+	case PR_PGQ_CONNECT:
+		r->outcome = QA_ERROR;
+		r->unreachable = true;
+		add_failure(r, "connect: %s (after %d attempt%s)", why, r->attempts, r->attempts == 1 ? "" : "s");
+		break;
+	case PR_PGQ_TIMEOUT:
+		r->outcome = QA_ERROR;
+		add_failure(r, "query: stopped by the statement timeout (%g s)", k->timeout_s > 0 ? k->timeout_s :
+		    s->timeout_s);
+		break;
+	case PR_PGQ_READ_ONLY:
+		r->outcome = QA_FAIL;
+		add_failure(r, "query: refused by the database: checks run read-only (%s)", why);
+		break;
+	default:
+		r->outcome = QA_FAIL;
+		add_failure(r, "query: %s", why);
+		break;
+	}
+}
+
+static void
+run_sql_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o, struct vars *v,
+    struct qa_result *r, struct qa_requests *reqs)
+{
+	struct pr_pgq_result res = {0};
+	char why[512], **params = NULL;
+	const char *missing = NULL;
+	size_t mlen = 0;
+	enum pr_pgq_fail f;
+
+	r->latency_ms = -1;
+	r->shown_url = xstrdup(s->db.redacted);
+	if (build_params(k, v, &params, &missing, &mlen) != 0) {
+		r->outcome = QA_SKIPPED;
+		report_missing(v, missing, mlen, r);
+		forget_captures(k, v);
+		goto out;
+	}
+	if ((f = sql_attempts(s, k, o, params, &res, r, reqs, why, sizeof why)) != PR_PGQ_OK) {
+		sql_failed(s, k, f, why, r);
+		forget_captures(k, v);
+		goto out;
+	}
+	r->latency_ms = res.duration_ms;
+	judge_sql(s, k, &res, v, r);
+	r->outcome = r->nfailures ? QA_FAIL : QA_PASS;
+	if (r->outcome == QA_FAIL && reqs && reqs->n)
+		reqs->error[reqs->n - 1] = true;
+out:
+	scrub_failures(r, s, v);
+	free_params(params, k->nparams);
+	pr_pgq_result_free(&res);
+}
+
 static void
 run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o, struct vars *v,
     struct qa_result *r, struct qa_requests *reqs)
@@ -1355,7 +1929,10 @@ qa_run(const struct qa_suite *s, const struct qa_opts *o, struct qa_report *r, s
 	for (size_t i = 0; i < s->n; i++) {
 		struct qa_result *res = &r->results[i];
 
-		run_check(s, &s->checks[i], o, &v, res, reqs);
+		if (s->checks[i].sql)
+			run_sql_check(s, &s->checks[i], o, &v, res, reqs);
+		else
+			run_check(s, &s->checks[i], o, &v, res, reqs);
 		switch (res->outcome) {
 		case QA_PASS: r->passed++; break;
 		case QA_FAIL: r->failed++; break;
@@ -1426,6 +2003,8 @@ qa_report_to_json(const struct qa_suite *s, const struct qa_report *r, cJSON *do
 		req = cJSON_AddObjectToObject(c, "request");
 		cJSON_AddStringToObject(req, "method", s->checks[i].method);
 		cJSON_AddStringToObject(req, "url", res->shown_url);
+		if (s->checks[i].sql)
+			cJSON_AddStringToObject(req, "sql", s->checks[i].sql);
 		if (res->status > 0)
 			cJSON_AddNumberToObject(c, "status", (double)res->status);
 		else

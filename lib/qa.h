@@ -18,6 +18,16 @@
  * of them, and every message is scrubbed of them at the end.  A request
  * whose URL or headers hold a line break after filling in is not sent: the
  * check fails saying so (header injection).
+ *
+ * An SQL check ("sql" instead of "url") runs one statement against the
+ * suite's database (qa_suite_set_database) through pgq.h: in a read-only
+ * transaction with the check's timeout as statement_timeout, so that the
+ * database itself refuses a write and stops a slow query.  Placeholders go
+ * into "params" ($1, ...), never into the text.  It expects on the row
+ * count, the first row's columns (equal, {"matches": REGEX}, {"exists":
+ * B}, {"contains": S}), columns "between" bounds and "max_duration_ms";
+ * it captures first-row columns ({"column": NAME}).  Only a connection
+ * failure is tried again; the password is one of the secrets.
  */
 #ifndef PR_QA_H
 #define PR_QA_H
@@ -25,6 +35,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <cjson/cJSON.h>
+
+#include "pg.h"
 
 #define QA_TIMEOUT_S 10.0		/* per request, unless "timeout" says */
 #define QA_RETRIES 2			/* extra attempts on connect errors and 5xx */
@@ -34,7 +46,8 @@
 #define QA_ERROR_WARN_PCT 1.0
 #define QA_ERROR_CRIT_PCT 5.0
 
-enum qa_capture_kind { QA_CAP_JSON, QA_CAP_COOKIE, QA_CAP_HEADER };
+/* QA_CAP_COLUMN: a column of an SQL check's first row. */
+enum qa_capture_kind { QA_CAP_JSON, QA_CAP_COOKIE, QA_CAP_HEADER, QA_CAP_COLUMN };
 
 struct qa_capture {
 	char *name;
@@ -42,8 +55,9 @@ struct qa_capture {
 	char *source;			/* a JSON path, cookie name or header name */
 };
 
-/* How a JSON field or a header is matched. */
-enum qa_match { QA_EQUALS, QA_EXISTS, QA_ABSENT, QA_CONTAINS };
+/* How a JSON field, a header or a column is matched (QA_MATCHES, a POSIX
+ * extended regular expression, for columns only). */
+enum qa_match { QA_EQUALS, QA_EXISTS, QA_ABSENT, QA_CONTAINS, QA_MATCHES };
 
 struct qa_field_expect {
 	char *key;			/* JSON path or header name */
@@ -70,6 +84,27 @@ struct qa_check {
 	double timeout_s;		/* 0 for the suite's */
 	struct qa_capture *captures;
 	size_t ncaptures;
+	/* An SQL check (sql set; method "SQL", url unused): */
+	char *sql;			/* one statement, run read-only */
+	char **params;			/* $1... as templates ({{name}}, ${VAR}) */
+	size_t nparams;
+	long expect_rows;		/* -1 for any number */
+	struct qa_field_expect *column_expect;	/* on the first row */
+	size_t ncolumn_expect;
+	struct qa_between *between;
+	size_t nbetween;
+	/* "indexes_still_valid": the indexes a snapshot manifest records as
+	 * valid ("schema.name"), each of which must still be (sql is then the
+	 * index list query). */
+	char *indexes_from;		/* the manifest's path */
+	char **valid_before;
+	size_t nvalid_before;
+};
+
+/* A column of the first row that must be a number within [lo, hi]. */
+struct qa_between {
+	char *column;
+	double lo, hi;			/* -HUGE_VAL / HUGE_VAL when open */
 };
 
 struct qa_suite {
@@ -79,6 +114,8 @@ struct qa_suite {
 	size_t n;
 	char **secrets;			/* config values no message may quote */
 	size_t nsecrets;
+	struct pr_pg_url db;		/* for SQL checks (qa_suite_set_database) */
+	bool have_db;
 };
 
 /*
@@ -95,6 +132,15 @@ int qa_suite_load(const cJSON *section, const char *cfgname, struct qa_suite *s)
  * empty or already used, or the URL is relative with no base URL.
  */
 int qa_suite_add(struct qa_suite *s, const char *name, const char *url, long status);
+
+/*
+ * The database the SQL checks of s ask (url: DATABASE_URL, else the
+ * config's database.url; may be NULL).  Its password joins the secrets no
+ * message quotes, and reaches libpq only as a connection keyword.
+ * Without SQL checks in s, url is not looked at.  PR_INPUT (reported) when
+ * s has SQL checks and url is NULL or not a database URL.
+ */
+int qa_suite_set_database(struct qa_suite *s, const char *url);
 
 void qa_suite_free(struct qa_suite *s);
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh: install the Debian packages pr-tools needs, when they are missing.
 #
-#   scripts/deps.sh build   compiler, pkg-config and the four libraries
+#   scripts/deps.sh build   compiler, pkg-config and the libraries
 #   scripts/deps.sh test    build + the real components the tests start
 #   scripts/deps.sh bench   test + the peers the benchmarks measure against
 #
@@ -12,7 +12,7 @@ set -eu
 
 mode=${1:-build}
 
-build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev zlib1g-dev libssl-dev"
+build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev zlib1g-dev libssl-dev libpq-dev"
 test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind"
 bench_pkgs="wrk hyperfine"
 

@@ -148,6 +148,30 @@ check rollback_restore_db_masked_in_github_actions masked "$T/rollback_restore_d
 check pg_restore_got_password_from_environment grep -qxF "$CANARY" "$T/rec/env.pg_restore"
 (cd "$T/repo" && git checkout -q main)
 
+# pr-qa SQL checks and pr-rollback --sql: libpq in-process, the password
+# from the parsed URL as a connection keyword.  A stored value equal to the
+# canary is captured, expected wrongly, and put into a query that fails
+# quoting it; a write is refused; the passing check proves the login.
+pg_sql "CREATE TABLE tokens (t text); INSERT INTO tokens VALUES ('$CANARY');"
+cat >"$T/qa_sql.json" <<'EOF'
+{"qa": {"checks": [
+ {"name": "grab", "sql": "SELECT t FROM tokens", "capture": {"tok": {"column": "t"}}, "expect": {"columns": {"t": "wrong"}}},
+ {"name": "quote", "sql": "SELECT $1::int AS n", "params": ["{{tok}}"]},
+ {"name": "write", "sql": "DELETE FROM tokens"},
+ {"name": "login", "sql": "SELECT 1 AS one", "expect": {"columns": {"one": 1}}}
+]}}
+EOF
+scenario qa_sql_db_password 1 pr-qa -f "$T/qa_sql.json" --junit "$T/qa_sql.xml"
+check qa_sql_results [ "$(jq -r '[.checks[].result] | join(",")' "$T/qa_sql_db_password.gha.out")" = fail,fail,fail,pass ]
+check qa_sql_captured_value_shown_as_secret grep -qF 'column t: expected \"wrong\", got (secret)' "$T/qa_sql_db_password.gha.out"
+check qa_sql_canary_not_in_junit absent "$T/qa_sql.xml"
+check qa_sql_write_refused [ "$(pg_sql 'SELECT count(*) FROM tokens')" = 1 ]
+check qa_sql_db_password_masked_in_github_actions masked "$T/qa_sql_db_password.gha.err"
+printf 'DROP INDEX CONCURRENTLY IF EXISTS no_such_idx;\nSELECT 1/0;\n' >"$T/rollback.sql"
+scenario rollback_sql_db_password 5 pr-rollback --sql "$T/rollback.sql"
+check rollback_sql_names_statement grep -q 'line 2: SELECT 1/0' "$T/rollback_sql_db_password.gha.out"
+check rollback_sql_db_password_masked_in_github_actions masked "$T/rollback_sql_db_password.gha.err"
+
 # --- every form of a database URL libpq reads ----------------------------
 # A second role whose password holds '?', '@', '/' and '%' around the
 # canary.  Each accepted form must log in (so the password was decoded and
