@@ -122,6 +122,13 @@ agree() {
 
 partition http1 "$NGINX_HTTP/index.html"
 partition http2 "$NGINX_HTTPS/index.html"
-agree http1 "$NGINX_HTTP/index.html" --http1.1 1.1
-agree http2 "$NGINX_HTTPS/index.html" --http2 2
+# A sanitizer or valgrind build of pr-bench is slower than curl by more
+# than the bound, so its sizes say nothing about the timers: only the
+# partition above is checked there.
+if [ -n "${PR_SLOW_BUILD:-}" ]; then
+	echo "# skip http1_phases_agree_with_curl, http2_phases_agree_with_curl: an instrumented pr-bench is not comparable with curl"
+else
+	agree http1 "$NGINX_HTTP/index.html" --http1.1 1.1
+	agree http2 "$NGINX_HTTPS/index.html" --http2 2
+fi
 check "phases_document_is_valid" validate bench "$T/out"
