@@ -300,6 +300,17 @@ bench_merge_add(struct bench_merge *mg, const char *path, cJSON *doc)
 	return rc;
 }
 
+/*
+ * Set o's member key to v (taken), whether or not o has it: an input metric
+ * without "summary" gets the merged one (cJSON_Replace would leave v to leak).
+ */
+static void
+set_member(cJSON *o, const char *key, cJSON *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	cJSON_AddItemToObject(o, key, v);
+}
+
 /* Replace the summaries (and histograms) with those of the merged data. */
 static void
 finish_metric(struct acc *a)
@@ -308,7 +319,7 @@ finish_metric(struct acc *a)
 
 	if (a->hist) {
 		pr_hist_summary_ms(a->hist, &s);
-		cJSON_ReplaceItemInObjectCaseSensitive(a->out, "histogram", pr_hist_to_json(a->hist));
+		set_member(a->out, "histogram", pr_hist_to_json(a->hist));
 	} else {
 		const cJSON *rps = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a->out, "load"),
 		    "throughput_rps");
@@ -321,14 +332,14 @@ finish_metric(struct acc *a)
 
 			for (size_t i = 0; i < a->nrps; i++)
 				cJSON_AddItemToArray(arr, cJSON_CreateNumber(a->rps[i]));
-			cJSON_ReplaceItemInObjectCaseSensitive(a->out, "samples", arr);
+			set_member(a->out, "samples", arr);
 		} else {
 			/* A shard without samples: a shorter sample would not be the sum. */
 			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "samples");
 			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "interval_s");
 		}
 	}
-	cJSON_ReplaceItemInObjectCaseSensitive(a->out, "summary", pr_summary_to_json(&s));
+	set_member(a->out, "summary", pr_summary_to_json(&s));
 }
 
 /* Copy key from the first input; null when the inputs disagree. */
