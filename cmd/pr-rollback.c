@@ -144,8 +144,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->tag = env;
 	if ((env = getenv("SKIP_DEPLOY")) && strcmp(env, "1") == 0)
 		o->skip_deploy = true;
-	if ((env = getenv("DATABASE_URL")) && *env)
-		o->db_url = env;
 	o->json_out = getenv("OUTPUT_JSON");
 	while ((c = getopt_long(argc, argv, ":f:t:b::ynd:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -318,8 +316,8 @@ static int
 preflight(const struct opts *o, struct state *s)
 {
 	char why[PR_WHY_LEN], date[PR_RFC3339_LEN];
-	const cJSON *dbsec, *dbsnap;
-	const char *url = o->db_url, *member = NULL;
+	const cJSON *dbsnap;
+	const char *member = NULL;
 	bool dirty = false;
 	int rc;
 
@@ -405,17 +403,12 @@ preflight(const struct opts *o, struct state *s)
 		if (strcmp(member, MANIFEST_MEMBER) == 0 || !manifest_member_of(s->members, s->nmembers, member))
 			return pr_error(PR_INPUT, "%s: database.member '%s' is not a verified member of the archive (nothing was changed)",
 			    s->archive, member);
-		if (!url && (dbsec = pr_config_section(&s->cfg, "database")) &&
-		    pr_get_string(dbsec, "url", PR_OPTIONAL, s->cfg.name, &url) != PR_OK)
-			return PR_INPUT;
-		if (!url)
+		if ((rc = pr_pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
+			return rc;
+		if (!s->have_db)
 			return pr_usage_error("--restore-db: no database URL (set DATABASE_URL or pass --database-url)");
-		if ((rc = pr_pg_url_parse(url, &s->db, why, sizeof why)) != PR_OK)
-			return pr_error(rc, "database URL: %s (fix --database-url or DATABASE_URL)", why);
-		gha_mask(s->db.password);
 		buf_printf(&p, "%s/%s", s->workdir, member);
 		s->dump_path = buf_detach(&p);
-		s->have_db = true;
 		s->steps[STEP_DATABASE].wanted = true;
 	}
 	return PR_OK;

@@ -133,8 +133,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->tag = env;
 		o->tag_named = true;
 	}
-	if ((env = getenv("DATABASE_URL")) && *env)
-		o->db_url = env;
 	o->output = getenv("OUTPUT_JSON");
 	while ((c = getopt_long(argc, argv, ":f:t:d:a:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -198,8 +196,6 @@ static int
 prepare(const struct opts *o, struct state *s)
 {
 	char now[PR_RFC3339_LEN], why[PR_WHY_LEN];
-	const char *url = o->db_url;
-	const cJSON *dbsec;
 	struct buf b = {0};
 	bool dirty = false;
 	char *dir;
@@ -230,15 +226,8 @@ prepare(const struct opts *o, struct state *s)
 	if (pr_git_dirty(&dirty, why, sizeof why) == PR_OK && dirty)
 		pr_warn("the working tree has uncommitted changes: the tag records %.12s without them", s->commit);
 
-	if (!url && (dbsec = pr_config_section(&s->cfg, "database")) &&
-	    pr_get_string(dbsec, "url", PR_OPTIONAL, s->cfg.name, &url) != PR_OK)
-		return PR_INPUT;
-	if (url) {
-		if ((rc = pr_pg_url_parse(url, &s->db, why, sizeof why)) != PR_OK)
-			return pr_error(rc, "database URL: %s (fix --database-url or DATABASE_URL)", why);
-		gha_mask(s->db.password);
-		s->have_db = true;
-	}
+	if ((rc = pr_pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
+		return rc;
 	if (o->archive) {
 		s->archive = xstrdup(o->archive);
 	} else {
