@@ -6,7 +6,6 @@
  * --yes).  Writes pr-tools/rollback/1 saying which steps were done; exit 5
  * when it stopped half way.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -185,34 +184,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	return PR_OK;
 }
 
-/* Remove the extraction directory and forget it for the signal handler. */
-static void
-remove_workdir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		struct buf p = {0};
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		buf_printf(&p, "%s/%s", dir, e->d_name);
-		unlink(p.data);
-		pr_tmp_untrack(p.data);
-		buf_free(&p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-	pr_tmp_untrack(dir);
-}
-
 static void
 state_free(struct state *s)
 {
 	if (s->workdir)
-		remove_workdir(s->workdir);
+		pr_tmp_remove_dir(s->workdir);
 	free(s->workdir);
 	free(s->members);
 	free(s->dump_path);

@@ -1,6 +1,7 @@
 /* fileio.c: see fileio.h. */
 #include "fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -127,6 +128,28 @@ pr_tmp_remove_all(void)
 		if (unlink(tmp_paths[i]) == -1)
 			rmdir(tmp_paths[i]);
 	}
+}
+
+void
+pr_tmp_remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		struct buf p = {0};
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		buf_printf(&p, "%s/%s", dir, e->d_name);
+		unlink(p.data);
+		pr_tmp_untrack(p.data);
+		buf_free(&p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+	pr_tmp_untrack(dir);
 }
 
 /* How pr_open_atomic treats a path: replaced by rename, or written in place. */

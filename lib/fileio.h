@@ -68,6 +68,10 @@ void pr_tmp_track(const char *path);
 void pr_tmp_untrack(const char *path);
 void pr_tmp_remove_all(void);
 
+/* Remove the temporary directory dir and the files in it (one level, as an
+ * extraction leaves them), and untrack each. */
+void pr_tmp_remove_dir(const char *dir);
+
 /* Write all of len bytes to fd, retrying short writes and EINTR. 0 or -1. */
 int pr_write_all(int fd, const void *data, size_t len);
 
