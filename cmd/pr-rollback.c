@@ -188,7 +188,7 @@ static void
 state_free(struct state *s)
 {
 	if (s->workdir)
-		pr_tmp_remove_dir(s->workdir);
+		pr_tmp_remove(s->workdir);
 	free(s->workdir);
 	free(s->members);
 	free(s->dump_path);
@@ -263,7 +263,6 @@ static int
 verify(const struct opts *o, struct state *s)
 {
 	struct step *st = &s->steps[STEP_VERIFY];
-	char tmpl[] = "/tmp/pr-rollback.XXXXXX";
 	size_t n = 0;
 	int rc;
 
@@ -272,9 +271,8 @@ verify(const struct opts *o, struct state *s)
 		st->status = "skipped";
 		return PR_OK;
 	}
-	if (!(s->workdir = mkdtemp(tmpl) ? xstrdup(tmpl) : NULL))
+	if (pr_tmp_mkdir("pr-rollback", &s->workdir) == -1)
 		return pr_error(PR_EXTERNAL, "cannot create a temporary directory: %s", strerror(errno));
-	pr_tmp_track(s->workdir);
 	if ((rc = manifest_verify_archive(s->archive, s->outer, o->input, s->workdir, &s->inner, &s->members,
 	    &s->nmembers)) != PR_OK)
 		return rc;

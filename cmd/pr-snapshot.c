@@ -176,10 +176,8 @@ parse_args(int argc, char **argv, struct opts *o)
 static void
 state_free(struct state *s)
 {
-	if (s->dump_tmp) {
-		unlink(s->dump_tmp);
-		pr_tmp_untrack(s->dump_tmp);
-	}
+	if (s->dump_tmp)
+		pr_tmp_remove(s->dump_tmp);
 	free(s->dump_tmp);
 	free(s->tag);
 	free(s->commit);
