@@ -321,6 +321,7 @@ count_status(const cJSON *resources, const char *status)
 static void
 report_github(const cJSON *doc)
 {
+	static const char *const head[] = { "Type", "Resource", "Status", "Changes" };
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(doc, "resources");
 	struct buf md = {0};
 	char n[32];
@@ -330,25 +331,29 @@ report_github(const cJSON *doc)
 	gha_output("changed", n);
 	snprintf(n, sizeof n, "%d", count_status(res, "failed") + count_status(res, "not_verified"));
 	gha_output("failed", n);
-	buf_printf(&md, "### pr-apply-scale: %s%s\n\n| Resource | Status | Changes |\n|---|---|---|\n",
-	    cJSON_GetObjectItemCaseSensitive(doc, "verdict")->valuestring,
+	buf_printf(&md, "### pr-apply-scale: %s%s\n\n", cJSON_GetObjectItemCaseSensitive(doc, "verdict")->valuestring,
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "dry_run")) ? " (dry run)" : "");
+	gha_table_head(&md, 4, head, "llll");
 	for (const cJSON *r = res ? res->child : NULL; r; r = r->next) {
 		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(r, "changes");
+		struct buf changes = {0};
 
-		buf_printf(&md, "| %s `%s` | %s | ", cJSON_GetObjectItemCaseSensitive(r, "type")->valuestring,
-		    cJSON_GetObjectItemCaseSensitive(r, "name")->valuestring,
-		    cJSON_GetObjectItemCaseSensitive(r, "status")->valuestring);
 		for (const cJSON *c = ch ? ch->child : NULL; c; c = c->next) {
 			char *f = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(c, "from"));
 			char *t = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(c, "to"));
 
-			buf_printf(&md, "%s%s: %s → %s", c == ch->child ? "" : "; ",
+			buf_printf(&changes, "%s%s: %s → %s", c == ch->child ? "" : "; ",
 			    cJSON_GetObjectItemCaseSensitive(c, "setting")->valuestring, f, t);
 			free(f);
 			free(t);
 		}
-		buf_adds(&md, " |\n");
+		gha_table_row(&md, 4, (const struct gha_cell[]){
+			{ cJSON_GetObjectItemCaseSensitive(r, "type")->valuestring, GHA_PLAIN },
+			{ cJSON_GetObjectItemCaseSensitive(r, "name")->valuestring, GHA_CODE },
+			{ cJSON_GetObjectItemCaseSensitive(r, "status")->valuestring, GHA_PLAIN },
+			{ changes.data, GHA_PLAIN },
+		});
+		buf_free(&changes);
 	}
 	gha_summary(md.data);
 	buf_free(&md);

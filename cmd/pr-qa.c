@@ -305,21 +305,10 @@ write_junit(const char *path, const struct qa_suite *s, const struct qa_report *
 	return rc;
 }
 
-/* Pipes would break a Markdown table cell. */
-static void
-md_cell(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '|')
-			buf_adds(b, "\\|");
-		else if (*s != '\n')
-			buf_addc(b, *s);
-	}
-}
-
 static void
 github_report(const char *verdict, const struct qa_suite *s, const struct qa_report *r, const struct qa_watch *w)
 {
+	static const char *const head[] = { "Check", "Result", "Status", "Latency (ms)", "Detail" };
 	struct buf md = {0};
 	char num[32];
 
@@ -337,21 +326,22 @@ github_report(const char *verdict, const struct qa_suite *s, const struct qa_rep
 		buf_printf(&md, "Watch: %zu rounds, %zu requests, error rate %.2f %%, p95 %.1f ms: **%s**\n\n",
 		    w->rounds, w->requests, w->error_rate * 100, w->p95_ms, qa_level_name(w->level));
 	}
-	buf_adds(&md, "| Check | Result | Status | Latency (ms) | Detail |\n|---|---|---|---|---|\n");
+	gha_table_head(&md, 5, head, "lllll");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct qa_result *res = &r->results[i];
+		char status[32] = "", latency[32] = "";
 
-		buf_adds(&md, "| ");
-		md_cell(&md, s->checks[i].name);
-		buf_printf(&md, " | %s | ", res->outcome == QA_PASS ? "pass" : qa_outcome_name(res->outcome));
 		if (res->status)
-			buf_printf(&md, "%ld", res->status);
-		buf_adds(&md, " | ");
+			snprintf(status, sizeof status, "%ld", res->status);
 		if (res->latency_ms >= 0)
-			buf_printf(&md, "%.1f", res->latency_ms);
-		buf_adds(&md, " | ");
-		md_cell(&md, res->nfailures ? res->failures[0] : "");
-		buf_adds(&md, " |\n");
+			snprintf(latency, sizeof latency, "%.1f", res->latency_ms);
+		gha_table_row(&md, 5, (const struct gha_cell[]){
+			{ s->checks[i].name, GHA_PLAIN },
+			{ res->outcome == QA_PASS ? "pass" : qa_outcome_name(res->outcome), GHA_PLAIN },
+			{ status, GHA_PLAIN },
+			{ latency, GHA_PLAIN },
+			{ res->nfailures ? res->failures[0] : "", GHA_PLAIN },
+		});
 	}
 	buf_adds(&md, "\n");
 	gha_summary(md.data);

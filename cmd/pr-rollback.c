@@ -539,14 +539,20 @@ skip_rest(struct state *s, const char *why)
 static void
 report(const struct state *s, const char *verdict)
 {
+	static const char *const head[] = { "step", "status", "detail" };
 	struct buf md = {0};
 
 	gha_output("verdict", verdict);
 	if (s->tag)
 		gha_output("tag", s->tag);
-	buf_printf(&md, "### pr-rollback: %s\n\n| step | status | detail |\n|---|---|---|\n", verdict);
+	buf_printf(&md, "### pr-rollback: %s\n\n", verdict);
+	gha_table_head(&md, 3, head, "lll");
 	for (int i = 0; i < NSTEPS; i++)
-		buf_printf(&md, "| %s | %s | %s |\n", s->steps[i].name, s->steps[i].status, s->steps[i].detail);
+		gha_table_row(&md, 3, (const struct gha_cell[]){
+			{ s->steps[i].name, GHA_PLAIN },
+			{ s->steps[i].status, GHA_PLAIN },
+			{ s->steps[i].detail, GHA_PLAIN },
+		});
 	gha_summary(md.data);
 	buf_free(&md);
 }

@@ -434,19 +434,31 @@ undo(const struct state *s)
 static void
 report(const struct state *s)
 {
+	static const char *const head[] = { "", "" };
 	struct buf md = {0};
-	char bytes[32];
+	char bytes[32], commit[13];
+	const struct gha_cell rows[][2] = {
+		{ { "tag", GHA_PLAIN }, { s->tag, GHA_CODE } },
+		{ { "pushed", GHA_PLAIN }, { s->pushed ? "yes" : "no", GHA_PLAIN } },
+		{ { "commit", GHA_PLAIN }, { commit, GHA_CODE } },
+		{ { "archive", GHA_PLAIN }, { s->archive, GHA_CODE } },
+		{ { "bytes", GHA_PLAIN }, { bytes, GHA_PLAIN } },
+		{ { "sha256", GHA_PLAIN }, { s->sha256, GHA_CODE } },
+		{ { "database", GHA_PLAIN }, { s->have_db ? s->db.redacted : "none", GHA_PLAIN } },
+		{ { "platform", GHA_PLAIN }, { s->platform ? "recorded" : "none", GHA_PLAIN } },
+		{ { "upload", GHA_PLAIN }, { s->upload ? "done" : "none", GHA_PLAIN } },
+	};
 
 	snprintf(bytes, sizeof bytes, "%lld", (long long)s->bytes);
+	snprintf(commit, sizeof commit, "%.12s", s->commit);
 	gha_output("tag", s->tag);
 	gha_output("archive", s->archive);
 	gha_output("sha256", s->sha256);
 	gha_output("archive_bytes", bytes);
-	buf_printf(&md, "### pr-snapshot\n\n| | |\n|---|---|\n| tag | `%s`%s |\n| commit | `%.12s` |\n"
-	    "| archive | `%s` (%lld bytes) |\n| sha256 | `%s` |\n| database | %s |\n| platform | %s |\n| upload | %s |\n",
-	    s->tag, s->pushed ? " (pushed)" : "", s->commit, s->archive, (long long)s->bytes, s->sha256,
-	    s->have_db ? s->db.redacted : "none", s->platform ? "recorded" : "none",
-	    s->upload ? "done" : "none");
+	buf_adds(&md, "### pr-snapshot\n\n");
+	gha_table_head(&md, 2, head, "ll");
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		gha_table_row(&md, 2, rows[i]);
 	gha_summary(md.data);
 	buf_free(&md);
 }

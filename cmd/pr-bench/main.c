@@ -505,28 +505,36 @@ fmt_num(char *out, size_t len, const cJSON *obj, const char *key)
 static void
 report_gha(const cJSON *doc)
 {
+	static const char *const head[] = { "metric", "unit", "n", "p50", "p95", "max", "errors" };
 	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics"), *m;
 	const cJSON *mode = cJSON_GetObjectItemCaseSensitive(doc, "mode");
 	struct buf md = {0};
 
 	if (!pr_in_github())
 		return;
-	buf_printf(&md, "### pr-bench (%s)\n\n| metric | unit | n | p50 | p95 | max | errors |\n|---|---|--:|--:|--:|--:|--:|\n",
-	    cJSON_IsString(mode) ? mode->valuestring : "sample");
+	buf_printf(&md, "### pr-bench (%s)\n\n", cJSON_IsString(mode) ? mode->valuestring : "sample");
+	gha_table_head(&md, 7, head, "llrrrrr");
 	cJSON_ArrayForEach(m, metrics) {
 		const cJSON *sum = cJSON_GetObjectItemCaseSensitive(m, "summary");
 		const cJSON *unit = cJSON_GetObjectItemCaseSensitive(m, "unit");
 		const cJSON *err = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "errors"), "total");
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(sum, "n");
-		char key[300], p50[32], p95[32], max[32];
+		char key[300], p50[32], p95[32], max[32], count[32], errors[32];
 
 		snprintf(key, sizeof key, "%s_p50", m->string);
 		fmt_num(p50, sizeof p50, sum, "p50");
 		gha_output(key, p50);
-		buf_printf(&md, "| %s | %s | %d | %s | %s | %s | %d |\n", m->string,
-		    cJSON_IsString(unit) ? unit->valuestring : "ms", cJSON_IsNumber(n) ? n->valueint : 0, p50,
-		    fmt_num(p95, sizeof p95, sum, "p95"), fmt_num(max, sizeof max, sum, "max"),
-		    cJSON_IsNumber(err) ? err->valueint : 0);
+		snprintf(count, sizeof count, "%d", cJSON_IsNumber(n) ? n->valueint : 0);
+		snprintf(errors, sizeof errors, "%d", cJSON_IsNumber(err) ? err->valueint : 0);
+		gha_table_row(&md, 7, (const struct gha_cell[]){
+			{ m->string, GHA_PLAIN },
+			{ cJSON_IsString(unit) ? unit->valuestring : "ms", GHA_PLAIN },
+			{ count, GHA_PLAIN },
+			{ p50, GHA_PLAIN },
+			{ fmt_num(p95, sizeof p95, sum, "p95"), GHA_PLAIN },
+			{ fmt_num(max, sizeof max, sum, "max"), GHA_PLAIN },
+			{ errors, GHA_PLAIN },
+		});
 	}
 	gha_summary(md.data);
 	buf_free(&md);

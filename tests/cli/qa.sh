@@ -198,7 +198,7 @@ check credentials_in_urls_redacted [ "$rc" -eq 4 ] && ! grep -q hunter2 "$T/out"
 GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh_out GITHUB_STEP_SUMMARY=$T/gh_sum run pr-qa -f "$T/fails.json"
 check github_outputs_verdict_passed_failed \
 	grep -qx 'verdict=fail' "$T/gh_out" && grep -qx 'passed=2' "$T/gh_out" && grep -qx 'failed=7' "$T/gh_out"
-check github_summary_has_table grep -q '^| status_wrong | fail | 401 |' "$T/gh_sum"
+check github_summary_has_table grep -q '^| status\\_wrong | fail | 401 |' "$T/gh_sum"
 
 # --- malformed configs: exit 3, one line naming the file and the field ------
 B=$T/bad.json
