@@ -18,7 +18,9 @@
 #include "doc.h"
 #include "err.h"
 #include "gha.h"
+#include "git.h"
 #include "precision.h"
+#include "proc.h"
 #include "stats.h"
 #include "util.h"
 
@@ -442,8 +444,7 @@ add_precision_settings(cJSON *set, const struct bench_opts *o)
 static int
 add_context(cJSON *doc, const struct bench_opts *o)
 {
-	char *git_argv[] = { "git", "rev-parse", "HEAD", NULL };
-	char *commit;
+	char *commit, why[PR_WHY_LEN];
 	char host[HOST_NAME_LEN] = "", run_id[BENCH_RUN_ID_LEN + 1];
 	cJSON *git, *set;
 	int rc;
@@ -451,7 +452,8 @@ add_context(cJSON *doc, const struct bench_opts *o)
 	if ((rc = bench_run_id_new(run_id)))
 		return rc;
 	cJSON_AddStringToObject(doc, "run_id", run_id);
-	commit = pr_run_capture(git_argv);
+	if (pr_git_commit_of("HEAD", &commit, why, sizeof why) != PR_OK)
+		commit = NULL;	/* not in a repository, or no commit yet: "commit" is null */
 	cJSON_AddStringToObject(doc, "mode", o->load ? "load" : o->cold_start ? "cold_start" : "sample");
 	if (o->label)
 		cJSON_AddStringToObject(doc, "label", o->label);
