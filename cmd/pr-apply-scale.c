@@ -22,7 +22,8 @@
 #include "platform.h"
 #include "util.h"
 
-#define LOG_NAME "azure-performance-apply"
+/* the log's name before it took the program's, kept as a link for runbooks */
+#define LOG_ALIAS "azure-performance-apply"
 #define REPLICAS_MAX 1000L
 #define CPU_MAX_CORES 64.0
 #define RETRY_BASE_MAX_MS 600000.0
@@ -56,7 +57,7 @@ static const char usage_text[] =
     "                           https://management.azure.com)\n"
     "      --retry-base-ms MS   first retry wait and poll interval (default PR_RETRY_BASE_MS)\n"
     "  -o, --output FILE        also write the document to FILE (default OUTPUT_JSON)\n"
-    "      --log                write logs/azure-performance-apply-YYYYMMDD-HHMMSS.log (or QA_LOG=1)\n"
+    "      --log                write logs/pr-apply-scale-YYYYMMDD-HHMMSS.log (or QA_LOG=1)\n"
     "  -q, --quiet              no progress notes on stderr\n"
     "  -h, --help               this help\n"
     "  -V, --version            print the version\n";
@@ -373,7 +374,7 @@ main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o)))
 		return rc;
 	pr_set_quiet(o.quiet);
-	if ((rc = pr_log_open(NULL, LOG_NAME, o.log)))
+	if ((rc = pr_log_open(NULL, "pr-apply-scale", LOG_ALIAS, o.log)))
 		return rc;
 	if ((rc = load_desired(&o, &desired, &src, &doc_endpoint)))
 		goto out;

@@ -301,7 +301,7 @@ main(int argc, char **argv)
 		cmp_settings_free(&o.settings);
 		return rc;
 	}
-	if ((rc = pr_log_open(NULL, "pr-compare", o.log)))
+	if ((rc = pr_log_open(NULL, "pr-compare", NULL, o.log)))
 		goto out;
 	if ((rc = read_config(&o)))
 		goto out;

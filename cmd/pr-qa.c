@@ -25,7 +25,8 @@
 #define DEFAULT_INTERVAL_S 10.0
 #define MAX_STATUS 599L
 #define MIN_STATUS 100L
-#define LOG_NAME "qa-verify-prod"
+/* the log's name before it took the program's, kept as a link for runbooks */
+#define LOG_ALIAS "qa-verify-prod"
 #define JUNIT_SUITE "pr-qa"
 
 enum {
@@ -48,7 +49,7 @@ static const char usage_text[] =
     "      --retries N         extra attempts on connection errors and 5xx (default 2)\n"
     "      --junit FILE        also write JUnit XML to FILE, atomically\n"
     "  -o, --output FILE       also write the document to FILE, atomically (OUTPUT_JSON)\n"
-    "      --log               also write logs/qa-verify-prod-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "      --log               also write logs/pr-qa-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "      --watch DURATION    repeat the checks for DURATION and judge error rate and p95\n"
     "      --interval SECONDS  watch: time between rounds (default 10)\n"
     "      --p95-warn MS       watch: p95 latency warning threshold (default 500)\n"
@@ -399,7 +400,7 @@ main(int argc, char **argv)
 	if ((rc = parse_options(argc, argv, &o)))
 		goto out;
 	pr_set_quiet(o.quiet);
-	if ((rc = pr_log_open(NULL, LOG_NAME, o.log)))
+	if ((rc = pr_log_open(NULL, "pr-qa", LOG_ALIAS, o.log)))
 		goto out;
 	if ((rc = load_suite(&o, &s)))
 		goto out;

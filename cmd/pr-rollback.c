@@ -105,7 +105,7 @@ static const char usage_text[] =
     "  -d, --database-url URL      database to restore (default DATABASE_URL, config database.url)\n"
     "      --db-timeout DURATION   most pg_restore may take (default 1h; 0: no limit)\n"
     "  -o, --output FILE           also write the document to FILE (OUTPUT_JSON)\n"
-    "      --log                   also log to logs/rollback-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "      --log                   also log to logs/pr-rollback-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "  -q, --quiet                 no progress notes on stderr\n"
     "  -h, --help                  show this help\n"
     "  -V, --version               show the version\n";
@@ -578,7 +578,7 @@ main(int argc, char **argv)
 		return rc;
 	pr_set_quiet(o.quiet);
 	pr_pg_set_timeout(o.db_timeout_s);
-	if ((rc = pr_log_open(NULL, "rollback", o.log)) != PR_OK)
+	if ((rc = pr_log_open(NULL, "pr-rollback", NULL, o.log)) != PR_OK)
 		return rc;
 	for (int i = 0; i < NSTEPS; i++)
 		s.steps[i].name = names[i];

@@ -93,7 +93,7 @@ static const char usage_text[] =
     "  -o, --output FILE        also write the manifest to FILE (OUTPUT_JSON)\n"
     "      --container NAME     Blob Storage container (default pr-snapshots)\n"
     "      --no-upload          do not upload even when AZURE_STORAGE_ACCOUNT is set\n"
-    "      --log                also log to logs/snapshot-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "      --log                also log to logs/pr-snapshot-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "  -q, --quiet              no progress notes on stderr\n"
     "  -h, --help               show this help\n"
     "  -V, --version            show the version\n";
@@ -478,7 +478,7 @@ main(int argc, char **argv)
 		return rc;
 	pr_set_quiet(o.quiet);
 	pr_pg_set_timeout(o.db_timeout_s);
-	if ((rc = pr_log_open(NULL, "snapshot", o.log)) != PR_OK)
+	if ((rc = pr_log_open(NULL, "pr-snapshot", NULL, o.log)) != PR_OK)
 		return rc;
 	if ((rc = prepare(&o, &s)) != PR_OK)
 		goto out;

@@ -567,7 +567,7 @@ main(int argc, char **argv)
 	read_env(&o);
 	if (g.measure)
 		bench_measure_parse(g.measure, &dflt);
-	if ((rc = pr_log_open(NULL, "pr-bench", g.log)))
+	if ((rc = pr_log_open(NULL, "pr-bench", NULL, g.log)))
 		return rc;
 	if ((rc = pr_config_load(g.config, &cfg)))
 		goto out;

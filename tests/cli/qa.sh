@@ -119,7 +119,9 @@ cp "$T/err" "$T/flow.err"
 check login_flow_passes_with_cookie_token_and_header_captures \
 	[ "$rc" -eq 0 ] && [ "$(jget "$T/out" '[.checks[].result] | join(",")')" = "pass,pass,pass,pass" ]
 check captured_names_listed [ "$(jget "$T/out" '.checks[0].captured | join(",")')" = "sid,token" ]
-check log_flag_writes_qa_verify_prod_log ls logs/qa-verify-prod-*.log
+check log_flag_writes_program_named_log ls logs/pr-qa-*.log
+# the runbook's name still reaches the same log, as a link
+check log_runbook_name_links_to_the_log sh -c 'for l in logs/qa-verify-prod-*.log; do [ -L "$l" ] && cmp -s "$l" "logs/pr-qa-${l#logs/qa-verify-prod-}" || exit 1; done'
 
 # A wrong password: login fails, the checks that need its session are skipped.
 QA_PASSWORD=wrong run pr-qa -f "$T/flow.json" --junit "$T/skip.xml"

@@ -133,7 +133,7 @@ cd "$T/repo" || exit 1
 : >"$T/gh_sum"
 QA_LOG=1 OUTPUT_JSON=$T/copy.json GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh_out GITHUB_STEP_SUMMARY=$T/gh_sum \
 	run pr-snapshot --tag gha -a "$T/gha.tar.gz"
-ok_if snapshot_qa_log_written 'ls logs/snapshot-*.log >/dev/null 2>&1' 
+ok_if snapshot_qa_log_written 'ls logs/pr-snapshot-*.log >/dev/null 2>&1' 
 check snapshot_output_json_copy cmp -s "$T/out" "$T/copy.json"
 check snapshot_github_output grep -qx 'tag=gha' "$T/gh_out"
 check snapshot_github_summary grep -q 'pr-snapshot' "$T/gh_sum"
