@@ -21,7 +21,6 @@
 #include "util.h"
 
 #define MAX_RETRIES 10L
-#define MAX_SECONDS (7.0 * 24 * 3600)
 #define DEFAULT_INTERVAL_S 10.0
 #define MAX_STATUS 599L
 #define MIN_STATUS 100L
@@ -117,7 +116,7 @@ parse_pct(const char *s, double *out)
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
-	int c;
+	int c, rc;
 	long n;
 
 	o->run.retries = QA_RETRIES;
@@ -146,8 +145,8 @@ parse_options(int argc, char **argv, struct options *o)
 			o->base_url = optarg;
 			break;
 		case 't':
-			if (pr_parse_duration(optarg, &o->timeout_s) != 0 || o->timeout_s <= 0 || o->timeout_s > MAX_SECONDS)
-				return pr_usage_error("--timeout %s: expected a duration such as 10s or 500ms", optarg);
+			if ((rc = pr_duration_arg("--timeout", optarg, PR_POSITIVE, &o->timeout_s)))
+				return rc;
 			break;
 		case OPT_RETRIES:
 			if (pr_parse_long(optarg, 0, MAX_RETRIES, &n) != 0)
@@ -158,12 +157,12 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'o': o->output = optarg; break;
 		case OPT_LOG: o->log = true; break;
 		case OPT_WATCH:
-			if (pr_parse_duration(optarg, &o->watch_s) != 0 || o->watch_s <= 0 || o->watch_s > MAX_SECONDS)
-				return pr_usage_error("--watch %s: expected a duration such as 10m or 30s", optarg);
+			if ((rc = pr_duration_arg("--watch", optarg, PR_POSITIVE, &o->watch_s)))
+				return rc;
 			break;
 		case OPT_INTERVAL:
-			if (pr_parse_duration(optarg, &o->interval_s) != 0 || o->interval_s < 0 || o->interval_s > MAX_SECONDS)
-				return pr_usage_error("--interval %s: expected seconds, such as 10 or 500ms", optarg);
+			if ((rc = pr_duration_arg("--interval", optarg, PR_ZERO_OK, &o->interval_s)))
+				return rc;
 			break;
 		case OPT_P95_WARN:
 		case OPT_P95_CRIT: {

@@ -135,7 +135,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{NULL, 0, NULL, 0},
 	};
 	const char *env;
-	int c;
+	int c, rc;
 
 	o->remote = "origin";
 	o->db_timeout_s = PR_PG_TIMEOUT_DEFAULT_S;
@@ -158,8 +158,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'n': o->dry_run = true; break;
 		case 'd': o->db_url = optarg; break;
 		case OPT_DB_TIMEOUT:
-			if (pr_parse_duration(optarg, &o->db_timeout_s) == -1)
-				return pr_usage_error("--db-timeout: '%s' is not a duration (e.g. 30m, 2h, 0 for no limit)", optarg);
+			if ((rc = pr_duration_arg("--db-timeout", optarg, PR_ZERO_OK, &o->db_timeout_s)))
+				return rc;
 			break;
 		case 'o': o->json_out = optarg; break;
 		case OPT_LOG: o->log = true; break;

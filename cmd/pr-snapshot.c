@@ -123,7 +123,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	const char *env;
 	char *end;
 	long mode;
-	int c;
+	int c, rc;
 
 	o->remote = "origin";
 	o->container = PR_BLOB_DEFAULT_CONTAINER;
@@ -149,8 +149,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->archive_mode = (int)mode;
 			break;
 		case OPT_DB_TIMEOUT:
-			if (pr_parse_duration(optarg, &o->db_timeout_s) == -1)
-				return pr_usage_error("--db-timeout: '%s' is not a duration (e.g. 30m, 2h, 0 for no limit)", optarg);
+			if ((rc = pr_duration_arg("--db-timeout", optarg, PR_ZERO_OK, &o->db_timeout_s)))
+				return rc;
 			break;
 		case 'o': o->output = optarg; break;
 		case OPT_CONTAINER: o->container = optarg; break;

@@ -32,7 +32,6 @@
 #define DEFAULT_DURATION_S 10.0
 #define MAX_COUNT BENCH_MAX_COUNT
 #define MAX_CONNECTIONS BENCH_MAX_CONNECTIONS
-#define MAX_SECONDS BENCH_MAX_SECONDS
 #define COLD_START_ID "cold_start_health_ms"
 #define HOST_NAME_LEN 256
 
@@ -120,7 +119,7 @@ struct given {
 static int
 parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *first)
 {
-	int c;
+	int c, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:n:w:t:kl:o:C:d:hV", longopts, NULL)) != -1) {
@@ -148,8 +147,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			break;
 		}
 		case 't':
-			if (pr_parse_duration(optarg, &o->timeout_s) || !(o->timeout_s > 0) || o->timeout_s > MAX_SECONDS)
-				return pr_usage_error("--timeout: expected a positive duration such as 5s or 500ms, got '%s'", optarg);
+			if ((rc = pr_duration_arg("--timeout", optarg, PR_POSITIVE, &o->timeout_s)))
+				return rc;
 			g->set.timeout = true;
 			break;
 		case 'k':
@@ -165,8 +164,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			o->cold_start = true;
 			break;
 		case OPT_IDLE:
-			if (pr_parse_duration(optarg, &o->idle_s) || o->idle_s > MAX_SECONDS)
-				return pr_usage_error("--idle: expected a duration such as 60s or 5m, got '%s'", optarg);
+			if ((rc = pr_duration_arg("--idle", optarg, PR_ZERO_OK, &o->idle_s)))
+				return rc;
 			g->set.idle = true;
 			break;
 		case OPT_LOAD:
@@ -178,8 +177,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			g->set.connections = true;
 			break;
 		case 'd':
-			if (pr_parse_duration(optarg, &o->duration_s) || !(o->duration_s > 0) || o->duration_s > MAX_SECONDS)
-				return pr_usage_error("-d: expected a positive duration such as 30s, got '%s'", optarg);
+			if ((rc = pr_duration_arg("-d", optarg, PR_POSITIVE, &o->duration_s)))
+				return rc;
 			g->set.duration = true;
 			break;
 		case OPT_RATE:
@@ -188,8 +187,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			g->set.rate = true;
 			break;
 		case OPT_LOAD_WARMUP:
-			if (pr_parse_duration(optarg, &o->load_warmup_s) || o->load_warmup_s > MAX_SECONDS)
-				return pr_usage_error("--load-warmup: expected a duration such as 5s, got '%s'", optarg);
+			if ((rc = pr_duration_arg("--load-warmup", optarg, PR_ZERO_OK, &o->load_warmup_s)))
+				return rc;
 			g->set.load_warmup = true;
 			break;
 		case OPT_LOG:
@@ -212,8 +211,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			g->set.max_samples = true;
 			break;
 		case OPT_MAX_TIME:
-			if (pr_parse_duration(optarg, &o->max_time_s) || !(o->max_time_s > 0) || o->max_time_s > MAX_SECONDS)
-				return pr_usage_error("--max-time: expected a positive duration such as 2m, got '%s'", optarg);
+			if ((rc = pr_duration_arg("--max-time", optarg, PR_POSITIVE, &o->max_time_s)))
+				return rc;
 			g->set.max_time = true;
 			break;
 		case 'h':
