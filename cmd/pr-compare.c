@@ -23,7 +23,7 @@
 
 enum format { FORMAT_AUTO, FORMAT_TEXT, FORMAT_MARKDOWN, FORMAT_JSON };
 
-struct options {
+struct opts {
 	struct cmp_settings settings;
 	enum format format;
 	const char *output;	/* --output or OUTPUT_JSON: the JSON document */
@@ -84,7 +84,7 @@ usage(FILE *f)
 }
 
 static int
-parse_options(int argc, char **argv, struct options *o)
+parse_args(int argc, char **argv, struct opts *o)
 {
 	const char *env = getenv("OUTPUT_JSON");
 	int c;
@@ -201,7 +201,7 @@ default_config_has_compare(bool *has)
 /* The "compare" section of the config (-f, or ./pr-tools.json when it has
  * one): its settings unless a flag gave them, and its budgets. */
 static int
-read_config(struct options *o)
+read_config(struct opts *o)
 {
 	struct pr_config cfg = {0};
 	const cJSON *sec;
@@ -255,7 +255,7 @@ stdout_sink(void *ctx, const char *s, size_t n)
  * document is only built when it is written somewhere, and streamed when
  * it goes to stdout alone). */
 static int
-emit(const struct options *o, const struct cmp_result *r)
+emit(const struct opts *o, const struct cmp_result *r)
 {
 	struct buf out = {0};
 	char *text = NULL;
@@ -289,7 +289,7 @@ emit(const struct options *o, const struct cmp_result *r)
 int
 main(int argc, char **argv)
 {
-	struct options o = {0};
+	struct opts o = {0};
 	struct cmp_result r = {0};
 	struct cmp_input base, after;
 	cJSON *base_doc = NULL, *after_doc = NULL;
@@ -297,7 +297,7 @@ main(int argc, char **argv)
 	int rc;
 
 	pr_init(argv[0]);
-	if ((rc = parse_options(argc, argv, &o))) {
+	if ((rc = parse_args(argc, argv, &o))) {
 		cmp_settings_free(&o.settings);
 		return rc;
 	}

@@ -81,7 +81,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-struct options {
+struct opts {
 	const char *file;
 	char **checks;			/* NAME=URL from --check */
 	size_t nchecks;
@@ -114,7 +114,7 @@ parse_pct(const char *s, double *out)
 }
 
 static int
-parse_options(int argc, char **argv, struct options *o)
+parse_args(int argc, char **argv, struct opts *o)
 {
 	int c, rc;
 	long n;
@@ -203,7 +203,7 @@ parse_options(int argc, char **argv, struct options *o)
 
 /* The suite from the config (when there is one) and the --check flags. */
 static int
-load_suite(const struct options *o, struct qa_suite *s)
+load_suite(const struct opts *o, struct qa_suite *s)
 {
 	struct pr_config cfg = {0};
 	cJSON *section = NULL;
@@ -306,7 +306,7 @@ write_junit(const char *path, const struct qa_suite *s, const struct qa_report *
 }
 
 static void
-github_report(const char *verdict, const struct qa_suite *s, const struct qa_report *r, const struct qa_watch *w)
+report_github(const char *verdict, const struct qa_suite *s, const struct qa_report *r, const struct qa_watch *w)
 {
 	static const char *const head[] = { "Check", "Result", "Status", "Latency (ms)", "Detail" };
 	struct buf md = {0};
@@ -350,7 +350,7 @@ github_report(const char *verdict, const struct qa_suite *s, const struct qa_rep
 
 /* Repeat the suite until the watch has lasted o->watch_s. */
 static void
-watch(const struct options *o, const struct qa_suite *s, struct qa_report *last, struct qa_requests *reqs,
+watch(const struct opts *o, const struct qa_suite *s, struct qa_report *last, struct qa_requests *reqs,
     size_t *rounds, size_t *unreachable_rounds)
 {
 	double start_ms = pr_mono_ms(), end_ms = start_ms + o->watch_s * 1e3;
@@ -384,7 +384,7 @@ watch(const struct options *o, const struct qa_suite *s, struct qa_report *last,
 int
 main(int argc, char **argv)
 {
-	struct options o = {0};
+	struct opts o = {0};
 	struct qa_suite s = {0};
 	struct qa_report r = {0};
 	struct qa_requests reqs = {0};
@@ -396,7 +396,7 @@ main(int argc, char **argv)
 	int rc, erc;
 
 	pr_init(argv[0]);
-	if ((rc = parse_options(argc, argv, &o)))
+	if ((rc = parse_args(argc, argv, &o)))
 		goto out;
 	pr_set_quiet(o.quiet);
 	if ((rc = pr_log_open(NULL, "pr-qa", LOG_ALIAS, o.log)))
@@ -430,7 +430,7 @@ main(int argc, char **argv)
 		goto out;
 	if (o.junit && (rc = write_junit(o.junit, &s, &r)))
 		goto out;
-	github_report(verdict, &s, &r, o.watch_s > 0 ? &w : NULL);
+	report_github(verdict, &s, &r, o.watch_s > 0 ? &w : NULL);
 
 	if (o.watch_s > 0) {
 		char why[sizeof w.reasons + 8] = "";

@@ -537,7 +537,7 @@ skip_rest(struct state *s, const char *why)
 }
 
 static void
-report(const struct state *s, const char *verdict)
+report_github(const struct state *s, const char *verdict)
 {
 	static const char *const head[] = { "step", "status", "detail" };
 	struct buf md = {0};
@@ -625,7 +625,7 @@ main(int argc, char **argv)
 emit:
 	doc = document(&o, &s, verdict);
 	erc = pr_doc_emit(doc, o.json_out);
-	report(&s, verdict);
+	report_github(&s, verdict);
 	cJSON_Delete(doc);
 	if (rc == PR_OK)
 		rc = erc;

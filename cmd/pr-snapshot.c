@@ -432,7 +432,7 @@ undo(const struct state *s)
 }
 
 static void
-report(const struct state *s)
+report_github(const struct state *s)
 {
 	static const char *const head[] = { "", "" };
 	struct buf md = {0};
@@ -509,7 +509,7 @@ main(int argc, char **argv)
 		goto out;
 	doc = manifest(&s, true);
 	rc = pr_doc_emit(doc, o.output);
-	report(&s);
+	report_github(&s);
 out:
 	if (rc != PR_OK)
 		undo(&s);	/* and no tag to block the next try */

@@ -504,7 +504,7 @@ fmt_num(char *out, size_t len, const cJSON *obj, const char *key)
 
 /* Inside GitHub Actions: <id>_p50 outputs and a Markdown table. */
 static void
-report_gha(const cJSON *doc)
+report_github(const cJSON *doc)
 {
 	static const char *const head[] = { "metric", "unit", "n", "p50", "p95", "max", "errors" };
 	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics"), *m;
@@ -597,7 +597,7 @@ main(int argc, char **argv)
 		erc = pr_doc_emit(doc, o.output);
 		if (!rc)
 			rc = erc;
-		report_gha(doc);
+		report_github(doc);
 	}
 out_curl:
 	curl_global_cleanup();
