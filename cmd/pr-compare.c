@@ -23,17 +23,6 @@
 
 enum format { FORMAT_AUTO, FORMAT_TEXT, FORMAT_MARKDOWN, FORMAT_JSON };
 
-struct opts {
-	struct cmp_settings settings;
-	enum format format;
-	const char *output;	/* --output or OUTPUT_JSON: the JSON document */
-	const char *plot;	/* --plot: the SVG picture */
-	bool log;
-	const char *base, *after;
-	const char *config;	/* -f: pr-tools.json with a "compare" section */
-	struct cmp_given given;	/* settings the flags gave: they win over the config */
-};
-
 enum { OPT_FORMAT = 256, OPT_FAIL_ON, OPT_PLOT, OPT_LOG, OPT_QUANTILES, OPT_CORRECTION, OPT_BUDGET };
 
 static const struct option longopts[] = {
@@ -82,6 +71,17 @@ usage(FILE *f)
 	    "Exit status: 0 pass or inconclusive, 1 a metric regressed, 2 usage, 3 bad input,\n"
 	    "4 cannot write.\n");
 }
+
+struct opts {
+	struct cmp_settings settings;
+	enum format format;
+	const char *output;	/* --output or OUTPUT_JSON: the JSON document */
+	const char *plot;	/* --plot: the SVG picture */
+	bool log;
+	const char *base, *after;
+	const char *config;	/* -f: pr-tools.json with a "compare" section */
+	struct cmp_given given;	/* settings the flags gave: they win over the config */
+};
 
 static int
 parse_args(int argc, char **argv, struct opts *o)

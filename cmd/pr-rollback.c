@@ -33,6 +33,33 @@
 
 #define BRANCH_PREFIX "rollback/"
 
+static const char usage_text[] =
+    "usage: pr-rollback [options] [MANIFEST | ARCHIVE | -]\n"
+    "       pr-rollback [options] --tag NAME\n"
+    "\n"
+    "Go back to a pr-snapshot: verify its checksums, check out its tag (or make\n"
+    "a revert branch), trigger the deploy workflow, and on request restore the\n"
+    "platform settings and the database.  Prints pr-tools/rollback/1.\n"
+    "\n"
+    "  -f, --config FILE           pr-tools.json (default ./pr-tools.json when present)\n"
+    "  -t, --tag NAME              the snapshot's tag, without a manifest (SNAPSHOT_TAG)\n"
+    "  -b, --revert-branch[=NAME]  make a branch at the tag instead of a detached\n"
+    "                              checkout (default rollback/<tag>-YYYYMMDD)\n"
+    "      --push                  push the revert branch to the remote\n"
+    "      --remote NAME           remote to push to (default origin)\n"
+    "      --skip-deploy           do not trigger the deploy workflow (SKIP_DEPLOY=1)\n"
+    "      --restore-platform      apply the snapshot's platform settings\n"
+    "      --restore-db            restore the database from the snapshot (needs --yes)\n"
+    "  -y, --yes                   confirm --restore-db: the current data is replaced\n"
+    "  -n, --dry-run               verify and print the plan; change nothing\n"
+    "  -d, --database-url URL      database to restore (default DATABASE_URL, config database.url)\n"
+    "      --db-timeout DURATION   most pg_restore may take (default 1h; 0: no limit)\n"
+    "  -o, --output FILE           also write the document to FILE (OUTPUT_JSON)\n"
+    "      --log                   also log to logs/pr-rollback-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "  -q, --quiet                 no progress notes on stderr\n"
+    "  -h, --help                  show this help\n"
+    "  -V, --version               show the version\n";
+
 struct opts {
 	const char *config;
 	const char *input;	/* manifest, "-" or archive */
@@ -82,33 +109,6 @@ struct state {
 	char *dump_path;
 	struct step steps[NSTEPS];
 };
-
-static const char usage_text[] =
-    "usage: pr-rollback [options] [MANIFEST | ARCHIVE | -]\n"
-    "       pr-rollback [options] --tag NAME\n"
-    "\n"
-    "Go back to a pr-snapshot: verify its checksums, check out its tag (or make\n"
-    "a revert branch), trigger the deploy workflow, and on request restore the\n"
-    "platform settings and the database.  Prints pr-tools/rollback/1.\n"
-    "\n"
-    "  -f, --config FILE           pr-tools.json (default ./pr-tools.json when present)\n"
-    "  -t, --tag NAME              the snapshot's tag, without a manifest (SNAPSHOT_TAG)\n"
-    "  -b, --revert-branch[=NAME]  make a branch at the tag instead of a detached\n"
-    "                              checkout (default rollback/<tag>-YYYYMMDD)\n"
-    "      --push                  push the revert branch to the remote\n"
-    "      --remote NAME           remote to push to (default origin)\n"
-    "      --skip-deploy           do not trigger the deploy workflow (SKIP_DEPLOY=1)\n"
-    "      --restore-platform      apply the snapshot's platform settings\n"
-    "      --restore-db            restore the database from the snapshot (needs --yes)\n"
-    "  -y, --yes                   confirm --restore-db: the current data is replaced\n"
-    "  -n, --dry-run               verify and print the plan; change nothing\n"
-    "  -d, --database-url URL      database to restore (default DATABASE_URL, config database.url)\n"
-    "      --db-timeout DURATION   most pg_restore may take (default 1h; 0: no limit)\n"
-    "  -o, --output FILE           also write the document to FILE (OUTPUT_JSON)\n"
-    "      --log                   also log to logs/pr-rollback-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
-    "  -q, --quiet                 no progress notes on stderr\n"
-    "  -h, --help                  show this help\n"
-    "  -V, --version               show the version\n";
 
 static int
 parse_args(int argc, char **argv, struct opts *o)

@@ -37,6 +37,29 @@
 /* The archive holds a whole database: private unless --archive-mode says. */
 #define ARCHIVE_MODE_DEFAULT 0600
 
+static const char usage_text[] =
+    "usage: pr-snapshot [options]\n"
+    "\n"
+    "Record what is needed to go back before a performance release: an annotated\n"
+    "git tag, a verified PostgreSQL dump and the platform settings, in one tar.gz\n"
+    "with a SHA-256 per member.  Prints the manifest (pr-tools/snapshot/1).\n"
+    "\n"
+    "  -f, --config FILE        pr-tools.json (default ./pr-tools.json when present)\n"
+    "  -t, --tag NAME           tag name (default release/pre-perf-YYYYMMDD; SNAPSHOT_TAG)\n"
+    "      --push               push the tag to the remote\n"
+    "      --remote NAME        remote to push to (default origin)\n"
+    "  -d, --database-url URL   database to dump (default DATABASE_URL, config database.url)\n"
+    "  -a, --archive FILE       archive path (default snapshots/pre-perf-YYYYMMDD-HHMMSS.tar.gz)\n"
+    "      --archive-mode MODE  the archive's permissions, less the umask (default 0600)\n"
+    "      --db-timeout DURATION  most pg_dump may take (default 1h; 0: no limit)\n"
+    "  -o, --output FILE        also write the manifest to FILE (OUTPUT_JSON)\n"
+    "      --container NAME     Blob Storage container (default pr-snapshots)\n"
+    "      --no-upload          do not upload even when AZURE_STORAGE_ACCOUNT is set\n"
+    "      --log                also log to logs/pr-snapshot-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "  -q, --quiet              no progress notes on stderr\n"
+    "  -h, --help               show this help\n"
+    "  -V, --version            show the version\n";
+
 struct opts {
 	const char *config;
 	const char *tag;
@@ -74,29 +97,6 @@ struct state {
 	int64_t bytes;
 	cJSON *upload;
 };
-
-static const char usage_text[] =
-    "usage: pr-snapshot [options]\n"
-    "\n"
-    "Record what is needed to go back before a performance release: an annotated\n"
-    "git tag, a verified PostgreSQL dump and the platform settings, in one tar.gz\n"
-    "with a SHA-256 per member.  Prints the manifest (pr-tools/snapshot/1).\n"
-    "\n"
-    "  -f, --config FILE        pr-tools.json (default ./pr-tools.json when present)\n"
-    "  -t, --tag NAME           tag name (default release/pre-perf-YYYYMMDD; SNAPSHOT_TAG)\n"
-    "      --push               push the tag to the remote\n"
-    "      --remote NAME        remote to push to (default origin)\n"
-    "  -d, --database-url URL   database to dump (default DATABASE_URL, config database.url)\n"
-    "  -a, --archive FILE       archive path (default snapshots/pre-perf-YYYYMMDD-HHMMSS.tar.gz)\n"
-    "      --archive-mode MODE  the archive's permissions, less the umask (default 0600)\n"
-    "      --db-timeout DURATION  most pg_dump may take (default 1h; 0: no limit)\n"
-    "  -o, --output FILE        also write the manifest to FILE (OUTPUT_JSON)\n"
-    "      --container NAME     Blob Storage container (default pr-snapshots)\n"
-    "      --no-upload          do not upload even when AZURE_STORAGE_ACCOUNT is set\n"
-    "      --log                also log to logs/pr-snapshot-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
-    "  -q, --quiet              no progress notes on stderr\n"
-    "  -h, --help               show this help\n"
-    "  -V, --version            show the version\n";
 
 static int
 parse_args(int argc, char **argv, struct opts *o)
