@@ -152,9 +152,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'o': o->output = optarg; break;
 		case OPT_LOG: o->log = true; break;
 		case 'q': o->quiet = true; break;
-		case 'h': fputs(usage_text, stdout); exit(PR_OK);
-		case 'V': printf("pr-apply-scale %s\n", PR_VERSION); exit(PR_OK);
-		default: return pr_getopt_error(c, argv);
+		default: return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (optind < argc)

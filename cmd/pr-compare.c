@@ -42,35 +42,31 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: pr-compare [options] BASELINE AFTER\n"
-	    "Compare two pr-tools/bench/1 documents (\"-\" is stdin, for one of them).\n"
-	    "\n"
-	    "  -a, --alpha A          family-wise significance level (default 0.05)\n"
-	    "  -t, --threshold T      smallest change that counts: 5%% or 0.05 (default 5%%)\n"
-	    "      --quantiles LIST   percentiles judged per metric (default 50,95)\n"
-	    "      --correction C     holm (default), bh or none, over all tests\n"
-	    "      --budget B         an absolute limit on the after side, repeatable:\n"
-	    "                         'p95<500ms', 'errors<1%%', 'ID:p99<1s', 'ID_rps:p50>100rps'\n"
-	    "      --fail-on WHEN     regression (default), inconclusive (also exit 1 when\n"
-	    "                         the data cannot tell), any (also one-sided metrics),\n"
-	    "                         or none (never exit 1)\n"
-	    "  -f, --config FILE      read the \"compare\" section of FILE (default\n"
-	    "                         ./pr-tools.json, when it has one)\n"
-	    "      --format FMT       text, markdown or json (default: text on a terminal,\n"
-	    "                         json otherwise)\n"
-	    "  -o, --output FILE      also write the JSON document to FILE (OUTPUT_JSON)\n"
-	    "      --plot FILE        write an SVG picture of both distributions per metric\n"
-	    "      --log              write logs/pr-compare-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
-	    "  -h, --help             show this help\n"
-	    "  -V, --version          show the version\n"
-	    "\n"
-	    "Exit status: 0 pass or inconclusive, 1 a metric regressed, 2 usage, 3 bad input,\n"
-	    "4 cannot write.\n");
-}
+static const char usage_text[] =
+    "usage: pr-compare [options] BASELINE AFTER\n"
+    "Compare two pr-tools/bench/1 documents (\"-\" is stdin, for one of them).\n"
+    "\n"
+    "  -a, --alpha A          family-wise significance level (default 0.05)\n"
+    "  -t, --threshold T      smallest change that counts: 5% or 0.05 (default 5%)\n"
+    "      --quantiles LIST   percentiles judged per metric (default 50,95)\n"
+    "      --correction C     holm (default), bh or none, over all tests\n"
+    "      --budget B         an absolute limit on the after side, repeatable:\n"
+    "                         'p95<500ms', 'errors<1%', 'ID:p99<1s', 'ID_rps:p50>100rps'\n"
+    "      --fail-on WHEN     regression (default), inconclusive (also exit 1 when\n"
+    "                         the data cannot tell), any (also one-sided metrics),\n"
+    "                         or none (never exit 1)\n"
+    "  -f, --config FILE      read the \"compare\" section of FILE (default\n"
+    "                         ./pr-tools.json, when it has one)\n"
+    "      --format FMT       text, markdown or json (default: text on a terminal,\n"
+    "                         json otherwise)\n"
+    "  -o, --output FILE      also write the JSON document to FILE (OUTPUT_JSON)\n"
+    "      --plot FILE        write an SVG picture of both distributions per metric\n"
+    "      --log              write logs/pr-compare-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "  -h, --help             show this help\n"
+    "  -V, --version          show the version\n"
+    "\n"
+    "Exit status: 0 pass or inconclusive, 1 a metric regressed, 2 usage, 3 bad input,\n"
+    "4 cannot write.\n";
 
 struct opts {
 	struct cmp_settings settings;
@@ -151,14 +147,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_LOG:
 			o->log = true;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(PR_OK);
-		case 'V':
-			printf("pr-compare %s\n", PR_VERSION);
-			exit(PR_OK);
 		default:
-			return pr_getopt_error(c, argv);
+			return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (argc - optind != 2)

@@ -180,14 +180,8 @@ parse_args(int argc, char **argv, struct opts *o)
 				    c == OPT_ERROR_WARN ? "error-warn" : "error-crit", optarg);
 			break;
 		case 'q': o->quiet = true; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(PR_OK);
-		case 'V':
-			printf("pr-qa %s\n", PR_VERSION);
-			exit(PR_OK);
 		default:
-			return pr_getopt_error(c, argv);
+			return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (optind < argc)

@@ -164,9 +164,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'o': o->json_out = optarg; break;
 		case OPT_LOG: o->log = true; break;
 		case 'q': o->quiet = true; break;
-		case 'h': fputs(usage_text, stdout); exit(PR_OK);
-		case 'V': printf("pr-rollback %s\n", PR_VERSION); exit(PR_OK);
-		default: return pr_getopt_error(c, argv);
+		default: return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (optind < argc)

@@ -157,9 +157,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NO_UPLOAD: o->no_upload = true; break;
 		case OPT_LOG: o->log = true; break;
 		case 'q': o->quiet = true; break;
-		case 'h': fputs(usage_text, stdout); exit(PR_OK);
-		case 'V': printf("pr-snapshot %s\n", PR_VERSION); exit(PR_OK);
-		default: return pr_getopt_error(c, argv);
+		default: return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (optind < argc)

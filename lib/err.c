@@ -156,6 +156,20 @@ pr_usage_error(const char *fmt, ...)
 }
 
 int
+pr_getopt_other(int c, const char *usage, char *const argv[])
+{
+	if (c == 'h') {
+		fputs(usage, stdout);
+		exit(PR_OK);
+	}
+	if (c == 'V') {
+		printf("%s %s\n", pr.name, PR_VERSION);
+		exit(PR_OK);
+	}
+	return pr_getopt_error(c, argv);
+}
+
+int
 pr_getopt_error(int c, char *const argv[])
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";

@@ -81,4 +81,11 @@ int pr_usage_error(const char *fmt, ...) PR_PRINTF(1, 2);
  */
 int pr_getopt_error(int c, char *const argv[]);
 
+/*
+ * The end of every program's option switch, the same in each: -h prints
+ * usage to stdout and exits 0, -V prints "<program> <version>" and exits 0,
+ * anything else is what getopt refused (pr_getopt_error: PR_USAGE).
+ */
+int pr_getopt_other(int c, const char *usage, char *const argv[]);
+
 #endif

@@ -215,14 +215,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 				return rc;
 			g->set.max_time = true;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(PR_OK);
-		case 'V':
-			printf("pr-bench %s\n", PR_VERSION);
-			exit(PR_OK);
 		default:
-			return pr_getopt_error(c, argv);
+			return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (o->cold_start && o->load)

@@ -45,14 +45,8 @@ bench_merge(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'h':
-			fputs(merge_usage, stdout);
-			return PR_OK;
-		case 'V':
-			printf("pr-bench %s\n", PR_VERSION);
-			return PR_OK;
 		default:
-			return pr_getopt_error(ch, argv);
+			return pr_getopt_other(ch, merge_usage, argv);
 		}
 	}
 	n = argc - optind;
