@@ -22,7 +22,8 @@
 #include "platform.h"
 #include "util.h"
 
-#define LOG_NAME "azure-performance-apply"
+/* the log's name before it took the program's, kept as a link for runbooks */
+#define LOG_ALIAS "azure-performance-apply"
 #define REPLICAS_MAX 1000L
 #define CPU_MAX_CORES 64.0
 #define RETRY_BASE_MAX_MS 600000.0
@@ -56,7 +57,7 @@ static const char usage_text[] =
     "                           https://management.azure.com)\n"
     "      --retry-base-ms MS   first retry wait and poll interval (default PR_RETRY_BASE_MS)\n"
     "  -o, --output FILE        also write the document to FILE (default OUTPUT_JSON)\n"
-    "      --log                write logs/azure-performance-apply-YYYYMMDD-HHMMSS.log (or QA_LOG=1)\n"
+    "      --log                write logs/pr-apply-scale-YYYYMMDD-HHMMSS.log (or QA_LOG=1)\n"
     "  -q, --quiet              no progress notes on stderr\n"
     "  -h, --help               this help\n"
     "  -V, --version            print the version\n";
@@ -151,9 +152,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'o': o->output = optarg; break;
 		case OPT_LOG: o->log = true; break;
 		case 'q': o->quiet = true; break;
-		case 'h': fputs(usage_text, stdout); exit(PR_OK);
-		case 'V': printf("pr-apply-scale %s\n", PR_VERSION); exit(PR_OK);
-		default: return pr_getopt_error(c, argv);
+		default: return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (optind < argc)
@@ -321,6 +320,7 @@ count_status(const cJSON *resources, const char *status)
 static void
 report_github(const cJSON *doc)
 {
+	static const char *const head[] = { "Type", "Resource", "Status", "Changes" };
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(doc, "resources");
 	struct buf md = {0};
 	char n[32];
@@ -330,25 +330,29 @@ report_github(const cJSON *doc)
 	gha_output("changed", n);
 	snprintf(n, sizeof n, "%d", count_status(res, "failed") + count_status(res, "not_verified"));
 	gha_output("failed", n);
-	buf_printf(&md, "### pr-apply-scale: %s%s\n\n| Resource | Status | Changes |\n|---|---|---|\n",
-	    cJSON_GetObjectItemCaseSensitive(doc, "verdict")->valuestring,
+	buf_printf(&md, "### pr-apply-scale: %s%s\n\n", cJSON_GetObjectItemCaseSensitive(doc, "verdict")->valuestring,
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "dry_run")) ? " (dry run)" : "");
+	gha_table_head(&md, 4, head, "llll");
 	for (const cJSON *r = res ? res->child : NULL; r; r = r->next) {
 		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(r, "changes");
+		struct buf changes = {0};
 
-		buf_printf(&md, "| %s `%s` | %s | ", cJSON_GetObjectItemCaseSensitive(r, "type")->valuestring,
-		    cJSON_GetObjectItemCaseSensitive(r, "name")->valuestring,
-		    cJSON_GetObjectItemCaseSensitive(r, "status")->valuestring);
 		for (const cJSON *c = ch ? ch->child : NULL; c; c = c->next) {
 			char *f = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(c, "from"));
 			char *t = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(c, "to"));
 
-			buf_printf(&md, "%s%s: %s → %s", c == ch->child ? "" : "; ",
+			buf_printf(&changes, "%s%s: %s → %s", c == ch->child ? "" : "; ",
 			    cJSON_GetObjectItemCaseSensitive(c, "setting")->valuestring, f, t);
 			free(f);
 			free(t);
 		}
-		buf_adds(&md, " |\n");
+		gha_table_row(&md, 4, (const struct gha_cell[]){
+			{ cJSON_GetObjectItemCaseSensitive(r, "type")->valuestring, GHA_PLAIN },
+			{ cJSON_GetObjectItemCaseSensitive(r, "name")->valuestring, GHA_CODE },
+			{ cJSON_GetObjectItemCaseSensitive(r, "status")->valuestring, GHA_PLAIN },
+			{ changes.data, GHA_PLAIN },
+		});
+		buf_free(&changes);
 	}
 	gha_summary(md.data);
 	buf_free(&md);
@@ -368,7 +372,7 @@ main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o)))
 		return rc;
 	pr_set_quiet(o.quiet);
-	if ((rc = pr_log_open(NULL, LOG_NAME, o.log)))
+	if ((rc = pr_log_open(NULL, "pr-apply-scale", LOG_ALIAS, o.log)))
 		return rc;
 	if ((rc = load_desired(&o, &desired, &src, &doc_endpoint)))
 		goto out;

@@ -23,17 +23,6 @@
 
 enum format { FORMAT_AUTO, FORMAT_TEXT, FORMAT_MARKDOWN, FORMAT_JSON };
 
-struct options {
-	struct cmp_settings settings;
-	enum format format;
-	const char *output;	/* --output or OUTPUT_JSON: the JSON document */
-	const char *plot;	/* --plot: the SVG picture */
-	bool log;
-	const char *base, *after;
-	const char *config;	/* -f: pr-tools.json with a "compare" section */
-	struct cmp_given given;	/* settings the flags gave: they win over the config */
-};
-
 enum { OPT_FORMAT = 256, OPT_FAIL_ON, OPT_PLOT, OPT_LOG, OPT_QUANTILES, OPT_CORRECTION, OPT_BUDGET };
 
 static const struct option longopts[] = {
@@ -53,38 +42,45 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: pr-compare [options] BASELINE AFTER\n"
-	    "Compare two pr-tools/bench/1 documents (\"-\" is stdin, for one of them).\n"
-	    "\n"
-	    "  -a, --alpha A          family-wise significance level (default 0.05)\n"
-	    "  -t, --threshold T      smallest change that counts: 5%% or 0.05 (default 5%%)\n"
-	    "      --quantiles LIST   percentiles judged per metric (default 50,95)\n"
-	    "      --correction C     holm (default), bh or none, over all tests\n"
-	    "      --budget B         an absolute limit on the after side, repeatable:\n"
-	    "                         'p95<500ms', 'errors<1%%', 'ID:p99<1s', 'ID_rps:p50>100rps'\n"
-	    "      --fail-on WHEN     regression (default), inconclusive (also exit 1 when\n"
-	    "                         the data cannot tell), any (also one-sided metrics),\n"
-	    "                         or none (never exit 1)\n"
-	    "  -f, --config FILE      read the \"compare\" section of FILE (default\n"
-	    "                         ./pr-tools.json, when it has one)\n"
-	    "      --format FMT       text, markdown or json (default: text on a terminal,\n"
-	    "                         json otherwise)\n"
-	    "  -o, --output FILE      also write the JSON document to FILE (OUTPUT_JSON)\n"
-	    "      --plot FILE        write an SVG picture of both distributions per metric\n"
-	    "      --log              write logs/pr-compare-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
-	    "  -h, --help             show this help\n"
-	    "  -V, --version          show the version\n"
-	    "\n"
-	    "Exit status: 0 pass or inconclusive, 1 a metric regressed, 2 usage, 3 bad input,\n"
-	    "4 cannot write.\n");
-}
+static const char usage_text[] =
+    "usage: pr-compare [options] BASELINE AFTER\n"
+    "Compare two pr-tools/bench/1 documents (\"-\" is stdin, for one of them).\n"
+    "\n"
+    "  -a, --alpha A          family-wise significance level (default 0.05)\n"
+    "  -t, --threshold T      smallest change that counts: 5% or 0.05 (default 5%)\n"
+    "      --quantiles LIST   percentiles judged per metric (default 50,95)\n"
+    "      --correction C     holm (default), bh or none, over all tests\n"
+    "      --budget B         an absolute limit on the after side, repeatable:\n"
+    "                         'p95<500ms', 'errors<1%', 'ID:p99<1s', 'ID_rps:p50>100rps'\n"
+    "      --fail-on WHEN     regression (default), inconclusive (also exit 1 when\n"
+    "                         the data cannot tell), any (also one-sided metrics),\n"
+    "                         or none (never exit 1)\n"
+    "  -f, --config FILE      read the \"compare\" section of FILE (default\n"
+    "                         ./pr-tools.json, when it has one)\n"
+    "      --format FMT       text, markdown or json (default: text on a terminal,\n"
+    "                         json otherwise)\n"
+    "  -o, --output FILE      also write the JSON document to FILE (OUTPUT_JSON)\n"
+    "      --plot FILE        write an SVG picture of both distributions per metric\n"
+    "      --log              write logs/pr-compare-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "  -h, --help             show this help\n"
+    "  -V, --version          show the version\n"
+    "\n"
+    "Exit status: 0 pass or inconclusive, 1 a metric regressed, 2 usage, 3 bad input,\n"
+    "4 cannot write.\n";
+
+struct opts {
+	struct cmp_settings settings;
+	enum format format;
+	const char *output;	/* --output or OUTPUT_JSON: the JSON document */
+	const char *plot;	/* --plot: the SVG picture */
+	bool log;
+	const char *base, *after;
+	const char *config;	/* -f: pr-tools.json with a "compare" section */
+	struct cmp_given given;	/* settings the flags gave: they win over the config */
+};
 
 static int
-parse_options(int argc, char **argv, struct options *o)
+parse_args(int argc, char **argv, struct opts *o)
 {
 	const char *env = getenv("OUTPUT_JSON");
 	int c;
@@ -151,14 +147,8 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_LOG:
 			o->log = true;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(PR_OK);
-		case 'V':
-			printf("pr-compare %s\n", PR_VERSION);
-			exit(PR_OK);
 		default:
-			return pr_getopt_error(c, argv);
+			return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (argc - optind != 2)
@@ -201,7 +191,7 @@ default_config_has_compare(bool *has)
 /* The "compare" section of the config (-f, or ./pr-tools.json when it has
  * one): its settings unless a flag gave them, and its budgets. */
 static int
-read_config(struct options *o)
+read_config(struct opts *o)
 {
 	struct pr_config cfg = {0};
 	const cJSON *sec;
@@ -255,7 +245,7 @@ stdout_sink(void *ctx, const char *s, size_t n)
  * document is only built when it is written somewhere, and streamed when
  * it goes to stdout alone). */
 static int
-emit(const struct options *o, const struct cmp_result *r)
+emit(const struct opts *o, const struct cmp_result *r)
 {
 	struct buf out = {0};
 	char *text = NULL;
@@ -289,7 +279,7 @@ emit(const struct options *o, const struct cmp_result *r)
 int
 main(int argc, char **argv)
 {
-	struct options o = {0};
+	struct opts o = {0};
 	struct cmp_result r = {0};
 	struct cmp_input base, after;
 	cJSON *base_doc = NULL, *after_doc = NULL;
@@ -297,11 +287,11 @@ main(int argc, char **argv)
 	int rc;
 
 	pr_init(argv[0]);
-	if ((rc = parse_options(argc, argv, &o))) {
+	if ((rc = parse_args(argc, argv, &o))) {
 		cmp_settings_free(&o.settings);
 		return rc;
 	}
-	if ((rc = pr_log_open(NULL, "pr-compare", o.log)))
+	if ((rc = pr_log_open(NULL, "pr-compare", NULL, o.log)))
 		goto out;
 	if ((rc = read_config(&o)))
 		goto out;

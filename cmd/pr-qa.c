@@ -21,11 +21,11 @@
 #include "util.h"
 
 #define MAX_RETRIES 10L
-#define MAX_SECONDS (7.0 * 24 * 3600)
 #define DEFAULT_INTERVAL_S 10.0
 #define MAX_STATUS 599L
 #define MIN_STATUS 100L
-#define LOG_NAME "qa-verify-prod"
+/* the log's name before it took the program's, kept as a link for runbooks */
+#define LOG_ALIAS "qa-verify-prod"
 #define JUNIT_SUITE "pr-qa"
 
 enum {
@@ -48,7 +48,7 @@ static const char usage_text[] =
     "      --retries N         extra attempts on connection errors and 5xx (default 2)\n"
     "      --junit FILE        also write JUnit XML to FILE, atomically\n"
     "  -o, --output FILE       also write the document to FILE, atomically (OUTPUT_JSON)\n"
-    "      --log               also write logs/qa-verify-prod-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "      --log               also write logs/pr-qa-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "      --watch DURATION    repeat the checks for DURATION and judge error rate and p95\n"
     "      --interval SECONDS  watch: time between rounds (default 10)\n"
     "      --p95-warn MS       watch: p95 latency warning threshold (default 500)\n"
@@ -84,7 +84,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-struct options {
+struct opts {
 	const char *file;
 	char **checks;			/* NAME=URL from --check */
 	size_t nchecks;
@@ -117,9 +117,9 @@ parse_pct(const char *s, double *out)
 }
 
 static int
-parse_options(int argc, char **argv, struct options *o)
+parse_args(int argc, char **argv, struct opts *o)
 {
-	int c;
+	int c, rc;
 	long n;
 
 	o->run.retries = QA_RETRIES;
@@ -148,8 +148,8 @@ parse_options(int argc, char **argv, struct options *o)
 			o->base_url = optarg;
 			break;
 		case 't':
-			if (pr_parse_duration(optarg, &o->timeout_s) != 0 || o->timeout_s <= 0 || o->timeout_s > MAX_SECONDS)
-				return pr_usage_error("--timeout %s: expected a duration such as 10s or 500ms", optarg);
+			if ((rc = pr_duration_arg("--timeout", optarg, PR_POSITIVE, &o->timeout_s)))
+				return rc;
 			break;
 		case OPT_RETRIES:
 			if (pr_parse_long(optarg, 0, MAX_RETRIES, &n) != 0)
@@ -160,12 +160,12 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'o': o->output = optarg; break;
 		case OPT_LOG: o->log = true; break;
 		case OPT_WATCH:
-			if (pr_parse_duration(optarg, &o->watch_s) != 0 || o->watch_s <= 0 || o->watch_s > MAX_SECONDS)
-				return pr_usage_error("--watch %s: expected a duration such as 10m or 30s", optarg);
+			if ((rc = pr_duration_arg("--watch", optarg, PR_POSITIVE, &o->watch_s)))
+				return rc;
 			break;
 		case OPT_INTERVAL:
-			if (pr_parse_duration(optarg, &o->interval_s) != 0 || o->interval_s < 0 || o->interval_s > MAX_SECONDS)
-				return pr_usage_error("--interval %s: expected seconds, such as 10 or 500ms", optarg);
+			if ((rc = pr_duration_arg("--interval", optarg, PR_ZERO_OK, &o->interval_s)))
+				return rc;
 			break;
 		case OPT_P95_WARN:
 		case OPT_P95_CRIT: {
@@ -183,14 +183,8 @@ parse_options(int argc, char **argv, struct options *o)
 				    c == OPT_ERROR_WARN ? "error-warn" : "error-crit", optarg);
 			break;
 		case 'q': o->quiet = true; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(PR_OK);
-		case 'V':
-			printf("pr-qa %s\n", PR_VERSION);
-			exit(PR_OK);
 		default:
-			return pr_getopt_error(c, argv);
+			return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (optind < argc)
@@ -220,7 +214,7 @@ database_url(const struct pr_config *cfg, const char **url)
 
 /* The suite from the config (when there is one) and the --check flags. */
 static int
-load_suite(const struct options *o, struct qa_suite *s)
+load_suite(const struct opts *o, struct qa_suite *s)
 {
 	struct pr_config cfg = {0};
 	cJSON *section = NULL;
@@ -327,21 +321,10 @@ write_junit(const char *path, const struct qa_suite *s, const struct qa_report *
 	return rc;
 }
 
-/* Pipes would break a Markdown table cell. */
 static void
-md_cell(struct buf *b, const char *s)
+report_github(const char *verdict, const struct qa_suite *s, const struct qa_report *r, const struct qa_watch *w)
 {
-	for (; *s; s++) {
-		if (*s == '|')
-			buf_adds(b, "\\|");
-		else if (*s != '\n')
-			buf_addc(b, *s);
-	}
-}
-
-static void
-github_report(const char *verdict, const struct qa_suite *s, const struct qa_report *r, const struct qa_watch *w)
-{
+	static const char *const head[] = { "Check", "Result", "Status", "Latency (ms)", "Detail" };
 	struct buf md = {0};
 	char num[32];
 
@@ -359,21 +342,22 @@ github_report(const char *verdict, const struct qa_suite *s, const struct qa_rep
 		buf_printf(&md, "Watch: %zu rounds, %zu requests, error rate %.2f %%, p95 %.1f ms: **%s**\n\n",
 		    w->rounds, w->requests, w->error_rate * 100, w->p95_ms, qa_level_name(w->level));
 	}
-	buf_adds(&md, "| Check | Result | Status | Latency (ms) | Detail |\n|---|---|---|---|---|\n");
+	gha_table_head(&md, 5, head, "lllll");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct qa_result *res = &r->results[i];
+		char status[32] = "", latency[32] = "";
 
-		buf_adds(&md, "| ");
-		md_cell(&md, s->checks[i].name);
-		buf_printf(&md, " | %s | ", res->outcome == QA_PASS ? "pass" : qa_outcome_name(res->outcome));
 		if (res->status)
-			buf_printf(&md, "%ld", res->status);
-		buf_adds(&md, " | ");
+			snprintf(status, sizeof status, "%ld", res->status);
 		if (res->latency_ms >= 0)
-			buf_printf(&md, "%.1f", res->latency_ms);
-		buf_adds(&md, " | ");
-		md_cell(&md, res->nfailures ? res->failures[0] : "");
-		buf_adds(&md, " |\n");
+			snprintf(latency, sizeof latency, "%.1f", res->latency_ms);
+		gha_table_row(&md, 5, (const struct gha_cell[]){
+			{ s->checks[i].name, GHA_PLAIN },
+			{ res->outcome == QA_PASS ? "pass" : qa_outcome_name(res->outcome), GHA_PLAIN },
+			{ status, GHA_PLAIN },
+			{ latency, GHA_PLAIN },
+			{ res->nfailures ? res->failures[0] : "", GHA_PLAIN },
+		});
 	}
 	buf_adds(&md, "\n");
 	gha_summary(md.data);
@@ -382,7 +366,7 @@ github_report(const char *verdict, const struct qa_suite *s, const struct qa_rep
 
 /* Repeat the suite until the watch has lasted o->watch_s. */
 static void
-watch(const struct options *o, const struct qa_suite *s, struct qa_report *last, struct qa_requests *reqs,
+watch(const struct opts *o, const struct qa_suite *s, struct qa_report *last, struct qa_requests *reqs,
     size_t *rounds, size_t *unreachable_rounds)
 {
 	double start_ms = pr_mono_ms(), end_ms = start_ms + o->watch_s * 1e3;
@@ -416,7 +400,7 @@ watch(const struct options *o, const struct qa_suite *s, struct qa_report *last,
 int
 main(int argc, char **argv)
 {
-	struct options o = {0};
+	struct opts o = {0};
 	struct qa_suite s = {0};
 	struct qa_report r = {0};
 	struct qa_requests reqs = {0};
@@ -428,10 +412,10 @@ main(int argc, char **argv)
 	int rc, erc;
 
 	pr_init(argv[0]);
-	if ((rc = parse_options(argc, argv, &o)))
+	if ((rc = parse_args(argc, argv, &o)))
 		goto out;
 	pr_set_quiet(o.quiet);
-	if ((rc = pr_log_open(NULL, LOG_NAME, o.log)))
+	if ((rc = pr_log_open(NULL, "pr-qa", LOG_ALIAS, o.log)))
 		goto out;
 	if ((rc = load_suite(&o, &s)))
 		goto out;
@@ -462,7 +446,7 @@ main(int argc, char **argv)
 		goto out;
 	if (o.junit && (rc = write_junit(o.junit, &s, &r)))
 		goto out;
-	github_report(verdict, &s, &r, o.watch_s > 0 ? &w : NULL);
+	report_github(verdict, &s, &r, o.watch_s > 0 ? &w : NULL);
 
 	if (o.watch_s > 0) {
 		char why[sizeof w.reasons + 8] = "";

@@ -7,7 +7,6 @@
  * pr-tools/rollback/1 saying which steps were done; exit 5 when it stopped
  * half way.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -39,6 +38,37 @@
 #define SQL_SCRIPT_MAX_BYTES ((size_t)1 << 20)	/* a rollback script, not a dump */
 #define SQL_SHOWN_MAX 80			/* characters of a statement in a message */
 #define SQL_WHY_LEN 256			/* the database's message, so the detail holds both */
+
+static const char usage_text[] =
+    "usage: pr-rollback [options] [MANIFEST | ARCHIVE | -]\n"
+    "       pr-rollback [options] --tag NAME\n"
+    "       pr-rollback [options] --sql FILE\n"
+    "\n"
+    "Go back to a pr-snapshot: verify its checksums, check out its tag (or make\n"
+    "a revert branch), trigger the deploy workflow, and on request restore the\n"
+    "platform settings and the database.  Prints pr-tools/rollback/1.\n"
+    "\n"
+    "  -f, --config FILE           pr-tools.json (default ./pr-tools.json when present)\n"
+    "  -t, --tag NAME              the snapshot's tag, without a manifest (SNAPSHOT_TAG)\n"
+    "  -b, --revert-branch[=NAME]  make a branch at the tag instead of a detached\n"
+    "                              checkout (default rollback/<tag>-YYYYMMDD)\n"
+    "      --push                  push the revert branch to the remote\n"
+    "      --remote NAME           remote to push to (default origin)\n"
+    "      --skip-deploy           do not trigger the deploy workflow (SKIP_DEPLOY=1)\n"
+    "      --restore-platform      apply the snapshot's platform settings\n"
+    "      --restore-db            restore the database from the snapshot (needs --yes)\n"
+    "  -y, --yes                   confirm --restore-db: the current data is replaced\n"
+    "      --sql FILE              run a migration rollback script (CONCURRENTLY and\n"
+    "                              VACUUM alone, the others in transactions)\n"
+    "  -n, --dry-run               verify and print the plan; change nothing\n"
+    "  -d, --database-url URL      database to restore (default DATABASE_URL, config database.url)\n"
+    "      --db-timeout DURATION   most pg_restore, or one --sql statement, may take\n"
+    "                              (default 1h; 0: no limit)\n"
+    "  -o, --output FILE           also write the document to FILE (OUTPUT_JSON)\n"
+    "      --log                   also log to logs/pr-rollback-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "  -q, --quiet                 no progress notes on stderr\n"
+    "  -h, --help                  show this help\n"
+    "  -V, --version               show the version\n";
 
 struct opts {
 	const char *config;
@@ -94,37 +124,6 @@ struct state {
 	struct step steps[NSTEPS];
 };
 
-static const char usage_text[] =
-    "usage: pr-rollback [options] [MANIFEST | ARCHIVE | -]\n"
-    "       pr-rollback [options] --tag NAME\n"
-    "       pr-rollback [options] --sql FILE\n"
-    "\n"
-    "Go back to a pr-snapshot: verify its checksums, check out its tag (or make\n"
-    "a revert branch), trigger the deploy workflow, and on request restore the\n"
-    "platform settings and the database.  Prints pr-tools/rollback/1.\n"
-    "\n"
-    "  -f, --config FILE           pr-tools.json (default ./pr-tools.json when present)\n"
-    "  -t, --tag NAME              the snapshot's tag, without a manifest (SNAPSHOT_TAG)\n"
-    "  -b, --revert-branch[=NAME]  make a branch at the tag instead of a detached\n"
-    "                              checkout (default rollback/<tag>-YYYYMMDD)\n"
-    "      --push                  push the revert branch to the remote\n"
-    "      --remote NAME           remote to push to (default origin)\n"
-    "      --skip-deploy           do not trigger the deploy workflow (SKIP_DEPLOY=1)\n"
-    "      --restore-platform      apply the snapshot's platform settings\n"
-    "      --restore-db            restore the database from the snapshot (needs --yes)\n"
-    "  -y, --yes                   confirm --restore-db: the current data is replaced\n"
-    "      --sql FILE              run a migration rollback script (CONCURRENTLY and\n"
-    "                              VACUUM alone, the others in transactions)\n"
-    "  -n, --dry-run               verify and print the plan; change nothing\n"
-    "  -d, --database-url URL      database to restore (default DATABASE_URL, config database.url)\n"
-    "      --db-timeout DURATION   most pg_restore, or one --sql statement, may take\n"
-    "                              (default 1h; 0: no limit)\n"
-    "  -o, --output FILE           also write the document to FILE (OUTPUT_JSON)\n"
-    "      --log                   also log to logs/rollback-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
-    "  -q, --quiet                 no progress notes on stderr\n"
-    "  -h, --help                  show this help\n"
-    "  -V, --version               show the version\n";
-
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -151,7 +150,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{NULL, 0, NULL, 0},
 	};
 	const char *env;
-	int c;
+	int c, rc;
 
 	o->remote = "origin";
 	o->db_timeout_s = PR_PG_TIMEOUT_DEFAULT_S;
@@ -159,8 +158,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->tag = env;
 	if ((env = getenv("SKIP_DEPLOY")) && strcmp(env, "1") == 0)
 		o->skip_deploy = true;
-	if ((env = getenv("DATABASE_URL")) && *env)
-		o->db_url = env;
 	o->json_out = getenv("OUTPUT_JSON");
 	while ((c = getopt_long(argc, argv, ":f:t:b::ynd:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -176,16 +173,14 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'n': o->dry_run = true; break;
 		case 'd': o->db_url = optarg; break;
 		case OPT_DB_TIMEOUT:
-			if (pr_parse_duration(optarg, &o->db_timeout_s) == -1)
-				return pr_usage_error("--db-timeout: '%s' is not a duration (e.g. 30m, 2h, 0 for no limit)", optarg);
+			if ((rc = pr_duration_arg("--db-timeout", optarg, PR_ZERO_OK, &o->db_timeout_s)))
+				return rc;
 			break;
 		case OPT_SQL: o->sql = optarg; break;
 		case 'o': o->json_out = optarg; break;
 		case OPT_LOG: o->log = true; break;
 		case 'q': o->quiet = true; break;
-		case 'h': fputs(usage_text, stdout); exit(PR_OK);
-		case 'V': printf("pr-rollback %s\n", PR_VERSION); exit(PR_OK);
-		default: return pr_getopt_error(c, argv);
+		default: return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (optind < argc)
@@ -203,34 +198,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	return PR_OK;
 }
 
-/* Remove the extraction directory and forget it for the signal handler. */
-static void
-remove_workdir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		struct buf p = {0};
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		buf_printf(&p, "%s/%s", dir, e->d_name);
-		unlink(p.data);
-		pr_tmp_untrack(p.data);
-		buf_free(&p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-	pr_tmp_untrack(dir);
-}
-
 static void
 state_free(struct state *s)
 {
 	if (s->workdir)
-		remove_workdir(s->workdir);
+		pr_tmp_remove(s->workdir);
 	free(s->workdir);
 	free(s->members);
 	free(s->dump_path);
@@ -307,7 +279,6 @@ static int
 verify(const struct opts *o, struct state *s)
 {
 	struct step *st = &s->steps[STEP_VERIFY];
-	char tmpl[] = "/tmp/pr-rollback.XXXXXX";
 	size_t n = 0;
 	int rc;
 
@@ -316,9 +287,8 @@ verify(const struct opts *o, struct state *s)
 		st->status = "skipped";
 		return PR_OK;
 	}
-	if (!(s->workdir = mkdtemp(tmpl) ? xstrdup(tmpl) : NULL))
+	if (pr_tmp_mkdir("pr-rollback", &s->workdir) == -1)
 		return pr_error(PR_EXTERNAL, "cannot create a temporary directory: %s", strerror(errno));
-	pr_tmp_track(s->workdir);
 	if ((rc = manifest_verify_archive(s->archive, s->outer, o->input, s->workdir, &s->inner, &s->members,
 	    &s->nmembers)) != PR_OK)
 		return rc;
@@ -336,8 +306,8 @@ static int
 preflight(const struct opts *o, struct state *s)
 {
 	char why[PR_WHY_LEN], date[PR_RFC3339_LEN];
-	const cJSON *dbsec, *dbsnap;
-	const char *url = o->db_url, *member = NULL;
+	const cJSON *dbsnap;
+	const char *member = NULL;
 	bool dirty = false;
 	int rc;
 
@@ -423,17 +393,12 @@ preflight(const struct opts *o, struct state *s)
 		if (strcmp(member, MANIFEST_MEMBER) == 0 || !manifest_member_of(s->members, s->nmembers, member))
 			return pr_error(PR_INPUT, "%s: database.member '%s' is not a verified member of the archive (nothing was changed)",
 			    s->archive, member);
-		if (!url && (dbsec = pr_config_section(&s->cfg, "database")) &&
-		    pr_get_string(dbsec, "url", PR_OPTIONAL, s->cfg.name, &url) != PR_OK)
-			return PR_INPUT;
-		if (!url)
+		if ((rc = pr_pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
+			return rc;
+		if (!s->have_db)
 			return pr_usage_error("--restore-db: no database URL (set DATABASE_URL or pass --database-url)");
-		if ((rc = pr_pg_url_parse(url, &s->db, why, sizeof why)) != PR_OK)
-			return pr_error(rc, "database URL: %s (fix --database-url or DATABASE_URL)", why);
-		gha_mask(s->db.password);
 		buf_printf(&p, "%s/%s", s->workdir, member);
 		s->dump_path = buf_detach(&p);
-		s->have_db = true;
 		s->steps[STEP_DATABASE].wanted = true;
 	}
 	return PR_OK;
@@ -578,8 +543,6 @@ static int
 sql_preflight(const struct opts *o, struct state *s)
 {
 	struct buf text = {0};
-	const char *url = o->db_url;
-	const cJSON *dbsec;
 	char why[PR_WHY_LEN];
 	int rc;
 
@@ -598,17 +561,10 @@ sql_preflight(const struct opts *o, struct state *s)
 			    "(pr-rollback runs each statement it can in one transaction)", o->sql, s->stmts[i].line);
 		cJSON_AddItemToArray(s->sql_statements, statement_record(&s->stmts[i], o->dry_run ? "planned" : "not_run"));
 	}
-	if (!s->have_db) {
-		if (!url && (dbsec = pr_config_section(&s->cfg, "database")) &&
-		    pr_get_string(dbsec, "url", PR_OPTIONAL, s->cfg.name, &url) != PR_OK)
-			return PR_INPUT;
-		if (!url)
-			return pr_usage_error("--sql: no database URL (set DATABASE_URL or pass --database-url)");
-		if ((rc = pr_pg_url_parse(url, &s->db, why, sizeof why)) != PR_OK)
-			return pr_error(rc, "database URL: %s (fix --database-url or DATABASE_URL)", why);
-		gha_mask(s->db.password);
-		s->have_db = true;
-	}
+	if (!s->have_db && (rc = pr_pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
+		return rc;
+	if (!s->have_db)
+		return pr_usage_error("--sql: no database URL (set DATABASE_URL or pass --database-url)");
 	s->steps[STEP_SQL].wanted = true;
 	return PR_OK;
 }
@@ -780,16 +736,22 @@ skip_rest(struct state *s, const char *why)
 }
 
 static void
-report(const struct state *s, const char *verdict)
+report_github(const struct state *s, const char *verdict)
 {
+	static const char *const head[] = { "step", "status", "detail" };
 	struct buf md = {0};
 
 	gha_output("verdict", verdict);
 	if (s->tag)
 		gha_output("tag", s->tag);
-	buf_printf(&md, "### pr-rollback: %s\n\n| step | status | detail |\n|---|---|---|\n", verdict);
+	buf_printf(&md, "### pr-rollback: %s\n\n", verdict);
+	gha_table_head(&md, 3, head, "lll");
 	for (int i = 0; i < NSTEPS; i++)
-		buf_printf(&md, "| %s | %s | %s |\n", s->steps[i].name, s->steps[i].status, s->steps[i].detail);
+		gha_table_row(&md, 3, (const struct gha_cell[]){
+			{ s->steps[i].name, GHA_PLAIN },
+			{ s->steps[i].status, GHA_PLAIN },
+			{ s->steps[i].detail, GHA_PLAIN },
+		});
 	gha_summary(md.data);
 	buf_free(&md);
 }
@@ -815,7 +777,7 @@ main(int argc, char **argv)
 		return rc;
 	pr_set_quiet(o.quiet);
 	pr_pg_set_timeout(o.db_timeout_s);
-	if ((rc = pr_log_open(NULL, "rollback", o.log)) != PR_OK)
+	if ((rc = pr_log_open(NULL, "pr-rollback", NULL, o.log)) != PR_OK)
 		return rc;
 	for (int i = 0; i < NSTEPS; i++)
 		s.steps[i].name = names[i];
@@ -868,7 +830,7 @@ main(int argc, char **argv)
 emit:
 	doc = document(&o, &s, verdict);
 	erc = pr_doc_emit(doc, o.json_out);
-	report(&s, verdict);
+	report_github(&s, verdict);
 	cJSON_Delete(doc);
 	if (rc == PR_OK)
 		rc = erc;

@@ -38,6 +38,29 @@
 /* The archive holds a whole database: private unless --archive-mode says. */
 #define ARCHIVE_MODE_DEFAULT 0600
 
+static const char usage_text[] =
+    "usage: pr-snapshot [options]\n"
+    "\n"
+    "Record what is needed to go back before a performance release: an annotated\n"
+    "git tag, a verified PostgreSQL dump and the platform settings, in one tar.gz\n"
+    "with a SHA-256 per member.  Prints the manifest (pr-tools/snapshot/1).\n"
+    "\n"
+    "  -f, --config FILE        pr-tools.json (default ./pr-tools.json when present)\n"
+    "  -t, --tag NAME           tag name (default release/pre-perf-YYYYMMDD; SNAPSHOT_TAG)\n"
+    "      --push               push the tag to the remote\n"
+    "      --remote NAME        remote to push to (default origin)\n"
+    "  -d, --database-url URL   database to dump (default DATABASE_URL, config database.url)\n"
+    "  -a, --archive FILE       archive path (default snapshots/pre-perf-YYYYMMDD-HHMMSS.tar.gz)\n"
+    "      --archive-mode MODE  the archive's permissions, less the umask (default 0600)\n"
+    "      --db-timeout DURATION  most pg_dump may take (default 1h; 0: no limit)\n"
+    "  -o, --output FILE        also write the manifest to FILE (OUTPUT_JSON)\n"
+    "      --container NAME     Blob Storage container (default pr-snapshots)\n"
+    "      --no-upload          do not upload even when AZURE_STORAGE_ACCOUNT is set\n"
+    "      --log                also log to logs/pr-snapshot-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
+    "  -q, --quiet              no progress notes on stderr\n"
+    "  -h, --help               show this help\n"
+    "  -V, --version            show the version\n";
+
 struct opts {
 	const char *config;
 	const char *tag;
@@ -77,29 +100,6 @@ struct state {
 	cJSON *upload;
 };
 
-static const char usage_text[] =
-    "usage: pr-snapshot [options]\n"
-    "\n"
-    "Record what is needed to go back before a performance release: an annotated\n"
-    "git tag, a verified PostgreSQL dump and the platform settings, in one tar.gz\n"
-    "with a SHA-256 per member.  Prints the manifest (pr-tools/snapshot/1).\n"
-    "\n"
-    "  -f, --config FILE        pr-tools.json (default ./pr-tools.json when present)\n"
-    "  -t, --tag NAME           tag name (default release/pre-perf-YYYYMMDD; SNAPSHOT_TAG)\n"
-    "      --push               push the tag to the remote\n"
-    "      --remote NAME        remote to push to (default origin)\n"
-    "  -d, --database-url URL   database to dump (default DATABASE_URL, config database.url)\n"
-    "  -a, --archive FILE       archive path (default snapshots/pre-perf-YYYYMMDD-HHMMSS.tar.gz)\n"
-    "      --archive-mode MODE  the archive's permissions, less the umask (default 0600)\n"
-    "      --db-timeout DURATION  most pg_dump may take (default 1h; 0: no limit)\n"
-    "  -o, --output FILE        also write the manifest to FILE (OUTPUT_JSON)\n"
-    "      --container NAME     Blob Storage container (default pr-snapshots)\n"
-    "      --no-upload          do not upload even when AZURE_STORAGE_ACCOUNT is set\n"
-    "      --log                also log to logs/snapshot-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
-    "  -q, --quiet              no progress notes on stderr\n"
-    "  -h, --help               show this help\n"
-    "  -V, --version            show the version\n";
-
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -125,7 +125,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	const char *env;
 	char *end;
 	long mode;
-	int c;
+	int c, rc;
 
 	o->remote = "origin";
 	o->container = PR_BLOB_DEFAULT_CONTAINER;
@@ -135,8 +135,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->tag = env;
 		o->tag_named = true;
 	}
-	if ((env = getenv("DATABASE_URL")) && *env)
-		o->db_url = env;
 	o->output = getenv("OUTPUT_JSON");
 	while ((c = getopt_long(argc, argv, ":f:t:d:a:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -153,17 +151,15 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->archive_mode = (int)mode;
 			break;
 		case OPT_DB_TIMEOUT:
-			if (pr_parse_duration(optarg, &o->db_timeout_s) == -1)
-				return pr_usage_error("--db-timeout: '%s' is not a duration (e.g. 30m, 2h, 0 for no limit)", optarg);
+			if ((rc = pr_duration_arg("--db-timeout", optarg, PR_ZERO_OK, &o->db_timeout_s)))
+				return rc;
 			break;
 		case 'o': o->output = optarg; break;
 		case OPT_CONTAINER: o->container = optarg; break;
 		case OPT_NO_UPLOAD: o->no_upload = true; break;
 		case OPT_LOG: o->log = true; break;
 		case 'q': o->quiet = true; break;
-		case 'h': fputs(usage_text, stdout); exit(PR_OK);
-		case 'V': printf("pr-snapshot %s\n", PR_VERSION); exit(PR_OK);
-		default: return pr_getopt_error(c, argv);
+		default: return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (optind < argc)
@@ -180,10 +176,8 @@ parse_args(int argc, char **argv, struct opts *o)
 static void
 state_free(struct state *s)
 {
-	if (s->dump_tmp) {
-		unlink(s->dump_tmp);
-		pr_tmp_untrack(s->dump_tmp);
-	}
+	if (s->dump_tmp)
+		pr_tmp_remove(s->dump_tmp);
 	free(s->dump_tmp);
 	free(s->tag);
 	free(s->commit);
@@ -201,8 +195,6 @@ static int
 prepare(const struct opts *o, struct state *s)
 {
 	char now[PR_RFC3339_LEN], why[PR_WHY_LEN];
-	const char *url = o->db_url;
-	const cJSON *dbsec;
 	struct buf b = {0};
 	bool dirty = false;
 	char *dir;
@@ -233,15 +225,8 @@ prepare(const struct opts *o, struct state *s)
 	if (pr_git_dirty(&dirty, why, sizeof why) == PR_OK && dirty)
 		pr_warn("the working tree has uncommitted changes: the tag records %.12s without them", s->commit);
 
-	if (!url && (dbsec = pr_config_section(&s->cfg, "database")) &&
-	    pr_get_string(dbsec, "url", PR_OPTIONAL, s->cfg.name, &url) != PR_OK)
-		return PR_INPUT;
-	if (url) {
-		if ((rc = pr_pg_url_parse(url, &s->db, why, sizeof why)) != PR_OK)
-			return pr_error(rc, "database URL: %s (fix --database-url or DATABASE_URL)", why);
-		gha_mask(s->db.password);
-		s->have_db = true;
-	}
+	if ((rc = pr_pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
+		return rc;
 	if (o->archive) {
 		s->archive = xstrdup(o->archive);
 	} else {
@@ -478,21 +463,33 @@ undo(const struct state *s)
 }
 
 static void
-report(const struct state *s)
+report_github(const struct state *s)
 {
+	static const char *const head[] = { "", "" };
 	struct buf md = {0};
-	char bytes[32];
+	char bytes[32], commit[13];
+	const struct gha_cell rows[][2] = {
+		{ { "tag", GHA_PLAIN }, { s->tag, GHA_CODE } },
+		{ { "pushed", GHA_PLAIN }, { s->pushed ? "yes" : "no", GHA_PLAIN } },
+		{ { "commit", GHA_PLAIN }, { commit, GHA_CODE } },
+		{ { "archive", GHA_PLAIN }, { s->archive, GHA_CODE } },
+		{ { "bytes", GHA_PLAIN }, { bytes, GHA_PLAIN } },
+		{ { "sha256", GHA_PLAIN }, { s->sha256, GHA_CODE } },
+		{ { "database", GHA_PLAIN }, { s->have_db ? s->db.redacted : "none", GHA_PLAIN } },
+		{ { "platform", GHA_PLAIN }, { s->platform ? "recorded" : "none", GHA_PLAIN } },
+		{ { "upload", GHA_PLAIN }, { s->upload ? "done" : "none", GHA_PLAIN } },
+	};
 
 	snprintf(bytes, sizeof bytes, "%lld", (long long)s->bytes);
+	snprintf(commit, sizeof commit, "%.12s", s->commit);
 	gha_output("tag", s->tag);
 	gha_output("archive", s->archive);
 	gha_output("sha256", s->sha256);
 	gha_output("archive_bytes", bytes);
-	buf_printf(&md, "### pr-snapshot\n\n| | |\n|---|---|\n| tag | `%s`%s |\n| commit | `%.12s` |\n"
-	    "| archive | `%s` (%lld bytes) |\n| sha256 | `%s` |\n| database | %s |\n| platform | %s |\n| upload | %s |\n",
-	    s->tag, s->pushed ? " (pushed)" : "", s->commit, s->archive, (long long)s->bytes, s->sha256,
-	    s->have_db ? s->db.redacted : "none", s->platform ? "recorded" : "none",
-	    s->upload ? "done" : "none");
+	buf_adds(&md, "### pr-snapshot\n\n");
+	gha_table_head(&md, 2, head, "ll");
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		gha_table_row(&md, 2, rows[i]);
 	gha_summary(md.data);
 	buf_free(&md);
 }
@@ -512,7 +509,7 @@ main(int argc, char **argv)
 		return rc;
 	pr_set_quiet(o.quiet);
 	pr_pg_set_timeout(o.db_timeout_s);
-	if ((rc = pr_log_open(NULL, "snapshot", o.log)) != PR_OK)
+	if ((rc = pr_log_open(NULL, "pr-snapshot", NULL, o.log)) != PR_OK)
 		return rc;
 	if ((rc = prepare(&o, &s)) != PR_OK)
 		goto out;
@@ -543,7 +540,7 @@ main(int argc, char **argv)
 		goto out;
 	doc = manifest(&s, true);
 	rc = pr_doc_emit(doc, o.output);
-	report(&s);
+	report_github(&s);
 out:
 	if (rc != PR_OK)
 		undo(&s);	/* and no tag to block the next try */

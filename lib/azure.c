@@ -14,6 +14,7 @@
 #include "err.h"
 #include "gha.h"
 #include "http.h"
+#include "proc.h"
 #include "util.h"
 
 #define AZ_HEADER_MAX 8192
@@ -550,22 +551,26 @@ login_az_cli(struct az_client *c)
 	char *resource = arm_audience(c, "/");
 	char *const argv[] = {"az", "account", "get-access-token", "--resource", resource,
 	    "--output", "json", NULL};
-	char *out;
+	struct buf out = {0};
+	struct pr_proc_opts po = {.out = &out};
+	char why[PR_WHY_LEN];
 	cJSON *doc;
 	const cJSON *tok;
-	int rc;
+	int rc, status;
 
 	if (!on_path("az")) {
 		free(resource);
 		return pr_error(PR_EXTERNAL, "no Azure credentials: AZURE_ACCESS_TOKEN and AZURE_CLIENT_ID are unset "
 		    "and the az command is not installed (set one of them, or install the Azure CLI and run az login)");
 	}
-	out = pr_run_capture(argv);
+	rc = pr_proc_run(argv, &po, &status, why, sizeof why);
 	free(resource);
-	if (!out)
+	if (rc != PR_OK || status != 0 || !out.data) {
+		buf_free(&out);
 		return pr_error(PR_EXTERNAL, "Azure token: az account get-access-token failed "
 		    "(run az login, or set AZURE_ACCESS_TOKEN)");
-	doc = cJSON_Parse(out);
+	}
+	doc = cJSON_Parse(out.data);
 	tok = cJSON_GetObjectItemCaseSensitive(doc, "accessToken");
 	if (cJSON_IsString(tok) && *tok->valuestring) {
 		set_token(c, tok->valuestring, "az cli");
@@ -576,8 +581,8 @@ login_az_cli(struct az_client *c)
 		    "(update the Azure CLI, or set AZURE_ACCESS_TOKEN)");
 	}
 	cJSON_Delete(doc);
-	explicit_bzero(out, strlen(out));
-	free(out);
+	explicit_bzero(out.data, out.len);
+	buf_free(&out);
 	return rc;
 }
 

@@ -161,27 +161,6 @@ cmp_settings_free(struct cmp_settings *set)
 	set->nbudgets = 0;
 }
 
-/* Refuse any member of obj not in known (NULL-terminated), naming them. */
-static int
-cfg_known(const cJSON *obj, const char *const *known, const char *ctx)
-{
-	for (const cJSON *it = obj->child; it; it = it->next) {
-		const char *const *k;
-		struct buf list = {0};
-
-		for (k = known; *k && strcmp(*k, it->string) != 0; k++)
-			;
-		if (*k)
-			continue;
-		for (k = known; *k; k++)
-			buf_printf(&list, "%s%s", k == known ? "" : ", ", *k);
-		pr_error(PR_INPUT, "%s.%s: unknown field (expected one of: %s)", ctx, it->string, list.data);
-		buf_free(&list);
-		return PR_INPUT;
-	}
-	return PR_OK;
-}
-
 /* "budgets": ["p95<500ms", ...], each for metric (NULL: "ID:" inside, or all). */
 static int
 cfg_budgets(const cJSON *obj, const char *ctx, const char *metric, struct cmp_settings *set)
@@ -229,7 +208,7 @@ cfg_string(const cJSON *sec, const char *key, const char *ctx, bool given, const
 	if (given)
 		return PR_OK;
 	if (parse(s, dst))
-		return pr_error(PR_INPUT, "%s.%s: \"%s\" is not %s (fix the config)", ctx, key, s, expect);
+		return pr_error(PR_INPUT, "%s.%s: \"%s\" is not %s", ctx, key, s, expect);
 	return PR_OK;
 }
 
@@ -284,7 +263,7 @@ cfg_quantiles(const cJSON *sec, const char *ctx, bool given, struct cmp_settings
 		buf_printf(&list, "%s%.17g", list.len ? "," : "", q->valuedouble);
 	}
 	if (!given && cmp_quantiles_parse(list.len ? list.data : "", set))
-		rc = pr_error(PR_INPUT, "%s.quantiles: each must be a percentile in (0, 100), at most %d (fix the config)",
+		rc = pr_error(PR_INPUT, "%s.quantiles: each must be a percentile in (0, 100), at most %d",
 		    ctx, CMP_MAX_QUANTILES);
 	buf_free(&list);
 	return rc;
@@ -301,9 +280,7 @@ cmp_config_parse(const cJSON *sec, const char *ctx, const struct cmp_given *g, s
 	struct buf where = {0};
 	int rc;
 
-	if (!cJSON_IsObject(sec))
-		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(sec));
-	if ((rc = cfg_known(sec, known, ctx)) ||
+	if ((rc = pr_check_fields(sec, known, ctx)) ||
 	    (rc = cfg_string(sec, "alpha", ctx, g->alpha, "a probability such as 0.05", parse_alpha, &set->alpha)) ||
 	    (rc = cfg_string(sec, "threshold", ctx, g->threshold, "a percentage such as \"5%\"", parse_threshold,
 	    &set->threshold)) ||
@@ -317,9 +294,7 @@ cmp_config_parse(const cJSON *sec, const char *ctx, const struct cmp_given *g, s
 	for (it = metrics ? metrics->child : NULL; it && rc == PR_OK; it = it->next) {
 		buf_reset(&where);
 		buf_printf(&where, "%s.metrics.%s", ctx, it->string);
-		if (!cJSON_IsObject(it))
-			rc = pr_error(PR_INPUT, "%s: expected an object, found %s", where.data, pr_json_type(it));
-		else if (!(rc = cfg_known(it, known_metric, where.data)))
+		if (!(rc = pr_check_fields(it, known_metric, where.data)))
 			rc = cfg_budgets(it, where.data, it->string, set);
 	}
 	buf_free(&where);

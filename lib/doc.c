@@ -556,6 +556,20 @@ pr_get_duration(const cJSON *obj, const char *key, enum pr_zero zero, const char
 	return PR_OK;
 }
 
+int
+pr_duration_arg(const char *opt, const char *arg, enum pr_zero zero, double *out)
+{
+	double v = -1;
+
+	if (pr_parse_duration(arg, &v) != 0 || !(v >= 0 && v <= PR_MAX_DURATION_S))
+		return pr_usage_error("%s: expected a duration such as 10s or 500ms (at most %s), got '%s'", opt,
+		    PR_MAX_DURATION_TEXT, arg);
+	if (zero == PR_POSITIVE && v == 0)
+		return pr_usage_error("%s: must be more than 0", opt);
+	*out = v;
+	return PR_OK;
+}
+
 /* RFC 9110 section 5.6.2: tchar, besides letters and digits. */
 #define TOKEN_PUNCT "!#$%&'*+-.^_`|~"
 

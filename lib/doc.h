@@ -96,6 +96,13 @@ enum pr_zero { PR_ZERO_OK, PR_POSITIVE };
 int pr_get_duration(const cJSON *obj, const char *key, enum pr_zero zero, const char *ctx, double *out);
 
 /*
+ * pr_duration_arg: the same for a command-line option's argument: "<opt>:
+ * expected a duration such as 10s or 500ms (at most 168h), got '<arg>'" or
+ * "<opt>: must be more than 0", as usage errors (PR_USAGE, reported).
+ */
+int pr_duration_arg(const char *opt, const char *arg, enum pr_zero zero, double *out);
+
+/*
  * pr_header_name_valid: s is an HTTP field name, one or more RFC 9110
  * token characters (letters, digits and !#$%&'*+-.^_`|~), so that a name
  * can neither split a request line nor hide a colon.

@@ -156,6 +156,20 @@ pr_usage_error(const char *fmt, ...)
 }
 
 int
+pr_getopt_other(int c, const char *usage, char *const argv[])
+{
+	if (c == 'h') {
+		fputs(usage, stdout);
+		exit(PR_OK);
+	}
+	if (c == 'V') {
+		printf("%s %s\n", pr.name, PR_VERSION);
+		exit(PR_OK);
+	}
+	return pr_getopt_error(c, argv);
+}
+
+int
 pr_getopt_error(int c, char *const argv[])
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
@@ -171,8 +185,21 @@ pr_getopt_error(int c, char *const argv[])
 	return pr_usage_error("unknown option '%s'", shown);
 }
 
+/* dir/alias-STAMP.log, a link to the log just opened (dir/name-STAMP.log). */
+static void
+log_alias(const char *dir, const char *alias, const char *stamp)
+{
+	char link[PATH_MAX];
+	const char *base = strrchr(pr.log_path, '/') + 1;
+
+	snprintf(link, sizeof link, "%s/%s-%s.log", dir, alias, stamp);
+	/* a run in the same second appends to the same log: its link is there */
+	if (symlink(base, link) == -1 && errno != EEXIST)
+		pr_warn("cannot link %s to the log: %s", link, strerror(errno));
+}
+
 int
-pr_log_open(const char *dir, const char *name, bool force)
+pr_log_open(const char *dir, const char *name, const char *alias, bool force)
 {
 	const char *env = getenv("QA_LOG");
 	char stamp[32];
@@ -198,6 +225,8 @@ pr_log_open(const char *dir, const char *name, bool force)
 	pr_log("%s %s started", pr.name, PR_VERSION);
 	if (pr.log_errno)
 		return pr_log_close();
+	if (alias)
+		log_alias(dir, alias, stamp);
 	return PR_OK;
 }
 

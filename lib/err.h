@@ -57,11 +57,13 @@ void pr_log(const char *fmt, ...) PR_PRINTF(1, 2);
 
 /*
  * Open logs/<name>-YYYYMMDD-HHMMSS.log (under dir, "logs" when NULL) when
- * force is set or QA_LOG=1, and write its first line.  Returns 0, or
- * PR_EXTERNAL when it cannot be created or written (reported).  The path
- * opened is kept for pr_log_path().
+ * force is set or QA_LOG=1, and write its first line; name is the
+ * program's ("pr-qa").  With alias, logs/<alias>-YYYYMMDD-HHMMSS.log links
+ * to it, for a name runbooks used before (a link that cannot be made is a
+ * warning).  Returns 0, or PR_EXTERNAL when the log cannot be created or
+ * written (reported).  The path opened is kept for pr_log_path().
  */
-int pr_log_open(const char *dir, const char *name, bool force);
+int pr_log_open(const char *dir, const char *name, const char *alias, bool force);
 const char *pr_log_path(void);
 
 /* Close the log.  Returns 0, or PR_EXTERNAL (reported, one line) when any
@@ -78,5 +80,12 @@ int pr_usage_error(const char *fmt, ...) PR_PRINTF(1, 2);
  * PR_USAGE.
  */
 int pr_getopt_error(int c, char *const argv[]);
+
+/*
+ * The end of every program's option switch, the same in each: -h prints
+ * usage to stdout and exits 0, -V prints "<program> <version>" and exits 0,
+ * anything else is what getopt refused (pr_getopt_error: PR_USAGE).
+ */
+int pr_getopt_other(int c, const char *usage, char *const argv[]);
 
 #endif

@@ -1,6 +1,7 @@
 /* fileio.c: see fileio.h. */
 #include "fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -127,6 +128,47 @@ pr_tmp_remove_all(void)
 		if (unlink(tmp_paths[i]) == -1)
 			rmdir(tmp_paths[i]);
 	}
+}
+
+int
+pr_tmp_mkdir(const char *prefix, char **dir)
+{
+	struct buf b = {0};
+
+	buf_printf(&b, "%s/%s.XXXXXX", PR_TMP_ROOT, prefix);
+	if (!mkdtemp(b.data)) {
+		buf_free(&b);
+		*dir = NULL;
+		return -1;
+	}
+	*dir = buf_detach(&b);
+	pr_tmp_track(*dir);
+	return 0;
+}
+
+void
+pr_tmp_remove(const char *path)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (unlink(path) == 0 || errno == ENOENT || !(d = opendir(path))) {
+		pr_tmp_untrack(path);
+		return;
+	}
+	while ((e = readdir(d))) {
+		struct buf p = {0};
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		buf_printf(&p, "%s/%s", path, e->d_name);
+		unlink(p.data);
+		pr_tmp_untrack(p.data);
+		buf_free(&p);
+	}
+	closedir(d);
+	rmdir(path);
+	pr_tmp_untrack(path);
 }
 
 /* How pr_open_atomic treats a path: replaced by rename, or written in place. */

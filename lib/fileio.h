@@ -68,6 +68,20 @@ void pr_tmp_track(const char *path);
 void pr_tmp_untrack(const char *path);
 void pr_tmp_remove_all(void);
 
+/*
+ * A new private directory PR_TMP_ROOT/<prefix>.XXXXXX (mkdtemp), tracked:
+ * 0 with *dir (caller frees), or -1 with errno set.
+ */
+#define PR_TMP_ROOT "/tmp"
+int pr_tmp_mkdir(const char *prefix, char **dir);
+
+/*
+ * Remove the temporary path and untrack it: a file, or a directory with the
+ * files in it (one level, as an extraction leaves them, each untracked).
+ * The one way to drop what pr_tmp_track holds, besides a signal.
+ */
+void pr_tmp_remove(const char *path);
+
 /* Write all of len bytes to fd, retrying short writes and EINTR. 0 or -1. */
 int pr_write_all(int fd, const void *data, size_t len);
 

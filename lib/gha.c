@@ -2,12 +2,14 @@
 #include "gha.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 
 static int
@@ -89,4 +91,69 @@ gha_mask(const char *value)
 		while (*p == ';' || *p == ' ')
 			p++;
 	}
+}
+
+/* Control characters would end the row or drive a terminal. */
+static bool
+is_control(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+void
+gha_md_text(struct buf *md, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("|\\*_`<>", *s))
+			buf_addc(md, '\\');
+		buf_addc(md, is_control(*s) ? ' ' : *s);
+	}
+}
+
+/* In a code span only the table's | needs escaping; a ` would end it. */
+static void
+md_code(struct buf *md, const char *s)
+{
+	buf_addc(md, '`');
+	for (; *s; s++) {
+		if (*s == '|')
+			buf_addc(md, '\\');
+		buf_addc(md, is_control(*s) ? ' ' : *s == '`' ? '\'' : *s);
+	}
+	buf_addc(md, '`');
+}
+
+void
+gha_table_head(struct buf *md, size_t ncols, const char *const *names, const char *align)
+{
+	for (size_t c = 0; c < ncols; c++) {
+		buf_adds(md, "| ");
+		gha_md_text(md, names[c]);
+		buf_addc(md, ' ');
+	}
+	buf_adds(md, "|\n");
+	for (size_t c = 0; c < ncols; c++)
+		buf_adds(md, align[c] == 'r' ? "|---:" : "|---");
+	buf_adds(md, "|\n");
+}
+
+void
+gha_table_row(struct buf *md, size_t ncols, const struct gha_cell *cells)
+{
+	for (size_t c = 0; c < ncols; c++) {
+		const char *text = cells[c].text ? cells[c].text : "";
+
+		buf_adds(md, "| ");
+		if (cells[c].style == GHA_CODE && *text) {
+			md_code(md, text);
+		} else if (cells[c].style == GHA_BOLD && *text) {
+			buf_adds(md, "**");
+			gha_md_text(md, text);
+			buf_adds(md, "**");
+		} else {
+			gha_md_text(md, text);
+		}
+		buf_addc(md, ' ');
+	}
+	buf_adds(md, "|\n");
 }

@@ -9,11 +9,43 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "config.h"
+#include "doc.h"
 #include "err.h"
+#include "gha.h"
 #include "proc.h"
 #include "util.h"
 
 #define DUMP_ARGC 6
+
+int
+pr_pg_url_resolve(const char *url, const struct pr_config *cfg, struct pr_pg_url *u, bool *found)
+{
+	char why[PR_WHY_LEN];
+	const char *env = getenv("DATABASE_URL");
+	const cJSON *dbsec;
+	bool from_config = false;
+	int rc;
+
+	*found = false;
+	if (!url && env && *env)
+		url = env;
+	if (!url && (dbsec = pr_config_section(cfg, "database"))) {
+		if (pr_get_string(dbsec, "url", PR_OPTIONAL, cfg->name, &url) != PR_OK)
+			return PR_INPUT;
+		from_config = url != NULL;
+	}
+	if (!url)
+		return 0;
+	/* name where the URL came from: the config's is not fixed by a flag */
+	if ((rc = pr_pg_url_parse(url, u, why, sizeof why)) != PR_OK && from_config)
+		return pr_error(rc, "%s: database.url: %s", cfg->name, why);
+	if (rc != PR_OK)
+		return pr_error(rc, "database URL: %s (fix --database-url or DATABASE_URL)", why);
+	gha_mask(u->password);
+	*found = true;
+	return 0;
+}
 
 void
 pr_pg_url_free(struct pr_pg_url *u)

@@ -6,6 +6,7 @@
 #ifndef PR_PG_H
 #define PR_PG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A database URL split for safe use. */
@@ -30,6 +31,18 @@ struct pr_pg_url {
  */
 int pr_pg_url_parse(const char *url, struct pr_pg_url *u, char *why, size_t whylen);
 void pr_pg_url_free(struct pr_pg_url *u);
+
+struct pr_config;
+
+/*
+ * The database URL a program was given, as pr-snapshot and pr-rollback take
+ * it: url (--database-url) first, else DATABASE_URL when set and not empty,
+ * else the config's database.url.  When one is set it is parsed into *u (its
+ * password masked in the Actions log) and *found is true; with none, *found
+ * is false and 0 is returned.  Returns 0 or PR_INPUT (reported, naming
+ * where to fix it); free *u with pr_pg_url_free() when found.
+ */
+int pr_pg_url_resolve(const char *url, const struct pr_config *cfg, struct pr_pg_url *u, bool *found);
 
 /* Seconds libpq may take to connect (PGCONNECT_TIMEOUT, as a string). */
 #define PR_PG_CONNECT_TIMEOUT_S "10"

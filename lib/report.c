@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gha.h"
 #include "stats.h"
 
 #define PERCENT 100.0
@@ -234,34 +235,22 @@ report_text(const struct cmp_result *r, bool color, struct buf *out)
 	buf_adds(out, "\n");
 }
 
-/* s with the characters that would break a Markdown table cell escaped. */
-static void
-md_cell(struct buf *out, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '|' || *s == '\\' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '>')
-			buf_addc(out, '\\');
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			buf_addc(out, ' ');
-		else
-			buf_addc(out, *s);
-	}
-}
-
 void
 report_markdown(const struct cmp_result *r, struct buf *out)
 {
+	static const char *const head[NCOLS] = { "metric", "stat", "baseline", "after", "change [CI]", "p (adj)",
+		"verdict" };
 	char cells[NCOLS][CELL_MAX];
+	struct gha_cell row[NCOLS];
 
 	buf_printf(out, "### pr-compare: %s\n\n", cmp_outcome_name(r->outcome));
 	buf_adds(out, "Baseline ");
-	md_cell(out, r->base.name);
+	gha_md_text(out, r->base.name);
 	buf_adds(out, ", after ");
-	md_cell(out, r->after.name);
+	gha_md_text(out, r->after.name);
 	buf_printf(out, "; %g%% intervals of each change, p-values adjusted by %s.\n\n",
 	    (1 - r->settings.alpha) * PERCENT, pr_correction_name(r->settings.correction));
-	buf_adds(out, "| metric | stat | baseline | after | change [CI] | p (adj) | verdict |\n");
-	buf_adds(out, "|---|---|---:|---:|---:|---:|---|\n");
+	gha_table_head(out, NCOLS, head, "llrrrrl");
 	for (size_t i = 0; i < r->nmetrics; i++) {
 		const struct cmp_metric *m = &r->metrics[i];
 
@@ -270,16 +259,9 @@ report_markdown(const struct cmp_result *r, struct buf *out)
 			bool strong = v == CMP_REGRESSED || v == CMP_IMPROVED;
 
 			metric_row(m, j, cells);
-			for (int c = 0; c < NCOLS; c++) {
-				buf_adds(out, "| ");
-				if (c == COL_VERDICT && strong)
-					buf_adds(out, "**");
-				md_cell(out, cells[c]);
-				if (c == COL_VERDICT && strong)
-					buf_adds(out, "**");
-				buf_adds(out, " ");
-			}
-			buf_adds(out, "|\n");
+			for (int c = 0; c < NCOLS; c++)
+				row[c] = (struct gha_cell){ cells[c], c == COL_VERDICT && strong ? GHA_BOLD : GHA_PLAIN };
+			gha_table_row(out, NCOLS, row);
 		}
 	}
 	buf_adds(out, "\n");
@@ -287,9 +269,9 @@ report_markdown(const struct cmp_result *r, struct buf *out)
 		if (!needs_note(&r->metrics[i]))
 			continue;
 		buf_adds(out, "- ");
-		md_cell(out, r->metrics[i].id);
+		gha_md_text(out, r->metrics[i].id);
 		buf_adds(out, ": ");
-		md_cell(out, r->metrics[i].reason);
+		gha_md_text(out, r->metrics[i].reason);
 		buf_adds(out, "\n");
 	}
 	buf_adds(out, "\n**");

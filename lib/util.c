@@ -4,19 +4,15 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
-
-#define CAPTURE_MAX_BYTES 65536
 
 void
 pr_rfc3339_now(char out[PR_RFC3339_LEN])
@@ -337,58 +333,4 @@ pr_url_is_loopback(const char *url)
 		return IN6_IS_ADDR_LOOPBACK(&a6) ||
 		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
 	return false;
-}
-
-char *
-pr_run_capture(char *const argv[])
-{
-	struct buf out = {0};
-	int fds[2], status;
-	pid_t pid;
-
-	if (pipe(fds) == -1)
-		return NULL;
-	pid = fork();
-	if (pid == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		return NULL;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", 0);
-
-		dup2(fds[1], STDOUT_FILENO);
-		if (null != -1)
-			dup2(null, STDERR_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	for (;;) {
-		ssize_t n;
-
-		buf_grow(&out, 4096);
-		n = read(fds[0], out.data + out.len, 4096);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		out.len += (size_t)n;
-		out.data[out.len] = '\0';
-		if (out.len > CAPTURE_MAX_BYTES)
-			break;
-	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !out.data) {
-		buf_free(&out);
-		return NULL;
-	}
-	while (out.len && (out.data[out.len - 1] == '\n' || out.data[out.len - 1] == '\r' ||
-	    out.data[out.len - 1] == ' '))
-		out.data[--out.len] = '\0';
-	return buf_detach(&out);
 }

@@ -68,7 +68,4 @@ bool pr_is_secret_name(const char *name);
  * [::1]), compared as a parsed host, never as a text prefix. */
 bool pr_url_is_loopback(const char *url);
 
-/* Trimmed output of a shell-free command (argv), or NULL. Caller frees. */
-char *pr_run_capture(char *const argv[]);
-
 #endif

@@ -1,7 +1,7 @@
 /*
  * bench.h: what pr-bench's parts share.  main.c parses options and the
  * config (lib/benchcfg.c) into struct bench_opts and runs one mode: sample.c (sample and
- * cold-start), load.c (--load), merge.c (pr-bench merge); header.c the document's header.
+ * cold-start), load.c (--load), merge.c (pr-bench merge); lib/benchdoc.c the header.
  */
 #ifndef PR_BENCH_H
 #define PR_BENCH_H
@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "benchcfg.h"
+#include "benchdoc.h"
 #include "buf.h"
 #include "failure.h"
 
@@ -65,30 +66,6 @@ uint64_t bench_errors_list(const uint64_t counts[PR_FAILURE_NCLASSES], struct bu
  * code (0, or PR_EXTERNAL when nothing could be measured), errors reported.
  */
 int bench_load(const struct bench_opts *o, cJSON *metrics);
-
-/*
- * The schema bench documents are written with: major 1 (what pr_doc_parse
- * checks), minor 1 for the fields added since 0.1 (run_id, throughput
- * samples, precision).
- */
-#define BENCH_SCHEMA_MAJOR "pr-tools/bench/1"
-#define BENCH_SCHEMA BENCH_SCHEMA_MAJOR ".1"
-
-/* A new bench document holding only the header (pr_doc_new, with BENCH_SCHEMA). */
-cJSON *bench_doc_new(void);
-
-/*
- * Run ids (header.c): every document pr-bench writes carries "run_id", 32
- * lowercase hex digits (128 random bits), so that merge can refuse the same
- * run given twice.  bench_run_id_new fills out and returns 0, or PR_EXTERNAL
- * (reported) when the kernel gives no randomness.  A merged document's id is
- * the XOR of its shards' (bench_run_id_xor: acc ^= id, both valid), so the
- * same shards give the same id in any order and any grouping.
- */
-#define BENCH_RUN_ID_LEN 32
-int bench_run_id_new(char out[BENCH_RUN_ID_LEN + 1]);
-bool bench_run_id_valid(const char *s);
-void bench_run_id_xor(char acc[BENCH_RUN_ID_LEN + 1], const char *id);
 
 /* `pr-bench merge FILE...`: argv[0] is "merge".  Returns an exit code. */
 int bench_merge(int argc, char **argv);

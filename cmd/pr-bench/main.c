@@ -18,7 +18,9 @@
 #include "doc.h"
 #include "err.h"
 #include "gha.h"
+#include "git.h"
 #include "precision.h"
+#include "proc.h"
 #include "stats.h"
 #include "util.h"
 
@@ -30,7 +32,6 @@
 #define DEFAULT_DURATION_S 10.0
 #define MAX_COUNT BENCH_MAX_COUNT
 #define MAX_CONNECTIONS BENCH_MAX_CONNECTIONS
-#define MAX_SECONDS BENCH_MAX_SECONDS
 #define COLD_START_ID "cold_start_health_ms"
 #define HOST_NAME_LEN 256
 
@@ -118,7 +119,7 @@ struct given {
 static int
 parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *first)
 {
-	int c;
+	int c, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:n:w:t:kl:o:C:d:hV", longopts, NULL)) != -1) {
@@ -146,8 +147,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			break;
 		}
 		case 't':
-			if (pr_parse_duration(optarg, &o->timeout_s) || !(o->timeout_s > 0) || o->timeout_s > MAX_SECONDS)
-				return pr_usage_error("--timeout: expected a positive duration such as 5s or 500ms, got '%s'", optarg);
+			if ((rc = pr_duration_arg("--timeout", optarg, PR_POSITIVE, &o->timeout_s)))
+				return rc;
 			g->set.timeout = true;
 			break;
 		case 'k':
@@ -163,8 +164,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			o->cold_start = true;
 			break;
 		case OPT_IDLE:
-			if (pr_parse_duration(optarg, &o->idle_s) || o->idle_s > MAX_SECONDS)
-				return pr_usage_error("--idle: expected a duration such as 60s or 5m, got '%s'", optarg);
+			if ((rc = pr_duration_arg("--idle", optarg, PR_ZERO_OK, &o->idle_s)))
+				return rc;
 			g->set.idle = true;
 			break;
 		case OPT_LOAD:
@@ -176,8 +177,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			g->set.connections = true;
 			break;
 		case 'd':
-			if (pr_parse_duration(optarg, &o->duration_s) || !(o->duration_s > 0) || o->duration_s > MAX_SECONDS)
-				return pr_usage_error("-d: expected a positive duration such as 30s, got '%s'", optarg);
+			if ((rc = pr_duration_arg("-d", optarg, PR_POSITIVE, &o->duration_s)))
+				return rc;
 			g->set.duration = true;
 			break;
 		case OPT_RATE:
@@ -186,8 +187,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			g->set.rate = true;
 			break;
 		case OPT_LOAD_WARMUP:
-			if (pr_parse_duration(optarg, &o->load_warmup_s) || o->load_warmup_s > MAX_SECONDS)
-				return pr_usage_error("--load-warmup: expected a duration such as 5s, got '%s'", optarg);
+			if ((rc = pr_duration_arg("--load-warmup", optarg, PR_ZERO_OK, &o->load_warmup_s)))
+				return rc;
 			g->set.load_warmup = true;
 			break;
 		case OPT_LOG:
@@ -210,18 +211,12 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			g->set.max_samples = true;
 			break;
 		case OPT_MAX_TIME:
-			if (pr_parse_duration(optarg, &o->max_time_s) || !(o->max_time_s > 0) || o->max_time_s > MAX_SECONDS)
-				return pr_usage_error("--max-time: expected a positive duration such as 2m, got '%s'", optarg);
+			if ((rc = pr_duration_arg("--max-time", optarg, PR_POSITIVE, &o->max_time_s)))
+				return rc;
 			g->set.max_time = true;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(PR_OK);
-		case 'V':
-			printf("pr-bench %s\n", PR_VERSION);
-			exit(PR_OK);
 		default:
-			return pr_getopt_error(c, argv);
+			return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (o->cold_start && o->load)
@@ -442,8 +437,7 @@ add_precision_settings(cJSON *set, const struct bench_opts *o)
 static int
 add_context(cJSON *doc, const struct bench_opts *o)
 {
-	char *git_argv[] = { "git", "rev-parse", "HEAD", NULL };
-	char *commit;
+	char *commit, why[PR_WHY_LEN];
 	char host[HOST_NAME_LEN] = "", run_id[BENCH_RUN_ID_LEN + 1];
 	cJSON *git, *set;
 	int rc;
@@ -451,7 +445,8 @@ add_context(cJSON *doc, const struct bench_opts *o)
 	if ((rc = bench_run_id_new(run_id)))
 		return rc;
 	cJSON_AddStringToObject(doc, "run_id", run_id);
-	commit = pr_run_capture(git_argv);
+	if (pr_git_commit_of("HEAD", &commit, why, sizeof why) != PR_OK)
+		commit = NULL;	/* not in a repository, or no commit yet: "commit" is null */
 	cJSON_AddStringToObject(doc, "mode", o->load ? "load" : o->cold_start ? "cold_start" : "sample");
 	if (o->label)
 		cJSON_AddStringToObject(doc, "label", o->label);
@@ -503,30 +498,38 @@ fmt_num(char *out, size_t len, const cJSON *obj, const char *key)
 
 /* Inside GitHub Actions: <id>_p50 outputs and a Markdown table. */
 static void
-report_gha(const cJSON *doc)
+report_github(const cJSON *doc)
 {
+	static const char *const head[] = { "metric", "unit", "n", "p50", "p95", "max", "errors" };
 	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics"), *m;
 	const cJSON *mode = cJSON_GetObjectItemCaseSensitive(doc, "mode");
 	struct buf md = {0};
 
 	if (!pr_in_github())
 		return;
-	buf_printf(&md, "### pr-bench (%s)\n\n| metric | unit | n | p50 | p95 | max | errors |\n|---|---|--:|--:|--:|--:|--:|\n",
-	    cJSON_IsString(mode) ? mode->valuestring : "sample");
+	buf_printf(&md, "### pr-bench (%s)\n\n", cJSON_IsString(mode) ? mode->valuestring : "sample");
+	gha_table_head(&md, 7, head, "llrrrrr");
 	cJSON_ArrayForEach(m, metrics) {
 		const cJSON *sum = cJSON_GetObjectItemCaseSensitive(m, "summary");
 		const cJSON *unit = cJSON_GetObjectItemCaseSensitive(m, "unit");
 		const cJSON *err = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "errors"), "total");
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(sum, "n");
-		char key[300], p50[32], p95[32], max[32];
+		char key[300], p50[32], p95[32], max[32], count[32], errors[32];
 
 		snprintf(key, sizeof key, "%s_p50", m->string);
 		fmt_num(p50, sizeof p50, sum, "p50");
 		gha_output(key, p50);
-		buf_printf(&md, "| %s | %s | %d | %s | %s | %s | %d |\n", m->string,
-		    cJSON_IsString(unit) ? unit->valuestring : "ms", cJSON_IsNumber(n) ? n->valueint : 0, p50,
-		    fmt_num(p95, sizeof p95, sum, "p95"), fmt_num(max, sizeof max, sum, "max"),
-		    cJSON_IsNumber(err) ? err->valueint : 0);
+		snprintf(count, sizeof count, "%d", cJSON_IsNumber(n) ? n->valueint : 0);
+		snprintf(errors, sizeof errors, "%d", cJSON_IsNumber(err) ? err->valueint : 0);
+		gha_table_row(&md, 7, (const struct gha_cell[]){
+			{ m->string, GHA_PLAIN },
+			{ cJSON_IsString(unit) ? unit->valuestring : "ms", GHA_PLAIN },
+			{ count, GHA_PLAIN },
+			{ p50, GHA_PLAIN },
+			{ fmt_num(p95, sizeof p95, sum, "p95"), GHA_PLAIN },
+			{ fmt_num(max, sizeof max, sum, "max"), GHA_PLAIN },
+			{ errors, GHA_PLAIN },
+		});
 	}
 	gha_summary(md.data);
 	buf_free(&md);
@@ -557,7 +560,7 @@ main(int argc, char **argv)
 	read_env(&o);
 	if (g.measure)
 		bench_measure_parse(g.measure, &dflt);
-	if ((rc = pr_log_open(NULL, "pr-bench", g.log)))
+	if ((rc = pr_log_open(NULL, "pr-bench", NULL, g.log)))
 		return rc;
 	if ((rc = pr_config_load(g.config, &cfg)))
 		goto out;
@@ -588,7 +591,7 @@ main(int argc, char **argv)
 		erc = pr_doc_emit(doc, o.output);
 		if (!rc)
 			rc = erc;
-		report_gha(doc);
+		report_github(doc);
 	}
 out_curl:
 	curl_global_cleanup();

@@ -1,9 +1,6 @@
 /*
- * merge.c: `pr-bench merge FILE...`: one pr-tools/bench/1 document from the
- * load documents of several machines (shards run at the same time against
- * the same target).  Latency histograms are added exactly, so the merged
- * summary is what one run over all the requests would give; errors and
- * request counts add up; throughput adds up (the shards ran concurrently).
+ * merge.c: `pr-bench merge FILE...`: options, then each document through
+ * lib/benchmerge.c in order.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,11 +8,9 @@
 #include <string.h>
 
 #include "bench.h"
-#include "buf.h"
+#include "benchmerge.h"
 #include "doc.h"
 #include "err.h"
-#include "hist.h"
-#include "stats.h"
 
 static const char merge_usage[] =
     "usage: pr-bench merge [-o FILE] FILE...\n"
@@ -27,393 +22,6 @@ static const char merge_usage[] =
     "  -h, --help          show this help\n"
     "  -V, --version       show the version\n";
 
-/* Load fields that take the largest value rather than the sum. */
-static const char *const load_max_keys[] = { "duration_s", "warmup_s", NULL };
-
-/* One metric id as it accumulates over the inputs. */
-struct acc {
-	char *id;
-	cJSON *out;		/* the merged metric, started from the first */
-	struct pr_hist *hist;	/* latency metrics; NULL for throughput */
-	double *rps;		/* throughput: per-interval sums, element-wise */
-	size_t nrps;		/* the shortest shard's count of intervals */
-	double interval_s;
-	bool sampled;		/* every shard had throughput samples */
-};
-
-/* A run already merged, and the input it came in. */
-struct seen_run {
-	char id[BENCH_RUN_ID_LEN + 1];
-	const char *path;
-};
-
-struct merge {
-	struct acc *v;
-	size_t n, cap;
-	struct seen_run *runs;	/* every shard's run id so far */
-	size_t nruns;
-	bool all_have_ids;	/* every input carried run ids (0.1 documents have none) */
-};
-
-static bool
-is_max_key(const char *key)
-{
-	for (const char *const *k = load_max_keys; *k; k++)
-		if (strcmp(*k, key) == 0)
-			return true;
-	return false;
-}
-
-/*
- * Fold from into into: numbers add (or take the larger for load_max_keys),
- * a null makes the result null, strings that differ become "mixed".
- * ctx names from for errors.  Returns 0 or PR_INPUT (reported).
- */
-static int
-fold(cJSON *into, const cJSON *from, const char *ctx)
-{
-	const cJSON *f;
-
-	cJSON_ArrayForEach(f, from) {
-		cJSON *t = cJSON_GetObjectItemCaseSensitive(into, f->string);
-
-		if (!t)
-			continue;
-		if (cJSON_IsNumber(t) && cJSON_IsNumber(f)) {
-			double v = is_max_key(f->string) ? (f->valuedouble > t->valuedouble ? f->valuedouble : t->valuedouble)
-			    : t->valuedouble + f->valuedouble;
-
-			cJSON_SetNumberValue(t, v);
-		} else if (cJSON_IsNull(f) || cJSON_IsNull(t)) {
-			cJSON_ReplaceItemInObjectCaseSensitive(into, f->string, cJSON_CreateNull());
-		} else if (cJSON_IsString(t) && cJSON_IsString(f)) {
-			if (strcmp(t->valuestring, f->valuestring) != 0)
-				cJSON_ReplaceItemInObjectCaseSensitive(into, f->string, cJSON_CreateString("mixed"));
-		} else if (t->type != f->type) {
-			return pr_error(PR_INPUT, "%s.%s: is %s, another input has %s (merge documents from the same pr-bench)",
-			    ctx, f->string, pr_json_type(f), pr_json_type(t));
-		}
-	}
-	return 0;
-}
-
-static struct acc *
-find_acc(struct merge *mg, const char *id)
-{
-	for (size_t i = 0; i < mg->n; i++)
-		if (strcmp(mg->v[i].id, id) == 0)
-			return &mg->v[i];
-	return NULL;
-}
-
-/*
- * Throughput samples of metric m, if it has them (*has; documents from
- * pr-bench 0.1 do not): *v (caller frees) of *n values and *interval_s.
- */
-static int
-get_rps_samples(const cJSON *m, const char *ctx, bool *has, double **v, size_t *n, double *interval_s)
-{
-	const cJSON *arr = NULL;
-	struct buf c = { 0 };
-	int rc;
-
-	*v = NULL;
-	*n = 0;
-	if ((rc = pr_get_array(m, "samples", PR_OPTIONAL, ctx, &arr)) || !(*has = arr != NULL))
-		return rc;
-	if ((rc = pr_get_number(m, "interval_s", PR_REQUIRED, ctx, interval_s)))
-		return rc;
-	if (!(*interval_s > 0))
-		return pr_error(PR_INPUT, "%s.interval_s: must be above 0, got %g", ctx, *interval_s);
-	buf_printf(&c, "%s.samples", ctx);
-	rc = pr_get_numbers(arr, c.data, 0, v, n);
-	buf_free(&c);
-	return rc;
-}
-
-/*
- * Add a throughput metric's samples to a: the shards ran at the same time,
- * so interval i of each is summed; the merge is as long as the shortest.
- */
-static int
-add_rps_samples(struct acc *a, const cJSON *m, const char *ctx, bool first)
-{
-	double *v, interval_s = 0;
-	size_t n;
-	bool has = false;
-	int rc;
-
-	if ((rc = get_rps_samples(m, ctx, &has, &v, &n, &interval_s)))
-		return rc;
-	if (first) {
-		a->rps = v;
-		a->nrps = n;
-		a->interval_s = interval_s;
-		a->sampled = has;
-		return 0;
-	}
-	if (!has || !a->sampled) {
-		a->sampled = false;
-	} else if (interval_s != a->interval_s) {
-		rc = pr_error(PR_INPUT, "%s.interval_s: is %g, an earlier input has %g (merge runs made with the same "
-		    "interval)", ctx, interval_s, a->interval_s);
-	} else {
-		if (n < a->nrps)
-			a->nrps = n;
-		for (size_t i = 0; i < a->nrps; i++)
-			a->rps[i] += v[i];
-	}
-	free(v);
-	return rc;
-}
-
-/* Add one input metric m (named ctx in errors) to the accumulator. */
-static int
-add_metric(struct merge *mg, const char *id, const cJSON *m, const char *ctx)
-{
-	const cJSON *errors, *load, *hist_json = NULL, *unit_item;
-	const char *unit;
-	struct pr_hist *h = NULL;
-	struct acc *a;
-	struct buf c = { 0 };
-	int rc;
-
-	if ((rc = pr_get_string(m, "unit", PR_REQUIRED, ctx, &unit)) ||
-	    (rc = pr_get_object(m, "errors", PR_REQUIRED, ctx, &errors)) ||
-	    (rc = pr_get_object(m, "load", PR_REQUIRED, ctx, &load)) ||
-	    (rc = pr_get_object(m, "histogram", strcmp(unit, "rps") == 0 ? PR_OPTIONAL : PR_REQUIRED, ctx, &hist_json)))
-		return rc;
-	if (hist_json) {
-		h = pr_hist_new();
-		buf_printf(&c, "%s.histogram", ctx);
-		if ((rc = pr_hist_from_json(hist_json, c.data, h)))
-			goto out;
-	}
-	a = find_acc(mg, id);
-	if (!a) {
-		if (mg->n == mg->cap) {
-			mg->cap = mg->cap ? 2 * mg->cap : 8;
-			mg->v = xrealloc(mg->v, mg->cap * sizeof *mg->v);
-		}
-		a = &mg->v[mg->n++];
-		memset(a, 0, sizeof *a);
-		a->id = xstrdup(id);
-		a->out = cJSON_Duplicate(m, true);
-		a->hist = h;
-		h = NULL;
-		if (!a->hist)
-			rc = add_rps_samples(a, m, ctx, true);
-		goto out;
-	}
-	unit_item = cJSON_GetObjectItemCaseSensitive(a->out, "unit");
-	if (!cJSON_IsString(unit_item) || strcmp(unit_item->valuestring, unit) != 0 || !a->hist != !h) {
-		rc = pr_error(PR_INPUT, "%s: unit %s or histogram differs from the same metric in an earlier input "
-		    "(merge runs of the same metrics)", ctx, unit);
-		goto out;
-	}
-	buf_reset(&c);
-	buf_printf(&c, "%s.errors", ctx);
-	if ((rc = fold(cJSON_GetObjectItemCaseSensitive(a->out, "errors"), errors, c.data)))
-		goto out;
-	buf_reset(&c);
-	buf_printf(&c, "%s.load", ctx);
-	if ((rc = fold(cJSON_GetObjectItemCaseSensitive(a->out, "load"), load, c.data)))
-		goto out;
-	if (h)
-		pr_hist_merge(a->hist, h);
-	else
-		rc = add_rps_samples(a, m, ctx, false);
-out:
-	free(h);
-	buf_free(&c);
-	return rc;
-}
-
-/* Note one shard's run id from path; a run seen before is refused. */
-static int
-add_run(struct merge *mg, const char *id, const char *path, const char *field)
-{
-	if (!bench_run_id_valid(id))
-		return pr_error(PR_INPUT, "%s: %s: expected 32 lowercase hex digits, got \"%.40s\"", path, field, id);
-	for (size_t i = 0; i < mg->nruns; i++)
-		if (strcmp(mg->runs[i].id, id) == 0)
-			return pr_error(PR_INPUT, "%s and %s both hold run %s: merging it twice would count its requests "
-			    "twice (give each run once)", mg->runs[i].path, path, id);
-	mg->runs = xrealloc(mg->runs, (mg->nruns + 1) * sizeof *mg->runs);
-	memcpy(mg->runs[mg->nruns].id, id, sizeof mg->runs[0].id);
-	mg->runs[mg->nruns++].path = path;
-	return 0;
-}
-
-/*
- * Note the runs in doc: its "merged_run_ids" when it is a merge itself, else
- * its "run_id".  Documents from pr-bench 0.1 have neither and cannot be
- * checked.
- */
-static int
-add_runs(struct merge *mg, const cJSON *doc, const char *path)
-{
-	const cJSON *ids = NULL, *id;
-	const char *one = NULL;
-	int rc;
-
-	if ((rc = pr_get_array(doc, "merged_run_ids", PR_OPTIONAL, path, &ids)) ||
-	    (rc = pr_get_string(doc, "run_id", PR_OPTIONAL, path, &one)))
-		return rc;
-	if (!ids) {
-		if (!one)
-			mg->all_have_ids = false;
-		return one ? add_run(mg, one, path, "run_id") : 0;
-	}
-	cJSON_ArrayForEach(id, ids) {
-		if (!cJSON_IsString(id))
-			return pr_error(PR_INPUT, "%s: merged_run_ids: holds %s, expected run id strings", path, pr_json_type(id));
-		if ((rc = add_run(mg, id->valuestring, path, "merged_run_ids")))
-			return rc;
-	}
-	return 0;
-}
-
-/* Add every metric of the load document at path. */
-static int
-add_file(struct merge *mg, const char *path, cJSON **doc)
-{
-	const cJSON *metrics, *m;
-	const char *mode;
-	struct buf ctx = { 0 };
-	int rc;
-
-	if ((rc = pr_doc_load(path, "bench", doc)))
-		return rc;
-	if ((rc = pr_get_string(*doc, "mode", PR_REQUIRED, path, &mode)) ||
-	    (rc = pr_get_object(*doc, "metrics", PR_REQUIRED, path, &metrics)))
-		return rc;
-	if (strcmp(mode, "load") != 0)
-		return pr_error(PR_INPUT, "%s: mode is \"%s\", merge takes documents from pr-bench --load", path, mode);
-	if ((rc = add_runs(mg, *doc, path)))
-		return rc;
-	cJSON_ArrayForEach(m, metrics) {
-		buf_reset(&ctx);
-		buf_printf(&ctx, "%s: metrics.%s", path, m->string);
-		if (!cJSON_IsObject(m)) {
-			rc = pr_error(PR_INPUT, "%s: is %s, expected an object", ctx.data, pr_json_type(m));
-			break;
-		}
-		if ((rc = add_metric(mg, m->string, m, ctx.data)))
-			break;
-	}
-	buf_free(&ctx);
-	return rc;
-}
-
-/* Replace the summaries (and histograms) with those of the merged data. */
-static void
-finish_metric(struct acc *a)
-{
-	struct pr_summary s = { 0 };
-
-	if (a->hist) {
-		pr_hist_summary_ms(a->hist, &s);
-		cJSON_ReplaceItemInObjectCaseSensitive(a->out, "histogram", pr_hist_to_json(a->hist));
-	} else {
-		const cJSON *rps = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a->out, "load"),
-		    "throughput_rps");
-		double v = cJSON_IsNumber(rps) ? rps->valuedouble : 0;
-
-		s = (struct pr_summary){ .n = 1, .min = v, .p50 = v, .p90 = v, .p95 = v, .p99 = v, .max = v,
-			.mean = v, .stddev = 0 };
-		if (a->sampled) {
-			cJSON *arr = cJSON_CreateArray();
-
-			for (size_t i = 0; i < a->nrps; i++)
-				cJSON_AddItemToArray(arr, cJSON_CreateNumber(a->rps[i]));
-			cJSON_ReplaceItemInObjectCaseSensitive(a->out, "samples", arr);
-		} else {
-			/* A shard without samples: a shorter sample would not be the sum. */
-			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "samples");
-			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "interval_s");
-		}
-	}
-	cJSON_ReplaceItemInObjectCaseSensitive(a->out, "summary", pr_summary_to_json(&s));
-}
-
-/* Copy key from the first input; null when the inputs disagree. */
-static void
-add_common(cJSON *out, const char *key, cJSON *const *docs, int n)
-{
-	const cJSON *first = cJSON_GetObjectItemCaseSensitive(docs[0], key);
-
-	for (int i = 1; i < n; i++)
-		if (!cJSON_Compare(first, cJSON_GetObjectItemCaseSensitive(docs[i], key), true))
-			first = NULL;
-	cJSON_AddItemToObject(out, key, first ? cJSON_Duplicate(first, true) : cJSON_CreateNull());
-}
-
-/*
- * "run_id" (the XOR of the shards', the same for the same shards in any
- * grouping) and "merged_run_ids", when every input carried its ids.
- */
-static void
-add_run_ids(cJSON *doc, const struct merge *mg)
-{
-	char id[BENCH_RUN_ID_LEN + 1];
-	cJSON *ids;
-
-	if (!mg->all_have_ids || mg->nruns == 0)
-		return;
-	memcpy(id, mg->runs[0].id, sizeof id);
-	for (size_t i = 1; i < mg->nruns; i++)
-		bench_run_id_xor(id, mg->runs[i].id);
-	cJSON_AddStringToObject(doc, "run_id", id);
-	ids = cJSON_AddArrayToObject(doc, "merged_run_ids");
-	for (size_t i = 0; i < mg->nruns; i++)
-		cJSON_AddItemToArray(ids, cJSON_CreateString(mg->runs[i].id));
-}
-
-static cJSON *
-merged_doc(struct merge *mg, cJSON *const *docs, char *const *paths, int n)
-{
-	cJSON *doc = bench_doc_new(), *git, *set, *from, *hosts, *metrics;
-	const cJSON *commit;
-
-	cJSON_AddStringToObject(doc, "mode", "load");
-	add_common(doc, "label", docs, n);
-	git = cJSON_AddObjectToObject(doc, "git");
-	commit = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(docs[0], "git"), "commit");
-	for (int i = 1; i < n && commit; i++)
-		if (!cJSON_Compare(commit, cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(docs[i], "git"), "commit"), true))
-			commit = NULL;
-	cJSON_AddItemToObject(git, "commit", commit ? cJSON_Duplicate(commit, true) : cJSON_CreateNull());
-	add_common(doc, "host", docs, n);
-	set = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(docs[0], "settings"), true);
-	for (int i = 1; set && i < n; i++) {
-		const cJSON *other = cJSON_GetObjectItemCaseSensitive(docs[i], "settings");
-		cJSON *c = cJSON_GetObjectItemCaseSensitive(set, "connections");
-		const cJSON *oc = cJSON_GetObjectItemCaseSensitive(other, "connections");
-
-		if (cJSON_IsNumber(c) && cJSON_IsNumber(oc))
-			cJSON_SetNumberValue(c, c->valuedouble + oc->valuedouble);
-	}
-	cJSON_AddItemToObject(doc, "settings", set ? set : cJSON_CreateObject());
-	add_run_ids(doc, mg);
-	from = cJSON_AddArrayToObject(doc, "merged_from");
-	hosts = cJSON_AddArrayToObject(doc, "hosts");
-	for (int i = 0; i < n; i++) {
-		const cJSON *h = cJSON_GetObjectItemCaseSensitive(docs[i], "host");
-
-		cJSON_AddItemToArray(from, cJSON_CreateString(paths[i]));
-		cJSON_AddItemToArray(hosts, cJSON_IsString(h) ? cJSON_CreateString(h->valuestring) : cJSON_CreateNull());
-	}
-	metrics = cJSON_AddObjectToObject(doc, "metrics");
-	for (size_t i = 0; i < mg->n; i++) {
-		finish_metric(&mg->v[i]);
-		cJSON_AddItemToObject(metrics, mg->v[i].id, mg->v[i].out);
-		mg->v[i].out = NULL;
-	}
-	return doc;
-}
-
 int
 bench_merge(int argc, char **argv)
 {
@@ -424,8 +32,8 @@ bench_merge(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = getenv("OUTPUT_JSON");
-	struct merge mg = { .all_have_ids = true };
-	cJSON **docs = NULL, *out = NULL;
+	struct bench_merge *mg;
+	cJSON *out = NULL;
 	int ch, n, rc = 0;
 
 	if (output && !*output)
@@ -437,38 +45,25 @@ bench_merge(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'h':
-			fputs(merge_usage, stdout);
-			return PR_OK;
-		case 'V':
-			printf("pr-bench %s\n", PR_VERSION);
-			return PR_OK;
 		default:
-			return pr_getopt_error(ch, argv);
+			return pr_getopt_other(ch, merge_usage, argv);
 		}
 	}
 	n = argc - optind;
 	if (n < 1)
 		return pr_usage_error("merge: give one or more load documents to merge");
-	docs = xcalloc((size_t)n, sizeof *docs);
-	for (int i = 0; i < n && !rc; i++)
-		rc = add_file(&mg, argv[optind + i], &docs[i]);
-	if (rc)
-		goto out;
-	out = merged_doc(&mg, docs, argv + optind, n);
-	rc = pr_doc_emit(out, output);
-out:
-	for (int i = 0; i < n; i++)
-		cJSON_Delete(docs[i]);
-	free(docs);
-	for (size_t i = 0; i < mg.n; i++) {
-		free(mg.v[i].id);
-		cJSON_Delete(mg.v[i].out);
-		free(mg.v[i].hist);
-		free(mg.v[i].rps);
+	mg = bench_merge_new();
+	for (int i = 0; i < n && !rc; i++) {
+		cJSON *doc;
+
+		if (!(rc = pr_doc_load(argv[optind + i], "bench", &doc)))
+			rc = bench_merge_add(mg, argv[optind + i], doc);
 	}
-	free(mg.v);
-	free(mg.runs);
+	if (!rc) {
+		out = bench_merge_result(mg);
+		rc = pr_doc_emit(out, output);
+	}
+	bench_merge_free(mg);
 	cJSON_Delete(out);
 	return rc;
 }

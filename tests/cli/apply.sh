@@ -104,12 +104,13 @@ calls
 check throttle_429_was_seen_then_success \
 	[ "$(jq -c '[.[0].status, .[1].status]' "$T/calls.json")" = '[429,200]' ]
 
-# QA_LOG=1 writes logs/azure-performance-apply-YYYYMMDD-HHMMSS.log.
+# QA_LOG=1 writes logs/pr-apply-scale-YYYYMMDD-HHMMSS.log, and the old name as a link to it.
 mkdir -p "$T/work"
 (cd "$T/work" && QA_LOG=1 pr-apply-scale -f "$T/pr-tools.json" >/dev/null 2>&1)
-check qa_log_writes_named_log_file sh -c "ls '$T/work/logs/' | grep -Eq '^azure-performance-apply-[0-9]{8}-[0-9]{6}\.log$'"
+check qa_log_writes_named_log_file sh -c "ls '$T/work/logs/' | grep -Eq '^pr-apply-scale-[0-9]{8}-[0-9]{6}\.log$'"
+check qa_log_old_name_is_a_link sh -c "ls '$T/work/logs/' | grep -Eq '^azure-performance-apply-[0-9]{8}-[0-9]{6}\.log$' && [ -L '$T'/work/logs/azure-performance-apply-*.log ]"
 (cd "$T/work" && rm -rf logs && pr-apply-scale --log -f "$T/pr-tools.json" >/dev/null 2>&1)
-check log_flag_writes_log_file sh -c "cat '$T'/work/logs/azure-performance-apply-*.log | grep -q 'containerApps'"
+check log_flag_writes_log_file sh -c "cat '$T'/work/logs/pr-apply-scale-*.log | grep -q 'containerApps'"
 
 # OUTPUT_JSON and -o also write the document.
 OUTPUT_JSON=$T/o.json pr-apply-scale -f "$T/pr-tools.json" >/dev/null 2>&1

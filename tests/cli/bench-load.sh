@@ -100,7 +100,7 @@ check "config_drives_every_metric_open_loop" \
 	jtrue '.metrics.cfg_home.load.loop == "open" and .metrics.cfg_home.load.connections == 3 and .metrics.cfg_home.load.requests >= 95 and .metrics.cfg_home.load.requests <= 101'
 check "config_post_with_body_succeeds" jtrue '.metrics.cfg_post.summary.n >= 95 and .metrics.cfg_post.errors.total == 0 and .metrics.cfg_post.method == "POST"'
 check "github_outputs_have_latency_and_throughput" \
-	sh -c "grep -q '^cfg_home_p50=' '$T/gh.out' && grep -q '^cfg_home_rps_p50=' '$T/gh.out' && grep -q cfg_home_rps '$T/gh.md'"
+	sh -c "grep -q '^cfg_home_p50=' '$T/gh.out' && grep -q '^cfg_home_rps_p50=' '$T/gh.out' && grep -qF 'cfg\_home\_rps' '$T/gh.md'"
 
 # --- errors ----------------------------------------------------------------
 start_stall --stall-after 0.3 --stall-ms 1000

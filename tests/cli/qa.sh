@@ -118,7 +118,9 @@ cp "$T/out" "$T/flow.out"
 cp "$T/err" "$T/flow.err"
 ok_if login_flow_passes_with_cookie_token_and_header_captures '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" '\''[.checks[].result] | join(",")'\'')" = "pass,pass,pass,pass" ]'
 check captured_names_listed [ "$(jget "$T/out" '.checks[0].captured | join(",")')" = "sid,token" ]
-check log_flag_writes_qa_verify_prod_log ls logs/qa-verify-prod-*.log
+check log_flag_writes_program_named_log ls logs/pr-qa-*.log
+# the runbook's name still reaches the same log, as a link
+check log_runbook_name_links_to_the_log sh -c 'for l in logs/qa-verify-prod-*.log; do [ -L "$l" ] && cmp -s "$l" "logs/pr-qa-${l#logs/qa-verify-prod-}" || exit 1; done'
 
 # A wrong password: login fails, the checks that need its session are skipped.
 QA_PASSWORD=wrong run pr-qa -f "$T/flow.json" --junit "$T/skip.xml"
@@ -204,7 +206,7 @@ ok_if credentials_in_urls_redacted '[ "$rc" -eq 4 ] && ! grep -q hunter2 "$T/out
 GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh_out GITHUB_STEP_SUMMARY=$T/gh_sum run pr-qa -f "$T/fails.json"
 check github_outputs_verdict_passed_failed \
 	grep -qx 'verdict=fail' "$T/gh_out" && grep -qx 'passed=2' "$T/gh_out" && grep -qx 'failed=7' "$T/gh_out"
-check github_summary_has_table grep -q '^| status_wrong | fail | 401 |' "$T/gh_sum"
+check github_summary_has_table grep -q '^| status\\_wrong | fail | 401 |' "$T/gh_sum"
 
 # --- malformed configs: exit 3, one line naming the file and the field ------
 B=$T/bad.json

@@ -164,6 +164,6 @@ git checkout -q main
 run pr-rollback -q --skip-deploy --restore-platform "$T/snap.json"
 ok_if rollback_restore_platform_without_settings_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err" && head_is "$v2"'
 
-# --log writes logs/rollback-*.log.
+# --log writes logs/pr-rollback-*.log.
 run pr-rollback --log --dry-run --skip-deploy "$T/snap.json"
-ok_if rollback_log_written 'ls logs/rollback-*.log >/dev/null 2>&1 && grep -q verified logs/rollback-*.log'
+ok_if rollback_log_written 'ls logs/pr-rollback-*.log >/dev/null 2>&1 && grep -q verified logs/pr-rollback-*.log'

@@ -105,6 +105,10 @@ APP_DB_URL=$PG_URL run pr-snapshot -f "$T/cfg.json" --tag from-config -a "$T/cfg
 ok_if snapshot_database_from_config '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .database.dbname)" = app ]' 
 run pr-snapshot -f "$T/cfg.json" --tag unset-var -a "$T/unset.tar.gz"
 ok_if snapshot_config_unset_variable_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err"' 
+# A bad URL from the config names the config's field, not the flag.
+echo '{"database": {"url": "mysql://x@y/z"}}' >"$T/badcfg.json"
+run pr-snapshot -f "$T/badcfg.json" --tag bad-cfg-url -a "$T/bad/cfg.tar.gz"
+ok_if snapshot_bad_config_url_names_the_field '[ "$rc" -eq 3 ] && one_line "$T/err" && grep -q "badcfg.json: database.url: " "$T/err" && ! grep -q -- --database-url "$T/err"'
 
 # A wrong password: exit 4, one line, no tag and no archive left behind.
 bad="postgres://$PG_USER:wrong@127.0.0.1:$PG_PORT/app"
@@ -127,7 +131,7 @@ cd "$T/repo" || exit 1
 : >"$T/gh_sum"
 QA_LOG=1 OUTPUT_JSON=$T/copy.json GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh_out GITHUB_STEP_SUMMARY=$T/gh_sum \
 	run pr-snapshot --tag gha -a "$T/gha.tar.gz"
-ok_if snapshot_qa_log_written 'ls logs/snapshot-*.log >/dev/null 2>&1' 
+ok_if snapshot_qa_log_written 'ls logs/pr-snapshot-*.log >/dev/null 2>&1' 
 check snapshot_output_json_copy cmp -s "$T/out" "$T/copy.json"
 check snapshot_github_output grep -qx 'tag=gha' "$T/gh_out"
 check snapshot_github_summary grep -q 'pr-snapshot' "$T/gh_sum"

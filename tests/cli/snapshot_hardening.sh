@@ -154,7 +154,7 @@ cd "$T/repo" && rm -rf dash || exit 1
 # link to /dev/full.
 mkdir -p logs
 now=$(date -u +%s)
-for i in $(seq 0 30); do ln -sf /dev/full "logs/snapshot-$(date -u -d "@$((now + i))" +%Y%m%d-%H%M%S).log"; done
+for i in $(seq 0 30); do ln -sf /dev/full "logs/pr-snapshot-$(date -u -d "@$((now + i))" +%Y%m%d-%H%M%S).log"; done
 run pr-snapshot --log --tag fulllog -a "$T/full/b.tar.gz"
 ok_if snapshot_unwritable_log_exits_4 '[ "$rc" -eq 4 ] && one_line "$T/err" && grep -q "cannot write log" "$T/err"'
 ok_if snapshot_unwritable_log_does_nothing '[ -z "$(ls -A "$T/full")" ] && no_tag fulllog'

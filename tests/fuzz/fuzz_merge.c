@@ -1,14 +1,17 @@
-/* fuzz_merge.c: load documents as `pr-bench merge` reads them: pr_doc_parse
- * (kind "bench"), each metric's "unit", "errors", "load" and "histogram",
- * and the histogram encoding (pr_hist_from_json in lib/hist.c), on
- * arbitrary bytes.  Every histogram that reads must survive a round trip
- * through its JSON encoding unchanged, summarize, and merge into a running
- * total.  Built by `make fuzz`; run by tests/fuzz.sh. */
+/* fuzz_merge.c: load documents through `pr-bench merge`'s own code
+ * (lib/benchmerge.c) on arbitrary bytes.  The input is one document, or two
+ * split at the first NUL byte (two shards); each is parsed with
+ * pr_doc_parse (kind "bench") and added to a merge as pr-bench merge adds
+ * it, then the merge is finished and its document must be a bench document
+ * that merges again.  Every histogram that reads must also survive a round
+ * trip through its JSON encoding (pr_hist_from_json in lib/hist.c)
+ * unchanged.  Built by `make fuzz`; run by tests/fuzz.sh. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchmerge.h"
 #include "doc.h"
 #include "err.h"
 #include "hist.h"
@@ -16,49 +19,72 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Every histogram of doc's metrics that reads encodes back to itself. */
 static void
-one_metric(const cJSON *m, struct pr_hist *total, struct pr_hist *h, struct pr_hist *again)
+round_trip_histograms(const cJSON *doc)
 {
-	const cJSON *errors, *load, *hj = NULL;
-	const char *unit;
+	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics"), *m;
+	struct pr_hist *h = pr_hist_new(), *again = pr_hist_new();
 	struct pr_summary s;
-	cJSON *enc;
 
-	if (pr_get_string(m, "unit", PR_REQUIRED, "fuzz", &unit) ||
-	    pr_get_object(m, "errors", PR_REQUIRED, "fuzz", &errors) ||
-	    pr_get_object(m, "load", PR_REQUIRED, "fuzz", &load) ||
-	    pr_get_object(m, "histogram", strcmp(unit, "rps") == 0 ? PR_OPTIONAL : PR_REQUIRED, "fuzz", &hj) || !hj)
-		return;
-	if (pr_hist_from_json(hj, "fuzz.histogram", h) != PR_OK)
-		return;
-	enc = pr_hist_to_json(h);
-	if (pr_hist_from_json(enc, "fuzz.again", again) != PR_OK || memcmp(h, again, sizeof *h) != 0)
+	cJSON_ArrayForEach(m, metrics) {
+		const cJSON *hj = cJSON_GetObjectItemCaseSensitive(m, "histogram");
+		cJSON *enc;
+
+		if (!cJSON_IsObject(hj) || pr_hist_from_json(hj, "fuzz.histogram", h) != PR_OK)
+			continue;
+		enc = pr_hist_to_json(h);
+		if (pr_hist_from_json(enc, "fuzz.again", again) != PR_OK || memcmp(h, again, sizeof *h) != 0)
+			abort();
+		cJSON_Delete(enc);
+		pr_hist_summary_ms(h, &s);
+	}
+	free(h);
+	free(again);
+}
+
+/* The merged document is a bench document, and merges again on its own. */
+static void
+check_result(cJSON *out)
+{
+	char *text = cJSON_PrintUnformatted(out);
+	struct bench_merge *mg = bench_merge_new();
+	cJSON *again = NULL, *twice;
+
+	if (!text || pr_doc_parse("merged.json", text, strlen(text), "bench", &again) != PR_OK)
 		abort();
-	cJSON_Delete(enc);
-	pr_hist_summary_ms(h, &s);
-	pr_hist_quantile_us(h, 0.999);
-	pr_hist_merge(total, h);
-	pr_hist_summary_ms(total, &s);
+	if (bench_merge_add(mg, "merged.json", again) != PR_OK)
+		abort();
+	twice = bench_merge_result(mg);
+	cJSON_Delete(twice);
+	bench_merge_free(mg);
+	free(text);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pr_hist *total, *h, *again;
-	const cJSON *metrics = NULL, *m;
-	cJSON *doc;
+	static const char *const names[] = { "a.json", "b.json" };
+	const char *text = (const char *)data, *nul = memchr(data, '\0', size);
+	size_t len[2] = { nul ? (size_t)(nul - text) : size, nul ? size - (size_t)(nul - text) - 1 : 0 };
+	const char *start[2] = { text, nul ? nul + 1 : NULL };
+	struct bench_merge *mg = bench_merge_new();
+	int rc = PR_OK, n = nul ? 2 : 1;
 
-	if (pr_doc_parse("fuzz.json", (const char *)data, size, "bench", &doc) != PR_OK)
-		return 0;
-	total = pr_hist_new();
-	h = pr_hist_new();
-	again = pr_hist_new();
-	if (pr_get_object(doc, "metrics", PR_REQUIRED, "fuzz.json", &metrics) == PR_OK)
-		cJSON_ArrayForEach(m, metrics)
-			one_metric(m, total, h, again);
-	free(total);
-	free(h);
-	free(again);
-	cJSON_Delete(doc);
+	for (int i = 0; i < n && rc == PR_OK; i++) {
+		cJSON *doc;
+
+		if ((rc = pr_doc_parse(names[i], start[i], len[i], "bench", &doc)) != PR_OK)
+			break;
+		round_trip_histograms(doc);
+		rc = bench_merge_add(mg, names[i], doc);
+	}
+	if (rc == PR_OK) {
+		cJSON *out = bench_merge_result(mg);
+
+		check_result(out);
+		cJSON_Delete(out);
+	}
+	bench_merge_free(mg);
 	return 0;
 }

@@ -404,6 +404,7 @@ test_config_section(void)
 	    "\"correction\": \"bh\", \"budgets\": [\"p95<500ms\"], \"metrics\": {\"api\": {\"budgets\": [\"errors<1%\"]}}}");
 	cJSON *bad = cJSON_Parse("{\"thresold\": \"10%\"}");
 	cJSON *badq = cJSON_Parse("{\"quantiles\": [0, 50]}");
+	cJSON *metric_arr = cJSON_Parse("{\"metrics\": {\"api\": []}}");
 
 	CHECK(cmp_config_parse(sec, "pr-tools.json: compare", &given, &s) == 0);
 	CHECK(s.alpha == CMP_DEFAULT_ALPHA);	/* the flag wins */
@@ -418,10 +419,16 @@ test_config_section(void)
 	t_stderr_capture();
 	CHECK(cmp_config_parse(badq, "pr-tools.json: compare", &given, &s) == PR_INPUT);
 	CHECK(strstr(t_stderr_text(), "compare.quantiles") != NULL);
+	/* Drift settled: compare alone said "(fix the config)"; it reads as every section now. */
+	CHECK(strstr(t_stderr_text(), "(fix the config)") == NULL);
+	t_stderr_capture();
+	CHECK(cmp_config_parse(metric_arr, "pr-tools.json: compare", &given, &s) == PR_INPUT);
+	CHECK(strstr(t_stderr_text(), "compare.metrics.api: expected an object, found array\n") != NULL);
 	cmp_settings_free(&s);
 	cJSON_Delete(sec);
 	cJSON_Delete(bad);
 	cJSON_Delete(badq);
+	cJSON_Delete(metric_arr);
 }
 
 static cJSON *

@@ -110,6 +110,32 @@ test_device_is_written_in_place(void)
 	CHECK(S_ISLNK(mode_of(link)) && S_ISCHR(mode_of(path)));
 }
 
+/* A temporary directory is private, and goes with its files; so does a file. */
+static void
+test_tmp_dir_and_file_removed(void)
+{
+	char *tmp, file[256], lone[256];
+	int fd;
+
+	CHECK(pr_tmp_mkdir("test_fileio", &tmp) == 0);
+	CHECK((mode_of(tmp) & 07777) == 0700);
+	snprintf(file, sizeof file, "%s/member", tmp);
+	CHECK((fd = open(file, O_WRONLY | O_CREAT, 0600)) >= 0);
+	close(fd);
+	pr_tmp_track(file);
+	pr_tmp_remove(tmp);
+	CHECK(mode_of(file) == 0);
+	CHECK(mode_of(tmp) == 0);
+	free(tmp);
+	snprintf(lone, sizeof lone, "%s/lone.tmp", dir);
+	CHECK((fd = open(lone, O_WRONLY | O_CREAT, 0600)) >= 0);
+	close(fd);
+	pr_tmp_track(lone);
+	pr_tmp_remove(lone);
+	CHECK(mode_of(lone) == 0);
+	pr_tmp_remove(lone);	/* already gone: nothing to do */
+}
+
 int
 main(void)
 {
@@ -124,6 +150,7 @@ main(void)
 	RUN(test_link_to_a_file_stays_a_link);
 	RUN(test_fifo_is_written_in_place);
 	RUN(test_device_is_written_in_place);
+	RUN(test_tmp_dir_and_file_removed);
 	rc = t_done();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -351,6 +351,33 @@ test_header_object_reads_into_lines(void)
 	cJSON_Delete(obj);
 }
 
+static const char *
+duration_arg_error(const char *opt, const char *arg, enum pr_zero zero)
+{
+	double v = -1;
+
+	t_stderr_capture();
+	pr_duration_arg(opt, arg, zero, &v);
+	return t_stderr_text();
+}
+
+/* Drift settled: pr-qa and pr-bench each had their own week and their own
+ * wording for a bad duration option; pr-snapshot and pr-rollback's
+ * --db-timeout had no bound.  One reader, one wording now. */
+static void
+test_duration_options_read_the_same_in_every_program(void)
+{
+	double v = -1;
+
+	CHECK(strstr(duration_arg_error("--timeout", "soon", PR_POSITIVE),
+	    "pr-tools: --timeout: expected a duration such as 10s or 500ms (at most 168h), got 'soon'") != NULL);
+	CHECK(strstr(duration_arg_error("--db-timeout", "169h", PR_ZERO_OK), "(at most 168h), got '169h'") != NULL);
+	CHECK(strstr(duration_arg_error("-d", "0", PR_POSITIVE), "-d: must be more than 0") != NULL);
+	CHECK(pr_duration_arg("--interval", "0", PR_ZERO_OK, &v) == PR_OK && v == 0);
+	CHECK(pr_duration_arg("--watch", "168h", PR_POSITIVE, &v) == PR_OK && v == PR_MAX_DURATION_S);
+	CHECK(pr_duration_arg("--watch", "1.5m", PR_POSITIVE, &v) == PR_OK && v == 90);
+}
+
 int
 main(void)
 {
@@ -366,6 +393,7 @@ main(void)
 	RUN(test_option_numbers_are_decimal);
 	RUN(test_unknown_field_reads_the_same_in_every_section);
 	RUN(test_durations_read_the_same_in_every_section);
+	RUN(test_duration_options_read_the_same_in_every_program);
 	RUN(test_header_names_are_rfc9110_tokens_in_every_section);
 	RUN(test_header_values_read_the_same_in_every_section);
 	RUN(test_header_object_reads_into_lines);

@@ -1,6 +1,6 @@
 /*
- * header.c: what every bench document carries besides its metrics (see
- * bench.h): the schema with its minor version, and the run id: 128 bits
+ * benchdoc.c: what every bench document carries besides its metrics (see
+ * benchdoc.h): the schema with its minor version, and the run id: 128 bits
  * from getrandom(2), so that two runs never share one by chance, written as
  * 32 lowercase hex digits.
  */
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "bench.h"
+#include "benchdoc.h"
 #include "doc.h"
 #include "err.h"
 
