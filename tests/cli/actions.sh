@@ -1,7 +1,8 @@
 #!/bin/sh
 # actions.sh: action.yml and every workflow in ci-examples/ pass actionlint
 # and @action-validator/cli (the schema check), and the examples install
-# pr-tools with the Action instead of compiling it.  Both linters come from
+# pr-tools with the Action instead of compiling it and wait instead of
+# sleeping.  Both linters come from
 # npm into build/gha-lint (scripts/deps.sh test).
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +29,7 @@ for f in "$PR_ROOT"/ci-examples/*.yml; do
 	run "$VALIDATE" "$f"
 	ok_if "action_validator_passes_$name" '[ "$rc" -eq 0 ]' || sed 's/^/# /' "$T/out" "$T/err"
 	ok_if "${name}_installs_with_the_action" 'grep -Eq "^ *- uses: pr-tools/pr-tools@" "$f" && ! grep -Eq "make -C|git clone" "$f"'
+	ok_if "${name}_does_not_sleep" '! grep -Eq "(^|[;&|]|run:)[[:space:]]*sleep[[:space:]]" "$f"'
 	# actionlint stops at a string's first error, so a filtered `vars`
 	# finding would hide any later one in its string: `vars` stands alone.
 	ok_if "${name}_uses_vars_only_as_a_whole_env_value" \
@@ -59,3 +61,9 @@ sed 's/inputs\.deb ==/inputs.dbe ==/' "$PR_ROOT/action.yml" >"$T/typo-action.yml
 $PY "$FIX/action_as_workflow.py" "$T/typo-action.yml" >"$T/typo-as-workflow.yml"
 run $LINT "$T/typo-as-workflow.yml"
 ok_if actionlint_finds_a_typo_in_action.yml '[ "$rc" -eq 1 ] && grep -q "\"dbe\"" "$T/out"'
+
+# The release example deploys and waits with pr-rollback --wait, then waits
+# for the new version with pr-qa --wait-until.
+rel=$PR_ROOT/ci-examples/performance-release.yml
+ok_if release_example_waits_for_the_deploy_run 'grep -q "pr-rollback .*--deploy-only .*--wait" "$rel"'
+ok_if release_example_waits_for_the_new_version 'grep -q "pr-qa .*--wait-until" "$rel"'
