@@ -174,13 +174,10 @@ deb: all
 	$(Q)rm -rf $(DEB_ROOT) && $(MAKE) -s install PREFIX=/usr DESTDIR=$(abspath $(DEB_ROOT)) >/dev/null
 	$(Q)packaging/deb/build.sh $(DEB_ROOT) $(VERSION) $(DEB) >/dev/null
 
-version:
-	@echo $(VERSION)
-
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all units check test-deps demo sanitize check-san valgrind fuzz fuzz-targets lint-man install deb version clean
+.PHONY: all units check test-deps demo sanitize check-san valgrind fuzz fuzz-targets lint-man install deb clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

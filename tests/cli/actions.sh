@@ -22,6 +22,25 @@ ok_if actionlint_passes_action.yml '[ "$rc" -eq 0 ]' || sed 's/^/# /' "$T/out" "
 run "$VALIDATE" "$PR_ROOT/action.yml"
 ok_if action_validator_passes_action.yml '[ "$rc" -eq 0 ]' || sed 's/^/# /' "$T/out" "$T/err"
 
+# The action's first step, run as the runner would: it names the version
+# and a cache key that changes with the sources.
+step_script() { $PY -c 'import sys, yaml; print([s for s in yaml.safe_load(open(sys.argv[1]))["runs"]["steps"] if s.get("id") == sys.argv[2]][0]["run"])' "$@"; }
+step_script "$PR_ROOT/action.yml" key >"$T/key.sh"
+key_outputs() {
+	: >"$T/key.out"
+	(cd "$T" && SRC=$1 RUNNER_TEMP=$T RUNNER_ARCH=X64 GITHUB_OUTPUT=$T/key.out bash "$T/key.sh") >/dev/null 2>&1
+}
+key_outputs "$PR_ROOT"
+ok_if action_key_step_names_the_version 'grep -qx "version=$(sed -n "s/^VERSION *= *//p" "$PR_ROOT/Makefile")" "$T/key.out"'
+key1=$(sed -n 's/^key=//p' "$T/key.out")
+ok_if action_cache_key_has_version_image_and_arch 'echo "$key1" | grep -Eq "^pr-tools-deb-[0-9.]+-[0-9a-f]{16}-[a-z]+-[0-9.]+-X64\$"'
+mkdir -p "$T/src" && cp -r "$PR_ROOT/Makefile" "$PR_ROOT/cmd" "$PR_ROOT/lib" "$PR_ROOT/man" "$PR_ROOT/packaging" "$T/src/"
+key_outputs "$T/src"
+ok_if action_cache_key_same_for_the_same_sources '[ "$(sed -n "s/^key=//p" "$T/key.out")" = "$key1" ]'
+echo '/* changed */' >>"$T/src/lib/gha.c"
+key_outputs "$T/src"
+ok_if action_cache_key_changes_with_the_sources '[ -n "$(sed -n "s/^key=//p" "$T/key.out")" ] && [ "$(sed -n "s/^key=//p" "$T/key.out")" != "$key1" ]'
+
 for f in "$PR_ROOT"/ci-examples/*.yml; do
 	name=$(basename "$f")
 	run $LINT "$f"
