@@ -1,9 +1,10 @@
 /*
  * pr-rollback: go back to a snapshot.  Verifies the archive's checksums
  * before anything changes, then, in order: checks out the snapshot's tag (or
- * makes a revert branch), triggers the deploy workflow, restores the
- * platform settings (--restore-platform) and the database (--restore-db
- * --yes).  Writes pr-tools/rollback/1 saying which steps were done; exit 5
+ * makes a revert branch), triggers the deploy workflow (and with --wait
+ * follows its run to the end), restores the platform settings
+ * (--restore-platform) and the database (--restore-db --yes).
+ * --deploy-only runs the deploy step alone.  Writes pr-tools/rollback/1 saying which steps were done; exit 5
  * when it stopped half way.
  */
 #include <dirent.h>
@@ -569,8 +570,8 @@ do_deploy(const struct opts *o, struct state *s, struct step *st)
 	int rc;
 
 	if (o->dry_run) {
-		snprintf(st->detail, sizeof st->detail, "would dispatch %s in %s at ref %s%s", s->workflow, s->repo, s->ref,
-		    s->token && *s->token ? "" : " (GITHUB_TOKEN is not set)");
+		snprintf(st->detail, sizeof st->detail, "would dispatch %s in %s at ref %s%s%s", s->workflow, s->repo, s->ref,
+		    o->wait ? " and wait for its run" : "", s->token && *s->token ? "" : " (GITHUB_TOKEN is not set)");
 		return PR_OK;
 	}
 	if (o->wait)

@@ -55,6 +55,10 @@ ok_if deploy_only_skips_the_other_steps '[ "$(step "$T/out" git)" = skipped ] &&
 check deploy_only_document_fits_schema validate rollback "$T/out"
 ok_if wait_token_never_printed '! grep -qF "$token" "$T/out" "$T/err"'
 
+# A dry run says it would wait, and sends nothing.
+GITHUB_TOKEN=$token run pr-rollback -q --deploy-only --ref main --wait --dry-run
+ok_if wait_dry_run_plans_the_wait '[ "$rc" -eq 0 ] && [ "$(step "$T/out" deploy)" = planned ] && detail "$T/out" deploy | grep -q "and wait for its run" && [ "$(grep -c "" "$T/ok.log")" -eq 4 ]'
+
 # Without --wait: the dispatch as before (204), no run is looked at.
 GITHUB_TOKEN=$token run pr-rollback -q --deploy-only --ref main
 ok_if no_wait_does_not_ask_for_run_details '[ "$rc" -eq 0 ] && [ "$(grep "\"POST\"" "$T/ok.log" | tail -n 1 | jq -r .body.return_run_details)" = null ] && [ "$(gets ok)" -eq 3 ]'
