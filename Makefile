@@ -9,6 +9,7 @@
 #   make valgrind     the test suite with every program under valgrind
 #   make fuzz         libFuzzer targets for every document and config reader
 #   make install      PREFIX=/usr/local DESTDIR=
+#   make deb          a Debian package, build/pr-tools_VERSION_ARCH.deb
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
@@ -164,10 +165,20 @@ install: all
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
 	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}; done
 
+# The Debian package: the programs and man pages staged by install under
+# /usr, made into a .deb by packaging/deb/build.sh (dpkg-deb; see its header).
+# DEB and DEB_ROOT (the staging directory) may be set: tests build elsewhere.
+DEB      ?= $(B)/pr-tools_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null || echo unknown).deb
+DEB_ROOT ?= $(B)/deb/root
+deb: all
+	$(SAY) DEB $(DEB)
+	$(Q)rm -rf $(DEB_ROOT) && $(MAKE) -s install PREFIX=/usr DESTDIR=$(abspath $(DEB_ROOT)) >/dev/null
+	$(Q)packaging/deb/build.sh $(DEB_ROOT) $(VERSION) $(DEB) >/dev/null
+
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all units check test-deps demo sanitize check-san valgrind fuzz fuzz-targets lint-man install clean
+.PHONY: all units check test-deps demo sanitize check-san valgrind fuzz fuzz-targets lint-man install deb clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -30,13 +30,14 @@
 
 enum {
 	OPT_CHECK = 256, OPT_EXPECT_STATUS, OPT_BASE_URL, OPT_RETRIES, OPT_JUNIT, OPT_LOG, OPT_WATCH,
-	OPT_INTERVAL, OPT_P95_WARN, OPT_P95_CRIT, OPT_ERROR_WARN, OPT_ERROR_CRIT,
+	OPT_INTERVAL, OPT_P95_WARN, OPT_P95_CRIT, OPT_ERROR_WARN, OPT_ERROR_CRIT, OPT_WAIT_UNTIL,
 };
 
 static const char usage_text[] =
     "usage: pr-qa [-f FILE] [options]\n"
     "       pr-qa --check NAME=URL [--expect-status N] [options]\n"
     "       pr-qa --watch DURATION [--interval SECONDS] [thresholds] [options]\n"
+    "       pr-qa --wait-until DURATION [--interval SECONDS] [options]\n"
     "\n"
     "Run post-deployment checks and print a pr-tools/qa/1 document on stdout.\n"
     "\n"
@@ -50,7 +51,9 @@ static const char usage_text[] =
     "  -o, --output FILE       also write the document to FILE, atomically (OUTPUT_JSON)\n"
     "      --log               also write logs/pr-qa-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "      --watch DURATION    repeat the checks for DURATION and judge error rate and p95\n"
-    "      --interval SECONDS  watch: time between rounds (default 10)\n"
+    "      --wait-until DURATION\n"
+    "                          repeat the checks until all pass, for at most DURATION\n"
+    "      --interval SECONDS  watch, wait-until: time between rounds (default 10)\n"
     "      --p95-warn MS       watch: p95 latency warning threshold (default 500)\n"
     "      --p95-crit MS       watch: p95 latency critical threshold (default 1000)\n"
     "      --error-warn PCT    watch: error rate warning threshold in percent (default 1)\n"
@@ -74,6 +77,7 @@ static const struct option longopts[] = {
 	{ "log", no_argument, NULL, OPT_LOG },
 	{ "watch", required_argument, NULL, OPT_WATCH },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "wait-until", required_argument, NULL, OPT_WAIT_UNTIL },
 	{ "p95-warn", required_argument, NULL, OPT_P95_WARN },
 	{ "p95-crit", required_argument, NULL, OPT_P95_CRIT },
 	{ "error-warn", required_argument, NULL, OPT_ERROR_WARN },
@@ -96,6 +100,7 @@ struct opts {
 	const char *output;
 	bool log;
 	double watch_s;			/* 0: one run */
+	double wait_until_s;		/* 0: one run */
 	double interval_s;
 	struct qa_thresholds th;
 	bool quiet;
@@ -163,6 +168,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			if ((rc = pr_duration_arg("--watch", optarg, PR_POSITIVE, &o->watch_s)))
 				return rc;
 			break;
+		case OPT_WAIT_UNTIL:
+			if ((rc = pr_duration_arg("--wait-until", optarg, PR_POSITIVE, &o->wait_until_s)))
+				return rc;
+			break;
 		case OPT_INTERVAL:
 			if ((rc = pr_duration_arg("--interval", optarg, PR_ZERO_OK, &o->interval_s)))
 				return rc;
@@ -189,6 +198,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return pr_usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->watch_s > 0 && o->wait_until_s > 0)
+		return pr_usage_error("--watch judges a window and --wait-until waits for a pass: give one of them");
 	if (o->expect_status && o->nchecks == 0)
 		return pr_usage_error("--expect-status applies to --check NAME=URL checks; give at least one");
 	if (o->th.p95_warn_ms > o->th.p95_crit_ms)
@@ -397,6 +408,49 @@ watch(const struct opts *o, const struct qa_suite *s, struct qa_report *last, st
 		fputc('\n', stderr);
 }
 
+/* Repeat the suite every o->interval_s until every check passes or
+ * o->wait_until_s has passed (no round starts after that); r holds the last
+ * round, *rounds counts them, *elapsed_ms is the time until the last one
+ * ended.  The verdict is the last round's. */
+static void
+wait_until(const struct opts *o, const struct qa_suite *s, struct qa_report *r, size_t *rounds,
+    double *elapsed_ms)
+{
+	double start_ms = pr_mono_ms(), end_ms = start_ms + o->wait_until_s * 1e3;
+
+	for (;;) {
+		double next_ms = pr_mono_ms() + o->interval_s * 1e3;
+
+		qa_report_free(r);
+		qa_run(s, &o->run, r, NULL);
+		(*rounds)++;
+		*elapsed_ms = pr_mono_ms() - start_ms;
+		if (r->passed == r->n || next_ms > end_ms)
+			break;
+		pr_note("wait: round %zu: %zu of %zu checks pass; again in %.1f s", *rounds, r->passed, r->n,
+		    (next_ms - pr_mono_ms()) / 1e3 > 0 ? (next_ms - pr_mono_ms()) / 1e3 : 0);
+		pr_sleep_ms(next_ms - pr_mono_ms() > 0 ? next_ms - pr_mono_ms() : 0);
+	}
+	if (r->passed == r->n)
+		pr_note("wait: every check passes after %zu round(s), %.1f s", *rounds, *elapsed_ms / 1e3);
+	else
+		pr_note("wait: %zu of %zu checks still fail after %zu round(s), %.1f s (--wait-until %g s)",
+		    r->n - r->passed, r->n, *rounds, *elapsed_ms / 1e3, o->wait_until_s);
+}
+
+/* The document's "wait" object: how long the checks took to pass. */
+static cJSON *
+wait_to_json(const struct opts *o, size_t rounds, double elapsed_ms)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "until_s", o->wait_until_s);
+	cJSON_AddNumberToObject(j, "interval_s", o->interval_s);
+	cJSON_AddNumberToObject(j, "rounds", (double)rounds);
+	cJSON_AddNumberToObject(j, "elapsed_ms", pr_round(elapsed_ms, PR_MS_DECIMALS));
+	return j;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -406,6 +460,7 @@ main(int argc, char **argv)
 	struct qa_requests reqs = {0};
 	struct qa_watch w;
 	size_t rounds = 0, unreachable_rounds = 0;
+	double waited_ms = 0;
 	const char *verdict;
 	cJSON *doc = NULL;
 	char *target = NULL;
@@ -425,7 +480,10 @@ main(int argc, char **argv)
 		qa_watch_judge(&reqs, rounds, &o.th, &w);
 		verdict = w.level == QA_LEVEL_CRITICAL ? "fail" : "pass";
 	} else {
-		qa_run(&s, &o.run, &r, NULL);
+		if (o.wait_until_s > 0)
+			wait_until(&o, &s, &r, &rounds, &waited_ms);
+		else
+			qa_run(&s, &o.run, &r, NULL);
 		verdict = r.passed == r.n ? "pass" : "fail";
 	}
 	if (!o.watch_s && !r.unreachable)
@@ -442,6 +500,8 @@ main(int argc, char **argv)
 	qa_report_to_json(&s, &r, doc);
 	if (o.watch_s > 0)
 		cJSON_AddItemToObject(doc, "watch", qa_watch_to_json(&w, &o.th, o.watch_s, o.interval_s));
+	if (o.wait_until_s > 0)
+		cJSON_AddItemToObject(doc, "wait", wait_to_json(&o, rounds, waited_ms));
 	if ((rc = pr_doc_emit(doc, o.output)))
 		goto out;
 	if (o.junit && (rc = write_junit(o.junit, &s, &r)))

@@ -1,11 +1,12 @@
 /*
  * pr-rollback: go back to a snapshot.  Verifies the archive's checksums
  * before anything changes, then, in order: checks out the snapshot's tag (or
- * makes a revert branch), triggers the deploy workflow, restores the
- * platform settings (--restore-platform) and the database (--restore-db
- * --yes), then runs a migration rollback script (--sql FILE).  Writes
- * pr-tools/rollback/1 saying which steps were done; exit 5 when it stopped
- * half way.
+ * makes a revert branch), triggers the deploy workflow (and with --wait
+ * follows its run to the end), restores the platform settings
+ * (--restore-platform) and the database (--restore-db --yes), then runs a
+ * migration rollback script (--sql FILE).  --deploy-only runs the deploy
+ * step alone.  Writes pr-tools/rollback/1 saying which steps were done;
+ * exit 5 when it stopped half way.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,11 +39,14 @@
 #define SQL_SCRIPT_MAX_BYTES ((size_t)1 << 20)	/* a rollback script, not a dump */
 #define SQL_SHOWN_MAX 80			/* characters of a statement in a message */
 #define SQL_WHY_LEN 256			/* the database's message, so the detail holds both */
+#define WAIT_TIMEOUT_DEFAULT_S (30 * 60.0)
+#define WAIT_INTERVAL_DEFAULT_S 10.0
 
 static const char usage_text[] =
     "usage: pr-rollback [options] [MANIFEST | ARCHIVE | -]\n"
     "       pr-rollback [options] --tag NAME\n"
     "       pr-rollback [options] --sql FILE\n"
+    "       pr-rollback --deploy-only --ref REF [--wait] [options]\n"
     "\n"
     "Go back to a pr-snapshot: verify its checksums, check out its tag (or make\n"
     "a revert branch), trigger the deploy workflow, and on request restore the\n"
@@ -55,6 +59,12 @@ static const char usage_text[] =
     "      --push                  push the revert branch to the remote\n"
     "      --remote NAME           remote to push to (default origin)\n"
     "      --skip-deploy           do not trigger the deploy workflow (SKIP_DEPLOY=1)\n"
+    "      --deploy-only           only trigger the deploy workflow (no checkout, no restore)\n"
+    "      --ref REF               ref to deploy (default deploy.github.ref, else the tag)\n"
+    "      --wait                  wait for the deploy run to finish; exit 4 when it fails\n"
+    "      --wait-timeout DURATION most --wait waits (default 30m)\n"
+    "      --wait-interval DURATION\n"
+    "                              time between looks at the run (default 10s)\n"
     "      --restore-platform      apply the snapshot's platform settings\n"
     "      --restore-db            restore the database from the snapshot (needs --yes)\n"
     "  -y, --yes                   confirm --restore-db: the current data is replaced\n"
@@ -79,6 +89,11 @@ struct opts {
 	bool push;
 	const char *remote;
 	bool skip_deploy;
+	bool deploy_only;	/* the deploy step alone */
+	const char *ref;	/* --ref: the ref to dispatch */
+	bool wait;		/* follow the deploy run to its conclusion */
+	double wait_timeout_s;
+	double wait_interval_s;
 	bool restore_platform;
 	bool restore_db;
 	bool yes;
@@ -114,6 +129,7 @@ struct state {
 	const char *token;
 	const char *repo, *workflow, *ref;
 	const cJSON *inputs;
+	struct pr_github_run run;	/* the deploy run, with --wait */
 	const cJSON *platform;
 	struct pr_pg_url db;
 	bool have_db;
@@ -124,10 +140,27 @@ struct state {
 	struct step steps[NSTEPS];
 };
 
+/* The deploy options that only make sense together. */
+static int
+check_deploy_args(const struct opts *o)
+{
+	if (o->deploy_only && o->skip_deploy)
+		return pr_usage_error("--deploy-only and --skip-deploy (or SKIP_DEPLOY=1) contradict each other");
+	if (o->deploy_only && (o->branch || o->restore_platform || o->restore_db || o->sql))
+		return pr_usage_error("--deploy-only runs the deploy step alone: drop --revert-branch, --restore-platform, --restore-db and --sql");
+	if (o->wait && o->skip_deploy)
+		return pr_usage_error("--wait waits for the deploy run: it cannot go with --skip-deploy (or SKIP_DEPLOY=1)");
+	if (o->ref && !*o->ref)
+		return pr_usage_error("--ref: empty ref");
+	return PR_OK;
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_SKIP_DEPLOY, OPT_PLATFORM, OPT_DB, OPT_LOG, OPT_DB_TIMEOUT, OPT_SQL };
+	enum { OPT_PUSH = 256, OPT_REMOTE, OPT_SKIP_DEPLOY, OPT_PLATFORM, OPT_DB, OPT_LOG, OPT_DB_TIMEOUT,
+		OPT_SQL,
+		OPT_DEPLOY_ONLY, OPT_REF, OPT_WAIT, OPT_WAIT_TIMEOUT, OPT_WAIT_INTERVAL };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'f'},
 		{"tag", required_argument, NULL, 't'},
@@ -135,6 +168,11 @@ parse_args(int argc, char **argv, struct opts *o)
 		{"push", no_argument, NULL, OPT_PUSH},
 		{"remote", required_argument, NULL, OPT_REMOTE},
 		{"skip-deploy", no_argument, NULL, OPT_SKIP_DEPLOY},
+		{"deploy-only", no_argument, NULL, OPT_DEPLOY_ONLY},
+		{"ref", required_argument, NULL, OPT_REF},
+		{"wait", no_argument, NULL, OPT_WAIT},
+		{"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
+		{"wait-interval", required_argument, NULL, OPT_WAIT_INTERVAL},
 		{"restore-platform", no_argument, NULL, OPT_PLATFORM},
 		{"restore-db", no_argument, NULL, OPT_DB},
 		{"yes", no_argument, NULL, 'y'},
@@ -154,6 +192,8 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	o->remote = "origin";
 	o->db_timeout_s = PR_PG_TIMEOUT_DEFAULT_S;
+	o->wait_timeout_s = WAIT_TIMEOUT_DEFAULT_S;
+	o->wait_interval_s = WAIT_INTERVAL_DEFAULT_S;
 	if ((env = getenv("SNAPSHOT_TAG")) && *env)
 		o->tag = env;
 	if ((env = getenv("SKIP_DEPLOY")) && strcmp(env, "1") == 0)
@@ -167,6 +207,17 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_PUSH: o->push = true; break;
 		case OPT_REMOTE: o->remote = optarg; break;
 		case OPT_SKIP_DEPLOY: o->skip_deploy = true; break;
+		case OPT_DEPLOY_ONLY: o->deploy_only = true; break;
+		case OPT_REF: o->ref = optarg; break;
+		case OPT_WAIT: o->wait = true; break;
+		case OPT_WAIT_TIMEOUT:
+			if ((rc = pr_duration_arg("--wait-timeout", optarg, PR_POSITIVE, &o->wait_timeout_s)))
+				return rc;
+			break;
+		case OPT_WAIT_INTERVAL:
+			if ((rc = pr_duration_arg("--wait-interval", optarg, PR_POSITIVE, &o->wait_interval_s)))
+				return rc;
+			break;
 		case OPT_PLATFORM: o->restore_platform = true; break;
 		case OPT_DB: o->restore_db = true; break;
 		case 'y': o->yes = true; break;
@@ -187,7 +238,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->input = argv[optind++];
 	if (optind < argc)
 		return pr_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!o->input && !o->tag && !o->sql)
+	if ((rc = check_deploy_args(o)) != PR_OK)
+		return rc;
+	if (!o->input && !o->tag && !o->sql && !(o->deploy_only && o->ref))
 		return pr_usage_error("name a snapshot: a manifest, an archive, or --tag (or give only --sql FILE)");
 	if (o->branch && o->branch_name && !*o->branch_name)
 		return pr_usage_error("--revert-branch: empty branch name");
@@ -283,7 +336,10 @@ verify(const struct opts *o, struct state *s)
 	int rc;
 
 	if (!s->archive) {
-		snprintf(st->detail, sizeof st->detail, "no archive: tag %s only, no checksums to verify", s->tag);
+		if (s->tag)
+			snprintf(st->detail, sizeof st->detail, "no archive: tag %s only, no checksums to verify", s->tag);
+		else
+			snprintf(st->detail, sizeof st->detail, "no snapshot: --deploy-only --ref %s", o->ref);
 		st->status = "skipped";
 		return PR_OK;
 	}
@@ -300,6 +356,48 @@ verify(const struct opts *o, struct state *s)
 	return PR_OK;
 }
 
+/* The deploy step's settings: the config's deploy.github, the ref (--ref,
+ * else deploy.github.ref, else the pushed revert branch or the tag) and
+ * GITHUB_TOKEN. */
+static int
+preflight_deploy(const struct opts *o, struct state *s)
+{
+	struct deploy_github gh;
+	int rc;
+
+	if ((rc = deploy_github_parse(pr_config_section(&s->cfg, "deploy"),
+	    s->cfg.name ? s->cfg.name : PR_CONFIG_DEFAULT, &gh)) != PR_OK)
+		return rc;
+	s->repo = gh.repo;
+	s->workflow = gh.workflow;
+	s->ref = o->ref ? o->ref : gh.ref;
+	s->inputs = gh.inputs;
+	if (!s->ref)
+		s->ref = s->branch && o->push ? s->branch : s->tag;
+	s->token = getenv("GITHUB_TOKEN");
+	if ((!s->token || !*s->token) && !o->dry_run)
+		return pr_error(PR_USAGE, "GITHUB_TOKEN is not set: cannot trigger %s (set it or pass --skip-deploy)",
+		    s->workflow);
+	gha_mask(s->token);
+	s->steps[STEP_DEPLOY].wanted = true;
+	return PR_OK;
+}
+
+/* --deploy-only: the deploy step alone, at --ref or the snapshot's tag.
+ * Nothing is checked out, so the working tree is not looked at. */
+static int
+preflight_deploy_only(const struct opts *o, struct state *s)
+{
+	const char *t = NULL;
+
+	s->snap = s->inner ? s->inner : s->outer;
+	if (o->tag)
+		s->tag = xstrdup(o->tag);
+	else if (s->snap && pr_get_string(s->snap, "tag", PR_OPTIONAL, MANIFEST_MEMBER, &t) == PR_OK && t)
+		s->tag = xstrdup(t);
+	return preflight_deploy(o, s);
+}
+
 /* Everything that can be checked before a change: tag, tree, deploy,
  * platform and database settings.  Fills the steps' plans. */
 static int
@@ -311,6 +409,8 @@ preflight(const struct opts *o, struct state *s)
 	bool dirty = false;
 	int rc;
 
+	if (o->deploy_only)
+		return preflight_deploy_only(o, s);
 	s->snap = s->inner ? s->inner : s->outer;
 	if (o->tag) {
 		s->tag = xstrdup(o->tag);
@@ -352,25 +452,8 @@ preflight(const struct opts *o, struct state *s)
 	}
 	s->steps[STEP_GIT].wanted = true;
 
-	if (!o->skip_deploy) {
-		struct deploy_github gh;
-
-		if ((rc = deploy_github_parse(pr_config_section(&s->cfg, "deploy"),
-		    s->cfg.name ? s->cfg.name : PR_CONFIG_DEFAULT, &gh)) != PR_OK)
-			return rc;
-		s->repo = gh.repo;
-		s->workflow = gh.workflow;
-		s->ref = gh.ref;
-		s->inputs = gh.inputs;
-		if (!s->ref)
-			s->ref = s->branch && o->push ? s->branch : s->tag;
-		s->token = getenv("GITHUB_TOKEN");
-		if ((!s->token || !*s->token) && !o->dry_run)
-			return pr_error(PR_USAGE, "GITHUB_TOKEN is not set: cannot trigger %s (set it or pass --skip-deploy)",
-			    s->workflow);
-		gha_mask(s->token);
-		s->steps[STEP_DEPLOY].wanted = true;
-	}
+	if (!o->skip_deploy && (rc = preflight_deploy(o, s)) != PR_OK)
+		return rc;
 	if (o->restore_platform) {
 		if (!s->snap)
 			return pr_usage_error("--restore-platform needs a snapshot manifest or archive, not only --tag");
@@ -438,6 +521,32 @@ do_git(const struct opts *o, struct state *s, struct step *st)
 	return PR_OK;
 }
 
+/* --wait: dispatch asking GitHub which run it started, then follow that
+ * run to its conclusion; anything but success fails the step (exit 4, or 5
+ * when an earlier step changed something), naming the run's page. */
+static int
+deploy_and_wait(const struct opts *o, struct state *s, struct step *st)
+{
+	char why[PR_WHY_LEN];
+	int n, rc;
+
+	rc = pr_github_dispatch_run(s->token, s->repo, s->workflow, s->ref, s->inputs, &s->run, why, sizeof why);
+	if (rc != PR_OK) {
+		snprintf(st->detail, sizeof st->detail, "dispatch of %s failed: %s", s->workflow, why);
+		return rc;
+	}
+	n = snprintf(st->detail, sizeof st->detail, "dispatched %s in %s at ref %s; ", s->workflow, s->repo, s->ref);
+	if (s->run.id)
+		pr_note("deploy: waiting up to %.0f s for run %lld: %s", o->wait_timeout_s, s->run.id, s->run.html_url);
+	rc = pr_github_run_wait(s->token, s->repo, &s->run, o->wait_timeout_s, o->wait_interval_s, why, sizeof why);
+	if (rc == PR_OK)
+		snprintf(st->detail + n, sizeof st->detail - (size_t)n, "run %lld concluded success: %s", s->run.id,
+		    s->run.html_url);
+	else
+		snprintf(st->detail + n, sizeof st->detail - (size_t)n, "%s", why);
+	return rc;
+}
+
 static int
 do_deploy(const struct opts *o, struct state *s, struct step *st)
 {
@@ -445,10 +554,12 @@ do_deploy(const struct opts *o, struct state *s, struct step *st)
 	int rc;
 
 	if (o->dry_run) {
-		snprintf(st->detail, sizeof st->detail, "would dispatch %s in %s at ref %s%s", s->workflow, s->repo, s->ref,
-		    s->token && *s->token ? "" : " (GITHUB_TOKEN is not set)");
+		snprintf(st->detail, sizeof st->detail, "would dispatch %s in %s at ref %s%s%s", s->workflow, s->repo, s->ref,
+		    o->wait ? " and wait for its run" : "", s->token && *s->token ? "" : " (GITHUB_TOKEN is not set)");
 		return PR_OK;
 	}
+	if (o->wait)
+		return deploy_and_wait(o, s, st);
 	rc = pr_github_dispatch(s->token, s->repo, s->workflow, s->ref, s->inputs, why, sizeof why);
 	if (rc != PR_OK) {
 		snprintf(st->detail, sizeof st->detail, "dispatch of %s failed: %s", s->workflow, why);
@@ -744,6 +855,8 @@ report_github(const struct state *s, const char *verdict)
 	gha_output("verdict", verdict);
 	if (s->tag)
 		gha_output("tag", s->tag);
+	if (s->run.html_url[0])
+		gha_output("deploy_run_url", s->run.html_url);
 	buf_printf(&md, "### pr-rollback: %s\n\n", verdict);
 	gha_table_head(&md, 3, head, "lll");
 	for (int i = 0; i < NSTEPS; i++)
@@ -785,7 +898,7 @@ main(int argc, char **argv)
 		goto out;
 	if (!s.archive && o.tag)
 		s.tag = xstrdup(o.tag);
-	if (!o.input && !o.tag)
+	if (!o.input && !o.tag && !o.deploy_only)
 		sql_only(&s);
 	else if ((rc = verify(&o, &s)) != PR_OK) {
 		s.steps[STEP_VERIFY].status = "failed";
@@ -796,7 +909,7 @@ main(int argc, char **argv)
 	}
 	free(s.tag);
 	s.tag = NULL;
-	if ((o.input || o.tag ? (rc = preflight(&o, &s)) : PR_OK) != PR_OK ||
+	if ((o.input || o.tag || o.deploy_only ? (rc = preflight(&o, &s)) : PR_OK) != PR_OK ||
 	    (o.sql && (rc = sql_preflight(&o, &s)) != PR_OK)) {
 		skip_rest(&s, "not run: a check before any change failed");
 		verdict = "failed";
@@ -809,7 +922,8 @@ main(int argc, char **argv)
 			continue;
 		if (!st->wanted) {
 			st->status = "skipped";
-			snprintf(st->detail, sizeof st->detail, "%s", not_asked[i]);
+			snprintf(st->detail, sizeof st->detail, "%s",
+			    o.deploy_only && i != STEP_DEPLOY ? "--deploy-only" : not_asked[i]);
 			continue;
 		}
 		if ((erc = run[i](&o, &s, st)) != PR_OK) {

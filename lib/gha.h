@@ -7,19 +7,39 @@
 
 #include <stddef.h>
 
-struct buf;
+#include "buf.h"
 
-/* Append key=value to $GITHUB_OUTPUT (multi-line values use a delimiter).
- * Returns 0, or PR_EXTERNAL when the file cannot be written (reported). */
+/* GitHub's limit for one step's $GITHUB_STEP_SUMMARY. */
+#define GHA_SUMMARY_MAX_BYTES ((size_t)1 << 20)
+/* A $GITHUB_OUTPUT delimiter: "ghadelimiter_" and 32 hex digits (128
+ * random bits), as GitHub's own toolkit writes them. */
+#define GHA_DELIM_LEN 45
+
+/* Append key=value to $GITHUB_OUTPUT; a multi-line value is written as
+ * key<<DELIM ... DELIM with a new random delimiter (gha_heredoc).  Returns
+ * 0; PR_INPUT (reported, nothing written) for a key that is empty or holds
+ * '=', '<' or a line break, or a value that holds the delimiter; PR_EXTERNAL
+ * when the file cannot be written (reported). */
 int gha_output(const char *key, const char *value);
 
-/* Append Markdown to $GITHUB_STEP_SUMMARY. */
+/* Append "key<<delim\nvalue\ndelim\n" to out (a final line break of value
+ * is not doubled).  Returns 0, or PR_INPUT, appending nothing, when value
+ * holds delim: the runner would end the value there and read the rest as
+ * other outputs. */
+int gha_heredoc(struct buf *out, const char *key, const char *value, const char *delim);
+
+/* Append Markdown to $GITHUB_STEP_SUMMARY, keeping the file within
+ * GHA_SUMMARY_MAX_BYTES: what does not fit is cut at a line break and
+ * replaced by one line saying how many bytes were cut (also warned on
+ * stderr).  Returns 0, or PR_EXTERNAL when the file cannot be written. */
 int gha_summary(const char *markdown);
 
 /* Ask the runner to mask value in all later log output (::add-mask::).
- * For a header value it also masks the credentials after an auth scheme
- * ("Bearer X" masks X) and each value of a cookie list ("a=1; b=2").
- * Skips empty values. */
+ * A multi-line value (a PEM key, a certificate) is masked line by line:
+ * the runner reads one line per command, so one command would mask only
+ * the first.  For a header value it also masks the credentials after an
+ * auth scheme ("Bearer X" masks X) and each value of a cookie list
+ * ("a=1; b=2").  Skips empty values and lines. */
 void gha_mask(const char *value);
 
 /*

