@@ -581,3 +581,16 @@ report_svg(const struct cmp_result *r, struct buf *out)
 	}
 	buf_adds(out, "</svg>\n");
 }
+
+/* The escapers, for the other reports (pr-trend's) to share. */
+void
+report_xml_text(struct buf *out, const char *s)
+{
+	xml_text(out, s);
+}
+
+void
+report_md_cell(struct buf *out, const char *s)
+{
+	md_cell(out, s);
+}

@@ -23,4 +23,9 @@ void report_markdown(const struct cmp_result *r, struct buf *out);
  * distribution on a common axis (box, quantile dots, median marked). */
 void report_svg(const struct cmp_result *r, struct buf *out);
 
+/* s escaped for XML text and attributes (control characters dropped), and
+ * for a Markdown table cell: shared by every report that draws or tabulates. */
+void report_xml_text(struct buf *out, const char *s);
+void report_md_cell(struct buf *out, const char *s);
+
 #endif

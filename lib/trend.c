@@ -148,7 +148,8 @@ test_segment(struct seg_ctx *g, size_t lo, size_t hi, struct trend_cp *cp)
 	p = perm_p(g->c, n, stat, g->s, segment_seed(g->s->seed, lo, hi));
 	if (p > g->s->alpha)
 		return false;
-	*cp = (struct trend_cp){ .index = lo + k, .p = p, .stat = stat };
+	/* As a z score: Var S_k = k (n - k) (n + 1) / 3 for centred doubled ranks. */
+	*cp = (struct trend_cp){ .index = lo + k, .p = p, .z = sqrt(stat * 3 / ((double)n + 1)) };
 	return true;
 }
 

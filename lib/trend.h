@@ -28,8 +28,12 @@
 #ifndef PR_TREND_H
 #define PR_TREND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "buf.h"
 
 #define TREND_DEFAULT_ALPHA 0.01
 #define TREND_DEFAULT_PERMUTATIONS 499
@@ -49,7 +53,7 @@ struct trend_cp {
 	size_t index;
 	double before, after;	/* medians of the regimes either side */
 	double p;		/* permutation p-value of the split */
-	double stat;		/* its standardized rank statistic, max S_k^2 / (k (n - k)) */
+	double z;		/* the split's standardized rank-sum (Mann-Whitney z) */
 };
 
 void trend_settings_default(struct trend_settings *s);
@@ -64,5 +68,72 @@ void trend_change_points(const double *x, size_t n, const struct trend_settings 
 
 /* The next splitmix64 value of *state (exposed for tests and simulations). */
 uint64_t trend_rand(uint64_t *state);
+
+/*
+ * A history analysed metric by metric (lib/trendreport.c): each metric's
+ * series of one statistic in time order, its change points, and the
+ * verdict.  The newest change point is a regression when the metric got
+ * worse across it by more than threshold (relative) and it lies within the
+ * last recent points (0: anywhere), so that an old, accepted step does not
+ * fail every later run.
+ */
+struct history;
+
+enum trend_stat { TREND_P50, TREND_P90, TREND_P95, TREND_P99, TREND_MEAN, TREND_MAX };
+
+struct trend_options {
+	struct trend_settings method;
+	enum trend_stat stat;
+	double threshold;	/* fraction, e.g. 0.10 */
+	size_t recent;		/* points; 0 = any */
+	const char **metrics;	/* only these (NULL-terminated), or NULL for all */
+	const char *history;	/* the file's name, for the document */
+};
+
+struct trend_point {
+	double t_s, value;
+	size_t seq;		/* order in the file: ties in time keep it */
+	const char *time, *commit, *label;	/* borrowed from the history */
+};
+
+struct trend_metric {
+	const char *id, *unit, *better;	/* borrowed from the history */
+	struct trend_point *pts;	/* owned, in time order */
+	size_t npts;
+	struct trend_cp *cps;	/* owned */
+	size_t ncp;
+	double level;		/* median of the newest regime (all points if none) */
+	bool new_regime;	/* the newest change point is within the last recent points */
+	bool regression;	/* ... and is worse by more than threshold */
+	double change;		/* after / before - 1 at the newest change point, NAN if none */
+	char reason[256];
+};
+
+struct trend_result {
+	struct trend_options opt;
+	struct trend_metric *m;
+	size_t nm;
+	size_t skipped;		/* malformed history lines */
+	size_t regressions;
+	bool fail;
+};
+
+/* "p50", ...; parse one: 0 or -1. */
+const char *trend_stat_name(enum trend_stat s);
+int trend_stat_parse(const char *s, enum trend_stat *out);
+
+/* Analyse h (which must outlive r).  A --metric naming no metric of h is
+ * PR_USAGE (reported); else 0. */
+int trend_analyse(const struct history *h, const struct trend_options *opt, struct trend_result *r);
+void trend_result_free(struct trend_result *r);
+
+/* The pr-tools/trend/1 document (caller frees with cJSON_Delete). */
+cJSON *trend_document(const struct trend_result *r);
+
+/* A one-line-per-metric text report, a GitHub Markdown summary, and an SVG
+ * time series per metric with regimes' medians and change points marked. */
+void trend_text(const struct trend_result *r, struct buf *out);
+void trend_markdown(const struct trend_result *r, struct buf *out);
+void trend_svg(const struct trend_result *r, struct buf *out);
 
 #endif

@@ -208,7 +208,7 @@ test_reruns_are_identical_and_the_seed_matters_only_to_p(void)
 	trend_change_points(x, N, &s, &b, &n2);
 	CHECK(n1 == n2);
 	for (size_t i = 0; i < n1 && i < n2; i++)
-		CHECK(a[i].index == b[i].index && a[i].stat == b[i].stat);
+		CHECK(a[i].index == b[i].index && a[i].z == b[i].z);
 	free(a);
 	free(b);
 }
