@@ -65,7 +65,7 @@ static const char usage_text[] =
     "      --metric ID        analyse only this metric (repeatable; default all)\n"
     "      --stat S           the series: p50 (default), p90, p95, p99, mean or max\n"
     "  -a, --alpha A          significance of each split (default 0.01)\n"
-    "      --permutations N   permutations per tested segment (default 499)\n"
+    "      --permutations N   permutations per tested segment (default 199)\n"
     "      --min-segment N    points on each side of a change point (default 5)\n"
     "      --seed N           seed of the permutations (default fixed: reruns match)\n"
     "  -t, --threshold T      a newest change worse by more than T is a regression:\n"

@@ -50,9 +50,10 @@ ranked_cmp(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
-/* c[i] = 2 midrank(x[i]) - (n + 1): centred doubled ranks, exact integers. */
+/* c[i] = 2 midrank(x[i]) - (n + 1): centred doubled ranks, exact integers
+ * (32 bits: a series is far shorter than 2^30 points). */
 static void
-centred_ranks(const double *x, size_t n, double *c, struct ranked *tmp)
+centred_ranks(const double *x, size_t n, int32_t *c, struct ranked *tmp)
 {
 	for (size_t i = 0; i < n; i++)
 		tmp[i] = (struct ranked){ x[i], i };
@@ -62,22 +63,33 @@ centred_ranks(const double *x, size_t n, double *c, struct ranked *tmp)
 			;
 		/* 1-based ranks a+1 .. b share the mid-rank (a + 1 + b) / 2. */
 		for (size_t j = a; j < b; j++)
-			c[tmp[j].i] = (double)(a + 1 + b) - (double)(n + 1);
+			c[tmp[j].i] = (int32_t)(a + 1 + b) - (int32_t)(n + 1);
 	}
 }
 
-/* max over allowed k of S_k^2 / (k (n - k)), and the k that reaches it. */
-static double
-max_stat(const double *c, size_t n, size_t min_seg, size_t *at)
+/* w[k] = 1 / (k (n - k)): the weights of the statistic, computed once per
+ * segment so that the permutations multiply instead of divide. */
+static void
+weights(double *w, size_t n)
 {
-	double s = 0, best = -1;
+	for (size_t k = 1; k < n; k++)
+		w[k] = 1.0 / ((double)k * (double)(n - k));
+}
 
-	for (size_t k = 1; k + min_seg <= n; k++) {
+/* max over allowed k of S_k^2 w[k], and the k that reaches it. */
+static double
+max_stat(const int32_t *c, const double *w, size_t n, size_t min_seg, size_t *at)
+{
+	int64_t s = 0;
+	double best = -1;
+
+	for (size_t k = 1; k < min_seg; k++)
 		s += c[k - 1];
-		if (k < min_seg)
-			continue;
-		double t = s * s / ((double)k * (double)(n - k));
+	for (size_t k = min_seg; k + min_seg <= n; k++) {
+		double t;
 
+		s += c[k - 1];
+		t = (double)s * (double)s * w[k];
 		if (t > best) {
 			best = t;
 			if (at)
@@ -99,7 +111,7 @@ segment_seed(uint64_t seed, size_t lo, size_t hi)
 /* The permutation p-value of stat over c[0..n) (shuffled in place), or a
  * value above alpha as soon as significance is out of reach. */
 static double
-perm_p(double *c, size_t n, double stat, const struct trend_settings *s, uint64_t st)
+perm_p(int32_t *c, const double *w, size_t n, double stat, const struct trend_settings *s, uint64_t st)
 {
 	unsigned reach = 0, limit = (unsigned)floor(s->alpha * (s->permutations + 1.0));
 
@@ -109,22 +121,32 @@ perm_p(double *c, size_t n, double stat, const struct trend_settings *s, uint64_
 	for (unsigned p = 0; p < s->permutations; p++) {
 		for (size_t i = n - 1; i > 0; i--) {
 			size_t j = rand_below(&st, i + 1);
-			double t = c[i];
+			int32_t t = c[i];
 
 			c[i] = c[j];
 			c[j] = t;
 		}
-		if (max_stat(c, n, s->min_segment, NULL) >= stat && ++reach >= limit)
+		if (max_stat(c, w, n, s->min_segment, NULL) >= stat && ++reach >= limit)
 			return 1;	/* p = (reach + 1) / (P + 1) > alpha already */
 	}
 	return (reach + 1.0) / (s->permutations + 1.0);
 }
 
+/* A segment's test result: refinement tests the same segments again. */
+struct tested {
+	size_t lo, hi;
+	bool significant;
+	struct trend_cp cp;
+};
+
 struct seg_ctx {
 	const double *x;
 	const struct trend_settings *s;
-	double *c;
+	int32_t *c;
+	double *w;
 	struct ranked *tmp;
+	struct tested *memo;	/* segments tested, and their results */
+	size_t nmemo, capmemo;
 	struct trend_cp *cps;
 	size_t ncp, cap;
 };
@@ -134,7 +156,7 @@ struct seg_ctx {
  * hold n values.
  */
 static bool
-test_segment(struct seg_ctx *g, size_t lo, size_t hi, struct trend_cp *cp)
+run_test(struct seg_ctx *g, size_t lo, size_t hi, struct trend_cp *cp)
 {
 	size_t n = hi - lo, k = 0;
 	double stat, p;
@@ -142,15 +164,38 @@ test_segment(struct seg_ctx *g, size_t lo, size_t hi, struct trend_cp *cp)
 	if (n < 2 * g->s->min_segment || n < 2)
 		return false;
 	centred_ranks(g->x + lo, n, g->c, g->tmp);
-	stat = max_stat(g->c, n, g->s->min_segment, &k);
+	weights(g->w, n);
+	stat = max_stat(g->c, g->w, n, g->s->min_segment, &k);
 	if (stat <= 0)
 		return false;	/* all values equal */
-	p = perm_p(g->c, n, stat, g->s, segment_seed(g->s->seed, lo, hi));
+	p = perm_p(g->c, g->w, n, stat, g->s, segment_seed(g->s->seed, lo, hi));
 	if (p > g->s->alpha)
 		return false;
 	/* As a z score: Var S_k = k (n - k) (n + 1) / 3 for centred doubled ranks. */
 	*cp = (struct trend_cp){ .index = lo + k, .p = p, .z = sqrt(stat * 3 / ((double)n + 1)) };
 	return true;
+}
+
+/* run_test, remembered: the result depends on (lo, hi) alone. */
+static bool
+test_segment(struct seg_ctx *g, size_t lo, size_t hi, struct trend_cp *cp)
+{
+	struct tested *t;
+
+	for (size_t i = 0; i < g->nmemo; i++)
+		if (g->memo[i].lo == lo && g->memo[i].hi == hi) {
+			*cp = g->memo[i].cp;
+			return g->memo[i].significant;
+		}
+	if (g->nmemo == g->capmemo) {
+		g->capmemo = g->capmemo ? 2 * g->capmemo : 16;
+		g->memo = xrealloc(g->memo, g->capmemo * sizeof *g->memo);
+	}
+	t = &g->memo[g->nmemo++];
+	*t = (struct tested){ .lo = lo, .hi = hi };
+	t->significant = run_test(g, lo, hi, &t->cp);
+	*cp = t->cp;
+	return t->significant;
 }
 
 static int
@@ -229,6 +274,7 @@ trend_change_points(const double *x, size_t n, const struct trend_settings *s,
 	if (n < 2)
 		return;
 	g.c = xmalloc(n * sizeof *g.c);
+	g.w = xmalloc(n * sizeof *g.w);
 	g.tmp = xmalloc(n * sizeof *g.tmp);
 	segment(&g, 0, n);
 	qsort(g.cps, g.ncp, sizeof *g.cps, cp_cmp);
@@ -237,10 +283,12 @@ trend_change_points(const double *x, size_t n, const struct trend_settings *s,
 		size_t lo = i ? g.cps[i - 1].index : 0, at = g.cps[i].index;
 		size_t hi = i + 1 < g.ncp ? g.cps[i + 1].index : n;
 
-		g.cps[i].before = median_of(x + lo, at - lo, g.c);
-		g.cps[i].after = median_of(x + at, hi - at, g.c);
+		g.cps[i].before = median_of(x + lo, at - lo, g.w);
+		g.cps[i].after = median_of(x + at, hi - at, g.w);
 	}
 	free(g.c);
+	free(g.w);
+	free(g.memo);
 	free(g.tmp);
 	*out = g.cps;
 	*ncp = g.ncp;

@@ -36,7 +36,7 @@
 #include "buf.h"
 
 #define TREND_DEFAULT_ALPHA 0.01
-#define TREND_DEFAULT_PERMUTATIONS 499
+#define TREND_DEFAULT_PERMUTATIONS 199	/* as ecp's e.divisive (Matteson and James) */
 #define TREND_DEFAULT_MIN_SEGMENT 5
 #define TREND_DEFAULT_SEED UINT64_C(0x70727472656e6431)	/* "prtrend1" */
 #define TREND_MAX_PERMUTATIONS 100000
