@@ -141,41 +141,46 @@ history_lines_from_bench(const cJSON *doc, const char *name, struct buf *out)
 }
 
 /*
- * Open path for appending with the lock held, making sure the file locked
- * is the one at path: a rewrite may have renamed a new file over it while
- * we waited.  The descriptor, or -1 (reported).
+ * Open path with flags and hold a lock of kind (LOCK_SH or LOCK_EX),
+ * making sure the file locked is the one at path: a bounding rewrite may
+ * have renamed a new file over it while we waited, and whatever is written
+ * to (or read from) the old one then would be lost.  The descriptor, or -1
+ * with errno set (ENOENT when there is no file and flags do not create).
  */
-#define LOCK_TRIES 100
+#define LOCK_TRIES 1000
 
 static int
-open_locked(const char *path, int flags)
+open_locked(const char *path, int flags, int kind)
 {
 	for (int i = 0; i < LOCK_TRIES; i++) {
 		struct stat held, now;
 		int fd = open(path, flags | O_CLOEXEC, PR_OUTPUT_MODE);
 
 		if (fd < 0)
-			break;
-		if (flock(fd, LOCK_EX) != 0 || fstat(fd, &held) != 0) {
+			return -1;
+		if (flock(fd, kind) != 0 || fstat(fd, &held) != 0) {
+			int e = errno;
+
 			close(fd);
-			break;
+			errno = e;
+			return -1;
 		}
 		if (stat(path, &now) == 0 && now.st_ino == held.st_ino && now.st_dev == held.st_dev)
 			return fd;
 		close(fd);	/* replaced: lock the new one */
 	}
-	pr_error(PR_EXTERNAL, "%s: cannot open and lock the history: %s", path, strerror(errno));
+	errno = EAGAIN;
 	return -1;
 }
 
 int
 history_append(const char *path, const char *text, size_t len)
 {
-	int fd = open_locked(path, O_WRONLY | O_APPEND | O_CREAT);
+	int fd = open_locked(path, O_WRONLY | O_APPEND | O_CREAT, LOCK_EX);
 	int rc = PR_OK;
 
 	if (fd < 0)
-		return PR_EXTERNAL;
+		return pr_error(PR_EXTERNAL, "%s: cannot open and lock the history: %s", path, strerror(errno));
 	if (pr_write_all(fd, text, len) != 0 || fsync(fd) != 0)
 		rc = pr_error(PR_EXTERNAL, "%s: cannot append to the history: %s", path, strerror(errno));
 	close(fd);
@@ -266,13 +271,11 @@ read_locked(const char *path, int kind, int *fd, struct buf *out)
 	char chunk[1 << 16];
 	ssize_t got;
 
-	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((*fd = open_locked(path, O_RDONLY, kind)) < 0) {
 		if (errno == ENOENT)
 			return PR_OK;
-		return pr_error(PR_INPUT, "%s: cannot open the history: %s", path, strerror(errno));
+		return pr_error(PR_INPUT, "%s: cannot open and lock the history: %s", path, strerror(errno));
 	}
-	if (flock(*fd, kind) != 0)
-		return pr_error(PR_INPUT, "%s: cannot lock the history: %s", path, strerror(errno));
 	while ((got = read(*fd, chunk, sizeof chunk)) != 0) {
 		if (got < 0 && errno == EINTR)
 			continue;
