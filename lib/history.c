@@ -335,7 +335,6 @@ int
 history_load(const char *path, struct history *h)
 {
 	struct buf text = {0};
-	struct load_ctx c = { path, h, 0 };
 	int fd, rc;
 
 	memset(h, 0, sizeof *h);
@@ -345,9 +344,18 @@ history_load(const char *path, struct history *h)
 	if (rc == PR_OK && fd < 0)
 		rc = pr_error(PR_INPUT, "%s: no such history file", path);
 	if (rc == PR_OK)
-		each_line(&text, load_line, &c);
+		history_parse(path, text.data, text.len, h);
 	buf_free(&text);
 	return rc;
+}
+
+void
+history_parse(const char *name, const char *text, size_t len, struct history *h)
+{
+	struct buf b = { (char *)text, len, len };
+	struct load_ctx c = { name, h, 0 };
+
+	each_line(&b, load_line, &c);
 }
 
 void

@@ -85,6 +85,10 @@ struct history {
  * counted, never misread.  0, or PR_INPUT when the file cannot be read.
  */
 int history_load(const char *path, struct history *h);
+
+/* The same for text in memory (h zeroed first by the caller); name is the
+ * file's for the warnings. */
+void history_parse(const char *name, const char *text, size_t len, struct history *h);
 void history_free(struct history *h);
 
 /* "2026-12-01T07:30:00Z" (fractions allowed) as epoch seconds; -1 if not. */

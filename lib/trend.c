@@ -277,7 +277,8 @@ trend_change_points(const double *x, size_t n, const struct trend_settings *s,
 	g.w = xmalloc(n * sizeof *g.w);
 	g.tmp = xmalloc(n * sizeof *g.tmp);
 	segment(&g, 0, n);
-	qsort(g.cps, g.ncp, sizeof *g.cps, cp_cmp);
+	if (g.ncp)
+		qsort(g.cps, g.ncp, sizeof *g.cps, cp_cmp);
 	refine(&g, n);
 	for (size_t i = 0; i < g.ncp; i++) {
 		size_t lo = i ? g.cps[i - 1].index : 0, at = g.cps[i].index;

@@ -120,7 +120,8 @@ collect(const struct history *h, struct trend_result *r)
 	}
 	free(pcap);
 	for (size_t i = 0; i < r->nm; i++)
-		qsort(r->m[i].pts, r->m[i].npts, sizeof *r->m[i].pts, point_cmp);
+		if (r->m[i].npts)
+			qsort(r->m[i].pts, r->m[i].npts, sizeof *r->m[i].pts, point_cmp);
 }
 
 static double
