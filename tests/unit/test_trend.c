@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "history.h"
 #include "t.h"
 #include "trend.h"
 
@@ -213,9 +214,50 @@ test_reruns_are_identical_and_the_seed_matters_only_to_p(void)
 	free(b);
 }
 
+static void
+test_history_keep_and_time_parse(void)
+{
+	struct history_keep k;
+	double t;
+
+	CHECK(history_keep_parse("90d", &k) == 0 && k.max_age_s == 90 * 86400.0 && k.max_records == 0);
+	CHECK(history_keep_parse("36h", &k) == 0 && k.max_age_s == 36 * 3600.0);
+	CHECK(history_keep_parse("500", &k) == 0 && k.max_records == 500 && k.max_age_s == 0);
+	CHECK(history_keep_parse("0", &k) != 0);
+	CHECK(history_keep_parse("d", &k) != 0);
+	CHECK(history_keep_parse("-3d", &k) != 0);
+	CHECK(history_keep_parse("90x", &k) != 0);
+	CHECK(history_parse_time("2026-01-01T00:00:00Z", &t) == 0 && t == 1767225600);
+	CHECK(history_parse_time("2026-01-01T00:00:00.250Z", &t) == 0 && t == 1767225600.25);
+	CHECK(history_parse_time("2026-01-01T00:00:00+01:00", &t) != 0);
+	CHECK(history_parse_time("yesterday", &t) != 0);
+}
+
+static void
+test_history_skips_malformed_lines_by_number(void)
+{
+	static const char text[] =
+	    "{\"schema\":\"pr-tools/history/1\",\"time\":\"2026-01-01T00:00:00Z\",\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\",\"p50\":5}\n"
+	    "{oops\n"
+	    "{\"schema\":\"pr-tools/history/2\",\"time\":\"2026-01-01T00:00:00Z\",\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\"}\n"
+	    "{\"schema\":\"pr-tools/history/1.3\",\"time\":\"2026-01-01T00:30:00Z\",\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\",\"p50\":null,\"extra\":1}\n"
+	    "{\"schema\":\"pr-tools/history/1\",\"time\":\"2026-01-01T01:00:00Z\",\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\",\"p50\":-1}";
+	struct history h = {0};
+
+	history_parse("h.jsonl", text, sizeof text - 1, &h);
+	CHECK(h.nrec == 2 && h.skipped == 3);
+	if (h.nrec == 2) {
+		CHECK(h.rec[0].line == 1 && h.rec[0].p50 == 5);
+		CHECK(h.rec[1].line == 4 && isnan(h.rec[1].p50));
+	}
+	history_free(&h);
+}
+
 int
 main(void)
 {
+	RUN(test_history_keep_and_time_parse);
+	RUN(test_history_skips_malformed_lines_by_number);
 	RUN(test_clean_step_is_exact_with_levels_and_ties);
 	RUN(test_constant_and_short_series_have_none);
 	RUN(test_reruns_are_identical_and_the_seed_matters_only_to_p);
