@@ -5,6 +5,7 @@
  * lib/history.c, the method lib/trend.c, the reports lib/trendreport.c.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +112,7 @@ parse_number_opt(int c, const char *arg, struct opts *o)
 		o->t.method.min_segment = (size_t)v;
 		return 0;
 	case OPT_SEED:
-		if (pr_parse_long(arg, 0, __LONG_MAX__, &v))
+		if (pr_parse_long(arg, 0, LONG_MAX, &v))
 			return pr_usage_error("--seed %s: give a whole number of at least 0", arg);
 		o->t.method.seed = (uint64_t)v;
 		return 0;

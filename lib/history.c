@@ -465,7 +465,7 @@ history_record(const cJSON *doc, const char *path, const struct history_keep *ke
 	size_t dropped = 0;
 	int rc;
 
-	if ((rc = history_lines_from_bench(doc, path, &lines)) == PR_OK && lines.len)
+	if ((rc = history_lines_from_bench(doc, "the bench document", &lines)) == PR_OK && lines.len)
 		rc = history_append(path, lines.data, lines.len);
 	if (rc == PR_OK && keep && (keep->max_age_s > 0 || keep->max_records) &&
 	    (rc = history_keep_apply(path, keep, &dropped)) == PR_OK && dropped)
