@@ -21,6 +21,9 @@
 #include "report.h"
 #include "util.h"
 
+/* The baseline's name in reports when one document is held to budgets. */
+#define NO_BASELINE "(no baseline)"
+
 enum format { FORMAT_AUTO, FORMAT_TEXT, FORMAT_MARKDOWN, FORMAT_JSON };
 
 enum { OPT_FORMAT = 256, OPT_FAIL_ON, OPT_PLOT, OPT_LOG, OPT_QUANTILES, OPT_CORRECTION, OPT_BUDGET };
@@ -44,7 +47,9 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
     "usage: pr-compare [options] BASELINE AFTER\n"
-    "Compare two pr-tools/bench/1 documents (\"-\" is stdin, for one of them).\n"
+    "       pr-compare --budget B [options] DOCUMENT\n"
+    "Compare two pr-tools/bench/1 documents (\"-\" is stdin, for one of them),\n"
+    "or hold one document to its budgets (--budget or the config's).\n"
     "\n"
     "  -a, --alpha A          family-wise significance level (default 0.05)\n"
     "  -t, --threshold T      smallest change that counts: 5% or 0.05 (default 5%)\n"
@@ -151,10 +156,11 @@ parse_args(int argc, char **argv, struct opts *o)
 			return pr_getopt_other(c, usage_text, argv);
 		}
 	}
-	if (argc - optind != 2)
-		return pr_usage_error("expected two documents, BASELINE and AFTER; got %d", argc - optind);
-	o->base = argv[optind];
-	o->after = argv[optind + 1];
+	if (argc - optind != 2 && argc - optind != 1)
+		return pr_usage_error("expected two documents, BASELINE and AFTER, or one with budgets; got %d",
+		    argc - optind);
+	o->base = argc - optind == 2 ? argv[optind] : NULL;
+	o->after = argv[argc - 1];
 	if (o->format == FORMAT_AUTO)
 		o->format = isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
 	return PR_OK;
@@ -234,6 +240,16 @@ report_github(const struct cmp_result *r)
 	return rc;
 }
 
+/* With one document, each broken budget as an error line: the reason on
+ * stderr, and an annotation in GitHub Actions, so that the alert says why. */
+static void
+report_breaches(const struct cmp_result *r)
+{
+	for (size_t i = 0; i < r->nmetrics; i++)
+		if (r->metrics[i].verdict == CMP_REGRESSED)
+			pr_error(PR_FAIL, "%s: %s", r->metrics[i].id, r->metrics[i].reason);
+}
+
 static int
 stdout_sink(void *ctx, const char *s, size_t n)
 {
@@ -295,19 +311,24 @@ main(int argc, char **argv)
 		goto out;
 	if ((rc = read_config(&o)))
 		goto out;
-	if (strcmp(o.base, "-") == 0 && strcmp(o.after, "-") == 0) {
+	if (!o.base && o.settings.nbudgets == 0) {
+		rc = pr_usage_error("one document is held to budgets: give --budget (such as 'p95<3s') or budgets "
+		    "in the config's compare section");
+		goto out;
+	}
+	if (o.base && strcmp(o.base, "-") == 0 && strcmp(o.after, "-") == 0) {
 		rc = pr_error(PR_INPUT, "both documents are \"-\": stdin holds only one (give a file for the other)");
 		goto out;
 	}
-	if ((rc = pr_doc_load(o.base, "bench", &base_doc)) || (rc = pr_doc_load(o.after, "bench", &after_doc)))
+	if ((o.base && (rc = pr_doc_load(o.base, "bench", &base_doc))) || (rc = pr_doc_load(o.after, "bench", &after_doc)))
 		goto out;
-	base = (struct cmp_input){ o.base, base_doc };
+	base = (struct cmp_input){ o.base ? o.base : NO_BASELINE, base_doc };
 	after = (struct cmp_input){ o.after, after_doc };
 	if ((rc = cmp_run(&base, &after, &o.settings, &r)))
 		goto out;
 	cmp_release_samples(base_doc);
 	cmp_release_samples(after_doc);
-	pr_log("%s vs %s: %s", o.base, o.after, cmp_outcome_name(r.outcome));
+	pr_log("%s vs %s: %s", base.name, o.after, cmp_outcome_name(r.outcome));
 	if (o.plot) {
 		report_svg(&r, &svg);
 		if ((rc = pr_write_atomic(o.plot, svg.data, svg.len)))
@@ -315,6 +336,8 @@ main(int argc, char **argv)
 	}
 	if ((rc = emit(&o, &r)) || (rc = report_github(&r)))
 		goto out;
+	if (!o.base)
+		report_breaches(&r);
 	if (r.outcome == CMP_UNSURE)
 		pr_warn("inconclusive: %zu metric%s could not be shown unchanged or changed; see their reasons "
 		    "for the samples that would settle it", r.count[CMP_INCONCLUSIVE],

@@ -785,6 +785,21 @@ judge_metric(struct cmp_metric *m, const struct cmp_settings *set, size_t family
 	set_reason(m->reason, "%s", worst ? worst->reason : "nothing to test");
 }
 
+/* Without a baseline a metric's reason is its budgets': the first broken
+ * one (judge_metric kept it), else the first held, else none to judge. */
+static void
+budget_only_reason(struct cmp_metric *m)
+{
+	if (m->verdict == CMP_REGRESSED)
+		return;
+	for (size_t j = 0; j < m->ntests; j++)
+		if (m->tests[j].kind == CMP_TEST_BUDGET) {
+			set_reason(m->reason, "%s", m->tests[j].reason);
+			return;
+		}
+	set_reason(m->reason, "no baseline, and no budget for this metric");
+}
+
 /* The comparison's verdict under fail_on. */
 static void
 decide_outcome(struct cmp_result *r)
@@ -885,7 +900,7 @@ read_all(struct cmp_result *r, size_t *cap, struct id_index *ix, const cJSON *me
 	struct buf ctx = {0};
 	int rc = PR_OK;
 
-	for (it = metrics->child; it; it = it->next) {
+	for (it = metrics ? metrics->child : NULL; it; it = it->next) {
 		size_t *slot = index_find(ix, r, it->string);
 		struct cmp_metric *m;
 
@@ -946,7 +961,8 @@ cmp_run(const struct cmp_input *base, const struct cmp_input *after,
 	r->settings = *settings;
 	r->base = *base;
 	r->after = *after;
-	if ((rc = metrics_of(base, &mb)) || (rc = metrics_of(after, &ma)))
+	mb = NULL;	/* no baseline document: budgets only (cmp_run's contract) */
+	if ((base->doc && (rc = metrics_of(base, &mb))) || (rc = metrics_of(after, &ma)))
 		return rc;
 	index_init(&ix, (size_t)cJSON_GetArraySize(mb) + (size_t)cJSON_GetArraySize(ma));
 	if ((rc = read_all(r, &cap, &ix, mb, base, true)) || (rc = read_all(r, &cap, &ix, ma, after, false)) ||
@@ -959,6 +975,8 @@ cmp_run(const struct cmp_input *base, const struct cmp_input *after,
 		struct cmp_metric *m = &r->metrics[i];
 
 		judge_metric(m, &r->settings, r->family);
+		if (!base->doc)
+			budget_only_reason(m);
 		r->count[m->verdict]++;
 		if (!m->comparable)
 			r->incomparable++;
@@ -1009,8 +1027,12 @@ cmp_result_free(struct cmp_result *r)
 static cJSON *
 input_json(const struct cmp_input *in)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o;
 	const cJSON *label = cJSON_GetObjectItemCaseSensitive(in->doc, "label");
+
+	if (!in->doc)
+		return cJSON_CreateNull();	/* budgets on one document */
+	o = cJSON_CreateObject();
 	const cJSON *created = cJSON_GetObjectItemCaseSensitive(in->doc, "created_at");
 
 	cJSON_AddStringToObject(o, "file", in->name);

@@ -158,7 +158,10 @@ int cmp_threshold_parse(const char *s, double *out);
 void cmp_format_value(char *out, size_t size, double v, const char *unit);
 
 /*
- * Compare after against base.  Fills *r (free with cmp_result_free) and
+ * Compare after against base.  base->doc NULL judges the after document's
+ * budgets alone (pr-compare with one document): every metric is only
+ * after, regressed when a budget broke, and the document's baseline is
+ * null.  Fills *r (free with cmp_result_free) and
  * returns 0, or PR_INPUT with one line reported naming the file and field
  * (a budget naming a metric neither document has is PR_USAGE).  Metrics
  * come in the baseline's order, then those only after in theirs; ids are

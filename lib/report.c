@@ -563,3 +563,10 @@ report_svg(const struct cmp_result *r, struct buf *out)
 	}
 	buf_adds(out, "</svg>\n");
 }
+
+/* The XML escaper, for the other reports (pr-trend's SVG) to share. */
+void
+report_xml_text(struct buf *out, const char *s)
+{
+	xml_text(out, s);
+}

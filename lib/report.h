@@ -23,4 +23,8 @@ void report_markdown(const struct cmp_result *r, struct buf *out);
  * distribution on a common axis (box, quantile dots, median marked). */
 void report_svg(const struct cmp_result *r, struct buf *out);
 
+/* s escaped for XML text and attributes (control characters dropped):
+ * shared by every report that draws. */
+void report_xml_text(struct buf *out, const char *s);
+
 #endif

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "gha.h"
 #include "git.h"
+#include "history.h"
 #include "precision.h"
 #include "proc.h"
 #include "stats.h"
@@ -39,6 +40,7 @@
 enum {
 	OPT_MEASURE = 256, OPT_COLD, OPT_IDLE, OPT_LOAD, OPT_RATE, OPT_LOAD_WARMUP, OPT_LOG,
 	OPT_PRECISION, OPT_PRECISION_QUANTILES, OPT_MAX_SAMPLES, OPT_MAX_TIME,
+	OPT_HISTORY, OPT_HISTORY_KEEP,
 };
 
 static const char usage_text[] =
@@ -77,6 +79,10 @@ static const char usage_text[] =
     "                          closed loop)\n"
     "      --load-warmup DURATION\n"
     "                          load: run this long first, excluded from the results\n"
+    "      --history FILE      also append one JSON line per metric to FILE (for\n"
+    "                          pr-trend), safely when runs race\n"
+    "      --history-keep KEEP with --history: keep records younger than KEEP\n"
+    "                          (90d, 36h) or the newest KEEP per metric (500)\n"
     "      --log               also write logs/pr-bench-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n";
@@ -102,6 +108,8 @@ static const struct option longopts[] = {
 	{ "precision-quantiles", required_argument, NULL, OPT_PRECISION_QUANTILES },
 	{ "max-samples", required_argument, NULL, OPT_MAX_SAMPLES },
 	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
+	{ "history", required_argument, NULL, OPT_HISTORY },
+	{ "history-keep", required_argument, NULL, OPT_HISTORY_KEEP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -113,6 +121,9 @@ struct given {
 	const char *measure;
 	struct bench_given set;
 	bool log;
+	const char *history;	/* --history FILE */
+	struct history_keep keep;	/* --history-keep */
+	bool given_keep;
 };
 
 /* Parse the options into o and g; *first is the index of the first operand. */
@@ -215,12 +226,23 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 				return rc;
 			g->set.max_time = true;
 			break;
+		case OPT_HISTORY:
+			g->history = optarg;
+			break;
+		case OPT_HISTORY_KEEP:
+			if (history_keep_parse(optarg, &g->keep))
+				return pr_usage_error("--history-keep %s: give an age (90d, 36h) or a count of records per "
+				    "metric (500)", optarg);
+			g->given_keep = true;
+			break;
 		default:
 			return pr_getopt_other(c, usage_text, argv);
 		}
 	}
 	if (o->cold_start && o->load)
 		return pr_usage_error("--cold-start and --load measure different things: choose one");
+	if (g->given_keep && !g->history)
+		return pr_usage_error("--history-keep goes with --history FILE");
 	*first = optind;
 	return 0;
 }
@@ -590,6 +612,8 @@ main(int argc, char **argv)
 	if (rc == PR_OK || rc == PR_EXTERNAL) {
 		erc = pr_doc_emit(doc, o.output);
 		if (!rc)
+			rc = erc;
+		if (g.history && (erc = history_record(doc, g.history, &g.keep)) && !rc)
 			rc = erc;
 		report_github(doc);
 	}
