@@ -20,23 +20,23 @@
 #define AZ_BODY_SNIPPET 200
 #define AZ_RETRY_BASE_MAX_MS 600000.0
 
-static bool
-is_http_url(const char *s)
+bool
+az_is_http_url(const char *s)
 {
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
 /* True for http:// to a host other than the loopback interface: a token
  * or client secret sent there would travel unencrypted. */
-static bool
-is_plain_remote(const char *url)
+bool
+az_is_plain_remote(const char *url)
 {
 	return strncasecmp(url, "http://", 7) == 0 && !pr_url_is_loopback(url);
 }
 
 /* A copy of url without trailing slashes.  Caller frees. */
-static char *
-strip_slash(const char *url)
+char *
+az_strip_slash(const char *url)
 {
 	char *s = xstrdup(url);
 	size_t n = strlen(s);
@@ -56,11 +56,11 @@ az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_
 		arm_endpoint = getenv("AZURE_ARM_ENDPOINT");
 	if (!arm_endpoint || !*arm_endpoint)
 		arm_endpoint = AZ_ARM_PUBLIC;
-	if (!is_http_url(arm_endpoint))
+	if (!az_is_http_url(arm_endpoint))
 		return pr_error(PR_INPUT, "Resource Manager endpoint %s: not an http(s) URL "
 		    "(fix --arm-endpoint or AZURE_ARM_ENDPOINT)", arm_endpoint);
-	c->arm_endpoint = strip_slash(arm_endpoint);
-	if (is_plain_remote(c->arm_endpoint)) {
+	c->arm_endpoint = az_strip_slash(arm_endpoint);
+	if (az_is_plain_remote(c->arm_endpoint)) {
 		int rc = pr_error(PR_INPUT, "Resource Manager endpoint %s is plain http: the token would travel "
 		    "unencrypted (use https; http only to localhost, 127.0.0.1 or [::1])", c->arm_endpoint);
 
@@ -106,8 +106,8 @@ one_line(char *out, size_t outlen, const char *s)
  * Fill err from a response: ARM's {"error": {"code", "message"}}, the
  * identity platform's {"error", "error_description"}, or a bit of the body.
  */
-static void
-error_from_resp(const struct pr_http_resp *resp, struct az_error *err)
+void
+az_error_from_resp(const struct pr_http_resp *resp, struct az_error *err)
 {
 	cJSON *doc = NULL;
 	const cJSON *e, *code = NULL, *msg = NULL;
@@ -249,7 +249,7 @@ az_get(struct az_client *c, const char *path, const char *api_version, cJSON **o
 	memset(err, 0, sizeof *err);
 	arm_request(c, "GET", url, NULL, &resp);
 	if (resp.status != 200) {
-		error_from_resp(&resp, err);
+		az_error_from_resp(&resp, err);
 		goto out;
 	}
 	*out = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
@@ -322,7 +322,7 @@ follow_lro(struct az_client *c, const struct pr_http_resp *first, struct az_erro
 			else if (resp.status == 200 || resp.status == 201 || resp.status == 204)
 				rc = PR_OK;
 			else {
-				error_from_resp(&resp, err);
+				az_error_from_resp(&resp, err);
 				rc = PR_EXTERNAL;
 			}
 			pr_http_resp_free(&resp);
@@ -331,7 +331,7 @@ follow_lro(struct az_client *c, const struct pr_http_resp *first, struct az_erro
 			continue;
 		}
 		if (resp.status != 200) {
-			error_from_resp(&resp, err);
+			az_error_from_resp(&resp, err);
 			pr_http_resp_free(&resp);
 			return PR_EXTERNAL;
 		}
@@ -383,226 +383,10 @@ az_patch(struct az_client *c, const char *path, const char *api_version, const c
 	else if (resp.status == 201 || resp.status == 202)
 		rc = follow_lro(c, &resp, err);
 	else
-		error_from_resp(&resp, err);
+		az_error_from_resp(&resp, err);
 	pr_http_resp_free(&resp);
 	free(text);
 	free(url);
 	return rc;
 }
 
-/*
- * The token audience for c's Resource Manager, with suffix ("/.default" for
- * a scope, "/" for the CLI's --resource): the public cloud's unless the
- * endpoint is another https cloud (US Government, China).  Caller frees.
- */
-static char *
-arm_audience(const struct az_client *c, const char *suffix)
-{
-	struct buf b = {0};
-
-	if (strncmp(c->arm_endpoint, "https://", 8) == 0 && strcmp(c->arm_endpoint, AZ_ARM_PUBLIC) != 0)
-		buf_printf(&b, "%s%s", c->arm_endpoint, suffix);
-	else
-		buf_printf(&b, "%s%s", AZ_ARM_PUBLIC, suffix);
-	return buf_detach(&b);
-}
-
-/* Keep tok as the client's token, masked in GitHub Actions. */
-static void
-set_token(struct az_client *c, const char *tok, const char *source)
-{
-	c->token = xstrdup(tok);
-	c->token_source = xstrdup(source);
-	gha_mask(c->token);
-	pr_log("Azure token from %s", source);
-}
-
-/* application/x-www-form-urlencoded "name=value" appended to b. */
-static void
-form_add(struct buf *b, const char *name, const char *value)
-{
-	char *esc = curl_easy_escape(NULL, value, 0);
-
-	buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, esc ? esc : "");
-	if (esc) {
-		explicit_bzero(esc, strlen(esc));
-		curl_free(esc);
-	}
-}
-
-static bool
-is_tenant_name(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!(*s == '-' || *s == '.' || *s == '_' || (*s >= '0' && *s <= '9') ||
-		    (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-			return false;
-	return true;
-}
-
-/* The client-credentials flow against the identity platform. */
-static int
-login_client_credentials(struct az_client *c, const char *id, const char *secret, const char *tenant)
-{
-	const char *host = getenv("AZURE_AUTHORITY_HOST");
-	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded",
-	    "Accept: application/json", NULL};
-	struct pr_http_req req = {0};
-	struct pr_http_resp resp;
-	struct buf form = {0}, url = {0};
-	char *base, *scope;
-	cJSON *doc = NULL;
-	const cJSON *tok;
-	int rc = PR_EXTERNAL;
-
-	if (!host || !*host)
-		host = AZ_AUTHORITY_PUBLIC;
-	if (!is_http_url(host))
-		return pr_error(PR_INPUT, "AZURE_AUTHORITY_HOST=%s: not an http(s) URL (fix or unset it)", host);
-	if (!is_tenant_name(tenant))
-		return pr_error(PR_INPUT, "AZURE_TENANT_ID=%s: not a tenant id or domain (fix it)", tenant);
-	if (is_plain_remote(host))
-		return pr_error(PR_INPUT, "AZURE_AUTHORITY_HOST %s is plain http: the client secret would travel "
-		    "unencrypted (use https; http only to localhost, 127.0.0.1 or [::1])", host);
-	base = strip_slash(host);
-	buf_printf(&url, "%s/%s/oauth2/v2.0/token", base, tenant);
-	free(base);
-	form_add(&form, "client_id", id);
-	form_add(&form, "client_secret", secret);
-	form_add(&form, "grant_type", "client_credentials");
-	scope = arm_audience(c, "/.default");
-	form_add(&form, "scope", scope);
-	free(scope);
-	req.method = "POST";
-	req.url = url.data;
-	req.headers = headers;
-	req.body = form.data;
-	req.body_len = form.len;
-	req.retry.backoff_ms = c->retry_base_ms;
-	if (pr_http_do(&req, &resp) != PR_OK) {
-		rc = pr_error(PR_EXTERNAL, "Azure token from %s: %s (check AZURE_AUTHORITY_HOST and the network)",
-		    url.data, resp.error);
-		goto out;
-	}
-	if (resp.status != 200) {
-		struct az_error err;
-		char text[1024];
-
-		error_from_resp(&resp, &err);
-		az_error_text(&err, text, sizeof text);
-		rc = pr_error(PR_EXTERNAL, "Azure token for client %s: %s "
-		    "(check AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID)", id, text);
-		goto out;
-	}
-	doc = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
-	tok = cJSON_GetObjectItemCaseSensitive(doc, "access_token");
-	if (!cJSON_IsString(tok) || !*tok->valuestring) {
-		rc = pr_error(PR_EXTERNAL, "Azure token from %s: no access_token in the response "
-		    "(check AZURE_AUTHORITY_HOST)", url.data);
-		goto out;
-	}
-	set_token(c, tok->valuestring, "client credentials");
-	rc = PR_OK;
-out:
-	if (doc) {
-		tok = cJSON_GetObjectItemCaseSensitive(doc, "access_token");
-		if (cJSON_IsString(tok))
-			explicit_bzero(tok->valuestring, strlen(tok->valuestring));
-	}
-	cJSON_Delete(doc);
-	if (resp.body.data)
-		explicit_bzero(resp.body.data, resp.body.len);
-	pr_http_resp_free(&resp);
-	explicit_bzero(form.data, form.len);
-	buf_free(&form);
-	buf_free(&url);
-	return rc;
-}
-
-/* True when an executable name is found on PATH. */
-static bool
-on_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	struct buf b = {0};
-	bool found = false;
-
-	while (path && *path && !found) {
-		size_t n = strcspn(path, ":");
-
-		buf_reset(&b);
-		buf_printf(&b, "%.*s/%s", (int)n, n ? path : ".", name);
-		found = access(b.data, X_OK) == 0;
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	buf_free(&b);
-	return found;
-}
-
-/* `az account get-access-token`: its JSON carries accessToken. */
-static int
-login_az_cli(struct az_client *c)
-{
-	char *resource = arm_audience(c, "/");
-	char *const argv[] = {"az", "account", "get-access-token", "--resource", resource,
-	    "--output", "json", NULL};
-	char *out;
-	cJSON *doc;
-	const cJSON *tok;
-	int rc;
-
-	if (!on_path("az")) {
-		free(resource);
-		return pr_error(PR_EXTERNAL, "no Azure credentials: AZURE_ACCESS_TOKEN and AZURE_CLIENT_ID are unset "
-		    "and the az command is not installed (set one of them, or install the Azure CLI and run az login)");
-	}
-	out = pr_run_capture(argv);
-	free(resource);
-	if (!out)
-		return pr_error(PR_EXTERNAL, "Azure token: az account get-access-token failed "
-		    "(run az login, or set AZURE_ACCESS_TOKEN)");
-	doc = cJSON_Parse(out);
-	tok = cJSON_GetObjectItemCaseSensitive(doc, "accessToken");
-	if (cJSON_IsString(tok) && *tok->valuestring) {
-		set_token(c, tok->valuestring, "az cli");
-		explicit_bzero(tok->valuestring, strlen(tok->valuestring));
-		rc = PR_OK;
-	} else {
-		rc = pr_error(PR_EXTERNAL, "Azure token: az account get-access-token gave no accessToken "
-		    "(update the Azure CLI, or set AZURE_ACCESS_TOKEN)");
-	}
-	cJSON_Delete(doc);
-	explicit_bzero(out, strlen(out));
-	free(out);
-	return rc;
-}
-
-int
-az_login(struct az_client *c)
-{
-	const char *tok = getenv("AZURE_ACCESS_TOKEN");
-	const char *id = getenv("AZURE_CLIENT_ID");
-	const char *secret = getenv("AZURE_CLIENT_SECRET");
-	const char *tenant = getenv("AZURE_TENANT_ID");
-
-	if (c->token)
-		return PR_OK;
-	if (tok && *tok) {
-		set_token(c, tok, "environment");
-		return PR_OK;
-	}
-	if (id && *id) {
-		if (!secret || !*secret)
-			return pr_error(PR_EXTERNAL, "Azure token: AZURE_CLIENT_ID is set but AZURE_CLIENT_SECRET "
-			    "is not (set it, or unset AZURE_CLIENT_ID to use az login)");
-		if (!tenant || !*tenant)
-			return pr_error(PR_EXTERNAL, "Azure token: AZURE_CLIENT_ID is set but AZURE_TENANT_ID "
-			    "is not (set it, or unset AZURE_CLIENT_ID to use az login)");
-		return login_client_credentials(c, id, secret, tenant);
-	}
-	return login_az_cli(c);
-}

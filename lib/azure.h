@@ -90,6 +90,15 @@ int az_patch(struct az_client *c, const char *path, const char *api_version, con
 /* "400 InvalidParameter: message" (or the transport error) into out. */
 void az_error_text(const struct az_error *err, char *out, size_t outlen);
 
+/* Shared with cred.c: an http(s) URL; plain http off the loopback
+ * interface; url without trailing slashes (caller frees); err from a
+ * response's ARM or identity-platform error body. */
+bool az_is_http_url(const char *s);
+bool az_is_plain_remote(const char *url);
+char *az_strip_slash(const char *url);
+struct pr_http_resp;
+void az_error_from_resp(const struct pr_http_resp *resp, struct az_error *err);
+
 /* What the user should do about err, e.g. "fix the platform section". */
 const char *az_error_hint(const struct az_error *err);
 
