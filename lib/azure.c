@@ -46,6 +46,23 @@ az_strip_slash(const char *url)
 	return s;
 }
 
+/*
+ * The token audience for c's Resource Manager, with suffix ("/.default" for
+ * a scope): the public cloud's unless the endpoint is another https cloud
+ * (US Government, China).  Caller frees.
+ */
+static char *
+arm_audience(const struct az_client *c, const char *suffix)
+{
+	struct buf b = {0};
+
+	if (strncmp(c->arm_endpoint, "https://", 8) == 0 && strcmp(c->arm_endpoint, AZ_ARM_PUBLIC) != 0)
+		buf_printf(&b, "%s%s", c->arm_endpoint, suffix);
+	else
+		buf_printf(&b, "%s%s", AZ_ARM_PUBLIC, suffix);
+	return buf_detach(&b);
+}
+
 int
 az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_ms)
 {
@@ -74,18 +91,17 @@ az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_
 	c->retry_base_ms = retry_base_ms;
 	c->poll_ms = retry_base_ms > 0 ? retry_base_ms : AZ_LRO_POLL_MS;
 	c->lro_timeout_ms = AZ_LRO_TIMEOUT_MS;
+	c->scope = arm_audience(c, "/.default");
+	c->cred = pr_cred_new(retry_base_ms);
 	return PR_OK;
 }
 
 void
 az_client_free(struct az_client *c)
 {
-	if (c->token) {
-		explicit_bzero(c->token, strlen(c->token));
-		free(c->token);
-	}
+	pr_cred_free(c->cred);
 	free(c->arm_endpoint);
-	free(c->token_source);
+	free(c->scope);
 	memset(c, 0, sizeof *c);
 }
 
@@ -208,9 +224,15 @@ arm_request(struct az_client *c, const char *method, const char *url, const char
 	struct buf auth = {0};
 	const char *headers[4];
 	struct pr_http_req req = {0};
+	const char *token;
 	int rc;
 
-	buf_printf(&auth, "Authorization: Bearer %s", c->token ? c->token : "");
+	if ((rc = pr_cred_token(c->cred, c->scope, &token))) {
+		memset(resp, 0, sizeof *resp);
+		snprintf(resp->error, sizeof resp->error, "no fresh Azure token (see the error above)");
+		return rc;
+	}
+	buf_printf(&auth, "Authorization: Bearer %s", token);
 	headers[0] = auth.data;
 	headers[1] = "Accept: application/json";
 	headers[2] = body ? "Content-Type: application/json" : NULL;
@@ -390,3 +412,17 @@ az_patch(struct az_client *c, const char *path, const char *api_version, const c
 	return rc;
 }
 
+
+int
+az_login(struct az_client *c)
+{
+	const char *token;
+
+	return pr_cred_token(c->cred, c->scope, &token);
+}
+
+const char *
+az_credential(const struct az_client *c)
+{
+	return pr_cred_source(c->cred);
+}

@@ -1,19 +1,16 @@
 /*
  * azure.h: a small Azure Resource Manager (ARM) client on lib/http.
  *
- * It owns three things: getting a bearer token (AZURE_ACCESS_TOKEN, the
- * Microsoft identity platform's client-credentials flow, or the Azure CLI),
- * one ARM request with its api-version and ARM's error body, and following a
- * long-running operation (201/202 with Azure-AsyncOperation or Location) to
- * its end.  The token is a secret: it travels only in the Authorization
- * header, is masked in GitHub Actions and never printed or logged.
+ * It owns two things: one ARM request with its api-version and ARM's error
+ * body, and following a long-running operation (201/202 with
+ * Azure-AsyncOperation or Location) to its end.  Tokens come from the
+ * credential chain (cred.h), asked again before every request so that a
+ * long operation never presents an expired one.  The token is a secret: it
+ * travels only in the Authorization header, is masked in GitHub Actions and
+ * never printed or logged.
  *
- * Environment:
+ * Environment (and cred.h's):
  *   AZURE_ARM_ENDPOINT    Resource Manager base URL (sovereign clouds, tests)
- *   AZURE_ACCESS_TOKEN    a ready bearer token for Resource Manager
- *   AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID
- *                         a service principal (client-credentials flow)
- *   AZURE_AUTHORITY_HOST  identity platform base URL (default the public one)
  *   PR_RETRY_BASE_MS      first retry wait and default poll interval in ms
  */
 #ifndef PR_AZURE_H
@@ -23,8 +20,9 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "cred.h"
+
 #define AZ_ARM_PUBLIC "https://management.azure.com"
-#define AZ_AUTHORITY_PUBLIC "https://login.microsoftonline.com"
 /* Wait between polls of a long-running operation without Retry-After. */
 #define AZ_LRO_POLL_MS 5000.0
 /* Give up on a long-running operation after this long. */
@@ -35,8 +33,8 @@
 
 struct az_client {
 	char *arm_endpoint;	/* base URL without a trailing slash */
-	char *token;		/* bearer token: secret, never printed */
-	char *token_source;	/* "environment", "client credentials", "az cli" */
+	char *scope;		/* token scope for this Resource Manager */
+	struct pr_cred *cred;
 	double retry_base_ms;	/* first retry wait; 0 means lib/http's default */
 	double poll_ms;		/* LRO poll interval without Retry-After */
 	double lro_timeout_ms;
@@ -61,14 +59,15 @@ int az_client_init(struct az_client *c, const char *arm_endpoint, double retry_b
 void az_client_free(struct az_client *c);
 
 /*
- * Get a token into c->token: AZURE_ACCESS_TOKEN, else the client-credentials
- * flow from AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID (the secret
- * only in the POST body), else `az account get-access-token`.  The audience
- * is https://management.azure.com (scope .../.default), or the endpoint
- * itself when it is another https cloud.  Returns 0 or
- * PR_EXTERNAL (reported, saying which way was tried and what to do).
+ * Get the first token from the chain (cred.h), to fail early and once.
+ * The audience is https://management.azure.com (scope .../.default), or the
+ * endpoint itself when it is another https cloud.  Returns 0, PR_INPUT or
+ * PR_EXTERNAL (reported, saying which source was tried and what to do).
  */
 int az_login(struct az_client *c);
+
+/* The credential source that gave the token ("github-oidc"), or NULL. */
+const char *az_credential(const struct az_client *c);
 
 /*
  * GET path (from "/subscriptions/...") with api_version.  On 200 *out is the
