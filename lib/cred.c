@@ -414,6 +414,7 @@ cert_assertion(const char *path, const char *aud, struct buf *out)
 	if (thumbprint(cert, &x5t) != 0)
 		goto out;
 	jwt_body(out, x5t.data, aud, env("AZURE_CLIENT_ID"));
+	buf_reset(&x5t);	/* now the signature */
 	if (sign_ps256(key, out, &x5t) != 0) {
 		pr_error(PR_INPUT, "AZURE_CLIENT_CERTIFICATE_PATH %s: cannot sign with its key", path);
 		goto out;
