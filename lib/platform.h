@@ -39,8 +39,8 @@ struct pr_platform_opts {
 };
 
 /* Resource Manager api-versions used (stable releases). */
-#define PR_PLATFORM_WEB_API "2023-12-01"	/* Microsoft.Web/sites/config */
-#define PR_PLATFORM_APP_API "2024-03-01"	/* Microsoft.App/containerApps */
+#define PR_PLATFORM_WEB_API "2024-11-01"	/* Microsoft.Web/sites/config */
+#define PR_PLATFORM_APP_API "2025-01-01"	/* Microsoft.App/containerApps */
 
 /*
  * Read the current settings of every resource named in platform (the
