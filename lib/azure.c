@@ -118,6 +118,20 @@ one_line(char *out, size_t outlen, const char *s)
 	out[i] = '\0';
 }
 
+/* App Service's Details[].ErrorEntity.ExtendedCode, into err->ext_code. */
+static void
+ext_code(const cJSON *doc, struct az_error *err)
+{
+	const cJSON *d;
+
+	cJSON_ArrayForEach(d, cJSON_GetObjectItem(doc, "Details")) {
+		const cJSON *x = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "ErrorEntity"), "ExtendedCode");
+
+		if (cJSON_IsString(x))
+			snprintf(err->ext_code, sizeof err->ext_code, "%s", x->valuestring);
+	}
+}
+
 /*
  * Fill err from a response: ARM's {"error": {"code", "message"}}, the
  * identity platform's {"error", "error_description"}, or a bit of the body.
@@ -137,15 +151,16 @@ az_error_from_resp(const struct pr_http_resp *resp, struct az_error *err)
 	if (resp->body.len)
 		doc = cJSON_ParseWithLength(resp->body.data, resp->body.len);
 	e = cJSON_GetObjectItemCaseSensitive(doc, "error");
+	ext_code(doc, err);
 	if (cJSON_IsObject(e)) {
 		code = cJSON_GetObjectItemCaseSensitive(e, "code");
 		msg = cJSON_GetObjectItemCaseSensitive(e, "message");
 	} else if (cJSON_IsString(e)) {
 		code = e;
 		msg = cJSON_GetObjectItemCaseSensitive(doc, "error_description");
-	} else if (doc) {
-		code = cJSON_GetObjectItemCaseSensitive(doc, "code");
-		msg = cJSON_GetObjectItemCaseSensitive(doc, "message");
+	} else if (doc) {	/* App Service writes "Code" and "Message" */
+		code = cJSON_GetObjectItem(doc, "code");
+		msg = cJSON_GetObjectItem(doc, "message");
 	}
 	if (cJSON_IsString(code))
 		one_line(err->code, sizeof err->code, code->valuestring);
@@ -182,12 +197,16 @@ az_error_hint(const struct az_error *err)
 	case 0:
 		return *err->code ? "check the resource in the Azure portal, then run again" :
 		    "check the network and the Resource Manager endpoint, then run again";
-	case 400:
 	case 409:
+		if (strcmp(err->ext_code, AZ_EXT_ALWAYS_ON_TIER) == 0)
+			return "the App Service plan's Free or Shared tier does not allow Always On: "
+			    "scale the plan to Basic or higher, or drop always_on from the platform section";
+		return "fix the platform section";
+	case 400:
 	case 422:
 		return "fix the platform section";
 	case 401:
-		return "check the Azure credentials: AZURE_ACCESS_TOKEN, the service principal or az login";
+		return "check the Azure credential named in the log (see pr-apply-scale(1), ENVIRONMENT)";
 	case 403:
 		return "grant the identity a role that may write the resource, such as Contributor";
 	case 404:
@@ -211,6 +230,39 @@ same_origin(const char *url, const char *base)
 	p += 3;
 	n = (size_t)(p - base) + strcspn(p, "/?#");
 	return strncasecmp(url, base, n) == 0 && (url[n] == '\0' || url[n] == '/' || url[n] == '?');
+}
+
+/* A 409 saying another operation on the resource is still running: it
+ * passes, so the request is worth another try (the policy's backoff). */
+static bool
+operation_in_progress(const struct pr_http_resp *resp)
+{
+	struct az_error err;
+
+	if (resp->status != 409)
+		return false;
+	az_error_from_resp(resp, &err);
+	return strcasestr(err.code, "OperationInProgress") || strcasestr(err.message, "operation is in progress") ||
+	    strcasestr(err.message, "operation in progress");
+}
+
+/* Log Resource Manager's x-ms-ratelimit-remaining-* headers: how close the
+ * subscription is to throttling. */
+static void
+log_rate_limits(void *arg, const struct pr_http_resp *resp)
+{
+	static const char prefix[] = "x-ms-ratelimit-remaining-";
+	const char *p = resp->headers.data;
+
+	(void)arg;
+	while (p && *p) {
+		size_t n = strcspn(p, "\r\n");
+
+		if (n > sizeof prefix && strncasecmp(p, prefix, sizeof prefix - 1) == 0)
+			pr_log("Resource Manager %.*s", (int)n, p);
+		p += n;
+		p += strspn(p, "\r\n");
+	}
 }
 
 /*
@@ -243,6 +295,8 @@ arm_request(struct az_client *c, const char *method, const char *url, const char
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
 	req.retry.backoff_ms = c->retry_base_ms;
+	req.retry.transient_resp = operation_in_progress;
+	req.retry.on_attempt = log_rate_limits;
 	rc = pr_http_do(&req, resp);
 	explicit_bzero(auth.data, auth.len);
 	buf_free(&auth);

@@ -30,6 +30,8 @@
 /* Longest wait between two polls, whatever Retry-After says. */
 #define AZ_LRO_POLL_MAX_MS 60000.0
 #define AZ_URL_MAX 2048
+/* App Service's extended code for "the plan does not allow Always On". */
+#define AZ_EXT_ALWAYS_ON_TIER "01020"
 
 struct az_client {
 	char *arm_endpoint;	/* base URL without a trailing slash */
@@ -44,6 +46,7 @@ struct az_client {
 struct az_error {
 	long status;		/* HTTP status; 0 when no response arrived */
 	char code[128];		/* ARM error code ("InvalidParameter"), or "" */
+	char ext_code[16];	/* App Service's ExtendedCode ("01020"), or "" */
 	char message[768];	/* ARM error message or transport error */
 };
 
