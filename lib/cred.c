@@ -29,6 +29,7 @@
 #define CRED_FILE_MAX_BYTES ((size_t)64 << 10)	/* a PEM or a federated token */
 #define CRED_MSI_API "2019-08-01"
 #define CRED_IMDS_API "2018-02-01"
+#define CRED_IMDS_CONNECT_S 2.0
 #define CRED_JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 enum src { SRC_NONE, SRC_TOKEN, SRC_SECRET, SRC_CERT, SRC_WORKLOAD, SRC_GITHUB, SRC_MSI, SRC_IMDS, SRC_AZ };
@@ -529,6 +530,8 @@ identity_token(struct pr_cred *c, enum src s, const char *scope, struct got *g)
 	}
 	headers[0] = hdr.data;
 	req.url = url.data;
+	if (s == SRC_IMDS)	/* a link-local address that is not there fails fast */
+		req.connect_timeout_s = CRED_IMDS_CONNECT_S;
 	rc = fetch(c, s, &req, s == SRC_MSI ? "IDENTITY_ENDPOINT" : "the Instance Metadata Service", "access_token", g);
 out:
 	explicit_bzero(hdr.data, hdr.len);
