@@ -366,6 +366,7 @@ main(int argc, char **argv)
 	cJSON *desired = NULL, *resources = NULL, *doc = NULL;
 	char *src = NULL, *doc_endpoint = NULL, *shown = NULL;
 	const char *endpoint;
+	const char *credential = NULL;
 	int rc, erc;
 
 	pr_init(argv[0]);
@@ -383,6 +384,7 @@ main(int argc, char **argv)
 	po.dry_run = o.dry_run;
 	po.source = src;
 	po.retry_base_ms = o.retry_base_ms;
+	po.credential = &credential;
 	if ((rc = pr_platform_check(desired, &po)))
 		goto out;
 	rc = pr_platform_apply(desired, &po, &resources);
@@ -393,6 +395,10 @@ main(int argc, char **argv)
 	cJSON_AddBoolToObject(doc, "dry_run", o.dry_run);
 	shown = pr_redact_url(endpoint);
 	cJSON_AddStringToObject(doc, "arm_endpoint", shown);
+	if (credential)
+		cJSON_AddStringToObject(doc, "credential", credential);
+	else
+		cJSON_AddNullToObject(doc, "credential");
 	cJSON_AddItemToObject(doc, "resources", resources);
 	cJSON_AddItemToObject(doc, "restore", pr_platform_restore(desired, resources));
 	resources = NULL;

@@ -572,7 +572,8 @@ do_deploy(const struct opts *o, struct state *s, struct step *st)
 static int
 do_platform(const struct opts *o, struct state *s, struct step *st)
 {
-	struct pr_platform_opts po = {.dry_run = o->dry_run};
+	const char *credential = NULL;
+	struct pr_platform_opts po = {.dry_run = o->dry_run, .credential = &credential};
 	cJSON *resources = NULL;
 	int rc;
 
@@ -581,9 +582,9 @@ do_platform(const struct opts *o, struct state *s, struct step *st)
 		return PR_OK;
 	}
 	rc = pr_platform_apply(s->platform, &po, &resources);
-	snprintf(st->detail, sizeof st->detail, rc == PR_OK ? "applied the snapshot's platform settings (%d resources)" :
-	    "applying the platform settings failed (%d resources reported; see the message above)",
-	    cJSON_GetArraySize(resources));
+	snprintf(st->detail, sizeof st->detail, rc == PR_OK ? "applied the snapshot's platform settings (%d resources, credential %s)" :
+	    "applying the platform settings failed (%d resources reported, credential %s; see the message above)",
+	    cJSON_GetArraySize(resources), credential ? credential : "none");
 	cJSON_Delete(resources);
 	return rc;
 }

@@ -54,7 +54,8 @@ static const char usage_text[] =
     "      --archive-mode MODE  the archive's permissions, less the umask (default 0600)\n"
     "      --db-timeout DURATION  most pg_dump may take (default 1h; 0: no limit)\n"
     "  -o, --output FILE        also write the manifest to FILE (OUTPUT_JSON)\n"
-    "      --container NAME     Blob Storage container (default pr-snapshots)\n"
+    "      --container NAME|URL Blob Storage container (default pr-snapshots), or its URL,\n"
+    "                           with a SAS query (AZURE_STORAGE_SAS_TOKEN keeps it out of argv)\n"
     "      --no-upload          do not upload even when AZURE_STORAGE_ACCOUNT is set\n"
     "      --log                also log to logs/pr-snapshot-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "  -q, --quiet              no progress notes on stderr\n"
@@ -419,23 +420,63 @@ out:
 	return rc;
 }
 
+/* The variable's value, or NULL when unset or empty. */
+static const char *
+env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/*
+ * Upload when there is somewhere to upload to: AZURE_STORAGE_ACCOUNT, or a
+ * --container URL.  Credential: the URL's SAS, else the account key, else
+ * AZURE_STORAGE_SAS_TOKEN, else an Entra ID token from the chain.
+ */
 static int
 upload(const struct opts *o, struct state *s)
 {
-	struct pr_blob_account a = {getenv("AZURE_STORAGE_ACCOUNT"), getenv("AZURE_STORAGE_ACCOUNT_KEY"), NULL};
-	char *copy, why[PR_WHY_LEN];
+	struct pr_blob_account a = {.name = env_set("AZURE_STORAGE_ACCOUNT"),
+	    .key = env_set("AZURE_STORAGE_ACCOUNT_KEY"), .sas = env_set("AZURE_STORAGE_SAS_TOKEN")};
+	char *copy, *endpoint = NULL, *container = NULL, *url_sas = NULL, why[PR_WHY_LEN];
 	int rc;
 
-	if (o->no_upload || !a.name || !*a.name || !a.key || !*a.key)
+	if (o->no_upload)
 		return PR_OK;
-	gha_mask(a.key);
+	if (a.key)
+		a.sas = NULL;	/* the account key beats an ambient SAS... */
+	if (pr_blob_container_url(o->container, &endpoint, &container, &url_sas) == 0) {
+		a.endpoint = endpoint;
+		if (url_sas) {	/* ...and a --container URL's SAS beats both */
+			a.sas = url_sas;
+			a.key = NULL;
+		}
+	} else if (!a.name) {
+		return PR_OK;
+	}
+	if (a.sas && *a.sas == '?')
+		a.sas++;
+	if (a.key)
+		gha_mask(a.key);
+	if (a.sas)
+		gha_mask(a.sas);
+	if (!a.key && !a.sas)
+		a.cred = pr_cred_new(0);
 	copy = xstrdup(s->archive);
-	pr_note("uploading %s to container %s", s->archive, o->container);
-	rc = pr_blob_upload(&a, o->container, basename(copy), s->archive, &s->upload, why, sizeof why);
+	pr_note("uploading %s to container %s", s->archive, container ? container : o->container);
+	rc = pr_blob_upload(&a, container ? container : o->container, basename(copy), s->archive, &s->upload, why,
+	    sizeof why);
 	free(copy);
+	pr_cred_free(a.cred);
+	free(endpoint);
+	free(container);
+	if (url_sas)
+		explicit_bzero(url_sas, strlen(url_sas));
+	free(url_sas);
 	if (rc != PR_OK)
-		return pr_error(rc, "upload to Azure Blob Storage failed: %s (check AZURE_STORAGE_ACCOUNT, its key and the endpoint, then run pr-snapshot again)",
-		    why);
+		return pr_error(rc, "upload to Azure Blob Storage failed: %s (check the storage credential and the "
+		    "endpoint, then run pr-snapshot again)", why);
 	cJSON_AddStringToObject(s->upload, "sha256", s->sha256);
 	return PR_OK;
 }

@@ -14,30 +14,29 @@
 #include "err.h"
 #include "gha.h"
 #include "http.h"
-#include "proc.h"
 #include "util.h"
 
 #define AZ_HEADER_MAX 8192
 #define AZ_BODY_SNIPPET 200
 #define AZ_RETRY_BASE_MAX_MS 600000.0
 
-static bool
-is_http_url(const char *s)
+bool
+az_is_http_url(const char *s)
 {
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
 /* True for http:// to a host other than the loopback interface: a token
  * or client secret sent there would travel unencrypted. */
-static bool
-is_plain_remote(const char *url)
+bool
+az_is_plain_remote(const char *url)
 {
 	return strncasecmp(url, "http://", 7) == 0 && !pr_url_is_loopback(url);
 }
 
 /* A copy of url without trailing slashes.  Caller frees. */
-static char *
-strip_slash(const char *url)
+char *
+az_strip_slash(const char *url)
 {
 	char *s = xstrdup(url);
 	size_t n = strlen(s);
@@ -45,6 +44,23 @@ strip_slash(const char *url)
 	while (n > 0 && s[n - 1] == '/')
 		s[--n] = '\0';
 	return s;
+}
+
+/*
+ * The token audience for c's Resource Manager, with suffix ("/.default" for
+ * a scope): the public cloud's unless the endpoint is another https cloud
+ * (US Government, China).  Caller frees.
+ */
+static char *
+arm_audience(const struct az_client *c, const char *suffix)
+{
+	struct buf b = {0};
+
+	if (strncmp(c->arm_endpoint, "https://", 8) == 0 && strcmp(c->arm_endpoint, AZ_ARM_PUBLIC) != 0)
+		buf_printf(&b, "%s%s", c->arm_endpoint, suffix);
+	else
+		buf_printf(&b, "%s%s", AZ_ARM_PUBLIC, suffix);
+	return buf_detach(&b);
 }
 
 int
@@ -57,11 +73,11 @@ az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_
 		arm_endpoint = getenv("AZURE_ARM_ENDPOINT");
 	if (!arm_endpoint || !*arm_endpoint)
 		arm_endpoint = AZ_ARM_PUBLIC;
-	if (!is_http_url(arm_endpoint))
+	if (!az_is_http_url(arm_endpoint))
 		return pr_error(PR_INPUT, "Resource Manager endpoint %s: not an http(s) URL "
 		    "(fix --arm-endpoint or AZURE_ARM_ENDPOINT)", arm_endpoint);
-	c->arm_endpoint = strip_slash(arm_endpoint);
-	if (is_plain_remote(c->arm_endpoint)) {
+	c->arm_endpoint = az_strip_slash(arm_endpoint);
+	if (az_is_plain_remote(c->arm_endpoint)) {
 		int rc = pr_error(PR_INPUT, "Resource Manager endpoint %s is plain http: the token would travel "
 		    "unencrypted (use https; http only to localhost, 127.0.0.1 or [::1])", c->arm_endpoint);
 
@@ -75,18 +91,17 @@ az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_
 	c->retry_base_ms = retry_base_ms;
 	c->poll_ms = retry_base_ms > 0 ? retry_base_ms : AZ_LRO_POLL_MS;
 	c->lro_timeout_ms = AZ_LRO_TIMEOUT_MS;
+	c->scope = arm_audience(c, "/.default");
+	c->cred = pr_cred_new(retry_base_ms);
 	return PR_OK;
 }
 
 void
 az_client_free(struct az_client *c)
 {
-	if (c->token) {
-		explicit_bzero(c->token, strlen(c->token));
-		free(c->token);
-	}
+	pr_cred_free(c->cred);
 	free(c->arm_endpoint);
-	free(c->token_source);
+	free(c->scope);
 	memset(c, 0, sizeof *c);
 }
 
@@ -103,12 +118,26 @@ one_line(char *out, size_t outlen, const char *s)
 	out[i] = '\0';
 }
 
+/* App Service's Details[].ErrorEntity.ExtendedCode, into err->ext_code. */
+static void
+ext_code(const cJSON *doc, struct az_error *err)
+{
+	const cJSON *d;
+
+	cJSON_ArrayForEach(d, cJSON_GetObjectItem(doc, "Details")) {
+		const cJSON *x = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "ErrorEntity"), "ExtendedCode");
+
+		if (cJSON_IsString(x))
+			snprintf(err->ext_code, sizeof err->ext_code, "%s", x->valuestring);
+	}
+}
+
 /*
  * Fill err from a response: ARM's {"error": {"code", "message"}}, the
  * identity platform's {"error", "error_description"}, or a bit of the body.
  */
-static void
-error_from_resp(const struct pr_http_resp *resp, struct az_error *err)
+void
+az_error_from_resp(const struct pr_http_resp *resp, struct az_error *err)
 {
 	cJSON *doc = NULL;
 	const cJSON *e, *code = NULL, *msg = NULL;
@@ -122,15 +151,16 @@ error_from_resp(const struct pr_http_resp *resp, struct az_error *err)
 	if (resp->body.len)
 		doc = cJSON_ParseWithLength(resp->body.data, resp->body.len);
 	e = cJSON_GetObjectItemCaseSensitive(doc, "error");
+	ext_code(doc, err);
 	if (cJSON_IsObject(e)) {
 		code = cJSON_GetObjectItemCaseSensitive(e, "code");
 		msg = cJSON_GetObjectItemCaseSensitive(e, "message");
 	} else if (cJSON_IsString(e)) {
 		code = e;
 		msg = cJSON_GetObjectItemCaseSensitive(doc, "error_description");
-	} else if (doc) {
-		code = cJSON_GetObjectItemCaseSensitive(doc, "code");
-		msg = cJSON_GetObjectItemCaseSensitive(doc, "message");
+	} else if (doc) {	/* App Service writes "Code" and "Message" */
+		code = cJSON_GetObjectItem(doc, "code");
+		msg = cJSON_GetObjectItem(doc, "message");
 	}
 	if (cJSON_IsString(code))
 		one_line(err->code, sizeof err->code, code->valuestring);
@@ -167,12 +197,16 @@ az_error_hint(const struct az_error *err)
 	case 0:
 		return *err->code ? "check the resource in the Azure portal, then run again" :
 		    "check the network and the Resource Manager endpoint, then run again";
-	case 400:
 	case 409:
+		if (strcmp(err->ext_code, AZ_EXT_ALWAYS_ON_TIER) == 0)
+			return "the App Service plan's Free or Shared tier does not allow Always On: "
+			    "scale the plan to Basic or higher, or drop always_on from the platform section";
+		return "fix the platform section";
+	case 400:
 	case 422:
 		return "fix the platform section";
 	case 401:
-		return "check the Azure credentials: AZURE_ACCESS_TOKEN, the service principal or az login";
+		return "check the Azure credential named in the log (see pr-apply-scale(1), ENVIRONMENT)";
 	case 403:
 		return "grant the identity a role that may write the resource, such as Contributor";
 	case 404:
@@ -198,6 +232,39 @@ same_origin(const char *url, const char *base)
 	return strncasecmp(url, base, n) == 0 && (url[n] == '\0' || url[n] == '/' || url[n] == '?');
 }
 
+/* A 409 saying another operation on the resource is still running: it
+ * passes, so the request is worth another try (the policy's backoff). */
+static bool
+operation_in_progress(const struct pr_http_resp *resp)
+{
+	struct az_error err;
+
+	if (resp->status != 409)
+		return false;
+	az_error_from_resp(resp, &err);
+	return strcasestr(err.code, "OperationInProgress") || strcasestr(err.message, "operation is in progress") ||
+	    strcasestr(err.message, "operation in progress");
+}
+
+/* Log Resource Manager's x-ms-ratelimit-remaining-* headers: how close the
+ * subscription is to throttling. */
+static void
+log_rate_limits(void *arg, const struct pr_http_resp *resp)
+{
+	static const char prefix[] = "x-ms-ratelimit-remaining-";
+	const char *p = resp->headers.data;
+
+	(void)arg;
+	while (p && *p) {
+		size_t n = strcspn(p, "\r\n");
+
+		if (n > sizeof prefix && strncasecmp(p, prefix, sizeof prefix - 1) == 0)
+			pr_log("Resource Manager %.*s", (int)n, p);
+		p += n;
+		p += strspn(p, "\r\n");
+	}
+}
+
 /*
  * One request to url with the bearer token (and a JSON body when given).
  * Returns pr_http_do's result; resp as there.
@@ -209,9 +276,15 @@ arm_request(struct az_client *c, const char *method, const char *url, const char
 	struct buf auth = {0};
 	const char *headers[4];
 	struct pr_http_req req = {0};
+	const char *token;
 	int rc;
 
-	buf_printf(&auth, "Authorization: Bearer %s", c->token ? c->token : "");
+	if ((rc = pr_cred_token(c->cred, c->scope, &token))) {
+		memset(resp, 0, sizeof *resp);
+		snprintf(resp->error, sizeof resp->error, "no fresh Azure token (see the error above)");
+		return rc;
+	}
+	buf_printf(&auth, "Authorization: Bearer %s", token);
 	headers[0] = auth.data;
 	headers[1] = "Accept: application/json";
 	headers[2] = body ? "Content-Type: application/json" : NULL;
@@ -222,6 +295,8 @@ arm_request(struct az_client *c, const char *method, const char *url, const char
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
 	req.retry.backoff_ms = c->retry_base_ms;
+	req.retry.transient_resp = operation_in_progress;
+	req.retry.on_attempt = log_rate_limits;
 	rc = pr_http_do(&req, resp);
 	explicit_bzero(auth.data, auth.len);
 	buf_free(&auth);
@@ -250,7 +325,7 @@ az_get(struct az_client *c, const char *path, const char *api_version, cJSON **o
 	memset(err, 0, sizeof *err);
 	arm_request(c, "GET", url, NULL, &resp);
 	if (resp.status != 200) {
-		error_from_resp(&resp, err);
+		az_error_from_resp(&resp, err);
 		goto out;
 	}
 	*out = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
@@ -323,7 +398,7 @@ follow_lro(struct az_client *c, const struct pr_http_resp *first, struct az_erro
 			else if (resp.status == 200 || resp.status == 201 || resp.status == 204)
 				rc = PR_OK;
 			else {
-				error_from_resp(&resp, err);
+				az_error_from_resp(&resp, err);
 				rc = PR_EXTERNAL;
 			}
 			pr_http_resp_free(&resp);
@@ -332,7 +407,7 @@ follow_lro(struct az_client *c, const struct pr_http_resp *first, struct az_erro
 			continue;
 		}
 		if (resp.status != 200) {
-			error_from_resp(&resp, err);
+			az_error_from_resp(&resp, err);
 			pr_http_resp_free(&resp);
 			return PR_EXTERNAL;
 		}
@@ -384,230 +459,24 @@ az_patch(struct az_client *c, const char *path, const char *api_version, const c
 	else if (resp.status == 201 || resp.status == 202)
 		rc = follow_lro(c, &resp, err);
 	else
-		error_from_resp(&resp, err);
+		az_error_from_resp(&resp, err);
 	pr_http_resp_free(&resp);
 	free(text);
 	free(url);
 	return rc;
 }
 
-/*
- * The token audience for c's Resource Manager, with suffix ("/.default" for
- * a scope, "/" for the CLI's --resource): the public cloud's unless the
- * endpoint is another https cloud (US Government, China).  Caller frees.
- */
-static char *
-arm_audience(const struct az_client *c, const char *suffix)
-{
-	struct buf b = {0};
-
-	if (strncmp(c->arm_endpoint, "https://", 8) == 0 && strcmp(c->arm_endpoint, AZ_ARM_PUBLIC) != 0)
-		buf_printf(&b, "%s%s", c->arm_endpoint, suffix);
-	else
-		buf_printf(&b, "%s%s", AZ_ARM_PUBLIC, suffix);
-	return buf_detach(&b);
-}
-
-/* Keep tok as the client's token, masked in GitHub Actions. */
-static void
-set_token(struct az_client *c, const char *tok, const char *source)
-{
-	c->token = xstrdup(tok);
-	c->token_source = xstrdup(source);
-	gha_mask(c->token);
-	pr_log("Azure token from %s", source);
-}
-
-/* application/x-www-form-urlencoded "name=value" appended to b. */
-static void
-form_add(struct buf *b, const char *name, const char *value)
-{
-	char *esc = curl_easy_escape(NULL, value, 0);
-
-	buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, esc ? esc : "");
-	if (esc) {
-		explicit_bzero(esc, strlen(esc));
-		curl_free(esc);
-	}
-}
-
-static bool
-is_tenant_name(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!(*s == '-' || *s == '.' || *s == '_' || (*s >= '0' && *s <= '9') ||
-		    (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-			return false;
-	return true;
-}
-
-/* The client-credentials flow against the identity platform. */
-static int
-login_client_credentials(struct az_client *c, const char *id, const char *secret, const char *tenant)
-{
-	const char *host = getenv("AZURE_AUTHORITY_HOST");
-	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded",
-	    "Accept: application/json", NULL};
-	struct pr_http_req req = {0};
-	struct pr_http_resp resp;
-	struct buf form = {0}, url = {0};
-	char *base, *scope;
-	cJSON *doc = NULL;
-	const cJSON *tok;
-	int rc = PR_EXTERNAL;
-
-	if (!host || !*host)
-		host = AZ_AUTHORITY_PUBLIC;
-	if (!is_http_url(host))
-		return pr_error(PR_INPUT, "AZURE_AUTHORITY_HOST=%s: not an http(s) URL (fix or unset it)", host);
-	if (!is_tenant_name(tenant))
-		return pr_error(PR_INPUT, "AZURE_TENANT_ID=%s: not a tenant id or domain (fix it)", tenant);
-	if (is_plain_remote(host))
-		return pr_error(PR_INPUT, "AZURE_AUTHORITY_HOST %s is plain http: the client secret would travel "
-		    "unencrypted (use https; http only to localhost, 127.0.0.1 or [::1])", host);
-	base = strip_slash(host);
-	buf_printf(&url, "%s/%s/oauth2/v2.0/token", base, tenant);
-	free(base);
-	form_add(&form, "client_id", id);
-	form_add(&form, "client_secret", secret);
-	form_add(&form, "grant_type", "client_credentials");
-	scope = arm_audience(c, "/.default");
-	form_add(&form, "scope", scope);
-	free(scope);
-	req.method = "POST";
-	req.url = url.data;
-	req.headers = headers;
-	req.body = form.data;
-	req.body_len = form.len;
-	req.retry.backoff_ms = c->retry_base_ms;
-	if (pr_http_do(&req, &resp) != PR_OK) {
-		rc = pr_error(PR_EXTERNAL, "Azure token from %s: %s (check AZURE_AUTHORITY_HOST and the network)",
-		    url.data, resp.error);
-		goto out;
-	}
-	if (resp.status != 200) {
-		struct az_error err;
-		char text[1024];
-
-		error_from_resp(&resp, &err);
-		az_error_text(&err, text, sizeof text);
-		rc = pr_error(PR_EXTERNAL, "Azure token for client %s: %s "
-		    "(check AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID)", id, text);
-		goto out;
-	}
-	doc = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
-	tok = cJSON_GetObjectItemCaseSensitive(doc, "access_token");
-	if (!cJSON_IsString(tok) || !*tok->valuestring) {
-		rc = pr_error(PR_EXTERNAL, "Azure token from %s: no access_token in the response "
-		    "(check AZURE_AUTHORITY_HOST)", url.data);
-		goto out;
-	}
-	set_token(c, tok->valuestring, "client credentials");
-	rc = PR_OK;
-out:
-	if (doc) {
-		tok = cJSON_GetObjectItemCaseSensitive(doc, "access_token");
-		if (cJSON_IsString(tok))
-			explicit_bzero(tok->valuestring, strlen(tok->valuestring));
-	}
-	cJSON_Delete(doc);
-	if (resp.body.data)
-		explicit_bzero(resp.body.data, resp.body.len);
-	pr_http_resp_free(&resp);
-	explicit_bzero(form.data, form.len);
-	buf_free(&form);
-	buf_free(&url);
-	return rc;
-}
-
-/* True when an executable name is found on PATH. */
-static bool
-on_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	struct buf b = {0};
-	bool found = false;
-
-	while (path && *path && !found) {
-		size_t n = strcspn(path, ":");
-
-		buf_reset(&b);
-		buf_printf(&b, "%.*s/%s", (int)n, n ? path : ".", name);
-		found = access(b.data, X_OK) == 0;
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	buf_free(&b);
-	return found;
-}
-
-/* `az account get-access-token`: its JSON carries accessToken. */
-static int
-login_az_cli(struct az_client *c)
-{
-	char *resource = arm_audience(c, "/");
-	char *const argv[] = {"az", "account", "get-access-token", "--resource", resource,
-	    "--output", "json", NULL};
-	struct buf out = {0};
-	struct pr_proc_opts po = {.out = &out};
-	char why[PR_WHY_LEN];
-	cJSON *doc;
-	const cJSON *tok;
-	int rc, status;
-
-	if (!on_path("az")) {
-		free(resource);
-		return pr_error(PR_EXTERNAL, "no Azure credentials: AZURE_ACCESS_TOKEN and AZURE_CLIENT_ID are unset "
-		    "and the az command is not installed (set one of them, or install the Azure CLI and run az login)");
-	}
-	rc = pr_proc_run(argv, &po, &status, why, sizeof why);
-	free(resource);
-	if (rc != PR_OK || status != 0 || !out.data) {
-		buf_free(&out);
-		return pr_error(PR_EXTERNAL, "Azure token: az account get-access-token failed "
-		    "(run az login, or set AZURE_ACCESS_TOKEN)");
-	}
-	doc = cJSON_Parse(out.data);
-	tok = cJSON_GetObjectItemCaseSensitive(doc, "accessToken");
-	if (cJSON_IsString(tok) && *tok->valuestring) {
-		set_token(c, tok->valuestring, "az cli");
-		explicit_bzero(tok->valuestring, strlen(tok->valuestring));
-		rc = PR_OK;
-	} else {
-		rc = pr_error(PR_EXTERNAL, "Azure token: az account get-access-token gave no accessToken "
-		    "(update the Azure CLI, or set AZURE_ACCESS_TOKEN)");
-	}
-	cJSON_Delete(doc);
-	explicit_bzero(out.data, out.len);
-	buf_free(&out);
-	return rc;
-}
 
 int
 az_login(struct az_client *c)
 {
-	const char *tok = getenv("AZURE_ACCESS_TOKEN");
-	const char *id = getenv("AZURE_CLIENT_ID");
-	const char *secret = getenv("AZURE_CLIENT_SECRET");
-	const char *tenant = getenv("AZURE_TENANT_ID");
+	const char *token;
 
-	if (c->token)
-		return PR_OK;
-	if (tok && *tok) {
-		set_token(c, tok, "environment");
-		return PR_OK;
-	}
-	if (id && *id) {
-		if (!secret || !*secret)
-			return pr_error(PR_EXTERNAL, "Azure token: AZURE_CLIENT_ID is set but AZURE_CLIENT_SECRET "
-			    "is not (set it, or unset AZURE_CLIENT_ID to use az login)");
-		if (!tenant || !*tenant)
-			return pr_error(PR_EXTERNAL, "Azure token: AZURE_CLIENT_ID is set but AZURE_TENANT_ID "
-			    "is not (set it, or unset AZURE_CLIENT_ID to use az login)");
-		return login_client_credentials(c, id, secret, tenant);
-	}
-	return login_az_cli(c);
+	return pr_cred_token(c->cred, c->scope, &token);
+}
+
+const char *
+az_credential(const struct az_client *c)
+{
+	return pr_cred_source(c->cred);
 }

@@ -1,19 +1,16 @@
 /*
  * azure.h: a small Azure Resource Manager (ARM) client on lib/http.
  *
- * It owns three things: getting a bearer token (AZURE_ACCESS_TOKEN, the
- * Microsoft identity platform's client-credentials flow, or the Azure CLI),
- * one ARM request with its api-version and ARM's error body, and following a
- * long-running operation (201/202 with Azure-AsyncOperation or Location) to
- * its end.  The token is a secret: it travels only in the Authorization
- * header, is masked in GitHub Actions and never printed or logged.
+ * It owns two things: one ARM request with its api-version and ARM's error
+ * body, and following a long-running operation (201/202 with
+ * Azure-AsyncOperation or Location) to its end.  Tokens come from the
+ * credential chain (cred.h), asked again before every request so that a
+ * long operation never presents an expired one.  The token is a secret: it
+ * travels only in the Authorization header, is masked in GitHub Actions and
+ * never printed or logged.
  *
- * Environment:
+ * Environment (and cred.h's):
  *   AZURE_ARM_ENDPOINT    Resource Manager base URL (sovereign clouds, tests)
- *   AZURE_ACCESS_TOKEN    a ready bearer token for Resource Manager
- *   AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID
- *                         a service principal (client-credentials flow)
- *   AZURE_AUTHORITY_HOST  identity platform base URL (default the public one)
  *   PR_RETRY_BASE_MS      first retry wait and default poll interval in ms
  */
 #ifndef PR_AZURE_H
@@ -23,8 +20,9 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "cred.h"
+
 #define AZ_ARM_PUBLIC "https://management.azure.com"
-#define AZ_AUTHORITY_PUBLIC "https://login.microsoftonline.com"
 /* Wait between polls of a long-running operation without Retry-After. */
 #define AZ_LRO_POLL_MS 5000.0
 /* Give up on a long-running operation after this long. */
@@ -32,11 +30,13 @@
 /* Longest wait between two polls, whatever Retry-After says. */
 #define AZ_LRO_POLL_MAX_MS 60000.0
 #define AZ_URL_MAX 2048
+/* App Service's extended code for "the plan does not allow Always On". */
+#define AZ_EXT_ALWAYS_ON_TIER "01020"
 
 struct az_client {
 	char *arm_endpoint;	/* base URL without a trailing slash */
-	char *token;		/* bearer token: secret, never printed */
-	char *token_source;	/* "environment", "client credentials", "az cli" */
+	char *scope;		/* token scope for this Resource Manager */
+	struct pr_cred *cred;
 	double retry_base_ms;	/* first retry wait; 0 means lib/http's default */
 	double poll_ms;		/* LRO poll interval without Retry-After */
 	double lro_timeout_ms;
@@ -46,6 +46,7 @@ struct az_client {
 struct az_error {
 	long status;		/* HTTP status; 0 when no response arrived */
 	char code[128];		/* ARM error code ("InvalidParameter"), or "" */
+	char ext_code[16];	/* App Service's ExtendedCode ("01020"), or "" */
 	char message[768];	/* ARM error message or transport error */
 };
 
@@ -61,14 +62,15 @@ int az_client_init(struct az_client *c, const char *arm_endpoint, double retry_b
 void az_client_free(struct az_client *c);
 
 /*
- * Get a token into c->token: AZURE_ACCESS_TOKEN, else the client-credentials
- * flow from AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID (the secret
- * only in the POST body), else `az account get-access-token`.  The audience
- * is https://management.azure.com (scope .../.default), or the endpoint
- * itself when it is another https cloud.  Returns 0 or
- * PR_EXTERNAL (reported, saying which way was tried and what to do).
+ * Get the first token from the chain (cred.h), to fail early and once.
+ * The audience is https://management.azure.com (scope .../.default), or the
+ * endpoint itself when it is another https cloud.  Returns 0, PR_INPUT or
+ * PR_EXTERNAL (reported, saying which source was tried and what to do).
  */
 int az_login(struct az_client *c);
+
+/* The credential source that gave the token ("github-oidc"), or NULL. */
+const char *az_credential(const struct az_client *c);
 
 /*
  * GET path (from "/subscriptions/...") with api_version.  On 200 *out is the
@@ -89,6 +91,15 @@ int az_patch(struct az_client *c, const char *path, const char *api_version, con
 
 /* "400 InvalidParameter: message" (or the transport error) into out. */
 void az_error_text(const struct az_error *err, char *out, size_t outlen);
+
+/* Shared with cred.c: an http(s) URL; plain http off the loopback
+ * interface; url without trailing slashes (caller frees); err from a
+ * response's ARM or identity-platform error body. */
+bool az_is_http_url(const char *s);
+bool az_is_plain_remote(const char *url);
+char *az_strip_slash(const char *url);
+struct pr_http_resp;
+void az_error_from_resp(const struct pr_http_resp *resp, struct az_error *err);
 
 /* What the user should do about err, e.g. "fix the platform section". */
 const char *az_error_hint(const struct az_error *err);

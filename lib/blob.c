@@ -1,4 +1,4 @@
-/* blob.c: Azure Blob Storage block-blob upload with Shared Key. */
+/* blob.c: see blob.h. */
 #include "blob.h"
 
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "err.h"
 #include "http.h"
+#include "util.h"
 
 #define KEY_MAX_BYTES 256
 #define BLOCK_ID_FMT "blk-%08ld"	/* 12 bytes: base64 without padding */
@@ -68,21 +69,56 @@ struct put {
 	size_t len;
 };
 
-/* One signed PUT.  0 when the service answered 2xx; else why is filled. */
-static int
-signed_put(const struct pr_blob_account *acct, const struct put *p, const char *what, char *why, size_t whylen)
+/* The storage error code in an XML error body ("<Code>X</Code>"). */
+static void
+error_code(const struct pr_http_resp *resp, char *out, size_t outlen)
 {
-	char date[64], sig[128], clen[32] = "";
-	struct buf sts = {0}, url = {0}, auth = {0}, hdate = {0}, ctype = {0};
-	const char *headers[8];
-	struct pr_http_req req = {.method = "PUT", .body = p->body ? p->body : "", .body_len = p->len};
-	struct pr_http_resp resp = {0};
-	int h = 0, rc = PR_EXTERNAL;
-	time_t now = time(NULL);
-	struct tm tm;
+	const char *code = resp->body.data ? strstr(resp->body.data, "<Code>") : NULL;
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	*out = '\0';
+	if (code)
+		snprintf(out, outlen, "%.*s", (int)strcspn(code + 6, "<"), code + 6);
+}
+
+/* The query value v percent-encoded where base64 needs it, appended. */
+static void
+add_query_value(struct buf *url, const char *v)
+{
+	for (const char *c = v; *c; c++) {
+		if (*c == '+' || *c == '/' || *c == '=')
+			buf_printf(url, "%%%02X", (unsigned char)*c);
+		else
+			buf_addc(url, *c);
+	}
+}
+
+/*
+ * The Authorization header for p into auth (nothing for a SAS), signing
+ * date and the query for Shared Key.  0, or PR_INPUT/PR_EXTERNAL with why.
+ */
+static int
+authorize(const struct pr_blob_account *acct, const struct put *p, const char *date, struct buf *auth,
+    char *why, size_t whylen)
+{
+	struct buf sts = {0};
+	char sig[128], clen[32] = "";
+	const char *token;
+	int rc;
+
+	if (acct->sas)
+		return PR_OK;
+	if (!acct->key) {
+		if (!acct->cred) {
+			snprintf(why, whylen, "no storage credential (give a key, a SAS or an Entra ID credential)");
+			return PR_INPUT;
+		}
+		if ((rc = pr_cred_token(acct->cred, PR_CRED_SCOPE_STORAGE, &token))) {
+			snprintf(why, whylen, "no Entra ID token for Blob Storage (see the error above)");
+			return rc;
+		}
+		buf_printf(auth, "Authorization: Bearer %s", token);
+		return PR_OK;
+	}
 	if (p->len)
 		snprintf(clen, sizeof clen, "%zu", p->len);
 	buf_printf(&sts, "PUT\n\n\n%s\n\n%s\n\n\n\n\n\n\n", clen, p->ctype);
@@ -90,59 +126,123 @@ signed_put(const struct pr_blob_account *acct, const struct put *p, const char *
 		buf_printf(&sts, "%s\n", p->ms_headers[i]);
 	buf_printf(&sts, "x-ms-date:%s\nx-ms-version:%s\n/%s", date, PR_BLOB_API_VERSION, acct->name);
 	url_path(p->url, &sts);
-	buf_adds(&url, p->url);
-	for (int i = 0; i < 2 && p->query[i][0]; i++) {
+	for (int i = 0; i < 2 && p->query[i][0]; i++)
 		buf_printf(&sts, "\n%s:%s", p->query[i][0], p->query[i][1]);
-		buf_printf(&url, "%c%s=", i ? '&' : '?', p->query[i][0]);
-		for (const char *c = p->query[i][1]; *c; c++) {
-			if (*c == '+' || *c == '/' || *c == '=')
-				buf_printf(&url, "%%%02X", (unsigned char)*c);
-			else
-				buf_addc(&url, *c);
-		}
-	}
-	if (pr_blob_sign(acct->key, sts.data, sig, sizeof sig) != 0) {
+	rc = pr_blob_sign(acct->key, sts.data, sig, sizeof sig);
+	buf_free(&sts);
+	if (rc != 0) {
 		snprintf(why, whylen, "AZURE_STORAGE_ACCOUNT_KEY is not a base64 account key");
-		rc = PR_INPUT;
-		goto out;
+		return PR_INPUT;
 	}
-	buf_printf(&auth, "Authorization: SharedKey %s:%s", acct->name, sig);
+	buf_printf(auth, "Authorization: SharedKey %s:%s", acct->name, sig);
+	return PR_OK;
+}
+
+/* why for a refused request: the status, the service's code and, for the
+ * account that disallows Shared Key, the fix. */
+static void
+refusal(const struct pr_http_resp *resp, const char *what, char *why, size_t whylen)
+{
+	char ecode[128];
+
+	error_code(resp, ecode, sizeof ecode);
+	if (strcmp(ecode, "KeyBasedAuthenticationNotPermitted") == 0)
+		snprintf(why, whylen, "%s: HTTP %ld %s: the account disallows Shared Key; unset "
+		    "AZURE_STORAGE_ACCOUNT_KEY to sign in with Entra ID (role Storage Blob Data Contributor) "
+		    "or give a SAS", what, resp->status, ecode);
+	else
+		snprintf(why, whylen, "%s: HTTP %ld%s%s", what, resp->status, *ecode ? " " : "", ecode);
+}
+
+/* One authorized PUT.  0 when the service answered 2xx; else why is filled. */
+static int
+blob_put(const struct pr_blob_account *acct, const struct put *p, const char *what, char *why, size_t whylen)
+{
+	char date[64];
+	struct buf url = {0}, auth = {0}, hdate = {0}, ctype = {0};
+	const char *headers[8];
+	struct pr_http_req req = {.method = "PUT", .body = p->body ? p->body : "", .body_len = p->len};
+	struct pr_http_resp resp = {0};
+	int h = 0, rc;
+	time_t now = time(NULL);
+	struct tm tm;
+	char *shown;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if ((rc = authorize(acct, p, date, &auth, why, whylen)))
+		goto out;
+	rc = PR_EXTERNAL;
+	buf_adds(&url, p->url);
+	if (acct->sas)
+		buf_printf(&url, "?%s", acct->sas);
+	for (int i = 0; i < 2 && p->query[i][0]; i++) {
+		buf_printf(&url, "%c%s=", i || acct->sas ? '&' : '?', p->query[i][0]);
+		add_query_value(&url, p->query[i][1]);
+	}
 	buf_printf(&hdate, "x-ms-date: %s", date);
 	buf_printf(&ctype, "Content-Type: %s", p->ctype);
-	headers[h++] = auth.data;
+	if (auth.len)
+		headers[h++] = auth.data;
 	headers[h++] = hdate.data;
-	headers[h++] = "x-ms-version: " PR_BLOB_API_VERSION;
+	headers[h++] = "x-ms-version: " PR_BLOB_API_VERSION;	/* bearer needs 2017-11-09 or later */
 	headers[h++] = ctype.data;
 	headers[h++] = "Expect:";
 	for (int i = 0; i < 2 && p->ms_headers[i]; i++)
 		headers[h++] = p->ms_headers[i];
 	headers[h] = NULL;
 	req.url = url.data;
+	shown = pr_redact_url(url.data);
+	req.log_url = shown;
 	req.headers = headers;
-	if (pr_http_do(&req, &resp) != PR_OK) {
+	if (pr_http_do(&req, &resp) != PR_OK)
 		snprintf(why, whylen, "%s: %s", what, resp.error);
-		goto out;
-	}
-	if (resp.status >= 200 && resp.status < 300) {
+	else if (resp.status >= 200 && resp.status < 300)
 		rc = PR_OK;
-	} else if (resp.status == 409 && p->query[0][0] && strcmp(p->query[0][1], "container") == 0) {
+	else if (resp.status == 409 && p->query[0][0] && strcmp(p->query[0][1], "container") == 0)
 		rc = PR_OK;	/* the container already exists */
-	} else {
-		const char *code = resp.body.data ? strstr(resp.body.data, "<Code>") : NULL;
-		char ecode[128] = "";
-
-		if (code)
-			snprintf(ecode, sizeof ecode, "%.*s", (int)strcspn(code + 6, "<"), code + 6);
-		snprintf(why, whylen, "%s: HTTP %ld%s%s", what, resp.status, *ecode ? " " : "", ecode);
-	}
+	else
+		refusal(&resp, what, why, whylen);
+	free(shown);
 out:
 	pr_http_resp_free(&resp);
-	buf_free(&sts);
+	if (auth.data)
+		explicit_bzero(auth.data, auth.len);
+	explicit_bzero(url.data, url.len);
 	buf_free(&url);
 	buf_free(&auth);
 	buf_free(&hdate);
 	buf_free(&ctype);
 	return rc;
+}
+
+int
+pr_blob_container_url(const char *url, char **endpoint, char **container, char **sas)
+{
+	const char *host, *q, *slash;
+	size_t pathlen;
+
+	*endpoint = *container = *sas = NULL;
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+		return -1;
+	host = strstr(url, "://") + 3;
+	q = host + strcspn(host, "?#");
+	pathlen = (size_t)(q - url);
+	while (pathlen > 0 && url[pathlen - 1] == '/')
+		pathlen--;
+	slash = NULL;
+	for (const char *c = host; c < url + pathlen; c++)
+		if (*c == '/')
+			slash = c;
+	if (!slash || slash + 1 >= url + pathlen)
+		return -1;
+	*endpoint = xstrdup(url);
+	(*endpoint)[slash - url] = '\0';
+	*container = xstrdup(slash + 1);
+	(*container)[url + pathlen - slash - 1] = '\0';
+	if (*q == '?' && q[1])
+		*sas = xstrdup(q + 1);
+	return 0;
 }
 
 /* Read up to len bytes of fd into data; the count or -1. */
@@ -196,8 +296,9 @@ pr_blob_upload(const struct pr_blob_account *acct, const char *container, const 
 		rc = PR_INPUT;
 		goto out;
 	}
+	/* A container SAS cannot create its container, which must exist. */
 	snprintf(what, sizeof what, "create container %s", container);
-	rc = signed_put(&a, &(struct put){.url = curl.data, .query = {{"restype", "container"}},
+	rc = a.sas ? PR_OK : blob_put(&a, &(struct put){.url = curl.data, .query = {{"restype", "container"}},
 	    .ctype = "application/octet-stream"}, what, why, whylen);
 	if (rc != PR_OK)
 		goto out;
@@ -211,7 +312,7 @@ pr_blob_upload(const struct pr_blob_account *acct, const char *container, const 
 			rc = PR_INPUT;
 			goto out;
 		}
-		rc = signed_put(&a, &(struct put){.url = burl.data, .ms_headers = {"x-ms-blob-type:BlockBlob"},
+		rc = blob_put(&a, &(struct put){.url = burl.data, .ms_headers = {"x-ms-blob-type:BlockBlob"},
 		    .ctype = "application/octet-stream", .body = chunk, .len = (size_t)n}, what, why, whylen);
 		total = n;
 		goto done;
@@ -235,7 +336,7 @@ pr_blob_upload(const struct pr_blob_account *acct, const char *container, const 
 		}
 		snprintf(raw, sizeof raw, BLOCK_ID_FMT, blocks);
 		EVP_EncodeBlock((unsigned char *)id, (const unsigned char *)raw, (int)strlen(raw));
-		rc = signed_put(&a, &(struct put){.url = burl.data, .query = {{"blockid", id}, {"comp", "block"}},
+		rc = blob_put(&a, &(struct put){.url = burl.data, .query = {{"blockid", id}, {"comp", "block"}},
 		    .ctype = "application/octet-stream", .body = chunk, .len = (size_t)n}, what, why, whylen);
 		if (rc != PR_OK)
 			goto out;
@@ -244,7 +345,7 @@ pr_blob_upload(const struct pr_blob_account *acct, const char *container, const 
 		total += n;
 	}
 	buf_adds(&list, "</BlockList>");
-	rc = signed_put(&a, &(struct put){.url = burl.data, .query = {{"comp", "blocklist"}},
+	rc = blob_put(&a, &(struct put){.url = burl.data, .query = {{"comp", "blocklist"}},
 	    .ctype = "application/xml", .body = list.data, .len = list.len}, what, why, whylen);
 done:
 	if (rc == PR_OK) {
@@ -254,6 +355,8 @@ done:
 		cJSON_AddStringToObject(*result, "url", burl.data);
 		cJSON_AddNumberToObject(*result, "bytes", (double)total);
 		cJSON_AddNumberToObject(*result, "blocks", (double)blocks);
+		cJSON_AddStringToObject(*result, "credential", a.sas ? "sas" : a.key ? "shared-key" :
+		    pr_cred_source(a.cred));
 	}
 out:
 	if (fd != -1)

@@ -173,7 +173,8 @@ worth_retry(const struct pr_http_retry *p, const struct pr_http_resp *resp)
 
 	if (resp->failure != PR_FAILURE_OK)
 		return classes & PR_FAILURE_BIT(resp->failure);
-	return (classes & PR_FAILURE_BIT(PR_FAILURE_STATUS)) && transient(resp->status);
+	return (classes & PR_FAILURE_BIT(PR_FAILURE_STATUS)) &&
+	    (transient(resp->status) || (p->transient_resp && p->transient_resp(resp)));
 }
 
 double

@@ -43,6 +43,10 @@ struct pr_http_retry {
 	unsigned classes;		/* PR_FAILURE_BIT()s retried; 0: PR_HTTP_RETRY_CLASSES */
 	bool (*transient)(long status);	/* with PR_FAILURE_STATUS: which statuses;
 					 * NULL: pr_http_transient */
+	/* Or NULL; when set, a response transient() rejects is retried when
+	 * this says so from its body too (ARM's 409 "another operation is in
+	 * progress", unlike its other 409s). */
+	bool (*transient_resp)(const struct pr_http_resp *resp);
 	double backoff_ms;		/* first wait; 0 means PR_HTTP_BACKOFF_MS */
 	double max_backoff_ms;		/* 0 means PR_HTTP_MAX_BACKOFF_MS */
 	/* Called after every attempt, the last included, or NULL. */

@@ -547,6 +547,8 @@ pr_platform_apply(const cJSON *desired, const struct pr_platform_opts *o, cJSON 
 			cJSON_AddItemToArray(*resources, r);
 		}
 	}
+	if (o && o->credential)
+		*o->credential = az_credential(&c);
 	az_client_free(&c);
 	if (has_status(*resources, "failed"))
 		return has_status(*resources, "changed") || has_status(*resources, "not_verified") ?

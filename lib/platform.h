@@ -16,8 +16,7 @@
  * cpu and memory are set on every container of its template and read from
  * the first.
  *
- * The token comes from lib/azure.h (AZURE_ACCESS_TOKEN, a service principal
- * or the Azure CLI); errors are reported as one line per resource, e.g.
+ * The token comes from the credential chain (cred.h); errors are reported as one line per resource, e.g.
  * "PATCH containerApps/api: 400 InvalidParameter: ... (fix the platform
  * section)".
  */
@@ -34,11 +33,14 @@ struct pr_platform_opts {
 					 * "pr-tools.json: platform"; NULL: "platform" */
 	double retry_base_ms;		/* first retry wait and LRO poll interval;
 					 * 0: PR_RETRY_BASE_MS or the defaults */
+	const char **credential;	/* out, or NULL: the credential source
+					 * that gave the token (cred.h's name),
+					 * NULL when none did */
 };
 
 /* Resource Manager api-versions used (stable releases). */
-#define PR_PLATFORM_WEB_API "2023-12-01"	/* Microsoft.Web/sites/config */
-#define PR_PLATFORM_APP_API "2024-03-01"	/* Microsoft.App/containerApps */
+#define PR_PLATFORM_WEB_API "2024-11-01"	/* Microsoft.Web/sites/config */
+#define PR_PLATFORM_APP_API "2025-01-01"	/* Microsoft.App/containerApps */
 
 /*
  * Read the current settings of every resource named in platform (the

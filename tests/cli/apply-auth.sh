@@ -50,13 +50,13 @@ check client_secret_not_in_url none grep -qF "$SECRET" "$T/urls.txt"
 
 expect_exit 4 wrong_client_secret_exits_4 env AZURE_CLIENT_SECRET=wrong-secret pr-apply-scale -q --platform "$T/platform.json"
 check wrong_client_secret_reports_identity_error \
-	grep -q "Azure token for client app-123: 401 invalid_client: AADSTS7000215: Invalid client secret provided. (check AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID)" "$T/err"
+	grep -q "Azure token (client-secret) from $ARM/contoso.onmicrosoft.com/oauth2/v2.0/token for client app-123: 401 invalid_client: AADSTS7000215: Invalid client secret provided. (check AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID)" "$T/err"
 check wrong_client_secret_not_printed none grep -q wrong-secret "$T/err"
 check wrong_client_secret_error_is_one_line one_line "$T/err"
 check no_token_resources_marked_not_attempted \
 	[ "$(jq -r '.resources[0].error' "$T/out")" = "not attempted: no Azure token" ]
 expect_exit 4 client_id_without_secret_exits_4 env AZURE_CLIENT_SECRET= pr-apply-scale --platform "$T/platform.json"
-check client_id_without_secret_names_variable grep -q "AZURE_CLIENT_SECRET is not" "$T/err"
+check client_id_without_secret_names_the_ways grep -q "AZURE_CLIENT_ID is set but not AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE, ACTIONS_ID_TOKEN_REQUEST_URL (permissions: id-token: write) or IDENTITY_ENDPOINT" "$T/err"
 unset AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_TENANT_ID AZURE_AUTHORITY_HOST
 
 # The az CLI, found on PATH (a fake that records its arguments).
@@ -81,7 +81,7 @@ check az_cli_not_logged_in_says_run_az_login grep -q "run az login" "$T/err"
 # No credentials at all and no az: exit 4 naming every way.
 start_canary_arm --state "$T/seed.json"
 expect_exit 4 no_credentials_exits_4 env PATH=$T/nobin:$PR_BIN pr-apply-scale --platform "$T/platform.json"
-check no_credentials_names_the_ways grep -q "AZURE_ACCESS_TOKEN and AZURE_CLIENT_ID are unset and the az command is not installed" "$T/err"
+check no_credentials_names_the_ways grep -q "AZURE_ACCESS_TOKEN, AZURE_CLIENT_ID, IDENTITY_ENDPOINT are unset and the az command is not installed" "$T/err"
 check no_credentials_makes_no_arm_call [ "$(curl -s "$ARM/_fixture/calls" | jq length)" -eq 0 ]
 
 # Resource Manager refusing the token: 401 with its code, exit 4, token unprinted.
@@ -116,5 +116,5 @@ expect_exit 4 plain_http_authority_refused env PATH=$T/nobin:$PR_BIN AZURE_CLIEN
 	AZURE_CLIENT_SECRET=$CANARY AZURE_TENANT_ID=contoso.onmicrosoft.com \
 	AZURE_AUTHORITY_HOST=http://localhost.attacker.example \
 	pr-apply-scale --arm-endpoint "$ARM" --platform "$T/platform.json"
-check plain_http_authority_says_why grep -q "AZURE_AUTHORITY_HOST .* is plain http: the client secret" "$T/err"
+check plain_http_authority_says_why grep -q "AZURE_AUTHORITY_HOST .* is plain http: the credential would travel unencrypted" "$T/err"
 check plain_http_refusals_never_show_secret clean

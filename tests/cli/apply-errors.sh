@@ -119,4 +119,4 @@ check fixture_requires_api_version sh -c "curl -s -H 'Authorization: Bearer test
 check fixture_rejects_unsupported_api_version sh -c "curl -s -H 'Authorization: Bearer test-token' \
 	'$ARM/subscriptions/sub-1/resourceGroups/rg-perf/providers/Microsoft.App/containerApps/api?api-version=1999-01-01' | grep -q NoRegisteredProviderFound"
 check fixture_requires_bearer_token sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' \
-	'$ARM/subscriptions/sub-1/resourceGroups/rg-perf/providers/Microsoft.App/containerApps/api?api-version=2024-03-01') = 401 ]"
+	'$ARM/subscriptions/sub-1/resourceGroups/rg-perf/providers/Microsoft.App/containerApps/api?api-version=2025-01-01') = 401 ]"

@@ -45,7 +45,7 @@ calls
 check apply_patches_only_what_differs \
 	[ "$(jq -c '[.[] | select(.method == "PATCH") | .body]' "$T/calls.json")" = '[{"properties":{"alwaysOn":true}},{"properties":{"template":{"scale":{"minReplicas":1,"maxReplicas":1}}}}]' ]
 check apply_sends_api_versions \
-	[ "$(jq -r '[.[] | select(.method == "PATCH") | .query] | join(" ")' "$T/calls.json")" = "api-version=2023-12-01 api-version=2024-03-01" ]
+	[ "$(jq -r '[.[] | select(.method == "PATCH") | .query] | join(" ")' "$T/calls.json")" = "api-version=2024-11-01 api-version=2025-01-01" ]
 check apply_follows_async_operation_until_succeeded \
 	[ "$(jq '[.[] | select(.path | test("containerappOperationStatuses"))] | length' "$T/calls.json")" -eq 3 ]
 check apply_restore_holds_before_settings \

@@ -35,7 +35,7 @@ check snapshot_platform_json_member [ "$(jq -c . "$T/x/platform.json")" = "$(jq 
 # The release changes the platform (as pr-apply-scale would) and the code.
 curl -s -X PATCH -H 'Authorization: Bearer test-token' -H 'Content-Type: application/json' \
 	-d '{"properties": {"alwaysOn": true}}' \
-	"$ARM/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Web/sites/shop-web/config/web?api-version=2023-12-01" >/dev/null
+	"$ARM/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Web/sites/shop-web/config/web?api-version=2024-11-01" >/dev/null
 ok_if platform_changed_by_release '[ "$(state | jq -r ".web_apps[0].always_on")" = true ]'
 echo v2 >app.txt && git commit -q -am v2
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # secrets.sh: one canary secret, used as every kind of secret the suite
-# handles (Azure token and client secret, database password, session cookie,
+# handles (Azure token, client secret, GitHub OIDC request token, managed
+# identity header, SAS signature, database password, session cookie,
 # Authorization header, captured login session, GitHub token, storage account
 # key), never shows in stdout, stderr (in GitHub Actions only as the one
 # ::add-mask:: line), log files, GITHUB_OUTPUT or the step summary, JUnit
@@ -112,6 +113,30 @@ check apply_client_secret_exchanged_for_token [ "$(always_on)" = true ]
 start_canary_arm
 scenario apply_az_cli_token 0 pr-apply-scale --platform "$T/platform.json"
 check apply_az_cli_token_accepted [ "$(always_on)" = true ]
+
+# The credential chain's other sources, each with the canary as its secret:
+# the GitHub OIDC request token, the managed identity header; the tokens
+# they bring back start with the canary too.
+start_arm --state "$T/seed.json" --token "$CANARY" --client-id app-123 --tenant contoso.onmicrosoft.com \
+	--oidc-request-token "$CANARY" --identity-header "$CANARY"
+scenario apply_github_oidc 0 env AZURE_CLIENT_ID=app-123 AZURE_TENANT_ID=contoso.onmicrosoft.com \
+	AZURE_AUTHORITY_HOST=$AZURE_ARM_ENDPOINT ACTIONS_ID_TOKEN_REQUEST_URL=$AZURE_ARM_ENDPOINT/_github/token \
+	ACTIONS_ID_TOKEN_REQUEST_TOKEN=$CANARY pr-apply-scale --platform "$T/platform.json"
+check apply_github_oidc_signed_in [ "$(jq -r .credential "$T/apply_github_oidc.gha.out")" = github-oidc ]
+check apply_github_oidc_token_masked_in_github_actions masked "$T/apply_github_oidc.gha.err"
+scenario apply_managed_identity 0 env IDENTITY_ENDPOINT=$AZURE_ARM_ENDPOINT/_msi/token IDENTITY_HEADER=$CANARY \
+	pr-apply-scale --platform "$T/platform.json"
+check apply_managed_identity_signed_in [ "$(jq -r .credential "$T/apply_managed_identity.gha.out")" = managed-identity ]
+# A client certificate: its private key never shows either.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/cert.key" -out "$T/cert.crt" -subj /CN=canary -days 1 2>/dev/null
+cat "$T/cert.crt" "$T/cert.key" >"$T/cert.pem"
+KEYLINE=$(sed -n 3p "$T/cert.key")
+start_arm --state "$T/seed.json" --token "$CANARY" --client-id app-123 --tenant contoso.onmicrosoft.com \
+	--client-cert "$T/cert.crt"
+scenario apply_client_certificate 0 env AZURE_CLIENT_ID=app-123 AZURE_TENANT_ID=contoso.onmicrosoft.com \
+	AZURE_AUTHORITY_HOST=$AZURE_ARM_ENDPOINT AZURE_CLIENT_CERTIFICATE_PATH=$T/cert.pem \
+	pr-apply-scale --platform "$T/platform.json"
+check apply_client_certificate_key_never_printed sh -c "! grep -qF -e '$KEYLINE' -e 'PRIVATE KEY' '$T/out' '$T/err' '$T/apply_client_certificate.gha.out' '$T/apply_client_certificate.gha.err'"
 unset AZURE_ARM_ENDPOINT
 
 # --- pr-snapshot and pr-rollback: the database password ------------------
@@ -310,6 +335,21 @@ if [ -x "$AZURITE" ] && command -v node >/dev/null 2>&1; then
 else
 	echo "# skip: Azurite is not installed under build/azurite: AZURE_STORAGE_ACCOUNT_KEY not checked"
 fi
+
+# --- pr-snapshot upload: an Entra ID token and a SAS (arm.py's blob endpoint)
+start_arm --token "$CANARY" --client-id app-123 --client-secret "$CANARY" --tenant contoso.onmicrosoft.com \
+	--blob-sas-sig "$CANARY"
+IN=$T/repo
+scenario snapshot_storage_bearer 0 env AZURE_STORAGE_ACCOUNT=acct AZURE_STORAGE_BLOB_ENDPOINT=$AZURE_ARM_ENDPOINT/blob/acct \
+	AZURE_CLIENT_ID=app-123 AZURE_CLIENT_SECRET=$CANARY AZURE_TENANT_ID=contoso.onmicrosoft.com \
+	AZURE_AUTHORITY_HOST=$AZURE_ARM_ENDPOINT sh -c 'exec pr-snapshot --tag "bearer-$(date +%s%N)" -a "$1"' sh "$T/b.tar.gz"
+check snapshot_storage_bearer_upload_done [ "$(jq -r .upload.credential "$T/snapshot_storage_bearer.gha.out")" = client-secret ]
+scenario snapshot_storage_sas 0 env AZURE_STORAGE_ACCOUNT=acct AZURE_STORAGE_BLOB_ENDPOINT=$AZURE_ARM_ENDPOINT/blob/acct \
+	AZURE_STORAGE_SAS_TOKEN="sv=2021-12-02&sr=c&sp=cw&sig=$CANARY" \
+	sh -c 'exec pr-snapshot --tag "sas-$(date +%s%N)" -a "$1"' sh "$T/s.tar.gz"
+check snapshot_storage_sas_upload_done [ "$(jq -r .upload.credential "$T/snapshot_storage_sas.gha.out")" = sas ]
+check snapshot_storage_sas_masked_in_github_actions masked "$T/snapshot_storage_sas.gha.err"
+unset IN AZURE_ARM_ENDPOINT
 
 # --- the argv of every child process ------------------------------------
 for tool in pg_dump pg_restore git az; do

@@ -74,3 +74,24 @@ ok_if snapshot_upload_failure_leaves_no_archive_or_tag '[ ! -e "$T/wrong.tar.gz"
 # --no-upload: nothing is sent even with the account set.
 run pr-snapshot --tag no-upload --no-upload -a "$T/nu.tar.gz"
 ok_if snapshot_no_upload_flag '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .upload)" = null ]'
+
+# A container SAS instead of the key (service SAS, signed here with the
+# well-known key as a portal or `az storage container generate-sas` would).
+sas=$($PY - "$ACCOUNT" "$KEY" pr-snapshots <<'EOP'
+import base64, hashlib, hmac, sys
+from urllib.parse import quote
+account, key, container = sys.argv[1:4]
+sp, se, sv, sr = "cw", "2099-01-01T00:00:00Z", "2021-12-02", "c"
+sts = "\n".join([sp, "", se, f"/blob/{account}/{container}", "", "", "", sv, sr, "", "", "", "", "", "", ""])
+sig = base64.b64encode(hmac.new(base64.b64decode(key), sts.encode(), hashlib.sha256).digest()).decode()
+print(f"sv={sv}&sr={sr}&sp={sp}&se={quote(se, safe='')}&sig={quote(sig, safe='')}")
+EOP
+)
+sasig=${sas##*sig=}
+run env -u AZURE_STORAGE_ACCOUNT_KEY AZURE_STORAGE_SAS_TOKEN="$sas" pr-snapshot -q --tag sas -a "$T/sas.tar.gz"
+ok_if snapshot_upload_with_sas_to_azurite '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .upload.credential)" = sas ]'
+$PY "$T/get_blob.py" "$ENDPOINT" "$ACCOUNT" "$KEY" pr-snapshots sas.tar.gz "$T/sas.blob" 2>"$T/get.err"
+ok_if snapshot_sas_blob_hashes_to_manifest '[ -s "$T/sas.blob" ] && [ "$(sha256sum <"$T/sas.blob" | cut -d" " -f1)" = "$(jget "$T/out" .archive.sha256)" ]'
+ok_if snapshot_sas_sig_never_printed '! grep -qF "$sasig" "$T/out" "$T/err"'
+run pr-snapshot -q --tag sas-url -a "$T/sasurl.tar.gz" --container "$ENDPOINT/pr-snapshots?$sas"
+ok_if snapshot_upload_with_container_url_to_azurite '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .upload.credential)" = sas ] && ! grep -qF "$sasig" "$T/out" "$T/err"'
