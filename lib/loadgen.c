@@ -24,6 +24,7 @@
 #include "http.h"
 #include "err.h"
 #include "loadgen.h"
+#include "transport.h"
 #include "util.h"
 
 #define CONN_BUF_BYTES 16384		/* first read buffer of a connection */
@@ -176,11 +177,11 @@ sched_finish(struct sched *s, double origin, double sent, double t, long status,
 
 /* ---- the epoll engine for http:// ---- */
 
-enum conn_state { C_FREE, C_WAIT, C_CONNECTING, C_WRITING, C_READING };
+enum conn_state { C_FREE, C_WAIT, C_CONNECTING, C_HANDSHAKE, C_WRITING, C_READING };
 enum parse_state { P_HEAD, P_BODY, P_CHUNK_SIZE, P_CHUNK_DATA, P_CHUNK_CRLF, P_TRAILER, P_DONE };
 
 struct conn {
-	int fd;
+	struct pr_tx_conn tx;		/* the stream; tx.fd -1 when closed */
 	enum conn_state state;
 	uint32_t events;		/* registered with epoll */
 	char *buf;
@@ -198,6 +199,8 @@ struct conn {
 
 struct plain {
 	struct sched s;
+	const struct pr_transport *tp;	/* what the bytes travel over */
+	void *tctx;			/* its state for the run */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char *req;
@@ -218,16 +221,14 @@ conn_events(struct plain *p, struct conn *c, uint32_t ev)
 
 	if (c->events == ev)
 		return;
-	epoll_ctl(p->ep, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &e);
+	epoll_ctl(p->ep, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->tx.fd, &e);
 	c->events = ev;
 }
 
 static void
-conn_close(struct conn *c)
+conn_close(struct plain *p, struct conn *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);	/* also leaves the epoll set */
-	c->fd = -1;
+	p->tp->close(&c->tx);	/* also leaves the epoll set */
 	c->events = 0;
 	c->pos = c->len = 0;
 	c->served = 0;
@@ -415,7 +416,7 @@ conn_done(struct plain *p, struct conn *c)
 	c->served++;
 	c->pos = c->len = 0;
 	if (!c->keep)
-		conn_close(c);
+		conn_close(p, c);
 	conn_release(p, c);
 }
 
@@ -424,7 +425,7 @@ static void
 conn_fail(struct plain *p, struct conn *c, enum pr_failure failure)
 {
 	sched_finish(&p->s, c->origin_ms, c->sent_ms, pr_mono_ms(), 0, failure, c->bytes, c->reused);
-	conn_close(c);
+	conn_close(p, c);
 	if (failure == PR_FAILURE_CONNECT) {
 		c->state = C_WAIT;
 		c->wake_ms = p->now + CONNECT_RETRY_MS;
@@ -437,23 +438,41 @@ static void
 conn_write(struct plain *p, struct conn *c)
 {
 	while (c->woff < p->req_len) {
-		ssize_t n = send(c->fd, p->req + c->woff, p->req_len - c->woff, MSG_NOSIGNAL);
+		size_t n = 0;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				c->state = C_WRITING;
-				conn_events(p, c, EPOLLIN | EPOLLOUT);
-				return;
-			}
+		switch (p->tp->write(&c->tx, p->req + c->woff, p->req_len - c->woff, &n)) {
+		case PR_TX_OK:
+			c->woff += n;
+			break;
+		case PR_TX_RETRY:
+			c->state = C_WRITING;
+			conn_events(p, c, EPOLLIN | c->tx.want);
+			return;
+		default:
 			conn_fail(p, c, PR_FAILURE_RESET);
 			return;
 		}
-		c->woff += (size_t)n;
 	}
 	c->state = C_READING;
 	conn_events(p, c, EPOLLIN);
+}
+
+/* Advance the transport's handshake; on to the request once it is done. */
+static void
+conn_handshake(struct plain *p, struct conn *c)
+{
+	switch (p->tp->handshake(p->tctx, &c->tx)) {
+	case PR_TX_OK:
+		conn_write(p, c);
+		break;
+	case PR_TX_RETRY:
+		c->state = C_HANDSHAKE;
+		conn_events(p, c, c->tx.want);
+		break;
+	default:
+		conn_fail(p, c, PR_FAILURE_TLS);
+		break;
+	}
 }
 
 static void
@@ -461,15 +480,15 @@ conn_connect(struct plain *p, struct conn *c)
 {
 	int one = 1;
 
-	c->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
+	c->tx.fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->tx.fd < 0) {
 		conn_fail(p, c, PR_FAILURE_CONNECT);
 		return;
 	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(c->fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
+	setsockopt(c->tx.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (connect(c->tx.fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
 		p->s.r->connections_opened++;
-		conn_write(p, c);
+		conn_handshake(p, c);
 		return;
 	}
 	if (errno != EINPROGRESS) {
@@ -489,55 +508,71 @@ conn_begin(struct plain *p, struct conn *c, double origin)
 	c->woff = 0;
 	c->ps = P_HEAD;
 	c->status = 0;
-	c->reused = c->fd >= 0 && c->served > 0;
-	if (c->fd < 0)
+	c->reused = c->tx.fd >= 0 && c->served > 0;
+	if (c->tx.fd < 0)
 		conn_connect(p, c);
 	else
 		conn_write(p, c);
 }
 
+/*
+ * Read what has arrived and parse it.  A TLS transport may hold decrypted
+ * bytes epoll does not announce, so reading goes on while it has some.
+ */
 static void
 conn_read(struct plain *p, struct conn *c)
 {
-	ssize_t n;
 	int rc;
 
-	if (c->cap - c->len == 0) {
-		if (c->cap >= MAX_HEADER_BYTES) {
+	do {
+		size_t n = 0;
+
+		if (c->cap - c->len == 0) {
+			if (c->cap >= MAX_HEADER_BYTES) {
+				conn_fail(p, c, PR_FAILURE_OTHER);
+				return;
+			}
+			c->cap *= 2;
+			c->buf = xrealloc(c->buf, c->cap);
+		}
+		switch (p->tp->read(&c->tx, c->buf + c->len, c->cap - c->len, &n)) {
+		case PR_TX_OK:
+			break;
+		case PR_TX_RETRY:
+			conn_events(p, c, c->tx.want);
+			return;
+		case PR_TX_CLOSED:
+			if (c->ps == P_BODY && c->until_close)
+				conn_done(p, c);
+			else
+				conn_fail(p, c, PR_FAILURE_RESET);
+			return;
+		default:
+			conn_fail(p, c, PR_FAILURE_RESET);
+			return;
+		}
+		c->bytes += (uint64_t)n;
+		c->len += n;
+		rc = parse(p, c);
+		if (rc < 0) {
 			conn_fail(p, c, PR_FAILURE_OTHER);
 			return;
 		}
-		c->cap *= 2;
-		c->buf = xrealloc(c->buf, c->cap);
-	}
-	n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			conn_fail(p, c, PR_FAILURE_RESET);
-		return;
-	}
-	if (n == 0) {
-		if (c->ps == P_BODY && c->until_close)
+		if (rc > 0) {
 			conn_done(p, c);
-		else
-			conn_fail(p, c, PR_FAILURE_RESET);
-		return;
-	}
-	c->bytes += (uint64_t)n;
-	c->len += (size_t)n;
-	rc = parse(p, c);
-	if (rc < 0) {
-		conn_fail(p, c, PR_FAILURE_OTHER);
-	} else if (rc > 0) {
-		conn_done(p, c);
-	} else {
-		/* A response that comes in pieces: acknowledge at once, or a
-		 * server under Nagle waits out our delayed ACK (40 ms). */
+			return;
+		}
+		compact(c);
+	} while (p->tp->pending(&c->tx) > 0);
+	/* A response that comes in pieces: acknowledge at once, or a server
+	 * under Nagle waits out our delayed ACK (40 ms). */
+	{
 		int one = 1;
 
-		setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
-		compact(c);
+		setsockopt(c->tx.fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 	}
+	if (c->events != EPOLLIN)
+		conn_events(p, c, EPOLLIN);
 }
 
 /* Move the unparsed bytes to the front of the buffer. */
@@ -553,6 +588,23 @@ compact(struct conn *c)
 	}
 }
 
+/*
+ * Something happened on an idle connection: the server closed it (open anew
+ * next time), unless it is a transport's own record (a TLS 1.3 session
+ * ticket) that leaves nothing to read.
+ */
+static void
+conn_idle_event(struct plain *p, struct conn *c)
+{
+	char byte;
+	size_t n;
+
+	if (p->tp->read(&c->tx, &byte, 1, &n) == PR_TX_RETRY)
+		conn_events(p, c, c->tx.want);
+	else
+		conn_close(p, c);
+}
+
 static void
 conn_event(struct plain *p, struct conn *c, uint32_t ev)
 {
@@ -561,12 +613,15 @@ conn_event(struct plain *p, struct conn *c, uint32_t ev)
 
 	switch (c->state) {
 	case C_CONNECTING:
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+		if (getsockopt(c->tx.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
 			conn_fail(p, c, PR_FAILURE_CONNECT);
 			return;
 		}
 		p->s.r->connections_opened++;
-		conn_write(p, c);
+		conn_handshake(p, c);
+		break;
+	case C_HANDSHAKE:
+		conn_handshake(p, c);
 		break;
 	case C_WRITING:
 		conn_write(p, c);
@@ -575,9 +630,8 @@ conn_event(struct plain *p, struct conn *c, uint32_t ev)
 		conn_read(p, c);
 		break;
 	case C_FREE:
-		/* The server closed an idle connection: open anew next time. */
 		(void)ev;
-		conn_close(c);
+		conn_idle_event(p, c);
 		break;
 	case C_WAIT:
 		break;
@@ -693,8 +747,9 @@ pick_address(const struct addrinfo *ai, double timeout_s, struct sockaddr_storag
 
 static int
 run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
-    const char *host, const char *port, bool default_port, const char *path)
+    const struct pr_transport *tp, const char *host, const char *port, bool default_port, const char *path)
 {
+	struct pr_tx_config tc = { .host = host, .insecure = o->insecure, .alpn = "\x08http/1.1" };
 	struct plain p = { 0 };
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
 	struct epoll_event evs[MAX_EVENTS];
@@ -717,16 +772,20 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 	}
 	pick_address(ai, o->timeout_s, &p.addr, &p.addrlen);
 	freeaddrinfo(ai);
+	p.tp = tp;
+	if (tp->init(&p.tctx, &tc, r->error, sizeof r->error) < 0)
+		return PR_EXTERNAL;
 	p.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (p.ep < 0) {
 		snprintf(r->error, sizeof r->error, "epoll_create1: %s", strerror(errno));
+		tp->free(p.tctx);
 		return PR_EXTERNAL;
 	}
 	p.head = t->method && strcasecmp(t->method, "HEAD") == 0;
 	p.req = build_request(t, host, port, default_port, path, &p.req_len);
 	p.c = xcalloc((size_t)n, sizeof *p.c);
 	for (long i = 0; i < n; i++) {
-		p.c[i].fd = -1;
+		p.c[i].tx.fd = -1;
 		p.c[i].cap = CONN_BUF_BYTES;
 		p.c[i].buf = xmalloc(CONN_BUF_BYTES);
 	}
@@ -759,13 +818,14 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 	for (long i = 0; i < n; i++) {
 		if (p.c[i].state >= C_CONNECTING && p.c[i].origin_ms >= p.s.warm_end)
 			r->unfinished++;
-		conn_close(&p.c[i]);
+		conn_close(&p, &p.c[i]);
 		free(p.c[i].buf);
 	}
 	free(p.c);
 	free(p.req);
 	free(p.s.free_slots);
 	close(p.ep);
+	tp->free(p.tctx);
 	return rc;
 }
 
@@ -986,7 +1046,7 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 		buf_adds(&target, path);
 		if (query)
 			buf_printf(&target, "?%s", query);
-		rc = run_plain(t, o, r, host, port, default_port, target.data);
+		rc = run_plain(t, o, r, &pr_tx_tcp, host, port, default_port, target.data);
 	} else {
 		snprintf(r->error, sizeof r->error, "scheme %.32s is not supported under load (use http or https)", scheme);
 		rc = PR_USAGE;
