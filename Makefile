@@ -19,8 +19,9 @@ DESTDIR  ?=
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
-# libcrypto (OpenSSL, which libcurl already uses) gives SHA-256 and HMAC.
-PKGS      = libcurl libcjson libarchive zlib libcrypto
+# libcrypto (OpenSSL, which libcurl already uses) gives SHA-256 and HMAC;
+# libssl the load engine's TLS transport.
+PKGS      = libcurl libcjson libarchive zlib libssl libcrypto
 B         = build
 
 .DEFAULT_GOAL := all
@@ -28,7 +29,7 @@ B         = build
 # The configuration is made once, by installing what is missing and asking
 # pkg-config; make rereads it before building anything.
 -include $(B)/config.mk
-$(B)/config.mk: scripts/deps.sh
+$(B)/config.mk: scripts/deps.sh Makefile
 	@mkdir -p $(B)
 	@scripts/deps.sh build
 	@{ echo "PKG_CFLAGS = $$(pkg-config --cflags $(PKGS))"; \

@@ -1,6 +1,7 @@
 /*
  * loadgen.c: the load engine (see loadgen.h): a lean epoll HTTP/1.1 client
- * for http:// and a libcurl multi loop for https:// and HTTP/2.  Both share
+ * over plain TCP or TLS (transport.h) and a libcurl multi loop for HTTP/2
+ * and the rest.  Both share
  * the scheduling (closed or open loop) and the accounting.
  */
 #include <errno.h>
@@ -1035,18 +1036,19 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 	}
 	curl_url_get(u, CURLUPART_QUERY, &query, 0);
 	curl_url_get(u, CURLUPART_USER, &user, 0);
-	if (strcmp(scheme, "https") == 0 || (strcmp(scheme, "http") == 0 && user)) {
+	if (user || (strcmp(scheme, "https") == 0 && !o->http1_1)) {
 		rc = run_curl(t, o, r);
-	} else if (strcmp(scheme, "http") == 0) {
+	} else if (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) {
+		bool tls = strcmp(scheme, "https") == 0;
 		char *explicit_port = NULL;
 		bool default_port = curl_url_get(u, CURLUPART_PORT, &explicit_port, 0) != CURLUE_OK ||
-		    strcmp(explicit_port, "80") == 0;
+		    strcmp(explicit_port, tls ? "443" : "80") == 0;
 
 		curl_free(explicit_port);
 		buf_adds(&target, path);
 		if (query)
 			buf_printf(&target, "?%s", query);
-		rc = run_plain(t, o, r, &pr_tx_tcp, host, port, default_port, target.data);
+		rc = run_plain(t, o, r, tls ? &pr_tx_tls : &pr_tx_tcp, host, port, default_port, target.data);
 	} else {
 		snprintf(r->error, sizeof r->error, "scheme %.32s is not supported under load (use http or https)", scheme);
 		rc = PR_USAGE;

@@ -34,6 +34,7 @@ struct bench_opts {
 	double duration_s;	/* -d */
 	double rate_rps;	/* --rate; 0 means closed loop */
 	double load_warmup_s;	/* --load-warmup: excluded from the results */
+	bool http1_1;		/* --http1.1: https:// on the epoll engine's TLS */
 	double precision;	/* --precision as a fraction; 0: sample -n times */
 	unsigned precision_quantiles;	/* PR_PRECISION_P50, _P95 bits (precision.h) */
 	long max_samples;	/* --max-samples: with precision */

@@ -37,7 +37,7 @@
 /* Options without a short letter. */
 enum {
 	OPT_MEASURE = 256, OPT_COLD, OPT_IDLE, OPT_LOAD, OPT_RATE, OPT_LOAD_WARMUP, OPT_LOG,
-	OPT_PRECISION, OPT_PRECISION_QUANTILES, OPT_MAX_SAMPLES, OPT_MAX_TIME,
+	OPT_PRECISION, OPT_PRECISION_QUANTILES, OPT_MAX_SAMPLES, OPT_MAX_TIME, OPT_HTTP1_1,
 };
 
 static const char usage_text[] =
@@ -76,6 +76,8 @@ static const char usage_text[] =
     "                          closed loop)\n"
     "      --load-warmup DURATION\n"
     "                          load: run this long first, excluded from the results\n"
+    "      --http1.1           load: speak HTTP/1.1 over https:// too, on the epoll\n"
+    "                          engine's own TLS\n"
     "      --log               also write logs/pr-bench-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n";
@@ -96,6 +98,7 @@ static const struct option longopts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "load-warmup", required_argument, NULL, OPT_LOAD_WARMUP },
+	{ "http1.1", no_argument, NULL, OPT_HTTP1_1 },
 	{ "log", no_argument, NULL, OPT_LOG },
 	{ "precision", required_argument, NULL, OPT_PRECISION },
 	{ "precision-quantiles", required_argument, NULL, OPT_PRECISION_QUANTILES },
@@ -184,6 +187,9 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			if (pr_parse_double(optarg, 0, 1e9, &o->rate_rps))
 				return pr_usage_error("--rate: expected requests per second (0 for a closed loop), got '%s'", optarg);
 			g->set.rate = true;
+			break;
+		case OPT_HTTP1_1:
+			o->http1_1 = true;
 			break;
 		case OPT_LOAD_WARMUP:
 			if (pr_parse_duration(optarg, &o->load_warmup_s) || o->load_warmup_s > MAX_SECONDS)
