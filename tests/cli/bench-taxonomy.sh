@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench-taxonomy.sh: one failure gets one class in every document.  Each
 # kind of failure is measured in sample mode (probe.c), in load mode over
-# http:// (the epoll engine) and over https:// (libcurl's multi engine), and
+# http:// (the epoll engine), over https:// (libcurl's multi engine) and
+# over https:// with --http1.1 (the epoll engine's own TLS), and
 # every document must name it by the same class and no other, because
 # pr-compare compares them (lib/failure.h).
 . "$(dirname "$0")/lib.sh"
@@ -32,6 +33,11 @@ run pr-bench -k -n 2 -w 0 --timeout ${TIMEOUT_MS}ms "$@"
 cp "$T/out" "$T/sample.json"
 run pr-bench -k --load -C 1 -d 1 --timeout ${TIMEOUT_MS}ms "$@"
 cp "$T/out" "$T/load.json"
+# The https:// cases again, on the epoll engine's TLS transport.
+set --
+while read -r name url cls; do case $url in https:*) set -- "$@" "$name=$url" ;; esac; done <"$T/cases"
+run pr-bench -k --load --http1.1 -C 1 -d 1 --timeout ${TIMEOUT_MS}ms "$@"
+cp "$T/out" "$T/tls.json"
 
 # The classes with a non-zero count, as "a b".
 classes() {
@@ -43,7 +49,14 @@ while read -r name url cls; do
 	check "load_mode_classes_${name}_as_$cls" [ "$(classes "$T/load.json" "$name")" = "$cls" ]
 	check "load_throughput_classes_${name}_as_$cls" [ "$(classes "$T/load.json" "${name}_rps")" = "$cls" ]
 done <"$T/cases"
+while read -r name url cls; do
+	case $url in https:*) ;; *) continue ;; esac
+	check "tls_engine_classes_${name}_as_$cls" [ "$(classes "$T/tls.json" "$name")" = "$cls" ]
+done <"$T/cases"
+check "tls_engine_drove_the_https_cases" \
+	[ "$(jget "$T/tls.json" '[.metrics[] | .load.engine] | unique | join(" ")')" = epoll ]
 check "load_mode_drove_http2_for_the_stream_reset" \
 	[ "$(jget "$T/load.json" '.metrics.reset_h2_stream.load.engine')" = curl ]
 check "sample_document_validates" validate bench "$T/sample.json"
 check "load_document_validates" validate bench "$T/load.json"
+check "tls_engine_document_validates" validate bench "$T/tls.json"
