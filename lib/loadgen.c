@@ -25,36 +25,21 @@
 #include "http.h"
 #include "err.h"
 #include "loadgen.h"
+#include "loadgen_int.h"
 #include "transport.h"
 #include "util.h"
 
 #define CONN_BUF_BYTES 16384		/* first read buffer of a connection */
 #define MAX_HEADER_BYTES 65536		/* a response head larger is an error */
 #define MAX_CHUNK_LINE_BYTES 1024
-#define SCAN_MS 5.0			/* how often timeouts are looked for */
-#define CONNECT_RETRY_MS 10.0		/* pause after a failed connect */
 #define LATE_MS 1.0			/* open loop: sent this late counts as late */
-#define MAX_EVENTS 512
 #define FDS_RESERVED 64			/* files besides the sockets */
 #define PROBE_MAX_MS 2000.0		/* longest wait to choose among addresses */
-#define MS_PER_S 1000.0
 #define US_PER_MS 1000.0
 #define HTTP_SWITCHING_PROTOCOLS 101
 
-/* What both engines share: the schedule and the counters. */
-struct sched {
-	const struct pr_load_opts *o;
-	struct pr_load_result *r;
-	long expect_status;
-	double t0, warm_end, end;	/* ms on the monotonic clock */
-	double interval_ms;		/* open loop: between due times; 0 closed */
-	uint64_t next_k;		/* open loop: the next request to send */
-	long *free_slots;		/* stack of idle connection or handle slots */
-	long nfree;
-};
-
-static void
-sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result *r, long expect_status)
+void
+sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result *r, long expect_status, long nslots)
 {
 	memset(s, 0, sizeof *s);
 	s->o = o;
@@ -67,8 +52,8 @@ sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result 
 	/* Whole intervals only (the epsilon keeps 1.0 / 0.1 from flooring to 9). */
 	r->nintervals = (size_t)floor(o->duration_s / r->interval_s + 1e-9);
 	r->ok_per_interval = xcalloc(r->nintervals ? r->nintervals : 1, sizeof *r->ok_per_interval);
-	s->free_slots = xcalloc((size_t)o->connections, sizeof *s->free_slots);
-	for (long i = o->connections - 1; i >= 0; i--)
+	s->free_slots = xcalloc((size_t)nslots, sizeof *s->free_slots);
+	for (long i = nslots - 1; i >= 0; i--)
 		s->free_slots[s->nfree++] = i;
 }
 
@@ -77,7 +62,7 @@ sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result 
  * its latency runs from and returns true.  Closed loop: now, while the run
  * lasts.  Open loop: the next due time once it has come.
  */
-static bool
+bool
 sched_next(struct sched *s, double now, double *origin)
 {
 	double due;
@@ -97,7 +82,7 @@ sched_next(struct sched *s, double now, double *origin)
 }
 
 /* Milliseconds to wait for events before the schedule needs attention. */
-static double
+double
 sched_wait_ms(const struct sched *s, double now, double next_scan)
 {
 	double until = next_scan < s->end ? next_scan : s->end;
@@ -121,7 +106,7 @@ due_before(const struct sched *s, double t)
 }
 
 /* Open loop: requests due in the measured window that were never sent. */
-static uint64_t
+uint64_t
 sched_unsent(const struct sched *s)
 {
 	uint64_t from, to;
@@ -151,8 +136,7 @@ count_interval(struct pr_load_result *r, double warm_end, double t)
 		r->ok_per_interval[(size_t)k]++;
 }
 
-/* Account one finished request: failure PR_FAILURE_OK is a response with status. */
-static void
+void
 sched_finish(struct sched *s, double origin, double sent, double t, long status, enum pr_failure failure,
     uint64_t bytes, bool reused)
 {
@@ -665,7 +649,7 @@ dispatch(struct plain *p)
 		conn_begin(p, &p->c[p->s.free_slots[--p->s.nfree]], origin);
 }
 
-static int
+int
 wait_events(int ep, struct epoll_event *evs, double wait_ms)
 {
 	static bool no_pwait2;
@@ -746,18 +730,13 @@ pick_address(const struct addrinfo *ai, double timeout_s, struct sockaddr_storag
 	}
 }
 
-static int
-run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
-    const struct pr_transport *tp, const char *host, const char *port, bool default_port, const char *path)
+int
+resolve_target(const char *host, const char *port, double timeout_s, struct sockaddr_storage *addr, socklen_t *len,
+    struct pr_load_result *r)
 {
-	struct pr_tx_config tc = { .host = host, .insecure = o->insecure, .alpn = "\x08http/1.1" };
-	struct plain p = { 0 };
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	struct epoll_event evs[MAX_EVENTS];
 	char name[256];
-	double next_scan;
-	int rc = 0, gai;
-	long n = o->connections;
+	int gai;
 
 	/* "[::1]" from the URL is "::1" to the resolver. */
 	snprintf(name, sizeof name, "%s", host);
@@ -771,8 +750,24 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 		r->error_total++;
 		return PR_EXTERNAL;
 	}
-	pick_address(ai, o->timeout_s, &p.addr, &p.addrlen);
+	pick_address(ai, timeout_s, addr, len);
 	freeaddrinfo(ai);
+	return 0;
+}
+
+static int
+run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
+    const struct pr_transport *tp, const char *host, const char *port, bool default_port, const char *path)
+{
+	struct pr_tx_config tc = { .host = host, .insecure = o->insecure, .alpn = "\x08http/1.1" };
+	struct plain p = { 0 };
+	struct epoll_event evs[MAX_EVENTS];
+	double next_scan;
+	int rc;
+	long n = o->connections;
+
+	if ((rc = resolve_target(host, port, o->timeout_s, &p.addr, &p.addrlen, r)))
+		return rc;
 	p.tp = tp;
 	if (tp->init(&p.tctx, &tc, r->error, sizeof r->error) < 0)
 		return PR_EXTERNAL;
@@ -792,7 +787,7 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 	}
 	r->engine = "epoll";
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
-	sched_init(&p.s, o, r, t->expect_status);
+	sched_init(&p.s, o, r, t->expect_status, n);
 	p.now = pr_mono_ms();
 	next_scan = p.now + SCAN_MS;
 	dispatch(&p);
@@ -894,7 +889,7 @@ curl_done(struct sched *sc, CURLMsg *m, struct slot *slots)
 }
 
 /* Methods a client may send again after a connection failure (RFC 9110 9.2.2). */
-static bool
+bool
 idempotent(const struct pr_load_target *t)
 {
 	static const char *const safe[] = { "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE" };
@@ -959,7 +954,7 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 	}
 	r->engine = "curl";
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
-	sched_init(&sc, o, r, t->expect_status);
+	sched_init(&sc, o, r, t->expect_status, n);
 	next_scan = sc.t0;
 	while ((now = pr_mono_ms()) < sc.end) {
 		CURLMsg *m;
