@@ -20,8 +20,8 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
 # libcrypto (OpenSSL, which libcurl already uses) gives SHA-256 and HMAC;
-# libssl the load engine's TLS transport.
-PKGS      = libcurl libcjson libarchive zlib libssl libcrypto
+# libssl the load engine's TLS transport, libnghttp2 its HTTP/2.
+PKGS      = libcurl libcjson libarchive zlib libssl libcrypto libnghttp2
 B         = build
 
 .DEFAULT_GOAL := all

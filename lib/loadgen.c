@@ -1031,10 +1031,11 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 	}
 	curl_url_get(u, CURLUPART_QUERY, &query, 0);
 	curl_url_get(u, CURLUPART_USER, &user, 0);
-	if (user || (strcmp(scheme, "https") == 0 && !o->http1_1)) {
+	if (user || (strcmp(scheme, "https") == 0 && !o->http1_1 && !o->http2)) {
 		rc = run_curl(t, o, r);
 	} else if (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) {
 		bool tls = strcmp(scheme, "https") == 0;
+		const struct pr_transport *tp = tls ? &pr_tx_tls : &pr_tx_tcp;
 		char *explicit_port = NULL;
 		bool default_port = curl_url_get(u, CURLUPART_PORT, &explicit_port, 0) != CURLUE_OK ||
 		    strcmp(explicit_port, tls ? "443" : "80") == 0;
@@ -1043,7 +1044,15 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 		buf_adds(&target, path);
 		if (query)
 			buf_printf(&target, "?%s", query);
-		rc = run_plain(t, o, r, tls ? &pr_tx_tls : &pr_tx_tcp, host, port, default_port, target.data);
+		if (o->http2) {
+			struct buf authority = { 0 };
+
+			buf_printf(&authority, "%s%s%s", host, default_port ? "" : ":", default_port ? "" : port);
+			rc = run_h2(t, o, r, tp, host, port, authority.data, target.data);
+			buf_free(&authority);
+		} else {
+			rc = run_plain(t, o, r, tp, host, port, default_port, target.data);
+		}
 	} else {
 		snprintf(r->error, sizeof r->error, "scheme %.32s is not supported under load (use http or https)", scheme);
 		rc = PR_USAGE;

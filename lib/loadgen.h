@@ -16,7 +16,10 @@
  * the request built once, a minimal HTTP/1.1 response parser, keep-alive)
  * over a transport table (transport.h).  https:// with http1_1 runs on the
  * same engine over its TLS transport (OpenSSL, ALPN http/1.1, sessions
- * resumed).  Other https:// URLs, and URLs with credentials, run on
+ * resumed).  With http2, either scheme runs HTTP/2 on that engine through
+ * libnghttp2 (ALPN h2 over TLS, prior knowledge over TCP), streams
+ * requests at once on each connection.  Other https:// URLs, and URLs with
+ * credentials, run on
  * libcurl's multi interface, which speaks HTTP/2 where the server offers
  * it (ALPN); r->engine names which ran ("epoll" or "curl").
  *
@@ -51,6 +54,9 @@ struct pr_load_opts {
 	double timeout_s;		/* per request, from when it is sent */
 	bool insecure;			/* https: skip certificate checks */
 	bool http1_1;			/* https: HTTP/1.1 on the epoll engine's TLS */
+	bool http2;			/* HTTP/2 on the epoll engine: ALPN h2 over
+					 * https, prior knowledge (h2c) over http */
+	long streams;			/* http2: streams per connection; 0 means 1 */
 	double interval_s;		/* throughput interval; 0: PR_LOAD_INTERVAL_S */
 };
 

@@ -12,7 +12,7 @@ set -eu
 
 mode=${1:-build}
 
-build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev zlib1g-dev libssl-dev"
+build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev zlib1g-dev libssl-dev libnghttp2-dev"
 test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind"
 bench_pkgs="wrk hyperfine nghttp2-client apache2-utils time"
 

@@ -133,7 +133,7 @@ bench_load(const struct bench_opts *o, cJSON *metrics)
 	struct pr_load_opts lo = {
 		.connections = o->connections, .duration_s = o->duration_s, .warmup_s = o->load_warmup_s,
 		.rate_rps = o->rate_rps, .timeout_s = o->timeout_s, .insecure = o->insecure,
-		.http1_1 = o->http1_1,
+		.http1_1 = o->http1_1, .http2 = o->http2, .streams = o->streams,
 	};
 	uint64_t measured = 0;
 	int rc;

@@ -37,7 +37,7 @@
 /* Options without a short letter. */
 enum {
 	OPT_MEASURE = 256, OPT_COLD, OPT_IDLE, OPT_LOAD, OPT_RATE, OPT_LOAD_WARMUP, OPT_LOG,
-	OPT_PRECISION, OPT_PRECISION_QUANTILES, OPT_MAX_SAMPLES, OPT_MAX_TIME, OPT_HTTP1_1,
+	OPT_PRECISION, OPT_PRECISION_QUANTILES, OPT_MAX_SAMPLES, OPT_MAX_TIME, OPT_HTTP1_1, OPT_HTTP2, OPT_STREAMS,
 };
 
 static const char usage_text[] =
@@ -78,6 +78,10 @@ static const char usage_text[] =
     "                          load: run this long first, excluded from the results\n"
     "      --http1.1           load: speak HTTP/1.1 over https:// too, on the epoll\n"
     "                          engine's own TLS\n"
+    "      --http2             load: HTTP/2 on the epoll engine (ALPN h2 over\n"
+    "                          https://, prior knowledge over http://)\n"
+    "      --streams N         load, --http2: requests at once per connection\n"
+    "                          (default 1)\n"
     "      --log               also write logs/pr-bench-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n";
@@ -99,6 +103,8 @@ static const struct option longopts[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "load-warmup", required_argument, NULL, OPT_LOAD_WARMUP },
 	{ "http1.1", no_argument, NULL, OPT_HTTP1_1 },
+	{ "http2", no_argument, NULL, OPT_HTTP2 },
+	{ "streams", required_argument, NULL, OPT_STREAMS },
 	{ "log", no_argument, NULL, OPT_LOG },
 	{ "precision", required_argument, NULL, OPT_PRECISION },
 	{ "precision-quantiles", required_argument, NULL, OPT_PRECISION_QUANTILES },
@@ -190,6 +196,14 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			break;
 		case OPT_HTTP1_1:
 			o->http1_1 = true;
+			break;
+		case OPT_HTTP2:
+			o->http2 = true;
+			break;
+		case OPT_STREAMS:
+			if (pr_parse_long(optarg, 1, BENCH_MAX_STREAMS, &o->streams))
+				return pr_usage_error("--streams: expected streams per connection from 1 to %d, got '%s'",
+				    BENCH_MAX_STREAMS, optarg);
 			break;
 		case OPT_LOAD_WARMUP:
 			if (pr_parse_duration(optarg, &o->load_warmup_s) || o->load_warmup_s > MAX_SECONDS)
@@ -296,6 +310,17 @@ read_section(const struct pr_config *cfg, const cJSON *sec, struct bench_opts *o
 	o->precision_quantiles = set.precision_quantiles;
 	o->max_samples = set.max_samples;
 	o->max_time_s = set.max_time_s;
+	return 0;
+}
+
+/* The load engine's protocol flags: one protocol, streams with HTTP/2.  0 or PR_USAGE. */
+static int
+check_protocol(const struct bench_opts *o)
+{
+	if (o->http1_1 && o->http2)
+		return pr_usage_error("--http1.1 and --http2: choose one");
+	if (o->streams && !o->http2)
+		return pr_usage_error("--streams goes with --http2");
 	return 0;
 }
 
@@ -579,6 +604,8 @@ main(int argc, char **argv)
 	if (o.cold_start && !g.set.samples)
 		o.samples = DEFAULT_COLD_SAMPLES;
 	if ((rc = check_precision(&o, &g)))
+		goto out;
+	if ((rc = check_protocol(&o)))
 		goto out;
 	if ((rc = select_metrics(argc - first, argv + first, cfg_metrics, ncfg, dflt, &o)))
 		goto out;
