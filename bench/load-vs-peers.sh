@@ -10,8 +10,8 @@
 # (default 50), one client thread each:
 #
 #   https HTTP/1.1   wrk -t1, ab -k, pr-bench --load --http1.1
-#   HTTP/2, 1 stream per connection    h2load -t1 -m1,  pr-bench --load
-#   HTTP/2, 10 streams per connection  h2load -t1 -m10, pr-bench --load
+#   HTTP/2, 1 stream per connection    h2load -t1 -m1,  pr-bench --load --http2
+#   HTTP/2, 10 streams per connection  h2load -t1 -m10, pr-bench --load --http2 --streams 10
 #
 # and prints for each: req/s, client CPU (user + system) per request and
 # peak resident memory, then the medians and pr-bench's ratios to each peer.
@@ -21,9 +21,8 @@
 # --rate x duration, at 1k, 10k and 40k req/s for 10 s, http and https) and
 # 1,000 TLS connections held for 5 s (their errors).
 #
-# PR_BENCH_H2 holds pr-bench's flags for HTTP/2 (default: none, libcurl's
-# engine); PR_BENCH_STREAMS the flag giving streams per connection, with
-# the count appended (unset: CONNECTIONS x streams libcurl handles).
+# PR_BENCH_H2 holds pr-bench's flags for HTTP/2 (default --http2; empty:
+# libcurl's engine, with CONNECTIONS x streams handles).
 # Needs nginx, openssl, wrk, h2load, ab and jq (scripts/deps.sh bench).
 set -eu
 
@@ -119,10 +118,10 @@ run_pr() {	# FLAGS...
 	figures "$(jq -r '.metrics.x.load.throughput_rps' "$dir/out")" "$(jq -r '.metrics.x.load.requests' "$dir/out")"
 }
 pr_h2() {	# STREAMS
-	if [ -n "${PR_BENCH_STREAMS:-}" ]; then
-		run_pr -C "$conns" ${PR_BENCH_H2:-} "$PR_BENCH_STREAMS" "$1"
+	if [ -n "${PR_BENCH_H2-x}" ]; then
+		run_pr -C "$conns" ${PR_BENCH_H2:---http2} --streams "$1"
 	else
-		run_pr -C $((conns * $1)) ${PR_BENCH_H2:-}
+		run_pr -C $((conns * $1))
 	fi
 }
 

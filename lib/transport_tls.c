@@ -85,8 +85,9 @@ tls_init(void **ctx, const struct pr_tx_config *cfg, char *err, size_t errlen)
 	/* A peer that closes without close_notify ends the stream like EOF,
 	 * as an HTTP/1.1 body read until close requires. */
 	SSL_CTX_set_options(t->ssl_ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
-	SSL_CTX_set_mode(t->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-	    SSL_MODE_RELEASE_BUFFERS);
+	/* Buffers stay with their connection (SSL_MODE_RELEASE_BUFFERS would
+	 * free and allocate them again on every request). */
+	SSL_CTX_set_mode(t->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_session_cache_mode(t->ssl_ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(t->ssl_ctx, tls_new_session);
 	if (cfg->alpn)
