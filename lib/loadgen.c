@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,18 +38,25 @@
 #define PROBE_MAX_MS 2000.0		/* longest wait to choose among addresses */
 #define US_PER_MS 1000.0
 #define HTTP_SWITCHING_PROTOCOLS 101
+#define THREAD_START_MS 5.0		/* threads start together this long after they are made */
 
 void
-sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result *r, long expect_status, long nslots)
+sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result *r, long expect_status, long nslots,
+    const struct shard *sh)
 {
+	struct shard one = { .t0_ms = pr_mono_ms(), .index = 0, .count = 1 };
+
+	if (!sh)
+		sh = &one;
 	memset(s, 0, sizeof *s);
 	s->o = o;
 	s->r = r;
 	s->expect_status = expect_status;
-	s->t0 = pr_mono_ms();
+	s->t0 = sh->t0_ms;
 	s->warm_end = s->t0 + o->warmup_s * MS_PER_S;
 	s->end = s->warm_end + o->duration_s * MS_PER_S;
-	s->interval_ms = o->rate_rps > 0 ? MS_PER_S / o->rate_rps : 0;
+	s->interval_ms = o->rate_rps > 0 ? MS_PER_S * (double)sh->count / o->rate_rps : 0;
+	s->due0 = s->t0 + (o->rate_rps > 0 ? MS_PER_S * (double)sh->index / o->rate_rps : 0);
 	/* Whole intervals only (the epsilon keeps 1.0 / 0.1 from flooring to 9). */
 	r->nintervals = (size_t)floor(o->duration_s / r->interval_s + 1e-9);
 	r->ok_per_interval = xcalloc(r->nintervals ? r->nintervals : 1, sizeof *r->ok_per_interval);
@@ -67,13 +75,13 @@ sched_next(struct sched *s, double now, double *origin)
 {
 	double due;
 
-	if (s->nfree == 0 || now >= s->end)
+	if (s->nfree == 0 || now >= s->end || now < s->t0)
 		return false;
 	if (s->interval_ms == 0) {
 		*origin = now;
 		return true;
 	}
-	due = s->t0 + (double)s->next_k * s->interval_ms;
+	due = s->due0 + (double)s->next_k * s->interval_ms;
 	if (due > now || due >= s->end)
 		return false;
 	s->next_k++;
@@ -87,10 +95,12 @@ sched_wait_ms(const struct sched *s, double now, double next_scan)
 {
 	double until = next_scan < s->end ? next_scan : s->end;
 
+	if (now < s->t0)
+		return s->t0 - now;	/* the threads start together */
 	if (s->interval_ms == 0 && s->nfree > 0)
 		return 0;	/* closed loop: a free slot starts at once */
 	if (s->interval_ms > 0 && s->nfree > 0) {
-		double due = s->t0 + (double)s->next_k * s->interval_ms;
+		double due = s->due0 + (double)s->next_k * s->interval_ms;
 
 		if (due < until)
 			until = due;
@@ -98,11 +108,11 @@ sched_wait_ms(const struct sched *s, double now, double next_scan)
 	return until > now ? until - now : 0;
 }
 
-/* Open loop: how many requests are due before time t (ms). */
+/* Open loop: how many of this schedule's requests are due before time t (ms). */
 static uint64_t
 due_before(const struct sched *s, double t)
 {
-	return t > s->t0 ? (uint64_t)ceil((t - s->t0) / s->interval_ms) : 0;
+	return t > s->due0 ? (uint64_t)ceil((t - s->due0) / s->interval_ms) : 0;
 }
 
 /* Open loop: requests due in the measured window that were never sent. */
@@ -652,7 +662,7 @@ dispatch(struct plain *p)
 int
 wait_events(int ep, struct epoll_event *evs, double wait_ms)
 {
-	static bool no_pwait2;
+	static _Thread_local bool no_pwait2;
 	struct timespec ts;
 	int n;
 
@@ -757,17 +767,18 @@ resolve_target(const char *host, const char *port, double timeout_s, struct sock
 
 static int
 run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
-    const struct pr_transport *tp, const char *host, const char *port, bool default_port, const char *path)
+    const struct engine_args *a, const struct shard *sh)
 {
-	struct pr_tx_config tc = { .host = host, .insecure = o->insecure, .alpn = "\x08http/1.1" };
+	const struct pr_transport *tp = a->tp;
+	struct pr_tx_config tc = { .host = a->host, .insecure = o->insecure, .alpn = "\x08http/1.1" };
 	struct plain p = { 0 };
 	struct epoll_event evs[MAX_EVENTS];
 	double next_scan;
-	int rc;
+	int rc = 0;
 	long n = o->connections;
 
-	if ((rc = resolve_target(host, port, o->timeout_s, &p.addr, &p.addrlen, r)))
-		return rc;
+	p.addr = a->addr;
+	p.addrlen = a->addrlen;
 	p.tp = tp;
 	if (tp->init(&p.tctx, &tc, r->error, sizeof r->error) < 0)
 		return PR_EXTERNAL;
@@ -778,7 +789,7 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 		return PR_EXTERNAL;
 	}
 	p.head = t->method && strcasecmp(t->method, "HEAD") == 0;
-	p.req = build_request(t, host, port, default_port, path, &p.req_len);
+	p.req = build_request(t, a->host, a->port, a->default_port, a->path, &p.req_len);
 	p.c = xcalloc((size_t)n, sizeof *p.c);
 	for (long i = 0; i < n; i++) {
 		p.c[i].tx.fd = -1;
@@ -787,7 +798,7 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 	}
 	r->engine = "epoll";
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
-	sched_init(&p.s, o, r, t->expect_status, n);
+	sched_init(&p.s, o, r, t->expect_status, n, sh);
 	p.now = pr_mono_ms();
 	next_scan = p.now + SCAN_MS;
 	dispatch(&p);
@@ -954,7 +965,7 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 	}
 	r->engine = "curl";
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
-	sched_init(&sc, o, r, t->expect_status, n);
+	sched_init(&sc, o, r, t->expect_status, n, NULL);
 	next_scan = sc.t0;
 	while ((now = pr_mono_ms()) < sc.end) {
 		CURLMsg *m;
@@ -1006,6 +1017,121 @@ out:
 	return rc;
 }
 
+/* ---- threads: each runs the engine on its share, the results merged ---- */
+
+struct worker {
+	pthread_t tid;
+	const struct pr_load_target *t;
+	const struct engine_args *a;
+	struct pr_load_opts o;		/* the run's, with this thread's connections */
+	struct pr_load_result r;
+	struct shard sh;
+	int rc;
+};
+
+static void
+result_init(struct pr_load_result *r, const struct pr_load_opts *o)
+{
+	memset(r, 0, sizeof *r);
+	r->hist = pr_hist_new();
+	r->engine = "epoll";
+	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
+}
+
+static int
+run_engine(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
+    const struct engine_args *a, const struct shard *sh)
+{
+	return o->http2 ? run_h2(t, o, r, a, sh) : run_plain(t, o, r, a, sh);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	w->rc = run_engine(w->t, &w->o, &w->r, w->a, &w->sh);
+	return NULL;
+}
+
+/* Add w's counts into r: histograms merge exactly, counters add. */
+static void
+merge_result(struct pr_load_result *r, const struct pr_load_result *w)
+{
+	pr_hist_merge(r->hist, w->hist);
+	r->ok += w->ok;
+	for (int c = 0; c < PR_FAILURE_NCLASSES; c++)
+		r->errors[c] += w->errors[c];
+	r->error_total += w->error_total;
+	r->bytes_read += w->bytes_read;
+	r->connections_opened += w->connections_opened;
+	r->reused += w->reused;
+	r->late += w->late;
+	r->unfinished += w->unfinished;
+	if (!r->ok_per_interval) {
+		r->nintervals = w->nintervals;
+		r->ok_per_interval = xcalloc(w->nintervals ? w->nintervals : 1, sizeof *r->ok_per_interval);
+	}
+	for (size_t i = 0; i < r->nintervals && i < w->nintervals; i++)
+		r->ok_per_interval[i] += w->ok_per_interval[i];
+	r->elapsed_s = w->elapsed_s;
+	r->engine = w->engine;
+	if (!*r->http_version)
+		memcpy(r->http_version, w->http_version, sizeof r->http_version);
+	if (!*r->error)
+		memcpy(r->error, w->error, sizeof r->error);
+}
+
+/*
+ * Run the engine on r->threads threads (o->threads, or one per core, at
+ * most one per connection), each with its share of the connections and of
+ * the open loop's requests, all starting at the same moment.
+ */
+static int
+run_threads(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
+    const struct engine_args *a)
+{
+	long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	struct worker *w;
+	double t0;
+	int rc = 0;
+
+	if (n < 1)
+		n = 1;
+	if (n > o->connections)
+		n = o->connections;
+	r->threads = n;
+	if (n == 1)
+		return run_engine(t, o, r, a, NULL);
+	w = xcalloc((size_t)n, sizeof *w);
+	t0 = pr_mono_ms() + THREAD_START_MS;
+	for (long i = 0; i < n; i++) {
+		w[i].t = t;
+		w[i].a = a;
+		w[i].o = *o;
+		w[i].o.connections = o->connections / n + (i < o->connections % n);
+		w[i].sh = (struct shard){ .t0_ms = t0, .index = i, .count = n };
+		result_init(&w[i].r, o);
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+			w[i].rc = -1;	/* the others still run; this share is not sent */
+			snprintf(r->error, sizeof r->error, "cannot start thread %ld: %s", i + 1, strerror(errno));
+			rc = PR_EXTERNAL;
+		}
+	}
+	for (long i = 0; i < n; i++) {
+		if (w[i].rc == -1)
+			continue;
+		pthread_join(w[i].tid, NULL);
+		merge_result(r, &w[i].r);
+		if (w[i].rc && !rc)
+			rc = w[i].rc;
+	}
+	for (long i = 0; i < n; i++)
+		pr_load_result_free(&w[i].r);
+	free(w);
+	return rc;
+}
+
 /* ---- the entry points ---- */
 
 int
@@ -1016,10 +1142,8 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 	struct buf target = { 0 };
 	int rc;
 
-	memset(r, 0, sizeof *r);
-	r->hist = pr_hist_new();
-	r->engine = "epoll";
-	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
+	result_init(r, o);
+	r->threads = 1;
 	if (!u || curl_url_set(u, CURLUPART_URL, t->url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
@@ -1044,14 +1168,17 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 		buf_adds(&target, path);
 		if (query)
 			buf_printf(&target, "?%s", query);
-		if (o->http2) {
+		{
 			struct buf authority = { 0 };
+			struct engine_args a = { .tp = tp, .host = host, .port = port, .path = target.data,
+				.default_port = default_port };
 
 			buf_printf(&authority, "%s%s%s", host, default_port ? "" : ":", default_port ? "" : port);
-			rc = run_h2(t, o, r, tp, host, port, authority.data, target.data);
+			a.authority = authority.data;
+			rc = resolve_target(host, port, o->timeout_s, &a.addr, &a.addrlen, r);
+			if (rc == 0)
+				rc = run_threads(t, o, r, &a);
 			buf_free(&authority);
-		} else {
-			rc = run_plain(t, o, r, tp, host, port, default_port, target.data);
 		}
 	} else {
 		snprintf(r->error, sizeof r->error, "scheme %.32s is not supported under load (use http or https)", scheme);

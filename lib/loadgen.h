@@ -57,6 +57,8 @@ struct pr_load_opts {
 	bool http2;			/* HTTP/2 on the epoll engine: ALPN h2 over
 					 * https, prior knowledge (h2c) over http */
 	long streams;			/* http2: streams per connection; 0 means 1 */
+	long threads;			/* epoll engine: 0 means one per core; at
+					 * most one per connection */
 	double interval_s;		/* throughput interval; 0: PR_LOAD_INTERVAL_S */
 };
 
@@ -83,6 +85,7 @@ struct pr_load_result {
 	size_t nintervals;
 	double interval_s;		/* the intervals' length */
 	const char *engine;		/* "epoll" or "curl" */
+	long threads;			/* how many ran (libcurl's engine: 1) */
 	char http_version[8];		/* "1.1" or "2" (the last response's) */
 	char error[256];		/* why the run could not start */
 };

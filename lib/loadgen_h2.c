@@ -669,25 +669,26 @@ h2_loop(struct h2 *h)
 
 int
 run_h2(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
-    const struct pr_transport *tp, const char *host, const char *port, const char *authority, const char *path)
+    const struct engine_args *a, const struct shard *sh)
 {
+	const struct pr_transport *tp = a->tp;
 	/* http/1.1 too, so that a server without h2 says so by choosing it
 	 * instead of failing the handshake (nginx's no_application_protocol). */
-	struct pr_tx_config tc = { .host = host, .insecure = o->insecure, .alpn = "\x02h2\x08http/1.1" };
+	struct pr_tx_config tc = { .host = a->host, .insecure = o->insecure, .alpn = "\x02h2\x08http/1.1" };
 	struct h2 h = { .t = t, .tp = tp, .tls = tp == &pr_tx_tls, .nconn = o->connections };
 	long nslots;
-	int rc;
+	int rc = 0;
 
 	h.streams = o->streams > 0 ? o->streams : 1;
 	nslots = h.nconn * h.streams;
 	h.body_len = t->body ? strlen(t->body) : 0;
 	h.may_retry = idempotent(t);
-	if (build_nva(&h, authority, path) < 0) {
+	if (build_nva(&h, a->authority, a->path) < 0) {
 		snprintf(r->error, sizeof r->error, "too many request headers for HTTP/2 (at most %d)", H2_MAX_HEADERS - 6);
 		return PR_USAGE;
 	}
-	if ((rc = resolve_target(host, port, o->timeout_s, &h.addr, &h.addrlen, r)))
-		goto out;
+	h.addr = a->addr;
+	h.addrlen = a->addrlen;
 	if (tp->init(&h.tctx, &tc, r->error, sizeof r->error) < 0) {
 		rc = PR_EXTERNAL;
 		goto out;
@@ -711,7 +712,7 @@ run_h2(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_l
 		h.slot[i].c = &h.c[i % h.nconn];
 	r->engine = "epoll";
 	snprintf(r->http_version, sizeof r->http_version, "2");
-	sched_init(&h.s, o, r, t->expect_status, nslots);
+	sched_init(&h.s, o, r, t->expect_status, nslots, sh);
 	rc = h2_loop(&h);
 	r->elapsed_s = o->duration_s;
 	r->unfinished = sched_unsent(&h.s);

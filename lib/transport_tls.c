@@ -7,12 +7,13 @@
  * the last session the server issued (TLS 1.3 sends it after the
  * handshake), and a new connection offers one, so that a connection
  * opened again resumes instead of paying a full handshake.  A TLS 1.3
- * ticket is offered once (RFC 8446 C.4; a server with a session cache
- * takes it once only), so the sessions received wait in a small pool and
- * each new connection takes the newest; when the pool is empty the last
- * one taken is offered again (TLS 1.2 sessions resume any number of times).
+ * ticket is meant to be offered once (RFC 8446 C.4), so the sessions
+ * received wait in a small pool and each new connection takes the newest;
+ * when the pool is empty the last one taken is offered again (TLS 1.2
+ * sessions, and most servers' tickets, resume any number of times).
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,16 @@ struct tls_ctx {
 	bool host_is_ip;
 };
 
-/* SSL_CTX ex-data index of the struct tls_ctx, for the session callback. */
+/* SSL_CTX ex-data index of the struct tls_ctx, for the session callback;
+ * made once, whichever load thread comes first. */
 static int tls_ctx_index = -1;
+static pthread_once_t tls_index_once = PTHREAD_ONCE_INIT;
+
+static void
+tls_index_new(void)
+{
+	tls_ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
 
 /* A new session arrived: keep it (the reference is ours) for the next connection. */
 static int
@@ -67,8 +76,7 @@ tls_init(void **ctx, const struct pr_tx_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (tls_ctx_index < 0)
-		tls_ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	pthread_once(&tls_index_once, tls_index_new);
 	snprintf(t->host, sizeof t->host, "%s", cfg->host[0] == '[' ? cfg->host + 1 : cfg->host);
 	hlen = strcspn(t->host, "]");
 	t->host[hlen] = '\0';
@@ -206,13 +214,19 @@ tls_pending(const struct pr_tx_conn *c)
 	return c->tls ? (size_t)SSL_pending(c->tls) : 0;
 }
 
-/* No close_notify: the load is over or the stream is broken, and the
- * server does not wait for one. */
+/*
+ * No close_notify: the load is over or the stream is broken, and the
+ * server does not wait for one.  Marked as shut down all the same, or
+ * SSL_free would take the session for a bad one and make it, and the
+ * tickets in the pool that are the same object, unresumable.
+ */
 static void
 tls_close(struct pr_tx_conn *c)
 {
-	if (c->tls)
+	if (c->tls) {
+		SSL_set_shutdown(c->tls, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 		SSL_free(c->tls);
+	}
 	c->tls = NULL;
 	c->resumed = false;
 	c->alpn[0] = '\0';

@@ -82,6 +82,8 @@ static const char usage_text[] =
     "                          https://, prior knowledge over http://)\n"
     "      --streams N         load, --http2: requests at once per connection\n"
     "                          (default 1)\n"
+    "  -T, --threads N         load: client threads (default one per core, at most\n"
+    "                          one per connection)\n"
     "      --log               also write logs/pr-bench-YYYYMMDD-HHMMSS.log (QA_LOG=1)\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n";
@@ -105,6 +107,7 @@ static const struct option longopts[] = {
 	{ "http1.1", no_argument, NULL, OPT_HTTP1_1 },
 	{ "http2", no_argument, NULL, OPT_HTTP2 },
 	{ "streams", required_argument, NULL, OPT_STREAMS },
+	{ "threads", required_argument, NULL, 'T' },
 	{ "log", no_argument, NULL, OPT_LOG },
 	{ "precision", required_argument, NULL, OPT_PRECISION },
 	{ "precision-quantiles", required_argument, NULL, OPT_PRECISION_QUANTILES },
@@ -130,7 +133,7 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:n:w:t:kl:o:C:d:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:n:w:t:kl:o:C:d:T:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			g->config = optarg;
@@ -199,6 +202,11 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			break;
 		case OPT_HTTP2:
 			o->http2 = true;
+			break;
+		case 'T':
+			if (pr_parse_long(optarg, 1, BENCH_MAX_THREADS, &o->threads))
+				return pr_usage_error("-T: expected a number of threads from 1 to %d, got '%s'",
+				    BENCH_MAX_THREADS, optarg);
 			break;
 		case OPT_STREAMS:
 			if (pr_parse_long(optarg, 1, BENCH_MAX_STREAMS, &o->streams))

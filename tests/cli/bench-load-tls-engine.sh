@@ -74,15 +74,16 @@ ok_if "tls_engine_counts_responses_without_errors" \
 ok_if "tls_engine_keeps_connections_alive" \
 	'[ "$(jget "$T/out" ".metrics.tls.load.connections_opened * 10 < .metrics.tls.load.ok and .metrics.tls.load.reused > 0")" = true ]'
 
-# Connections opened again resume a session.  nginx's TLS 1.3 tickets are
-# taken once each and none comes with a resumed handshake, so about half
-# the handshakes resume; without resumption none would.
+# Connections opened again resume a session: only the first handshake of
+# each connection slot is full (-C 2; a little slack for slow runs).
+# Closing a connection without close_notify must not spoil its session
+# (transport_tls.c's tls_close): then every other handshake was full.
 run pr-bench --load --http1.1 -k -C 2 $LOAD rot="https://127.0.0.1:$port_rotate/index.html"
 ok_if "tls_engine_reopens_closed_connections_without_errors" \
 	'[ "$(jget "$T/out" ".metrics.rot.load.connections_opened > 4 and .metrics.rot.errors.total == 0")" = true ]'
 full=$(awk '{ s[$1] = $2 } END { n = 0; for (c in s) if (s[c] == ".") n++; print n }' "$T/ng/rotate.log")
 resumed=$(awk '{ s[$1] = $2 } END { n = 0; for (c in s) if (s[c] == "r") n++; print n }' "$T/ng/rotate.log")
-ok_if "tls_engine_resumes_sessions" '[ "$resumed" -gt 2 ] && [ $((3 * resumed)) -ge "$full" ]'
+ok_if "tls_engine_resumes_sessions" '[ "$resumed" -gt 10 ] && [ "$full" -le 4 ]'
 echo "# handshakes: $full full, $resumed resumed"
 
 # The same open-loop accounting as over plain TCP: 100 due in the second.
