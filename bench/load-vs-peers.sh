@@ -17,9 +17,13 @@
 # peak resident memory, then the medians and pr-bench's ratios to each peer.
 # CPU per request is the steadier figure on a busy machine.
 #
-# Then, unless CHECKS=0: the open loop's accuracy (requests sent against
-# --rate x duration, at 1k, 10k and 40k req/s for 10 s, http and https) and
-# 1,000 TLS connections held for 5 s (their errors).
+# pr-bench runs with -T 1 there, as the peers run with one thread.
+#
+# Then, unless CHECKS=0: pr-bench -T 2 against -T 1 (alternating, https
+# HTTP/1.1, against a second nginx with 2 workers), the open loop's
+# accuracy (requests sent against --rate x duration, at 1k, 10k and 40k
+# req/s for 10 s, http and https) and 1,000 TLS connections held for 5 s
+# (their errors).
 #
 # PR_BENCH_H2 holds pr-bench's flags for HTTP/2 (default --http2; empty:
 # libcurl's engine, with CONNECTIONS x streams handles).
@@ -43,7 +47,7 @@ done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/pr-peers.XXXXXX")
 nginx_pid=
 cleanup() {
-	[ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+	for p in $nginx_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -58,11 +62,13 @@ printf 'hello from nginx: a small static file for load tests\n' >"$dir/www/index
 chmod 644 "$dir/www/index.html"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
 	-keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
-cat >"$dir/nginx.conf" <<CONF
+# nginx_conf NAME WORKERS HTTPS_PORT HTTP_PORT
+nginx_conf() {
+	cat >"$dir/$1.conf" <<CONF
 daemon off;
-worker_processes $workers;
+worker_processes $2;
 worker_rlimit_nofile 8192;
-pid $dir/nginx.pid;
+pid $dir/$1.pid;
 error_log $dir/error.log warn;
 events { worker_connections 4096; }
 http {
@@ -77,20 +83,27 @@ http {
 	ssl_certificate_key $dir/key.pem;
 	ssl_session_cache shared:tls:10m;
 	server {
-		listen 127.0.0.1:$port ssl http2;
-		listen 127.0.0.1:$plain_port;
+		listen 127.0.0.1:$3 ssl http2;
+		listen 127.0.0.1:$4;
 		root $dir/www;
 	}
 }
 CONF
-nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
-nginx_pid=$!
-i=0
-until curl -kfsS "https://127.0.0.1:$port/" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { echo "load-vs-peers: nginx did not start: $(cat "$dir/error.log")" >&2; exit 4; }
-	sleep 0.1
-done
+}
+# start_nginx NAME HTTPS_PORT: start it, wait until it answers; sets $last_pid.
+start_nginx() {
+	nginx -p "$dir" -c "$dir/$1.conf" -e "$dir/error.log" &
+	last_pid=$!
+	nginx_pid="$nginx_pid $last_pid"
+	i=0
+	until curl -kfsS "https://127.0.0.1:$2/" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || { echo "load-vs-peers: nginx did not start: $(cat "$dir/error.log")" >&2; exit 4; }
+		sleep 0.1
+	done
+}
+nginx_conf peers "$workers" "$port" "$plain_port"
+start_nginx peers "$port"
 url=https://127.0.0.1:$port/index.html
 plain_url=http://127.0.0.1:$plain_port/index.html
 
@@ -114,7 +127,7 @@ run_h2load() {	# STREAMS
 	    "$(awk '/^requests:/ { print $8 }' "$dir/out")"
 }
 run_pr() {	# FLAGS...
-	timed "$bin/pr-bench" --load -k -d "$secs" "$@" x="$url" 2>/dev/null >"$dir/out" || true
+	timed "$bin/pr-bench" --load -k -T "${PR_THREADS:-1}" -d "$secs" "$@" x="${PR_URL:-$url}" 2>/dev/null >"$dir/out" || true
 	figures "$(jq -r '.metrics.x.load.throughput_rps' "$dir/out")" "$(jq -r '.metrics.x.load.requests' "$dir/out")"
 }
 pr_h2() {	# STREAMS
@@ -170,13 +183,33 @@ ratio h2m1_pr h2m1_h2load
 ratio h2m10_pr h2m10_h2load
 
 [ "${CHECKS:-1}" = 0 ] && exit 0
+
+# Threads: a second nginx with 2 workers; -T 1 and -T 2 alternate.
+t_port=$(free_port)
+nginx_conf threads 2 "$t_port" "$(free_port)"
+start_nginx threads "$t_port"
 echo
-echo "open loop: requests sent / (rate x 10 s), -C 200"
+echo "threads: nginx (2 workers) on 127.0.0.1:$t_port, https HTTP/1.1, $conns connections, ${secs}s x $rounds rounds"
+r=1
+while [ "$r" -le "$rounds" ]; do
+	for T in 1 2; do
+		set -- $(PR_THREADS=$T PR_URL="https://127.0.0.1:$t_port/index.html" run_pr -C "$conns" --http1.1)
+		echo "$1" >>"$dir/T$T.rps"
+		echo "$2" >>"$dir/T$T.cpu"
+		printf 'round %d  -T %d %8s req/s %7s us CPU/req\n' "$r" "$T" "$1" "$2"
+	done
+	r=$((r + 1))
+done
+printf 'median: -T 1 %s req/s, -T 2 %s req/s, x%.3f\n' "$(median <"$dir/T1.rps")" "$(median <"$dir/T2.rps")" \
+    "$(echo "$(median <"$dir/T2.rps") $(median <"$dir/T1.rps")" | awk '{ print $2 ? $1 / $2 : 0 }')"
+echo
+echo "open loop, -C 200, 10 s: requests answered in the window against those due (the rate kept),"
+echo "and answered + unfinished (in flight or unsent at the end) against due (every request accounted)"
 for u in "$plain_url" "$url"; do
 	for rate in 1000 10000 40000; do
 		"$bin/pr-bench" --load -k --http1.1 -C 200 -d 10 --rate "$rate" x="$u" 2>/dev/null >"$dir/out" || true
-		jq -r --arg u "${u%%:*}" --argjson rate "$rate" '.metrics.x.load |
-		    "\($u) \($rate) req/s: sent \(.requests + .unfinished) of \($rate * 10), accuracy \(((.requests + .unfinished) / ($rate * 10) - 1) * 100 | . * 1000 | round / 1000) %, unfinished \(.unfinished), late \(.late), errors \(.requests - .ok)"' \
+		jq -r --arg u "${u%%:*}" --argjson due "$((rate * 10))" '.metrics.x.load |
+		    "\($u) \($due / 10) req/s: answered \(.requests) of \($due) (\((.requests / $due - 1) * 100 | . * 1000 | round / 1000) %), accounted \(.requests + .unfinished) (\(((.requests + .unfinished) / $due - 1) * 100 | . * 1000 | round / 1000) %), late \(.late), errors \(.requests - .ok), threads \(.threads)"' \
 		    "$dir/out"
 	done
 done

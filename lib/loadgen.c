@@ -152,8 +152,13 @@ sched_finish(struct sched *s, double origin, double sent, double t, long status,
 {
 	struct pr_load_result *r = s->r;
 
-	if (!counted(s, origin, t))
+	if (!counted(s, origin, t)) {
+		/* Answered in the same turn of the loop as the time ran out:
+		 * still in flight when it was up, as the engines count it. */
+		if (origin >= s->warm_end && t >= s->end)
+			r->unfinished++;
 		return;
+	}
 	r->bytes_read += bytes;
 	if (failure == PR_FAILURE_OK)
 		failure = pr_failure_of_status(status, s->expect_status);
