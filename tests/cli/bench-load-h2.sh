@@ -76,10 +76,14 @@ check "h1_on_the_same_server_negotiates_http1_1" \
 
 # 10 streams on one connection overlap: requests that take 200 ms each
 # complete about 10 at a time (one stream: about 5 in a second).
-run pr-bench --load --http2 --streams 10 -k -C 1 -d 1 s="https://127.0.0.1:$h2/sleep"
-check "h2_streams_overlap_on_one_connection" \
-	jtrue '.metrics.s.summary.n >= 30 and .metrics.s.errors.total == 0 and .metrics.s.load.connections_opened == 1'
-echo "# 10 streams x 200 ms on one connection: $(jget "$T/out" .metrics.s.summary.n) responses in 1 s"
+if [ -n "${PR_VALGRIND:-}" ]; then
+	echo "# skip h2_streams_overlap_on_one_connection: a rate bound, not reachable under valgrind"
+else
+	run pr-bench --load --http2 --streams 10 -k -C 1 -d 1 s="https://127.0.0.1:$h2/sleep"
+	check "h2_streams_overlap_on_one_connection" \
+		jtrue '.metrics.s.summary.n >= 30 and .metrics.s.errors.total == 0 and .metrics.s.load.connections_opened == 1'
+	echo "# 10 streams x 200 ms on one connection: $(jget "$T/out" .metrics.s.summary.n) responses in 1 s"
+fi
 
 # A GOAWAY after every 20 requests: the refused streams go out again on a
 # new connection, counted once, never as errors.
