@@ -112,7 +112,18 @@ sched_wait_ms(const struct sched *s, double now, double next_scan)
 static uint64_t
 due_before(const struct sched *s, double t)
 {
-	return t > s->due0 ? (uint64_t)ceil((t - s->due0) / s->interval_ms) : 0;
+	uint64_t k;
+
+	if (t <= s->due0)
+		return 0;
+	/* The division may round either way: settle k by the comparison
+	 * sched_next makes, so that the two agree on every request. */
+	k = (uint64_t)ceil((t - s->due0) / s->interval_ms);
+	while (k > 0 && s->due0 + (double)(k - 1) * s->interval_ms >= t)
+		k--;
+	while (s->due0 + (double)k * s->interval_ms < t)
+		k++;
+	return k;
 }
 
 /* Open loop: requests due in the measured window that were never sent. */
