@@ -15,11 +15,13 @@
  * socket is ready for c->want" (EPOLLIN or EPOLLOUT: TLS may want to write
  * while reading); the engine registers exactly that with epoll.
  *
- * Above these sit the HTTP protocols (today HTTP/1.1 in loadgen.c, which
- * frames requests and responses over a pr_tx).  A message protocol that
- * upgrades an HTTP/1.1 connection (WebSocket, Socket.IO) keeps the same
- * transport table and plugs in above it; a stream transport (QUIC, a Unix
- * socket) is a new table here.
+ * Above these sit the protocols, each an engine of the same shape
+ * (loadgen_int.h): run_plain in loadgen.c frames HTTP/1.1, run_h2 in
+ * loadgen_h2.c HTTP/2, each over any transport here, sharing the schedule,
+ * the accounting, the address and the threads (run_engine picks one).  A
+ * message protocol (WebSocket, Socket.IO) is a new engine file of that
+ * shape over these same tables; a byte stream (a Unix socket) is a new
+ * table here.  Neither touches the other engines.
  *
  * Failures: the caller classes a handshake that fails as PR_FAILURE_TLS,
  * a read or write that fails as PR_FAILURE_RESET (failure.h's table).
