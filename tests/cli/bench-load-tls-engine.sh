@@ -61,7 +61,8 @@ until curl -kfsS "https://127.0.0.1:$port/" >/dev/null 2>&1; do
 	sleep 0.1
 done
 URL=https://127.0.0.1:$port/index.html
-if [ -n "${PR_VALGRIND:-}" ]; then LOAD="--load-warmup 5 -d 3"; else LOAD="-d 1"; fi
+# Under valgrind (PR_VALGRIND) a handshake takes seconds: longer windows.
+if [ -n "${PR_VALGRIND:-}" ]; then LOAD="--load-warmup 5 -d 3" UNTRUSTED="-d 8"; else LOAD="-d 1" UNTRUSTED="-d 1"; fi
 
 run pr-bench --load --http1.1 -k -C 4 $LOAD tls="$URL"
 check "tls_engine_exits_0" [ "$rc" -eq 0 ]
@@ -95,7 +96,7 @@ fi
 
 # Without -k the self-signed certificate fails verification: tls errors,
 # exit 4, and the same class libcurl's engine gives (bench-taxonomy.sh).
-run pr-bench --load --http1.1 -C 2 -d 1 tls="$URL"
+run pr-bench --load --http1.1 -C 2 $UNTRUSTED tls="$URL"
 ok_if "tls_engine_untrusted_certificate_is_class_tls" \
 	'[ "$rc" -eq 4 ] && [ "$(jget "$T/out" ".metrics.tls.errors.tls > 0 and .metrics.tls.errors.total == .metrics.tls.errors.tls")" = true ]'
 
@@ -106,6 +107,6 @@ ok_if "tls_engine_plain_server_is_class_tls" \
 	'[ "$rc" -eq 4 ] && [ "$(jget "$T/out" ".metrics.plain.errors.tls > 0 and .metrics.plain.errors.total == .metrics.plain.errors.tls")" = true ]'
 
 # nginx's 444 closes the connection without a response: reset.
-run pr-bench --load --http1.1 -k -C 2 -d 1 r="https://127.0.0.1:$port/reset"
+run pr-bench --load --http1.1 -k -C 2 $LOAD r="https://127.0.0.1:$port/reset"
 ok_if "tls_engine_closed_without_response_is_class_reset" \
 	'[ "$(jget "$T/out" ".metrics.r.errors.reset > 0 and .metrics.r.errors.total == .metrics.r.errors.reset")" = true ]'
