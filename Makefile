@@ -21,8 +21,9 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
 # libcrypto (OpenSSL, which libcurl already uses) gives SHA-256 and HMAC;
-# libpq talks to PostgreSQL for the SQL checks, index facts and --sql (pgq.h).
-PKGS      = libcurl libcjson libarchive zlib libcrypto libpq
+# libpq talks to PostgreSQL for the SQL checks, index facts and --sql (pgq.h);
+# libssl is the load engine's TLS transport, libnghttp2 its HTTP/2.
+PKGS      = libcurl libcjson libarchive zlib libssl libcrypto libnghttp2 libpq
 B         = build
 
 .DEFAULT_GOAL := all
@@ -30,7 +31,7 @@ B         = build
 # The configuration is made once, by installing what is missing and asking
 # pkg-config; make rereads it before building anything.
 -include $(B)/config.mk
-$(B)/config.mk: scripts/deps.sh
+$(B)/config.mk: scripts/deps.sh Makefile
 	@mkdir -p $(B)
 	@scripts/deps.sh build
 	@{ echo "PKG_CFLAGS = $$(pkg-config --cflags $(PKGS))"; \

@@ -82,7 +82,7 @@ wrk_rps() {
 	echo "$rps $(cpu_s) $n" | awk '{ printf "%s %.2f\n", $1, $3 ? $2 * 1e6 / $3 : 0 }'
 }
 pr_rps() {
-	timed "$bin/pr-bench" --load -C "$conns" -d "$secs" static="$url" 2>/dev/null >"$dir/pr.out"
+	timed "$bin/pr-bench" --load -T 1 -C "$conns" -d "$secs" static="$url" 2>/dev/null >"$dir/pr.out"
 	rps=$(jq -r '.metrics.static.load.throughput_rps' "$dir/pr.out")
 	n=$(jq -r '.metrics.static.load.requests' "$dir/pr.out")
 	echo "$rps $(cpu_s) $n" | awk '{ printf "%s %.2f\n", $1, $3 ? $2 * 1e6 / $3 : 0 }'

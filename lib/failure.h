@@ -18,6 +18,15 @@
  *   the request's time runs out                        timeout
  *   a response that cannot be parsed or is too large   other
  *   a final status that is not the expected one        status
+ * and over its TLS transport (transport.h):
+ *   the handshake or the certificate check fails,
+ *   or the connection is lost before it ends           tls
+ *   a TLS read or write fails after the handshake      reset
+ * and in HTTP/2 (loadgen_h2.c):
+ *   a stream reset by the server (RST_STREAM, or a
+ *   connection lost with the stream open)              reset
+ *   a frame nghttp2 cannot accept, a stream ended
+ *   without a response                                 other
  * (libcurl: CURLE_COULDNT_CONNECT, CURLE_SEND_ERROR / CURLE_RECV_ERROR,
  * CURLE_PARTIAL_FILE / CURLE_GOT_NOTHING, CURLE_OPERATION_TIMEDOUT,
  * CURLE_WEIRD_SERVER_REPLY; interim 1xx responses are not final and are

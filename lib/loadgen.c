@@ -1,6 +1,7 @@
 /*
  * loadgen.c: the load engine (see loadgen.h): a lean epoll HTTP/1.1 client
- * for http:// and a libcurl multi loop for https:// and HTTP/2.  Both share
+ * over plain TCP or TLS (transport.h) and a libcurl multi loop for HTTP/2
+ * and the rest.  Both share
  * the scheduling (closed or open loop) and the accounting.
  */
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,49 +26,42 @@
 #include "http.h"
 #include "err.h"
 #include "loadgen.h"
+#include "loadgen_int.h"
+#include "transport.h"
 #include "util.h"
 
 #define CONN_BUF_BYTES 16384		/* first read buffer of a connection */
 #define MAX_HEADER_BYTES 65536		/* a response head larger is an error */
 #define MAX_CHUNK_LINE_BYTES 1024
-#define SCAN_MS 5.0			/* how often timeouts are looked for */
-#define CONNECT_RETRY_MS 10.0		/* pause after a failed connect */
 #define LATE_MS 1.0			/* open loop: sent this late counts as late */
-#define MAX_EVENTS 512
 #define FDS_RESERVED 64			/* files besides the sockets */
 #define PROBE_MAX_MS 2000.0		/* longest wait to choose among addresses */
-#define MS_PER_S 1000.0
 #define US_PER_MS 1000.0
 #define HTTP_SWITCHING_PROTOCOLS 101
+#define THREAD_START_MS 5.0		/* threads start together this long after they are made */
 
-/* What both engines share: the schedule and the counters. */
-struct sched {
-	const struct pr_load_opts *o;
-	struct pr_load_result *r;
-	long expect_status;
-	double t0, warm_end, end;	/* ms on the monotonic clock */
-	double interval_ms;		/* open loop: between due times; 0 closed */
-	uint64_t next_k;		/* open loop: the next request to send */
-	long *free_slots;		/* stack of idle connection or handle slots */
-	long nfree;
-};
-
-static void
-sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result *r, long expect_status)
+void
+sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result *r, long expect_status, long nslots,
+    const struct shard *sh)
 {
+	struct shard one = { .t0_ms = pr_mono_ms(), .index = 0, .count = 1 };
+
+	if (!sh)
+		sh = &one;
 	memset(s, 0, sizeof *s);
 	s->o = o;
 	s->r = r;
 	s->expect_status = expect_status;
-	s->t0 = pr_mono_ms();
+	s->t0 = sh->t0_ms;
 	s->warm_end = s->t0 + o->warmup_s * MS_PER_S;
 	s->end = s->warm_end + o->duration_s * MS_PER_S;
-	s->interval_ms = o->rate_rps > 0 ? MS_PER_S / o->rate_rps : 0;
+	s->interval_ms = o->rate_rps > 0 ? MS_PER_S * (double)sh->count / o->rate_rps : 0;
+	s->due0 = s->t0 + (o->rate_rps > 0 ? MS_PER_S * (double)sh->index / o->rate_rps : 0);
 	/* Whole intervals only (the epsilon keeps 1.0 / 0.1 from flooring to 9). */
 	r->nintervals = (size_t)floor(o->duration_s / r->interval_s + 1e-9);
 	r->ok_per_interval = xcalloc(r->nintervals ? r->nintervals : 1, sizeof *r->ok_per_interval);
-	s->free_slots = xcalloc((size_t)o->connections, sizeof *s->free_slots);
-	for (long i = o->connections - 1; i >= 0; i--)
+	s->free_slots = xcalloc((size_t)nslots, sizeof *s->free_slots);
+	for (long i = nslots - 1; i >= 0; i--)
 		s->free_slots[s->nfree++] = i;
 }
 
@@ -75,18 +70,18 @@ sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result 
  * its latency runs from and returns true.  Closed loop: now, while the run
  * lasts.  Open loop: the next due time once it has come.
  */
-static bool
+bool
 sched_next(struct sched *s, double now, double *origin)
 {
 	double due;
 
-	if (s->nfree == 0 || now >= s->end)
+	if (s->nfree == 0 || now >= s->end || now < s->t0)
 		return false;
 	if (s->interval_ms == 0) {
 		*origin = now;
 		return true;
 	}
-	due = s->t0 + (double)s->next_k * s->interval_ms;
+	due = s->due0 + (double)s->next_k * s->interval_ms;
 	if (due > now || due >= s->end)
 		return false;
 	s->next_k++;
@@ -95,15 +90,17 @@ sched_next(struct sched *s, double now, double *origin)
 }
 
 /* Milliseconds to wait for events before the schedule needs attention. */
-static double
+double
 sched_wait_ms(const struct sched *s, double now, double next_scan)
 {
 	double until = next_scan < s->end ? next_scan : s->end;
 
+	if (now < s->t0)
+		return s->t0 - now;	/* the threads start together */
 	if (s->interval_ms == 0 && s->nfree > 0)
 		return 0;	/* closed loop: a free slot starts at once */
 	if (s->interval_ms > 0 && s->nfree > 0) {
-		double due = s->t0 + (double)s->next_k * s->interval_ms;
+		double due = s->due0 + (double)s->next_k * s->interval_ms;
 
 		if (due < until)
 			until = due;
@@ -111,15 +108,26 @@ sched_wait_ms(const struct sched *s, double now, double next_scan)
 	return until > now ? until - now : 0;
 }
 
-/* Open loop: how many requests are due before time t (ms). */
+/* Open loop: how many of this schedule's requests are due before time t (ms). */
 static uint64_t
 due_before(const struct sched *s, double t)
 {
-	return t > s->t0 ? (uint64_t)ceil((t - s->t0) / s->interval_ms) : 0;
+	uint64_t k;
+
+	if (t <= s->due0)
+		return 0;
+	/* The division may round either way: settle k by the comparison
+	 * sched_next makes, so that the two agree on every request. */
+	k = (uint64_t)ceil((t - s->due0) / s->interval_ms);
+	while (k > 0 && s->due0 + (double)(k - 1) * s->interval_ms >= t)
+		k--;
+	while (s->due0 + (double)k * s->interval_ms < t)
+		k++;
+	return k;
 }
 
 /* Open loop: requests due in the measured window that were never sent. */
-static uint64_t
+uint64_t
 sched_unsent(const struct sched *s)
 {
 	uint64_t from, to;
@@ -149,15 +157,19 @@ count_interval(struct pr_load_result *r, double warm_end, double t)
 		r->ok_per_interval[(size_t)k]++;
 }
 
-/* Account one finished request: failure PR_FAILURE_OK is a response with status. */
-static void
+void
 sched_finish(struct sched *s, double origin, double sent, double t, long status, enum pr_failure failure,
     uint64_t bytes, bool reused)
 {
 	struct pr_load_result *r = s->r;
 
-	if (!counted(s, origin, t))
+	if (!counted(s, origin, t)) {
+		/* Answered in the same turn of the loop as the time ran out:
+		 * still in flight when it was up, as the engines count it. */
+		if (origin >= s->warm_end && t >= s->end)
+			r->unfinished++;
 		return;
+	}
 	r->bytes_read += bytes;
 	if (failure == PR_FAILURE_OK)
 		failure = pr_failure_of_status(status, s->expect_status);
@@ -176,11 +188,11 @@ sched_finish(struct sched *s, double origin, double sent, double t, long status,
 
 /* ---- the epoll engine for http:// ---- */
 
-enum conn_state { C_FREE, C_WAIT, C_CONNECTING, C_WRITING, C_READING };
+enum conn_state { C_FREE, C_WAIT, C_CONNECTING, C_HANDSHAKE, C_WRITING, C_READING };
 enum parse_state { P_HEAD, P_BODY, P_CHUNK_SIZE, P_CHUNK_DATA, P_CHUNK_CRLF, P_TRAILER, P_DONE };
 
 struct conn {
-	int fd;
+	struct pr_tx_conn tx;		/* the stream; tx.fd -1 when closed */
 	enum conn_state state;
 	uint32_t events;		/* registered with epoll */
 	char *buf;
@@ -198,6 +210,8 @@ struct conn {
 
 struct plain {
 	struct sched s;
+	const struct pr_transport *tp;	/* what the bytes travel over */
+	void *tctx;			/* its state for the run */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char *req;
@@ -218,16 +232,14 @@ conn_events(struct plain *p, struct conn *c, uint32_t ev)
 
 	if (c->events == ev)
 		return;
-	epoll_ctl(p->ep, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &e);
+	epoll_ctl(p->ep, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->tx.fd, &e);
 	c->events = ev;
 }
 
 static void
-conn_close(struct conn *c)
+conn_close(struct plain *p, struct conn *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);	/* also leaves the epoll set */
-	c->fd = -1;
+	p->tp->close(&c->tx);	/* also leaves the epoll set */
 	c->events = 0;
 	c->pos = c->len = 0;
 	c->served = 0;
@@ -415,7 +427,7 @@ conn_done(struct plain *p, struct conn *c)
 	c->served++;
 	c->pos = c->len = 0;
 	if (!c->keep)
-		conn_close(c);
+		conn_close(p, c);
 	conn_release(p, c);
 }
 
@@ -424,7 +436,7 @@ static void
 conn_fail(struct plain *p, struct conn *c, enum pr_failure failure)
 {
 	sched_finish(&p->s, c->origin_ms, c->sent_ms, pr_mono_ms(), 0, failure, c->bytes, c->reused);
-	conn_close(c);
+	conn_close(p, c);
 	if (failure == PR_FAILURE_CONNECT) {
 		c->state = C_WAIT;
 		c->wake_ms = p->now + CONNECT_RETRY_MS;
@@ -437,23 +449,41 @@ static void
 conn_write(struct plain *p, struct conn *c)
 {
 	while (c->woff < p->req_len) {
-		ssize_t n = send(c->fd, p->req + c->woff, p->req_len - c->woff, MSG_NOSIGNAL);
+		size_t n = 0;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				c->state = C_WRITING;
-				conn_events(p, c, EPOLLIN | EPOLLOUT);
-				return;
-			}
+		switch (p->tp->write(&c->tx, p->req + c->woff, p->req_len - c->woff, &n)) {
+		case PR_TX_OK:
+			c->woff += n;
+			break;
+		case PR_TX_RETRY:
+			c->state = C_WRITING;
+			conn_events(p, c, EPOLLIN | c->tx.want);
+			return;
+		default:
 			conn_fail(p, c, PR_FAILURE_RESET);
 			return;
 		}
-		c->woff += (size_t)n;
 	}
 	c->state = C_READING;
 	conn_events(p, c, EPOLLIN);
+}
+
+/* Advance the transport's handshake; on to the request once it is done. */
+static void
+conn_handshake(struct plain *p, struct conn *c)
+{
+	switch (p->tp->handshake(p->tctx, &c->tx)) {
+	case PR_TX_OK:
+		conn_write(p, c);
+		break;
+	case PR_TX_RETRY:
+		c->state = C_HANDSHAKE;
+		conn_events(p, c, c->tx.want);
+		break;
+	default:
+		conn_fail(p, c, PR_FAILURE_TLS);
+		break;
+	}
 }
 
 static void
@@ -461,15 +491,15 @@ conn_connect(struct plain *p, struct conn *c)
 {
 	int one = 1;
 
-	c->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
+	c->tx.fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->tx.fd < 0) {
 		conn_fail(p, c, PR_FAILURE_CONNECT);
 		return;
 	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(c->fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
+	setsockopt(c->tx.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (connect(c->tx.fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
 		p->s.r->connections_opened++;
-		conn_write(p, c);
+		conn_handshake(p, c);
 		return;
 	}
 	if (errno != EINPROGRESS) {
@@ -489,55 +519,71 @@ conn_begin(struct plain *p, struct conn *c, double origin)
 	c->woff = 0;
 	c->ps = P_HEAD;
 	c->status = 0;
-	c->reused = c->fd >= 0 && c->served > 0;
-	if (c->fd < 0)
+	c->reused = c->tx.fd >= 0 && c->served > 0;
+	if (c->tx.fd < 0)
 		conn_connect(p, c);
 	else
 		conn_write(p, c);
 }
 
+/*
+ * Read what has arrived and parse it.  A TLS transport may hold decrypted
+ * bytes epoll does not announce, so reading goes on while it has some.
+ */
 static void
 conn_read(struct plain *p, struct conn *c)
 {
-	ssize_t n;
 	int rc;
 
-	if (c->cap - c->len == 0) {
-		if (c->cap >= MAX_HEADER_BYTES) {
+	do {
+		size_t n = 0;
+
+		if (c->cap - c->len == 0) {
+			if (c->cap >= MAX_HEADER_BYTES) {
+				conn_fail(p, c, PR_FAILURE_OTHER);
+				return;
+			}
+			c->cap *= 2;
+			c->buf = xrealloc(c->buf, c->cap);
+		}
+		switch (p->tp->read(&c->tx, c->buf + c->len, c->cap - c->len, &n)) {
+		case PR_TX_OK:
+			break;
+		case PR_TX_RETRY:
+			conn_events(p, c, c->tx.want);
+			return;
+		case PR_TX_CLOSED:
+			if (c->ps == P_BODY && c->until_close)
+				conn_done(p, c);
+			else
+				conn_fail(p, c, PR_FAILURE_RESET);
+			return;
+		default:
+			conn_fail(p, c, PR_FAILURE_RESET);
+			return;
+		}
+		c->bytes += (uint64_t)n;
+		c->len += n;
+		rc = parse(p, c);
+		if (rc < 0) {
 			conn_fail(p, c, PR_FAILURE_OTHER);
 			return;
 		}
-		c->cap *= 2;
-		c->buf = xrealloc(c->buf, c->cap);
-	}
-	n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			conn_fail(p, c, PR_FAILURE_RESET);
-		return;
-	}
-	if (n == 0) {
-		if (c->ps == P_BODY && c->until_close)
+		if (rc > 0) {
 			conn_done(p, c);
-		else
-			conn_fail(p, c, PR_FAILURE_RESET);
-		return;
-	}
-	c->bytes += (uint64_t)n;
-	c->len += (size_t)n;
-	rc = parse(p, c);
-	if (rc < 0) {
-		conn_fail(p, c, PR_FAILURE_OTHER);
-	} else if (rc > 0) {
-		conn_done(p, c);
-	} else {
-		/* A response that comes in pieces: acknowledge at once, or a
-		 * server under Nagle waits out our delayed ACK (40 ms). */
+			return;
+		}
+		compact(c);
+	} while (p->tp->pending(&c->tx) > 0);
+	/* A response that comes in pieces: acknowledge at once, or a server
+	 * under Nagle waits out our delayed ACK (40 ms). */
+	{
 		int one = 1;
 
-		setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
-		compact(c);
+		setsockopt(c->tx.fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 	}
+	if (c->events != EPOLLIN)
+		conn_events(p, c, EPOLLIN);
 }
 
 /* Move the unparsed bytes to the front of the buffer. */
@@ -553,6 +599,23 @@ compact(struct conn *c)
 	}
 }
 
+/*
+ * Something happened on an idle connection: the server closed it (open anew
+ * next time), unless it is a transport's own record (a TLS 1.3 session
+ * ticket) that leaves nothing to read.
+ */
+static void
+conn_idle_event(struct plain *p, struct conn *c)
+{
+	char byte;
+	size_t n;
+
+	if (p->tp->read(&c->tx, &byte, 1, &n) == PR_TX_RETRY)
+		conn_events(p, c, c->tx.want);
+	else
+		conn_close(p, c);
+}
+
 static void
 conn_event(struct plain *p, struct conn *c, uint32_t ev)
 {
@@ -561,12 +624,15 @@ conn_event(struct plain *p, struct conn *c, uint32_t ev)
 
 	switch (c->state) {
 	case C_CONNECTING:
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+		if (getsockopt(c->tx.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
 			conn_fail(p, c, PR_FAILURE_CONNECT);
 			return;
 		}
 		p->s.r->connections_opened++;
-		conn_write(p, c);
+		conn_handshake(p, c);
+		break;
+	case C_HANDSHAKE:
+		conn_handshake(p, c);
 		break;
 	case C_WRITING:
 		conn_write(p, c);
@@ -575,9 +641,8 @@ conn_event(struct plain *p, struct conn *c, uint32_t ev)
 		conn_read(p, c);
 		break;
 	case C_FREE:
-		/* The server closed an idle connection: open anew next time. */
 		(void)ev;
-		conn_close(c);
+		conn_idle_event(p, c);
 		break;
 	case C_WAIT:
 		break;
@@ -610,10 +675,10 @@ dispatch(struct plain *p)
 		conn_begin(p, &p->c[p->s.free_slots[--p->s.nfree]], origin);
 }
 
-static int
+int
 wait_events(int ep, struct epoll_event *evs, double wait_ms)
 {
-	static bool no_pwait2;
+	static _Thread_local bool no_pwait2;
 	struct timespec ts;
 	int n;
 
@@ -691,17 +756,13 @@ pick_address(const struct addrinfo *ai, double timeout_s, struct sockaddr_storag
 	}
 }
 
-static int
-run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
-    const char *host, const char *port, bool default_port, const char *path)
+int
+resolve_target(const char *host, const char *port, double timeout_s, struct sockaddr_storage *addr, socklen_t *len,
+    struct pr_load_result *r)
 {
-	struct plain p = { 0 };
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	struct epoll_event evs[MAX_EVENTS];
 	char name[256];
-	double next_scan;
-	int rc = 0, gai;
-	long n = o->connections;
+	int gai;
 
 	/* "[::1]" from the URL is "::1" to the resolver. */
 	snprintf(name, sizeof name, "%s", host);
@@ -715,24 +776,45 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 		r->error_total++;
 		return PR_EXTERNAL;
 	}
-	pick_address(ai, o->timeout_s, &p.addr, &p.addrlen);
+	pick_address(ai, timeout_s, addr, len);
 	freeaddrinfo(ai);
+	return 0;
+}
+
+static int
+run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
+    const struct engine_args *a, const struct shard *sh)
+{
+	const struct pr_transport *tp = a->tp;
+	struct pr_tx_config tc = { .host = a->host, .insecure = o->insecure, .alpn = "\x08http/1.1" };
+	struct plain p = { 0 };
+	struct epoll_event evs[MAX_EVENTS];
+	double next_scan;
+	int rc = 0;
+	long n = o->connections;
+
+	p.addr = a->addr;
+	p.addrlen = a->addrlen;
+	p.tp = tp;
+	if (tp->init(&p.tctx, &tc, r->error, sizeof r->error) < 0)
+		return PR_EXTERNAL;
 	p.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (p.ep < 0) {
 		snprintf(r->error, sizeof r->error, "epoll_create1: %s", strerror(errno));
+		tp->free(p.tctx);
 		return PR_EXTERNAL;
 	}
 	p.head = t->method && strcasecmp(t->method, "HEAD") == 0;
-	p.req = build_request(t, host, port, default_port, path, &p.req_len);
+	p.req = build_request(t, a->host, a->port, a->default_port, a->path, &p.req_len);
 	p.c = xcalloc((size_t)n, sizeof *p.c);
 	for (long i = 0; i < n; i++) {
-		p.c[i].fd = -1;
+		p.c[i].tx.fd = -1;
 		p.c[i].cap = CONN_BUF_BYTES;
 		p.c[i].buf = xmalloc(CONN_BUF_BYTES);
 	}
 	r->engine = "epoll";
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
-	sched_init(&p.s, o, r, t->expect_status);
+	sched_init(&p.s, o, r, t->expect_status, n, sh);
 	p.now = pr_mono_ms();
 	next_scan = p.now + SCAN_MS;
 	dispatch(&p);
@@ -759,13 +841,14 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 	for (long i = 0; i < n; i++) {
 		if (p.c[i].state >= C_CONNECTING && p.c[i].origin_ms >= p.s.warm_end)
 			r->unfinished++;
-		conn_close(&p.c[i]);
+		conn_close(&p, &p.c[i]);
 		free(p.c[i].buf);
 	}
 	free(p.c);
 	free(p.req);
 	free(p.s.free_slots);
 	close(p.ep);
+	tp->free(p.tctx);
 	return rc;
 }
 
@@ -833,7 +916,7 @@ curl_done(struct sched *sc, CURLMsg *m, struct slot *slots)
 }
 
 /* Methods a client may send again after a connection failure (RFC 9110 9.2.2). */
-static bool
+bool
 idempotent(const struct pr_load_target *t)
 {
 	static const char *const safe[] = { "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE" };
@@ -898,7 +981,7 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 	}
 	r->engine = "curl";
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
-	sched_init(&sc, o, r, t->expect_status);
+	sched_init(&sc, o, r, t->expect_status, n, NULL);
 	next_scan = sc.t0;
 	while ((now = pr_mono_ms()) < sc.end) {
 		CURLMsg *m;
@@ -950,6 +1033,121 @@ out:
 	return rc;
 }
 
+/* ---- threads: each runs the engine on its share, the results merged ---- */
+
+struct worker {
+	pthread_t tid;
+	const struct pr_load_target *t;
+	const struct engine_args *a;
+	struct pr_load_opts o;		/* the run's, with this thread's connections */
+	struct pr_load_result r;
+	struct shard sh;
+	int rc;
+};
+
+static void
+result_init(struct pr_load_result *r, const struct pr_load_opts *o)
+{
+	memset(r, 0, sizeof *r);
+	r->hist = pr_hist_new();
+	r->engine = "epoll";
+	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
+}
+
+static int
+run_engine(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
+    const struct engine_args *a, const struct shard *sh)
+{
+	return o->http2 ? run_h2(t, o, r, a, sh) : run_plain(t, o, r, a, sh);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	w->rc = run_engine(w->t, &w->o, &w->r, w->a, &w->sh);
+	return NULL;
+}
+
+/* Add w's counts into r: histograms merge exactly, counters add. */
+static void
+merge_result(struct pr_load_result *r, const struct pr_load_result *w)
+{
+	pr_hist_merge(r->hist, w->hist);
+	r->ok += w->ok;
+	for (int c = 0; c < PR_FAILURE_NCLASSES; c++)
+		r->errors[c] += w->errors[c];
+	r->error_total += w->error_total;
+	r->bytes_read += w->bytes_read;
+	r->connections_opened += w->connections_opened;
+	r->reused += w->reused;
+	r->late += w->late;
+	r->unfinished += w->unfinished;
+	if (!r->ok_per_interval) {
+		r->nintervals = w->nintervals;
+		r->ok_per_interval = xcalloc(w->nintervals ? w->nintervals : 1, sizeof *r->ok_per_interval);
+	}
+	for (size_t i = 0; i < r->nintervals && i < w->nintervals; i++)
+		r->ok_per_interval[i] += w->ok_per_interval[i];
+	r->elapsed_s = w->elapsed_s;
+	r->engine = w->engine;
+	if (!*r->http_version)
+		memcpy(r->http_version, w->http_version, sizeof r->http_version);
+	if (!*r->error)
+		memcpy(r->error, w->error, sizeof r->error);
+}
+
+/*
+ * Run the engine on r->threads threads (o->threads, or one per core, at
+ * most one per connection), each with its share of the connections and of
+ * the open loop's requests, all starting at the same moment.
+ */
+static int
+run_threads(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
+    const struct engine_args *a)
+{
+	long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	struct worker *w;
+	double t0;
+	int rc = 0;
+
+	if (n < 1)
+		n = 1;
+	if (n > o->connections)
+		n = o->connections;
+	r->threads = n;
+	if (n == 1)
+		return run_engine(t, o, r, a, NULL);
+	w = xcalloc((size_t)n, sizeof *w);
+	t0 = pr_mono_ms() + THREAD_START_MS;
+	for (long i = 0; i < n; i++) {
+		w[i].t = t;
+		w[i].a = a;
+		w[i].o = *o;
+		w[i].o.connections = o->connections / n + (i < o->connections % n);
+		w[i].sh = (struct shard){ .t0_ms = t0, .index = i, .count = n };
+		result_init(&w[i].r, o);
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+			w[i].rc = -1;	/* the others still run; this share is not sent */
+			snprintf(r->error, sizeof r->error, "cannot start thread %ld: %s", i + 1, strerror(errno));
+			rc = PR_EXTERNAL;
+		}
+	}
+	for (long i = 0; i < n; i++) {
+		if (w[i].rc == -1)
+			continue;
+		pthread_join(w[i].tid, NULL);
+		merge_result(r, &w[i].r);
+		if (w[i].rc && !rc)
+			rc = w[i].rc;
+	}
+	for (long i = 0; i < n; i++)
+		pr_load_result_free(&w[i].r);
+	free(w);
+	return rc;
+}
+
 /* ---- the entry points ---- */
 
 int
@@ -960,10 +1158,8 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 	struct buf target = { 0 };
 	int rc;
 
-	memset(r, 0, sizeof *r);
-	r->hist = pr_hist_new();
-	r->engine = "epoll";
-	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
+	result_init(r, o);
+	r->threads = 1;
 	if (!u || curl_url_set(u, CURLUPART_URL, t->url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
@@ -975,18 +1171,31 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 	}
 	curl_url_get(u, CURLUPART_QUERY, &query, 0);
 	curl_url_get(u, CURLUPART_USER, &user, 0);
-	if (strcmp(scheme, "https") == 0 || (strcmp(scheme, "http") == 0 && user)) {
+	if (user || (strcmp(scheme, "https") == 0 && !o->http1_1 && !o->http2)) {
 		rc = run_curl(t, o, r);
-	} else if (strcmp(scheme, "http") == 0) {
+	} else if (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) {
+		bool tls = strcmp(scheme, "https") == 0;
+		const struct pr_transport *tp = tls ? &pr_tx_tls : &pr_tx_tcp;
 		char *explicit_port = NULL;
 		bool default_port = curl_url_get(u, CURLUPART_PORT, &explicit_port, 0) != CURLUE_OK ||
-		    strcmp(explicit_port, "80") == 0;
+		    strcmp(explicit_port, tls ? "443" : "80") == 0;
 
 		curl_free(explicit_port);
 		buf_adds(&target, path);
 		if (query)
 			buf_printf(&target, "?%s", query);
-		rc = run_plain(t, o, r, host, port, default_port, target.data);
+		{
+			struct buf authority = { 0 };
+			struct engine_args a = { .tp = tp, .host = host, .port = port, .path = target.data,
+				.default_port = default_port };
+
+			buf_printf(&authority, "%s%s%s", host, default_port ? "" : ":", default_port ? "" : port);
+			a.authority = authority.data;
+			rc = resolve_target(host, port, o->timeout_s, &a.addr, &a.addrlen, r);
+			if (rc == 0)
+				rc = run_threads(t, o, r, &a);
+			buf_free(&authority);
+		}
 	} else {
 		snprintf(r->error, sizeof r->error, "scheme %.32s is not supported under load (use http or https)", scheme);
 		rc = PR_USAGE;

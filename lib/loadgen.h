@@ -13,9 +13,15 @@
  *           percentiles instead of being hidden (no coordinated omission).
  *
  * http:// URLs run on a lean engine of its own (epoll, non-blocking sockets,
- * the request built once, a minimal HTTP/1.1 response parser, keep-alive);
- * https:// and URLs with credentials run on libcurl's multi interface, which
- * speaks HTTP/2 where the server offers it (ALPN).
+ * the request built once, a minimal HTTP/1.1 response parser, keep-alive)
+ * over a transport table (transport.h).  https:// with http1_1 runs on the
+ * same engine over its TLS transport (OpenSSL, ALPN http/1.1, sessions
+ * resumed).  With http2, either scheme runs HTTP/2 on that engine through
+ * libnghttp2 (ALPN h2 over TLS, prior knowledge over TCP), streams
+ * requests at once on each connection.  Other https:// URLs, and URLs with
+ * credentials, run on
+ * libcurl's multi interface, which speaks HTTP/2 where the server offers
+ * it (ALPN); r->engine names which ran ("epoll" or "curl").
  *
  * Requests due (open) or sent (closed) during the warm-up are not counted;
  * requests still in flight when the time is up are not counted either.
@@ -47,6 +53,12 @@ struct pr_load_opts {
 	double rate_rps;		/* total rate; 0 means closed loop */
 	double timeout_s;		/* per request, from when it is sent */
 	bool insecure;			/* https: skip certificate checks */
+	bool http1_1;			/* https: HTTP/1.1 on the epoll engine's TLS */
+	bool http2;			/* HTTP/2 on the epoll engine: ALPN h2 over
+					 * https, prior knowledge (h2c) over http */
+	long streams;			/* http2: streams per connection; 0 means 1 */
+	long threads;			/* epoll engine: 0 means one per core; at
+					 * most one per connection */
 	double interval_s;		/* throughput interval; 0: PR_LOAD_INTERVAL_S */
 };
 
@@ -73,6 +85,7 @@ struct pr_load_result {
 	size_t nintervals;
 	double interval_s;		/* the intervals' length */
 	const char *engine;		/* "epoll" or "curl" */
+	long threads;			/* how many ran (libcurl's engine: 1) */
 	char http_version[8];		/* "1.1" or "2" (the last response's) */
 	char error[256];		/* why the run could not start */
 };

@@ -16,6 +16,11 @@
 #include "buf.h"
 #include "failure.h"
 
+/* --streams above this is a mistake, not a load (h2load's -m is as small). */
+#define BENCH_MAX_STREAMS 1000
+/* -T above this is a mistake: threads beyond the cores only contend. */
+#define BENCH_MAX_THREADS 256
+
 /* Load mode's throughput companion of metric <id> is "<id>" BENCH_RPS_SUFFIX. */
 #define BENCH_RPS_SUFFIX "_rps"
 
@@ -35,6 +40,10 @@ struct bench_opts {
 	double duration_s;	/* -d */
 	double rate_rps;	/* --rate; 0 means closed loop */
 	double load_warmup_s;	/* --load-warmup: excluded from the results */
+	bool http1_1;		/* --http1.1: https:// on the epoll engine's TLS */
+	bool http2;		/* --http2: HTTP/2 on the epoll engine */
+	long streams;		/* --streams: per connection, with --http2; 0: 1 */
+	long threads;		/* -T: load threads; 0: one per core */
 	double precision;	/* --precision as a fraction; 0: sample -n times */
 	unsigned precision_quantiles;	/* PR_PRECISION_P50, _P95 bits (precision.h) */
 	long max_samples;	/* --max-samples: with precision */

@@ -46,6 +46,7 @@ load_json(const struct bench_opts *o, const struct pr_load_result *r)
 	else
 		cJSON_AddNullToObject(l, "http_version");	/* never got as far as a connection */
 	cJSON_AddNumberToObject(l, "shards", 1);
+	cJSON_AddNumberToObject(l, "threads", (double)(r->threads > 0 ? r->threads : 1));
 	return l;
 }
 
@@ -133,6 +134,7 @@ bench_load(const struct bench_opts *o, cJSON *metrics)
 	struct pr_load_opts lo = {
 		.connections = o->connections, .duration_s = o->duration_s, .warmup_s = o->load_warmup_s,
 		.rate_rps = o->rate_rps, .timeout_s = o->timeout_s, .insecure = o->insecure,
+		.http1_1 = o->http1_1, .http2 = o->http2, .streams = o->streams, .threads = o->threads,
 	};
 	uint64_t measured = 0;
 	int rc;

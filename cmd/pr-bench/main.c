@@ -39,7 +39,7 @@
 /* Options without a short letter. */
 enum {
 	OPT_MEASURE = 256, OPT_COLD, OPT_IDLE, OPT_LOAD, OPT_RATE, OPT_LOAD_WARMUP, OPT_LOG,
-	OPT_PRECISION, OPT_PRECISION_QUANTILES, OPT_MAX_SAMPLES, OPT_MAX_TIME,
+	OPT_PRECISION, OPT_PRECISION_QUANTILES, OPT_MAX_SAMPLES, OPT_MAX_TIME, OPT_HTTP1_1, OPT_HTTP2, OPT_STREAMS,
 	OPT_HISTORY, OPT_HISTORY_KEEP,
 };
 
@@ -79,6 +79,14 @@ static const char usage_text[] =
     "                          closed loop)\n"
     "      --load-warmup DURATION\n"
     "                          load: run this long first, excluded from the results\n"
+    "      --http1.1           load: speak HTTP/1.1 over https:// too, on the epoll\n"
+    "                          engine's own TLS\n"
+    "      --http2             load: HTTP/2 on the epoll engine (ALPN h2 over\n"
+    "                          https://, prior knowledge over http://)\n"
+    "      --streams N         load, --http2: requests at once per connection\n"
+    "                          (default 1)\n"
+    "  -T, --threads N         load: client threads (default one per core, at most\n"
+    "                          one per connection)\n"
     "      --history FILE      also append one JSON line per metric to FILE (for\n"
     "                          pr-trend), safely when runs race\n"
     "      --history-keep KEEP with --history: keep records younger than KEEP\n"
@@ -103,6 +111,10 @@ static const struct option longopts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "load-warmup", required_argument, NULL, OPT_LOAD_WARMUP },
+	{ "http1.1", no_argument, NULL, OPT_HTTP1_1 },
+	{ "http2", no_argument, NULL, OPT_HTTP2 },
+	{ "streams", required_argument, NULL, OPT_STREAMS },
+	{ "threads", required_argument, NULL, 'T' },
 	{ "log", no_argument, NULL, OPT_LOG },
 	{ "precision", required_argument, NULL, OPT_PRECISION },
 	{ "precision-quantiles", required_argument, NULL, OPT_PRECISION_QUANTILES },
@@ -133,7 +145,7 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:n:w:t:kl:o:C:d:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:n:w:t:kl:o:C:d:T:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			g->config = optarg;
@@ -196,6 +208,22 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			if (pr_parse_double(optarg, 0, 1e9, &o->rate_rps))
 				return pr_usage_error("--rate: expected requests per second (0 for a closed loop), got '%s'", optarg);
 			g->set.rate = true;
+			break;
+		case OPT_HTTP1_1:
+			o->http1_1 = true;
+			break;
+		case OPT_HTTP2:
+			o->http2 = true;
+			break;
+		case 'T':
+			if (pr_parse_long(optarg, 1, BENCH_MAX_THREADS, &o->threads))
+				return pr_usage_error("-T: expected a number of threads from 1 to %d, got '%s'",
+				    BENCH_MAX_THREADS, optarg);
+			break;
+		case OPT_STREAMS:
+			if (pr_parse_long(optarg, 1, BENCH_MAX_STREAMS, &o->streams))
+				return pr_usage_error("--streams: expected streams per connection from 1 to %d, got '%s'",
+				    BENCH_MAX_STREAMS, optarg);
 			break;
 		case OPT_LOAD_WARMUP:
 			if ((rc = pr_duration_arg("--load-warmup", optarg, PR_ZERO_OK, &o->load_warmup_s)))
@@ -307,6 +335,17 @@ read_section(const struct pr_config *cfg, const cJSON *sec, struct bench_opts *o
 	o->precision_quantiles = set.precision_quantiles;
 	o->max_samples = set.max_samples;
 	o->max_time_s = set.max_time_s;
+	return 0;
+}
+
+/* The load engine's protocol flags: one protocol, streams with HTTP/2.  0 or PR_USAGE. */
+static int
+check_protocol(const struct bench_opts *o)
+{
+	if (o->http1_1 && o->http2)
+		return pr_usage_error("--http1.1 and --http2: choose one");
+	if (o->streams && !o->http2)
+		return pr_usage_error("--streams goes with --http2");
 	return 0;
 }
 
@@ -598,6 +637,8 @@ main(int argc, char **argv)
 	if (o.cold_start && !g.set.samples)
 		o.samples = DEFAULT_COLD_SAMPLES;
 	if ((rc = check_precision(&o, &g)))
+		goto out;
+	if ((rc = check_protocol(&o)))
 		goto out;
 	if ((rc = select_metrics(argc - first, argv + first, cfg_metrics, ncfg, dflt, &o)))
 		goto out;

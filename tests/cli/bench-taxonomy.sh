@@ -1,7 +1,9 @@
 #!/bin/sh
 # bench-taxonomy.sh: one failure gets one class in every document.  Each
 # kind of failure is measured in sample mode (probe.c), in load mode over
-# http:// (the epoll engine) and over https:// (libcurl's multi engine), and
+# http:// (the epoll engine), over https:// (libcurl's multi engine) and
+# over https:// with --http1.1 and --http2 (the epoll engine's own TLS,
+# HTTP/1.1 and HTTP/2), and
 # every document must name it by the same class and no other, because
 # pr-compare compares them (lib/failure.h).
 . "$(dirname "$0")/lib.sh"
@@ -34,6 +36,13 @@ run pr-bench -k -n 2 -w 0 --timeout ${TIMEOUT_MS}ms "$@"
 cp "$T/out" "$T/sample.json"
 run pr-bench -k --load -C 1 -d $LOAD_S --timeout ${TIMEOUT_MS}ms "$@"
 cp "$T/out" "$T/load.json"
+# The https:// cases again, on the epoll engine's TLS transport.
+set --
+while read -r name url cls; do case $url in https:*) set -- "$@" "$name=$url" ;; esac; done <"$T/cases"
+run pr-bench -k --load --http1.1 -C 1 -d 1 --timeout ${TIMEOUT_MS}ms "$@"
+cp "$T/out" "$T/tls.json"
+run pr-bench -k --load --http2 -C 1 -d 1 --timeout ${TIMEOUT_MS}ms "$@"
+cp "$T/out" "$T/h2.json"
 
 # The classes with a non-zero count, as "a b".
 classes() {
@@ -45,7 +54,18 @@ while read -r name url cls; do
 	check "load_mode_classes_${name}_as_$cls" [ "$(classes "$T/load.json" "$name")" = "$cls" ]
 	check "load_throughput_classes_${name}_as_$cls" [ "$(classes "$T/load.json" "${name}_rps")" = "$cls" ]
 done <"$T/cases"
+while read -r name url cls; do
+	case $url in https:*) ;; *) continue ;; esac
+	check "tls_engine_classes_${name}_as_$cls" [ "$(classes "$T/tls.json" "$name")" = "$cls" ]
+	check "h2_engine_classes_${name}_as_$cls" [ "$(classes "$T/h2.json" "$name")" = "$cls" ]
+done <"$T/cases"
+check "tls_engine_drove_the_https_cases" \
+	[ "$(jget "$T/tls.json" '[.metrics[] | .load.engine] | unique | join(" ")')" = epoll ]
+check "h2_engine_drove_the_https_cases" \
+	[ "$(jget "$T/h2.json" '[.metrics[] | .load.engine + " " + .load.http_version] | unique | join(",")')" = "epoll 2" ]
 check "load_mode_drove_http2_for_the_stream_reset" \
 	[ "$(jget "$T/load.json" '.metrics.reset_h2_stream.load.engine')" = curl ]
 check "sample_document_validates" validate bench "$T/sample.json"
 check "load_document_validates" validate bench "$T/load.json"
+check "tls_engine_document_validates" validate bench "$T/tls.json"
+check "h2_engine_document_validates" validate bench "$T/h2.json"

@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "loadgen.h"
+#include "loadgen_int.h"
 #include "t.h"
 
 #define PIECE_BYTES 3		/* the server writes this much at a time */
@@ -265,6 +266,72 @@ test_unsupported_urls_are_usage_errors(void)
 	pr_load_result_free(&r);
 }
 
+/* Every due time of sc before its end, in order, appended to out. */
+static size_t
+due_times(struct sched *sc, double *out, size_t max)
+{
+	size_t n = 0;
+	double origin;
+
+	while (n < max && sched_next(sc, sc->end - 1e-6, &origin))
+		out[n++] = origin;
+	return n;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Threads split the open loop's schedule: the due times of T shards, put
+ * together, are the due times of one thread at the same rate, none twice,
+ * none missing, whatever T divides or not; and the requests still unsent
+ * at the end add up the same.
+ */
+static void
+test_shards_split_one_schedule(void)
+{
+	enum { MAX = 4096 };
+	static double one[MAX], all[MAX];
+	const long threads[] = { 2, 3, 7 };
+	struct pr_load_opts o = { .connections = 8, .duration_s = 1, .warmup_s = 0.25, .rate_rps = 1000 };
+	struct pr_load_result r = { .interval_s = 1 };
+	struct shard sh = { .t0_ms = 5000.0, .index = 0, .count = 1 };
+	struct sched sc;
+	size_t n1;
+
+	sched_init(&sc, &o, &r, 0, 1, &sh);
+	n1 = due_times(&sc, one, MAX);
+	CHECK(n1 == 1250);	/* 1.25 s at 1000 req/s */
+	free(sc.free_slots);
+	free(r.ok_per_interval);
+	for (size_t k = 0; k < sizeof threads / sizeof *threads; k++) {
+		size_t n = 0;
+		uint64_t unsent = 0;
+
+		for (long i = 0; i < threads[k]; i++) {
+			struct shard part = { .t0_ms = 5000.0, .index = i, .count = threads[k] };
+
+			sched_init(&sc, &o, &r, 0, 1, &part);
+			CHECK(sc.warm_end == 5250.0 && sc.end == 6250.0);
+			unsent += sched_unsent(&sc);	/* before any is sent: all in the window */
+			n += due_times(&sc, all + n, MAX - n);
+			CHECK(sched_unsent(&sc) == 0);
+			free(sc.free_slots);
+			free(r.ok_per_interval);
+		}
+		CHECK(n == n1);
+		CHECK(unsent == 1000);
+		qsort(all, n, sizeof *all, cmp_double);
+		for (size_t i = 0; i < n && i < n1; i++)
+			CHECK_NEAR(all[i], one[i], 1e-6);
+	}
+}
+
 int
 main(void)
 {
@@ -278,5 +345,6 @@ main(void)
 	RUN(test_interim_responses_split_across_reads_are_skipped);
 	RUN(test_throughput_is_counted_per_whole_interval);
 	RUN(test_unsupported_urls_are_usage_errors);
+	RUN(test_shards_split_one_schedule);
 	return t_done();
 }

@@ -1,0 +1,87 @@
+/*
+ * loadgen_int.h: what the load engine's parts share, inside libpr only
+ * (loadgen.c: the schedule, the HTTP/1.1 engine over a transport and the
+ * libcurl engine; loadgen_h2.c: HTTP/2 over a transport).  loadgen.h is the
+ * contract for callers; this is not.
+ */
+#ifndef PR_LOADGEN_INT_H
+#define PR_LOADGEN_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "failure.h"
+#include "loadgen.h"
+#include "transport.h"
+
+#define MS_PER_S 1000.0
+#define SCAN_MS 5.0			/* how often timeouts are looked for */
+#define CONNECT_RETRY_MS 10.0		/* pause after a failed connect */
+#define MAX_EVENTS 512
+
+/* What every engine shares: the schedule and the counters.  A slot is what
+ * carries one request at a time: a connection (HTTP/1.1), a stream of a
+ * connection (HTTP/2) or a libcurl handle. */
+struct sched {
+	const struct pr_load_opts *o;
+	struct pr_load_result *r;
+	long expect_status;
+	double t0, warm_end, end;	/* ms on the monotonic clock, the run's */
+	double due0;			/* open loop: this schedule's first due time */
+	double interval_ms;		/* open loop: between its due times; 0 closed */
+	uint64_t next_k;		/* open loop: the next request to send */
+	long *free_slots;		/* stack of idle slots */
+	long nfree;
+};
+
+/*
+ * One thread's share of a run: the run starts at t0_ms for every thread, and
+ * thread index of count sends the open loop's requests index, index +
+ * count, index + 2 count...: the total rate split, the schedule the same as
+ * one thread's.  NULL: one thread, starting now.
+ */
+struct shard {
+	double t0_ms;
+	long index, count;
+};
+
+/* Start the clock; nslots slots, all free, slot 0 popped first. */
+void sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result *r, long expect_status,
+    long nslots, const struct shard *sh);
+/* The next request to start at now: true with *origin, the time its latency runs from. */
+bool sched_next(struct sched *s, double now, double *origin);
+/* Milliseconds to wait for events before the schedule needs attention. */
+double sched_wait_ms(const struct sched *s, double now, double next_scan);
+/* Open loop: requests due in the measured window that were never sent. */
+uint64_t sched_unsent(const struct sched *s);
+/* Account one finished request: failure PR_FAILURE_OK is a response with status. */
+void sched_finish(struct sched *s, double origin, double sent, double t, long status, enum pr_failure failure,
+    uint64_t bytes, bool reused);
+
+/* epoll_pwait2 (sub-millisecond) where the kernel has it, epoll_wait otherwise. */
+int wait_events(int ep, struct epoll_event *evs, double wait_ms);
+/* What an engine loads: the URL's parts, the address chosen, the transport. */
+struct engine_args {
+	const struct pr_transport *tp;
+	const char *host, *port;	/* as in the URL ("[::1]") */
+	const char *authority;		/* host[:port], the port unless default */
+	const char *path;		/* path and query */
+	bool default_port;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+};
+
+/* Resolve host:port and pick the address to load; 0, or PR_EXTERNAL with r->error set and a dns error counted. */
+int resolve_target(const char *host, const char *port, double timeout_s, struct sockaddr_storage *addr, socklen_t *len,
+    struct pr_load_result *r);
+/* Whether t's method may be sent again after a connection failure (RFC 9110 9.2.2). */
+bool idempotent(const struct pr_load_target *t);
+
+/* HTTP/2 over a->tp (TLS with ALPN h2, or h2c with prior knowledge over
+ * TCP), o->streams streams per connection. */
+int run_h2(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
+    const struct engine_args *a, const struct shard *sh);
+
+#endif

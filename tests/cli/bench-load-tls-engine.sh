@@ -1,0 +1,112 @@
+#!/bin/sh
+# bench-load-tls-engine.sh: pr-bench --load --http1.1 over https://, the
+# epoll engine's own TLS transport (lib/transport_tls.c), against a
+# throwaway nginx on loopback that offers h2 and http/1.1 and logs whether
+# each handshake resumed a session.
+. "$(dirname "$0")/lib.sh"
+
+PATH=$PATH:/usr/sbin
+if ! command -v nginx >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+	fail "tls_engine_fixture" "nginx or openssl is missing (scripts/deps.sh test)"
+	exit 0
+fi
+
+mkdir -p "$T/ng/www" "$T/ng/tmp"
+chmod 755 "$T" "$T/ng" "$T/ng/www"	# nginx workers run as nobody under root
+printf 'ok\n' >"$T/ng/www/index.html"
+chmod 644 "$T/ng/www/index.html"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-keyout "$T/ng/key.pem" -out "$T/ng/cert.pem" >/dev/null 2>&1
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+# Closes each connection after 10 requests, so that the run opens many and
+# the log shows how their handshakes went ("r": resumed, ".": full).
+port_rotate=$(free_port)
+cat >"$T/ng/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $T/ng/nginx.pid;
+error_log $T/ng/error.log warn;
+events { worker_connections 1024; }
+http {
+	log_format tls '\$connection \$ssl_session_reused \$server_protocol';
+	access_log off;
+	client_body_temp_path $T/ng/tmp;
+	proxy_temp_path $T/ng/tmp;
+	fastcgi_temp_path $T/ng/tmp;
+	uwsgi_temp_path $T/ng/tmp;
+	scgi_temp_path $T/ng/tmp;
+	ssl_certificate $T/ng/cert.pem;
+	ssl_certificate_key $T/ng/key.pem;
+	ssl_session_cache shared:tls:1m;
+	server {
+		listen 127.0.0.1:$port ssl http2;
+		root $T/ng/www;
+		location = /reset { return 444; }
+	}
+	server {
+		listen 127.0.0.1:$port_rotate ssl http2;
+		keepalive_requests 10;
+		access_log $T/ng/rotate.log tls;
+		root $T/ng/www;
+	}
+}
+CONF
+nginx -p "$T/ng" -c "$T/ng/nginx.conf" -e "$T/ng/error.log" &
+track $!
+i=0
+until curl -kfsS "https://127.0.0.1:$port/" >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || { fail "tls_engine_fixture" "nginx did not start: $(head -c 300 "$T/ng/error.log")"; exit 0; }
+	sleep 0.1
+done
+URL=https://127.0.0.1:$port/index.html
+# Under valgrind (PR_VALGRIND) a handshake takes seconds: longer windows.
+if [ -n "${PR_VALGRIND:-}" ]; then LOAD="--load-warmup 5 -d 3" UNTRUSTED="-d 8"; else LOAD="-d 1" UNTRUSTED="-d 1"; fi
+
+run pr-bench --load --http1.1 -k -C 4 $LOAD tls="$URL"
+check "tls_engine_exits_0" [ "$rc" -eq 0 ]
+check "tls_engine_document_is_valid" validate bench "$T/out"
+# nginx offers h2 first; the engine asks for http/1.1 only (ALPN) and gets it.
+ok_if "tls_engine_is_epoll_and_negotiates_http1_1" \
+	'[ "$(jget "$T/out" ".metrics.tls.load.engine + \" \" + .metrics.tls.load.http_version")" = "epoll 1.1" ]'
+ok_if "tls_engine_counts_responses_without_errors" \
+	'[ "$(jget "$T/out" ".metrics.tls.summary.n > 0 and .metrics.tls.errors.total == 0")" = true ]'
+ok_if "tls_engine_keeps_connections_alive" \
+	'[ "$(jget "$T/out" ".metrics.tls.load.connections_opened * 10 < .metrics.tls.load.ok and .metrics.tls.load.reused > 0")" = true ]'
+
+# Connections opened again resume a session: only the first handshake of
+# each connection slot is full (-C 2; a little slack for slow runs).
+# Closing a connection without close_notify must not spoil its session
+# (transport_tls.c's tls_close): then every other handshake was full.
+run pr-bench --load --http1.1 -k -C 2 $LOAD rot="https://127.0.0.1:$port_rotate/index.html"
+ok_if "tls_engine_reopens_closed_connections_without_errors" \
+	'[ "$(jget "$T/out" ".metrics.rot.load.connections_opened > 4 and .metrics.rot.errors.total == 0")" = true ]'
+full=$(awk '{ s[$1] = $2 } END { n = 0; for (c in s) if (s[c] == ".") n++; print n }' "$T/ng/rotate.log")
+resumed=$(awk '{ s[$1] = $2 } END { n = 0; for (c in s) if (s[c] == "r") n++; print n }' "$T/ng/rotate.log")
+ok_if "tls_engine_resumes_sessions" '[ "$resumed" -gt 10 ] && [ "$full" -le 4 ]'
+echo "# handshakes: $full full, $resumed resumed"
+
+# The same open-loop accounting as over plain TCP: 100 due in the second.
+if [ -z "${PR_VALGRIND:-}" ]; then
+	run pr-bench --load --http1.1 -k -C 4 -d 1 --rate 100 tls="$URL"
+	ok_if "tls_engine_open_loop_accounts_for_every_due_request" \
+		'[ "$(jget "$T/out" ".metrics.tls.load.requests + .metrics.tls.load.unfinished == 100 and .metrics.tls.errors.total == 0")" = true ]'
+fi
+
+# Without -k the self-signed certificate fails verification: tls errors,
+# exit 4, and the same class libcurl's engine gives (bench-taxonomy.sh).
+run pr-bench --load --http1.1 -C 2 $UNTRUSTED tls="$URL"
+ok_if "tls_engine_untrusted_certificate_is_class_tls" \
+	'[ "$rc" -eq 4 ] && [ "$(jget "$T/out" ".metrics.tls.errors.tls > 0 and .metrics.tls.errors.total == .metrics.tls.errors.tls")" = true ]'
+
+# A plain-HTTP server on the https URL's port: the handshake never ends, tls.
+start_httpd
+run pr-bench --load --http1.1 -k -C 2 -d 1 plain="$(echo "$HTTPD" | sed 's/^http:/https:/')/"
+ok_if "tls_engine_plain_server_is_class_tls" \
+	'[ "$rc" -eq 4 ] && [ "$(jget "$T/out" ".metrics.plain.errors.tls > 0 and .metrics.plain.errors.total == .metrics.plain.errors.tls")" = true ]'
+
+# nginx's 444 closes the connection without a response: reset.
+run pr-bench --load --http1.1 -k -C 2 $LOAD r="https://127.0.0.1:$port/reset"
+ok_if "tls_engine_closed_without_response_is_class_reset" \
+	'[ "$(jget "$T/out" ".metrics.r.errors.reset > 0 and .metrics.r.errors.total == .metrics.r.errors.reset")" = true ]'
