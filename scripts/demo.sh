@@ -102,11 +102,17 @@ cat > pr-tools.json <<'JSON'
   "bench": {
     "samples": 30,
     "warmup": 3,
+    "precision": "5%",
+    "precision_quantiles": [50, 95],
+    "max_samples": 1500,
     "metrics": [
       {"id": "ttfb_home", "url": "${APP_URL}/", "measure": "ttfb"},
       {"id": "latency_health", "url": "${APP_URL}/health"},
       {"id": "latency_leaderboard", "url": "${APP_URL}/api/leaderboard"}
     ]
+  },
+  "compare": {
+    "budgets": ["p95<500ms", "errors<1%"]
   },
   "qa": {
     "base_url": "${APP_URL}",
@@ -143,9 +149,9 @@ step "1/9 pr-snapshot: tag, database dump, platform settings, one verified archi
 pr-snapshot --push --archive "$work/snapshot.tar.gz" > "$work/snapshot.json"
 note "$(jq -r '"tag \(.tag), \(.members | length) members, archive sha256 \(.archive.sha256[0:16])..."' "$work/snapshot.json")"
 
-step "2/9 pr-bench: the baseline"
+step "2/9 pr-bench: the baseline, sampled until p50 and p95 are known within 5 %"
 pr-bench --label baseline > "$work/baseline.json"
-note "$(jq -r '[.metrics | to_entries[] | "\(.key) p50 \(.value.summary.p50 * 100 | round / 100) ms"] | join(", ")' "$work/baseline.json")"
+note "$(jq -r '[.metrics | to_entries[] | "\(.key) p50 \(.value.summary.p50 * 100 | round / 100) ms (n \(.value.summary.n))"] | join(", ")' "$work/baseline.json")"
 
 step "3/9 pr-qa: the product works before the change"
 pr-qa > "$work/qa-before.json"
@@ -167,7 +173,7 @@ note "deployed $(git rev-parse --short HEAD) and restarted the product"
 step "6/9 pr-bench: after the change"
 pr-bench --label after > "$work/after.json"
 
-step "7/9 pr-compare: did it get faster?"
+step "7/9 pr-compare: did it get faster? p50, p95, error rates and budgets, Holm-corrected"
 pr-compare "$work/baseline.json" "$work/after.json" --format json --plot "$work/compare.svg" \
 	> "$work/compare.json" || true
 pr-compare "$work/baseline.json" "$work/after.json" --format text || true
