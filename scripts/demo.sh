@@ -7,8 +7,9 @@
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-work=$root/build/demo
-PATH=$root/bin:$PATH
+# The tests run it elsewhere, with the programs of the build under test.
+work=${PR_DEMO_DIR:-$root/build/demo}
+PATH=${PR_BIN:-$root/bin}:$PATH
 PY=/usr/bin/python3
 FIX=$root/tests/fixtures
 export PATH
