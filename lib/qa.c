@@ -1384,6 +1384,28 @@ judge_headers(const struct qa_suite *s, const struct qa_check *k, const struct p
 	}
 }
 
+/*
+ * Keep what capture c of check k found (value, owned; NULL when nothing):
+ * an empty value is a failure, a kept one is masked and listed, and later
+ * checks see it (or its absence) as {{name}}.
+ */
+static void
+keep_capture(const struct qa_check *k, const struct qa_capture *c, char *value, struct vars *v,
+    struct qa_result *r)
+{
+	if (value && !*value) {
+		add_failure(r, "capture %s: the value is empty", c->name);
+		free(value);
+		value = NULL;
+	}
+	if (value) {
+		gha_mask(value);
+		r->captured = xrealloc(r->captured, (r->ncaptured + 1) * sizeof *r->captured);
+		r->captured[r->ncaptured++] = c->name;
+	}
+	vars_set(v, c->name, value, k->name);
+}
+
 /* Take each capture from the response; failures say which and why. */
 static void
 take_captures(const struct qa_check *k, const struct pr_http_resp *resp, const cJSON *doc,
@@ -1421,17 +1443,7 @@ take_captures(const struct qa_check *k, const struct pr_http_resp *resp, const c
 			break;
 		}
 		}
-		if (value && !*value) {
-			add_failure(r, "capture %s: the value is empty", c->name);
-			free(value);
-			value = NULL;
-		}
-		if (value) {
-			gha_mask(value);
-			r->captured = xrealloc(r->captured, (r->ncaptured + 1) * sizeof *r->captured);
-			r->captured[r->ncaptured++] = c->name;
-		}
-		vars_set(v, c->name, value, k->name);
+		keep_capture(k, c, value, v, r);
 	}
 }
 
@@ -1742,17 +1754,7 @@ take_sql_captures(const struct qa_check *k, const struct pr_pgq_result *res, str
 			add_failure(r, "capture %s: column %s is null", c->name, c->source);
 		else
 			value = pr_jsonpath_text(got);
-		if (value && !*value) {
-			add_failure(r, "capture %s: the value is empty", c->name);
-			free(value);
-			value = NULL;
-		}
-		if (value) {
-			gha_mask(value);
-			r->captured = xrealloc(r->captured, (r->ncaptured + 1) * sizeof *r->captured);
-			r->captured[r->ncaptured++] = c->name;
-		}
-		vars_set(v, c->name, value, k->name);
+		keep_capture(k, c, value, v, r);
 	}
 }
 
