@@ -298,8 +298,7 @@ arm_request(struct az_client *c, const char *method, const char *url, const char
 	req.retry.transient_resp = operation_in_progress;
 	req.retry.on_attempt = log_rate_limits;
 	rc = pr_http_do(&req, resp);
-	explicit_bzero(auth.data, auth.len);
-	buf_free(&auth);
+	buf_wipe(&auth);
 	return rc;
 }
 

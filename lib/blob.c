@@ -206,11 +206,8 @@ blob_put(const struct pr_blob_account *acct, const struct put *p, const char *wh
 	free(shown);
 out:
 	pr_http_resp_free(&resp);
-	if (auth.data)
-		explicit_bzero(auth.data, auth.len);
-	explicit_bzero(url.data, url.len);
-	buf_free(&url);
-	buf_free(&auth);
+	buf_wipe(&url);
+	buf_wipe(&auth);
 	buf_free(&hdate);
 	buf_free(&ctype);
 	return rc;

@@ -25,6 +25,9 @@ void buf_addc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) PR_PRINTF(2, 3);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
+/* buf_free, after overwriting the contents with zeros (explicit_bzero):
+ * for buffers that held a secret. */
+void buf_wipe(struct buf *b);
 
 /* Hand over the string (never NULL) and leave b empty. */
 char *buf_detach(struct buf *b);

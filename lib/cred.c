@@ -293,8 +293,7 @@ entra_token(struct pr_cred *c, enum src s, const struct buf *url, const char *sc
 	req.body_len = form.len;
 	snprintf(what, sizeof what, "%s for client %s", url->data, env("AZURE_CLIENT_ID"));
 	rc = fetch(c, s, &req, what, "access_token", g);
-	explicit_bzero(form.data, form.len);
-	buf_free(&form);
+	buf_wipe(&form);
 	return rc;
 }
 
@@ -428,8 +427,7 @@ out:
 	BIO_free(bio);
 	X509_free(cert);
 	EVP_PKEY_free(key);
-	explicit_bzero(pem.data, pem.len);
-	buf_free(&pem);
+	buf_wipe(&pem);
 	buf_free(&x5t);
 	return rc;
 }
@@ -476,8 +474,7 @@ github_assertion(struct pr_cred *c, struct buf *out)
 	forget(&g.token);
 out:
 	curl_free(aud);
-	explicit_bzero(auth.data, auth.len);
-	buf_free(&auth);
+	buf_wipe(&auth);
 	buf_free(&url);
 	return rc;
 }
@@ -535,8 +532,7 @@ identity_token(struct pr_cred *c, enum src s, const char *scope, struct got *g)
 		req.connect_timeout_s = CRED_IMDS_CONNECT_S;
 	rc = fetch(c, s, &req, s == SRC_MSI ? "IDENTITY_ENDPOINT" : "the Instance Metadata Service", "access_token", g);
 out:
-	explicit_bzero(hdr.data, hdr.len);
-	buf_free(&hdr);
+	buf_wipe(&hdr);
 	buf_free(&url);
 	curl_free(res);
 	free(resource);
@@ -596,8 +592,7 @@ az_cli_token(const char *scope, struct got *g)
 	if (got_from_body(&fake, "accessToken", "expires_on", g) != 0)
 		rc = pr_error(PR_EXTERNAL, "Azure token: az account get-access-token gave no accessToken "
 		    "(update the Azure CLI, or set AZURE_ACCESS_TOKEN)");
-	explicit_bzero(out.data, out.len);
-	buf_free(&out);
+	buf_wipe(&out);
 	return rc;
 }
 
@@ -648,8 +643,7 @@ get_token(struct pr_cred *c, enum src s, const char *scope, struct got *g)
 		rc = env("AZURE_CLIENT_ID") ? client_id_alone() : az_cli_token(scope, g);
 		break;
 	}
-	explicit_bzero(assertion.data, assertion.len);
-	buf_free(&assertion);
+	buf_wipe(&assertion);
 	buf_free(&url);
 	return rc;
 }
