@@ -378,6 +378,17 @@ test_duration_options_read_the_same_in_every_program(void)
 	CHECK(pr_duration_arg("--watch", "1.5m", PR_POSITIVE, &v) == PR_OK && v == 90);
 }
 
+/* A key given twice in one object reads one way in cJSON (the first) and
+ * another in jq (the last): refused, wherever the object is. */
+static void
+test_duplicate_keys_are_refused(void)
+{
+	CHECK(parse("{\"schema\":\"pr-tools/bench/1\",\"label\":\"a\",\"label\":\"b\"}") == PR_INPUT);
+	CHECK(parse("{\"schema\":\"pr-tools/bench/1\",\"metrics\":{\"m\":{\"unit\":\"ms\",\"unit\":\"rps\"}}}") == PR_INPUT);
+	CHECK(parse("{\"schema\":\"pr-tools/bench/1\",\"x\":[{\"a\":1},{\"a\":1,\"a\":2}]}") == PR_INPUT);
+	CHECK(parse("{\"schema\":\"pr-tools/bench/1\",\"x\":[{\"a\":1},{\"a\":2}],\"y\":{\"a\":3}}") == PR_OK);
+}
+
 int
 main(void)
 {
@@ -397,5 +408,6 @@ main(void)
 	RUN(test_header_names_are_rfc9110_tokens_in_every_section);
 	RUN(test_header_values_read_the_same_in_every_section);
 	RUN(test_header_object_reads_into_lines);
+	RUN(test_duplicate_keys_are_refused);
 	return t_done();
 }
