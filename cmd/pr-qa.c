@@ -32,7 +32,7 @@
 enum {
 	OPT_CHECK = 256, OPT_EXPECT_STATUS, OPT_BASE_URL, OPT_RETRIES, OPT_JUNIT, OPT_LOG, OPT_WATCH,
 	OPT_INTERVAL, OPT_P95_WARN, OPT_P95_CRIT, OPT_ERROR_WARN, OPT_ERROR_CRIT, OPT_WAIT_UNTIL,
-	OPT_METRICS, OPT_INITIAL_DELAY,
+	OPT_METRICS, OPT_PROMETHEUS, OPT_INITIAL_DELAY,
 };
 
 static const char usage_text[] =
@@ -62,6 +62,8 @@ static const char usage_text[] =
     "      --error-crit PCT    watch: error rate critical threshold in percent (default 5)\n"
     "      --metrics URL       watch: judge qa.watch.rules on the app's Prometheus metrics\n"
     "                          at URL (overrides qa.watch.metrics); stop at a critical\n"
+    "      --prometheus URL    watch: ask the Prometheus server at URL the promql rules'\n"
+    "                          queries (overrides qa.watch.prometheus)\n"
     "      --initial-delay DURATION\n"
     "                          watch: judge no metric rule before DURATION has passed\n"
     "  -q, --quiet             no per-check lines on stderr\n"
@@ -89,6 +91,7 @@ static const struct option longopts[] = {
 	{ "error-warn", required_argument, NULL, OPT_ERROR_WARN },
 	{ "error-crit", required_argument, NULL, OPT_ERROR_CRIT },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 	{ "initial-delay", required_argument, NULL, OPT_INITIAL_DELAY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -112,6 +115,7 @@ struct opts {
 	double interval_s;
 	struct qa_thresholds th;
 	const char *metrics_url;	/* NULL: qa.watch.metrics */
+	const char *prometheus_url;	/* NULL: qa.watch.prometheus */
 	double initial_delay_s;		/* < 0: qa.watch.initial_delay */
 	bool quiet;
 };
@@ -203,9 +207,11 @@ parse_args(int argc, char **argv, struct opts *o)
 				    c == OPT_ERROR_WARN ? "error-warn" : "error-crit", optarg);
 			break;
 		case OPT_METRICS:
+		case OPT_PROMETHEUS:
 			if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
-				return pr_usage_error("--metrics %s: expected an http:// or https:// URL", optarg);
-			o->metrics_url = optarg;
+				return pr_usage_error("--%s %s: expected an http:// or https:// URL",
+				    c == OPT_METRICS ? "metrics" : "prometheus", optarg);
+			*(c == OPT_METRICS ? &o->metrics_url : &o->prometheus_url) = optarg;
 			break;
 		case OPT_INITIAL_DELAY:
 			if ((rc = pr_duration_arg("--initial-delay", optarg, PR_ZERO_OK, &o->initial_delay_s)))
@@ -220,8 +226,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		return pr_usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->watch_s > 0 && o->wait_until_s > 0)
 		return pr_usage_error("--watch judges a window and --wait-until waits for a pass: give one of them");
-	if ((o->metrics_url || o->initial_delay_s >= 0) && o->watch_s <= 0)
-		return pr_usage_error("--metrics and --initial-delay apply to --watch DURATION");
+	if ((o->metrics_url || o->prometheus_url || o->initial_delay_s >= 0) && o->watch_s <= 0)
+		return pr_usage_error("--metrics, --prometheus and --initial-delay apply to --watch DURATION");
 	if (o->expect_status && o->nchecks == 0)
 		return pr_usage_error("--expect-status applies to --check NAME=URL checks; give at least one");
 	if (o->th.p95_warn_ms > o->th.p95_crit_ms)
@@ -300,12 +306,18 @@ load_suite(const struct opts *o, struct qa_suite *s, struct qa_metrics *m)
 		free(m->url);
 		m->url = xstrdup(o->metrics_url);
 	}
+	if (o->prometheus_url) {
+		free(m->prometheus);
+		m->prometheus = xstrdup(o->prometheus_url);
+	}
 	if (o->initial_delay_s >= 0)
 		m->initial_delay_s = o->initial_delay_s;
-	if (m->url && m->n == 0) {
-		rc = pr_error(PR_INPUT, "--metrics %s: no rules to judge (add qa.watch.rules to the config)", m->url);
+	if ((m->url || m->prometheus) && m->n == 0) {
+		rc = pr_error(PR_INPUT, "--metrics, --prometheus: no rules to judge (add qa.watch.rules to the config)");
 		goto out;
 	}
+	if ((rc = qa_metrics_check(m)))
+		goto out;
 	for (size_t i = 0; i < o->nchecks; i++) {
 		char *name = xstrdup(o->checks[i]);
 		char *eq = strchr(name, '=');
@@ -560,7 +572,7 @@ main(int argc, char **argv)
 	if (o.watch_s > 0) {
 		cJSON *wj = qa_watch_to_json(&w, &o.th, o.watch_s, o.interval_s);
 
-		if (m.url)
+		if (qa_metrics_active(&m))
 			cJSON_AddItemToObject(wj, "rules", qa_metrics_to_json(&m));
 		cJSON_AddItemToObject(doc, "watch", wj);
 	}

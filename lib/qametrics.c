@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "buf.h"
 #include "doc.h"
 #include "err.h"
@@ -14,7 +16,7 @@
 
 #define DEFAULT_QUANTILE 0.95
 
-static const char *const kind_names[] = { "quantile", "ratio", "gauge" };
+static const char *const kind_names[] = { "quantile", "ratio", "gauge", "promql" };
 
 static int
 load_selector(const cJSON *j, const char *key, enum pr_need need, const char *ctx,
@@ -48,15 +50,15 @@ load_kind(const cJSON *j, const char *ctx, enum qa_rule_kind *kind)
 			*kind = (enum qa_rule_kind)i;
 			return 0;
 		}
-	return pr_error(PR_INPUT, "%s.kind: \"%s\" is not a kind (expected quantile, ratio or gauge)", ctx, k);
+	return pr_error(PR_INPUT, "%s.kind: \"%s\" is not a kind (expected quantile, ratio, gauge or promql)", ctx, k);
 }
 
 static int
 load_rule(const cJSON *j, const char *ctx, struct qa_rule *r)
 {
 	static const char *const keys[] = { "name", "kind", "metric", "denominator", "quantile",
-		"warn", "crit", "for", "min_requests", NULL };
-	const char *name = NULL;
+		"warn", "crit", "for", "min_requests", "query", NULL };
+	const char *name = NULL, *query = NULL;
 	int rc;
 
 	r->quantile = DEFAULT_QUANTILE;
@@ -64,7 +66,9 @@ load_rule(const cJSON *j, const char *ctx, struct qa_rule *r)
 	if ((rc = pr_check_fields(j, keys, ctx)) ||
 	    (rc = pr_get_string(j, "name", PR_REQUIRED, ctx, &name)) ||
 	    (rc = load_kind(j, ctx, &r->kind)) ||
-	    (rc = load_selector(j, "metric", PR_REQUIRED, ctx, &r->metric, NULL)) ||
+	    (rc = pr_get_string(j, "query", r->kind == QA_RULE_PROMQL ? PR_REQUIRED : PR_OPTIONAL, ctx, &query)) ||
+	    (r->kind != QA_RULE_PROMQL &&
+	    (rc = load_selector(j, "metric", PR_REQUIRED, ctx, &r->metric, NULL))) ||
 	    (rc = load_selector(j, "denominator", PR_OPTIONAL, ctx, &r->denominator, &r->has_denominator)) ||
 	    (rc = pr_get_number(j, "quantile", PR_OPTIONAL, ctx, &r->quantile)) ||
 	    (rc = pr_get_number(j, "warn", PR_REQUIRED, ctx, &r->warn)) ||
@@ -73,6 +77,10 @@ load_rule(const cJSON *j, const char *ctx, struct qa_rule *r)
 	    (rc = pr_get_number(j, "min_requests", PR_OPTIONAL, ctx, &r->min_requests)))
 		return rc;
 	r->name = xstrdup(name);
+	if (query && r->kind != QA_RULE_PROMQL)
+		return pr_error(PR_INPUT, "%s.query: only a promql rule has a query", ctx);
+	if (query)
+		r->query = xstrdup(query);
 	if (r->crit < r->warn)
 		return pr_error(PR_INPUT, "%s: crit %g is below warn %g (higher is worse: crit is the larger level)",
 		    ctx, r->crit, r->warn);
@@ -86,9 +94,9 @@ load_rule(const cJSON *j, const char *ctx, struct qa_rule *r)
 int
 qa_metrics_load(const cJSON *watch, const char *ctx, struct qa_metrics *m)
 {
-	static const char *const keys[] = { "metrics", "initial_delay", "rules", NULL };
+	static const char *const keys[] = { "metrics", "prometheus", "initial_delay", "rules", NULL };
 	const cJSON *rules = NULL;
-	const char *url = NULL;
+	const char *url = NULL, *prom = NULL;
 	struct buf where = {0};
 	size_t i = 0;
 	int rc;
@@ -99,11 +107,14 @@ qa_metrics_load(const cJSON *watch, const char *ctx, struct qa_metrics *m)
 	buf_printf(&where, "%s.watch", ctx);
 	if ((rc = pr_check_fields(watch, keys, where.data)) ||
 	    (rc = pr_get_string(watch, "metrics", PR_OPTIONAL, where.data, &url)) ||
+	    (rc = pr_get_string(watch, "prometheus", PR_OPTIONAL, where.data, &prom)) ||
 	    (rc = pr_get_duration(watch, "initial_delay", PR_ZERO_OK, where.data, &m->initial_delay_s)) ||
 	    (rc = pr_get_array(watch, "rules", PR_OPTIONAL, where.data, &rules)))
 		goto out;
 	if (url)
 		m->url = xstrdup(url);
+	if (prom)
+		m->prometheus = xstrdup(prom);
 	if (rules) {
 		m->rules = xcalloc((size_t)cJSON_GetArraySize(rules) + 1, sizeof *m->rules);
 		for (const cJSON *r = rules->child; r; r = r->next, i++) {
@@ -127,6 +138,7 @@ qa_metrics_free(struct qa_metrics *m)
 		struct qa_rule *r = &m->rules[i];
 
 		free(r->name);
+		free(r->query);
 		prom_selector_free(&r->metric);
 		if (r->has_denominator)
 			prom_selector_free(&r->denominator);
@@ -134,6 +146,7 @@ qa_metrics_free(struct qa_metrics *m)
 	}
 	free(m->rules);
 	free(m->url);
+	free(m->prometheus);
 	if (m->have_prev)
 		prom_scrape_free(&m->prev);
 	memset(m, 0, sizeof *m);
@@ -209,6 +222,9 @@ rule_value(const struct qa_rule *r, const struct prom_scrape *prev, const struct
 		if (r->has_denominator)
 			den = prom_sum(cur, &r->denominator);
 		break;
+	case QA_RULE_PROMQL:	/* asked of Prometheus, never scraped */
+		num = NAN;
+		break;
 	}
 	*out = requests < r->min_requests || den == 0 ? NAN : num / den;
 	return 0;
@@ -240,19 +256,114 @@ out:
 }
 
 int
+qa_metrics_check(const struct qa_metrics *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		bool promql = m->rules[i].kind == QA_RULE_PROMQL;
+
+		if (promql && !m->prometheus)
+			return pr_error(PR_INPUT, "rule %s: a promql rule needs a Prometheus server "
+			    "(--prometheus URL or qa.watch.prometheus)", m->rules[i].name);
+		if (!promql && !m->url)
+			return pr_error(PR_INPUT, "rule %s: a %s rule needs the app's metrics "
+			    "(--metrics URL or qa.watch.metrics)", m->rules[i].name, kind_names[m->rules[i].kind]);
+	}
+	return 0;
+}
+
+bool
+qa_metrics_active(const struct qa_metrics *m)
+{
+	return m->n > 0 && (m->url || m->prometheus);
+}
+
+/* The largest of a vector's samples, a scalar's value; NaN when empty. */
+static int
+promql_result(const cJSON *data, double *out)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(data, "resultType");
+	const cJSON *result = cJSON_GetObjectItemCaseSensitive(data, "result");
+	const cJSON *it;
+
+	*out = NAN;
+	if (!cJSON_IsString(type) || !result)
+		return -1;
+	if (strcmp(type->valuestring, "scalar") == 0) {
+		it = cJSON_GetArrayItem(result, 1);
+		return cJSON_IsString(it) ? (*out = strtod(it->valuestring, NULL), 0) : -1;
+	}
+	if (strcmp(type->valuestring, "vector") != 0)
+		return -1;
+	cJSON_ArrayForEach(it, result) {
+		const cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(it, "value"), 1);
+		double x;
+
+		if (!cJSON_IsString(v))
+			return -1;
+		x = strtod(v->valuestring, NULL);
+		if (isnan(*out) || x > *out)
+			*out = x;
+	}
+	return 0;
+}
+
+/* One instant query through the HTTP API. */
+static int
+promql_value(const char *server, const struct qa_rule *r, double timeout_s, double *out)
+{
+	char *q = curl_easy_escape(NULL, r->query, 0);
+	struct buf url = {0};
+	struct pr_http_req req = { .timeout_s = timeout_s, .retry = { .retries = -1 } };
+	struct pr_http_resp resp = {0};
+	cJSON *j = NULL;
+	const cJSON *err;
+	int rc = 0;
+
+	buf_printf(&url, "%s/api/v1/query?query=%s", server, q);
+	curl_free(q);
+	req.url = url.data;
+	req.log_url = server;
+	if (pr_http_do(&req, &resp) != 0) {
+		rc = pr_error(PR_EXTERNAL, "%s: no answer: %s (is Prometheus up?)", server, resp.error);
+		goto out;
+	}
+	j = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
+	err = cJSON_GetObjectItemCaseSensitive(j, "error");
+	if (resp.status == 400 || resp.status == 422)
+		rc = pr_error(PR_INPUT, "rule %s: Prometheus rejects the query: %s", r->name,
+		    cJSON_IsString(err) ? err->valuestring : "no reason given");
+	else if (resp.status != 200)
+		rc = pr_error(PR_EXTERNAL, "%s: HTTP %ld to a query (expected 200)", server, resp.status);
+	else if (promql_result(cJSON_GetObjectItemCaseSensitive(j, "data"), out) < 0)
+		rc = pr_error(PR_EXTERNAL, "%s: the answer to rule %s's query is not a scalar or vector", server, r->name);
+out:
+	cJSON_Delete(j);
+	buf_free(&url);
+	pr_http_resp_free(&resp);
+	return rc;
+}
+
+int
 qa_metrics_round(struct qa_metrics *m, double t_s, double timeout_s)
 {
-	struct prom_scrape cur;
-	int rc;
+	struct prom_scrape cur = {0};
+	bool judge = t_s >= m->initial_delay_s;
+	int rc = 0;
 
-	if (!m->url)
+	if (!qa_metrics_active(m))
 		return 0;
-	if ((rc = scrape(m->url, timeout_s, &cur)))
+	if (m->url && (rc = scrape(m->url, timeout_s, &cur)))
 		return rc;
-	for (size_t i = 0; i < m->n && m->have_prev && t_s >= m->initial_delay_s; i++) {
+	for (size_t i = 0; i < m->n && judge; i++) {
 		double v;
 
-		if ((rc = rule_value(&m->rules[i], &m->prev, &cur, m->url, &v)))
+		if (m->rules[i].kind == QA_RULE_PROMQL)
+			rc = promql_value(m->prometheus, &m->rules[i], timeout_s, &v);
+		else if (!m->have_prev)
+			continue;	/* the first scrape is the window's start */
+		else
+			rc = rule_value(&m->rules[i], &m->prev, &cur, m->url, &v);
+		if (rc)
 			break;
 		qa_rule_judge(&m->rules[i], t_s, v);
 		pr_log("rule %s at %.1f s: %g (%s)", m->rules[i].name, t_s, v,
@@ -261,7 +372,7 @@ qa_metrics_round(struct qa_metrics *m, double t_s, double timeout_s)
 	if (m->have_prev)
 		prom_scrape_free(&m->prev);
 	m->prev = cur;
-	m->have_prev = true;
+	m->have_prev = m->url != NULL;
 	return rc;
 }
 

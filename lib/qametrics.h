@@ -14,7 +14,13 @@
  *              {"name": "db", "kind": "gauge", "metric": "db_connections",
  *               "denominator": "db_pool_size", "warn": 0.8, "crit": 0.95}]}
  *
- * Each rule's value is computed over the last interval (from the previous
+ * A rule of kind "promql" instead has "query", a PromQL expression sent as
+ * an instant query to the Prometheus server of "prometheus" (or
+ * --prometheus) through its HTTP API, /api/v1/query; its value is the
+ * scalar, or the largest sample of the vector (the worst series), and an
+ * empty vector has no value.  Its window is the query's own ([5m]).
+ *
+ * Each other rule's value is computed over the last interval (from the previous
  * scrape to this one): a quantile is PromQL's histogram_quantile over the
  * bucket increases, a ratio is increase(metric) / increase(denominator), a
  * gauge is the sum of the metric's values (over the denominator's, when
@@ -37,7 +43,7 @@
 #include "prom.h"
 #include "qa.h"
 
-enum qa_rule_kind { QA_RULE_QUANTILE, QA_RULE_RATIO, QA_RULE_GAUGE };
+enum qa_rule_kind { QA_RULE_QUANTILE, QA_RULE_RATIO, QA_RULE_GAUGE, QA_RULE_PROMQL };
 
 struct qa_point {
 	double t_s;		/* since the watch started */
@@ -48,6 +54,7 @@ struct qa_point {
 struct qa_rule {
 	char *name;
 	enum qa_rule_kind kind;
+	char *query;		/* kind promql: an instant query */
 	struct prom_selector metric, denominator;
 	bool has_denominator;
 	double quantile;
@@ -60,7 +67,8 @@ struct qa_rule {
 };
 
 struct qa_metrics {
-	char *url;		/* NULL: no metric rules */
+	char *url;		/* exposition URL, NULL when none */
+	char *prometheus;	/* Prometheus server URL, NULL when none */
 	double initial_delay_s;
 	struct qa_rule *rules;
 	size_t n;
@@ -70,10 +78,16 @@ struct qa_metrics {
 
 /* Load the "watch" object (may be NULL) of the qa section named ctx. */
 int qa_metrics_load(const cJSON *watch, const char *ctx, struct qa_metrics *m);
+
+/* Check that every rule has its source, once the URLs are final. */
+int qa_metrics_check(const struct qa_metrics *m);
+
+/* True when there is a rule to judge and a source for it. */
+bool qa_metrics_active(const struct qa_metrics *m);
 void qa_metrics_free(struct qa_metrics *m);
 
 /*
- * Scrape m->url once and judge every rule at t_s (no judgement before the
+ * Scrape m->url once, ask m->prometheus each promql query, and judge every rule at t_s (no judgement before the
  * initial delay, nor on the first scrape).  Returns 0, PR_EXTERNAL (no
  * answer) or PR_INPUT (bad exposition text, a missing metric).
  */
