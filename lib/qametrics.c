@@ -231,24 +231,25 @@ rule_value(const struct qa_rule *r, const struct prom_scrape *prev, const struct
 }
 
 static int
-scrape(const char *url, double timeout_s, struct prom_scrape *out)
+scrape(const char *url, const char *shown, double timeout_s, struct prom_scrape *out)
 {
-	struct pr_http_req req = { .url = url, .timeout_s = timeout_s, .retry = { .retries = -1 } };
+	struct pr_http_req req = { .url = url, .log_url = shown, .timeout_s = timeout_s,
+		.retry = { .retries = -1 } };
 	struct pr_http_resp resp = {0};
 	char why[512];
 	int rc;
 
 	if (pr_http_do(&req, &resp) != 0) {
-		rc = pr_error(PR_EXTERNAL, "%s: no answer: %s (is the app up?)", url, resp.error);
+		rc = pr_error(PR_EXTERNAL, "%s: no answer: %s (is the app up?)", shown, resp.error);
 		goto out;
 	}
 	if (resp.status != 200) {
-		rc = pr_error(PR_EXTERNAL, "%s: HTTP %ld (expected 200 with exposition text)", url, resp.status);
+		rc = pr_error(PR_EXTERNAL, "%s: HTTP %ld (expected 200 with exposition text)", shown, resp.status);
 		goto out;
 	}
 	if ((rc = prom_parse(resp.body.data ? resp.body.data : "", resp.body.len, out, why, sizeof why)) < 0) {
 		prom_scrape_free(out);
-		rc = pr_error(PR_INPUT, "%s: not Prometheus exposition text: %s", url, why);
+		rc = pr_error(PR_INPUT, "%s: not Prometheus exposition text: %s", shown, why);
 	}
 out:
 	pr_http_resp_free(&resp);
@@ -309,7 +310,8 @@ promql_result(const cJSON *data, double *out)
 
 /* One instant query through the HTTP API. */
 static int
-promql_value(const char *server, const struct qa_rule *r, double timeout_s, double *out)
+promql_value(const char *server_url, const char *server, const struct qa_rule *r, double timeout_s,
+    double *out)
 {
 	char *q = curl_easy_escape(NULL, r->query, 0);
 	struct buf url = {0};
@@ -319,7 +321,7 @@ promql_value(const char *server, const struct qa_rule *r, double timeout_s, doub
 	const cJSON *err;
 	int rc = 0;
 
-	buf_printf(&url, "%s/api/v1/query?query=%s", server, q);
+	buf_printf(&url, "%s/api/v1/query?query=%s", server_url, q);
 	curl_free(q);
 	req.url = url.data;
 	req.log_url = server;
@@ -348,21 +350,25 @@ qa_metrics_round(struct qa_metrics *m, double t_s, double timeout_s)
 {
 	struct prom_scrape cur = {0};
 	bool judge = t_s >= m->initial_delay_s;
+	/* Messages show URLs without their credentials. */
+	char *shown = m->url ? pr_redact_url(m->url) : NULL;
+	char *server = m->prometheus ? pr_redact_url(m->prometheus) : NULL;
 	int rc = 0;
 
-	if (!qa_metrics_active(m))
-		return 0;
-	if (m->url && (rc = scrape(m->url, timeout_s, &cur)))
+	if (!qa_metrics_active(m) || (m->url && (rc = scrape(m->url, shown, timeout_s, &cur)))) {
+		free(shown);
+		free(server);
 		return rc;
+	}
 	for (size_t i = 0; i < m->n && judge; i++) {
 		double v;
 
 		if (m->rules[i].kind == QA_RULE_PROMQL)
-			rc = promql_value(m->prometheus, &m->rules[i], timeout_s, &v);
+			rc = promql_value(m->prometheus, server, &m->rules[i], timeout_s, &v);
 		else if (!m->have_prev)
 			continue;	/* the first scrape is the window's start */
 		else
-			rc = rule_value(&m->rules[i], &m->prev, &cur, m->url, &v);
+			rc = rule_value(&m->rules[i], &m->prev, &cur, shown, &v);
 		if (rc)
 			break;
 		qa_rule_judge(&m->rules[i], t_s, v);
@@ -373,6 +379,8 @@ qa_metrics_round(struct qa_metrics *m, double t_s, double timeout_s)
 		prom_scrape_free(&m->prev);
 	m->prev = cur;
 	m->have_prev = m->url != NULL;
+	free(shown);
+	free(server);
 	return rc;
 }
 

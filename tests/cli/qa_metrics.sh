@@ -78,3 +78,8 @@ ok_if bad_matcher_is_named 'one_line "$T/err" && grep -q "qa.watch.rules\[0\].me
 sed 's/"crit": 0.02/"crit": 0.005/' "$T/pr-tools.json" >"$T/crit.json"
 expect_exit 3 crit_below_warn_exits_3 pr-qa -f "$T/crit.json" --watch 2s --metrics "$APP/metrics"
 ok_if crit_below_warn_is_named 'one_line "$T/err" && grep -q "rules\[0\]: crit 0.005 is below warn 0.01" "$T/err"'
+
+# A metrics URL's credentials never reach a message.
+expect_exit 3 credentials_in_metrics_url_exit_3 pr-qa -f "$T/pr-tools.json" --watch 2s --interval 0.5 \
+	--metrics "http://scraper:s3cr3t-pw@127.0.0.1:${APP##*:}/broken"
+ok_if metrics_url_password_never_shown '! grep -q s3cr3t-pw "$T/err" "$T/out" && grep -q "not Prometheus exposition text" "$T/err"'
