@@ -168,7 +168,7 @@ held(bool active, double *since_s, double t_s, double for_s)
 void
 qa_rule_judge(struct qa_rule *r, double t_s, double value)
 {
-	bool known = !isnan(value);
+	bool known = !isnan(value), pending;
 
 	if (held(known && value > r->crit, &r->crit_since_s, t_s, r->for_s))
 		r->level = QA_LEVEL_CRITICAL;
@@ -182,7 +182,10 @@ qa_rule_judge(struct qa_rule *r, double t_s, double value)
 	if (r->level > r->worst)
 		r->worst = r->level;
 	r->points = xrealloc(r->points, (r->npoints + 1) * sizeof *r->points);
-	r->points[r->npoints++] = (struct qa_point){ t_s, value, r->level };
+	/* Prometheus's "pending": the condition holds, the for: window runs. */
+	pending = (r->crit_since_s >= 0 && r->level < QA_LEVEL_CRITICAL) ||
+	    (r->warn_since_s >= 0 && r->level < QA_LEVEL_WARNING);
+	r->points[r->npoints++] = (struct qa_point){ t_s, value, r->level, pending };
 }
 
 static int
@@ -425,6 +428,7 @@ qa_metrics_to_json(const struct qa_metrics *m)
 			cJSON_AddNumberToObject(p, "t_s", pr_round(r->points[k].t_s, PR_MS_DECIMALS));
 			cJSON_AddItemToObject(p, "value", value_json(r->points[k].value));
 			cJSON_AddStringToObject(p, "level", qa_level_name(r->points[k].level));
+			cJSON_AddBoolToObject(p, "pending", r->points[k].pending);
 			cJSON_AddItemToArray(series, p);
 		}
 		cJSON_AddItemToObject(j, "series", series);

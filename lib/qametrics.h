@@ -49,6 +49,7 @@ struct qa_point {
 	double t_s;		/* since the watch started */
 	double value;		/* NaN: no value (too few requests) */
 	enum qa_level level;
+	bool pending;		/* a higher level's condition holds, its for: not yet */
 };
 
 struct qa_rule {

@@ -41,6 +41,8 @@ gap=$(jq '.watch.rules[0].series as $s | ($s | map(select(.value != null and .va
 echo "# 5xx over crit from first bad interval to stop: $gap s (for: 2 s, interval 0.5 s); watch took $took s"
 ok_if bad_canary_stops_within_one_interval_after_for '[ "$(echo "$gap >= 2 and $gap <= 2.5" | jq -n "$(cat)")" = true ]'
 ok_if bad_canary_stops_long_before_the_end '[ "$took" -le 10 ]'
+check bad_canary_is_pending_before_critical \
+	[ "$(jq '[.watch.rules[0].series[] | select(.pending)] | length > 0 and (map(.level) | index("critical") | not)' "$T/out")" = true ]
 check bad_canary_ratio_is_3_pct [ "$(jq '.watch.rules[0].series[-1].value | . > 0.025 and . < 0.035' "$T/out")" = true ]
 check rule_series_validates validate qa "$T/out"
 
