@@ -18,6 +18,7 @@
 #include "gha.h"
 #include "junit.h"
 #include "qa.h"
+#include "qametrics.h"
 #include "util.h"
 
 #define MAX_RETRIES 10L
@@ -31,6 +32,7 @@
 enum {
 	OPT_CHECK = 256, OPT_EXPECT_STATUS, OPT_BASE_URL, OPT_RETRIES, OPT_JUNIT, OPT_LOG, OPT_WATCH,
 	OPT_INTERVAL, OPT_P95_WARN, OPT_P95_CRIT, OPT_ERROR_WARN, OPT_ERROR_CRIT, OPT_WAIT_UNTIL,
+	OPT_METRICS, OPT_PROMETHEUS, OPT_INITIAL_DELAY,
 };
 
 static const char usage_text[] =
@@ -58,6 +60,12 @@ static const char usage_text[] =
     "      --p95-crit MS       watch: p95 latency critical threshold (default 1000)\n"
     "      --error-warn PCT    watch: error rate warning threshold in percent (default 1)\n"
     "      --error-crit PCT    watch: error rate critical threshold in percent (default 5)\n"
+    "      --metrics URL       watch: judge qa.watch.rules on the app's Prometheus metrics\n"
+    "                          at URL (overrides qa.watch.metrics); stop at a critical\n"
+    "      --prometheus URL    watch: ask the Prometheus server at URL the promql rules'\n"
+    "                          queries (overrides qa.watch.prometheus)\n"
+    "      --initial-delay DURATION\n"
+    "                          watch: judge no metric rule before DURATION has passed\n"
     "  -q, --quiet             no per-check lines on stderr\n"
 
     "  -h, --help              print this help and exit\n"
@@ -82,6 +90,9 @@ static const struct option longopts[] = {
 	{ "p95-crit", required_argument, NULL, OPT_P95_CRIT },
 	{ "error-warn", required_argument, NULL, OPT_ERROR_WARN },
 	{ "error-crit", required_argument, NULL, OPT_ERROR_CRIT },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+	{ "initial-delay", required_argument, NULL, OPT_INITIAL_DELAY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -103,6 +114,9 @@ struct opts {
 	double wait_until_s;		/* 0: one run */
 	double interval_s;
 	struct qa_thresholds th;
+	const char *metrics_url;	/* NULL: qa.watch.metrics */
+	const char *prometheus_url;	/* NULL: qa.watch.prometheus */
+	double initial_delay_s;		/* < 0: qa.watch.initial_delay */
 	bool quiet;
 };
 
@@ -131,6 +145,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->interval_s = DEFAULT_INTERVAL_S;
 	o->th = (struct qa_thresholds){ QA_P95_WARN_MS, QA_P95_CRIT_MS, QA_ERROR_WARN_PCT, QA_ERROR_CRIT_PCT };
 	o->output = getenv("OUTPUT_JSON");
+	o->initial_delay_s = -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:t:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -191,6 +206,17 @@ parse_args(int argc, char **argv, struct opts *o)
 				return pr_usage_error("--%s %s: expected a percentage from 0 to 100",
 				    c == OPT_ERROR_WARN ? "error-warn" : "error-crit", optarg);
 			break;
+		case OPT_METRICS:
+		case OPT_PROMETHEUS:
+			if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+				return pr_usage_error("--%s %s: expected an http:// or https:// URL",
+				    c == OPT_METRICS ? "metrics" : "prometheus", optarg);
+			*(c == OPT_METRICS ? &o->metrics_url : &o->prometheus_url) = optarg;
+			break;
+		case OPT_INITIAL_DELAY:
+			if ((rc = pr_duration_arg("--initial-delay", optarg, PR_ZERO_OK, &o->initial_delay_s)))
+				return rc;
+			break;
 		case 'q': o->quiet = true; break;
 		default:
 			return pr_getopt_other(c, usage_text, argv);
@@ -200,6 +226,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		return pr_usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->watch_s > 0 && o->wait_until_s > 0)
 		return pr_usage_error("--watch judges a window and --wait-until waits for a pass: give one of them");
+	if ((o->metrics_url || o->prometheus_url || o->initial_delay_s >= 0) && o->watch_s <= 0)
+		return pr_usage_error("--metrics, --prometheus and --initial-delay apply to --watch DURATION");
 	if (o->expect_status && o->nchecks == 0)
 		return pr_usage_error("--expect-status applies to --check NAME=URL checks; give at least one");
 	if (o->th.p95_warn_ms > o->th.p95_crit_ms)
@@ -223,9 +251,21 @@ database_url(const struct pr_config *cfg, const char **url)
 	return PR_OK;
 }
 
+/* The metric rules of qa.watch, when the watch has any. */
+static int
+load_metrics(const struct opts *o, const cJSON *section, const char *cfgname, struct qa_metrics *m)
+{
+	char ctx[512];
+
+	(void)o;
+	snprintf(ctx, sizeof ctx, "%s: qa", cfgname);
+	qa_metrics_free(m);
+	return qa_metrics_load(cJSON_GetObjectItemCaseSensitive(section, "watch"), ctx, m);
+}
+
 /* The suite from the config (when there is one) and the --check flags. */
 static int
-load_suite(const struct opts *o, struct qa_suite *s)
+load_suite(const struct opts *o, struct qa_suite *s, struct qa_metrics *m)
 {
 	struct pr_config cfg = {0};
 	cJSON *section = NULL;
@@ -256,10 +296,28 @@ load_suite(const struct opts *o, struct qa_suite *s)
 			}
 			if ((rc = qa_suite_load(section, cfg.name, s)))
 				goto out;
+			if (o->watch_s > 0 && (rc = load_metrics(o, section, cfg.name, m)))
+				goto out;
 		}
 	}
 	if (o->base_url && !s->base_url)
 		s->base_url = xstrdup(o->base_url);
+	if (o->metrics_url) {
+		free(m->url);
+		m->url = xstrdup(o->metrics_url);
+	}
+	if (o->prometheus_url) {
+		free(m->prometheus);
+		m->prometheus = xstrdup(o->prometheus_url);
+	}
+	if (o->initial_delay_s >= 0)
+		m->initial_delay_s = o->initial_delay_s;
+	if ((m->url || m->prometheus) && m->n == 0) {
+		rc = pr_error(PR_INPUT, "--metrics, --prometheus: no rules to judge (add qa.watch.rules to the config)");
+		goto out;
+	}
+	if ((rc = qa_metrics_check(m)))
+		goto out;
 	for (size_t i = 0; i < o->nchecks; i++) {
 		char *name = xstrdup(o->checks[i]);
 		char *eq = strchr(name, '=');
@@ -375,11 +433,14 @@ report_github(const char *verdict, const struct qa_suite *s, const struct qa_rep
 	buf_free(&md);
 }
 
-/* Repeat the suite until the watch has lasted o->watch_s. */
-static void
-watch(const struct opts *o, const struct qa_suite *s, struct qa_report *last, struct qa_requests *reqs,
-    size_t *rounds, size_t *unreachable_rounds)
+/* Repeat the suite until the watch has lasted o->watch_s, or a metric rule
+ * turns critical, or the metrics cannot be read (that code is returned). */
+static int
+watch(const struct opts *o, const struct qa_suite *s, struct qa_metrics *m, struct qa_report *last,
+    struct qa_requests *reqs, size_t *rounds, size_t *unreachable_rounds)
 {
+	int rc = PR_OK;
+
 	double start_ms = pr_mono_ms(), end_ms = start_ms + o->watch_s * 1e3;
 
 	for (;;) {
@@ -392,6 +453,10 @@ watch(const struct opts *o, const struct qa_suite *s, struct qa_report *last, st
 		*unreachable_rounds += last->unreachable;
 		pr_log("round %zu: %zu passed, %zu failed, %zu errors, %zu skipped", *rounds, last->passed,
 		    last->failed, last->errors, last->skipped);
+		if ((rc = qa_metrics_round(m, (pr_mono_ms() - start_ms) / 1e3, s->timeout_s)))
+			break;
+		if (qa_metrics_level(m, NULL) == QA_LEVEL_CRITICAL)
+			break;	/* the next step rolls back now, not at the end */
 		if (pr_progress_ok() && !o->quiet) {
 			size_t errs = 0;
 
@@ -406,6 +471,7 @@ watch(const struct opts *o, const struct qa_suite *s, struct qa_report *last, st
 	}
 	if (pr_progress_ok() && !o->quiet)
 		fputc('\n', stderr);
+	return rc;
 }
 
 /* Repeat the suite every o->interval_s until every check passes or
@@ -459,6 +525,8 @@ main(int argc, char **argv)
 	struct qa_report r = {0};
 	struct qa_requests reqs = {0};
 	struct qa_watch w;
+	struct qa_metrics m = {0};
+	const char *critical_rule = NULL;
 	size_t rounds = 0, unreachable_rounds = 0;
 	double waited_ms = 0;
 	const char *verdict;
@@ -472,13 +540,16 @@ main(int argc, char **argv)
 	pr_set_quiet(o.quiet);
 	if ((rc = pr_log_open(NULL, "pr-qa", LOG_ALIAS, o.log)))
 		goto out;
-	if ((rc = load_suite(&o, &s)))
+	if ((rc = load_suite(&o, &s, &m)))
 		goto out;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (o.watch_s > 0) {
-		watch(&o, &s, &r, &reqs, &rounds, &unreachable_rounds);
+		if ((rc = watch(&o, &s, &m, &r, &reqs, &rounds, &unreachable_rounds)))
+			goto out;
 		qa_watch_judge(&reqs, rounds, &o.th, &w);
-		verdict = w.level == QA_LEVEL_CRITICAL ? "fail" : "pass";
+		if (qa_metrics_level(&m, &critical_rule) != QA_LEVEL_CRITICAL)
+			critical_rule = NULL;
+		verdict = w.level == QA_LEVEL_CRITICAL || critical_rule ? "fail" : "pass";
 	} else {
 		if (o.wait_until_s > 0)
 			wait_until(&o, &s, &r, &rounds, &waited_ms);
@@ -498,8 +569,13 @@ main(int argc, char **argv)
 		cJSON_AddNullToObject(doc, "target");
 	}
 	qa_report_to_json(&s, &r, doc);
-	if (o.watch_s > 0)
-		cJSON_AddItemToObject(doc, "watch", qa_watch_to_json(&w, &o.th, o.watch_s, o.interval_s));
+	if (o.watch_s > 0) {
+		cJSON *wj = qa_watch_to_json(&w, &o.th, o.watch_s, o.interval_s);
+
+		if (qa_metrics_active(&m))
+			cJSON_AddItemToObject(wj, "rules", qa_metrics_to_json(&m));
+		cJSON_AddItemToObject(doc, "watch", wj);
+	}
 	if (o.wait_until_s > 0)
 		cJSON_AddItemToObject(doc, "wait", wait_to_json(&o, rounds, waited_ms));
 	if ((rc = pr_doc_emit(doc, o.output)))
@@ -518,6 +594,9 @@ main(int argc, char **argv)
 		if (unreachable_rounds == rounds)
 			rc = pr_error(PR_EXTERNAL, "cannot reach %s: every check failed to connect in every round "
 			    "(check the URL and that the app is up)", target ? target : r.results[0].shown_url);
+		else if (critical_rule)
+			rc = pr_error(PR_FAIL, "watch: critical: rule %s held its critical level (the canary breached "
+			    "its thresholds: roll back)", critical_rule);
 		else if (w.level == QA_LEVEL_CRITICAL)
 			rc = pr_error(PR_FAIL, "watch: critical: %s (the canary breached its thresholds: roll back)", why);
 		else if (w.level == QA_LEVEL_WARNING)
@@ -536,6 +615,7 @@ out:
 	qa_report_free(&r);
 	qa_requests_free(&reqs);
 	qa_suite_free(&s);
+	qa_metrics_free(&m);
 	if ((erc = pr_log_close()) && rc == PR_OK)
 		rc = erc;
 	return rc;

@@ -704,7 +704,8 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 int
 qa_suite_load(const cJSON *section, const char *cfgname, struct qa_suite *s)
 {
-	static const char *const keys[] = { "base_url", "timeout", "checks", NULL };
+	/* "watch" is the metric rules' (qametrics.h), read by qa_metrics_load. */
+	static const char *const keys[] = { "base_url", "timeout", "checks", "watch", NULL };
 	struct buf ctx = {0}, item = {0};
 	struct known known = {0};
 	const cJSON *checks = NULL;

@@ -228,7 +228,7 @@ bad_config missing_url_names_field "$B: qa.checks[0].url: missing" \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a"}]}}'
 bad_config unknown_field_named "$B: qa.checks[0].expects: unknown field (expected one of: name, method, url," \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "expects": {}}]}}'
-bad_config unknown_section_field_named "$B: qa.time_out: unknown field (expected one of: base_url, timeout, checks)" \
+bad_config unknown_section_field_named "$B: qa.time_out: unknown field (expected one of: base_url, timeout, checks, watch)" \
 	'{"qa": {"base_url": "http://x", "time_out": "5s", "checks": [{"name": "a", "url": "/"}]}}'
 bad_config bad_json_path_named "$B: qa.checks[0].expect.json.data..id: not a JSON path" \
 	'{"qa": {"base_url": "http://x", "checks": [{"name": "a", "url": "/", "expect": {"json": {"data..id": 1}}}]}}'

@@ -1,6 +1,8 @@
-/* fuzz_qa.c: pr-qa's check loader (lib/qa.c) and JSON paths (lib/jsonpath.c)
- * on arbitrary bytes: the input is parsed as JSON; its "qa" section is loaded
- * as a suite, and every string in it is tried as a path into the input.
+/* fuzz_qa.c: pr-qa's check loader (lib/qa.c), its watch's metric rules
+ * (lib/qametrics.c) and JSON paths (lib/jsonpath.c) on arbitrary bytes: the
+ * input is parsed as JSON; its "qa" section is loaded as a suite and its
+ * "qa.watch" as metric rules, and every string in it is tried as a path
+ * into the input.
  * Built by `make fuzz`; run by tests/fuzz.sh. */
 #include <stddef.h>
 #include <stdint.h>
@@ -8,6 +10,7 @@
 
 #include "jsonpath.h"
 #include "qa.h"
+#include "qametrics.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,12 +40,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	cJSON *root = cJSON_ParseWithLength((const char *)data, size);
 	struct qa_suite s;
+	struct qa_metrics m;
+	const cJSON *qa;
 
 	if (!root)
 		return 0;
 	/* The suite is freed whether or not it loaded. */
-	qa_suite_load(cJSON_GetObjectItemCaseSensitive(root, "qa"), "fuzz.json", &s);
+	qa = cJSON_GetObjectItemCaseSensitive(root, "qa");
+	qa_suite_load(qa, "fuzz.json", &s);
 	qa_suite_free(&s);
+	/* The rules are freed whether or not they loaded. */
+	if (cJSON_IsObject(qa)) {
+		qa_metrics_load(cJSON_GetObjectItemCaseSensitive(qa, "watch"), "fuzz.json: qa", &m);
+		qa_metrics_free(&m);
+	}
 	paths(root, root);
 	cJSON_Delete(root);
 	return 0;

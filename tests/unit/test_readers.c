@@ -234,7 +234,7 @@ test_unknown_field_reads_the_same_in_every_section(void)
 	    "pr-tools: pr-tools.json: bench.sample: unknown field (expected one of: metrics, samples,") != NULL);
 	/* Drift settled: qa's section itself took any field (bench's does not). */
 	CHECK_STR(section_error(QA, "{\"time_out\":\"5s\",\"checks\":[]}"),
-	    "pr-tools: pr-tools.json: qa.time_out: unknown field (expected one of: base_url, timeout, checks)\n");
+	    "pr-tools: pr-tools.json: qa.time_out: unknown field (expected one of: base_url, timeout, checks, watch)\n");
 	CHECK(strstr(section_error(QA, QA_CHECK_WITH(",\"expects\":{}")),
 	    "pr-tools: pr-tools.json: qa.checks[0].expects: unknown field (expected one of: name, method,") != NULL);
 	CHECK_STR(section_error(PLATFORM, "{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"g\","
