@@ -15,7 +15,9 @@ pg_start || exit 1
 export DATABASE_URL="$PG_URL"
 pg_sql "CREATE TABLE tasks (id int PRIMARY KEY, user_id int, status text, created_at timestamptz DEFAULT now());
 INSERT INTO tasks SELECT g, g % 50, CASE WHEN g % 3 = 0 THEN 'open' ELSE 'done' END FROM generate_series(1, 2000) g;"
-migrate() { _pg_as psql -q -h "$PG_DIR" -p "$PG_PORT" -U postgres -d app -v ON_ERROR_STOP=1 -f "$EX/infra/migrations/create_indexes.sql"; }
+# The script goes in on stdin: psql runs as postgres, who may not be able
+# to read a checkout under a private directory.
+migrate() { _pg_as psql -q -h "$PG_DIR" -p "$PG_PORT" -U postgres -d app -v ON_ERROR_STOP=1 <"$EX/infra/migrations/create_indexes.sql"; }
 names() { pg_sql "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'tasks'"; }
 results() { jq -r '[.checks[].result] | join(",")' "$T/out"; }
 
