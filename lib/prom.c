@@ -107,8 +107,10 @@ series_key(const char *name, const struct prom_label *labels, size_t n,
 	struct prom_label *sorted = xcalloc(n ? n : 1, sizeof *sorted);
 	struct buf b = { 0 };
 
-	memcpy(sorted, labels, n * sizeof *sorted);
-	qsort(sorted, n, sizeof *sorted, label_cmp);
+	if (n) {		/* labels is NULL for a series without any */
+		memcpy(sorted, labels, n * sizeof *sorted);
+		qsort(sorted, n, sizeof *sorted, label_cmp);
+	}
 	buf_adds(&b, name);
 	buf_adds(&b, "{");
 	for (size_t i = 0; i < n; i++) {
