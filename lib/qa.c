@@ -1386,6 +1386,24 @@ judge_headers(const struct qa_suite *s, const struct qa_check *k, const struct p
 }
 
 /*
+ * The captures' results join the check's: their failures after its own
+ * (so the judging's messages come first), and the names captured.  caps's
+ * lists are taken over.
+ */
+static void
+add_captures(struct qa_result *r, struct qa_result *caps)
+{
+	if (caps->nfailures) {
+		r->failures = xrealloc(r->failures, (r->nfailures + caps->nfailures) * sizeof *r->failures);
+		memcpy(r->failures + r->nfailures, caps->failures, caps->nfailures * sizeof *caps->failures);
+		r->nfailures += caps->nfailures;
+	}
+	free(caps->failures);
+	r->captured = caps->captured;
+	r->ncaptured = caps->ncaptured;
+}
+
+/*
  * Keep what capture c of check k found (value, owned; NULL when nothing):
  * an empty value is a failure, a kept one is masked and listed, and later
  * checks see it (or its absence) as {{name}}.
@@ -1526,14 +1544,7 @@ judge(const struct qa_suite *s, const struct qa_check *k, const struct pr_http_r
 	judge_headers(s, k, resp, v, r);
 	if (k->max_latency_ms > 0 && r->latency_ms > k->max_latency_ms)
 		add_failure(r, "latency: %.1f ms is over the %g ms limit", r->latency_ms, k->max_latency_ms);
-	if (caps.nfailures) {
-		r->failures = xrealloc(r->failures, (r->nfailures + caps.nfailures) * sizeof *r->failures);
-		memcpy(r->failures + r->nfailures, caps.failures, caps.nfailures * sizeof *caps.failures);
-		r->nfailures += caps.nfailures;
-	}
-	free(caps.failures);
-	r->captured = caps.captured;
-	r->ncaptured = caps.ncaptured;
+	add_captures(r, &caps);
 	cJSON_Delete(doc);
 }
 
@@ -1798,14 +1809,7 @@ judge_sql(const struct qa_suite *s, const struct qa_check *k, const struct pr_pg
 	judge_indexes(k, res, r);
 	if (k->max_latency_ms > 0 && res->duration_ms > k->max_latency_ms)
 		add_failure(r, "duration: %.1f ms is over the %g ms limit", res->duration_ms, k->max_latency_ms);
-	if (caps.nfailures) {
-		r->failures = xrealloc(r->failures, (r->nfailures + caps.nfailures) * sizeof *r->failures);
-		memcpy(r->failures + r->nfailures, caps.failures, caps.nfailures * sizeof *caps.failures);
-		r->nfailures += caps.nfailures;
-	}
-	free(caps.failures);
-	r->captured = caps.captured;
-	r->ncaptured = caps.ncaptured;
+	add_captures(r, &caps);
 }
 
 /* Why the query gave no result, as the check's outcome and failure. */
