@@ -55,8 +55,12 @@ POLL_S=0.2
 #   cli/bench-errors.sh    a timeout bounds the run's wall time
 #   unit/test_loadgen      open loop keeps 190-200 requests/s
 #   unit/test_probe        one request's total time within 190-1000 ms
+#   cli/bench-load-h2.sh   streams overlap: 30 of 50 responses in the window
+#   cli/qa_metrics.sh      a watch stops within one interval after for:
+#   cli/qa_watch.sh        enough requests in 1-2 s to see a rare error
 ALONE=' cli/bench.sh cli/bench-phases.sh cli/bench-load.sh cli/bench-load-tls.sh
-cli/bench-load-merge.sh cli/bench-errors.sh unit/test_loadgen unit/test_probe '
+cli/bench-load-merge.sh cli/bench-errors.sh unit/test_loadgen unit/test_probe
+cli/bench-load-h2.sh cli/qa_metrics.sh cli/qa_watch.sh '
 
 njobs=1
 while [ $# -gt 0 ]; do
