@@ -15,7 +15,7 @@
 #include "comparecfg.h"
 #include "config.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "gha.h"
 #include "report.h"

@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "config.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "gha.h"
 #include "junit.h"
 #include "qa.h"

@@ -23,7 +23,7 @@
 #include "config.h"
 #include "deploycfg.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "gha.h"
 #include "git.h"

@@ -18,7 +18,7 @@
 #include "buf.h"
 #include "config.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "gha.h"
 #include "git.h"

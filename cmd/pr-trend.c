@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "compare.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "gha.h"
 #include "history.h"

@@ -5,7 +5,7 @@
 #include "applydoc.h"
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 
 int
 applydoc_restore(const cJSON *doc, const char *name, cJSON **restore, char **source, char **endpoint)

@@ -11,7 +11,7 @@
 
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "gha.h"
 #include "http.h"
 #include "util.h"

@@ -10,7 +10,7 @@
 #include "benchcfg.h"
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "gha.h"
 #include "precision.h"
 #include "util.h"

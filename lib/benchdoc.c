@@ -11,7 +11,7 @@
 
 #include "benchdoc.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 
 #define RUN_ID_BYTES (BENCH_RUN_ID_LEN / 2)
 

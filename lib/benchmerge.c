@@ -13,7 +13,7 @@
 #include "benchmerge.h"
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "hist.h"
 #include "stats.h"
 

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "pr.h"
 
 struct buf {
 	char *data;

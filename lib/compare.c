@@ -10,7 +10,7 @@
 
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "util.h"
 
 /* Relative changes this close to the threshold count as reaching it, so

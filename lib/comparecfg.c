@@ -8,7 +8,7 @@
 
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "util.h"
 
 #define PERCENT 100.0

@@ -9,7 +9,7 @@
 
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 
 #define CONFIG_MAX_BYTES ((size_t)16 << 20)

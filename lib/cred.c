@@ -19,7 +19,7 @@
 
 #include "azure.h"
 #include "buf.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "gha.h"
 #include "http.h"

@@ -4,7 +4,7 @@
 #include "deploycfg.h"
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 
 int
 deploy_github_parse(const cJSON *deploy, const char *name, struct deploy_github *out)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "util.h"
 

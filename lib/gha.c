@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "err.h"
+#include "pr.h"
 
 #define DELIM_PREFIX "ghadelimiter_"
 #define DELIM_RANDOM_BYTES 16

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "err.h"
+#include "pr.h"
 #include "proc.h"
 
 #define GIT_MAX_ARGS 32

@@ -5,7 +5,7 @@
 
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "hist.h"
 
 #define HALF_COUNT (PR_HIST_SUB_BUCKETS / 2)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "history.h"
 #include "util.h"

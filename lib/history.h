@@ -14,7 +14,7 @@
  * flock(), checked to still be the file at path (a bounding rewrite may
  * have renamed a new one over it) and written with one write() per run.
  * Bounding (history_keep) rewrites the file atomically under the same
- * lock.  Errors are reported once and returned as exit codes (err.h).
+ * lock.  Errors are reported once and returned as exit codes (pr.h).
  */
 #ifndef PR_HISTORY_H
 #define PR_HISTORY_H

@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "err.h"
+#include "pr.h"
 #include "util.h"
 
 #define US_PER_MS 1000.0

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 
 #define REPLACEMENT_CHAR "\xef\xbf\xbd"

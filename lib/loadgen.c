@@ -24,7 +24,7 @@
 
 #include "buf.h"
 #include "http.h"
-#include "err.h"
+#include "pr.h"
 #include "loadgen.h"
 #include "loadgen_int.h"
 #include "transport.h"

@@ -30,7 +30,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "buf.h"
-#include "err.h"
+#include "pr.h"
 #include "loadgen_int.h"
 #include "util.h"
 

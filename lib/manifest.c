@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "manifest.h"
 #include "proc.h"

@@ -11,7 +11,7 @@
 #include "buf.h"
 #include "config.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "gha.h"
 #include "proc.h"
 #include "util.h"

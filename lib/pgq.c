@@ -11,7 +11,7 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
-#include "err.h"
+#include "pr.h"
 #include "util.h"
 
 /* Type OIDs (pg_type.dat) whose values become JSON booleans and numbers. */

@@ -10,7 +10,7 @@
 #include "azure.h"
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 
 #define REPLICAS_MAX 1000L
 #define CPU_MAX_CORES 64.0

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "util.h"
 

@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "gha.h"
 #include "http.h"
 #include "jsonpath.h"

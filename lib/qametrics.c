@@ -10,7 +10,7 @@
 
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "http.h"
 #include "util.h"
 

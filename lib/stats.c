@@ -9,7 +9,7 @@
 
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 
 /* Candidate differences gathered for the final selection in
  * pr_kth_difference once bisection has narrowed the window to this many. */

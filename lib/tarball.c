@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "util.h"
 

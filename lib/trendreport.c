@@ -9,7 +9,7 @@
 
 #include "compare.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "gha.h"
 #include "history.h"
 #include "report.h"

@@ -12,7 +12,7 @@
 #include "bench.h"
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "hist.h"
 #include "loadgen.h"
 #include "stats.h"

@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "config.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "gha.h"
 #include "git.h"
 #include "history.h"

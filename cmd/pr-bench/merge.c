@@ -10,7 +10,7 @@
 #include "bench.h"
 #include "benchmerge.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 
 static const char merge_usage[] =
     "usage: pr-bench merge [-o FILE] FILE...\n"

@@ -11,7 +11,7 @@
 #include "bench.h"
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "precision.h"
 #include "probe.h"
 #include "stats.h"

@@ -8,7 +8,7 @@
 
 #include "applydoc.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "platform.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,7 +9,7 @@
 
 #include "benchcfg.h"
 #include "config.h"
-#include "err.h"
+#include "pr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include "compare.h"
 #include "comparecfg.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,7 +8,7 @@
 
 #include "comparecfg.h"
 #include "config.h"
-#include "err.h"
+#include "pr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

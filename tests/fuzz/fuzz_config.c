@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "config.h"
-#include "err.h"
+#include "pr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

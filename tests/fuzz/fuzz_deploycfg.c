@@ -7,7 +7,7 @@
 
 #include "config.h"
 #include "deploycfg.h"
-#include "err.h"
+#include "pr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "stats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "manifest.h"
 
 #define FUZZ_MEMBERS 64

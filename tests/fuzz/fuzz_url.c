@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "err.h"
+#include "pr.h"
 #include "pg.h"
 #include "proc.h"
 #include "util.h"

@@ -5,7 +5,7 @@
 
 #include "applydoc.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "platform.h"
 #include "t.h"
 

@@ -14,7 +14,7 @@
 #include "azure.h"
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "http.h"
 #include "platform.h"

@@ -7,7 +7,7 @@
 #include "benchcfg.h"
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "precision.h"
 #include "t.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "blob.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "proc.h"
 #include "t.h"

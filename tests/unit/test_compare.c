@@ -13,7 +13,7 @@
 #include "compare.h"
 #include "comparecfg.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "t.h"
 
 #define TRIALS 1000

@@ -11,7 +11,7 @@
 #include "azure.h"
 #include "blob.h"
 #include "cred.h"
-#include "err.h"
+#include "pr.h"
 #include "http.h"
 #include "t.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "deploycfg.h"
-#include "err.h"
+#include "pr.h"
 #include "t.h"
 
 static void

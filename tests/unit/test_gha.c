@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "err.h"
+#include "pr.h"
 #include "gha.h"
 #include "t.h"
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
-#include "err.h"
+#include "pr.h"
 #include "gha.h"
 #include "t.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "pr.h"
 #include "git.h"
 #include "proc.h"
 #include "t.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "pr.h"
 #include "github.h"
 #include "proc.h"
 #include "t.h"

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "err.h"
+#include "pr.h"
 #include "hist.h"
 #include "stats.h"
 #include "t.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "err.h"
+#include "pr.h"
 #include "http.h"
 #include "t.h"
 #include "tserver.h"

@@ -7,7 +7,7 @@
 #include "buf.h"
 #include "config.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "util.h"
 #include "t.h"

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "pr.h"
 #include "loadgen.h"
 #include "loadgen_int.h"
 #include "t.h"

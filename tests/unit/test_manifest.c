@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "manifest.h"
 #include "proc.h"

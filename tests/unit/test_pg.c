@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "pr.h"
 #include "pg.h"
 #include "proc.h"
 #include "t.h"

@@ -1,6 +1,6 @@
 /* test_pgq.c: splitting a rollback script into statements, and which
  * statements must run outside a transaction. */
-#include "err.h"
+#include "pr.h"
 #include "pgq.h"
 #include "t.h"
 

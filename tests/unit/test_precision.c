@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "err.h"
+#include "pr.h"
 #include "precision.h"
 #include "stats.h"
 #include "util.h"

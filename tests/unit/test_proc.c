@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "proc.h"
 #include "t.h"

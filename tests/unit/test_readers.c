@@ -8,7 +8,7 @@
 #include "benchcfg.h"
 #include "buf.h"
 #include "doc.h"
-#include "err.h"
+#include "pr.h"
 #include "hist.h"
 #include "platform.h"
 #include "qa.h"

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "blob.h"
-#include "err.h"
+#include "pr.h"
 #include "fileio.h"
 #include "proc.h"
 #include "tarball.h"

@@ -1,5 +1,5 @@
 /*
- * err.h: the suite's exit codes and its one way of reporting.
+ * pr.h: the suite's exit codes and its one way of reporting.
  *
  * Every program calls pr_init() first.  Errors are reported once, at the top,
  * as one line on stderr: "pr-X: what failed: detail (what to do)".  Inside
@@ -9,8 +9,8 @@
  * The program name, the log file and the GitHub flag are the process's only
  * shared state, set by pr_init() and pr_log_open() and read everywhere else.
  */
-#ifndef PR_ERR_H
-#define PR_ERR_H
+#ifndef PR_PR_H
+#define PR_PR_H
 
 #include <stdarg.h>
 #include <stdbool.h>

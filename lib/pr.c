@@ -1,5 +1,5 @@
-/* err.c: see err.h. */
-#include "err.h"
+/* pr.c: see pr.h. */
+#include "pr.h"
 
 #include <errno.h>
 #include <getopt.h>
