@@ -128,24 +128,24 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CONTAINER_APP: o->container_app = optarg; break;
 		case OPT_MIN_REPLICAS:
-			if (pr_parse_long(optarg, 0, REPLICAS_MAX, &o->min_replicas) == -1)
+			if (util_parse_long(optarg, 0, REPLICAS_MAX, &o->min_replicas) == -1)
 				return pr_usage_error("--min-replicas %s: expected a whole number from 0 to %ld",
 				    optarg, REPLICAS_MAX);
 			break;
 		case OPT_MAX_REPLICAS:
-			if (pr_parse_long(optarg, 1, REPLICAS_MAX, &o->max_replicas) == -1)
+			if (util_parse_long(optarg, 1, REPLICAS_MAX, &o->max_replicas) == -1)
 				return pr_usage_error("--max-replicas %s: expected a whole number from 1 to %ld",
 				    optarg, REPLICAS_MAX);
 			break;
 		case OPT_CPU:
-			if (pr_parse_double(optarg, 1e-3, CPU_MAX_CORES, &o->cpu) == -1)
+			if (util_parse_double(optarg, 1e-3, CPU_MAX_CORES, &o->cpu) == -1)
 				return pr_usage_error("--cpu %s: expected a number of cores above 0, like 0.5", optarg);
 			break;
 		case OPT_MEMORY: o->memory = optarg; break;
 		case 'n': o->dry_run = true; break;
 		case OPT_ARM_ENDPOINT: o->arm_endpoint = optarg; break;
 		case OPT_RETRY_BASE_MS:
-			if (pr_parse_double(optarg, 0, RETRY_BASE_MAX_MS, &o->retry_base_ms) == -1)
+			if (util_parse_double(optarg, 0, RETRY_BASE_MAX_MS, &o->retry_base_ms) == -1)
 				return pr_usage_error("--retry-base-ms %s: expected milliseconds from 0 to %.0f",
 				    optarg, RETRY_BASE_MAX_MS);
 			break;
@@ -227,7 +227,7 @@ section_from_flags(const struct opts *o, const cJSON *base)
 static int
 load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpoint)
 {
-	struct pr_config cfg = {0};
+	struct config cfg = {0};
 	struct buf text = {0};
 	cJSON *doc = NULL;
 	const cJSON *sec = NULL;
@@ -237,21 +237,21 @@ load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpo
 	*desired = NULL;
 	*doc_endpoint = NULL;
 	if (o->from_apply) {
-		if ((rc = pr_doc_load(o->from_apply, "apply", &doc)) ||
+		if ((rc = doc_load(o->from_apply, "apply", &doc)) ||
 		    (rc = applydoc_restore(doc, o->from_apply, desired, src, doc_endpoint)))
 			goto out;
 	} else if (o->platform) {
 		/* A bare section, or a file with a "platform" key; ${VAR} expanded. */
-		if ((rc = pr_config_load(o->platform, &cfg)))
+		if ((rc = config_load(o->platform, &cfg)))
 			goto out;
-		sec = pr_config_section(&cfg, "platform");
+		sec = config_section(&cfg, "platform");
 		buf_printf(&text, "%s: platform", strcmp(o->platform, "-") == 0 ? "stdin" : o->platform);
 		*src = buf_detach(&text);
 		*desired = cJSON_Duplicate(sec ? sec : cfg.root, true);
 	} else {
-		if ((rc = pr_config_load(o->config, &cfg)))
+		if ((rc = config_load(o->config, &cfg)))
 			goto out;
-		sec = pr_config_section(&cfg, "platform");
+		sec = config_section(&cfg, "platform");
 		buf_printf(&text, "%s: platform", cfg.name ? cfg.name : PR_CONFIG_DEFAULT);
 		*src = buf_detach(&text);
 		if (o->web_app || o->container_app)
@@ -290,7 +290,7 @@ out:
 	}
 	cJSON_Delete(doc);
 	buf_free(&text);
-	pr_config_free(&cfg);
+	config_free(&cfg);
 	return rc;
 }
 
@@ -362,7 +362,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct pr_platform_opts po = {0};
+	struct platform_opts po = {0};
 	cJSON *desired = NULL, *resources = NULL, *doc = NULL;
 	char *src = NULL, *doc_endpoint = NULL, *shown = NULL;
 	const char *endpoint;
@@ -385,22 +385,22 @@ main(int argc, char **argv)
 	po.source = src;
 	po.retry_base_ms = o.retry_base_ms;
 	po.credential = &credential;
-	if ((rc = pr_platform_check(desired, &po)))
+	if ((rc = platform_check(desired, &po)))
 		goto out;
-	rc = pr_platform_apply(desired, &po, &resources);
+	rc = platform_apply(desired, &po, &resources);
 	if (!resources)
 		goto out;
-	doc = pr_doc_new("apply");
+	doc = doc_new("apply");
 	cJSON_AddStringToObject(doc, "verdict", verdict_of(rc));
 	cJSON_AddBoolToObject(doc, "dry_run", o.dry_run);
-	shown = pr_redact_url(endpoint);
+	shown = util_redact_url(endpoint);
 	cJSON_AddStringToObject(doc, "arm_endpoint", shown);
 	if (credential)
 		cJSON_AddStringToObject(doc, "credential", credential);
 	else
 		cJSON_AddNullToObject(doc, "credential");
 	cJSON_AddItemToObject(doc, "resources", resources);
-	cJSON_AddItemToObject(doc, "restore", pr_platform_restore(desired, resources));
+	cJSON_AddItemToObject(doc, "restore", platform_restore(desired, resources));
 	resources = NULL;
 	pr_note("%s: %d changed, %d unchanged, %d planned, %d failed, %d not verified",
 	    verdict_of(rc), count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "changed"),
@@ -408,7 +408,7 @@ main(int argc, char **argv)
 	    count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "planned"),
 	    count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "failed"),
 	    count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "not_verified"));
-	if ((erc = pr_doc_emit(doc, o.output)) && rc == PR_OK)
+	if ((erc = doc_emit(doc, o.output)) && rc == PR_OK)
 		rc = erc;
 	report_github(doc);
 out:

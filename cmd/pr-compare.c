@@ -74,14 +74,14 @@ static const char usage_text[] =
     "4 cannot write.\n";
 
 struct opts {
-	struct cmp_settings settings;
+	struct compare_settings settings;
 	enum format format;
 	const char *output;	/* --output or OUTPUT_JSON: the JSON document */
 	const char *plot;	/* --plot: the SVG picture */
 	bool log;
 	const char *base, *after;
 	const char *config;	/* -f: pr-tools.json with a "compare" section */
-	struct cmp_given given;	/* settings the flags gave: they win over the config */
+	struct comparecfg_given given;	/* settings the flags gave: they win over the config */
 };
 
 static int
@@ -90,42 +90,42 @@ parse_args(int argc, char **argv, struct opts *o)
 	const char *env = getenv("OUTPUT_JSON");
 	int c;
 
-	cmp_settings_default(&o->settings);
+	comparecfg_settings_default(&o->settings);
 	o->format = FORMAT_AUTO;
 	o->output = env && *env ? env : NULL;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":a:t:o:f:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			if (pr_parse_double(optarg, 0, 1, &o->settings.alpha) || o->settings.alpha <= 0 ||
+			if (util_parse_double(optarg, 0, 1, &o->settings.alpha) || o->settings.alpha <= 0 ||
 			    o->settings.alpha >= 1)
 				return pr_usage_error("--alpha %s: give a probability between 0 and 1, such as 0.05", optarg);
 			o->given.alpha = true;
 			break;
 		case 't':
-			if (cmp_threshold_parse(optarg, &o->settings.threshold))
+			if (compare_threshold_parse(optarg, &o->settings.threshold))
 				return pr_usage_error("--threshold %s: give a percentage (5%%) or a fraction below 1 (0.05)",
 				    optarg);
 			o->given.threshold = true;
 			break;
 		case OPT_FAIL_ON:
-			if (cmp_fail_on_parse(optarg, &o->settings.fail_on))
+			if (compare_fail_on_parse(optarg, &o->settings.fail_on))
 				return pr_usage_error("--fail-on %s: give regression, inconclusive, any or none", optarg);
 			o->given.fail_on = true;
 			break;
 		case OPT_QUANTILES:
-			if (cmp_quantiles_parse(optarg, &o->settings))
+			if (comparecfg_quantiles_parse(optarg, &o->settings))
 				return pr_usage_error("--quantiles %s: give percentiles above 0 and below 100, such as 50,95,99 "
 				    "(at most %d)", optarg, CMP_MAX_QUANTILES);
 			o->given.quantiles = true;
 			break;
 		case OPT_CORRECTION:
-			if (pr_correction_parse(optarg, &o->settings.correction))
+			if (stats_correction_parse(optarg, &o->settings.correction))
 				return pr_usage_error("--correction %s: give holm, bh or none", optarg);
 			o->given.correction = true;
 			break;
 		case OPT_BUDGET:
-			if (cmp_budget_parse(optarg, &o->settings))
+			if (comparecfg_budget_parse(optarg, &o->settings))
 				return pr_usage_error("--budget %s: give [ID:]STAT<LIMIT, STAT p50..p99.9, mean, max "
 				    "or errors, LIMIT such as 500ms, 1s, 100rps or 1%% (at most %d budgets)", optarg,
 				    CMP_MAX_BUDGETS);
@@ -171,7 +171,7 @@ parse_args(int argc, char **argv, struct opts *o)
  * Only then is it loaded: loading expands ${VAR} in every section, and a CI
  * step that only compares has no reason to hold the other sections'
  * secrets.  A file that is not JSON counts as having one, so that
- * pr_config_load reports it.  0, or PR_INPUT when it cannot be read.
+ * config_load reports it.  0, or PR_INPUT when it cannot be read.
  */
 #define CONFIG_PEEK_MAX_BYTES ((size_t)16 << 20)
 
@@ -185,7 +185,7 @@ default_config_has_compare(bool *has)
 	*has = false;
 	if (access(PR_CONFIG_DEFAULT, F_OK) != 0)
 		return PR_OK;
-	if ((rc = pr_read_file(PR_CONFIG_DEFAULT, CONFIG_PEEK_MAX_BYTES, &text)))
+	if ((rc = fileio_read_file(PR_CONFIG_DEFAULT, CONFIG_PEEK_MAX_BYTES, &text)))
 		return rc;
 	root = cJSON_ParseWithLength(text.data ? text.data : "", text.len);
 	*has = !root || cJSON_GetObjectItemCaseSensitive(root, "compare") != NULL;
@@ -199,7 +199,7 @@ default_config_has_compare(bool *has)
 static int
 read_config(struct opts *o)
 {
-	struct pr_config cfg = {0};
+	struct config cfg = {0};
 	const cJSON *sec;
 	struct buf ctx = {0};
 	int rc;
@@ -208,22 +208,22 @@ read_config(struct opts *o)
 
 	if (!o->config && ((rc = default_config_has_compare(&has)) || !has))
 		return rc;
-	if ((rc = pr_config_load(o->config, &cfg)))
+	if ((rc = config_load(o->config, &cfg)))
 		return rc;
-	if ((sec = pr_config_section(&cfg, "compare"))) {
+	if ((sec = config_section(&cfg, "compare"))) {
 		buf_printf(&ctx, "%s: compare", cfg.name);
-		rc = cmp_config_parse(sec, ctx.data, &o->given, &o->settings);
+		rc = comparecfg_parse(sec, ctx.data, &o->given, &o->settings);
 	} else if (cfg.root) {
 		pr_log("%s: no \"compare\" section; using flags only", cfg.name);
 	}
 	buf_free(&ctx);
-	pr_config_free(&cfg);
+	config_free(&cfg);
 	return rc;
 }
 
 /* Key results and the Markdown table for GitHub Actions (no-ops outside). */
 static int
-report_github(const struct cmp_result *r)
+report_github(const struct compare_result *r)
 {
 	struct buf md = {0};
 	char regressed[32], unsure[32];
@@ -231,7 +231,7 @@ report_github(const struct cmp_result *r)
 
 	snprintf(regressed, sizeof regressed, "%zu", r->count[CMP_REGRESSED]);
 	snprintf(unsure, sizeof unsure, "%zu", r->count[CMP_INCONCLUSIVE]);
-	if ((rc = gha_output("verdict", cmp_outcome_name(r->outcome))) ||
+	if ((rc = gha_output("verdict", compare_outcome_name(r->outcome))) ||
 	    (rc = gha_output("regressed", regressed)) || (rc = gha_output("inconclusive", unsure)))
 		return rc;
 	report_markdown(r, &md);
@@ -243,7 +243,7 @@ report_github(const struct cmp_result *r)
 /* With one document, each broken budget as an error line: the reason on
  * stderr, and an annotation in GitHub Actions, so that the alert says why. */
 static void
-report_breaches(const struct cmp_result *r)
+report_breaches(const struct compare_result *r)
 {
 	for (size_t i = 0; i < r->nmetrics; i++)
 		if (r->metrics[i].verdict == CMP_REGRESSED)
@@ -261,19 +261,19 @@ stdout_sink(void *ctx, const char *s, size_t n)
  * document is only built when it is written somewhere, and streamed when
  * it goes to stdout alone). */
 static int
-emit(const struct opts *o, const struct cmp_result *r)
+emit(const struct opts *o, const struct compare_result *r)
 {
 	struct buf out = {0};
 	char *text = NULL;
 	int rc = PR_OK;
 
 	if (o->format == FORMAT_JSON && !(o->output && *o->output)) {
-		if (cmp_document_write(r, stdout_sink, NULL) || fflush(stdout) == EOF)
+		if (compare_document_write(r, stdout_sink, NULL) || fflush(stdout) == EOF)
 			rc = pr_error(PR_EXTERNAL, "cannot write the document to stdout");
 		return rc;
 	}
 	if (o->format == FORMAT_JSON || o->output)
-		text = cmp_document_text(r);
+		text = compare_document_text(r);
 	if (o->format == FORMAT_JSON) {
 		if (fputs(text, stdout) == EOF || fflush(stdout) == EOF)
 			rc = pr_error(PR_EXTERNAL, "cannot write the document to stdout");
@@ -287,7 +287,7 @@ emit(const struct opts *o, const struct cmp_result *r)
 	}
 	buf_free(&out);
 	if (rc == PR_OK && o->output && *o->output)
-		rc = pr_write_atomic(o->output, text, strlen(text));
+		rc = fileio_write_atomic(o->output, text, strlen(text));
 	free(text);
 	return rc;
 }
@@ -296,15 +296,15 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = {0};
-	struct cmp_result r = {0};
-	struct cmp_input base, after;
+	struct compare_result r = {0};
+	struct compare_input base, after;
 	cJSON *base_doc = NULL, *after_doc = NULL;
 	struct buf svg = {0};
 	int rc;
 
 	pr_init(argv[0]);
 	if ((rc = parse_args(argc, argv, &o))) {
-		cmp_settings_free(&o.settings);
+		comparecfg_settings_free(&o.settings);
 		return rc;
 	}
 	if ((rc = pr_log_open(NULL, "pr-compare", NULL, o.log)))
@@ -320,18 +320,18 @@ main(int argc, char **argv)
 		rc = pr_error(PR_INPUT, "both documents are \"-\": stdin holds only one (give a file for the other)");
 		goto out;
 	}
-	if ((o.base && (rc = pr_doc_load(o.base, "bench", &base_doc))) || (rc = pr_doc_load(o.after, "bench", &after_doc)))
+	if ((o.base && (rc = doc_load(o.base, "bench", &base_doc))) || (rc = doc_load(o.after, "bench", &after_doc)))
 		goto out;
-	base = (struct cmp_input){ o.base ? o.base : NO_BASELINE, base_doc };
-	after = (struct cmp_input){ o.after, after_doc };
-	if ((rc = cmp_run(&base, &after, &o.settings, &r)))
+	base = (struct compare_input){ o.base ? o.base : NO_BASELINE, base_doc };
+	after = (struct compare_input){ o.after, after_doc };
+	if ((rc = compare_run(&base, &after, &o.settings, &r)))
 		goto out;
-	cmp_release_samples(base_doc);
-	cmp_release_samples(after_doc);
-	pr_log("%s vs %s: %s", base.name, o.after, cmp_outcome_name(r.outcome));
+	compare_release_samples(base_doc);
+	compare_release_samples(after_doc);
+	pr_log("%s vs %s: %s", base.name, o.after, compare_outcome_name(r.outcome));
 	if (o.plot) {
 		report_svg(&r, &svg);
-		if ((rc = pr_write_atomic(o.plot, svg.data, svg.len)))
+		if ((rc = fileio_write_atomic(o.plot, svg.data, svg.len)))
 			goto out;
 	}
 	if ((rc = emit(&o, &r)) || (rc = report_github(&r)))
@@ -345,10 +345,10 @@ main(int argc, char **argv)
 	rc = r.fail ? PR_FAIL : PR_OK;
 out:
 	buf_free(&svg);
-	cmp_result_free(&r);
+	compare_result_free(&r);
 	cJSON_Delete(base_doc);
 	cJSON_Delete(after_doc);
-	cmp_settings_free(&o.settings);
+	comparecfg_settings_free(&o.settings);
 	pr_log_close();
 	return rc;
 }

@@ -132,7 +132,7 @@ parse_pct(const char *s, double *out)
 	memcpy(tmp, s, len + 1);
 	if (tmp[len - 1] == '%')
 		tmp[len - 1] = '\0';
-	return pr_parse_double(tmp, 0, 100, out);
+	return util_parse_double(tmp, 0, 100, out);
 }
 
 static int
@@ -153,13 +153,13 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_CHECK:
 			if (!strchr(optarg, '='))
 				return pr_usage_error("--check %s: expected NAME=URL", optarg);
-			if (!pr_utf8_valid(optarg, strlen(optarg), NULL))
+			if (!doc_utf8_valid(optarg, strlen(optarg), NULL))
 				return pr_usage_error("--check: the name or URL is not valid UTF-8 (documents are UTF-8)");
 			o->checks = xrealloc(o->checks, (o->nchecks + 1) * sizeof *o->checks);
 			o->checks[o->nchecks++] = optarg;
 			break;
 		case OPT_EXPECT_STATUS:
-			if (pr_parse_long(optarg, MIN_STATUS, MAX_STATUS, &o->expect_status) != 0)
+			if (util_parse_long(optarg, MIN_STATUS, MAX_STATUS, &o->expect_status) != 0)
 				return pr_usage_error("--expect-status %s: expected an HTTP status from 100 to 599", optarg);
 			break;
 		case OPT_BASE_URL:
@@ -168,11 +168,11 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->base_url = optarg;
 			break;
 		case 't':
-			if ((rc = pr_duration_arg("--timeout", optarg, PR_POSITIVE, &o->timeout_s)))
+			if ((rc = doc_duration_arg("--timeout", optarg, PR_POSITIVE, &o->timeout_s)))
 				return rc;
 			break;
 		case OPT_RETRIES:
-			if (pr_parse_long(optarg, 0, MAX_RETRIES, &n) != 0)
+			if (util_parse_long(optarg, 0, MAX_RETRIES, &n) != 0)
 				return pr_usage_error("--retries %s: expected a whole number from 0 to %ld", optarg, MAX_RETRIES);
 			o->run.retries = (int)n;
 			break;
@@ -180,22 +180,22 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'o': o->output = optarg; break;
 		case OPT_LOG: o->log = true; break;
 		case OPT_WATCH:
-			if ((rc = pr_duration_arg("--watch", optarg, PR_POSITIVE, &o->watch_s)))
+			if ((rc = doc_duration_arg("--watch", optarg, PR_POSITIVE, &o->watch_s)))
 				return rc;
 			break;
 		case OPT_WAIT_UNTIL:
-			if ((rc = pr_duration_arg("--wait-until", optarg, PR_POSITIVE, &o->wait_until_s)))
+			if ((rc = doc_duration_arg("--wait-until", optarg, PR_POSITIVE, &o->wait_until_s)))
 				return rc;
 			break;
 		case OPT_INTERVAL:
-			if ((rc = pr_duration_arg("--interval", optarg, PR_ZERO_OK, &o->interval_s)))
+			if ((rc = doc_duration_arg("--interval", optarg, PR_ZERO_OK, &o->interval_s)))
 				return rc;
 			break;
 		case OPT_P95_WARN:
 		case OPT_P95_CRIT: {
 			double *t = c == OPT_P95_WARN ? &o->th.p95_warn_ms : &o->th.p95_crit_ms;
 
-			if (pr_parse_double(optarg, 0, 1e9, t) != 0)
+			if (util_parse_double(optarg, 0, 1e9, t) != 0)
 				return pr_usage_error("--%s %s: expected milliseconds",
 				    c == OPT_P95_WARN ? "p95-warn" : "p95-crit", optarg);
 			break;
@@ -214,7 +214,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			*(c == OPT_METRICS ? &o->metrics_url : &o->prometheus_url) = optarg;
 			break;
 		case OPT_INITIAL_DELAY:
-			if ((rc = pr_duration_arg("--initial-delay", optarg, PR_ZERO_OK, &o->initial_delay_s)))
+			if ((rc = doc_duration_arg("--initial-delay", optarg, PR_ZERO_OK, &o->initial_delay_s)))
 				return rc;
 			break;
 		case 'q': o->quiet = true; break;
@@ -240,34 +240,34 @@ parse_args(int argc, char **argv, struct opts *o)
 /* The database of the SQL checks: DATABASE_URL, else the config's
  * database.url; NULL when neither says. */
 static int
-database_url(const struct pr_config *cfg, const char **url)
+database_url(const struct config *cfg, const char **url)
 {
 	const char *env = getenv("DATABASE_URL");
-	const cJSON *sec = pr_config_section(cfg, "database");
+	const cJSON *sec = config_section(cfg, "database");
 
 	*url = env && *env ? env : NULL;
 	if (!*url && sec)
-		return pr_get_string(sec, "url", PR_OPTIONAL, cfg->name, url);
+		return doc_get_string(sec, "url", PR_OPTIONAL, cfg->name, url);
 	return PR_OK;
 }
 
 /* The metric rules of qa.watch, when the watch has any. */
 static int
-load_metrics(const struct opts *o, const cJSON *section, const char *cfgname, struct qa_metrics *m)
+load_metrics(const struct opts *o, const cJSON *section, const char *cfgname, struct qametrics *m)
 {
 	char ctx[512];
 
 	(void)o;
 	snprintf(ctx, sizeof ctx, "%s: qa", cfgname);
-	qa_metrics_free(m);
-	return qa_metrics_load(cJSON_GetObjectItemCaseSensitive(section, "watch"), ctx, m);
+	qametrics_free(m);
+	return qametrics_load(cJSON_GetObjectItemCaseSensitive(section, "watch"), ctx, m);
 }
 
 /* The suite from the config (when there is one) and the --check flags. */
 static int
-load_suite(const struct opts *o, struct qa_suite *s, struct qa_metrics *m)
+load_suite(const struct opts *o, struct qa_suite *s, struct qametrics *m)
 {
-	struct pr_config cfg = {0};
+	struct config cfg = {0};
 	cJSON *section = NULL;
 	const char *db_url = NULL;
 	int rc = PR_OK;
@@ -276,20 +276,20 @@ load_suite(const struct opts *o, struct qa_suite *s, struct qa_metrics *m)
 	s->timeout_s = QA_TIMEOUT_S;
 	/* Flags alone do not read ./pr-tools.json; -f adds its checks. */
 	if (o->file || o->nchecks == 0) {
-		if ((rc = pr_config_load(o->file, &cfg)))
+		if ((rc = config_load(o->file, &cfg)))
 			goto out;
 		if (!cfg.root) {
 			rc = pr_usage_error("no checks: give -f FILE with a \"qa\" section, or --check NAME=URL");
 			goto out;
 		}
-		if (!pr_config_section(&cfg, "qa")) {
+		if (!config_section(&cfg, "qa")) {
 			if (o->nchecks == 0) {
 				rc = pr_error(PR_INPUT, "%s: no \"qa\" section (add one with \"checks\", or use --check NAME=URL)",
 				    cfg.name);
 				goto out;
 			}
 		} else {
-			section = cJSON_Duplicate(pr_config_section(&cfg, "qa"), true);
+			section = cJSON_Duplicate(config_section(&cfg, "qa"), true);
 			if (o->base_url && cJSON_IsObject(section)) {
 				cJSON_DeleteItemFromObjectCaseSensitive(section, "base_url");
 				cJSON_AddStringToObject(section, "base_url", o->base_url);
@@ -316,7 +316,7 @@ load_suite(const struct opts *o, struct qa_suite *s, struct qa_metrics *m)
 		rc = pr_error(PR_INPUT, "--metrics, --prometheus: no rules to judge (add qa.watch.rules to the config)");
 		goto out;
 	}
-	if ((rc = qa_metrics_check(m)))
+	if ((rc = qametrics_check(m)))
 		goto out;
 	for (size_t i = 0; i < o->nchecks; i++) {
 		char *name = xstrdup(o->checks[i]);
@@ -334,7 +334,7 @@ load_suite(const struct opts *o, struct qa_suite *s, struct qa_metrics *m)
 		rc = qa_suite_set_database(s, db_url);
 out:
 	cJSON_Delete(section);
-	pr_config_free(&cfg);
+	config_free(&cfg);
 	return rc;
 }
 
@@ -362,7 +362,7 @@ write_junit(const char *path, const struct qa_suite *s, const struct qa_report *
 	char stamp[PR_RFC3339_LEN];
 	int rc;
 
-	pr_rfc3339_now(stamp);
+	util_rfc3339_now(stamp);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct qa_result *res = &r->results[i];
 		struct buf d = {0};
@@ -436,15 +436,15 @@ report_github(const char *verdict, const struct qa_suite *s, const struct qa_rep
 /* Repeat the suite until the watch has lasted o->watch_s, or a metric rule
  * turns critical, or the metrics cannot be read (that code is returned). */
 static int
-watch(const struct opts *o, const struct qa_suite *s, struct qa_metrics *m, struct qa_report *last,
+watch(const struct opts *o, const struct qa_suite *s, struct qametrics *m, struct qa_report *last,
     struct qa_requests *reqs, size_t *rounds, size_t *unreachable_rounds)
 {
 	int rc = PR_OK;
 
-	double start_ms = pr_mono_ms(), end_ms = start_ms + o->watch_s * 1e3;
+	double start_ms = util_mono_ms(), end_ms = start_ms + o->watch_s * 1e3;
 
 	for (;;) {
-		double round_ms = pr_mono_ms();
+		double round_ms = util_mono_ms();
 		double next_ms = round_ms + o->interval_s * 1e3;
 
 		qa_report_free(last);
@@ -453,9 +453,9 @@ watch(const struct opts *o, const struct qa_suite *s, struct qa_metrics *m, stru
 		*unreachable_rounds += last->unreachable;
 		pr_log("round %zu: %zu passed, %zu failed, %zu errors, %zu skipped", *rounds, last->passed,
 		    last->failed, last->errors, last->skipped);
-		if ((rc = qa_metrics_round(m, (pr_mono_ms() - start_ms) / 1e3, s->timeout_s)))
+		if ((rc = qametrics_round(m, (util_mono_ms() - start_ms) / 1e3, s->timeout_s)))
 			break;
-		if (qa_metrics_level(m, NULL) == QA_LEVEL_CRITICAL)
+		if (qametrics_level(m, NULL) == QA_LEVEL_CRITICAL)
 			break;	/* the next step rolls back now, not at the end */
 		if (pr_progress_ok() && !o->quiet) {
 			size_t errs = 0;
@@ -463,11 +463,11 @@ watch(const struct opts *o, const struct qa_suite *s, struct qa_metrics *m, stru
 			for (size_t i = 0; i < reqs->n; i++)
 				errs += reqs->error[i];
 			fprintf(stderr, "\rpr-qa: watch round %zu, %.0f of %.0f s, %zu requests, %zu errors ",
-			    *rounds, (pr_mono_ms() - start_ms) / 1e3, o->watch_s, reqs->n, errs);
+			    *rounds, (util_mono_ms() - start_ms) / 1e3, o->watch_s, reqs->n, errs);
 		}
-		if (next_ms >= end_ms || pr_mono_ms() >= end_ms)
+		if (next_ms >= end_ms || util_mono_ms() >= end_ms)
 			break;
-		pr_sleep_ms(next_ms - pr_mono_ms() > 0 ? next_ms - pr_mono_ms() : 0);
+		util_sleep_ms(next_ms - util_mono_ms() > 0 ? next_ms - util_mono_ms() : 0);
 	}
 	if (pr_progress_ok() && !o->quiet)
 		fputc('\n', stderr);
@@ -482,20 +482,20 @@ static void
 wait_until(const struct opts *o, const struct qa_suite *s, struct qa_report *r, size_t *rounds,
     double *elapsed_ms)
 {
-	double start_ms = pr_mono_ms(), end_ms = start_ms + o->wait_until_s * 1e3;
+	double start_ms = util_mono_ms(), end_ms = start_ms + o->wait_until_s * 1e3;
 
 	for (;;) {
-		double next_ms = pr_mono_ms() + o->interval_s * 1e3;
+		double next_ms = util_mono_ms() + o->interval_s * 1e3;
 
 		qa_report_free(r);
 		qa_run(s, &o->run, r, NULL);
 		(*rounds)++;
-		*elapsed_ms = pr_mono_ms() - start_ms;
+		*elapsed_ms = util_mono_ms() - start_ms;
 		if (r->passed == r->n || next_ms > end_ms)
 			break;
 		pr_note("wait: round %zu: %zu of %zu checks pass; again in %.1f s", *rounds, r->passed, r->n,
-		    (next_ms - pr_mono_ms()) / 1e3 > 0 ? (next_ms - pr_mono_ms()) / 1e3 : 0);
-		pr_sleep_ms(next_ms - pr_mono_ms() > 0 ? next_ms - pr_mono_ms() : 0);
+		    (next_ms - util_mono_ms()) / 1e3 > 0 ? (next_ms - util_mono_ms()) / 1e3 : 0);
+		util_sleep_ms(next_ms - util_mono_ms() > 0 ? next_ms - util_mono_ms() : 0);
 	}
 	if (r->passed == r->n)
 		pr_note("wait: every check passes after %zu round(s), %.1f s", *rounds, *elapsed_ms / 1e3);
@@ -513,7 +513,7 @@ wait_to_json(const struct opts *o, size_t rounds, double elapsed_ms)
 	cJSON_AddNumberToObject(j, "until_s", o->wait_until_s);
 	cJSON_AddNumberToObject(j, "interval_s", o->interval_s);
 	cJSON_AddNumberToObject(j, "rounds", (double)rounds);
-	cJSON_AddNumberToObject(j, "elapsed_ms", pr_round(elapsed_ms, PR_MS_DECIMALS));
+	cJSON_AddNumberToObject(j, "elapsed_ms", doc_round(elapsed_ms, PR_MS_DECIMALS));
 	return j;
 }
 
@@ -525,7 +525,7 @@ main(int argc, char **argv)
 	struct qa_report r = {0};
 	struct qa_requests reqs = {0};
 	struct qa_watch w;
-	struct qa_metrics m = {0};
+	struct qametrics m = {0};
 	const char *critical_rule = NULL;
 	size_t rounds = 0, unreachable_rounds = 0;
 	double waited_ms = 0;
@@ -547,7 +547,7 @@ main(int argc, char **argv)
 		if ((rc = watch(&o, &s, &m, &r, &reqs, &rounds, &unreachable_rounds)))
 			goto out;
 		qa_watch_judge(&reqs, rounds, &o.th, &w);
-		if (qa_metrics_level(&m, &critical_rule) != QA_LEVEL_CRITICAL)
+		if (qametrics_level(&m, &critical_rule) != QA_LEVEL_CRITICAL)
 			critical_rule = NULL;
 		verdict = w.level == QA_LEVEL_CRITICAL || critical_rule ? "fail" : "pass";
 	} else {
@@ -560,10 +560,10 @@ main(int argc, char **argv)
 	if (!o.watch_s && !r.unreachable)
 		note_results(&s, &r);
 
-	doc = pr_doc_new("qa");
+	doc = doc_new("qa");
 	cJSON_AddStringToObject(doc, "verdict", verdict);
 	if (s.base_url) {
-		target = pr_redact_url(s.base_url);
+		target = util_redact_url(s.base_url);
 		cJSON_AddStringToObject(doc, "target", target);
 	} else {
 		cJSON_AddNullToObject(doc, "target");
@@ -572,13 +572,13 @@ main(int argc, char **argv)
 	if (o.watch_s > 0) {
 		cJSON *wj = qa_watch_to_json(&w, &o.th, o.watch_s, o.interval_s);
 
-		if (qa_metrics_active(&m))
-			cJSON_AddItemToObject(wj, "rules", qa_metrics_to_json(&m));
+		if (qametrics_active(&m))
+			cJSON_AddItemToObject(wj, "rules", qametrics_to_json(&m));
 		cJSON_AddItemToObject(doc, "watch", wj);
 	}
 	if (o.wait_until_s > 0)
 		cJSON_AddItemToObject(doc, "wait", wait_to_json(&o, rounds, waited_ms));
-	if ((rc = pr_doc_emit(doc, o.output)))
+	if ((rc = doc_emit(doc, o.output)))
 		goto out;
 	if (o.junit && (rc = write_junit(o.junit, &s, &r)))
 		goto out;
@@ -615,7 +615,7 @@ out:
 	qa_report_free(&r);
 	qa_requests_free(&reqs);
 	qa_suite_free(&s);
-	qa_metrics_free(&m);
+	qametrics_free(&m);
 	if ((erc = pr_log_close()) && rc == PR_OK)
 		rc = erc;
 	return rc;

@@ -117,24 +117,24 @@ struct step {
 };
 
 struct state {
-	struct pr_config cfg;
+	struct config cfg;
 	cJSON *outer;		/* the manifest given on the command line, or NULL */
 	cJSON *inner;		/* manifest.json from the archive, or NULL */
 	const cJSON *snap;	/* the manifest in use: inner, else outer */
 	char *archive;
 	char *workdir;		/* extracted members, private (0700) */
-	struct pr_member *members;	/* the members verified and extracted */
+	struct tarball_member *members;	/* the members verified and extracted */
 	size_t nmembers;
 	char *tag, *commit, *branch;
 	const char *token;
 	const char *repo, *workflow, *ref;
 	const cJSON *inputs;
-	struct pr_github_run run;	/* the deploy run, with --wait */
+	struct github_run run;	/* the deploy run, with --wait */
 	const cJSON *platform;
-	struct pr_pg_url db;
+	struct pg_url db;
 	bool have_db;
 	char *dump_path;
-	struct pr_sql_stmt *stmts;	/* --sql FILE, split */
+	struct pgq_sql_stmt *stmts;	/* --sql FILE, split */
 	size_t nstmts;
 	cJSON *sql_statements;		/* each one's record for the document */
 	struct step steps[NSTEPS];
@@ -211,11 +211,11 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_REF: o->ref = optarg; break;
 		case OPT_WAIT: o->wait = true; break;
 		case OPT_WAIT_TIMEOUT:
-			if ((rc = pr_duration_arg("--wait-timeout", optarg, PR_POSITIVE, &o->wait_timeout_s)))
+			if ((rc = doc_duration_arg("--wait-timeout", optarg, PR_POSITIVE, &o->wait_timeout_s)))
 				return rc;
 			break;
 		case OPT_WAIT_INTERVAL:
-			if ((rc = pr_duration_arg("--wait-interval", optarg, PR_POSITIVE, &o->wait_interval_s)))
+			if ((rc = doc_duration_arg("--wait-interval", optarg, PR_POSITIVE, &o->wait_interval_s)))
 				return rc;
 			break;
 		case OPT_PLATFORM: o->restore_platform = true; break;
@@ -224,7 +224,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'n': o->dry_run = true; break;
 		case 'd': o->db_url = optarg; break;
 		case OPT_DB_TIMEOUT:
-			if ((rc = pr_duration_arg("--db-timeout", optarg, PR_ZERO_OK, &o->db_timeout_s)))
+			if ((rc = doc_duration_arg("--db-timeout", optarg, PR_ZERO_OK, &o->db_timeout_s)))
 				return rc;
 			break;
 		case OPT_SQL: o->sql = optarg; break;
@@ -255,11 +255,11 @@ static void
 state_free(struct state *s)
 {
 	if (s->workdir)
-		pr_tmp_remove(s->workdir);
+		fileio_tmp_remove(s->workdir);
 	free(s->workdir);
 	free(s->members);
 	free(s->dump_path);
-	pr_sql_stmts_free(s->stmts, s->nstmts);
+	pgq_sql_stmts_free(s->stmts, s->nstmts);
 	cJSON_Delete(s->sql_statements);
 	free(s->archive);
 	free(s->tag);
@@ -267,8 +267,8 @@ state_free(struct state *s)
 	free(s->branch);
 	cJSON_Delete(s->outer);
 	cJSON_Delete(s->inner);
-	pr_pg_url_free(&s->db);
-	pr_config_free(&s->cfg);
+	pg_url_free(&s->db);
+	config_free(&s->cfg);
 }
 
 /* A regular file that starts like gzip.  Anything else (a FIFO, a pipe) is
@@ -319,7 +319,7 @@ load_source(const struct opts *o, struct state *s)
 		s->archive = xstrdup(o->input);
 		return PR_OK;
 	}
-	if ((rc = pr_doc_load(o->input, "snapshot", &s->outer)) != PR_OK ||
+	if ((rc = doc_load(o->input, "snapshot", &s->outer)) != PR_OK ||
 	    (rc = manifest_archive_path(s->outer, o->input, &path)) != PR_OK)
 		return rc;
 	s->archive = find_archive(o->input, path);
@@ -343,7 +343,7 @@ verify(const struct opts *o, struct state *s)
 		st->status = "skipped";
 		return PR_OK;
 	}
-	if (pr_tmp_mkdir("pr-rollback", &s->workdir) == -1)
+	if (fileio_tmp_mkdir("pr-rollback", &s->workdir) == -1)
 		return pr_error(PR_EXTERNAL, "cannot create a temporary directory: %s", strerror(errno));
 	if ((rc = manifest_verify_archive(s->archive, s->outer, o->input, s->workdir, &s->inner, &s->members,
 	    &s->nmembers)) != PR_OK)
@@ -362,10 +362,10 @@ verify(const struct opts *o, struct state *s)
 static int
 preflight_deploy(const struct opts *o, struct state *s)
 {
-	struct deploy_github gh;
+	struct deploycfg_github gh;
 	int rc;
 
-	if ((rc = deploy_github_parse(pr_config_section(&s->cfg, "deploy"),
+	if ((rc = deploycfg_github_parse(config_section(&s->cfg, "deploy"),
 	    s->cfg.name ? s->cfg.name : PR_CONFIG_DEFAULT, &gh)) != PR_OK)
 		return rc;
 	s->repo = gh.repo;
@@ -393,7 +393,7 @@ preflight_deploy_only(const struct opts *o, struct state *s)
 	s->snap = s->inner ? s->inner : s->outer;
 	if (o->tag)
 		s->tag = xstrdup(o->tag);
-	else if (s->snap && pr_get_string(s->snap, "tag", PR_OPTIONAL, MANIFEST_MEMBER, &t) == PR_OK && t)
+	else if (s->snap && doc_get_string(s->snap, "tag", PR_OPTIONAL, MANIFEST_MEMBER, &t) == PR_OK && t)
 		s->tag = xstrdup(t);
 	return preflight_deploy(o, s);
 }
@@ -417,14 +417,14 @@ preflight(const struct opts *o, struct state *s)
 	} else {
 		const char *t;
 
-		if ((rc = pr_get_string(s->snap, "tag", PR_REQUIRED, MANIFEST_MEMBER, &t)) != PR_OK)
+		if ((rc = doc_get_string(s->snap, "tag", PR_REQUIRED, MANIFEST_MEMBER, &t)) != PR_OK)
 			return rc;
 		s->tag = xstrdup(t);
 	}
-	rc = pr_git_commit_of(s->tag, &s->commit, why, sizeof why);
+	rc = git_commit_of(s->tag, &s->commit, why, sizeof why);
 	if (rc != PR_OK)
 		return pr_error(rc, "git: %s (fetch it with 'git fetch --tags', or run inside the repository)", why);
-	if ((rc = pr_git_dirty(&dirty, why, sizeof why)) != PR_OK)
+	if ((rc = git_dirty(&dirty, why, sizeof why)) != PR_OK)
 		return pr_error(rc, "git: %s", why);
 	if (dirty)
 		return pr_error(PR_FAIL, "the working tree has uncommitted changes: refusing to check out %s (commit or stash them first)",
@@ -433,7 +433,7 @@ preflight(const struct opts *o, struct state *s)
 		struct buf b = {0};
 		char *ref;
 
-		pr_rfc3339_now(date);
+		util_rfc3339_now(date);
 		if (o->branch_name)
 			buf_adds(&b, o->branch_name);
 		else
@@ -441,8 +441,8 @@ preflight(const struct opts *o, struct state *s)
 		s->branch = buf_detach(&b);
 		buf_printf(&b, "refs/heads/%s", s->branch);
 		ref = buf_detach(&b);
-		rc = pr_git(NULL, why, sizeof why, "check-ref-format", ref, NULL);
-		if (rc == PR_OK && pr_git(NULL, why, sizeof why, "show-ref", "--verify", "--quiet", ref, NULL) == PR_OK)
+		rc = git_run(NULL, why, sizeof why, "check-ref-format", ref, NULL);
+		if (rc == PR_OK && git_run(NULL, why, sizeof why, "show-ref", "--verify", "--quiet", ref, NULL) == PR_OK)
 			rc = -1;
 		free(ref);
 		if (rc == -1)
@@ -470,13 +470,13 @@ preflight(const struct opts *o, struct state *s)
 			return pr_usage_error("--restore-db needs a snapshot manifest or archive, not only --tag");
 		dbsnap = cJSON_GetObjectItemCaseSensitive(s->snap, "database");
 		if (!cJSON_IsObject(dbsnap) ||
-		    pr_get_string(dbsnap, "member", PR_REQUIRED, "database", &member) != PR_OK)
+		    doc_get_string(dbsnap, "member", PR_REQUIRED, "database", &member) != PR_OK)
 			return pr_error(PR_INPUT, "%s: the snapshot holds no database dump (drop --restore-db)", s->archive);
 		/* pg_restore reads only what was verified: a member of this archive */
 		if (strcmp(member, MANIFEST_MEMBER) == 0 || !manifest_member_of(s->members, s->nmembers, member))
 			return pr_error(PR_INPUT, "%s: database.member '%s' is not a verified member of the archive (nothing was changed)",
 			    s->archive, member);
-		if ((rc = pr_pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
+		if ((rc = pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
 			return rc;
 		if (!s->have_db)
 			return pr_usage_error("--restore-db: no database URL (set DATABASE_URL or pass --database-url)");
@@ -501,7 +501,7 @@ do_git(const struct opts *o, struct state *s, struct step *st)
 			snprintf(st->detail, sizeof st->detail, "would check out %s (%.12s) detached", s->tag, s->commit);
 		return PR_OK;
 	}
-	if ((rc = pr_git_checkout(s->tag, s->branch, why, sizeof why)) != PR_OK) {
+	if ((rc = git_checkout(s->tag, s->branch, why, sizeof why)) != PR_OK) {
 		snprintf(st->detail, sizeof st->detail, "checkout of %s failed: %s", s->tag, why);
 		return rc == PR_FAIL ? PR_EXTERNAL : rc;
 	}
@@ -510,7 +510,7 @@ do_git(const struct opts *o, struct state *s, struct step *st)
 	else
 		snprintf(st->detail, sizeof st->detail, "checked out %s (%.12s) detached", s->tag, s->commit);
 	if (o->push) {
-		if ((rc = pr_git_push(o->remote, "heads", s->branch, why, sizeof why)) != PR_OK) {
+		if ((rc = git_push(o->remote, "heads", s->branch, why, sizeof why)) != PR_OK) {
 			size_t len = strlen(st->detail);
 
 			snprintf(st->detail + len, sizeof st->detail - len, "; push to %s failed: %s", o->remote, why);
@@ -530,7 +530,7 @@ deploy_and_wait(const struct opts *o, struct state *s, struct step *st)
 	char why[PR_WHY_LEN];
 	int n, rc;
 
-	rc = pr_github_dispatch_run(s->token, s->repo, s->workflow, s->ref, s->inputs, &s->run, why, sizeof why);
+	rc = github_dispatch_run(s->token, s->repo, s->workflow, s->ref, s->inputs, &s->run, why, sizeof why);
 	if (rc != PR_OK) {
 		snprintf(st->detail, sizeof st->detail, "dispatch of %s failed: %s", s->workflow, why);
 		return rc;
@@ -538,7 +538,7 @@ deploy_and_wait(const struct opts *o, struct state *s, struct step *st)
 	n = snprintf(st->detail, sizeof st->detail, "dispatched %s in %s at ref %s; ", s->workflow, s->repo, s->ref);
 	if (s->run.id)
 		pr_note("deploy: waiting up to %.0f s for run %lld: %s", o->wait_timeout_s, s->run.id, s->run.html_url);
-	rc = pr_github_run_wait(s->token, s->repo, &s->run, o->wait_timeout_s, o->wait_interval_s, why, sizeof why);
+	rc = github_run_wait(s->token, s->repo, &s->run, o->wait_timeout_s, o->wait_interval_s, why, sizeof why);
 	if (rc == PR_OK)
 		snprintf(st->detail + n, sizeof st->detail - (size_t)n, "run %lld concluded success: %s", s->run.id,
 		    s->run.html_url);
@@ -560,7 +560,7 @@ do_deploy(const struct opts *o, struct state *s, struct step *st)
 	}
 	if (o->wait)
 		return deploy_and_wait(o, s, st);
-	rc = pr_github_dispatch(s->token, s->repo, s->workflow, s->ref, s->inputs, why, sizeof why);
+	rc = github_dispatch(s->token, s->repo, s->workflow, s->ref, s->inputs, why, sizeof why);
 	if (rc != PR_OK) {
 		snprintf(st->detail, sizeof st->detail, "dispatch of %s failed: %s", s->workflow, why);
 		return rc;
@@ -573,7 +573,7 @@ static int
 do_platform(const struct opts *o, struct state *s, struct step *st)
 {
 	const char *credential = NULL;
-	struct pr_platform_opts po = {.dry_run = o->dry_run, .credential = &credential};
+	struct platform_opts po = {.dry_run = o->dry_run, .credential = &credential};
 	cJSON *resources = NULL;
 	int rc;
 
@@ -581,7 +581,7 @@ do_platform(const struct opts *o, struct state *s, struct step *st)
 		snprintf(st->detail, sizeof st->detail, "would apply the snapshot's platform settings");
 		return PR_OK;
 	}
-	rc = pr_platform_apply(s->platform, &po, &resources);
+	rc = platform_apply(s->platform, &po, &resources);
 	snprintf(st->detail, sizeof st->detail, rc == PR_OK ? "applied the snapshot's platform settings (%d resources, credential %s)" :
 	    "applying the platform settings failed (%d resources reported, credential %s; see the message above)",
 	    cJSON_GetArraySize(resources), credential ? credential : "none");
@@ -601,7 +601,7 @@ do_database(const struct opts *o, struct state *s, struct step *st)
 		return PR_OK;
 	}
 	pr_note("restoring %s", s->db.redacted);
-	rc = pr_pg_restore(&s->db, s->dump_path, why, sizeof why);
+	rc = pg_restore(&s->db, s->dump_path, why, sizeof why);
 	if (rc != PR_OK) {
 		snprintf(st->detail, sizeof st->detail, "pg_restore into %s failed (rolled back, unchanged): %s",
 		    s->db.redacted, why);
@@ -629,7 +629,7 @@ transaction_control(const char *stmt)
 
 /* The statement's record in the document, status "planned" or "not_run". */
 static cJSON *
-statement_record(const struct pr_sql_stmt *st, const char *status)
+statement_record(const struct pgq_sql_stmt *st, const char *status)
 {
 	cJSON *j = cJSON_CreateObject();
 
@@ -658,9 +658,9 @@ sql_preflight(const struct opts *o, struct state *s)
 	char why[PR_WHY_LEN];
 	int rc;
 
-	if ((rc = pr_read_file(o->sql, SQL_SCRIPT_MAX_BYTES, &text)) != PR_OK)
+	if ((rc = fileio_read_file(o->sql, SQL_SCRIPT_MAX_BYTES, &text)) != PR_OK)
 		return rc;
-	rc = pr_sql_split(text.data ? text.data : "", &s->stmts, &s->nstmts, why, sizeof why);
+	rc = pgq_sql_split(text.data ? text.data : "", &s->stmts, &s->nstmts, why, sizeof why);
 	buf_free(&text);
 	if (rc != PR_OK)
 		return pr_error(rc, "%s: %s (nothing was run)", o->sql, why);
@@ -673,7 +673,7 @@ sql_preflight(const struct opts *o, struct state *s)
 			    "(pr-rollback runs each statement it can in one transaction)", o->sql, s->stmts[i].line);
 		cJSON_AddItemToArray(s->sql_statements, statement_record(&s->stmts[i], o->dry_run ? "planned" : "not_run"));
 	}
-	if (!s->have_db && (rc = pr_pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
+	if (!s->have_db && (rc = pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
 		return rc;
 	if (!s->have_db)
 		return pr_usage_error("--sql: no database URL (set DATABASE_URL or pass --database-url)");
@@ -683,23 +683,23 @@ sql_preflight(const struct opts *o, struct state *s)
 
 /* Statements from..to-1 in one transaction: all done, or none.  On a
  * failure *failed is the statement, the others before it rolled back. */
-static enum pr_pgq_fail
+static enum pgq_fail
 run_transaction(struct pg_conn *c, struct state *s, size_t from, size_t to, size_t *failed, char *why, size_t len)
 {
-	enum pr_pgq_fail f;
+	enum pgq_fail f;
 	char ignored[PR_WHY_LEN];
 
-	if ((f = pr_pgq_exec(c, "BEGIN", why, len)) != PR_PGQ_OK) {
+	if ((f = pgq_exec(c, "BEGIN", why, len)) != PR_PGQ_OK) {
 		*failed = from;
 		return f;
 	}
 	for (size_t i = from; i < to; i++)
-		if ((f = pr_pgq_exec(c, s->stmts[i].text, why, len)) != PR_PGQ_OK) {
-			pr_pgq_exec(c, "ROLLBACK", ignored, sizeof ignored);
+		if ((f = pgq_exec(c, s->stmts[i].text, why, len)) != PR_PGQ_OK) {
+			pgq_exec(c, "ROLLBACK", ignored, sizeof ignored);
 			*failed = i;
 			return f;
 		}
-	if ((f = pr_pgq_exec(c, "COMMIT", why, len)) != PR_PGQ_OK)
+	if ((f = pgq_exec(c, "COMMIT", why, len)) != PR_PGQ_OK)
 		*failed = to - 1;	/* a deferred check: the last one is named */
 	return f;
 }
@@ -720,7 +720,7 @@ run_script(struct pg_conn *c, struct state *s, size_t *failed, char *why, size_t
 
 		while (!s->stmts[i].no_transaction && to < s->nstmts && !s->stmts[to].no_transaction)
 			to++;
-		if (s->stmts[i].no_transaction ? pr_pgq_exec(c, s->stmts[i].text, why, len) != PR_PGQ_OK :
+		if (s->stmts[i].no_transaction ? pgq_exec(c, s->stmts[i].text, why, len) != PR_PGQ_OK :
 		    run_transaction(c, s, i, to, failed, why, len) != PR_PGQ_OK) {
 			if (*failed == s->nstmts)
 				*failed = i;
@@ -760,16 +760,16 @@ do_sql(const struct opts *o, struct state *s, struct step *st)
 		    "transaction), the others in transactions", s->nstmts, o->sql, s->db.redacted, alone);
 		return PR_OK;
 	}
-	if ((rc = pr_pgq_connect(&s->db, atof(PR_PG_CONNECT_TIMEOUT_S), &c, why, sizeof why)) != PR_OK) {
+	if ((rc = pgq_connect(&s->db, atof(PR_PG_CONNECT_TIMEOUT_S), &c, why, sizeof why)) != PR_OK) {
 		snprintf(st->detail, sizeof st->detail, "cannot connect to %s: %s (nothing was run)", s->db.redacted, why);
 		return rc;
 	}
 	/* --db-timeout bounds each statement (0: no bound). */
 	snprintf(timeout, sizeof timeout, "SET statement_timeout = %.0f", o->db_timeout_s * 1e3);
-	pr_pgq_exec(c, timeout, why, sizeof why);
+	pgq_exec(c, timeout, why, sizeof why);
 	pr_note("running %s in %s", o->sql, s->db.redacted);
 	done = run_script(c, s, &failed, why, sizeof why);
-	pr_pgq_close(c);
+	pgq_close(c);
 	if (failed == s->nstmts) {
 		snprintf(st->detail, sizeof st->detail, "ran %zu statement(s) of %s in %s", done, o->sql, s->db.redacted);
 		return PR_OK;
@@ -793,7 +793,7 @@ sql_only(struct state *s)
 static cJSON *
 document(const struct opts *o, const struct state *s, const char *verdict)
 {
-	cJSON *doc = pr_doc_new("rollback");
+	cJSON *doc = doc_new("rollback");
 	cJSON *src, *steps;
 
 	src = cJSON_AddObjectToObject(doc, "source");
@@ -886,16 +886,16 @@ main(int argc, char **argv)
 	int rc, erc;
 
 	pr_init(argv[0]);
-	pr_proc_signals_init();
+	proc_signals_init();
 	if ((rc = parse_args(argc, argv, &o)) != PR_OK)
 		return rc;
 	pr_set_quiet(o.quiet);
-	pr_pg_set_timeout(o.db_timeout_s);
+	pg_set_timeout(o.db_timeout_s);
 	if ((rc = pr_log_open(NULL, "pr-rollback", NULL, o.log)) != PR_OK)
 		return rc;
 	for (int i = 0; i < NSTEPS; i++)
 		s.steps[i].name = names[i];
-	if ((rc = pr_config_load(o.config, &s.cfg)) != PR_OK || (rc = load_source(&o, &s)) != PR_OK)
+	if ((rc = config_load(o.config, &s.cfg)) != PR_OK || (rc = load_source(&o, &s)) != PR_OK)
 		goto out;
 	if (!s.archive && o.tag)
 		s.tag = xstrdup(o.tag);
@@ -944,7 +944,7 @@ main(int argc, char **argv)
 	verdict = o.dry_run ? "planned" : rc == PR_OK ? "done" : rc == PR_PARTIAL ? "partial" : "failed";
 emit:
 	doc = document(&o, &s, verdict);
-	erc = pr_doc_emit(doc, o.json_out);
+	erc = doc_emit(doc, o.json_out);
 	report_github(&s, verdict);
 	cJSON_Delete(doc);
 	if (rc == PR_OK)

@@ -81,12 +81,12 @@ struct opts {
 
 /* What one run found and made; freed by state_free(). */
 struct state {
-	struct pr_config cfg;
+	struct config cfg;
 	char created_at[PR_RFC3339_LEN];	/* one time for both manifests */
 	char date[9], time[7];		/* YYYYMMDD, HHMMSS (UTC) */
 	char *tag, *commit, *archive;
 	char *dump_tmp;			/* temporary pg_dump file, removed at exit */
-	struct pr_pg_url db;
+	struct pg_url db;
 	bool have_db;
 	long toc_entries;
 	cJSON *indexes;			/* the database's indexes and their validity */
@@ -94,7 +94,7 @@ struct state {
 	bool tag_made;
 	bool pushed;
 	char *archive_made;		/* the regular file written, removed on failure */
-	struct pr_member members[MAX_MEMBERS];
+	struct tarball_member members[MAX_MEMBERS];
 	int nmembers;
 	char sha256[PR_SHA256_HEX_LEN];
 	int64_t bytes;
@@ -152,7 +152,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->archive_mode = (int)mode;
 			break;
 		case OPT_DB_TIMEOUT:
-			if ((rc = pr_duration_arg("--db-timeout", optarg, PR_ZERO_OK, &o->db_timeout_s)))
+			if ((rc = doc_duration_arg("--db-timeout", optarg, PR_ZERO_OK, &o->db_timeout_s)))
 				return rc;
 			break;
 		case 'o': o->output = optarg; break;
@@ -178,17 +178,17 @@ static void
 state_free(struct state *s)
 {
 	if (s->dump_tmp)
-		pr_tmp_remove(s->dump_tmp);
+		fileio_tmp_remove(s->dump_tmp);
 	free(s->dump_tmp);
 	free(s->tag);
 	free(s->commit);
 	free(s->archive);
 	free(s->archive_made);
-	pr_pg_url_free(&s->db);
+	pg_url_free(&s->db);
 	cJSON_Delete(s->platform);
 	cJSON_Delete(s->indexes);
 	cJSON_Delete(s->upload);
-	pr_config_free(&s->cfg);
+	config_free(&s->cfg);
 }
 
 /* Settle the tag name, the commit and the database URL; nothing changes. */
@@ -201,14 +201,14 @@ prepare(const struct opts *o, struct state *s)
 	char *dir;
 	int rc;
 
-	pr_rfc3339_now(now);
+	util_rfc3339_now(now);
 	memcpy(s->created_at, now, sizeof now);
 	snprintf(s->date, sizeof s->date, "%.4s%.2s%.2s", now, now + 5, now + 8);
 	snprintf(s->time, sizeof s->time, "%.2s%.2s%.2s", now + 11, now + 14, now + 17);
-	if ((rc = pr_config_load(o->config, &s->cfg)) != PR_OK)
+	if ((rc = config_load(o->config, &s->cfg)) != PR_OK)
 		return rc;
 
-	rc = pr_git_commit_of("HEAD", &s->commit, why, sizeof why);
+	rc = git_commit_of("HEAD", &s->commit, why, sizeof why);
 	if (rc != PR_OK)
 		return pr_error(rc == PR_EXTERNAL ? PR_EXTERNAL : PR_INPUT,
 		    "cannot read the current commit: %s (run pr-snapshot inside the git repository)", why);
@@ -218,15 +218,15 @@ prepare(const struct opts *o, struct state *s)
 		buf_printf(&b, TAG_PREFIX "%s", s->date);
 		s->tag = buf_detach(&b);
 	}
-	if (pr_git(NULL, why, sizeof why, "check-ref-format", "--allow-onelevel", s->tag, NULL) != PR_OK)
+	if (git_run(NULL, why, sizeof why, "check-ref-format", "--allow-onelevel", s->tag, NULL) != PR_OK)
 		return pr_usage_error("tag '%s' is not a valid git ref name", s->tag);
-	if (pr_git_tag_exists(s->tag))
+	if (git_tag_exists(s->tag))
 		return pr_error(PR_USAGE, "tag %s already exists: refusing to move it (pick another name with --tag or SNAPSHOT_TAG)",
 		    s->tag);
-	if (pr_git_dirty(&dirty, why, sizeof why) == PR_OK && dirty)
+	if (git_dirty(&dirty, why, sizeof why) == PR_OK && dirty)
 		pr_warn("the working tree has uncommitted changes: the tag records %.12s without them", s->commit);
 
-	if ((rc = pr_pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
+	if ((rc = pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
 		return rc;
 	if (o->archive) {
 		s->archive = xstrdup(o->archive);
@@ -235,7 +235,7 @@ prepare(const struct opts *o, struct state *s)
 		s->archive = buf_detach(&b);
 	}
 	dir = xstrdup(s->archive);
-	rc = pr_mkdirs(dirname(dir), 0755) == -1 ? errno : 0;
+	rc = fileio_mkdirs(dirname(dir), 0755) == -1 ? errno : 0;
 	free(dir);
 	if (rc)
 		return pr_error(PR_EXTERNAL, "cannot create the directory of %s: %s (check permissions or use -o)",
@@ -250,7 +250,7 @@ dump_database(struct state *s)
 	struct buf name = {0};
 	char why[PR_WHY_LEN];
 	int fd, rc;
-	double t0 = pr_mono_ms();
+	double t0 = util_mono_ms();
 
 	buf_printf(&name, "%s.dump.XXXXXX", s->archive);
 	fd = mkostemp(name.data, O_CLOEXEC);
@@ -260,9 +260,9 @@ dump_database(struct state *s)
 		    s->archive, strerror(errno));
 	}
 	s->dump_tmp = buf_detach(&name);
-	pr_tmp_track(s->dump_tmp);
+	fileio_tmp_track(s->dump_tmp);
 	pr_note("dumping %s", s->db.redacted);
-	rc = pr_pg_dump(&s->db, fd, why, sizeof why);
+	rc = pg_dump(&s->db, fd, why, sizeof why);
 	if (close(fd) == -1 && rc == PR_OK) {
 		snprintf(why, sizeof why, "%s: %s", s->dump_tmp, strerror(errno));
 		rc = PR_EXTERNAL;
@@ -270,11 +270,11 @@ dump_database(struct state *s)
 	if (rc != PR_OK)
 		return pr_error(rc, "pg_dump of %s failed: %s (check the URL, the password and that pg_dump is installed)",
 		    s->db.redacted, why);
-	rc = pr_pg_list(s->dump_tmp, &s->toc_entries, why, sizeof why);
+	rc = pg_list(s->dump_tmp, &s->toc_entries, why, sizeof why);
 	if (rc != PR_OK)
 		return pr_error(rc, "the dump of %s does not verify: %s (check pg_restore matches pg_dump)",
 		    s->db.redacted, why);
-	pr_note("dump verified: %ld TOC entries in %.1f s", s->toc_entries, (pr_mono_ms() - t0) / 1e3);
+	pr_note("dump verified: %ld TOC entries in %.1f s", s->toc_entries, (util_mono_ms() - t0) / 1e3);
 	return PR_OK;
 }
 
@@ -288,9 +288,9 @@ read_indexes(struct state *s)
 	const cJSON *it;
 	int rc, invalid = 0;
 
-	if ((rc = pr_pgq_connect(&s->db, atof(PR_PG_CONNECT_TIMEOUT_S), &c, why, sizeof why)) == PR_OK)
-		rc = pr_pgq_indexes(c, &s->indexes, why, sizeof why);
-	pr_pgq_close(c);
+	if ((rc = pgq_connect(&s->db, atof(PR_PG_CONNECT_TIMEOUT_S), &c, why, sizeof why)) == PR_OK)
+		rc = pgq_indexes(c, &s->indexes, why, sizeof why);
+	pgq_close(c);
 	if (rc != PR_OK)
 		return pr_error(rc, "cannot list the indexes of %s: %s", s->db.redacted, why);
 	cJSON_ArrayForEach(it, s->indexes) {
@@ -309,13 +309,13 @@ read_indexes(struct state *s)
 static int
 read_platform(struct state *s)
 {
-	const cJSON *sec = pr_config_section(&s->cfg, "platform");
-	struct pr_platform_opts po = {0};
+	const cJSON *sec = config_section(&s->cfg, "platform");
+	struct platform_opts po = {0};
 
 	if (!sec)
 		return PR_OK;
 	pr_note("reading platform settings");
-	return pr_platform_read(sec, &po, &s->platform);
+	return platform_read(sec, &po, &s->platform);
 }
 
 /* The manifest.  The outer one (stdout) adds the archive's own size and
@@ -324,7 +324,7 @@ read_platform(struct state *s)
 static cJSON *
 manifest(const struct state *s, bool outer)
 {
-	cJSON *doc = pr_doc_new("snapshot");
+	cJSON *doc = doc_new("snapshot");
 	cJSON *arch, *members, *db;
 
 	/* The snapshot's time, not the time each manifest was printed, so
@@ -371,41 +371,41 @@ static int
 write_archive(const struct opts *o, struct state *s)
 {
 	struct pr_tar *t = NULL;
-	struct pr_atomic f;
+	struct fileio_atomic f;
 	char why[PR_WHY_LEN], *made;
 	int rc = PR_EXTERNAL;
 	cJSON *inner;
 	char *text;
 
-	if (pr_open_atomic(&f, s->archive, o->archive_mode) == -1)
+	if (fileio_open_atomic(&f, s->archive, o->archive_mode) == -1)
 		return PR_EXTERNAL;
-	if (!(t = pr_tar_open(f.fd, s->archive, why, sizeof why)))
+	if (!(t = tarball_open(f.fd, s->archive, why, sizeof why)))
 		goto fail;
 	if (s->have_db &&
-	    pr_tar_add_file(t, DUMP_MEMBER, s->dump_tmp, &s->members[s->nmembers++], why, sizeof why) != PR_OK)
+	    tarball_add_file(t, DUMP_MEMBER, s->dump_tmp, &s->members[s->nmembers++], why, sizeof why) != PR_OK)
 		goto fail;
 	if (s->platform) {
-		text = pr_doc_text(s->platform);
-		rc = pr_tar_add_data(t, PLATFORM_MEMBER, text, strlen(text), &s->members[s->nmembers++], why, sizeof why);
+		text = doc_text(s->platform);
+		rc = tarball_add_data(t, PLATFORM_MEMBER, text, strlen(text), &s->members[s->nmembers++], why, sizeof why);
 		free(text);
 		if (rc != PR_OK)
 			goto fail;
 	}
 	inner = manifest(s, false);
-	text = pr_doc_text(inner);
+	text = doc_text(inner);
 	cJSON_Delete(inner);
-	rc = pr_tar_add_data(t, MANIFEST_MEMBER, text, strlen(text), &s->members[s->nmembers++], why, sizeof why);
+	rc = tarball_add_data(t, MANIFEST_MEMBER, text, strlen(text), &s->members[s->nmembers++], why, sizeof why);
 	free(text);
 	if (rc != PR_OK)
 		goto fail;
-	rc = pr_tar_close(t, s->sha256, &s->bytes, why, sizeof why);
+	rc = tarball_close(t, s->sha256, &s->bytes, why, sizeof why);
 	t = NULL;
 	if (rc != PR_OK)
 		goto fail;
 	/* only a file this run created by rename is its to remove: never a
 	 * FIFO or /dev/stdout written in place */
 	made = f.tmp ? xstrdup(f.dest) : NULL;
-	rc = pr_commit_atomic(&f);
+	rc = fileio_commit_atomic(&f);
 	if (rc == PR_OK)
 		s->archive_made = made;
 	else
@@ -413,8 +413,8 @@ write_archive(const struct opts *o, struct state *s)
 	goto out;
 fail:
 	if (t)
-		pr_tar_close(t, NULL, NULL, why + strlen(why), 0);
-	pr_abort_atomic(&f);
+		tarball_close(t, NULL, NULL, why + strlen(why), 0);
+	fileio_abort_atomic(&f);
 	rc = pr_error(PR_EXTERNAL, "cannot write the archive: %s (check free space in the archive's directory)", why);
 out:
 	return rc;
@@ -437,7 +437,7 @@ env_set(const char *name)
 static int
 upload(const struct opts *o, struct state *s)
 {
-	struct pr_blob_account a = {.name = env_set("AZURE_STORAGE_ACCOUNT"),
+	struct blob_account a = {.name = env_set("AZURE_STORAGE_ACCOUNT"),
 	    .key = env_set("AZURE_STORAGE_ACCOUNT_KEY"), .sas = env_set("AZURE_STORAGE_SAS_TOKEN")};
 	char *copy, *endpoint = NULL, *container = NULL, *url_sas = NULL, why[PR_WHY_LEN];
 	int rc;
@@ -446,7 +446,7 @@ upload(const struct opts *o, struct state *s)
 		return PR_OK;
 	if (a.key)
 		a.sas = NULL;	/* the account key beats an ambient SAS... */
-	if (pr_blob_container_url(o->container, &endpoint, &container, &url_sas) == 0) {
+	if (blob_container_url(o->container, &endpoint, &container, &url_sas) == 0) {
 		a.endpoint = endpoint;
 		if (url_sas) {	/* ...and a --container URL's SAS beats both */
 			a.sas = url_sas;
@@ -462,13 +462,13 @@ upload(const struct opts *o, struct state *s)
 	if (a.sas)
 		gha_mask(a.sas);
 	if (!a.key && !a.sas)
-		a.cred = pr_cred_new(0);
+		a.cred = cred_new(0);
 	copy = xstrdup(s->archive);
 	pr_note("uploading %s to container %s", s->archive, container ? container : o->container);
-	rc = pr_blob_upload(&a, container ? container : o->container, basename(copy), s->archive, &s->upload, why,
+	rc = blob_upload(&a, container ? container : o->container, basename(copy), s->archive, &s->upload, why,
 	    sizeof why);
 	free(copy);
-	pr_cred_free(a.cred);
+	cred_free(a.cred);
 	free(endpoint);
 	free(container);
 	if (url_sas)
@@ -498,7 +498,7 @@ undo(const struct state *s)
 		return;
 	}
 	if (s->tag_made)
-		pr_git(NULL, why, sizeof why, "tag", "--delete", "--", s->tag, NULL);
+		git_run(NULL, why, sizeof why, "tag", "--delete", "--", s->tag, NULL);
 	if (s->archive_made)
 		unlink(s->archive_made);
 }
@@ -545,11 +545,11 @@ main(int argc, char **argv)
 	int rc, erc;
 
 	pr_init(argv[0]);
-	pr_proc_signals_init();
+	proc_signals_init();
 	if ((rc = parse_args(argc, argv, &o)) != PR_OK)
 		return rc;
 	pr_set_quiet(o.quiet);
-	pr_pg_set_timeout(o.db_timeout_s);
+	pg_set_timeout(o.db_timeout_s);
 	if ((rc = pr_log_open(NULL, "pr-snapshot", NULL, o.log)) != PR_OK)
 		return rc;
 	if ((rc = prepare(&o, &s)) != PR_OK)
@@ -560,14 +560,14 @@ main(int argc, char **argv)
 		goto out;
 
 	snprintf(msg, sizeof msg, "pr-snapshot: state before the performance release (%s)", s.archive);
-	if ((rc = pr_git_tag(s.tag, s.commit, msg, why, sizeof why)) != PR_OK) {
+	if ((rc = git_tag(s.tag, s.commit, msg, why, sizeof why)) != PR_OK) {
 		rc = pr_error(PR_EXTERNAL, "cannot create tag %s: %s", s.tag, why);
 		goto out;
 	}
 	s.tag_made = true;
 	pr_note("tagged %.12s as %s", s.commit, s.tag);
 	if (o.push) {
-		if ((rc = pr_git_push(o.remote, "tags", s.tag, why, sizeof why)) != PR_OK) {
+		if ((rc = git_push(o.remote, "tags", s.tag, why, sizeof why)) != PR_OK) {
 			rc = pr_error(rc, "cannot push tag %s to %s: %s (check the remote and your access)",
 			    s.tag, o.remote, why);
 			goto out;
@@ -580,7 +580,7 @@ main(int argc, char **argv)
 	if ((rc = upload(&o, &s)) != PR_OK)
 		goto out;
 	doc = manifest(&s, true);
-	rc = pr_doc_emit(doc, o.output);
+	rc = doc_emit(doc, o.output);
 	report_github(&s);
 out:
 	if (rc != PR_OK)

@@ -92,32 +92,32 @@ parse_number_opt(int c, const char *arg, struct opts *o)
 
 	switch (c) {
 	case 'a':
-		if (pr_parse_double(arg, 0, 1, &o->t.method.alpha) || o->t.method.alpha <= 0 || o->t.method.alpha >= 1)
+		if (util_parse_double(arg, 0, 1, &o->t.method.alpha) || o->t.method.alpha <= 0 || o->t.method.alpha >= 1)
 			return pr_usage_error("--alpha %s: give a probability between 0 and 1, such as 0.01", arg);
 		return 0;
 	case 't':
-		if (cmp_threshold_parse(arg, &o->t.threshold))
+		if (compare_threshold_parse(arg, &o->t.threshold))
 			return pr_usage_error("--threshold %s: give a percentage (10%%) or a fraction below 1 (0.1)", arg);
 		return 0;
 	case OPT_PERMUTATIONS:
-		if (pr_parse_long(arg, 19, TREND_MAX_PERMUTATIONS, &v))
+		if (util_parse_long(arg, 19, TREND_MAX_PERMUTATIONS, &v))
 			return pr_usage_error("--permutations %s: give a whole number from 19 to %d", arg,
 			    TREND_MAX_PERMUTATIONS);
 		o->t.method.permutations = (unsigned)v;
 		return 0;
 	case OPT_MIN_SEGMENT:
-		if (pr_parse_long(arg, 1, MAX_MIN_SEGMENT, &v))
+		if (util_parse_long(arg, 1, MAX_MIN_SEGMENT, &v))
 			return pr_usage_error("--min-segment %s: give a whole number of points from 1 to %ld", arg,
 			    MAX_MIN_SEGMENT);
 		o->t.method.min_segment = (size_t)v;
 		return 0;
 	case OPT_SEED:
-		if (pr_parse_long(arg, 0, LONG_MAX, &v))
+		if (util_parse_long(arg, 0, LONG_MAX, &v))
 			return pr_usage_error("--seed %s: give a whole number of at least 0", arg);
 		o->t.method.seed = (uint64_t)v;
 		return 0;
 	default:	/* OPT_RECENT */
-		if (pr_parse_long(arg, 0, MAX_RECENT, &v))
+		if (util_parse_long(arg, 0, MAX_RECENT, &v))
 			return pr_usage_error("--recent %s: give a whole number of points (0: anywhere)", arg);
 		o->t.recent = (size_t)v;
 		return 0;
@@ -199,7 +199,7 @@ emit(const struct opts *o, const struct trend_result *r)
 	if (o->format == FORMAT_JSON || o->output)
 		doc = trend_document(r);
 	if (o->format == FORMAT_JSON) {
-		rc = pr_doc_emit(doc, o->output);
+		rc = doc_emit(doc, o->output);
 	} else {
 		if (o->format == FORMAT_TEXT)
 			trend_text(r, &out);
@@ -208,16 +208,16 @@ emit(const struct opts *o, const struct trend_result *r)
 		if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) == EOF)
 			rc = pr_error(PR_EXTERNAL, "cannot write the report to stdout");
 		if (rc == PR_OK && o->output) {
-			char *text = pr_doc_text(doc);
+			char *text = doc_text(doc);
 
-			rc = pr_write_atomic(o->output, text, strlen(text));
+			rc = fileio_write_atomic(o->output, text, strlen(text));
 			free(text);
 		}
 	}
 	buf_reset(&out);
 	if (rc == PR_OK && o->plot) {
 		trend_svg(r, &out);
-		rc = pr_write_atomic(o->plot, out.data, out.len);
+		rc = fileio_write_atomic(o->plot, out.data, out.len);
 	}
 	buf_free(&out);
 	cJSON_Delete(doc);

@@ -17,7 +17,7 @@ applydoc_restore(const cJSON *doc, const char *name, cJSON **restore, char **sou
 	*restore = NULL;
 	*source = NULL;
 	*endpoint = NULL;
-	if ((rc = pr_get_object(doc, "restore", PR_REQUIRED, name, &sec)))
+	if ((rc = doc_get_object(doc, "restore", PR_REQUIRED, name, &sec)))
 		return rc;
 	if ((ep = cJSON_GetObjectItemCaseSensitive(doc, "arm_endpoint")) && cJSON_IsString(ep))
 		*endpoint = xstrdup(ep->valuestring);

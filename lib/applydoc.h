@@ -15,7 +15,7 @@
  * ("<name>: restore") in *source, and the endpoint the document recorded in
  * *endpoint (NULL when none).  The caller frees all three.  Returns 0, or
  * PR_INPUT (reported) with nothing allocated.  The section's settings are
- * checked by pr_platform_check().
+ * checked by platform_check().
  */
 int applydoc_restore(const cJSON *doc, const char *name, cJSON **restore, char **source, char **endpoint);
 

@@ -21,7 +21,7 @@
 #define AZ_RETRY_BASE_MAX_MS 600000.0
 
 bool
-az_is_http_url(const char *s)
+azure_is_http_url(const char *s)
 {
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
@@ -29,14 +29,14 @@ az_is_http_url(const char *s)
 /* True for http:// to a host other than the loopback interface: a token
  * or client secret sent there would travel unencrypted. */
 bool
-az_is_plain_remote(const char *url)
+azure_is_plain_remote(const char *url)
 {
-	return strncasecmp(url, "http://", 7) == 0 && !pr_url_is_loopback(url);
+	return strncasecmp(url, "http://", 7) == 0 && !util_url_is_loopback(url);
 }
 
 /* A copy of url without trailing slashes.  Caller frees. */
 char *
-az_strip_slash(const char *url)
+azure_strip_slash(const char *url)
 {
 	char *s = xstrdup(url);
 	size_t n = strlen(s);
@@ -52,7 +52,7 @@ az_strip_slash(const char *url)
  * (US Government, China).  Caller frees.
  */
 static char *
-arm_audience(const struct az_client *c, const char *suffix)
+arm_audience(const struct azure_client *c, const char *suffix)
 {
 	struct buf b = {0};
 
@@ -64,7 +64,7 @@ arm_audience(const struct az_client *c, const char *suffix)
 }
 
 int
-az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_ms)
+azure_client_init(struct azure_client *c, const char *arm_endpoint, double retry_base_ms)
 {
 	const char *env;
 
@@ -73,33 +73,33 @@ az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_
 		arm_endpoint = getenv("AZURE_ARM_ENDPOINT");
 	if (!arm_endpoint || !*arm_endpoint)
 		arm_endpoint = AZ_ARM_PUBLIC;
-	if (!az_is_http_url(arm_endpoint))
+	if (!azure_is_http_url(arm_endpoint))
 		return pr_error(PR_INPUT, "Resource Manager endpoint %s: not an http(s) URL "
 		    "(fix --arm-endpoint or AZURE_ARM_ENDPOINT)", arm_endpoint);
-	c->arm_endpoint = az_strip_slash(arm_endpoint);
-	if (az_is_plain_remote(c->arm_endpoint)) {
+	c->arm_endpoint = azure_strip_slash(arm_endpoint);
+	if (azure_is_plain_remote(c->arm_endpoint)) {
 		int rc = pr_error(PR_INPUT, "Resource Manager endpoint %s is plain http: the token would travel "
 		    "unencrypted (use https; http only to localhost, 127.0.0.1 or [::1])", c->arm_endpoint);
 
-		az_client_free(c);
+		azure_client_free(c);
 		return rc;
 	}
 	if (retry_base_ms <= 0 && (env = getenv("PR_RETRY_BASE_MS")) && *env &&
-	    pr_parse_double(env, 0, AZ_RETRY_BASE_MAX_MS, &retry_base_ms) == -1)
+	    util_parse_double(env, 0, AZ_RETRY_BASE_MAX_MS, &retry_base_ms) == -1)
 		return pr_error(PR_INPUT, "PR_RETRY_BASE_MS=%s: not a number of milliseconds "
 		    "from 0 to %.0f (fix or unset it)", env, AZ_RETRY_BASE_MAX_MS);
 	c->retry_base_ms = retry_base_ms;
 	c->poll_ms = retry_base_ms > 0 ? retry_base_ms : AZ_LRO_POLL_MS;
 	c->lro_timeout_ms = AZ_LRO_TIMEOUT_MS;
 	c->scope = arm_audience(c, "/.default");
-	c->cred = pr_cred_new(retry_base_ms);
+	c->cred = cred_new(retry_base_ms);
 	return PR_OK;
 }
 
 void
-az_client_free(struct az_client *c)
+azure_client_free(struct azure_client *c)
 {
-	pr_cred_free(c->cred);
+	cred_free(c->cred);
 	free(c->arm_endpoint);
 	free(c->scope);
 	memset(c, 0, sizeof *c);
@@ -120,7 +120,7 @@ one_line(char *out, size_t outlen, const char *s)
 
 /* App Service's Details[].ErrorEntity.ExtendedCode, into err->ext_code. */
 static void
-ext_code(const cJSON *doc, struct az_error *err)
+ext_code(const cJSON *doc, struct azure_error *err)
 {
 	const cJSON *d;
 
@@ -137,7 +137,7 @@ ext_code(const cJSON *doc, struct az_error *err)
  * identity platform's {"error", "error_description"}, or a bit of the body.
  */
 void
-az_error_from_resp(const struct pr_http_resp *resp, struct az_error *err)
+azure_error_from_resp(const struct http_resp *resp, struct azure_error *err)
 {
 	cJSON *doc = NULL;
 	const cJSON *e, *code = NULL, *msg = NULL;
@@ -178,7 +178,7 @@ az_error_from_resp(const struct pr_http_resp *resp, struct az_error *err)
 }
 
 void
-az_error_text(const struct az_error *err, char *out, size_t outlen)
+azure_error_text(const struct azure_error *err, char *out, size_t outlen)
 {
 	if (err->status && *err->code)
 		snprintf(out, outlen, "%ld %s: %s", err->status, err->code, err->message);
@@ -191,7 +191,7 @@ az_error_text(const struct az_error *err, char *out, size_t outlen)
 }
 
 const char *
-az_error_hint(const struct az_error *err)
+azure_error_hint(const struct azure_error *err)
 {
 	switch (err->status) {
 	case 0:
@@ -235,13 +235,13 @@ same_origin(const char *url, const char *base)
 /* A 409 saying another operation on the resource is still running: it
  * passes, so the request is worth another try (the policy's backoff). */
 static bool
-operation_in_progress(const struct pr_http_resp *resp)
+operation_in_progress(const struct http_resp *resp)
 {
-	struct az_error err;
+	struct azure_error err;
 
 	if (resp->status != 409)
 		return false;
-	az_error_from_resp(resp, &err);
+	azure_error_from_resp(resp, &err);
 	return strcasestr(err.code, "OperationInProgress") || strcasestr(err.message, "operation is in progress") ||
 	    strcasestr(err.message, "operation in progress");
 }
@@ -249,7 +249,7 @@ operation_in_progress(const struct pr_http_resp *resp)
 /* Log Resource Manager's x-ms-ratelimit-remaining-* headers: how close the
  * subscription is to throttling. */
 static void
-log_rate_limits(void *arg, const struct pr_http_resp *resp)
+log_rate_limits(void *arg, const struct http_resp *resp)
 {
 	static const char prefix[] = "x-ms-ratelimit-remaining-";
 	const char *p = resp->headers.data;
@@ -267,19 +267,19 @@ log_rate_limits(void *arg, const struct pr_http_resp *resp)
 
 /*
  * One request to url with the bearer token (and a JSON body when given).
- * Returns pr_http_do's result; resp as there.
+ * Returns http_do's result; resp as there.
  */
 static int
-arm_request(struct az_client *c, const char *method, const char *url, const char *body,
-    struct pr_http_resp *resp)
+arm_request(struct azure_client *c, const char *method, const char *url, const char *body,
+    struct http_resp *resp)
 {
 	struct buf auth = {0};
 	const char *headers[4];
-	struct pr_http_req req = {0};
+	struct http_req req = {0};
 	const char *token;
 	int rc;
 
-	if ((rc = pr_cred_token(c->cred, c->scope, &token))) {
+	if ((rc = cred_token(c->cred, c->scope, &token))) {
 		memset(resp, 0, sizeof *resp);
 		snprintf(resp->error, sizeof resp->error, "no fresh Azure token (see the error above)");
 		return rc;
@@ -297,14 +297,14 @@ arm_request(struct az_client *c, const char *method, const char *url, const char
 	req.retry.backoff_ms = c->retry_base_ms;
 	req.retry.transient_resp = operation_in_progress;
 	req.retry.on_attempt = log_rate_limits;
-	rc = pr_http_do(&req, resp);
+	rc = http_do(&req, resp);
 	buf_wipe(&auth);
 	return rc;
 }
 
 /* The full URL of path with api_version.  Caller frees. */
 static char *
-arm_url(const struct az_client *c, const char *path, const char *api_version)
+arm_url(const struct azure_client *c, const char *path, const char *api_version)
 {
 	struct buf u = {0};
 
@@ -314,9 +314,9 @@ arm_url(const struct az_client *c, const char *path, const char *api_version)
 }
 
 int
-az_get(struct az_client *c, const char *path, const char *api_version, cJSON **out, struct az_error *err)
+azure_get(struct azure_client *c, const char *path, const char *api_version, cJSON **out, struct azure_error *err)
 {
-	struct pr_http_resp resp;
+	struct http_resp resp;
 	char *url = arm_url(c, path, api_version);
 	int rc = PR_EXTERNAL;
 
@@ -324,7 +324,7 @@ az_get(struct az_client *c, const char *path, const char *api_version, cJSON **o
 	memset(err, 0, sizeof *err);
 	arm_request(c, "GET", url, NULL, &resp);
 	if (resp.status != 200) {
-		az_error_from_resp(&resp, err);
+		azure_error_from_resp(&resp, err);
 		goto out;
 	}
 	*out = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
@@ -337,16 +337,16 @@ az_get(struct az_client *c, const char *path, const char *api_version, cJSON **o
 	}
 	rc = PR_OK;
 out:
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	free(url);
 	return rc;
 }
 
 /* Milliseconds to wait before the next poll, from resp's Retry-After. */
 static double
-poll_wait_ms(const struct az_client *c, const struct pr_http_resp *resp)
+poll_wait_ms(const struct azure_client *c, const struct http_resp *resp)
 {
-	return pr_http_wait_ms(resp, c->poll_ms, AZ_LRO_POLL_MAX_MS);
+	return http_wait_ms(resp, c->poll_ms, AZ_LRO_POLL_MAX_MS);
 }
 
 /*
@@ -356,15 +356,15 @@ poll_wait_ms(const struct az_client *c, const struct pr_http_resp *resp)
  * done.  Returns 0 or PR_EXTERNAL with err filled in.
  */
 static int
-follow_lro(struct az_client *c, const struct pr_http_resp *first, struct az_error *err)
+follow_lro(struct azure_client *c, const struct http_resp *first, struct azure_error *err)
 {
 	char async_url[AZ_URL_MAX] = "", loc_url[AZ_URL_MAX] = "";
 	const char *url;
-	double start_ms = pr_mono_ms(), wait_ms = poll_wait_ms(c, first);
+	double start_ms = util_mono_ms(), wait_ms = poll_wait_ms(c, first);
 	bool use_async;
 
-	pr_http_header(first, "Azure-AsyncOperation", async_url, sizeof async_url);
-	pr_http_header(first, "Location", loc_url, sizeof loc_url);
+	http_header(first, "Azure-AsyncOperation", async_url, sizeof async_url);
+	http_header(first, "Location", loc_url, sizeof loc_url);
 	use_async = *async_url != '\0';
 	url = use_async ? async_url : loc_url;
 	if (!*url)
@@ -377,19 +377,19 @@ follow_lro(struct az_client *c, const struct pr_http_resp *first, struct az_erro
 		return PR_EXTERNAL;
 	}
 	for (;;) {
-		struct pr_http_resp resp;
+		struct http_resp resp;
 		cJSON *doc = NULL;
 		const cJSON *st;
 		int rc = -1;
 
-		if (pr_mono_ms() - start_ms + wait_ms > c->lro_timeout_ms) {
+		if (util_mono_ms() - start_ms + wait_ms > c->lro_timeout_ms) {
 			err->status = 0;
 			snprintf(err->code, sizeof err->code, "OperationTimeout");
 			snprintf(err->message, sizeof err->message,
 			    "the operation was still running after %.0f s", c->lro_timeout_ms / 1e3);
 			return PR_EXTERNAL;
 		}
-		pr_sleep_ms(wait_ms);
+		util_sleep_ms(wait_ms);
 		arm_request(c, "GET", url, NULL, &resp);
 		if (!use_async) {
 			if (resp.status == 202)
@@ -397,17 +397,17 @@ follow_lro(struct az_client *c, const struct pr_http_resp *first, struct az_erro
 			else if (resp.status == 200 || resp.status == 201 || resp.status == 204)
 				rc = PR_OK;
 			else {
-				az_error_from_resp(&resp, err);
+				azure_error_from_resp(&resp, err);
 				rc = PR_EXTERNAL;
 			}
-			pr_http_resp_free(&resp);
+			http_resp_free(&resp);
 			if (rc != -1)
 				return rc;
 			continue;
 		}
 		if (resp.status != 200) {
-			az_error_from_resp(&resp, err);
-			pr_http_resp_free(&resp);
+			azure_error_from_resp(&resp, err);
+			http_resp_free(&resp);
 			return PR_EXTERNAL;
 		}
 		doc = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
@@ -436,17 +436,17 @@ follow_lro(struct az_client *c, const struct pr_http_resp *first, struct az_erro
 			wait_ms = poll_wait_ms(c, &resp);
 		}
 		cJSON_Delete(doc);
-		pr_http_resp_free(&resp);
+		http_resp_free(&resp);
 		if (rc != -1)
 			return rc;
 	}
 }
 
 int
-az_patch(struct az_client *c, const char *path, const char *api_version, const cJSON *body,
-    struct az_error *err)
+azure_patch(struct azure_client *c, const char *path, const char *api_version, const cJSON *body,
+    struct azure_error *err)
 {
-	struct pr_http_resp resp;
+	struct http_resp resp;
 	char *url = arm_url(c, path, api_version);
 	char *text = cJSON_PrintUnformatted(body);
 	int rc = PR_EXTERNAL;
@@ -458,8 +458,8 @@ az_patch(struct az_client *c, const char *path, const char *api_version, const c
 	else if (resp.status == 201 || resp.status == 202)
 		rc = follow_lro(c, &resp, err);
 	else
-		az_error_from_resp(&resp, err);
-	pr_http_resp_free(&resp);
+		azure_error_from_resp(&resp, err);
+	http_resp_free(&resp);
 	free(text);
 	free(url);
 	return rc;
@@ -467,15 +467,15 @@ az_patch(struct az_client *c, const char *path, const char *api_version, const c
 
 
 int
-az_login(struct az_client *c)
+azure_login(struct azure_client *c)
 {
 	const char *token;
 
-	return pr_cred_token(c->cred, c->scope, &token);
+	return cred_token(c->cred, c->scope, &token);
 }
 
 const char *
-az_credential(const struct az_client *c)
+azure_credential(const struct azure_client *c)
 {
-	return pr_cred_source(c->cred);
+	return cred_source(c->cred);
 }

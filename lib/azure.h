@@ -33,7 +33,7 @@
 /* App Service's extended code for "the plan does not allow Always On". */
 #define AZ_EXT_ALWAYS_ON_TIER "01020"
 
-struct az_client {
+struct azure_client {
 	char *arm_endpoint;	/* base URL without a trailing slash */
 	char *scope;		/* token scope for this Resource Manager */
 	struct pr_cred *cred;
@@ -43,7 +43,7 @@ struct az_client {
 };
 
 /* What went wrong with one ARM call, ready for a one-line message. */
-struct az_error {
+struct azure_error {
 	long status;		/* HTTP status; 0 when no response arrived */
 	char code[128];		/* ARM error code ("InvalidParameter"), or "" */
 	char ext_code[16];	/* App Service's ExtendedCode ("01020"), or "" */
@@ -56,10 +56,10 @@ struct az_error {
  * Returns 0 or PR_INPUT (reported, c released) for an endpoint that is not
  * an http(s) URL, or is plain http to a host other than the loopback
  * interface (the token would travel unencrypted).  Release with
- * az_client_free().
+ * azure_client_free().
  */
-int az_client_init(struct az_client *c, const char *arm_endpoint, double retry_base_ms);
-void az_client_free(struct az_client *c);
+int azure_client_init(struct azure_client *c, const char *arm_endpoint, double retry_base_ms);
+void azure_client_free(struct azure_client *c);
 
 /*
  * Get the first token from the chain (cred.h), to fail early and once.
@@ -67,18 +67,18 @@ void az_client_free(struct az_client *c);
  * endpoint itself when it is another https cloud.  Returns 0, PR_INPUT or
  * PR_EXTERNAL (reported, saying which source was tried and what to do).
  */
-int az_login(struct az_client *c);
+int azure_login(struct azure_client *c);
 
 /* The credential source that gave the token ("github-oidc"), or NULL. */
-const char *az_credential(const struct az_client *c);
+const char *azure_credential(const struct azure_client *c);
 
 /*
  * GET path (from "/subscriptions/...") with api_version.  On 200 *out is the
  * parsed body (caller frees) and 0 is returned; otherwise PR_EXTERNAL with
  * err filled in (not reported: the caller knows what the call was for).
  */
-int az_get(struct az_client *c, const char *path, const char *api_version, cJSON **out,
-    struct az_error *err);
+int azure_get(struct azure_client *c, const char *path, const char *api_version, cJSON **out,
+    struct azure_error *err);
 
 /*
  * PATCH body to path and, when ARM answers 201/202 with Azure-AsyncOperation
@@ -86,22 +86,22 @@ int az_get(struct az_client *c, const char *path, const char *api_version, cJSON
  * Failed or Canceled (err then holds the operation's error).  Returns 0 or
  * PR_EXTERNAL with err filled in (not reported).
  */
-int az_patch(struct az_client *c, const char *path, const char *api_version, const cJSON *body,
-    struct az_error *err);
+int azure_patch(struct azure_client *c, const char *path, const char *api_version, const cJSON *body,
+    struct azure_error *err);
 
 /* "400 InvalidParameter: message" (or the transport error) into out. */
-void az_error_text(const struct az_error *err, char *out, size_t outlen);
+void azure_error_text(const struct azure_error *err, char *out, size_t outlen);
 
 /* Shared with cred.c: an http(s) URL; plain http off the loopback
  * interface; url without trailing slashes (caller frees); err from a
  * response's ARM or identity-platform error body. */
-bool az_is_http_url(const char *s);
-bool az_is_plain_remote(const char *url);
-char *az_strip_slash(const char *url);
-struct pr_http_resp;
-void az_error_from_resp(const struct pr_http_resp *resp, struct az_error *err);
+bool azure_is_http_url(const char *s);
+bool azure_is_plain_remote(const char *url);
+char *azure_strip_slash(const char *url);
+struct http_resp;
+void azure_error_from_resp(const struct http_resp *resp, struct azure_error *err);
 
 /* What the user should do about err, e.g. "fix the platform section". */
-const char *az_error_hint(const struct az_error *err);
+const char *azure_error_hint(const struct azure_error *err);
 
 #endif

@@ -19,7 +19,7 @@
 #define STATUS_MAX 599
 
 int
-bench_measure_parse(const char *s, enum bench_measure *out)
+benchcfg_measure_parse(const char *s, enum benchcfg_measure *out)
 {
 	if (strcmp(s, "ttfb") == 0)
 		*out = MEASURE_TTFB;
@@ -31,7 +31,7 @@ bench_measure_parse(const char *s, enum bench_measure *out)
 }
 
 bool
-bench_id_valid(const char *s, size_t len)
+benchcfg_id_valid(const char *s, size_t len)
 {
 	if (len == 0)
 		return false;
@@ -42,7 +42,7 @@ bench_id_valid(const char *s, size_t len)
 }
 
 void
-bench_metric_free(struct bench_metric *m)
+benchcfg_metric_free(struct benchcfg_metric *m)
 {
 	free(m->id);
 	free(m->url);
@@ -54,15 +54,15 @@ bench_metric_free(struct bench_metric *m)
 }
 
 void
-bench_metrics_free(struct bench_metric *v, size_t n)
+benchcfg_metrics_free(struct benchcfg_metric *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		bench_metric_free(&v[i]);
+		benchcfg_metric_free(&v[i]);
 	free(v);
 }
 
 void
-bench_metric_copy(struct bench_metric *dst, const struct bench_metric *src)
+benchcfg_metric_copy(struct benchcfg_metric *dst, const struct benchcfg_metric *src)
 {
 	size_t n = 0;
 
@@ -82,7 +82,7 @@ bench_metric_copy(struct bench_metric *dst, const struct bench_metric *src)
 }
 
 int
-bench_precision_parse(const char *s, double *out)
+benchcfg_precision_parse(const char *s, double *out)
 {
 	size_t len = strlen(s);
 	char num[64];
@@ -93,7 +93,7 @@ bench_precision_parse(const char *s, double *out)
 	memcpy(num, s, len + 1);
 	if (num[len - 1] == '%')
 		num[len - 1] = '\0';
-	if (pr_parse_double(num, 0, s[len - 1] == '%' ? 100 : 1, &v) || !(v > 0))
+	if (util_parse_double(num, 0, s[len - 1] == '%' ? 100 : 1, &v) || !(v > 0))
 		return -1;
 	v = s[len - 1] == '%' ? v / 100 : v;
 	if (!(v < 1))
@@ -110,7 +110,7 @@ quantile_bit(long q)
 }
 
 int
-bench_quantiles_parse(const char *s, unsigned *mask)
+benchcfg_quantiles_parse(const char *s, unsigned *mask)
 {
 	unsigned m = 0;
 
@@ -123,7 +123,7 @@ bench_quantiles_parse(const char *s, unsigned *mask)
 			return -1;
 		memcpy(one, s, len);
 		one[len] = '\0';
-		if (one[0] == '0' || pr_parse_long(one, 0, 100, &q) || !quantile_bit(q))
+		if (one[0] == '0' || util_parse_long(one, 0, 100, &q) || !quantile_bit(q))
 			return -1;
 		m |= quantile_bit(q);
 		s += len;
@@ -148,7 +148,7 @@ get_precision(const cJSON *obj, const char *ctx, double *out)
 		*out = it->valuedouble;
 		return 0;
 	}
-	if (cJSON_IsString(it) && bench_precision_parse(it->valuestring, out) == 0)
+	if (cJSON_IsString(it) && benchcfg_precision_parse(it->valuestring, out) == 0)
 		return 0;
 	return pr_error(PR_INPUT, "%s.precision: expected a relative precision such as \"2%%\" or 0.02", ctx);
 }
@@ -161,12 +161,12 @@ get_quantiles(const cJSON *obj, const char *ctx, unsigned *out)
 	unsigned m = 0;
 	int rc;
 
-	if ((rc = pr_get_array(obj, "precision_quantiles", PR_OPTIONAL, ctx, &arr)) || !arr)
+	if ((rc = doc_get_array(obj, "precision_quantiles", PR_OPTIONAL, ctx, &arr)) || !arr)
 		return rc;
 	cJSON_ArrayForEach(it, arr) {
 		if (!cJSON_IsNumber(it) || !quantile_bit((long)it->valuedouble) || it->valuedouble != (long)it->valuedouble)
 			return pr_error(PR_INPUT, "%s.precision_quantiles: expected quantiles 50 and/or 95, found %s",
-			    ctx, cJSON_IsNumber(it) ? "another number" : pr_json_type(it));
+			    ctx, cJSON_IsNumber(it) ? "another number" : doc_json_type(it));
 		m |= quantile_bit((long)it->valuedouble);
 	}
 	if (!m)
@@ -177,7 +177,7 @@ get_quantiles(const cJSON *obj, const char *ctx, unsigned *out)
 
 /* The --precision settings of the section, where no flag set them. */
 static int
-parse_precision(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o)
+parse_precision(const cJSON *sec, const char *ctx, const struct benchcfg_given *g, struct benchcfg_settings *o)
 {
 	double precision = o->precision, max_time_s = o->max_time_s;
 	unsigned quantiles = o->precision_quantiles;
@@ -186,8 +186,8 @@ parse_precision(const cJSON *sec, const char *ctx, const struct bench_given *g, 
 
 	if ((rc = get_precision(sec, ctx, &precision))
 	    || (rc = get_quantiles(sec, ctx, &quantiles))
-	    || (rc = pr_get_long(sec, "max_samples", PR_OPTIONAL, ctx, 1, BENCH_MAX_COUNT, &max_samples))
-	    || (rc = pr_get_duration(sec, "max_time", PR_POSITIVE, ctx, &max_time_s)))
+	    || (rc = doc_get_long(sec, "max_samples", PR_OPTIONAL, ctx, 1, BENCH_MAX_COUNT, &max_samples))
+	    || (rc = doc_get_duration(sec, "max_time", PR_POSITIVE, ctx, &max_time_s)))
 		return rc;
 	if (!g->precision)
 		o->precision = precision;
@@ -207,14 +207,14 @@ mask_secret(const char *name, const char *value, const char *where, void *arg)
 {
 	(void)where;
 	(void)arg;
-	if (pr_is_secret_name(name))
+	if (util_is_secret_name(name))
 		gha_mask(value);
 	return 0;
 }
 
 /* A JSON body is sent as application/json unless a Content-Type is configured. */
 static void
-add_json_type(struct bench_metric *m)
+add_json_type(struct benchcfg_metric *m)
 {
 	size_t n = 0;
 
@@ -228,7 +228,7 @@ add_json_type(struct bench_metric *m)
 
 /* One entry of bench.metrics into m (zeroed by the caller). */
 static int
-parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct bench_metric *m)
+parse_metric(const cJSON *obj, const char *ctx, enum benchcfg_measure dflt, struct benchcfg_metric *m)
 {
 	static const char *const known[] = {
 		"id", "url", "method", "headers", "body", "expect_status", "measure", "cold_start", NULL,
@@ -239,23 +239,23 @@ parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct 
 	int rc;
 
 	if (!cJSON_IsObject(obj))
-		return pr_error(PR_INPUT, "%s: expected an object with \"id\" and \"url\", found %s", ctx, pr_json_type(obj));
-	if ((rc = pr_check_fields(obj, known, ctx))
-	    || (rc = pr_get_string(obj, "id", PR_REQUIRED, ctx, &id))
-	    || (rc = pr_get_string(obj, "url", PR_REQUIRED, ctx, &url))
-	    || (rc = pr_get_string(obj, "method", PR_OPTIONAL, ctx, &method))
-	    || (rc = pr_get_long(obj, "expect_status", PR_OPTIONAL, ctx, STATUS_MIN, STATUS_MAX, &m->expect_status))
-	    || (rc = pr_get_string(obj, "measure", PR_OPTIONAL, ctx, &measure))
-	    || (rc = pr_get_bool(obj, "cold_start", PR_OPTIONAL, ctx, &m->cold_start)))
+		return pr_error(PR_INPUT, "%s: expected an object with \"id\" and \"url\", found %s", ctx, doc_json_type(obj));
+	if ((rc = doc_check_fields(obj, known, ctx))
+	    || (rc = doc_get_string(obj, "id", PR_REQUIRED, ctx, &id))
+	    || (rc = doc_get_string(obj, "url", PR_REQUIRED, ctx, &url))
+	    || (rc = doc_get_string(obj, "method", PR_OPTIONAL, ctx, &method))
+	    || (rc = doc_get_long(obj, "expect_status", PR_OPTIONAL, ctx, STATUS_MIN, STATUS_MAX, &m->expect_status))
+	    || (rc = doc_get_string(obj, "measure", PR_OPTIONAL, ctx, &measure))
+	    || (rc = doc_get_bool(obj, "cold_start", PR_OPTIONAL, ctx, &m->cold_start)))
 		return rc;
-	if (!bench_id_valid(id, strlen(id)))
+	if (!benchcfg_id_valid(id, strlen(id)))
 		return pr_error(PR_INPUT, "%s.id: '%s' is not a metric id (letters, digits and _ . : - only)", ctx, id);
 	if (!strstr(url, "://"))
 		return pr_error(PR_INPUT, "%s.url: expected an http:// or https:// URL", ctx);
 	if (method && (!*method || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(method)))
 		return pr_error(PR_INPUT, "%s.method: '%s' is not an HTTP method such as GET or POST", ctx, method);
 	m->measure = dflt;
-	if (measure && bench_measure_parse(measure, &m->measure))
+	if (measure && benchcfg_measure_parse(measure, &m->measure))
 		return pr_error(PR_INPUT, "%s.measure: expected \"ttfb\" or \"total\", found \"%s\"", ctx, measure);
 	body = cJSON_GetObjectItemCaseSensitive(obj, "body");
 	if (body && !cJSON_IsNull(body)) {
@@ -264,9 +264,9 @@ parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct 
 		else if (cJSON_IsObject(body) || cJSON_IsArray(body))
 			m->body = cJSON_PrintUnformatted(body);
 		else
-			return pr_error(PR_INPUT, "%s.body: expected a string or JSON, found %s", ctx, pr_json_type(body));
+			return pr_error(PR_INPUT, "%s.body: expected a string or JSON, found %s", ctx, doc_json_type(body));
 	}
-	if ((rc = pr_get_headers(obj, "headers", ctx, mask_secret, NULL, &m->headers, &nheaders)))
+	if ((rc = doc_get_headers(obj, "headers", ctx, mask_secret, NULL, &m->headers, &nheaders)))
 		return rc;
 	if (body && (cJSON_IsObject(body) || cJSON_IsArray(body)))
 		add_json_type(m);
@@ -278,21 +278,21 @@ parse_metric(const cJSON *obj, const char *ctx, enum bench_measure dflt, struct 
 
 /* The section's "measure": the metrics' default headline. */
 static int
-parse_measure(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o)
+parse_measure(const cJSON *sec, const char *ctx, const struct benchcfg_given *g, struct benchcfg_settings *o)
 {
 	const char *measure = NULL;
 	int rc;
 
-	if ((rc = pr_get_string(sec, "measure", PR_OPTIONAL, ctx, &measure)))
+	if ((rc = doc_get_string(sec, "measure", PR_OPTIONAL, ctx, &measure)))
 		return rc;
-	if (measure && !g->measure && bench_measure_parse(measure, &o->measure))
+	if (measure && !g->measure && benchcfg_measure_parse(measure, &o->measure))
 		return pr_error(PR_INPUT, "%s.measure: expected \"ttfb\" or \"total\", found \"%s\"", ctx, measure);
 	return 0;
 }
 
 /* Counts, "insecure" and "rate", where no flag set them. */
 static int
-parse_counts(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o)
+parse_counts(const cJSON *sec, const char *ctx, const struct benchcfg_given *g, struct benchcfg_settings *o)
 {
 	struct { const char *key; bool given; long *dst; long min, max; } counts[] = {
 		{ "samples", g->samples, &o->samples, 1, BENCH_MAX_COUNT },
@@ -306,16 +306,16 @@ parse_counts(const cJSON *sec, const char *ctx, const struct bench_given *g, str
 	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
 		long l = *counts[i].dst;
 
-		if ((rc = pr_get_long(sec, counts[i].key, PR_OPTIONAL, ctx, counts[i].min, counts[i].max, &l)))
+		if ((rc = doc_get_long(sec, counts[i].key, PR_OPTIONAL, ctx, counts[i].min, counts[i].max, &l)))
 			return rc;
 		if (!counts[i].given)
 			*counts[i].dst = l;
 	}
-	if ((rc = pr_get_bool(sec, "insecure", PR_OPTIONAL, ctx, &insecure)))
+	if ((rc = doc_get_bool(sec, "insecure", PR_OPTIONAL, ctx, &insecure)))
 		return rc;
 	if (!g->insecure)
 		o->insecure = insecure;
-	if ((rc = pr_get_number(sec, "rate", PR_OPTIONAL, ctx, &rate_rps)))
+	if ((rc = doc_get_number(sec, "rate", PR_OPTIONAL, ctx, &rate_rps)))
 		return rc;
 	if (rate_rps < 0)
 		return pr_error(PR_INPUT, "%s.rate: expected requests per second, 0 or more", ctx);
@@ -326,9 +326,9 @@ parse_counts(const cJSON *sec, const char *ctx, const struct bench_given *g, str
 
 /* The durations, where no flag set them. */
 static int
-parse_durations(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o)
+parse_durations(const cJSON *sec, const char *ctx, const struct benchcfg_given *g, struct benchcfg_settings *o)
 {
-	struct { const char *key; bool given; double *dst; enum pr_zero zero; } durs[] = {
+	struct { const char *key; bool given; double *dst; enum doc_zero zero; } durs[] = {
 		{ "timeout", g->timeout, &o->timeout_s, PR_POSITIVE },
 		{ "idle", g->idle, &o->idle_s, PR_ZERO_OK },
 		{ "duration", g->duration, &o->duration_s, PR_POSITIVE },
@@ -339,7 +339,7 @@ parse_durations(const cJSON *sec, const char *ctx, const struct bench_given *g, 
 	for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
 		double d = *durs[i].dst;
 
-		if ((rc = pr_get_duration(sec, durs[i].key, durs[i].zero, ctx, &d)))
+		if ((rc = doc_get_duration(sec, durs[i].key, durs[i].zero, ctx, &d)))
 			return rc;
 		if (!durs[i].given)
 			*durs[i].dst = d;
@@ -349,9 +349,9 @@ parse_durations(const cJSON *sec, const char *ctx, const struct bench_given *g, 
 
 /* "metrics" (arr, may be NULL) into a new array *out of *nout, ids unique. */
 static int
-parse_metrics(const cJSON *arr, const char *ctx, enum bench_measure dflt, struct bench_metric **out, size_t *nout)
+parse_metrics(const cJSON *arr, const char *ctx, enum benchcfg_measure dflt, struct benchcfg_metric **out, size_t *nout)
 {
-	struct bench_metric *v;
+	struct benchcfg_metric *v;
 	const cJSON *it;
 	size_t n = (size_t)cJSON_GetArraySize(arr);
 	int rc = 0;
@@ -369,7 +369,7 @@ parse_metrics(const cJSON *arr, const char *ctx, enum bench_measure dflt, struct
 				rc = pr_error(PR_INPUT, "%s.id: '%s' is used twice (metric ids must be unique)", mctx.data, v[j].id);
 		buf_free(&mctx);
 		if (rc) {
-			bench_metrics_free(v, n);
+			benchcfg_metrics_free(v, n);
 			return rc;
 		}
 	}
@@ -379,8 +379,8 @@ parse_metrics(const cJSON *arr, const char *ctx, enum bench_measure dflt, struct
 }
 
 int
-bench_config_parse(const cJSON *sec, const char *ctx, const struct bench_given *g, struct bench_settings *o,
-    struct bench_metric **out, size_t *nout)
+benchcfg_parse(const cJSON *sec, const char *ctx, const struct benchcfg_given *g, struct benchcfg_settings *o,
+    struct benchcfg_metric **out, size_t *nout)
 {
 	static const char *const known[] = {
 		"metrics", "samples", "warmup", "timeout", "measure", "insecure", "idle",
@@ -391,9 +391,9 @@ bench_config_parse(const cJSON *sec, const char *ctx, const struct bench_given *
 	int rc;
 
 	if (!cJSON_IsObject(sec))
-		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(sec));
-	if ((rc = pr_check_fields(sec, known, ctx))
-	    || (rc = pr_get_array(sec, "metrics", PR_OPTIONAL, ctx, &arr))
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, doc_json_type(sec));
+	if ((rc = doc_check_fields(sec, known, ctx))
+	    || (rc = doc_get_array(sec, "metrics", PR_OPTIONAL, ctx, &arr))
 	    || (rc = parse_measure(sec, ctx, g, o))
 	    || (rc = parse_counts(sec, ctx, g, o))
 	    || (rc = parse_precision(sec, ctx, g, o))

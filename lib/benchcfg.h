@@ -28,25 +28,25 @@
 #define BENCH_MAX_COUNT 1000000L
 #define BENCH_MAX_CONNECTIONS 100000L
 
-enum bench_measure { MEASURE_TTFB, MEASURE_TOTAL };
+enum benchcfg_measure { MEASURE_TTFB, MEASURE_TOTAL };
 
 #define BENCH_DEFAULT_MAX_SAMPLES 10000L
 #define BENCH_DEFAULT_MAX_TIME_S 300.0
 
 /* One metric to measure: from the config's "bench" section or ID=URL. */
-struct bench_metric {
+struct benchcfg_metric {
 	char *id;
 	char *url;		/* as given (may hold credentials: never print) */
 	char *method;		/* "GET" unless configured */
 	char **headers;		/* NULL-terminated "Name: value"; may be NULL */
 	char *body;		/* request body or NULL */
 	long expect_status;	/* 0: any 2xx counts as success */
-	enum bench_measure measure;
+	enum benchcfg_measure measure;
 	bool cold_start;	/* config "cold_start": measured by --cold-start runs */
 };
 
 /* The section's settings; the caller fills in the defaults (or flags). */
-struct bench_settings {
+struct benchcfg_settings {
 	long samples, warmup, connections;
 	double timeout_s, idle_s, duration_s, rate_rps, load_warmup_s;
 	double precision;		/* relative half-width aimed at; 0: off */
@@ -54,11 +54,11 @@ struct bench_settings {
 	long max_samples;		/* with precision: most requests per metric */
 	double max_time_s;		/* with precision: longest time per metric */
 	bool insecure;
-	enum bench_measure measure;	/* the metrics' default headline */
+	enum benchcfg_measure measure;	/* the metrics' default headline */
 };
 
 /* Which settings the command line gave: those win over the section's. */
-struct bench_given {
+struct benchcfg_given {
 	bool samples, warmup, timeout, insecure, idle, connections, duration, rate, load_warmup;
 	bool precision, precision_quantiles, max_samples, max_time;
 	bool measure;		/* then the section's "measure" is not read */
@@ -68,32 +68,32 @@ struct bench_given {
  * Read section (the "bench" object; ctx names it in messages, as
  * "pr-tools.json: bench") into *set, keeping what given says the flags
  * set (those fields are still checked), and its metrics into a new array
- * *metrics of *n entries (caller frees with bench_metrics_free).  Metric
+ * *metrics of *n entries (caller frees with benchcfg_metrics_free).  Metric
  * ids are unique.  Returns 0 or PR_INPUT, reported.
  */
-int bench_config_parse(const cJSON *section, const char *ctx, const struct bench_given *given,
-    struct bench_settings *set, struct bench_metric **metrics, size_t *n);
+int benchcfg_parse(const cJSON *section, const char *ctx, const struct benchcfg_given *given,
+    struct benchcfg_settings *set, struct benchcfg_metric **metrics, size_t *n);
 
 /*
  * A relative precision: "2%" or "0.02", above 0 and below 1 (100 %), into
  * *out as a fraction; -1 for anything else (nothing reported).
  */
-int bench_precision_parse(const char *s, double *out);
+int benchcfg_precision_parse(const char *s, double *out);
 
 /* "50", "95" or "50,95" into a mask of PR_PRECISION_P50 and _P95; -1 otherwise. */
-int bench_quantiles_parse(const char *s, unsigned *mask);
+int benchcfg_quantiles_parse(const char *s, unsigned *mask);
 
 /* "ttfb" or "total" into *out; -1 for anything else (nothing reported). */
-int bench_measure_parse(const char *s, enum bench_measure *out);
+int benchcfg_measure_parse(const char *s, enum benchcfg_measure *out);
 
 /* True when the len bytes at s are a metric id: letters, digits, _ . : - */
-bool bench_id_valid(const char *s, size_t len);
+bool benchcfg_id_valid(const char *s, size_t len);
 
-/* A deep copy of src into dst (free with bench_metric_free). */
-void bench_metric_copy(struct bench_metric *dst, const struct bench_metric *src);
+/* A deep copy of src into dst (free with benchcfg_metric_free). */
+void benchcfg_metric_copy(struct benchcfg_metric *dst, const struct benchcfg_metric *src);
 
 /* Free what m owns (not m itself); free n metrics and the array v. */
-void bench_metric_free(struct bench_metric *m);
-void bench_metrics_free(struct bench_metric *v, size_t n);
+void benchcfg_metric_free(struct benchcfg_metric *m);
+void benchcfg_metrics_free(struct benchcfg_metric *v, size_t n);
 
 #endif

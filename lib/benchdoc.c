@@ -18,7 +18,7 @@
 static const char hex_digits[] = "0123456789abcdef";
 
 int
-bench_run_id_new(char out[BENCH_RUN_ID_LEN + 1])
+benchdoc_run_id_new(char out[BENCH_RUN_ID_LEN + 1])
 {
 	unsigned char b[RUN_ID_BYTES];
 	size_t got = 0;
@@ -41,7 +41,7 @@ bench_run_id_new(char out[BENCH_RUN_ID_LEN + 1])
 }
 
 bool
-bench_run_id_valid(const char *s)
+benchdoc_run_id_valid(const char *s)
 {
 	return strlen(s) == BENCH_RUN_ID_LEN && strspn(s, hex_digits) == BENCH_RUN_ID_LEN;
 }
@@ -53,7 +53,7 @@ hex_value(char c)
 }
 
 void
-bench_run_id_xor(char acc[BENCH_RUN_ID_LEN + 1], const char *id)
+benchdoc_run_id_xor(char acc[BENCH_RUN_ID_LEN + 1], const char *id)
 {
 	for (size_t i = 0; i < BENCH_RUN_ID_LEN; i++)
 		acc[i] = hex_digits[hex_value(acc[i]) ^ hex_value(id[i])];
@@ -61,9 +61,9 @@ bench_run_id_xor(char acc[BENCH_RUN_ID_LEN + 1], const char *id)
 }
 
 cJSON *
-bench_doc_new(void)
+benchdoc_new(void)
 {
-	cJSON *doc = pr_doc_new("bench");
+	cJSON *doc = doc_new("bench");
 
 	cJSON_ReplaceItemInObjectCaseSensitive(doc, "schema", cJSON_CreateString(BENCH_SCHEMA));
 	return doc;

@@ -10,27 +10,27 @@
 #include <cjson/cJSON.h>
 
 /*
- * The schema bench documents are written with: major 1 (what pr_doc_parse
+ * The schema bench documents are written with: major 1 (what doc_parse
  * checks), minor 1 for the fields added since 0.1 (run_id, throughput
  * samples, precision).
  */
 #define BENCH_SCHEMA_MAJOR "pr-tools/bench/1"
 #define BENCH_SCHEMA BENCH_SCHEMA_MAJOR ".1"
 
-/* A new bench document holding only the header (pr_doc_new, with BENCH_SCHEMA). */
-cJSON *bench_doc_new(void);
+/* A new bench document holding only the header (doc_new, with BENCH_SCHEMA). */
+cJSON *benchdoc_new(void);
 
 /*
  * Run ids: every document pr-bench writes carries "run_id", 32
  * lowercase hex digits (128 random bits), so that merge can refuse the same
- * run given twice.  bench_run_id_new fills out and returns 0, or PR_EXTERNAL
+ * run given twice.  benchdoc_run_id_new fills out and returns 0, or PR_EXTERNAL
  * (reported) when the kernel gives no randomness.  A merged document's id is
- * the XOR of its shards' (bench_run_id_xor: acc ^= id, both valid), so the
+ * the XOR of its shards' (benchdoc_run_id_xor: acc ^= id, both valid), so the
  * same shards give the same id in any order and any grouping.
  */
 #define BENCH_RUN_ID_LEN 32
-int bench_run_id_new(char out[BENCH_RUN_ID_LEN + 1]);
-bool bench_run_id_valid(const char *s);
-void bench_run_id_xor(char acc[BENCH_RUN_ID_LEN + 1], const char *id);
+int benchdoc_run_id_new(char out[BENCH_RUN_ID_LEN + 1]);
+bool benchdoc_run_id_valid(const char *s);
+void benchdoc_run_id_xor(char acc[BENCH_RUN_ID_LEN + 1], const char *id);
 
 #endif

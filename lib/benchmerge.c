@@ -24,11 +24,11 @@ static const char *const load_max_keys[] = { "duration_s", "warmup_s", NULL };
 struct acc {
 	char *id;
 	cJSON *out;		/* the merged metric, started from the first */
-	struct pr_hist *hist;	/* latency metrics; NULL for throughput */
+	struct hist *hist;	/* latency metrics; NULL for throughput */
 	double *rps;		/* throughput: per-interval sums, element-wise */
-	size_t nrps;		/* the shortest shard's count of intervals */
+	size_t nrps;		/* the shortest loadgen_shard's count of intervals */
 	double interval_s;
-	bool sampled;		/* every shard had throughput samples */
+	bool sampled;		/* every loadgen_shard had throughput samples */
 };
 
 /* A run already merged, and the input it came in. */
@@ -43,7 +43,7 @@ struct bench_merge {
 	int ndocs;
 	struct acc *v;
 	size_t n, cap;
-	struct seen_run *runs;	/* every shard's run id so far */
+	struct seen_run *runs;	/* every loadgen_shard's run id so far */
 	size_t nruns;
 	bool all_have_ids;	/* every input carried run ids (0.1 documents have none) */
 };
@@ -84,7 +84,7 @@ fold(cJSON *into, const cJSON *from, const char *ctx)
 				cJSON_ReplaceItemInObjectCaseSensitive(into, f->string, cJSON_CreateString("mixed"));
 		} else if (t->type != f->type) {
 			return pr_error(PR_INPUT, "%s.%s: is %s, another input has %s (merge documents from the same pr-bench)",
-			    ctx, f->string, pr_json_type(f), pr_json_type(t));
+			    ctx, f->string, doc_json_type(f), doc_json_type(t));
 		}
 	}
 	return 0;
@@ -112,14 +112,14 @@ get_rps_samples(const cJSON *m, const char *ctx, bool *has, double **v, size_t *
 
 	*v = NULL;
 	*n = 0;
-	if ((rc = pr_get_array(m, "samples", PR_OPTIONAL, ctx, &arr)) || !(*has = arr != NULL))
+	if ((rc = doc_get_array(m, "samples", PR_OPTIONAL, ctx, &arr)) || !(*has = arr != NULL))
 		return rc;
-	if ((rc = pr_get_number(m, "interval_s", PR_REQUIRED, ctx, interval_s)))
+	if ((rc = doc_get_number(m, "interval_s", PR_REQUIRED, ctx, interval_s)))
 		return rc;
 	if (!(*interval_s > 0))
 		return pr_error(PR_INPUT, "%s.interval_s: must be above 0, got %g", ctx, *interval_s);
 	buf_printf(&c, "%s.samples", ctx);
-	rc = pr_get_numbers(arr, c.data, 0, v, n);
+	rc = doc_get_numbers(arr, c.data, 0, v, n);
 	buf_free(&c);
 	return rc;
 }
@@ -166,20 +166,20 @@ add_metric(struct bench_merge *mg, const char *id, const cJSON *m, const char *c
 {
 	const cJSON *errors, *load, *hist_json = NULL, *unit_item;
 	const char *unit;
-	struct pr_hist *h = NULL;
+	struct hist *h = NULL;
 	struct acc *a;
 	struct buf c = { 0 };
 	int rc;
 
-	if ((rc = pr_get_string(m, "unit", PR_REQUIRED, ctx, &unit)) ||
-	    (rc = pr_get_object(m, "errors", PR_REQUIRED, ctx, &errors)) ||
-	    (rc = pr_get_object(m, "load", PR_REQUIRED, ctx, &load)) ||
-	    (rc = pr_get_object(m, "histogram", strcmp(unit, "rps") == 0 ? PR_OPTIONAL : PR_REQUIRED, ctx, &hist_json)))
+	if ((rc = doc_get_string(m, "unit", PR_REQUIRED, ctx, &unit)) ||
+	    (rc = doc_get_object(m, "errors", PR_REQUIRED, ctx, &errors)) ||
+	    (rc = doc_get_object(m, "load", PR_REQUIRED, ctx, &load)) ||
+	    (rc = doc_get_object(m, "histogram", strcmp(unit, "rps") == 0 ? PR_OPTIONAL : PR_REQUIRED, ctx, &hist_json)))
 		return rc;
 	if (hist_json) {
-		h = pr_hist_new();
+		h = hist_new();
 		buf_printf(&c, "%s.histogram", ctx);
-		if ((rc = pr_hist_from_json(hist_json, c.data, h)))
+		if ((rc = hist_from_json(hist_json, c.data, h)))
 			goto out;
 	}
 	a = find_acc(mg, id);
@@ -213,7 +213,7 @@ add_metric(struct bench_merge *mg, const char *id, const cJSON *m, const char *c
 	if ((rc = fold(cJSON_GetObjectItemCaseSensitive(a->out, "load"), load, c.data)))
 		goto out;
 	if (h)
-		pr_hist_merge(a->hist, h);
+		hist_merge(a->hist, h);
 	else
 		rc = add_rps_samples(a, m, ctx, false);
 out:
@@ -222,11 +222,11 @@ out:
 	return rc;
 }
 
-/* Note one shard's run id from path; a run seen before is refused. */
+/* Note one loadgen_shard's run id from path; a run seen before is refused. */
 static int
 add_run(struct bench_merge *mg, const char *id, const char *path, const char *field)
 {
-	if (!bench_run_id_valid(id))
+	if (!benchdoc_run_id_valid(id))
 		return pr_error(PR_INPUT, "%s: %s: expected 32 lowercase hex digits, got \"%.40s\"", path, field, id);
 	for (size_t i = 0; i < mg->nruns; i++)
 		if (strcmp(mg->runs[i].id, id) == 0)
@@ -250,8 +250,8 @@ add_runs(struct bench_merge *mg, const cJSON *doc, const char *path)
 	const char *one = NULL;
 	int rc;
 
-	if ((rc = pr_get_array(doc, "merged_run_ids", PR_OPTIONAL, path, &ids)) ||
-	    (rc = pr_get_string(doc, "run_id", PR_OPTIONAL, path, &one)))
+	if ((rc = doc_get_array(doc, "merged_run_ids", PR_OPTIONAL, path, &ids)) ||
+	    (rc = doc_get_string(doc, "run_id", PR_OPTIONAL, path, &one)))
 		return rc;
 	if (!ids) {
 		if (!one)
@@ -260,7 +260,7 @@ add_runs(struct bench_merge *mg, const cJSON *doc, const char *path)
 	}
 	cJSON_ArrayForEach(id, ids) {
 		if (!cJSON_IsString(id))
-			return pr_error(PR_INPUT, "%s: merged_run_ids: holds %s, expected run id strings", path, pr_json_type(id));
+			return pr_error(PR_INPUT, "%s: merged_run_ids: holds %s, expected run id strings", path, doc_json_type(id));
 		if ((rc = add_run(mg, id->valuestring, path, "merged_run_ids")))
 			return rc;
 	}
@@ -268,7 +268,7 @@ add_runs(struct bench_merge *mg, const cJSON *doc, const char *path)
 }
 
 int
-bench_merge_add(struct bench_merge *mg, const char *path, cJSON *doc)
+benchmerge_add(struct bench_merge *mg, const char *path, cJSON *doc)
 {
 	const cJSON *metrics, *m;
 	const char *mode;
@@ -279,8 +279,8 @@ bench_merge_add(struct bench_merge *mg, const char *path, cJSON *doc)
 	mg->paths = xrealloc(mg->paths, (size_t)(mg->ndocs + 1) * sizeof *mg->paths);
 	mg->docs[mg->ndocs] = doc;
 	mg->paths[mg->ndocs++] = path;
-	if ((rc = pr_get_string(doc, "mode", PR_REQUIRED, path, &mode)) ||
-	    (rc = pr_get_object(doc, "metrics", PR_REQUIRED, path, &metrics)))
+	if ((rc = doc_get_string(doc, "mode", PR_REQUIRED, path, &mode)) ||
+	    (rc = doc_get_object(doc, "metrics", PR_REQUIRED, path, &metrics)))
 		return rc;
 	if (strcmp(mode, "load") != 0)
 		return pr_error(PR_INPUT, "%s: mode is \"%s\", merge takes documents from pr-bench --load", path, mode);
@@ -290,7 +290,7 @@ bench_merge_add(struct bench_merge *mg, const char *path, cJSON *doc)
 		buf_reset(&ctx);
 		buf_printf(&ctx, "%s: metrics.%s", path, m->string);
 		if (!cJSON_IsObject(m)) {
-			rc = pr_error(PR_INPUT, "%s: is %s, expected an object", ctx.data, pr_json_type(m));
+			rc = pr_error(PR_INPUT, "%s: is %s, expected an object", ctx.data, doc_json_type(m));
 			break;
 		}
 		if ((rc = add_metric(mg, m->string, m, ctx.data)))
@@ -315,17 +315,17 @@ set_member(cJSON *o, const char *key, cJSON *v)
 static void
 finish_metric(struct acc *a)
 {
-	struct pr_summary s = { 0 };
+	struct stats_summary s = { 0 };
 
 	if (a->hist) {
-		pr_hist_summary_ms(a->hist, &s);
-		set_member(a->out, "histogram", pr_hist_to_json(a->hist));
+		hist_summary_ms(a->hist, &s);
+		set_member(a->out, "histogram", hist_to_json(a->hist));
 	} else {
 		const cJSON *rps = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a->out, "load"),
 		    "throughput_rps");
 		double v = cJSON_IsNumber(rps) ? rps->valuedouble : 0;
 
-		s = (struct pr_summary){ .n = 1, .min = v, .p50 = v, .p90 = v, .p95 = v, .p99 = v, .max = v,
+		s = (struct stats_summary){ .n = 1, .min = v, .p50 = v, .p90 = v, .p95 = v, .p99 = v, .max = v,
 			.mean = v, .stddev = 0 };
 		if (a->sampled) {
 			cJSON *arr = cJSON_CreateArray();
@@ -334,12 +334,12 @@ finish_metric(struct acc *a)
 				cJSON_AddItemToArray(arr, cJSON_CreateNumber(a->rps[i]));
 			set_member(a->out, "samples", arr);
 		} else {
-			/* A shard without samples: a shorter sample would not be the sum. */
+			/* A loadgen_shard without samples: a shorter sample would not be the sum. */
 			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "samples");
 			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "interval_s");
 		}
 	}
-	set_member(a->out, "summary", pr_summary_to_json(&s));
+	set_member(a->out, "summary", stats_summary_to_json(&s));
 }
 
 /* Copy key from the first input; null when the inputs disagree. */
@@ -368,7 +368,7 @@ add_run_ids(cJSON *doc, const struct bench_merge *mg)
 		return;
 	memcpy(id, mg->runs[0].id, sizeof id);
 	for (size_t i = 1; i < mg->nruns; i++)
-		bench_run_id_xor(id, mg->runs[i].id);
+		benchdoc_run_id_xor(id, mg->runs[i].id);
 	cJSON_AddStringToObject(doc, "run_id", id);
 	ids = cJSON_AddArrayToObject(doc, "merged_run_ids");
 	for (size_t i = 0; i < mg->nruns; i++)
@@ -376,12 +376,12 @@ add_run_ids(cJSON *doc, const struct bench_merge *mg)
 }
 
 cJSON *
-bench_merge_result(struct bench_merge *mg)
+benchmerge_result(struct bench_merge *mg)
 {
 	cJSON *const *docs = mg->docs;
 	const char *const *paths = mg->paths;
 	int n = mg->ndocs;
-	cJSON *doc = bench_doc_new(), *git, *set, *from, *hosts, *metrics;
+	cJSON *doc = benchdoc_new(), *git, *set, *from, *hosts, *metrics;
 	const cJSON *commit;
 
 	cJSON_AddStringToObject(doc, "mode", "load");
@@ -423,7 +423,7 @@ bench_merge_result(struct bench_merge *mg)
 }
 
 struct bench_merge *
-bench_merge_new(void)
+benchmerge_new(void)
 {
 	struct bench_merge *mg = xcalloc(1, sizeof *mg);
 
@@ -432,7 +432,7 @@ bench_merge_new(void)
 }
 
 void
-bench_merge_free(struct bench_merge *mg)
+benchmerge_free(struct bench_merge *mg)
 {
 	if (!mg)
 		return;

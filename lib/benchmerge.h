@@ -2,15 +2,15 @@
  * benchmerge.h: `pr-bench merge`'s merging, one pr-tools/bench/1 load
  * document from those of shards run at the same time: histograms, errors and
  * request counts add up, throughput adds up (per interval for the samples,
- * as long as the shortest shard), "duration_s" and "warmup_s" take the
+ * as long as the shortest loadgen_shard), "duration_s" and "warmup_s" take the
  * largest, strings that differ become "mixed".  A run id seen twice is
  * refused (its requests would count twice); the result's "run_id" is the XOR
  * of the shards' and "merged_run_ids" lists them, when every input had ids.
  *
- *   mg = bench_merge_new();
- *   for each input: rc = bench_merge_add(mg, path, doc);   (stop at the first error)
- *   out = bench_merge_result(mg);                          (caller owns out)
- *   bench_merge_free(mg);
+ *   mg = benchmerge_new();
+ *   for each input: rc = benchmerge_add(mg, path, doc);   (stop at the first error)
+ *   out = benchmerge_result(mg);                          (caller owns out)
+ *   benchmerge_free(mg);
  */
 #ifndef PR_BENCHMERGE_H
 #define PR_BENCHMERGE_H
@@ -19,19 +19,19 @@
 
 struct bench_merge;
 
-struct bench_merge *bench_merge_new(void);
+struct bench_merge *benchmerge_new(void);
 
 /*
- * Add the parsed bench document doc (pr_doc_load kind "bench"; mg takes it,
+ * Add the parsed bench document doc (doc_load kind "bench"; mg takes it,
  * even on error) named path in errors and in "merged_from" (path must
  * outlive mg).  Returns 0 or PR_INPUT (reported): not a load document, a
  * field of another type than an earlier input's, a run given twice.
  */
-int bench_merge_add(struct bench_merge *mg, const char *path, cJSON *doc);
+int benchmerge_add(struct bench_merge *mg, const char *path, cJSON *doc);
 
 /* The merged document of the inputs added so far (at least one). */
-cJSON *bench_merge_result(struct bench_merge *mg);
+cJSON *benchmerge_result(struct bench_merge *mg);
 
-void bench_merge_free(struct bench_merge *mg);
+void benchmerge_free(struct bench_merge *mg);
 
 #endif

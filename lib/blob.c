@@ -22,7 +22,7 @@
 #define MAX_BLOCKS 50000L		/* the service's limit per blob */
 
 int
-pr_blob_sign(const char *key_b64, const char *string_to_sign, char *out, size_t outlen)
+blob_sign(const char *key_b64, const char *string_to_sign, char *out, size_t outlen)
 {
 	unsigned char key[KEY_MAX_BYTES], mac[EVP_MAX_MD_SIZE];
 	size_t klen = strlen(key_b64);
@@ -71,7 +71,7 @@ struct put {
 
 /* The storage error code in an XML error body ("<Code>X</Code>"). */
 static void
-error_code(const struct pr_http_resp *resp, char *out, size_t outlen)
+error_code(const struct http_resp *resp, char *out, size_t outlen)
 {
 	const char *code = resp->body.data ? strstr(resp->body.data, "<Code>") : NULL;
 
@@ -97,7 +97,7 @@ add_query_value(struct buf *url, const char *v)
  * date and the query for Shared Key.  0, or PR_INPUT/PR_EXTERNAL with why.
  */
 static int
-authorize(const struct pr_blob_account *acct, const struct put *p, const char *date, struct buf *auth,
+authorize(const struct blob_account *acct, const struct put *p, const char *date, struct buf *auth,
     char *why, size_t whylen)
 {
 	struct buf sts = {0};
@@ -112,7 +112,7 @@ authorize(const struct pr_blob_account *acct, const struct put *p, const char *d
 			snprintf(why, whylen, "no storage credential (give a key, a SAS or an Entra ID credential)");
 			return PR_INPUT;
 		}
-		if ((rc = pr_cred_token(acct->cred, PR_CRED_SCOPE_STORAGE, &token))) {
+		if ((rc = cred_token(acct->cred, PR_CRED_SCOPE_STORAGE, &token))) {
 			snprintf(why, whylen, "no Entra ID token for Blob Storage (see the error above)");
 			return rc;
 		}
@@ -128,7 +128,7 @@ authorize(const struct pr_blob_account *acct, const struct put *p, const char *d
 	url_path(p->url, &sts);
 	for (int i = 0; i < 2 && p->query[i][0]; i++)
 		buf_printf(&sts, "\n%s:%s", p->query[i][0], p->query[i][1]);
-	rc = pr_blob_sign(acct->key, sts.data, sig, sizeof sig);
+	rc = blob_sign(acct->key, sts.data, sig, sizeof sig);
 	buf_free(&sts);
 	if (rc != 0) {
 		snprintf(why, whylen, "AZURE_STORAGE_ACCOUNT_KEY is not a base64 account key");
@@ -141,7 +141,7 @@ authorize(const struct pr_blob_account *acct, const struct put *p, const char *d
 /* why for a refused request: the status, the service's code and, for the
  * account that disallows Shared Key, the fix. */
 static void
-refusal(const struct pr_http_resp *resp, const char *what, char *why, size_t whylen)
+refusal(const struct http_resp *resp, const char *what, char *why, size_t whylen)
 {
 	char ecode[128];
 
@@ -156,13 +156,13 @@ refusal(const struct pr_http_resp *resp, const char *what, char *why, size_t why
 
 /* One authorized PUT.  0 when the service answered 2xx; else why is filled. */
 static int
-blob_put(const struct pr_blob_account *acct, const struct put *p, const char *what, char *why, size_t whylen)
+blob_put(const struct blob_account *acct, const struct put *p, const char *what, char *why, size_t whylen)
 {
 	char date[64];
 	struct buf url = {0}, auth = {0}, hdate = {0}, ctype = {0};
 	const char *headers[8];
-	struct pr_http_req req = {.method = "PUT", .body = p->body ? p->body : "", .body_len = p->len};
-	struct pr_http_resp resp = {0};
+	struct http_req req = {.method = "PUT", .body = p->body ? p->body : "", .body_len = p->len};
+	struct http_resp resp = {0};
 	int h = 0, rc;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -192,10 +192,10 @@ blob_put(const struct pr_blob_account *acct, const struct put *p, const char *wh
 		headers[h++] = p->ms_headers[i];
 	headers[h] = NULL;
 	req.url = url.data;
-	shown = pr_redact_url(url.data);
+	shown = util_redact_url(url.data);
 	req.log_url = shown;
 	req.headers = headers;
-	if (pr_http_do(&req, &resp) != PR_OK)
+	if (http_do(&req, &resp) != PR_OK)
 		snprintf(why, whylen, "%s: %s", what, resp.error);
 	else if (resp.status >= 200 && resp.status < 300)
 		rc = PR_OK;
@@ -205,7 +205,7 @@ blob_put(const struct pr_blob_account *acct, const struct put *p, const char *wh
 		refusal(&resp, what, why, whylen);
 	free(shown);
 out:
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	buf_wipe(&url);
 	buf_wipe(&auth);
 	buf_free(&hdate);
@@ -214,7 +214,7 @@ out:
 }
 
 int
-pr_blob_container_url(const char *url, char **endpoint, char **container, char **sas)
+blob_container_url(const char *url, char **endpoint, char **container, char **sas)
 {
 	const char *host, *q, *slash;
 	size_t pathlen;
@@ -263,10 +263,10 @@ read_full(int fd, char *data, size_t len)
 }
 
 int
-pr_blob_upload(const struct pr_blob_account *acct, const char *container, const char *blob,
+blob_upload(const struct blob_account *acct, const char *container, const char *blob,
     const char *path, cJSON **result, char *why, size_t whylen)
 {
-	struct pr_blob_account a = *acct;
+	struct blob_account a = *acct;
 	struct buf base = {0}, curl = {0}, burl = {0}, list = {0};
 	char *chunk = NULL, what[256];
 	const char *env_ep = getenv("AZURE_STORAGE_BLOB_ENDPOINT");
@@ -353,7 +353,7 @@ done:
 		cJSON_AddNumberToObject(*result, "bytes", (double)total);
 		cJSON_AddNumberToObject(*result, "blocks", (double)blocks);
 		cJSON_AddStringToObject(*result, "credential", a.sas ? "sas" : a.key ? "shared-key" :
-		    pr_cred_source(a.cred));
+		    cred_source(a.cred));
 	}
 out:
 	if (fd != -1)

@@ -12,7 +12,7 @@
  *               Storage Blob Data Contributor), the way to go when the
  *               account disallows Shared Key
  * The key, the SAS signature and the token are never printed: URLs shown
- * have their sig redacted (pr_redact_url).
+ * have their sig redacted (util_redact_url).
  */
 #ifndef PR_BLOB_H
 #define PR_BLOB_H
@@ -27,7 +27,7 @@
 
 #include "cred.h"
 
-struct pr_blob_account {
+struct blob_account {
 	const char *name;	/* AZURE_STORAGE_ACCOUNT (only Shared Key needs it
 				 * when endpoint is given) */
 	const char *key;	/* AZURE_STORAGE_ACCOUNT_KEY, base64, or NULL */
@@ -41,7 +41,7 @@ struct pr_blob_account {
  * into its endpoint, container name and SAS query (NULL when none); all
  * caller-freed.  0, or -1 when url is not an http(s) URL with a container.
  */
-int pr_blob_container_url(const char *url, char **endpoint, char **container, char **sas);
+int blob_container_url(const char *url, char **endpoint, char **container, char **sas);
 
 /*
  * Upload the file at path as container/blob (the container is created when
@@ -51,7 +51,7 @@ int pr_blob_container_url(const char *url, char **endpoint, char **container, ch
  * (network, auth, service error: why holds the status and Azure's error
  * code).
  */
-int pr_blob_upload(const struct pr_blob_account *acct, const char *container, const char *blob,
+int blob_upload(const struct blob_account *acct, const char *container, const char *blob,
     const char *path, cJSON **result, char *why, size_t whylen);
 
 /*
@@ -59,6 +59,6 @@ int pr_blob_upload(const struct pr_blob_account *acct, const char *container, co
  * in out (at least 64 bytes).  0, or -1 when the key is not base64.
  * Exposed for unit tests.
  */
-int pr_blob_sign(const char *key_b64, const char *string_to_sign, char *out, size_t outlen);
+int blob_sign(const char *key_b64, const char *string_to_sign, char *out, size_t outlen);
 
 #endif

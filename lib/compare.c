@@ -45,29 +45,29 @@ static const char *const fail_on_names[] = {
 };
 
 const char *
-cmp_verdict_name(enum cmp_verdict v)
+compare_verdict_name(enum compare_verdict v)
 {
 	return verdict_names[v];
 }
 
 const char *
-cmp_outcome_name(enum cmp_outcome o)
+compare_outcome_name(enum compare_outcome o)
 {
 	return outcome_names[o];
 }
 
 const char *
-cmp_fail_on_name(enum cmp_fail_on f)
+compare_fail_on_name(enum compare_fail_on f)
 {
 	return fail_on_names[f];
 }
 
 int
-cmp_fail_on_parse(const char *s, enum cmp_fail_on *out)
+compare_fail_on_parse(const char *s, enum compare_fail_on *out)
 {
 	for (size_t i = 0; i < sizeof fail_on_names / sizeof fail_on_names[0]; i++) {
 		if (strcmp(s, fail_on_names[i]) == 0) {
-			*out = (enum cmp_fail_on)i;
+			*out = (enum compare_fail_on)i;
 			return 0;
 		}
 	}
@@ -75,7 +75,7 @@ cmp_fail_on_parse(const char *s, enum cmp_fail_on *out)
 }
 
 int
-cmp_threshold_parse(const char *s, double *out)
+compare_threshold_parse(const char *s, double *out)
 {
 	size_t len = strlen(s);
 	char *copy;
@@ -84,7 +84,7 @@ cmp_threshold_parse(const char *s, double *out)
 	if (len > 1 && s[len - 1] == '%') {
 		copy = xstrdup(s);
 		copy[len - 1] = '\0';
-		rc = pr_parse_double(copy, 0, PERCENT, out);
+		rc = util_parse_double(copy, 0, PERCENT, out);
 		free(copy);
 		if (rc == 0 && *out >= PERCENT)
 			rc = -1;
@@ -92,13 +92,13 @@ cmp_threshold_parse(const char *s, double *out)
 			*out /= PERCENT;
 		return rc;
 	}
-	if (pr_parse_double(s, 0, 1, out) || *out >= 1)
+	if (util_parse_double(s, 0, 1, out) || *out >= 1)
 		return -1;
 	return 0;
 }
 
 void
-cmp_format_value(char *out, size_t size, double v, const char *unit)
+compare_format_value(char *out, size_t size, double v, const char *unit)
 {
 	const char *u = unit && *unit ? unit : "";
 	const char *sep = *u ? " " : "";
@@ -122,7 +122,7 @@ display_name(const char *name)
 
 /* Every number of a summary read from a document must be >= 0. */
 static int
-check_summary(const struct pr_summary *s, const char *ctx)
+check_summary(const struct stats_summary *s, const char *ctx)
 {
 	const struct { const char *key; double v; } f[] = {
 		{ "min", s->min }, { "p50", s->p50 }, { "p90", s->p90 }, { "p95", s->p95 },
@@ -142,7 +142,7 @@ check_summary(const struct pr_summary *s, const char *ctx)
  * messages.  Returns 0 or PR_INPUT (reported).
  */
 static int
-read_side(const cJSON *m, const char *ctx, struct cmp_side *side)
+read_side(const cJSON *m, const char *ctx, struct compare_side *side)
 {
 	const cJSON *samples = NULL, *summary = NULL, *hist = NULL, *errors = NULL;
 	const char *measure = NULL;
@@ -153,12 +153,12 @@ read_side(const cJSON *m, const char *ctx, struct cmp_side *side)
 	memset(side, 0, sizeof *side);
 	side->present = true;
 	if (!cJSON_IsObject(m)) {
-		rc = pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(m));
+		rc = pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, doc_json_type(m));
 		goto out;
 	}
-	if ((rc = pr_get_string(m, "unit", PR_REQUIRED, ctx, &side->unit)))
+	if ((rc = doc_get_string(m, "unit", PR_REQUIRED, ctx, &side->unit)))
 		goto out;
-	if ((rc = pr_get_string(m, "better", PR_OPTIONAL, ctx, &side->better)))
+	if ((rc = doc_get_string(m, "better", PR_OPTIONAL, ctx, &side->better)))
 		goto out;
 	if (!side->better)
 		side->better = strcmp(side->unit, "rps") == 0 ? "higher" : "lower";
@@ -166,14 +166,14 @@ read_side(const cJSON *m, const char *ctx, struct cmp_side *side)
 		rc = pr_error(PR_INPUT, "%s.better: \"%s\" is neither \"lower\" nor \"higher\"", ctx, side->better);
 		goto out;
 	}
-	if ((rc = pr_get_string(m, "measure", PR_OPTIONAL, ctx, &measure)))
+	if ((rc = doc_get_string(m, "measure", PR_OPTIONAL, ctx, &measure)))
 		goto out;
 	side->throughput = strcmp(side->unit, "rps") == 0 || (measure && strcmp(measure, "throughput") == 0);
-	if ((rc = pr_get_object(m, "errors", PR_OPTIONAL, ctx, &errors)))
+	if ((rc = doc_get_object(m, "errors", PR_OPTIONAL, ctx, &errors)))
 		goto out;
 	if (errors) {
 		buf_printf(&where, "%s.errors", ctx);
-		if ((rc = pr_get_number(errors, "total", PR_REQUIRED, where.data, &total)))
+		if ((rc = doc_get_number(errors, "total", PR_REQUIRED, where.data, &total)))
 			goto out;
 		if (total < 0 || total != floor(total) || total > MAX_EXACT_COUNT) {
 			rc = pr_error(PR_INPUT, "%s.total: %g is not a count", where.data, total);
@@ -182,11 +182,11 @@ read_side(const cJSON *m, const char *ctx, struct cmp_side *side)
 		side->has_errors = true;
 		side->errors = (unsigned long long)total;
 	}
-	if ((rc = pr_get_array(m, "samples", PR_OPTIONAL, ctx, &samples)))
+	if ((rc = doc_get_array(m, "samples", PR_OPTIONAL, ctx, &samples)))
 		goto out;
-	if ((rc = pr_get_object(m, "summary", PR_OPTIONAL, ctx, &summary)))
+	if ((rc = doc_get_object(m, "summary", PR_OPTIONAL, ctx, &summary)))
 		goto out;
-	if (!samples && (rc = pr_get_object(m, "histogram", PR_OPTIONAL, ctx, &hist)))
+	if (!samples && (rc = doc_get_object(m, "histogram", PR_OPTIONAL, ctx, &hist)))
 		goto out;
 	if (!samples && !summary) {
 		rc = pr_error(PR_INPUT, "%s: has neither \"samples\" nor \"summary\"", ctx);
@@ -195,26 +195,26 @@ read_side(const cJSON *m, const char *ctx, struct cmp_side *side)
 	if (summary) {
 		buf_reset(&where);
 		buf_printf(&where, "%s.summary", ctx);
-		if ((rc = pr_summary_from_json(summary, where.data, &side->summary)) ||
+		if ((rc = stats_summary_from_json(summary, where.data, &side->summary)) ||
 		    (rc = check_summary(&side->summary, ctx)))
 			goto out;
 	}
 	if (samples) {
 		buf_reset(&where);
 		buf_printf(&where, "%s.samples", ctx);
-		if ((rc = pr_get_numbers(samples, where.data, 0, &side->samples, &side->nsamples)))
+		if ((rc = doc_get_numbers(samples, where.data, 0, &side->samples, &side->nsamples)))
 			goto out;
 		if (side->nsamples > 0 || !summary) {
-			pr_sort(side->samples, side->nsamples);
-			pr_summarize_sorted(side->samples, side->nsamples, &side->summary);
+			stats_sort(side->samples, side->nsamples);
+			stats_summarize_sorted(side->samples, side->nsamples, &side->summary);
 			side->has_samples = side->nsamples > 0;
 		}
 	}
 	if (hist) {
 		buf_reset(&where);
 		buf_printf(&where, "%s.histogram", ctx);
-		side->hist = pr_hist_new();
-		if ((rc = pr_hist_from_json(hist, where.data, side->hist)))
+		side->hist = hist_new();
+		if ((rc = hist_from_json(hist, where.data, side->hist)))
 			goto out;
 	}
 out:
@@ -269,7 +269,7 @@ quantile_name(char *out, size_t size, double q)
 
 /* True when a change of sign `change` goes against m's "better" direction. */
 static bool
-is_worse(const struct cmp_metric *m, double change)
+is_worse(const struct compare_metric *m, double change)
 {
 	bool lower_better = strcmp(m->base.better, "lower") == 0;
 
@@ -278,24 +278,24 @@ is_worse(const struct cmp_metric *m, double change)
 
 /* A side can be judged by quantiles: it has samples or a non-empty histogram. */
 static bool
-has_distribution(const struct cmp_side *s)
+has_distribution(const struct compare_side *s)
 {
 	return s->has_samples || (s->hist && s->hist->n > 0);
 }
 
 static size_t
-side_n(const struct cmp_side *s)
+side_n(const struct compare_side *s)
 {
 	return s->has_samples ? s->nsamples : (size_t)s->hist->n;
 }
 
 /* The q-quantile of a side with a distribution, in the metric's unit. */
 static double
-side_quantile(const struct cmp_side *s, double q)
+side_quantile(const struct compare_side *s, double q)
 {
 	if (s->has_samples)
-		return pr_quantile_sorted(s->samples, s->nsamples, q);
-	return pr_hist_quantile_us(s->hist, q) / US_PER_MS;
+		return stats_quantile_sorted(s->samples, s->nsamples, q);
+	return hist_quantile_us(s->hist, q) / US_PER_MS;
 }
 
 /*
@@ -305,18 +305,18 @@ side_quantile(const struct cmp_side *s, double q)
  * the interval only widens.  -1 when n is too small for that level.
  */
 static int
-side_quantile_ci(const struct cmp_side *s, double q, double conf, double *lo, double *hi)
+side_quantile_ci(const struct compare_side *s, double q, double conf, double *lo, double *hi)
 {
 	size_t r, k;
 
 	if (s->has_samples) {
-		pr_quantile_ci_sorted(s->samples, s->nsamples, q, conf, lo, hi);
+		stats_quantile_ci_sorted(s->samples, s->nsamples, q, conf, lo, hi);
 		return isfinite(*lo) ? 0 : -1;
 	}
-	if (pr_quantile_ci_ranks((size_t)s->hist->n, q, conf, &r, &k) ||
-	    pr_hist_rank_bounds_us(s->hist, r, lo, hi) || pr_hist_rank_bounds_us(s->hist, k, hi, hi))
+	if (stats_quantile_ci_ranks((size_t)s->hist->n, q, conf, &r, &k) ||
+	    hist_rank_bounds_us(s->hist, r, lo, hi) || hist_rank_bounds_us(s->hist, k, hi, hi))
 		return -1;
-	pr_hist_rank_bounds_us(s->hist, r, lo, &(double){0});
+	hist_rank_bounds_us(s->hist, r, lo, &(double){0});
 	*lo /= US_PER_MS;
 	*hi /= US_PER_MS;
 	return 0;
@@ -337,9 +337,9 @@ side_quantile_ci(const struct cmp_side *s, double q, double conf, double *lo, do
 static const double se_levels[] = { 0.95, 0.90, 0.80, 0.6827 };
 
 static double
-side_log_se(const struct cmp_side *s, double q)
+side_log_se(const struct compare_side *s, double q)
 {
-	double n = (double)side_n(s), z = pr_norm_quantile(1 - (1 - se_levels[0]) / 2), lo, hi;
+	double n = (double)side_n(s), z = stats_norm_quantile(1 - (1 - se_levels[0]) / 2), lo, hi;
 
 	if (n * q * (1 - q) >= CMP_NORMAL_RANKS_MIN) {
 		double half = z * sqrt(q * (1 - q) / n);
@@ -355,7 +355,7 @@ side_log_se(const struct cmp_side *s, double q)
 			continue;
 		if (!(lo > 0))
 			return INFINITY;
-		return (log(hi) - log(lo)) / (2 * pr_norm_quantile(1 - (1 - se_levels[i]) / 2));
+		return (log(hi) - log(lo)) / (2 * stats_norm_quantile(1 - (1 - se_levels[i]) / 2));
 	}
 	return NAN;
 }
@@ -376,10 +376,10 @@ min_samples_for_ci(double q)
  * for histograms).  The verdict waits for the correction (judge_tests).
  */
 static void
-quantile_test(const struct cmp_metric *m, double q, const struct cmp_settings *set, struct cmp_test *t)
+quantile_test(const struct compare_metric *m, double q, const struct compare_settings *set, struct compare_test *t)
 {
-	const struct cmp_side *b = &m->base, *a = &m->after;
-	double se_b, se_a, d, se, zc = pr_norm_quantile(1 - set->alpha / 2);
+	const struct compare_side *b = &m->base, *a = &m->after;
+	double se_b, se_a, d, se, zc = stats_norm_quantile(1 - set->alpha / 2);
 	char name[16];
 
 	quantile_name(name, sizeof name, q);
@@ -417,8 +417,8 @@ quantile_test(const struct cmp_metric *m, double q, const struct cmp_settings *s
 	t->df = (double)(side_n(b) < side_n(a) ? side_n(b) : side_n(a)) - 1;
 	if (t->df < 1)
 		t->df = 1;
-	t->p = se > 0 ? 2 * pr_norm_cdf(-pr_t_to_z(fabs(d) / se, t->df)) : d == 0 ? 1 : 0;
-	zc = pr_z_to_t(zc, t->df);
+	t->p = se > 0 ? 2 * stats_norm_cdf(-stats_t_to_z(fabs(d) / se, t->df)) : d == 0 ? 1 : 0;
+	zc = stats_z_to_t(zc, t->df);
 	t->ci_lo = expm1(d - zc * se);
 	t->ci_hi = expm1(d + zc * se);
 }
@@ -426,7 +426,7 @@ quantile_test(const struct cmp_metric *m, double q, const struct cmp_settings *s
 /* Summary-only metrics (pr-bench 0.1 load documents' _rps): the p50 of
  * each side's summary, without a test, as before. */
 static void
-summary_test(const struct cmp_metric *m, struct cmp_test *t)
+summary_test(const struct compare_metric *m, struct compare_test *t)
 {
 	t->kind = CMP_TEST_QUANTILE;
 	t->q = 0.5;
@@ -439,7 +439,7 @@ summary_test(const struct cmp_metric *m, struct cmp_test *t)
 
 /* Requests of a side: the successes (samples or histogram) and the errors. */
 static unsigned long long
-side_requests(const struct cmp_side *s)
+side_requests(const struct compare_side *s)
 {
 	return (unsigned long long)s->summary.n + s->errors;
 }
@@ -450,10 +450,10 @@ side_requests(const struct cmp_side *s)
  * on the difference of the rates.
  */
 static void
-error_test(const struct cmp_metric *m, const struct cmp_settings *set, struct cmp_test *t)
+error_test(const struct compare_metric *m, const struct compare_settings *set, struct compare_test *t)
 {
 	unsigned long long nb = side_requests(&m->base), na = side_requests(&m->after);
-	double zc = pr_norm_quantile(1 - set->alpha / 2), se;
+	double zc = stats_norm_quantile(1 - set->alpha / 2), se;
 
 	t->kind = CMP_TEST_ERRORS;
 	t->base = (double)m->base.errors / (double)nb;
@@ -464,13 +464,13 @@ error_test(const struct cmp_metric *m, const struct cmp_settings *set, struct cm
 	t->ci_hi = t->change + zc * se;
 	t->method = (double)(m->base.errors + m->after.errors) <= PR_FISHER_EXACT_MAX ? "fisher-exact" :
 	    "two-proportion-z";
-	t->p = pr_two_proportion_p(m->base.errors, nb, m->after.errors, na);
+	t->p = stats_two_proportion_p(m->base.errors, nb, m->after.errors, na);
 }
 
 /* A budget's kind matches a metric: times for ms, rps for rps, errors for
  * metrics with an error count. */
 static bool
-budget_fits(const struct cmp_budget *bu, const struct cmp_side *s)
+budget_fits(const struct compare_budget *bu, const struct compare_side *s)
 {
 	if (bu->stat == CMP_STAT_ERRORS)
 		return s->has_errors && !s->throughput;
@@ -479,7 +479,7 @@ budget_fits(const struct cmp_budget *bu, const struct cmp_side *s)
 
 /* The after side's value of what bu bounds; NAN when it cannot be read. */
 static double
-budget_value(const struct cmp_budget *bu, const struct cmp_side *a)
+budget_value(const struct compare_budget *bu, const struct compare_side *a)
 {
 	switch (bu->stat) {
 	case CMP_STAT_ERRORS:
@@ -506,7 +506,7 @@ budget_value(const struct cmp_budget *bu, const struct cmp_side *a)
 
 /* A budget held against the after side: broken is a regression. */
 static void
-budget_test(const struct cmp_metric *m, const struct cmp_budget *bu, struct cmp_test *t)
+budget_test(const struct compare_metric *m, const struct compare_budget *bu, struct compare_test *t)
 {
 	char v[32], lim[32];
 	bool ok;
@@ -519,8 +519,8 @@ budget_test(const struct cmp_metric *m, const struct cmp_budget *bu, struct cmp_
 		snprintf(v, sizeof v, "%.3g%%", t->after * PERCENT);
 		snprintf(lim, sizeof lim, "%g%%", bu->limit * PERCENT);
 	} else {
-		cmp_format_value(v, sizeof v, t->after, m->after.unit);
-		cmp_format_value(lim, sizeof lim, bu->limit, m->after.unit);
+		compare_format_value(v, sizeof v, t->after, m->after.unit);
+		compare_format_value(lim, sizeof lim, bu->limit, m->after.unit);
 	}
 	if (isnan(t->after)) {
 		t->verdict = CMP_INCONCLUSIVE;
@@ -534,10 +534,10 @@ budget_test(const struct cmp_metric *m, const struct cmp_budget *bu, struct cmp_
 }
 
 /* A new zeroed test at the end of m's tests (grown as needed). */
-static struct cmp_test *
-add_test(struct cmp_metric *m, size_t *cap)
+static struct compare_test *
+add_test(struct compare_metric *m, size_t *cap)
 {
-	struct cmp_test *t;
+	struct compare_test *t;
 
 	if (m->ntests == *cap) {
 		*cap = *cap ? *cap * 2 : 4;
@@ -558,9 +558,9 @@ add_test(struct cmp_metric *m, size_t *cap)
  * added whenever the after side is there.
  */
 static void
-plan_tests(struct cmp_metric *m, const struct cmp_settings *set)
+plan_tests(struct compare_metric *m, const struct compare_settings *set)
 {
-	const struct cmp_side *b = &m->base, *a = &m->after;
+	const struct compare_side *b = &m->base, *a = &m->after;
 	size_t cap = 0;
 
 	m->change = m->ci_lo = m->ci_hi = m->p_value = NAN;
@@ -598,7 +598,7 @@ plan_tests(struct cmp_metric *m, const struct cmp_settings *set)
 	    (b->errors || a->errors))
 		error_test(m, set, add_test(m, &cap));
 	for (size_t i = 0; a->present && i < set->nbudgets; i++) {
-		const struct cmp_budget *bu = &set->budgets[i];
+		const struct compare_budget *bu = &set->budgets[i];
 
 		if (bu->metric ? strcmp(bu->metric, m->id) == 0 : budget_fits(bu, a))
 			budget_test(m, bu, add_test(m, &cap));
@@ -607,14 +607,14 @@ plan_tests(struct cmp_metric *m, const struct cmp_settings *set)
 
 /* "p95 51.0 ms -> 121 ms (+137%, 95% CI +120% to +155%)" into out. */
 static void
-describe_change(const struct cmp_metric *m, const struct cmp_test *t, const struct cmp_settings *set,
+describe_change(const struct compare_metric *m, const struct compare_test *t, const struct compare_settings *set,
     char *out, size_t size)
 {
 	char name[16], bv[32], av[32], ch[32], lo[32], hi[32];
 
 	quantile_name(name, sizeof name, t->q);
-	cmp_format_value(bv, sizeof bv, t->base, m->base.unit);
-	cmp_format_value(av, sizeof av, t->after, m->after.unit);
+	compare_format_value(bv, sizeof bv, t->base, m->base.unit);
+	compare_format_value(av, sizeof av, t->after, m->after.unit);
 	percent(ch, sizeof ch, t->change);
 	percent(lo, sizeof lo, t->ci_lo);
 	percent(hi, sizeof hi, t->ci_hi);
@@ -631,10 +631,10 @@ describe_change(const struct cmp_metric *m, const struct cmp_test *t, const stru
  * side at which that equals the threshold.
  */
 static void
-power_of(struct cmp_test *t, const struct cmp_settings *set, size_t family)
+power_of(struct compare_test *t, const struct compare_settings *set, size_t family)
 {
-	double za = pr_norm_quantile(1 - set->alpha / (2.0 * (double)(family ? family : 1)));
-	double zb = pr_norm_quantile(CMP_POWER), l = log1p(set->threshold);
+	double za = stats_norm_quantile(1 - set->alpha / (2.0 * (double)(family ? family : 1)));
+	double zb = stats_norm_quantile(CMP_POWER), l = log1p(set->threshold);
 
 	t->min_detectable = expm1((za + zb) * t->se_log);
 	t->samples_needed = ceil((za + zb) * (za + zb) * t->var_n / (l * l));
@@ -649,25 +649,25 @@ power_of(struct cmp_test *t, const struct cmp_settings *set, size_t family)
  * At least one more than the larger side has.
  */
 static double
-samples_to_settle(const struct cmp_metric *m, const struct cmp_test *t, const struct cmp_settings *set,
+samples_to_settle(const struct compare_metric *m, const struct compare_test *t, const struct compare_settings *set,
     size_t family)
 {
 	double l = log1p(set->threshold), d = fabs(log1p(t->change)), gap = fabs(l - d), z, n;
 	double have = (double)(side_n(&m->base) > side_n(&m->after) ? side_n(&m->base) : side_n(&m->after));
 
 	if (d < l)
-		z = pr_norm_quantile(1 - set->alpha);
+		z = stats_norm_quantile(1 - set->alpha);
 	else
-		z = pr_norm_quantile(1 - set->alpha / (2.0 * (double)(family ? family : 1)));
+		z = stats_norm_quantile(1 - set->alpha / (2.0 * (double)(family ? family : 1)));
 	n = gap > CMP_THRESHOLD_SLACK ? ceil(t->var_n * z * z / (gap * gap)) : t->samples_needed;
 	return n > have ? n : have + 1;
 }
 
 /* The verdict of one quantile test, once its p-value is adjusted. */
 static void
-judge_quantile(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_settings *set, size_t family)
+judge_quantile(const struct compare_metric *m, struct compare_test *t, const struct compare_settings *set, size_t family)
 {
-	double thr = set->threshold, ze = pr_z_to_t(pr_norm_quantile(1 - set->alpha), t->df);
+	double thr = set->threshold, ze = stats_z_to_t(stats_norm_quantile(1 - set->alpha), t->df);
 	bool big = isfinite(t->change) && fabs(t->change) + CMP_THRESHOLD_SLACK >= thr;
 	char what[200];
 
@@ -685,7 +685,7 @@ judge_quantile(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_
 		t->verdict = is_worse(m, t->change) ? CMP_REGRESSED : CMP_IMPROVED;
 		t->samples_needed = NAN;
 		set_reason(t->reason, "%s, p = %.3g (%s %.3g) < %g", what, t->p,
-		    pr_correction_name(set->correction), t->p_adj, set->alpha);
+		    stats_correction_name(set->correction), t->p_adj, set->alpha);
 	} else if (expm1(log1p(t->change) - ze * t->se_log) > -thr && expm1(log1p(t->change) + ze * t->se_log) < thr) {
 		t->verdict = CMP_UNCHANGED;
 		t->samples_needed = NAN;
@@ -696,7 +696,7 @@ judge_quantile(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_
 		t->samples_needed = samples_to_settle(m, t, set, family);
 		set_reason(t->reason, "%s, p = %.3g (%s %.3g): neither a %g%% change nor its absence is shown; "
 		    "this n detects +-%.1f%%, about %.0f samples a side would settle it",
-		    what, t->p, pr_correction_name(set->correction), t->p_adj, thr * PERCENT,
+		    what, t->p, stats_correction_name(set->correction), t->p_adj, thr * PERCENT,
 		    t->min_detectable * PERCENT, t->samples_needed);
 	}
 }
@@ -705,7 +705,7 @@ judge_quantile(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_
  * a significant change it is "unchanged": no margin is claimed for rates
  * (an errors budget bounds them). */
 static void
-judge_errors(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_settings *set)
+judge_errors(const struct compare_metric *m, struct compare_test *t, const struct compare_settings *set)
 {
 	bool sig = t->p_adj < set->alpha;
 
@@ -713,12 +713,12 @@ judge_errors(const struct cmp_metric *m, struct cmp_test *t, const struct cmp_se
 	t->verdict = !sig ? CMP_UNCHANGED : t->change > 0 ? CMP_REGRESSED : CMP_IMPROVED;
 	set_reason(t->reason, "error rate %.3g%% -> %.3g%% (%+.3g points), %s p = %.3g (%s %.3g) %s %g",
 	    t->base * PERCENT, t->after * PERCENT, t->change * PERCENT, t->method, t->p,
-	    pr_correction_name(set->correction), t->p_adj, sig ? "<" : ">=", set->alpha);
+	    stats_correction_name(set->correction), t->p_adj, sig ? "<" : ">=", set->alpha);
 }
 
 /* Correct every p-value of the comparison as one family, in place. */
 static size_t
-correct_all(struct cmp_result *r)
+correct_all(struct compare_result *r)
 {
 	size_t n = 0, k = 0, family;
 	double *p, *adj;
@@ -730,7 +730,7 @@ correct_all(struct cmp_result *r)
 	for (size_t i = 0; i < r->nmetrics; i++)
 		for (size_t j = 0; j < r->metrics[i].ntests; j++)
 			p[k++] = r->metrics[i].tests[j].p;
-	family = pr_p_adjust(p, n, r->settings.correction, adj);
+	family = stats_p_adjust(p, n, r->settings.correction, adj);
 	k = 0;
 	for (size_t i = 0; i < r->nmetrics; i++)
 		for (size_t j = 0; j < r->metrics[i].ntests; j++)
@@ -742,7 +742,7 @@ correct_all(struct cmp_result *r)
 
 /* Rank of a verdict when tests combine into the metric's: worst first. */
 static int
-severity(enum cmp_verdict v)
+severity(enum compare_verdict v)
 {
 	return v == CMP_REGRESSED ? 3 : v == CMP_INCONCLUSIVE ? 2 : v == CMP_IMPROVED ? 1 : 0;
 }
@@ -750,12 +750,12 @@ severity(enum cmp_verdict v)
 /* m's verdict from its tests (regressed > inconclusive > improved >
  * unchanged), its p50 change and interval, and the reason of its worst test. */
 static void
-judge_metric(struct cmp_metric *m, const struct cmp_settings *set, size_t family)
+judge_metric(struct compare_metric *m, const struct compare_settings *set, size_t family)
 {
-	const struct cmp_test *worst = NULL;
+	const struct compare_test *worst = NULL;
 
 	for (size_t j = 0; j < m->ntests; j++) {
-		struct cmp_test *t = &m->tests[j];
+		struct compare_test *t = &m->tests[j];
 
 		if (t->kind == CMP_TEST_QUANTILE)
 			judge_quantile(m, t, set, family);
@@ -788,7 +788,7 @@ judge_metric(struct cmp_metric *m, const struct cmp_settings *set, size_t family
 /* Without a baseline a metric's reason is its budgets': the first broken
  * one (judge_metric kept it), else the first held, else none to judge. */
 static void
-budget_only_reason(struct cmp_metric *m)
+budget_only_reason(struct compare_metric *m)
 {
 	if (m->verdict == CMP_REGRESSED)
 		return;
@@ -802,7 +802,7 @@ budget_only_reason(struct cmp_metric *m)
 
 /* The comparison's verdict under fail_on. */
 static void
-decide_outcome(struct cmp_result *r)
+decide_outcome(struct compare_result *r)
 {
 	const size_t *c = r->count;
 	bool regressed = c[CMP_REGRESSED] > 0, unsure = c[CMP_INCONCLUSIVE] > 0;
@@ -827,16 +827,16 @@ decide_outcome(struct cmp_result *r)
 
 /* The "metrics" object of in, reported as missing or mistyped. */
 static int
-metrics_of(const struct cmp_input *in, const cJSON **out)
+metrics_of(const struct compare_input *in, const cJSON **out)
 {
-	return pr_get_object(in->doc, "metrics", PR_REQUIRED, display_name(in->name), out);
+	return doc_get_object(in->doc, "metrics", PR_REQUIRED, display_name(in->name), out);
 }
 
 /* A new zeroed metric at the end of r->metrics (grown as needed). */
 static size_t
-add_metric(struct cmp_result *r, size_t *cap, const char *id)
+add_metric(struct compare_result *r, size_t *cap, const char *id)
 {
-	struct cmp_metric *m;
+	struct compare_metric *m;
 
 	if (r->nmetrics == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
@@ -881,7 +881,7 @@ index_init(struct id_index *ix, size_t n)
 
 /* The slot where id is or would go. */
 static size_t *
-index_find(const struct id_index *ix, const struct cmp_result *r, const char *id)
+index_find(const struct id_index *ix, const struct compare_result *r, const char *id)
 {
 	size_t i = (size_t)hash_id(id) & ix->mask;
 
@@ -893,8 +893,8 @@ index_find(const struct id_index *ix, const struct cmp_result *r, const char *id
 /* Read every metric of one side into r: the baseline adds each metric, the
  * after side fills the metric of the same id or adds one.  0 or PR_INPUT. */
 static int
-read_all(struct cmp_result *r, size_t *cap, struct id_index *ix, const cJSON *metrics,
-    const struct cmp_input *in, bool is_base)
+read_all(struct compare_result *r, size_t *cap, struct id_index *ix, const cJSON *metrics,
+    const struct compare_input *in, bool is_base)
 {
 	const cJSON *it;
 	struct buf ctx = {0};
@@ -902,7 +902,7 @@ read_all(struct cmp_result *r, size_t *cap, struct id_index *ix, const cJSON *me
 
 	for (it = metrics ? metrics->child : NULL; it; it = it->next) {
 		size_t *slot = index_find(ix, r, it->string);
-		struct cmp_metric *m;
+		struct compare_metric *m;
 
 		buf_reset(&ctx);
 		buf_printf(&ctx, "%s: metrics.", display_name(in->name));
@@ -926,12 +926,12 @@ out:
 
 /* Every budget that names a metric must name one of the documents'. */
 static int
-check_budgets(const struct cmp_result *r, const struct id_index *ix)
+check_budgets(const struct compare_result *r, const struct id_index *ix)
 {
 	for (size_t i = 0; i < r->settings.nbudgets; i++) {
-		const struct cmp_budget *bu = &r->settings.budgets[i];
+		const struct compare_budget *bu = &r->settings.budgets[i];
 		const size_t *slot;
-		const struct cmp_side *s;
+		const struct compare_side *s;
 
 		if (!bu->metric)
 			continue;
@@ -949,8 +949,8 @@ check_budgets(const struct cmp_result *r, const struct id_index *ix)
 }
 
 int
-cmp_run(const struct cmp_input *base, const struct cmp_input *after,
-    const struct cmp_settings *settings, struct cmp_result *r)
+compare_run(const struct compare_input *base, const struct compare_input *after,
+    const struct compare_settings *settings, struct compare_result *r)
 {
 	const cJSON *mb, *ma;
 	struct id_index ix = {0};
@@ -961,7 +961,7 @@ cmp_run(const struct cmp_input *base, const struct cmp_input *after,
 	r->settings = *settings;
 	r->base = *base;
 	r->after = *after;
-	mb = NULL;	/* no baseline document: budgets only (cmp_run's contract) */
+	mb = NULL;	/* no baseline document: budgets only (compare_run's contract) */
 	if ((base->doc && (rc = metrics_of(base, &mb))) || (rc = metrics_of(after, &ma)))
 		return rc;
 	index_init(&ix, (size_t)cJSON_GetArraySize(mb) + (size_t)cJSON_GetArraySize(ma));
@@ -972,7 +972,7 @@ cmp_run(const struct cmp_input *base, const struct cmp_input *after,
 		plan_tests(&r->metrics[i], &r->settings);
 	r->family = correct_all(r);
 	for (size_t i = 0; i < r->nmetrics; i++) {
-		struct cmp_metric *m = &r->metrics[i];
+		struct compare_metric *m = &r->metrics[i];
 
 		judge_metric(m, &r->settings, r->family);
 		if (!base->doc)
@@ -988,7 +988,7 @@ out:
 }
 
 void
-cmp_release_samples(cJSON *doc)
+compare_release_samples(cJSON *doc)
 {
 	cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics");
 
@@ -1001,13 +1001,13 @@ cmp_release_samples(cJSON *doc)
 }
 
 double
-cmp_side_quantile(const struct cmp_side *s, double q)
+compare_side_quantile(const struct compare_side *s, double q)
 {
 	return s->present && has_distribution(s) ? side_quantile(s, q) : NAN;
 }
 
 void
-cmp_result_free(struct cmp_result *r)
+compare_result_free(struct compare_result *r)
 {
 	for (size_t i = 0; i < r->nmetrics; i++) {
 		free(r->metrics[i].base.samples);
@@ -1025,7 +1025,7 @@ cmp_result_free(struct cmp_result *r)
 
 /* {"file","label","created_at"} of one input. */
 static cJSON *
-input_json(const struct cmp_input *in)
+input_json(const struct compare_input *in)
 {
 	cJSON *o;
 	const cJSON *label = cJSON_GetObjectItemCaseSensitive(in->doc, "label");
@@ -1049,9 +1049,9 @@ input_json(const struct cmp_input *in)
 
 /* One side's summary, or JSON null when the metric is missing there. */
 static cJSON *
-side_json(const struct cmp_side *s)
+side_json(const struct compare_side *s)
 {
-	return s->present ? pr_summary_to_json(&s->summary) : cJSON_CreateNull();
+	return s->present ? stats_summary_to_json(&s->summary) : cJSON_CreateNull();
 }
 
 /* Significant digits kept for derived figures (changes, p-values): they are
@@ -1073,7 +1073,7 @@ digits(double v)
 static void
 add_derived(cJSON *o, const char *key, double v)
 {
-	pr_add_number(o, key, digits(v));
+	doc_add_number(o, key, digits(v));
 }
 
 /* [lo, hi] or null. */
@@ -1099,7 +1099,7 @@ static const char *const kind_names[] = {
 
 /* One test as an object of the metric's "tests" array. */
 static cJSON *
-test_json(const struct cmp_test *t)
+test_json(const struct compare_test *t)
 {
 	cJSON *o = cJSON_CreateObject();
 	char name[16];
@@ -1121,8 +1121,8 @@ test_json(const struct cmp_test *t)
 		/* Values in the metric's unit, at the resolution they were
 		 * measured at (ms to the microsecond). */
 		if (t->kind == CMP_TEST_QUANTILE)
-			pr_add_number(o, "baseline", round(t->base * VALUE_SCALE) / VALUE_SCALE);
-		pr_add_number(o, "after", round(t->after * VALUE_SCALE) / VALUE_SCALE);
+			doc_add_number(o, "baseline", round(t->base * VALUE_SCALE) / VALUE_SCALE);
+		doc_add_number(o, "after", round(t->after * VALUE_SCALE) / VALUE_SCALE);
 	}
 	if (t->kind != CMP_TEST_BUDGET) {
 		add_derived(o, "change", t->change);
@@ -1140,20 +1140,20 @@ test_json(const struct cmp_test *t)
 
 /* The metric's method in the 1.x field "test". */
 static const char *
-metric_test_name(const struct cmp_metric *m)
+metric_test_name(const struct compare_metric *m)
 {
 	return !m->tested ? "none" : m->binned ? "quantile-histogram-buckets" : "quantile-order-statistics";
 }
 
 static cJSON *
-settings_json(const struct cmp_settings *set, size_t family)
+settings_json(const struct compare_settings *set, size_t family)
 {
 	cJSON *o = cJSON_CreateObject(), *q, *b;
 
 	cJSON_AddNumberToObject(o, "alpha", set->alpha);
 	cJSON_AddNumberToObject(o, "threshold", set->threshold);
-	cJSON_AddStringToObject(o, "fail_on", cmp_fail_on_name(set->fail_on));
-	cJSON_AddStringToObject(o, "correction", pr_correction_name(set->correction));
+	cJSON_AddStringToObject(o, "fail_on", compare_fail_on_name(set->fail_on));
+	cJSON_AddStringToObject(o, "correction", stats_correction_name(set->correction));
 	cJSON_AddNumberToObject(o, "tests", (double)family);
 	q = cJSON_AddArrayToObject(o, "quantiles");
 	for (size_t i = 0; i < set->nquantiles; i++)
@@ -1166,9 +1166,9 @@ settings_json(const struct cmp_settings *set, size_t family)
 
 /* One metric as the object of the document's "metrics" (caller owns). */
 static cJSON *
-metric_json(const struct cmp_metric *m)
+metric_json(const struct compare_metric *m)
 {
-	const struct cmp_side *known = m->base.present ? &m->base : &m->after;
+	const struct compare_side *known = m->base.present ? &m->base : &m->after;
 	cJSON *o = cJSON_CreateObject(), *tests;
 
 	cJSON_AddStringToObject(o, "verdict", verdict_names[m->verdict]);
@@ -1213,9 +1213,9 @@ add_indented(struct buf *out, const char *s)
 }
 
 int
-cmp_document_write(const struct cmp_result *r, cmp_sink sink, void *ctx)
+compare_document_write(const struct compare_result *r, cmp_sink sink, void *ctx)
 {
-	cJSON *doc = pr_doc_new("compare");
+	cJSON *doc = doc_new("compare");
 	cJSON *counts;
 	struct buf out = {0};
 	char *text;
@@ -1224,7 +1224,7 @@ cmp_document_write(const struct cmp_result *r, cmp_sink sink, void *ctx)
 	/* Major 2: "inconclusive" is a new verdict and "unchanged" now means
 	 * the interval bounds the change within the threshold. */
 	cJSON_ReplaceItemInObjectCaseSensitive(doc, "schema", cJSON_CreateString(CMP_SCHEMA));
-	cJSON_AddStringToObject(doc, "verdict", cmp_outcome_name(r->outcome));
+	cJSON_AddStringToObject(doc, "verdict", compare_outcome_name(r->outcome));
 	cJSON_AddItemToObject(doc, "baseline", input_json(&r->base));
 	cJSON_AddItemToObject(doc, "after", input_json(&r->after));
 	cJSON_AddItemToObject(doc, "settings", settings_json(&r->settings, r->family));
@@ -1267,10 +1267,10 @@ buf_sink(void *ctx, const char *s, size_t n)
 }
 
 char *
-cmp_document_text(const struct cmp_result *r)
+compare_document_text(const struct compare_result *r)
 {
 	struct buf out = {0};
 
-	cmp_document_write(r, buf_sink, &out);
+	compare_document_write(r, buf_sink, &out);
 	return buf_detach(&out);
 }

@@ -16,7 +16,7 @@
 #define MS_PER_S 1000.0
 
 int
-cmp_quantiles_parse(const char *s, struct cmp_settings *set)
+comparecfg_quantiles_parse(const char *s, struct compare_settings *set)
 {
 	char *copy = xstrdup(s), *tok, *save = NULL;
 	double q[CMP_MAX_QUANTILES];
@@ -27,7 +27,7 @@ cmp_quantiles_parse(const char *s, struct cmp_settings *set)
 		double v;
 		size_t i;
 
-		if (n == CMP_MAX_QUANTILES || pr_parse_double(tok, 0, PERCENT, &v) || v <= 0 || v >= PERCENT) {
+		if (n == CMP_MAX_QUANTILES || util_parse_double(tok, 0, PERCENT, &v) || v <= 0 || v >= PERCENT) {
 			rc = -1;
 			break;
 		}
@@ -51,7 +51,7 @@ cmp_quantiles_parse(const char *s, struct cmp_settings *set)
 
 /* The statistic of a budget: "p95", "p99.9", "median", "mean", "max", "errors". */
 static int
-budget_stat(const char *s, size_t len, struct cmp_budget *bu)
+budget_stat(const char *s, size_t len, struct compare_budget *bu)
 {
 	char num[16];
 	double v;
@@ -68,7 +68,7 @@ budget_stat(const char *s, size_t len, struct cmp_budget *bu)
 	} else if (len >= 2 && len < sizeof num && s[0] == 'p') {
 		memcpy(num, s + 1, len - 1);
 		num[len - 1] = '\0';
-		if (pr_parse_double(num, 0, PERCENT, &v) || v <= 0 || v >= PERCENT)
+		if (util_parse_double(num, 0, PERCENT, &v) || v <= 0 || v >= PERCENT)
 			return -1;
 		bu->stat = CMP_STAT_QUANTILE;
 		bu->q = v / PERCENT;
@@ -81,7 +81,7 @@ budget_stat(const char *s, size_t len, struct cmp_budget *bu)
 /* The limit of a budget with its unit: ms, s, us and rps; % or a fraction
  * for errors.  Times are kept in ms. */
 static int
-budget_limit(const char *s, struct cmp_budget *bu)
+budget_limit(const char *s, struct compare_budget *bu)
 {
 	static const struct { const char *suffix, *unit; double scale; } units[] = {
 		/* Longest suffix first: "rps" and "ms" also end in "s". */
@@ -100,23 +100,23 @@ budget_limit(const char *s, struct cmp_budget *bu)
 			return -1;
 		memcpy(num, s, len - sl);
 		num[len - sl] = '\0';
-		if (pr_parse_double(num, 0, 1e12, &bu->limit))
+		if (util_parse_double(num, 0, 1e12, &bu->limit))
 			return -1;
 		bu->limit *= units[i].scale;
 		bu->unit = units[i].unit;
 		return bu->stat == CMP_STAT_ERRORS && bu->limit > 1 ? -1 : 0;
 	}
 	/* A bare number is a fraction, for errors only ("errors<0.01"). */
-	if (bu->stat != CMP_STAT_ERRORS || pr_parse_double(s, 0, 1, &bu->limit))
+	if (bu->stat != CMP_STAT_ERRORS || util_parse_double(s, 0, 1, &bu->limit))
 		return -1;
 	bu->unit = "%";
 	return 0;
 }
 
 int
-cmp_budget_parse(const char *s, struct cmp_settings *set)
+comparecfg_budget_parse(const char *s, struct compare_settings *set)
 {
-	struct cmp_budget bu = {0};
+	struct compare_budget bu = {0};
 	const char *op = strpbrk(s, "<>"), *stat = s, *colon;
 
 	if (set->nbudgets == CMP_MAX_BUDGETS || !op || strlen(s) >= sizeof bu.text || op[1] == '=' ||
@@ -141,7 +141,7 @@ cmp_budget_parse(const char *s, struct cmp_settings *set)
 }
 
 void
-cmp_settings_default(struct cmp_settings *set)
+comparecfg_settings_default(struct compare_settings *set)
 {
 	memset(set, 0, sizeof *set);
 	set->alpha = CMP_DEFAULT_ALPHA;
@@ -154,7 +154,7 @@ cmp_settings_default(struct cmp_settings *set)
 }
 
 void
-cmp_settings_free(struct cmp_settings *set)
+comparecfg_settings_free(struct compare_settings *set)
 {
 	for (size_t i = 0; i < set->nbudgets; i++)
 		free(set->budgets[i].metric);
@@ -163,19 +163,19 @@ cmp_settings_free(struct cmp_settings *set)
 
 /* "budgets": ["p95<500ms", ...], each for metric (NULL: "ID:" inside, or all). */
 static int
-cfg_budgets(const cJSON *obj, const char *ctx, const char *metric, struct cmp_settings *set)
+cfg_budgets(const cJSON *obj, const char *ctx, const char *metric, struct compare_settings *set)
 {
 	const cJSON *arr = NULL, *it;
 	struct buf text = {0};
 	int rc, i = 0;
 
-	if ((rc = pr_get_array(obj, "budgets", PR_OPTIONAL, ctx, &arr)) || !arr)
+	if ((rc = doc_get_array(obj, "budgets", PR_OPTIONAL, ctx, &arr)) || !arr)
 		return rc;
 	for (it = arr->child; it; it = it->next, i++) {
 		buf_reset(&text);
 		if (cJSON_IsString(it))
 			buf_printf(&text, "%s%s%s", metric ? metric : "", metric ? ":" : "", it->valuestring);
-		if (!cJSON_IsString(it) || cmp_budget_parse(text.data, set)) {
+		if (!cJSON_IsString(it) || comparecfg_budget_parse(text.data, set)) {
 			rc = pr_error(PR_INPUT, "%s.budgets[%d]: expected a budget such as \"p95<500ms\" or "
 			    "\"errors<1%%\"%s", ctx, i, set->nbudgets == CMP_MAX_BUDGETS ? " (too many budgets)" : "");
 			break;
@@ -203,7 +203,7 @@ cfg_string(const cJSON *sec, const char *key, const char *ctx, bool given, const
 	} else if (cJSON_IsString(it)) {
 		s = it->valuestring;
 	} else {
-		return pr_error(PR_INPUT, "%s.%s: expected %s, found %s", ctx, key, expect, pr_json_type(it));
+		return pr_error(PR_INPUT, "%s.%s: expected %s, found %s", ctx, key, expect, doc_json_type(it));
 	}
 	if (given)
 		return PR_OK;
@@ -217,36 +217,36 @@ parse_alpha(const char *s, void *dst)
 {
 	double *a = dst;
 
-	return pr_parse_double(s, 0, 1, a) || *a <= 0 || *a >= 1 ? -1 : 0;
+	return util_parse_double(s, 0, 1, a) || *a <= 0 || *a >= 1 ? -1 : 0;
 }
 
 static int
 parse_threshold(const char *s, void *dst)
 {
-	return cmp_threshold_parse(s, dst);
+	return compare_threshold_parse(s, dst);
 }
 
 static int
 parse_correction(const char *s, void *dst)
 {
-	return pr_correction_parse(s, dst);
+	return stats_correction_parse(s, dst);
 }
 
 static int
 parse_fail_on(const char *s, void *dst)
 {
-	return cmp_fail_on_parse(s, dst);
+	return compare_fail_on_parse(s, dst);
 }
 
 static int
 parse_quantiles(const char *s, void *dst)
 {
-	return cmp_quantiles_parse(s, dst);
+	return comparecfg_quantiles_parse(s, dst);
 }
 
 /* "quantiles": [50, 95] or "50,95". */
 static int
-cfg_quantiles(const cJSON *sec, const char *ctx, bool given, struct cmp_settings *set)
+cfg_quantiles(const cJSON *sec, const char *ctx, bool given, struct compare_settings *set)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(sec, "quantiles"), *q;
 	struct buf list = {0};
@@ -262,7 +262,7 @@ cfg_quantiles(const cJSON *sec, const char *ctx, bool given, struct cmp_settings
 		}
 		buf_printf(&list, "%s%.17g", list.len ? "," : "", q->valuedouble);
 	}
-	if (!given && cmp_quantiles_parse(list.len ? list.data : "", set))
+	if (!given && comparecfg_quantiles_parse(list.len ? list.data : "", set))
 		rc = pr_error(PR_INPUT, "%s.quantiles: each must be a percentile in (0, 100), at most %d",
 		    ctx, CMP_MAX_QUANTILES);
 	buf_free(&list);
@@ -270,7 +270,7 @@ cfg_quantiles(const cJSON *sec, const char *ctx, bool given, struct cmp_settings
 }
 
 int
-cmp_config_parse(const cJSON *sec, const char *ctx, const struct cmp_given *g, struct cmp_settings *set)
+comparecfg_parse(const cJSON *sec, const char *ctx, const struct comparecfg_given *g, struct compare_settings *set)
 {
 	static const char *const known[] = {
 		"alpha", "threshold", "quantiles", "correction", "fail_on", "budgets", "metrics", NULL,
@@ -280,7 +280,7 @@ cmp_config_parse(const cJSON *sec, const char *ctx, const struct cmp_given *g, s
 	struct buf where = {0};
 	int rc;
 
-	if ((rc = pr_check_fields(sec, known, ctx)) ||
+	if ((rc = doc_check_fields(sec, known, ctx)) ||
 	    (rc = cfg_string(sec, "alpha", ctx, g->alpha, "a probability such as 0.05", parse_alpha, &set->alpha)) ||
 	    (rc = cfg_string(sec, "threshold", ctx, g->threshold, "a percentage such as \"5%\"", parse_threshold,
 	    &set->threshold)) ||
@@ -289,12 +289,12 @@ cmp_config_parse(const cJSON *sec, const char *ctx, const struct cmp_given *g, s
 	    (rc = cfg_string(sec, "fail_on", ctx, g->fail_on, "regression, inconclusive, any or none", parse_fail_on,
 	    &set->fail_on)) ||
 	    (rc = cfg_quantiles(sec, ctx, g->quantiles, set)) || (rc = cfg_budgets(sec, ctx, NULL, set)) ||
-	    (rc = pr_get_object(sec, "metrics", PR_OPTIONAL, ctx, &metrics)))
+	    (rc = doc_get_object(sec, "metrics", PR_OPTIONAL, ctx, &metrics)))
 		return rc;
 	for (it = metrics ? metrics->child : NULL; it && rc == PR_OK; it = it->next) {
 		buf_reset(&where);
 		buf_printf(&where, "%s.metrics.%s", ctx, it->string);
-		if (!(rc = pr_check_fields(it, known_metric, where.data)))
+		if (!(rc = doc_check_fields(it, known_metric, where.data)))
 			rc = cfg_budgets(it, where.data, it->string, set);
 	}
 	buf_free(&where);

@@ -22,14 +22,14 @@
  * Parse a list of percentiles, "50,95,99" (each in (0, 100)), into q
  * (fractions, sorted, duplicates dropped).  0, or -1 naming nothing.
  */
-int cmp_quantiles_parse(const char *s, struct cmp_settings *set);
+int comparecfg_quantiles_parse(const char *s, struct compare_settings *set);
 
 /*
  * Parse one budget, "[METRIC:]STAT<LIMIT" with STAT pNN, mean, max or
  * errors and LIMIT 500ms, 0.5s, 800us, 100rps or 1% (errors), "<" or ">",
  * into the next slot of set.  0, or -1 (not added).
  */
-int cmp_budget_parse(const char *s, struct cmp_settings *set);
+int comparecfg_budget_parse(const char *s, struct compare_settings *set);
 
 /*
  * The "compare" section of pr-tools.json: {"alpha", "threshold",
@@ -38,12 +38,12 @@ int cmp_budget_parse(const char *s, struct cmp_settings *set);
  * (given_* true) keep their value; budgets add up.  Errors are reported as
  * "<ctx>.<field>: ..." and return PR_INPUT.
  */
-struct cmp_given { bool alpha, threshold, quantiles, correction, fail_on; };
-int cmp_config_parse(const cJSON *section, const char *ctx, const struct cmp_given *given,
-    struct cmp_settings *set);
+struct comparecfg_given { bool alpha, threshold, quantiles, correction, fail_on; };
+int comparecfg_parse(const cJSON *section, const char *ctx, const struct comparecfg_given *given,
+    struct compare_settings *set);
 
 /* Default settings: alpha, threshold, p50 and p95, holm, fail on regression. */
-void cmp_settings_default(struct cmp_settings *set);
-void cmp_settings_free(struct cmp_settings *set);
+void comparecfg_settings_default(struct compare_settings *set);
+void comparecfg_settings_free(struct compare_settings *set);
 
 #endif

@@ -16,7 +16,7 @@
 #define VAR_NAME_MAX 128
 
 char *
-pr_expand_env(const char *s, const char *ctx)
+config_expand_env(const char *s, const char *ctx)
 {
 	struct buf out = {0};
 	const char *p = s;
@@ -113,7 +113,7 @@ expand_tree(cJSON *node, struct buf *path, enum place where)
 		else
 			buf_printf(path, "[%zu]", index);
 		if (cJSON_IsString(it)) {
-			char *v = pr_expand_env(it->valuestring, path->data);
+			char *v = config_expand_env(it->valuestring, path->data);
 
 			if (!v)
 				rc = PR_INPUT;
@@ -131,7 +131,7 @@ expand_tree(cJSON *node, struct buf *path, enum place where)
 }
 
 int
-pr_config_parse(const char *name, const char *text, size_t len, struct pr_config *cfg)
+config_parse(const char *name, const char *text, size_t len, struct config *cfg)
 {
 	struct buf where = {0};
 	cJSON *root = NULL;
@@ -139,11 +139,11 @@ pr_config_parse(const char *name, const char *text, size_t len, struct pr_config
 
 	cfg->root = NULL;
 	cfg->name = NULL;
-	if ((rc = pr_json_parse(name, text, len, &root)))
+	if ((rc = doc_json_parse(name, text, len, &root)))
 		goto out;
 	if (!cJSON_IsObject(root)) {
 		rc = pr_error(PR_INPUT, "%s: expected a JSON object with sections such as \"bench\" and \"qa\", found %s",
-		    name, pr_json_type(root));
+		    name, doc_json_type(root));
 		goto out;
 	}
 	/* Paths read "pr-tools.json: bench.metrics[0].url" in messages. */
@@ -161,7 +161,7 @@ out:
 }
 
 int
-pr_config_load(const char *path, struct pr_config *cfg)
+config_load(const char *path, struct config *cfg)
 {
 	struct buf text = {0};
 	int rc;
@@ -173,15 +173,15 @@ pr_config_load(const char *path, struct pr_config *cfg)
 			return PR_OK;
 		path = PR_CONFIG_DEFAULT;
 	}
-	rc = pr_read_file(path, CONFIG_MAX_BYTES, &text);
+	rc = fileio_read_file(path, CONFIG_MAX_BYTES, &text);
 	if (rc == PR_OK)
-		rc = pr_config_parse(path, text.data ? text.data : "", text.len, cfg);
+		rc = config_parse(path, text.data ? text.data : "", text.len, cfg);
 	buf_free(&text);
 	return rc;
 }
 
 void
-pr_config_free(struct pr_config *cfg)
+config_free(struct config *cfg)
 {
 	cJSON_Delete(cfg->root);
 	free(cfg->name);
@@ -190,7 +190,7 @@ pr_config_free(struct pr_config *cfg)
 }
 
 const cJSON *
-pr_config_section(const struct pr_config *cfg, const char *name)
+config_section(const struct config *cfg, const char *name)
 {
 	return cfg->root ? cJSON_GetObjectItemCaseSensitive(cfg->root, name) : NULL;
 }

@@ -10,8 +10,8 @@
  * one pass (qa.h).
  *
  * A section's reader reads its fields with doc.h's typed readers
- * (pr_get_string, pr_get_long, ..., and for configs pr_check_fields,
- * pr_get_duration and pr_get_headers), so that one mistake is worded the
+ * (doc_get_string, doc_get_long, ..., and for configs doc_check_fields,
+ * doc_get_duration and doc_get_headers), so that one mistake is worded the
  * same in every section.
  */
 #ifndef PR_CONFIG_H
@@ -21,7 +21,7 @@
 
 #define PR_CONFIG_DEFAULT "pr-tools.json"
 
-struct pr_config {
+struct config {
 	cJSON *root;	/* the expanded file, an object; NULL when none */
 	char *name;	/* the path it was read from, for messages */
 };
@@ -31,21 +31,21 @@ struct pr_config {
  * it does not, cfg->root is NULL and 0 is returned: flags alone are enough).
  * The whole tree is expanded.  Returns 0 or PR_INPUT (reported, naming the
  * file and the field, as "pr-tools.json: bench.metrics[0].url: ...").
- * Release with pr_config_free().
+ * Release with config_free().
  */
-int pr_config_load(const char *path, struct pr_config *cfg);
+int config_load(const char *path, struct config *cfg);
 
 /* The same for text in memory; name is used in messages and kept. */
-int pr_config_parse(const char *name, const char *text, size_t len, struct pr_config *cfg);
-void pr_config_free(struct pr_config *cfg);
+int config_parse(const char *name, const char *text, size_t len, struct config *cfg);
+void config_free(struct config *cfg);
 
 /* A top-level section ("bench", "qa", ...), or NULL when absent. */
-const cJSON *pr_config_section(const struct pr_config *cfg, const char *name);
+const cJSON *config_section(const struct config *cfg, const char *name);
 
 /*
  * Expand ${VAR} in s into a new string (caller frees).  On an unset or
  * malformed variable returns NULL and reports it with ctx.
  */
-char *pr_expand_env(const char *s, const char *ctx);
+char *config_expand_env(const char *s, const char *ctx);
 
 #endif

@@ -54,7 +54,7 @@ static const char *const src_hint[] = {"",
 struct entry {
 	char *scope;
 	char *token;		/* secret */
-	double renew_ms;	/* pr_mono_ms() after which a new one is fetched */
+	double renew_ms;	/* util_mono_ms() after which a new one is fetched */
 };
 
 struct pr_cred {
@@ -101,13 +101,13 @@ configured(void)
 }
 
 const char *
-pr_cred_configured(void)
+cred_configured(void)
 {
 	return src_name[configured()];
 }
 
 struct pr_cred *
-pr_cred_new(double retry_base_ms)
+cred_new(double retry_base_ms)
 {
 	struct pr_cred *c = xcalloc(1, sizeof *c);
 
@@ -126,7 +126,7 @@ forget(char **s)
 }
 
 void
-pr_cred_free(struct pr_cred *c)
+cred_free(struct pr_cred *c)
 {
 	if (!c)
 		return;
@@ -138,7 +138,7 @@ pr_cred_free(struct pr_cred *c)
 }
 
 const char *
-pr_cred_source(const struct pr_cred *c)
+cred_source(const struct pr_cred *c)
 {
 	return c && c->used != SRC_NONE ? src_name[c->used] : NULL;
 }
@@ -147,9 +147,9 @@ pr_cred_source(const struct pr_cred *c)
 static int
 check_endpoint(const char *var, const char *url)
 {
-	if (!az_is_http_url(url))
+	if (!azure_is_http_url(url))
 		return pr_error(PR_INPUT, "%s=%s: not an http(s) URL (fix or unset it)", var, url);
-	if (az_is_plain_remote(url))
+	if (azure_is_plain_remote(url))
 		return pr_error(PR_INPUT, "%s %s is plain http: the credential would travel unencrypted "
 		    "(use https; http only to localhost, 127.0.0.1 or [::1])", var, url);
 	return PR_OK;
@@ -181,7 +181,7 @@ token_url(struct buf *url)
 		return rc;
 	if (!is_tenant_name(tenant))
 		return pr_error(PR_INPUT, "AZURE_TENANT_ID=%s: not a tenant id or domain (fix it)", tenant);
-	base = az_strip_slash(host);
+	base = azure_strip_slash(host);
 	buf_printf(url, "%s/%s/oauth2/v2.0/token", base, tenant);
 	free(base);
 	return PR_OK;
@@ -209,7 +209,7 @@ json_seconds(const cJSON *v)
 
 	if (cJSON_IsNumber(v))
 		return v->valuedouble;
-	if (cJSON_IsString(v) && pr_parse_double(v->valuestring, 0, 1e12, &d) == 0)
+	if (cJSON_IsString(v) && util_parse_double(v->valuestring, 0, 1e12, &d) == 0)
 		return d;
 	return -1;
 }
@@ -219,7 +219,7 @@ json_seconds(const cJSON *v)
  * expires_in, or expires_on (epoch seconds).  0, or -1 when there is none.
  */
 static int
-got_from_body(const struct pr_http_resp *resp, const char *field, const char *on_field, struct got *g)
+got_from_body(const struct http_resp *resp, const char *field, const char *on_field, struct got *g)
 {
 	cJSON *doc = cJSON_ParseWithLength(resp->body.data ? resp->body.data : "", resp->body.len);
 	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(doc, field);
@@ -240,22 +240,22 @@ got_from_body(const struct pr_http_resp *resp, const char *field, const char *on
 /* One request for a token; the secret-bearing parts of req are the
  * caller's.  On 200 g is filled from field. */
 static int
-fetch(struct pr_cred *c, enum src s, struct pr_http_req *req, const char *what, const char *field,
+fetch(struct pr_cred *c, enum src s, struct http_req *req, const char *what, const char *field,
     struct got *g)
 {
-	struct pr_http_resp resp;
+	struct http_resp resp;
 	int rc = PR_EXTERNAL;
 
 	req->retry.backoff_ms = c->retry_base_ms;
-	if (pr_http_do(req, &resp) != PR_OK) {
+	if (http_do(req, &resp) != PR_OK) {
 		rc = pr_error(PR_EXTERNAL, "Azure token (%s) from %s: %s (check the endpoint and the network)",
 		    src_name[s], what, resp.error);
 	} else if (resp.status != 200) {
-		struct az_error err;
+		struct azure_error err;
 		char text[1024];
 
-		az_error_from_resp(&resp, &err);
-		az_error_text(&err, text, sizeof text);
+		azure_error_from_resp(&resp, &err);
+		azure_error_text(&err, text, sizeof text);
 		rc = pr_error(PR_EXTERNAL, "Azure token (%s) from %s: %s (%s)", src_name[s], what, text, src_hint[s]);
 	} else if (got_from_body(&resp, field, "expires_on", g) != 0) {
 		rc = pr_error(PR_EXTERNAL, "Azure token (%s) from %s: no %s in the response (%s)", src_name[s], what,
@@ -265,7 +265,7 @@ fetch(struct pr_cred *c, enum src s, struct pr_http_req *req, const char *what, 
 	}
 	if (resp.body.data)
 		explicit_bzero(resp.body.data, resp.body.len);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	return rc;
 }
 
@@ -275,7 +275,7 @@ entra_token(struct pr_cred *c, enum src s, const struct buf *url, const char *sc
     const char *assertion, struct got *g)
 {
 	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL};
-	struct pr_http_req req = {.method = "POST", .url = url->data, .headers = headers};
+	struct http_req req = {.method = "POST", .url = url->data, .headers = headers};
 	struct buf form = {0};
 	char what[AZ_URL_MAX + 64];
 	int rc;
@@ -396,7 +396,7 @@ cert_assertion(const char *path, const char *aud, struct buf *out)
 	EVP_PKEY *key = NULL;
 	int rc;
 
-	if ((rc = pr_read_file(path, CRED_FILE_MAX_BYTES, &pem)))
+	if ((rc = fileio_read_file(path, CRED_FILE_MAX_BYTES, &pem)))
 		return rc;
 	rc = PR_INPUT;
 	if (!(bio = BIO_new_mem_buf(pem.data, (int)pem.len)) || !(cert = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
@@ -438,7 +438,7 @@ static int
 file_assertion(struct buf *out)
 {
 	const char *path = env("AZURE_FEDERATED_TOKEN_FILE");
-	int rc = pr_read_file(path, CRED_FILE_MAX_BYTES, out);
+	int rc = fileio_read_file(path, CRED_FILE_MAX_BYTES, out);
 
 	while (rc == PR_OK && out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r'))
 		out->data[--out->len] = '\0';
@@ -455,7 +455,7 @@ github_assertion(struct pr_cred *c, struct buf *out)
 	const char *base = env("ACTIONS_ID_TOKEN_REQUEST_URL");
 	struct buf url = {0}, auth = {0};
 	const char *headers[3];
-	struct pr_http_req req = {.url = NULL, .headers = headers};
+	struct http_req req = {.url = NULL, .headers = headers};
 	struct got g = {0};
 	char *aud = curl_easy_escape(NULL, PR_CRED_GITHUB_AUDIENCE, 0);
 	int rc;
@@ -502,7 +502,7 @@ identity_token(struct pr_cred *c, enum src s, const char *scope, struct got *g)
 	const char *var = s == SRC_MSI ? "IDENTITY_ENDPOINT" : "AZURE_POD_IDENTITY_AUTHORITY_HOST";
 	struct buf url = {0}, hdr = {0};
 	const char *headers[3] = {NULL, "Accept: application/json", NULL};
-	struct pr_http_req req = {.headers = headers};
+	struct http_req req = {.headers = headers};
 	int rc;
 
 	if (s == SRC_IMDS && !base)
@@ -513,7 +513,7 @@ identity_token(struct pr_cred *c, enum src s, const char *scope, struct got *g)
 		buf_printf(&url, "%s%capi-version=%s", base, strchr(base, '?') ? '&' : '?', CRED_MSI_API);
 		buf_printf(&hdr, "X-IDENTITY-HEADER: %s", env("IDENTITY_HEADER"));
 	} else {
-		char *b = az_strip_slash(base);
+		char *b = azure_strip_slash(base);
 
 		buf_printf(&url, "%s/metadata/identity/oauth2/token?api-version=%s", b, CRED_IMDS_API);
 		buf_adds(&hdr, "Metadata: true");
@@ -569,8 +569,8 @@ az_cli_token(const char *scope, struct got *g)
 	char *resource = scope_resource(scope);
 	char *const argv[] = {"az", "account", "get-access-token", "--resource", resource, "--output", "json", NULL};
 	struct buf out = {0};
-	struct pr_proc_opts po = {.out = &out};
-	struct pr_http_resp fake = {0};
+	struct proc_opts po = {.out = &out};
+	struct http_resp fake = {0};
 	char why[PR_WHY_LEN];
 	int rc, status;
 
@@ -580,7 +580,7 @@ az_cli_token(const char *scope, struct got *g)
 		    "IDENTITY_ENDPOINT are unset and the az command is not installed (set one of them, "
 		    "or install the Azure CLI and run az login)");
 	}
-	rc = pr_proc_run(argv, &po, &status, why, sizeof why);
+	rc = proc_run(argv, &po, &status, why, sizeof why);
 	free(resource);
 	if (rc != PR_OK || status != 0 || !out.data) {
 		buf_free(&out);
@@ -658,11 +658,11 @@ renew_after_ms(double lifetime_s)
 	if (lifetime_s <= 0)
 		lifetime_s = PR_CRED_UNKNOWN_LIFETIME_S;
 	margin_s = fmin(PR_CRED_REFRESH_S, lifetime_s / 2);
-	return pr_mono_ms() + (lifetime_s - margin_s) * 1e3;
+	return util_mono_ms() + (lifetime_s - margin_s) * 1e3;
 }
 
 int
-pr_cred_token(struct pr_cred *c, const char *scope, const char **token)
+cred_token(struct pr_cred *c, const char *scope, const char **token)
 {
 	struct entry *e = NULL;
 	enum src s = configured();
@@ -674,7 +674,7 @@ pr_cred_token(struct pr_cred *c, const char *scope, const char **token)
 		if (strcmp(c->e[i].scope, scope) == 0)
 			e = &c->e[i];
 	/* A fixed token cannot be renewed: it is used for as long as it lasts. */
-	if (e && (pr_mono_ms() < e->renew_ms || s == SRC_TOKEN)) {
+	if (e && (util_mono_ms() < e->renew_ms || s == SRC_TOKEN)) {
 		*token = e->token;
 		return PR_OK;
 	}

@@ -55,24 +55,24 @@
 struct pr_cred;
 
 /* A chain with lib/http's retry base retry_base_ms (0: the default). */
-struct pr_cred *pr_cred_new(double retry_base_ms);
-void pr_cred_free(struct pr_cred *c);
+struct pr_cred *cred_new(double retry_base_ms);
+void cred_free(struct pr_cred *c);
 
 /*
  * A bearer token for scope ("https://management.azure.com/.default") into
  * *token: the cached one while it has time left, else a new one from the
  * chain's source.  *token belongs to c and stays valid until the next call
- * or pr_cred_free.  Returns 0, PR_INPUT (a malformed variable or file) or
+ * or cred_free.  Returns 0, PR_INPUT (a malformed variable or file) or
  * PR_EXTERNAL (no source, or the source failed), reported in one line
  * naming the source and the variables to check.
  */
-int pr_cred_token(struct pr_cred *c, const char *scope, const char **token);
+int cred_token(struct pr_cred *c, const char *scope, const char **token);
 
 /* The name of the source that gave the last token ("github-oidc"), or NULL
  * before the first. */
-const char *pr_cred_source(const struct pr_cred *c);
+const char *cred_source(const struct pr_cred *c);
 
 /* The source the environment selects, without asking it for anything. */
-const char *pr_cred_configured(void);
+const char *cred_configured(void);
 
 #endif

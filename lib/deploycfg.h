@@ -13,7 +13,7 @@
 
 #include <cjson/cJSON.h>
 
-struct deploy_github {
+struct deploycfg_github {
 	const char *repo;	/* borrowed from the section */
 	const char *workflow;
 	const char *ref;	/* NULL when not configured */
@@ -25,6 +25,6 @@ struct deploy_github {
  * *out; name names the config file in messages.  Returns 0 or PR_INPUT
  * (reported: no deploy.github, or a field of the wrong type).
  */
-int deploy_github_parse(const cJSON *deploy, const char *name, struct deploy_github *out);
+int deploycfg_github_parse(const cJSON *deploy, const char *name, struct deploycfg_github *out);
 
 #endif

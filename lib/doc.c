@@ -18,7 +18,7 @@
 #define EXACT_INT_MAX 9007199254740992.0	/* 2^53 */
 
 cJSON *
-pr_doc_new(const char *kind)
+doc_new(const char *kind)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *tool;
@@ -27,7 +27,7 @@ pr_doc_new(const char *kind)
 	if (!doc)
 		return NULL;
 	snprintf(schema, sizeof schema, SCHEMA_PREFIX "%s/%d", kind, PR_SCHEMA_MAJOR);
-	pr_rfc3339_now(now);
+	util_rfc3339_now(now);
 	cJSON_AddStringToObject(doc, "schema", schema);
 	tool = cJSON_AddObjectToObject(doc, "tool");
 	cJSON_AddStringToObject(tool, "name", pr_progname());
@@ -37,7 +37,7 @@ pr_doc_new(const char *kind)
 }
 
 const char *
-pr_json_type(const cJSON *item)
+doc_json_type(const cJSON *item)
 {
 	if (!item)
 		return "missing";
@@ -98,7 +98,7 @@ utf8_len(unsigned char c)
 }
 
 bool
-pr_utf8_valid(const char *s, size_t len, size_t *bad)
+doc_utf8_valid(const char *s, size_t len, size_t *bad)
 {
 	const unsigned char *u = (const unsigned char *)s;
 
@@ -170,7 +170,7 @@ duplicate_key(const cJSON *json)
 }
 
 int
-pr_json_parse(const char *name, const char *text, size_t len, cJSON **out)
+doc_json_parse(const char *name, const char *text, size_t len, cJSON **out)
 {
 	const char *end = NULL, *dup;
 	cJSON *json;
@@ -184,7 +184,7 @@ pr_json_parse(const char *name, const char *text, size_t len, cJSON **out)
 		return pr_error(PR_INPUT, "%s: binary data, not JSON", name);
 	if (only_space(text, len))
 		return pr_error(PR_INPUT, "%s: empty document (only white space; expected a JSON document)", name);
-	if (!pr_utf8_valid(text, len, &bad)) {
+	if (!doc_utf8_valid(text, len, &bad)) {
 		position(text, bad, &line, &col);
 		return pr_error(PR_INPUT, "%s: invalid UTF-8 at line %zu, column %zu (JSON text must be UTF-8)",
 		    name, line, col);
@@ -261,7 +261,7 @@ schema_major(const char *s, long *major)
 }
 
 int
-pr_doc_parse(const char *name, const char *text, size_t len, const char *kind, cJSON **out)
+doc_parse(const char *name, const char *text, size_t len, const char *kind, cJSON **out)
 {
 	const cJSON *schema;
 	cJSON *doc;
@@ -270,11 +270,11 @@ pr_doc_parse(const char *name, const char *text, size_t len, const char *kind, c
 	int rc;
 
 	*out = NULL;
-	if ((rc = pr_json_parse(name, text, len, &doc)))
+	if ((rc = doc_json_parse(name, text, len, &doc)))
 		return rc;
 	if (!cJSON_IsObject(doc)) {
 		rc = pr_error(PR_INPUT, "%s: expected a pr-tools document (a JSON object), found %s",
-		    name, pr_json_type(doc));
+		    name, doc_json_type(doc));
 		goto fail;
 	}
 	schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
@@ -313,22 +313,22 @@ fail:
 }
 
 int
-pr_doc_load(const char *path, const char *kind, cJSON **out)
+doc_load(const char *path, const char *kind, cJSON **out)
 {
 	struct buf text = {0};
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	int rc;
 
 	*out = NULL;
-	rc = pr_read_file(path, PR_MAX_INPUT_BYTES, &text);
+	rc = fileio_read_file(path, PR_MAX_INPUT_BYTES, &text);
 	if (rc == PR_OK)
-		rc = pr_doc_parse(name, text.data ? text.data : "", text.len, kind, out);
+		rc = doc_parse(name, text.data ? text.data : "", text.len, kind, out);
 	buf_free(&text);
 	return rc;
 }
 
 double
-pr_round(double v, int decimals)
+doc_round(double v, int decimals)
 {
 	char text[32];
 
@@ -348,15 +348,15 @@ pr_round(double v, int decimals)
 }
 
 cJSON *
-pr_add_ms(cJSON *obj, const char *key, double ms)
+doc_add_ms(cJSON *obj, const char *key, double ms)
 {
-	return pr_add_number(obj, key, pr_round(ms, PR_MS_DECIMALS));
+	return doc_add_number(obj, key, doc_round(ms, PR_MS_DECIMALS));
 }
 
 cJSON *
-pr_ms_item(double ms)
+doc_ms_item(double ms)
 {
-	return isfinite(ms) ? cJSON_CreateNumber(pr_round(ms, PR_MS_DECIMALS)) : cJSON_CreateNull();
+	return isfinite(ms) ? cJSON_CreateNumber(doc_round(ms, PR_MS_DECIMALS)) : cJSON_CreateNull();
 }
 
 /*
@@ -369,13 +369,13 @@ denoise(cJSON *item)
 	for (; item; item = item->next) {
 		if (cJSON_IsNumber(item) && isfinite(item->valuedouble) &&
 		    item->valuedouble != floor(item->valuedouble))
-			cJSON_SetNumberHelper(item, pr_round(item->valuedouble, PR_ANY_DECIMALS));
+			cJSON_SetNumberHelper(item, doc_round(item->valuedouble, PR_ANY_DECIMALS));
 		denoise(item->child);
 	}
 }
 
 char *
-pr_doc_text(const cJSON *doc)
+doc_text(const cJSON *doc)
 {
 	struct buf b = {0};
 	char *s;
@@ -396,22 +396,22 @@ pr_doc_text(const cJSON *doc)
 }
 
 int
-pr_doc_emit(const cJSON *doc, const char *also_path)
+doc_emit(const cJSON *doc, const char *also_path)
 {
-	char *text = pr_doc_text(doc);
+	char *text = doc_text(doc);
 	size_t len = strlen(text);
 	int rc = PR_OK;
 
 	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) == EOF)
 		rc = pr_error(PR_EXTERNAL, "cannot write the document to stdout");
 	if (rc == PR_OK && also_path && *also_path)
-		rc = pr_write_atomic(also_path, text, len);
+		rc = fileio_write_atomic(also_path, text, len);
 	free(text);
 	return rc;
 }
 
 static int
-lookup(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const cJSON **item)
+lookup(const cJSON *obj, const char *key, enum doc_need need, const char *ctx, const cJSON **item)
 {
 	const cJSON *it = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
 
@@ -428,11 +428,11 @@ lookup(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, co
 static int
 wrong_type(const char *ctx, const char *key, const char *want, const cJSON *it)
 {
-	return pr_error(PR_INPUT, "%s.%s: expected %s, found %s", ctx, key, want, pr_json_type(it));
+	return pr_error(PR_INPUT, "%s.%s: expected %s, found %s", ctx, key, want, doc_json_type(it));
 }
 
 int
-pr_get_number(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, double *out)
+doc_get_number(const cJSON *obj, const char *key, enum doc_need need, const char *ctx, double *out)
 {
 	const cJSON *it;
 	int rc = lookup(obj, key, need, ctx, &it);
@@ -448,7 +448,7 @@ pr_get_number(const cJSON *obj, const char *key, enum pr_need need, const char *
 }
 
 int
-pr_get_long(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, long min, long max, long *out)
+doc_get_long(const cJSON *obj, const char *key, enum doc_need need, const char *ctx, long min, long max, long *out)
 {
 	double v = 0;
 	const cJSON *it;
@@ -456,7 +456,7 @@ pr_get_long(const cJSON *obj, const char *key, enum pr_need need, const char *ct
 
 	if (rc || !it)
 		return rc;
-	if ((rc = pr_get_number(obj, key, need, ctx, &v)))
+	if ((rc = doc_get_number(obj, key, need, ctx, &v)))
 		return rc;
 	if (v != floor(v) || v < (double)min || v > (double)max)
 		return pr_error(PR_INPUT, "%s.%s: expected a whole number from %ld to %ld, found %g",
@@ -466,7 +466,7 @@ pr_get_long(const cJSON *obj, const char *key, enum pr_need need, const char *ct
 }
 
 int
-pr_get_string(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const char **out)
+doc_get_string(const cJSON *obj, const char *key, enum doc_need need, const char *ctx, const char **out)
 {
 	const cJSON *it;
 	int rc = lookup(obj, key, need, ctx, &it);
@@ -480,7 +480,7 @@ pr_get_string(const cJSON *obj, const char *key, enum pr_need need, const char *
 }
 
 int
-pr_get_bool(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, bool *out)
+doc_get_bool(const cJSON *obj, const char *key, enum doc_need need, const char *ctx, bool *out)
 {
 	const cJSON *it;
 	int rc = lookup(obj, key, need, ctx, &it);
@@ -494,7 +494,7 @@ pr_get_bool(const cJSON *obj, const char *key, enum pr_need need, const char *ct
 }
 
 int
-pr_get_object(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const cJSON **out)
+doc_get_object(const cJSON *obj, const char *key, enum doc_need need, const char *ctx, const cJSON **out)
 {
 	const cJSON *it;
 	int rc = lookup(obj, key, need, ctx, &it);
@@ -508,7 +508,7 @@ pr_get_object(const cJSON *obj, const char *key, enum pr_need need, const char *
 }
 
 int
-pr_get_array(const cJSON *obj, const char *key, enum pr_need need, const char *ctx, const cJSON **out)
+doc_get_array(const cJSON *obj, const char *key, enum doc_need need, const char *ctx, const cJSON **out)
 {
 	const cJSON *it;
 	int rc = lookup(obj, key, need, ctx, &it);
@@ -522,7 +522,7 @@ pr_get_array(const cJSON *obj, const char *key, enum pr_need need, const char *c
 }
 
 int
-pr_get_numbers(const cJSON *arr, const char *ctx, double min, double **out, size_t *n)
+doc_get_numbers(const cJSON *arr, const char *ctx, double min, double **out, size_t *n)
 {
 	size_t count = 0, i = 0;
 	const cJSON *it;
@@ -531,7 +531,7 @@ pr_get_numbers(const cJSON *arr, const char *ctx, double min, double **out, size
 	*out = NULL;
 	*n = 0;
 	if (!cJSON_IsArray(arr))
-		return pr_error(PR_INPUT, "%s: expected an array, found %s", ctx, pr_json_type(arr));
+		return pr_error(PR_INPUT, "%s: expected an array, found %s", ctx, doc_json_type(arr));
 	for (it = arr->child; it; it = it->next)
 		count++;
 	v = xmalloc(count * sizeof *v);
@@ -540,7 +540,7 @@ pr_get_numbers(const cJSON *arr, const char *ctx, double min, double **out, size
 			int rc = cJSON_IsNumber(it) ?
 			    pr_error(PR_INPUT, "%s[%zu]: %g is out of range (must be finite and >= %g)",
 				ctx, i, it->valuedouble, min) :
-			    pr_error(PR_INPUT, "%s[%zu]: expected a number, found %s", ctx, i, pr_json_type(it));
+			    pr_error(PR_INPUT, "%s[%zu]: expected a number, found %s", ctx, i, doc_json_type(it));
 			free(v);
 			return rc;
 		}
@@ -552,20 +552,20 @@ pr_get_numbers(const cJSON *arr, const char *ctx, double min, double **out, size
 }
 
 cJSON *
-pr_add_number(cJSON *obj, const char *key, double v)
+doc_add_number(cJSON *obj, const char *key, double v)
 {
 	if (!isfinite(v))
 		return cJSON_AddNullToObject(obj, key);
-	return cJSON_AddNumberToObject(obj, key, pr_round(v, PR_ANY_DECIMALS));
+	return cJSON_AddNumberToObject(obj, key, doc_round(v, PR_ANY_DECIMALS));
 }
 
 int
-pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx)
+doc_check_fields(const cJSON *obj, const char *const *known, const char *ctx)
 {
 	const cJSON *it;
 
 	if (!cJSON_IsObject(obj))
-		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(obj));
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, doc_json_type(obj));
 	cJSON_ArrayForEach(it, obj) {
 		const char *const *k;
 
@@ -585,7 +585,7 @@ pr_check_fields(const cJSON *obj, const char *const *known, const char *ctx)
 }
 
 int
-pr_get_duration(const cJSON *obj, const char *key, enum pr_zero zero, const char *ctx, double *out)
+doc_get_duration(const cJSON *obj, const char *key, enum doc_zero zero, const char *ctx, double *out)
 {
 	const cJSON *it;
 	double v = -1;
@@ -595,7 +595,7 @@ pr_get_duration(const cJSON *obj, const char *key, enum pr_zero zero, const char
 		return rc;
 	if (cJSON_IsNumber(it))
 		v = it->valuedouble;
-	else if (!cJSON_IsString(it) || pr_parse_duration(it->valuestring, &v) != 0)
+	else if (!cJSON_IsString(it) || util_parse_duration(it->valuestring, &v) != 0)
 		v = -1;
 	/* Not finite or negative fails the range test too. */
 	if (!(v >= 0 && v <= PR_MAX_DURATION_S))
@@ -608,11 +608,11 @@ pr_get_duration(const cJSON *obj, const char *key, enum pr_zero zero, const char
 }
 
 int
-pr_duration_arg(const char *opt, const char *arg, enum pr_zero zero, double *out)
+doc_duration_arg(const char *opt, const char *arg, enum doc_zero zero, double *out)
 {
 	double v = -1;
 
-	if (pr_parse_duration(arg, &v) != 0 || !(v >= 0 && v <= PR_MAX_DURATION_S))
+	if (util_parse_duration(arg, &v) != 0 || !(v >= 0 && v <= PR_MAX_DURATION_S))
 		return pr_usage_error("%s: expected a duration such as 10s or 500ms (at most %s), got '%s'", opt,
 		    PR_MAX_DURATION_TEXT, arg);
 	if (zero == PR_POSITIVE && v == 0)
@@ -625,7 +625,7 @@ pr_duration_arg(const char *opt, const char *arg, enum pr_zero zero, double *out
 #define TOKEN_PUNCT "!#$%&'*+-.^_`|~"
 
 bool
-pr_header_name_valid(const char *s)
+doc_header_name_valid(const char *s)
 {
 	if (!*s)
 		return false;
@@ -641,9 +641,9 @@ pr_header_name_valid(const char *s)
 }
 
 int
-pr_check_header_name(const char *name, const char *ctx)
+doc_check_header_name(const char *name, const char *ctx)
 {
-	if (pr_header_name_valid(name))
+	if (doc_header_name_valid(name))
 		return PR_OK;
 	return pr_error(PR_INPUT, "%s: \"%s\" is not a header name (letters, digits and %s only)",
 	    ctx, name, TOKEN_PUNCT);
@@ -665,10 +665,10 @@ header_line(const cJSON *it, const char *ctx, pr_header_fn *each, void *arg, cha
 	int rc;
 
 	buf_printf(&where, "%s.%s", ctx, it->string);
-	if ((rc = pr_check_header_name(it->string, ctx)))
+	if ((rc = doc_check_header_name(it->string, ctx)))
 		goto out;
 	if (!cJSON_IsString(it)) {
-		rc = pr_error(PR_INPUT, "%s: expected a string, found %s", where.data, pr_json_type(it));
+		rc = pr_error(PR_INPUT, "%s: expected a string, found %s", where.data, doc_json_type(it));
 		goto out;
 	}
 	if (strpbrk(it->valuestring, "\r\n")) {
@@ -685,7 +685,7 @@ out:
 }
 
 int
-pr_get_headers(const cJSON *obj, const char *key, const char *ctx, pr_header_fn *each, void *arg,
+doc_get_headers(const cJSON *obj, const char *key, const char *ctx, pr_header_fn *each, void *arg,
     char ***lines, size_t *n)
 {
 	struct buf where = {0};
@@ -696,7 +696,7 @@ pr_get_headers(const cJSON *obj, const char *key, const char *ctx, pr_header_fn 
 
 	*lines = NULL;
 	*n = 0;
-	if ((rc = pr_get_object(obj, key, PR_OPTIONAL, ctx, &hs)) || !hs)
+	if ((rc = doc_get_object(obj, key, PR_OPTIONAL, ctx, &hs)) || !hs)
 		return rc;
 	buf_printf(&where, "%s.%s", ctx, key);
 	v = xcalloc((size_t)cJSON_GetArraySize(hs) + 1, sizeof *v);

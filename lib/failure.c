@@ -5,13 +5,13 @@
 
 #include "failure.h"
 
-/* In enum pr_failure's order; test_probe checks each name. */
+/* In enum failure's order; test_probe checks each name. */
 static const char *const class_names[PR_FAILURE_NCLASSES] = {
 	"ok", "dns", "connect", "tls", "timeout", "reset", "status", "other",
 };
 
 const char *
-pr_failure_name(enum pr_failure c)
+failure_name(enum failure c)
 {
 	return (unsigned)c < PR_FAILURE_NCLASSES ? class_names[c] : "other";
 }
@@ -22,8 +22,8 @@ pr_failure_name(enum pr_failure c)
  * form of a TCP reset on HTTP/1.1; CURLE_HTTP2 is the same loss seen by the
  * framing layer.  Both are what a retry is for (http.c).
  */
-enum pr_failure
-pr_failure_from_curl(int curl_code)
+enum failure
+failure_from_curl(int curl_code)
 {
 	switch ((CURLcode)curl_code) {
 	case CURLE_OK:
@@ -78,18 +78,18 @@ handshake_cut(CURL *curl)
 	return connects > 0 && appconnect_us <= 0;
 }
 
-enum pr_failure
-pr_failure_of_transfer(CURL *curl, int curl_code)
+enum failure
+failure_of_transfer(CURL *curl, int curl_code)
 {
-	enum pr_failure c = pr_failure_from_curl(curl_code);
+	enum failure c = failure_from_curl(curl_code);
 
 	if (c == PR_FAILURE_RESET && handshake_cut(curl))
 		return PR_FAILURE_TLS;
 	return c;
 }
 
-enum pr_failure
-pr_failure_of_status(long status, long expect_status)
+enum failure
+failure_of_status(long status, long expect_status)
 {
 	bool ok = expect_status ? status == expect_status : status >= 200 && status <= 299;
 

@@ -8,7 +8,7 @@
  * "reset", "status", "other") are a contract: schemas/bench.schema.json and
  * pr-json(5).
  *
- * libcurl's errors go through pr_failure_from_curl.  An engine that does
+ * libcurl's errors go through failure_from_curl.  An engine that does
  * its own socket I/O (loadgen's epoll engine) uses the class libcurl would
  * give the same event:
  *   the name does not resolve                          dns
@@ -39,7 +39,7 @@
 #include <curl/curl.h>
 
 /* Why a request did not count.  PR_FAILURE_OK for a success. */
-enum pr_failure {
+enum failure {
 	PR_FAILURE_OK = 0,
 	PR_FAILURE_DNS,		/* the name did not resolve */
 	PR_FAILURE_CONNECT,	/* refused or unreachable */
@@ -53,25 +53,25 @@ enum pr_failure {
 	PR_FAILURE_NCLASSES
 };
 
-/* A set of classes, as a bit mask (struct pr_http_retry). */
+/* A set of classes, as a bit mask (struct http_retry). */
 #define PR_FAILURE_BIT(c) (1u << (c))
 
 /* The class's name as used in documents ("dns", ..., "other"); "ok" for OK. */
-const char *pr_failure_name(enum pr_failure c);
+const char *failure_name(enum failure c);
 
 /* The class of a libcurl transport error (a CURLcode; never PR_FAILURE_STATUS). */
-enum pr_failure pr_failure_from_curl(int curl_code);
+enum failure failure_from_curl(int curl_code);
 
 /*
  * The class of curl_code as the transfer on curl ended: as
- * pr_failure_from_curl, except that an https connection lost before its
+ * failure_from_curl, except that an https connection lost before its
  * TLS handshake completed (a plain-HTTP server resets it) is tls, not reset.
  * Every libcurl caller classifies through this.
  */
-enum pr_failure pr_failure_of_transfer(CURL *curl, int curl_code);
+enum failure failure_of_transfer(CURL *curl, int curl_code);
 
 /* PR_FAILURE_OK for a final status that counts (exactly expect_status when
  * that is set, any 2xx otherwise), PR_FAILURE_STATUS for any other. */
-enum pr_failure pr_failure_of_status(long status, long expect_status);
+enum failure failure_of_status(long status, long expect_status);
 
 #endif

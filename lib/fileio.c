@@ -18,7 +18,7 @@
 #define READ_CHUNK_BYTES 65536
 
 int
-pr_read_file(const char *path, size_t max_bytes, struct buf *out)
+fileio_read_file(const char *path, size_t max_bytes, struct buf *out)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *name = is_stdin ? "<stdin>" : path;
@@ -59,7 +59,7 @@ out:
 }
 
 int
-pr_write_all(int fd, const void *data, size_t len)
+fileio_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -94,7 +94,7 @@ static char *tmp_paths[PR_TMP_MAX];
 static volatile sig_atomic_t tmp_count;
 
 void
-pr_tmp_track(const char *path)
+fileio_tmp_track(const char *path)
 {
 	if (tmp_count < PR_TMP_MAX) {
 		tmp_paths[tmp_count] = xstrdup(path);
@@ -103,7 +103,7 @@ pr_tmp_track(const char *path)
 }
 
 void
-pr_tmp_untrack(const char *path)
+fileio_tmp_untrack(const char *path)
 {
 	char *gone;
 
@@ -122,7 +122,7 @@ pr_tmp_untrack(const char *path)
 }
 
 void
-pr_tmp_remove_all(void)
+fileio_tmp_remove_all(void)
 {
 	for (int i = tmp_count - 1; i >= 0; i--) {
 		if (unlink(tmp_paths[i]) == -1)
@@ -131,7 +131,7 @@ pr_tmp_remove_all(void)
 }
 
 int
-pr_tmp_mkdir(const char *prefix, char **dir)
+fileio_tmp_mkdir(const char *prefix, char **dir)
 {
 	struct buf b = {0};
 
@@ -142,18 +142,18 @@ pr_tmp_mkdir(const char *prefix, char **dir)
 		return -1;
 	}
 	*dir = buf_detach(&b);
-	pr_tmp_track(*dir);
+	fileio_tmp_track(*dir);
 	return 0;
 }
 
 void
-pr_tmp_remove(const char *path)
+fileio_tmp_remove(const char *path)
 {
 	DIR *d;
 	struct dirent *e;
 
 	if (unlink(path) == 0 || errno == ENOENT || !(d = opendir(path))) {
-		pr_tmp_untrack(path);
+		fileio_tmp_untrack(path);
 		return;
 	}
 	while ((e = readdir(d))) {
@@ -163,15 +163,15 @@ pr_tmp_remove(const char *path)
 			continue;
 		buf_printf(&p, "%s/%s", path, e->d_name);
 		unlink(p.data);
-		pr_tmp_untrack(p.data);
+		fileio_tmp_untrack(p.data);
 		buf_free(&p);
 	}
 	closedir(d);
 	rmdir(path);
-	pr_tmp_untrack(path);
+	fileio_tmp_untrack(path);
 }
 
-/* How pr_open_atomic treats a path: replaced by rename, or written in place. */
+/* How fileio_open_atomic treats a path: replaced by rename, or written in place. */
 enum target_kind { TARGET_REPLACE, TARGET_IN_PLACE };
 
 #define MAX_LINK_HOPS 16
@@ -187,7 +187,7 @@ is_system_link(const char *target)
 /* Follow path's symbolic links to the file that would be written: *dest is
  * that path (caller frees). */
 static enum target_kind
-resolve_target(const char *path, char **dest)
+loadgen_resolve_target(const char *path, char **dest)
 {
 	char *cur = xstrdup(path);
 
@@ -238,7 +238,7 @@ create_tmp(const char *dest, int mode, char **tmp)
 			buf_addc(&name, alnum[r[i] % (sizeof alnum - 1)]);
 		fd = open(name.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
 		if (fd != -1) {
-			pr_tmp_track(name.data);
+			fileio_tmp_track(name.data);
 			*tmp = buf_detach(&name);
 			return fd;
 		}
@@ -250,9 +250,9 @@ create_tmp(const char *dest, int mode, char **tmp)
 }
 
 int
-pr_open_atomic(struct pr_atomic *f, const char *path, int mode)
+fileio_open_atomic(struct fileio_atomic *f, const char *path, int mode)
 {
-	enum target_kind kind = resolve_target(path, &f->dest);
+	enum target_kind kind = loadgen_resolve_target(path, &f->dest);
 
 	f->tmp = NULL;
 	if (kind == TARGET_IN_PLACE)
@@ -269,10 +269,10 @@ pr_open_atomic(struct pr_atomic *f, const char *path, int mode)
 }
 
 static void
-atomic_free(struct pr_atomic *f)
+atomic_free(struct fileio_atomic *f)
 {
 	if (f->tmp)
-		pr_tmp_untrack(f->tmp);
+		fileio_tmp_untrack(f->tmp);
 	free(f->tmp);
 	free(f->dest);
 	f->tmp = f->dest = NULL;
@@ -280,7 +280,7 @@ atomic_free(struct pr_atomic *f)
 }
 
 int
-pr_commit_atomic(struct pr_atomic *f)
+fileio_commit_atomic(struct fileio_atomic *f)
 {
 	int rc = PR_OK;
 
@@ -301,7 +301,7 @@ pr_commit_atomic(struct pr_atomic *f)
 }
 
 void
-pr_abort_atomic(struct pr_atomic *f)
+fileio_abort_atomic(struct fileio_atomic *f)
 {
 	if (f->fd != -1)
 		close(f->fd);
@@ -311,23 +311,23 @@ pr_abort_atomic(struct pr_atomic *f)
 }
 
 int
-pr_write_atomic(const char *path, const void *data, size_t len)
+fileio_write_atomic(const char *path, const void *data, size_t len)
 {
-	struct pr_atomic f;
+	struct fileio_atomic f;
 
-	if (pr_open_atomic(&f, path, PR_OUTPUT_MODE) == -1)
+	if (fileio_open_atomic(&f, path, PR_OUTPUT_MODE) == -1)
 		return PR_EXTERNAL;
-	if (pr_write_all(f.fd, data, len) == -1) {
+	if (fileio_write_all(f.fd, data, len) == -1) {
 		int e = errno;
 
-		pr_abort_atomic(&f);
+		fileio_abort_atomic(&f);
 		return pr_error(PR_EXTERNAL, "cannot write %s: %s", path, strerror(e));
 	}
-	return pr_commit_atomic(&f);
+	return fileio_commit_atomic(&f);
 }
 
 int
-pr_mkdirs(const char *path, int mode)
+fileio_mkdirs(const char *path, int mode)
 {
 	char *p = xstrdup(path);
 	int rc = 0;

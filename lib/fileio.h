@@ -16,7 +16,7 @@
  * files and inputs over max_bytes.  Returns 0, or PR_INPUT with the one-line
  * error already reported (naming path).
  */
-int pr_read_file(const char *path, size_t max_bytes, struct buf *out);
+int fileio_read_file(const char *path, size_t max_bytes, struct buf *out);
 
 /* Mode of output files before the umask: what open() and shells use, so
  * that umask 077 keeps documents private. */
@@ -26,20 +26,20 @@ int pr_read_file(const char *path, size_t max_bytes, struct buf *out);
  * Write len bytes to path atomically: a temporary file in the same directory,
  * fsync, rename, fsync of the directory.  A crash never leaves a half file
  * under path.  The file gets PR_OUTPUT_MODE less the umask.  See
- * pr_open_atomic() for targets that are not regular files.  Returns 0 or
+ * fileio_open_atomic() for targets that are not regular files.  Returns 0 or
  * PR_EXTERNAL (reported).
  */
-int pr_write_atomic(const char *path, const void *data, size_t len);
+int fileio_write_atomic(const char *path, const void *data, size_t len);
 
 /*
- * For writers that stream (archives, documents).  pr_open_atomic() opens
+ * For writers that stream (archives, documents).  fileio_open_atomic() opens
  * f->fd for path, created with mode (less the umask), and returns it, or -1
- * (reported).  pr_commit_atomic() puts the bytes written in place;
- * pr_abort_atomic() undoes what it can.  Both report their own errors and
+ * (reported).  fileio_commit_atomic() puts the bytes written in place;
+ * fileio_abort_atomic() undoes what it can.  Both report their own errors and
  * free what open allocated.
  *
  * A regular file, or a path that does not exist yet, is replaced
- * atomically: a temporary file beside it (removed by pr_tmp_remove_all() on
+ * atomically: a temporary file beside it (removed by fileio_tmp_remove_all() on
  * a signal) is fsynced and renamed over it.  A symbolic link is followed,
  * and the regular file it names is replaced the same way, so the link stays
  * a link; a link into /dev or /proc (/dev/stdout, /dev/fd/N) is not
@@ -47,45 +47,45 @@ int pr_write_atomic(const char *path, const void *data, size_t len);
  * /dev/null, the terminal, /dev/stdout) is written in place, never renamed
  * over: f->tmp is then NULL and abort cannot take back what was written.
  */
-struct pr_atomic {
+struct fileio_atomic {
 	int fd;
 	char *tmp;		/* temporary name, NULL when writing in place */
 	char *dest;		/* the file renamed over: path, or a link's target */
 };
-int pr_open_atomic(struct pr_atomic *f, const char *path, int mode);
-int pr_commit_atomic(struct pr_atomic *f);
-void pr_abort_atomic(struct pr_atomic *f);
+int fileio_open_atomic(struct fileio_atomic *f, const char *path, int mode);
+int fileio_commit_atomic(struct fileio_atomic *f);
+void fileio_abort_atomic(struct fileio_atomic *f);
 
 /*
  * Temporary files and directories to remove when a signal ends the program
  * (proc.h installs the handler): at most PR_TMP_MAX paths, removed in the
  * reverse order of tracking (files inside a directory before it).
- * pr_tmp_track copies path; pr_tmp_untrack forgets it (after it was removed
- * or renamed into place).  pr_tmp_remove_all() is async-signal-safe.
+ * fileio_tmp_track copies path; fileio_tmp_untrack forgets it (after it was removed
+ * or renamed into place).  fileio_tmp_remove_all() is async-signal-safe.
  */
 #define PR_TMP_MAX 32
-void pr_tmp_track(const char *path);
-void pr_tmp_untrack(const char *path);
-void pr_tmp_remove_all(void);
+void fileio_tmp_track(const char *path);
+void fileio_tmp_untrack(const char *path);
+void fileio_tmp_remove_all(void);
 
 /*
  * A new private directory PR_TMP_ROOT/<prefix>.XXXXXX (mkdtemp), tracked:
  * 0 with *dir (caller frees), or -1 with errno set.
  */
 #define PR_TMP_ROOT "/tmp"
-int pr_tmp_mkdir(const char *prefix, char **dir);
+int fileio_tmp_mkdir(const char *prefix, char **dir);
 
 /*
  * Remove the temporary path and untrack it: a file, or a directory with the
  * files in it (one level, as an extraction leaves them, each untracked).
- * The one way to drop what pr_tmp_track holds, besides a signal.
+ * The one way to drop what fileio_tmp_track holds, besides a signal.
  */
-void pr_tmp_remove(const char *path);
+void fileio_tmp_remove(const char *path);
 
 /* Write all of len bytes to fd, retrying short writes and EINTR. 0 or -1. */
-int pr_write_all(int fd, const void *data, size_t len);
+int fileio_write_all(int fd, const void *data, size_t len);
 
 /* mkdir -p; 0 or -1 with errno set. */
-int pr_mkdirs(const char *path, int mode);
+int fileio_mkdirs(const char *path, int mode);
 
 #endif

@@ -13,11 +13,11 @@
 #define GIT_MAX_ARGS 32
 
 int
-pr_git(char **out, char *why, size_t whylen, const char *arg, ...)
+git_run(char **out, char *why, size_t whylen, const char *arg, ...)
 {
 	char *argv[GIT_MAX_ARGS + 2];
 	struct buf o = {0}, e = {0};
-	struct pr_proc_opts po = {.out = &o, .err = &e};
+	struct proc_opts po = {.out = &o, .err = &e};
 	/* git must never stop to ask for a password or an editor. */
 	static const char *const env[] = {"GIT_TERMINAL_PROMPT=0", "GIT_EDITOR=true", NULL};
 	va_list ap;
@@ -32,13 +32,13 @@ pr_git(char **out, char *why, size_t whylen, const char *arg, ...)
 	argv[n] = NULL;
 	if (out)
 		*out = NULL;
-	rc = pr_proc_run(argv, &po, &status, why, whylen);
+	rc = proc_run(argv, &po, &status, why, whylen);
 	if (rc != PR_OK)
 		goto out;
 	if (status != 0) {
 		char line[PR_WHY_LEN];
 
-		pr_proc_last_line(e.data, line, sizeof line);
+		proc_last_line(e.data, line, sizeof line);
 		snprintf(why, whylen, "git %s: %s", arg, *line ? line : "failed");
 		rc = PR_FAIL;
 		goto out;
@@ -55,13 +55,13 @@ out:
 }
 
 int
-pr_git_commit_of(const char *rev, char **sha, char *why, size_t whylen)
+git_commit_of(const char *rev, char **sha, char *why, size_t whylen)
 {
 	struct buf spec = {0};
 	int rc;
 
 	buf_printf(&spec, "%s^{commit}", rev);
-	rc = pr_git(sha, why, whylen, "rev-parse", "--verify", "--quiet", spec.data, NULL);
+	rc = git_run(sha, why, whylen, "rev-parse", "--verify", "--quiet", spec.data, NULL);
 	if (rc == PR_FAIL) {
 		snprintf(why, whylen, "%s: no such commit or tag in this repository", rev);
 		rc = PR_INPUT;
@@ -71,23 +71,23 @@ pr_git_commit_of(const char *rev, char **sha, char *why, size_t whylen)
 }
 
 bool
-pr_git_tag_exists(const char *tag)
+git_tag_exists(const char *tag)
 {
 	struct buf ref = {0};
 	char why[PR_WHY_LEN];
 	int rc;
 
 	buf_printf(&ref, "refs/tags/%s", tag);
-	rc = pr_git(NULL, why, sizeof why, "show-ref", "--verify", "--quiet", ref.data, NULL);
+	rc = git_run(NULL, why, sizeof why, "show-ref", "--verify", "--quiet", ref.data, NULL);
 	buf_free(&ref);
 	return rc == PR_OK;
 }
 
 int
-pr_git_dirty(bool *dirty, char *why, size_t whylen)
+git_dirty(bool *dirty, char *why, size_t whylen)
 {
 	char *out = NULL;
-	int rc = pr_git(&out, why, whylen, "status", "--porcelain", "--untracked-files=no", NULL);
+	int rc = git_run(&out, why, whylen, "status", "--porcelain", "--untracked-files=no", NULL);
 
 	if (rc == PR_OK)
 		*dirty = out && *out;
@@ -96,27 +96,27 @@ pr_git_dirty(bool *dirty, char *why, size_t whylen)
 }
 
 int
-pr_git_tag(const char *tag, const char *commit, const char *message, char *why, size_t whylen)
+git_tag(const char *tag, const char *commit, const char *message, char *why, size_t whylen)
 {
-	return pr_git(NULL, why, whylen, "tag", "--annotate", "--message", message, "--", tag, commit, NULL);
+	return git_run(NULL, why, whylen, "tag", "--annotate", "--message", message, "--", tag, commit, NULL);
 }
 
 int
-pr_git_push(const char *remote, const char *kind, const char *name, char *why, size_t whylen)
+git_push(const char *remote, const char *kind, const char *name, char *why, size_t whylen)
 {
 	struct buf spec = {0};
 	int rc;
 
 	buf_printf(&spec, "refs/%s/%s:refs/%s/%s", kind, name, kind, name);
-	rc = pr_git(NULL, why, whylen, "push", "--quiet", "--", remote, spec.data, NULL);
+	rc = git_run(NULL, why, whylen, "push", "--quiet", "--", remote, spec.data, NULL);
 	buf_free(&spec);
 	return rc == PR_FAIL ? PR_EXTERNAL : rc;
 }
 
 int
-pr_git_checkout(const char *rev, const char *branch, char *why, size_t whylen)
+git_checkout(const char *rev, const char *branch, char *why, size_t whylen)
 {
 	if (branch)
-		return pr_git(NULL, why, whylen, "checkout", "--quiet", "-b", branch, rev, "--", NULL);
-	return pr_git(NULL, why, whylen, "checkout", "--quiet", "--detach", rev, "--", NULL);
+		return git_run(NULL, why, whylen, "checkout", "--quiet", "-b", branch, rev, "--", NULL);
+	return git_run(NULL, why, whylen, "checkout", "--quiet", "--detach", rev, "--", NULL);
 }

@@ -63,11 +63,11 @@ repo_url(struct buf *url, const char *repo, char *why, size_t whylen)
  * held the token is wiped. */
 static int
 api_request(const char *token, const char *method, const char *url, const char *body,
-    struct pr_http_resp *resp, char *why, size_t whylen)
+    struct http_resp *resp, char *why, size_t whylen)
 {
 	struct buf auth = {0};
 	const char *headers[6];
-	struct pr_http_req req = {.method = method, .url = url};
+	struct http_req req = {.method = method, .url = url};
 	int rc = PR_OK;
 
 	buf_printf(&auth, "Authorization: Bearer %s", token);
@@ -80,7 +80,7 @@ api_request(const char *token, const char *method, const char *url, const char *
 	req.headers = headers;
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
-	if (pr_http_do(&req, resp) != PR_OK) {
+	if (http_do(&req, resp) != PR_OK) {
 		snprintf(why, whylen, "GitHub API %s: %s", api_base(), resp->error);
 		rc = PR_EXTERNAL;
 	}
@@ -91,14 +91,14 @@ api_request(const char *token, const char *method, const char *url, const char *
 
 /* The response's JSON body, or NULL. */
 static cJSON *
-resp_json(const struct pr_http_resp *resp)
+resp_json(const struct http_resp *resp)
 {
 	return cJSON_ParseWithLength(resp->body.data ? resp->body.data : "", resp->body.len);
 }
 
 /* why = "GitHub API STATUS: message" from an error response. */
 static int
-api_error(const struct pr_http_resp *resp, char *why, size_t whylen)
+api_error(const struct http_resp *resp, char *why, size_t whylen)
 {
 	cJSON *e = resp_json(resp);
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
@@ -119,7 +119,7 @@ copy_string(char *dst, size_t len, const cJSON *obj, const char *key)
 
 /* The run a 200 dispatch answer names: {"workflow_run_id", "html_url", ...}. */
 static int
-read_dispatch_details(const struct pr_http_resp *resp, struct pr_github_run *run, char *why, size_t whylen)
+read_dispatch_details(const struct http_resp *resp, struct github_run *run, char *why, size_t whylen)
 {
 	cJSON *j = resp_json(resp);
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "workflow_run_id");
@@ -139,12 +139,12 @@ read_dispatch_details(const struct pr_http_resp *resp, struct pr_github_run *run
 
 static int
 dispatch(const char *token, const char *repo, const char *workflow, const char *ref, const cJSON *inputs,
-    struct pr_github_run *run, char *why, size_t whylen)
+    struct github_run *run, char *why, size_t whylen)
 {
 	struct buf url = {0};
 	cJSON *body = cJSON_CreateObject();
 	char *text = NULL;
-	struct pr_http_resp resp = {0};
+	struct http_resp resp = {0};
 	int rc;
 
 	if ((rc = repo_url(&url, repo, why, whylen)) != PR_OK)
@@ -169,30 +169,30 @@ out:
 	buf_free(&url);
 	free(text);
 	cJSON_Delete(body);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	return rc;
 }
 
 int
-pr_github_dispatch(const char *token, const char *repo, const char *workflow, const char *ref,
+github_dispatch(const char *token, const char *repo, const char *workflow, const char *ref,
     const cJSON *inputs, char *why, size_t whylen)
 {
 	return dispatch(token, repo, workflow, ref, inputs, NULL, why, whylen);
 }
 
 int
-pr_github_dispatch_run(const char *token, const char *repo, const char *workflow, const char *ref,
-    const cJSON *inputs, struct pr_github_run *run, char *why, size_t whylen)
+github_dispatch_run(const char *token, const char *repo, const char *workflow, const char *ref,
+    const cJSON *inputs, struct github_run *run, char *why, size_t whylen)
 {
 	memset(run, 0, sizeof *run);
 	return dispatch(token, repo, workflow, ref, inputs, run, why, whylen);
 }
 
 int
-pr_github_run_get(const char *token, const char *repo, struct pr_github_run *run, char *why, size_t whylen)
+github_run_get(const char *token, const char *repo, struct github_run *run, char *why, size_t whylen)
 {
 	struct buf url = {0};
-	struct pr_http_resp resp = {0};
+	struct http_resp resp = {0};
 	cJSON *j = NULL;
 	int rc;
 
@@ -220,15 +220,15 @@ pr_github_run_get(const char *token, const char *repo, struct pr_github_run *run
 out:
 	cJSON_Delete(j);
 	buf_free(&url);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	return rc;
 }
 
 int
-pr_github_run_wait(const char *token, const char *repo, struct pr_github_run *run, double timeout_s,
+github_run_wait(const char *token, const char *repo, struct github_run *run, double timeout_s,
     double interval_s, char *why, size_t whylen)
 {
-	double end_ms = pr_mono_ms() + timeout_s * 1e3;
+	double end_ms = util_mono_ms() + timeout_s * 1e3;
 	char last[PR_GITHUB_WORD_LEN] = "";
 	int rc;
 
@@ -237,19 +237,19 @@ pr_github_run_wait(const char *token, const char *repo, struct pr_github_run *ru
 		return PR_EXTERNAL;
 	}
 	for (;;) {
-		if ((rc = pr_github_run_get(token, repo, run, why, whylen)) != PR_OK)
+		if ((rc = github_run_get(token, repo, run, why, whylen)) != PR_OK)
 			return rc;
 		if (strcmp(run->status, last) != 0)
 			pr_note("run %lld: %s", run->id, run->status);
 		snprintf(last, sizeof last, "%s", run->status);
 		if (strcmp(run->status, "completed") == 0)
 			break;
-		if (pr_mono_ms() + interval_s * 1e3 > end_ms) {
+		if (util_mono_ms() + interval_s * 1e3 > end_ms) {
 			snprintf(why, whylen, "run %lld still %s after %.0f s: %s", run->id, run->status, timeout_s,
 			    run->html_url);
 			return PR_EXTERNAL;
 		}
-		pr_sleep_ms(interval_s * 1e3);
+		util_sleep_ms(interval_s * 1e3);
 	}
 	if (strcmp(run->conclusion, "success") == 0)
 		return PR_OK;

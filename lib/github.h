@@ -22,14 +22,14 @@
  * 204, PR_EXTERNAL otherwise with why holding the status and GitHub's
  * "message" ("GitHub API 401: Bad credentials").
  */
-int pr_github_dispatch(const char *token, const char *repo, const char *workflow, const char *ref,
+int github_dispatch(const char *token, const char *repo, const char *workflow, const char *ref,
     const cJSON *inputs, char *why, size_t whylen);
 
 #define PR_GITHUB_URL_LEN 512
 #define PR_GITHUB_WORD_LEN 32
 
 /* A workflow run, as GET /repos/{repo}/actions/runs/{id} describes it. */
-struct pr_github_run {
+struct github_run {
 	long long id;				/* 0: GitHub named no run */
 	char html_url[PR_GITHUB_URL_LEN];	/* the run's page, for people */
 	char status[PR_GITHUB_WORD_LEN];	/* queued, in_progress, completed, ... */
@@ -38,21 +38,21 @@ struct pr_github_run {
 };
 
 /*
- * pr_github_dispatch with "return_run_details": true in the body, so that
+ * github_dispatch with "return_run_details": true in the body, so that
  * GitHub answers 200 {"workflow_run_id", "run_url", "html_url"} and *run
  * names the run the dispatch started (status "queued").  A server that
  * answers 204 instead (GitHub Enterprise Server before the parameter) still
- * dispatched: run->id is then 0.  Returns as pr_github_dispatch does.
+ * dispatched: run->id is then 0.  Returns as github_dispatch does.
  */
-int pr_github_dispatch_run(const char *token, const char *repo, const char *workflow, const char *ref,
-    const cJSON *inputs, struct pr_github_run *run, char *why, size_t whylen);
+int github_dispatch_run(const char *token, const char *repo, const char *workflow, const char *ref,
+    const cJSON *inputs, struct github_run *run, char *why, size_t whylen);
 
 /*
  * GET /repos/{repo}/actions/runs/{run->id} into *run (status, conclusion,
  * html_url).  Returns 0, or PR_EXTERNAL with why holding the status and
  * GitHub's message.
  */
-int pr_github_run_get(const char *token, const char *repo, struct pr_github_run *run, char *why, size_t whylen);
+int github_run_get(const char *token, const char *repo, struct github_run *run, char *why, size_t whylen);
 
 /*
  * Poll run every interval_s seconds until its status is "completed", for at
@@ -62,7 +62,7 @@ int pr_github_run_get(const char *token, const char *repo, struct pr_github_run 
  * after 30m: HTML_URL") or when the API failed.  Each change of status is
  * a note on stderr.
  */
-int pr_github_run_wait(const char *token, const char *repo, struct pr_github_run *run, double timeout_s,
+int github_run_wait(const char *token, const char *repo, struct github_run *run, double timeout_s,
     double interval_s, char *why, size_t whylen);
 
 #endif

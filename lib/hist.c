@@ -14,24 +14,24 @@
 /* Counts and sums are carried in JSON numbers: exact up to 2^53. */
 #define JSON_EXACT_MAX 9007199254740992.0
 
-struct pr_hist *
-pr_hist_new(void)
+struct hist *
+hist_new(void)
 {
-	struct pr_hist *h = xmalloc(sizeof *h);
+	struct hist *h = xmalloc(sizeof *h);
 
-	pr_hist_reset(h);
+	hist_reset(h);
 	return h;
 }
 
 void
-pr_hist_reset(struct pr_hist *h)
+hist_reset(struct hist *h)
 {
 	memset(h, 0, sizeof *h);
 	h->min_us = UINT64_MAX;
 }
 
 size_t
-pr_hist_index(uint64_t us)
+hist_index(uint64_t us)
 {
 	int len, b;
 
@@ -43,7 +43,7 @@ pr_hist_index(uint64_t us)
 }
 
 uint64_t
-pr_hist_bucket_low(size_t index)
+hist_bucket_low(size_t index)
 {
 	size_t b;
 
@@ -54,7 +54,7 @@ pr_hist_bucket_low(size_t index)
 }
 
 uint64_t
-pr_hist_bucket_width(size_t index)
+hist_bucket_width(size_t index)
 {
 	if (index < PR_HIST_SUB_BUCKETS)
 		return 1;
@@ -62,13 +62,13 @@ pr_hist_bucket_width(size_t index)
 }
 
 void
-pr_hist_record_n(struct pr_hist *h, uint64_t us, uint64_t count)
+hist_record_n(struct hist *h, uint64_t us, uint64_t count)
 {
 	if (count == 0)
 		return;
 	if (us > PR_HIST_HIGHEST_US)
 		us = PR_HIST_HIGHEST_US;
-	h->counts[pr_hist_index(us)] += count;
+	h->counts[hist_index(us)] += count;
 	h->n += count;
 	h->sum_us += us * count;
 	if (us < h->min_us)
@@ -78,13 +78,13 @@ pr_hist_record_n(struct pr_hist *h, uint64_t us, uint64_t count)
 }
 
 void
-pr_hist_record(struct pr_hist *h, uint64_t us)
+hist_record(struct hist *h, uint64_t us)
 {
-	pr_hist_record_n(h, us, 1);
+	hist_record_n(h, us, 1);
 }
 
 void
-pr_hist_merge(struct pr_hist *into, const struct pr_hist *from)
+hist_merge(struct hist *into, const struct hist *from)
 {
 	if (from->n == 0)
 		return;
@@ -101,9 +101,9 @@ pr_hist_merge(struct pr_hist *into, const struct pr_hist *from)
 /* The representative of bucket index: the mean of the integers it holds,
  * kept inside the exact [min, max] of h. */
 static double
-bucket_mid(const struct pr_hist *h, size_t index)
+bucket_mid(const struct hist *h, size_t index)
 {
-	double mid = (double)pr_hist_bucket_low(index) + ((double)pr_hist_bucket_width(index) - 1) / 2;
+	double mid = (double)hist_bucket_low(index) + ((double)hist_bucket_width(index) - 1) / 2;
 
 	if (mid < (double)h->min_us)
 		mid = (double)h->min_us;
@@ -114,7 +114,7 @@ bucket_mid(const struct pr_hist *h, size_t index)
 
 /* The order statistic of 0-based rank k (k < n), as its bucket's value. */
 static double
-rank_value(const struct pr_hist *h, uint64_t k)
+rank_value(const struct hist *h, uint64_t k)
 {
 	uint64_t seen = 0;
 
@@ -131,7 +131,7 @@ rank_value(const struct pr_hist *h, uint64_t k)
 }
 
 int
-pr_hist_rank_bounds_us(const struct pr_hist *h, uint64_t k, double *lo, double *hi)
+hist_rank_bounds_us(const struct hist *h, uint64_t k, double *lo, double *hi)
 {
 	uint64_t seen = 0;
 
@@ -140,8 +140,8 @@ pr_hist_rank_bounds_us(const struct pr_hist *h, uint64_t k, double *lo, double *
 	for (size_t i = 0; i < PR_HIST_COUNTS; i++) {
 		seen += h->counts[i];
 		if (seen >= k) {
-			*lo = (double)pr_hist_bucket_low(i);
-			*hi = *lo + (double)pr_hist_bucket_width(i) - 1;
+			*lo = (double)hist_bucket_low(i);
+			*hi = *lo + (double)hist_bucket_width(i) - 1;
 			break;
 		}
 	}
@@ -151,7 +151,7 @@ pr_hist_rank_bounds_us(const struct pr_hist *h, uint64_t k, double *lo, double *
 }
 
 double
-pr_hist_quantile_us(const struct pr_hist *h, double q)
+hist_quantile_us(const struct hist *h, double q)
 {
 	double pos, lo, hi, frac;
 	uint64_t k;
@@ -178,21 +178,21 @@ pr_hist_quantile_us(const struct pr_hist *h, double q)
  * p99 of 104 ms does not claim microseconds that a 64 us bucket cannot tell.
  */
 static double
-quantile_ms(const struct pr_hist *h, double q)
+quantile_ms(const struct hist *h, double q)
 {
-	double us = pr_hist_quantile_us(h, q), step_us = 1;
+	double us = hist_quantile_us(h, q), step_us = 1;
 	uint64_t width;
 
 	if (!isfinite(us))
 		return us;
-	width = pr_hist_bucket_width(pr_hist_index((uint64_t)us));
+	width = hist_bucket_width(hist_index((uint64_t)us));
 	while (step_us * 10 <= (double)width)
 		step_us *= 10;
 	return round(us / step_us) * step_us / US_PER_MS;
 }
 
 void
-pr_hist_summary_ms(const struct pr_hist *h, struct pr_summary *s)
+hist_summary_ms(const struct hist *h, struct stats_summary *s)
 {
 	double mean_us, m2 = 0;
 
@@ -222,7 +222,7 @@ pr_hist_summary_ms(const struct pr_hist *h, struct pr_summary *s)
 }
 
 cJSON *
-pr_hist_to_json(const struct pr_hist *h)
+hist_to_json(const struct hist *h)
 {
 	cJSON *o = cJSON_CreateObject(), *counts = cJSON_CreateArray();
 
@@ -269,7 +269,7 @@ whole(const cJSON *item, double max, uint64_t *out)
 }
 
 int
-pr_hist_from_json(const cJSON *obj, const char *ctx, struct pr_hist *h)
+hist_from_json(const cJSON *obj, const char *ctx, struct hist *h)
 {
 	const cJSON *counts, *pair;
 	const char *unit;
@@ -278,14 +278,14 @@ pr_hist_from_json(const cJSON *obj, const char *ctx, struct pr_hist *h)
 	size_t k = 0;
 	int rc;
 
-	pr_hist_reset(h);
+	hist_reset(h);
 	if (!cJSON_IsObject(obj))
-		return pr_error(PR_INPUT, "%s: histogram is %s, expected an object", ctx, pr_json_type(obj));
-	if ((rc = pr_get_string(obj, "unit", PR_REQUIRED, ctx, &unit)) ||
-	    (rc = pr_get_number(obj, "significant_digits", PR_REQUIRED, ctx, &digits)) ||
-	    (rc = pr_get_number(obj, "lowest", PR_REQUIRED, ctx, &lowest)) ||
-	    (rc = pr_get_number(obj, "highest", PR_REQUIRED, ctx, &highest)) ||
-	    (rc = pr_get_array(obj, "counts", PR_REQUIRED, ctx, &counts)))
+		return pr_error(PR_INPUT, "%s: histogram is %s, expected an object", ctx, doc_json_type(obj));
+	if ((rc = doc_get_string(obj, "unit", PR_REQUIRED, ctx, &unit)) ||
+	    (rc = doc_get_number(obj, "significant_digits", PR_REQUIRED, ctx, &digits)) ||
+	    (rc = doc_get_number(obj, "lowest", PR_REQUIRED, ctx, &lowest)) ||
+	    (rc = doc_get_number(obj, "highest", PR_REQUIRED, ctx, &highest)) ||
+	    (rc = doc_get_array(obj, "counts", PR_REQUIRED, ctx, &counts)))
 		return rc;
 	if (strcmp(unit, "us") != 0 || digits != PR_HIST_SIGNIFICANT_DIGITS ||
 	    lowest != PR_HIST_LOWEST_US || highest != (double)PR_HIST_HIGHEST_US)
@@ -319,7 +319,7 @@ pr_hist_from_json(const cJSON *obj, const char *ctx, struct pr_hist *h)
 	if (h->n != n)
 		return pr_error(PR_INPUT, "%s.n: %llu, but the counts add up to %llu", ctx,
 		    (unsigned long long)n, (unsigned long long)h->n);
-	if (n && (h->counts[pr_hist_index(min_us)] == 0 || h->counts[pr_hist_index(max_us)] == 0))
+	if (n && (h->counts[hist_index(min_us)] == 0 || h->counts[hist_index(max_us)] == 0))
 		return pr_error(PR_INPUT, "%s.min, .max: fall in buckets with no counts", ctx);
 	/* The mean must lie within [min, max] (a microsecond of slack for
 	 * the division), and an empty histogram sums to 0. */
@@ -336,7 +336,7 @@ pr_hist_from_json(const cJSON *obj, const char *ctx, struct pr_hist *h)
 }
 
 int
-pr_hist_mann_whitney(const struct pr_hist *x, const struct pr_hist *y, struct pr_mwu *out)
+hist_mann_whitney(const struct hist *x, const struct hist *y, struct stats_mwu *out)
 {
 	/* Long doubles: rank sums grow as n^2 and tie terms as t^3. */
 	long double rank = 0, rank_x = 0, ties = 0, nx = (long double)x->n, ny = (long double)y->n;
@@ -365,6 +365,6 @@ pr_hist_mann_whitney(const struct pr_hist *x, const struct pr_hist *y, struct pr
 	if (dev < 0)
 		dev = 0;
 	out->z = (double)((long double)out->u > mean ? dev : -dev) / (double)sqrtl(var);
-	out->p = fmin(1.0, 2 * pr_norm_cdf(-fabs(out->z)));
+	out->p = fmin(1.0, 2 * stats_norm_cdf(-fabs(out->z)));
 	return 0;
 }

@@ -37,7 +37,7 @@
 #define PR_HIST_BUCKETS 22			/* enough to reach the highest */
 #define PR_HIST_COUNTS ((PR_HIST_BUCKETS + 1) * (PR_HIST_SUB_BUCKETS / 2))
 
-struct pr_hist {
+struct hist {
 	uint64_t counts[PR_HIST_COUNTS];
 	uint64_t n;		/* values recorded */
 	uint64_t min_us;	/* smallest recorded (exact), UINT64_MAX when empty */
@@ -46,28 +46,28 @@ struct pr_hist {
 };
 
 /* A new empty histogram (caller frees with free()). */
-struct pr_hist *pr_hist_new(void);
-void pr_hist_reset(struct pr_hist *h);
+struct hist *hist_new(void);
+void hist_reset(struct hist *h);
 
 /* Record one value of us microseconds (clamped to the range); count times. */
-void pr_hist_record(struct pr_hist *h, uint64_t us);
-void pr_hist_record_n(struct pr_hist *h, uint64_t us, uint64_t count);
+void hist_record(struct hist *h, uint64_t us);
+void hist_record_n(struct hist *h, uint64_t us, uint64_t count);
 
 /* Add every count of from into into. */
-void pr_hist_merge(struct pr_hist *into, const struct pr_hist *from);
+void hist_merge(struct hist *into, const struct hist *from);
 
 /* The bucket index of a value, and the lowest value and width of a bucket. */
-size_t pr_hist_index(uint64_t us);
-uint64_t pr_hist_bucket_low(size_t index);
-uint64_t pr_hist_bucket_width(size_t index);
+size_t hist_index(uint64_t us);
+uint64_t hist_bucket_low(size_t index);
+uint64_t hist_bucket_width(size_t index);
 
 /*
  * The value (microseconds) at quantile q in [0,1], by the same rule as
- * pr_quantile_sorted (linear between order statistics, type 7), each order
+ * stats_quantile_sorted (linear between order statistics, type 7), each order
  * statistic read as its bucket's midpoint and kept inside [min, max].
  * NAN when empty.
  */
-double pr_hist_quantile_us(const struct pr_hist *h, double q);
+double hist_quantile_us(const struct hist *h, double q);
 
 /*
  * Bounds on the order statistic of 1-based rank k (1 <= k <= n): the low
@@ -75,7 +75,7 @@ double pr_hist_quantile_us(const struct pr_hist *h, double q);
  * [min, max].  The true value lies within them, so an interval built from
  * ranks stays valid (slightly wider) on a histogram.  -1 if k is out of range.
  */
-int pr_hist_rank_bounds_us(const struct pr_hist *h, uint64_t k, double *lo, double *hi);
+int hist_rank_bounds_us(const struct hist *h, uint64_t k, double *lo, double *hi);
 
 /*
  * The two-sided Mann-Whitney U test of x against y on their buckets: values
@@ -84,7 +84,7 @@ int pr_hist_rank_bounds_us(const struct pr_hist *h, uint64_t k, double *lo, doub
  * the buckets, whatever the number of requests.  Normal approximation with
  * continuity correction.  Returns -1 when either is empty.
  */
-int pr_hist_mann_whitney(const struct pr_hist *x, const struct pr_hist *y, struct pr_mwu *out);
+int hist_mann_whitney(const struct hist *x, const struct hist *y, struct stats_mwu *out);
 
 /*
  * The summary in milliseconds: n, min and max exact, mean from the exact
@@ -92,16 +92,16 @@ int pr_hist_mann_whitney(const struct pr_hist *x, const struct pr_hist *y, struc
  * largest power of ten of microseconds not wider than the bucket), stddev
  * (n - 1) from the bucket midpoints.
  */
-void pr_hist_summary_ms(const struct pr_hist *h, struct pr_summary *s);
+void hist_summary_ms(const struct hist *h, struct stats_summary *s);
 
 /* The sparse JSON encoding above (caller owns). */
-cJSON *pr_hist_to_json(const struct pr_hist *h);
+cJSON *hist_to_json(const struct hist *h);
 
 /*
  * Read the encoding back into h (reset first).  Refuses another unit,
  * precision or range, bad indexes and counts, and n/min/max that disagree
  * with the counts: PR_INPUT reported as "<ctx>: what is wrong".
  */
-int pr_hist_from_json(const cJSON *obj, const char *ctx, struct pr_hist *h);
+int hist_from_json(const cJSON *obj, const char *ctx, struct hist *h);
 
 #endif

@@ -39,12 +39,12 @@ history_keep_parse(const char *s, struct history_keep *out)
 			return -1;
 		memcpy(num, s, len - 1);
 		num[len - 1] = '\0';
-		if (pr_parse_double(num, 0, 1e6, &v) || v <= 0)
+		if (util_parse_double(num, 0, 1e6, &v) || v <= 0)
 			return -1;
 		out->max_age_s = v * (s[len - 1] == 'd' ? SECONDS_PER_DAY : SECONDS_PER_HOUR);
 		return 0;
 	}
-	if (pr_parse_long(s, 1, HISTORY_MAX_KEEP_RECORDS, &count))
+	if (util_parse_long(s, 1, HISTORY_MAX_KEEP_RECORDS, &count))
 		return -1;
 	out->max_records = (size_t)count;
 	return 0;
@@ -125,8 +125,8 @@ history_lines_from_bench(const cJSON *doc, const char *name, struct buf *out)
 	const char *created;
 	int rc;
 
-	if ((rc = pr_get_string(doc, "created_at", PR_REQUIRED, name, &created)) ||
-	    (rc = pr_get_object(doc, "metrics", PR_REQUIRED, name, &metrics)))
+	if ((rc = doc_get_string(doc, "created_at", PR_REQUIRED, name, &created)) ||
+	    (rc = doc_get_object(doc, "metrics", PR_REQUIRED, name, &metrics)))
 		return rc;
 	cJSON_ArrayForEach(m, metrics) {
 		cJSON *rec = record_of(doc, created, m->string, m);
@@ -181,7 +181,7 @@ history_append(const char *path, const char *text, size_t len)
 
 	if (fd < 0)
 		return pr_error(PR_EXTERNAL, "%s: cannot open and lock the history: %s", path, strerror(errno));
-	if (pr_write_all(fd, text, len) != 0 || fsync(fd) != 0)
+	if (fileio_write_all(fd, text, len) != 0 || fsync(fd) != 0)
 		rc = pr_error(PR_EXTERNAL, "%s: cannot append to the history: %s", path, strerror(errno));
 	close(fd);
 	return rc;
@@ -437,7 +437,7 @@ history_keep_apply(const char *path, const struct history_keep *keep, size_t *dr
 	int fd, rc;
 
 	*dropped = 0;
-	pr_rfc3339_now(now);
+	util_rfc3339_now(now);
 	history_parse_time(now, &c.now_s);
 	if ((rc = read_locked(path, LOCK_EX, &fd, &text)) || fd < 0)
 		goto out;
@@ -445,7 +445,7 @@ history_keep_apply(const char *path, const struct history_keep *keep, size_t *dr
 	each_line(&text, keep_line, &c);
 	c.counting = false;
 	each_line(&text, keep_line, &c);
-	if (c.dropped && (rc = pr_write_atomic(path, c.out.data ? c.out.data : "", c.out.len)) == PR_OK)
+	if (c.dropped && (rc = fileio_write_atomic(path, c.out.data ? c.out.data : "", c.out.len)) == PR_OK)
 		*dropped = c.dropped;
 out:
 	if (fd >= 0)

@@ -40,13 +40,13 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 bool
-pr_http_transient(long status)
+http_transient(long status)
 {
 	return status == 408 || status == 429 || (status >= 500 && status <= 599);
 }
 
 double
-pr_http_retry_after_ms(const char *value)
+http_retry_after_ms(const char *value)
 {
 	double secs;
 	struct tm tm;
@@ -54,7 +54,7 @@ pr_http_retry_after_ms(const char *value)
 
 	while (*value == ' ')
 		value++;
-	if (pr_parse_double(value, 0, 1e9, &secs) == 0)
+	if (util_parse_double(value, 0, 1e9, &secs) == 0)
 		return secs * 1e3;
 	memset(&tm, 0, sizeof tm);
 	end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
@@ -67,7 +67,7 @@ pr_http_retry_after_ms(const char *value)
 }
 
 const char *
-pr_http_header(const struct pr_http_resp *resp, const char *name, char *out, size_t outlen)
+http_header(const struct http_resp *resp, const char *name, char *out, size_t outlen)
 {
 	size_t nlen = strlen(name);
 	const char *p = resp->headers.data;
@@ -101,7 +101,7 @@ pr_http_header(const struct pr_http_resp *resp, const char *name, char *out, siz
 }
 
 void
-pr_curl_request(CURL *curl, const char *url, const char *method, const char *body, size_t body_len,
+http_curl_request(CURL *curl, const char *url, const char *method, const char *body, size_t body_len,
     bool insecure, const char *agent)
 {
 	curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -123,7 +123,7 @@ pr_curl_request(CURL *curl, const char *url, const char *method, const char *bod
 }
 
 static CURLcode
-attempt(CURL *curl, const struct pr_http_req *req, struct curl_slist *hdrs, struct pr_http_resp *resp)
+attempt(CURL *curl, const struct http_req *req, struct curl_slist *hdrs, struct http_resp *resp)
 {
 	const char *method = req->method ? req->method : (req->body ? "POST" : "GET");
 	double tmo = req->timeout_s > 0 ? req->timeout_s : PR_HTTP_TIMEOUT_S;
@@ -135,7 +135,7 @@ attempt(CURL *curl, const struct pr_http_req *req, struct curl_slist *hdrs, stru
 	curl_easy_reset(curl);
 	buf_reset(&resp->body);
 	buf_reset(&resp->headers);
-	pr_curl_request(curl, req->url, method, req->body, req->body_len, req->insecure, "pr-tools/" PR_VERSION);
+	http_curl_request(curl, req->url, method, req->body, req->body_len, req->insecure, "pr-tools/" PR_VERSION);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(tmo * 1e3));
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(ctmo * 1e3));
@@ -151,7 +151,7 @@ attempt(CURL *curl, const struct pr_http_req *req, struct curl_slist *hdrs, stru
 	c = curl_easy_perform(curl);
 	resp->attempts++;
 	resp->curl_code = (int)c;
-	resp->failure = pr_failure_of_transfer(curl, (int)c);
+	resp->failure = failure_of_transfer(curl, (int)c);
 	resp->status = 0;
 	curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME_T, &total_us);
 	resp->total_ms = (double)total_us / US_PER_MS;
@@ -166,10 +166,10 @@ attempt(CURL *curl, const struct pr_http_req *req, struct curl_slist *hdrs, stru
 
 /* Whether resp's outcome is one p retries. */
 static bool
-worth_retry(const struct pr_http_retry *p, const struct pr_http_resp *resp)
+worth_retry(const struct http_retry *p, const struct http_resp *resp)
 {
 	unsigned classes = p->classes ? p->classes : PR_HTTP_RETRY_CLASSES;
-	bool (*transient)(long) = p->transient ? p->transient : pr_http_transient;
+	bool (*transient)(long) = p->transient ? p->transient : http_transient;
 
 	if (resp->failure != PR_FAILURE_OK)
 		return classes & PR_FAILURE_BIT(resp->failure);
@@ -178,19 +178,19 @@ worth_retry(const struct pr_http_retry *p, const struct pr_http_resp *resp)
 }
 
 double
-pr_http_wait_ms(const struct pr_http_resp *resp, double fallback_ms, double max_ms)
+http_wait_ms(const struct http_resp *resp, double fallback_ms, double max_ms)
 {
 	char ra[64];
 	double ms = -1;
 
-	if (resp->failure == PR_FAILURE_OK && pr_http_header(resp, "Retry-After", ra, sizeof ra))
-		ms = pr_http_retry_after_ms(ra);
+	if (resp->failure == PR_FAILURE_OK && http_header(resp, "Retry-After", ra, sizeof ra))
+		ms = http_retry_after_ms(ra);
 	return fmin(ms >= 0 ? ms : fallback_ms, max_ms);
 }
 
 /* Log the attempt just made, the URL as shown. */
 static void
-log_attempt(const struct pr_http_req *req, const char *shown, const struct pr_http_resp *resp)
+log_attempt(const struct http_req *req, const char *shown, const struct http_resp *resp)
 {
 	const char *method = req->method ? req->method : "GET";
 
@@ -201,14 +201,14 @@ log_attempt(const struct pr_http_req *req, const char *shown, const struct pr_ht
 }
 
 int
-pr_http_do(const struct pr_http_req *req, struct pr_http_resp *resp)
+http_do(const struct http_req *req, struct http_resp *resp)
 {
-	const struct pr_http_retry *p = &req->retry;
+	const struct http_retry *p = &req->retry;
 	int retries = p->retries < 0 ? 0 : p->retries > 0 ? p->retries : PR_HTTP_RETRIES;
 	double wait_ms = p->backoff_ms > 0 ? p->backoff_ms : PR_HTTP_BACKOFF_MS;
 	double max_ms = p->max_backoff_ms > 0 ? p->max_backoff_ms : PR_HTTP_MAX_BACKOFF_MS;
 	struct curl_slist *hdrs = NULL;
-	char *shown = pr_redact_url(req->log_url ? req->log_url : req->url);
+	char *shown = util_redact_url(req->log_url ? req->log_url : req->url);
 	CURL *curl = curl_easy_init();
 	int rc = PR_EXTERNAL;
 
@@ -240,9 +240,9 @@ pr_http_do(const struct pr_http_req *req, struct pr_http_resp *resp)
 			rc = c == CURLE_OK ? PR_OK : PR_EXTERNAL;
 			break;
 		}
-		sleep_ms = pr_http_wait_ms(resp, wait_ms, PR_HTTP_RETRY_AFTER_MAX_MS);
+		sleep_ms = http_wait_ms(resp, wait_ms, PR_HTTP_RETRY_AFTER_MAX_MS);
 		pr_log("retrying in %.0f ms (attempt %d of %d)", sleep_ms, n + 2, retries + 1);
-		pr_sleep_ms(sleep_ms);
+		util_sleep_ms(sleep_ms);
 		wait_ms = fmin(wait_ms * 2, max_ms);
 	}
 out:
@@ -254,7 +254,7 @@ out:
 }
 
 void
-pr_http_resp_free(struct pr_http_resp *resp)
+http_resp_free(struct http_resp *resp)
 {
 	buf_free(&resp->body);
 	buf_free(&resp->headers);

@@ -100,7 +100,7 @@ skip_root(const char *path, bool *first)
 }
 
 int
-pr_jsonpath_check(const char *path, char *why, size_t whylen)
+jsonpath_check(const char *path, char *why, size_t whylen)
 {
 	char key[KEY_MAX];
 	long index;
@@ -118,7 +118,7 @@ pr_jsonpath_check(const char *path, char *why, size_t whylen)
 }
 
 const cJSON *
-pr_jsonpath_get(const cJSON *root, const char *path)
+jsonpath_get(const cJSON *root, const char *path)
 {
 	char key[KEY_MAX];
 	long index;
@@ -154,7 +154,7 @@ pr_jsonpath_get(const cJSON *root, const char *path)
 }
 
 char *
-pr_jsonpath_text(const cJSON *item)
+jsonpath_text(const cJSON *item)
 {
 	char num[64];
 	char *s;

@@ -21,20 +21,20 @@
  * Check that path is well formed.  Returns 0, or -1 with a short reason
  * (what and at which character) written to why.
  */
-int pr_jsonpath_check(const char *path, char *why, size_t whylen);
+int jsonpath_check(const char *path, char *why, size_t whylen);
 
 /*
  * The value at path inside root (borrowed from root), or NULL when the path
  * is malformed or leads nowhere (missing key, index out of range, a step
  * into a value that is not an object or array).
  */
-const cJSON *pr_jsonpath_get(const cJSON *root, const char *path);
+const cJSON *jsonpath_get(const cJSON *root, const char *path);
 
 /*
  * The value as text for comparisons and captures, in a new string (caller
  * frees): strings as they are, numbers without trailing zeros, true/false,
  * null, objects and arrays as compact JSON.
  */
-char *pr_jsonpath_text(const cJSON *item);
+char *jsonpath_text(const cJSON *item);
 
 #endif

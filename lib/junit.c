@@ -142,7 +142,7 @@ junit_write(const char *path, const char *suite, const char *timestamp,
     const struct junit_case *cases, size_t n)
 {
 	char *xml = junit_render(suite, timestamp, cases, n);
-	int rc = pr_write_atomic(path, xml, strlen(xml));
+	int rc = fileio_write_atomic(path, xml, strlen(xml));
 
 	free(xml);
 	return rc;

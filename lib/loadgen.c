@@ -41,10 +41,10 @@
 #define THREAD_START_MS 5.0		/* threads start together this long after they are made */
 
 void
-sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result *r, long expect_status, long nslots,
-    const struct shard *sh)
+loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct loadgen_result *r, long expect_status, long nslots,
+    const struct loadgen_shard *sh)
 {
-	struct shard one = { .t0_ms = pr_mono_ms(), .index = 0, .count = 1 };
+	struct loadgen_shard one = { .t0_ms = util_mono_ms(), .index = 0, .count = 1 };
 
 	if (!sh)
 		sh = &one;
@@ -71,7 +71,7 @@ sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result 
  * lasts.  Open loop: the next due time once it has come.
  */
 bool
-sched_next(struct sched *s, double now, double *origin)
+loadgen_sched_next(struct loadgen_sched *s, double now, double *origin)
 {
 	double due;
 
@@ -91,7 +91,7 @@ sched_next(struct sched *s, double now, double *origin)
 
 /* Milliseconds to wait for events before the schedule needs attention. */
 double
-sched_wait_ms(const struct sched *s, double now, double next_scan)
+loadgen_sched_wait_ms(const struct loadgen_sched *s, double now, double next_scan)
 {
 	double until = next_scan < s->end ? next_scan : s->end;
 
@@ -110,14 +110,14 @@ sched_wait_ms(const struct sched *s, double now, double next_scan)
 
 /* Open loop: how many of this schedule's requests are due before time t (ms). */
 static uint64_t
-due_before(const struct sched *s, double t)
+due_before(const struct loadgen_sched *s, double t)
 {
 	uint64_t k;
 
 	if (t <= s->due0)
 		return 0;
 	/* The division may round either way: settle k by the comparison
-	 * sched_next makes, so that the two agree on every request. */
+	 * loadgen_sched_next makes, so that the two agree on every request. */
 	k = (uint64_t)ceil((t - s->due0) / s->interval_ms);
 	while (k > 0 && s->due0 + (double)(k - 1) * s->interval_ms >= t)
 		k--;
@@ -128,7 +128,7 @@ due_before(const struct sched *s, double t)
 
 /* Open loop: requests due in the measured window that were never sent. */
 uint64_t
-sched_unsent(const struct sched *s)
+loadgen_sched_unsent(const struct loadgen_sched *s)
 {
 	uint64_t from, to;
 
@@ -142,14 +142,14 @@ sched_unsent(const struct sched *s)
 }
 
 static bool
-counted(const struct sched *s, double origin, double t)
+counted(const struct loadgen_sched *s, double origin, double t)
 {
 	return origin >= s->warm_end && t < s->end;
 }
 
 /* Count a success completed at t (ms) in its whole interval, if any. */
 static void
-count_interval(struct pr_load_result *r, double warm_end, double t)
+count_interval(struct loadgen_result *r, double warm_end, double t)
 {
 	double k = floor((t - warm_end) / (r->interval_s * MS_PER_S));
 
@@ -158,10 +158,10 @@ count_interval(struct pr_load_result *r, double warm_end, double t)
 }
 
 void
-sched_finish(struct sched *s, double origin, double sent, double t, long status, enum pr_failure failure,
+loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status, enum failure failure,
     uint64_t bytes, bool reused)
 {
-	struct pr_load_result *r = s->r;
+	struct loadgen_result *r = s->r;
 
 	if (!counted(s, origin, t)) {
 		/* Answered in the same turn of the loop as the time ran out:
@@ -172,7 +172,7 @@ sched_finish(struct sched *s, double origin, double sent, double t, long status,
 	}
 	r->bytes_read += bytes;
 	if (failure == PR_FAILURE_OK)
-		failure = pr_failure_of_status(status, s->expect_status);
+		failure = failure_of_status(status, s->expect_status);
 	if (failure != PR_FAILURE_OK) {
 		r->errors[failure]++;
 		r->error_total++;
@@ -183,7 +183,7 @@ sched_finish(struct sched *s, double origin, double sent, double t, long status,
 	r->reused += reused;
 	if (s->interval_ms > 0 && sent - origin > LATE_MS)
 		r->late++;
-	pr_hist_record(r->hist, t > origin ? (uint64_t)((t - origin) * US_PER_MS + 0.5) : 0);
+	hist_record(r->hist, t > origin ? (uint64_t)((t - origin) * US_PER_MS + 0.5) : 0);
 }
 
 /* ---- the epoll engine for http:// ---- */
@@ -192,7 +192,7 @@ enum conn_state { C_FREE, C_WAIT, C_CONNECTING, C_HANDSHAKE, C_WRITING, C_READIN
 enum parse_state { P_HEAD, P_BODY, P_CHUNK_SIZE, P_CHUNK_DATA, P_CHUNK_CRLF, P_TRAILER, P_DONE };
 
 struct conn {
-	struct pr_tx_conn tx;		/* the stream; tx.fd -1 when closed */
+	struct transport_conn tx;		/* the stream; tx.fd -1 when closed */
 	enum conn_state state;
 	uint32_t events;		/* registered with epoll */
 	char *buf;
@@ -209,8 +209,8 @@ struct conn {
 };
 
 struct plain {
-	struct sched s;
-	const struct pr_transport *tp;	/* what the bytes travel over */
+	struct loadgen_sched s;
+	const struct transport *tp;	/* what the bytes travel over */
 	void *tctx;			/* its state for the run */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
@@ -222,7 +222,7 @@ struct plain {
 	double now;
 };
 
-static void conn_fail(struct plain *p, struct conn *c, enum pr_failure failure);
+static void conn_fail(struct plain *p, struct conn *c, enum failure failure);
 static void compact(struct conn *c);
 
 static void
@@ -421,9 +421,9 @@ parse(struct plain *p, struct conn *c)
 static void
 conn_done(struct plain *p, struct conn *c)
 {
-	double t = pr_mono_ms();
+	double t = util_mono_ms();
 
-	sched_finish(&p->s, c->origin_ms, c->sent_ms, t, c->status, PR_FAILURE_OK, c->bytes, c->reused);
+	loadgen_sched_finish(&p->s, c->origin_ms, c->sent_ms, t, c->status, PR_FAILURE_OK, c->bytes, c->reused);
 	c->served++;
 	c->pos = c->len = 0;
 	if (!c->keep)
@@ -433,9 +433,9 @@ conn_done(struct plain *p, struct conn *c)
 
 /* End c's request with failure, classed as failure.h's table says. */
 static void
-conn_fail(struct plain *p, struct conn *c, enum pr_failure failure)
+conn_fail(struct plain *p, struct conn *c, enum failure failure)
 {
-	sched_finish(&p->s, c->origin_ms, c->sent_ms, pr_mono_ms(), 0, failure, c->bytes, c->reused);
+	loadgen_sched_finish(&p->s, c->origin_ms, c->sent_ms, util_mono_ms(), 0, failure, c->bytes, c->reused);
 	conn_close(p, c);
 	if (failure == PR_FAILURE_CONNECT) {
 		c->state = C_WAIT;
@@ -671,12 +671,12 @@ dispatch(struct plain *p)
 	double origin;
 	long budget = 2 * p->s.o->connections;	/* no spinning on instant failures */
 
-	while (budget-- > 0 && sched_next(&p->s, p->now, &origin))
+	while (budget-- > 0 && loadgen_sched_next(&p->s, p->now, &origin))
 		conn_begin(p, &p->c[p->s.free_slots[--p->s.nfree]], origin);
 }
 
 int
-wait_events(int ep, struct epoll_event *evs, double wait_ms)
+loadgen_wait_events(int ep, struct epoll_event *evs, double wait_ms)
 {
 	static _Thread_local bool no_pwait2;
 	struct timespec ts;
@@ -695,7 +695,7 @@ wait_events(int ep, struct epoll_event *evs, double wait_ms)
 
 /* The request bytes, built once. */
 static char *
-build_request(const struct pr_load_target *t, const char *host, const char *port, bool default_port,
+build_request(const struct loadgen_target *t, const char *host, const char *port, bool default_port,
     const char *path, size_t *len)
 {
 	struct buf b = { 0 };
@@ -757,8 +757,8 @@ pick_address(const struct addrinfo *ai, double timeout_s, struct sockaddr_storag
 }
 
 int
-resolve_target(const char *host, const char *port, double timeout_s, struct sockaddr_storage *addr, socklen_t *len,
-    struct pr_load_result *r)
+loadgen_resolve_target(const char *host, const char *port, double timeout_s, struct sockaddr_storage *addr, socklen_t *len,
+    struct loadgen_result *r)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
 	char name[256];
@@ -782,11 +782,11 @@ resolve_target(const char *host, const char *port, double timeout_s, struct sock
 }
 
 static int
-run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
-    const struct engine_args *a, const struct shard *sh)
+run_plain(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r,
+    const struct loadgen_engine_args *a, const struct loadgen_shard *sh)
 {
-	const struct pr_transport *tp = a->tp;
-	struct pr_tx_config tc = { .host = a->host, .insecure = o->insecure, .alpn = "\x08http/1.1" };
+	const struct transport *tp = a->tp;
+	struct transport_config tc = { .host = a->host, .insecure = o->insecure, .alpn = "\x08http/1.1" };
 	struct plain p = { 0 };
 	struct epoll_event evs[MAX_EVENTS];
 	double next_scan;
@@ -814,22 +814,22 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 	}
 	r->engine = "epoll";
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
-	sched_init(&p.s, o, r, t->expect_status, n, sh);
-	p.now = pr_mono_ms();
+	loadgen_sched_init(&p.s, o, r, t->expect_status, n, sh);
+	p.now = util_mono_ms();
 	next_scan = p.now + SCAN_MS;
 	dispatch(&p);
-	while ((p.now = pr_mono_ms()) < p.s.end) {
-		int k = wait_events(p.ep, evs, sched_wait_ms(&p.s, p.now, next_scan));
+	while ((p.now = util_mono_ms()) < p.s.end) {
+		int k = loadgen_wait_events(p.ep, evs, loadgen_sched_wait_ms(&p.s, p.now, next_scan));
 
 		if (k < 0 && errno != EINTR) {
 			snprintf(r->error, sizeof r->error, "epoll_wait: %s", strerror(errno));
 			rc = PR_EXTERNAL;
 			break;
 		}
-		p.now = pr_mono_ms();
+		p.now = util_mono_ms();
 		for (int i = 0; i < k; i++)
 			conn_event(&p, &p.c[evs[i].data.u64], evs[i].events);
-		p.now = pr_mono_ms();
+		p.now = util_mono_ms();
 		if (p.now >= next_scan) {
 			scan(&p, n);
 			next_scan = p.now + SCAN_MS;
@@ -837,7 +837,7 @@ run_plain(const struct pr_load_target *t, const struct pr_load_opts *o, struct p
 		dispatch(&p);
 	}
 	r->elapsed_s = o->duration_s;
-	r->unfinished = sched_unsent(&p.s);
+	r->unfinished = loadgen_sched_unsent(&p.s);
 	for (long i = 0; i < n; i++) {
 		if (p.c[i].state >= C_CONNECTING && p.c[i].origin_ms >= p.s.warm_end)
 			r->unfinished++;
@@ -870,13 +870,13 @@ count_bytes(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 static CURL *
-slot_easy(const struct pr_load_target *t, const struct pr_load_opts *o, struct curl_slist *headers, struct slot *s)
+slot_easy(const struct loadgen_target *t, const struct loadgen_opts *o, struct curl_slist *headers, struct slot *s)
 {
 	CURL *e = curl_easy_init();
 
 	if (!e)
 		return NULL;
-	pr_curl_request(e, t->url, t->method, t->body, t->body ? strlen(t->body) : 0, o->insecure,
+	http_curl_request(e, t->url, t->method, t->body, t->body ? strlen(t->body) : 0, o->insecure,
 	    "pr-bench/" PR_VERSION);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
@@ -893,12 +893,12 @@ slot_easy(const struct pr_load_target *t, const struct pr_load_opts *o, struct c
 }
 
 static void
-curl_done(struct sched *sc, CURLMsg *m, struct slot *slots)
+curl_done(struct loadgen_sched *sc, CURLMsg *m, struct slot *slots)
 {
 	struct slot *s;
 	long status = 0, version = 0, connects = 0;
-	double t = pr_mono_ms();
-	enum pr_failure failure = PR_FAILURE_OK;
+	double t = util_mono_ms();
+	enum failure failure = PR_FAILURE_OK;
 
 	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 	if (m->data.result == CURLE_OK) {
@@ -907,17 +907,17 @@ curl_done(struct sched *sc, CURLMsg *m, struct slot *slots)
 		snprintf(sc->r->http_version, sizeof sc->r->http_version, "%s",
 		    version == CURL_HTTP_VERSION_2_0 ? "2" : version == CURL_HTTP_VERSION_1_0 ? "1.0" : "1.1");
 	} else {
-		failure = pr_failure_of_transfer(m->easy_handle, m->data.result);
+		failure = failure_of_transfer(m->easy_handle, m->data.result);
 	}
 	curl_easy_getinfo(m->easy_handle, CURLINFO_NUM_CONNECTS, &connects);
 	sc->r->connections_opened += (uint64_t)connects;
-	sched_finish(sc, s->origin_ms, s->sent_ms, t, status, failure, s->bytes, connects == 0);
+	loadgen_sched_finish(sc, s->origin_ms, s->sent_ms, t, status, failure, s->bytes, connects == 0);
 	sc->free_slots[sc->nfree++] = s - slots;
 }
 
 /* Methods a client may send again after a connection failure (RFC 9110 9.2.2). */
 bool
-idempotent(const struct pr_load_target *t)
+loadgen_idempotent(const struct loadgen_target *t)
 {
 	static const char *const safe[] = { "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE" };
 
@@ -935,7 +935,7 @@ idempotent(const struct pr_load_target *t)
  * in the way a server's graceful close races a new request (an HTTP/2 GOAWAY
  * after its max requests per connection, nginx's default 1000, or a
  * keep-alive close), so the server never processed it; browsers send such
- * requests again too.  Once only, idempotent methods only; the latency still
+ * requests again too.  Once only, loadgen_idempotent methods only; the latency still
  * runs from the request's origin, so the retry's cost is not hidden.
  */
 static bool
@@ -944,23 +944,23 @@ curl_retry(const CURLMsg *m, const struct slot *s, bool may_retry)
 	long connects = 0;
 
 	/* A reset with no byte received (so not CURLE_PARTIAL_FILE). */
-	if (!may_retry || s->retried || s->bytes > 0 || pr_failure_from_curl(m->data.result) != PR_FAILURE_RESET)
+	if (!may_retry || s->retried || s->bytes > 0 || failure_from_curl(m->data.result) != PR_FAILURE_RESET)
 		return false;
 	curl_easy_getinfo(m->easy_handle, CURLINFO_NUM_CONNECTS, &connects);
 	return connects == 0;
 }
 
 static int
-run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r)
+run_curl(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r)
 {
-	struct sched sc;
+	struct loadgen_sched sc;
 	struct curl_slist *headers = NULL;
 	struct slot *slots;
 	CURLM *multi = curl_multi_init();
 	double next_scan, now, origin;
 	int running, rc = 0;
 	long n = o->connections;
-	bool may_retry = idempotent(t);
+	bool may_retry = loadgen_idempotent(t);
 
 	if (!multi) {
 		snprintf(r->error, sizeof r->error, "libcurl multi interface failed to start");
@@ -981,13 +981,13 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 	}
 	r->engine = "curl";
 	snprintf(r->http_version, sizeof r->http_version, "1.1");
-	sched_init(&sc, o, r, t->expect_status, n, NULL);
+	loadgen_sched_init(&sc, o, r, t->expect_status, n, NULL);
 	next_scan = sc.t0;
-	while ((now = pr_mono_ms()) < sc.end) {
+	while ((now = util_mono_ms()) < sc.end) {
 		CURLMsg *m;
 		int left;
 
-		while (sched_next(&sc, now, &origin)) {
+		while (loadgen_sched_next(&sc, now, &origin)) {
 			struct slot *s = &slots[sc.free_slots[--sc.nfree]];
 
 			s->origin_ms = origin;
@@ -1012,13 +1012,13 @@ run_curl(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr
 			}
 			curl_done(&sc, m, slots);
 		}
-		now = pr_mono_ms();
+		now = util_mono_ms();
 		if (next_scan <= now)
 			next_scan = now + SCAN_MS;
-		curl_multi_poll(multi, NULL, 0, (int)ceil(sched_wait_ms(&sc, now, next_scan)), NULL);
+		curl_multi_poll(multi, NULL, 0, (int)ceil(loadgen_sched_wait_ms(&sc, now, next_scan)), NULL);
 	}
 	r->elapsed_s = o->duration_s;
-	r->unfinished = sched_unsent(&sc) + (uint64_t)(n - sc.nfree);
+	r->unfinished = loadgen_sched_unsent(&sc) + (uint64_t)(n - sc.nfree);
 	free(sc.free_slots);
 out:
 	for (long i = 0; i < n; i++) {
@@ -1037,28 +1037,28 @@ out:
 
 struct worker {
 	pthread_t tid;
-	const struct pr_load_target *t;
-	const struct engine_args *a;
-	struct pr_load_opts o;		/* the run's, with this thread's connections */
-	struct pr_load_result r;
-	struct shard sh;
+	const struct loadgen_target *t;
+	const struct loadgen_engine_args *a;
+	struct loadgen_opts o;		/* the run's, with this thread's connections */
+	struct loadgen_result r;
+	struct loadgen_shard sh;
 	int rc;
 };
 
 static void
-result_init(struct pr_load_result *r, const struct pr_load_opts *o)
+result_init(struct loadgen_result *r, const struct loadgen_opts *o)
 {
 	memset(r, 0, sizeof *r);
-	r->hist = pr_hist_new();
+	r->hist = hist_new();
 	r->engine = "epoll";
 	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
 }
 
 static int
-run_engine(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
-    const struct engine_args *a, const struct shard *sh)
+run_engine(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r,
+    const struct loadgen_engine_args *a, const struct loadgen_shard *sh)
 {
-	return o->http2 ? run_h2(t, o, r, a, sh) : run_plain(t, o, r, a, sh);
+	return o->http2 ? loadgen_run_h2(t, o, r, a, sh) : run_plain(t, o, r, a, sh);
 }
 
 static void *
@@ -1072,9 +1072,9 @@ worker_main(void *arg)
 
 /* Add w's counts into r: histograms merge exactly, counters add. */
 static void
-merge_result(struct pr_load_result *r, const struct pr_load_result *w)
+merge_result(struct loadgen_result *r, const struct loadgen_result *w)
 {
-	pr_hist_merge(r->hist, w->hist);
+	hist_merge(r->hist, w->hist);
 	r->ok += w->ok;
 	for (int c = 0; c < PR_FAILURE_NCLASSES; c++)
 		r->errors[c] += w->errors[c];
@@ -1104,8 +1104,8 @@ merge_result(struct pr_load_result *r, const struct pr_load_result *w)
  * the open loop's requests, all starting at the same moment.
  */
 static int
-run_threads(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
-    const struct engine_args *a)
+run_threads(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r,
+    const struct loadgen_engine_args *a)
 {
 	long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
 	struct worker *w;
@@ -1120,13 +1120,13 @@ run_threads(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 	if (n == 1)
 		return run_engine(t, o, r, a, NULL);
 	w = xcalloc((size_t)n, sizeof *w);
-	t0 = pr_mono_ms() + THREAD_START_MS;
+	t0 = util_mono_ms() + THREAD_START_MS;
 	for (long i = 0; i < n; i++) {
 		w[i].t = t;
 		w[i].a = a;
 		w[i].o = *o;
 		w[i].o.connections = o->connections / n + (i < o->connections % n);
-		w[i].sh = (struct shard){ .t0_ms = t0, .index = i, .count = n };
+		w[i].sh = (struct loadgen_shard){ .t0_ms = t0, .index = i, .count = n };
 		result_init(&w[i].r, o);
 		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
 			w[i].rc = -1;	/* the others still run; this share is not sent */
@@ -1143,7 +1143,7 @@ run_threads(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 			rc = w[i].rc;
 	}
 	for (long i = 0; i < n; i++)
-		pr_load_result_free(&w[i].r);
+		loadgen_result_free(&w[i].r);
 	free(w);
 	return rc;
 }
@@ -1151,7 +1151,7 @@ run_threads(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 /* ---- the entry points ---- */
 
 int
-pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r)
+loadgen_run(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL, *user = NULL;
@@ -1175,7 +1175,7 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 		rc = run_curl(t, o, r);
 	} else if (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) {
 		bool tls = strcmp(scheme, "https") == 0;
-		const struct pr_transport *tp = tls ? &pr_tx_tls : &pr_tx_tcp;
+		const struct transport *tp = tls ? &pr_tx_tls : &pr_tx_tcp;
 		char *explicit_port = NULL;
 		bool default_port = curl_url_get(u, CURLUPART_PORT, &explicit_port, 0) != CURLUE_OK ||
 		    strcmp(explicit_port, tls ? "443" : "80") == 0;
@@ -1186,12 +1186,12 @@ pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct
 			buf_printf(&target, "?%s", query);
 		{
 			struct buf authority = { 0 };
-			struct engine_args a = { .tp = tp, .host = host, .port = port, .path = target.data,
+			struct loadgen_engine_args a = { .tp = tp, .host = host, .port = port, .path = target.data,
 				.default_port = default_port };
 
 			buf_printf(&authority, "%s%s%s", host, default_port ? "" : ":", default_port ? "" : port);
 			a.authority = authority.data;
-			rc = resolve_target(host, port, o->timeout_s, &a.addr, &a.addrlen, r);
+			rc = loadgen_resolve_target(host, port, o->timeout_s, &a.addr, &a.addrlen, r);
 			if (rc == 0)
 				rc = run_threads(t, o, r, &a);
 			buf_free(&authority);
@@ -1216,7 +1216,7 @@ out:
 }
 
 void
-pr_load_result_free(struct pr_load_result *r)
+loadgen_result_free(struct loadgen_result *r)
 {
 	free(r->hist);
 	r->hist = NULL;
@@ -1226,7 +1226,7 @@ pr_load_result_free(struct pr_load_result *r)
 }
 
 int
-pr_load_raise_nofile(long connections)
+loadgen_raise_nofile(long connections)
 {
 	struct rlimit rl;
 	rlim_t want = (rlim_t)connections + FDS_RESERVED;

@@ -38,7 +38,7 @@
 #include "failure.h"
 #include "hist.h"
 
-struct pr_load_target {
+struct loadgen_target {
 	const char *url;		/* may hold credentials: never printed */
 	const char *method;		/* NULL means GET */
 	const char *const *headers;	/* NULL-terminated "Name: value", or NULL */
@@ -46,7 +46,7 @@ struct pr_load_target {
 	long expect_status;		/* 0: any 2xx is a success */
 };
 
-struct pr_load_opts {
+struct loadgen_opts {
 	long connections;
 	double duration_s;		/* measured time, after the warm-up */
 	double warmup_s;		/* run first, not counted */
@@ -65,8 +65,8 @@ struct pr_load_opts {
 /* The default length of the intervals throughput is counted in. */
 #define PR_LOAD_INTERVAL_S 1.0
 
-struct pr_load_result {
-	struct pr_hist *hist;		/* latency of successful responses */
+struct loadgen_result {
+	struct hist *hist;		/* latency of successful responses */
 	uint64_t ok;			/* successful responses counted */
 	uint64_t errors[PR_FAILURE_NCLASSES];	/* by failure.h's class; [PR_FAILURE_OK] is 0 */
 	uint64_t error_total;
@@ -91,20 +91,20 @@ struct pr_load_result {
 };
 
 /*
- * Drive t as o says and fill r (zeroed first; free with pr_load_result_free).
+ * Drive t as o says and fill r (zeroed first; free with loadgen_result_free).
  * Returns 0 when the run took place (even if every request failed: r says
  * how), PR_USAGE for a URL it cannot drive, PR_EXTERNAL when the host does
  * not resolve or the engine cannot start; r->error then says why, in a form
  * fit for "pr-bench: ID: <error>".  Nothing is reported here.
  */
-int pr_load_run(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r);
-void pr_load_result_free(struct pr_load_result *r);
+int loadgen_run(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r);
+void loadgen_result_free(struct loadgen_result *r);
 
 /*
  * Raise the soft RLIMIT_NOFILE so that connections sockets fit (up to the
  * hard limit).  Returns 0, or PR_USAGE with the one-line error already
  * reported, naming the limit and `ulimit -n`.
  */
-int pr_load_raise_nofile(long connections);
+int loadgen_raise_nofile(long connections);
 
 #endif

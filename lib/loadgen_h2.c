@@ -15,7 +15,7 @@
  * connection; the streams the server refused (above its last stream id)
  * and requests that failed before a byte came back on a reused connection
  * go out again once, on a new connection, as libcurl's engine does
- * (idempotent methods only).  Failures are classed as failure.h's table
+ * (loadgen_idempotent methods only).  Failures are classed as failure.h's table
  * says: a stream reset is reset, a protocol error other.
  */
 #include <errno.h>
@@ -59,7 +59,7 @@ struct h2slot {
 };
 
 struct h2conn {
-	struct pr_tx_conn tx;
+	struct transport_conn tx;
 	struct h2 *h;
 	enum h2_state state;
 	uint32_t events;		/* registered with epoll */
@@ -75,9 +75,9 @@ struct h2conn {
 };
 
 struct h2 {
-	struct sched s;
-	const struct pr_load_target *t;
-	const struct pr_transport *tp;
+	struct loadgen_sched s;
+	const struct loadgen_target *t;
+	const struct transport *tp;
 	void *tctx;
 	bool tls;
 	struct sockaddr_storage addr;
@@ -99,7 +99,7 @@ struct h2 {
 	char alpn_seen[16];
 };
 
-static void conn_end(struct h2 *h, struct h2conn *c, enum pr_failure failure);
+static void conn_end(struct h2 *h, struct h2conn *c, enum failure failure);
 static void conn_connect(struct h2 *h, struct h2conn *c);
 
 static struct h2slot *
@@ -121,9 +121,9 @@ conn_events(struct h2 *h, struct h2conn *c, uint32_t ev)
 
 /* Account sl's request and give the slot back to the schedule. */
 static void
-slot_finish(struct h2 *h, struct h2slot *sl, enum pr_failure failure)
+slot_finish(struct h2 *h, struct h2slot *sl, enum failure failure)
 {
-	sched_finish(&h->s, sl->origin_ms, sl->sent_ms, pr_mono_ms(), sl->status, failure, sl->bytes, sl->reused);
+	loadgen_sched_finish(&h->s, sl->origin_ms, sl->sent_ms, util_mono_ms(), sl->status, failure, sl->bytes, sl->reused);
 	if (sl->stream_id > 0)
 		sl->c->nwire--;
 	sl->busy = sl->queued = false;
@@ -334,7 +334,7 @@ conn_flush(struct h2 *h, struct h2conn *c)
  * opened at once.
  */
 static void
-conn_end(struct h2 *h, struct h2conn *c, enum pr_failure failure)
+conn_end(struct h2 *h, struct h2conn *c, enum failure failure)
 {
 	for (long k = 0; k < h->streams; k++) {
 		struct h2slot *sl = conn_slot(h, c, k);
@@ -575,7 +575,7 @@ h2_drops(const char *name)
 static int
 build_nva(struct h2 *h, const char *authority, const char *path)
 {
-	const struct pr_load_target *t = h->t;
+	const struct loadgen_target *t = h->t;
 	const char *auth = authority;
 	bool has_ua = false;
 	size_t n = 0;
@@ -632,28 +632,28 @@ callbacks_new(struct h2 *h)
 static int
 h2_loop(struct h2 *h)
 {
-	struct pr_load_result *r = h->s.r;
+	struct loadgen_result *r = h->s.r;
 	struct epoll_event evs[MAX_EVENTS];
 	double origin, next_scan;
 
-	h->now = pr_mono_ms();
+	h->now = util_mono_ms();
 	next_scan = h->now + SCAN_MS;
-	while ((h->now = pr_mono_ms()) < h->s.end && !h->refused) {
+	while ((h->now = util_mono_ms()) < h->s.end && !h->refused) {
 		long budget = 2 * h->nconn * h->streams;	/* no spinning on instant failures */
-		int k = wait_events(h->ep, evs, sched_wait_ms(&h->s, h->now, next_scan));
+		int k = loadgen_wait_events(h->ep, evs, loadgen_sched_wait_ms(&h->s, h->now, next_scan));
 
 		if (k < 0 && errno != EINTR) {
 			snprintf(r->error, sizeof r->error, "epoll_wait: %s", strerror(errno));
 			return PR_EXTERNAL;
 		}
-		h->now = pr_mono_ms();
+		h->now = util_mono_ms();
 		for (int i = 0; i < k; i++)
 			conn_event(h, &h->c[evs[i].data.u64]);
 		if (h->now >= next_scan) {
 			scan(h);
 			next_scan = h->now + SCAN_MS;
 		}
-		while (budget-- > 0 && sched_next(&h->s, h->now, &origin))
+		while (budget-- > 0 && loadgen_sched_next(&h->s, h->now, &origin))
 			slot_begin(h, &h->slot[h->s.free_slots[--h->s.nfree]], origin);
 		for (long i = 0; i < h->nconn; i++)
 			if (h->c[i].dirty && h->c[i].ng)
@@ -668,13 +668,13 @@ h2_loop(struct h2 *h)
 }
 
 int
-run_h2(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
-    const struct engine_args *a, const struct shard *sh)
+loadgen_run_h2(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r,
+    const struct loadgen_engine_args *a, const struct loadgen_shard *sh)
 {
-	const struct pr_transport *tp = a->tp;
+	const struct transport *tp = a->tp;
 	/* http/1.1 too, so that a server without h2 says so by choosing it
 	 * instead of failing the handshake (nginx's no_application_protocol). */
-	struct pr_tx_config tc = { .host = a->host, .insecure = o->insecure, .alpn = "\x02h2\x08http/1.1" };
+	struct transport_config tc = { .host = a->host, .insecure = o->insecure, .alpn = "\x02h2\x08http/1.1" };
 	struct h2 h = { .t = t, .tp = tp, .tls = tp == &pr_tx_tls, .nconn = o->connections };
 	long nslots;
 	int rc = 0;
@@ -682,7 +682,7 @@ run_h2(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_l
 	h.streams = o->streams > 0 ? o->streams : 1;
 	nslots = h.nconn * h.streams;
 	h.body_len = t->body ? strlen(t->body) : 0;
-	h.may_retry = idempotent(t);
+	h.may_retry = loadgen_idempotent(t);
 	if (build_nva(&h, a->authority, a->path) < 0) {
 		snprintf(r->error, sizeof r->error, "too many request headers for HTTP/2 (at most %d)", H2_MAX_HEADERS - 6);
 		return PR_USAGE;
@@ -712,10 +712,10 @@ run_h2(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_l
 		h.slot[i].c = &h.c[i % h.nconn];
 	r->engine = "epoll";
 	snprintf(r->http_version, sizeof r->http_version, "2");
-	sched_init(&h.s, o, r, t->expect_status, nslots, sh);
+	loadgen_sched_init(&h.s, o, r, t->expect_status, nslots, sh);
 	rc = h2_loop(&h);
 	r->elapsed_s = o->duration_s;
-	r->unfinished = sched_unsent(&h.s);
+	r->unfinished = loadgen_sched_unsent(&h.s);
 	for (long i = 0; i < nslots; i++)
 		if (h.slot[i].busy && h.slot[i].origin_ms >= h.s.warm_end)
 			r->unfinished++;

@@ -24,9 +24,9 @@
 /* What every engine shares: the schedule and the counters.  A slot is what
  * carries one request at a time: a connection (HTTP/1.1), a stream of a
  * connection (HTTP/2) or a libcurl handle. */
-struct sched {
-	const struct pr_load_opts *o;
-	struct pr_load_result *r;
+struct loadgen_sched {
+	const struct loadgen_opts *o;
+	struct loadgen_result *r;
 	long expect_status;
 	double t0, warm_end, end;	/* ms on the monotonic clock, the run's */
 	double due0;			/* open loop: this schedule's first due time */
@@ -42,29 +42,29 @@ struct sched {
  * count, index + 2 count...: the total rate split, the schedule the same as
  * one thread's.  NULL: one thread, starting now.
  */
-struct shard {
+struct loadgen_shard {
 	double t0_ms;
 	long index, count;
 };
 
 /* Start the clock; nslots slots, all free, slot 0 popped first. */
-void sched_init(struct sched *s, const struct pr_load_opts *o, struct pr_load_result *r, long expect_status,
-    long nslots, const struct shard *sh);
+void loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct loadgen_result *r, long expect_status,
+    long nslots, const struct loadgen_shard *sh);
 /* The next request to start at now: true with *origin, the time its latency runs from. */
-bool sched_next(struct sched *s, double now, double *origin);
+bool loadgen_sched_next(struct loadgen_sched *s, double now, double *origin);
 /* Milliseconds to wait for events before the schedule needs attention. */
-double sched_wait_ms(const struct sched *s, double now, double next_scan);
+double loadgen_sched_wait_ms(const struct loadgen_sched *s, double now, double next_scan);
 /* Open loop: requests due in the measured window that were never sent. */
-uint64_t sched_unsent(const struct sched *s);
+uint64_t loadgen_sched_unsent(const struct loadgen_sched *s);
 /* Account one finished request: failure PR_FAILURE_OK is a response with status. */
-void sched_finish(struct sched *s, double origin, double sent, double t, long status, enum pr_failure failure,
+void loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status, enum failure failure,
     uint64_t bytes, bool reused);
 
 /* epoll_pwait2 (sub-millisecond) where the kernel has it, epoll_wait otherwise. */
-int wait_events(int ep, struct epoll_event *evs, double wait_ms);
+int loadgen_wait_events(int ep, struct epoll_event *evs, double wait_ms);
 /* What an engine loads: the URL's parts, the address chosen, the transport. */
-struct engine_args {
-	const struct pr_transport *tp;
+struct loadgen_engine_args {
+	const struct transport *tp;
 	const char *host, *port;	/* as in the URL ("[::1]") */
 	const char *authority;		/* host[:port], the port unless default */
 	const char *path;		/* path and query */
@@ -74,14 +74,14 @@ struct engine_args {
 };
 
 /* Resolve host:port and pick the address to load; 0, or PR_EXTERNAL with r->error set and a dns error counted. */
-int resolve_target(const char *host, const char *port, double timeout_s, struct sockaddr_storage *addr, socklen_t *len,
-    struct pr_load_result *r);
+int loadgen_resolve_target(const char *host, const char *port, double timeout_s, struct sockaddr_storage *addr, socklen_t *len,
+    struct loadgen_result *r);
 /* Whether t's method may be sent again after a connection failure (RFC 9110 9.2.2). */
-bool idempotent(const struct pr_load_target *t);
+bool loadgen_idempotent(const struct loadgen_target *t);
 
 /* HTTP/2 over a->tp (TLS with ALPN h2, or h2c with prior knowledge over
  * TCP), o->streams streams per connection. */
-int run_h2(const struct pr_load_target *t, const struct pr_load_opts *o, struct pr_load_result *r,
-    const struct engine_args *a, const struct shard *sh);
+int loadgen_run_h2(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r,
+    const struct loadgen_engine_args *a, const struct loadgen_shard *sh);
 
 #endif

@@ -28,7 +28,7 @@
 #define ARCHIVE_COPY ".archive"
 
 cJSON *
-manifest_member_json(const struct pr_member *m)
+manifest_member_json(const struct tarball_member *m)
 {
 	cJSON *j = cJSON_CreateObject();
 
@@ -44,8 +44,8 @@ manifest_archive_path(const cJSON *manifest, const char *name, const char **path
 	const cJSON *arch;
 	int rc;
 
-	if ((rc = pr_get_object(manifest, "archive", PR_REQUIRED, name, &arch)) != PR_OK ||
-	    (rc = pr_get_string(arch, "path", PR_REQUIRED, "archive", path)) != PR_OK)
+	if ((rc = doc_get_object(manifest, "archive", PR_REQUIRED, name, &arch)) != PR_OK ||
+	    (rc = doc_get_string(arch, "path", PR_REQUIRED, "archive", path)) != PR_OK)
 		return rc;
 	return PR_OK;
 }
@@ -63,7 +63,7 @@ manifest_valid_indexes(const cJSON *manifest, const char *name, char ***names, s
 	if (!cJSON_IsObject(db))
 		return pr_error(PR_INPUT, "%s: the snapshot recorded no database, so no indexes to compare with", name);
 	buf_printf(&ctx, "%s: database", name);
-	if ((rc = pr_get_array(db, "indexes", PR_OPTIONAL, ctx.data, &list)) == PR_OK && !list)
+	if ((rc = doc_get_array(db, "indexes", PR_OPTIONAL, ctx.data, &list)) == PR_OK && !list)
 		rc = pr_error(PR_INPUT, "%s: the snapshot recorded no indexes (take it with a pr-snapshot that "
 		    "records them)", name);
 	*names = xcalloc(list ? (size_t)cJSON_GetArraySize(list) + 1 : 1, sizeof **names);
@@ -75,9 +75,9 @@ manifest_valid_indexes(const cJSON *manifest, const char *name, char ***names, s
 		struct buf where = {0}, q = {0};
 
 		buf_printf(&where, "%s.indexes[%zu]", ctx.data, i++);
-		if ((rc = pr_get_string(it, "schema", PR_REQUIRED, where.data, &schema)) == PR_OK &&
-		    (rc = pr_get_string(it, "name", PR_REQUIRED, where.data, &iname)) == PR_OK &&
-		    (rc = pr_get_bool(it, "valid", PR_REQUIRED, where.data, &valid)) == PR_OK && valid) {
+		if ((rc = doc_get_string(it, "schema", PR_REQUIRED, where.data, &schema)) == PR_OK &&
+		    (rc = doc_get_string(it, "name", PR_REQUIRED, where.data, &iname)) == PR_OK &&
+		    (rc = doc_get_bool(it, "valid", PR_REQUIRED, where.data, &valid)) == PR_OK && valid) {
 			buf_printf(&q, "%s.%s", schema, iname);
 			(*names)[(*n)++] = buf_detach(&q);
 		}
@@ -95,30 +95,30 @@ manifest_archive_sum(const cJSON *manifest, const char **sha256, double *bytes)
 	const cJSON *arch = cJSON_GetObjectItemCaseSensitive(manifest, "archive");
 	int rc;
 
-	if ((rc = pr_get_string(arch, "sha256", PR_REQUIRED, "archive", sha256)) != PR_OK ||
-	    (rc = pr_get_number(arch, "bytes", PR_REQUIRED, "archive", bytes)) != PR_OK)
+	if ((rc = doc_get_string(arch, "sha256", PR_REQUIRED, "archive", sha256)) != PR_OK ||
+	    (rc = doc_get_number(arch, "bytes", PR_REQUIRED, "archive", bytes)) != PR_OK)
 		return rc;
 	return PR_OK;
 }
 
 int
 manifest_check_members(const cJSON *manifest, const char *listed_in, const char *archive,
-    const struct pr_member *ms, size_t n, bool lists_manifest)
+    const struct tarball_member *ms, size_t n, bool lists_manifest)
 {
 	const cJSON *list, *it;
 	size_t matched = 0;
 	int rc;
 
-	if ((rc = pr_get_array(manifest, "members", PR_REQUIRED, listed_in, &list)) != PR_OK)
+	if ((rc = doc_get_array(manifest, "members", PR_REQUIRED, listed_in, &list)) != PR_OK)
 		return rc;
 	cJSON_ArrayForEach(it, list) {
 		const char *name, *sha;
 		double bytes;
 		size_t i;
 
-		if (pr_get_string(it, "name", PR_REQUIRED, listed_in, &name) != PR_OK ||
-		    pr_get_string(it, "sha256", PR_REQUIRED, listed_in, &sha) != PR_OK ||
-		    pr_get_number(it, "bytes", PR_REQUIRED, listed_in, &bytes) != PR_OK)
+		if (doc_get_string(it, "name", PR_REQUIRED, listed_in, &name) != PR_OK ||
+		    doc_get_string(it, "sha256", PR_REQUIRED, listed_in, &sha) != PR_OK ||
+		    doc_get_number(it, "bytes", PR_REQUIRED, listed_in, &bytes) != PR_OK)
 			return PR_INPUT;
 		for (i = 0; i < n && strcmp(ms[i].name, name) != 0; i++)
 			;
@@ -148,26 +148,26 @@ manifest_check_members(const cJSON *manifest, const char *listed_in, const char 
 }
 
 int
-manifest_members(const cJSON *manifest, const char *name, struct pr_member **ms, size_t *n)
+manifest_members(const cJSON *manifest, const char *name, struct tarball_member **ms, size_t *n)
 {
 	const cJSON *list, *it;
 	int rc;
 
 	*ms = NULL;
 	*n = 0;
-	if ((rc = pr_get_array(manifest, "members", PR_REQUIRED, name, &list)) != PR_OK)
+	if ((rc = doc_get_array(manifest, "members", PR_REQUIRED, name, &list)) != PR_OK)
 		return rc;
 	*ms = xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof **ms);
 	cJSON_ArrayForEach(it, list) {
-		struct pr_member *m = &(*ms)[*n];
+		struct tarball_member *m = &(*ms)[*n];
 		const char *nm, *sha;
 		double bytes;
 
-		if ((rc = pr_get_string(it, "name", PR_REQUIRED, name, &nm)) != PR_OK ||
-		    (rc = pr_get_string(it, "sha256", PR_REQUIRED, name, &sha)) != PR_OK ||
-		    (rc = pr_get_number(it, "bytes", PR_REQUIRED, name, &bytes)) != PR_OK)
+		if ((rc = doc_get_string(it, "name", PR_REQUIRED, name, &nm)) != PR_OK ||
+		    (rc = doc_get_string(it, "sha256", PR_REQUIRED, name, &sha)) != PR_OK ||
+		    (rc = doc_get_number(it, "bytes", PR_REQUIRED, name, &bytes)) != PR_OK)
 			goto fail;
-		if (!pr_tar_name_ok(nm) || manifest_member_of(*ms, *n, nm)) {
+		if (!tarball_name_ok(nm) || manifest_member_of(*ms, *n, nm)) {
 			rc = pr_error(PR_INPUT, "%s: member '%s' is not a plain name listed once (nothing was changed)",
 			    name, nm);
 			goto fail;
@@ -189,8 +189,8 @@ fail:
 	return rc;
 }
 
-const struct pr_member *
-manifest_member_of(const struct pr_member *ms, size_t n, const char *name)
+const struct tarball_member *
+manifest_member_of(const struct tarball_member *ms, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(ms[i].name, name) == 0)
@@ -238,7 +238,7 @@ open_once(const char *archive, const char *dir, int64_t max_bytes, int *fd)
 				rc = pr_error(PR_INPUT, "%s: cannot read: %s", archive, strerror(errno));
 			break;
 		}
-		if (pr_write_all(*fd, chunk, (size_t)n) == -1) {
+		if (fileio_write_all(*fd, chunk, (size_t)n) == -1) {
 			rc = pr_error(PR_EXTERNAL, "cannot copy %s into %s: %s", archive, dir, strerror(errno));
 			break;
 		}
@@ -261,7 +261,7 @@ out:
  * records, and its members are the ones it lists. */
 static int
 first_pass_outer(int fd, const char *archive, const cJSON *outer, const char *outer_name, char hex[PR_SHA256_HEX_LEN],
-    struct pr_member **expect, size_t *nexpect)
+    struct tarball_member **expect, size_t *nexpect)
 {
 	char why[PR_WHY_LEN];
 	const char *sha;
@@ -271,7 +271,7 @@ first_pass_outer(int fd, const char *archive, const cJSON *outer, const char *ou
 
 	if ((rc = manifest_archive_sum(outer, &sha, &want_bytes)) != PR_OK)
 		return rc;
-	if (pr_sha256_fd(fd, archive, (int64_t)want_bytes, hex, &bytes, why, sizeof why) != PR_OK)
+	if (tarball_sha256_fd(fd, archive, (int64_t)want_bytes, hex, &bytes, why, sizeof why) != PR_OK)
 		return pr_error(PR_INPUT, "%s (the manifest's archive must be readable)", why);
 	if (strcmp(hex, sha) != 0 || (double)bytes != want_bytes)
 		return pr_error(PR_INPUT, "%s: SHA-256 of the archive does not match %s (the archive is corrupted or replaced; nothing was changed)",
@@ -282,19 +282,19 @@ first_pass_outer(int fd, const char *archive, const cJSON *outer, const char *ou
 /* First pass without one: read manifest.json (nothing is written); its
  * members, and itself as read, are what the archive may hold. */
 static int
-first_pass_inner(int fd, const char *archive, char hex[PR_SHA256_HEX_LEN], struct pr_member **expect,
+first_pass_inner(int fd, const char *archive, char hex[PR_SHA256_HEX_LEN], struct tarball_member **expect,
     size_t *nexpect)
 {
 	struct buf text = {0};
-	struct pr_tar_rules r = {.keep_name = MANIFEST_MEMBER, .keep = &text, .keep_max_bytes = MAX_MANIFEST_BYTES};
-	struct pr_member *ms = NULL;
-	const struct pr_member *self;
+	struct tarball_rules r = {.keep_name = MANIFEST_MEMBER, .keep = &text, .keep_max_bytes = MAX_MANIFEST_BYTES};
+	struct tarball_member *ms = NULL;
+	const struct tarball_member *self;
 	char why[PR_WHY_LEN];
 	cJSON *doc = NULL;
 	size_t n = 0;
 	int rc;
 
-	if ((rc = pr_tar_read_fd(fd, archive, &r, &ms, &n, hex, NULL, why, sizeof why)) != PR_OK) {
+	if ((rc = tarball_read_fd(fd, archive, &r, &ms, &n, hex, NULL, why, sizeof why)) != PR_OK) {
 		rc = pr_error(rc, "%s (nothing was changed)", why);
 		goto out;
 	}
@@ -302,7 +302,7 @@ first_pass_inner(int fd, const char *archive, char hex[PR_SHA256_HEX_LEN], struc
 		rc = pr_error(PR_INPUT, "%s: no %s inside (not a pr-snapshot archive)", archive, MANIFEST_MEMBER);
 		goto out;
 	}
-	if ((rc = pr_doc_parse(MANIFEST_MEMBER, text.data ? text.data : "", text.len, "snapshot", &doc)) != PR_OK ||
+	if ((rc = doc_parse(MANIFEST_MEMBER, text.data ? text.data : "", text.len, "snapshot", &doc)) != PR_OK ||
 	    (rc = manifest_members(doc, MANIFEST_MEMBER, expect, nexpect)) != PR_OK)
 		goto out;
 	if (manifest_member_of(*expect, *nexpect, MANIFEST_MEMBER)) {
@@ -325,16 +325,16 @@ out:
 
 /* Second pass: extract what was listed, and nothing else, through fd. */
 static int
-extract(int fd, const char *archive, const char *dir, const struct pr_member *expect, size_t nexpect,
-    const char hex[PR_SHA256_HEX_LEN], struct pr_member **ms, size_t *n)
+extract(int fd, const char *archive, const char *dir, const struct tarball_member *expect, size_t nexpect,
+    const char hex[PR_SHA256_HEX_LEN], struct tarball_member **ms, size_t *n)
 {
-	struct pr_tar_rules r = {.dir = dir, .expect = expect, .nexpect = nexpect};
+	struct tarball_rules r = {.dir = dir, .expect = expect, .nexpect = nexpect};
 	char why[PR_WHY_LEN], again[PR_SHA256_HEX_LEN];
 	int rc;
 
 	if (lseek(fd, 0, SEEK_SET) == -1)
 		return pr_error(PR_EXTERNAL, "%s: cannot read it again: %s", archive, strerror(errno));
-	if ((rc = pr_tar_read_fd(fd, archive, &r, ms, n, again, NULL, why, sizeof why)) != PR_OK)
+	if ((rc = tarball_read_fd(fd, archive, &r, ms, n, again, NULL, why, sizeof why)) != PR_OK)
 		return pr_error(rc, "%s (nothing was changed)", why);
 	if (strcmp(again, hex) != 0)
 		return pr_error(PR_INPUT, "%s: the archive changed while it was being verified (nothing was changed)",
@@ -344,9 +344,9 @@ extract(int fd, const char *archive, const char *dir, const struct pr_member *ex
 
 int
 manifest_verify_archive(const char *archive, const cJSON *outer, const char *outer_name, const char *dir,
-    cJSON **inner, struct pr_member **members, size_t *n)
+    cJSON **inner, struct tarball_member **members, size_t *n)
 {
-	struct pr_member *expect = NULL;
+	struct tarball_member *expect = NULL;
 	char hex[PR_SHA256_HEX_LEN];
 	struct buf mpath = {0};
 	size_t nexpect = 0;
@@ -372,7 +372,7 @@ manifest_verify_archive(const char *archive, const cJSON *outer, const char *out
 		rc = pr_error(PR_INPUT, "%s: no %s inside (not a pr-snapshot archive)", archive, MANIFEST_MEMBER);
 		goto out;
 	}
-	if ((rc = pr_doc_load(mpath.data, "snapshot", inner)) != PR_OK)
+	if ((rc = doc_load(mpath.data, "snapshot", inner)) != PR_OK)
 		goto out;
 	rc = manifest_check_members(*inner, MANIFEST_MEMBER, archive, *members, *n, false);
 out:

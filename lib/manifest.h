@@ -27,7 +27,7 @@
 #define MANIFEST_MEMBER "manifest.json"
 
 /* A "members" entry for m (caller owns). */
-cJSON *manifest_member_json(const struct pr_member *m);
+cJSON *manifest_member_json(const struct tarball_member *m);
 
 /*
  * The archive path that manifest (named name in messages) records, borrowed
@@ -57,17 +57,17 @@ int manifest_archive_sum(const cJSON *manifest, const char **sha256, double *byt
  * (reported, naming the member).
  */
 int manifest_check_members(const cJSON *manifest, const char *listed_in, const char *archive,
-    const struct pr_member *ms, size_t n, bool lists_manifest);
+    const struct tarball_member *ms, size_t n, bool lists_manifest);
 
 /*
  * The "members" list of manifest (named name) as an array of *n entries
  * (caller frees): each name a plain member name, listed once, with a whole
  * number of bytes.  Returns 0 or PR_INPUT (reported).
  */
-int manifest_members(const cJSON *manifest, const char *name, struct pr_member **ms, size_t *n);
+int manifest_members(const cJSON *manifest, const char *name, struct tarball_member **ms, size_t *n);
 
 /* The member called name among the n in ms, or NULL. */
-const struct pr_member *manifest_member_of(const struct pr_member *ms, size_t n, const char *name);
+const struct tarball_member *manifest_member_of(const struct tarball_member *ms, size_t n, const char *name);
 
 /*
  * Verify the archive at path archive and extract it into dir (an existing,
@@ -91,6 +91,6 @@ const struct pr_member *manifest_member_of(const struct pr_member *ms, size_t n,
  * "nothing was changed".  Files left in dir are the caller's to remove.
  */
 int manifest_verify_archive(const char *archive, const cJSON *outer, const char *outer_name, const char *dir,
-    cJSON **inner, struct pr_member **members, size_t *n);
+    cJSON **inner, struct tarball_member **members, size_t *n);
 
 #endif

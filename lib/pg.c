@@ -19,7 +19,7 @@
 #define DUMP_ARGC 6
 
 int
-pr_pg_url_resolve(const char *url, const struct pr_config *cfg, struct pr_pg_url *u, bool *found)
+pg_url_resolve(const char *url, const struct config *cfg, struct pg_url *u, bool *found)
 {
 	char why[PR_WHY_LEN];
 	const char *env = getenv("DATABASE_URL");
@@ -30,15 +30,15 @@ pr_pg_url_resolve(const char *url, const struct pr_config *cfg, struct pr_pg_url
 	*found = false;
 	if (!url && env && *env)
 		url = env;
-	if (!url && (dbsec = pr_config_section(cfg, "database"))) {
-		if (pr_get_string(dbsec, "url", PR_OPTIONAL, cfg->name, &url) != PR_OK)
+	if (!url && (dbsec = config_section(cfg, "database"))) {
+		if (doc_get_string(dbsec, "url", PR_OPTIONAL, cfg->name, &url) != PR_OK)
 			return PR_INPUT;
 		from_config = url != NULL;
 	}
 	if (!url)
 		return 0;
 	/* name where the URL came from: the config's is not fixed by a flag */
-	if ((rc = pr_pg_url_parse(url, u, why, sizeof why)) != PR_OK && from_config)
+	if ((rc = pg_url_parse(url, u, why, sizeof why)) != PR_OK && from_config)
 		return pr_error(rc, "%s: database.url: %s", cfg->name, why);
 	if (rc != PR_OK)
 		return pr_error(rc, "database URL: %s (fix --database-url or DATABASE_URL)", why);
@@ -48,7 +48,7 @@ pr_pg_url_resolve(const char *url, const struct pr_config *cfg, struct pr_pg_url
 }
 
 void
-pr_pg_url_free(struct pr_pg_url *u)
+pg_url_free(struct pg_url *u)
 {
 	free(u->bare);
 	free(u->redacted);
@@ -69,7 +69,7 @@ set_secret(char **dst, const char *s, size_t n)
 	if (*dst)
 		explicit_bzero(*dst, strlen(*dst));
 	free(*dst);
-	*dst = n ? pr_percent_decode(s, n) : NULL;
+	*dst = n ? util_percent_decode(s, n) : NULL;
 }
 
 /* Append s percent-encoded but for RFC 3986's unreserved characters. */
@@ -86,11 +86,11 @@ add_encoded(struct buf *b, const char *s)
 
 /* user[:password] in [p, at): the user, re-encoded, goes to bare. */
 static void
-take_userinfo(struct pr_pg_url *u, const char *p, const char *at, struct buf *bare)
+take_userinfo(struct pg_url *u, const char *p, const char *at, struct buf *bare)
 {
 	const char *colon = memchr(p, ':', (size_t)(at - p));
 	const char *uend = colon ? colon : at;
-	char *user = pr_percent_decode(p, (size_t)(uend - p));
+	char *user = util_percent_decode(p, (size_t)(uend - p));
 
 	if (colon)
 		set_secret(&u->password, colon + 1, (size_t)(at - colon - 1));
@@ -107,14 +107,14 @@ take_userinfo(struct pr_pg_url *u, const char *p, const char *at, struct buf *ba
  * Returns 0 or PR_INPUT; why never quotes a value.
  */
 static int
-take_params(struct pr_pg_url *u, const char *p, struct buf *bare, char *why, size_t whylen)
+take_params(struct pg_url *u, const char *p, struct buf *bare, char *why, size_t whylen)
 {
 	bool first = true;
 
 	for (int i = 1; *p; i++) {
 		size_t n = strcspn(p, "&");
 		const char *eq = memchr(p, '=', n);
-		char *name = eq ? pr_percent_decode(p, (size_t)(eq - p)) : NULL;
+		char *name = eq ? util_percent_decode(p, (size_t)(eq - p)) : NULL;
 		int rc = PR_OK;
 
 		if (!eq && n) {
@@ -147,7 +147,7 @@ take_params(struct pr_pg_url *u, const char *p, struct buf *bare, char *why, siz
 }
 
 int
-pr_pg_url_parse(const char *url, struct pr_pg_url *u, char *why, size_t whylen)
+pg_url_parse(const char *url, struct pg_url *u, char *why, size_t whylen)
 {
 	struct buf bare = {0};
 	const char *authority, *at, *host, *path;
@@ -163,7 +163,7 @@ pr_pg_url_parse(const char *url, struct pr_pg_url *u, char *why, size_t whylen)
 		return PR_INPUT;
 	}
 	buf_add(&bare, url, (size_t)(authority - url));
-	at = pr_url_userinfo_end(authority, true);
+	at = util_url_userinfo_end(authority, true);
 	if (at)
 		take_userinfo(u, authority, at, &bare);
 	host = at ? at + 1 : authority;
@@ -179,7 +179,7 @@ pr_pg_url_parse(const char *url, struct pr_pg_url *u, char *why, size_t whylen)
 			rc = PR_INPUT;
 			goto out;
 		}
-		u->dbname = pr_percent_decode(path + 1, n);
+		u->dbname = util_percent_decode(path + 1, n);
 		buf_add(&bare, path, n + 1);
 		path += n + 1;
 	} else {
@@ -188,7 +188,7 @@ pr_pg_url_parse(const char *url, struct pr_pg_url *u, char *why, size_t whylen)
 	if (*path == '?' && (rc = take_params(u, path + 1, &bare, why, whylen)) != PR_OK)
 		goto out;
 	u->bare = buf_detach(&bare);
-	u->redacted = pr_redact_url(u->bare);
+	u->redacted = util_redact_url(u->bare);
 	if (u->password) {
 		struct buf e = {0};
 
@@ -198,12 +198,12 @@ pr_pg_url_parse(const char *url, struct pr_pg_url *u, char *why, size_t whylen)
 out:
 	buf_free(&bare);
 	if (rc)
-		pr_pg_url_free(u);
+		pg_url_free(u);
 	return rc;
 }
 
 char **
-pr_pg_dump_argv(const struct pr_pg_url *u)
+pg_dump_argv(const struct pg_url *u)
 {
 	char **argv = xcalloc(DUMP_ARGC + 1, sizeof *argv);
 	int n = 0;
@@ -217,11 +217,11 @@ pr_pg_dump_argv(const struct pr_pg_url *u)
 	return argv;
 }
 
-/* How long one pg_dump or pg_restore may take in all (pr_pg_set_timeout). */
+/* How long one pg_dump or pg_restore may take in all (pg_set_timeout). */
 static double pg_timeout_s = PR_PG_TIMEOUT_DEFAULT_S;
 
 void
-pr_pg_set_timeout(double seconds)
+pg_set_timeout(double seconds)
 {
 	pg_timeout_s = seconds;
 }
@@ -231,11 +231,11 @@ pr_pg_set_timeout(double seconds)
  * gets PGCONNECT_TIMEOUT unless the environment sets one (a connect_timeout
  * in the URL wins over both), and the whole run is bounded by pg_timeout_s. */
 static int
-run_pg(char **argv, const struct pr_pg_url *u, int out_fd, struct buf *out, char *why, size_t whylen)
+run_pg(char **argv, const struct pg_url *u, int out_fd, struct buf *out, char *why, size_t whylen)
 {
 	const char *env[3] = {NULL, NULL, NULL};
 	struct buf err = {0};
-	struct pr_proc_opts o = {.env_add = env, .stdout_fd = out_fd, .out = out, .err = &err,
+	struct proc_opts o = {.env_add = env, .stdout_fd = out_fd, .out = out, .err = &err,
 	    .timeout_ms = pg_timeout_s * 1e3};
 	const char *ct = getenv("PGCONNECT_TIMEOUT");
 	int status, rc, n = 0;
@@ -245,11 +245,11 @@ run_pg(char **argv, const struct pr_pg_url *u, int out_fd, struct buf *out, char
 	if (!ct || !*ct)
 		env[n++] = "PGCONNECT_TIMEOUT=" PR_PG_CONNECT_TIMEOUT_S;
 
-	rc = pr_proc_run(argv, &o, &status, why, whylen);
+	rc = proc_run(argv, &o, &status, why, whylen);
 	if (rc == PR_OK && status != 0) {
 		char line[PR_WHY_LEN];
 
-		pr_proc_last_line(err.data, line, sizeof line);
+		proc_last_line(err.data, line, sizeof line);
 		snprintf(why, whylen, "%s exited %d: %s", argv[0], status, *line ? line : "no message");
 		rc = PR_EXTERNAL;
 	}
@@ -258,9 +258,9 @@ run_pg(char **argv, const struct pr_pg_url *u, int out_fd, struct buf *out, char
 }
 
 int
-pr_pg_dump(const struct pr_pg_url *u, int out_fd, char *why, size_t whylen)
+pg_dump(const struct pg_url *u, int out_fd, char *why, size_t whylen)
 {
-	char **argv = pr_pg_dump_argv(u);
+	char **argv = pg_dump_argv(u);
 	int rc = run_pg(argv, u, out_fd, NULL, why, whylen);
 
 	free(argv);
@@ -268,7 +268,7 @@ pr_pg_dump(const struct pr_pg_url *u, int out_fd, char *why, size_t whylen)
 }
 
 int
-pr_pg_list(const char *dump_path, long *entries, char *why, size_t whylen)
+pg_list(const char *dump_path, long *entries, char *why, size_t whylen)
 {
 	char *argv[] = {"pg_restore", "--list", "--", (char *)dump_path, NULL};
 	struct buf out = {0};
@@ -292,7 +292,7 @@ pr_pg_list(const char *dump_path, long *entries, char *why, size_t whylen)
 }
 
 int
-pr_pg_restore(const struct pr_pg_url *u, const char *dump_path, char *why, size_t whylen)
+pg_restore(const struct pg_url *u, const char *dump_path, char *why, size_t whylen)
 {
 	char *argv[] = {"pg_restore", "--clean", "--if-exists", "--single-transaction", "--no-password",
 	    "--exit-on-error", "--dbname", u->bare, "--", (char *)dump_path, NULL};

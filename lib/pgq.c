@@ -51,7 +51,7 @@ set_why(char *why, size_t whylen, const char *prefix, const char *msg, const cha
 }
 
 int
-pr_pgq_connect(const struct pr_pg_url *u, double connect_timeout_s, struct pg_conn **conn, char *why,
+pgq_connect(const struct pg_url *u, double connect_timeout_s, struct pg_conn **conn, char *why,
     size_t whylen)
 {
 	const char *keys[5], *values[5];
@@ -85,14 +85,14 @@ pr_pgq_connect(const struct pr_pg_url *u, double connect_timeout_s, struct pg_co
 }
 
 void
-pr_pgq_close(struct pg_conn *conn)
+pgq_close(struct pg_conn *conn)
 {
 	if (conn)
 		PQfinish((PGconn *)conn);
 }
 
 void
-pr_pgq_result_free(struct pr_pgq_result *r)
+pgq_result_free(struct pgq_result *r)
 {
 	for (size_t i = 0; i < r->ncols; i++)
 		free(r->columns[i]);
@@ -102,7 +102,7 @@ pr_pgq_result_free(struct pr_pgq_result *r)
 }
 
 const cJSON *
-pr_pgq_value(const struct pr_pgq_result *r, size_t row, const char *name)
+pgq_value(const struct pgq_result *r, size_t row, const char *name)
 {
 	for (size_t i = 0; i < r->ncols; i++)
 		if (strcmp(r->columns[i], name) == 0)
@@ -111,7 +111,7 @@ pr_pgq_value(const struct pr_pgq_result *r, size_t row, const char *name)
 }
 
 /* A failed result's kind, with why "ERROR 25006: message". */
-static enum pr_pgq_fail
+static enum pgq_fail
 result_fail(PGconn *c, const PGresult *res, char *why, size_t whylen)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -131,13 +131,13 @@ result_fail(PGconn *c, const PGresult *res, char *why, size_t whylen)
 	return PR_PGQ_ERROR;
 }
 
-enum pr_pgq_fail
-pr_pgq_exec(struct pg_conn *conn, const char *sql, char *why, size_t whylen)
+enum pgq_fail
+pgq_exec(struct pg_conn *conn, const char *sql, char *why, size_t whylen)
 {
 	PGconn *c = (PGconn *)conn;
 	PGresult *res = PQexec(c, sql);
 	ExecStatusType st = PQresultStatus(res);
-	enum pr_pgq_fail f = PR_PGQ_OK;
+	enum pgq_fail f = PR_PGQ_OK;
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		f = result_fail(c, res, why, whylen);
@@ -169,7 +169,7 @@ json_value(const PGresult *res, int row, int col)
 }
 
 static void
-take_result(const PGresult *res, struct pr_pgq_result *r)
+take_result(const PGresult *res, struct pgq_result *r)
 {
 	int ncols = PQnfields(res), nrows = PQntuples(res);
 
@@ -188,13 +188,13 @@ take_result(const PGresult *res, struct pr_pgq_result *r)
 	}
 }
 
-enum pr_pgq_fail
-pr_pgq_query_ro(struct pg_conn *conn, const char *sql, const char *const *params, size_t nparams,
-    double timeout_ms, struct pr_pgq_result *r, char *why, size_t whylen)
+enum pgq_fail
+pgq_query_ro(struct pg_conn *conn, const char *sql, const char *const *params, size_t nparams,
+    double timeout_ms, struct pgq_result *r, char *why, size_t whylen)
 {
 	PGconn *c = (PGconn *)conn;
 	char set[64];
-	enum pr_pgq_fail f;
+	enum pgq_fail f;
 	PGresult *res;
 	double t0;
 
@@ -202,14 +202,14 @@ pr_pgq_query_ro(struct pg_conn *conn, const char *sql, const char *const *params
 	/* The transaction, not the text, keeps the query from writing; SET
 	 * LOCAL ends with it. */
 	snprintf(set, sizeof set, "SET LOCAL statement_timeout = %.0f", ceil(timeout_ms));
-	if ((f = pr_pgq_exec(conn, "BEGIN READ ONLY", why, whylen)) != PR_PGQ_OK)
+	if ((f = pgq_exec(conn, "BEGIN READ ONLY", why, whylen)) != PR_PGQ_OK)
 		return f;
-	if ((f = pr_pgq_exec(conn, set, why, whylen)) != PR_PGQ_OK)
+	if ((f = pgq_exec(conn, set, why, whylen)) != PR_PGQ_OK)
 		goto out;
-	t0 = pr_mono_ms();
+	t0 = util_mono_ms();
 	/* The extended protocol: exactly one statement, so no "COMMIT; ..." */
 	res = PQexecParams(c, sql, (int)nparams, NULL, (const char *const *)params, NULL, NULL, 0);
-	r->duration_ms = pr_mono_ms() - t0;
+	r->duration_ms = util_mono_ms() - t0;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK)
 		take_result(res, r);
 	else
@@ -219,7 +219,7 @@ out:
 	if (PQstatus(c) == CONNECTION_OK) {
 		char ignored[256];
 
-		pr_pgq_exec(conn, "ROLLBACK", ignored, sizeof ignored);
+		pgq_exec(conn, "ROLLBACK", ignored, sizeof ignored);
 	}
 	return f;
 }
@@ -233,22 +233,22 @@ const char pr_pgq_indexes_sql[] =
     "ORDER BY 1, 3";
 
 int
-pr_pgq_indexes(struct pg_conn *conn, cJSON **indexes, char *why, size_t whylen)
+pgq_indexes(struct pg_conn *conn, cJSON **indexes, char *why, size_t whylen)
 {
-	struct pr_pgq_result r;
+	struct pgq_result r;
 	cJSON *out;
 
-	if (pr_pgq_query_ro(conn, pr_pgq_indexes_sql, NULL, 0, INDEXES_TIMEOUT_MS, &r, why, whylen) != PR_PGQ_OK)
+	if (pgq_query_ro(conn, pr_pgq_indexes_sql, NULL, 0, INDEXES_TIMEOUT_MS, &r, why, whylen) != PR_PGQ_OK)
 		return PR_EXTERNAL;
 	out = cJSON_CreateArray();
 	for (size_t row = 0; row < r.nrows; row++) {
 		cJSON *o = cJSON_CreateObject();
 
 		for (size_t col = 0; col < r.ncols; col++)
-			cJSON_AddItemToObject(o, r.columns[col], cJSON_Duplicate(pr_pgq_value(&r, row, r.columns[col]), true));
+			cJSON_AddItemToObject(o, r.columns[col], cJSON_Duplicate(pgq_value(&r, row, r.columns[col]), true));
 		cJSON_AddItemToArray(out, o);
 	}
-	pr_pgq_result_free(&r);
+	pgq_result_free(&r);
 	*indexes = out;
 	return PR_OK;
 }
@@ -338,7 +338,7 @@ skip_quoted(const char *start, const char *p)
 }
 
 static void
-add_stmt(struct pr_sql_stmt **out, size_t *n, const char *from, const char *to, long line)
+add_stmt(struct pgq_sql_stmt **out, size_t *n, const char *from, const char *to, long line)
 {
 	while (to > from && isspace((unsigned char)to[-1]))
 		to--;
@@ -347,12 +347,12 @@ add_stmt(struct pr_sql_stmt **out, size_t *n, const char *from, const char *to, 
 	*out = xrealloc(*out, (*n + 1) * sizeof **out);
 	(*out)[*n].text = strndup(from, (size_t)(to - from));
 	(*out)[*n].line = line;
-	(*out)[*n].no_transaction = pr_sql_no_transaction((*out)[*n].text);
+	(*out)[*n].no_transaction = pgq_sql_no_transaction((*out)[*n].text);
 	(*n)++;
 }
 
 int
-pr_sql_split(const char *script, struct pr_sql_stmt **out, size_t *n, char *why, size_t whylen)
+pgq_sql_split(const char *script, struct pgq_sql_stmt **out, size_t *n, char *why, size_t whylen)
 {
 	const char *p = script, *from = NULL;
 	long line = 1, from_line = 0;
@@ -366,7 +366,7 @@ pr_sql_split(const char *script, struct pr_sql_stmt **out, size_t *n, char *why,
 			snprintf(why, whylen, "line %ld: a %s that never ends", line,
 			    *p == '-' || *p == '/' ? "comment" : *p == '$' ? "dollar-quoted string" :
 			    *p == '"' ? "quoted identifier" : "string");
-			pr_sql_stmts_free(*out, *n);
+			pgq_sql_stmts_free(*out, *n);
 			*out = NULL, *n = 0;
 			return PR_INPUT;
 		}
@@ -394,7 +394,7 @@ pr_sql_split(const char *script, struct pr_sql_stmt **out, size_t *n, char *why,
 }
 
 void
-pr_sql_stmts_free(struct pr_sql_stmt *s, size_t n)
+pgq_sql_stmts_free(struct pgq_sql_stmt *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(s[i].text);
@@ -440,7 +440,7 @@ word_at(const char *stmt, int i, char *w, size_t wlen)
 }
 
 bool
-pr_sql_no_transaction(const char *stmt)
+pgq_sql_no_transaction(const char *stmt)
 {
 	static const char *const pairs[][2] = {
 		{"CREATE", "DATABASE"}, {"DROP", "DATABASE"}, {"CREATE", "TABLESPACE"},

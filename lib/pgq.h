@@ -12,7 +12,7 @@
  * server); and no child process means no argv at all.
  *
  * The password reaches libpq as the "password" connection keyword, from the
- * URL parsed by pr_pg_url_parse (or PGPASSWORD, which libpq reads itself):
+ * URL parsed by pg_url_parse (or PGPASSWORD, which libpq reads itself):
  * it is never put into a connection string and never printed; an error
  * text that would hold it anyway is cut before it is shown.
  */
@@ -28,7 +28,7 @@
 struct pg_conn;			/* libpq's PGconn, kept out of callers' headers */
 
 /* How a call failed, for retries and messages. */
-enum pr_pgq_fail {
+enum pgq_fail {
 	PR_PGQ_OK = 0,
 	PR_PGQ_CONNECT,		/* no connection (refused, auth, no such database) */
 	PR_PGQ_TIMEOUT,		/* statement_timeout cancelled the statement */
@@ -40,13 +40,13 @@ enum pr_pgq_fail {
  * Connect to u, giving up after connect_timeout_s (at least 1 s, libpq's
  * unit).  0 and *conn, or PR_EXTERNAL with why (no password in it).
  */
-int pr_pgq_connect(const struct pr_pg_url *u, double connect_timeout_s, struct pg_conn **conn, char *why,
+int pgq_connect(const struct pg_url *u, double connect_timeout_s, struct pg_conn **conn, char *why,
     size_t whylen);
-void pr_pgq_close(struct pg_conn *conn);
+void pgq_close(struct pg_conn *conn);
 
 /* One query's result: every value typed as JSON (booleans, numbers, null,
  * else strings), rows of ncols columns. */
-struct pr_pgq_result {
+struct pgq_result {
 	char **columns;		/* ncols names */
 	size_t ncols;
 	cJSON *rows;		/* array of arrays, each ncols values */
@@ -54,10 +54,10 @@ struct pr_pgq_result {
 	double duration_ms;	/* the query alone, from sending to the last row */
 };
 
-void pr_pgq_result_free(struct pr_pgq_result *r);
+void pgq_result_free(struct pgq_result *r);
 
 /* The value of column name in row (NULL when there is no such column or row). */
-const cJSON *pr_pgq_value(const struct pr_pgq_result *r, size_t row, const char *name);
+const cJSON *pgq_value(const struct pgq_result *r, size_t row, const char *name);
 
 /*
  * Run sql, one statement with nparams text parameters ($1 ...), in a
@@ -67,12 +67,12 @@ const cJSON *pr_pgq_value(const struct pr_pgq_result *r, size_t row, const char 
  * of failure with why ("ERROR 25006: cannot execute ... in a read-only
  * transaction").
  */
-enum pr_pgq_fail pr_pgq_query_ro(struct pg_conn *conn, const char *sql, const char *const *params, size_t nparams,
-    double timeout_ms, struct pr_pgq_result *res, char *why, size_t whylen);
+enum pgq_fail pgq_query_ro(struct pg_conn *conn, const char *sql, const char *const *params, size_t nparams,
+    double timeout_ms, struct pgq_result *res, char *why, size_t whylen);
 
 /* Run one statement as it is (autocommit, or inside a transaction the
  * caller began with "BEGIN").  PR_PGQ_OK or the failure with why. */
-enum pr_pgq_fail pr_pgq_exec(struct pg_conn *conn, const char *sql, char *why, size_t whylen);
+enum pgq_fail pgq_exec(struct pg_conn *conn, const char *sql, char *why, size_t whylen);
 
 /*
  * Every index of the database outside the system schemas, ordered by
@@ -80,14 +80,14 @@ enum pr_pgq_fail pr_pgq_exec(struct pg_conn *conn, const char *sql, char *why, s
  * "unique"} ("valid" is pg_index.indisvalid: false for an index whose
  * concurrent build failed).  0 or PR_EXTERNAL with why.
  */
-int pr_pgq_indexes(struct pg_conn *conn, cJSON **indexes, char *why, size_t whylen);
+int pgq_indexes(struct pg_conn *conn, cJSON **indexes, char *why, size_t whylen);
 
-/* The query pr_pgq_indexes runs: columns schema, table, name, valid, unique. */
+/* The query pgq_indexes runs: columns schema, table, name, valid, unique. */
 extern const char pr_pgq_indexes_sql[];
 
 /* ---- splitting a script into statements -------------------------------- */
 
-struct pr_sql_stmt {
+struct pgq_sql_stmt {
 	char *text;		/* the statement, trimmed, without its ';' */
 	long line;		/* 1-based line of its first character */
 	bool no_transaction;	/* CONCURRENTLY, VACUUM, ...: must run alone */
@@ -97,11 +97,11 @@ struct pr_sql_stmt {
  * Split script into statements at the semicolons that end them: not inside
  * '...', E'...', "...", $tag$...$tag$, -- comments or nested block
  * comments.  Empty statements are dropped.  0 with *out (caller frees with
- * pr_sql_stmts_free), or PR_INPUT with why naming the line of an
+ * pgq_sql_stmts_free), or PR_INPUT with why naming the line of an
  * unterminated quote or comment.
  */
-int pr_sql_split(const char *script, struct pr_sql_stmt **out, size_t *n, char *why, size_t whylen);
-void pr_sql_stmts_free(struct pr_sql_stmt *s, size_t n);
+int pgq_sql_split(const char *script, struct pgq_sql_stmt **out, size_t *n, char *why, size_t whylen);
+void pgq_sql_stmts_free(struct pgq_sql_stmt *s, size_t n);
 
 /*
  * True for a statement PostgreSQL refuses inside a transaction block: any
@@ -109,6 +109,6 @@ void pr_sql_stmts_free(struct pr_sql_stmt *s, size_t n);
  * REINDEX, DETACH PARTITION), VACUUM, CREATE/DROP DATABASE, CREATE/DROP
  * TABLESPACE, ALTER SYSTEM.
  */
-bool pr_sql_no_transaction(const char *stmt);
+bool pgq_sql_no_transaction(const char *stmt);
 
 #endif

@@ -106,7 +106,7 @@ memory_mib(const char *s)
 static int
 get_name(const cJSON *entry, const char *ctx, const char **name)
 {
-	int rc = pr_get_string(entry, "name", PR_REQUIRED, ctx, name);
+	int rc = doc_get_string(entry, "name", PR_REQUIRED, ctx, name);
 
 	if (rc)
 		return rc;
@@ -126,10 +126,10 @@ check_web_app(const cJSON *e, const char *ctx)
 	int rc;
 
 	if (!cJSON_IsObject(e))
-		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(e));
-	if ((rc = pr_check_fields(e, keys, ctx)) || (rc = get_name(e, ctx, &name)))
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, doc_json_type(e));
+	if ((rc = doc_check_fields(e, keys, ctx)) || (rc = get_name(e, ctx, &name)))
 		return rc;
-	return pr_get_bool(e, "always_on", PR_OPTIONAL, ctx, &b);
+	return doc_get_bool(e, "always_on", PR_OPTIONAL, ctx, &b);
 }
 
 static int
@@ -142,13 +142,13 @@ check_container_app(const cJSON *e, const char *ctx)
 	int rc;
 
 	if (!cJSON_IsObject(e))
-		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(e));
-	if ((rc = pr_check_fields(e, keys, ctx)) ||
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, doc_json_type(e));
+	if ((rc = doc_check_fields(e, keys, ctx)) ||
 	    (rc = get_name(e, ctx, &name)) ||
-	    (rc = pr_get_long(e, "min_replicas", PR_OPTIONAL, ctx, 0, REPLICAS_MAX, &min)) ||
-	    (rc = pr_get_long(e, "max_replicas", PR_OPTIONAL, ctx, 1, REPLICAS_MAX, &max)) ||
-	    (rc = pr_get_number(e, "cpu", PR_OPTIONAL, ctx, &cpu)) ||
-	    (rc = pr_get_string(e, "memory", PR_OPTIONAL, ctx, &mem)))
+	    (rc = doc_get_long(e, "min_replicas", PR_OPTIONAL, ctx, 0, REPLICAS_MAX, &min)) ||
+	    (rc = doc_get_long(e, "max_replicas", PR_OPTIONAL, ctx, 1, REPLICAS_MAX, &max)) ||
+	    (rc = doc_get_number(e, "cpu", PR_OPTIONAL, ctx, &cpu)) ||
+	    (rc = doc_get_string(e, "memory", PR_OPTIONAL, ctx, &mem)))
 		return rc;
 	if (cJSON_GetObjectItemCaseSensitive(e, "cpu") && (cpu <= 0 || cpu > CPU_MAX_CORES))
 		return pr_error(PR_INPUT, "%s.cpu: %g cores is out of range (a number of cores above 0, "
@@ -161,7 +161,7 @@ check_container_app(const cJSON *e, const char *ctx)
 
 /* Check platform and fill s.  0 or PR_INPUT (reported). */
 static int
-parse_section(const cJSON *platform, const struct pr_platform_opts *o, struct section *s)
+parse_section(const cJSON *platform, const struct platform_opts *o, struct section *s)
 {
 	static const char *const azure_keys[] = {"subscription", "resource_group", "web_apps", "container_apps", NULL};
 	const char *src = o && o->source ? o->source : "platform";
@@ -172,16 +172,16 @@ parse_section(const cJSON *platform, const struct pr_platform_opts *o, struct se
 	memset(s, 0, sizeof *s);
 	if (!cJSON_IsObject(platform))
 		return pr_error(PR_INPUT, "%s: expected an object, found %s (fix the platform section)",
-		    src, pr_json_type(platform));
-	if ((rc = pr_get_object(platform, "azure", PR_REQUIRED, src, &az)))
+		    src, doc_json_type(platform));
+	if ((rc = doc_get_object(platform, "azure", PR_REQUIRED, src, &az)))
 		return rc;
 	snprintf(ctx, sizeof ctx, "%s.azure", src);
-	if ((rc = pr_check_fields(az, azure_keys, ctx)))
+	if ((rc = doc_check_fields(az, azure_keys, ctx)))
 		return rc;
-	if ((rc = pr_get_string(az, "subscription", PR_REQUIRED, ctx, &s->subscription)) ||
-	    (rc = pr_get_string(az, "resource_group", PR_REQUIRED, ctx, &s->resource_group)) ||
-	    (rc = pr_get_array(az, "web_apps", PR_OPTIONAL, ctx, &s->web_apps)) ||
-	    (rc = pr_get_array(az, "container_apps", PR_OPTIONAL, ctx, &s->container_apps)))
+	if ((rc = doc_get_string(az, "subscription", PR_REQUIRED, ctx, &s->subscription)) ||
+	    (rc = doc_get_string(az, "resource_group", PR_REQUIRED, ctx, &s->resource_group)) ||
+	    (rc = doc_get_array(az, "web_apps", PR_OPTIONAL, ctx, &s->web_apps)) ||
+	    (rc = doc_get_array(az, "container_apps", PR_OPTIONAL, ctx, &s->container_apps)))
 		return rc;
 	if (!is_path_name(s->subscription))
 		return pr_error(PR_INPUT, "%s.subscription: \"%s\" is not a subscription id", ctx, s->subscription);
@@ -205,7 +205,7 @@ parse_section(const cJSON *platform, const struct pr_platform_opts *o, struct se
 }
 
 int
-pr_platform_check(const cJSON *platform, const struct pr_platform_opts *o)
+platform_check(const cJSON *platform, const struct platform_opts *o)
 {
 	struct section s;
 
@@ -371,13 +371,13 @@ patch_body(enum kind k, const cJSON *arm, const cJSON *desired, const cJSON *cha
 
 /* Report an ARM failure as one line and keep the same text for the document. */
 static void
-report(cJSON *entry, const char *what, const char *lbl, const struct az_error *err)
+report(cJSON *entry, const char *what, const char *lbl, const struct azure_error *err)
 {
 	char text[MSG_MAX], line[MSG_MAX + 256];
 
-	az_error_text(err, text, sizeof text);
+	azure_error_text(err, text, sizeof text);
 	snprintf(line, sizeof line, "%s %s: %s", what, lbl, text);
-	pr_error(PR_EXTERNAL, "%s (%s)", line, az_error_hint(err));
+	pr_error(PR_EXTERNAL, "%s (%s)", line, azure_error_hint(err));
 	cJSON_ReplaceItemInObjectCaseSensitive(entry, "error", cJSON_CreateString(line));
 	cJSON_ReplaceItemInObjectCaseSensitive(entry, "status", cJSON_CreateString("failed"));
 }
@@ -408,7 +408,7 @@ unverified(const cJSON *after, const cJSON *desired)
  * pr-tools/apply/1 entry (caller frees); status says how it went.
  */
 static cJSON *
-apply_one(struct az_client *c, const struct section *s, enum kind k, const cJSON *entry, bool dry_run,
+apply_one(struct azure_client *c, const struct section *s, enum kind k, const cJSON *entry, bool dry_run,
     bool *auth_refused)
 {
 	const char *name = cJSON_GetObjectItemCaseSensitive(entry, "name")->valuestring;
@@ -417,7 +417,7 @@ apply_one(struct az_client *c, const struct section *s, enum kind k, const cJSON
 	char lbl[512];
 	cJSON *out = cJSON_CreateObject(), *desired = desired_of(entry);
 	cJSON *arm = NULL, *before, *changes, *body = NULL, *after_arm = NULL, *after;
-	struct az_error err;
+	struct azure_error err;
 
 	label(k, name, lbl, sizeof lbl);
 	cJSON_AddStringToObject(out, "type", kind_name(k));
@@ -430,7 +430,7 @@ apply_one(struct az_client *c, const struct section *s, enum kind k, const cJSON
 	cJSON_AddStringToObject(out, "status", "failed");
 	cJSON_AddNullToObject(out, "error");
 
-	if (az_get(c, path, api, &arm, &err)) {
+	if (azure_get(c, path, api, &arm, &err)) {
 		report(out, "GET", lbl, &err);
 		*auth_refused = err.status == 401;
 		goto out;
@@ -455,11 +455,11 @@ apply_one(struct az_client *c, const struct section *s, enum kind k, const cJSON
 		free(t);
 	}
 	body = patch_body(k, arm, desired, changes);
-	if (az_patch(c, path, api, body, &err)) {
+	if (azure_patch(c, path, api, body, &err)) {
 		report(out, "PATCH", lbl, &err);
 		goto out;
 	}
-	if (az_get(c, path, api, &after_arm, &err)) {
+	if (azure_get(c, path, api, &after_arm, &err)) {
 		report(out, "GET (read back)", lbl, &err);
 		cJSON_ReplaceItemInObjectCaseSensitive(out, "status", cJSON_CreateString("not_verified"));
 		goto out;
@@ -516,9 +516,9 @@ has_status(const cJSON *resources, const char *status)
 }
 
 int
-pr_platform_apply(const cJSON *desired, const struct pr_platform_opts *o, cJSON **resources)
+platform_apply(const cJSON *desired, const struct platform_opts *o, cJSON **resources)
 {
-	struct az_client c;
+	struct azure_client c;
 	struct section s;
 	bool dry_run = o && o->dry_run, authed, refused = false;
 	int rc;
@@ -526,11 +526,11 @@ pr_platform_apply(const cJSON *desired, const struct pr_platform_opts *o, cJSON 
 	*resources = NULL;
 	if ((rc = parse_section(desired, o, &s)))
 		return rc;
-	if ((rc = az_client_init(&c, o ? o->arm_endpoint : NULL, o ? o->retry_base_ms : 0)))
+	if ((rc = azure_client_init(&c, o ? o->arm_endpoint : NULL, o ? o->retry_base_ms : 0)))
 		return rc;
 	*resources = cJSON_CreateArray();
 	authed = (!cJSON_GetArraySize(s.web_apps) && !cJSON_GetArraySize(s.container_apps)) ||
-	    az_login(&c) == PR_OK;
+	    azure_login(&c) == PR_OK;
 	for (int k = 0; k < 2; k++) {
 		const cJSON *arr = k == 0 ? s.web_apps : s.container_apps;
 		enum kind kind = k == 0 ? WEB_APP : CONTAINER_APP;
@@ -548,8 +548,8 @@ pr_platform_apply(const cJSON *desired, const struct pr_platform_opts *o, cJSON 
 		}
 	}
 	if (o && o->credential)
-		*o->credential = az_credential(&c);
-	az_client_free(&c);
+		*o->credential = azure_credential(&c);
+	azure_client_free(&c);
 	if (has_status(*resources, "failed"))
 		return has_status(*resources, "changed") || has_status(*resources, "not_verified") ?
 		    PR_PARTIAL : PR_EXTERNAL;
@@ -559,9 +559,9 @@ pr_platform_apply(const cJSON *desired, const struct pr_platform_opts *o, cJSON 
 }
 
 int
-pr_platform_read(const cJSON *platform, const struct pr_platform_opts *o, cJSON **current)
+platform_read(const cJSON *platform, const struct platform_opts *o, cJSON **current)
 {
-	struct az_client c;
+	struct azure_client c;
 	struct section s;
 	cJSON *out = NULL, *az, *lists[2];
 	int rc;
@@ -569,9 +569,9 @@ pr_platform_read(const cJSON *platform, const struct pr_platform_opts *o, cJSON 
 	*current = NULL;
 	if ((rc = parse_section(platform, o, &s)))
 		return rc;
-	if ((rc = az_client_init(&c, o ? o->arm_endpoint : NULL, o ? o->retry_base_ms : 0)))
+	if ((rc = azure_client_init(&c, o ? o->arm_endpoint : NULL, o ? o->retry_base_ms : 0)))
 		return rc;
-	if ((cJSON_GetArraySize(s.web_apps) || cJSON_GetArraySize(s.container_apps)) && (rc = az_login(&c)))
+	if ((cJSON_GetArraySize(s.web_apps) || cJSON_GetArraySize(s.container_apps)) && (rc = azure_login(&c)))
 		goto out;
 	out = cJSON_CreateObject();
 	az = cJSON_AddObjectToObject(out, "azure");
@@ -587,15 +587,15 @@ pr_platform_read(const cJSON *platform, const struct pr_platform_opts *o, cJSON 
 			const char *name = cJSON_GetObjectItemCaseSensitive(e, "name")->valuestring;
 			char *path = settings_path(&s, kind, name);
 			char lbl[512], text[MSG_MAX];
-			struct az_error err;
+			struct azure_error err;
 			cJSON *arm = NULL, *item;
 
-			rc = az_get(&c, path, kind == WEB_APP ? PR_PLATFORM_WEB_API : PR_PLATFORM_APP_API, &arm, &err);
+			rc = azure_get(&c, path, kind == WEB_APP ? PR_PLATFORM_WEB_API : PR_PLATFORM_APP_API, &arm, &err);
 			free(path);
 			if (rc) {
 				label(kind, name, lbl, sizeof lbl);
-				az_error_text(&err, text, sizeof text);
-				rc = pr_error(PR_EXTERNAL, "GET %s: %s (%s)", lbl, text, az_error_hint(&err));
+				azure_error_text(&err, text, sizeof text);
+				rc = pr_error(PR_EXTERNAL, "GET %s: %s (%s)", lbl, text, azure_error_hint(&err));
 				goto out;
 			}
 			item = cJSON_CreateObject();
@@ -614,12 +614,12 @@ pr_platform_read(const cJSON *platform, const struct pr_platform_opts *o, cJSON 
 	rc = PR_OK;
 out:
 	cJSON_Delete(out);
-	az_client_free(&c);
+	azure_client_free(&c);
 	return rc;
 }
 
 cJSON *
-pr_platform_restore(const cJSON *desired, const cJSON *resources)
+platform_restore(const cJSON *desired, const cJSON *resources)
 {
 	const cJSON *az = cJSON_GetObjectItemCaseSensitive(desired, "azure");
 	const cJSON *sub = cJSON_GetObjectItemCaseSensitive(az, "subscription");

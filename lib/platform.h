@@ -26,7 +26,7 @@
 #include <stdbool.h>
 #include <cjson/cJSON.h>
 
-struct pr_platform_opts {
+struct platform_opts {
 	const char *arm_endpoint;	/* NULL: AZURE_ARM_ENDPOINT or the public cloud */
 	bool dry_run;			/* plan only: read, diff, change nothing */
 	const char *source;		/* names the section in messages, e.g.
@@ -48,7 +48,7 @@ struct pr_platform_opts {
  * Returns 0, PR_INPUT for a malformed section, PR_EXTERNAL for API or auth
  * failures (reported).
  */
-int pr_platform_read(const cJSON *platform, const struct pr_platform_opts *o, cJSON **current);
+int platform_read(const cJSON *platform, const struct platform_opts *o, cJSON **current);
 
 /*
  * Apply desired (same shape): read, change only what differs, follow
@@ -58,20 +58,20 @@ int pr_platform_read(const cJSON *platform, const struct pr_platform_opts *o, cJ
  * PR_FAIL (a setting did not verify), PR_EXTERNAL (nothing changed, API
  * failure) or PR_PARTIAL (some resources changed, others failed).
  */
-int pr_platform_apply(const cJSON *desired, const struct pr_platform_opts *o, cJSON **resources);
+int platform_apply(const cJSON *desired, const struct platform_opts *o, cJSON **resources);
 
 /*
  * Check a platform section's shape and types without any network call.
  * Returns 0 or PR_INPUT (reported, naming the field under o->source).
  */
-int pr_platform_check(const cJSON *platform, const struct pr_platform_opts *o);
+int platform_check(const cJSON *platform, const struct platform_opts *o);
 
 /*
- * The platform section that puts back what pr_platform_apply() found: for
+ * The platform section that puts back what platform_apply() found: for
  * every resource in resources whose "before" is known, the settings its
  * "desired" named, with their before values; subscription and resource group
  * from desired.  Caller frees.
  */
-cJSON *pr_platform_restore(const cJSON *desired, const cJSON *resources);
+cJSON *platform_restore(const cJSON *desired, const cJSON *resources);
 
 #endif

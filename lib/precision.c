@@ -21,9 +21,9 @@ static const char *const stop_names[] = {
 };
 
 void
-pr_precision_start(struct pr_precision *p)
+precision_start(struct precision *p)
 {
-	p->start_ms = pr_mono_ms();
+	p->start_ms = util_mono_ms();
 	p->next_check = 0;
 	p->p50 = p->p95 = NAN;
 	p->reached = false;
@@ -31,13 +31,13 @@ pr_precision_start(struct pr_precision *p)
 }
 
 double
-pr_precision_of(const double *sorted, size_t n, double q)
+precision_of(const double *sorted, size_t n, double q)
 {
 	double lo, hi, est;
 
-	if (n == 0 || pr_quantile_ci_sorted(sorted, n, q, PR_PRECISION_CONF, &lo, &hi) != 0 || isnan(lo) || isnan(hi))
+	if (n == 0 || stats_quantile_ci_sorted(sorted, n, q, PR_PRECISION_CONF, &lo, &hi) != 0 || isnan(lo) || isnan(hi))
 		return NAN;
-	est = pr_quantile_sorted(sorted, n, q);
+	est = stats_quantile_sorted(sorted, n, q);
 	if (!(est > 0))
 		return NAN;	/* a relative width of a quantile at 0 means nothing */
 	return (hi - lo) / 2 / est;
@@ -51,7 +51,7 @@ within(double width, double target)
 }
 
 void
-pr_precision_measure(struct pr_precision *p, const double *v, size_t n)
+precision_measure(struct precision *p, const double *v, size_t n)
 {
 	if (p->scratch_cap < n) {
 		p->scratch_cap = n > 2 * p->scratch_cap ? n : 2 * p->scratch_cap;
@@ -59,22 +59,22 @@ pr_precision_measure(struct pr_precision *p, const double *v, size_t n)
 	}
 	if (n)
 		memcpy(p->scratch, v, n * sizeof *v);
-	pr_sort(p->scratch, n);
-	p->p50 = pr_precision_of(p->scratch, n, 0.5);
-	p->p95 = p->quantiles & PR_PRECISION_P95 ? pr_precision_of(p->scratch, n, 0.95) : NAN;
+	stats_sort(p->scratch, n);
+	p->p50 = precision_of(p->scratch, n, 0.5);
+	p->p95 = p->quantiles & PR_PRECISION_P95 ? precision_of(p->scratch, n, 0.95) : NAN;
 	p->reached = (!(p->quantiles & PR_PRECISION_P50) || within(p->p50, p->target)) &&
 	    (!(p->quantiles & PR_PRECISION_P95) || within(p->p95, p->target));
 }
 
-enum pr_stop
-pr_precision_check(struct pr_precision *p, const double *v, size_t n, long attempts)
+enum precision_stop
+precision_check(struct precision *p, const double *v, size_t n, long attempts)
 {
 	bool out_of_samples = attempts >= p->max_samples;
-	bool out_of_time = pr_mono_ms() - p->start_ms >= p->max_time_s * MS_PER_S;
+	bool out_of_time = util_mono_ms() - p->start_ms >= p->max_time_s * MS_PER_S;
 
 	if (!out_of_samples && !out_of_time && (attempts < p->min_samples || n < p->next_check))
 		return PR_STOP_NOT_YET;
-	pr_precision_measure(p, v, n);
+	precision_measure(p, v, n);
 	p->next_check = n + (size_t)ceil((double)n * PR_PRECISION_STEP);
 	if (p->reached && attempts >= p->min_samples)
 		p->stopped_by = PR_STOP_PRECISION;
@@ -92,7 +92,7 @@ width_json(double w)
 }
 
 cJSON *
-pr_precision_to_json(const struct pr_precision *p)
+precision_to_json(const struct precision *p)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -109,7 +109,7 @@ pr_precision_to_json(const struct pr_precision *p)
 }
 
 void
-pr_precision_free(struct pr_precision *p)
+precision_free(struct precision *p)
 {
 	free(p->scratch);
 	p->scratch = NULL;

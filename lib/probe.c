@@ -21,7 +21,7 @@ struct pr_probe {
 };
 
 struct pr_probe *
-pr_probe_new(void)
+probe_new(void)
 {
 	struct pr_probe *p = xcalloc(1, sizeof *p);
 
@@ -34,7 +34,7 @@ pr_probe_new(void)
 }
 
 void
-pr_probe_free(struct pr_probe *p)
+probe_free(struct pr_probe *p)
 {
 	if (!p)
 		return;
@@ -104,7 +104,7 @@ span_ms(curl_off_t a, curl_off_t b)
  * its phase 0 and the span goes to the next phase, never to none.
  */
 static void
-read_phases(CURL *curl, struct pr_probe_result *res)
+read_phases(CURL *curl, struct probe_result *res)
 {
 	static const CURLINFO timers[] = {
 		CURLINFO_NAMELOOKUP_TIME_T, CURLINFO_CONNECT_TIME_T, CURLINFO_APPCONNECT_TIME_T,
@@ -129,7 +129,7 @@ read_phases(CURL *curl, struct pr_probe_result *res)
 }
 
 int
-pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_result *res)
+probe_do(struct pr_probe *p, const struct probe_req *req, struct probe_result *res)
 {
 	const char *method = req->method ? req->method : "GET";
 	double timeout_s = req->timeout_s > 0 ? req->timeout_s : PR_PROBE_TIMEOUT_S;
@@ -144,7 +144,7 @@ pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_
 
 	/* A reset keeps the handle's live connections and DNS cache. */
 	curl_easy_reset(curl);
-	pr_curl_request(curl, req->url, method, req->body, req->body_len, req->insecure, "pr-bench/" PR_VERSION);
+	http_curl_request(curl, req->url, method, req->body, req->body_len, req->insecure, "pr-bench/" PR_VERSION);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout_s * MS_PER_S));
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_s * MS_PER_S));
@@ -166,11 +166,11 @@ pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_
 	read_phases(curl, res);
 	if (c == CURLE_OK) {
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
-		res->cls = pr_failure_of_status(res->status, req->expect_status);
+		res->cls = failure_of_status(res->status, req->expect_status);
 		if (res->cls != PR_FAILURE_OK)
 			snprintf(res->error, sizeof res->error, "HTTP status %ld", res->status);
 	} else {
-		res->cls = pr_failure_of_transfer(curl, (int)c);
+		res->cls = failure_of_transfer(curl, (int)c);
 		snprintf(res->error, sizeof res->error, "%s", *errbuf ? errbuf : curl_easy_strerror(c));
 	}
 	/* Options must not point at freed memory between requests. */

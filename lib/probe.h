@@ -49,7 +49,7 @@
 #include "failure.h"
 
 /* What to request.  Only url is required. */
-struct pr_probe_req {
+struct probe_req {
 	const char *url;
 	const char *method;		/* NULL or "GET"; "HEAD" sends no body back */
 	const char *const *headers;	/* NULL-terminated "Name: value", or NULL */
@@ -63,8 +63,8 @@ struct pr_probe_req {
 
 #define PR_PROBE_TIMEOUT_S 10.0
 
-struct pr_probe_result {
-	enum pr_failure cls;	/* PR_FAILURE_OK or why it failed */
+struct probe_result {
+	enum failure cls;	/* PR_FAILURE_OK or why it failed */
 	long status;			/* HTTP status, 0 when none arrived */
 	int curl_code;			/* CURLE_OK when a response arrived */
 	char error[256];		/* transport error text, "" when none */
@@ -76,15 +76,15 @@ struct pr_probe_result {
 struct pr_probe;
 
 /* A probe with its own easy handle; NULL when libcurl cannot make one.
- * Free with pr_probe_free(), which closes its connections. */
-struct pr_probe *pr_probe_new(void);
-void pr_probe_free(struct pr_probe *p);
+ * Free with probe_free(), which closes its connections. */
+struct pr_probe *probe_new(void);
+void probe_free(struct pr_probe *p);
 
 /*
  * Perform req on p and fill *res (always, also on failure).  Returns 0 when
  * the request succeeded (a 2xx status, or exactly expect_status when set)
  * and -1 otherwise, with res->cls saying why.  Nothing is reported.
  */
-int pr_probe_do(struct pr_probe *p, const struct pr_probe_req *req, struct pr_probe_result *res);
+int probe_do(struct pr_probe *p, const struct probe_req *req, struct probe_result *res);
 
 #endif

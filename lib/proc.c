@@ -22,7 +22,7 @@
 /* How often a child that must be stopped is looked at. */
 #define WAIT_STEP_MS 10
 
-/* The child pr_proc_run waits for, for the signal handler; 0 when none. */
+/* The child proc_run waits for, for the signal handler; 0 when none. */
 static volatile sig_atomic_t running_child;
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
@@ -55,13 +55,13 @@ on_signal(int sig)
 
 	if (child > 0)
 		stop_child(child, sig, &wst);
-	pr_tmp_remove_all();
+	fileio_tmp_remove_all();
 	signal(sig, SIG_DFL);
 	raise(sig);	/* delivered when this handler returns */
 }
 
 void
-pr_proc_signals_init(void)
+proc_signals_init(void)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
 
@@ -89,7 +89,7 @@ block_forwarded(sigset_t *old)
 /* In the child: set up descriptors and environment, then exec.  Writes errno
  * to errfd when exec fails. */
 static void
-child(char *const argv[], const struct pr_proc_opts *o, int outw, int errw, int errfd, const sigset_t *mask)
+child(char *const argv[], const struct proc_opts *o, int outw, int errw, int errfd, const sigset_t *mask)
 {
 	int null = open("/dev/null", O_RDWR);
 	int e;
@@ -151,7 +151,7 @@ drain(int fd, struct buf *b)
 	return 1;
 }
 
-/* Milliseconds left before deadline_ms (pr_mono_ms), -1 for no deadline. */
+/* Milliseconds left before deadline_ms (util_mono_ms), -1 for no deadline. */
 static int
 left_ms(double deadline_ms)
 {
@@ -159,14 +159,14 @@ left_ms(double deadline_ms)
 
 	if (deadline_ms <= 0)
 		return -1;
-	left = deadline_ms - pr_mono_ms();
+	left = deadline_ms - util_mono_ms();
 	return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left + 1;
 }
 
 /* Read the child's stdout and stderr until both close or the deadline;
  * false when the deadline came first. */
 static bool
-collect(int *outfd, int *errfd, const struct pr_proc_opts *o, double deadline_ms)
+collect(int *outfd, int *errfd, const struct proc_opts *o, double deadline_ms)
 {
 	for (;;) {
 		struct pollfd p[2];
@@ -218,9 +218,9 @@ wait_child(pid_t pid, double deadline_ms, int *wst)
 }
 
 int
-pr_proc_run(char *const argv[], const struct pr_proc_opts *o, int *status, char *why, size_t whylen)
+proc_run(char *const argv[], const struct proc_opts *o, int *status, char *why, size_t whylen)
 {
-	static const struct pr_proc_opts none;
+	static const struct proc_opts none;
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, execp[2] = {-1, -1};
 	int rc = PR_EXTERNAL, wst = 0, e = 0;
 	double deadline_ms;
@@ -231,7 +231,7 @@ pr_proc_run(char *const argv[], const struct pr_proc_opts *o, int *status, char 
 	if (!o)
 		o = &none;
 	*status = -1;
-	deadline_ms = o->timeout_ms > 0 ? pr_mono_ms() + o->timeout_ms : 0;
+	deadline_ms = o->timeout_ms > 0 ? util_mono_ms() + o->timeout_ms : 0;
 	if (pipe2(execp, O_CLOEXEC) == -1 ||
 	    (o->stdout_fd <= 0 && o->out && pipe2(outp, O_CLOEXEC) == -1) ||
 	    (o->err && pipe2(errp, O_CLOEXEC) == -1)) {
@@ -284,7 +284,7 @@ out:
 }
 
 void
-pr_proc_last_line(const char *text, char *out, size_t outlen)
+proc_last_line(const char *text, char *out, size_t outlen)
 {
 	const char *end, *start;
 

@@ -18,7 +18,7 @@
 /* Most bytes of a child's stdout or stderr kept in memory. */
 #define PR_PROC_CAPTURE_MAX_BYTES ((size_t)16 << 20)
 
-struct pr_proc_opts {
+struct proc_opts {
 	const char *const *env_add;	/* "NAME=value" set in the child only; NULL-terminated */
 	const char *const *env_unset;	/* names removed in the child; NULL-terminated */
 	int stdout_fd;			/* child's stdout goes here when > 0 (not captured) */
@@ -41,20 +41,20 @@ struct pr_proc_opts {
  * Captured output is bounded by PR_PROC_CAPTURE_MAX_BYTES (the rest is read
  * and dropped).  Nothing is reported.
  */
-int pr_proc_run(char *const argv[], const struct pr_proc_opts *o, int *status, char *why, size_t whylen);
+int proc_run(char *const argv[], const struct proc_opts *o, int *status, char *why, size_t whylen);
 
 /*
  * The suite's signal handling, installed first thing in main by programs
  * that run children or leave temporaries.  SIGPIPE is ignored: a closed
  * pipe becomes an EPIPE write error, reported like any other.  SIGINT,
- * SIGTERM and SIGHUP are forwarded to the child pr_proc_run is waiting for,
+ * SIGTERM and SIGHUP are forwarded to the child proc_run is waiting for,
  * which is waited for (killed after PR_PROC_STOP_GRACE_MS); then the
- * temporaries tracked with pr_tmp_track() (fileio.h) are removed and the
+ * temporaries tracked with fileio_tmp_track() (fileio.h) are removed and the
  * program ends by the same signal, as the shell expects.
  */
-void pr_proc_signals_init(void);
+void proc_signals_init(void);
 
 /* The last non-empty line of text (a child's stderr), trimmed, in out. */
-void pr_proc_last_line(const char *text, char *out, size_t outlen);
+void proc_last_line(const char *text, char *out, size_t outlen);
 
 #endif

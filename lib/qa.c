@@ -196,14 +196,14 @@ load_match(const cJSON *v, const char *ctx, const char *key, bool strings_only, 
 	if (only && strcmp(only->string, "exists") == 0) {
 		if (!cJSON_IsBool(only))
 			return pr_error(PR_INPUT, "%s.%s.exists: expected true or false, found %s",
-			    ctx, key, pr_json_type(only));
+			    ctx, key, doc_json_type(only));
 		e->match = cJSON_IsTrue(only) ? QA_EXISTS : QA_ABSENT;
 		return PR_OK;
 	}
 	if (only && strcmp(only->string, "contains") == 0) {
 		if (!cJSON_IsString(only))
 			return pr_error(PR_INPUT, "%s.%s.contains: expected a string, found %s",
-			    ctx, key, pr_json_type(only));
+			    ctx, key, doc_json_type(only));
 		e->match = QA_CONTAINS;
 		e->value = cJSON_Duplicate(only, true);
 		return PR_OK;
@@ -212,7 +212,7 @@ load_match(const cJSON *v, const char *ctx, const char *key, bool strings_only, 
 		v = only;
 	if (strings_only && !cJSON_IsString(v))
 		return pr_error(PR_INPUT, "%s.%s: expected a string or {\"exists\": true}, found %s",
-		    ctx, key, pr_json_type(v));
+		    ctx, key, doc_json_type(v));
 	e->match = QA_EQUALS;
 	e->value = cJSON_Duplicate(v, true);
 	return PR_OK;
@@ -230,14 +230,14 @@ load_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
 	char why[128];
 	int rc;
 
-	if ((rc = pr_check_fields(ex, keys, ctx)))
+	if ((rc = doc_check_fields(ex, keys, ctx)))
 		return rc;
 	if (st && !cJSON_IsNull(st) && (rc = load_status(st, ctx, k)))
 		return rc;
-	if ((rc = pr_get_object(ex, "json", PR_OPTIONAL, ctx, &js)) ||
-	    (rc = pr_get_object(ex, "headers", PR_OPTIONAL, ctx, &hs)) ||
-	    (rc = pr_get_string(ex, "body_contains", PR_OPTIONAL, ctx, &contains)) ||
-	    (rc = pr_get_number(ex, "max_latency_ms", PR_OPTIONAL, ctx, &k->max_latency_ms)))
+	if ((rc = doc_get_object(ex, "json", PR_OPTIONAL, ctx, &js)) ||
+	    (rc = doc_get_object(ex, "headers", PR_OPTIONAL, ctx, &hs)) ||
+	    (rc = doc_get_string(ex, "body_contains", PR_OPTIONAL, ctx, &contains)) ||
+	    (rc = doc_get_number(ex, "max_latency_ms", PR_OPTIONAL, ctx, &k->max_latency_ms)))
 		return rc;
 	if (k->max_latency_ms < 0)
 		return pr_error(PR_INPUT, "%s.max_latency_ms: must be positive", ctx);
@@ -249,7 +249,7 @@ load_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
 		buf_printf(&where, "%s.json", ctx);
 		k->json_expect = xcalloc((size_t)cJSON_GetArraySize(js) + 1, sizeof *k->json_expect);
 		for (const cJSON *it = js->child; it; it = it->next) {
-			if (pr_jsonpath_check(it->string, why, sizeof why) != 0) {
+			if (jsonpath_check(it->string, why, sizeof why) != 0) {
 				rc = pr_error(PR_INPUT, "%s.%s: not a JSON path: %s (write it as data.items[0].id)",
 				    where.data, it->string, why);
 				break;
@@ -267,7 +267,7 @@ load_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
 		buf_printf(&where, "%s.headers", ctx);
 		k->header_expect = xcalloc((size_t)cJSON_GetArraySize(hs) + 1, sizeof *k->header_expect);
 		for (const cJSON *it = hs->child; it; it = it->next) {
-			if ((rc = pr_check_header_name(it->string, where.data)))
+			if ((rc = doc_check_header_name(it->string, where.data)))
 				break;
 			if ((rc = load_match(it, where.data, it->string, true, &k->header_expect[k->nheader_expect++])))
 				break;
@@ -299,7 +299,7 @@ load_captures(const cJSON *caps, const char *ctx, struct qa_check *k, struct kno
 			return pr_error(PR_INPUT, "%s.%s: expected {\"json\": PATH}, {\"cookie\": NAME} or "
 			    "{\"header\": NAME}", ctx, it->string);
 		else if (strcmp(src->string, "json") == 0) {
-			if (pr_jsonpath_check(src->valuestring, why, sizeof why) != 0)
+			if (jsonpath_check(src->valuestring, why, sizeof why) != 0)
 				return pr_error(PR_INPUT, "%s.%s.json: not a JSON path: %s", ctx, it->string, why);
 			c->kind = QA_CAP_JSON;
 		} else if (strcmp(src->string, "cookie") == 0) {
@@ -309,7 +309,7 @@ load_captures(const cJSON *caps, const char *ctx, struct qa_check *k, struct kno
 			int rc;
 
 			buf_printf(&where, "%s.%s.header", ctx, it->string);
-			rc = pr_check_header_name(src->valuestring, where.data);
+			rc = doc_check_header_name(src->valuestring, where.data);
 			buf_free(&where);
 			if (rc)
 				return rc;
@@ -356,7 +356,7 @@ static void
 add_json_secrets(struct qa_suite *s, const cJSON *node)
 {
 	for (const cJSON *it = node ? node->child : NULL; it; it = it->next) {
-		if (cJSON_IsString(it) && it->string && pr_is_secret_name(it->string))
+		if (cJSON_IsString(it) && it->string && util_is_secret_name(it->string))
 			add_secret(s, it->valuestring);
 		add_json_secrets(s, it);
 	}
@@ -397,7 +397,7 @@ check_header(const char *name, const char *value, const char *where, void *arg)
 		return rc;
 	if (env_line_break(value))
 		return pr_error(PR_INPUT, "%s: a header value cannot hold a line break", where);
-	if (pr_is_secret_name(name))
+	if (util_is_secret_name(name))
 		add_secret(h->suite, value);
 	return PR_OK;
 }
@@ -417,7 +417,7 @@ load_name(const char *name, const char *ctx, const struct qa_suite *s, struct qa
 {
 	if (!*name)
 		return pr_error(PR_INPUT, "%s.name: empty (name the check)", ctx);
-	if (!pr_utf8_valid(name, strlen(name), NULL))
+	if (!doc_utf8_valid(name, strlen(name), NULL))
 		return pr_error(PR_INPUT, "%s.name: not valid UTF-8 once ${...} is filled in (documents are UTF-8)", ctx);
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->checks[i].name, name) == 0)
@@ -498,7 +498,7 @@ load_column_match(const cJSON *v, const char *ctx, const char *key, struct qa_fi
 		return load_match(v, ctx, key, false, e);
 	e->key = xstrdup(key);
 	if (!cJSON_IsString(only))
-		return pr_error(PR_INPUT, "%s.%s.matches: expected a string, found %s", ctx, key, pr_json_type(only));
+		return pr_error(PR_INPUT, "%s.%s.matches: expected a string, found %s", ctx, key, doc_json_type(only));
 	if ((err = regcomp(&re, only->valuestring, REG_EXTENDED | REG_NOSUB)) != 0) {
 		char why[128];
 
@@ -544,11 +544,11 @@ load_sql_expect(const cJSON *ex, const char *ctx, struct qa_check *k)
 	struct buf where = {0};
 	int rc;
 
-	if ((rc = pr_check_fields(ex, keys, ctx)) ||
-	    (rc = pr_get_long(ex, "rows", PR_OPTIONAL, ctx, 0, LONG_MAX, &k->expect_rows)) ||
-	    (rc = pr_get_object(ex, "columns", PR_OPTIONAL, ctx, &cols)) ||
-	    (rc = pr_get_object(ex, "between", PR_OPTIONAL, ctx, &bs)) ||
-	    (rc = pr_get_number(ex, "max_duration_ms", PR_OPTIONAL, ctx, &k->max_latency_ms)))
+	if ((rc = doc_check_fields(ex, keys, ctx)) ||
+	    (rc = doc_get_long(ex, "rows", PR_OPTIONAL, ctx, 0, LONG_MAX, &k->expect_rows)) ||
+	    (rc = doc_get_object(ex, "columns", PR_OPTIONAL, ctx, &cols)) ||
+	    (rc = doc_get_object(ex, "between", PR_OPTIONAL, ctx, &bs)) ||
+	    (rc = doc_get_number(ex, "max_duration_ms", PR_OPTIONAL, ctx, &k->max_latency_ms)))
 		return rc;
 	if (k->max_latency_ms < 0)
 		return pr_error(PR_INPUT, "%s.max_duration_ms: must be positive", ctx);
@@ -578,7 +578,7 @@ load_params(const cJSON *ps, const char *ctx, const struct known *known, struct 
 		buf_reset(&where);
 		buf_printf(&where, "%s.params[%zu]", ctx, i);
 		if (!cJSON_IsString(it))
-			rc = pr_error(PR_INPUT, "%s: expected a string, found %s", where.data, pr_json_type(it));
+			rc = pr_error(PR_INPUT, "%s: expected a string, found %s", where.data, doc_json_type(it));
 		else if ((rc = check_refs(it->valuestring, known, where.data)) == PR_OK)
 			k->params[k->nparams++] = xstrdup(it->valuestring);
 	}
@@ -601,7 +601,7 @@ load_indexes_check(const char *tmpl, const char *ctx, struct qa_check *k)
 		return pr_error(PR_INPUT, "%s.indexes_still_valid: environment variable %.*s is not set", ctx,
 		    (int)mlen - 3, missing + 2);
 	k->indexes_from = path;
-	if ((rc = pr_doc_load(path, "snapshot", &snap)) == PR_OK)
+	if ((rc = doc_load(path, "snapshot", &snap)) == PR_OK)
 		rc = manifest_valid_indexes(snap, path, &k->valid_before, &k->nvalid_before);
 	cJSON_Delete(snap);
 	k->sql = xstrdup(pr_pgq_indexes_sql);
@@ -624,25 +624,25 @@ load_sql_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_ch
 	int rc;
 
 	k->expect_rows = -1;
-	if ((rc = pr_get_string(c, "indexes_still_valid", PR_OPTIONAL, ctx, &snap)))
+	if ((rc = doc_get_string(c, "indexes_still_valid", PR_OPTIONAL, ctx, &snap)))
 		return rc;
 	if (snap) {
 		k->method = xstrdup("SQL");
 		k->url = xstrdup("");
-		if ((rc = pr_check_fields(c, index_keys, ctx)) ||
-		    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
-		    (rc = pr_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)) ||
+		if ((rc = doc_check_fields(c, index_keys, ctx)) ||
+		    (rc = doc_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
+		    (rc = doc_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)) ||
 		    (rc = load_name(name, ctx, s, k)))
 			return rc;
 		return load_indexes_check(snap, ctx, k);
 	}
-	if ((rc = pr_check_fields(c, keys, ctx)) ||
-	    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
-	    (rc = pr_get_string(c, "sql", PR_REQUIRED, ctx, &sql)) ||
-	    (rc = pr_get_array(c, "params", PR_OPTIONAL, ctx, &ps)) ||
-	    (rc = pr_get_object(c, "expect", PR_OPTIONAL, ctx, &ex)) ||
-	    (rc = pr_get_object(c, "capture", PR_OPTIONAL, ctx, &caps)) ||
-	    (rc = pr_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)) ||
+	if ((rc = doc_check_fields(c, keys, ctx)) ||
+	    (rc = doc_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
+	    (rc = doc_get_string(c, "sql", PR_REQUIRED, ctx, &sql)) ||
+	    (rc = doc_get_array(c, "params", PR_OPTIONAL, ctx, &ps)) ||
+	    (rc = doc_get_object(c, "expect", PR_OPTIONAL, ctx, &ex)) ||
+	    (rc = doc_get_object(c, "capture", PR_OPTIONAL, ctx, &caps)) ||
+	    (rc = doc_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)) ||
 	    (rc = load_name(name, ctx, s, k)))
 		return rc;
 	if (!*sql)
@@ -675,23 +675,23 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 	int rc;
 
 	if (!cJSON_IsObject(c))
-		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(c));
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, doc_json_type(c));
 	if (cJSON_GetObjectItemCaseSensitive(c, "sql") || cJSON_GetObjectItemCaseSensitive(c, "indexes_still_valid"))
 		return load_sql_check(c, ctx, s, k, known);
-	if ((rc = pr_check_fields(c, keys, ctx)) ||
-	    (rc = pr_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
-	    (rc = pr_get_string(c, "method", PR_OPTIONAL, ctx, &method)) ||
-	    (rc = pr_get_string(c, "url", PR_REQUIRED, ctx, &url)) ||
-	    (rc = pr_get_string(c, "body", PR_OPTIONAL, ctx, &body)) ||
-	    (rc = pr_get_object(c, "expect", PR_OPTIONAL, ctx, &ex)) ||
-	    (rc = pr_get_object(c, "capture", PR_OPTIONAL, ctx, &caps)) ||
-	    (rc = pr_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)))
+	if ((rc = doc_check_fields(c, keys, ctx)) ||
+	    (rc = doc_get_string(c, "name", PR_REQUIRED, ctx, &name)) ||
+	    (rc = doc_get_string(c, "method", PR_OPTIONAL, ctx, &method)) ||
+	    (rc = doc_get_string(c, "url", PR_REQUIRED, ctx, &url)) ||
+	    (rc = doc_get_string(c, "body", PR_OPTIONAL, ctx, &body)) ||
+	    (rc = doc_get_object(c, "expect", PR_OPTIONAL, ctx, &ex)) ||
+	    (rc = doc_get_object(c, "capture", PR_OPTIONAL, ctx, &caps)) ||
+	    (rc = doc_get_duration(c, "timeout", PR_POSITIVE, ctx, &k->timeout_s)))
 		return rc;
 	if ((rc = load_name(name, ctx, s, k)) ||
 	    (rc = load_method(method, ctx, k)) ||
 	    (rc = load_url(url, ctx, s, known, k)) ||
 	    (rc = load_body(c, body, ctx, s, known, k)) ||
-	    (rc = pr_get_headers(c, "headers", ctx, check_header, &headers, &k->header_lines, &k->nheaders)))
+	    (rc = doc_get_headers(c, "headers", ctx, check_header, &headers, &k->header_lines, &k->nheaders)))
 		return rc;
 	if (ex)
 		rc = load_expect(ex, field_ctx(&where, ctx, "expect"), k);
@@ -704,7 +704,7 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 int
 qa_suite_load(const cJSON *section, const char *cfgname, struct qa_suite *s)
 {
-	/* "watch" is the metric rules' (qametrics.h), read by qa_metrics_load. */
+	/* "watch" is the metric rules' (qametrics.h), read by qametrics_load. */
 	static const char *const keys[] = { "base_url", "timeout", "checks", "watch", NULL };
 	struct buf ctx = {0}, item = {0};
 	struct known known = {0};
@@ -718,13 +718,13 @@ qa_suite_load(const cJSON *section, const char *cfgname, struct qa_suite *s)
 	buf_printf(&ctx, "%s: qa", cfgname);
 	if (!cJSON_IsObject(section)) {
 		rc = pr_error(PR_INPUT, "%s: expected an object with \"checks\", found %s", ctx.data,
-		    pr_json_type(section));
+		    doc_json_type(section));
 		goto out;
 	}
-	if ((rc = pr_check_fields(section, keys, ctx.data)) ||
-	    (rc = pr_get_string(section, "base_url", PR_OPTIONAL, ctx.data, &base)) ||
-	    (rc = pr_get_duration(section, "timeout", PR_POSITIVE, ctx.data, &s->timeout_s)) ||
-	    (rc = pr_get_array(section, "checks", PR_REQUIRED, ctx.data, &checks)))
+	if ((rc = doc_check_fields(section, keys, ctx.data)) ||
+	    (rc = doc_get_string(section, "base_url", PR_OPTIONAL, ctx.data, &base)) ||
+	    (rc = doc_get_duration(section, "timeout", PR_POSITIVE, ctx.data, &s->timeout_s)) ||
+	    (rc = doc_get_array(section, "checks", PR_REQUIRED, ctx.data, &checks)))
 		goto out;
 	if (base && *base) {
 		if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
@@ -797,7 +797,7 @@ qa_suite_set_database(struct qa_suite *s, const char *url)
 	if (!url || !*url)
 		return pr_error(PR_INPUT, "check \"%s\" runs SQL but there is no database (set DATABASE_URL, or "
 		    "database.url in the config)", first->name);
-	if ((rc = pr_pg_url_parse(url, &s->db, why, sizeof why)) != PR_OK)
+	if ((rc = pg_url_parse(url, &s->db, why, sizeof why)) != PR_OK)
 		return pr_error(rc, "database URL: %s (fix DATABASE_URL or database.url)", why);
 	s->have_db = true;
 	if (s->db.password && *s->db.password) {
@@ -854,7 +854,7 @@ qa_suite_free(struct qa_suite *s)
 			free(k->valid_before[j]);
 		free(k->valid_before);
 	}
-	pr_pg_url_free(&s->db);
+	pg_url_free(&s->db);
 	for (size_t i = 0; i < s->nsecrets; i++) {
 		explicit_bzero(s->secrets[i], strlen(s->secrets[i]));
 		free(s->secrets[i]);
@@ -1068,7 +1068,7 @@ server_error(long status)
 
 /* Every attempt counts in a watch: its latency, and whether it failed. */
 static void
-record_attempt(void *reqs, const struct pr_http_resp *resp)
+record_attempt(void *reqs, const struct http_resp *resp)
 {
 	record(reqs, resp->total_ms, resp->failure != PR_FAILURE_OK || server_error(resp->status));
 }
@@ -1077,10 +1077,10 @@ record_attempt(void *reqs, const struct pr_http_resp *resp)
  * final attempt.  0 when a response arrived. */
 static int
 send_request(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o,
-    const struct built *b, const char *shown, struct pr_http_resp *resp, struct qa_result *r,
+    const struct built *b, const char *shown, struct http_resp *resp, struct qa_result *r,
     struct qa_requests *reqs)
 {
-	struct pr_http_req req = {
+	struct http_req req = {
 		.method = k->method,
 		.url = b->url,
 		.headers = (const char *const *)b->headers,
@@ -1102,7 +1102,7 @@ send_request(const struct qa_suite *s, const struct qa_check *k, const struct qa
 
 	if (req.connect_timeout_s == 0 || req.connect_timeout_s > req.timeout_s)
 		req.connect_timeout_s = req.timeout_s;
-	rc = pr_http_do(&req, resp);
+	rc = http_do(&req, resp);
 	r->attempts = resp->attempts;
 	r->latency_ms = resp->total_ms;
 	return rc;
@@ -1110,14 +1110,14 @@ send_request(const struct qa_suite *s, const struct qa_check *k, const struct qa
 
 /* Response header name (first occurrence) into out; NULL when absent. */
 static const char *
-header_value(const struct pr_http_resp *resp, const char *name, char *out, size_t outlen)
+header_value(const struct http_resp *resp, const char *name, char *out, size_t outlen)
 {
-	return pr_http_header(resp, name, out, outlen);
+	return http_header(resp, name, out, outlen);
 }
 
 /* The value of cookie name from any Set-Cookie line, or NULL (caller frees). */
 static char *
-find_cookie(const struct pr_http_resp *resp, const char *name)
+find_cookie(const struct http_resp *resp, const char *name)
 {
 	const char *p = resp->headers.data;
 	size_t nlen = strlen(name);
@@ -1150,7 +1150,7 @@ find_cookie(const struct pr_http_resp *resp, const char *name)
 static void
 quote_value(const cJSON *item, char *out, size_t outlen)
 {
-	char *t = pr_jsonpath_text(item);
+	char *t = jsonpath_text(item);
 
 	if (cJSON_IsString(item))
 		snprintf(out, outlen, "\"%.*s\"%s", SHOWN_VALUE_MAX, t, strlen(t) > SHOWN_VALUE_MAX ? "..." : "");
@@ -1237,10 +1237,10 @@ secret_value(const struct qa_suite *s, const struct qa_check *k, const char *pat
 	len = strlen(last);
 	if (len > 0 && len < sizeof key) {
 		memcpy(key, last, len + 1);
-		if (pr_is_secret_name(key))
+		if (util_is_secret_name(key))
 			return true;
 	}
-	text = pr_jsonpath_text(got);
+	text = jsonpath_text(got);
 	hit = holds_secret(text, s, v);
 	free(text);
 	return hit;
@@ -1284,7 +1284,7 @@ judge_json(const struct qa_suite *s, const struct qa_check *k, const cJSON *doc,
 
 	for (size_t i = 0; i < k->njson_expect; i++) {
 		const struct qa_field_expect *e = &k->json_expect[i];
-		const cJSON *got = doc ? pr_jsonpath_get(doc, e->key) : NULL;
+		const cJSON *got = doc ? jsonpath_get(doc, e->key) : NULL;
 
 		if (!doc) {
 			add_failure(r, "json %s: the response is not JSON", e->key);
@@ -1305,7 +1305,7 @@ judge_json(const struct qa_suite *s, const struct qa_check *k, const cJSON *doc,
 			if (!got) {
 				add_failure(r, "json %s: missing", e->key);
 			} else {
-				char *t = pr_jsonpath_text(got);
+				char *t = jsonpath_text(got);
 
 				if (!strstr(t, e->value->valuestring))
 					add_failure(r, "json %s: does not contain \"%s\"", e->key, e->value->valuestring);
@@ -1344,7 +1344,7 @@ header_equals(const char *got, const char *want)
 }
 
 static void
-judge_headers(const struct qa_suite *s, const struct qa_check *k, const struct pr_http_resp *resp,
+judge_headers(const struct qa_suite *s, const struct qa_check *k, const struct http_resp *resp,
     const struct vars *v, struct qa_result *r)
 {
 	char got[HEADER_VALUE_MAX];
@@ -1352,7 +1352,7 @@ judge_headers(const struct qa_suite *s, const struct qa_check *k, const struct p
 	for (size_t i = 0; i < k->nheader_expect; i++) {
 		const struct qa_field_expect *e = &k->header_expect[i];
 		bool present = header_value(resp, e->key, got, sizeof got) != NULL;
-		bool secret = pr_is_secret_name(e->key) || captures_header(k, e->key);
+		bool secret = util_is_secret_name(e->key) || captures_header(k, e->key);
 
 		switch (e->match) {
 		case QA_MATCHES:	/* columns of SQL checks only */
@@ -1427,7 +1427,7 @@ keep_capture(const struct qa_check *k, const struct qa_capture *c, char *value, 
 
 /* Take each capture from the response; failures say which and why. */
 static void
-take_captures(const struct qa_check *k, const struct pr_http_resp *resp, const cJSON *doc,
+take_captures(const struct qa_check *k, const struct http_resp *resp, const cJSON *doc,
     struct vars *v, struct qa_result *r)
 {
 	for (size_t i = 0; i < k->ncaptures; i++) {
@@ -1438,14 +1438,14 @@ take_captures(const struct qa_check *k, const struct pr_http_resp *resp, const c
 		case QA_CAP_COLUMN:	/* SQL checks only (take_sql_captures) */
 			break;
 		case QA_CAP_JSON: {
-			const cJSON *got = doc ? pr_jsonpath_get(doc, c->source) : NULL;
+			const cJSON *got = doc ? jsonpath_get(doc, c->source) : NULL;
 
 			if (!doc)
 				add_failure(r, "capture %s: the response is not JSON", c->name);
 			else if (!got || cJSON_IsNull(got))
 				add_failure(r, "capture %s: %s not found in the response", c->name, c->source);
 			else
-				value = pr_jsonpath_text(got);
+				value = jsonpath_text(got);
 			break;
 		}
 		case QA_CAP_COOKIE:
@@ -1528,7 +1528,7 @@ refuse_injection(const struct built *b, struct qa_result *r)
 /* Judge the response.  Its captures are taken first, so that no failure
  * quotes what this check captures, but their failures are listed last. */
 static void
-judge(const struct qa_suite *s, const struct qa_check *k, const struct pr_http_resp *resp, struct vars *v,
+judge(const struct qa_suite *s, const struct qa_check *k, const struct http_resp *resp, struct vars *v,
     struct qa_result *r)
 {
 	struct qa_result caps = {0};
@@ -1582,31 +1582,31 @@ build_params(const struct qa_check *k, const struct vars *v, char ***out, const 
  * suite's backoff): a query the database refused or stopped would be
  * refused or stopped again.  Each attempt counts in a watch.
  */
-static enum pr_pgq_fail
+static enum pgq_fail
 sql_attempts(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o, char **params,
-    struct pr_pgq_result *res, struct qa_result *r, struct qa_requests *reqs, char *why, size_t whylen)
+    struct pgq_result *res, struct qa_result *r, struct qa_requests *reqs, char *why, size_t whylen)
 {
 	double timeout_s = k->timeout_s > 0 ? k->timeout_s : s->timeout_s;
 	double wait_ms = o->backoff_ms > 0 ? o->backoff_ms : QA_BACKOFF_MS;
 
 	for (int n = 0;; n++) {
 		struct pg_conn *conn = NULL;
-		double t0_ms = pr_mono_ms();
-		enum pr_pgq_fail f = PR_PGQ_CONNECT;
+		double t0_ms = util_mono_ms();
+		enum pgq_fail f = PR_PGQ_CONNECT;
 
 		r->attempts = n + 1;
-		if (pr_pgq_connect(&s->db, timeout_s, &conn, why, whylen) == PR_OK)
-			f = pr_pgq_query_ro(conn, k->sql, (const char *const *)params, k->nparams, timeout_s * 1e3,
+		if (pgq_connect(&s->db, timeout_s, &conn, why, whylen) == PR_OK)
+			f = pgq_query_ro(conn, k->sql, (const char *const *)params, k->nparams, timeout_s * 1e3,
 			    res, why, whylen);
-		pr_pgq_close(conn);
-		record(reqs, f == PR_PGQ_OK ? res->duration_ms : pr_mono_ms() - t0_ms, f != PR_PGQ_OK);
+		pgq_close(conn);
+		record(reqs, f == PR_PGQ_OK ? res->duration_ms : util_mono_ms() - t0_ms, f != PR_PGQ_OK);
 		/* why may quote a parameter: the log gets the scrubbed failure later */
 		pr_log("SQL %s -> %s", s->db.redacted, f == PR_PGQ_OK ? "ok" : f == PR_PGQ_CONNECT ? "no connection" :
 		    "error");
 		if (f != PR_PGQ_CONNECT || n >= o->retries)
 			return f;
 		pr_log("retrying in %.0f ms (attempt %d of %d)", wait_ms, n + 2, o->retries + 1);
-		pr_sleep_ms(wait_ms);
+		util_sleep_ms(wait_ms);
 		wait_ms = fmin(wait_ms * 2, MAX_BACKOFF_MS);
 	}
 }
@@ -1620,11 +1620,11 @@ secret_column(const struct qa_suite *s, const struct qa_check *k, const char *co
 	for (size_t i = 0; i < k->ncaptures; i++)
 		if (strcmp(k->captures[i].source, column) == 0)
 			return true;
-	return pr_is_secret_name(column) || holds_secret(text, s, v);
+	return util_is_secret_name(column) || holds_secret(text, s, v);
 }
 
 static bool
-has_column(const struct pr_pgq_result *res, const char *name)
+has_column(const struct pgq_result *res, const char *name)
 {
 	for (size_t i = 0; i < res->ncols; i++)
 		if (strcmp(res->columns[i], name) == 0)
@@ -1644,7 +1644,7 @@ column_equals(const cJSON *got, const cJSON *want)
 		return true;
 	if (!cJSON_IsString(got) || cJSON_IsString(want) || cJSON_IsNull(want))
 		return false;
-	t = pr_jsonpath_text(want);
+	t = jsonpath_text(want);
 	eq = strcmp(t, got->valuestring) == 0;
 	free(t);
 	return eq;
@@ -1697,14 +1697,14 @@ judge_column(const struct qa_field_expect *e, const cJSON *got, const char *show
 }
 
 static void
-judge_columns(const struct qa_suite *s, const struct qa_check *k, const struct pr_pgq_result *res,
+judge_columns(const struct qa_suite *s, const struct qa_check *k, const struct pgq_result *res,
     const struct vars *v, struct qa_result *r)
 {
 	char shown[SHOWN_VALUE_MAX + 16];
 
 	for (size_t i = 0; i < k->ncolumn_expect; i++) {
 		const struct qa_field_expect *e = &k->column_expect[i];
-		const cJSON *got = pr_pgq_value(res, 0, e->key);
+		const cJSON *got = pgq_value(res, 0, e->key);
 		char *text;
 
 		if (!has_column(res, e->key)) {
@@ -1715,7 +1715,7 @@ judge_columns(const struct qa_suite *s, const struct qa_check *k, const struct p
 			add_failure(r, "column %s: no row", e->key);
 			continue;
 		}
-		text = pr_jsonpath_text(got);
+		text = jsonpath_text(got);
 		if (secret_column(s, k, e->key, text, v))
 			snprintf(shown, sizeof shown, SECRET_SHOWN);
 		else
@@ -1726,11 +1726,11 @@ judge_columns(const struct qa_suite *s, const struct qa_check *k, const struct p
 }
 
 static void
-judge_between(const struct qa_check *k, const struct pr_pgq_result *res, struct qa_result *r)
+judge_between(const struct qa_check *k, const struct pgq_result *res, struct qa_result *r)
 {
 	for (size_t i = 0; i < k->nbetween; i++) {
 		const struct qa_between *b = &k->between[i];
-		const cJSON *got = pr_pgq_value(res, 0, b->column);
+		const cJSON *got = pgq_value(res, 0, b->column);
 		char *end = NULL;
 		double x = NAN;
 
@@ -1751,11 +1751,11 @@ judge_between(const struct qa_check *k, const struct pr_pgq_result *res, struct 
 
 /* Each capture is a column of the first row, as text. */
 static void
-take_sql_captures(const struct qa_check *k, const struct pr_pgq_result *res, struct vars *v, struct qa_result *r)
+take_sql_captures(const struct qa_check *k, const struct pgq_result *res, struct vars *v, struct qa_result *r)
 {
 	for (size_t i = 0; i < k->ncaptures; i++) {
 		const struct qa_capture *c = &k->captures[i];
-		const cJSON *got = pr_pgq_value(res, 0, c->source);
+		const cJSON *got = pgq_value(res, 0, c->source);
 		char *value = NULL;
 
 		if (!has_column(res, c->source))
@@ -1765,27 +1765,27 @@ take_sql_captures(const struct qa_check *k, const struct pr_pgq_result *res, str
 		else if (cJSON_IsNull(got))
 			add_failure(r, "capture %s: column %s is null", c->name, c->source);
 		else
-			value = pr_jsonpath_text(got);
+			value = jsonpath_text(got);
 		keep_capture(k, c, value, v, r);
 	}
 }
 
 /* Each index valid in the snapshot is in the list, and valid. */
 static void
-judge_indexes(const struct qa_check *k, const struct pr_pgq_result *res, struct qa_result *r)
+judge_indexes(const struct qa_check *k, const struct pgq_result *res, struct qa_result *r)
 {
 	for (size_t i = 0; i < k->nvalid_before; i++) {
 		const char *want = k->valid_before[i];
 		const cJSON *valid = NULL;
 
 		for (size_t row = 0; row < res->nrows && !valid; row++) {
-			const cJSON *schema = pr_pgq_value(res, row, "schema"), *name = pr_pgq_value(res, row, "name");
+			const cJSON *schema = pgq_value(res, row, "schema"), *name = pgq_value(res, row, "name");
 
 			if (cJSON_IsString(schema) && cJSON_IsString(name) &&
 			    strlen(schema->valuestring) + 1 + strlen(name->valuestring) == strlen(want) &&
 			    strncmp(want, schema->valuestring, strlen(schema->valuestring)) == 0 &&
 			    strcmp(want + strlen(schema->valuestring) + 1, name->valuestring) == 0)
-				valid = pr_pgq_value(res, row, "valid");
+				valid = pgq_value(res, row, "valid");
 		}
 		if (!valid)
 			add_failure(r, "index %s: valid in %s, now missing", want, k->indexes_from);
@@ -1796,7 +1796,7 @@ judge_indexes(const struct qa_check *k, const struct pr_pgq_result *res, struct 
 
 /* Judge a result; captures first (so no failure quotes them), listed last. */
 static void
-judge_sql(const struct qa_suite *s, const struct qa_check *k, const struct pr_pgq_result *res, struct vars *v,
+judge_sql(const struct qa_suite *s, const struct qa_check *k, const struct pgq_result *res, struct vars *v,
     struct qa_result *r)
 {
 	struct qa_result caps = {0};
@@ -1814,7 +1814,7 @@ judge_sql(const struct qa_suite *s, const struct qa_check *k, const struct pr_pg
 
 /* Why the query gave no result, as the check's outcome and failure. */
 static void
-sql_failed(const struct qa_suite *s, const struct qa_check *k, enum pr_pgq_fail f, const char *why,
+sql_failed(const struct qa_suite *s, const struct qa_check *k, enum pgq_fail f, const char *why,
     struct qa_result *r)
 {
 	switch (f) {
@@ -1843,11 +1843,11 @@ static void
 run_sql_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o, struct vars *v,
     struct qa_result *r, struct qa_requests *reqs)
 {
-	struct pr_pgq_result res = {0};
+	struct pgq_result res = {0};
 	char why[512], **params = NULL;
 	const char *missing = NULL;
 	size_t mlen = 0;
-	enum pr_pgq_fail f;
+	enum pgq_fail f;
 
 	r->latency_ms = -1;
 	r->shown_url = xstrdup(s->db.redacted);
@@ -1870,14 +1870,14 @@ run_sql_check(const struct qa_suite *s, const struct qa_check *k, const struct q
 out:
 	scrub_failures(r, s, v);
 	free_params(params, k->nparams);
-	pr_pgq_result_free(&res);
+	pgq_result_free(&res);
 }
 
 static void
 run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o, struct vars *v,
     struct qa_result *r, struct qa_requests *reqs)
 {
-	struct pr_http_resp resp = {0};
+	struct http_resp resp = {0};
 	struct built b;
 	const char *missing = NULL;
 	size_t mlen = 0;
@@ -1886,7 +1886,7 @@ run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_op
 	char *tmpl_url = resolve(s->base_url, shown ? shown : k->url);
 
 	r->latency_ms = -1;
-	r->shown_url = pr_redact_url(tmpl_url);
+	r->shown_url = util_redact_url(tmpl_url);
 	free(tmpl_url);
 	free(shown);
 	if (build(s, k, v, &b, &missing, &mlen) != 0) {
@@ -1921,7 +1921,7 @@ run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_op
 out:
 	scrub_failures(r, s, v);
 	built_free(&b);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 }
 
 int
@@ -2017,7 +2017,7 @@ qa_report_to_json(const struct qa_suite *s, const struct qa_report *r, cJSON *do
 		else
 			cJSON_AddNullToObject(c, "status");
 		if (res->latency_ms >= 0)
-			pr_add_number(c, "latency_ms", round(res->latency_ms * 1e3) / 1e3);
+			doc_add_number(c, "latency_ms", round(res->latency_ms * 1e3) / 1e3);
 		else
 			cJSON_AddNullToObject(c, "latency_ms");
 		cJSON_AddNumberToObject(c, "attempts", res->attempts);
@@ -2083,8 +2083,8 @@ qa_watch_judge(const struct qa_requests *q, size_t rounds, const struct qa_thres
 		return;
 	sorted = xmalloc(q->n * sizeof *sorted);
 	memcpy(sorted, q->latency_ms, q->n * sizeof *sorted);
-	pr_sort(sorted, q->n);
-	w->p95_ms = pr_quantile_sorted(sorted, q->n, 0.95);
+	stats_sort(sorted, q->n);
+	w->p95_ms = stats_quantile_sorted(sorted, q->n, 0.95);
 	free(sorted);
 	w->error_rate = (double)w->errors / (double)w->requests;
 	pct = w->error_rate * 100;
@@ -2104,21 +2104,21 @@ qa_watch_to_json(const struct qa_watch *w, const struct qa_thresholds *t, double
 	cJSON *o = cJSON_CreateObject();
 	cJSON *th, *reasons;
 
-	pr_add_number(o, "duration_s", duration_s);
-	pr_add_number(o, "interval_s", interval_s);
+	doc_add_number(o, "duration_s", duration_s);
+	doc_add_number(o, "interval_s", interval_s);
 	cJSON_AddNumberToObject(o, "rounds", (double)w->rounds);
 	cJSON_AddNumberToObject(o, "requests", (double)w->requests);
 	cJSON_AddNumberToObject(o, "errors", (double)w->errors);
-	pr_add_number(o, "error_rate", round(w->error_rate * 1e6) / 1e6);
-	pr_add_number(o, "p95_ms", round(w->p95_ms * 1e3) / 1e3);
+	doc_add_number(o, "error_rate", round(w->error_rate * 1e6) / 1e6);
+	doc_add_number(o, "p95_ms", round(w->p95_ms * 1e3) / 1e3);
 	cJSON_AddStringToObject(o, "level", qa_level_name(w->level));
 	reasons = cJSON_AddArrayToObject(o, "reasons");
 	for (size_t i = 0; i < w->nreasons; i++)
 		cJSON_AddItemToArray(reasons, cJSON_CreateString(w->reasons[i]));
 	th = cJSON_AddObjectToObject(o, "thresholds");
-	pr_add_number(th, "p95_warn_ms", t->p95_warn_ms);
-	pr_add_number(th, "p95_crit_ms", t->p95_crit_ms);
-	pr_add_number(th, "error_warn_pct", t->error_warn_pct);
-	pr_add_number(th, "error_crit_pct", t->error_crit_pct);
+	doc_add_number(th, "p95_warn_ms", t->p95_warn_ms);
+	doc_add_number(th, "p95_crit_ms", t->p95_crit_ms);
+	doc_add_number(th, "error_warn_pct", t->error_warn_pct);
+	doc_add_number(th, "error_crit_pct", t->error_crit_pct);
 	return o;
 }

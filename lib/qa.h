@@ -114,7 +114,7 @@ struct qa_suite {
 	size_t n;
 	char **secrets;			/* config values no message may quote */
 	size_t nsecrets;
-	struct pr_pg_url db;		/* for SQL checks (qa_suite_set_database) */
+	struct pg_url db;		/* for SQL checks (qa_suite_set_database) */
 	bool have_db;
 };
 

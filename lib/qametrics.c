@@ -19,14 +19,14 @@
 static const char *const kind_names[] = { "quantile", "ratio", "gauge", "promql" };
 
 static int
-load_selector(const cJSON *j, const char *key, enum pr_need need, const char *ctx,
+load_selector(const cJSON *j, const char *key, enum doc_need need, const char *ctx,
     struct prom_selector *sel, bool *present)
 {
 	const char *text = NULL;
 	char why[512];
 	int rc;
 
-	if ((rc = pr_get_string(j, key, need, ctx, &text)))
+	if ((rc = doc_get_string(j, key, need, ctx, &text)))
 		return rc;
 	if (!text)
 		return 0;
@@ -38,23 +38,23 @@ load_selector(const cJSON *j, const char *key, enum pr_need need, const char *ct
 }
 
 static int
-load_kind(const cJSON *j, const char *ctx, enum qa_rule_kind *kind)
+load_kind(const cJSON *j, const char *ctx, enum qametrics_rule_kind *kind)
 {
 	const char *k = NULL;
 	int rc;
 
-	if ((rc = pr_get_string(j, "kind", PR_REQUIRED, ctx, &k)))
+	if ((rc = doc_get_string(j, "kind", PR_REQUIRED, ctx, &k)))
 		return rc;
 	for (size_t i = 0; i < sizeof kind_names / sizeof *kind_names; i++)
 		if (strcmp(k, kind_names[i]) == 0) {
-			*kind = (enum qa_rule_kind)i;
+			*kind = (enum qametrics_rule_kind)i;
 			return 0;
 		}
 	return pr_error(PR_INPUT, "%s.kind: \"%s\" is not a kind (expected quantile, ratio, gauge or promql)", ctx, k);
 }
 
 static int
-load_rule(const cJSON *j, const char *ctx, struct qa_rule *r)
+load_rule(const cJSON *j, const char *ctx, struct qametrics_rule *r)
 {
 	static const char *const keys[] = { "name", "kind", "metric", "denominator", "quantile",
 		"warn", "crit", "for", "min_requests", "query", NULL };
@@ -63,18 +63,18 @@ load_rule(const cJSON *j, const char *ctx, struct qa_rule *r)
 
 	r->quantile = DEFAULT_QUANTILE;
 	r->warn_since_s = r->crit_since_s = -1;
-	if ((rc = pr_check_fields(j, keys, ctx)) ||
-	    (rc = pr_get_string(j, "name", PR_REQUIRED, ctx, &name)) ||
+	if ((rc = doc_check_fields(j, keys, ctx)) ||
+	    (rc = doc_get_string(j, "name", PR_REQUIRED, ctx, &name)) ||
 	    (rc = load_kind(j, ctx, &r->kind)) ||
-	    (rc = pr_get_string(j, "query", r->kind == QA_RULE_PROMQL ? PR_REQUIRED : PR_OPTIONAL, ctx, &query)) ||
+	    (rc = doc_get_string(j, "query", r->kind == QA_RULE_PROMQL ? PR_REQUIRED : PR_OPTIONAL, ctx, &query)) ||
 	    (r->kind != QA_RULE_PROMQL &&
 	    (rc = load_selector(j, "metric", PR_REQUIRED, ctx, &r->metric, NULL))) ||
 	    (rc = load_selector(j, "denominator", PR_OPTIONAL, ctx, &r->denominator, &r->has_denominator)) ||
-	    (rc = pr_get_number(j, "quantile", PR_OPTIONAL, ctx, &r->quantile)) ||
-	    (rc = pr_get_number(j, "warn", PR_REQUIRED, ctx, &r->warn)) ||
-	    (rc = pr_get_number(j, "crit", PR_REQUIRED, ctx, &r->crit)) ||
-	    (rc = pr_get_duration(j, "for", PR_ZERO_OK, ctx, &r->for_s)) ||
-	    (rc = pr_get_number(j, "min_requests", PR_OPTIONAL, ctx, &r->min_requests)))
+	    (rc = doc_get_number(j, "quantile", PR_OPTIONAL, ctx, &r->quantile)) ||
+	    (rc = doc_get_number(j, "warn", PR_REQUIRED, ctx, &r->warn)) ||
+	    (rc = doc_get_number(j, "crit", PR_REQUIRED, ctx, &r->crit)) ||
+	    (rc = doc_get_duration(j, "for", PR_ZERO_OK, ctx, &r->for_s)) ||
+	    (rc = doc_get_number(j, "min_requests", PR_OPTIONAL, ctx, &r->min_requests)))
 		return rc;
 	r->name = xstrdup(name);
 	if (query && r->kind != QA_RULE_PROMQL)
@@ -92,7 +92,7 @@ load_rule(const cJSON *j, const char *ctx, struct qa_rule *r)
 }
 
 int
-qa_metrics_load(const cJSON *watch, const char *ctx, struct qa_metrics *m)
+qametrics_load(const cJSON *watch, const char *ctx, struct qametrics *m)
 {
 	static const char *const keys[] = { "metrics", "prometheus", "initial_delay", "rules", NULL };
 	const cJSON *rules = NULL;
@@ -105,11 +105,11 @@ qa_metrics_load(const cJSON *watch, const char *ctx, struct qa_metrics *m)
 	if (!watch)
 		return 0;
 	buf_printf(&where, "%s.watch", ctx);
-	if ((rc = pr_check_fields(watch, keys, where.data)) ||
-	    (rc = pr_get_string(watch, "metrics", PR_OPTIONAL, where.data, &url)) ||
-	    (rc = pr_get_string(watch, "prometheus", PR_OPTIONAL, where.data, &prom)) ||
-	    (rc = pr_get_duration(watch, "initial_delay", PR_ZERO_OK, where.data, &m->initial_delay_s)) ||
-	    (rc = pr_get_array(watch, "rules", PR_OPTIONAL, where.data, &rules)))
+	if ((rc = doc_check_fields(watch, keys, where.data)) ||
+	    (rc = doc_get_string(watch, "metrics", PR_OPTIONAL, where.data, &url)) ||
+	    (rc = doc_get_string(watch, "prometheus", PR_OPTIONAL, where.data, &prom)) ||
+	    (rc = doc_get_duration(watch, "initial_delay", PR_ZERO_OK, where.data, &m->initial_delay_s)) ||
+	    (rc = doc_get_array(watch, "rules", PR_OPTIONAL, where.data, &rules)))
 		goto out;
 	if (url)
 		m->url = xstrdup(url);
@@ -132,10 +132,10 @@ out:
 }
 
 void
-qa_metrics_free(struct qa_metrics *m)
+qametrics_free(struct qametrics *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		struct qa_rule *r = &m->rules[i];
+		struct qametrics_rule *r = &m->rules[i];
 
 		free(r->name);
 		free(r->query);
@@ -166,7 +166,7 @@ held(bool active, double *since_s, double t_s, double for_s)
 }
 
 void
-qa_rule_judge(struct qa_rule *r, double t_s, double value)
+qametrics_rule_judge(struct qametrics_rule *r, double t_s, double value)
 {
 	bool known = !isnan(value), pending;
 
@@ -185,7 +185,7 @@ qa_rule_judge(struct qa_rule *r, double t_s, double value)
 	/* Prometheus's "pending": the condition holds, the for: window runs. */
 	pending = (r->crit_since_s >= 0 && r->level < QA_LEVEL_CRITICAL) ||
 	    (r->warn_since_s >= 0 && r->level < QA_LEVEL_WARNING);
-	r->points[r->npoints++] = (struct qa_point){ t_s, value, r->level, pending };
+	r->points[r->npoints++] = (struct qametrics_point){ t_s, value, r->level, pending };
 }
 
 static int
@@ -200,7 +200,7 @@ need_metric(const struct prom_scrape *s, const struct prom_selector *sel, const 
 
 /* The rule's value over the interval prev..cur; NaN when too few requests. */
 static int
-rule_value(const struct qa_rule *r, const struct prom_scrape *prev, const struct prom_scrape *cur,
+rule_value(const struct qametrics_rule *r, const struct prom_scrape *prev, const struct prom_scrape *cur,
     const char *url, double *out)
 {
 	double requests = INFINITY, num, den = 1;
@@ -236,13 +236,13 @@ rule_value(const struct qa_rule *r, const struct prom_scrape *prev, const struct
 static int
 scrape(const char *url, const char *shown, double timeout_s, struct prom_scrape *out)
 {
-	struct pr_http_req req = { .url = url, .log_url = shown, .timeout_s = timeout_s,
+	struct http_req req = { .url = url, .log_url = shown, .timeout_s = timeout_s,
 		.retry = { .retries = -1 } };
-	struct pr_http_resp resp = {0};
+	struct http_resp resp = {0};
 	char why[512];
 	int rc;
 
-	if (pr_http_do(&req, &resp) != 0) {
+	if (http_do(&req, &resp) != 0) {
 		rc = pr_error(PR_EXTERNAL, "%s: no answer: %s (is the app up?)", shown, resp.error);
 		goto out;
 	}
@@ -255,12 +255,12 @@ scrape(const char *url, const char *shown, double timeout_s, struct prom_scrape 
 		rc = pr_error(PR_INPUT, "%s: not Prometheus exposition text: %s", shown, why);
 	}
 out:
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	return rc;
 }
 
 int
-qa_metrics_check(const struct qa_metrics *m)
+qametrics_check(const struct qametrics *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		bool promql = m->rules[i].kind == QA_RULE_PROMQL;
@@ -276,7 +276,7 @@ qa_metrics_check(const struct qa_metrics *m)
 }
 
 bool
-qa_metrics_active(const struct qa_metrics *m)
+qametrics_active(const struct qametrics *m)
 {
 	return m->n > 0 && (m->url || m->prometheus);
 }
@@ -313,13 +313,13 @@ promql_result(const cJSON *data, double *out)
 
 /* One instant query through the HTTP API. */
 static int
-promql_value(const char *server_url, const char *server, const struct qa_rule *r, double timeout_s,
+promql_value(const char *server_url, const char *server, const struct qametrics_rule *r, double timeout_s,
     double *out)
 {
 	char *q = curl_easy_escape(NULL, r->query, 0);
 	struct buf url = {0};
-	struct pr_http_req req = { .timeout_s = timeout_s, .retry = { .retries = -1 } };
-	struct pr_http_resp resp = {0};
+	struct http_req req = { .timeout_s = timeout_s, .retry = { .retries = -1 } };
+	struct http_resp resp = {0};
 	cJSON *j = NULL;
 	const cJSON *err;
 	int rc = 0;
@@ -328,7 +328,7 @@ promql_value(const char *server_url, const char *server, const struct qa_rule *r
 	curl_free(q);
 	req.url = url.data;
 	req.log_url = server;
-	if (pr_http_do(&req, &resp) != 0) {
+	if (http_do(&req, &resp) != 0) {
 		rc = pr_error(PR_EXTERNAL, "%s: no answer: %s (is Prometheus up?)", server, resp.error);
 		goto out;
 	}
@@ -344,21 +344,21 @@ promql_value(const char *server_url, const char *server, const struct qa_rule *r
 out:
 	cJSON_Delete(j);
 	buf_free(&url);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	return rc;
 }
 
 int
-qa_metrics_round(struct qa_metrics *m, double t_s, double timeout_s)
+qametrics_round(struct qametrics *m, double t_s, double timeout_s)
 {
 	struct prom_scrape cur = {0};
 	bool judge = t_s >= m->initial_delay_s;
 	/* Messages show URLs without their credentials. */
-	char *shown = m->url ? pr_redact_url(m->url) : NULL;
-	char *server = m->prometheus ? pr_redact_url(m->prometheus) : NULL;
+	char *shown = m->url ? util_redact_url(m->url) : NULL;
+	char *server = m->prometheus ? util_redact_url(m->prometheus) : NULL;
 	int rc = 0;
 
-	if (!qa_metrics_active(m) || (m->url && (rc = scrape(m->url, shown, timeout_s, &cur)))) {
+	if (!qametrics_active(m) || (m->url && (rc = scrape(m->url, shown, timeout_s, &cur)))) {
 		free(shown);
 		free(server);
 		return rc;
@@ -374,7 +374,7 @@ qa_metrics_round(struct qa_metrics *m, double t_s, double timeout_s)
 			rc = rule_value(&m->rules[i], &m->prev, &cur, shown, &v);
 		if (rc)
 			break;
-		qa_rule_judge(&m->rules[i], t_s, v);
+		qametrics_rule_judge(&m->rules[i], t_s, v);
 		pr_log("rule %s at %.1f s: %g (%s)", m->rules[i].name, t_s, v,
 		    qa_level_name(m->rules[i].level));
 	}
@@ -388,7 +388,7 @@ qa_metrics_round(struct qa_metrics *m, double t_s, double timeout_s)
 }
 
 enum qa_level
-qa_metrics_level(const struct qa_metrics *m, const char **rule)
+qametrics_level(const struct qametrics *m, const char **rule)
 {
 	enum qa_level worst = QA_LEVEL_OK;
 
@@ -404,16 +404,16 @@ qa_metrics_level(const struct qa_metrics *m, const char **rule)
 static cJSON *
 value_json(double v)
 {
-	return isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(pr_round(v, PR_ANY_DECIMALS));
+	return isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(doc_round(v, PR_ANY_DECIMALS));
 }
 
 cJSON *
-qa_metrics_to_json(const struct qa_metrics *m)
+qametrics_to_json(const struct qametrics *m)
 {
 	cJSON *arr = cJSON_CreateArray();
 
 	for (size_t i = 0; i < m->n; i++) {
-		const struct qa_rule *r = &m->rules[i];
+		const struct qametrics_rule *r = &m->rules[i];
 		cJSON *j = cJSON_CreateObject(), *series = cJSON_CreateArray();
 
 		cJSON_AddStringToObject(j, "name", r->name);
@@ -425,7 +425,7 @@ qa_metrics_to_json(const struct qa_metrics *m)
 		for (size_t k = 0; k < r->npoints; k++) {
 			cJSON *p = cJSON_CreateObject();
 
-			cJSON_AddNumberToObject(p, "t_s", pr_round(r->points[k].t_s, PR_MS_DECIMALS));
+			cJSON_AddNumberToObject(p, "t_s", doc_round(r->points[k].t_s, PR_MS_DECIMALS));
 			cJSON_AddItemToObject(p, "value", value_json(r->points[k].value));
 			cJSON_AddStringToObject(p, "level", qa_level_name(r->points[k].level));
 			cJSON_AddBoolToObject(p, "pending", r->points[k].pending);

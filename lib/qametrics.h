@@ -43,18 +43,18 @@
 #include "prom.h"
 #include "qa.h"
 
-enum qa_rule_kind { QA_RULE_QUANTILE, QA_RULE_RATIO, QA_RULE_GAUGE, QA_RULE_PROMQL };
+enum qametrics_rule_kind { QA_RULE_QUANTILE, QA_RULE_RATIO, QA_RULE_GAUGE, QA_RULE_PROMQL };
 
-struct qa_point {
+struct qametrics_point {
 	double t_s;		/* since the watch started */
 	double value;		/* NaN: no value (too few requests) */
 	enum qa_level level;
 	bool pending;		/* a higher level's condition holds, its for: not yet */
 };
 
-struct qa_rule {
+struct qametrics_rule {
 	char *name;
-	enum qa_rule_kind kind;
+	enum qametrics_rule_kind kind;
 	char *query;		/* kind promql: an instant query */
 	struct prom_selector metric, denominator;
 	bool has_denominator;
@@ -63,44 +63,44 @@ struct qa_rule {
 	/* State: when each level's condition became true, or < 0. */
 	double warn_since_s, crit_since_s;
 	enum qa_level level, worst;
-	struct qa_point *points;
+	struct qametrics_point *points;
 	size_t npoints;
 };
 
-struct qa_metrics {
+struct qametrics {
 	char *url;		/* exposition URL, NULL when none */
 	char *prometheus;	/* Prometheus server URL, NULL when none */
 	double initial_delay_s;
-	struct qa_rule *rules;
+	struct qametrics_rule *rules;
 	size_t n;
 	struct prom_scrape prev;
 	bool have_prev;
 };
 
 /* Load the "watch" object (may be NULL) of the qa section named ctx. */
-int qa_metrics_load(const cJSON *watch, const char *ctx, struct qa_metrics *m);
+int qametrics_load(const cJSON *watch, const char *ctx, struct qametrics *m);
 
 /* Check that every rule has its source, once the URLs are final. */
-int qa_metrics_check(const struct qa_metrics *m);
+int qametrics_check(const struct qametrics *m);
 
 /* True when there is a rule to judge and a source for it. */
-bool qa_metrics_active(const struct qa_metrics *m);
-void qa_metrics_free(struct qa_metrics *m);
+bool qametrics_active(const struct qametrics *m);
+void qametrics_free(struct qametrics *m);
 
 /*
  * Scrape m->url once, ask m->prometheus each promql query, and judge every rule at t_s (no judgement before the
  * initial delay, nor on the first scrape).  Returns 0, PR_EXTERNAL (no
  * answer) or PR_INPUT (bad exposition text, a missing metric).
  */
-int qa_metrics_round(struct qa_metrics *m, double t_s, double timeout_s);
+int qametrics_round(struct qametrics *m, double t_s, double timeout_s);
 
 /* The worst level any rule holds now. */
-enum qa_level qa_metrics_level(const struct qa_metrics *m, const char **rule);
+enum qa_level qametrics_level(const struct qametrics *m, const char **rule);
 
 /* The rules with their series, as the watch's "rules" array. */
-cJSON *qa_metrics_to_json(const struct qa_metrics *m);
+cJSON *qametrics_to_json(const struct qametrics *m);
 
 /* Judge one value at t_s (NaN: no value), as Prometheus's "for:". */
-void qa_rule_judge(struct qa_rule *r, double t_s, double value);
+void qametrics_rule_judge(struct qametrics_rule *r, double t_s, double value);
 
 #endif

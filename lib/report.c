@@ -47,28 +47,28 @@ p_cell(char *out, double p)
 }
 
 static void
-verdict_cell(char *out, const struct cmp_metric *m, enum cmp_verdict v)
+verdict_cell(char *out, const struct compare_metric *m, enum compare_verdict v)
 {
 	if (v == CMP_ONLY_BASELINE)
 		snprintf(out, CELL_MAX, "only baseline");
 	else if (v == CMP_ONLY_AFTER)
 		snprintf(out, CELL_MAX, "only after");
 	else
-		snprintf(out, CELL_MAX, "%s%s", cmp_verdict_name(v), m->comparable ? "" : "*");
+		snprintf(out, CELL_MAX, "%s%s", compare_verdict_name(v), m->comparable ? "" : "*");
 }
 
 /* The cells of one test's row (t NULL: the metric's own row, when it has
  * no tests), shared by the text and Markdown tables; first names the metric. */
 static void
-row_cells(const struct cmp_metric *m, const struct cmp_test *t, bool first, char cells[NCOLS][CELL_MAX])
+row_cells(const struct compare_metric *m, const struct compare_test *t, bool first, char cells[NCOLS][CELL_MAX])
 {
 	const char *unit = m->base.present ? m->base.unit : m->after.unit;
 
 	snprintf(cells[COL_METRIC], CELL_MAX, "%s", first ? m->id : "");
 	if (!t) {
 		snprintf(cells[COL_STAT], CELL_MAX, "p50");
-		cmp_format_value(cells[COL_BASE], CELL_MAX, m->base.present ? m->base.summary.p50 : NAN, unit);
-		cmp_format_value(cells[COL_AFTER], CELL_MAX, m->after.present ? m->after.summary.p50 : NAN, unit);
+		compare_format_value(cells[COL_BASE], CELL_MAX, m->base.present ? m->base.summary.p50 : NAN, unit);
+		compare_format_value(cells[COL_AFTER], CELL_MAX, m->after.present ? m->after.summary.p50 : NAN, unit);
 		if (isfinite(m->change))
 			snprintf(cells[COL_CHANGE], CELL_MAX, "%+.1f%%", m->change * PERCENT);
 		else
@@ -81,7 +81,7 @@ row_cells(const struct cmp_metric *m, const struct cmp_test *t, bool first, char
 		if (t->budget->stat == CMP_STAT_ERRORS)
 			snprintf(cells[COL_AFTER], CELL_MAX, "%.2f%%", t->after * PERCENT);
 		else
-			cmp_format_value(cells[COL_AFTER], CELL_MAX, t->after, unit);
+			compare_format_value(cells[COL_AFTER], CELL_MAX, t->after, unit);
 		snprintf(cells[COL_CHANGE], CELL_MAX, "%s", t->verdict == CMP_REGRESSED ? "broken" : "held");
 		snprintf(cells[COL_P], CELL_MAX, "-");
 		snprintf(cells[COL_VERDICT], CELL_MAX, "%s", t->verdict == CMP_REGRESSED ? "regressed" :
@@ -95,8 +95,8 @@ row_cells(const struct cmp_metric *m, const struct cmp_test *t, bool first, char
 			    t->ci_lo * PERCENT, t->ci_hi * PERCENT);
 		} else {
 			snprintf(cells[COL_STAT], CELL_MAX, "p%g", round(t->q * PERCENT * 1000) / 1000);
-			cmp_format_value(cells[COL_BASE], CELL_MAX, t->base, unit);
-			cmp_format_value(cells[COL_AFTER], CELL_MAX, t->after, unit);
+			compare_format_value(cells[COL_BASE], CELL_MAX, t->base, unit);
+			compare_format_value(cells[COL_AFTER], CELL_MAX, t->after, unit);
 			if (!isfinite(t->change))
 				snprintf(cells[COL_CHANGE], CELL_MAX, "-");
 			else if (isfinite(t->ci_lo) && isfinite(t->ci_hi))
@@ -115,23 +115,23 @@ row_cells(const struct cmp_metric *m, const struct cmp_test *t, bool first, char
 
 /* Rows of a metric: one per test, or one for the metric itself. */
 static size_t
-nrows(const struct cmp_metric *m)
+nrows(const struct compare_metric *m)
 {
 	return m->ntests ? m->ntests : 1;
 }
 
 static void
-metric_row(const struct cmp_metric *m, size_t j, char cells[NCOLS][CELL_MAX])
+metric_row(const struct compare_metric *m, size_t j, char cells[NCOLS][CELL_MAX])
 {
 	row_cells(m, m->ntests ? &m->tests[j] : NULL, j == 0, cells);
 }
 
 /* "pass: 1 improved, 0 regressed, ..." then sep then the settings. */
 static void
-verdict_line(const struct cmp_result *r, const char *sep, struct buf *out)
+verdict_line(const struct compare_result *r, const char *sep, struct buf *out)
 {
 	buf_printf(out, "%s: %zu improved, %zu regressed, %zu unchanged, %zu inconclusive",
-	    cmp_outcome_name(r->outcome), r->count[CMP_IMPROVED], r->count[CMP_REGRESSED],
+	    compare_outcome_name(r->outcome), r->count[CMP_IMPROVED], r->count[CMP_REGRESSED],
 	    r->count[CMP_UNCHANGED], r->count[CMP_INCONCLUSIVE]);
 	if (r->count[CMP_ONLY_BASELINE])
 		buf_printf(out, ", %zu only baseline", r->count[CMP_ONLY_BASELINE]);
@@ -140,13 +140,13 @@ verdict_line(const struct cmp_result *r, const char *sep, struct buf *out)
 	if (r->incomparable)
 		buf_printf(out, ", %zu not comparable", r->incomparable);
 	buf_printf(out, "%s(alpha %g with %s over %zu tests, threshold %g%%, fail on %s)", sep, r->settings.alpha,
-	    pr_correction_name(r->settings.correction), r->family, r->settings.threshold * PERCENT,
-	    cmp_fail_on_name(r->settings.fail_on));
+	    stats_correction_name(r->settings.correction), r->family, r->settings.threshold * PERCENT,
+	    compare_fail_on_name(r->settings.fail_on));
 }
 
 /* Metrics whose rows cannot say why: untested, regressed or inconclusive. */
 static bool
-needs_note(const struct cmp_metric *m)
+needs_note(const struct compare_metric *m)
 {
 	return !m->tested || m->verdict == CMP_REGRESSED || m->verdict == CMP_INCONCLUSIVE;
 }
@@ -185,7 +185,7 @@ wrap_note(struct buf *out, const char *id, const char *reason)
 }
 
 void
-report_text(const struct cmp_result *r, bool color, struct buf *out)
+report_text(const struct compare_result *r, bool color, struct buf *out)
 {
 	size_t width[NCOLS];
 	char cells[NCOLS][CELL_MAX];
@@ -205,10 +205,10 @@ report_text(const struct cmp_result *r, bool color, struct buf *out)
 		buf_printf(out, c == COL_METRIC ? "%-*s  " : "%*s  ", (int)width[c], headers[c]);
 	buf_printf(out, "%s\n", headers[COL_VERDICT]);
 	for (size_t i = 0; i < r->nmetrics; i++) {
-		const struct cmp_metric *m = &r->metrics[i];
+		const struct compare_metric *m = &r->metrics[i];
 
 		for (size_t j = 0; j < nrows(m); j++) {
-			enum cmp_verdict v = m->ntests ? m->tests[j].verdict : m->verdict;
+			enum compare_verdict v = m->ntests ? m->tests[j].verdict : m->verdict;
 			const char *on = "", *off = "";
 
 			metric_row(m, j, cells);
@@ -236,26 +236,26 @@ report_text(const struct cmp_result *r, bool color, struct buf *out)
 }
 
 void
-report_markdown(const struct cmp_result *r, struct buf *out)
+report_markdown(const struct compare_result *r, struct buf *out)
 {
 	static const char *const head[NCOLS] = { "metric", "stat", "baseline", "after", "change [CI]", "p (adj)",
 		"verdict" };
 	char cells[NCOLS][CELL_MAX];
 	struct gha_cell row[NCOLS];
 
-	buf_printf(out, "### pr-compare: %s\n\n", cmp_outcome_name(r->outcome));
+	buf_printf(out, "### pr-compare: %s\n\n", compare_outcome_name(r->outcome));
 	buf_adds(out, "Baseline ");
 	gha_md_text(out, r->base.name);
 	buf_adds(out, ", after ");
 	gha_md_text(out, r->after.name);
 	buf_printf(out, "; %g%% intervals of each change, p-values adjusted by %s.\n\n",
-	    (1 - r->settings.alpha) * PERCENT, pr_correction_name(r->settings.correction));
+	    (1 - r->settings.alpha) * PERCENT, stats_correction_name(r->settings.correction));
 	gha_table_head(out, NCOLS, head, "llrrrrl");
 	for (size_t i = 0; i < r->nmetrics; i++) {
-		const struct cmp_metric *m = &r->metrics[i];
+		const struct compare_metric *m = &r->metrics[i];
 
 		for (size_t j = 0; j < nrows(m); j++) {
-			enum cmp_verdict v = m->ntests ? m->tests[j].verdict : m->verdict;
+			enum compare_verdict v = m->ntests ? m->tests[j].verdict : m->verdict;
 			bool strong = v == CMP_REGRESSED || v == CMP_IMPROVED;
 
 			metric_row(m, j, cells);
@@ -327,7 +327,7 @@ axis_x(const struct axis *a, double v)
 
 /* Stretch a to hold s's minimum, median and maximum. */
 static void
-widen(struct axis *a, const struct cmp_side *s)
+widen(struct axis *a, const struct compare_side *s)
 {
 	const double v[] = { s->summary.min, s->summary.p50, s->summary.max };
 
@@ -346,10 +346,10 @@ widen(struct axis *a, const struct cmp_side *s)
 /* One side's strip centred at y: whisker min..max, a box (quartiles with
  * samples, p50..p90 from a summary), quantile dots and the median. */
 static void
-svg_strip(struct buf *out, const struct axis *a, const struct cmp_side *s, double y, const char *color,
+svg_strip(struct buf *out, const struct axis *a, const struct compare_side *s, double y, const char *color,
     const char *name)
 {
-	const struct pr_summary *sm = &s->summary;
+	const struct stats_summary *sm = &s->summary;
 	double q1, q3, med = sm->p50;
 
 	if (!s->present || sm->n == 0 || !isfinite(med)) {
@@ -358,8 +358,8 @@ svg_strip(struct buf *out, const struct axis *a, const struct cmp_side *s, doubl
 		return;
 	}
 	if (s->has_samples) {
-		q1 = pr_quantile_sorted(s->samples, s->nsamples, 0.25);
-		q3 = pr_quantile_sorted(s->samples, s->nsamples, 0.75);
+		q1 = stats_quantile_sorted(s->samples, s->nsamples, 0.25);
+		q3 = stats_quantile_sorted(s->samples, s->nsamples, 0.75);
 	} else {
 		q1 = med;
 		q3 = isfinite(sm->p90) ? sm->p90 : med;
@@ -375,7 +375,7 @@ svg_strip(struct buf *out, const struct axis *a, const struct cmp_side *s, doubl
 
 		for (size_t i = 0; i < ndots; i++) {
 			double q = ndots > 1 ? (double)i / (double)(ndots - 1) : 0.5;
-			double v = pr_quantile_sorted(s->samples, s->nsamples, q);
+			double v = stats_quantile_sorted(s->samples, s->nsamples, q);
 			/* A fixed jitter pattern keeps the picture reproducible. */
 			double jitter = (double)((i * 7) % 11) - 5;
 
@@ -397,13 +397,13 @@ svg_strip(struct buf *out, const struct axis *a, const struct cmp_side *s, doubl
 
 /* Both sides have a distribution to read percentiles from. */
 static bool
-has_quantiles(const struct cmp_metric *m)
+has_quantiles(const struct compare_metric *m)
 {
-	return isfinite(cmp_side_quantile(&m->base, 0.5)) && isfinite(cmp_side_quantile(&m->after, 0.5));
+	return isfinite(compare_side_quantile(&m->base, 0.5)) && isfinite(compare_side_quantile(&m->after, 0.5));
 }
 
 static const char *
-verdict_color(enum cmp_verdict v)
+verdict_color(enum compare_verdict v)
 {
 	return v == CMP_REGRESSED ? "#b00020" : v == CMP_IMPROVED ? "#1b7f3b" : v == CMP_INCONCLUSIVE ? "#b8860b" :
 	    "#555";
@@ -412,13 +412,13 @@ verdict_color(enum cmp_verdict v)
 /* The scale of m's panel: the largest change over p1..p99 and the judged
  * intervals, at least twice the threshold, at most SVG_SHIFT_MAX. */
 static double
-shift_range(const struct cmp_metric *m, double threshold)
+shift_range(const struct compare_metric *m, double threshold)
 {
 	double range = 2 * threshold;
 
 	for (int i = 0; i <= SVG_SHIFT_STEPS; i++) {
 		double q = 0.01 + 0.98 * i / SVG_SHIFT_STEPS;
-		double c = cmp_side_quantile(&m->after, q) / cmp_side_quantile(&m->base, q) - 1;
+		double c = compare_side_quantile(&m->after, q) / compare_side_quantile(&m->base, q) - 1;
 
 		if (isfinite(c) && fabs(c) > range)
 			range = fabs(c);
@@ -435,7 +435,7 @@ shift_range(const struct cmp_metric *m, double threshold)
  * judged quantile's change with its interval in its verdict's colour.
  */
 static void
-svg_shift(struct buf *out, const struct cmp_metric *m, double threshold, double y0)
+svg_shift(struct buf *out, const struct compare_metric *m, double threshold, double y0)
 {
 	double top = y0 + 14, bottom = y0 + SVG_ROW_HEIGHT - 14, mid = (top + bottom) / 2;
 	double range = shift_range(m, threshold), half = (bottom - top) / 2;
@@ -452,7 +452,7 @@ svg_shift(struct buf *out, const struct cmp_metric *m, double threshold, double 
 	buf_adds(out, "<polyline fill=\"none\" stroke=\"" SVG_AFTER_COLOR "\" points=\"");
 	for (int i = 0; i <= SVG_SHIFT_STEPS; i++) {
 		double q = 0.01 + 0.98 * i / SVG_SHIFT_STEPS;
-		double c = cmp_side_quantile(&m->after, q) / cmp_side_quantile(&m->base, q) - 1;
+		double c = compare_side_quantile(&m->after, q) / compare_side_quantile(&m->base, q) - 1;
 
 		if (isfinite(c)) {
 			buf_printf(out, "%s%.1f,%.1f", any ? " " : "", SHIFT_X(q), SHIFT_Y(c));
@@ -461,7 +461,7 @@ svg_shift(struct buf *out, const struct cmp_metric *m, double threshold, double 
 	}
 	buf_adds(out, "\"/>\n");
 	for (size_t j = 0; j < m->ntests; j++) {
-		const struct cmp_test *t = &m->tests[j];
+		const struct compare_test *t = &m->tests[j];
 
 		if (t->kind != CMP_TEST_QUANTILE || !isfinite(t->change))
 			continue;
@@ -471,7 +471,7 @@ svg_shift(struct buf *out, const struct cmp_metric *m, double threshold, double 
 			    verdict_color(t->verdict));
 		buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>p%g %+.1f%%: %s"
 		    "</title></circle>\n", SHIFT_X(t->q), SHIFT_Y(t->change), verdict_color(t->verdict),
-		    round(t->q * PERCENT * 1000) / 1000, t->change * PERCENT, cmp_verdict_name(t->verdict));
+		    round(t->q * PERCENT * 1000) / 1000, t->change * PERCENT, compare_verdict_name(t->verdict));
 	}
 	buf_printf(out, "<text x=\"%d\" y=\"%.1f\" class=\"small\">+%.0f%%</text>\n", SVG_SHIFT_X0 - 40,
 	    top + 8, range * PERCENT);
@@ -486,7 +486,7 @@ svg_shift(struct buf *out, const struct cmp_metric *m, double threshold, double 
 }
 
 void
-report_svg(const struct cmp_result *r, struct buf *out)
+report_svg(const struct compare_result *r, struct buf *out)
 {
 	int height = SVG_TOP + (int)r->nmetrics * SVG_ROW_HEIGHT + 16;
 	char lo[CELL_MAX], hi[CELL_MAX], cells[NCOLS][CELL_MAX];
@@ -497,7 +497,7 @@ report_svg(const struct cmp_result *r, struct buf *out)
 	buf_adds(out, "<style>.small{font-size:11px;fill:#555}.bad{fill:#b00020}.good{fill:#1b7f3b}</style>\n");
 	buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", SVG_WIDTH, height);
 	buf_printf(out, "<text x=\"%d\" y=\"22\" font-size=\"16\">pr-compare: %s</text>\n", SVG_LABEL_X,
-	    cmp_outcome_name(r->outcome));
+	    compare_outcome_name(r->outcome));
 	buf_printf(out, "<text x=\"%d\" y=\"43\" class=\"small\">change by percentile (after / baseline - 1; "
 	    "grey: +-%g%%)</text>\n", SVG_SHIFT_X0 - 40, r->settings.threshold * PERCENT);
 	buf_printf(out, "<rect x=\"%d\" y=\"32\" width=\"12\" height=\"12\" fill=\"%s\"/>"
@@ -509,8 +509,8 @@ report_svg(const struct cmp_result *r, struct buf *out)
 	buf_adds(out, "</text>\n");
 
 	for (size_t i = 0; i < r->nmetrics; i++) {
-		const struct cmp_metric *m = &r->metrics[i];
-		const struct cmp_side *known = m->base.present ? &m->base : &m->after;
+		const struct compare_metric *m = &r->metrics[i];
+		const struct compare_side *known = m->base.present ? &m->base : &m->after;
 		double y0 = SVG_TOP + (double)i * SVG_ROW_HEIGHT;
 		struct axis a = { INFINITY, -INFINITY };
 		const char *cls = m->verdict == CMP_REGRESSED ? "bad" : m->verdict == CMP_IMPROVED ? "good" : "small";
@@ -548,8 +548,8 @@ report_svg(const struct cmp_result *r, struct buf *out)
 		}
 		svg_strip(out, &a, &m->base, y0 + 24, SVG_BASE_COLOR, "baseline");
 		svg_strip(out, &a, &m->after, y0 + 52, SVG_AFTER_COLOR, "after");
-		cmp_format_value(lo, sizeof lo, a.lo, "");
-		cmp_format_value(hi, sizeof hi, a.hi, "");
+		compare_format_value(lo, sizeof lo, a.lo, "");
+		compare_format_value(hi, sizeof hi, a.hi, "");
 		buf_printf(out, "<text x=\"%d\" y=\"%.1f\" class=\"small\">", SVG_PLOT_X0, y0 + 80);
 		xml_text(out, lo);
 		buf_printf(out, "</text>\n<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">",

@@ -14,14 +14,14 @@
 
 /* The table, one row per metric, then a one-line verdict.  With color,
  * improved is green and regressed red (ANSI escapes). */
-void report_text(const struct cmp_result *r, bool color, struct buf *out);
+void report_text(const struct compare_result *r, bool color, struct buf *out);
 
 /* A heading, the table and a one-line verdict in GitHub Markdown. */
-void report_markdown(const struct cmp_result *r, struct buf *out);
+void report_markdown(const struct compare_result *r, struct buf *out);
 
 /* An SVG document: per metric, the baseline's and the after side's
  * distribution on a common axis (box, quantile dots, median marked). */
-void report_svg(const struct cmp_result *r, struct buf *out);
+void report_svg(const struct compare_result *r, struct buf *out);
 
 /* s escaped for XML text and attributes (control characters dropped):
  * shared by every report that draws. */

@@ -12,7 +12,7 @@
 #include "pr.h"
 
 /* Candidate differences gathered for the final selection in
- * pr_kth_difference once bisection has narrowed the window to this many. */
+ * stats_kth_difference once bisection has narrowed the window to this many. */
 #define HL_WINDOW_MAX ((unsigned long long)1 << 20)
 #define HL_MAX_BISECTIONS 200
 /* The sample of differences that gives the search its first bracket. */
@@ -57,7 +57,7 @@ from_key(uint64_t u)
  * same digit are skipped.
  */
 void
-pr_sort(double *v, size_t n)
+stats_sort(double *v, size_t n)
 {
 	uint64_t *a, *b, *t;
 	size_t *count;
@@ -106,7 +106,7 @@ pr_sort(double *v, size_t n)
 }
 
 double
-pr_quantile_sorted(const double *v, size_t n, double q)
+stats_quantile_sorted(const double *v, size_t n, double q)
 {
 	double h, lo;
 	size_t i;
@@ -150,7 +150,7 @@ quantile_ci_ranks(size_t n, double q, double tail, size_t *r, size_t *s)
 		}
 		return;
 	}
-	double mean = (double)n * q, sd = sqrt(mean * (1 - q)), z = pr_norm_quantile(1 - tail);
+	double mean = (double)n * q, sd = sqrt(mean * (1 - q)), z = stats_norm_quantile(1 - tail);
 	double rlo = floor(mean - z * sd - 0.5), shi = ceil(mean + z * sd + 0.5) + 1;
 
 	*r = rlo < 1 ? 0 : (size_t)rlo;
@@ -158,7 +158,7 @@ quantile_ci_ranks(size_t n, double q, double tail, size_t *r, size_t *s)
 }
 
 int
-pr_quantile_ci_ranks(size_t n, double q, double conf, size_t *r, size_t *s)
+stats_quantile_ci_ranks(size_t n, double q, double conf, size_t *r, size_t *s)
 {
 	*r = 0;
 	*s = n + 1;
@@ -169,14 +169,14 @@ pr_quantile_ci_ranks(size_t n, double q, double conf, size_t *r, size_t *s)
 }
 
 int
-pr_quantile_ci_sorted(const double *v, size_t n, double q, double conf, double *lo, double *hi)
+stats_quantile_ci_sorted(const double *v, size_t n, double q, double conf, double *lo, double *hi)
 {
 	size_t r, s;
 
 	*lo = *hi = NAN;
 	if (n == 0 || !(q > 0 && q < 1))
 		return -1;
-	if (pr_quantile_ci_ranks(n, q, conf, &r, &s) == 0) {
+	if (stats_quantile_ci_ranks(n, q, conf, &r, &s) == 0) {
 		*lo = v[r - 1];
 		*hi = v[s - 1];
 	}
@@ -184,7 +184,7 @@ pr_quantile_ci_sorted(const double *v, size_t n, double q, double conf, double *
 }
 
 void
-pr_summarize_sorted(const double *v, size_t n, struct pr_summary *s)
+stats_summarize_sorted(const double *v, size_t n, struct stats_summary *s)
 {
 	double mean = 0, m2 = 0;
 
@@ -203,63 +203,63 @@ pr_summarize_sorted(const double *v, size_t n, struct pr_summary *s)
 	}
 	s->min = v[0];
 	s->max = v[n - 1];
-	s->p50 = pr_quantile_sorted(v, n, 0.50);
-	s->p90 = pr_quantile_sorted(v, n, 0.90);
-	s->p95 = pr_quantile_sorted(v, n, 0.95);
-	s->p99 = pr_quantile_sorted(v, n, 0.99);
+	s->p50 = stats_quantile_sorted(v, n, 0.50);
+	s->p90 = stats_quantile_sorted(v, n, 0.90);
+	s->p95 = stats_quantile_sorted(v, n, 0.95);
+	s->p99 = stats_quantile_sorted(v, n, 0.99);
 	s->mean = mean;
 	s->stddev = n > 1 ? sqrt(m2 / (double)(n - 1)) : 0;
 }
 
 void
-pr_summarize(const double *v, size_t n, struct pr_summary *s)
+stats_summarize(const double *v, size_t n, struct stats_summary *s)
 {
 	double *copy = xmalloc(n * sizeof *copy);
 
 	if (n)
 		memcpy(copy, v, n * sizeof *copy);
-	pr_sort(copy, n);
-	pr_summarize_sorted(copy, n, s);
+	stats_sort(copy, n);
+	stats_summarize_sorted(copy, n, s);
 	free(copy);
 }
 
 cJSON *
-pr_summary_to_json(const struct pr_summary *s)
+stats_summary_to_json(const struct stats_summary *s)
 {
 	cJSON *o = cJSON_CreateObject();
 
 	/* Times in ms at microseconds; a throughput (rps) keeps as many decimals. */
 	cJSON_AddNumberToObject(o, "n", (double)s->n);
-	pr_add_ms(o, "min", s->min);
-	pr_add_ms(o, "p50", s->p50);
-	pr_add_ms(o, "p90", s->p90);
-	pr_add_ms(o, "p95", s->p95);
-	pr_add_ms(o, "p99", s->p99);
-	pr_add_ms(o, "max", s->max);
-	pr_add_ms(o, "mean", s->mean);
-	pr_add_ms(o, "stddev", s->stddev);
+	doc_add_ms(o, "min", s->min);
+	doc_add_ms(o, "p50", s->p50);
+	doc_add_ms(o, "p90", s->p90);
+	doc_add_ms(o, "p95", s->p95);
+	doc_add_ms(o, "p99", s->p99);
+	doc_add_ms(o, "max", s->max);
+	doc_add_ms(o, "mean", s->mean);
+	doc_add_ms(o, "stddev", s->stddev);
 	return o;
 }
 
 int
-pr_summary_from_json(const cJSON *obj, const char *ctx, struct pr_summary *s)
+stats_summary_from_json(const cJSON *obj, const char *ctx, struct stats_summary *s)
 {
 	static const struct { const char *key; size_t off; } fields[] = {
-		{ "min", offsetof(struct pr_summary, min) },
-		{ "p50", offsetof(struct pr_summary, p50) },
-		{ "p90", offsetof(struct pr_summary, p90) },
-		{ "p95", offsetof(struct pr_summary, p95) },
-		{ "p99", offsetof(struct pr_summary, p99) },
-		{ "max", offsetof(struct pr_summary, max) },
-		{ "mean", offsetof(struct pr_summary, mean) },
-		{ "stddev", offsetof(struct pr_summary, stddev) },
+		{ "min", offsetof(struct stats_summary, min) },
+		{ "p50", offsetof(struct stats_summary, p50) },
+		{ "p90", offsetof(struct stats_summary, p90) },
+		{ "p95", offsetof(struct stats_summary, p95) },
+		{ "p99", offsetof(struct stats_summary, p99) },
+		{ "max", offsetof(struct stats_summary, max) },
+		{ "mean", offsetof(struct stats_summary, mean) },
+		{ "stddev", offsetof(struct stats_summary, stddev) },
 	};
 	long n = 0;
 	int rc;
 
 	if (!cJSON_IsObject(obj))
-		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, pr_json_type(obj));
-	if ((rc = pr_get_long(obj, "n", PR_REQUIRED, ctx, 0, 1L << 40, &n)))
+		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, doc_json_type(obj));
+	if ((rc = doc_get_long(obj, "n", PR_REQUIRED, ctx, 0, 1L << 40, &n)))
 		return rc;
 	s->n = (size_t)n;
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -267,7 +267,7 @@ pr_summary_from_json(const cJSON *obj, const char *ctx, struct pr_summary *s)
 
 		*dst = NAN;
 		/* An empty summary holds nulls; a non-empty one needs p50. */
-		rc = pr_get_number(obj, fields[i].key,
+		rc = doc_get_number(obj, fields[i].key,
 		    n > 0 && strcmp(fields[i].key, "p50") == 0 ? PR_REQUIRED : PR_OPTIONAL, ctx, dst);
 		if (rc)
 			return rc;
@@ -276,7 +276,7 @@ pr_summary_from_json(const cJSON *obj, const char *ctx, struct pr_summary *s)
 }
 
 double
-pr_t_to_z(double t, double df)
+stats_t_to_z(double t, double df)
 {
 	if (isinf(df))
 		return t;
@@ -286,7 +286,7 @@ pr_t_to_z(double t, double df)
 }
 
 double
-pr_z_to_t(double z, double df)
+stats_z_to_t(double z, double df)
 {
 	if (isinf(df))
 		return z;
@@ -296,7 +296,7 @@ pr_z_to_t(double z, double df)
 }
 
 double
-pr_norm_cdf(double z)
+stats_norm_cdf(double z)
 {
 	return 0.5 * erfc(-z / M_SQRT2);
 }
@@ -306,7 +306,7 @@ pr_norm_cdf(double z)
  * approximation (relative error below 1.2e-9), refined by one Halley step.
  */
 double
-pr_norm_quantile(double p)
+stats_norm_quantile(double p)
 {
 	static const double a[] = { -3.969683028665376e+01, 2.209460984245205e+02,
 	    -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01,
@@ -339,7 +339,7 @@ pr_norm_quantile(double p)
 		x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
 		    ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
 	}
-	e = pr_norm_cdf(x) - p;
+	e = stats_norm_cdf(x) - p;
 	u = e * sqrt(2 * M_PI) * exp(x * x / 2);
 	return x - u / (1 + x * u / 2);
 }
@@ -388,7 +388,7 @@ mwu_exact_p(double u, size_t m, size_t n)
 }
 
 int
-pr_mann_whitney_sorted(const double *x, size_t nx, const double *y, size_t ny, struct pr_mwu *out)
+stats_mann_whitney_sorted(const double *x, size_t nx, const double *y, size_t ny, struct stats_mwu *out)
 {
 	double rank_x = 0, ties = 0, n = (double)(nx + ny), mean, var, u, dev;
 	size_t i = 0, j = 0, rank = 0;
@@ -428,7 +428,7 @@ pr_mann_whitney_sorted(const double *x, size_t nx, const double *y, size_t ny, s
 	if (dev < 0)
 		dev = 0;
 	out->z = (u > mean ? dev : -dev) / sqrt(var);
-	out->p = fmin(1.0, 2 * pr_norm_cdf(-fabs(out->z)));
+	out->p = fmin(1.0, 2 * stats_norm_cdf(-fabs(out->z)));
 	return 0;
 }
 
@@ -544,11 +544,11 @@ kth_sample_bracket(struct kth_search *s)
 
 		v[i] = s->y[yj] - s->x[xi];
 	}
-	pr_sort(v, HL_SAMPLE);
+	stats_sort(v, HL_SAMPLE);
 	if (q - margin > 0)
-		kth_probe(s, pr_quantile_sorted(v, HL_SAMPLE, q - margin));
+		kth_probe(s, stats_quantile_sorted(v, HL_SAMPLE, q - margin));
 	if (q + margin < 1)
-		kth_probe(s, pr_quantile_sorted(v, HL_SAMPLE, q + margin));
+		kth_probe(s, stats_quantile_sorted(v, HL_SAMPLE, q + margin));
 	free(v);
 }
 
@@ -563,7 +563,7 @@ kth_sample_bracket(struct kth_search *s)
  * between lo and hi they are gathered and the k-th selected.
  */
 double
-pr_kth_difference(const double *x, size_t nx, const double *y, size_t ny, unsigned long long k)
+stats_kth_difference(const double *x, size_t nx, const double *y, size_t ny, unsigned long long k)
 {
 	struct kth_search s = { x, y, nx, ny, k, 0, (unsigned long long)nx * ny, 0, 0 };
 	double result, le, gt;
@@ -676,14 +676,14 @@ mwu_critical(size_t nx, size_t ny, double conf)
 		return k;
 	} else {
 		double sd = sqrt(mn * (double)(nx + ny + 1) / 12);
-		double k = floor(mn / 2 + 0.5 - pr_norm_quantile(1 - tail) * sd);
+		double k = floor(mn / 2 + 0.5 - stats_norm_quantile(1 - tail) * sd);
 
 		return k < 1 ? 0 : (unsigned long long)k;
 	}
 }
 
 int
-pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t ny, double conf,
+stats_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t ny, double conf,
     double *shift, double *lo, double *hi)
 {
 	unsigned long long mn = (unsigned long long)nx * ny, k;
@@ -693,9 +693,9 @@ pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t ny,
 	if (nx == 0 || ny == 0)
 		return -1;
 	if (mn % 2) {
-		*shift = pr_kth_difference(x, nx, y, ny, mn / 2 + 1);
+		*shift = stats_kth_difference(x, nx, y, ny, mn / 2 + 1);
 	} else {
-		d = pr_kth_difference(x, nx, y, ny, mn / 2);
+		d = stats_kth_difference(x, nx, y, ny, mn / 2);
 		*shift = (d + next_difference(x, nx, y, ny, mn / 2, d)) / 2;
 	}
 
@@ -704,8 +704,8 @@ pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t ny,
 	k = mwu_critical(nx, ny, conf);
 	if (k < 1 || k > mn / 2)
 		return 0;
-	*lo = pr_kth_difference(x, nx, y, ny, k);
-	*hi = pr_kth_difference(x, nx, y, ny, mn - k + 1);
+	*lo = stats_kth_difference(x, nx, y, ny, k);
+	*hi = stats_kth_difference(x, nx, y, ny, mn - k + 1);
 	return 0;
 }
 
@@ -722,7 +722,7 @@ hyper_logpmf(double k, double n1, double x, double n)
 #define FISHER_REL_TOL (1 + 1e-7)
 
 double
-pr_two_proportion_p(unsigned long long x1, unsigned long long n1, unsigned long long x2,
+stats_two_proportion_p(unsigned long long x1, unsigned long long n1, unsigned long long x2,
     unsigned long long n2)
 {
 	double n = (double)n1 + (double)n2, x = (double)x1 + (double)x2;
@@ -736,7 +736,7 @@ pr_two_proportion_p(unsigned long long x1, unsigned long long n1, unsigned long 
 		double p1 = (double)x1 / (double)n1, p2 = (double)x2 / (double)n2, pool = x / n;
 		double se = sqrt(pool * (1 - pool) * (1 / (double)n1 + 1 / (double)n2));
 
-		return se > 0 ? 2 * pr_norm_cdf(-fabs(p1 - p2) / se) : 1;
+		return se > 0 ? 2 * stats_norm_cdf(-fabs(p1 - p2) / se) : 1;
 	}
 	obs = hyper_logpmf((double)x1, (double)n1, x, n);
 	for (double k = kmin; k <= kmax; k++) {
@@ -755,17 +755,17 @@ static const char *const correction_names[] = {
 };
 
 const char *
-pr_correction_name(enum pr_correction c)
+stats_correction_name(enum stats_correction c)
 {
 	return correction_names[c];
 }
 
 int
-pr_correction_parse(const char *s, enum pr_correction *out)
+stats_correction_parse(const char *s, enum stats_correction *out)
 {
 	for (size_t i = 0; i < sizeof correction_names / sizeof correction_names[0]; i++) {
 		if (strcmp(s, correction_names[i]) == 0) {
-			*out = (enum pr_correction)i;
+			*out = (enum stats_correction)i;
 			return 0;
 		}
 	}
@@ -786,7 +786,7 @@ by_p(const void *a, const void *b)
 }
 
 size_t
-pr_p_adjust(const double *p, size_t n, enum pr_correction c, double *adj)
+stats_p_adjust(const double *p, size_t n, enum stats_correction c, double *adj)
 {
 	size_t *order = xcalloc(n ? n : 1, sizeof *order);
 	size_t m = 0;

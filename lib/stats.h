@@ -12,17 +12,17 @@
 #include <cjson/cJSON.h>
 
 /* n, min, p50, p90, p95, p99, max, mean, stddev: the "summary" object. */
-struct pr_summary {
+struct stats_summary {
 	size_t n;
 	double min, p50, p90, p95, p99, max, mean, stddev;
 };
 
 /* Sort ascending, in place (a radix sort on the bits: O(n), stable). */
-void pr_sort(double *v, size_t n);
+void stats_sort(double *v, size_t n);
 
 /* Quantile q in [0,1] by linear interpolation between order statistics
  * (Hyndman and Fan type 7, as R and NumPy default).  NAN when n == 0. */
-double pr_quantile_sorted(const double *v, size_t n, double q);
+double stats_quantile_sorted(const double *v, size_t n, double q);
 
 /*
  * Distribution-free confidence interval of the q-quantile of v (sorted):
@@ -35,15 +35,15 @@ double pr_quantile_sorted(const double *v, size_t n, double q);
  * is not in (0, 1).
  */
 #define PR_QUANTILE_CI_EXACT_MAX 20000
-int pr_quantile_ci_sorted(const double *v, size_t n, double q, double conf, double *lo, double *hi);
+int stats_quantile_ci_sorted(const double *v, size_t n, double q, double conf, double *lo, double *hi);
 
 /*
- * The ranks behind pr_quantile_ci_sorted, for data held otherwise (a
+ * The ranks behind stats_quantile_ci_sorted, for data held otherwise (a
  * histogram): 1-based r <= s with P(B < r) <= (1 - conf) / 2 and
  * P(B >= s) <= (1 - conf) / 2, B ~ binomial(n, q).  Returns -1, with r 0 or
  * s n + 1, when n is too small for an interval at that level.
  */
-int pr_quantile_ci_ranks(size_t n, double q, double conf, size_t *r, size_t *s);
+int stats_quantile_ci_ranks(size_t n, double q, double conf, size_t *r, size_t *s);
 
 /*
  * Two-sided p-value that x1 of n1 and x2 of n2 come from one proportion:
@@ -52,36 +52,36 @@ int pr_quantile_ci_ranks(size_t n, double q, double conf, size_t *r, size_t *s);
  * pooled two-proportion z test.  1 when either n is 0.
  */
 #define PR_FISHER_EXACT_MAX 1000000
-double pr_two_proportion_p(unsigned long long x1, unsigned long long n1, unsigned long long x2,
+double stats_two_proportion_p(unsigned long long x1, unsigned long long n1, unsigned long long x2,
     unsigned long long n2);
 
 /* Corrections of n p-values for multiple testing (NANs are left out of the
  * family and stay NAN in adj). */
-enum pr_correction { PR_CORRECTION_HOLM, PR_CORRECTION_BH, PR_CORRECTION_NONE };
-const char *pr_correction_name(enum pr_correction c);
-int pr_correction_parse(const char *s, enum pr_correction *out);
+enum stats_correction { PR_CORRECTION_HOLM, PR_CORRECTION_BH, PR_CORRECTION_NONE };
+const char *stats_correction_name(enum stats_correction c);
+int stats_correction_parse(const char *s, enum stats_correction *out);
 
 /*
  * adj[i]: p[i] adjusted by Holm's step-down (family-wise error), by
  * Benjamini-Hochberg's step-up (false discovery rate) or not at all.
  * Returns the size of the family (the p-values that are not NAN).
  */
-size_t pr_p_adjust(const double *p, size_t n, enum pr_correction c, double *adj);
+size_t stats_p_adjust(const double *p, size_t n, enum stats_correction c, double *adj);
 
 /* Summary of v (sorted).  stddev is the sample (n - 1) deviation. */
-void pr_summarize_sorted(const double *v, size_t n, struct pr_summary *s);
+void stats_summarize_sorted(const double *v, size_t n, struct stats_summary *s);
 
 /* Summary of unsorted v; v is left untouched. */
-void pr_summarize(const double *v, size_t n, struct pr_summary *s);
+void stats_summarize(const double *v, size_t n, struct stats_summary *s);
 
 /* The summary as a JSON object (caller owns), values at 3 decimals
- * (pr_add_ms: microseconds for ms), and back; from_json reports
+ * (doc_add_ms: microseconds for ms), and back; from_json reports
  * errors naming ctx and returns PR_INPUT. */
-cJSON *pr_summary_to_json(const struct pr_summary *s);
-int pr_summary_from_json(const cJSON *obj, const char *ctx, struct pr_summary *s);
+cJSON *stats_summary_to_json(const struct stats_summary *s);
+int stats_summary_from_json(const cJSON *obj, const char *ctx, struct stats_summary *s);
 
 /* The result of the Mann-Whitney U (Wilcoxon rank-sum) test. */
-struct pr_mwu {
+struct stats_mwu {
 	double u;	/* U of the first sample */
 	double z;	/* normal score (0 when exact) */
 	double p;	/* two-sided p-value */
@@ -96,7 +96,7 @@ struct pr_mwu {
  * empty.
  */
 #define PR_MWU_EXACT_MAX 10000
-int pr_mann_whitney_sorted(const double *x, size_t nx, const double *y, size_t ny, struct pr_mwu *out);
+int stats_mann_whitney_sorted(const double *x, size_t nx, const double *y, size_t ny, struct stats_mwu *out);
 
 /*
  * Hodges-Lehmann estimate of the shift from x to y (the median of all
@@ -104,11 +104,11 @@ int pr_mann_whitney_sorted(const double *x, size_t nx, const double *y, size_t n
  * (0.95 for 95 %): the k-th smallest and k-th largest differences, k the
  * Mann-Whitney critical count (exact, as R's qwilcox, when
  * nx * ny <= PR_MWU_EXACT_MAX; normal with continuity correction above).
- * Never forms the nx * ny differences (see pr_kth_difference).  *lo and *hi
+ * Never forms the nx * ny differences (see stats_kth_difference).  *lo and *hi
  * are NAN when the samples are too small for an interval at that level.
  * Returns -1 if either is empty.
  */
-int pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t ny, double conf,
+int stats_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t ny, double conf,
     double *shift, double *lo, double *hi);
 
 /*
@@ -120,7 +120,7 @@ int pr_hodges_lehmann_sorted(const double *x, size_t nx, const double *y, size_t
  * one difference that differ only by the rounding of y - x (relative
  * 1e-12) may be returned for one another.
  */
-double pr_kth_difference(const double *x, size_t nx, const double *y, size_t ny, unsigned long long k);
+double stats_kth_difference(const double *x, size_t nx, const double *y, size_t ny, unsigned long long k);
 
 /*
  * Student's t with df degrees of freedom through the normal: the normal
@@ -128,11 +128,11 @@ double pr_kth_difference(const double *x, size_t nx, const double *y, size_t ny,
  * z = sqrt(df log(1 + t^2 / df)) (8 df + 1) / (8 df + 3), within 0.001 of
  * the exact score for df >= 5), and its inverse.  Sign-preserving.
  */
-double pr_t_to_z(double t, double df);
-double pr_z_to_t(double z, double df);
+double stats_t_to_z(double t, double df);
+double stats_z_to_t(double z, double df);
 
 /* Standard normal: the cumulative distribution and its inverse. */
-double pr_norm_cdf(double z);
-double pr_norm_quantile(double p);
+double stats_norm_cdf(double z);
+double stats_norm_quantile(double p);
 
 #endif

@@ -41,7 +41,7 @@ sink(struct archive *a, void *ctx, const void *data, size_t len)
 {
 	struct pr_tar *t = ctx;
 
-	if (pr_write_all(t->fd, data, len) == -1) {
+	if (fileio_write_all(t->fd, data, len) == -1) {
 		t->write_errno = errno;
 		archive_set_error(a, errno, "%s", strerror(errno));
 		return -1;
@@ -80,13 +80,13 @@ member_mtime(void)
 	const char *s = getenv("SOURCE_DATE_EPOCH");
 	long v;
 
-	if (s && pr_parse_long(s, 0, 253402300799L, &v) == 0)
+	if (s && util_parse_long(s, 0, 253402300799L, &v) == 0)
 		return (time_t)v;
 	return time(NULL);
 }
 
 struct pr_tar *
-pr_tar_open(int fd, const char *what, char *why, size_t whylen)
+tarball_open(int fd, const char *what, char *why, size_t whylen)
 {
 	struct pr_tar *t = xcalloc(1, sizeof *t);
 
@@ -143,7 +143,7 @@ write_data(struct pr_tar *t, const char *name, const void *data, size_t len, cha
 }
 
 int
-pr_tar_add_file(struct pr_tar *t, const char *name, const char *path, struct pr_member *m, char *why, size_t whylen)
+tarball_add_file(struct pr_tar *t, const char *name, const char *path, struct tarball_member *m, char *why, size_t whylen)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -187,7 +187,7 @@ out:
 }
 
 int
-pr_tar_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct pr_member *m, char *why, size_t whylen)
+tarball_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct tarball_member *m, char *why, size_t whylen)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int rc;
@@ -207,7 +207,7 @@ pr_tar_add_data(struct pr_tar *t, const char *name, const void *data, size_t len
 }
 
 int
-pr_tar_close(struct pr_tar *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen)
+tarball_close(struct pr_tar *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen)
 {
 	int rc = PR_OK;
 
@@ -228,7 +228,7 @@ pr_tar_close(struct pr_tar *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char
 }
 
 bool
-pr_tar_name_ok(const char *name)
+tarball_name_ok(const char *name)
 {
 	return *name && *name != '.' && !strchr(name, '/') && strlen(name) < PR_MEMBER_NAME_MAX;
 }
@@ -281,7 +281,7 @@ struct sink_to {
 
 /* Read the current member's data, hashing it, into where it goes. */
 static int
-read_member(struct archive *a, const char *what, struct pr_member *m, const struct sink_to *to,
+read_member(struct archive *a, const char *what, struct tarball_member *m, const struct sink_to *to,
     unsigned char *chunk, char *why, size_t whylen)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -308,7 +308,7 @@ read_member(struct archive *a, const char *what, struct pr_member *m, const stru
 		}
 		EVP_DigestUpdate(md, chunk, (size_t)n);
 		m->bytes += n;
-		if (to->fd != -1 && pr_write_all(to->fd, chunk, (size_t)n) == -1) {
+		if (to->fd != -1 && fileio_write_all(to->fd, chunk, (size_t)n) == -1) {
 			snprintf(why, whylen, "%s: cannot extract %s: %s", what, m->name, strerror(errno));
 			rc = PR_EXTERNAL;
 			break;
@@ -331,7 +331,7 @@ read_member(struct archive *a, const char *what, struct pr_member *m, const stru
 /* The bound r puts on member name: its expected bytes, -1 for none, or
  * PR_INPUT (why filled) when r does not accept the name at all. */
 static int
-member_bound(const struct pr_tar_rules *r, const char *what, const char *name, const struct pr_member *seen,
+member_bound(const struct tarball_rules *r, const char *what, const char *name, const struct tarball_member *seen,
     size_t nseen, int64_t *max_bytes, char *why, size_t whylen)
 {
 	*max_bytes = -1;
@@ -362,7 +362,7 @@ create_member(const char *dir, const char *what, const char *name, int *fd, char
 	buf_printf(&p, "%s/%s", dir, name);
 	*fd = open(p.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (*fd != -1)
-		pr_tmp_track(p.data);
+		fileio_tmp_track(p.data);
 	else
 		snprintf(why, whylen, "%s: cannot extract %s into %s: %s", what, name, dir, strerror(errno));
 	buf_free(&p);
@@ -371,16 +371,16 @@ create_member(const char *dir, const char *what, const char *name, int *fd, char
 
 /* Check the current entry and read its data where r sends it into *m. */
 static int
-read_entry(struct archive *a, struct archive_entry *e, const char *what, const struct pr_tar_rules *r,
-    struct pr_member *ms, size_t count, unsigned char *chunk, char *why, size_t whylen)
+read_entry(struct archive *a, struct archive_entry *e, const char *what, const struct tarball_rules *r,
+    struct tarball_member *ms, size_t count, unsigned char *chunk, char *why, size_t whylen)
 {
 	const char *name = archive_entry_pathname(e);
-	struct pr_member *m = &ms[count];
+	struct tarball_member *m = &ms[count];
 	struct sink_to to = {.fd = -1};
 	int rc;
 
 	/* a hard link is a regular entry that names another: refused too */
-	if (!name || !pr_tar_name_ok(name) || archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e)) {
+	if (!name || !tarball_name_ok(name) || archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e)) {
 		snprintf(why, whylen, "%s: unexpected member '%s' (a snapshot holds plain files only)",
 		    what, name ? name : "");
 		return PR_INPUT;
@@ -409,15 +409,15 @@ read_entry(struct archive *a, struct archive_entry *e, const char *what, const s
 }
 
 int
-pr_tar_read_fd(int fd, const char *what, const struct pr_tar_rules *r, struct pr_member **members, size_t *n,
+tarball_read_fd(int fd, const char *what, const struct tarball_rules *r, struct tarball_member **members, size_t *n,
     char raw_hex[PR_SHA256_HEX_LEN], int64_t *raw_bytes, char *why, size_t whylen)
 {
-	static const struct pr_tar_rules any;
+	static const struct tarball_rules any;
 	struct source src = {.fd = fd, .md = EVP_MD_CTX_new(), .chunk = xmalloc(PR_ARCHIVE_CHUNK_BYTES)};
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	unsigned char *chunk = xmalloc(PR_ARCHIVE_CHUNK_BYTES);
-	struct pr_member *ms = NULL;
+	struct tarball_member *ms = NULL;
 	size_t count = 0;
 	int rc = PR_OK, ar;
 	ssize_t tail;
@@ -472,9 +472,9 @@ out:
 }
 
 int
-pr_tar_read(const char *path, const char *dir, struct pr_member **members, size_t *n, char *why, size_t whylen)
+tarball_read(const char *path, const char *dir, struct tarball_member **members, size_t *n, char *why, size_t whylen)
 {
-	struct pr_tar_rules r = {.dir = dir};
+	struct tarball_rules r = {.dir = dir};
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int rc;
 
@@ -484,13 +484,13 @@ pr_tar_read(const char *path, const char *dir, struct pr_member **members, size_
 		snprintf(why, whylen, "%s: cannot read: %s", path, strerror(errno));
 		return PR_INPUT;
 	}
-	rc = pr_tar_read_fd(fd, path, &r, members, n, NULL, NULL, why, whylen);
+	rc = tarball_read_fd(fd, path, &r, members, n, NULL, NULL, why, whylen);
 	close(fd);
 	return rc;
 }
 
 int
-pr_sha256_fd(int fd, const char *what, int64_t max_bytes, char hex[PR_SHA256_HEX_LEN], int64_t *bytes,
+tarball_sha256_fd(int fd, const char *what, int64_t max_bytes, char hex[PR_SHA256_HEX_LEN], int64_t *bytes,
     char *why, size_t whylen)
 {
 	struct source src = {.fd = fd, .md = EVP_MD_CTX_new(), .chunk = xmalloc(PR_ARCHIVE_CHUNK_BYTES)};
@@ -512,7 +512,7 @@ pr_sha256_fd(int fd, const char *what, int64_t max_bytes, char hex[PR_SHA256_HEX
 }
 
 int
-pr_sha256_file(const char *path, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen)
+tarball_sha256_file(const char *path, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int rc;
@@ -521,7 +521,7 @@ pr_sha256_file(const char *path, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, ch
 		snprintf(why, whylen, "%s: cannot read: %s", path, strerror(errno));
 		return PR_INPUT;
 	}
-	rc = pr_sha256_fd(fd, path, INT64_MAX - 1, hex, bytes, why, whylen);
+	rc = tarball_sha256_fd(fd, path, INT64_MAX - 1, hex, bytes, why, whylen);
 	close(fd);
 	return rc;
 }

@@ -19,7 +19,7 @@
 #define PR_MEMBER_NAME_MAX 128
 
 /* One member as written or read: its name, size and SHA-256 (hex). */
-struct pr_member {
+struct tarball_member {
 	char name[PR_MEMBER_NAME_MAX];
 	int64_t bytes;
 	char sha256[PR_SHA256_HEX_LEN];
@@ -30,25 +30,25 @@ struct pr_tar;
 /*
  * Start a gzip-compressed tar on fd (owned by the caller, who closes it).
  * what names the archive in messages.  Returns the writer (caller closes with
- * pr_tar_close) or NULL with why filled.
+ * tarball_close) or NULL with why filled.
  */
-struct pr_tar *pr_tar_open(int fd, const char *what, char *why, size_t whylen);
+struct pr_tar *tarball_open(int fd, const char *what, char *why, size_t whylen);
 
 /* Add member name with the bytes of the file at path, streamed, filling *m. */
-int pr_tar_add_file(struct pr_tar *t, const char *name, const char *path, struct pr_member *m, char *why, size_t whylen);
+int tarball_add_file(struct pr_tar *t, const char *name, const char *path, struct tarball_member *m, char *why, size_t whylen);
 
 /* Add member name holding len bytes of data, filling *m. */
-int pr_tar_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct pr_member *m, char *why, size_t whylen);
+int tarball_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct tarball_member *m, char *why, size_t whylen);
 
 /* Finish the archive (trailer, gzip end) and free t; hex and bytes (either
  * may be NULL) get the SHA-256 and size of everything written to the fd.
  * 0 or PR_EXTERNAL. */
-int pr_tar_close(struct pr_tar *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen);
+int tarball_close(struct pr_tar *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen);
 
-/* How pr_tar_read_fd treats the members it reads. */
-struct pr_tar_rules {
+/* How tarball_read_fd treats the members it reads. */
+struct tarball_rules {
 	const char *dir;		/* write each member to dir/<name>, a new file; NULL: hash only */
-	const struct pr_member *expect;	/* when set, the only names accepted, each at most .bytes */
+	const struct tarball_member *expect;	/* when set, the only names accepted, each at most .bytes */
 	size_t nexpect;
 	const char *keep_name;		/* also keep this member's data in *keep (NULL: none), */
 	struct buf *keep;		/* at most keep_max_bytes of it */
@@ -70,24 +70,24 @@ struct pr_tar_rules {
  * be read (truncated, not gzip, refused as above), PR_EXTERNAL for a failure
  * to write into dir; why says which.
  */
-int pr_tar_read_fd(int fd, const char *what, const struct pr_tar_rules *r, struct pr_member **members, size_t *n,
+int tarball_read_fd(int fd, const char *what, const struct tarball_rules *r, struct tarball_member **members, size_t *n,
     char raw_hex[PR_SHA256_HEX_LEN], int64_t *raw_bytes, char *why, size_t whylen);
 
-/* pr_tar_read_fd on the file at path, extracting into dir (NULL: none),
+/* tarball_read_fd on the file at path, extracting into dir (NULL: none),
  * every plain member accepted. */
-int pr_tar_read(const char *path, const char *dir, struct pr_member **members, size_t *n, char *why, size_t whylen);
+int tarball_read(const char *path, const char *dir, struct tarball_member **members, size_t *n, char *why, size_t whylen);
 
 /* Whether name may be a member: not empty, no '/', not starting with '.',
  * shorter than PR_MEMBER_NAME_MAX. */
-bool pr_tar_name_ok(const char *name);
+bool tarball_name_ok(const char *name);
 
 /* SHA-256 (hex) and size of everything read from fd to its end, streamed;
  * reading stops after max_bytes + 1 (a file larger than max_bytes is
  * reported by *bytes > max_bytes).  0 or PR_INPUT (why names what). */
-int pr_sha256_fd(int fd, const char *what, int64_t max_bytes, char hex[PR_SHA256_HEX_LEN], int64_t *bytes,
+int tarball_sha256_fd(int fd, const char *what, int64_t max_bytes, char hex[PR_SHA256_HEX_LEN], int64_t *bytes,
     char *why, size_t whylen);
 
 /* SHA-256 (hex) and size of the file at path, streamed.  0 or PR_INPUT. */
-int pr_sha256_file(const char *path, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen);
+int tarball_sha256_file(const char *path, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen);
 
 #endif

@@ -16,7 +16,7 @@
  * while reading); the engine registers exactly that with epoll.
  *
  * Above these sit the protocols, each an engine of the same shape
- * (loadgen_int.h): run_plain in loadgen.c frames HTTP/1.1, run_h2 in
+ * (loadgen_int.h): run_plain in loadgen.c frames HTTP/1.1, loadgen_run_h2 in
  * loadgen_h2.c HTTP/2, each over any transport here, sharing the schedule,
  * the accounting, the address and the threads (run_engine picks one).  A
  * message protocol (WebSocket, Socket.IO) is a new engine file of that
@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum pr_tx_status {
+enum transport_status {
 	PR_TX_OK,		/* done; for read, *n > 0 bytes */
 	PR_TX_RETRY,		/* would block: wait for c->want */
 	PR_TX_CLOSED,		/* read: the peer closed the stream cleanly */
@@ -41,7 +41,7 @@ enum pr_tx_status {
 };
 
 /* One connection's transport state, embedded in the engine's connection. */
-struct pr_tx_conn {
+struct transport_conn {
 	int fd;			/* connected, non-blocking; -1 when closed */
 	void *tls;		/* the transport's own state (an SSL *), or NULL */
 	uint32_t want;		/* after PR_TX_RETRY: EPOLLIN or EPOLLOUT */
@@ -50,30 +50,30 @@ struct pr_tx_conn {
 };
 
 /* What a run asks of its transport. */
-struct pr_tx_config {
+struct transport_config {
 	const char *host;	/* for SNI and verification ("127.0.0.1", "[::1]" or a name) */
 	bool insecure;		/* skip certificate verification (-k) */
 	const char *alpn;	/* protocols offered, wire format ("\x08http/1.1"), or NULL */
 };
 
-struct pr_transport {
+struct transport {
 	const char *name;	/* "tcp", "tls" */
 	/* Make the run's shared state (*ctx; an SSL_CTX for TLS).  Returns 0,
 	 * or -1 with a one-line reason in err. */
-	int (*init)(void **ctx, const struct pr_tx_config *cfg, char *err, size_t errlen);
+	int (*init)(void **ctx, const struct transport_config *cfg, char *err, size_t errlen);
 	void (*free)(void *ctx);
 	/* After connect(): set up and advance the handshake.  PR_TX_OK when
 	 * the stream is ready, PR_TX_RETRY, or PR_TX_ERROR. */
-	enum pr_tx_status (*handshake)(void *ctx, struct pr_tx_conn *c);
-	enum pr_tx_status (*read)(struct pr_tx_conn *c, void *buf, size_t len, size_t *n);
-	enum pr_tx_status (*write)(struct pr_tx_conn *c, const void *buf, size_t len, size_t *n);
+	enum transport_status (*handshake)(void *ctx, struct transport_conn *c);
+	enum transport_status (*read)(struct transport_conn *c, void *buf, size_t len, size_t *n);
+	enum transport_status (*write)(struct transport_conn *c, const void *buf, size_t len, size_t *n);
 	/* Bytes already decrypted and waiting, which epoll will not announce. */
-	size_t (*pending)(const struct pr_tx_conn *c);
+	size_t (*pending)(const struct transport_conn *c);
 	/* Close the stream and the socket (fd becomes -1); no-op when closed. */
-	void (*close)(struct pr_tx_conn *c);
+	void (*close)(struct transport_conn *c);
 };
 
-extern const struct pr_transport pr_tx_tcp;
-extern const struct pr_transport pr_tx_tls;
+extern const struct transport pr_tx_tcp;
+extern const struct transport pr_tx_tls;
 
 #endif

@@ -10,7 +10,7 @@
 #include "transport.h"
 
 static int
-tcp_init(void **ctx, const struct pr_tx_config *cfg, char *err, size_t errlen)
+tcp_init(void **ctx, const struct transport_config *cfg, char *err, size_t errlen)
 {
 	(void)cfg, (void)err, (void)errlen;
 	*ctx = NULL;
@@ -23,15 +23,15 @@ tcp_free(void *ctx)
 	(void)ctx;
 }
 
-static enum pr_tx_status
-tcp_handshake(void *ctx, struct pr_tx_conn *c)
+static enum transport_status
+tcp_handshake(void *ctx, struct transport_conn *c)
 {
 	(void)ctx, (void)c;
 	return PR_TX_OK;
 }
 
-static enum pr_tx_status
-tcp_read(struct pr_tx_conn *c, void *buf, size_t len, size_t *n)
+static enum transport_status
+tcp_read(struct transport_conn *c, void *buf, size_t len, size_t *n)
 {
 	ssize_t got;
 
@@ -51,8 +51,8 @@ tcp_read(struct pr_tx_conn *c, void *buf, size_t len, size_t *n)
 	return PR_TX_ERROR;
 }
 
-static enum pr_tx_status
-tcp_write(struct pr_tx_conn *c, const void *buf, size_t len, size_t *n)
+static enum transport_status
+tcp_write(struct transport_conn *c, const void *buf, size_t len, size_t *n)
 {
 	ssize_t put;
 
@@ -71,21 +71,21 @@ tcp_write(struct pr_tx_conn *c, const void *buf, size_t len, size_t *n)
 }
 
 static size_t
-tcp_pending(const struct pr_tx_conn *c)
+tcp_pending(const struct transport_conn *c)
 {
 	(void)c;
 	return 0;
 }
 
 static void
-tcp_close(struct pr_tx_conn *c)
+tcp_close(struct transport_conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);	/* also leaves the epoll set */
 	c->fd = -1;
 }
 
-const struct pr_transport pr_tx_tcp = {
+const struct transport pr_tx_tcp = {
 	.name = "tcp",
 	.init = tcp_init,
 	.free = tcp_free,

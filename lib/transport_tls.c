@@ -66,7 +66,7 @@ tls_new_session(SSL *ssl, SSL_SESSION *sess)
 }
 
 static int
-tls_init(void **ctx, const struct pr_tx_config *cfg, char *err, size_t errlen)
+tls_init(void **ctx, const struct transport_config *cfg, char *err, size_t errlen)
 {
 	struct tls_ctx *t = calloc(1, sizeof *t);
 	unsigned char addr[16];
@@ -127,7 +127,7 @@ tls_free(void *ctx)
 
 /* A new SSL for c's socket: SNI, the name to verify, the session to resume. */
 static SSL *
-tls_new(struct tls_ctx *t, struct pr_tx_conn *c)
+tls_new(struct tls_ctx *t, struct transport_conn *c)
 {
 	SSL *ssl = SSL_new(t->ssl_ctx);
 
@@ -152,8 +152,8 @@ tls_new(struct tls_ctx *t, struct pr_tx_conn *c)
 }
 
 /* After a call on ssl returned rc <= 0: PR_TX_RETRY (c->want set), _CLOSED or _ERROR. */
-static enum pr_tx_status
-tls_status(SSL *ssl, struct pr_tx_conn *c, int rc)
+static enum transport_status
+tls_status(SSL *ssl, struct transport_conn *c, int rc)
 {
 	switch (SSL_get_error(ssl, rc)) {
 	case SSL_ERROR_WANT_READ:
@@ -170,8 +170,8 @@ tls_status(SSL *ssl, struct pr_tx_conn *c, int rc)
 	}
 }
 
-static enum pr_tx_status
-tls_handshake(void *ctx, struct pr_tx_conn *c)
+static enum transport_status
+tls_handshake(void *ctx, struct transport_conn *c)
 {
 	struct tls_ctx *t = ctx;
 	const unsigned char *proto;
@@ -192,16 +192,16 @@ tls_handshake(void *ctx, struct pr_tx_conn *c)
 	return PR_TX_OK;
 }
 
-static enum pr_tx_status
-tls_read(struct pr_tx_conn *c, void *buf, size_t len, size_t *n)
+static enum transport_status
+tls_read(struct transport_conn *c, void *buf, size_t len, size_t *n)
 {
 	int rc = SSL_read_ex(c->tls, buf, len, n);
 
 	return rc == 1 ? PR_TX_OK : tls_status(c->tls, c, rc);
 }
 
-static enum pr_tx_status
-tls_write(struct pr_tx_conn *c, const void *buf, size_t len, size_t *n)
+static enum transport_status
+tls_write(struct transport_conn *c, const void *buf, size_t len, size_t *n)
 {
 	int rc = SSL_write_ex(c->tls, buf, len, n);
 
@@ -209,7 +209,7 @@ tls_write(struct pr_tx_conn *c, const void *buf, size_t len, size_t *n)
 }
 
 static size_t
-tls_pending(const struct pr_tx_conn *c)
+tls_pending(const struct transport_conn *c)
 {
 	return c->tls ? (size_t)SSL_pending(c->tls) : 0;
 }
@@ -221,7 +221,7 @@ tls_pending(const struct pr_tx_conn *c)
  * tickets in the pool that are the same object, unresumable.
  */
 static void
-tls_close(struct pr_tx_conn *c)
+tls_close(struct transport_conn *c)
 {
 	if (c->tls) {
 		SSL_set_shutdown(c->tls, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
@@ -235,7 +235,7 @@ tls_close(struct pr_tx_conn *c)
 	c->fd = -1;
 }
 
-const struct pr_transport pr_tx_tls = {
+const struct transport pr_tx_tls = {
 	.name = "tls",
 	.init = tls_init,
 	.free = tls_free,

@@ -259,8 +259,8 @@ static double
 median_of(const double *x, size_t n, double *tmp)
 {
 	memcpy(tmp, x, n * sizeof *x);
-	pr_sort(tmp, n);
-	return pr_quantile_sorted(tmp, n, 0.5);
+	stats_sort(tmp, n);
+	return stats_quantile_sorted(tmp, n, 0.5);
 }
 
 void

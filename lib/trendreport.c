@@ -132,8 +132,8 @@ median_from(const struct trend_point *p, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		v[i] = p[i].value;
-	pr_sort(v, n);
-	med = pr_quantile_sorted(v, n, 0.5);
+	stats_sort(v, n);
+	med = stats_quantile_sorted(v, n, 0.5);
 	free(v);
 	return med;
 }
@@ -151,7 +151,7 @@ judge(struct trend_metric *m, const struct trend_options *o)
 	m->change = NAN;
 	if (m->ncp == 0) {
 		m->level = median_from(m->pts, m->npts);
-		cmp_format_value(level, sizeof level, m->level, m->unit);
+		compare_format_value(level, sizeof level, m->level, m->unit);
 		snprintf(m->reason, sizeof m->reason, "steady: %zu points at %s %s, no change point", m->npts,
 		    trend_stat_name(o->stat), level);
 		return;
@@ -164,8 +164,8 @@ judge(struct trend_metric *m, const struct trend_options *o)
 	m->new_regime = o->recent == 0 || ago <= o->recent;
 	m->regression = m->new_regime && isfinite(m->change) && (lower ? m->change > o->threshold :
 	    m->change < -o->threshold);
-	cmp_format_value(before, sizeof before, cp->before, m->unit);
-	cmp_format_value(after, sizeof after, cp->after, m->unit);
+	compare_format_value(before, sizeof before, cp->before, m->unit);
+	compare_format_value(after, sizeof after, cp->after, m->unit);
 	snprintf(m->reason, sizeof m->reason, "%s at %s (commit %.12s): %s %s -> %s (%+.1f%%, p=%.3g), %zu point%s ago%s",
 	    m->regression ? "regressed" : "changed", at->time, at->commit ? at->commit : "-", trend_stat_name(o->stat),
 	    before, after, m->change * PERCENT, cp->p, ago, ago == 1 ? "" : "s",
@@ -231,7 +231,7 @@ static void
 add_number_or_null(cJSON *o, const char *key, double v, int decimals)
 {
 	if (isfinite(v))
-		cJSON_AddNumberToObject(o, key, pr_round(v, decimals));
+		cJSON_AddNumberToObject(o, key, doc_round(v, decimals));
 	else
 		cJSON_AddNullToObject(o, key);
 }
@@ -280,7 +280,7 @@ metric_json(const struct trend_metric *m)
 cJSON *
 trend_document(const struct trend_result *r)
 {
-	cJSON *doc = pr_doc_new(TREND_SCHEMA_KIND), *set, *ms;
+	cJSON *doc = doc_new(TREND_SCHEMA_KIND), *set, *ms;
 	const struct trend_options *o = &r->opt;
 	char seed[32];
 
@@ -359,8 +359,8 @@ trend_markdown(const struct trend_result *r, struct buf *out)
 	for (size_t i = 0; i < r->nm; i++) {
 		const struct trend_metric *m = &r->m[i];
 
-		cmp_format_value(latest, sizeof latest, m->npts ? m->pts[m->npts - 1].value : NAN, m->unit);
-		cmp_format_value(level, sizeof level, m->level, m->unit);
+		compare_format_value(latest, sizeof latest, m->npts ? m->pts[m->npts - 1].value : NAN, m->unit);
+		compare_format_value(level, sizeof level, m->level, m->unit);
 		snprintf(points, sizeof points, "%zu", m->npts);
 		snprintf(ncp, sizeof ncp, "%zu", m->ncp);
 		buf_reset(&spark);
@@ -459,8 +459,8 @@ svg_panel(const struct trend_metric *m, size_t row, enum trend_stat stat, struct
 		buf_adds(out, "</g>\n");
 		return;
 	}
-	cmp_format_value(lo, sizeof lo, f.lo, m->unit);
-	cmp_format_value(hi, sizeof hi, f.hi, m->unit);
+	compare_format_value(lo, sizeof lo, f.lo, m->unit);
+	compare_format_value(hi, sizeof hi, f.hi, m->unit);
 	buf_printf(out, "<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">%s</text>\n"
 	    "<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">%s</text>\n",
 	    SVG_PLOT_X0 - 6, px_y(&f, f.hi) + 4, hi, SVG_PLOT_X0 - 6, px_y(&f, f.lo) + 4, lo);

@@ -15,21 +15,21 @@
 #include "buf.h"
 
 void
-pr_rfc3339_now(char out[PR_RFC3339_LEN])
+util_rfc3339_now(char out[PR_RFC3339_LEN])
 {
 	const char *fixed = getenv("SOURCE_DATE_EPOCH");
 	time_t now = time(NULL);
 	long epoch;
 	struct tm tm;
 
-	if (fixed && pr_parse_long(fixed, 0, 253402300799L, &epoch) == 0)
+	if (fixed && util_parse_long(fixed, 0, 253402300799L, &epoch) == 0)
 		now = (time_t)epoch;
 	gmtime_r(&now, &tm);
 	strftime(out, PR_RFC3339_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 double
-pr_mono_ms(void)
+util_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -38,7 +38,7 @@ pr_mono_ms(void)
 }
 
 void
-pr_sleep_ms(double ms)
+util_sleep_ms(double ms)
 {
 	struct timespec ts;
 
@@ -81,7 +81,7 @@ decimal_len(const char *s, bool fraction)
 }
 
 int
-pr_parse_double(const char *s, double min, double max, double *out)
+util_parse_double(const char *s, double min, double max, double *out)
 {
 	char *end;
 	double v;
@@ -97,7 +97,7 @@ pr_parse_double(const char *s, double min, double max, double *out)
 }
 
 int
-pr_parse_long(const char *s, long min, long max, long *out)
+util_parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
 	long v;
@@ -113,7 +113,7 @@ pr_parse_long(const char *s, long min, long max, long *out)
 }
 
 int
-pr_parse_duration(const char *s, double *seconds)
+util_parse_duration(const char *s, double *seconds)
 {
 	static const struct { const char *suffix; double scale; } units[] = {
 		{ "ms", 1e-3 }, { "s", 1 }, { "m", 60 }, { "h", 3600 }, { "", 1 },
@@ -150,7 +150,7 @@ hexval(int c)
 }
 
 char *
-pr_percent_decode(const char *s, size_t n)
+util_percent_decode(const char *s, size_t n)
 {
 	struct buf b = {0};
 
@@ -167,7 +167,7 @@ pr_percent_decode(const char *s, size_t n)
 }
 
 bool
-pr_is_secret_name(const char *name)
+util_is_secret_name(const char *name)
 {
 	/* Whole names, then parts of names: a short list misses api_token,
 	 * X-Amz-Signature, private_token and the like. */
@@ -223,7 +223,7 @@ is_host_list(const char *s, const char *e)
 }
 
 const char *
-pr_url_userinfo_end(const char *authority, bool libpq)
+util_url_userinfo_end(const char *authority, bool libpq)
 {
 	const char *at = strchr(authority, '@');
 	const char *end = authority + strcspn(authority, libpq ? "/" : "/?#");
@@ -262,9 +262,9 @@ redact_query(struct buf *out, const char *p)
 		size_t len = strcspn(p, "&#");
 		const char *eq = memchr(p, '=', len);
 		size_t nlen = eq ? (size_t)(eq - p) : len;
-		char *name = pr_percent_decode(p, nlen);
+		char *name = util_percent_decode(p, nlen);
 
-		if (eq && pr_is_secret_name(name)) {
+		if (eq && util_is_secret_name(name)) {
 			buf_add(out, p, nlen + 1);
 			buf_adds(out, "REDACTED");
 		} else {
@@ -279,12 +279,12 @@ redact_query(struct buf *out, const char *p)
 }
 
 char *
-pr_redact_url(const char *url)
+util_redact_url(const char *url)
 {
 	struct buf out = {0};
 	const char *scheme = strstr(url, "://");
 	const char *authority = scheme ? scheme + 3 : url;
-	const char *at = pr_url_userinfo_end(authority, is_pg_scheme(url));
+	const char *at = util_url_userinfo_end(authority, is_pg_scheme(url));
 	const char *rest = at ? at + 1 : authority;
 	const char *q = strchr(rest, '?');
 
@@ -299,7 +299,7 @@ pr_redact_url(const char *url)
 }
 
 bool
-pr_url_is_loopback(const char *url)
+util_url_is_loopback(const char *url)
 {
 	const char *scheme = strstr(url, "://");
 	const char *host, *at, *end;
@@ -311,7 +311,7 @@ pr_url_is_loopback(const char *url)
 	if (!scheme)
 		return false;
 	host = scheme + 3;
-	if ((at = pr_url_userinfo_end(host, false)))
+	if ((at = util_url_userinfo_end(host, false)))
 		host = at + 1;
 	if (*host == '[') {
 		end = strchr(host, ']');

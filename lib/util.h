@@ -12,13 +12,13 @@
 
 /* The current time as RFC 3339 UTC with seconds: 2026-11-25T19:58:00Z.
  * SOURCE_DATE_EPOCH, when set, fixes it, so reruns give identical output. */
-void pr_rfc3339_now(char out[PR_RFC3339_LEN]);
+void util_rfc3339_now(char out[PR_RFC3339_LEN]);
 
 /* Monotonic clock in milliseconds, microsecond resolution. */
-double pr_mono_ms(void);
+double util_mono_ms(void);
 
 /* Sleep for ms milliseconds (restarts after signals). */
-void pr_sleep_ms(double ms);
+void util_sleep_ms(double ms);
 
 /*
  * Parse a duration: "30" or "30s" seconds, "250ms", "2m", "1h", fractions
@@ -26,22 +26,22 @@ void pr_sleep_ms(double ms);
  * is negative or not finite.  Numbers here and below are decimal only: no
  * hex ("0x10"), "inf", '+' or space.
  */
-int pr_parse_duration(const char *s, double *seconds);
+int util_parse_duration(const char *s, double *seconds);
 
 /* Parse a finite number in [min, max]; 0 or -1. */
-int pr_parse_double(const char *s, double min, double max, double *out);
+int util_parse_double(const char *s, double min, double max, double *out);
 
 /* Parse a whole number in [min, max]; 0 or -1. */
-int pr_parse_long(const char *s, long min, long max, long *out);
+int util_parse_long(const char *s, long min, long max, long *out);
 
 /*
  * A copy of url that is safe to print or store: the userinfo (user:password@)
  * removed and the values of query parameters with secret-like names (see
- * pr_is_secret_name; names compared percent-decoded) replaced with
+ * util_is_secret_name; names compared percent-decoded) replaced with
  * "REDACTED".  postgres:// URLs are read as libpq reads them: a '?' does not
  * end the userinfo.  Caller frees.
  */
-char *pr_redact_url(const char *url);
+char *util_redact_url(const char *url);
 
 /*
  * Where the userinfo of an authority ends: authority is what follows
@@ -51,10 +51,10 @@ char *pr_redact_url(const char *url);
  * '?' or '#' before which no host list can stand, ends at the last '@'
  * before the hosts.
  */
-const char *pr_url_userinfo_end(const char *authority, bool libpq);
+const char *util_url_userinfo_end(const char *authority, bool libpq);
 
 /* n bytes of s with %XX decoded, as a new string.  Caller frees. */
-char *pr_percent_decode(const char *s, size_t n);
+char *util_percent_decode(const char *s, size_t n);
 
 /*
  * True if name looks like a header or parameter that carries a secret,
@@ -62,10 +62,10 @@ char *pr_percent_decode(const char *s, size_t n);
  * name; anything holding token, secret, signature or password; anything
  * starting with auth or session.
  */
-bool pr_is_secret_name(const char *name);
+bool util_is_secret_name(const char *name);
 
 /* True when url's host is the loopback interface (localhost, 127.0.0.0/8,
  * [::1]), compared as a parsed host, never as a text prefix. */
-bool pr_url_is_loopback(const char *url);
+bool util_url_is_loopback(const char *url);
 
 #endif

@@ -25,7 +25,7 @@
 #define BENCH_RPS_SUFFIX "_rps"
 
 struct bench_opts {
-	struct bench_metric *metrics;
+	struct benchcfg_metric *metrics;
 	size_t nmetrics;
 	long samples;		/* -n, default 20 */
 	long warmup;		/* -w, default 2 */
@@ -58,7 +58,7 @@ struct bench_opts {
 int bench_sample(const struct bench_opts *o, cJSON *metrics);
 
 /*
- * The "errors" object (sample.c) from counts indexed by enum pr_failure
+ * The "errors" object (sample.c) from counts indexed by enum failure
  * (failure.h): {"total", "dns", "connect", "tls", "timeout", "reset",
  * "status", "other"}.  Caller owns the result.  Sample, cold-start and load
  * modes all write it, so their documents name a failure alike.

@@ -20,7 +20,7 @@
 
 /* The "load" object: how the run went.  Caller owns it. */
 static cJSON *
-load_json(const struct bench_opts *o, const struct pr_load_result *r)
+load_json(const struct bench_opts *o, const struct loadgen_result *r)
 {
 	cJSON *l = cJSON_CreateObject();
 
@@ -54,15 +54,15 @@ load_json(const struct bench_opts *o, const struct pr_load_result *r)
 static cJSON *
 bench_rps_summary(double rps)
 {
-	struct pr_summary s = { .n = 1, .min = rps, .p50 = rps, .p90 = rps, .p95 = rps, .p99 = rps,
+	struct stats_summary s = { .n = 1, .min = rps, .p50 = rps, .p90 = rps, .p95 = rps, .p99 = rps,
 		.max = rps, .mean = rps, .stddev = 0 };
 
-	return pr_summary_to_json(&s);
+	return stats_summary_to_json(&s);
 }
 
 /* Throughput in each whole interval, in rps: exact for 1 s intervals. */
 static cJSON *
-rps_samples_json(const struct pr_load_result *r)
+rps_samples_json(const struct loadgen_result *r)
 {
 	cJSON *a = cJSON_CreateArray();
 
@@ -74,8 +74,8 @@ rps_samples_json(const struct pr_load_result *r)
 /* A metric entry's first fields, which both entries of a run share but
  * for what is measured.  Caller owns it. */
 static cJSON *
-metric_head(const struct bench_metric *m, const char *shown, const char *unit, const char *better,
-    const char *measure, const struct pr_load_result *r)
+metric_head(const struct benchcfg_metric *m, const char *shown, const char *unit, const char *better,
+    const char *measure, const struct loadgen_result *r)
 {
 	cJSON *e = cJSON_CreateObject();
 
@@ -90,18 +90,18 @@ metric_head(const struct bench_metric *m, const char *shown, const char *unit, c
 
 /* Add "<id>" and "<id>_rps" for one finished run. */
 static void
-add_metrics(cJSON *metrics, const struct bench_opts *o, const struct bench_metric *m,
-    const struct pr_load_result *r)
+add_metrics(cJSON *metrics, const struct bench_opts *o, const struct benchcfg_metric *m,
+    const struct loadgen_result *r)
 {
-	char *shown = pr_redact_url(m->url);
+	char *shown = util_redact_url(m->url);
 	cJSON *lat = metric_head(m, shown, "ms", "lower", "total", r);
 	cJSON *thr = metric_head(m, shown, "rps", "higher", "throughput", r);
-	struct pr_summary s;
+	struct stats_summary s;
 	struct buf id = { 0 };
 
-	pr_hist_summary_ms(r->hist, &s);
-	cJSON_AddItemToObject(lat, "summary", pr_summary_to_json(&s));
-	cJSON_AddItemToObject(lat, "histogram", pr_hist_to_json(r->hist));
+	hist_summary_ms(r->hist, &s);
+	cJSON_AddItemToObject(lat, "summary", stats_summary_to_json(&s));
+	cJSON_AddItemToObject(lat, "histogram", hist_to_json(r->hist));
 	cJSON_AddItemToObject(lat, "load", load_json(o, r));
 	cJSON_AddItemToObject(metrics, m->id, lat);
 
@@ -117,7 +117,7 @@ add_metrics(cJSON *metrics, const struct bench_opts *o, const struct bench_metri
 
 /* One warning line when requests failed: how many, and of which classes. */
 static void
-warn_errors(const struct bench_metric *m, const struct pr_load_result *r)
+warn_errors(const struct benchcfg_metric *m, const struct loadgen_result *r)
 {
 	struct buf b = { 0 };
 
@@ -131,7 +131,7 @@ warn_errors(const struct bench_metric *m, const struct pr_load_result *r)
 int
 bench_load(const struct bench_opts *o, cJSON *metrics)
 {
-	struct pr_load_opts lo = {
+	struct loadgen_opts lo = {
 		.connections = o->connections, .duration_s = o->duration_s, .warmup_s = o->load_warmup_s,
 		.rate_rps = o->rate_rps, .timeout_s = o->timeout_s, .insecure = o->insecure,
 		.http1_1 = o->http1_1, .http2 = o->http2, .streams = o->streams, .threads = o->threads,
@@ -139,24 +139,24 @@ bench_load(const struct bench_opts *o, cJSON *metrics)
 	uint64_t measured = 0;
 	int rc;
 
-	if ((rc = pr_load_raise_nofile(o->connections)))
+	if ((rc = loadgen_raise_nofile(o->connections)))
 		return rc;
 	for (size_t i = 0; i < o->nmetrics; i++) {
-		const struct bench_metric *m = &o->metrics[i];
+		const struct benchcfg_metric *m = &o->metrics[i];
 		const char *hdrs[] = { NULL };
-		struct pr_load_target t = {
+		struct loadgen_target t = {
 			.url = m->url, .method = m->method, .body = m->body, .expect_status = m->expect_status,
 			.headers = m->headers ? (const char *const *)m->headers : hdrs,
 		};
-		struct pr_load_result r;
+		struct loadgen_result r;
 
 		if (pr_progress_ok())
 			pr_note("%s: %ld connections for %gs%s, %s loop", m->id, o->connections, o->duration_s,
 			    o->load_warmup_s > 0 ? " after a warm-up" : "", o->rate_rps > 0 ? "open" : "closed");
-		rc = pr_load_run(&t, &lo, &r);
+		rc = loadgen_run(&t, &lo, &r);
 		if (rc == PR_USAGE) {
 			rc = pr_error(PR_USAGE, "%s: %s", m->id, r.error);
-			pr_load_result_free(&r);
+			loadgen_result_free(&r);
 			return rc;
 		}
 		if (rc)
@@ -164,9 +164,9 @@ bench_load(const struct bench_opts *o, cJSON *metrics)
 		warn_errors(m, &r);
 		add_metrics(metrics, o, m, &r);
 		pr_log("%s: %llu ok, %.1f req/s, p99 %.3f ms", m->id, (unsigned long long)r.ok,
-		    r.throughput_rps, r.hist->n ? pr_hist_quantile_us(r.hist, 0.99) / 1000 : 0.0);
+		    r.throughput_rps, r.hist->n ? hist_quantile_us(r.hist, 0.99) / 1000 : 0.0);
 		measured += r.ok;
-		pr_load_result_free(&r);
+		loadgen_result_free(&r);
 	}
 	if (measured == 0)
 		return pr_error(PR_EXTERNAL, "no request succeeded under load for any of %zu metric%s "

@@ -131,7 +131,7 @@ static const struct option longopts[] = {
 struct given {
 	const char *config;
 	const char *measure;
-	struct bench_given set;
+	struct benchcfg_given set;
 	bool log;
 	const char *history;	/* --history FILE */
 	struct history_keep keep;	/* --history-keep */
@@ -151,26 +151,26 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			g->config = optarg;
 			break;
 		case 'n':
-			if (pr_parse_long(optarg, 1, MAX_COUNT, &o->samples))
+			if (util_parse_long(optarg, 1, MAX_COUNT, &o->samples))
 				return pr_usage_error("-n: expected a number of samples from 1 to %ld, got '%s'", MAX_COUNT, optarg);
 			g->set.samples = true;
 			break;
 		case 'w':
-			if (pr_parse_long(optarg, 0, MAX_COUNT, &o->warmup))
+			if (util_parse_long(optarg, 0, MAX_COUNT, &o->warmup))
 				return pr_usage_error("-w: expected a number of warm-ups from 0 to %ld, got '%s'", MAX_COUNT, optarg);
 			g->set.warmup = true;
 			break;
 		case OPT_MEASURE: {
-			enum bench_measure m;
+			enum benchcfg_measure m;
 
-			if (bench_measure_parse(optarg, &m))
+			if (benchcfg_measure_parse(optarg, &m))
 				return pr_usage_error("--measure: expected ttfb or total, got '%s'", optarg);
 			g->measure = optarg;
 			g->set.measure = true;
 			break;
 		}
 		case 't':
-			if ((rc = pr_duration_arg("--timeout", optarg, PR_POSITIVE, &o->timeout_s)))
+			if ((rc = doc_duration_arg("--timeout", optarg, PR_POSITIVE, &o->timeout_s)))
 				return rc;
 			g->set.timeout = true;
 			break;
@@ -187,7 +187,7 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			o->cold_start = true;
 			break;
 		case OPT_IDLE:
-			if ((rc = pr_duration_arg("--idle", optarg, PR_ZERO_OK, &o->idle_s)))
+			if ((rc = doc_duration_arg("--idle", optarg, PR_ZERO_OK, &o->idle_s)))
 				return rc;
 			g->set.idle = true;
 			break;
@@ -195,17 +195,17 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			o->load = true;
 			break;
 		case 'C':
-			if (pr_parse_long(optarg, 1, MAX_CONNECTIONS, &o->connections))
+			if (util_parse_long(optarg, 1, MAX_CONNECTIONS, &o->connections))
 				return pr_usage_error("-C: expected a number of connections from 1 to %ld, got '%s'", MAX_CONNECTIONS, optarg);
 			g->set.connections = true;
 			break;
 		case 'd':
-			if ((rc = pr_duration_arg("-d", optarg, PR_POSITIVE, &o->duration_s)))
+			if ((rc = doc_duration_arg("-d", optarg, PR_POSITIVE, &o->duration_s)))
 				return rc;
 			g->set.duration = true;
 			break;
 		case OPT_RATE:
-			if (pr_parse_double(optarg, 0, 1e9, &o->rate_rps))
+			if (util_parse_double(optarg, 0, 1e9, &o->rate_rps))
 				return pr_usage_error("--rate: expected requests per second (0 for a closed loop), got '%s'", optarg);
 			g->set.rate = true;
 			break;
@@ -216,17 +216,17 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			o->http2 = true;
 			break;
 		case 'T':
-			if (pr_parse_long(optarg, 1, BENCH_MAX_THREADS, &o->threads))
+			if (util_parse_long(optarg, 1, BENCH_MAX_THREADS, &o->threads))
 				return pr_usage_error("-T: expected a number of threads from 1 to %d, got '%s'",
 				    BENCH_MAX_THREADS, optarg);
 			break;
 		case OPT_STREAMS:
-			if (pr_parse_long(optarg, 1, BENCH_MAX_STREAMS, &o->streams))
+			if (util_parse_long(optarg, 1, BENCH_MAX_STREAMS, &o->streams))
 				return pr_usage_error("--streams: expected streams per connection from 1 to %d, got '%s'",
 				    BENCH_MAX_STREAMS, optarg);
 			break;
 		case OPT_LOAD_WARMUP:
-			if ((rc = pr_duration_arg("--load-warmup", optarg, PR_ZERO_OK, &o->load_warmup_s)))
+			if ((rc = doc_duration_arg("--load-warmup", optarg, PR_ZERO_OK, &o->load_warmup_s)))
 				return rc;
 			g->set.load_warmup = true;
 			break;
@@ -234,23 +234,23 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			g->log = true;
 			break;
 		case OPT_PRECISION:
-			if (bench_precision_parse(optarg, &o->precision))
+			if (benchcfg_precision_parse(optarg, &o->precision))
 				return pr_usage_error("--precision: expected a relative precision above 0%% and below 100%% "
 				    "such as 2%% or 0.02, got '%s'", optarg);
 			g->set.precision = true;
 			break;
 		case OPT_PRECISION_QUANTILES:
-			if (bench_quantiles_parse(optarg, &o->precision_quantiles))
+			if (benchcfg_quantiles_parse(optarg, &o->precision_quantiles))
 				return pr_usage_error("--precision-quantiles: expected 50, 95 or 50,95, got '%s'", optarg);
 			g->set.precision_quantiles = true;
 			break;
 		case OPT_MAX_SAMPLES:
-			if (pr_parse_long(optarg, 1, MAX_COUNT, &o->max_samples))
+			if (util_parse_long(optarg, 1, MAX_COUNT, &o->max_samples))
 				return pr_usage_error("--max-samples: expected a number of samples from 1 to %ld, got '%s'", MAX_COUNT, optarg);
 			g->set.max_samples = true;
 			break;
 		case OPT_MAX_TIME:
-			if ((rc = pr_duration_arg("--max-time", optarg, PR_POSITIVE, &o->max_time_s)))
+			if ((rc = doc_duration_arg("--max-time", optarg, PR_POSITIVE, &o->max_time_s)))
 				return rc;
 			g->set.max_time = true;
 			break;
@@ -304,10 +304,10 @@ mask_url_password(const char *url)
  * flags, its metrics into a new array *out of *nout.  0 or PR_INPUT.
  */
 static int
-read_section(const struct pr_config *cfg, const cJSON *sec, struct bench_opts *o, const struct given *g,
-    enum bench_measure dflt, struct bench_metric **out, size_t *nout)
+read_section(const struct config *cfg, const cJSON *sec, struct bench_opts *o, const struct given *g,
+    enum benchcfg_measure dflt, struct benchcfg_metric **out, size_t *nout)
 {
-	struct bench_settings set = {
+	struct benchcfg_settings set = {
 		.samples = o->samples, .warmup = o->warmup, .connections = o->connections,
 		.timeout_s = o->timeout_s, .idle_s = o->idle_s, .duration_s = o->duration_s,
 		.rate_rps = o->rate_rps, .load_warmup_s = o->load_warmup_s, .insecure = o->insecure,
@@ -318,7 +318,7 @@ read_section(const struct pr_config *cfg, const cJSON *sec, struct bench_opts *o
 	int rc;
 
 	buf_printf(&ctx, "%s: bench", cfg->name);
-	rc = bench_config_parse(sec, ctx.data, &g->set, &set, out, nout);
+	rc = benchcfg_parse(sec, ctx.data, &g->set, &set, out, nout);
 	buf_free(&ctx);
 	if (rc)
 		return rc;
@@ -369,7 +369,7 @@ check_precision(const struct bench_opts *o, const struct given *g)
  * the document would hold that key twice.  0 or PR_USAGE (reported).
  */
 static int
-refuse_rps_collision(const struct bench_metric *v, size_t n)
+refuse_rps_collision(const struct benchcfg_metric *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(v[i].id);
@@ -388,10 +388,10 @@ refuse_rps_collision(const struct bench_metric *v, size_t n)
  * the configured metrics of this mode.  Fills o->metrics.
  */
 static int
-select_metrics(int argc, char **argv, const struct bench_metric *cfg, size_t ncfg, enum bench_measure dflt,
+select_metrics(int argc, char **argv, const struct benchcfg_metric *cfg, size_t ncfg, enum benchcfg_measure dflt,
     struct bench_opts *o)
 {
-	struct bench_metric *v = xcalloc((size_t)argc + ncfg + 1, sizeof *v);
+	struct benchcfg_metric *v = xcalloc((size_t)argc + ncfg + 1, sizeof *v);
 	size_t n = 0;
 	int rc = 0;
 
@@ -399,7 +399,7 @@ select_metrics(int argc, char **argv, const struct bench_metric *cfg, size_t ncf
 		const char *a = argv[i], *eq = strchr(a, '=');
 		size_t k;
 
-		if (eq && bench_id_valid(a, (size_t)(eq - a))) {
+		if (eq && benchcfg_id_valid(a, (size_t)(eq - a))) {
 			if (!strstr(eq + 1, "://")) {
 				rc = pr_usage_error("%.*s: expected an http:// or https:// URL after '='", (int)(eq - a), a);
 				break;
@@ -411,11 +411,11 @@ select_metrics(int argc, char **argv, const struct bench_metric *cfg, size_t ncf
 		} else if (strstr(a, "://")) {
 			if (eq && eq < strstr(a, "://") && !o->cold_start) {
 				rc = pr_usage_error("%s id '%.*s' is not a metric id (letters, digits and _ . : - only)",
-				    pr_utf8_valid(a, (size_t)(eq - a), NULL) ? "the" : "the non-UTF-8", (int)(eq - a), a);
+				    doc_utf8_valid(a, (size_t)(eq - a), NULL) ? "the" : "the non-UTF-8", (int)(eq - a), a);
 				break;
 			}
 			if (!o->cold_start) {
-				char *shown = pr_redact_url(a);
+				char *shown = util_redact_url(a);
 
 				rc = pr_usage_error("%s: name the metric, as ID=URL", shown);
 				free(shown);
@@ -431,7 +431,7 @@ select_metrics(int argc, char **argv, const struct bench_metric *cfg, size_t ncf
 				rc = pr_usage_error("%s: no such metric in the config's bench.metrics (or give ID=URL)", a);
 				break;
 			}
-			bench_metric_copy(&v[n], &cfg[k]);
+			benchcfg_metric_copy(&v[n], &cfg[k]);
 		}
 		for (size_t j = 0; j < n && !rc; j++)
 			if (strcmp(v[j].id, v[n].id) == 0)
@@ -446,7 +446,7 @@ select_metrics(int argc, char **argv, const struct bench_metric *cfg, size_t ncf
 		for (size_t k = 0; k < ncfg; k++) {
 			/* Cold-start metrics belong to cold-start runs (all, if none is marked). */
 			if (o->cold_start ? (ncold == 0 || cfg[k].cold_start) : !cfg[k].cold_start)
-				bench_metric_copy(&v[n++], &cfg[k]);
+				benchcfg_metric_copy(&v[n++], &cfg[k]);
 		}
 		if (n == 0)
 			rc = pr_usage_error("nothing to measure: give ID=URL, or -f FILE with bench.metrics");
@@ -454,7 +454,7 @@ select_metrics(int argc, char **argv, const struct bench_metric *cfg, size_t ncf
 	if (!rc && o->load)
 		rc = refuse_rps_collision(v, n);
 	if (rc) {
-		bench_metrics_free(v, n);
+		benchcfg_metrics_free(v, n);
 		return rc;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -503,10 +503,10 @@ add_context(cJSON *doc, const struct bench_opts *o)
 	cJSON *git, *set;
 	int rc;
 
-	if ((rc = bench_run_id_new(run_id)))
+	if ((rc = benchdoc_run_id_new(run_id)))
 		return rc;
 	cJSON_AddStringToObject(doc, "run_id", run_id);
-	if (pr_git_commit_of("HEAD", &commit, why, sizeof why) != PR_OK)
+	if (git_commit_of("HEAD", &commit, why, sizeof why) != PR_OK)
 		commit = NULL;	/* not in a repository, or no commit yet: "commit" is null */
 	cJSON_AddStringToObject(doc, "mode", o->load ? "load" : o->cold_start ? "cold_start" : "sample");
 	if (o->label)
@@ -606,10 +606,10 @@ main(int argc, char **argv)
 		.max_time_s = BENCH_DEFAULT_MAX_TIME_S,
 	};
 	struct given g = {0};
-	struct pr_config cfg = {0};
-	struct bench_metric *cfg_metrics = NULL;
+	struct config cfg = {0};
+	struct benchcfg_metric *cfg_metrics = NULL;
 	size_t ncfg = 0;
-	enum bench_measure dflt = MEASURE_TOTAL;
+	enum benchcfg_measure dflt = MEASURE_TOTAL;
 	cJSON *doc = NULL, *metrics;
 	int rc, erc, first = 0;
 
@@ -620,15 +620,15 @@ main(int argc, char **argv)
 		return rc;
 	read_env(&o);
 	if (g.measure)
-		bench_measure_parse(g.measure, &dflt);
+		benchcfg_measure_parse(g.measure, &dflt);
 	if ((rc = pr_log_open(NULL, "pr-bench", NULL, g.log)))
 		return rc;
-	if ((rc = pr_config_load(g.config, &cfg)))
+	if ((rc = config_load(g.config, &cfg)))
 		goto out;
-	if (pr_config_section(&cfg, "bench")
-	    && (rc = read_section(&cfg, pr_config_section(&cfg, "bench"), &o, &g, dflt, &cfg_metrics, &ncfg)))
+	if (config_section(&cfg, "bench")
+	    && (rc = read_section(&cfg, config_section(&cfg, "bench"), &o, &g, dflt, &cfg_metrics, &ncfg)))
 		goto out;
-	if (cfg.root && !pr_config_section(&cfg, "bench"))
+	if (cfg.root && !config_section(&cfg, "bench"))
 		pr_log("%s: no \"bench\" section; using flags only", cfg.name);
 	if (g.measure)
 		for (size_t i = 0; i < ncfg; i++)
@@ -644,14 +644,14 @@ main(int argc, char **argv)
 		goto out;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	doc = bench_doc_new();
+	doc = benchdoc_new();
 	if ((rc = add_context(doc, &o)))
 		goto out_curl;
 	metrics = cJSON_AddObjectToObject(doc, "metrics");
 	rc = o.load ? bench_load(&o, metrics) : bench_sample(&o, metrics);
 	/* The document is data even when nothing was measured: emit it. */
 	if (rc == PR_OK || rc == PR_EXTERNAL) {
-		erc = pr_doc_emit(doc, o.output);
+		erc = doc_emit(doc, o.output);
 		if (!rc)
 			rc = erc;
 		if (g.history && (erc = history_record(doc, g.history, &g.keep)) && !rc)
@@ -662,9 +662,9 @@ out_curl:
 	curl_global_cleanup();
 out:
 	cJSON_Delete(doc);
-	bench_metrics_free(o.metrics, o.nmetrics);
-	bench_metrics_free(cfg_metrics, ncfg);
-	pr_config_free(&cfg);
+	benchcfg_metrics_free(o.metrics, o.nmetrics);
+	benchcfg_metrics_free(cfg_metrics, ncfg);
+	config_free(&cfg);
 	if ((erc = pr_log_close()) && rc == PR_OK)
 		rc = erc;
 	return rc;

@@ -52,18 +52,18 @@ bench_merge(int argc, char **argv)
 	n = argc - optind;
 	if (n < 1)
 		return pr_usage_error("merge: give one or more load documents to merge");
-	mg = bench_merge_new();
+	mg = benchmerge_new();
 	for (int i = 0; i < n && !rc; i++) {
 		cJSON *doc;
 
-		if (!(rc = pr_doc_load(argv[optind + i], "bench", &doc)))
-			rc = bench_merge_add(mg, argv[optind + i], doc);
+		if (!(rc = doc_load(argv[optind + i], "bench", &doc)))
+			rc = benchmerge_add(mg, argv[optind + i], doc);
 	}
 	if (!rc) {
-		out = bench_merge_result(mg);
-		rc = pr_doc_emit(out, output);
+		out = benchmerge_result(mg);
+		rc = doc_emit(out, output);
 	}
-	bench_merge_free(mg);
+	benchmerge_free(mg);
 	cJSON_Delete(out);
 	return rc;
 }

@@ -31,7 +31,7 @@ struct run {
 	double *phases[NPHASES];	/* per-phase values of successes */
 	size_t n, cap;
 	long attempts;			/* measured requests, failed ones included */
-	struct pr_precision prec;	/* --precision: the stop rule and its state */
+	struct precision prec;	/* --precision: the stop rule and its state */
 	double *warm;			/* headline values of successful warm-ups */
 	size_t nwarm;
 	uint64_t errors[PR_FAILURE_NCLASSES];
@@ -48,7 +48,7 @@ bench_errors_json(const uint64_t counts[PR_FAILURE_NCLASSES])
 		total += counts[c];
 	cJSON_AddNumberToObject(o, "total", (double)total);
 	for (int c = PR_FAILURE_OK + 1; c < PR_FAILURE_NCLASSES; c++)
-		cJSON_AddNumberToObject(o, pr_failure_name(c), (double)counts[c]);
+		cJSON_AddNumberToObject(o, failure_name(c), (double)counts[c]);
 	return o;
 }
 
@@ -60,7 +60,7 @@ bench_errors_list(const uint64_t counts[PR_FAILURE_NCLASSES], struct buf *out)
 	for (int c = PR_FAILURE_OK + 1; c < PR_FAILURE_NCLASSES; c++) {
 		if (!counts[c])
 			continue;
-		buf_printf(out, "%s%s %llu", total ? ", " : "", pr_failure_name(c), (unsigned long long)counts[c]);
+		buf_printf(out, "%s%s %llu", total ? ", " : "", failure_name(c), (unsigned long long)counts[c]);
 		total += counts[c];
 	}
 	return total;
@@ -85,7 +85,7 @@ run_init(struct run *r, const struct bench_opts *o)
 
 	memset(r, 0, sizeof *r);
 	r->warm = xcalloc(warmup > 0 ? (size_t)warmup : 1, sizeof *r->warm);
-	r->prec = (struct pr_precision){
+	r->prec = (struct precision){
 		.target = o->precision, .quantiles = o->precision_quantiles, .min_samples = o->samples,
 		.max_samples = o->max_samples, .max_time_s = o->max_time_s,
 	};
@@ -98,7 +98,7 @@ run_free(struct run *r)
 	for (int p = 0; p < NPHASES; p++)
 		free(r->phases[p]);
 	free(r->warm);
-	pr_precision_free(&r->prec);
+	precision_free(&r->prec);
 }
 
 /*
@@ -110,25 +110,25 @@ run_done(const struct bench_opts *o, struct run *r)
 {
 	if (o->precision == 0)
 		return r->attempts >= o->samples;
-	return pr_precision_check(&r->prec, r->values, r->n, r->attempts) != PR_STOP_NOT_YET;
+	return precision_check(&r->prec, r->values, r->n, r->attempts) != PR_STOP_NOT_YET;
 }
 
 static double
-headline_ms(const struct bench_metric *m, const struct pr_probe_result *res)
+headline_ms(const struct benchcfg_metric *m, const struct probe_result *res)
 {
 	return m->measure == MEASURE_TTFB ? res->start_ms : res->total_ms;
 }
 
 /* Count a failed sample, keeping the first message of each class. */
 static void
-run_fail(struct run *r, const struct pr_probe_result *res)
+run_fail(struct run *r, const struct probe_result *res)
 {
 	if (r->errors[res->cls]++ == 0)
 		snprintf(r->first_error[res->cls], sizeof r->first_error[res->cls], "%s", res->error);
 }
 
 static void
-run_keep(struct run *r, const struct bench_metric *m, const struct pr_probe_result *res)
+run_keep(struct run *r, const struct benchcfg_metric *m, const struct probe_result *res)
 {
 	const double ph[NPHASES] = {
 		res->dns_ms, res->connect_ms, res->tls_ms, res->send_ms, res->ttfb_ms, res->transfer_ms,
@@ -144,7 +144,7 @@ run_keep(struct run *r, const struct bench_metric *m, const struct pr_probe_resu
 
 /* The progress line; all is 0 while the count is open (--precision). */
 static void
-progress(const struct bench_metric *m, long done, long all)
+progress(const struct benchcfg_metric *m, long done, long all)
 {
 	if (!pr_progress_ok())
 		return;
@@ -165,7 +165,7 @@ progress_end(void)
 }
 
 static void
-fill_req(const struct bench_opts *o, const struct bench_metric *m, struct pr_probe_req *req)
+fill_req(const struct bench_opts *o, const struct benchcfg_metric *m, struct probe_req *req)
 {
 	memset(req, 0, sizeof *req);
 	req->url = m->url;
@@ -180,25 +180,25 @@ fill_req(const struct bench_opts *o, const struct bench_metric *m, struct pr_pro
 
 /* Warm-ups then samples on one probe, so that the connection is reused. */
 static int
-measure_warm(const struct bench_opts *o, const struct bench_metric *m, struct run *r)
+measure_warm(const struct bench_opts *o, const struct benchcfg_metric *m, struct run *r)
 {
-	struct pr_probe *probe = pr_probe_new();
-	struct pr_probe_req req;
-	struct pr_probe_result res;
+	struct pr_probe *probe = probe_new();
+	struct probe_req req;
+	struct probe_result res;
 
 	if (!probe)
 		return pr_error(PR_EXTERNAL, "%s: cannot initialise libcurl (check memory and the libcurl install)", m->id);
 	fill_req(o, m, &req);
-	pr_precision_start(&r->prec);
+	precision_start(&r->prec);
 	for (long i = 0; i < o->warmup; i++) {
-		if (pr_probe_do(probe, &req, &res) == 0)
+		if (probe_do(probe, &req, &res) == 0)
 			r->warm[r->nwarm++] = headline_ms(m, &res);
 		else
 			pr_log("%s: warm-up %ld failed: %s", m->id, i + 1, res.error);
 		progress(m, i + 1, o->precision ? 0 : o->warmup + o->samples);
 	}
 	while (!run_done(o, r)) {
-		if (pr_probe_do(probe, &req, &res) == 0)
+		if (probe_do(probe, &req, &res) == 0)
 			run_keep(r, m, &res);
 		else
 			run_fail(r, &res);
@@ -206,34 +206,34 @@ measure_warm(const struct bench_opts *o, const struct bench_metric *m, struct ru
 		progress(m, o->warmup + r->attempts, o->precision ? 0 : o->warmup + o->samples);
 	}
 	progress_end();
-	pr_probe_free(probe);
+	probe_free(probe);
 	return 0;
 }
 
 /* Each sample: wait idle, then one request on a new handle and connection. */
 static int
-measure_cold(const struct bench_opts *o, const struct bench_metric *m, struct run *r)
+measure_cold(const struct bench_opts *o, const struct benchcfg_metric *m, struct run *r)
 {
-	struct pr_probe_req req;
-	struct pr_probe_result res;
+	struct probe_req req;
+	struct probe_result res;
 
 	fill_req(o, m, &req);
 	req.fresh = true;
-	pr_precision_start(&r->prec);
+	precision_start(&r->prec);
 	while (!run_done(o, r)) {
 		struct pr_probe *probe;
 
 		if (o->idle_s > 0) {
 			pr_note("%s: idle for %gs before a cold request", m->id, o->idle_s);
-			pr_sleep_ms(o->idle_s * MS_PER_S);
+			util_sleep_ms(o->idle_s * MS_PER_S);
 		}
-		if (!(probe = pr_probe_new()))
+		if (!(probe = probe_new()))
 			return pr_error(PR_EXTERNAL, "%s: cannot initialise libcurl (check memory and the libcurl install)", m->id);
-		if (pr_probe_do(probe, &req, &res) == 0)
+		if (probe_do(probe, &req, &res) == 0)
 			run_keep(r, m, &res);
 		else
 			run_fail(r, &res);
-		pr_probe_free(probe);
+		probe_free(probe);
 		r->attempts++;
 		progress(m, r->attempts, o->precision ? 0 : o->samples);
 	}
@@ -254,7 +254,7 @@ static const char *const class_hints[PR_FAILURE_NCLASSES] = {
 
 /* One warning line naming the metric, its failures by class, and the first cause. */
 static void
-warn_errors(const struct bench_metric *m, const struct run *r, long attempts)
+warn_errors(const struct benchcfg_metric *m, const struct run *r, long attempts)
 {
 	struct buf b = {0};
 	uint64_t total = bench_errors_list(r->errors, &b);
@@ -275,17 +275,17 @@ values_json(const double *v, size_t n)
 	cJSON *a = cJSON_CreateArray();
 
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, pr_ms_item(v[i]));
+		cJSON_AddItemToArray(a, doc_ms_item(v[i]));
 	return a;
 }
 
 /* The metric's entry in "metrics".  Caller owns it. */
 static cJSON *
-metric_json(const struct bench_opts *opts, const struct bench_metric *m, const struct run *r)
+metric_json(const struct bench_opts *opts, const struct benchcfg_metric *m, const struct run *r)
 {
 	cJSON *o = cJSON_CreateObject(), *ph;
-	char *shown = pr_redact_url(m->url);
-	struct pr_summary s;
+	char *shown = util_redact_url(m->url);
+	struct stats_summary s;
 
 	cJSON_AddStringToObject(o, "unit", "ms");
 	cJSON_AddStringToObject(o, "better", "lower");
@@ -295,15 +295,15 @@ metric_json(const struct bench_opts *opts, const struct bench_metric *m, const s
 	cJSON_AddItemToObject(o, "samples", values_json(r->values, r->n));
 	cJSON_AddItemToObject(o, "warmup", values_json(r->warm, r->nwarm));
 	cJSON_AddItemToObject(o, "errors", bench_errors_json(r->errors));
-	pr_summarize(r->values, r->n, &s);
-	cJSON_AddItemToObject(o, "summary", pr_summary_to_json(&s));
+	stats_summarize(r->values, r->n, &s);
+	cJSON_AddItemToObject(o, "summary", stats_summary_to_json(&s));
 	ph = cJSON_AddObjectToObject(o, "phases");
 	for (int p = 0; p < NPHASES; p++) {
-		pr_summarize(r->phases[p], r->n, &s);
-		cJSON_AddItemToObject(ph, phase_names[p], pr_summary_to_json(&s));
+		stats_summarize(r->phases[p], r->n, &s);
+		cJSON_AddItemToObject(ph, phase_names[p], stats_summary_to_json(&s));
 	}
 	if (opts->precision > 0)
-		cJSON_AddItemToObject(o, "precision", pr_precision_to_json(&r->prec));
+		cJSON_AddItemToObject(o, "precision", precision_to_json(&r->prec));
 	free(shown);
 	return o;
 }
@@ -311,7 +311,7 @@ metric_json(const struct bench_opts *opts, const struct bench_metric *m, const s
 /* "p50 +-1.93%, p95 +-4.10%": the widths reached (a quantile without an
  * interval yet: "p95 unknown"). */
 static void
-describe_widths(struct buf *b, const struct pr_precision *p)
+describe_widths(struct buf *b, const struct precision *p)
 {
 	const double w[] = { p->p50, p->p95 };
 	const char *const name[] = { "p50", "p95" };
@@ -330,9 +330,9 @@ describe_widths(struct buf *b, const struct pr_precision *p)
 
 /* With --precision: one line saying what the metric reached, and why it stopped. */
 static void
-note_precision(const struct bench_opts *o, const struct bench_metric *m, const struct run *r)
+note_precision(const struct bench_opts *o, const struct benchcfg_metric *m, const struct run *r)
 {
-	const struct pr_precision *p = &r->prec;
+	const struct precision *p = &r->prec;
 	const char *bound = p->stopped_by == PR_STOP_MAX_TIME ? "max-time" : "max-samples";
 	struct buf b = { 0 };
 
@@ -354,7 +354,7 @@ bench_sample(const struct bench_opts *o, cJSON *metrics)
 	int rc = 0;
 
 	for (size_t i = 0; i < o->nmetrics && !rc; i++) {
-		const struct bench_metric *m = &o->metrics[i];
+		const struct benchcfg_metric *m = &o->metrics[i];
 		struct run r;
 
 		run_init(&r, o);

@@ -14,39 +14,39 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-read_section(const cJSON *sec, const struct bench_given *g)
+read_section(const cJSON *sec, const struct benchcfg_given *g)
 {
-	struct bench_settings set = {
+	struct benchcfg_settings set = {
 		.samples = 20, .warmup = 2, .connections = 10, .timeout_s = 10, .duration_s = 10,
 		.measure = MEASURE_TOTAL,
 	};
-	struct bench_metric *v = NULL, copy;
+	struct benchcfg_metric *v = NULL, copy;
 	size_t n = 0;
 
-	if (bench_config_parse(sec, "fuzz.json: bench", g, &set, &v, &n) != PR_OK)
+	if (benchcfg_parse(sec, "fuzz.json: bench", g, &set, &v, &n) != PR_OK)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		bench_metric_copy(&copy, &v[i]);
-		bench_metric_free(&copy);
+		benchcfg_metric_copy(&copy, &v[i]);
+		benchcfg_metric_free(&copy);
 	}
-	bench_metrics_free(v, n);
+	benchcfg_metrics_free(v, n);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct bench_given none, all = {
+	static const struct benchcfg_given none, all = {
 		true, true, true, true, true, true, true, true, true, true,
 	};
-	struct pr_config cfg;
+	struct config cfg;
 	const cJSON *sec;
 
 	setenv("PR_FUZZ_VAR", "value", 0);
-	if (pr_config_parse("fuzz.json", (const char *)data, size, &cfg) != PR_OK)
+	if (config_parse("fuzz.json", (const char *)data, size, &cfg) != PR_OK)
 		return 0;
-	sec = pr_config_section(&cfg, "bench");
+	sec = config_section(&cfg, "bench");
 	read_section(sec ? sec : cfg.root, &none);
 	read_section(sec ? sec : cfg.root, &all);
-	pr_config_free(&cfg);
+	config_free(&cfg);
 	return 0;
 }

@@ -15,22 +15,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct cmp_given none, all = { true, true, true, true, true };
-	struct pr_config cfg = {0};
-	struct cmp_settings set;
+	static const struct comparecfg_given none, all = { true, true, true, true, true };
+	struct config cfg = {0};
+	struct compare_settings set;
 	const cJSON *sec;
 
-	if (pr_config_parse("fuzz.json", (const char *)data, size, &cfg) != PR_OK)
+	if (config_parse("fuzz.json", (const char *)data, size, &cfg) != PR_OK)
 		return 0;
-	sec = pr_config_section(&cfg, "compare");
+	sec = config_section(&cfg, "compare");
 	if (!sec)
 		sec = cfg.root;
-	cmp_settings_default(&set);
-	cmp_config_parse(sec, "fuzz.json: compare", &none, &set);
-	cmp_settings_free(&set);
-	cmp_settings_default(&set);
-	cmp_config_parse(sec, "fuzz.json: compare", &all, &set);
-	cmp_settings_free(&set);
-	pr_config_free(&cfg);
+	comparecfg_settings_default(&set);
+	comparecfg_parse(sec, "fuzz.json: compare", &none, &set);
+	comparecfg_settings_free(&set);
+	comparecfg_settings_default(&set);
+	comparecfg_parse(sec, "fuzz.json: compare", &all, &set);
+	comparecfg_settings_free(&set);
+	config_free(&cfg);
 	return 0;
 }

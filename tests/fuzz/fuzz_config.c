@@ -12,10 +12,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pr_config cfg;
+	struct config cfg;
 
 	setenv("PR_FUZZ_VAR", "value", 0);
-	if (pr_config_parse("fuzz.json", (const char *)data, size, &cfg) == PR_OK)
-		pr_config_free(&cfg);
+	if (config_parse("fuzz.json", (const char *)data, size, &cfg) == PR_OK)
+		config_free(&cfg);
 	return 0;
 }

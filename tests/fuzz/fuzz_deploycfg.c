@@ -14,16 +14,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct deploy_github gh;
-	struct pr_config cfg;
+	struct deploycfg_github gh;
+	struct config cfg;
 
 	setenv("PR_FUZZ_VAR", "value", 0);
-	if (pr_config_parse("fuzz.json", (const char *)data, size, &cfg) != PR_OK)
+	if (config_parse("fuzz.json", (const char *)data, size, &cfg) != PR_OK)
 		return 0;
 	/* Every field read is the type asked for. */
-	if (deploy_github_parse(pr_config_section(&cfg, "deploy"), cfg.name, &gh) == PR_OK &&
+	if (deploycfg_github_parse(config_section(&cfg, "deploy"), cfg.name, &gh) == PR_OK &&
 	    (!gh.repo || !gh.workflow || (gh.inputs && !cJSON_IsObject(gh.inputs))))
 		abort();
-	pr_config_free(&cfg);
+	config_free(&cfg);
 	return 0;
 }

@@ -25,12 +25,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	root = nl ? cJSON_ParseWithLength(nl + 1, size - plen - 1) : NULL;
 	if (!root)
 		root = cJSON_CreateString(path);
-	found = pr_jsonpath_get(root, path);
+	found = jsonpath_get(root, path);
 	/* A malformed path leads nowhere (jsonpath.h). */
-	if (pr_jsonpath_check(path, why, sizeof why) != 0 && found)
+	if (jsonpath_check(path, why, sizeof why) != 0 && found)
 		abort();
-	free(pr_jsonpath_text(found));
-	free(pr_jsonpath_text(root));
+	free(jsonpath_text(found));
+	free(jsonpath_text(root));
 	cJSON_Delete(root);
 	free(path);
 	return 0;

@@ -1,5 +1,5 @@
 /* fuzz_manifest.c: snapshot manifests as pr-rollback reads them:
- * pr_doc_parse (kind "snapshot"), the archive's path and checksum, and the
+ * doc_parse (kind "snapshot"), the archive's path and checksum, and the
  * member lists checked (lib/manifest.c) against the members the manifest
  * itself lists and against a fixed archive, on arbitrary bytes.  No file
  * is read.  A manifest checked against its own list must pass.  Built by
@@ -23,11 +23,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct pr_member fixed[] = {
+	static const struct tarball_member fixed[] = {
 		{ "database.dump", 3505, "0d9285e5c8c9284511617d3fbb0532a1fb41f593e6040f07902f28d7926eac18" },
 		{ "manifest.json", 700, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
 	};
-	struct pr_member own[FUZZ_MEMBERS];
+	struct tarball_member own[FUZZ_MEMBERS];
 	const cJSON *list, *it;
 	const char *path, *sha;
 	double bytes;
@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool usable = true;
 	cJSON *doc;
 
-	if (pr_doc_parse("fuzz.json", (const char *)data, size, "snapshot", &doc) != PR_OK)
+	if (doc_parse("fuzz.json", (const char *)data, size, "snapshot", &doc) != PR_OK)
 		return 0;
 	manifest_archive_path(doc, "fuzz.json", &path);
 	manifest_archive_sum(doc, &sha, &bytes);

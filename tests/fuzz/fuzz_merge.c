@@ -1,10 +1,10 @@
 /* fuzz_merge.c: load documents through `pr-bench merge`'s own code
  * (lib/benchmerge.c) on arbitrary bytes.  The input is one document, or two
  * split at the first NUL byte (two shards); each is parsed with
- * pr_doc_parse (kind "bench") and added to a merge as pr-bench merge adds
+ * doc_parse (kind "bench") and added to a merge as pr-bench merge adds
  * it, then the merge is finished and its document must be a bench document
  * that merges again.  Every histogram that reads must also survive a round
- * trip through its JSON encoding (pr_hist_from_json in lib/hist.c)
+ * trip through its JSON encoding (hist_from_json in lib/hist.c)
  * unchanged.  Built by `make fuzz`; run by tests/fuzz.sh. */
 #include <stddef.h>
 #include <stdint.h>
@@ -24,20 +24,20 @@ static void
 round_trip_histograms(const cJSON *doc)
 {
 	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics"), *m;
-	struct pr_hist *h = pr_hist_new(), *again = pr_hist_new();
-	struct pr_summary s;
+	struct hist *h = hist_new(), *again = hist_new();
+	struct stats_summary s;
 
 	cJSON_ArrayForEach(m, metrics) {
 		const cJSON *hj = cJSON_GetObjectItemCaseSensitive(m, "histogram");
 		cJSON *enc;
 
-		if (!cJSON_IsObject(hj) || pr_hist_from_json(hj, "fuzz.histogram", h) != PR_OK)
+		if (!cJSON_IsObject(hj) || hist_from_json(hj, "fuzz.histogram", h) != PR_OK)
 			continue;
-		enc = pr_hist_to_json(h);
-		if (pr_hist_from_json(enc, "fuzz.again", again) != PR_OK || memcmp(h, again, sizeof *h) != 0)
+		enc = hist_to_json(h);
+		if (hist_from_json(enc, "fuzz.again", again) != PR_OK || memcmp(h, again, sizeof *h) != 0)
 			abort();
 		cJSON_Delete(enc);
-		pr_hist_summary_ms(h, &s);
+		hist_summary_ms(h, &s);
 	}
 	free(h);
 	free(again);
@@ -48,16 +48,16 @@ static void
 check_result(cJSON *out)
 {
 	char *text = cJSON_PrintUnformatted(out);
-	struct bench_merge *mg = bench_merge_new();
+	struct bench_merge *mg = benchmerge_new();
 	cJSON *again = NULL, *twice;
 
-	if (!text || pr_doc_parse("merged.json", text, strlen(text), "bench", &again) != PR_OK)
+	if (!text || doc_parse("merged.json", text, strlen(text), "bench", &again) != PR_OK)
 		abort();
-	if (bench_merge_add(mg, "merged.json", again) != PR_OK)
+	if (benchmerge_add(mg, "merged.json", again) != PR_OK)
 		abort();
-	twice = bench_merge_result(mg);
+	twice = benchmerge_result(mg);
 	cJSON_Delete(twice);
-	bench_merge_free(mg);
+	benchmerge_free(mg);
 	free(text);
 }
 
@@ -68,23 +68,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text = (const char *)data, *nul = memchr(data, '\0', size);
 	size_t len[2] = { nul ? (size_t)(nul - text) : size, nul ? size - (size_t)(nul - text) - 1 : 0 };
 	const char *start[2] = { text, nul ? nul + 1 : NULL };
-	struct bench_merge *mg = bench_merge_new();
+	struct bench_merge *mg = benchmerge_new();
 	int rc = PR_OK, n = nul ? 2 : 1;
 
 	for (int i = 0; i < n && rc == PR_OK; i++) {
 		cJSON *doc;
 
-		if ((rc = pr_doc_parse(names[i], start[i], len[i], "bench", &doc)) != PR_OK)
+		if ((rc = doc_parse(names[i], start[i], len[i], "bench", &doc)) != PR_OK)
 			break;
 		round_trip_histograms(doc);
-		rc = bench_merge_add(mg, names[i], doc);
+		rc = benchmerge_add(mg, names[i], doc);
 	}
 	if (rc == PR_OK) {
-		cJSON *out = bench_merge_result(mg);
+		cJSON *out = benchmerge_result(mg);
 
 		check_result(out);
 		cJSON_Delete(out);
 	}
-	bench_merge_free(mg);
+	benchmerge_free(mg);
 	return 0;
 }

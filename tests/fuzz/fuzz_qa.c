@@ -25,8 +25,8 @@ paths(const cJSON *root, const cJSON *node)
 		size_t len;
 		char *s;
 
-		if (pr_jsonpath_check(node->valuestring, why, sizeof why) == 0)
-			free(pr_jsonpath_text(pr_jsonpath_get(root, node->valuestring)));
+		if (jsonpath_check(node->valuestring, why, sizeof why) == 0)
+			free(jsonpath_text(jsonpath_get(root, node->valuestring)));
 		s = qa_expand(node->valuestring, (char *const *)placeholder_names,
 		    (char *const *)placeholder_names, 1, &missing, &len);
 		free(s);
@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	cJSON *root = cJSON_ParseWithLength((const char *)data, size);
 	struct qa_suite s;
-	struct qa_metrics m;
+	struct qametrics m;
 	const cJSON *qa;
 
 	if (!root)
@@ -51,8 +51,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	qa_suite_free(&s);
 	/* The rules are freed whether or not they loaded. */
 	if (cJSON_IsObject(qa)) {
-		qa_metrics_load(cJSON_GetObjectItemCaseSensitive(qa, "watch"), "fuzz.json: qa", &m);
-		qa_metrics_free(&m);
+		qametrics_load(cJSON_GetObjectItemCaseSensitive(qa, "watch"), "fuzz.json: qa", &m);
+		qametrics_free(&m);
 	}
 	paths(root, root);
 	cJSON_Delete(root);

@@ -25,7 +25,7 @@ has_password_param(const char *url)
 	for (const char *p = q ? q + 1 : ""; *p;) {
 		size_t n = strcspn(p, "&");
 		const char *eq = memchr(p, '=', n);
-		char *name = eq ? pr_percent_decode(p, (size_t)(eq - p)) : NULL;
+		char *name = eq ? util_percent_decode(p, (size_t)(eq - p)) : NULL;
 		int hit = name && (strcasecmp(name, "password") == 0 || strcasecmp(name, "sslpassword") == 0);
 
 		free(name);
@@ -43,14 +43,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *url = malloc(size + 1);
 	char why[PR_WHY_LEN];
-	struct pr_pg_url u;
+	struct pg_url u;
 
 	memcpy(url, data, size);
 	url[size] = '\0';
-	if (pr_pg_url_parse(url, &u, why, sizeof why) == PR_OK) {
+	if (pg_url_parse(url, &u, why, sizeof why) == PR_OK) {
 		if (has_password_param(u.bare))
 			abort();
-		pr_pg_url_free(&u);
+		pg_url_free(&u);
 	} else {
 		/* The messages are fixed text: a byte of any other kind in
 		 * one came from the input. */
@@ -58,8 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (*p < ' ' || *p > '~')
 				abort();
 	}
-	free(pr_redact_url(url));
-	(void)pr_url_is_loopback(url);
+	free(util_redact_url(url));
+	(void)util_url_is_loopback(url);
 	free(url);
 	return 0;
 }

@@ -14,7 +14,7 @@ test_restore_section_name_and_endpoint(void)
 {
 	cJSON *doc = cJSON_Parse("{\"arm_endpoint\":\"http://127.0.0.1:1\",\"restore\":{\"azure\":{"
 	    "\"subscription\":\"s\",\"resource_group\":\"g\",\"web_apps\":[{\"name\":\"w\",\"always_on\":false}]}}}");
-	struct pr_platform_opts po = { .dry_run = true };
+	struct platform_opts po = { .dry_run = true };
 	cJSON *restore = NULL;
 	char *source = NULL, *endpoint = NULL;
 
@@ -23,7 +23,7 @@ test_restore_section_name_and_endpoint(void)
 	CHECK_STR(endpoint, "http://127.0.0.1:1");
 	CHECK(restore && restore != cJSON_GetObjectItemCaseSensitive(doc, "restore"));
 	po.source = source;
-	CHECK(pr_platform_check(restore, &po) == PR_OK);
+	CHECK(platform_check(restore, &po) == PR_OK);
 	cJSON_Delete(restore);
 	free(source);
 	free(endpoint);

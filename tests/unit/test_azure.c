@@ -1,7 +1,7 @@
 /*
  * test_azure.c: lib/azure and lib/platform against tests/fixtures/arm.py.
  * The round trip pr-snapshot and pr-rollback rely on: what
- * pr_platform_read() returns, given to pr_platform_apply(), puts the
+ * platform_read() returns, given to platform_apply(), puts the
  * platform back as it was.
  */
 #include <signal.h>
@@ -51,7 +51,7 @@ start_fixture(void)
 		return -1;
 	snprintf(seed_path, sizeof seed_path, "%s/seed.json", tmpdir);
 	snprintf(port_path, sizeof port_path, "%s/port", tmpdir);
-	if (pr_write_atomic(seed_path, seed, strlen(seed)))
+	if (fileio_write_atomic(seed_path, seed, strlen(seed)))
 		return -1;
 	if ((fixture_pid = t_server_start(argv, port_path, base_url, sizeof base_url)) < 0)
 		return -1;
@@ -78,16 +78,16 @@ stop_fixture(void)
 static cJSON *
 fixture_get(const char *path)
 {
-	struct pr_http_req req = {0};
-	struct pr_http_resp resp;
+	struct http_req req = {0};
+	struct http_resp resp;
 	struct buf url = {0};
 	cJSON *out = NULL;
 
 	buf_printf(&url, "%s%s", base_url, path);
 	req.url = url.data;
-	if (pr_http_do(&req, &resp) == 0 && resp.status == 200)
+	if (http_do(&req, &resp) == 0 && resp.status == 200)
 		out = cJSON_Parse(resp.body.data);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	buf_free(&url);
 	return out;
 }
@@ -97,17 +97,17 @@ test_read_apply_read_state_restores_original(void)
 {
 	cJSON *names = cJSON_Parse(section_names), *change = cJSON_Parse(section_change);
 	cJSON *current = NULL, *res = NULL, *orig = fixture_get("/_fixture/state"), *now = NULL, *mid = NULL;
-	struct pr_platform_opts o = {0};
+	struct platform_opts o = {0};
 
 	CHECK(orig != NULL);
-	CHECK(pr_platform_read(names, &o, &current) == PR_OK);
+	CHECK(platform_read(names, &o, &current) == PR_OK);
 	CHECK(current != NULL);
-	CHECK(pr_platform_apply(change, &o, &res) == PR_OK);
+	CHECK(platform_apply(change, &o, &res) == PR_OK);
 	cJSON_Delete(res);
 	res = NULL;
 	mid = fixture_get("/_fixture/state");
 	CHECK(mid && !cJSON_Compare(mid, orig, true));
-	CHECK(pr_platform_apply(current, &o, &res) == PR_OK);
+	CHECK(platform_apply(current, &o, &res) == PR_OK);
 	now = fixture_get("/_fixture/state");
 	CHECK(now && cJSON_Compare(now, orig, true));
 	cJSON_Delete(names);
@@ -123,15 +123,15 @@ static void
 test_read_returns_config_shape_with_current_values(void)
 {
 	cJSON *names = cJSON_Parse(section_names), *current = NULL;
-	struct pr_platform_opts o = {0};
+	struct platform_opts o = {0};
 	char *text;
 
-	CHECK(pr_platform_read(names, &o, &current) == PR_OK);
+	CHECK(platform_read(names, &o, &current) == PR_OK);
 	text = current ? cJSON_PrintUnformatted(current) : NULL;
 	CHECK_STR(text, "{\"azure\":{\"subscription\":\"sub-1\",\"resource_group\":\"rg\","
 	    "\"web_apps\":[{\"name\":\"web1\",\"always_on\":false}],"
 	    "\"container_apps\":[{\"name\":\"api\",\"min_replicas\":0,\"max_replicas\":3,\"cpu\":0.5,\"memory\":\"1Gi\"}]}}");
-	CHECK(pr_platform_check(current, &o) == PR_OK);
+	CHECK(platform_check(current, &o) == PR_OK);
 	free(text);
 	cJSON_Delete(names);
 	cJSON_Delete(current);
@@ -141,10 +141,10 @@ static void
 test_dry_run_plans_without_patching(void)
 {
 	cJSON *change = cJSON_Parse(section_change), *res = NULL, *calls;
-	struct pr_platform_opts o = {.dry_run = true};
+	struct platform_opts o = {.dry_run = true};
 	int patches = 0;
 
-	CHECK(pr_platform_apply(change, &o, &res) == PR_OK);
+	CHECK(platform_apply(change, &o, &res) == PR_OK);
 	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 1), "status")->valuestring, "planned");
 	calls = fixture_get("/_fixture/calls");
 	for (cJSON *c = calls ? calls->child : NULL; c; c = c->next)
@@ -163,7 +163,7 @@ test_restore_section_takes_before_of_desired_settings(void)
 	cJSON *res = cJSON_Parse("[{\"type\":\"container_app\",\"name\":\"api\",\"before\":{\"min_replicas\":0,"
 	    "\"max_replicas\":3,\"cpu\":0.5,\"memory\":\"1Gi\"},\"desired\":{\"min_replicas\":1}},"
 	    "{\"type\":\"web_app\",\"name\":\"web1\",\"before\":null,\"desired\":{\"always_on\":true}}]");
-	cJSON *r = pr_platform_restore(desired, res);
+	cJSON *r = platform_restore(desired, res);
 	char *text = cJSON_PrintUnformatted(r);
 
 	CHECK_STR(text, "{\"azure\":{\"subscription\":\"sub-1\",\"resource_group\":\"rg\",\"web_apps\":[],"
@@ -177,7 +177,7 @@ test_restore_section_takes_before_of_desired_settings(void)
 static void
 test_check_rejects_wrong_types(void)
 {
-	struct pr_platform_opts o = {.source = "cfg"};
+	struct platform_opts o = {.source = "cfg"};
 	cJSON *bad1 = cJSON_Parse("{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"r\","
 	    "\"web_apps\":[{\"name\":\"w\",\"always_on\":\"yes\"}]}}");
 	cJSON *bad2 = cJSON_Parse("{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"r\","
@@ -187,10 +187,10 @@ test_check_rejects_wrong_types(void)
 	cJSON *good = cJSON_Parse("{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"r\","
 	    "\"container_apps\":[{\"name\":\"a\",\"cpu\":0.25,\"memory\":\"512Mi\"}]}}");
 
-	CHECK(pr_platform_check(bad1, &o) == PR_INPUT);
-	CHECK(pr_platform_check(bad2, &o) == PR_INPUT);
-	CHECK(pr_platform_check(bad3, &o) == PR_INPUT);
-	CHECK(pr_platform_check(good, &o) == PR_OK);
+	CHECK(platform_check(bad1, &o) == PR_INPUT);
+	CHECK(platform_check(bad2, &o) == PR_INPUT);
+	CHECK(platform_check(bad3, &o) == PR_INPUT);
+	CHECK(platform_check(good, &o) == PR_OK);
 	cJSON_Delete(bad1);
 	cJSON_Delete(bad2);
 	cJSON_Delete(bad3);
@@ -207,7 +207,7 @@ test_check_memory_sizes(void)
 		"1e308Gi", "0x10Gi", "-1Gi", "+1Gi", " 1Gi", "1 Gi", ".5Gi", "1..5Gi", "1Gb",
 		"1G", "Gi", "0Gi", "1025Gi", "nanGi", "infGi", "1Gi ",
 	};
-	struct pr_platform_opts o = {.source = "cfg"};
+	struct platform_opts o = {.source = "cfg"};
 	struct buf text = {0};
 	cJSON *cfg;
 
@@ -220,7 +220,7 @@ test_check_memory_sizes(void)
 		    "\"container_apps\":[{\"name\":\"a\",\"memory\":\"%s\"}]}}", mem);
 		cfg = cJSON_Parse(text.data);
 		t_stderr_capture();
-		CHECK(pr_platform_check(cfg, &o) == (ok ? PR_OK : PR_INPUT));
+		CHECK(platform_check(cfg, &o) == (ok ? PR_OK : PR_INPUT));
 		CHECK(ok || strstr(t_stderr_text(), "is not a memory size") != NULL);
 		if (ok)
 			t_stderr_text();
@@ -232,28 +232,28 @@ test_check_memory_sizes(void)
 static void
 test_error_text_and_hint(void)
 {
-	struct az_error e = {.status = 400};
+	struct azure_error e = {.status = 400};
 	char out[256];
 
 	snprintf(e.code, sizeof e.code, "InvalidParameter");
 	snprintf(e.message, sizeof e.message, "maxReplicas must be >= minReplicas");
-	az_error_text(&e, out, sizeof out);
+	azure_error_text(&e, out, sizeof out);
 	CHECK_STR(out, "400 InvalidParameter: maxReplicas must be >= minReplicas");
-	CHECK_STR(az_error_hint(&e), "fix the platform section");
+	CHECK_STR(azure_error_hint(&e), "fix the platform section");
 	e.status = 404;
-	CHECK_STR(az_error_hint(&e), "check the subscription, resource group and resource name");
+	CHECK_STR(azure_error_hint(&e), "check the subscription, resource group and resource name");
 }
 
 static void
 test_client_init_picks_endpoint(void)
 {
-	struct az_client c;
+	struct azure_client c;
 
-	CHECK(az_client_init(&c, "https://management.usgovcloudapi.net/", 0) == PR_OK);
+	CHECK(azure_client_init(&c, "https://management.usgovcloudapi.net/", 0) == PR_OK);
 	CHECK_STR(c.arm_endpoint, "https://management.usgovcloudapi.net");
-	az_client_free(&c);
-	CHECK(az_client_init(&c, "ftp://x", 0) == PR_INPUT);
-	az_client_free(&c);
+	azure_client_free(&c);
+	CHECK(azure_client_init(&c, "ftp://x", 0) == PR_INPUT);
+	azure_client_free(&c);
 }
 
 int

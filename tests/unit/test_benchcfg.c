@@ -13,14 +13,14 @@
 #include "t.h"
 
 
-static const struct bench_settings defaults = {
+static const struct benchcfg_settings defaults = {
 	.samples = 20, .warmup = 2, .connections = 10, .timeout_s = 10, .duration_s = 10,
 	.measure = MEASURE_TOTAL,
 };
 
 /* Parse JSON text as a section; rc, and the metrics in *v / *n. */
 static int
-parse(const char *json, const struct bench_given *g, struct bench_settings *set, struct bench_metric **v, size_t *n)
+parse(const char *json, const struct benchcfg_given *g, struct benchcfg_settings *set, struct benchcfg_metric **v, size_t *n)
 {
 	cJSON *sec = cJSON_Parse(json);
 	int rc;
@@ -28,7 +28,7 @@ parse(const char *json, const struct bench_given *g, struct bench_settings *set,
 	*set = defaults;
 	*v = NULL;
 	*n = 0;
-	rc = bench_config_parse(sec, "pr-tools.json: bench", g, set, v, n);
+	rc = benchcfg_parse(sec, "pr-tools.json: bench", g, set, v, n);
 	cJSON_Delete(sec);
 	return rc;
 }
@@ -36,9 +36,9 @@ parse(const char *json, const struct bench_given *g, struct bench_settings *set,
 static void
 test_reads_settings_and_metrics(void)
 {
-	struct bench_given g = {0};
-	struct bench_settings set;
-	struct bench_metric *v;
+	struct benchcfg_given g = {0};
+	struct benchcfg_settings set;
+	struct benchcfg_metric *v;
 	size_t n;
 
 	CHECK(parse("{\"samples\":5,\"warmup\":0,\"timeout\":\"500ms\",\"idle\":60,\"duration\":\"2s\","
@@ -65,21 +65,21 @@ test_reads_settings_and_metrics(void)
 			CHECK(v[1].headers[2] == NULL);
 		}
 	}
-	bench_metrics_free(v, n);
+	benchcfg_metrics_free(v, n);
 }
 
 static void
 test_flags_given_win_but_the_section_is_still_checked(void)
 {
-	struct bench_given g = { .samples = true, .timeout = true, .measure = true };
-	struct bench_settings set;
-	struct bench_metric *v;
+	struct benchcfg_given g = { .samples = true, .timeout = true, .measure = true };
+	struct benchcfg_settings set;
+	struct benchcfg_metric *v;
 	size_t n;
 
 	CHECK(parse("{\"samples\":5,\"timeout\":3,\"warmup\":1,\"measure\":\"nonsense\"}", &g, &set, &v, &n) == PR_OK);
 	CHECK(set.samples == 20 && set.warmup == 1);
 	CHECK_NEAR(set.timeout_s, 10, 1e-9);
-	bench_metrics_free(v, n);
+	benchcfg_metrics_free(v, n);
 	t_stderr_capture();
 	CHECK(parse("{\"samples\":0}", &g, &set, &v, &n) == PR_INPUT);
 	CHECK(strstr(t_stderr_text(), "pr-tools.json: bench.samples") != NULL);
@@ -88,9 +88,9 @@ test_flags_given_win_but_the_section_is_still_checked(void)
 static void
 test_unknown_field_names_the_known_ones(void)
 {
-	struct bench_given g = {0};
-	struct bench_settings set;
-	struct bench_metric *v;
+	struct benchcfg_given g = {0};
+	struct benchcfg_settings set;
+	struct benchcfg_metric *v;
 	size_t n;
 	const char *e;
 
@@ -116,9 +116,9 @@ test_refuses_duplicate_ids_bad_urls_methods_and_headers(void)
 		{ "{\"rate\":-1}", "bench.rate: expected requests per second" },
 		{ "[]", "pr-tools.json: bench: expected an object, found array" },
 	};
-	struct bench_given g = {0};
-	struct bench_settings set;
-	struct bench_metric *v;
+	struct benchcfg_given g = {0};
+	struct benchcfg_settings set;
+	struct benchcfg_metric *v;
 	size_t n;
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -134,33 +134,33 @@ test_refuses_duplicate_ids_bad_urls_methods_and_headers(void)
 static void
 test_copy_is_deep(void)
 {
-	struct bench_given g = {0};
-	struct bench_settings set;
-	struct bench_metric *v, c;
+	struct benchcfg_given g = {0};
+	struct benchcfg_settings set;
+	struct benchcfg_metric *v, c;
 	size_t n;
 
 	CHECK(parse("{\"metrics\":[{\"id\":\"a\",\"url\":\"http://h/\",\"headers\":{\"A\":\"1\"},\"body\":\"x\"}]}",
 	    &g, &set, &v, &n) == PR_OK && n == 1);
 	if (n != 1)
 		return;
-	bench_metric_copy(&c, &v[0]);
+	benchcfg_metric_copy(&c, &v[0]);
 	CHECK(c.id != v[0].id && c.headers != v[0].headers && c.headers[0] != v[0].headers[0]);
 	CHECK_STR(c.headers[0], "A: 1");
 	CHECK_STR(c.body, "x");
-	bench_metric_free(&c);
-	bench_metrics_free(v, n);
+	benchcfg_metric_free(&c);
+	benchcfg_metrics_free(v, n);
 }
 
 static void
 test_ids_and_measures(void)
 {
-	enum bench_measure m = MEASURE_TOTAL;
+	enum benchcfg_measure m = MEASURE_TOTAL;
 
-	CHECK(bench_id_valid("a.b:c-d_9", 9));
-	CHECK(!bench_id_valid("", 0));
-	CHECK(!bench_id_valid("a/b", 3));
-	CHECK(bench_measure_parse("ttfb", &m) == 0 && m == MEASURE_TTFB);
-	CHECK(bench_measure_parse("TTFB", &m) == -1);
+	CHECK(benchcfg_id_valid("a.b:c-d_9", 9));
+	CHECK(!benchcfg_id_valid("", 0));
+	CHECK(!benchcfg_id_valid("a/b", 3));
+	CHECK(benchcfg_measure_parse("ttfb", &m) == 0 && m == MEASURE_TTFB);
+	CHECK(benchcfg_measure_parse("TTFB", &m) == -1);
 }
 
 static void
@@ -169,32 +169,32 @@ test_precision_strings_and_quantile_lists(void)
 	double p = 0;
 	unsigned q = 0;
 
-	CHECK(bench_precision_parse("2%", &p) == 0);
+	CHECK(benchcfg_precision_parse("2%", &p) == 0);
 	CHECK_NEAR(p, 0.02, 1e-15);
-	CHECK(bench_precision_parse("0.5%", &p) == 0);
+	CHECK(benchcfg_precision_parse("0.5%", &p) == 0);
 	CHECK_NEAR(p, 0.005, 1e-15);
-	CHECK(bench_precision_parse("0.02", &p) == 0);
+	CHECK(benchcfg_precision_parse("0.02", &p) == 0);
 	CHECK_NEAR(p, 0.02, 1e-15);
-	CHECK(bench_precision_parse("99.9%", &p) == 0);
+	CHECK(benchcfg_precision_parse("99.9%", &p) == 0);
 	const char *const bad[] = { "", "%", "0", "0%", "1", "100%", "2", "-1%", "2%%", "x%", "1e309%", "nan%", NULL };
 	for (const char *const *b = bad; *b; b++)
-		CHECK(bench_precision_parse(*b, &p) == -1);
-	CHECK(bench_quantiles_parse("50", &q) == 0 && q == PR_PRECISION_P50);
-	CHECK(bench_quantiles_parse("95", &q) == 0 && q == PR_PRECISION_P95);
-	CHECK(bench_quantiles_parse("50,95", &q) == 0 && q == (PR_PRECISION_P50 | PR_PRECISION_P95));
-	CHECK(bench_quantiles_parse("95,50,95", &q) == 0 && q == (PR_PRECISION_P50 | PR_PRECISION_P95));
+		CHECK(benchcfg_precision_parse(*b, &p) == -1);
+	CHECK(benchcfg_quantiles_parse("50", &q) == 0 && q == PR_PRECISION_P50);
+	CHECK(benchcfg_quantiles_parse("95", &q) == 0 && q == PR_PRECISION_P95);
+	CHECK(benchcfg_quantiles_parse("50,95", &q) == 0 && q == (PR_PRECISION_P50 | PR_PRECISION_P95));
+	CHECK(benchcfg_quantiles_parse("95,50,95", &q) == 0 && q == (PR_PRECISION_P50 | PR_PRECISION_P95));
 	const char *const badq[] = { "", ",", "50,", ",95", "50,,95", "99", "5O", "50.0", "050", NULL };
 	for (const char *const *b = badq; *b; b++)
-		CHECK(bench_quantiles_parse(*b, &q) == -1);
+		CHECK(benchcfg_quantiles_parse(*b, &q) == -1);
 }
 
 static void
 test_precision_settings_from_the_section(void)
 {
 	cJSON *sec;
-	struct bench_given g = {0};
-	struct bench_settings set;
-	struct bench_metric *v;
+	struct benchcfg_given g = {0};
+	struct benchcfg_settings set;
+	struct benchcfg_metric *v;
 	size_t n;
 
 	CHECK(parse("{\"precision\":\"2%\",\"precision_quantiles\":[95,50],\"max_samples\":500,\"max_time\":\"1m\"}",
@@ -202,22 +202,22 @@ test_precision_settings_from_the_section(void)
 	CHECK_NEAR(set.precision, 0.02, 1e-15);
 	CHECK(set.precision_quantiles == (PR_PRECISION_P50 | PR_PRECISION_P95) && set.max_samples == 500);
 	CHECK_NEAR(set.max_time_s, 60, 1e-9);
-	bench_metrics_free(v, n);
+	benchcfg_metrics_free(v, n);
 	CHECK(parse("{\"precision\":0.05}", &g, &set, &v, &n) == PR_OK);
 	CHECK_NEAR(set.precision, 0.05, 1e-15);
-	bench_metrics_free(v, n);
+	benchcfg_metrics_free(v, n);
 	/* Flags given win, but the section's values are still checked. */
 	g.precision = g.max_samples = true;
 	set = defaults;
 	set.precision = 0.1;
 	set.max_samples = 7;
 	sec = cJSON_Parse("{\"precision\":\"2%\",\"max_samples\":500}");
-	CHECK(bench_config_parse(sec, "c", &g, &set, &v, &n) == PR_OK);
+	CHECK(benchcfg_parse(sec, "c", &g, &set, &v, &n) == PR_OK);
 	cJSON_Delete(sec);
 	CHECK(set.max_samples == 7);
 	CHECK_NEAR(set.precision, 0.1, 1e-15);
-	bench_metrics_free(v, n);
-	g = (struct bench_given){0};
+	benchcfg_metrics_free(v, n);
+	g = (struct benchcfg_given){0};
 	const char *const bad[] = {
 		"{\"precision\":\"200%\"}", "{\"precision\":1}", "{\"precision\":0}", "{\"precision\":true}",
 		"{\"precision_quantiles\":[99]}", "{\"precision_quantiles\":[]}", "{\"precision_quantiles\":[\"50\"]}",
@@ -225,7 +225,7 @@ test_precision_settings_from_the_section(void)
 	};
 	for (const char *const *b = bad; *b; b++) {
 		CHECK(parse(*b, &g, &set, &v, &n) == PR_INPUT);
-		bench_metrics_free(v, n);
+		benchcfg_metrics_free(v, n);
 	}
 }
 

@@ -38,7 +38,7 @@ make_file(const char *name, size_t len, char *out, size_t outlen)
 	for (size_t i = 0; i < len; i++)
 		data[i] = (char)('a' + i % 26 + (i / 4096) % 3);
 	snprintf(out, outlen, "%s/%s", t_scratch(), name);
-	rc = pr_write_atomic(out, data, len);
+	rc = fileio_write_atomic(out, data, len);
 	free(data);
 	return rc;
 }
@@ -49,14 +49,14 @@ upload(struct ts_server *s, const char *const *script, const char *key, const ch
     char *why)
 {
 	char endpoint[96];
-	struct pr_blob_account a = {.name = ACCOUNT, .key = key, .endpoint = endpoint};
+	struct blob_account a = {.name = ACCOUNT, .key = key, .endpoint = endpoint};
 	int rc;
 
 	if (ts_start(s, script) != 0)
 		return -1;
 	/* Path-style, as Azurite: the account is the first path segment. */
 	snprintf(endpoint, sizeof endpoint, "%s/" ACCOUNT "/", s->url);
-	rc = pr_blob_upload(&a, "snaps", "db/base.tar", path, result, why, PR_WHY_LEN);
+	rc = blob_upload(&a, "snaps", "db/base.tar", path, result, why, PR_WHY_LEN);
 	ts_stop(s);
 	return rc;
 }
@@ -125,7 +125,7 @@ test_sign_matches_the_rfc4231_hmac_sha256_vector(void)
 	char out[64];
 
 	/* RFC 4231 test case 2: key "Jefe". */
-	CHECK(pr_blob_sign("SmVmZQ==", "what do ya want for nothing?", out, sizeof out) == 0);
+	CHECK(blob_sign("SmVmZQ==", "what do ya want for nothing?", out, sizeof out) == 0);
 	CHECK_STR(out, "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
 }
 
@@ -134,9 +134,9 @@ test_sign_refuses_a_key_that_is_not_base64(void)
 {
 	char out[64];
 
-	CHECK(pr_blob_sign("", "x", out, sizeof out) == -1);
-	CHECK(pr_blob_sign("abc", "x", out, sizeof out) == -1);
-	CHECK(pr_blob_sign("ab!?", "x", out, sizeof out) == -1);
+	CHECK(blob_sign("", "x", out, sizeof out) == -1);
+	CHECK(blob_sign("abc", "x", out, sizeof out) == -1);
+	CHECK(blob_sign("ab!?", "x", out, sizeof out) == -1);
 }
 
 static void
@@ -156,7 +156,7 @@ test_small_file_is_one_signed_put_after_the_container(void)
 	CHECK_STR(s.reqs[1].target, "/" ACCOUNT "/snaps/db/base.tar");
 	CHECK_STR(ts_header(&s.reqs[1], "x-ms-blob-type", v, sizeof v), "BlockBlob");
 	CHECK_STR(ts_header(&s.reqs[1], "x-ms-version", v, sizeof v), PR_BLOB_API_VERSION);
-	CHECK(pr_read_file(path, 4096, &file) == 0);
+	CHECK(fileio_read_file(path, 4096, &file) == 0);
 	CHECK(s.reqs[1].body.len == file.len && memcmp(s.reqs[1].body.data, file.data, file.len) == 0);
 	CHECK(signature_verifies(&s.reqs[0]));
 	CHECK(signature_verifies(&s.reqs[1]));
@@ -189,7 +189,7 @@ test_large_file_goes_up_in_blocks_then_a_block_list(void)
 		snprintf(list + strlen(list), sizeof list - strlen(list), "<Latest>%s</Latest>", id);
 		buf_add(&joined, s.reqs[i].body.data, s.reqs[i].body.len);
 	}
-	CHECK(pr_read_file(path, len + 1, &file) == 0);
+	CHECK(fileio_read_file(path, len + 1, &file) == 0);
 	CHECK(joined.len == len && memcmp(joined.data, file.data, len) == 0);
 	CHECK(s.nreqs == 5 && strstr(s.reqs[4].target, "comp=blocklist") != NULL);
 	CHECK(s.nreqs == 5 && s.reqs[4].body.data && strstr(s.reqs[4].body.data, list) != NULL);

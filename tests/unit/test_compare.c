@@ -67,7 +67,7 @@ draw(double median, double sigma, size_t n)
 static cJSON *
 bench_doc(const char *unit, const char *better, cJSON *samples)
 {
-	cJSON *doc = pr_doc_new("bench");
+	cJSON *doc = doc_new("bench");
 	cJSON *m = cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "metrics"), "m");
 
 	cJSON_AddStringToObject(m, "unit", unit);
@@ -76,14 +76,14 @@ bench_doc(const char *unit, const char *better, cJSON *samples)
 	return doc;
 }
 
-static struct cmp_settings defaults, p50_only;
+static struct compare_settings defaults, p50_only;
 
 /* The defaults (p50 and p95, holm), and p50 alone: 30 samples cannot bound
  * p95, so improvements at that n are judged on the median. */
 static void
 settings_init(void)
 {
-	cmp_settings_default(&defaults);
+	comparecfg_settings_default(&defaults);
 	p50_only = defaults;
 	p50_only.quantiles[0] = 0.5;
 	p50_only.nquantiles = 1;
@@ -91,15 +91,15 @@ settings_init(void)
 
 /* Compare two documents; the verdict of metric "m", or -1 on error. */
 static int
-verdict_of(cJSON *b, cJSON *a, const struct cmp_settings *s)
+verdict_of(cJSON *b, cJSON *a, const struct compare_settings *s)
 {
-	struct cmp_input bi = { "base.json", b }, ai = { "after.json", a };
-	struct cmp_result r;
+	struct compare_input bi = { "base.json", b }, ai = { "after.json", a };
+	struct compare_result r;
 	int v = -1;
 
-	if (cmp_run(&bi, &ai, s, &r) == 0 && r.nmetrics == 1)
+	if (compare_run(&bi, &ai, s, &r) == 0 && r.nmetrics == 1)
 		v = (int)r.metrics[0].verdict;
-	cmp_result_free(&r);
+	compare_result_free(&r);
 	cJSON_Delete(b);
 	cJSON_Delete(a);
 	return v;
@@ -191,7 +191,7 @@ static void
 test_small_significant_change_is_unchanged(void)
 {
 	/* 2 % slower with little noise: significant, under the threshold. */
-	struct cmp_settings s = defaults;
+	struct compare_settings s = defaults;
 
 	rng_state = 3;
 	/* p95 sits next to the 2 % of stalls, where 200 samples cannot bound
@@ -225,11 +225,11 @@ draw_tail(double median, double sigma, size_t n, double tail, double x)
 
 /* Run a comparison of two documents into *r (the caller frees r and them). */
 static int
-run_pair(cJSON *b, cJSON *a, const struct cmp_settings *s, struct cmp_result *r)
+run_pair(cJSON *b, cJSON *a, const struct compare_settings *s, struct compare_result *r)
 {
-	struct cmp_input bi = { "base.json", b }, ai = { "after.json", a };
+	struct compare_input bi = { "base.json", b }, ai = { "after.json", a };
 
-	return cmp_run(&bi, &ai, s, r);
+	return compare_run(&bi, &ai, s, r);
 }
 
 /* 5 % of requests 4x slower: p95 regresses while the median barely moves;
@@ -237,7 +237,7 @@ run_pair(cJSON *b, cJSON *a, const struct cmp_settings *s, struct cmp_result *r)
 static void
 test_tail_regression_is_caught_by_p95(void)
 {
-	struct cmp_result r;
+	struct compare_result r;
 	cJSON *b, *a;
 
 	rng_state = 77;
@@ -249,14 +249,14 @@ test_tail_regression_is_caught_by_p95(void)
 	CHECK(r.metrics[0].tests[1].verdict == CMP_REGRESSED);
 	CHECK(r.metrics[0].tests[0].verdict != CMP_REGRESSED);
 	CHECK(strncmp(r.metrics[0].reason, "p95 ", 4) == 0);
-	cmp_result_free(&r);
+	compare_result_free(&r);
 	cJSON_Delete(b);
 	cJSON_Delete(a);
 	b = bench_doc("ms", "lower", draw_tail(40, 0.2, 3000, 0, 1));
 	a = bench_doc("ms", "lower", draw_tail(40, 0.2, 3000, 0, 1));
 	CHECK(run_pair(b, a, &defaults, &r) == 0);
 	CHECK(r.metrics[0].verdict == CMP_UNCHANGED && r.outcome == CMP_PASS);
-	cmp_result_free(&r);
+	compare_result_free(&r);
 	cJSON_Delete(b);
 	cJSON_Delete(a);
 }
@@ -266,8 +266,8 @@ test_tail_regression_is_caught_by_p95(void)
 static void
 test_too_few_samples_is_inconclusive_with_the_n_needed(void)
 {
-	struct cmp_result r;
-	const struct cmp_test *t;
+	struct compare_result r;
+	const struct compare_test *t;
 	cJSON *b, *a;
 
 	rng_state = 5;
@@ -282,11 +282,11 @@ test_too_few_samples_is_inconclusive_with_the_n_needed(void)
 	/* p95 of 20 cannot be bounded at all: no p-value, a minimum n. */
 	t = &r.metrics[0].tests[1];
 	CHECK(isnan(t->p) && t->samples_needed > 20);
-	cmp_result_free(&r);
+	compare_result_free(&r);
 	defaults.fail_on = CMP_FAIL_ON_INCONCLUSIVE;
 	CHECK(run_pair(b, a, &defaults, &r) == 0);
 	CHECK(r.fail && r.outcome == CMP_FAIL);
-	cmp_result_free(&r);
+	compare_result_free(&r);
 	defaults.fail_on = CMP_FAIL_ON_REGRESSION;
 	cJSON_Delete(b);
 	cJSON_Delete(a);
@@ -306,7 +306,7 @@ errors_doc(size_t ok, unsigned errors)
 static void
 test_error_rate_increase_is_a_regression(void)
 {
-	struct cmp_result r;
+	struct compare_result r;
 	cJSON *b, *a;
 
 	rng_state = 9;
@@ -318,7 +318,7 @@ test_error_rate_increase_is_a_regression(void)
 	CHECK(r.metrics[0].tests[2].kind == CMP_TEST_ERRORS && r.metrics[0].tests[2].verdict == CMP_REGRESSED);
 	CHECK(strcmp(r.metrics[0].tests[2].method, "fisher-exact") == 0);
 	CHECK(r.metrics[0].tests[2].p_adj >= r.metrics[0].tests[2].p);
-	cmp_result_free(&r);
+	compare_result_free(&r);
 	cJSON_Delete(b);
 	cJSON_Delete(a);
 	/* 0.5 % -> 0.6 %: no regression. */
@@ -326,7 +326,7 @@ test_error_rate_increase_is_a_regression(void)
 	a = errors_doc(1988, 12);
 	CHECK(run_pair(b, a, &defaults, &r) == 0);
 	CHECK(r.metrics[0].tests[2].verdict != CMP_REGRESSED && r.metrics[0].verdict != CMP_REGRESSED);
-	cmp_result_free(&r);
+	compare_result_free(&r);
 	cJSON_Delete(b);
 	cJSON_Delete(a);
 }
@@ -334,47 +334,47 @@ test_error_rate_increase_is_a_regression(void)
 static void
 test_budgets_parse_and_judge(void)
 {
-	struct cmp_settings s = defaults;
-	struct cmp_result r;
+	struct compare_settings s = defaults;
+	struct compare_result r;
 	cJSON *b, *a;
 
-	CHECK(cmp_budget_parse("p95<500ms", &s) == 0 && s.budgets[0].q == 0.95 && s.budgets[0].limit == 500);
-	CHECK(cmp_budget_parse("errors<1%", &s) == 0 && fabs(s.budgets[1].limit - 0.01) < 1e-15);
-	CHECK(cmp_budget_parse("m:p99.9<1s", &s) == 0 && strcmp(s.budgets[2].metric, "m") == 0 &&
+	CHECK(comparecfg_budget_parse("p95<500ms", &s) == 0 && s.budgets[0].q == 0.95 && s.budgets[0].limit == 500);
+	CHECK(comparecfg_budget_parse("errors<1%", &s) == 0 && fabs(s.budgets[1].limit - 0.01) < 1e-15);
+	CHECK(comparecfg_budget_parse("m:p99.9<1s", &s) == 0 && strcmp(s.budgets[2].metric, "m") == 0 &&
 	    s.budgets[2].limit == 1000 && fabs(s.budgets[2].q - 0.999) < 1e-12);
-	CHECK(cmp_budget_parse("x_rps:p50>100rps", &s) == 0 && !s.budgets[3].below);
+	CHECK(comparecfg_budget_parse("x_rps:p50>100rps", &s) == 0 && !s.budgets[3].below);
 	CHECK(s.nbudgets == 4);
-	CHECK(cmp_budget_parse("p95<500", &s) == -1);		/* no unit */
-	CHECK(cmp_budget_parse("p95<=500ms", &s) == -1);
-	CHECK(cmp_budget_parse("p100<1s", &s) == -1);
-	CHECK(cmp_budget_parse("p0<1s", &s) == -1);
-	CHECK(cmp_budget_parse("errors<5ms", &s) == -1);
-	CHECK(cmp_budget_parse("errors<101%", &s) == -1);
-	CHECK(cmp_budget_parse("median>", &s) == -1);
-	CHECK(cmp_budget_parse(":p95<1s", &s) == -1);
-	CHECK(cmp_budget_parse("speed<1s", &s) == -1);
+	CHECK(comparecfg_budget_parse("p95<500", &s) == -1);		/* no unit */
+	CHECK(comparecfg_budget_parse("p95<=500ms", &s) == -1);
+	CHECK(comparecfg_budget_parse("p100<1s", &s) == -1);
+	CHECK(comparecfg_budget_parse("p0<1s", &s) == -1);
+	CHECK(comparecfg_budget_parse("errors<5ms", &s) == -1);
+	CHECK(comparecfg_budget_parse("errors<101%", &s) == -1);
+	CHECK(comparecfg_budget_parse("median>", &s) == -1);
+	CHECK(comparecfg_budget_parse(":p95<1s", &s) == -1);
+	CHECK(comparecfg_budget_parse("speed<1s", &s) == -1);
 	CHECK(s.nbudgets == 4);
-	cmp_settings_free(&s);
+	comparecfg_settings_free(&s);
 
 	/* A budget broken after is a regression even with nothing changed. */
 	s = defaults;
-	CHECK(cmp_budget_parse("p50<40ms", &s) == 0);
+	CHECK(comparecfg_budget_parse("p50<40ms", &s) == 0);
 	rng_state = 21;
 	b = errors_doc(500, 0);
 	a = errors_doc(500, 0);
 	CHECK(run_pair(b, a, &s, &r) == 0);
 	CHECK(r.metrics[0].verdict == CMP_REGRESSED && r.fail);
 	CHECK(strstr(r.metrics[0].reason, "budget p50<40ms broken") != NULL);
-	cmp_result_free(&r);
-	cmp_settings_free(&s);
+	compare_result_free(&r);
+	comparecfg_settings_free(&s);
 	/* A budget on a metric neither document has: a usage error. */
 	s = defaults;
-	CHECK(cmp_budget_parse("nosuch:p95<1s", &s) == 0);
+	CHECK(comparecfg_budget_parse("nosuch:p95<1s", &s) == 0);
 	t_stderr_capture();
 	CHECK(run_pair(b, a, &s, &r) == PR_USAGE);
 	CHECK(strstr(t_stderr_text(), "no metric \"nosuch\"") != NULL);
-	cmp_result_free(&r);
-	cmp_settings_free(&s);
+	compare_result_free(&r);
+	comparecfg_settings_free(&s);
 	cJSON_Delete(b);
 	cJSON_Delete(a);
 }
@@ -382,49 +382,49 @@ test_budgets_parse_and_judge(void)
 static void
 test_quantiles_parse(void)
 {
-	struct cmp_settings s = defaults;
+	struct compare_settings s = defaults;
 
-	CHECK(cmp_quantiles_parse("95,50,99,95", &s) == 0 && s.nquantiles == 3);
+	CHECK(comparecfg_quantiles_parse("95,50,99,95", &s) == 0 && s.nquantiles == 3);
 	CHECK(s.quantiles[0] == 0.5 && s.quantiles[1] == 0.95 && s.quantiles[2] == 0.99);
-	CHECK(cmp_quantiles_parse("99.9", &s) == 0 && s.nquantiles == 1 && fabs(s.quantiles[0] - 0.999) < 1e-12);
-	CHECK(cmp_quantiles_parse("0", &s) == -1);
-	CHECK(cmp_quantiles_parse("100", &s) == -1);
-	CHECK(cmp_quantiles_parse("50,abc", &s) == -1);
-	CHECK(cmp_quantiles_parse("", &s) == -1);
-	CHECK(cmp_quantiles_parse("1,2,3,4,5,6,7,8,9", &s) == -1);
+	CHECK(comparecfg_quantiles_parse("99.9", &s) == 0 && s.nquantiles == 1 && fabs(s.quantiles[0] - 0.999) < 1e-12);
+	CHECK(comparecfg_quantiles_parse("0", &s) == -1);
+	CHECK(comparecfg_quantiles_parse("100", &s) == -1);
+	CHECK(comparecfg_quantiles_parse("50,abc", &s) == -1);
+	CHECK(comparecfg_quantiles_parse("", &s) == -1);
+	CHECK(comparecfg_quantiles_parse("1,2,3,4,5,6,7,8,9", &s) == -1);
 	CHECK(s.nquantiles == 1);
 }
 
 static void
 test_config_section(void)
 {
-	struct cmp_settings s = defaults;
-	struct cmp_given given = { .alpha = true };
+	struct compare_settings s = defaults;
+	struct comparecfg_given given = { .alpha = true };
 	cJSON *sec = cJSON_Parse("{\"alpha\": 0.01, \"threshold\": \"10%\", \"quantiles\": [50, 99], "
 	    "\"correction\": \"bh\", \"budgets\": [\"p95<500ms\"], \"metrics\": {\"api\": {\"budgets\": [\"errors<1%\"]}}}");
 	cJSON *bad = cJSON_Parse("{\"thresold\": \"10%\"}");
 	cJSON *badq = cJSON_Parse("{\"quantiles\": [0, 50]}");
 	cJSON *metric_arr = cJSON_Parse("{\"metrics\": {\"api\": []}}");
 
-	CHECK(cmp_config_parse(sec, "pr-tools.json: compare", &given, &s) == 0);
+	CHECK(comparecfg_parse(sec, "pr-tools.json: compare", &given, &s) == 0);
 	CHECK(s.alpha == CMP_DEFAULT_ALPHA);	/* the flag wins */
 	CHECK(fabs(s.threshold - 0.1) < 1e-15 && s.correction == PR_CORRECTION_BH);
 	CHECK(s.nquantiles == 2 && s.quantiles[1] == 0.99);
 	CHECK(s.nbudgets == 2 && s.budgets[1].from_config && strcmp(s.budgets[1].metric, "api") == 0);
-	cmp_settings_free(&s);
+	comparecfg_settings_free(&s);
 	s = defaults;
 	t_stderr_capture();
-	CHECK(cmp_config_parse(bad, "pr-tools.json: compare", &given, &s) == PR_INPUT);
+	CHECK(comparecfg_parse(bad, "pr-tools.json: compare", &given, &s) == PR_INPUT);
 	CHECK(strstr(t_stderr_text(), "compare.thresold: unknown field") != NULL);
 	t_stderr_capture();
-	CHECK(cmp_config_parse(badq, "pr-tools.json: compare", &given, &s) == PR_INPUT);
+	CHECK(comparecfg_parse(badq, "pr-tools.json: compare", &given, &s) == PR_INPUT);
 	CHECK(strstr(t_stderr_text(), "compare.quantiles") != NULL);
 	/* Drift settled: compare alone said "(fix the config)"; it reads as every section now. */
 	CHECK(strstr(t_stderr_text(), "(fix the config)") == NULL);
 	t_stderr_capture();
-	CHECK(cmp_config_parse(metric_arr, "pr-tools.json: compare", &given, &s) == PR_INPUT);
+	CHECK(comparecfg_parse(metric_arr, "pr-tools.json: compare", &given, &s) == PR_INPUT);
 	CHECK(strstr(t_stderr_text(), "compare.metrics.api: expected an object, found array\n") != NULL);
-	cmp_settings_free(&s);
+	comparecfg_settings_free(&s);
 	cJSON_Delete(sec);
 	cJSON_Delete(bad);
 	cJSON_Delete(badq);
@@ -434,7 +434,7 @@ test_config_section(void)
 static cJSON *
 summary_doc(const char *unit, double p50)
 {
-	cJSON *doc = pr_doc_new("bench");
+	cJSON *doc = doc_new("bench");
 	cJSON *m = cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "metrics"), "m");
 	cJSON *s = cJSON_AddObjectToObject(m, "summary");
 
@@ -447,18 +447,18 @@ summary_doc(const char *unit, double p50)
 static void
 test_summary_only_compares_medians(void)
 {
-	struct cmp_input bi, ai;
-	struct cmp_result r;
+	struct compare_input bi, ai;
+	struct compare_result r;
 	cJSON *b = summary_doc("ms", 100), *a = summary_doc("ms", 90);
 
-	bi = (struct cmp_input){ "b", b };
-	ai = (struct cmp_input){ "a", a };
-	CHECK(cmp_run(&bi, &ai, &defaults, &r) == 0);
+	bi = (struct compare_input){ "b", b };
+	ai = (struct compare_input){ "a", a };
+	CHECK(compare_run(&bi, &ai, &defaults, &r) == 0);
 	CHECK(r.metrics[0].verdict == CMP_IMPROVED);
 	CHECK(!r.metrics[0].tested);
 	CHECK(isnan(r.metrics[0].p_value) && isnan(r.metrics[0].ci_lo));
 	CHECK_NEAR(r.metrics[0].change, -0.1, 1e-12);
-	cmp_result_free(&r);
+	compare_result_free(&r);
 	cJSON_Delete(b);
 	cJSON_Delete(a);
 	/* Within the threshold, but nothing bounds the change: inconclusive. */
@@ -471,22 +471,22 @@ test_summary_only_compares_medians(void)
 static void
 test_units_that_differ_are_not_compared(void)
 {
-	struct cmp_input bi, ai;
-	struct cmp_result r;
+	struct compare_input bi, ai;
+	struct compare_result r;
 	cJSON *b = summary_doc("ms", 100), *a = summary_doc("rps", 10);
-	struct cmp_settings any = defaults;
+	struct compare_settings any = defaults;
 
-	bi = (struct cmp_input){ "b", b };
-	ai = (struct cmp_input){ "a", a };
-	CHECK(cmp_run(&bi, &ai, &defaults, &r) == 0);
+	bi = (struct compare_input){ "b", b };
+	ai = (struct compare_input){ "a", a };
+	CHECK(compare_run(&bi, &ai, &defaults, &r) == 0);
 	CHECK(r.metrics[0].verdict == CMP_UNCHANGED && !r.metrics[0].comparable);
 	CHECK(strstr(r.metrics[0].reason, "not compared") != NULL);
 	CHECK(!r.fail);
-	cmp_result_free(&r);
+	compare_result_free(&r);
 	any.fail_on = CMP_FAIL_ON_ANY;
-	CHECK(cmp_run(&bi, &ai, &any, &r) == 0);
+	CHECK(compare_run(&bi, &ai, &any, &r) == 0);
 	CHECK(r.fail);
-	cmp_result_free(&r);
+	compare_result_free(&r);
 	cJSON_Delete(b);
 	cJSON_Delete(a);
 }
@@ -496,16 +496,16 @@ test_threshold_accepts_percent_and_fraction(void)
 {
 	double t = -1;
 
-	CHECK(cmp_threshold_parse("5%", &t) == 0);
+	CHECK(compare_threshold_parse("5%", &t) == 0);
 	CHECK_NEAR(t, 0.05, 1e-15);
-	CHECK(cmp_threshold_parse("0.05", &t) == 0);
+	CHECK(compare_threshold_parse("0.05", &t) == 0);
 	CHECK_NEAR(t, 0.05, 1e-15);
-	CHECK(cmp_threshold_parse("0", &t) == 0 && t == 0);
-	CHECK(cmp_threshold_parse("abc", &t) == -1);
-	CHECK(cmp_threshold_parse("5", &t) == -1);
-	CHECK(cmp_threshold_parse("-1%", &t) == -1);
-	CHECK(cmp_threshold_parse("%", &t) == -1);
-	CHECK(cmp_threshold_parse("100%", &t) == -1);
+	CHECK(compare_threshold_parse("0", &t) == 0 && t == 0);
+	CHECK(compare_threshold_parse("abc", &t) == -1);
+	CHECK(compare_threshold_parse("5", &t) == -1);
+	CHECK(compare_threshold_parse("-1%", &t) == -1);
+	CHECK(compare_threshold_parse("%", &t) == -1);
+	CHECK(compare_threshold_parse("100%", &t) == -1);
 }
 
 int

@@ -53,7 +53,7 @@ test_chain_order(void)
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		for (int j = 0; j < 2 && steps[i].unset[j]; j++)
 			unsetenv(steps[i].unset[j]);
-		CHECK_STR(pr_cred_configured(), steps[i].want);
+		CHECK_STR(cred_configured(), steps[i].want);
 	}
 	clear_env();
 }
@@ -64,17 +64,17 @@ static void
 test_imds_only_on_request(void)
 {
 	clear_env();
-	CHECK_STR(pr_cred_configured(), "az-cli");
+	CHECK_STR(cred_configured(), "az-cli");
 	setenv("AZURE_CLIENT_ID", "x", 1);
-	CHECK_STR(pr_cred_configured(), "az-cli");	/* (and an error there: nothing to use it with) */
+	CHECK_STR(cred_configured(), "az-cli");	/* (and an error there: nothing to use it with) */
 	setenv("PR_AZURE_IMDS", "0", 1);
-	CHECK_STR(pr_cred_configured(), "az-cli");
+	CHECK_STR(cred_configured(), "az-cli");
 	setenv("PR_AZURE_IMDS", "1", 1);
-	CHECK_STR(pr_cred_configured(), "imds");
+	CHECK_STR(cred_configured(), "imds");
 	/* a client id and tenant without a secret, file or GitHub token are
 	 * not the app sources */
 	setenv("AZURE_TENANT_ID", "t", 1);
-	CHECK_STR(pr_cred_configured(), "imds");
+	CHECK_STR(cred_configured(), "imds");
 	clear_env();
 }
 
@@ -82,21 +82,21 @@ test_imds_only_on_request(void)
 static void
 test_cache_per_scope(void)
 {
-	struct pr_cred *c = pr_cred_new(0);
+	struct pr_cred *c = cred_new(0);
 	const char *a = NULL, *b = NULL, *s = NULL;
 
 	clear_env();
 	setenv("AZURE_ACCESS_TOKEN", "tok-1", 1);
-	CHECK(pr_cred_source(c) == NULL);
-	CHECK(pr_cred_token(c, PR_CRED_SCOPE_ARM, &a) == PR_OK);
+	CHECK(cred_source(c) == NULL);
+	CHECK(cred_token(c, PR_CRED_SCOPE_ARM, &a) == PR_OK);
 	setenv("AZURE_ACCESS_TOKEN", "tok-2", 1);
-	CHECK(pr_cred_token(c, PR_CRED_SCOPE_ARM, &b) == PR_OK);
+	CHECK(cred_token(c, PR_CRED_SCOPE_ARM, &b) == PR_OK);
 	CHECK(a == b);
 	CHECK_STR(b, "tok-1");
-	CHECK(pr_cred_token(c, PR_CRED_SCOPE_STORAGE, &s) == PR_OK);
+	CHECK(cred_token(c, PR_CRED_SCOPE_STORAGE, &s) == PR_OK);
 	CHECK_STR(s, "tok-2");
-	CHECK_STR(pr_cred_source(c), "access-token");
-	pr_cred_free(c);
+	CHECK_STR(cred_source(c), "access-token");
+	cred_free(c);
 	clear_env();
 }
 
@@ -105,19 +105,19 @@ test_container_url(void)
 {
 	char *ep, *c, *sas;
 
-	CHECK(pr_blob_container_url("https://acct.blob.core.windows.net/snaps?sv=1&sig=abc%3D", &ep, &c, &sas) == 0);
+	CHECK(blob_container_url("https://acct.blob.core.windows.net/snaps?sv=1&sig=abc%3D", &ep, &c, &sas) == 0);
 	CHECK_STR(ep, "https://acct.blob.core.windows.net");
 	CHECK_STR(c, "snaps");
 	CHECK_STR(sas, "sv=1&sig=abc%3D");
 	free(ep), free(c), free(sas);
-	CHECK(pr_blob_container_url("http://127.0.0.1:10000/devstoreaccount1/snaps/", &ep, &c, &sas) == 0);
+	CHECK(blob_container_url("http://127.0.0.1:10000/devstoreaccount1/snaps/", &ep, &c, &sas) == 0);
 	CHECK_STR(ep, "http://127.0.0.1:10000/devstoreaccount1");
 	CHECK_STR(c, "snaps");
 	CHECK(sas == NULL);
 	free(ep), free(c);
-	CHECK(pr_blob_container_url("pr-snapshots", &ep, &c, &sas) == -1);
-	CHECK(pr_blob_container_url("https://acct.blob.core.windows.net", &ep, &c, &sas) == -1);
-	CHECK(pr_blob_container_url("https://acct.blob.core.windows.net/?sig=x", &ep, &c, &sas) == -1);
+	CHECK(blob_container_url("pr-snapshots", &ep, &c, &sas) == -1);
+	CHECK(blob_container_url("https://acct.blob.core.windows.net", &ep, &c, &sas) == -1);
+	CHECK(blob_container_url("https://acct.blob.core.windows.net/?sig=x", &ep, &c, &sas) == -1);
 }
 
 /* App Service's 409 for Always On on a Free plan: "Code"/"Message" and the
@@ -128,19 +128,19 @@ test_app_service_extended_code(void)
 	static const char body[] = "{\"Code\":\"Conflict\",\"Message\":\"There was a conflict. AlwaysOn cannot be set.\","
 	    "\"Details\":[{\"Message\":\"m\"},{\"Code\":\"Conflict\"},{\"ErrorEntity\":{\"ExtendedCode\":\"01020\","
 	    "\"Code\":\"Conflict\"}}]}";
-	struct pr_http_resp resp = {.status = 409};
-	struct az_error err;
+	struct http_resp resp = {.status = 409};
+	struct azure_error err;
 	char text[128];
 
 	resp.body.data = (char *)body;
 	resp.body.len = strlen(body);
-	az_error_from_resp(&resp, &err);
+	azure_error_from_resp(&resp, &err);
 	CHECK_STR(err.ext_code, "01020");
-	az_error_text(&err, text, sizeof text);
+	azure_error_text(&err, text, sizeof text);
 	CHECK_STR(text, "409 Conflict: There was a conflict. AlwaysOn cannot be set.");
-	CHECK(strstr(az_error_hint(&err), "Free or Shared tier does not allow Always On") != NULL);
+	CHECK(strstr(azure_error_hint(&err), "Free or Shared tier does not allow Always On") != NULL);
 	err.ext_code[0] = '\0';
-	CHECK_STR(az_error_hint(&err), "fix the platform section");
+	CHECK_STR(azure_error_hint(&err), "fix the platform section");
 }
 
 int

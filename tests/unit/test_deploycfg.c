@@ -11,16 +11,16 @@ static void
 test_reads_repo_workflow_ref_and_inputs(void)
 {
 	cJSON *d = cJSON_Parse("{\"github\":{\"repo\":\"o/r\",\"workflow\":\"d.yml\",\"ref\":\"main\",\"inputs\":{\"a\":\"1\"}}}");
-	struct deploy_github gh;
+	struct deploycfg_github gh;
 
-	CHECK(deploy_github_parse(d, "pr-tools.json", &gh) == PR_OK);
+	CHECK(deploycfg_github_parse(d, "pr-tools.json", &gh) == PR_OK);
 	CHECK_STR(gh.repo, "o/r");
 	CHECK_STR(gh.workflow, "d.yml");
 	CHECK_STR(gh.ref, "main");
 	CHECK(cJSON_IsObject(gh.inputs));
 	cJSON_Delete(d);
 	d = cJSON_Parse("{\"github\":{\"repo\":\"o/r\",\"workflow\":\"d.yml\"}}");
-	CHECK(deploy_github_parse(d, "pr-tools.json", &gh) == PR_OK);
+	CHECK(deploycfg_github_parse(d, "pr-tools.json", &gh) == PR_OK);
 	CHECK(gh.ref == NULL && gh.inputs == NULL);
 	cJSON_Delete(d);
 }
@@ -29,15 +29,15 @@ static void
 test_missing_section_and_wrong_types_are_bad_input(void)
 {
 	cJSON *d = cJSON_Parse("{\"github\":{\"repo\":\"o/r\",\"workflow\":7}}");
-	struct deploy_github gh;
+	struct deploycfg_github gh;
 
 	if (!freopen("/dev/null", "w", stderr))
 		return;
-	CHECK(deploy_github_parse(NULL, "pr-tools.json", &gh) == PR_INPUT);
-	CHECK(deploy_github_parse(d, "pr-tools.json", &gh) == PR_INPUT);
+	CHECK(deploycfg_github_parse(NULL, "pr-tools.json", &gh) == PR_INPUT);
+	CHECK(deploycfg_github_parse(d, "pr-tools.json", &gh) == PR_INPUT);
 	cJSON_Delete(d);
 	d = cJSON_Parse("{\"github\":{\"repo\":\"o/r\",\"workflow\":\"d\",\"inputs\":[]}}");
-	CHECK(deploy_github_parse(d, "pr-tools.json", &gh) == PR_INPUT);
+	CHECK(deploycfg_github_parse(d, "pr-tools.json", &gh) == PR_INPUT);
 	cJSON_Delete(d);
 }
 
@@ -53,13 +53,13 @@ test_errors_name_the_file_and_the_field(void)
 		{ "{\"github\":\"o/r\"}",
 		  "pr-tools: pr-tools.json: deploy.github: expected an object, found string\n" },
 	};
-	struct deploy_github gh;
+	struct deploycfg_github gh;
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		cJSON *d = cJSON_Parse(cases[i].json);
 
 		t_stderr_capture();
-		CHECK(deploy_github_parse(d, "pr-tools.json", &gh) == PR_INPUT);
+		CHECK(deploycfg_github_parse(d, "pr-tools.json", &gh) == PR_INPUT);
 		CHECK(strcmp(t_stderr_text(), cases[i].line) == 0);
 		CHECK(gh.repo == NULL);
 		cJSON_Delete(d);

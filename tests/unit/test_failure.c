@@ -17,8 +17,8 @@
 static void
 test_http2_stream_errors_are_resets(void)
 {
-	CHECK(pr_failure_from_curl(CURLE_HTTP2_STREAM) == PR_FAILURE_RESET);
-	CHECK(pr_failure_from_curl(CURLE_HTTP2) == PR_FAILURE_RESET);
+	CHECK(failure_from_curl(CURLE_HTTP2_STREAM) == PR_FAILURE_RESET);
+	CHECK(failure_from_curl(CURLE_HTTP2) == PR_FAILURE_RESET);
 }
 
 /* Drift: load mode knew five TLS codes and called the rest "other". */
@@ -34,18 +34,18 @@ test_every_tls_failure_is_tls(void)
 	};
 
 	for (size_t i = 0; i < sizeof tls / sizeof *tls; i++)
-		CHECK(pr_failure_from_curl(tls[i]) == PR_FAILURE_TLS);
+		CHECK(failure_from_curl(tls[i]) == PR_FAILURE_TLS);
 }
 
 static void
 test_a_counted_status_is_2xx_or_the_expected_one(void)
 {
-	CHECK(pr_failure_of_status(200, 0) == PR_FAILURE_OK);
-	CHECK(pr_failure_of_status(299, 0) == PR_FAILURE_OK);
-	CHECK(pr_failure_of_status(301, 0) == PR_FAILURE_STATUS);
-	CHECK(pr_failure_of_status(101, 0) == PR_FAILURE_STATUS);
-	CHECK(pr_failure_of_status(404, 404) == PR_FAILURE_OK);
-	CHECK(pr_failure_of_status(200, 201) == PR_FAILURE_STATUS);
+	CHECK(failure_of_status(200, 0) == PR_FAILURE_OK);
+	CHECK(failure_of_status(299, 0) == PR_FAILURE_OK);
+	CHECK(failure_of_status(301, 0) == PR_FAILURE_STATUS);
+	CHECK(failure_of_status(101, 0) == PR_FAILURE_STATUS);
+	CHECK(failure_of_status(404, 404) == PR_FAILURE_OK);
+	CHECK(failure_of_status(200, 201) == PR_FAILURE_STATUS);
 }
 
 /* A loopback server that accepts one connection and closes it unanswered;
@@ -73,7 +73,7 @@ close_once(int *port)
 }
 
 /* The class of one GET of scheme://127.0.0.1:port/ against close_once(). */
-static enum pr_failure
+static enum failure
 get_closed(const char *scheme)
 {
 	char url[64];
@@ -81,13 +81,13 @@ get_closed(const char *scheme)
 	pid_t pid = close_once(&port);
 	CURL *curl = curl_easy_init();
 	CURLcode c;
-	enum pr_failure f;
+	enum failure f;
 
 	snprintf(url, sizeof url, "%s://127.0.0.1:%d/", scheme, port);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
 	c = curl_easy_perform(curl);
-	f = pr_failure_of_transfer(curl, (int)c);
+	f = failure_of_transfer(curl, (int)c);
 	curl_easy_cleanup(curl);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);

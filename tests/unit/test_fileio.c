@@ -30,11 +30,11 @@ test_output_mode_follows_the_umask(void)
 	mode_t old = umask(077);
 
 	snprintf(path, sizeof path, "%s/private.json", dir);
-	CHECK(pr_write_atomic(path, "{}", 2) == PR_OK);
+	CHECK(fileio_write_atomic(path, "{}", 2) == PR_OK);
 	CHECK((mode_of(path) & 07777) == 0600);
 	umask(022);
 	snprintf(path, sizeof path, "%s/shared.json", dir);
-	CHECK(pr_write_atomic(path, "{}", 2) == PR_OK);
+	CHECK(fileio_write_atomic(path, "{}", 2) == PR_OK);
 	CHECK((mode_of(path) & 07777) == 0644);
 	umask(old);
 }
@@ -43,13 +43,13 @@ static void
 test_stream_mode_is_the_callers(void)
 {
 	char path[256];
-	struct pr_atomic f;
+	struct fileio_atomic f;
 	mode_t old = umask(022);
 
 	snprintf(path, sizeof path, "%s/archive.tar.gz", dir);
-	CHECK(pr_open_atomic(&f, path, 0600) != -1);
-	CHECK(pr_write_all(f.fd, "x", 1) == 0);
-	CHECK(pr_commit_atomic(&f) == PR_OK);
+	CHECK(fileio_open_atomic(&f, path, 0600) != -1);
+	CHECK(fileio_write_all(f.fd, "x", 1) == 0);
+	CHECK(fileio_commit_atomic(&f) == PR_OK);
 	CHECK((mode_of(path) & 07777) == 0600);
 	umask(old);
 }
@@ -62,11 +62,11 @@ test_link_to_a_file_stays_a_link(void)
 
 	snprintf(target, sizeof target, "%s/real.json", dir);
 	snprintf(link, sizeof link, "%s/link.json", dir);
-	CHECK(pr_write_atomic(target, "old", 3) == PR_OK);
+	CHECK(fileio_write_atomic(target, "old", 3) == PR_OK);
 	CHECK(symlink("real.json", link) == 0);
-	CHECK(pr_write_atomic(link, "new", 3) == PR_OK);
+	CHECK(fileio_write_atomic(link, "new", 3) == PR_OK);
 	CHECK(S_ISLNK(mode_of(link)));
-	CHECK(pr_read_file(target, 100, &got) == PR_OK);
+	CHECK(fileio_read_file(target, 100, &got) == PR_OK);
 	CHECK_STR(got.data, "new");
 	buf_free(&got);
 }
@@ -82,7 +82,7 @@ test_fifo_is_written_in_place(void)
 	CHECK(mkfifo(path, 0600) == 0);
 	pid = fork();
 	if (pid == 0)
-		_exit(pr_write_atomic(path, "through", 7) == PR_OK ? 0 : 1);
+		_exit(fileio_write_atomic(path, "through", 7) == PR_OK ? 0 : 1);
 	fd = open(path, O_RDONLY);
 	CHECK(fd != -1 && read(fd, got, sizeof got - 1) == 7);
 	CHECK_STR(got, "through");
@@ -102,11 +102,11 @@ test_device_is_written_in_place(void)
 	snprintf(path, sizeof path, "%s/null", dir);
 	if (mknod(path, S_IFCHR | 0666, makedev(1, 3)) == -1)
 		return;		/* not root: nothing to show */
-	CHECK(pr_write_atomic(path, "gone", 4) == PR_OK);
+	CHECK(fileio_write_atomic(path, "gone", 4) == PR_OK);
 	CHECK(S_ISCHR(mode_of(path)));
 	snprintf(link, sizeof link, "%s/null-link", dir);
 	CHECK(symlink(path, link) == 0);
-	CHECK(pr_write_atomic(link, "gone", 4) == PR_OK);
+	CHECK(fileio_write_atomic(link, "gone", 4) == PR_OK);
 	CHECK(S_ISLNK(mode_of(link)) && S_ISCHR(mode_of(path)));
 }
 
@@ -117,23 +117,23 @@ test_tmp_dir_and_file_removed(void)
 	char *tmp, file[256], lone[256];
 	int fd;
 
-	CHECK(pr_tmp_mkdir("test_fileio", &tmp) == 0);
+	CHECK(fileio_tmp_mkdir("test_fileio", &tmp) == 0);
 	CHECK((mode_of(tmp) & 07777) == 0700);
 	snprintf(file, sizeof file, "%s/member", tmp);
 	CHECK((fd = open(file, O_WRONLY | O_CREAT, 0600)) >= 0);
 	close(fd);
-	pr_tmp_track(file);
-	pr_tmp_remove(tmp);
+	fileio_tmp_track(file);
+	fileio_tmp_remove(tmp);
 	CHECK(mode_of(file) == 0);
 	CHECK(mode_of(tmp) == 0);
 	free(tmp);
 	snprintf(lone, sizeof lone, "%s/lone.tmp", dir);
 	CHECK((fd = open(lone, O_WRONLY | O_CREAT, 0600)) >= 0);
 	close(fd);
-	pr_tmp_track(lone);
-	pr_tmp_remove(lone);
+	fileio_tmp_track(lone);
+	fileio_tmp_remove(lone);
 	CHECK(mode_of(lone) == 0);
-	pr_tmp_remove(lone);	/* already gone: nothing to do */
+	fileio_tmp_remove(lone);	/* already gone: nothing to do */
 }
 
 int

@@ -70,7 +70,7 @@ test_output_is_trimmed_of_its_newline(void)
 {
 	char why[PR_WHY_LEN], *out = NULL;
 
-	CHECK(pr_git(&out, why, sizeof why, "rev-parse", "HEAD", NULL) == PR_OK);
+	CHECK(git_run(&out, why, sizeof why, "rev-parse", "HEAD", NULL) == PR_OK);
 	CHECK_STR(out, second);
 	free(out);
 }
@@ -80,7 +80,7 @@ test_git_refusal_is_fail_with_gits_last_line(void)
 {
 	char why[PR_WHY_LEN] = "", *out = NULL;
 
-	CHECK(pr_git(&out, why, sizeof why, "rev-parse", "--verify", "no-such-rev", NULL) == PR_FAIL);
+	CHECK(git_run(&out, why, sizeof why, "rev-parse", "--verify", "no-such-rev", NULL) == PR_FAIL);
 	CHECK(out == NULL);
 	CHECK_STR(why, "git rev-parse: fatal: Needed a single revision");
 }
@@ -91,7 +91,7 @@ test_missing_git_is_external(void)
 	char why[PR_WHY_LEN] = "", *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
 
 	setenv("PATH", "/nonexistent", 1);
-	CHECK(pr_git(NULL, why, sizeof why, "status", NULL) == PR_EXTERNAL);
+	CHECK(git_run(NULL, why, sizeof why, "status", NULL) == PR_EXTERNAL);
 	if (path) {
 		setenv("PATH", path, 1);
 		free(path);
@@ -104,7 +104,7 @@ test_commit_of_peels_an_annotated_tag(void)
 {
 	char why[PR_WHY_LEN], *sha = NULL;
 
-	CHECK(pr_git_commit_of("v1", &sha, why, sizeof why) == PR_OK);
+	CHECK(git_commit_of("v1", &sha, why, sizeof why) == PR_OK);
 	CHECK_STR(sha, first);
 	free(sha);
 }
@@ -114,7 +114,7 @@ test_commit_of_unknown_rev_is_bad_input(void)
 {
 	char why[PR_WHY_LEN] = "", *sha = NULL;
 
-	CHECK(pr_git_commit_of("nope", &sha, why, sizeof why) == PR_INPUT);
+	CHECK(git_commit_of("nope", &sha, why, sizeof why) == PR_INPUT);
 	CHECK_STR(why, "nope: no such commit or tag in this repository");
 	free(sha);
 }
@@ -122,9 +122,9 @@ test_commit_of_unknown_rev_is_bad_input(void)
 static void
 test_tag_exists_only_for_tags(void)
 {
-	CHECK(pr_git_tag_exists("v1"));
-	CHECK(!pr_git_tag_exists("main"));	/* a branch, not a tag */
-	CHECK(!pr_git_tag_exists("v9"));
+	CHECK(git_tag_exists("v1"));
+	CHECK(!git_tag_exists("main"));	/* a branch, not a tag */
+	CHECK(!git_tag_exists("v9"));
 }
 
 static void
@@ -133,13 +133,13 @@ test_dirty_means_tracked_changes_not_untracked_files(void)
 	char why[PR_WHY_LEN];
 	bool dirty = true;
 
-	CHECK(pr_git_dirty(&dirty, why, sizeof why) == PR_OK && !dirty);
+	CHECK(git_dirty(&dirty, why, sizeof why) == PR_OK && !dirty);
 	CHECK(shell("echo new >untracked") == 0);
-	CHECK(pr_git_dirty(&dirty, why, sizeof why) == PR_OK && !dirty);
+	CHECK(git_dirty(&dirty, why, sizeof why) == PR_OK && !dirty);
 	CHECK(shell("echo changed >file") == 0);
-	CHECK(pr_git_dirty(&dirty, why, sizeof why) == PR_OK && dirty);
+	CHECK(git_dirty(&dirty, why, sizeof why) == PR_OK && dirty);
 	CHECK(shell("git add file") == 0);
-	CHECK(pr_git_dirty(&dirty, why, sizeof why) == PR_OK && dirty);
+	CHECK(git_dirty(&dirty, why, sizeof why) == PR_OK && dirty);
 	CHECK(shell("git reset -q --hard && rm untracked") == 0);
 }
 
@@ -148,7 +148,7 @@ test_tag_is_annotated_with_the_message(void)
 {
 	char why[PR_WHY_LEN], line[128];
 
-	CHECK(pr_git_tag("v2", second, "release two", why, sizeof why) == PR_OK);
+	CHECK(git_tag("v2", second, "release two", why, sizeof why) == PR_OK);
 	shell_line("git cat-file -t v2", line, sizeof line);
 	CHECK_STR(line, "tag");
 	shell_line("git tag -l --format='%(contents:subject)' v2", line, sizeof line);
@@ -162,7 +162,7 @@ test_tag_never_moves_an_existing_tag(void)
 {
 	char why[PR_WHY_LEN] = "", line[128];
 
-	CHECK(pr_git_tag("v1", second, "moved", why, sizeof why) == PR_FAIL);
+	CHECK(git_tag("v1", second, "moved", why, sizeof why) == PR_FAIL);
 	CHECK(strstr(why, "already exists") != NULL);
 	shell_line("git rev-parse 'v1^{commit}'", line, sizeof line);
 	CHECK_STR(line, first);
@@ -173,8 +173,8 @@ test_push_puts_the_tag_on_the_bare_remote(void)
 {
 	char why[PR_WHY_LEN], line[128];
 
-	CHECK(pr_git_tag("v3", first, "three", why, sizeof why) == PR_OK);
-	CHECK(pr_git_push("origin", "tags", "v3", why, sizeof why) == PR_OK);
+	CHECK(git_tag("v3", first, "three", why, sizeof why) == PR_OK);
+	CHECK(git_push("origin", "tags", "v3", why, sizeof why) == PR_OK);
 	shell_line("git --git-dir=../remote.git rev-parse 'v3^{commit}'", line, sizeof line);
 	CHECK_STR(line, first);
 	/* Only the ref asked for travels. */
@@ -187,7 +187,7 @@ test_push_to_an_unknown_remote_is_external(void)
 {
 	char why[PR_WHY_LEN] = "";
 
-	CHECK(pr_git_push("nowhere", "heads", "main", why, sizeof why) == PR_EXTERNAL);
+	CHECK(git_push("nowhere", "heads", "main", why, sizeof why) == PR_EXTERNAL);
 	CHECK(strncmp(why, "git push: ", 10) == 0);
 }
 
@@ -196,11 +196,11 @@ test_checkout_detaches_or_makes_a_branch(void)
 {
 	char why[PR_WHY_LEN], line[128];
 
-	CHECK(pr_git_checkout(first, NULL, why, sizeof why) == PR_OK);
+	CHECK(git_checkout(first, NULL, why, sizeof why) == PR_OK);
 	shell_line("git rev-parse HEAD", line, sizeof line);
 	CHECK_STR(line, first);
 	CHECK(shell("git symbolic-ref -q HEAD >/dev/null") != 0);	/* detached */
-	CHECK(pr_git_checkout("v1", "fix", why, sizeof why) == PR_OK);
+	CHECK(git_checkout("v1", "fix", why, sizeof why) == PR_OK);
 	shell_line("git symbolic-ref --short HEAD", line, sizeof line);
 	CHECK_STR(line, "fix");
 	shell_line("git rev-parse HEAD", line, sizeof line);
@@ -216,7 +216,7 @@ test_git_never_waits_for_an_editor(void)
 	/* Were GIT_EDITOR not set for it, git would run this EDITOR, which
 	 * writes a message: the commit would be made. */
 	setenv("EDITOR", "sh -c 'echo from-editor >\"$1\"' -", 1);
-	CHECK(pr_git(NULL, why, sizeof why, "commit", "--allow-empty", NULL) == PR_FAIL);
+	CHECK(git_run(NULL, why, sizeof why, "commit", "--allow-empty", NULL) == PR_FAIL);
 	unsetenv("EDITOR");
 	shell_line("git rev-parse HEAD", line, sizeof line);
 	CHECK_STR(line, second);

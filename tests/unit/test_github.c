@@ -28,7 +28,7 @@ dispatch(struct ts_server *s, const char *const *script, const char *repo, const
 	if (ts_start(s, script) != 0)
 		return -1;
 	setenv("GITHUB_API_URL", s->url, 1);
-	rc = pr_github_dispatch(TOKEN, repo, workflow, "main", inputs, why, PR_WHY_LEN);
+	rc = github_dispatch(TOKEN, repo, workflow, "main", inputs, why, PR_WHY_LEN);
 	ts_stop(s);
 	return rc;
 }
@@ -91,7 +91,7 @@ test_trailing_slash_of_the_api_url_is_dropped(void)
 	CHECK(ts_start(&s, script) == 0);
 	snprintf(base, sizeof base, "%s//", s.url);
 	setenv("GITHUB_API_URL", base, 1);
-	CHECK(pr_github_dispatch(TOKEN, "acme/shop", "1234", "main", NULL, why, sizeof why) == PR_OK);
+	CHECK(github_dispatch(TOKEN, "acme/shop", "1234", "main", NULL, why, sizeof why) == PR_OK);
 	ts_stop(&s);
 	CHECK_STR(s.reqs[0].target, "/repos/acme/shop/actions/workflows/1234/dispatches");
 	ts_free(&s);
@@ -168,12 +168,12 @@ test_dispatch_run_asks_for_run_details_and_reads_them(void)
 	static const char *const script[] = {JSON_200("{\"workflow_run_id\":42,"
 	    "\"run_url\":\"https://api.github.com/repos/acme/shop/actions/runs/42\",\"html_url\":\"" RUN_HTML "\"}"), NULL};
 	struct ts_server s;
-	struct pr_github_run run;
+	struct github_run run;
 	char why[PR_WHY_LEN] = "";
 
 	CHECK(ts_start(&s, script) == 0);
 	setenv("GITHUB_API_URL", s.url, 1);
-	CHECK(pr_github_dispatch_run(TOKEN, "acme/shop", "deploy.yml", "main", NULL, &run, why, sizeof why) == PR_OK);
+	CHECK(github_dispatch_run(TOKEN, "acme/shop", "deploy.yml", "main", NULL, &run, why, sizeof why) == PR_OK);
 	ts_stop(&s);
 	CHECK_STR(s.reqs[0].body.data, "{\"ref\":\"main\",\"inputs\":{},\"return_run_details\":true}");
 	CHECK(run.id == 42);
@@ -187,22 +187,22 @@ test_dispatch_run_answered_204_dispatched_without_a_run(void)
 {
 	static const char *const script[] = {TS_204, NULL};
 	struct ts_server s;
-	struct pr_github_run run;
+	struct github_run run;
 	char why[PR_WHY_LEN] = "";
 
 	CHECK(ts_start(&s, script) == 0);
 	setenv("GITHUB_API_URL", s.url, 1);
-	CHECK(pr_github_dispatch_run(TOKEN, "acme/shop", "deploy.yml", "main", NULL, &run, why, sizeof why) == PR_OK);
+	CHECK(github_dispatch_run(TOKEN, "acme/shop", "deploy.yml", "main", NULL, &run, why, sizeof why) == PR_OK);
 	ts_stop(&s);
 	CHECK(run.id == 0);
-	CHECK(pr_github_run_wait(TOKEN, "acme/shop", &run, 1, 0.01, why, sizeof why) == PR_EXTERNAL);
+	CHECK(github_run_wait(TOKEN, "acme/shop", &run, 1, 0.01, why, sizeof why) == PR_EXTERNAL);
 	CHECK(strstr(why, "cannot wait") != NULL);
 	ts_free(&s);
 }
 
 /* Wait on run 42 against a server answering script; *s keeps the record. */
 static int
-wait_run(struct ts_server *s, const char *const *script, double timeout_s, struct pr_github_run *run, char *why)
+wait_run(struct ts_server *s, const char *const *script, double timeout_s, struct github_run *run, char *why)
 {
 	int rc;
 
@@ -211,7 +211,7 @@ wait_run(struct ts_server *s, const char *const *script, double timeout_s, struc
 	if (ts_start(s, script) != 0)
 		return -1;
 	setenv("GITHUB_API_URL", s->url, 1);
-	rc = pr_github_run_wait(TOKEN, "acme/shop", run, timeout_s, 0.01, why, PR_WHY_LEN);
+	rc = github_run_wait(TOKEN, "acme/shop", run, timeout_s, 0.01, why, PR_WHY_LEN);
 	ts_stop(s);
 	return rc;
 }
@@ -222,7 +222,7 @@ test_wait_polls_the_run_until_it_succeeds(void)
 	static const char *const script[] = {RUN_JSON("queued", "null"), RUN_JSON("in_progress", "null"),
 	    RUN_JSON("completed", "\"success\""), NULL};
 	struct ts_server s;
-	struct pr_github_run run;
+	struct github_run run;
 	char why[PR_WHY_LEN] = "", v[128];
 
 	CHECK(wait_run(&s, script, 10, &run, why) == PR_OK);
@@ -245,7 +245,7 @@ test_wait_on_a_failed_run_is_external_with_its_url(void)
 
 	for (size_t i = 0; i < 3; i++) {
 		struct ts_server s;
-		struct pr_github_run run;
+		struct github_run run;
 		char why[PR_WHY_LEN] = "", want[PR_WHY_LEN];
 
 		CHECK(wait_run(&s, scripts[i], 10, &run, why) == PR_EXTERNAL);
@@ -261,12 +261,12 @@ test_wait_gives_up_after_the_timeout(void)
 {
 	static const char *const script[] = {RUN_JSON("in_progress", "null"), NULL};
 	struct ts_server s;
-	struct pr_github_run run;
+	struct github_run run;
 	char why[PR_WHY_LEN] = "";
-	double start_ms = pr_mono_ms();
+	double start_ms = util_mono_ms();
 
 	CHECK(wait_run(&s, script, 0.1, &run, why) == PR_EXTERNAL);
-	CHECK(pr_mono_ms() - start_ms < 2000);
+	CHECK(util_mono_ms() - start_ms < 2000);
 	CHECK(s.nreqs >= 2);
 	CHECK(strstr(why, "run 42 still in_progress after") != NULL);
 	CHECK(strstr(why, RUN_HTML) != NULL);
@@ -280,7 +280,7 @@ test_wait_reports_an_api_error(void)
 		"HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\n"
 		"Content-Length: 23\r\n\r\n{\"message\":\"Not Found\"}", NULL};
 	struct ts_server s;
-	struct pr_github_run run;
+	struct github_run run;
 	char why[PR_WHY_LEN] = "";
 
 	CHECK(wait_run(&s, script, 10, &run, why) == PR_EXTERNAL);

@@ -35,9 +35,9 @@ static void
 test_small_values_are_exact(void)
 {
 	for (uint64_t v = 0; v < PR_HIST_SUB_BUCKETS; v++) {
-		CHECK(pr_hist_index(v) == v);
-		CHECK(pr_hist_bucket_low(pr_hist_index(v)) == v);
-		CHECK(pr_hist_bucket_width(pr_hist_index(v)) == 1);
+		CHECK(hist_index(v) == v);
+		CHECK(hist_bucket_low(hist_index(v)) == v);
+		CHECK(hist_bucket_width(hist_index(v)) == 1);
 	}
 }
 
@@ -47,23 +47,23 @@ test_every_bucket_holds_its_values_within_precision(void)
 	/* Each value falls in a bucket that contains it and is at most 1/1024
 	 * of it wide: 3 significant digits. */
 	for (uint64_t v = 1; v <= PR_HIST_HIGHEST_US; v = v * 1.0007 + 1) {
-		size_t i = pr_hist_index(v);
-		uint64_t lo = pr_hist_bucket_low(i), w = pr_hist_bucket_width(i);
+		size_t i = hist_index(v);
+		uint64_t lo = hist_bucket_low(i), w = hist_bucket_width(i);
 
 		CHECK(i < PR_HIST_COUNTS);
 		CHECK(lo <= v && v < lo + w);
 		CHECK((double)w <= (double)v / 1024.0 + 1);
 	}
-	CHECK(pr_hist_index(PR_HIST_HIGHEST_US) < PR_HIST_COUNTS);
-	CHECK(pr_hist_index(PR_HIST_HIGHEST_US * 10) == pr_hist_index(PR_HIST_HIGHEST_US));
+	CHECK(hist_index(PR_HIST_HIGHEST_US) < PR_HIST_COUNTS);
+	CHECK(hist_index(PR_HIST_HIGHEST_US * 10) == hist_index(PR_HIST_HIGHEST_US));
 }
 
 static void
 test_percentiles_within_tenth_of_a_percent_of_sorted_values(void)
 {
 	static double v[NVALUES];
-	struct pr_hist *h = pr_hist_new();
-	struct pr_summary exact, got;
+	struct hist *h = hist_new();
+	struct stats_summary exact, got;
 	uint64_t s = 42;
 	double qs[] = { 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 0.9999 };
 
@@ -71,16 +71,16 @@ test_percentiles_within_tenth_of_a_percent_of_sorted_values(void)
 		uint64_t us = latency_us(&s);
 
 		v[i] = (double)us;
-		pr_hist_record(h, us);
+		hist_record(h, us);
 	}
-	pr_sort(v, NVALUES);
+	stats_sort(v, NVALUES);
 	for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
-		double want = pr_quantile_sorted(v, NVALUES, qs[i]);
+		double want = stats_quantile_sorted(v, NVALUES, qs[i]);
 
-		CHECK_NEAR(pr_hist_quantile_us(h, qs[i]), want, want * 0.001);
+		CHECK_NEAR(hist_quantile_us(h, qs[i]), want, want * 0.001);
 	}
-	pr_summarize_sorted(v, NVALUES, &exact);
-	pr_hist_summary_ms(h, &got);
+	stats_summarize_sorted(v, NVALUES, &exact);
+	hist_summary_ms(h, &got);
 	CHECK(got.n == NVALUES);
 	CHECK_NEAR(got.min, exact.min / 1000, 0);
 	CHECK_NEAR(got.max, exact.max / 1000, 0);
@@ -94,23 +94,23 @@ test_percentiles_within_tenth_of_a_percent_of_sorted_values(void)
 static void
 test_merge_of_halves_equals_the_whole_exactly(void)
 {
-	struct pr_hist *whole = pr_hist_new(), *a = pr_hist_new(), *b = pr_hist_new();
-	struct pr_summary sw, sm;
+	struct hist *whole = hist_new(), *a = hist_new(), *b = hist_new();
+	struct stats_summary sw, sm;
 	uint64_t s = 7;
 
 	for (size_t i = 0; i < NVALUES; i++) {
 		uint64_t us = latency_us(&s);
 
-		pr_hist_record(whole, us);
-		pr_hist_record(next_rand(&s) % 3 ? a : b, us);
+		hist_record(whole, us);
+		hist_record(next_rand(&s) % 3 ? a : b, us);
 	}
-	pr_hist_merge(a, b);
+	hist_merge(a, b);
 	CHECK(memcmp(a, whole, sizeof *a) == 0);
-	pr_hist_summary_ms(whole, &sw);
-	pr_hist_summary_ms(a, &sm);
+	hist_summary_ms(whole, &sw);
+	hist_summary_ms(a, &sm);
 	CHECK(memcmp(&sw, &sm, sizeof sw) == 0);
 	for (double q = 0; q <= 1; q += 0.0125)
-		CHECK(pr_hist_quantile_us(a, q) == pr_hist_quantile_us(whole, q));
+		CHECK(hist_quantile_us(a, q) == hist_quantile_us(whole, q));
 	free(whole);
 	free(a);
 	free(b);
@@ -119,20 +119,20 @@ test_merge_of_halves_equals_the_whole_exactly(void)
 static void
 test_json_round_trip_is_exact(void)
 {
-	struct pr_hist *h = pr_hist_new(), *back = pr_hist_new();
+	struct hist *h = hist_new(), *back = hist_new();
 	cJSON *j, *pair;
 	uint64_t s = 99;
 	int rc;
 
 	for (size_t i = 0; i < 5000; i++)
-		pr_hist_record(h, latency_us(&s));
-	pr_hist_record_n(h, 3600000000ULL, 3);	/* one hour */
-	j = pr_hist_to_json(h);
+		hist_record(h, latency_us(&s));
+	hist_record_n(h, 3600000000ULL, 3);	/* one hour */
+	j = hist_to_json(h);
 	CHECK_STR(cJSON_GetObjectItem(j, "unit")->valuestring, "us");
 	CHECK(cJSON_GetObjectItem(j, "highest")->valuedouble == 3600000000.0);
 	pair = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "counts"), 0);
 	CHECK(cJSON_GetArraySize(pair) == 2);
-	rc = pr_hist_from_json(j, "t", back);
+	rc = hist_from_json(j, "t", back);
 	CHECK(rc == 0);
 	CHECK(memcmp(h, back, sizeof *h) == 0);
 	cJSON_Delete(j);
@@ -143,13 +143,13 @@ test_json_round_trip_is_exact(void)
 static void
 test_empty_histogram_round_trips_and_summarizes_as_null(void)
 {
-	struct pr_hist *h = pr_hist_new(), *back = pr_hist_new();
-	struct pr_summary sum;
-	cJSON *j = pr_hist_to_json(h);
+	struct hist *h = hist_new(), *back = hist_new();
+	struct stats_summary sum;
+	cJSON *j = hist_to_json(h);
 
-	CHECK(pr_hist_from_json(j, "t", back) == 0);
+	CHECK(hist_from_json(j, "t", back) == 0);
 	CHECK(back->n == 0);
-	pr_hist_summary_ms(back, &sum);
+	hist_summary_ms(back, &sum);
 	CHECK(sum.n == 0 && isnan(sum.p50));
 	cJSON_Delete(j);
 	free(h);
@@ -169,14 +169,14 @@ test_bad_encodings_are_refused(void)
 		"{\"unit\":\"us\",\"significant_digits\":3,\"lowest\":1,\"highest\":3600000000,\"n\":1,\"sum\":1,\"min\":1,\"max\":1,\"counts\":[[1,0.5]]}",
 		"{\"unit\":\"us\",\"significant_digits\":3,\"lowest\":1,\"highest\":3600000000,\"n\":1,\"sum\":1,\"min\":5,\"max\":5,\"counts\":[[1,1]]}",
 	};
-	struct pr_hist *h = pr_hist_new();
+	struct hist *h = hist_new();
 
 	pr_set_quiet(true);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		cJSON *j = cJSON_Parse(bad[i]);
 
 		CHECK(j != NULL);
-		CHECK(pr_hist_from_json(j, "t", h) == PR_INPUT);
+		CHECK(hist_from_json(j, "t", h) == PR_INPUT);
 		cJSON_Delete(j);
 	}
 	free(h);
@@ -189,8 +189,8 @@ test_binned_rank_test_matches_samples(void)
 {
 	enum { N = 300 };
 	double x[N], y[N];
-	struct pr_hist *hx = pr_hist_new(), *hy = pr_hist_new();
-	struct pr_mwu from_samples, from_buckets;
+	struct hist *hx = hist_new(), *hy = hist_new();
+	struct stats_mwu from_samples, from_buckets;
 	unsigned seed = 11;
 
 	for (int i = 0; i < N; i++) {
@@ -198,20 +198,20 @@ test_binned_rank_test_matches_samples(void)
 		x[i] = 100 + (double)(seed % 400);
 		seed = seed * 1103515245u + 12345u;
 		y[i] = 160 + (double)(seed % 400);
-		pr_hist_record(hx, (uint64_t)x[i]);
-		pr_hist_record(hy, (uint64_t)y[i]);
+		hist_record(hx, (uint64_t)x[i]);
+		hist_record(hy, (uint64_t)y[i]);
 	}
-	pr_sort(x, N);
-	pr_sort(y, N);
-	CHECK(pr_mann_whitney_sorted(x, N, y, N, &from_samples) == 0);
+	stats_sort(x, N);
+	stats_sort(y, N);
+	CHECK(stats_mann_whitney_sorted(x, N, y, N, &from_samples) == 0);
 	CHECK(!from_samples.exact);	/* ties: the normal approximation */
-	CHECK(pr_hist_mann_whitney(hx, hy, &from_buckets) == 0);
+	CHECK(hist_mann_whitney(hx, hy, &from_buckets) == 0);
 	CHECK_NEAR(from_buckets.u, from_samples.u, 1e-6);
 	CHECK_NEAR(from_buckets.p, from_samples.p, 1e-12);
 	CHECK(from_buckets.p < 0.001);
-	CHECK(pr_hist_mann_whitney(hx, hx, &from_buckets) == 0 && from_buckets.p == 1);
-	pr_hist_reset(hy);
-	CHECK(pr_hist_mann_whitney(hx, hy, &from_buckets) == -1);
+	CHECK(hist_mann_whitney(hx, hx, &from_buckets) == 0 && from_buckets.p == 1);
+	hist_reset(hy);
+	CHECK(hist_mann_whitney(hx, hy, &from_buckets) == -1);
 	free(hx);
 	free(hy);
 }
@@ -221,12 +221,12 @@ test_binned_rank_test_matches_samples(void)
 static void
 test_quantiles_are_at_the_histograms_precision(void)
 {
-	struct pr_hist *h = pr_hist_new();
-	struct pr_summary s;
+	struct hist *h = hist_new();
+	struct stats_summary s;
 
 	for (uint64_t us = 100000; us < 110000; us += 37)
-		pr_hist_record(h, us);
-	pr_hist_summary_ms(h, &s);
+		hist_record(h, us);
+	hist_summary_ms(h, &s);
 	CHECK(fmod(round(s.p50 * 1000), 10) == 0);
 	CHECK(fmod(round(s.p90 * 1000), 10) == 0);
 	CHECK(fmod(round(s.p99 * 1000), 10) == 0);

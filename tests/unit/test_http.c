@@ -18,13 +18,13 @@
 
 #define OK_HELLO "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"
 
-/* GET url through pr_http_do with a fast backoff and retries extra tries. */
+/* GET url through http_do with a fast backoff and retries extra tries. */
 static int
-get(const char *url, int retries, struct pr_http_resp *resp)
+get(const char *url, int retries, struct http_resp *resp)
 {
-	struct pr_http_req req = {.url = url, .retry = {.retries = retries, .backoff_ms = FAST_BACKOFF_MS}};
+	struct http_req req = {.url = url, .retry = {.retries = retries, .backoff_ms = FAST_BACKOFF_MS}};
 
-	return pr_http_do(&req, resp);
+	return http_do(&req, resp);
 }
 
 static void
@@ -32,7 +32,7 @@ test_transient_5xx_is_retried_until_a_success(void)
 {
 	static const char *const script[] = {TS_503, TS_503, OK_HELLO, NULL};
 	struct ts_server s;
-	struct pr_http_resp resp;
+	struct http_resp resp;
 
 	CHECK(ts_start(&s, script) == 0);
 	CHECK(get(s.url, 3, &resp) == PR_OK);
@@ -41,7 +41,7 @@ test_transient_5xx_is_retried_until_a_success(void)
 	CHECK(resp.attempts == 3);
 	CHECK_STR(resp.body.data, "hello");
 	CHECK(s.nreqs == 3);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	ts_free(&s);
 }
 
@@ -50,7 +50,7 @@ test_retries_stop_at_the_limit_and_return_the_last_response(void)
 {
 	static const char *const script[] = {TS_503, NULL};
 	struct ts_server s;
-	struct pr_http_resp resp;
+	struct http_resp resp;
 
 	CHECK(ts_start(&s, script) == 0);
 	/* A response arrived: the caller judges the status. */
@@ -59,7 +59,7 @@ test_retries_stop_at_the_limit_and_return_the_last_response(void)
 	CHECK(resp.status == 503);
 	CHECK(resp.attempts == 3);
 	CHECK(s.nreqs == 3);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	ts_free(&s);
 }
 
@@ -69,7 +69,7 @@ test_client_errors_are_not_retried(void)
 	static const char *const script[] = {
 		"HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", NULL};
 	struct ts_server s;
-	struct pr_http_resp resp;
+	struct http_resp resp;
 
 	CHECK(ts_start(&s, script) == 0);
 	CHECK(get(s.url, 3, &resp) == PR_OK);
@@ -77,7 +77,7 @@ test_client_errors_are_not_retried(void)
 	CHECK(resp.status == 404);
 	CHECK(resp.attempts == 1);
 	CHECK(s.nreqs == 1);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	ts_free(&s);
 }
 
@@ -86,14 +86,14 @@ test_no_retries_means_one_attempt(void)
 {
 	static const char *const script[] = {TS_503, NULL};
 	struct ts_server s;
-	struct pr_http_resp resp;
+	struct http_resp resp;
 
 	CHECK(ts_start(&s, script) == 0);
 	CHECK(get(s.url, -1, &resp) == PR_OK);
 	ts_stop(&s);
 	CHECK(resp.attempts == 1);
 	CHECK(s.nreqs == 1);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	ts_free(&s);
 }
 
@@ -104,18 +104,18 @@ test_retry_after_seconds_replaces_the_backoff(void)
 		"HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n",
 		OK_HELLO, NULL};
 	struct ts_server s;
-	struct pr_http_resp resp;
-	double start_ms = pr_mono_ms(), took_ms;
+	struct http_resp resp;
+	double start_ms = util_mono_ms(), took_ms;
 
 	CHECK(ts_start(&s, script) == 0);
 	CHECK(get(s.url, 1, &resp) == PR_OK);
-	took_ms = pr_mono_ms() - start_ms;
+	took_ms = util_mono_ms() - start_ms;
 	ts_stop(&s);
 	CHECK(resp.status == 200);
 	CHECK(resp.attempts == 2);
 	/* A lower bound only: the backoff alone would be 1 ms. */
 	CHECK(took_ms >= 1000);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	ts_free(&s);
 }
 
@@ -124,14 +124,14 @@ test_dropped_connection_is_retried(void)
 {
 	static const char *const script[] = {TS_DROP, OK_HELLO, NULL};
 	struct ts_server s;
-	struct pr_http_resp resp;
+	struct http_resp resp;
 
 	CHECK(ts_start(&s, script) == 0);
 	CHECK(get(s.url, 1, &resp) == PR_OK);
 	ts_stop(&s);
 	CHECK(resp.status == 200);
 	CHECK(resp.attempts == 2);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	ts_free(&s);
 }
 
@@ -139,7 +139,7 @@ static void
 test_refused_connection_is_external_after_the_retries(void)
 {
 	char url[64];
-	struct pr_http_resp resp;
+	struct http_resp resp;
 
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", ts_closed_port());
 	CHECK(get(url, 1, &resp) == PR_EXTERNAL);
@@ -147,7 +147,7 @@ test_refused_connection_is_external_after_the_retries(void)
 	CHECK(resp.attempts == 2);
 	CHECK(resp.curl_code == CURLE_COULDNT_CONNECT);
 	CHECK(resp.error[0] != '\0');
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 }
 
 static void
@@ -155,16 +155,16 @@ test_timeout_is_external_with_curls_code(void)
 {
 	static const char *const script[] = {TS_STALL, NULL};
 	struct ts_server s;
-	struct pr_http_req req = {.retry.retries = -1, .timeout_s = 0.2};
-	struct pr_http_resp resp;
+	struct http_req req = {.retry.retries = -1, .timeout_s = 0.2};
+	struct http_resp resp;
 
 	CHECK(ts_start(&s, script) == 0);
 	req.url = s.url;
-	CHECK(pr_http_do(&req, &resp) == PR_EXTERNAL);
+	CHECK(http_do(&req, &resp) == PR_EXTERNAL);
 	ts_stop(&s);
 	CHECK(resp.curl_code == CURLE_OPERATION_TIMEDOUT);
 	CHECK(resp.attempts == 1);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	ts_free(&s);
 }
 
@@ -174,13 +174,13 @@ test_request_carries_method_headers_and_body(void)
 	static const char *const script[] = {TS_204, NULL};
 	static const char *const headers[] = {"X-Test: one", "Content-Type: text/plain", NULL};
 	struct ts_server s;
-	struct pr_http_req req = {.method = "PUT", .headers = headers, .body = "abc", .body_len = 3};
-	struct pr_http_resp resp;
+	struct http_req req = {.method = "PUT", .headers = headers, .body = "abc", .body_len = 3};
+	struct http_resp resp;
 	char v[64];
 
 	CHECK(ts_start(&s, script) == 0);
 	req.url = s.url;
-	CHECK(pr_http_do(&req, &resp) == PR_OK);
+	CHECK(http_do(&req, &resp) == PR_OK);
 	ts_stop(&s);
 	CHECK(resp.status == 204);
 	CHECK(s.nreqs == 1);
@@ -189,7 +189,7 @@ test_request_carries_method_headers_and_body(void)
 	CHECK_STR(ts_header(&s.reqs[0], "x-test", v, sizeof v), "one");
 	CHECK_STR(ts_header(&s.reqs[0], "Content-Length", v, sizeof v), "3");
 	CHECK_STR(s.reqs[0].body.data, "abc");
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	ts_free(&s);
 }
 
@@ -199,16 +199,16 @@ test_header_with_a_line_break_is_refused_unsent(void)
 	static const char *const script[] = {TS_204, NULL};
 	static const char *const headers[] = {"X-Evil: a\r\nX-Injected: b", NULL};
 	struct ts_server s;
-	struct pr_http_req req = {.headers = headers};
-	struct pr_http_resp resp;
+	struct http_req req = {.headers = headers};
+	struct http_resp resp;
 
 	CHECK(ts_start(&s, script) == 0);
 	req.url = s.url;
-	CHECK(pr_http_do(&req, &resp) == PR_EXTERNAL);
+	CHECK(http_do(&req, &resp) == PR_EXTERNAL);
 	ts_stop(&s);
 	CHECK(s.nreqs == 0);
 	CHECK(strstr(resp.error, "line break") != NULL);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	ts_free(&s);
 }
 
@@ -219,20 +219,20 @@ test_headers_are_the_final_responses_after_a_redirect(void)
 		"HTTP/1.1 302 Found\r\nConnection: close\r\nLocation: /next\r\nX-First: 1\r\nContent-Length: 0\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nConnection: close\r\nX-Second:   two  \r\nContent-Length: 0\r\n\r\n", NULL};
 	struct ts_server s;
-	struct pr_http_req req = {.follow_redirects = true, .retry.retries = -1};
-	struct pr_http_resp resp;
+	struct http_req req = {.follow_redirects = true, .retry.retries = -1};
+	struct http_resp resp;
 	char v[64];
 
 	CHECK(ts_start(&s, script) == 0);
 	req.url = s.url;
-	CHECK(pr_http_do(&req, &resp) == PR_OK);
+	CHECK(http_do(&req, &resp) == PR_OK);
 	ts_stop(&s);
 	CHECK(resp.status == 200);
 	CHECK_STR(s.reqs[1].target, "/next");
-	CHECK(pr_http_header(&resp, "X-First", v, sizeof v) == NULL);
+	CHECK(http_header(&resp, "X-First", v, sizeof v) == NULL);
 	/* Case-insensitive, and the value trimmed. */
-	CHECK_STR(pr_http_header(&resp, "x-second", v, sizeof v), "two");
-	pr_http_resp_free(&resp);
+	CHECK_STR(http_header(&resp, "x-second", v, sizeof v), "two");
+	http_resp_free(&resp);
 	ts_free(&s);
 }
 
@@ -242,14 +242,14 @@ test_redirects_are_not_followed_unless_asked(void)
 	static const char *const script[] = {
 		"HTTP/1.1 302 Found\r\nConnection: close\r\nLocation: /next\r\nContent-Length: 0\r\n\r\n", NULL};
 	struct ts_server s;
-	struct pr_http_resp resp;
+	struct http_resp resp;
 
 	CHECK(ts_start(&s, script) == 0);
 	CHECK(get(s.url, -1, &resp) == PR_OK);
 	ts_stop(&s);
 	CHECK(resp.status == 302);
 	CHECK(s.nreqs == 1);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	ts_free(&s);
 }
 
@@ -260,26 +260,26 @@ test_retry_after_reads_seconds_and_http_dates(void)
 	time_t later = time(NULL) + 10;
 	struct tm tm;
 
-	CHECK_NEAR(pr_http_retry_after_ms("5"), 5000, 1e-9);
-	CHECK_NEAR(pr_http_retry_after_ms(" 0.5"), 500, 1e-9);
+	CHECK_NEAR(http_retry_after_ms("5"), 5000, 1e-9);
+	CHECK_NEAR(http_retry_after_ms(" 0.5"), 500, 1e-9);
 	gmtime_r(&later, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	CHECK_NEAR(pr_http_retry_after_ms(date), 10000, 2000);
-	CHECK(pr_http_retry_after_ms("Thu, 01 Jan 2015 00:00:00 GMT") == 0);
-	CHECK(pr_http_retry_after_ms("soon") == -1);
+	CHECK_NEAR(http_retry_after_ms(date), 10000, 2000);
+	CHECK(http_retry_after_ms("Thu, 01 Jan 2015 00:00:00 GMT") == 0);
+	CHECK(http_retry_after_ms("soon") == -1);
 }
 
 static void
 test_transient_statuses_are_408_429_and_5xx(void)
 {
-	CHECK(pr_http_transient(408));
-	CHECK(pr_http_transient(429));
-	CHECK(pr_http_transient(500));
-	CHECK(pr_http_transient(599));
-	CHECK(!pr_http_transient(200));
-	CHECK(!pr_http_transient(400));
-	CHECK(!pr_http_transient(404));
-	CHECK(!pr_http_transient(600));
+	CHECK(http_transient(408));
+	CHECK(http_transient(429));
+	CHECK(http_transient(500));
+	CHECK(http_transient(599));
+	CHECK(!http_transient(200));
+	CHECK(!http_transient(400));
+	CHECK(!http_transient(404));
+	CHECK(!http_transient(600));
 }
 
 int

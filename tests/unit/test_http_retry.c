@@ -49,19 +49,19 @@ stop_fixture(void)
 }
 
 static void
-count_attempt(void *arg, const struct pr_http_resp *resp)
+count_attempt(void *arg, const struct http_resp *resp)
 {
 	(void)resp;
 	++*(int *)arg;
 }
 
 /* GET path on the fixture with policy p (backoff QUICK_BACKOFF_MS unless
- * set); resp as pr_http_do leaves it, *calls the on_attempt count. */
+ * set); resp as http_do leaves it, *calls the on_attempt count. */
 static int
-get(const char *path, struct pr_http_retry p, struct pr_http_resp *resp, int *calls)
+get(const char *path, struct http_retry p, struct http_resp *resp, int *calls)
 {
 	char url[256];
-	struct pr_http_req req = { .url = url, .timeout_s = 0.3, .retry = p };
+	struct http_req req = { .url = url, .timeout_s = 0.3, .retry = p };
 
 	snprintf(url, sizeof url, "%s%s", path[0] == '/' ? base_url : "", path);
 	if (!req.retry.backoff_ms)
@@ -69,31 +69,31 @@ get(const char *path, struct pr_http_retry p, struct pr_http_resp *resp, int *ca
 	*calls = 0;
 	req.retry.on_attempt = count_attempt;
 	req.retry.arg = calls;
-	return pr_http_do(&req, resp);
+	return http_do(&req, resp);
 }
 
 static void
 test_default_policy_retries_5xx_until_success(void)
 {
-	struct pr_http_resp resp;
+	struct http_resp resp;
 	int calls;
 
-	CHECK(get("/flaky?key=d&fail=2", (struct pr_http_retry){0}, &resp, &calls) == 0);
+	CHECK(get("/flaky?key=d&fail=2", (struct http_retry){0}, &resp, &calls) == 0);
 	CHECK(resp.status == 200 && resp.attempts == 3 && calls == 3);
 	CHECK(resp.failure == PR_FAILURE_OK);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 }
 
 static void
 test_statuses_are_retried_only_when_the_class_is_in_the_policy(void)
 {
-	struct pr_http_retry connect_only = { .classes = PR_FAILURE_BIT(PR_FAILURE_CONNECT) };
-	struct pr_http_resp resp;
+	struct http_retry connect_only = { .classes = PR_FAILURE_BIT(PR_FAILURE_CONNECT) };
+	struct http_resp resp;
 	int calls;
 
 	CHECK(get("/flaky?key=c&fail=1", connect_only, &resp, &calls) == 0);
 	CHECK(resp.status == 503 && resp.attempts == 1 && calls == 1);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 }
 
 static bool
@@ -105,34 +105,34 @@ server_error(long status)
 static void
 test_the_policy_says_which_statuses_are_transient(void)
 {
-	struct pr_http_retry fives = { .retries = 1, .classes = PR_FAILURE_BIT(PR_FAILURE_STATUS),
+	struct http_retry fives = { .retries = 1, .classes = PR_FAILURE_BIT(PR_FAILURE_STATUS),
 		.transient = server_error };
-	struct pr_http_retry dflt = { .retries = 1 };
-	struct pr_http_resp resp;
+	struct http_retry dflt = { .retries = 1 };
+	struct http_resp resp;
 	int calls;
 
 	CHECK(get("/status/429", fives, &resp, &calls) == 0);
 	CHECK(resp.status == 429 && resp.attempts == 1);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	CHECK(get("/status/429", dflt, &resp, &calls) == 0);
 	CHECK(resp.status == 429 && resp.attempts == 2);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 }
 
 static void
 test_timeouts_are_retried_by_default_and_not_when_left_out(void)
 {
-	struct pr_http_retry no_timeout = { .retries = 1, .classes = PR_FAILURE_BIT(PR_FAILURE_CONNECT) };
-	struct pr_http_retry dflt = { .retries = 1 };
-	struct pr_http_resp resp;
+	struct http_retry no_timeout = { .retries = 1, .classes = PR_FAILURE_BIT(PR_FAILURE_CONNECT) };
+	struct http_retry dflt = { .retries = 1 };
+	struct http_resp resp;
 	int calls;
 
 	CHECK(get("/sleep?ms=1000", no_timeout, &resp, &calls) == PR_EXTERNAL);
 	CHECK(resp.failure == PR_FAILURE_TIMEOUT && resp.attempts == 1 && calls == 1);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	CHECK(get("/sleep?ms=1000", dflt, &resp, &calls) == PR_EXTERNAL);
 	CHECK(resp.failure == PR_FAILURE_TIMEOUT && resp.attempts == 2 && calls == 2);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 }
 
 static void
@@ -142,15 +142,15 @@ test_refused_connection_is_retried_as_connect(void)
 	socklen_t len = sizeof a;
 	int fd = socket(AF_INET, SOCK_STREAM, 0), calls;
 	char url[64];
-	struct pr_http_resp resp;
+	struct http_resp resp;
 
 	/* Bound, not listening: connects are refused. */
 	bind(fd, (struct sockaddr *)&a, sizeof a);
 	getsockname(fd, (struct sockaddr *)&a, &len);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(a.sin_port));
-	CHECK(get(url, (struct pr_http_retry){ .retries = 2 }, &resp, &calls) == PR_EXTERNAL);
+	CHECK(get(url, (struct http_retry){ .retries = 2 }, &resp, &calls) == PR_EXTERNAL);
 	CHECK(resp.failure == PR_FAILURE_CONNECT && resp.attempts == 3 && calls == 3);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 	close(fd);
 }
 
@@ -158,15 +158,15 @@ test_refused_connection_is_retried_as_connect(void)
 static void
 test_retry_after_replaces_the_backoff(void)
 {
-	struct pr_http_resp resp;
-	double start_ms = pr_mono_ms(), took_ms;
+	struct http_resp resp;
+	double start_ms = util_mono_ms(), took_ms;
 	int calls;
 
-	CHECK(get("/flaky?key=ra&fail=1&retry_after=1", (struct pr_http_retry){0}, &resp, &calls) == 0);
-	took_ms = pr_mono_ms() - start_ms;
+	CHECK(get("/flaky?key=ra&fail=1&retry_after=1", (struct http_retry){0}, &resp, &calls) == 0);
+	took_ms = util_mono_ms() - start_ms;
 	CHECK(resp.status == 200 && resp.attempts == 2);
 	CHECK(took_ms >= 1000 && took_ms < 5000);
-	pr_http_resp_free(&resp);
+	http_resp_free(&resp);
 }
 
 int

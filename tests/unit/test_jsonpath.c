@@ -17,7 +17,7 @@ doc(void)
 static char *
 text_at(const cJSON *d, const char *path)
 {
-	return pr_jsonpath_text(pr_jsonpath_get(d, path));
+	return jsonpath_text(jsonpath_get(d, path));
 }
 
 static void
@@ -28,7 +28,7 @@ test_plain_and_dollar_paths_are_the_same(void)
 
 	CHECK_STR(a, "abc");
 	CHECK_STR(b, "abc");
-	CHECK(pr_jsonpath_get(d, "$") == d);
+	CHECK(jsonpath_get(d, "$") == d);
 	free(a);
 	free(b);
 	cJSON_Delete(d);
@@ -42,8 +42,8 @@ test_indexes_count_from_both_ends(void)
 
 	CHECK_STR(first, "7");
 	CHECK_STR(last, "8.5");
-	CHECK(pr_jsonpath_get(d, "data.items[2]") == NULL);
-	CHECK(pr_jsonpath_get(d, "data.items[-3]") == NULL);
+	CHECK(jsonpath_get(d, "data.items[2]") == NULL);
+	CHECK(jsonpath_get(d, "data.items[-3]") == NULL);
 	free(first);
 	free(last);
 	cJSON_Delete(d);
@@ -67,11 +67,11 @@ test_missing_and_wrong_type_steps_are_null(void)
 {
 	cJSON *d = doc();
 
-	CHECK(pr_jsonpath_get(d, "data.nothing") == NULL);
-	CHECK(pr_jsonpath_get(d, "status.inner") == NULL);
-	CHECK(pr_jsonpath_get(d, "data[0]") == NULL);
-	CHECK(pr_jsonpath_get(d, "data.items.id") == NULL);
-	CHECK(pr_jsonpath_get(NULL, "status") == NULL);
+	CHECK(jsonpath_get(d, "data.nothing") == NULL);
+	CHECK(jsonpath_get(d, "status.inner") == NULL);
+	CHECK(jsonpath_get(d, "data[0]") == NULL);
+	CHECK(jsonpath_get(d, "data.items.id") == NULL);
+	CHECK(jsonpath_get(NULL, "status") == NULL);
 	cJSON_Delete(d);
 }
 
@@ -96,16 +96,16 @@ test_malformed_paths_are_refused_with_a_place(void)
 {
 	char why[128];
 
-	CHECK(pr_jsonpath_check("data.items[0].id", why, sizeof why) == 0);
-	CHECK(pr_jsonpath_check("$", why, sizeof why) == 0);
-	CHECK(pr_jsonpath_check("", why, sizeof why) == -1);
-	CHECK(pr_jsonpath_check("data..id", why, sizeof why) == -1);
+	CHECK(jsonpath_check("data.items[0].id", why, sizeof why) == 0);
+	CHECK(jsonpath_check("$", why, sizeof why) == 0);
+	CHECK(jsonpath_check("", why, sizeof why) == -1);
+	CHECK(jsonpath_check("data..id", why, sizeof why) == -1);
 	CHECK_STR(why, "expected a name at character 6");
-	CHECK(pr_jsonpath_check("items[x]", why, sizeof why) == -1);
-	CHECK(pr_jsonpath_check("items[1", why, sizeof why) == -1);
-	CHECK(pr_jsonpath_check("$status", why, sizeof why) == -1);
-	CHECK(pr_jsonpath_check("a[\"unterminated]", why, sizeof why) == -1);
-	CHECK(pr_jsonpath_check("a b", why, sizeof why) == -1);
+	CHECK(jsonpath_check("items[x]", why, sizeof why) == -1);
+	CHECK(jsonpath_check("items[1", why, sizeof why) == -1);
+	CHECK(jsonpath_check("$status", why, sizeof why) == -1);
+	CHECK(jsonpath_check("a[\"unterminated]", why, sizeof why) == -1);
+	CHECK(jsonpath_check("a b", why, sizeof why) == -1);
 }
 
 int

@@ -15,7 +15,7 @@
 static int
 parse(const char *text, const char *kind, cJSON **doc)
 {
-	return pr_doc_parse("t.json", text, strlen(text), kind, doc);
+	return doc_parse("t.json", text, strlen(text), kind, doc);
 }
 
 static void
@@ -65,7 +65,7 @@ test_doc_refuses_binary(void)
 {
 	cJSON *doc;
 
-	CHECK(pr_doc_parse("t.bin", "{\"a\0\":1}", 8, NULL, &doc) == PR_INPUT);
+	CHECK(doc_parse("t.bin", "{\"a\0\":1}", 8, NULL, &doc) == PR_INPUT);
 }
 
 static void
@@ -75,10 +75,10 @@ test_doc_new_has_header(void)
 	const char *s = NULL;
 
 	setenv("SOURCE_DATE_EPOCH", "0", 1);
-	doc = pr_doc_new("compare");
-	CHECK(pr_get_string(doc, "schema", PR_REQUIRED, "doc", &s) == PR_OK);
+	doc = doc_new("compare");
+	CHECK(doc_get_string(doc, "schema", PR_REQUIRED, "doc", &s) == PR_OK);
 	CHECK_STR(s, "pr-tools/compare/1");
-	CHECK(pr_get_string(doc, "created_at", PR_REQUIRED, "doc", &s) == PR_OK);
+	CHECK(doc_get_string(doc, "created_at", PR_REQUIRED, "doc", &s) == PR_OK);
 	CHECK_STR(s, "1970-01-01T00:00:00Z");
 	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "tool"), "version") != NULL);
 	unsetenv("SOURCE_DATE_EPOCH");
@@ -95,18 +95,18 @@ test_getters_check_types_and_ranges(void)
 	const char *s;
 	bool b;
 
-	CHECK(pr_get_long(o, "n", PR_REQUIRED, "o", 0, 10, &l) == PR_OK && l == 3);
-	CHECK(pr_get_long(o, "f", PR_REQUIRED, "o", 0, 10, &l) == PR_INPUT);
-	CHECK(pr_get_long(o, "n", PR_REQUIRED, "o", 5, 10, &l) == PR_INPUT);
-	CHECK(pr_get_number(o, "s", PR_REQUIRED, "o", &d) == PR_INPUT);
-	CHECK(pr_get_number(o, "big", PR_REQUIRED, "o", &d) == PR_INPUT);
-	CHECK(pr_get_number(o, "missing", PR_OPTIONAL, "o", &d) == PR_OK);
-	CHECK(pr_get_number(o, "missing", PR_REQUIRED, "o", &d) == PR_INPUT);
-	CHECK(pr_get_string(o, "s", PR_REQUIRED, "o", &s) == PR_OK);
-	CHECK(pr_get_bool(o, "b", PR_REQUIRED, "o", &b) == PR_OK && b);
-	CHECK(pr_get_numbers(cJSON_GetObjectItem(o, "a"), "o.a", 0, &v, &n) == PR_INPUT);
+	CHECK(doc_get_long(o, "n", PR_REQUIRED, "o", 0, 10, &l) == PR_OK && l == 3);
+	CHECK(doc_get_long(o, "f", PR_REQUIRED, "o", 0, 10, &l) == PR_INPUT);
+	CHECK(doc_get_long(o, "n", PR_REQUIRED, "o", 5, 10, &l) == PR_INPUT);
+	CHECK(doc_get_number(o, "s", PR_REQUIRED, "o", &d) == PR_INPUT);
+	CHECK(doc_get_number(o, "big", PR_REQUIRED, "o", &d) == PR_INPUT);
+	CHECK(doc_get_number(o, "missing", PR_OPTIONAL, "o", &d) == PR_OK);
+	CHECK(doc_get_number(o, "missing", PR_REQUIRED, "o", &d) == PR_INPUT);
+	CHECK(doc_get_string(o, "s", PR_REQUIRED, "o", &s) == PR_OK);
+	CHECK(doc_get_bool(o, "b", PR_REQUIRED, "o", &b) == PR_OK && b);
+	CHECK(doc_get_numbers(cJSON_GetObjectItem(o, "a"), "o.a", 0, &v, &n) == PR_INPUT);
 	CHECK(v == NULL);
-	CHECK(pr_get_numbers(cJSON_GetObjectItem(o, "a"), "o.a", -5, &v, &n) == PR_OK && n == 3);
+	CHECK(doc_get_numbers(cJSON_GetObjectItem(o, "a"), "o.a", -5, &v, &n) == PR_OK && n == 3);
 	free(v);
 	cJSON_Delete(o);
 }
@@ -118,12 +118,12 @@ test_expand_env(void)
 
 	setenv("PR_T_HOST", "example.test", 1);
 	unsetenv("PR_T_UNSET");
-	s = pr_expand_env("https://${PR_T_HOST}/x?a=$1&b=$${literal}", "ctx");
+	s = config_expand_env("https://${PR_T_HOST}/x?a=$1&b=$${literal}", "ctx");
 	CHECK_STR(s, "https://example.test/x?a=$1&b=${literal}");
 	free(s);
-	CHECK(pr_expand_env("${PR_T_UNSET}", "ctx") == NULL);
-	CHECK(pr_expand_env("${PR-BAD}", "ctx") == NULL);
-	CHECK(pr_expand_env("${UNCLOSED", "ctx") == NULL);
+	CHECK(config_expand_env("${PR_T_UNSET}", "ctx") == NULL);
+	CHECK(config_expand_env("${PR-BAD}", "ctx") == NULL);
+	CHECK(config_expand_env("${UNCLOSED", "ctx") == NULL);
 }
 
 static void
@@ -132,19 +132,19 @@ test_config_expands_whole_tree(void)
 	char path[] = "/tmp/pr-config-XXXXXX";
 	int fd = mkstemp(path);
 	const char *text = "{\"bench\":{\"metrics\":[{\"url\":\"${PR_T_HOST}\"}]}}";
-	struct pr_config cfg;
+	struct config cfg;
 	const cJSON *bench;
 
 	CHECK(fd != -1);
 	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
 	close(fd);
 	setenv("PR_T_HOST", "h", 1);
-	CHECK(pr_config_load(path, &cfg) == PR_OK);
-	bench = pr_config_section(&cfg, "bench");
+	CHECK(config_load(path, &cfg) == PR_OK);
+	bench = config_section(&cfg, "bench");
 	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(bench, "metrics"), 0), "url")->valuestring, "h");
-	pr_config_free(&cfg);
+	config_free(&cfg);
 	unsetenv("PR_T_HOST");
-	CHECK(pr_config_load(path, &cfg) == PR_INPUT);
+	CHECK(config_load(path, &cfg) == PR_INPUT);
 	unlink(path);
 }
 
@@ -153,13 +153,13 @@ test_redact_url(void)
 {
 	char *s;
 
-	s = pr_redact_url("https://user:s3cret@host.test:8443/p?a=1&sig=abc&token=t#frag");
+	s = util_redact_url("https://user:s3cret@host.test:8443/p?a=1&sig=abc&token=t#frag");
 	CHECK_STR(s, "https://host.test:8443/p?a=1&sig=REDACTED&token=REDACTED#frag");
 	free(s);
-	s = pr_redact_url("http://127.0.0.1:80/health");
+	s = util_redact_url("http://127.0.0.1:80/health");
 	CHECK_STR(s, "http://127.0.0.1:80/health");
 	free(s);
-	s = pr_redact_url("postgres://app:pw@db:5432/app?sslmode=require&password=x");
+	s = util_redact_url("postgres://app:pw@db:5432/app?sslmode=require&password=x");
 	CHECK_STR(s, "postgres://db:5432/app?sslmode=require&password=REDACTED");
 	free(s);
 }
@@ -180,7 +180,7 @@ test_redact_pg_url_forms(void)
 	};
 
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
-		char *s = pr_redact_url(forms[i]);
+		char *s = util_redact_url(forms[i]);
 
 		CHECK(strstr(s, "Pa") == NULL);
 		CHECK(strstr(s, "u@") == NULL);
@@ -201,13 +201,13 @@ test_redact_query_by_pattern(void)
 		char url[256], *s;
 
 		snprintf(url, sizeof url, "https://h.test/p?page=2&%s=SECRETVAL&q=x", secret[i]);
-		s = pr_redact_url(url);
+		s = util_redact_url(url);
 		CHECK(strstr(s, "SECRETVAL") == NULL);
 		CHECK(strstr(s, "page=2") && strstr(s, "q=x"));
 		free(s);
 	}
-	CHECK(!pr_is_secret_name("page") && !pr_is_secret_name("keyword") && !pr_is_secret_name("q"));
-	CHECK(pr_is_secret_name("X-Auth-Token") && pr_is_secret_name("AUTH_KEY"));
+	CHECK(!util_is_secret_name("page") && !util_is_secret_name("keyword") && !util_is_secret_name("q"));
+	CHECK(util_is_secret_name("X-Auth-Token") && util_is_secret_name("AUTH_KEY"));
 }
 
 /* An '@' in an http query is not a userinfo, but a password holding '?'
@@ -217,16 +217,16 @@ test_redact_http_userinfo(void)
 {
 	char *s;
 
-	s = pr_redact_url("http://h.test?email=a@b.test");
+	s = util_redact_url("http://h.test?email=a@b.test");
 	CHECK_STR(s, "http://h.test?email=a@b.test");
 	free(s);
-	s = pr_redact_url("https://h.test/p?email=a@b.test");
+	s = util_redact_url("https://h.test/p?email=a@b.test");
 	CHECK_STR(s, "https://h.test/p?email=a@b.test");
 	free(s);
-	s = pr_redact_url("http://u:Pa?ss@h.test:81/p");
+	s = util_redact_url("http://u:Pa?ss@h.test:81/p");
 	CHECK_STR(s, "http://h.test:81/p");
 	free(s);
-	s = pr_redact_url("http://u:Pa@ss@h.test/p");
+	s = util_redact_url("http://u:Pa@ss@h.test/p");
 	CHECK_STR(s, "http://h.test/p");
 	free(s);
 }
@@ -235,19 +235,19 @@ test_redact_http_userinfo(void)
 static void
 test_loopback_is_parsed_host(void)
 {
-	CHECK(pr_url_is_loopback("http://localhost:8080/x"));
-	CHECK(pr_url_is_loopback("http://LOCALHOST"));
-	CHECK(pr_url_is_loopback("http://127.0.0.1:1/"));
-	CHECK(pr_url_is_loopback("http://127.9.8.7"));
-	CHECK(pr_url_is_loopback("http://[::1]:8080/"));
-	CHECK(pr_url_is_loopback("http://u:p@127.0.0.1/"));
-	CHECK(!pr_url_is_loopback("http://localhost.attacker.example/"));
-	CHECK(!pr_url_is_loopback("http://127.0.0.1.attacker.example/"));
-	CHECK(!pr_url_is_loopback("http://localhost@attacker.example/"));
-	CHECK(!pr_url_is_loopback("http://127.0.0.1:80@attacker.example/"));
-	CHECK(!pr_url_is_loopback("http://[::1].attacker.example/"));
-	CHECK(!pr_url_is_loopback("http://10.0.0.1/"));
-	CHECK(!pr_url_is_loopback("http://localhostx/"));
+	CHECK(util_url_is_loopback("http://localhost:8080/x"));
+	CHECK(util_url_is_loopback("http://LOCALHOST"));
+	CHECK(util_url_is_loopback("http://127.0.0.1:1/"));
+	CHECK(util_url_is_loopback("http://127.9.8.7"));
+	CHECK(util_url_is_loopback("http://[::1]:8080/"));
+	CHECK(util_url_is_loopback("http://u:p@127.0.0.1/"));
+	CHECK(!util_url_is_loopback("http://localhost.attacker.example/"));
+	CHECK(!util_url_is_loopback("http://127.0.0.1.attacker.example/"));
+	CHECK(!util_url_is_loopback("http://localhost@attacker.example/"));
+	CHECK(!util_url_is_loopback("http://127.0.0.1:80@attacker.example/"));
+	CHECK(!util_url_is_loopback("http://[::1].attacker.example/"));
+	CHECK(!util_url_is_loopback("http://10.0.0.1/"));
+	CHECK(!util_url_is_loopback("http://localhostx/"));
 }
 
 static void
@@ -255,13 +255,13 @@ test_parse_duration(void)
 {
 	double s;
 
-	CHECK(pr_parse_duration("30", &s) == 0 && s == 30);
-	CHECK(pr_parse_duration("250ms", &s) == 0 && fabs(s - 0.25) < 1e-12);
-	CHECK(pr_parse_duration("2m", &s) == 0 && s == 120);
-	CHECK(pr_parse_duration("1.5h", &s) == 0 && s == 5400);
-	CHECK(pr_parse_duration("-1s", &s) == -1);
-	CHECK(pr_parse_duration("5x", &s) == -1);
-	CHECK(pr_parse_duration("", &s) == -1);
+	CHECK(util_parse_duration("30", &s) == 0 && s == 30);
+	CHECK(util_parse_duration("250ms", &s) == 0 && fabs(s - 0.25) < 1e-12);
+	CHECK(util_parse_duration("2m", &s) == 0 && s == 120);
+	CHECK(util_parse_duration("1.5h", &s) == 0 && s == 5400);
+	CHECK(util_parse_duration("-1s", &s) == -1);
+	CHECK(util_parse_duration("5x", &s) == -1);
+	CHECK(util_parse_duration("", &s) == -1);
 }
 
 static void
@@ -272,11 +272,11 @@ test_write_atomic_replaces_whole_file(void)
 
 	CHECK(mkdtemp(dir) != NULL);
 	buf_printf(&path, "%s/out.json", dir);
-	CHECK(pr_write_atomic(path.data, "first", 5) == PR_OK);
-	CHECK(pr_write_atomic(path.data, "second", 6) == PR_OK);
-	CHECK(pr_read_file(path.data, 100, &got) == PR_OK);
+	CHECK(fileio_write_atomic(path.data, "first", 5) == PR_OK);
+	CHECK(fileio_write_atomic(path.data, "second", 6) == PR_OK);
+	CHECK(fileio_read_file(path.data, 100, &got) == PR_OK);
 	CHECK_STR(got.data, "second");
-	CHECK(pr_read_file(dir, 100, &got) == PR_INPUT);	/* a directory */
+	CHECK(fileio_read_file(dir, 100, &got) == PR_INPUT);	/* a directory */
 	unlink(path.data);
 	rmdir(dir);
 	buf_free(&path);

@@ -103,21 +103,21 @@ start(struct server *s)
 
 /* Drive the server closed loop for a moment. */
 static void
-drive(struct server *s, long expect, struct pr_load_result *r)
+drive(struct server *s, long expect, struct loadgen_result *r)
 {
 	char url[64];
-	struct pr_load_target t = { .url = url, .expect_status = expect };
-	struct pr_load_opts o = { .connections = 2, .duration_s = 0.3, .timeout_s = 2 };
+	struct loadgen_target t = { .url = url, .expect_status = expect };
+	struct loadgen_opts o = { .connections = 2, .duration_s = 0.3, .timeout_s = 2 };
 
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/x?y=1", s->port);
-	CHECK(pr_load_run(&t, &o, r) == 0);
+	CHECK(loadgen_run(&t, &o, r) == 0);
 }
 
 static void
 test_split_content_length_responses_are_read(void)
 {
 	static struct server s = { .response = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nX-A: b\r\n\r\n0123456789" };
-	struct pr_load_result r;
+	struct loadgen_result r;
 
 	start(&s);
 	drive(&s, 0, &r);
@@ -125,7 +125,7 @@ test_split_content_length_responses_are_read(void)
 	CHECK(r.error_total == 0);
 	CHECK(r.connections_opened == 2);
 	CHECK(r.bytes_read == r.ok * strlen(s.response));
-	pr_load_result_free(&r);
+	loadgen_result_free(&r);
 }
 
 static void
@@ -133,14 +133,14 @@ test_split_chunked_responses_with_trailers_are_read(void)
 {
 	static struct server s = { .response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"
 		"a\r\n0123456789\r\n1F;name=v\r\n0123456789012345678901234567890\r\n0\r\nT: 1\r\n\r\n" };
-	struct pr_load_result r;
+	struct loadgen_result r;
 
 	start(&s);
 	drive(&s, 0, &r);
 	CHECK(r.ok > 5);
 	CHECK(r.error_total == 0);
 	CHECK(r.connections_opened == 2);
-	pr_load_result_free(&r);
+	loadgen_result_free(&r);
 }
 
 static void
@@ -148,60 +148,60 @@ test_http10_body_until_close_is_read(void)
 {
 	static struct server s = { .response = "HTTP/1.0 200 OK\r\n\r\nthe body ends when the connection does",
 		.close_after = 1 };
-	struct pr_load_result r;
+	struct loadgen_result r;
 
 	start(&s);
 	drive(&s, 0, &r);
 	CHECK(r.ok > 5);
 	CHECK(r.error_total == 0);
 	CHECK(r.connections_opened >= r.ok);
-	pr_load_result_free(&r);
+	loadgen_result_free(&r);
 }
 
 static void
 test_expected_status_decides_success(void)
 {
 	static struct server s = { .response = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" };
-	struct pr_load_result r;
+	struct loadgen_result r;
 
 	start(&s);
 	drive(&s, 0, &r);
 	CHECK(r.ok == 0 && r.errors[PR_FAILURE_STATUS] > 5);
-	pr_load_result_free(&r);
+	loadgen_result_free(&r);
 	drive(&s, 404, &r);
 	CHECK(r.ok > 5 && r.error_total == 0);
-	pr_load_result_free(&r);
+	loadgen_result_free(&r);
 }
 
 static void
 test_garbage_is_an_other_error_not_a_crash(void)
 {
 	static struct server s = { .response = "ICY 200 OK\r\n\r\n", .close_after = 1 };
-	struct pr_load_result r;
+	struct loadgen_result r;
 
 	start(&s);
 	drive(&s, 0, &r);
 	CHECK(r.ok == 0);
 	CHECK(r.errors[PR_FAILURE_OTHER] > 5);
-	pr_load_result_free(&r);
+	loadgen_result_free(&r);
 }
 
 static void
 test_open_loop_keeps_its_schedule(void)
 {
 	static struct server s = { .response = "HTTP/1.1 204 No Content\r\n\r\n" };
-	struct pr_load_target t = { 0 };
-	struct pr_load_opts o = { .connections = 3, .duration_s = 0.5, .rate_rps = 200, .timeout_s = 2 };
-	struct pr_load_result r;
+	struct loadgen_target t = { 0 };
+	struct loadgen_opts o = { .connections = 3, .duration_s = 0.5, .rate_rps = 200, .timeout_s = 2 };
+	struct loadgen_result r;
 	char url[64];
 
 	start(&s);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
 	t.url = url;
-	CHECK(pr_load_run(&t, &o, &r) == 0);
+	CHECK(loadgen_run(&t, &o, &r) == 0);
 	CHECK(r.ok >= 95 && r.ok <= 100);
 	CHECK(r.throughput_rps >= 190 && r.throughput_rps <= 200);
-	pr_load_result_free(&r);
+	loadgen_result_free(&r);
 }
 
 static void
@@ -210,31 +210,31 @@ test_interim_responses_split_across_reads_are_skipped(void)
 	static struct server s = { .response = "HTTP/1.1 100 Continue\r\n\r\n"
 		"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
 		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" };
-	struct pr_load_result r;
+	struct loadgen_result r;
 
 	start(&s);
 	drive(&s, 0, &r);
 	CHECK(r.ok > 5);
 	CHECK(r.error_total == 0);
 	CHECK(r.connections_opened == 2);
-	pr_load_result_free(&r);
+	loadgen_result_free(&r);
 }
 
 static void
 test_throughput_is_counted_per_whole_interval(void)
 {
 	static struct server s = { .response = "HTTP/1.1 204 No Content\r\n\r\n" };
-	struct pr_load_target t = { 0 };
-	struct pr_load_opts o = { .connections = 3, .duration_s = 0.55, .rate_rps = 200, .timeout_s = 2,
+	struct loadgen_target t = { 0 };
+	struct loadgen_opts o = { .connections = 3, .duration_s = 0.55, .rate_rps = 200, .timeout_s = 2,
 		.interval_s = 0.1 };
-	struct pr_load_result r;
+	struct loadgen_result r;
 	uint64_t sum = 0;
 	char url[64];
 
 	start(&s);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
 	t.url = url;
-	CHECK(pr_load_run(&t, &o, &r) == 0);
+	CHECK(loadgen_run(&t, &o, &r) == 0);
 	CHECK(r.interval_s == 0.1);
 	CHECK(r.nintervals == 5);	/* the partial sixth is left out */
 	for (size_t i = 0; i < r.nintervals; i++) {
@@ -242,38 +242,38 @@ test_throughput_is_counted_per_whole_interval(void)
 		sum += r.ok_per_interval[i];
 	}
 	CHECK(sum <= r.ok && r.ok - sum <= 11);
-	pr_load_result_free(&r);
+	loadgen_result_free(&r);
 	CHECK(r.ok_per_interval == NULL);
 	o.interval_s = 0;
 	o.duration_s = 0.3;
-	CHECK(pr_load_run(&t, &o, &r) == 0);
+	CHECK(loadgen_run(&t, &o, &r) == 0);
 	CHECK(r.interval_s == PR_LOAD_INTERVAL_S && r.nintervals == 0);
-	pr_load_result_free(&r);
+	loadgen_result_free(&r);
 }
 
 static void
 test_unsupported_urls_are_usage_errors(void)
 {
-	struct pr_load_target t = { .url = "gopher://127.0.0.1/" };
-	struct pr_load_opts o = { .connections = 1, .duration_s = 0.1, .timeout_s = 1 };
-	struct pr_load_result r;
+	struct loadgen_target t = { .url = "gopher://127.0.0.1/" };
+	struct loadgen_opts o = { .connections = 1, .duration_s = 0.1, .timeout_s = 1 };
+	struct loadgen_result r;
 
-	CHECK(pr_load_run(&t, &o, &r) == PR_USAGE);
+	CHECK(loadgen_run(&t, &o, &r) == PR_USAGE);
 	CHECK(strstr(r.error, "gopher") != NULL);
-	pr_load_result_free(&r);
+	loadgen_result_free(&r);
 	t.url = "not a url";
-	CHECK(pr_load_run(&t, &o, &r) == PR_USAGE);
-	pr_load_result_free(&r);
+	CHECK(loadgen_run(&t, &o, &r) == PR_USAGE);
+	loadgen_result_free(&r);
 }
 
 /* Every due time of sc before its end, in order, appended to out. */
 static size_t
-due_times(struct sched *sc, double *out, size_t max)
+due_times(struct loadgen_sched *sc, double *out, size_t max)
 {
 	size_t n = 0;
 	double origin;
 
-	while (n < max && sched_next(sc, sc->end - 1e-6, &origin))
+	while (n < max && loadgen_sched_next(sc, sc->end - 1e-6, &origin))
 		out[n++] = origin;
 	return n;
 }
@@ -298,13 +298,13 @@ test_shards_split_one_schedule(void)
 	enum { MAX = 4096 };
 	static double one[MAX], all[MAX];
 	const long threads[] = { 2, 3, 7 };
-	struct pr_load_opts o = { .connections = 8, .duration_s = 1, .warmup_s = 0.25, .rate_rps = 1000 };
-	struct pr_load_result r = { .interval_s = 1 };
-	struct shard sh = { .t0_ms = 5000.0, .index = 0, .count = 1 };
-	struct sched sc;
+	struct loadgen_opts o = { .connections = 8, .duration_s = 1, .warmup_s = 0.25, .rate_rps = 1000 };
+	struct loadgen_result r = { .interval_s = 1 };
+	struct loadgen_shard sh = { .t0_ms = 5000.0, .index = 0, .count = 1 };
+	struct loadgen_sched sc;
 	size_t n1;
 
-	sched_init(&sc, &o, &r, 0, 1, &sh);
+	loadgen_sched_init(&sc, &o, &r, 0, 1, &sh);
 	n1 = due_times(&sc, one, MAX);
 	CHECK(n1 == 1250);	/* 1.25 s at 1000 req/s */
 	free(sc.free_slots);
@@ -314,13 +314,13 @@ test_shards_split_one_schedule(void)
 		uint64_t unsent = 0;
 
 		for (long i = 0; i < threads[k]; i++) {
-			struct shard part = { .t0_ms = 5000.0, .index = i, .count = threads[k] };
+			struct loadgen_shard part = { .t0_ms = 5000.0, .index = i, .count = threads[k] };
 
-			sched_init(&sc, &o, &r, 0, 1, &part);
+			loadgen_sched_init(&sc, &o, &r, 0, 1, &part);
 			CHECK(sc.warm_end == 5250.0 && sc.end == 6250.0);
-			unsent += sched_unsent(&sc);	/* before any is sent: all in the window */
+			unsent += loadgen_sched_unsent(&sc);	/* before any is sent: all in the window */
 			n += due_times(&sc, all + n, MAX - n);
-			CHECK(sched_unsent(&sc) == 0);
+			CHECK(loadgen_sched_unsent(&sc) == 0);
 			free(sc.free_slots);
 			free(r.ok_per_interval);
 		}

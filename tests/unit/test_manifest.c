@@ -18,7 +18,7 @@
 
 static char dir[] = "/tmp/test_manifest.XXXXXX";
 
-static const struct pr_member members[] = {
+static const struct tarball_member members[] = {
 	{ "database.dump", 3, SHA256_ABC },
 	{ "manifest.json", 10, "00" },
 };
@@ -85,17 +85,17 @@ static void
 make_archive(const char *path, const char *listed_sha)
 {
 	char why[PR_WHY_LEN], text[512];
-	struct pr_member m[2];
+	struct tarball_member m[2];
 	struct pr_tar *t;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	snprintf(text, sizeof text, "{\"schema\":\"pr-tools/snapshot/1\",\"tool\":{\"name\":\"t\",\"version\":\"0\"},"
 	    "\"created_at\":\"2026-01-01T00:00:00Z\",\"members\":[{\"name\":\"data.bin\",\"bytes\":3,\"sha256\":\"%s\"}]}",
 	    listed_sha);
-	t = pr_tar_open(fd, path, why, sizeof why);
-	pr_tar_add_data(t, "data.bin", "abc", 3, &m[0], why, sizeof why);
-	pr_tar_add_data(t, MANIFEST_MEMBER, text, strlen(text), &m[1], why, sizeof why);
-	pr_tar_close(t, NULL, NULL, why, sizeof why);
+	t = tarball_open(fd, path, why, sizeof why);
+	tarball_add_data(t, "data.bin", "abc", 3, &m[0], why, sizeof why);
+	tarball_add_data(t, MANIFEST_MEMBER, text, strlen(text), &m[1], why, sizeof why);
+	tarball_close(t, NULL, NULL, why, sizeof why);
 	close(fd);
 }
 
@@ -104,14 +104,14 @@ static void
 make_members(const char *path, const char *const *pairs, size_t npairs)
 {
 	char why[PR_WHY_LEN];
-	struct pr_member m;
+	struct tarball_member m;
 	struct pr_tar *t;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-	t = pr_tar_open(fd, path, why, sizeof why);
+	t = tarball_open(fd, path, why, sizeof why);
 	for (size_t i = 0; i + 1 < npairs; i += 2)
-		pr_tar_add_data(t, pairs[i], pairs[i + 1], strlen(pairs[i + 1]), &m, why, sizeof why);
-	pr_tar_close(t, NULL, NULL, why, sizeof why);
+		tarball_add_data(t, pairs[i], pairs[i + 1], strlen(pairs[i + 1]), &m, why, sizeof why);
+	tarball_close(t, NULL, NULL, why, sizeof why);
 	close(fd);
 }
 
@@ -123,7 +123,7 @@ outer_for(const char *path, const char *list)
 	char hex[PR_SHA256_HEX_LEN], why[PR_WHY_LEN], json[2048];
 	int64_t bytes = 0;
 
-	pr_sha256_file(path, hex, &bytes, why, sizeof why);
+	tarball_sha256_file(path, hex, &bytes, why, sizeof why);
 	snprintf(json, sizeof json, "{\"archive\":{\"path\":\"%s\",\"bytes\":%lld,\"sha256\":\"%s\"},\"members\":[%s]}",
 	    path, (long long)bytes, hex, list);
 	return cJSON_Parse(json);
@@ -134,7 +134,7 @@ test_archive_reads_back_and_verifies(void)
 {
 	char path[300], out[300], sub[300];
 	cJSON *inner = NULL, *outer;
-	struct pr_member *ms = NULL;
+	struct tarball_member *ms = NULL;
 	size_t n = 0;
 
 	snprintf(path, sizeof path, "%s/good.tar.gz", dir);
@@ -161,7 +161,7 @@ test_altered_member_fails_against_its_manifest(void)
 {
 	char path[300], out[300];
 	cJSON *inner = NULL;
-	struct pr_member *ms = NULL;
+	struct tarball_member *ms = NULL;
 	size_t n = 0;
 
 	snprintf(path, sizeof path, "%s/bad.tar.gz", dir);
@@ -178,7 +178,7 @@ static void
 test_archive_checksum_against_the_manifest(void)
 {
 	char path[300], out[300], json[700], hex[PR_SHA256_HEX_LEN], why[PR_WHY_LEN];
-	struct pr_member *ms = NULL;
+	struct tarball_member *ms = NULL;
 	cJSON *m, *inner = NULL;
 	int64_t bytes;
 	size_t n = 0;
@@ -187,7 +187,7 @@ test_archive_checksum_against_the_manifest(void)
 	snprintf(out, sizeof out, "%s/sum", dir);
 	mkdir(out, 0700);
 	make_archive(path, SHA256_ABC);
-	CHECK(pr_sha256_file(path, hex, &bytes, why, sizeof why) == PR_OK);
+	CHECK(tarball_sha256_file(path, hex, &bytes, why, sizeof why) == PR_OK);
 	snprintf(json, sizeof json, "{\"archive\":{\"path\":\"%s\",\"bytes\":%lld,\"sha256\":\"%s\"},\"members\":[]}",
 	    path, (long long)bytes + 1, hex);
 	m = cJSON_Parse(json);
@@ -204,7 +204,7 @@ test_duplicate_member_is_refused(void)
 	 * first and extraction keep the second. */
 	static const char *const pairs[] = {"data.bin", "abc", "data.bin", "EVIL", MANIFEST_MEMBER, "{}"};
 	char path[300], out[200], got[8] = {0};
-	struct pr_member *ms = NULL;
+	struct tarball_member *ms = NULL;
 	cJSON *outer, *inner = NULL;
 	size_t n = 0;
 	int fd;
@@ -232,7 +232,7 @@ test_extraction_stops_at_the_listed_size(void)
 {
 	char path[300], out[200], big[4097];
 	const char *pairs[] = {"data.bin", big};
-	struct pr_member *ms = NULL;
+	struct tarball_member *ms = NULL;
 	cJSON *outer, *inner = NULL;
 	struct stat st;
 	size_t n = 0;
@@ -257,7 +257,7 @@ test_unlisted_member_is_never_extracted(void)
 {
 	static const char *const pairs[] = {"data.bin", "abc", "extra.sh", "rm -rf /", MANIFEST_MEMBER, "{}"};
 	char path[300], out[200];
-	struct pr_member *ms = NULL;
+	struct tarball_member *ms = NULL;
 	cJSON *outer, *inner = NULL;
 	size_t n = 0;
 
@@ -278,7 +278,7 @@ static void
 test_manifest_listing_a_path_is_refused(void)
 {
 	cJSON *m = cJSON_Parse("{\"members\":[{\"name\":\"../x.dump\",\"bytes\":1,\"sha256\":\"00\"}]}");
-	struct pr_member *ms = NULL;
+	struct tarball_member *ms = NULL;
 	size_t n = 0;
 
 	t_stderr_capture();

@@ -10,68 +10,68 @@
 static void
 test_password_moves_to_environment(void)
 {
-	struct pr_pg_url u;
+	struct pg_url u;
 	char why[PR_WHY_LEN];
 
-	CHECK(pr_pg_url_parse("postgres://app:s%3Acret@db.example:5433/shop?sslmode=require", &u, why, sizeof why) == 0);
+	CHECK(pg_url_parse("postgres://app:s%3Acret@db.example:5433/shop?sslmode=require", &u, why, sizeof why) == 0);
 	CHECK_STR(u.bare, "postgres://app@db.example:5433/shop?sslmode=require");
 	CHECK_STR(u.password, "s:cret");
 	CHECK_STR(u.env, "PGPASSWORD=s:cret");
 	CHECK_STR(u.dbname, "shop");
 	CHECK(strstr(u.redacted, "cret") == NULL);
-	pr_pg_url_free(&u);
+	pg_url_free(&u);
 }
 
 static void
 test_password_parameter_removed(void)
 {
-	struct pr_pg_url u;
+	struct pg_url u;
 	char why[PR_WHY_LEN];
 
-	CHECK(pr_pg_url_parse("postgresql://h/db?password=pw1&application_name=x", &u, why, sizeof why) == 0);
+	CHECK(pg_url_parse("postgresql://h/db?password=pw1&application_name=x", &u, why, sizeof why) == 0);
 	CHECK_STR(u.bare, "postgresql://h/db?application_name=x");
 	CHECK_STR(u.password, "pw1");
-	pr_pg_url_free(&u);
+	pg_url_free(&u);
 }
 
 static void
 test_url_without_password(void)
 {
-	struct pr_pg_url u;
+	struct pg_url u;
 	char why[PR_WHY_LEN];
 
-	CHECK(pr_pg_url_parse("postgres://app@localhost", &u, why, sizeof why) == 0);
+	CHECK(pg_url_parse("postgres://app@localhost", &u, why, sizeof why) == 0);
 	CHECK(u.password == NULL && u.env == NULL);
 	CHECK_STR(u.dbname, "");
-	pr_pg_url_free(&u);
+	pg_url_free(&u);
 }
 
 static void
 test_dump_argv_has_no_password(void)
 {
-	struct pr_pg_url u;
+	struct pg_url u;
 	char why[PR_WHY_LEN];
 	char **argv;
 	int custom = 0;
 
-	CHECK(pr_pg_url_parse("postgres://app:hunter2@db/shop", &u, why, sizeof why) == 0);
-	argv = pr_pg_dump_argv(&u);
+	CHECK(pg_url_parse("postgres://app:hunter2@db/shop", &u, why, sizeof why) == 0);
+	argv = pg_dump_argv(&u);
 	for (char **a = argv; *a; a++) {
 		CHECK(strstr(*a, "hunter2") == NULL);
 		custom += strcmp(*a, "--format=custom") == 0;
 	}
 	CHECK(custom == 1);
 	free(argv);
-	pr_pg_url_free(&u);
+	pg_url_free(&u);
 }
 
 static void
 test_other_schemes_refused(void)
 {
-	struct pr_pg_url u;
+	struct pg_url u;
 	char why[PR_WHY_LEN];
 
-	CHECK(pr_pg_url_parse("mysql://a:b@c/d", &u, why, sizeof why) == PR_INPUT);
+	CHECK(pg_url_parse("mysql://a:b@c/d", &u, why, sizeof why) == PR_INPUT);
 	CHECK(strstr(why, "b@") == NULL);
 }
 
@@ -80,16 +80,16 @@ test_other_schemes_refused(void)
 static int
 splits(const char *url, const char *pw, const char *want_bare)
 {
-	struct pr_pg_url u;
+	struct pg_url u;
 	char why[PR_WHY_LEN];
 	int ok;
 
-	if (pr_pg_url_parse(url, &u, why, sizeof why) != PR_OK)
+	if (pg_url_parse(url, &u, why, sizeof why) != PR_OK)
 		return 0;
 	ok = u.password && strcmp(u.password, pw) == 0 && strcmp(u.bare, want_bare) == 0 &&
 	    !strstr(u.bare, "Pa") && !strstr(u.redacted, "Pa") &&
 	    u.env && strcmp(u.env + strlen("PGPASSWORD="), pw) == 0;
-	pr_pg_url_free(&u);
+	pg_url_free(&u);
 	return ok;
 }
 
@@ -115,35 +115,35 @@ test_password_forms_as_libpq_reads_them(void)
 static void
 test_unencoded_at_and_slash_in_password(void)
 {
-	struct pr_pg_url u;
+	struct pg_url u;
 	char why[PR_WHY_LEN];
 
 	CHECK(splits("postgres://u:Pa@ss@db:5432/app", "Pa@ss", "postgres://u@db:5432/app"));
 	CHECK(splits("postgres://u:Pa/ss@db:5432/app", "Pa/ss", "postgres://u@db:5432/app"));
 	/* '@' then '/' unencoded: the first '@' ends it as in libpq, and the
 	 * rest of the password would land in the path: refused, not shown. */
-	CHECK(pr_pg_url_parse("postgres://u:Pa@s/s@db/app", &u, why, sizeof why) == PR_INPUT);
+	CHECK(pg_url_parse("postgres://u:Pa@s/s@db/app", &u, why, sizeof why) == PR_INPUT);
 	CHECK(strstr(why, "Pa") == NULL && strstr(why, "s/s") == NULL);
 	/* A numeric password with '/' reads as host:port: refused, not shown. */
-	CHECK(pr_pg_url_parse("postgres://u:1234/ss@db/app", &u, why, sizeof why) == PR_INPUT);
+	CHECK(pg_url_parse("postgres://u:1234/ss@db/app", &u, why, sizeof why) == PR_INPUT);
 	CHECK(strstr(why, "1234") == NULL);
 	/* '@' in a query value is not a userinfo. */
-	CHECK(pr_pg_url_parse("postgres://db/app?application_name=a@b", &u, why, sizeof why) == PR_OK);
+	CHECK(pg_url_parse("postgres://db/app?application_name=a@b", &u, why, sizeof why) == PR_OK);
 	CHECK_STR(u.bare, "postgres://db/app?application_name=a@b");
 	CHECK(u.password == NULL);
-	pr_pg_url_free(&u);
+	pg_url_free(&u);
 }
 
 static void
 test_sslpassword_refused_unquoted(void)
 {
-	struct pr_pg_url u;
+	struct pg_url u;
 	char why[PR_WHY_LEN];
 
-	CHECK(pr_pg_url_parse("postgres://u@db/app?sslpassword=Pa-ss", &u, why, sizeof why) == PR_INPUT);
+	CHECK(pg_url_parse("postgres://u@db/app?sslpassword=Pa-ss", &u, why, sizeof why) == PR_INPUT);
 	CHECK(strstr(why, "Pa-ss") == NULL);
-	CHECK(pr_pg_url_parse("postgres://u@db/app?ssl%70assword=Pa-ss", &u, why, sizeof why) == PR_INPUT);
-	CHECK(pr_pg_url_parse("postgres://u@db/app?Pa-ss", &u, why, sizeof why) == PR_INPUT);
+	CHECK(pg_url_parse("postgres://u@db/app?ssl%70assword=Pa-ss", &u, why, sizeof why) == PR_INPUT);
+	CHECK(pg_url_parse("postgres://u@db/app?Pa-ss", &u, why, sizeof why) == PR_INPUT);
 	CHECK(strstr(why, "Pa-ss") == NULL);
 }
 

@@ -8,10 +8,10 @@
 static int
 split(const char *s, char *texts, size_t tlen, char *lines, size_t llen)
 {
-	struct pr_sql_stmt *st;
+	struct pgq_sql_stmt *st;
 	size_t n, tused = 0, lused = 0;
 	char why[128];
-	int rc = pr_sql_split(s, &st, &n, why, sizeof why);
+	int rc = pgq_sql_split(s, &st, &n, why, sizeof why);
 
 	texts[0] = lines[0] = '\0';
 	if (rc != PR_OK) {
@@ -22,7 +22,7 @@ split(const char *s, char *texts, size_t tlen, char *lines, size_t llen)
 		tused += (size_t)snprintf(texts + tused, tlen - tused, "%s%s", i ? " | " : "", st[i].text);
 		lused += (size_t)snprintf(lines + lused, llen - lused, "%s%ld", i ? "," : "", st[i].line);
 	}
-	pr_sql_stmts_free(st, n);
+	pgq_sql_stmts_free(st, n);
 	return PR_OK;
 }
 
@@ -98,19 +98,19 @@ test_unterminated_named_with_line(void)
 static void
 test_no_transaction_statements(void)
 {
-	CHECK(pr_sql_no_transaction("DROP INDEX CONCURRENTLY IF EXISTS a"));
-	CHECK(pr_sql_no_transaction("create index concurrently a on t (x)"));
-	CHECK(pr_sql_no_transaction("REINDEX INDEX CONCURRENTLY a"));
-	CHECK(pr_sql_no_transaction("VACUUM ANALYZE t"));
-	CHECK(pr_sql_no_transaction("vacuum"));
-	CHECK(pr_sql_no_transaction("CREATE DATABASE x"));
-	CHECK(pr_sql_no_transaction("ALTER SYSTEM SET work_mem = '8MB'"));
-	CHECK(!pr_sql_no_transaction("DROP INDEX a"));
-	CHECK(!pr_sql_no_transaction("SELECT 'CONCURRENTLY'"));
-	CHECK(!pr_sql_no_transaction("DROP INDEX a -- not CONCURRENTLY"));
-	CHECK(!pr_sql_no_transaction("DROP INDEX \"concurrently\""));
-	CHECK(!pr_sql_no_transaction("SELECT vacuum FROM t"));
-	CHECK(!pr_sql_no_transaction("ALTER TABLE t ADD COLUMN system int"));
+	CHECK(pgq_sql_no_transaction("DROP INDEX CONCURRENTLY IF EXISTS a"));
+	CHECK(pgq_sql_no_transaction("create index concurrently a on t (x)"));
+	CHECK(pgq_sql_no_transaction("REINDEX INDEX CONCURRENTLY a"));
+	CHECK(pgq_sql_no_transaction("VACUUM ANALYZE t"));
+	CHECK(pgq_sql_no_transaction("vacuum"));
+	CHECK(pgq_sql_no_transaction("CREATE DATABASE x"));
+	CHECK(pgq_sql_no_transaction("ALTER SYSTEM SET work_mem = '8MB'"));
+	CHECK(!pgq_sql_no_transaction("DROP INDEX a"));
+	CHECK(!pgq_sql_no_transaction("SELECT 'CONCURRENTLY'"));
+	CHECK(!pgq_sql_no_transaction("DROP INDEX a -- not CONCURRENTLY"));
+	CHECK(!pgq_sql_no_transaction("DROP INDEX \"concurrently\""));
+	CHECK(!pgq_sql_no_transaction("SELECT vacuum FROM t"));
+	CHECK(!pgq_sql_no_transaction("ALTER TABLE t ADD COLUMN system int"));
 }
 
 int

@@ -39,12 +39,12 @@ lcg_gauss(void)
 
 /* Sample lognormal(MEDIAN_MS, sigma) until the rule stops; returns n. */
 static size_t
-run_rule(struct pr_precision *p, double sigma, double *v, enum pr_stop *why)
+run_rule(struct precision *p, double sigma, double *v, enum precision_stop *why)
 {
 	size_t n = 0;
 
-	pr_precision_start(p);
-	while ((*why = pr_precision_check(p, v, n, (long)n)) == PR_STOP_NOT_YET)
+	precision_start(p);
+	while ((*why = precision_check(p, v, n, (long)n)) == PR_STOP_NOT_YET)
 		v[n++] = MEDIAN_MS * exp(sigma * lcg_gauss());
 	return n;
 }
@@ -56,13 +56,13 @@ test_precision_is_the_relative_half_width_of_the_interval(void)
 
 	for (int i = 0; i < 400; i++)
 		v[i] = 100 + i;
-	pr_quantile_ci_sorted(v, 400, 0.5, PR_PRECISION_CONF, &lo, &hi);
-	CHECK_NEAR(pr_precision_of(v, 400, 0.5), (hi - lo) / 2 / pr_quantile_sorted(v, 400, 0.5), 1e-12);
-	CHECK(isnan(pr_precision_of(v, 5, 0.5)));	/* too few for a 95 % interval */
-	CHECK(isnan(pr_precision_of(v, 30, 0.95)));
-	CHECK(isnan(pr_precision_of(v, 0, 0.5)));
+	stats_quantile_ci_sorted(v, 400, 0.5, PR_PRECISION_CONF, &lo, &hi);
+	CHECK_NEAR(precision_of(v, 400, 0.5), (hi - lo) / 2 / stats_quantile_sorted(v, 400, 0.5), 1e-12);
+	CHECK(isnan(precision_of(v, 5, 0.5)));	/* too few for a 95 % interval */
+	CHECK(isnan(precision_of(v, 30, 0.95)));
+	CHECK(isnan(precision_of(v, 0, 0.5)));
 	v[0] = v[1] = v[2] = 0;
-	CHECK(isnan(pr_precision_of(v, 3, 0.5)));
+	CHECK(isnan(precision_of(v, 3, 0.5)));
 }
 
 /*
@@ -86,21 +86,21 @@ test_rule_stops_at_the_target_with_the_samples_theory_predicts(void)
 	lcg_state = 7;
 	for (size_t si = 0; si < 3; si++) {
 		for (size_t ti = 0; ti < 2; ti++) {
-			struct pr_precision p = { .target = targets[ti], .quantiles = PR_PRECISION_P50,
+			struct precision p = { .target = targets[ti], .quantiles = PR_PRECISION_P50,
 				.min_samples = 1, .max_samples = MAX_N, .max_time_s = 3600 };
 			double theory = pow(1.959964 * sqrt(M_PI / 2) * sigmas[si] / targets[ti], 2), sum_n = 0;
 			int covered = 0, by_precision = 0, within = 0, trials = (theory > 2000 ? 100 : 200) / (slow ? 10 : 1);
 
 			for (int t = 0; t < trials; t++) {
-				enum pr_stop why;
+				enum precision_stop why;
 				size_t n = run_rule(&p, sigmas[si], v, &why);
 				double lo, hi;
 
 				sum_n += (double)n;
 				by_precision += why == PR_STOP_PRECISION;
 				within += p.p50 <= targets[ti];
-				pr_sort(v, n);
-				pr_quantile_ci_sorted(v, n, 0.5, PR_PRECISION_CONF, &lo, &hi);
+				stats_sort(v, n);
+				stats_quantile_ci_sorted(v, n, 0.5, PR_PRECISION_CONF, &lo, &hi);
 				covered += lo <= MEDIAN_MS && MEDIAN_MS <= hi;
 			}
 			printf("# sigma %.2f, target %2.0f%%: mean n %6.0f (theory %6.0f), median covered in %5.1f%% of %d runs\n",
@@ -110,7 +110,7 @@ test_rule_stops_at_the_target_with_the_samples_theory_predicts(void)
 			CHECK(slow || covered >= 0.85 * trials);
 			all_runs += trials;
 			all_covered += covered;
-			pr_precision_free(&p);
+			precision_free(&p);
 		}
 	}
 	printf("# all: median covered in %.1f%% of %d runs\n", 100.0 * all_covered / all_runs, all_runs);
@@ -124,10 +124,10 @@ static void
 test_p95_takes_more_samples_than_the_median(void)
 {
 	static double v[MAX_N];
-	struct pr_precision p50 = { .target = 0.05, .quantiles = PR_PRECISION_P50, .min_samples = 1,
+	struct precision p50 = { .target = 0.05, .quantiles = PR_PRECISION_P50, .min_samples = 1,
 		.max_samples = MAX_N, .max_time_s = 3600 };
-	struct pr_precision both = p50;
-	enum pr_stop why;
+	struct precision both = p50;
+	enum precision_stop why;
 	size_t n50, nboth;
 
 	both.quantiles = PR_PRECISION_P50 | PR_PRECISION_P95;
@@ -138,17 +138,17 @@ test_p95_takes_more_samples_than_the_median(void)
 	CHECK(why == PR_STOP_PRECISION && both.p95 <= 0.05 && both.p50 <= 0.05);
 	printf("# sigma 0.25, target 5%%: p50 alone %zu samples, p50 and p95 %zu\n", n50, nboth);
 	CHECK(nboth > n50);
-	pr_precision_free(&p50);
-	pr_precision_free(&both);
+	precision_free(&p50);
+	precision_free(&both);
 }
 
 static void
 test_bounds_stop_a_target_out_of_reach(void)
 {
 	static double v[MAX_N];
-	struct pr_precision p = { .target = 0.0001, .quantiles = PR_PRECISION_P50, .min_samples = 1,
+	struct precision p = { .target = 0.0001, .quantiles = PR_PRECISION_P50, .min_samples = 1,
 		.max_samples = 500, .max_time_s = 3600 };
-	enum pr_stop why;
+	enum precision_stop why;
 	double t0;
 	long attempts = 0;
 
@@ -157,13 +157,13 @@ test_bounds_stop_a_target_out_of_reach(void)
 	CHECK(why == PR_STOP_MAX_SAMPLES && !p.reached && p.p50 > 0.0001);
 	p.max_samples = LONG_MAX;
 	p.max_time_s = 0.05;
-	t0 = pr_mono_ms();
-	pr_precision_start(&p);
-	while ((why = pr_precision_check(&p, v, 0, attempts)) == PR_STOP_NOT_YET)
+	t0 = util_mono_ms();
+	precision_start(&p);
+	while ((why = precision_check(&p, v, 0, attempts)) == PR_STOP_NOT_YET)
 		attempts++;	/* every request fails: no values */
 	CHECK(why == PR_STOP_MAX_TIME && !p.reached && isnan(p.p50));
-	CHECK(pr_mono_ms() - t0 >= 50 && pr_mono_ms() - t0 < 1000);
-	pr_precision_free(&p);
+	CHECK(util_mono_ms() - t0 >= 50 && util_mono_ms() - t0 < 1000);
+	precision_free(&p);
 }
 
 /* The minimum holds even when the target is met before it. */
@@ -171,13 +171,13 @@ static void
 test_min_samples_holds(void)
 {
 	static double v[MAX_N];
-	struct pr_precision p = { .target = 0.5, .quantiles = PR_PRECISION_P50, .min_samples = 300,
+	struct precision p = { .target = 0.5, .quantiles = PR_PRECISION_P50, .min_samples = 300,
 		.max_samples = MAX_N, .max_time_s = 3600 };
-	enum pr_stop why;
+	enum precision_stop why;
 
 	lcg_state = 5;
 	CHECK(run_rule(&p, 0.25, v, &why) == 300 && why == PR_STOP_PRECISION);
-	pr_precision_free(&p);
+	precision_free(&p);
 }
 
 int

@@ -31,28 +31,28 @@ loopback(int listening, int *port)
 static void
 test_class_names_match_document_keys(void)
 {
-	CHECK_STR(pr_failure_name(PR_FAILURE_DNS), "dns");
-	CHECK_STR(pr_failure_name(PR_FAILURE_CONNECT), "connect");
-	CHECK_STR(pr_failure_name(PR_FAILURE_TLS), "tls");
-	CHECK_STR(pr_failure_name(PR_FAILURE_TIMEOUT), "timeout");
-	CHECK_STR(pr_failure_name(PR_FAILURE_RESET), "reset");
-	CHECK_STR(pr_failure_name(PR_FAILURE_STATUS), "status");
-	CHECK_STR(pr_failure_name(PR_FAILURE_OTHER), "other");
-	CHECK_STR(pr_failure_name(PR_FAILURE_NCLASSES), "other");
+	CHECK_STR(failure_name(PR_FAILURE_DNS), "dns");
+	CHECK_STR(failure_name(PR_FAILURE_CONNECT), "connect");
+	CHECK_STR(failure_name(PR_FAILURE_TLS), "tls");
+	CHECK_STR(failure_name(PR_FAILURE_TIMEOUT), "timeout");
+	CHECK_STR(failure_name(PR_FAILURE_RESET), "reset");
+	CHECK_STR(failure_name(PR_FAILURE_STATUS), "status");
+	CHECK_STR(failure_name(PR_FAILURE_OTHER), "other");
+	CHECK_STR(failure_name(PR_FAILURE_NCLASSES), "other");
 }
 
 static void
 test_classify_curl_codes(void)
 {
-	CHECK(pr_failure_from_curl(CURLE_OK) == PR_FAILURE_OK);
-	CHECK(pr_failure_from_curl(CURLE_COULDNT_RESOLVE_HOST) == PR_FAILURE_DNS);
-	CHECK(pr_failure_from_curl(CURLE_COULDNT_CONNECT) == PR_FAILURE_CONNECT);
-	CHECK(pr_failure_from_curl(CURLE_SSL_CONNECT_ERROR) == PR_FAILURE_TLS);
-	CHECK(pr_failure_from_curl(CURLE_PEER_FAILED_VERIFICATION) == PR_FAILURE_TLS);
-	CHECK(pr_failure_from_curl(CURLE_OPERATION_TIMEDOUT) == PR_FAILURE_TIMEOUT);
-	CHECK(pr_failure_from_curl(CURLE_RECV_ERROR) == PR_FAILURE_RESET);
-	CHECK(pr_failure_from_curl(CURLE_GOT_NOTHING) == PR_FAILURE_RESET);
-	CHECK(pr_failure_from_curl(CURLE_URL_MALFORMAT) == PR_FAILURE_OTHER);
+	CHECK(failure_from_curl(CURLE_OK) == PR_FAILURE_OK);
+	CHECK(failure_from_curl(CURLE_COULDNT_RESOLVE_HOST) == PR_FAILURE_DNS);
+	CHECK(failure_from_curl(CURLE_COULDNT_CONNECT) == PR_FAILURE_CONNECT);
+	CHECK(failure_from_curl(CURLE_SSL_CONNECT_ERROR) == PR_FAILURE_TLS);
+	CHECK(failure_from_curl(CURLE_PEER_FAILED_VERIFICATION) == PR_FAILURE_TLS);
+	CHECK(failure_from_curl(CURLE_OPERATION_TIMEDOUT) == PR_FAILURE_TIMEOUT);
+	CHECK(failure_from_curl(CURLE_RECV_ERROR) == PR_FAILURE_RESET);
+	CHECK(failure_from_curl(CURLE_GOT_NOTHING) == PR_FAILURE_RESET);
+	CHECK(failure_from_curl(CURLE_URL_MALFORMAT) == PR_FAILURE_OTHER);
 }
 
 static void
@@ -60,17 +60,17 @@ test_refused_connection_is_connect_error(void)
 {
 	int port, fd = loopback(0, &port);
 	char url[64];
-	struct pr_probe *p = pr_probe_new();
-	struct pr_probe_req req = { .url = url, .timeout_s = 2 };
-	struct pr_probe_result res;
+	struct pr_probe *p = probe_new();
+	struct probe_req req = { .url = url, .timeout_s = 2 };
+	struct probe_result res;
 
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
 	CHECK(p != NULL);
-	CHECK(pr_probe_do(p, &req, &res) == -1);
+	CHECK(probe_do(p, &req, &res) == -1);
 	CHECK(res.cls == PR_FAILURE_CONNECT);
 	CHECK(res.status == 0);
 	CHECK(res.error[0] != '\0');
-	pr_probe_free(p);
+	probe_free(p);
 	close(fd);
 }
 
@@ -79,29 +79,29 @@ test_silent_server_times_out_after_connecting(void)
 {
 	int port, fd = loopback(1, &port);
 	char url[64];
-	struct pr_probe *p = pr_probe_new();
-	struct pr_probe_req req = { .url = url, .timeout_s = 0.2, .fresh = true };
-	struct pr_probe_result res;
+	struct pr_probe *p = probe_new();
+	struct probe_req req = { .url = url, .timeout_s = 0.2, .fresh = true };
+	struct probe_result res;
 
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
-	CHECK(pr_probe_do(p, &req, &res) == -1);
+	CHECK(probe_do(p, &req, &res) == -1);
 	CHECK(res.cls == PR_FAILURE_TIMEOUT);
 	CHECK(res.total_ms >= 190 && res.total_ms < 1000);
 	CHECK(res.start_ms == 0);
-	pr_probe_free(p);
+	probe_free(p);
 	close(fd);
 }
 
 static void
 test_malformed_url_is_other(void)
 {
-	struct pr_probe *p = pr_probe_new();
-	struct pr_probe_req req = { .url = "http://[::1/", .timeout_s = 1 };
-	struct pr_probe_result res;
+	struct pr_probe *p = probe_new();
+	struct probe_req req = { .url = "http://[::1/", .timeout_s = 1 };
+	struct probe_result res;
 
-	CHECK(pr_probe_do(p, &req, &res) == -1);
+	CHECK(probe_do(p, &req, &res) == -1);
 	CHECK(res.cls == PR_FAILURE_OTHER);
-	pr_probe_free(p);
+	probe_free(p);
 }
 
 int

@@ -17,18 +17,18 @@
 
 /* Run sh -c script with o (out and err captured when o has none). */
 static int
-sh(const char *script, struct pr_proc_opts *o, int *status, char *why)
+sh(const char *script, struct proc_opts *o, int *status, char *why)
 {
 	char *argv[] = {"sh", "-c", (char *)script, NULL};
 
-	return pr_proc_run(argv, o, status, why, PR_WHY_LEN);
+	return proc_run(argv, o, status, why, PR_WHY_LEN);
 }
 
 static void
 test_stdout_and_stderr_are_captured_apart(void)
 {
 	struct buf out = {0}, err = {0};
-	struct pr_proc_opts o = {.out = &out, .err = &err};
+	struct proc_opts o = {.out = &out, .err = &err};
 	char why[PR_WHY_LEN] = "";
 	int status;
 
@@ -67,7 +67,7 @@ test_missing_program_is_external_and_says_not_found(void)
 	char why[PR_WHY_LEN] = "";
 	int status;
 
-	CHECK(pr_proc_run(argv, NULL, &status, why, sizeof why) == PR_EXTERNAL);
+	CHECK(proc_run(argv, NULL, &status, why, sizeof why) == PR_EXTERNAL);
 	CHECK(status == -1);
 	CHECK_STR(why, "pr-no-such-program: not found");
 }
@@ -77,7 +77,7 @@ test_env_add_reaches_the_child_only(void)
 {
 	static const char *const add[] = {"PR_T_SECRET=s3cret value", NULL};
 	struct buf out = {0};
-	struct pr_proc_opts o = {.env_add = add, .out = &out};
+	struct proc_opts o = {.env_add = add, .out = &out};
 	char why[PR_WHY_LEN] = "";
 	int status;
 
@@ -93,7 +93,7 @@ test_env_unset_removes_a_variable_in_the_child_only(void)
 {
 	static const char *const gone[] = {"PR_T_GONE", NULL};
 	struct buf out = {0};
-	struct pr_proc_opts o = {.env_unset = gone, .out = &out};
+	struct proc_opts o = {.env_unset = gone, .out = &out};
 	char why[PR_WHY_LEN] = "";
 	int status;
 
@@ -111,7 +111,7 @@ test_child_runs_in_cwd(void)
 	const char *dir = t_scratch();
 	char real[PATH_MAX], want[PATH_MAX + 2];
 	struct buf out = {0};
-	struct pr_proc_opts o = {.cwd = dir, .out = &out};
+	struct proc_opts o = {.cwd = dir, .out = &out};
 	char why[PR_WHY_LEN] = "";
 	int status;
 
@@ -125,7 +125,7 @@ test_child_runs_in_cwd(void)
 static void
 test_missing_cwd_is_external_and_nothing_runs(void)
 {
-	struct pr_proc_opts o = {.cwd = "/nonexistent/pr-tools-test"};
+	struct proc_opts o = {.cwd = "/nonexistent/pr-tools-test"};
 	char why[PR_WHY_LEN] = "";
 	int status;
 
@@ -140,7 +140,7 @@ test_stdout_fd_gets_the_output_uncaptured(void)
 	const char *dir = t_scratch();
 	char path[PATH_MAX];
 	struct buf out = {0}, got = {0};
-	struct pr_proc_opts o = {.out = &out};
+	struct proc_opts o = {.out = &out};
 	char why[PR_WHY_LEN] = "";
 	int status, fd;
 
@@ -151,7 +151,7 @@ test_stdout_fd_gets_the_output_uncaptured(void)
 	CHECK(sh("echo into-the-file", &o, &status, why) == PR_OK);
 	close(fd);
 	CHECK(out.len == 0);
-	CHECK(pr_read_file(path, 1024, &got) == 0);
+	CHECK(fileio_read_file(path, 1024, &got) == 0);
 	CHECK_STR(got.data, "into-the-file\n");
 	buf_free(&out);
 	buf_free(&got);
@@ -161,7 +161,7 @@ static void
 test_capture_is_bounded_and_the_rest_drained(void)
 {
 	struct buf out = {0};
-	struct pr_proc_opts o = {.out = &out};
+	struct proc_opts o = {.out = &out};
 	char why[PR_WHY_LEN] = "";
 	int status;
 
@@ -178,7 +178,7 @@ test_child_stdin_is_not_ours(void)
 {
 	int p[2], saved = dup(STDIN_FILENO);
 	struct buf out = {0};
-	struct pr_proc_opts o = {.out = &out};
+	struct proc_opts o = {.out = &out};
 	char why[PR_WHY_LEN] = "";
 	int status = -1;
 
@@ -201,13 +201,13 @@ test_last_line_is_the_last_non_blank_line_trimmed(void)
 {
 	char line[64];
 
-	pr_proc_last_line("warning: x\n  fatal: bad revision\n\n  \n", line, sizeof line);
+	proc_last_line("warning: x\n  fatal: bad revision\n\n  \n", line, sizeof line);
 	CHECK_STR(line, "fatal: bad revision");
-	pr_proc_last_line("one line", line, sizeof line);
+	proc_last_line("one line", line, sizeof line);
 	CHECK_STR(line, "one line");
-	pr_proc_last_line(NULL, line, sizeof line);
+	proc_last_line(NULL, line, sizeof line);
 	CHECK_STR(line, "");
-	pr_proc_last_line("a very long line indeed", line, 7);
+	proc_last_line("a very long line indeed", line, 7);
 	CHECK_STR(line, "a very");
 }
 

@@ -24,7 +24,7 @@
 static void
 test_hist_counts_that_wrap_around_are_refused(void)
 {
-	struct pr_hist *h = pr_hist_new();
+	struct hist *h = hist_new();
 	struct buf b = {0};
 	cJSON *obj;
 
@@ -34,12 +34,12 @@ test_hist_counts_that_wrap_around_are_refused(void)
 	buf_printf(&b, "[%d,1]]}", WRAP_PAIRS);
 	obj = cJSON_Parse(b.data);
 	CHECK(obj != NULL);
-	CHECK(pr_hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_INPUT);
+	CHECK(hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_INPUT);
 	cJSON_Delete(obj);
 	/* The largest total that fits still reads. */
 	obj = cJSON_Parse(HIST_HEAD "\"n\":" TWO_POW_53 ",\"min\":1,\"max\":1,\"sum\":" TWO_POW_53
 	    ",\"counts\":[[1," TWO_POW_53 "]]}");
-	CHECK(pr_hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_OK);
+	CHECK(hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_OK);
 	CHECK(h->n == (uint64_t)1 << 53);
 	cJSON_Delete(obj);
 	buf_free(&b);
@@ -56,20 +56,20 @@ test_hist_sum_must_fit_min_and_max(void)
 		HIST_HEAD "\"n\":2,\"min\":100,\"max\":100,\"sum\":999999,\"counts\":[[100,2]]}",
 		HIST_HEAD "\"n\":0,\"sum\":5,\"counts\":[]}",
 	};
-	struct pr_hist *h;
+	struct hist *h;
 	cJSON *obj;
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		h = pr_hist_new();
+		h = hist_new();
 		obj = cJSON_Parse(bad[i]);
 		CHECK(obj != NULL);
-		CHECK(pr_hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_INPUT);
+		CHECK(hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_INPUT);
 		cJSON_Delete(obj);
 		free(h);
 	}
-	h = pr_hist_new();
+	h = hist_new();
 	obj = cJSON_Parse(HIST_HEAD "\"n\":2,\"min\":100,\"max\":100,\"sum\":200,\"counts\":[[100,2]]}");
-	CHECK(pr_hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_OK);
+	CHECK(hist_from_json(obj, "load.json: metrics.a.histogram", h) == PR_OK);
 	cJSON_Delete(obj);
 	free(h);
 }
@@ -79,7 +79,7 @@ static int
 parse(const char *text)
 {
 	cJSON *doc = NULL;
-	int rc = pr_doc_parse("t.json", text, strlen(text), NULL, &doc);
+	int rc = doc_parse("t.json", text, strlen(text), NULL, &doc);
 
 	cJSON_Delete(doc);
 	return rc;
@@ -131,7 +131,7 @@ test_white_space_is_an_empty_document(void)
 	cJSON *doc = NULL;
 
 	stderr = fmemopen(msg, sizeof msg - 1, "w");
-	CHECK(pr_doc_parse("t.json", " \n\t\r\n", 5, NULL, &doc) == PR_INPUT);
+	CHECK(doc_parse("t.json", " \n\t\r\n", 5, NULL, &doc) == PR_INPUT);
 	fclose(stderr);
 	stderr = saved;
 	CHECK(strstr(msg, "empty document") != NULL);
@@ -142,24 +142,24 @@ test_white_space_is_an_empty_document(void)
 static void
 test_numbers_print_without_noise(void)
 {
-	struct pr_summary s = { .n = 5, .min = 0.043, .p50 = 0.0432 - 1e-17, .p90 = 0.04319999999999999,
+	struct stats_summary s = { .n = 5, .min = 0.043, .p50 = 0.0432 - 1e-17, .p90 = 0.04319999999999999,
 		.p95 = 0.24601000000000023, .p99 = 1.0005, .max = 2, .mean = 0.004819999999999998, .stddev = 1.0 / 3 };
 	cJSON *doc = cJSON_CreateObject();
 	char *text;
 
-	cJSON_AddItemToObject(doc, "summary", pr_summary_to_json(&s));
+	cJSON_AddItemToObject(doc, "summary", stats_summary_to_json(&s));
 	cJSON_AddNumberToObject(doc, "ratio", 0.1 + 0.2);	/* any writer */
-	pr_add_number(doc, "p", 0.04319999999999999);
-	text = pr_doc_text(doc);
+	doc_add_number(doc, "p", 0.04319999999999999);
+	text = doc_text(doc);
 	CHECK(strstr(text, "\"p90\":\t0.043,") != NULL);
 	CHECK(strstr(text, "\"p95\":\t0.246,") != NULL);
 	CHECK(strstr(text, "\"mean\":\t0.005,") != NULL);
 	CHECK(strstr(text, "\"stddev\":\t0.333\n") != NULL);
 	CHECK(strstr(text, "\"ratio\":\t0.3,") != NULL);
 	CHECK(strstr(text, "\"p\":\t0.0432\n") != NULL);
-	CHECK(pr_round(0.0005, PR_MS_DECIMALS) == 0.001);
-	CHECK(pr_round(1e300, PR_MS_DECIMALS) == 1e300);
-	CHECK(pr_round(-2.0004, PR_MS_DECIMALS) == -2.0);
+	CHECK(doc_round(0.0005, PR_MS_DECIMALS) == 0.001);
+	CHECK(doc_round(1e300, PR_MS_DECIMALS) == 1e300);
+	CHECK(doc_round(-2.0004, PR_MS_DECIMALS) == -2.0);
 	free(text);
 	cJSON_Delete(doc);
 }
@@ -173,16 +173,16 @@ test_option_numbers_are_decimal(void)
 	long l;
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		CHECK(pr_parse_duration(bad[i], &v) == -1);
-		CHECK(pr_parse_double(bad[i], -1e9, 1e9, &v) == -1);
-		CHECK(pr_parse_long(bad[i], -1000000, 1000000, &l) == -1);
+		CHECK(util_parse_duration(bad[i], &v) == -1);
+		CHECK(util_parse_double(bad[i], -1e9, 1e9, &v) == -1);
+		CHECK(util_parse_long(bad[i], -1000000, 1000000, &l) == -1);
 	}
-	CHECK(pr_parse_duration("1.5s", &v) == 0 && v == 1.5);
-	CHECK(pr_parse_duration("250ms", &v) == 0 && fabs(v - 0.25) < 1e-12);
-	CHECK(pr_parse_double("-0.5", -1, 1, &v) == 0 && v == -0.5);
-	CHECK(pr_parse_double(".5", 0, 1, &v) == 0 && v == 0.5);
-	CHECK(pr_parse_double("1e-30", 0, 1, &v) == 0 && v == 1e-30);
-	CHECK(pr_parse_long("-12", -100, 100, &l) == 0 && l == -12);
+	CHECK(util_parse_duration("1.5s", &v) == 0 && v == 1.5);
+	CHECK(util_parse_duration("250ms", &v) == 0 && fabs(v - 0.25) < 1e-12);
+	CHECK(util_parse_double("-0.5", -1, 1, &v) == 0 && v == -0.5);
+	CHECK(util_parse_double(".5", 0, 1, &v) == 0 && v == 0.5);
+	CHECK(util_parse_double("1e-30", 0, 1, &v) == 0 && v == 1e-30);
+	CHECK(util_parse_long("-12", -100, 100, &l) == 0 && l == -12);
 }
 
 /* ---- the config readers every section shares (doc.h) ---------------- */
@@ -196,10 +196,10 @@ enum section { BENCH, QA, PLATFORM };
 static const char *
 section_error(enum section which, const char *text)
 {
-	static const struct bench_given none;
-	struct pr_platform_opts po = { .source = "pr-tools.json: platform", .dry_run = true };
-	struct bench_settings set = { .timeout_s = 10, .duration_s = 10 };
-	struct bench_metric *v = NULL;
+	static const struct benchcfg_given none;
+	struct platform_opts po = { .source = "pr-tools.json: platform", .dry_run = true };
+	struct benchcfg_settings set = { .timeout_s = 10, .duration_s = 10 };
+	struct benchcfg_metric *v = NULL;
 	struct qa_suite suite;
 	cJSON *sec = cJSON_Parse(text);
 	size_t n = 0;
@@ -207,15 +207,15 @@ section_error(enum section which, const char *text)
 	t_stderr_capture();
 	switch (which) {
 	case BENCH:
-		if (bench_config_parse(sec, "pr-tools.json: bench", &none, &set, &v, &n) == PR_OK)
-			bench_metrics_free(v, n);
+		if (benchcfg_parse(sec, "pr-tools.json: bench", &none, &set, &v, &n) == PR_OK)
+			benchcfg_metrics_free(v, n);
 		break;
 	case QA:
 		qa_suite_load(sec, "pr-tools.json", &suite);
 		qa_suite_free(&suite);
 		break;
 	case PLATFORM:
-		pr_platform_check(sec, &po);
+		platform_check(sec, &po);
 		break;
 	}
 	cJSON_Delete(sec);
@@ -246,7 +246,7 @@ test_unknown_field_reads_the_same_in_every_section(void)
 		static const char *const known[] = { "a", NULL };
 		cJSON *arr = cJSON_Parse("[1]");
 
-		CHECK(pr_check_fields(arr, known, "x.json: s") == PR_INPUT);
+		CHECK(doc_check_fields(arr, known, "x.json: s") == PR_INPUT);
 		cJSON_Delete(arr);
 	}
 }
@@ -285,11 +285,11 @@ test_durations_read_the_same_in_every_section(void)
 static void
 test_header_names_are_rfc9110_tokens_in_every_section(void)
 {
-	CHECK(pr_header_name_valid("X-Request-Id"));
-	CHECK(pr_header_name_valid("!#$%&'*+-.^_`|~09azAZ"));
+	CHECK(doc_header_name_valid("X-Request-Id"));
+	CHECK(doc_header_name_valid("!#$%&'*+-.^_`|~09azAZ"));
 	static const char *const bad[] = { "", "A:B", "X(Y)", "a@b", "X Y", "X/Y", "\"", "{x}", "caf\xc3\xa9", "a\tb" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		CHECK(!pr_header_name_valid(bad[i]));
+		CHECK(!doc_header_name_valid(bad[i]));
 
 	CHECK_STR(section_error(BENCH, BENCH_METRIC_WITH(",\"headers\":{\"A:B\":\"v\"}")),
 	    "pr-tools: pr-tools.json: bench.metrics[0].headers: \"A:B" NOT_A_NAME);
@@ -336,7 +336,7 @@ test_header_object_reads_into_lines(void)
 	char **lines = (char **)1;
 	size_t n = 9;
 
-	CHECK(pr_get_headers(obj, "h", "c", NULL, NULL, &lines, &n) == PR_OK && n == 2);
+	CHECK(doc_get_headers(obj, "h", "c", NULL, NULL, &lines, &n) == PR_OK && n == 2);
 	if (lines && n == 2) {
 		CHECK_STR(lines[0], "A: 1");
 		CHECK_STR(lines[1], "B-2: x y");
@@ -345,19 +345,19 @@ test_header_object_reads_into_lines(void)
 		free(lines[1]);
 	}
 	free(lines);
-	CHECK(pr_get_headers(obj, "bad", "c", NULL, NULL, &lines, &n) == PR_INPUT && !lines && n == 0);
-	CHECK(pr_get_headers(obj, "nul", "c", NULL, NULL, &lines, &n) == PR_OK && !lines && n == 0);
-	CHECK(pr_get_headers(obj, "none", "c", NULL, NULL, &lines, &n) == PR_OK && !lines && n == 0);
+	CHECK(doc_get_headers(obj, "bad", "c", NULL, NULL, &lines, &n) == PR_INPUT && !lines && n == 0);
+	CHECK(doc_get_headers(obj, "nul", "c", NULL, NULL, &lines, &n) == PR_OK && !lines && n == 0);
+	CHECK(doc_get_headers(obj, "none", "c", NULL, NULL, &lines, &n) == PR_OK && !lines && n == 0);
 	cJSON_Delete(obj);
 }
 
 static const char *
-duration_arg_error(const char *opt, const char *arg, enum pr_zero zero)
+duration_arg_error(const char *opt, const char *arg, enum doc_zero zero)
 {
 	double v = -1;
 
 	t_stderr_capture();
-	pr_duration_arg(opt, arg, zero, &v);
+	doc_duration_arg(opt, arg, zero, &v);
 	return t_stderr_text();
 }
 
@@ -373,9 +373,9 @@ test_duration_options_read_the_same_in_every_program(void)
 	    "pr-tools: --timeout: expected a duration such as 10s or 500ms (at most 168h), got 'soon'") != NULL);
 	CHECK(strstr(duration_arg_error("--db-timeout", "169h", PR_ZERO_OK), "(at most 168h), got '169h'") != NULL);
 	CHECK(strstr(duration_arg_error("-d", "0", PR_POSITIVE), "-d: must be more than 0") != NULL);
-	CHECK(pr_duration_arg("--interval", "0", PR_ZERO_OK, &v) == PR_OK && v == 0);
-	CHECK(pr_duration_arg("--watch", "168h", PR_POSITIVE, &v) == PR_OK && v == PR_MAX_DURATION_S);
-	CHECK(pr_duration_arg("--watch", "1.5m", PR_POSITIVE, &v) == PR_OK && v == 90);
+	CHECK(doc_duration_arg("--interval", "0", PR_ZERO_OK, &v) == PR_OK && v == 0);
+	CHECK(doc_duration_arg("--watch", "168h", PR_POSITIVE, &v) == PR_OK && v == PR_MAX_DURATION_S);
+	CHECK(doc_duration_arg("--watch", "1.5m", PR_POSITIVE, &v) == PR_OK && v == 90);
 }
 
 /* A key given twice in one object reads one way in cJSON (the first) and

@@ -20,30 +20,30 @@ static void
 test_round_trip_with_checksums(void)
 {
 	char path[256], src[256], why[PR_WHY_LEN], hex[PR_SHA256_HEX_LEN], hex2[PR_SHA256_HEX_LEN];
-	struct pr_member m[2], *got = NULL;
+	struct tarball_member m[2], *got = NULL;
 	struct pr_tar *t;
 	size_t n = 0;
 	int64_t bytes = 0, bytes2 = 0;
 	int fd;
 
 	snprintf(src, sizeof src, "%s/src", dir);
-	CHECK(pr_write_atomic(src, "abc", 3) == 0);
+	CHECK(fileio_write_atomic(src, "abc", 3) == 0);
 	snprintf(path, sizeof path, "%s/a.tar.gz", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd != -1);
-	t = pr_tar_open(fd, path, why, sizeof why);
+	t = tarball_open(fd, path, why, sizeof why);
 	CHECK(t != NULL);
-	CHECK(pr_tar_add_file(t, "data.bin", src, &m[0], why, sizeof why) == 0);
-	CHECK(pr_tar_add_data(t, "note.txt", "abc", 3, &m[1], why, sizeof why) == 0);
-	CHECK(pr_tar_close(t, hex, &bytes, why, sizeof why) == 0);
+	CHECK(tarball_add_file(t, "data.bin", src, &m[0], why, sizeof why) == 0);
+	CHECK(tarball_add_data(t, "note.txt", "abc", 3, &m[1], why, sizeof why) == 0);
+	CHECK(tarball_close(t, hex, &bytes, why, sizeof why) == 0);
 	close(fd);
 	CHECK_STR(m[0].sha256, SHA256_ABC);
 	CHECK_STR(m[1].sha256, SHA256_ABC);
 	CHECK(m[0].bytes == 3);
-	CHECK(pr_sha256_file(path, hex2, &bytes2, why, sizeof why) == 0);
+	CHECK(tarball_sha256_file(path, hex2, &bytes2, why, sizeof why) == 0);
 	CHECK_STR(hex, hex2);
 	CHECK(bytes == bytes2);
-	CHECK(pr_tar_read(path, NULL, &got, &n, why, sizeof why) == 0);
+	CHECK(tarball_read(path, NULL, &got, &n, why, sizeof why) == 0);
 	CHECK(n == 2);
 	if (n == 2) {
 		CHECK_STR(got[0].name, "data.bin");
@@ -57,12 +57,12 @@ static void
 test_not_an_archive_is_bad_input(void)
 {
 	char path[256], why[PR_WHY_LEN];
-	struct pr_member *got = NULL;
+	struct tarball_member *got = NULL;
 	size_t n = 0;
 
 	snprintf(path, sizeof path, "%s/plain.txt", dir);
-	CHECK(pr_write_atomic(path, "hello\n", 6) == 0);
-	CHECK(pr_tar_read(path, NULL, &got, &n, why, sizeof why) == PR_INPUT);
+	CHECK(fileio_write_atomic(path, "hello\n", 6) == 0);
+	CHECK(tarball_read(path, NULL, &got, &n, why, sizeof why) == PR_INPUT);
 	CHECK(got == NULL && n == 0);
 }
 
@@ -71,19 +71,19 @@ static void
 test_duplicate_member_is_refused(void)
 {
 	char path[256], why[PR_WHY_LEN];
-	struct pr_member m, *got = NULL;
+	struct tarball_member m, *got = NULL;
 	struct pr_tar *t;
 	size_t n = 0;
 	int fd;
 
 	snprintf(path, sizeof path, "%s/dup.tar.gz", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	t = pr_tar_open(fd, path, why, sizeof why);
-	CHECK(pr_tar_add_data(t, "data.bin", "abc", 3, &m, why, sizeof why) == 0);
-	CHECK(pr_tar_add_data(t, "data.bin", "xyz", 3, &m, why, sizeof why) == 0);
-	CHECK(pr_tar_close(t, NULL, NULL, why, sizeof why) == 0);
+	t = tarball_open(fd, path, why, sizeof why);
+	CHECK(tarball_add_data(t, "data.bin", "abc", 3, &m, why, sizeof why) == 0);
+	CHECK(tarball_add_data(t, "data.bin", "xyz", 3, &m, why, sizeof why) == 0);
+	CHECK(tarball_close(t, NULL, NULL, why, sizeof why) == 0);
 	close(fd);
-	CHECK(pr_tar_read(path, NULL, &got, &n, why, sizeof why) == PR_INPUT);
+	CHECK(tarball_read(path, NULL, &got, &n, why, sizeof why) == PR_INPUT);
 	CHECK(got == NULL && strstr(why, "member data.bin appears twice") != NULL);
 }
 
@@ -91,8 +91,8 @@ static void
 test_raw_checksum_is_of_every_byte_read(void)
 {
 	char path[256], why[PR_WHY_LEN], raw[PR_SHA256_HEX_LEN], whole[PR_SHA256_HEX_LEN];
-	struct pr_member expect = {"data.bin", 3, ""}, *got = NULL;
-	struct pr_tar_rules r = {.expect = &expect, .nexpect = 1};
+	struct tarball_member expect = {"data.bin", 3, ""}, *got = NULL;
+	struct tarball_rules r = {.expect = &expect, .nexpect = 1};
 	int64_t raw_bytes = 0, bytes = 0;
 	size_t n = 0;
 	int fd;
@@ -102,14 +102,14 @@ test_raw_checksum_is_of_every_byte_read(void)
 	CHECK(fd != -1 && write(fd, "trailing", 8) == 8);	/* after the archive's end */
 	close(fd);
 	fd = open(path, O_RDONLY);
-	CHECK(pr_tar_read_fd(fd, path, &r, &got, &n, raw, &raw_bytes, why, sizeof why) == PR_INPUT);
+	CHECK(tarball_read_fd(fd, path, &r, &got, &n, raw, &raw_bytes, why, sizeof why) == PR_INPUT);
 	CHECK(strstr(why, "unexpected member note.txt") != NULL);
 	free(got);
-	r = (struct pr_tar_rules){0};
+	r = (struct tarball_rules){0};
 	CHECK(lseek(fd, 0, SEEK_SET) == 0);
-	CHECK(pr_tar_read_fd(fd, path, &r, &got, &n, raw, &raw_bytes, why, sizeof why) == 0);
+	CHECK(tarball_read_fd(fd, path, &r, &got, &n, raw, &raw_bytes, why, sizeof why) == 0);
 	close(fd);
-	CHECK(pr_sha256_file(path, whole, &bytes, why, sizeof why) == 0);
+	CHECK(tarball_sha256_file(path, whole, &bytes, why, sizeof why) == 0);
 	CHECK_STR(raw, whole);
 	CHECK(raw_bytes == bytes);
 	free(got);
@@ -126,9 +126,9 @@ test_shared_key_signature(void)
 	    "/devstoreaccount1/devstoreaccount1/c?restype:container";
 	char sig[128];
 
-	CHECK(pr_blob_sign(key, sts, sig, sizeof sig) == 0);
+	CHECK(blob_sign(key, sts, sig, sizeof sig) == 0);
 	CHECK_STR(sig, "HIvVfpR6PO/8iA5YAgErIdLOE3VUzdivSSeeEfCC9uI=");
-	CHECK(pr_blob_sign("not base64!", sts, sig, sizeof sig) == -1);
+	CHECK(blob_sign("not base64!", sts, sig, sizeof sig) == -1);
 }
 
 int
