@@ -1175,7 +1175,7 @@ loadgen_run(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 		rc = run_curl(t, o, r);
 	} else if (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) {
 		bool tls = strcmp(scheme, "https") == 0;
-		const struct transport *tp = tls ? &pr_tx_tls : &pr_tx_tcp;
+		const struct transport *tp = tls ? &transport_tls : &transport_tcp;
 		char *explicit_port = NULL;
 		bool default_port = curl_url_get(u, CURLUPART_PORT, &explicit_port, 0) != CURLUE_OK ||
 		    strcmp(explicit_port, tls ? "443" : "80") == 0;

@@ -675,7 +675,7 @@ loadgen_run_h2(const struct loadgen_target *t, const struct loadgen_opts *o, str
 	/* http/1.1 too, so that a server without h2 says so by choosing it
 	 * instead of failing the handshake (nginx's no_application_protocol). */
 	struct transport_config tc = { .host = a->host, .insecure = o->insecure, .alpn = "\x02h2\x08http/1.1" };
-	struct h2 h = { .t = t, .tp = tp, .tls = tp == &pr_tx_tls, .nconn = o->connections };
+	struct h2 h = { .t = t, .tp = tp, .tls = tp == &transport_tls, .nconn = o->connections };
 	long nslots;
 	int rc = 0;
 

@@ -224,7 +224,7 @@ out:
 	return f;
 }
 
-const char pr_pgq_indexes_sql[] =
+const char pgq_indexes_sql[] =
     "SELECT n.nspname AS schema, t.relname AS table, c.relname AS name, i.indisvalid AS valid, "
     "i.indisunique AS unique FROM pg_index i "
     "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
@@ -238,7 +238,7 @@ pgq_indexes(struct pg_conn *conn, cJSON **indexes, char *why, size_t whylen)
 	struct pgq_result r;
 	cJSON *out;
 
-	if (pgq_query_ro(conn, pr_pgq_indexes_sql, NULL, 0, INDEXES_TIMEOUT_MS, &r, why, whylen) != PR_PGQ_OK)
+	if (pgq_query_ro(conn, pgq_indexes_sql, NULL, 0, INDEXES_TIMEOUT_MS, &r, why, whylen) != PR_PGQ_OK)
 		return PR_EXTERNAL;
 	out = cJSON_CreateArray();
 	for (size_t row = 0; row < r.nrows; row++) {

@@ -83,7 +83,7 @@ enum pgq_fail pgq_exec(struct pg_conn *conn, const char *sql, char *why, size_t 
 int pgq_indexes(struct pg_conn *conn, cJSON **indexes, char *why, size_t whylen);
 
 /* The query pgq_indexes runs: columns schema, table, name, valid, unique. */
-extern const char pr_pgq_indexes_sql[];
+extern const char pgq_indexes_sql[];
 
 /* ---- splitting a script into statements -------------------------------- */
 

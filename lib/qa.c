@@ -604,7 +604,7 @@ load_indexes_check(const char *tmpl, const char *ctx, struct qa_check *k)
 	if ((rc = doc_load(path, "snapshot", &snap)) == PR_OK)
 		rc = manifest_valid_indexes(snap, path, &k->valid_before, &k->nvalid_before);
 	cJSON_Delete(snap);
-	k->sql = xstrdup(pr_pgq_indexes_sql);
+	k->sql = xstrdup(pgq_indexes_sql);
 	return rc;
 }
 

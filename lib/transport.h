@@ -6,8 +6,8 @@
  * itself; from then on it calls only the table's operations, so that a new
  * transport is a new table and never a branch in the engine:
  *
- *   pr_tx_tcp  plain TCP: no handshake, read and write are recv and send
- *   pr_tx_tls  TLS through OpenSSL: non-blocking handshake, ALPN, session
+ *   transport_tcp  plain TCP: no handshake, read and write are recv and send
+ *   transport_tls  TLS through OpenSSL: non-blocking handshake, ALPN, session
  *              resumption (the run's last session offered to each new
  *              connection), verification unless insecure
  *
@@ -73,7 +73,7 @@ struct transport {
 	void (*close)(struct transport_conn *c);
 };
 
-extern const struct transport pr_tx_tcp;
-extern const struct transport pr_tx_tls;
+extern const struct transport transport_tcp;
+extern const struct transport transport_tls;
 
 #endif

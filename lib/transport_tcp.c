@@ -85,7 +85,7 @@ tcp_close(struct transport_conn *c)
 	c->fd = -1;
 }
 
-const struct transport pr_tx_tcp = {
+const struct transport transport_tcp = {
 	.name = "tcp",
 	.init = tcp_init,
 	.free = tcp_free,

@@ -235,7 +235,7 @@ tls_close(struct transport_conn *c)
 	c->fd = -1;
 }
 
-const struct transport pr_tx_tls = {
+const struct transport transport_tls = {
 	.name = "tls",
 	.init = tls_init,
 	.free = tls_free,
