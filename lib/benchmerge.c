@@ -26,9 +26,9 @@ struct acc {
 	cJSON *out;		/* the merged metric, started from the first */
 	struct hist *hist;	/* latency metrics; NULL for throughput */
 	double *rps;		/* throughput: per-interval sums, element-wise */
-	size_t nrps;		/* the shortest loadgen_shard's count of intervals */
+	size_t nrps;		/* the shortest shard's count of intervals */
 	double interval_s;
-	bool sampled;		/* every loadgen_shard had throughput samples */
+	bool sampled;		/* every shard had throughput samples */
 };
 
 /* A run already merged, and the input it came in. */
@@ -43,7 +43,7 @@ struct bench_merge {
 	int ndocs;
 	struct acc *v;
 	size_t n, cap;
-	struct seen_run *runs;	/* every loadgen_shard's run id so far */
+	struct seen_run *runs;	/* every shard's run id so far */
 	size_t nruns;
 	bool all_have_ids;	/* every input carried run ids (0.1 documents have none) */
 };
@@ -222,7 +222,7 @@ out:
 	return rc;
 }
 
-/* Note one loadgen_shard's run id from path; a run seen before is refused. */
+/* Note one shard's run id from path; a run seen before is refused. */
 static int
 add_run(struct bench_merge *mg, const char *id, const char *path, const char *field)
 {
@@ -334,7 +334,7 @@ finish_metric(struct acc *a)
 				cJSON_AddItemToArray(arr, cJSON_CreateNumber(a->rps[i]));
 			set_member(a->out, "samples", arr);
 		} else {
-			/* A loadgen_shard without samples: a shorter sample would not be the sum. */
+			/* A shard without samples: a shorter sample would not be the sum. */
 			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "samples");
 			cJSON_DeleteItemFromObjectCaseSensitive(a->out, "interval_s");
 		}

@@ -2,7 +2,7 @@
  * benchmerge.h: `pr-bench merge`'s merging, one pr-tools/bench/1 load
  * document from those of shards run at the same time: histograms, errors and
  * request counts add up, throughput adds up (per interval for the samples,
- * as long as the shortest loadgen_shard), "duration_s" and "warmup_s" take the
+ * as long as the shortest shard), "duration_s" and "warmup_s" take the
  * largest, strings that differ become "mixed".  A run id seen twice is
  * refused (its requests would count twice); the result's "run_id" is the XOR
  * of the shards' and "merged_run_ids" lists them, when every input had ids.

@@ -935,7 +935,7 @@ loadgen_idempotent(const struct loadgen_target *t)
  * in the way a server's graceful close races a new request (an HTTP/2 GOAWAY
  * after its max requests per connection, nginx's default 1000, or a
  * keep-alive close), so the server never processed it; browsers send such
- * requests again too.  Once only, loadgen_idempotent methods only; the latency still
+ * requests again too.  Once only, idempotent methods only; the latency still
  * runs from the request's origin, so the retry's cost is not hidden.
  */
 static bool

@@ -15,7 +15,7 @@
  * connection; the streams the server refused (above its last stream id)
  * and requests that failed before a byte came back on a reused connection
  * go out again once, on a new connection, as libcurl's engine does
- * (loadgen_idempotent methods only).  Failures are classed as failure.h's table
+ * (idempotent methods only).  Failures are classed as failure.h's table
  * says: a stream reset is reset, a protocol error other.
  */
 #include <errno.h>
