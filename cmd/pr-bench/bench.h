@@ -58,6 +58,15 @@ struct bench_opts {
 int bench_sample(const struct bench_opts *o, cJSON *metrics);
 
 /*
+ * Sample mode for a ws:// or wss:// metric (sample_ws.c): its entry into
+ * metrics, *measured raised by the messages answered.  Returns 0.
+ */
+int bench_sample_ws(const struct bench_opts *o, const struct benchcfg_metric *m, cJSON *metrics, size_t *measured);
+
+/* {"1011": 3, ...}: the close codes counted by wsclient_code_slot (sample_ws.c). */
+cJSON *bench_close_codes_json(const uint64_t codes[WSCLIENT_NCODES]);
+
+/*
  * The "errors" object (sample.c) from counts indexed by enum failure
  * (failure.h): {"total", "dns", "connect", "tls", "timeout", "reset",
  * "status", "other"}.  Caller owns the result.  Sample, cold-start and load

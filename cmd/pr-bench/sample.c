@@ -357,6 +357,10 @@ bench_sample(const struct bench_opts *o, cJSON *metrics)
 		const struct benchcfg_metric *m = &o->metrics[i];
 		struct run r;
 
+		if (m->is_ws) {
+			rc = bench_sample_ws(o, m, metrics, &measured);
+			continue;
+		}
 		run_init(&r, o);
 		rc = o->cold_start ? measure_cold(o, m, &r) : measure_warm(o, m, &r);
 		if (!rc) {
