@@ -23,6 +23,8 @@
 
 /* Load mode's throughput companion of metric <id> is "<id>" BENCH_RPS_SUFFIX. */
 #define BENCH_RPS_SUFFIX "_rps"
+/* A WebSocket metric's handshakes under load are "<id>" BENCH_HANDSHAKE_SUFFIX. */
+#define BENCH_HANDSHAKE_SUFFIX "_handshake"
 
 struct bench_opts {
 	struct benchcfg_metric *metrics;
