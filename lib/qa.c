@@ -444,7 +444,7 @@ load_method(const char *method, const char *ctx, struct qa_check *k)
 /* The URL template: absolute unless qa.base_url is set, and every
  * {{name}} in it captured by an earlier check. */
 static int
-load_url(const char *url, const char *ctx, const struct qa_suite *s, const struct known *known,
+load_url(const char *url, const char *ctx, const struct qa_suite *s, const struct known *known, bool ws,
     struct qa_check *k)
 {
 	struct buf where = {0};
@@ -452,8 +452,7 @@ load_url(const char *url, const char *ctx, const struct qa_suite *s, const struc
 
 	if (!*url)
 		return pr_error(PR_INPUT, "%s.url: empty", ctx);
-	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
-	    !wsclient_url_is_ws(url))
+	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 && !ws)
 		return pr_error(PR_INPUT, "%s.url: \"%s\" is relative but qa.base_url is not set (set it, or use "
 		    "an absolute http:// or https:// URL)", ctx, url);
 	if ((rc = check_refs(url, known, field_ctx(&where, ctx, "url"))) == PR_OK)
@@ -662,8 +661,15 @@ load_sql_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_ch
 	return rc;
 }
 
+/* A ws:// or wss:// url, or a "protocol" (the url then a template such as "${CHAT_URL}/"). */
+static bool
+ws_check(const cJSON *c, const char *url)
+{
+	return wsclient_url_is_ws(url) || cJSON_GetObjectItemCaseSensitive(c, "protocol");
+}
+
 /*
- * A WebSocket check's spec (a ws:// or wss:// url): HTTP request fields are
+ * A WebSocket check's spec (a ws:// or wss:// url, or a "protocol"): HTTP request fields are
  * refused, the status expected is 101 unless given, the reply is the next
  * message unless given.  On an HTTP url, the WebSocket fields are refused.
  */
@@ -682,7 +688,7 @@ load_ws(const cJSON *c, const char *ctx, const struct known *known, struct qa_ch
 		return rc;
 	if (k->ws->protocol == WSCLIENT_SOCKETIO && !cJSON_GetObjectItemCaseSensitive(c, "reply"))
 		k->ws->reply = WSCLIENT_ACK;
-	if (!wsclient_url_is_ws(k->url)) {
+	if (!ws_check(c, k->url)) {
 		wsclient_spec_free(k->ws);
 		free(k->ws);
 		k->ws = NULL;
@@ -740,7 +746,7 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 		return rc;
 	if ((rc = load_name(name, ctx, s, k)) ||
 	    (rc = load_method(method, ctx, k)) ||
-	    (rc = load_url(url, ctx, s, known, k)) ||
+	    (rc = load_url(url, ctx, s, known, ws_check(c, url), k)) ||
 	    (rc = load_body(c, body, ctx, s, known, k)) ||
 	    (rc = doc_get_headers(c, "headers", ctx, check_header, &headers, &k->header_lines, &k->nheaders)))
 		return rc;
