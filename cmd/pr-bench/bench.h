@@ -65,6 +65,9 @@ int bench_sample(const struct bench_opts *o, cJSON *metrics);
  */
 int bench_sample_ws(const struct bench_opts *o, const struct benchcfg_metric *m, cJSON *metrics, size_t *measured);
 
+/* An array of n times in ms, at microsecond resolution (sample.c). */
+cJSON *bench_values_json(const double *v, size_t n);
+
 /* {"1011": 3, ...}: the close codes counted by wsclient_code_slot (sample_ws.c). */
 cJSON *bench_close_codes_json(const uint64_t codes[WSCLIENT_NCODES]);
 

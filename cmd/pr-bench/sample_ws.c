@@ -7,19 +7,20 @@
  * opened again for the next message: each failure is one error of its
  * class, and every handshake is a value of the handshake phases.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
 #include "buf.h"
-#include "doc.h"
 #include "pr.h"
 #include "stats.h"
 #include "util.h"
 #include "wsclient.h"
 
 #define MS_PER_S 1000.0
+#define RATE_DECIMALS 1000.0		/* messages_per_s is written to 3 decimals */
 
 /* The handshake phases, one value per connection opened, in document order. */
 enum hs_phase { HS_DNS, HS_CONNECT, HS_TLS, HS_UPGRADE, HS_SESSION, HS_HANDSHAKE, NHS };
@@ -41,16 +42,6 @@ struct wsrun {
 	bool held;			/* one connection carried every message */
 	double busy_ms;			/* time spent in measured round trips */
 };
-
-static void
-grow(double **v, size_t n, size_t *cap, size_t want)
-{
-	(void)n;
-	if (want <= *cap)
-		return;
-	*cap = want * 2;
-	*v = xrealloc(*v, *cap * sizeof **v);
-}
 
 static void
 keep_handshake(struct wsrun *r, const struct wsclient_timing *t)
@@ -120,8 +111,11 @@ one_message(const struct bench_opts *o, const struct benchcfg_metric *m, struct 
 		r->warm[r->nwarm++] = rtt;
 		return true;
 	}
-	grow(&r->rtt, r->n, &r->cap, r->n + 1);
-	r->first = xrealloc(r->first, r->cap * sizeof *r->first);
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->rtt = xrealloc(r->rtt, r->cap * sizeof *r->rtt);
+		r->first = xrealloc(r->first, r->cap * sizeof *r->first);
+	}
 	r->rtt[r->n] = rtt;
 	r->first[r->n] = first;
 	r->n++;
@@ -138,16 +132,6 @@ progress(const struct benchcfg_metric *m, long done, long all)
 	if (done == all)
 		fputs("\r\033[K", stderr);
 	fflush(stderr);
-}
-
-static cJSON *
-values_json(const double *v, size_t n)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, doc_ms_item(v[i]));
-	return a;
 }
 
 static void
@@ -188,8 +172,8 @@ metric_json(const struct benchcfg_metric *m, const struct wsrun *r)
 	cJSON_AddStringToObject(o, "measure", "message");
 	cJSON_AddStringToObject(o, "url", shown);
 	cJSON_AddStringToObject(o, "protocol", wsclient_protocol_name(m->ws.protocol));
-	cJSON_AddItemToObject(o, "samples", values_json(r->rtt, r->n));
-	cJSON_AddItemToObject(o, "warmup", values_json(r->warm, r->nwarm));
+	cJSON_AddItemToObject(o, "samples", bench_values_json(r->rtt, r->n));
+	cJSON_AddItemToObject(o, "warmup", bench_values_json(r->warm, r->nwarm));
 	cJSON_AddItemToObject(o, "errors", bench_errors_json(r->errors));
 	add_summary(o, "summary", r->rtt, r->n);
 	ph = cJSON_AddObjectToObject(o, "phases");
@@ -201,8 +185,9 @@ metric_json(const struct benchcfg_metric *m, const struct wsrun *r)
 	cJSON_AddNumberToObject(ws, "connections_opened", (double)r->nhs);
 	cJSON_AddNumberToObject(ws, "connections_held", r->held && r->nhs ? 1 : 0);
 	cJSON_AddNumberToObject(ws, "messages", (double)r->n);
-	cJSON_AddNumberToObject(ws, "messages_per_s", r->busy_ms > 0 ? (double)(long long)((double)r->n *
-	    MS_PER_S / r->busy_ms * 1000 + 0.5) / 1000 : 0);
+	/* Messages one at a time: per second of round trips, to 3 decimals. */
+	cJSON_AddNumberToObject(ws, "messages_per_s", r->busy_ms > 0 ?
+	    round((double)r->n * MS_PER_S / r->busy_ms * RATE_DECIMALS) / RATE_DECIMALS : 0);
 	cJSON_AddNumberToObject(ws, "pings_answered", (double)r->pings);
 	cJSON_AddItemToObject(ws, "close_codes", bench_close_codes_json(r->close_codes));
 	free(shown);
