@@ -41,7 +41,10 @@ server_pid=$!
 i=0
 until [ -s "$dir/port" ]; do
 	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "ws-vs-node: the Socket.IO server did not start: $(cat "$dir/server.log")" >&2; exit 4; }
+	[ $i -lt 100 ] || {
+		echo "ws-vs-node: the Socket.IO server did not start: $(cat "$dir/server.log")" >&2
+		exit 4
+	}
 	sleep 0.1
 done
 url=ws://127.0.0.1:$(cat "$dir/port")/

@@ -41,7 +41,8 @@ function finish() {
 	done = true;
 	const elapsed = (Date.now() - start) / 1000;
 	latencies.sort((a, b) => a - b);
-	const q = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : null;
+	const n = latencies.length;
+	const q = (p) => n ? latencies[Math.min(n - 1, Math.floor(p * n))] : null;
 	process.stdout.write(JSON.stringify({ clients, seconds: elapsed, messages: latencies.length, errors,
 		msgs_per_s: latencies.length / elapsed, p50_ms: q(0.5), p99_ms: q(0.99) }) + '\n');
 	for (const s of sockets)

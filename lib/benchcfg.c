@@ -246,8 +246,8 @@ parse_ws(const cJSON *obj, const char *ctx, const char *url, struct benchcfg_met
 		return rc;
 	if (!m->is_ws) {
 		if (given)
-			return pr_error(PR_INPUT, "%s: protocol, message, event, namespace and reply go with a ws:// or "
-			    "wss:// url", ctx);
+			return pr_error(PR_INPUT, "%s: protocol, message, event, namespace and reply go with a "
+			    "ws:// or wss:// url", ctx);
 		return 0;
 	}
 	if (wsclient_url_parse(url, &u, why, sizeof why) < 0)

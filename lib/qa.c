@@ -697,7 +697,8 @@ load_ws(const cJSON *c, const char *ctx, const struct known *known, struct qa_ch
 	}
 	for (size_t i = 0; i < sizeof http_only / sizeof *http_only; i++)
 		if (cJSON_GetObjectItemCaseSensitive(c, http_only[i]))
-			return pr_error(PR_INPUT, "%s.%s: not sent on a WebSocket (give \"message\")", ctx, http_only[i]);
+			return pr_error(PR_INPUT, "%s.%s: not sent on a WebSocket (give \"message\")", ctx,
+			    http_only[i]);
 	if (k->nheader_expect)
 		return pr_error(PR_INPUT, "%s.expect.headers: a WebSocket check judges the reply, which has none", ctx);
 	for (size_t i = 0; i < k->ncaptures; i++)

@@ -15,6 +15,7 @@
 
 #define CLOSE_CODE_FIRST 1000
 #define CLOSE_CODE_LAST 1015
+#define MAX_QUOTED 80			/* bytes of a server's refusal quoted in a message */
 
 const char *const wsclient_spec_fields[] = { "protocol", "message", "event", "namespace", "reply", NULL };
 
@@ -97,7 +98,8 @@ wsclient_spec_check(struct wsclient_spec *spec)
 
 			cJSON_Delete(j);
 			if (!j)
-				return "the message is not JSON (Socket.IO sends it as the event's argument: quote a string)";
+				return "the message is not JSON (Socket.IO sends it as the event's argument: "
+				    "quote a string)";
 		}
 		if (spec->nsp && spec->nsp[0] != '/')
 			return "the namespace must start with / (\"/chat\")";
@@ -179,7 +181,8 @@ wsclient_spec_from_json(const cJSON *obj, const char *ctx, struct wsclient_spec 
 	    (rc = doc_get_string(obj, "namespace", PR_OPTIONAL, ctx, &nsp)))
 		return rc;
 	if (proto && wsclient_protocol_parse(proto, &spec->protocol))
-		return pr_error(PR_INPUT, "%s.protocol: expected \"websocket\" or \"socketio\", found \"%s\"", ctx, proto);
+		return pr_error(PR_INPUT, "%s.protocol: expected \"websocket\" or \"socketio\", found \"%s\"", ctx,
+		    proto);
 	message_from_json(cJSON_GetObjectItemCaseSensitive(obj, "message"), spec);
 	spec->event = ev ? xstrdup(ev) : NULL;
 	spec->nsp = nsp ? xstrdup(nsp) : NULL;
@@ -190,7 +193,8 @@ wsclient_spec_from_json(const cJSON *obj, const char *ctx, struct wsclient_spec 
 	else if (cJSON_IsObject(reply))
 		rc = reply_from_object(reply, where.data, spec);
 	else if (reply && !cJSON_IsString(reply) && !cJSON_IsNull(reply))
-		rc = pr_error(PR_INPUT, "%s: expected a string or an object, found %s", where.data, doc_json_type(reply));
+		rc = pr_error(PR_INPUT, "%s: expected a string or an object, found %s", where.data,
+		    doc_json_type(reply));
 	buf_free(&where);
 	if (!rc && (bad = wsclient_spec_check(spec)))
 		rc = pr_error(PR_INPUT, "%s: %s", ctx, bad);
@@ -320,7 +324,8 @@ step_upgrade(struct wsclient *s)
 	case WS_HS_MORE:
 		return WSCLIENT_NONE;
 	case WS_HS_STATUS:
-		return failed(s, PR_FAILURE_STATUS, "the upgrade was answered with HTTP status %ld, not 101", s->status);
+		return failed(s, PR_FAILURE_STATUS, "the upgrade was answered with HTTP status %ld, not 101",
+		    s->status);
 	case WS_HS_INVALID:
 		return failed(s, PR_FAILURE_OTHER, "the server's answer is not a WebSocket upgrade");
 	case WS_HS_OK:
@@ -422,8 +427,8 @@ socketio_message(struct wsclient *s, const char *text, size_t len)
 		return WSCLIENT_READY;
 	case SOCKETIO_CONNECT_ERROR:
 		s->status = 0;
-		return failed(s, PR_FAILURE_STATUS, "the server refused the namespace: %.*s", (int)(p.data_len > 80 ? 80 :
-		    p.data_len), p.data);
+		return failed(s, PR_FAILURE_STATUS, "the server refused the namespace: %.*s",
+		    (int)(p.data_len > MAX_QUOTED ? MAX_QUOTED : p.data_len), p.data);
 	case SOCKETIO_DISCONNECT:
 		s->close_code = WS_CLOSE_GOING_AWAY;
 		return failed(s, PR_FAILURE_RESET, "the server disconnected the Socket.IO namespace");

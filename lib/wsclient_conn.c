@@ -50,7 +50,8 @@ wsclient_url_parse(const char *url, struct wsclient_url *u, char *why, size_t wh
 	if (!wsclient_url_is_ws(url)) {
 		snprintf(why, whylen, "expected a ws:// or wss:// URL");
 	} else if (strstr(url, ":///") || curl_url_set(cu, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-	    !(scheme = url_part(cu, CURLUPART_SCHEME, 0)) || !(u->host = url_part(cu, CURLUPART_HOST, 0)) || !*u->host) {
+	    !(scheme = url_part(cu, CURLUPART_SCHEME, 0)) || !(u->host = url_part(cu, CURLUPART_HOST, 0)) ||
+	    !*u->host) {
 		snprintf(why, whylen, "not a URL (expected ws[s]://HOST[:PORT][/PATH])");
 	} else {
 		u->tls = strcasecmp(scheme, "wss") == 0;

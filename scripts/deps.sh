@@ -17,7 +17,8 @@ build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev
 # checks and reads the Debian package.  prometheus and
 # python3-prometheus-client: the canary watch's test app and real Prometheus.
 # python3-websockets: the WebSocket echo server of the ws tests.
-test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind dpkg-dev lintian man-db prometheus python3-prometheus-client python3-websockets"
+test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind dpkg-dev lintian man-db prometheus python3-prometheus-client"
+test_pkgs="$test_pkgs python3-websockets"
 bench_pkgs="wrk hyperfine nghttp2-client apache2-utils time"
 
 case $mode in
@@ -59,7 +60,8 @@ install_sio() {
 	[ "$mode" = build ] && return 0
 	command -v npm >/dev/null 2>&1 || return 0
 	_dir=$(cd "$(dirname "$0")/.." && pwd)/build/sio
-	[ -f "$_dir/node_modules/socket.io/package.json" ] && [ -f "$_dir/node_modules/socket.io-client/package.json" ] &&
+	[ -f "$_dir/node_modules/socket.io/package.json" ] &&
+		[ -f "$_dir/node_modules/socket.io-client/package.json" ] &&
 		[ -f "$_dir/node_modules/ws/package.json" ] && return 0
 	echo "deps.sh: installing socket.io, socket.io-client and ws (npm) into build/sio" >&2
 	npm install --silent --no-audit --no-fund --prefix "$_dir" socket.io@4 socket.io-client@4 ws@8 >&2 ||

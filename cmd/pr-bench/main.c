@@ -460,7 +460,8 @@ check_ws_selection(const struct benchcfg_metric *v, size_t n, const struct bench
 
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].is_ws && o->cold_start)
-			return pr_usage_error("%s: --cold-start measures HTTP requests, not WebSocket messages", v[i].id);
+			return pr_usage_error("%s: --cold-start measures HTTP requests, not WebSocket messages",
+			    v[i].id);
 		adhoc |= v[i].is_ws;
 	}
 	if (g->given_ws && !adhoc)
@@ -488,8 +489,8 @@ select_metrics(int argc, char **argv, const struct benchcfg_metric *cfg, size_t 
 
 		if (eq && benchcfg_id_valid(a, (size_t)(eq - a))) {
 			if (!strstr(eq + 1, "://")) {
-				rc = pr_usage_error("%.*s: expected an http://, https://, ws:// or wss:// URL after '='",
-				    (int)(eq - a), a);
+				rc = pr_usage_error("%.*s: expected an http://, https://, ws:// or wss:// URL "
+				    "after '='", (int)(eq - a), a);
 				break;
 			}
 			v[n].id = xstrdup(a);

@@ -201,8 +201,8 @@ warn_errors(const struct benchcfg_metric *m, const struct wsrun *r)
 	uint64_t total = bench_errors_list(r->errors, &b);
 
 	if (total)
-		pr_warn("%s: %llu of %ld messages failed (%s): %s", m->id, (unsigned long long)total, r->attempts, b.data,
-		    r->first_error);
+		pr_warn("%s: %llu of %ld messages failed (%s): %s", m->id, (unsigned long long)total, r->attempts,
+		    b.data, r->first_error);
 	buf_free(&b);
 }
 

@@ -30,7 +30,8 @@ cat >"$T/pr-tools.json" <<EOF
 EOF
 expect_exit 0 ws_checks_pass pr-qa -f "$T/pr-tools.json"
 cp "$T/out" "$T/pass.json"
-ok_if ws_checks_report_101_and_latency '[ "$(jget "$T/pass.json" "[.checks[].status] | unique | join(\",\")")" = 101 ] &&
+ok_if ws_checks_report_101_and_latency \
+	'[ "$(jget "$T/pass.json" "[.checks[].status] | unique | join(\",\")")" = 101 ] &&
 	[ "$(jget "$T/pass.json" "[.checks[].latency_ms > 0] | all")" = true ]'
 ok_if ws_capture_feeds_the_next_check '[ "$(jget "$T/pass.json" ".checks[0].captured | join(\",\")")" = count ]'
 check ws_qa_document_validates validate qa "$T/pass.json"
