@@ -411,9 +411,10 @@ check_precision(const struct bench_opts *o, const struct given *g)
 }
 
 /*
- * Load mode writes each metric <id> twice, as "<id>" and "<id>_rps": refuse
- * a selection where one metric's throughput key is another metric's id, as
- * the document would hold that key twice.  0 or PR_USAGE (reported).
+ * Load mode writes each metric <id> twice, as "<id>" and "<id>_rps" (and a
+ * WebSocket metric's handshakes as "<id>_handshake"): refuse a selection
+ * where one of those keys is another metric's id, as the document would
+ * hold that key twice.  0 or PR_USAGE (reported).
  */
 static int
 refuse_rps_collision(const struct benchcfg_metric *v, size_t n)
@@ -421,10 +422,15 @@ refuse_rps_collision(const struct benchcfg_metric *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(v[i].id);
 
-		for (size_t j = 0; j < n; j++)
+		for (size_t j = 0; j < n; j++) {
 			if (strncmp(v[j].id, v[i].id, len) == 0 && strcmp(v[j].id + len, BENCH_RPS_SUFFIX) == 0)
 				return pr_usage_error("%s and %s: --load writes %s's throughput as %s, so the ids collide "
 				    "(rename %s)", v[i].id, v[j].id, v[i].id, v[j].id, v[j].id);
+			if (v[i].is_ws && strncmp(v[j].id, v[i].id, len) == 0 &&
+			    strcmp(v[j].id + len, BENCH_HANDSHAKE_SUFFIX) == 0)
+				return pr_usage_error("%s and %s: --load writes %s's handshakes as %s, so the ids collide "
+				    "(rename %s)", v[i].id, v[j].id, v[i].id, v[j].id, v[j].id);
+		}
 	}
 	return 0;
 }
@@ -452,7 +458,7 @@ adhoc_ws(struct benchcfg_metric *m, const struct given *g)
 	return 0;
 }
 
-/* WebSocket flags need a ws:// metric given on the command line; cold starts are HTTP's. */
+/* WebSocket flags need a ws:// metric given on the command line; cold starts and --precision are HTTP's. */
 static int
 check_ws_selection(const struct benchcfg_metric *v, size_t n, const struct bench_opts *o, const struct given *g)
 {
@@ -461,6 +467,9 @@ check_ws_selection(const struct benchcfg_metric *v, size_t n, const struct bench
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].is_ws && o->cold_start)
 			return pr_usage_error("%s: --cold-start measures HTTP requests, not WebSocket messages",
+			    v[i].id);
+		if (v[i].is_ws && o->precision > 0)
+			return pr_usage_error("%s: --precision samples HTTP requests; give a WebSocket metric -n",
 			    v[i].id);
 		adhoc |= v[i].is_ws;
 	}

@@ -98,3 +98,6 @@ ok_if malformed_url_in_config_named 'one_line "$T/err" && grep -q "metrics\[0\].
 echo '{"bench": {"metrics": [{"id": "c", "url": "http://127.0.0.1:1/", "message": "hi"}]}}' >"$T/bad4.json"
 expect_exit 3 message_on_http_metric_is_bad_input pr-bench -f "$T/bad4.json"
 expect_exit 2 cold_start_refuses_ws pr-bench --cold-start chat="$echo_20"
+expect_exit 2 precision_refuses_ws pr-bench --precision 2% chat="$echo_20"
+expect_exit 2 handshake_key_collision_is_usage pr-bench --load -d 1 chat="$echo_20" chat_handshake="$echo_20"
+check handshake_key_collision_named grep -q 'chat_handshake' "$T/err"
