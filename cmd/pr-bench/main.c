@@ -458,7 +458,10 @@ adhoc_ws(struct benchcfg_metric *m, const struct given *g)
 	return 0;
 }
 
-/* WebSocket flags need a ws:// metric given on the command line; cold starts and --precision are HTTP's. */
+/*
+ * WebSocket flags need a ws:// metric given on the command line; cold starts
+ * and --precision are for HTTP metrics only.
+ */
 static int
 check_ws_selection(const struct benchcfg_metric *v, size_t n, const struct bench_opts *o, const struct given *g)
 {
