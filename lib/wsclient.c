@@ -512,6 +512,7 @@ wsclient_step(struct wsclient *s)
 			break;
 		case WS_EV_PING:
 			ws_frame_encode(&s->out, WS_OP_PONG, payload, plen);
+			s->pings++;
 			break;
 		case WS_EV_PONG:
 			break;

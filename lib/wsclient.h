@@ -132,7 +132,7 @@ struct wsclient {
 	enum failure failure;
 	char error[160];		/* what failed, for a message */
 	struct socketio_open open;	/* Socket.IO: the server's open packet */
-	unsigned long pings;		/* pings answered */
+	unsigned long pings;		/* pings answered: WebSocket and Engine.IO */
 };
 
 /* Begin a session: the Upgrade request for host ("host[:port]") and path

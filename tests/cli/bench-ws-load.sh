@@ -65,6 +65,14 @@ expect_exit 0 sio_random_disconnects_finish timeout 30 pr-bench --load -C 10 -d 
 ok_if sio_random_disconnects_are_counted '[ "$(jget "$T/out" ".metrics.chat.errors.reset")" -gt 0 ] &&
 	[ "$(jget "$T/out" ".metrics.chat.load.ok")" -gt 50 ]'
 
+# -- a WebSocket server pinging every 0.3 s and dropping a client whose
+# pong is late: the pongs keep every connection up.
+start_ws_echo --ping-interval 0.3 || exit 0
+expect_exit 0 ws_pings_run pr-bench --load -C 10 -d 3 --rate 20 chat="$WS/"
+ok_if ws_pings_answered_keep_connections '[ "$(jget "$T/out" ".metrics.chat.load.pings_answered")" -ge 50 ] &&
+	[ "$(jget "$T/out" ".metrics.chat.load.connections_held")" = 10 ] &&
+	[ "$(jget "$T/out" ".metrics.chat.errors.total")" = 0 ]'
+
 # -- wss:// through nginx, on the engine's TLS transport
 start_ws_echo || exit 0
 if NGINX_WS_UPSTREAM=127.0.0.1:$WS_PORT start_nginx; then
