@@ -51,6 +51,7 @@ benchcfg_metric_free(struct benchcfg_metric *m)
 		free(*h);
 	free(m->headers);
 	free(m->body);
+	wsclient_spec_free(&m->ws);
 }
 
 void
@@ -72,6 +73,7 @@ benchcfg_metric_copy(struct benchcfg_metric *dst, const struct benchcfg_metric *
 	dst->method = src->method ? xstrdup(src->method) : NULL;
 	dst->body = src->body ? xstrdup(src->body) : NULL;
 	dst->headers = NULL;
+	wsclient_spec_copy(&dst->ws, &src->ws);
 	if (src->headers) {
 		while (src->headers[n])
 			n++;
@@ -226,12 +228,47 @@ add_json_type(struct benchcfg_metric *m)
 	m->headers[n + 1] = NULL;
 }
 
+/*
+ * A ws:// or wss:// metric's message fields (wsclient.h); the HTTP request
+ * fields are refused, and a message field is refused on an HTTP url.
+ */
+static int
+parse_ws(const cJSON *obj, const char *ctx, const char *url, struct benchcfg_metric *m)
+{
+	static const char *const http_only[] = { "method", "body", "expect_status", "measure", "cold_start" };
+	char why[128];
+	struct wsclient_url u;
+	bool given;
+	int rc;
+
+	m->is_ws = wsclient_url_is_ws(url);
+	if ((rc = wsclient_spec_from_json(obj, ctx, &m->ws, &given)))
+		return rc;
+	if (!m->is_ws) {
+		if (given)
+			return pr_error(PR_INPUT, "%s: protocol, message, event, namespace and reply go with a "
+			    "ws:// or wss:// url", ctx);
+		return 0;
+	}
+	if (wsclient_url_parse(url, &u, why, sizeof why) < 0)
+		return pr_error(PR_INPUT, "%s.url: %s", ctx, why);
+	wsclient_url_free(&u);
+	for (size_t i = 0; i < sizeof http_only / sizeof *http_only; i++)
+		if (cJSON_GetObjectItemCaseSensitive(obj, http_only[i]))
+			return pr_error(PR_INPUT, "%s.%s: not used by a WebSocket metric (give \"message\" and "
+			    "\"reply\")", ctx, http_only[i]);
+	if (!given && wsclient_spec_check(&m->ws))
+		return pr_error(PR_INPUT, "%s: %s", ctx, wsclient_spec_check(&m->ws));
+	return 0;
+}
+
 /* One entry of bench.metrics into m (zeroed by the caller). */
 static int
 parse_metric(const cJSON *obj, const char *ctx, enum benchcfg_measure dflt, struct benchcfg_metric *m)
 {
 	static const char *const known[] = {
-		"id", "url", "method", "headers", "body", "expect_status", "measure", "cold_start", NULL,
+		"id", "url", "method", "headers", "body", "expect_status", "measure", "cold_start",
+		"protocol", "message", "event", "namespace", "reply", NULL,
 	};
 	const char *id = NULL, *url = NULL, *method = NULL, *measure = NULL;
 	const cJSON *body;
@@ -251,7 +288,9 @@ parse_metric(const cJSON *obj, const char *ctx, enum benchcfg_measure dflt, stru
 	if (!benchcfg_id_valid(id, strlen(id)))
 		return pr_error(PR_INPUT, "%s.id: '%s' is not a metric id (letters, digits and _ . : - only)", ctx, id);
 	if (!strstr(url, "://"))
-		return pr_error(PR_INPUT, "%s.url: expected an http:// or https:// URL", ctx);
+		return pr_error(PR_INPUT, "%s.url: expected an http://, https://, ws:// or wss:// URL", ctx);
+	if ((rc = parse_ws(obj, ctx, url, m)))
+		return rc;
 	if (method && (!*method || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(method)))
 		return pr_error(PR_INPUT, "%s.method: '%s' is not an HTTP method such as GET or POST", ctx, method);
 	m->measure = dflt;

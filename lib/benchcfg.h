@@ -9,7 +9,10 @@
  *    "max_time": "5m",
  *    "metrics": [{"id", "url", "method", "headers": {"Name": "value"},
  *                 "body": "text" or JSON, "expect_status", "measure",
- *                 "cold_start"}]}
+ *                 "cold_start",
+ *                 and for a ws:// or wss:// url: "protocol" ("websocket" or
+ *                 "socketio"), "message", "event", "namespace", "reply"
+ *                 (wsclient.h)}]}
  *
  * Fields are read with doc.h's config readers: durations are seconds or
  * strings such as "500ms"; unknown fields are refused, naming the known
@@ -24,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "doc.h"
+#include "wsclient.h"
 
 #define BENCH_MAX_COUNT 1000000L
 #define BENCH_MAX_CONNECTIONS 100000L
@@ -43,6 +47,8 @@ struct benchcfg_metric {
 	long expect_status;	/* 0: any 2xx counts as success */
 	enum benchcfg_measure measure;
 	bool cold_start;	/* config "cold_start": measured by --cold-start runs */
+	bool is_ws;		/* a ws:// or wss:// url: messages, not requests */
+	struct wsclient_spec ws;	/* with is_ws: what is sent and awaited */
 };
 
 /* The section's settings; the caller fills in the defaults (or flags). */

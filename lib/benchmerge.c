@@ -58,8 +58,31 @@ is_max_key(const char *key)
 }
 
 /*
+ * A nested object of counts (load.close_codes: {"1011": 3}): each key's
+ * count added, a key only from has copied.  0, or PR_INPUT (reported).
+ */
+static int
+add_counts(cJSON *into, const cJSON *from, const char *ctx)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, from) {
+		cJSON *t = cJSON_GetObjectItemCaseSensitive(into, f->string);
+
+		if (!cJSON_IsNumber(f) || (t && !cJSON_IsNumber(t)))
+			return pr_error(PR_INPUT, "%s.%s: expected counts in both inputs", ctx, f->string);
+		if (t)
+			cJSON_SetNumberValue(t, t->valuedouble + f->valuedouble);
+		else
+			cJSON_AddNumberToObject(into, f->string, f->valuedouble);
+	}
+	return 0;
+}
+
+/*
  * Fold from into into: numbers add (or take the larger for load_max_keys),
- * a null makes the result null, strings that differ become "mixed".
+ * a null makes the result null, strings that differ become "mixed",
+ * objects of counts add key by key (add_counts).
  * ctx names from for errors.  Returns 0 or PR_INPUT (reported).
  */
 static int
@@ -82,6 +105,9 @@ fold(cJSON *into, const cJSON *from, const char *ctx)
 		} else if (cJSON_IsString(t) && cJSON_IsString(f)) {
 			if (strcmp(t->valuestring, f->valuestring) != 0)
 				cJSON_ReplaceItemInObjectCaseSensitive(into, f->string, cJSON_CreateString("mixed"));
+		} else if (cJSON_IsObject(t) && cJSON_IsObject(f)) {
+			if (add_counts(t, f, ctx))
+				return PR_INPUT;
 		} else if (t->type != f->type) {
 			return pr_error(PR_INPUT, "%s.%s: is %s, another input has %s (merge documents from the same pr-bench)",
 			    ctx, f->string, doc_json_type(f), doc_json_type(t));

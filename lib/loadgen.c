@@ -1050,6 +1050,7 @@ result_init(struct loadgen_result *r, const struct loadgen_opts *o)
 {
 	memset(r, 0, sizeof *r);
 	r->hist = hist_new();
+	r->handshake = hist_new();
 	r->engine = "epoll";
 	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
 }
@@ -1058,6 +1059,8 @@ static int
 run_engine(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r,
     const struct loadgen_engine_args *a, const struct loadgen_shard *sh)
 {
+	if (t->ws)
+		return loadgen_run_ws(t, o, r, a, sh);
 	return o->http2 ? loadgen_run_h2(t, o, r, a, sh) : run_plain(t, o, r, a, sh);
 }
 
@@ -1084,6 +1087,11 @@ merge_result(struct loadgen_result *r, const struct loadgen_result *w)
 	r->reused += w->reused;
 	r->late += w->late;
 	r->unfinished += w->unfinished;
+	hist_merge(r->handshake, w->handshake);
+	r->connections_held += w->connections_held;
+	r->pings += w->pings;
+	for (size_t c = 0; c < WSCLIENT_NCODES; c++)
+		r->close_codes[c] += w->close_codes[c];
 	if (!r->ok_per_interval) {
 		r->nintervals = w->nintervals;
 		r->ok_per_interval = xcalloc(w->nintervals ? w->nintervals : 1, sizeof *r->ok_per_interval);
@@ -1155,12 +1163,15 @@ loadgen_run(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL, *user = NULL;
-	struct buf target = { 0 };
+	struct buf target = { 0 }, http_url = { 0 };
 	int rc;
 
 	result_init(r, o);
 	r->threads = 1;
-	if (!u || curl_url_set(u, CURLUPART_URL, t->url, 0) != CURLUE_OK ||
+	/* ws:// and wss:// are parsed as the http:// and https:// they upgrade from. */
+	if (t->ws)
+		buf_printf(&http_url, "http%s", t->url + strlen("ws"));
+	if (!u || curl_url_set(u, CURLUPART_URL, t->ws ? http_url.data : t->url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
@@ -1171,7 +1182,7 @@ loadgen_run(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 	}
 	curl_url_get(u, CURLUPART_QUERY, &query, 0);
 	curl_url_get(u, CURLUPART_USER, &user, 0);
-	if (user || (strcmp(scheme, "https") == 0 && !o->http1_1 && !o->http2)) {
+	if (!t->ws && (user || (strcmp(scheme, "https") == 0 && !o->http1_1 && !o->http2))) {
 		rc = run_curl(t, o, r);
 	} else if (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) {
 		bool tls = strcmp(scheme, "https") == 0;
@@ -1205,6 +1216,7 @@ loadgen_run(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 		r->throughput_rps = (double)r->ok / r->elapsed_s;
 out:
 	buf_free(&target);
+	buf_free(&http_url);
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);
@@ -1220,6 +1232,8 @@ loadgen_result_free(struct loadgen_result *r)
 {
 	free(r->hist);
 	r->hist = NULL;
+	free(r->handshake);
+	r->handshake = NULL;
 	free(r->ok_per_interval);
 	r->ok_per_interval = NULL;
 	r->nintervals = 0;

@@ -23,6 +23,10 @@
  * libcurl's multi interface, which speaks HTTP/2 where the server offers
  * it (ALPN); r->engine names which ran ("epoll" or "curl").
  *
+ * ws:// and wss:// URLs (t->ws set) run WebSocket or Socket.IO messages on
+ * the epoll engine (loadgen_ws.c): each connection carries one message at a
+ * time, a "request" below is a message and its reply.
+ *
  * Requests due (open) or sent (closed) during the warm-up are not counted;
  * requests still in flight when the time is up are not counted either.
  * Successful responses are also counted per interval of interval_s by the
@@ -37,6 +41,7 @@
 
 #include "failure.h"
 #include "hist.h"
+#include "wsclient.h"
 
 struct loadgen_target {
 	const char *url;		/* may hold credentials: never printed */
@@ -44,6 +49,8 @@ struct loadgen_target {
 	const char *const *headers;	/* NULL-terminated "Name: value", or NULL */
 	const char *body;		/* NULL for none */
 	long expect_status;		/* 0: any 2xx is a success */
+	const struct wsclient_spec *ws;	/* a ws:// or wss:// url: what each message
+					 * is and its reply (loadgen_ws.c); NULL for HTTP */
 };
 
 struct loadgen_opts {
@@ -88,6 +95,11 @@ struct loadgen_result {
 	long threads;			/* how many ran (libcurl's engine: 1) */
 	char http_version[8];		/* "1.1" or "2" (the last response's) */
 	char error[256];		/* why the run could not start */
+	/* WebSocket and Socket.IO (t->ws): */
+	struct hist *handshake;		/* connect .. ready, each connection opened */
+	uint64_t connections_held;	/* open at the end, never lost in the run */
+	uint64_t pings;			/* server pings answered */
+	uint64_t close_codes[WSCLIENT_NCODES];	/* by wsclient_code_slot */
 };
 
 /*

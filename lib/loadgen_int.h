@@ -84,4 +84,8 @@ bool loadgen_idempotent(const struct loadgen_target *t);
 int loadgen_run_h2(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r,
     const struct loadgen_engine_args *a, const struct loadgen_shard *sh);
 
+/* WebSocket or Socket.IO messages (t->ws) over a->tp, one at a time per connection. */
+int loadgen_run_ws(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r,
+    const struct loadgen_engine_args *a, const struct loadgen_shard *sh);
+
 #endif

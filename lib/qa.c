@@ -32,6 +32,7 @@
 #define STATUS_MIN 100
 #define STATUS_MAX 599
 #define MAX_BACKOFF_MS 2000.0
+#define HTTP_SWITCHING_PROTOCOLS 101	/* a WebSocket upgrade's status */
 
 /* ---- placeholders ---------------------------------------------------- */
 
@@ -443,7 +444,7 @@ load_method(const char *method, const char *ctx, struct qa_check *k)
 /* The URL template: absolute unless qa.base_url is set, and every
  * {{name}} in it captured by an earlier check. */
 static int
-load_url(const char *url, const char *ctx, const struct qa_suite *s, const struct known *known,
+load_url(const char *url, const char *ctx, const struct qa_suite *s, const struct known *known, bool ws,
     struct qa_check *k)
 {
 	struct buf where = {0};
@@ -451,7 +452,7 @@ load_url(const char *url, const char *ctx, const struct qa_suite *s, const struc
 
 	if (!*url)
 		return pr_error(PR_INPUT, "%s.url: empty", ctx);
-	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 && !ws)
 		return pr_error(PR_INPUT, "%s.url: \"%s\" is relative but qa.base_url is not set (set it, or use "
 		    "an absolute http:// or https:// URL)", ctx, url);
 	if ((rc = check_refs(url, known, field_ctx(&where, ctx, "url"))) == PR_OK)
@@ -660,13 +661,70 @@ load_sql_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_ch
 	return rc;
 }
 
+/* A ws:// or wss:// url, or a "protocol" (the url then a template such as "${CHAT_URL}/"). */
+static bool
+ws_check(const cJSON *c, const char *url)
+{
+	return wsclient_url_is_ws(url) || cJSON_GetObjectItemCaseSensitive(c, "protocol");
+}
+
+/*
+ * A WebSocket check's spec (a ws:// or wss:// url, or a "protocol"): HTTP request fields are
+ * refused, the status expected is 101 unless given, the reply is the next
+ * message unless given.  On an HTTP url, the WebSocket fields are refused.
+ */
+static int
+load_ws(const cJSON *c, const char *ctx, const struct known *known, struct qa_check *k)
+{
+	static const char *const http_only[] = { "method", "body", "json" };
+	struct buf where = {0};
+	bool given;
+	int rc;
+
+	k->ws = xcalloc(1, sizeof *k->ws);
+	if (!cJSON_GetObjectItemCaseSensitive(c, "reply"))
+		k->ws->reply = WSCLIENT_NEXT;
+	if ((rc = wsclient_spec_from_json(c, ctx, k->ws, &given)))
+		return rc;
+	if (k->ws->protocol == WSCLIENT_SOCKETIO && !cJSON_GetObjectItemCaseSensitive(c, "reply"))
+		k->ws->reply = WSCLIENT_ACK;
+	if (!ws_check(c, k->url)) {
+		wsclient_spec_free(k->ws);
+		free(k->ws);
+		k->ws = NULL;
+		return given ? pr_error(PR_INPUT, "%s: protocol, message, event, namespace and reply go with a ws:// "
+		    "or wss:// url", ctx) : PR_OK;
+	}
+	for (size_t i = 0; i < sizeof http_only / sizeof *http_only; i++)
+		if (cJSON_GetObjectItemCaseSensitive(c, http_only[i]))
+			return pr_error(PR_INPUT, "%s.%s: not sent on a WebSocket (give \"message\")", ctx,
+			    http_only[i]);
+	if (k->nheader_expect)
+		return pr_error(PR_INPUT, "%s.expect.headers: a WebSocket check judges the reply, which has none", ctx);
+	for (size_t i = 0; i < k->ncaptures; i++)
+		if (k->captures[i].kind != QA_CAP_JSON)
+			return pr_error(PR_INPUT, "%s.capture.%s: a WebSocket check captures {\"json\": PATH} of the "
+			    "reply only", ctx, k->captures[i].name);
+	if (!given && (rc = wsclient_spec_check(k->ws) ? PR_INPUT : PR_OK))
+		return pr_error(rc, "%s: %s", ctx, wsclient_spec_check(k->ws));
+	if (k->nstatuses == 0) {
+		k->statuses = xcalloc(1, sizeof *k->statuses);
+		k->statuses[k->nstatuses++] = HTTP_SWITCHING_PROTOCOLS;
+	}
+	if (k->ws->message)
+		rc = check_refs(k->ws->message, known, field_ctx(&where, ctx, "message"));
+	buf_free(&where);
+	return rc;
+}
+
 /* One entry of qa.checks into k: its request, then what it expects and
  * captures (those captures are known to the checks after it). */
 static int
 load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check *k, struct known *known)
 {
 	static const char *const keys[] = {
-		"name", "method", "url", "headers", "body", "json", "expect", "capture", "timeout", NULL,
+		"name", "method", "url", "headers", "body", "json", "expect", "capture", "timeout",
+		"protocol", "message", "event", "namespace", "reply", NULL,
 	};
 	const char *name = NULL, *method = NULL, *url = NULL, *body = NULL;
 	const cJSON *ex = NULL, *caps = NULL;
@@ -689,7 +747,7 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 		return rc;
 	if ((rc = load_name(name, ctx, s, k)) ||
 	    (rc = load_method(method, ctx, k)) ||
-	    (rc = load_url(url, ctx, s, known, k)) ||
+	    (rc = load_url(url, ctx, s, known, ws_check(c, url), k)) ||
 	    (rc = load_body(c, body, ctx, s, known, k)) ||
 	    (rc = doc_get_headers(c, "headers", ctx, check_header, &headers, &k->header_lines, &k->nheaders)))
 		return rc;
@@ -697,6 +755,8 @@ load_check(const cJSON *c, const char *ctx, struct qa_suite *s, struct qa_check 
 		rc = load_expect(ex, field_ctx(&where, ctx, "expect"), k);
 	if (rc == PR_OK && caps)
 		rc = load_captures(caps, field_ctx(&where, ctx, "capture"), k, known);
+	if (rc == PR_OK)
+		rc = load_ws(c, ctx, known, k);
 	buf_free(&where);
 	return rc;
 }
@@ -765,7 +825,8 @@ qa_suite_add(struct qa_suite *s, const char *name, const char *url, long status)
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->checks[i].name, name) == 0)
 			return pr_usage_error("--check %s: a check with that name already exists", name);
-	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+	if (!s->base_url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
+	    !wsclient_url_is_ws(url))
 		return pr_usage_error("--check %s=%s: the URL is relative and there is no base URL (use --base-url)",
 		    name, url);
 	s->checks = xrealloc(s->checks, (s->n + 1) * sizeof *s->checks);
@@ -850,6 +911,9 @@ qa_suite_free(struct qa_suite *s)
 			free(k->between[j].column);
 		free(k->between);
 		free(k->indexes_from);
+		if (k->ws)
+			wsclient_spec_free(k->ws);
+		free(k->ws);
 		for (size_t j = 0; j < k->nvalid_before; j++)
 			free(k->valid_before[j]);
 		free(k->valid_before);
@@ -949,7 +1013,7 @@ resolve(const char *base, const char *url)
 	struct buf out = {0};
 	size_t blen;
 
-	if (!base || strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0)
+	if (!base || strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0 || wsclient_url_is_ws(url))
 		return xstrdup(url);
 	blen = strlen(base);
 	while (blen && base[blen - 1] == '/')
@@ -1873,6 +1937,76 @@ out:
 	pgq_result_free(&res);
 }
 
+/*
+ * A WebSocket check's exchange, its message filled in: 0 with the reply in
+ * resp (status 101, body the reply's text), PR_EXTERNAL when it failed
+ * (r says why; a refused upgrade's status is in resp->status).
+ */
+static int
+ws_exchange(const struct qa_suite *s, const struct qa_check *k, const struct built *b, const char *message,
+    struct http_resp *resp, struct qa_result *r)
+{
+	struct wsclient_spec spec = *k->ws;
+	struct wsclient_conn c;
+	struct wsclient_timing t;
+	double timeout_s = k->timeout_s > 0 ? k->timeout_s : s->timeout_s, first = 0;
+	int rc = PR_EXTERNAL;
+
+	spec.message = (char *)message;
+	r->attempts = 1;
+	if (wsclient_conn_open(&c, b->url, &spec, (const char *const *)b->headers, false, timeout_s, &t) < 0) {
+		resp->status = c.cls == PR_FAILURE_STATUS ? c.s.status : 0;
+		resp->failure = c.cls;
+		r->latency_ms = t.handshake_ms;
+		snprintf(resp->error, sizeof resp->error, "%s", c.error);
+	} else if (wsclient_conn_roundtrip(&c, timeout_s, &r->latency_ms, &first) < 0) {
+		resp->failure = c.cls;
+		snprintf(resp->error, sizeof resp->error, "%s", c.error);
+	} else {
+		resp->status = c.s.status;
+		buf_add(&resp->body, c.s.reply.data ? c.s.reply.data : "", c.s.reply.len);
+		rc = PR_OK;
+	}
+	wsclient_conn_close(&c);
+	return rc;
+}
+
+/* Run a WebSocket check: connect, send, judge the reply as a response. */
+static void
+run_ws_check(const struct qa_suite *s, const struct qa_check *k, struct vars *v, struct qa_result *r,
+    struct qa_requests *reqs, const struct built *b)
+{
+	struct http_resp resp = {0};
+	const char *missing = NULL;
+	size_t mlen = 0;
+	char *message = k->ws->message ? expand_vars(k->ws->message, v, &missing, &mlen) : NULL;
+
+	if (k->ws->message && !message) {
+		r->outcome = QA_SKIPPED;
+		report_missing(v, missing, mlen, r);
+		forget_captures(k, v);
+		return;
+	}
+	if (ws_exchange(s, k, b, message, &resp, r) == PR_OK) {
+		r->status = resp.status;
+		judge(s, k, &resp, v, r);
+		r->outcome = r->nfailures ? QA_FAIL : QA_PASS;
+	} else if (resp.status) {
+		r->status = resp.status;	/* a refused upgrade: judged as a status */
+		judge_status(k, resp.status, r);
+		r->outcome = r->nfailures ? QA_FAIL : QA_PASS;
+		forget_captures(k, v);
+	} else {
+		r->outcome = QA_ERROR;
+		r->unreachable = resp.failure == PR_FAILURE_DNS || resp.failure == PR_FAILURE_CONNECT;
+		add_failure(r, "%s: %s", resp.failure == PR_FAILURE_TIMEOUT ? "timeout" : "websocket", resp.error);
+		forget_captures(k, v);
+	}
+	record(reqs, r->latency_ms, r->outcome != QA_PASS);
+	free(message);
+	http_resp_free(&resp);
+}
+
 static void
 run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_opts *o, struct vars *v,
     struct qa_result *r, struct qa_requests *reqs)
@@ -1898,6 +2032,10 @@ run_check(const struct qa_suite *s, const struct qa_check *k, const struct qa_op
 	if (refuse_injection(&b, r)) {
 		r->outcome = QA_FAIL;
 		forget_captures(k, v);
+		goto out;
+	}
+	if (k->ws) {
+		run_ws_check(s, k, v, r, reqs, &b);
 		goto out;
 	}
 	if (send_request(s, k, o, &b, r->shown_url, &resp, r, reqs) != PR_OK) {

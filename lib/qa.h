@@ -28,6 +28,17 @@
  * B}, {"contains": S}), columns "between" bounds and "max_duration_ms";
  * it captures first-row columns ({"column": NAME}).  Only a connection
  * failure is tried again; the password is one of the secrets.
+ *
+ * A WebSocket check (a ws:// or wss:// "url") opens a connection
+ * (wsclient.h: "protocol" websocket or socketio, "namespace"), sends
+ * "message" ({{name}} and ${VAR} filled in; Socket.IO emits "event" with
+ * it as the argument, JSON) and waits for the reply ("reply"; by default
+ * the next message, or for Socket.IO the ack).  The expectations judge the
+ * reply as they judge a response: "status" is the upgrade's (101 unless
+ * given), "json" and "body_contains" the reply's text (an ack's is its
+ * argument array, an event's its first argument), "max_latency_ms" the
+ * round trip; captures take JSON paths of the reply.  It is not tried
+ * again, and certificates are always verified.
  */
 #ifndef PR_QA_H
 #define PR_QA_H
@@ -37,6 +48,7 @@
 #include <cjson/cJSON.h>
 
 #include "pg.h"
+#include "wsclient.h"
 
 #define QA_TIMEOUT_S 10.0		/* per request, unless "timeout" says */
 #define QA_RETRIES 2			/* extra attempts on connect errors and 5xx */
@@ -99,6 +111,9 @@ struct qa_check {
 	char *indexes_from;		/* the manifest's path */
 	char **valid_before;
 	size_t nvalid_before;
+	/* A WebSocket check (url ws:// or wss://): what it sends and awaits,
+	 * its message a template; NULL for HTTP and SQL checks. */
+	struct wsclient_spec *ws;
 };
 
 /* A column of the first row that must be a number within [lo, hi]. */

@@ -16,7 +16,9 @@ build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev
 # dpkg-dev (dpkg-shlibdeps), lintian and man-db: tests/cli/deb.sh builds,
 # checks and reads the Debian package.  prometheus and
 # python3-prometheus-client: the canary watch's test app and real Prometheus.
+# python3-websockets: the WebSocket echo server of the ws tests.
 test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind dpkg-dev lintian man-db prometheus python3-prometheus-client"
+test_pkgs="$test_pkgs python3-websockets"
 bench_pkgs="wrk hyperfine nghttp2-client apache2-utils time"
 
 case $mode in
@@ -51,12 +53,27 @@ install_gha_lint() {
 		echo "deps.sh: could not install the Actions linters; tests/cli/actions.sh will say so" >&2
 }
 
+# socket.io (the real Socket.IO 4 server of tests/fixtures/sio_server.js),
+# socket.io-client and ws (bench/ws_bench.js, the Node client pr-bench is
+# compared with): from npm into build/sio, in test and bench modes.
+install_sio() {
+	[ "$mode" = build ] && return 0
+	command -v npm >/dev/null 2>&1 || return 0
+	_dir=$(cd "$(dirname "$0")/.." && pwd)/build/sio
+	[ -f "$_dir/node_modules/socket.io/package.json" ] &&
+		[ -f "$_dir/node_modules/socket.io-client/package.json" ] &&
+		[ -f "$_dir/node_modules/ws/package.json" ] && return 0
+	echo "deps.sh: installing socket.io, socket.io-client and ws (npm) into build/sio" >&2
+	npm install --silent --no-audit --no-fund --prefix "$_dir" socket.io@4 socket.io-client@4 ws@8 >&2 ||
+		echo "deps.sh: could not install socket.io; the Socket.IO tests will say so" >&2
+}
+
 missing=
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && { install_azurite; install_gha_lint; exit 0; }
+[ -z "$missing" ] && { install_azurite; install_gha_lint; install_sio; exit 0; }
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 	echo "deps.sh: missing packages:$missing (install them, or run as root on Debian)" >&2
@@ -69,3 +86,4 @@ apt-get update -qq >&2
 apt-get install -y -qq --no-install-recommends $missing >&2
 install_azurite
 install_gha_lint
+install_sio

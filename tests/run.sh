@@ -58,9 +58,11 @@ POLL_S=0.2
 #   cli/bench-load-h2.sh   streams overlap: 30 of 50 responses in the window
 #   cli/qa_metrics.sh      a watch stops within one interval after for:
 #   cli/qa_watch.sh        enough requests in 1-2 s to see a rare error
+#   cli/bench-ws.sh        WebSocket and Socket.IO medians within 2.5 ms of 20
+#   cli/bench-ws-load.sh   2,000 Socket.IO clients; an open loop's p50 < 50 ms
 ALONE=' cli/bench.sh cli/bench-phases.sh cli/bench-load.sh cli/bench-load-tls.sh
 cli/bench-load-merge.sh cli/bench-errors.sh unit/test_loadgen unit/test_probe
-cli/bench-load-h2.sh cli/qa_metrics.sh cli/qa_watch.sh '
+cli/bench-load-h2.sh cli/qa_metrics.sh cli/qa_watch.sh cli/bench-ws.sh cli/bench-ws-load.sh '
 
 njobs=1
 while [ $# -gt 0 ]; do

@@ -23,6 +23,8 @@
 
 /* Load mode's throughput companion of metric <id> is "<id>" BENCH_RPS_SUFFIX. */
 #define BENCH_RPS_SUFFIX "_rps"
+/* A WebSocket metric's handshakes under load are "<id>" BENCH_HANDSHAKE_SUFFIX. */
+#define BENCH_HANDSHAKE_SUFFIX "_handshake"
 
 struct bench_opts {
 	struct benchcfg_metric *metrics;
@@ -56,6 +58,18 @@ struct bench_opts {
  * or PR_EXTERNAL when not a single request succeeded (reported).
  */
 int bench_sample(const struct bench_opts *o, cJSON *metrics);
+
+/*
+ * Sample mode for a ws:// or wss:// metric (sample_ws.c): its entry into
+ * metrics, *measured raised by the messages answered.  Returns 0.
+ */
+int bench_sample_ws(const struct bench_opts *o, const struct benchcfg_metric *m, cJSON *metrics, size_t *measured);
+
+/* An array of n times in ms, at microsecond resolution (sample.c). */
+cJSON *bench_values_json(const double *v, size_t n);
+
+/* {"1011": 3, ...}: the close codes counted by wsclient_code_slot (sample_ws.c). */
+cJSON *bench_close_codes_json(const uint64_t codes[WSCLIENT_NCODES]);
 
 /*
  * The "errors" object (sample.c) from counts indexed by enum failure

@@ -3,7 +3,10 @@
  * duration and becomes two entries in "metrics": "<id>" (latency in ms, its
  * summary computed from an exactly mergeable histogram) and "<id>_rps"
  * (throughput, better higher, with a sample: the rps of each whole second),
- * so that pr-compare judges both.
+ * so that pr-compare judges both.  A ws:// or wss:// metric's "<id>" is
+ * message latency (measure "message"), "<id>_rps" messages per second, and
+ * a third entry "<id>_handshake" times each connection's handshakes
+ * (connect, TLS, upgrade, Socket.IO's namespace) from their own histogram.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,7 @@
 
 /* The "load" object: how the run went.  Caller owns it. */
 static cJSON *
-load_json(const struct bench_opts *o, const struct loadgen_result *r)
+load_json(const struct bench_opts *o, const struct benchcfg_metric *m, const struct loadgen_result *r)
 {
 	cJSON *l = cJSON_CreateObject();
 
@@ -47,6 +50,12 @@ load_json(const struct bench_opts *o, const struct loadgen_result *r)
 		cJSON_AddNullToObject(l, "http_version");	/* never got as far as a connection */
 	cJSON_AddNumberToObject(l, "shards", 1);
 	cJSON_AddNumberToObject(l, "threads", (double)(r->threads > 0 ? r->threads : 1));
+	if (m->is_ws) {
+		cJSON_AddStringToObject(l, "protocol", wsclient_protocol_name(m->ws.protocol));
+		cJSON_AddNumberToObject(l, "connections_held", (double)r->connections_held);
+		cJSON_AddNumberToObject(l, "pings_answered", (double)r->pings);
+		cJSON_AddItemToObject(l, "close_codes", bench_close_codes_json(r->close_codes));
+	}
 	return l;
 }
 
@@ -83,9 +92,37 @@ metric_head(const struct benchcfg_metric *m, const char *shown, const char *unit
 	cJSON_AddStringToObject(e, "better", better);
 	cJSON_AddStringToObject(e, "measure", measure);
 	cJSON_AddStringToObject(e, "url", shown);
-	cJSON_AddStringToObject(e, "method", m->method ? m->method : "GET");
+	if (m->is_ws)
+		cJSON_AddStringToObject(e, "protocol", wsclient_protocol_name(m->ws.protocol));
+	else
+		cJSON_AddStringToObject(e, "method", m->method ? m->method : "GET");
 	cJSON_AddItemToObject(e, "errors", bench_errors_json(r->errors));
 	return e;
+}
+
+/* "<id>_handshake": each connection's handshake, from its histogram. */
+static void
+add_handshake(cJSON *metrics, const struct bench_opts *o, const struct benchcfg_metric *m, const char *shown,
+    const struct loadgen_result *r)
+{
+	static const uint64_t none[PR_FAILURE_NCLASSES];
+	cJSON *hs = cJSON_CreateObject();
+	struct stats_summary s;
+	struct buf id = { 0 };
+
+	cJSON_AddStringToObject(hs, "unit", "ms");
+	cJSON_AddStringToObject(hs, "better", "lower");
+	cJSON_AddStringToObject(hs, "measure", "handshake");
+	cJSON_AddStringToObject(hs, "url", shown);
+	cJSON_AddStringToObject(hs, "protocol", wsclient_protocol_name(m->ws.protocol));
+	cJSON_AddItemToObject(hs, "errors", bench_errors_json(none));	/* they are the messages' */
+	hist_summary_ms(r->handshake, &s);
+	cJSON_AddItemToObject(hs, "summary", stats_summary_to_json(&s));
+	cJSON_AddItemToObject(hs, "histogram", hist_to_json(r->handshake));
+	cJSON_AddItemToObject(hs, "load", load_json(o, m, r));
+	buf_printf(&id, "%s" BENCH_HANDSHAKE_SUFFIX, m->id);
+	cJSON_AddItemToObject(metrics, id.data, hs);
+	buf_free(&id);
 }
 
 /* Add "<id>" and "<id>_rps" for one finished run. */
@@ -94,7 +131,7 @@ add_metrics(cJSON *metrics, const struct bench_opts *o, const struct benchcfg_me
     const struct loadgen_result *r)
 {
 	char *shown = util_redact_url(m->url);
-	cJSON *lat = metric_head(m, shown, "ms", "lower", "total", r);
+	cJSON *lat = metric_head(m, shown, "ms", "lower", m->is_ws ? "message" : "total", r);
 	cJSON *thr = metric_head(m, shown, "rps", "higher", "throughput", r);
 	struct stats_summary s;
 	struct buf id = { 0 };
@@ -102,16 +139,18 @@ add_metrics(cJSON *metrics, const struct bench_opts *o, const struct benchcfg_me
 	hist_summary_ms(r->hist, &s);
 	cJSON_AddItemToObject(lat, "summary", stats_summary_to_json(&s));
 	cJSON_AddItemToObject(lat, "histogram", hist_to_json(r->hist));
-	cJSON_AddItemToObject(lat, "load", load_json(o, r));
+	cJSON_AddItemToObject(lat, "load", load_json(o, m, r));
 	cJSON_AddItemToObject(metrics, m->id, lat);
 
 	cJSON_AddItemToObject(thr, "samples", rps_samples_json(r));
 	cJSON_AddNumberToObject(thr, "interval_s", r->interval_s);
 	cJSON_AddItemToObject(thr, "summary", bench_rps_summary(r->throughput_rps));
-	cJSON_AddItemToObject(thr, "load", load_json(o, r));
+	cJSON_AddItemToObject(thr, "load", load_json(o, m, r));
 	buf_printf(&id, "%s" BENCH_RPS_SUFFIX, m->id);
 	cJSON_AddItemToObject(metrics, id.data, thr);
 	buf_free(&id);
+	if (m->is_ws)
+		add_handshake(metrics, o, m, shown, r);
 	free(shown);
 }
 
@@ -123,8 +162,8 @@ warn_errors(const struct benchcfg_metric *m, const struct loadgen_result *r)
 
 	if (!bench_errors_list(r->errors, &b))
 		return;
-	pr_warn("%s: %llu of %llu requests failed (%s)", m->id, (unsigned long long)r->error_total,
-	    (unsigned long long)(r->ok + r->error_total), b.data);
+	pr_warn("%s: %llu of %llu %s failed (%s)", m->id, (unsigned long long)r->error_total,
+	    (unsigned long long)(r->ok + r->error_total), m->is_ws ? "messages" : "requests", b.data);
 	buf_free(&b);
 }
 
@@ -147,6 +186,7 @@ bench_load(const struct bench_opts *o, cJSON *metrics)
 		struct loadgen_target t = {
 			.url = m->url, .method = m->method, .body = m->body, .expect_status = m->expect_status,
 			.headers = m->headers ? (const char *const *)m->headers : hdrs,
+			.ws = m->is_ws ? &m->ws : NULL,
 		};
 		struct loadgen_result r;
 

@@ -40,7 +40,7 @@
 enum {
 	OPT_MEASURE = 256, OPT_COLD, OPT_IDLE, OPT_LOAD, OPT_RATE, OPT_LOAD_WARMUP, OPT_LOG,
 	OPT_PRECISION, OPT_PRECISION_QUANTILES, OPT_MAX_SAMPLES, OPT_MAX_TIME, OPT_HTTP1_1, OPT_HTTP2, OPT_STREAMS,
-	OPT_HISTORY, OPT_HISTORY_KEEP,
+	OPT_HISTORY, OPT_HISTORY_KEEP, OPT_PROTOCOL, OPT_MESSAGE, OPT_REPLY, OPT_EVENT, OPT_NAMESPACE,
 };
 
 static const char usage_text[] =
@@ -49,7 +49,8 @@ static const char usage_text[] =
     "       pr-bench --load [-C CONNECTIONS] [-d DURATION] [--rate RPS] [options] [ID=URL | ID]...\n"
     "       pr-bench merge FILE...\n"
     "\n"
-    "Measure named HTTP metrics and print a pr-tools/bench/1.1 document on stdout.\n"
+    "Measure named HTTP, WebSocket and Socket.IO metrics and print a pr-tools/bench/1.1\n"
+    "document on stdout.\n"
     "\n"
     "  -f, --config FILE       read the \"bench\" section of FILE (default ./pr-tools.json)\n"
     "  -n, --samples N         measured requests per metric (default 20; cold start 1)\n"
@@ -87,6 +88,14 @@ static const char usage_text[] =
     "                          (default 1)\n"
     "  -T, --threads N         load: client threads (default one per core, at most\n"
     "                          one per connection)\n"
+    "      --protocol PROTO    ws:// and wss:// metrics: websocket (default) or socketio\n"
+    "      --message TEXT      the message each sample sends (Socket.IO: the event's\n"
+    "                          argument, as JSON; default \"ping\" for WebSocket)\n"
+    "      --event NAME        Socket.IO: the event emitted (default \"message\")\n"
+    "      --namespace NSP     Socket.IO: the namespace, such as /chat (default /)\n"
+    "      --reply WHAT        what answers a message: echo (WebSocket default), ack\n"
+    "                          (Socket.IO default), event:NAME, contains:TEXT,\n"
+    "                          json:PATH or json:PATH=VALUE\n"
     "      --history FILE      also append one JSON line per metric to FILE (for\n"
     "                          pr-trend), safely when runs race\n"
     "      --history-keep KEEP with --history: keep records younger than KEEP\n"
@@ -122,6 +131,11 @@ static const struct option longopts[] = {
 	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
 	{ "history", required_argument, NULL, OPT_HISTORY },
 	{ "history-keep", required_argument, NULL, OPT_HISTORY_KEEP },
+	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
+	{ "message", required_argument, NULL, OPT_MESSAGE },
+	{ "reply", required_argument, NULL, OPT_REPLY },
+	{ "event", required_argument, NULL, OPT_EVENT },
+	{ "namespace", required_argument, NULL, OPT_NAMESPACE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -136,7 +150,31 @@ struct given {
 	const char *history;	/* --history FILE */
 	struct history_keep keep;	/* --history-keep */
 	bool given_keep;
+	struct wsclient_spec ws;	/* --protocol, --message, --event, --namespace, --reply */
+	bool given_ws;
 };
+
+/* One of the WebSocket options into spec (the last given wins). */
+static int
+parse_ws_option(int c, const char *arg, struct wsclient_spec *spec)
+{
+	char **dst = c == OPT_MESSAGE ? &spec->message : c == OPT_EVENT ? &spec->event : &spec->nsp;
+
+	if (c == OPT_PROTOCOL) {
+		if (wsclient_protocol_parse(arg, &spec->protocol))
+			return pr_usage_error("--protocol: expected websocket or socketio, got '%s'", arg);
+		return 0;
+	}
+	if (c == OPT_REPLY) {
+		if (wsclient_reply_parse(arg, spec))
+			return pr_usage_error("--reply: expected echo, ack, next, event:NAME, contains:TEXT or "
+			    "json:PATH[=VALUE], got '%s'", arg);
+		return 0;
+	}
+	free(*dst);
+	*dst = xstrdup(arg);
+	return 0;
+}
 
 /* Parse the options into o and g; *first is the index of the first operand. */
 static int
@@ -263,6 +301,15 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 				    "metric (500)", optarg);
 			g->given_keep = true;
 			break;
+		case OPT_PROTOCOL:
+		case OPT_MESSAGE:
+		case OPT_REPLY:
+		case OPT_EVENT:
+		case OPT_NAMESPACE:
+			if ((rc = parse_ws_option(c, optarg, &g->ws)))
+				return rc;
+			g->given_ws = true;
+			break;
 		default:
 			return pr_getopt_other(c, usage_text, argv);
 		}
@@ -364,9 +411,10 @@ check_precision(const struct bench_opts *o, const struct given *g)
 }
 
 /*
- * Load mode writes each metric <id> twice, as "<id>" and "<id>_rps": refuse
- * a selection where one metric's throughput key is another metric's id, as
- * the document would hold that key twice.  0 or PR_USAGE (reported).
+ * Load mode writes each metric <id> twice, as "<id>" and "<id>_rps" (and a
+ * WebSocket metric's handshakes as "<id>_handshake"): refuse a selection
+ * where one of those keys is another metric's id, as the document would
+ * hold that key twice.  0 or PR_USAGE (reported).
  */
 static int
 refuse_rps_collision(const struct benchcfg_metric *v, size_t n)
@@ -374,11 +422,63 @@ refuse_rps_collision(const struct benchcfg_metric *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(v[i].id);
 
-		for (size_t j = 0; j < n; j++)
+		for (size_t j = 0; j < n; j++) {
 			if (strncmp(v[j].id, v[i].id, len) == 0 && strcmp(v[j].id + len, BENCH_RPS_SUFFIX) == 0)
 				return pr_usage_error("%s and %s: --load writes %s's throughput as %s, so the ids collide "
 				    "(rename %s)", v[i].id, v[j].id, v[i].id, v[j].id, v[j].id);
+			if (v[i].is_ws && strncmp(v[j].id, v[i].id, len) == 0 &&
+			    strcmp(v[j].id + len, BENCH_HANDSHAKE_SUFFIX) == 0)
+				return pr_usage_error("%s and %s: --load writes %s's handshakes as %s, so the ids collide "
+				    "(rename %s)", v[i].id, v[j].id, v[i].id, v[j].id, v[j].id);
+		}
 	}
+	return 0;
+}
+
+/* An ad hoc ID=ws://... metric: its URL checked, the flags' spec.  0 or PR_USAGE. */
+static int
+adhoc_ws(struct benchcfg_metric *m, const struct given *g)
+{
+	struct wsclient_url u;
+	char why[128];
+	const char *bad;
+
+	if (wsclient_url_parse(m->url, &u, why, sizeof why) < 0) {
+		char *shown = util_redact_url(m->url);
+		int rc = pr_usage_error("%s=%s: %s", m->id, shown, why);
+
+		free(shown);
+		return rc;
+	}
+	wsclient_url_free(&u);
+	m->is_ws = true;
+	wsclient_spec_copy(&m->ws, &g->ws);
+	if ((bad = wsclient_spec_check(&m->ws)))
+		return pr_usage_error("%s: %s", m->id, bad);
+	return 0;
+}
+
+/*
+ * WebSocket flags need a ws:// metric given on the command line; cold starts
+ * and --precision are for HTTP metrics only.
+ */
+static int
+check_ws_selection(const struct benchcfg_metric *v, size_t n, const struct bench_opts *o, const struct given *g)
+{
+	bool adhoc = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].is_ws && o->cold_start)
+			return pr_usage_error("%s: --cold-start measures HTTP requests, not WebSocket messages",
+			    v[i].id);
+		if (v[i].is_ws && o->precision > 0)
+			return pr_usage_error("%s: --precision samples HTTP requests; give a WebSocket metric -n",
+			    v[i].id);
+		adhoc |= v[i].is_ws;
+	}
+	if (g->given_ws && !adhoc)
+		return pr_usage_error("--protocol, --message, --event, --namespace and --reply go with an ID=ws://... "
+		    "or ID=wss://... metric");
 	return 0;
 }
 
@@ -389,7 +489,7 @@ refuse_rps_collision(const struct benchcfg_metric *v, size_t n)
  */
 static int
 select_metrics(int argc, char **argv, const struct benchcfg_metric *cfg, size_t ncfg, enum benchcfg_measure dflt,
-    struct bench_opts *o)
+    struct bench_opts *o, const struct given *g)
 {
 	struct benchcfg_metric *v = xcalloc((size_t)argc + ncfg + 1, sizeof *v);
 	size_t n = 0;
@@ -401,13 +501,18 @@ select_metrics(int argc, char **argv, const struct benchcfg_metric *cfg, size_t 
 
 		if (eq && benchcfg_id_valid(a, (size_t)(eq - a))) {
 			if (!strstr(eq + 1, "://")) {
-				rc = pr_usage_error("%.*s: expected an http:// or https:// URL after '='", (int)(eq - a), a);
+				rc = pr_usage_error("%.*s: expected an http://, https://, ws:// or wss:// URL "
+				    "after '='", (int)(eq - a), a);
 				break;
 			}
 			v[n].id = xstrdup(a);
 			v[n].id[eq - a] = '\0';
 			v[n].url = xstrdup(eq + 1);
 			v[n].measure = dflt;
+			if (wsclient_url_is_ws(v[n].url) && (rc = adhoc_ws(&v[n], g))) {
+				n++;
+				break;
+			}
 		} else if (strstr(a, "://")) {
 			if (eq && eq < strstr(a, "://") && !o->cold_start) {
 				rc = pr_usage_error("%s id '%.*s' is not a metric id (letters, digits and _ . : - only)",
@@ -453,6 +558,8 @@ select_metrics(int argc, char **argv, const struct benchcfg_metric *cfg, size_t 
 	}
 	if (!rc && o->load)
 		rc = refuse_rps_collision(v, n);
+	if (!rc)
+		rc = check_ws_selection(v, n, o, g);
 	if (rc) {
 		benchcfg_metrics_free(v, n);
 		return rc;
@@ -640,7 +747,7 @@ main(int argc, char **argv)
 		goto out;
 	if ((rc = check_protocol(&o)))
 		goto out;
-	if ((rc = select_metrics(argc - first, argv + first, cfg_metrics, ncfg, dflt, &o)))
+	if ((rc = select_metrics(argc - first, argv + first, cfg_metrics, ncfg, dflt, &o, &g)))
 		goto out;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -664,6 +771,7 @@ out:
 	cJSON_Delete(doc);
 	benchcfg_metrics_free(o.metrics, o.nmetrics);
 	benchcfg_metrics_free(cfg_metrics, ncfg);
+	wsclient_spec_free(&g.ws);
 	config_free(&cfg);
 	if ((erc = pr_log_close()) && rc == PR_OK)
 		rc = erc;

@@ -269,8 +269,8 @@ warn_errors(const struct benchcfg_metric *m, const struct run *r, long attempts)
 	buf_free(&b);
 }
 
-static cJSON *
-values_json(const double *v, size_t n)
+cJSON *
+bench_values_json(const double *v, size_t n)
 {
 	cJSON *a = cJSON_CreateArray();
 
@@ -292,8 +292,8 @@ metric_json(const struct bench_opts *opts, const struct benchcfg_metric *m, cons
 	cJSON_AddStringToObject(o, "measure", m->measure == MEASURE_TTFB ? "ttfb" : "total");
 	cJSON_AddStringToObject(o, "url", shown);
 	cJSON_AddStringToObject(o, "method", m->method ? m->method : "GET");
-	cJSON_AddItemToObject(o, "samples", values_json(r->values, r->n));
-	cJSON_AddItemToObject(o, "warmup", values_json(r->warm, r->nwarm));
+	cJSON_AddItemToObject(o, "samples", bench_values_json(r->values, r->n));
+	cJSON_AddItemToObject(o, "warmup", bench_values_json(r->warm, r->nwarm));
 	cJSON_AddItemToObject(o, "errors", bench_errors_json(r->errors));
 	stats_summarize(r->values, r->n, &s);
 	cJSON_AddItemToObject(o, "summary", stats_summary_to_json(&s));
@@ -357,6 +357,10 @@ bench_sample(const struct bench_opts *o, cJSON *metrics)
 		const struct benchcfg_metric *m = &o->metrics[i];
 		struct run r;
 
+		if (m->is_ws) {
+			rc = bench_sample_ws(o, m, metrics, &measured);
+			continue;
+		}
 		run_init(&r, o);
 		rc = o->cold_start ? measure_cold(o, m, &r) : measure_warm(o, m, &r);
 		if (!rc) {
