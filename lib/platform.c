@@ -168,7 +168,7 @@ static int
 check_settings(const cJSON *entry, const char *ctx)
 {
 	static const char *const hash_keys[] = {PLATFORM_SHA256, NULL};
-	const cJSON *set;
+	const cJSON *set = NULL;
 	char sctx[ECTX_MAX + SETTING_NAME_MAX + 16];
 	int rc;
 

@@ -358,6 +358,9 @@ deploy(struct writer *w, const cJSON *commit)
 	}
 	pr_note("%s: deploy %s of %s started", w->r->label, id->valuestring, commit->valuestring);
 	if ((rc = render_deploy_wait(w->c, w->r->name, id->valuestring, status, &rerr))) {
+		/* The old deploy stays live: a deploy that never went live
+		 * changed nothing, so alone it is no partial work. */
+		w->sent--;
 		fill_error(w->err, "POST", "/deploys", &rerr);
 		w->err->hint = "read the deploy's logs in the Render dashboard, fix the cause, then run again";
 	} else {
