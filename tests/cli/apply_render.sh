@@ -154,8 +154,7 @@ ok_if render_partial_says_which \
 RENDER_API_KEY=rnd_wrong expect_exit 4 render_wrong_key_exits_4 pr-apply-scale --platform "$T/two.json"
 ok_if render_wrong_key_one_line_then_not_attempted \
 	'grep -q "GET services/srv-api1: 401 unauthorized: Unauthorized (check RENDER_API_KEY" "$T/err" && [ "$(jq -r ".resources[1].error" "$T/out")" = "not attempted: the Render API refused the token" ]'
-env -u RENDER_API_KEY "$PR_BIN/pr-apply-scale" --platform "$T/two.json" >"$T/out" 2>"$T/err"
-rc=$?
+run env -u RENDER_API_KEY "$PR_BIN/pr-apply-scale" --platform "$T/two.json"
 ok_if render_no_key_exits_4_saying_so \
 	'[ "$rc" -eq 4 ] && grep -q "RENDER_API_KEY is not set" "$T/err" && [ "$(jq -r ".resources[0].error" "$T/out")" = "not attempted: no Render token" ]'
 
@@ -180,11 +179,11 @@ ok_if render_key_not_in_requests_beyond_the_header '! grep -qF "$KEY" "$T/rcalls
 cd "$T" || exit 1
 
 # Bad sections: exit 3, one line naming the field.
+one_line_with() { one_line "$T/err" && grep -q -- "$1" "$T/err"; }
 bad() { # NAME SECTION PATTERN
 	echo "$2" >"$T/bad.json"
-	want=$3
 	expect_exit 3 "$1_exits_3" pr-apply-scale --platform "$T/bad.json"
-	ok_if "$1_names_the_field" 'one_line "$T/err" && grep -q -- "$want" "$T/err"'
+	check "$1_names_the_field" one_line_with "$3"
 }
 bad render_unknown_provider '{"heroku": {"apps": []}}' \
 	'bad.json: platform.heroku: unknown provider (expected one of: azure, render)'
