@@ -183,6 +183,10 @@ run env -u RENDER_API_KEY "$PR_BIN/pr-apply-scale" --platform "$T/two.json"
 ok_if render_no_key_exits_4_saying_so '[ "$rc" -eq 4 ] && grep -q "RENDER_API_KEY is not set" "$T/err" &&
 	is "$T/out" ".resources[0].error" "\"not attempted: no Render token\""'
 
+RENDER_API_KEY="$(printf 'rnd_part1\nInjected: header')" run pr-apply-scale --platform "$T/two.json"
+ok_if render_key_with_line_break_refused_unshown '[ "$rc" -eq 4 ] &&
+	grep -q "RENDER_API_KEY holds a control character" "$T/err" && ! grep -q -e rnd_part1 -e Injected "$T/err"'
+
 # The API key nowhere: stdout, stderr (in GitHub Actions only as the
 # ::add-mask:: line), the log file, GITHUB_OUTPUT, the step summary, and
 # what the API saw beyond the Authorization header.
