@@ -3,9 +3,19 @@
  * (applydoc.h).
  */
 #include "applydoc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "azsettings.h"
 #include "buf.h"
 #include "doc.h"
+#include "fileio.h"
 #include "pr.h"
+
+/* Mode of an apply document holding setting values: the owner's alone. */
+#define APPLYDOC_SECRET_MODE 0600
 
 int
 applydoc_restore(const cJSON *doc, const char *name, cJSON **restore, char **source, char **endpoint)
@@ -25,4 +35,39 @@ applydoc_restore(const cJSON *doc, const char *name, cJSON **restore, char **sou
 	*source = buf_detach(&text);
 	*restore = cJSON_Duplicate(sec, true);
 	return PR_OK;
+}
+
+int
+applydoc_emit(const cJSON *doc, const char *also_path)
+{
+	bool had_values;
+	cJSON *shown = azsettings_redact(doc, &had_values);
+	char *text;
+	int rc;
+
+	if ((rc = doc_emit(shown, NULL)) || !also_path || !*also_path)
+		goto out;
+	text = doc_text(doc);
+	rc = fileio_write_atomic_mode(also_path, text, strlen(text), had_values ? APPLYDOC_SECRET_MODE : PR_OUTPUT_MODE);
+	explicit_bzero(text, strlen(text));
+	free(text);
+out:
+	cJSON_Delete(shown);
+	return rc;
+}
+
+bool
+applydoc_has_settings(const cJSON *platform)
+{
+	const cJSON *az = cJSON_GetObjectItemCaseSensitive(platform, "azure");
+	static const char *const lists[] = {"web_apps", "container_apps", NULL};
+
+	for (int i = 0; lists[i]; i++) {
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(az, lists[i]);
+
+		for (const cJSON *e = cJSON_IsArray(arr) ? arr->child : NULL; e; e = e->next)
+			if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(e, "settings")) > 0)
+				return true;
+	}
+	return false;
 }
