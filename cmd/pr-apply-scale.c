@@ -620,7 +620,7 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct platform_opts po = {0};
-	cJSON *desired = NULL, *resources = NULL, *doc = NULL;
+	cJSON *desired = NULL, *resources = NULL, *doc = NULL, *restore = NULL;
 	char *src = NULL, *doc_endpoint = NULL, *shown = NULL;
 	const char *endpoint;
 	const char *credential = NULL;
@@ -642,6 +642,7 @@ main(int argc, char **argv)
 	po.source = src;
 	po.retry_base_ms = o.retry_base_ms;
 	po.credential = &credential;
+	po.restore = &restore;
 	if ((rc = platform_check(desired, &po)))
 		goto out;
 	if (!o.dry_run && !o.output && applydoc_has_settings(desired)) {
@@ -662,8 +663,9 @@ main(int argc, char **argv)
 	else
 		cJSON_AddNullToObject(doc, "credential");
 	cJSON_AddItemToObject(doc, "resources", resources);
-	cJSON_AddItemToObject(doc, "restore", platform_restore(desired, resources));
+	cJSON_AddItemToObject(doc, "restore", restore ? restore : platform_restore(desired, resources));
 	resources = NULL;
+	restore = NULL;
 	pr_note("%s: %d changed, %d unchanged, %d planned, %d failed, %d not verified",
 	    verdict_of(rc), count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "changed"),
 	    count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "unchanged"),
@@ -676,6 +678,7 @@ main(int argc, char **argv)
 out:
 	cJSON_Delete(doc);
 	cJSON_Delete(resources);
+	cJSON_Delete(restore);
 	cJSON_Delete(desired);
 	free(src);
 	free(doc_endpoint);

@@ -1,74 +1,44 @@
-/* platform.c: see platform.h.  Azure App Service and Container Apps
- * settings through lib/azure.h. */
+/*
+ * platform.c: see platform.h.  The provider-neutral front: it checks the
+ * section, walks its resources, and for each one reads, diffs, writes
+ * through its provider, reads back and verifies; it turns settings values
+ * into hashes for documents and builds restore sections.  The providers
+ * know their APIs and nothing of documents.
+ */
 #include "platform.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 
-#include "azure.h"
 #include "buf.h"
 #include "doc.h"
 #include "pr.h"
 
-#define REPLICAS_MAX 1000L
-#define CPU_MAX_CORES 64.0
-#define CPU_EPSILON 1e-6
-#define MEMORY_EPSILON_MI 1e-3
-#define MIB_PER_GIB 1024.0
-/* Far above any App Service or Container Apps size: 1 TiB. */
-#define MEMORY_MAX_MIB (1024.0 * MIB_PER_GIB)
-#define MSG_MAX 1024
+#define NUMBER_EPSILON 1e-6
+#define SHA256_HEX_LEN 65
+/* A setting name longer than this is a typo or garbage, not a name any
+ * platform's settings or environment variables use. */
+#define SETTING_NAME_MAX 256
+#define CTX_MAX 600
+#define ECTX_MAX (CTX_MAX + 64)
 
-enum kind { WEB_APP, CONTAINER_APP };
+static const struct platform_provider *const providers[] = {&platform_azure, NULL};
+static const char provider_names[] = "azure";
 
-/* The section, checked: borrowed pointers into the caller's cJSON. */
-struct section {
-	const char *subscription;
-	const char *resource_group;
-	const cJSON *web_apps;		/* array or NULL */
-	const cJSON *container_apps;	/* array or NULL */
-};
-
-static const char *
-kind_name(enum kind k)
+static const struct platform_provider *
+provider_named(const char *name)
 {
-	return k == WEB_APP ? "web_app" : "container_app";
+	for (int i = 0; providers[i]; i++)
+		if (strcmp(providers[i]->name, name) == 0)
+			return providers[i];
+	return NULL;
 }
 
-/* Name used in messages: "sites/web1" or "containerApps/api". */
-static void
-label(enum kind k, const char *name, char *out, size_t outlen)
-{
-	snprintf(out, outlen, "%s/%s", k == WEB_APP ? "sites" : "containerApps", name);
-}
-
-/* The ARM resource id, and the path its settings are read from. */
-static char *
-resource_id(const struct section *s, enum kind k, const char *name)
-{
-	struct buf b = {0};
-
-	buf_printf(&b, "/subscriptions/%s/resourceGroups/%s/providers/%s/%s", s->subscription,
-	    s->resource_group, k == WEB_APP ? "Microsoft.Web/sites" : "Microsoft.App/containerApps", name);
-	return buf_detach(&b);
-}
-
-static char *
-settings_path(const struct section *s, enum kind k, const char *name)
-{
-	char *id = resource_id(s, k, name);
-	struct buf b = {0};
-
-	buf_printf(&b, "%s%s", id, k == WEB_APP ? "/config/web" : "");
-	free(id);
-	return buf_detach(&b);
-}
-
-/* A name that can go into an ARM path as it is. */
-static bool
-is_path_name(const char *s)
+bool
+platform_is_path_name(const char *s)
 {
 	if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
@@ -79,125 +49,169 @@ is_path_name(const char *s)
 	return true;
 }
 
-/* Memory quantity ("1Gi", "512Mi", "0.5Gi") in MiB, or -1.  Only a plain
- * decimal number is taken: no sign, exponent or hex ("1e308Gi", "0x10Gi"),
- * and nothing above MEMORY_MAX_MIB. */
-static double
-memory_mib(const char *s)
+bool
+platform_same_value(const cJSON *a, const cJSON *b)
 {
-	size_t digits = strspn(s, "0123456789."), dots = 0;
-	char *end;
-	double v;
-
-	for (size_t i = 0; i < digits; i++)
-		dots += s[i] == '.';
-	if (digits == 0 || dots > 1 || s[0] == '.')
-		return -1;
-	v = strtod(s, &end);
-	if (end != s + digits || !isfinite(v) || v <= 0)
-		return -1;
-	if (strcmp(end, "Gi") == 0)
-		v *= MIB_PER_GIB;
-	else if (strcmp(end, "Mi") != 0)
-		return -1;
-	return v <= MEMORY_MAX_MIB ? v : -1;
+	if (!a || !b)
+		return false;
+	if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
+		return fabs(a->valuedouble - b->valuedouble) < NUMBER_EPSILON;
+	return cJSON_Compare(a, b, true);
 }
 
-static int
-get_name(const cJSON *entry, const char *ctx, const char **name)
+static bool
+same_setting(const struct platform_provider *p, const char *key, const cJSON *a, const cJSON *b)
 {
-	int rc = doc_get_string(entry, "name", PR_REQUIRED, ctx, name);
+	return p->same ? p->same(key, a, b) : platform_same_value(a, b);
+}
 
-	if (rc)
+/* ---- settings values and their hashes ---- */
+
+static void
+sha256_hex(const char *s, char hex[SHA256_HEX_LEN])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	EVP_Digest(s, strlen(s), d, &n, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* {"sha256": hex} of a plain value, null for an absent one, a copy of a
+ * value that is a hash already. */
+static cJSON *
+hashed(const cJSON *v)
+{
+	char hex[SHA256_HEX_LEN];
+	cJSON *o;
+
+	if (!v || cJSON_IsNull(v))
+		return cJSON_CreateNull();
+	if (!cJSON_IsString(v))
+		return cJSON_Duplicate(v, true);
+	sha256_hex(v->valuestring, hex);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, PLATFORM_SHA256, hex);
+	return o;
+}
+
+/* The hash a wanted value stands for: its own, or the one a snapshot gave. */
+static const char *
+wanted_hash(const cJSON *want, char hex[SHA256_HEX_LEN])
+{
+	const cJSON *h;
+
+	if (cJSON_IsString(want)) {
+		sha256_hex(want->valuestring, hex);
+		return hex;
+	}
+	h = cJSON_GetObjectItemCaseSensitive(want, PLATFORM_SHA256);
+	return cJSON_IsString(h) ? h->valuestring : NULL;
+}
+
+/* True when the current plain value cur (NULL: absent) is what want asks. */
+static bool
+setting_holds(const cJSON *cur, const cJSON *want)
+{
+	char a[SHA256_HEX_LEN], b[SHA256_HEX_LEN];
+	const char *wh;
+
+	if (!want || cJSON_IsNull(want))
+		return !cJSON_IsString(cur);
+	if (!cJSON_IsString(cur))
+		return false;
+	if (cJSON_IsString(want))
+		return strcmp(cur->valuestring, want->valuestring) == 0;
+	wh = wanted_hash(want, b);
+	sha256_hex(cur->valuestring, a);
+	return wh && strcmp(a, wh) == 0;
+}
+
+/* A settings map for documents: each key of names (every key of plain when
+ * names is NULL) with its hash, or null when plain has no such key. */
+static cJSON *
+hashed_settings(const cJSON *plain, const cJSON *names)
+{
+	cJSON *out = cJSON_CreateObject();
+
+	for (const cJSON *n = names ? names->child : plain ? plain->child : NULL; n; n = n->next)
+		cJSON_AddItemToObject(out, n->string, hashed(cJSON_GetObjectItemCaseSensitive(plain, n->string)));
+	return out;
+}
+
+/* A copy of obj whose settings map is hashed (names as in hashed_settings). */
+static cJSON *
+doc_form(const cJSON *obj, const cJSON *names)
+{
+	cJSON *out = cJSON_CreateObject();
+
+	for (const cJSON *it = obj ? obj->child : NULL; it; it = it->next)
+		if (strcmp(it->string, PLATFORM_SETTINGS) != 0)
+			cJSON_AddItemToObject(out, it->string, cJSON_Duplicate(it, true));
+	if (names || cJSON_GetObjectItemCaseSensitive(obj, PLATFORM_SETTINGS))
+		cJSON_AddItemToObject(out, PLATFORM_SETTINGS,
+		    hashed_settings(cJSON_GetObjectItemCaseSensitive(obj, PLATFORM_SETTINGS), names));
+	return out;
+}
+
+/* ---- checking a section ---- */
+
+static bool
+is_hex_sha256(const char *s)
+{
+	return strlen(s) == SHA256_HEX_LEN - 1 && strspn(s, "0123456789abcdef") == SHA256_HEX_LEN - 1;
+}
+
+/* The entry's "settings": {"NAME": "value" | null | {"sha256": hex}}. */
+static int
+check_settings(const cJSON *entry, const char *ctx)
+{
+	static const char *const hash_keys[] = {PLATFORM_SHA256, NULL};
+	const cJSON *set;
+	char sctx[ECTX_MAX + SETTING_NAME_MAX + 16];
+	int rc;
+
+	if ((rc = doc_get_object(entry, PLATFORM_SETTINGS, PR_OPTIONAL, ctx, &set)) || !set)
 		return rc;
-	if (!is_path_name(*name))
-		return pr_error(PR_INPUT, "%s.name: \"%s\" is not a resource name "
-		    "(letters, digits, '-', '_', '.', '(' and ')')", ctx, *name);
+	for (const cJSON *v = set->child; v; v = v->next) {
+		const cJSON *h;
+		size_t n = strlen(v->string);
+
+		snprintf(sctx, sizeof sctx, "%s.%s.%s", ctx, PLATFORM_SETTINGS, v->string);
+		if (n == 0 || n > SETTING_NAME_MAX || strcspn(v->string, "\t\r\n\"/\\") != n)
+			return pr_error(PR_INPUT, "%s.%s: \"%s\" is not a setting name (1 to %d characters, "
+			    "no quotes, slashes or line breaks)", ctx, PLATFORM_SETTINGS, v->string, SETTING_NAME_MAX);
+		if (cJSON_IsString(v) || cJSON_IsNull(v))
+			continue;
+		if (!cJSON_IsObject(v))
+			return pr_error(PR_INPUT, "%s: expected a string (the value), null (delete it) or "
+			    "{\"sha256\": hex}, found %s", sctx, doc_json_type(v));
+		if ((rc = doc_check_fields(v, hash_keys, sctx)))
+			return rc;
+		h = cJSON_GetObjectItemCaseSensitive(v, PLATFORM_SHA256);
+		if (!cJSON_IsString(h) || !is_hex_sha256(h->valuestring))
+			return pr_error(PR_INPUT, "%s.%s: expected 64 lowercase hex digits", sctx, PLATFORM_SHA256);
+	}
 	return PR_OK;
 }
 
+/* The settings maps of the kinds that take them (the provider checked the rest). */
 static int
-check_web_app(const cJSON *e, const char *ctx)
+check_kinds_settings(const struct platform_provider *p, const cJSON *sec, const char *ctx)
 {
-	static const char *const keys[] = {"name", "always_on", NULL};
-
-	const char *name;
-	bool b;
+	char ectx[ECTX_MAX];
 	int rc;
 
-	if (!cJSON_IsObject(e))
-		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, doc_json_type(e));
-	if ((rc = doc_check_fields(e, keys, ctx)) || (rc = get_name(e, ctx, &name)))
-		return rc;
-	return doc_get_bool(e, "always_on", PR_OPTIONAL, ctx, &b);
-}
-
-static int
-check_container_app(const cJSON *e, const char *ctx)
-{
-	static const char *const keys[] = {"name", "min_replicas", "max_replicas", "cpu", "memory", NULL};
-	const char *name, *mem = NULL;
-	long min = -1, max = -1;
-	double cpu = 0;
-	int rc;
-
-	if (!cJSON_IsObject(e))
-		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, doc_json_type(e));
-	if ((rc = doc_check_fields(e, keys, ctx)) ||
-	    (rc = get_name(e, ctx, &name)) ||
-	    (rc = doc_get_long(e, "min_replicas", PR_OPTIONAL, ctx, 0, REPLICAS_MAX, &min)) ||
-	    (rc = doc_get_long(e, "max_replicas", PR_OPTIONAL, ctx, 1, REPLICAS_MAX, &max)) ||
-	    (rc = doc_get_number(e, "cpu", PR_OPTIONAL, ctx, &cpu)) ||
-	    (rc = doc_get_string(e, "memory", PR_OPTIONAL, ctx, &mem)))
-		return rc;
-	if (cJSON_GetObjectItemCaseSensitive(e, "cpu") && (cpu <= 0 || cpu > CPU_MAX_CORES))
-		return pr_error(PR_INPUT, "%s.cpu: %g cores is out of range (a number of cores above 0, "
-		    "at most %g, like 0.5)", ctx, cpu, CPU_MAX_CORES);
-	if (mem && memory_mib(mem) < 0)
-		return pr_error(PR_INPUT, "%s.memory: \"%s\" is not a memory size (write it like 1Gi or 512Mi)",
-		    ctx, mem);
-	return PR_OK;
-}
-
-/* Check platform and fill s.  0 or PR_INPUT (reported). */
-static int
-parse_section(const cJSON *platform, const struct platform_opts *o, struct section *s)
-{
-	static const char *const azure_keys[] = {"subscription", "resource_group", "web_apps", "container_apps", NULL};
-	const char *src = o && o->source ? o->source : "platform";
-	const cJSON *az, *arrays[2];
-	char ctx[512];
-	int rc;
-
-	memset(s, 0, sizeof *s);
-	if (!cJSON_IsObject(platform))
-		return pr_error(PR_INPUT, "%s: expected an object, found %s (fix the platform section)",
-		    src, doc_json_type(platform));
-	if ((rc = doc_get_object(platform, "azure", PR_REQUIRED, src, &az)))
-		return rc;
-	snprintf(ctx, sizeof ctx, "%s.azure", src);
-	if ((rc = doc_check_fields(az, azure_keys, ctx)))
-		return rc;
-	if ((rc = doc_get_string(az, "subscription", PR_REQUIRED, ctx, &s->subscription)) ||
-	    (rc = doc_get_string(az, "resource_group", PR_REQUIRED, ctx, &s->resource_group)) ||
-	    (rc = doc_get_array(az, "web_apps", PR_OPTIONAL, ctx, &s->web_apps)) ||
-	    (rc = doc_get_array(az, "container_apps", PR_OPTIONAL, ctx, &s->container_apps)))
-		return rc;
-	if (!is_path_name(s->subscription))
-		return pr_error(PR_INPUT, "%s.subscription: \"%s\" is not a subscription id", ctx, s->subscription);
-	if (!is_path_name(s->resource_group))
-		return pr_error(PR_INPUT, "%s.resource_group: \"%s\" is not a resource group name",
-		    ctx, s->resource_group);
-	arrays[0] = s->web_apps;
-	arrays[1] = s->container_apps;
-	for (int k = 0; k < 2; k++) {
+	for (const struct platform_kind *k = p->kinds; k->list; k++) {
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(sec, k->list);
 		int i = 0;
 
-		for (const cJSON *e = arrays[k] ? arrays[k]->child : NULL; e; e = e->next, i++) {
-			char ectx[600];
-
-			snprintf(ectx, sizeof ectx, "%s.%s[%d]", ctx, k == 0 ? "web_apps" : "container_apps", i);
-			if ((rc = k == 0 ? check_web_app(e, ectx) : check_container_app(e, ectx)))
+		if (!k->settings)
+			continue;
+		for (const cJSON *e = cJSON_IsArray(arr) ? arr->child : NULL; e; e = e->next, i++) {
+			snprintf(ectx, sizeof ectx, "%s.%s[%d]", ctx, k->list, i);
+			if ((rc = check_settings(e, ectx)))
 				return rc;
 		}
 	}
@@ -207,302 +221,344 @@ parse_section(const cJSON *platform, const struct platform_opts *o, struct secti
 int
 platform_check(const cJSON *platform, const struct platform_opts *o)
 {
-	struct section s;
+	const char *src = o && o->source ? o->source : "platform";
+	char ctx[CTX_MAX];
+	int rc;
 
-	return parse_section(platform, o, &s);
-}
+	if (!cJSON_IsObject(platform))
+		return pr_error(PR_INPUT, "%s: expected an object, found %s (fix the platform section)",
+		    src, doc_json_type(platform));
+	if (!platform->child)
+		return pr_error(PR_INPUT, "%s: no provider section (expected one of: %s)", src, provider_names);
+	for (const cJSON *m = platform->child; m; m = m->next) {
+		const struct platform_provider *p = provider_named(m->string);
 
-static const cJSON *
-dig(const cJSON *obj, const char *const *keys)
-{
-	for (; *keys && obj; keys++)
-		obj = cJSON_GetObjectItemCaseSensitive(obj, *keys);
-	return obj;
-}
-
-/* The settings ARM reports, in the section's terms (no "name").  New object. */
-static cJSON *
-settings_of(enum kind k, const cJSON *arm)
-{
-	static const char *const always_on[] = {"properties", "alwaysOn", NULL};
-	static const char *const scale[] = {"properties", "template", "scale", NULL};
-	static const char *const containers[] = {"properties", "template", "containers", NULL};
-	cJSON *out = cJSON_CreateObject();
-	const cJSON *v, *sc, *first, *res;
-
-	if (k == WEB_APP) {
-		v = dig(arm, always_on);
-		if (cJSON_IsBool(v))
-			cJSON_AddBoolToObject(out, "always_on", cJSON_IsTrue(v));
-		return out;
+		snprintf(ctx, sizeof ctx, "%s.%s", src, m->string);
+		if (!p)
+			return pr_error(PR_INPUT, "%s: unknown provider (expected one of: %s)", ctx, provider_names);
+		if (!cJSON_IsObject(m))
+			return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, doc_json_type(m));
+		if ((rc = p->check(m, ctx)) || (rc = check_kinds_settings(p, m, ctx)))
+			return rc;
 	}
-	sc = dig(arm, scale);
-	v = cJSON_GetObjectItemCaseSensitive(sc, "minReplicas");
-	if (cJSON_IsNumber(v))
-		cJSON_AddNumberToObject(out, "min_replicas", v->valuedouble);
-	v = cJSON_GetObjectItemCaseSensitive(sc, "maxReplicas");
-	if (cJSON_IsNumber(v))
-		cJSON_AddNumberToObject(out, "max_replicas", v->valuedouble);
-	first = cJSON_GetArrayItem(dig(arm, containers), 0);
-	res = cJSON_GetObjectItemCaseSensitive(first, "resources");
-	v = cJSON_GetObjectItemCaseSensitive(res, "cpu");
-	if (cJSON_IsNumber(v))
-		cJSON_AddNumberToObject(out, "cpu", v->valuedouble);
-	v = cJSON_GetObjectItemCaseSensitive(res, "memory");
-	if (cJSON_IsString(v))
-		cJSON_AddStringToObject(out, "memory", v->valuestring);
-	return out;
+	return PR_OK;
 }
 
-/* True when two values of setting key are the same. */
+/* ---- walking a section's resources ---- */
+
+struct walk {
+	const cJSON *member;		/* the provider's object in the section */
+	const struct platform_provider *p;
+	const struct platform_kind *k;
+	const cJSON *entry;		/* the resource's entry, NULL before the first */
+};
+
+/* Step w to the next resource of platform (checked); false after the last.
+ * With only set, stays within that provider's object. */
 static bool
-same_value(const char *key, const cJSON *a, const cJSON *b)
+walk_next(const cJSON *platform, const cJSON *only, struct walk *w)
 {
-	if (!a || !b)
-		return false;
-	if (strcmp(key, "memory") == 0 && cJSON_IsString(a) && cJSON_IsString(b))
-		return fabs(memory_mib(a->valuestring) - memory_mib(b->valuestring)) < MEMORY_EPSILON_MI &&
-		    memory_mib(a->valuestring) >= 0;
-	if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
-		return fabs(a->valuedouble - b->valuedouble) < CPU_EPSILON;
-	return cJSON_Compare(a, b, true);
-}
-
-/* The desired settings of an entry (everything but "name").  New object. */
-static cJSON *
-desired_of(const cJSON *entry)
-{
-	cJSON *out = cJSON_CreateObject();
-
-	for (const cJSON *it = entry->child; it; it = it->next)
-		if (strcmp(it->string, "name") != 0 && !cJSON_IsNull(it))
-			cJSON_AddItemToObject(out, it->string, cJSON_Duplicate(it, true));
-	return out;
-}
-
-/* The changes from before to desired: [{"setting","from","to"}]. */
-static cJSON *
-diff(const cJSON *before, const cJSON *desired)
-{
-	cJSON *changes = cJSON_CreateArray();
-
-	for (const cJSON *d = desired->child; d; d = d->next) {
-		const cJSON *b = cJSON_GetObjectItemCaseSensitive(before, d->string);
-		cJSON *ch;
-
-		if (same_value(d->string, b, d))
-			continue;
-		ch = cJSON_CreateObject();
-		cJSON_AddStringToObject(ch, "setting", d->string);
-		cJSON_AddItemToObject(ch, "from", b ? cJSON_Duplicate(b, true) : cJSON_CreateNull());
-		cJSON_AddItemToObject(ch, "to", cJSON_Duplicate(d, true));
-		cJSON_AddItemToArray(changes, ch);
+	if (w->entry && w->entry->next) {
+		w->entry = w->entry->next;
+		return true;
 	}
-	return changes;
+	for (;;) {
+		const cJSON *arr;
+
+		if (w->k && w->k[1].list) {
+			w->k++;
+		} else {
+			w->member = only ? (w->member ? NULL : only) : w->member ? w->member->next : platform->child;
+			if (!w->member)
+				return false;
+			w->p = provider_named(w->member->string);
+			w->k = w->p ? w->p->kinds : NULL;
+			if (!w->k || !w->k->list) {
+				w->k = NULL;
+				continue;
+			}
+		}
+		arr = cJSON_GetObjectItemCaseSensitive(w->member, w->k->list);
+		if ((w->entry = cJSON_IsArray(arr) ? arr->child : NULL))
+			return true;
+	}
+}
+
+static void
+resource_of(const struct walk *w, struct platform_resource *r)
+{
+	memset(r, 0, sizeof *r);
+	r->kind = w->k;
+	r->section = w->member;
+	r->entry = w->entry;
+	r->name = cJSON_GetObjectItemCaseSensitive(w->entry, w->p->key)->valuestring;
+	w->p->label(r, r->label, sizeof r->label);
 }
 
 static bool
-changes_name(const cJSON *changes, const char *setting)
+is_directive(const struct platform_kind *k, const char *field)
 {
-	for (const cJSON *ch = changes->child; ch; ch = ch->next)
-		if (strcmp(cJSON_GetObjectItemCaseSensitive(ch, "setting")->valuestring, setting) == 0)
+	for (const char *const *d = k->directives; d && *d; d++)
+		if (strcmp(*d, field) == 0)
 			return true;
 	return false;
 }
 
-/* obj[key] = item, replacing any value there. */
-static void
-set_item(cJSON *obj, const char *key, cJSON *item)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-	cJSON_AddItemToObject(obj, key, item);
-}
-
-/*
- * The PATCH body for changes.  Web app: {"properties": {"alwaysOn"}}.
- * Container app (JSON merge patch): the changed scale fields, and, when cpu
- * or memory change, the whole containers array (merge patch replaces
- * arrays) with each container's resources updated.
- */
+/* The desired settings of an entry: all but its key field, its directives
+ * and nulls (settings keep theirs: null deletes).  New object. */
 static cJSON *
-patch_body(enum kind k, const cJSON *arm, const cJSON *desired, const cJSON *changes)
+desired_of(const struct platform_provider *p, const struct platform_resource *r)
 {
-	static const char *const containers_path[] = {"properties", "template", "containers", NULL};
-	cJSON *body = cJSON_CreateObject();
-	cJSON *props = cJSON_AddObjectToObject(body, "properties");
-	cJSON *tmpl, *d;
+	cJSON *out = cJSON_CreateObject();
 
-	if (k == WEB_APP) {
-		d = cJSON_GetObjectItemCaseSensitive(desired, "always_on");
-		cJSON_AddBoolToObject(props, "alwaysOn", cJSON_IsTrue(d));
-		return body;
-	}
-	tmpl = cJSON_AddObjectToObject(props, "template");
-	if (changes_name(changes, "min_replicas") || changes_name(changes, "max_replicas")) {
-		cJSON *scale = cJSON_AddObjectToObject(tmpl, "scale");
-
-		if (changes_name(changes, "min_replicas"))
-			cJSON_AddNumberToObject(scale, "minReplicas",
-			    cJSON_GetObjectItemCaseSensitive(desired, "min_replicas")->valuedouble);
-		if (changes_name(changes, "max_replicas"))
-			cJSON_AddNumberToObject(scale, "maxReplicas",
-			    cJSON_GetObjectItemCaseSensitive(desired, "max_replicas")->valuedouble);
-	}
-	if (changes_name(changes, "cpu") || changes_name(changes, "memory")) {
-		const cJSON *cur = dig(arm, containers_path);
-		cJSON *list = cur ? cJSON_Duplicate(cur, true) : cJSON_CreateArray();
-
-		for (cJSON *c = list->child; c; c = c->next) {
-			cJSON *res = cJSON_GetObjectItemCaseSensitive(c, "resources");
-
-			if (!cJSON_IsObject(res)) {
-				cJSON_DeleteItemFromObjectCaseSensitive(c, "resources");
-				res = cJSON_AddObjectToObject(c, "resources");
-			}
-			if ((d = cJSON_GetObjectItemCaseSensitive(desired, "cpu")))
-				set_item(res, "cpu", cJSON_Duplicate(d, true));
-			if ((d = cJSON_GetObjectItemCaseSensitive(desired, "memory")))
-				set_item(res, "memory", cJSON_Duplicate(d, true));
-		}
-		cJSON_AddItemToObject(tmpl, "containers", list);
-	}
-	return body;
+	for (const cJSON *it = r->entry->child; it; it = it->next)
+		if (strcmp(it->string, p->key) != 0 && !is_directive(r->kind, it->string) && !cJSON_IsNull(it))
+			cJSON_AddItemToObject(out, it->string, cJSON_Duplicate(it, true));
+	return out;
 }
 
-/* Report an ARM failure as one line and keep the same text for the document. */
-static void
-report(cJSON *entry, const char *what, const char *lbl, const struct azure_error *err)
-{
-	char text[MSG_MAX], line[MSG_MAX + 256];
-
-	azure_error_text(err, text, sizeof text);
-	snprintf(line, sizeof line, "%s %s: %s", what, lbl, text);
-	pr_error(PR_EXTERNAL, "%s (%s)", line, azure_error_hint(err));
-	cJSON_ReplaceItemInObjectCaseSensitive(entry, "error", cJSON_CreateString(line));
-	cJSON_ReplaceItemInObjectCaseSensitive(entry, "status", cJSON_CreateString("failed"));
-}
-
-/* The first desired setting after does not hold, as a message; NULL if all hold. */
-static char *
-unverified(const cJSON *after, const cJSON *desired)
-{
-	for (const cJSON *d = desired->child; d; d = d->next) {
-		const cJSON *a = cJSON_GetObjectItemCaseSensitive(after, d->string);
-
-		if (!same_value(d->string, a, d)) {
-			struct buf b = {0};
-			char *av = a ? cJSON_PrintUnformatted(a) : xstrdup("absent");
-			char *dv = cJSON_PrintUnformatted(d);
-
-			buf_printf(&b, "%s is %s after apply, wanted %s", d->string, av, dv);
-			free(av);
-			free(dv);
-			return buf_detach(&b);
-		}
-	}
-	return NULL;
-}
-
-/*
- * Read, diff, patch, read back and verify one resource.  Returns its
- * pr-tools/apply/1 entry (caller frees); status says how it went.
- */
+/* The document entry of a resource before anything is known. */
 static cJSON *
-apply_one(struct azure_client *c, const struct section *s, enum kind k, const cJSON *entry, bool dry_run,
-    bool *auth_refused)
+entry_doc(const struct platform_provider *p, const struct platform_resource *r, const cJSON *want)
 {
-	const char *name = cJSON_GetObjectItemCaseSensitive(entry, "name")->valuestring;
-	const char *api = k == WEB_APP ? PR_PLATFORM_WEB_API : PR_PLATFORM_APP_API;
-	char *id = resource_id(s, k, name), *path = settings_path(s, k, name), *why = NULL;
-	char lbl[512];
-	cJSON *out = cJSON_CreateObject(), *desired = desired_of(entry);
-	cJSON *arm = NULL, *before, *changes, *body = NULL, *after_arm = NULL, *after;
-	struct azure_error err;
+	char *id = p->id(r);
+	cJSON *out = cJSON_CreateObject();
 
-	label(k, name, lbl, sizeof lbl);
-	cJSON_AddStringToObject(out, "type", kind_name(k));
-	cJSON_AddStringToObject(out, "name", name);
+	cJSON_AddStringToObject(out, "type", r->kind->type);
+	cJSON_AddStringToObject(out, "name", r->name);
 	cJSON_AddStringToObject(out, "id", id);
 	cJSON_AddNullToObject(out, "before");
-	cJSON_AddItemToObject(out, "desired", desired);
+	cJSON_AddItemToObject(out, "desired", doc_form(want, NULL));
 	cJSON_AddNullToObject(out, "after");
 	cJSON_AddItemToObject(out, "changes", cJSON_CreateArray());
 	cJSON_AddStringToObject(out, "status", "failed");
 	cJSON_AddNullToObject(out, "error");
+	free(id);
+	return out;
+}
 
-	if (azure_get(c, path, api, &arm, &err)) {
-		report(out, "GET", lbl, &err);
-		*auth_refused = err.status == 401;
-		goto out;
+static void
+set_field(cJSON *obj, const char *key, cJSON *item)
+{
+	cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item);
+}
+
+/* Report an API failure as one line and keep the same text for the document. */
+static void
+report(cJSON *entry, const char *method, const struct platform_resource *r, const struct platform_error *err)
+{
+	char line[PLATFORM_MSG_MAX + PLATFORM_LABEL_MAX + 256];
+
+	snprintf(line, sizeof line, "%s %s%s: %s", *err->method ? err->method : method, r->label, err->path,
+	    err->text);
+	pr_error(PR_EXTERNAL, "%s (%s)", line, err->hint ? err->hint : "see the error above");
+	set_field(entry, "error", cJSON_CreateString(line));
+	set_field(entry, "status", cJSON_CreateString("failed"));
+}
+
+/* ---- plan, write, verify ---- */
+
+static void
+add_change(cJSON *changes, const char *setting, cJSON *from, cJSON *to)
+{
+	cJSON *ch = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(ch, "setting", setting);
+	cJSON_AddItemToObject(ch, "from", from);
+	cJSON_AddItemToObject(ch, "to", to);
+	cJSON_AddItemToArray(changes, ch);
+}
+
+/*
+ * What differs between cur and want: the document's "changes" (settings as
+ * hashes), the provider's change (plain values; no key for a value only a
+ * hash names, which cannot be written) and the old plain values of the
+ * settings it changes, for the restore section.
+ */
+static void
+plan(const struct platform_provider *p, const cJSON *cur, const cJSON *want, cJSON *changes, cJSON *change,
+    cJSON *old)
+{
+	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(cur, PLATFORM_SETTINGS);
+	const cJSON *ws = cJSON_GetObjectItemCaseSensitive(want, PLATFORM_SETTINGS);
+	cJSON *set_new = NULL, *set_old = NULL;
+	struct buf name = {0};
+
+	for (const cJSON *d = want->child; d; d = d->next) {
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(cur, d->string);
+
+		if (strcmp(d->string, PLATFORM_SETTINGS) == 0 || same_setting(p, d->string, b, d))
+			continue;
+		add_change(changes, d->string, b ? cJSON_Duplicate(b, true) : cJSON_CreateNull(),
+		    cJSON_Duplicate(d, true));
+		cJSON_AddItemToObject(change, d->string, cJSON_Duplicate(d, true));
 	}
-	before = settings_of(k, arm);
-	cJSON_ReplaceItemInObjectCaseSensitive(out, "before", before);
-	changes = diff(before, desired);
-	cJSON_ReplaceItemInObjectCaseSensitive(out, "changes", changes);
-	if (dry_run || !changes->child) {
-		if (!changes->child)
-			cJSON_ReplaceItemInObjectCaseSensitive(out, "after", cJSON_Duplicate(before, true));
-		cJSON_ReplaceItemInObjectCaseSensitive(out, "status",
-		    cJSON_CreateString(changes->child ? "planned" : "unchanged"));
-		goto out;
+	for (const cJSON *v = ws ? ws->child : NULL; v; v = v->next) {
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(cs, v->string);
+
+		if (setting_holds(b, v))
+			continue;
+		buf_reset(&name);
+		buf_printf(&name, "%s.%s", PLATFORM_SETTINGS, v->string);
+		add_change(changes, name.data, hashed(b), hashed(v));
+		if (cJSON_IsObject(v))
+			continue;	/* only its hash is known: nothing to write */
+		if (!set_new) {
+			set_new = cJSON_AddObjectToObject(change, PLATFORM_SETTINGS);
+			set_old = cJSON_AddObjectToObject(old, PLATFORM_SETTINGS);
+		}
+		cJSON_AddItemToObject(set_new, v->string, cJSON_Duplicate(v, true));
+		cJSON_AddItemToObject(set_old, v->string,
+		    cJSON_IsString(b) ? cJSON_Duplicate(b, true) : cJSON_CreateNull());
 	}
+	buf_free(&name);
+}
+
+/* Progress notes for changes; settings by name only. */
+static void
+note_changes(const struct platform_resource *r, const cJSON *changes)
+{
 	for (const cJSON *ch = changes->child; ch; ch = ch->next) {
-		char *f = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(ch, "from"));
-		char *t = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(ch, "to"));
+		const char *setting = cJSON_GetObjectItemCaseSensitive(ch, "setting")->valuestring;
+		const cJSON *to = cJSON_GetObjectItemCaseSensitive(ch, "to");
+		char *f, *t;
 
-		pr_note("%s: %s %s -> %s", lbl, cJSON_GetObjectItemCaseSensitive(ch, "setting")->valuestring, f, t);
+		if (strncmp(setting, PLATFORM_SETTINGS ".", sizeof PLATFORM_SETTINGS) == 0) {
+			pr_note("%s: %s %s", r->label, setting, cJSON_IsNull(to) ? "deleted" : "set (value not shown)");
+			continue;
+		}
+		f = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(ch, "from"));
+		t = cJSON_PrintUnformatted(to);
+		pr_note("%s: %s %s -> %s", r->label, setting, f, t);
 		free(f);
 		free(t);
 	}
-	body = patch_body(k, arm, desired, changes);
-	if (azure_patch(c, path, api, body, &err)) {
-		report(out, "PATCH", lbl, &err);
-		goto out;
+}
+
+/* The first desired setting after does not hold, as a message (values of
+ * settings maps never shown); NULL if all hold. */
+static char *
+unverified(const struct platform_provider *p, const cJSON *after, const cJSON *want)
+{
+	const cJSON *as = cJSON_GetObjectItemCaseSensitive(after, PLATFORM_SETTINGS);
+	const cJSON *ws = cJSON_GetObjectItemCaseSensitive(want, PLATFORM_SETTINGS);
+	struct buf b = {0};
+
+	for (const cJSON *d = want->child; d; d = d->next) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(after, d->string);
+		char *av, *dv;
+
+		if (strcmp(d->string, PLATFORM_SETTINGS) == 0 || same_setting(p, d->string, a, d))
+			continue;
+		av = a ? cJSON_PrintUnformatted(a) : xstrdup("absent");
+		dv = cJSON_PrintUnformatted(d);
+		buf_printf(&b, "%s is %s after apply, wanted %s", d->string, av, dv);
+		free(av);
+		free(dv);
+		return buf_detach(&b);
 	}
-	if (azure_get(c, path, api, &after_arm, &err)) {
-		report(out, "GET (read back)", lbl, &err);
-		cJSON_ReplaceItemInObjectCaseSensitive(out, "status", cJSON_CreateString("not_verified"));
-		goto out;
+	for (const cJSON *s = ws ? ws->child : NULL; s; s = s->next) {
+		if (setting_holds(cJSON_GetObjectItemCaseSensitive(as, s->string), s))
+			continue;
+		if (cJSON_IsObject(s))
+			buf_printf(&b, "%s.%s differs from the snapshot's, which kept only its hash: put it back "
+			    "from the apply document (pr-apply-scale --from-apply FILE --restore)", PLATFORM_SETTINGS,
+			    s->string);
+		else
+			buf_printf(&b, "%s.%s does not hold the wanted value after apply", PLATFORM_SETTINGS,
+			    s->string);
+		return buf_detach(&b);
 	}
-	after = settings_of(k, after_arm);
-	cJSON_ReplaceItemInObjectCaseSensitive(out, "after", after);
-	if ((why = unverified(after, desired))) {
+	return NULL;
+}
+
+/* Read back after a write and verify; the entry says how it went. */
+static void
+verify(void *client, const struct platform_provider *p, const struct platform_resource *r, const cJSON *want,
+    const cJSON *names, cJSON *out)
+{
+	struct platform_error err = {0};
+	cJSON *raw = NULL, *after;
+	char *why;
+
+	if (p->read(client, r, &raw, &err)) {
+		report(out, "GET (read back)", r, &err);
+		set_field(out, "status", cJSON_CreateString("not_verified"));
+		return;
+	}
+	after = p->current(r, raw);
+	set_field(out, "after", doc_form(after, names));
+	if ((why = unverified(p, after, want))) {
 		pr_error(PR_FAIL, "verify %s: %s (the change did not stick; check the resource's activity log)",
-		    lbl, why);
-		cJSON_ReplaceItemInObjectCaseSensitive(out, "status", cJSON_CreateString("not_verified"));
-		cJSON_ReplaceItemInObjectCaseSensitive(out, "error", cJSON_CreateString(why));
+		    r->label, why);
+		set_field(out, "status", cJSON_CreateString("not_verified"));
+		set_field(out, "error", cJSON_CreateString(why));
+	} else {
+		set_field(out, "status", cJSON_CreateString("changed"));
+		pr_note("%s: changed and verified", r->label);
+	}
+	free(why);
+	cJSON_Delete(after);
+	cJSON_Delete(raw);
+}
+
+/*
+ * Read, diff, write, read back and verify one resource.  Returns its
+ * pr-tools/apply/1 entry (caller frees); status says how it went.  *old
+ * gets the old plain values of the settings written (caller frees), *wrote
+ * whether anything may have changed.
+ */
+static cJSON *
+apply_one(void *client, const struct platform_provider *p, const struct platform_resource *r, bool dry_run,
+    bool *auth_refused, cJSON **old, bool *wrote)
+{
+	cJSON *want = desired_of(p, r), *out = entry_doc(p, r, want);
+	cJSON *names = cJSON_GetObjectItemCaseSensitive(want, PLATFORM_SETTINGS);
+	cJSON *raw = NULL, *cur = NULL, *changes, *change = cJSON_CreateObject();
+	struct platform_error err = {0};
+	int rc;
+
+	*old = cJSON_CreateObject();
+	if (p->read(client, r, &raw, &err)) {
+		report(out, "GET", r, &err);
+		*auth_refused = err.status == 401;
 		goto out;
 	}
-	cJSON_ReplaceItemInObjectCaseSensitive(out, "status", cJSON_CreateString("changed"));
-	pr_note("%s: changed and verified", lbl);
+	cur = p->current(r, raw);
+	set_field(out, "before", doc_form(cur, names));
+	changes = cJSON_CreateArray();
+	plan(p, cur, want, changes, change, *old);
+	set_field(out, "changes", changes);
+	if (dry_run || !changes->child) {
+		if (!changes->child)
+			set_field(out, "after", doc_form(cur, names));
+		set_field(out, "status", cJSON_CreateString(changes->child ? "planned" : "unchanged"));
+		goto out;
+	}
+	note_changes(r, changes);
+	if (change->child && (rc = p->write(client, r, raw, change, &err))) {
+		*wrote = rc == PR_PARTIAL;
+		report(out, "PATCH", r, &err);
+		goto out;
+	}
+	*wrote = change->child != NULL;
+	verify(client, p, r, want, names, out);
 out:
-	cJSON_Delete(arm);
-	cJSON_Delete(after_arm);
-	cJSON_Delete(body);
-	free(why);
-	free(path);
-	free(id);
+	cJSON_Delete(change);
+	cJSON_Delete(cur);
+	cJSON_Delete(raw);
+	cJSON_Delete(want);
 	return out;
 }
 
 /* An entry for a resource that was never tried, and why. */
 static cJSON *
-not_tried(const struct section *s, enum kind k, const cJSON *entry, const char *why)
+not_tried(const struct platform_provider *p, const struct platform_resource *r, const char *why)
 {
-	const char *name = cJSON_GetObjectItemCaseSensitive(entry, "name")->valuestring;
-	char *id = resource_id(s, k, name);
-	cJSON *out = cJSON_CreateObject();
+	cJSON *want = desired_of(p, r), *out = entry_doc(p, r, want);
 
-	cJSON_AddStringToObject(out, "type", kind_name(k));
-	cJSON_AddStringToObject(out, "name", name);
-	cJSON_AddStringToObject(out, "id", id);
-	cJSON_AddNullToObject(out, "before");
-	cJSON_AddItemToObject(out, "desired", desired_of(entry));
-	cJSON_AddNullToObject(out, "after");
-	cJSON_AddItemToObject(out, "changes", cJSON_CreateArray());
-	cJSON_AddStringToObject(out, "status", "failed");
-	cJSON_AddStringToObject(out, "error", why);
-	free(id);
+	set_field(out, "error", cJSON_CreateString(why));
+	cJSON_Delete(want);
 	return out;
 }
 
@@ -515,142 +571,236 @@ has_status(const cJSON *resources, const char *status)
 	return false;
 }
 
+/* True when the provider's object names at least one resource. */
+static bool
+has_resources(const cJSON *member)
+{
+	struct walk w = {0};
+
+	return walk_next(NULL, member, &w);
+}
+
+/* Apply one provider's object through client; entries go to resources,
+ * the old values of settings written to olds. */
+static void
+apply_provider(const struct platform_provider *p, void *client, const cJSON *member, const struct platform_opts *o,
+    cJSON *resources, cJSON *olds, bool *wrote)
+{
+	struct walk w = {0};
+	bool authed = !has_resources(member) || p->login(client) == PR_OK, refused = false;
+	char why[256];
+
+	while (walk_next(NULL, member, &w)) {
+		struct platform_resource r;
+		cJSON *old = NULL;
+		bool wrote_one = false;
+
+		resource_of(&w, &r);
+		if (!authed || refused) {
+			if (!authed)
+				snprintf(why, sizeof why, "not attempted: no %s token", p->title);
+			else
+				snprintf(why, sizeof why, "not attempted: %s refused the token", p->api);
+			cJSON_AddItemToArray(resources, not_tried(p, &r, why));
+		} else {
+			cJSON_AddItemToArray(resources, apply_one(client, p, &r, o && o->dry_run, &refused, &old,
+			    &wrote_one));
+		}
+		cJSON_AddItemToArray(olds, old ? old : cJSON_CreateObject());
+		*wrote |= wrote_one;
+	}
+	if (o && o->credential && !*o->credential)
+		*o->credential = p->credential(client);
+}
+
+static cJSON *restore_build(const cJSON *desired, const cJSON *resources, const cJSON *olds);
+
 int
 platform_apply(const cJSON *desired, const struct platform_opts *o, cJSON **resources)
 {
-	struct azure_client c;
-	struct section s;
-	bool dry_run = o && o->dry_run, authed, refused = false;
-	int rc;
+	int n = 0, i = 0, rc;
+	void **clients;
+	cJSON *olds;
+	bool wrote = false;
 
 	*resources = NULL;
-	if ((rc = parse_section(desired, o, &s)))
-		return rc;
-	if ((rc = azure_client_init(&c, o ? o->arm_endpoint : NULL, o ? o->retry_base_ms : 0)))
-		return rc;
-	*resources = cJSON_CreateArray();
-	authed = (!cJSON_GetArraySize(s.web_apps) && !cJSON_GetArraySize(s.container_apps)) ||
-	    azure_login(&c) == PR_OK;
-	for (int k = 0; k < 2; k++) {
-		const cJSON *arr = k == 0 ? s.web_apps : s.container_apps;
-		enum kind kind = k == 0 ? WEB_APP : CONTAINER_APP;
-
-		for (const cJSON *e = arr ? arr->child : NULL; e; e = e->next) {
-			cJSON *r;
-
-			if (!authed)
-				r = not_tried(&s, kind, e, "not attempted: no Azure token");
-			else if (refused)
-				r = not_tried(&s, kind, e, "not attempted: Resource Manager refused the token");
-			else
-				r = apply_one(&c, &s, kind, e, dry_run, &refused);
-			cJSON_AddItemToArray(*resources, r);
-		}
-	}
+	if (o && o->restore)
+		*o->restore = NULL;
 	if (o && o->credential)
-		*o->credential = azure_credential(&c);
-	azure_client_free(&c);
+		*o->credential = NULL;
+	if ((rc = platform_check(desired, o)))
+		return rc;
+	/* Every client first: a bad endpoint stops the run before any write. */
+	n = cJSON_GetArraySize(desired);
+	clients = xcalloc((size_t)n, sizeof *clients);
+	for (const cJSON *m = desired->child; m && rc == PR_OK; m = m->next, i++)
+		rc = provider_named(m->string)->open(&clients[i], m, o);
+	if (rc == PR_OK) {
+		*resources = cJSON_CreateArray();
+		olds = cJSON_CreateArray();
+		i = 0;
+		for (const cJSON *m = desired->child; m; m = m->next, i++)
+			apply_provider(provider_named(m->string), clients[i], m, o, *resources, olds, &wrote);
+		if (o && o->restore)
+			*o->restore = restore_build(desired, *resources, olds);
+		cJSON_Delete(olds);
+	}
+	i = 0;
+	for (const cJSON *m = desired->child; m; m = m->next, i++)
+		if (clients[i])
+			provider_named(m->string)->close(clients[i]);
+	free(clients);
+	if (rc)
+		return rc;
 	if (has_status(*resources, "failed"))
-		return has_status(*resources, "changed") || has_status(*resources, "not_verified") ?
+		return wrote || has_status(*resources, "changed") || has_status(*resources, "not_verified") ?
 		    PR_PARTIAL : PR_EXTERNAL;
 	if (has_status(*resources, "not_verified"))
 		return PR_FAIL;
 	return PR_OK;
 }
 
+/* ---- reading, and going back ---- */
+
+/* The provider's object with its plain fields (ids) and an empty list per
+ * kind, as a reader's result or a restore section starts.  New object. */
+static cJSON *
+section_head(const struct platform_provider *p, const cJSON *member)
+{
+	cJSON *out = cJSON_CreateObject();
+
+	for (const cJSON *it = member->child; it; it = it->next)
+		if (cJSON_IsString(it) || cJSON_IsNumber(it) || cJSON_IsBool(it))
+			cJSON_AddItemToObject(out, it->string, cJSON_Duplicate(it, true));
+	for (const struct platform_kind *k = p->kinds; k->list; k++)
+		cJSON_AddArrayToObject(out, k->list);
+	return out;
+}
+
+/* Read one resource into the list, settings hashed.  0 or PR_EXTERNAL (reported). */
+static int
+read_one(void *client, const struct platform_provider *p, const struct platform_resource *r, cJSON *list)
+{
+	struct platform_error err = {0};
+	cJSON *raw = NULL, *cur, *item;
+
+	if (p->read(client, r, &raw, &err))
+		return pr_error(PR_EXTERNAL, "%s %s%s: %s (%s)", *err.method ? err.method : "GET", r->label, err.path,
+		    err.text, err.hint ? err.hint : "see the error above");
+	cur = doc_form(p->current(r, raw), NULL);
+	item = cJSON_CreateObject();
+	cJSON_AddStringToObject(item, p->key, r->name);
+	for (cJSON *n; (n = cur->child);)
+		cJSON_AddItemToObject(item, n->string, cJSON_DetachItemViaPointer(cur, n));
+	cJSON_AddItemToArray(list, item);
+	cJSON_Delete(cur);
+	cJSON_Delete(raw);
+	return PR_OK;
+}
+
 int
 platform_read(const cJSON *platform, const struct platform_opts *o, cJSON **current)
 {
-	struct azure_client c;
-	struct section s;
-	cJSON *out = NULL, *az, *lists[2];
+	cJSON *out;
 	int rc;
 
 	*current = NULL;
-	if ((rc = parse_section(platform, o, &s)))
+	if ((rc = platform_check(platform, o)))
 		return rc;
-	if ((rc = azure_client_init(&c, o ? o->arm_endpoint : NULL, o ? o->retry_base_ms : 0)))
-		return rc;
-	if ((cJSON_GetArraySize(s.web_apps) || cJSON_GetArraySize(s.container_apps)) && (rc = azure_login(&c)))
-		goto out;
 	out = cJSON_CreateObject();
-	az = cJSON_AddObjectToObject(out, "azure");
-	cJSON_AddStringToObject(az, "subscription", s.subscription);
-	cJSON_AddStringToObject(az, "resource_group", s.resource_group);
-	lists[0] = cJSON_AddArrayToObject(az, "web_apps");
-	lists[1] = cJSON_AddArrayToObject(az, "container_apps");
-	for (int k = 0; k < 2; k++) {
-		const cJSON *arr = k == 0 ? s.web_apps : s.container_apps;
-		enum kind kind = k == 0 ? WEB_APP : CONTAINER_APP;
+	for (const cJSON *m = platform->child; m && rc == PR_OK; m = m->next) {
+		const struct platform_provider *p = provider_named(m->string);
+		cJSON *sec = section_head(p, m);
+		struct walk w = {0};
+		void *client;
 
-		for (const cJSON *e = arr ? arr->child : NULL; e; e = e->next) {
-			const char *name = cJSON_GetObjectItemCaseSensitive(e, "name")->valuestring;
-			char *path = settings_path(&s, kind, name);
-			char lbl[512], text[MSG_MAX];
-			struct azure_error err;
-			cJSON *arm = NULL, *item;
+		cJSON_AddItemToObject(out, m->string, sec);
+		if ((rc = p->open(&client, m, o)))
+			break;
+		if (has_resources(m))
+			rc = p->login(client);
+		while (rc == PR_OK && walk_next(NULL, m, &w)) {
+			struct platform_resource r;
 
-			rc = azure_get(&c, path, kind == WEB_APP ? PR_PLATFORM_WEB_API : PR_PLATFORM_APP_API, &arm, &err);
-			free(path);
-			if (rc) {
-				label(kind, name, lbl, sizeof lbl);
-				azure_error_text(&err, text, sizeof text);
-				rc = pr_error(PR_EXTERNAL, "GET %s: %s (%s)", lbl, text, azure_error_hint(&err));
-				goto out;
-			}
-			item = cJSON_CreateObject();
-			cJSON_AddStringToObject(item, "name", name);
-			for (cJSON *v = settings_of(kind, arm), *n; v; v = NULL) {
-				while ((n = v->child))
-					cJSON_AddItemToObject(item, n->string, cJSON_DetachItemViaPointer(v, n));
-				cJSON_Delete(v);
-			}
-			cJSON_AddItemToArray(lists[k], item);
-			cJSON_Delete(arm);
+			resource_of(&w, &r);
+			rc = read_one(client, p, &r, cJSON_GetObjectItemCaseSensitive(sec, w.k->list));
 		}
+		p->close(client);
+	}
+	if (rc) {
+		cJSON_Delete(out);
+		return rc;
 	}
 	*current = out;
-	out = NULL;
-	rc = PR_OK;
-out:
-	cJSON_Delete(out);
-	azure_client_free(&c);
-	return rc;
+	return PR_OK;
+}
+
+/* The provider and kind of a document's resource "type". */
+static const struct platform_provider *
+provider_of_type(const char *type, const struct platform_kind **kind)
+{
+	for (int i = 0; providers[i]; i++)
+		for (const struct platform_kind *k = providers[i]->kinds; k->list; k++)
+			if (strcmp(k->type, type) == 0) {
+				*kind = k;
+				return providers[i];
+			}
+	return NULL;
+}
+
+/* The restore entry of one resource: the before values of the settings its
+ * desired named, and from old the plain values of the settings written. */
+static cJSON *
+restore_entry(const struct platform_provider *p, const cJSON *r, const cJSON *old)
+{
+	const cJSON *before = cJSON_GetObjectItemCaseSensitive(r, "before");
+	const cJSON *want = cJSON_GetObjectItemCaseSensitive(r, "desired");
+	const cJSON *os = cJSON_GetObjectItemCaseSensitive(old, PLATFORM_SETTINGS);
+	cJSON *item = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(item, p->key, cJSON_GetObjectItemCaseSensitive(r, "name")->valuestring);
+	for (const cJSON *d = want ? want->child : NULL; d; d = d->next) {
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(before, d->string);
+
+		if (b && strcmp(d->string, PLATFORM_SETTINGS) != 0)
+			cJSON_AddItemToObject(item, d->string, cJSON_Duplicate(b, true));
+	}
+	if (os && os->child)
+		cJSON_AddItemToObject(item, PLATFORM_SETTINGS, cJSON_Duplicate(os, true));
+	return item;
+}
+
+static cJSON *
+restore_build(const cJSON *desired, const cJSON *resources, const cJSON *olds)
+{
+	cJSON *out = cJSON_CreateObject();
+	const cJSON *old = olds ? olds->child : NULL;
+
+	for (const cJSON *m = cJSON_IsObject(desired) ? desired->child : NULL; m; m = m->next) {
+		const struct platform_provider *p = provider_named(m->string);
+
+		if (p && cJSON_IsObject(m) && !cJSON_GetObjectItemCaseSensitive(out, m->string))
+			cJSON_AddItemToObject(out, m->string, section_head(p, m));
+	}
+	for (const cJSON *r = resources ? resources->child : NULL; r; r = r->next, old = old ? old->next : NULL) {
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(r, "type");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(r, "name");
+		const struct platform_kind *k = NULL;
+		const struct platform_provider *p;
+		cJSON *sec;
+
+		if (!cJSON_IsString(type) || !cJSON_IsString(name) ||
+		    !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(r, "before")) ||
+		    !(p = provider_of_type(type->valuestring, &k)) ||
+		    !(sec = cJSON_GetObjectItemCaseSensitive(out, p->name)))
+			continue;
+		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(sec, k->list), restore_entry(p, r, old));
+	}
+	return out;
 }
 
 cJSON *
 platform_restore(const cJSON *desired, const cJSON *resources)
 {
-	const cJSON *az = cJSON_GetObjectItemCaseSensitive(desired, "azure");
-	const cJSON *sub = cJSON_GetObjectItemCaseSensitive(az, "subscription");
-	const cJSON *rg = cJSON_GetObjectItemCaseSensitive(az, "resource_group");
-	cJSON *out = cJSON_CreateObject(), *oaz = cJSON_AddObjectToObject(out, "azure");
-	cJSON *web = NULL, *apps = NULL;
-
-	if (cJSON_IsString(sub))
-		cJSON_AddStringToObject(oaz, "subscription", sub->valuestring);
-	if (cJSON_IsString(rg))
-		cJSON_AddStringToObject(oaz, "resource_group", rg->valuestring);
-	web = cJSON_AddArrayToObject(oaz, "web_apps");
-	apps = cJSON_AddArrayToObject(oaz, "container_apps");
-	for (const cJSON *r = resources ? resources->child : NULL; r; r = r->next) {
-		const cJSON *type = cJSON_GetObjectItemCaseSensitive(r, "type");
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(r, "name");
-		const cJSON *before = cJSON_GetObjectItemCaseSensitive(r, "before");
-		const cJSON *want = cJSON_GetObjectItemCaseSensitive(r, "desired");
-		cJSON *item;
-
-		if (!cJSON_IsString(type) || !cJSON_IsString(name) || !cJSON_IsObject(before))
-			continue;
-		item = cJSON_CreateObject();
-		cJSON_AddStringToObject(item, "name", name->valuestring);
-		for (const cJSON *d = want ? want->child : NULL; d; d = d->next) {
-			const cJSON *b = cJSON_GetObjectItemCaseSensitive(before, d->string);
-
-			if (b)
-				cJSON_AddItemToObject(item, d->string, cJSON_Duplicate(b, true));
-		}
-		cJSON_AddItemToArray(strcmp(type->valuestring, "web_app") == 0 ? web : apps, item);
-	}
-	return out;
+	return restore_build(desired, resources, NULL);
 }
