@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "azsettings.h"
 #include "buf.h"
 #include "doc.h"
 #include "fileio.h"
+#include "platform.h"
 #include "pr.h"
 
 /* Mode of an apply document holding setting values: the owner's alone. */
@@ -37,14 +37,34 @@ applydoc_restore(const cJSON *doc, const char *name, cJSON **restore, char **sou
 	return PR_OK;
 }
 
+/* Every string in each "settings" map under item becomes its hash. */
+static void
+redact_settings(cJSON *item, bool *had)
+{
+	for (cJSON *it = item ? item->child : NULL; it; it = it->next) {
+		if (!it->string || strcmp(it->string, PLATFORM_SETTINGS) != 0 || !cJSON_IsObject(it)) {
+			redact_settings(it, had);
+			continue;
+		}
+		for (cJSON *v = it->child, *next; v; v = next) {
+			next = v->next;
+			if (cJSON_IsString(v)) {
+				cJSON_ReplaceItemInObjectCaseSensitive(it, v->string, platform_hashed(v));
+				*had = true;
+			}
+		}
+	}
+}
+
 int
 applydoc_emit(const cJSON *doc, const char *also_path)
 {
-	bool had_values;
-	cJSON *shown = azsettings_redact(doc, &had_values);
+	bool had_values = false;
+	cJSON *shown = cJSON_Duplicate(doc, true);
 	char *text;
 	int rc;
 
+	redact_settings(cJSON_GetObjectItemCaseSensitive(shown, "restore"), &had_values);
 	if ((rc = doc_emit(shown, NULL)) || !also_path || !*also_path)
 		goto out;
 	text = doc_text(doc);

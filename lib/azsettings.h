@@ -25,63 +25,90 @@
  * A traffic change patches configuration.ingress.traffic (no new revision;
  * it needs activeRevisionsMode Multiple).
  *
- * Values are treated as secrets: they are never printed, logged or put in a
- * message.  A document shows a value as {"sha256": "<hex of the value>"}
- * (null when the setting is absent).  Only the restore section holds plain
- * values: the old ones of the settings this run changed (null: the setting
- * did not exist, and restoring deletes it).
+ * These are the Azure calls; lib/platform_azure.c, the Azure provider,
+ * uses them, and the provider-neutral front (platform.c) diffs, hashes and
+ * verifies.  Values are secrets: nothing here prints, logs or puts one in
+ * a message, and maps that held them are wiped before they are freed.
+ * App settings are read (POST .../list, an action the Reader role lacks)
+ * only for a web app whose entry names "settings".
  */
 #ifndef PR_AZSETTINGS_H
 #define PR_AZSETTINGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <cjson/cJSON.h>
 
 #include "azure.h"
 
-#define AZSETTINGS_NAME_MAX 256
 #define AZSETTINGS_WEIGHT_ALL 100
 #define AZSETTINGS_LATEST "latest"
 
-/* True for the entry keys this module handles ("settings", "traffic"). */
-bool azsettings_is_key(const char *key);
+/* Check the names of an entry's "settings" map (the front checks the
+ * rest); ctx names the entry.  0 or PR_INPUT (reported). */
+int azsettings_check_names(const cJSON *settings, const char *ctx);
+
+/* Check a container app entry's "traffic" (ctx names the entry).  0 or
+ * PR_INPUT (reported). */
+int azsettings_check_traffic(const cJSON *traffic, const char *ctx);
+
+/* Free a map of settings, zeroing its string values first. */
+void azsettings_wipe(cJSON *map);
 
 /*
- * Check entry's "settings" (and, for a container app, "traffic"); ctx
- * names the entry in messages ("pr-tools.json: platform.azure.web_apps[0]").
- * A value that is a {"sha256"} object (stdout's copy of a restore section)
- * is refused with a line saying where the plain value is.  Returns 0 or
- * PR_INPUT (reported).
+ * App Service: the site's app settings {NAME: "value"} into *map (caller
+ * frees with azsettings_wipe), by POST site_id/config/appsettings/list.
+ * Returns 0 or PR_EXTERNAL with err filled in (not reported).
  */
-int azsettings_check(const cJSON *entry, bool container_app, const char *ctx);
-
-/* The hashed view of entry's settings and its traffic, for the apply
- * document's "desired": {"settings": {NAME: {"sha256"} or null},
- * "traffic": {...}}, only the keys entry has.  New object. */
-cJSON *azsettings_desired(const cJSON *entry);
+int azsettings_web_read(struct azure_client *c, const char *site_id, cJSON **map, struct azure_error *err);
 
 /*
- * Apply entry's settings and traffic to the resource id (a site or a
- * container app) after its other settings: read, diff, write only when
- * something differs, follow a new revision, read back and verify.  out is
- * the resource's pr-tools/apply/1 entry: this adds "settings", "traffic"
- * and "latest_revision" to its "before" and "after", hashed changes
- * ({"setting": "settings.NAME", "from", "to"}) to "changes", raises its
- * "status" (unchanged < planned < changed < not_verified < failed) and sets
- * "error", and puts the plain old values of what changed in out["restore"]
- * ({"settings": {NAME: old or null}, "traffic": {...}}), which
- * platform_restore() moves into the restore section.  lbl names the
- * resource in messages ("sites/web1").  Failures are reported as one line.
+ * PUT site_id/config/appsettings with current (as read) and change merged:
+ * a string sets its name, null deletes it, every other setting goes back
+ * as it was read.  Returns 0 or PR_EXTERNAL with err filled in.
  */
-void azsettings_apply(struct azure_client *c, const char *id, bool container_app, const cJSON *entry,
-    bool dry_run, const char *lbl, cJSON *out);
+int azsettings_web_write(struct azure_client *c, const char *site_id, const cJSON *current, const cJSON *change,
+    struct azure_error *err);
+
+/* Container Apps: the env of the template's first container, {NAME: "value"},
+ * secretRef variables left out (caller frees with azsettings_wipe). */
+cJSON *azsettings_env(const cJSON *app);
+
+/* The first name in want that is a secretRef variable of the first
+ * container (a value this module never writes), or NULL.  Borrowed. */
+const char *azsettings_secret_ref(const cJSON *app, const cJSON *want);
+
+/* The template's containers with want merged into the first one's env:
+ * a variable set in place, added at the end, or removed for null; every
+ * other variable (secretRef ones too) and container as read.  New array. */
+cJSON *azsettings_containers_with_env(const cJSON *containers, const cJSON *want);
+
+/* The app's ingress traffic as {"latest": weight, REVISION: weight}; empty
+ * when it has none.  New object. */
+cJSON *azsettings_traffic(const cJSON *app);
+
+/* True when traffic cur holds want: the weights want names, and, when they
+ * add up to 100, none elsewhere. */
+bool azsettings_traffic_holds(const cJSON *cur, const cJSON *want);
+
+/* ARM's ingress traffic array for want on app (the stable revision gets
+ * the rest, see above; new_revision: this write makes a newer revision),
+ * or NULL when no revision can take the rest.  New array. */
+cJSON *azsettings_traffic_body(const cJSON *want, const cJSON *app, bool new_revision);
+
+/* The app's latest revision (properties.latestRevisionName), or NULL.  Borrowed. */
+const char *azsettings_latest_revision(const cJSON *app);
 
 /*
- * A copy of the apply document doc fit for stdout and step summaries: every
- * plain setting value in its restore section (and in resources[].restore)
- * replaced by its {"sha256"} view.  *had_values says whether doc held any.
- * Caller frees.
+ * After a write to the container app app_id: when its latest revision is
+ * no longer latest_before, follow the new one (named in revision) until it
+ * is Provisioned, Running and Healthy (healthState None: no probes to
+ * pass).  Degraded and Unhealthy may pass while containers start, so only
+ * a failed provisioning ends the wait early; otherwise the client's
+ * operation timeout.  Returns 0, or PR_EXTERNAL with why (states, never a
+ * value) filled in.
  */
-cJSON *azsettings_redact(const cJSON *doc, bool *had_values);
+int azsettings_follow(struct azure_client *c, const char *app_id, const char *latest_before, char *revision,
+    size_t revlen, char *why, size_t whylen);
 
 #endif

@@ -96,6 +96,12 @@ hashed(const cJSON *v)
 	return o;
 }
 
+cJSON *
+platform_hashed(const cJSON *value)
+{
+	return hashed(value);
+}
+
 /* The hash a wanted value stands for: its own, or the one a snapshot gave. */
 static const char *
 wanted_hash(const cJSON *want, char hex[SHA256_HEX_LEN])
@@ -168,7 +174,7 @@ static int
 check_settings(const cJSON *entry, const char *ctx)
 {
 	static const char *const hash_keys[] = {PLATFORM_SHA256, NULL};
-	const cJSON *set;
+	const cJSON *set = NULL;
 	char sctx[ECTX_MAX + SETTING_NAME_MAX + 16];
 	int rc;
 
