@@ -143,10 +143,13 @@ split_arg(const char *opt, const char *arg, char **resource, char **name, const 
 	*name = copy_n(colon ? colon + 1 : arg, (size_t)(eq - (colon ? colon + 1 : arg)));
 	*value = eq + 1;
 	if (!**name || (*resource && !**resource)) {
+		bool no_resource = *resource && !**resource;
+
 		free(*resource);
 		free(*name);
+		*resource = *name = NULL;
 		return pr_usage_error("--%s: expected [RESOURCE:]NAME=VALUE, found an empty %s before the '='",
-		    opt, *resource && !**resource ? "resource" : "name");
+		    opt, no_resource ? "resource" : "name");
 	}
 	return PR_OK;
 }

@@ -285,12 +285,12 @@ follow_revision(struct azure_client *c, const char *id, const char *name, char *
 		}
 		done = revision_done(rev, &ok, state, sizeof state);
 		cJSON_Delete(rev);
-		pr_log("revision %s: %s", name, state);
 		if (done) {
 			rc = ok ? 0 : -1;
 			snprintf(why, whylen, "%s", state);
 			break;
 		}
+		pr_log("revision %s: %s", name, state);
 		if (util_mono_ms() - start_ms + c->poll_ms > c->lro_timeout_ms) {
 			snprintf(why, whylen, "still %s after %.0f s", state, c->lro_timeout_ms / 1e3);
 			break;
