@@ -18,6 +18,7 @@ WF=$PR_ROOT/ci-examples/canary.yml
 step() {
 	$PY -c 'import sys, yaml; print([s for s in yaml.safe_load(open(sys.argv[1]))["jobs"]["canary"]["steps"] if s.get("name") == sys.argv[2]][0]["run"])' "$WF" "$1" >"$T/step.sh"
 	(cd "$T/work" && bash -e "$T/step.sh") >"$T/out" 2>"$T/err"
+	# shellcheck disable=SC2034 # read by ok_if
 	rc=$?
 }
 fresh() { rm -rf "$T/work" && mkdir -p "$T/work" && cp "$PR_ROOT/ci-examples/config/canary.json" "$T/work/"; }
