@@ -68,7 +68,8 @@ applydoc_emit(const cJSON *doc, const char *also_path)
 	if ((rc = doc_emit(shown, NULL)) || !also_path || !*also_path)
 		goto out;
 	text = doc_text(doc);
-	rc = fileio_write_atomic_mode(also_path, text, strlen(text), had_values ? APPLYDOC_SECRET_MODE : PR_OUTPUT_MODE);
+	rc = fileio_write_atomic_mode(also_path, text, strlen(text),
+	    had_values ? APPLYDOC_SECRET_MODE : PR_OUTPUT_MODE);
 	explicit_bzero(text, strlen(text));
 	free(text);
 out:
