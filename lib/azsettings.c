@@ -16,14 +16,6 @@
 #define REVISION_NAME_MAX 128
 #define STATE_MAX 512
 
-/* obj[key] = item, replacing any value there. */
-static void
-put(cJSON *obj, const char *key, cJSON *item)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-	cJSON_AddItemToObject(obj, key, item);
-}
-
 static bool
 is_revision_name(const char *s)
 {
@@ -132,7 +124,8 @@ azsettings_containers_with_env(const cJSON *containers, const cJSON *want)
 				cJSON_Delete(cJSON_DetachItemViaPointer(env, e));
 				continue;
 			}
-			put(e, "value", cJSON_CreateString(w->valuestring));
+			cJSON_DeleteItemFromObjectCaseSensitive(e, "value");
+			cJSON_AddStringToObject(e, "value", w->valuestring);
 			done = true;
 		}
 		if (!done && cJSON_IsString(w)) {
