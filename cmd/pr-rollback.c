@@ -130,6 +130,8 @@ struct state {
 	const char *repo, *workflow, *ref;
 	const cJSON *inputs;
 	struct github_run run;	/* the deploy run, with --wait */
+	cJSON *render_deploy;	/* deploy.render: the platform section that
+				 * deploys the commit, or NULL */
 	const cJSON *platform;
 	struct pg_url db;
 	bool have_db;
@@ -267,6 +269,7 @@ state_free(struct state *s)
 	free(s->branch);
 	cJSON_Delete(s->outer);
 	cJSON_Delete(s->inner);
+	cJSON_Delete(s->render_deploy);
 	pg_url_free(&s->db);
 	config_free(&s->cfg);
 }
@@ -356,15 +359,48 @@ verify(const struct opts *o, struct state *s)
 	return PR_OK;
 }
 
+/* deploy.render: the commit (of --ref, else the tag) deployed through
+ * Render's API and followed until live; RENDER_API_KEY. */
+static int
+preflight_render_deploy(const struct opts *o, struct state *s)
+{
+	struct deploycfg_render r;
+	char why[PR_WHY_LEN], *sha = NULL;
+	const char *rev = o->ref ? o->ref : s->tag;
+	const char *key = getenv("RENDER_API_KEY");
+	int rc;
+
+	if ((rc = deploycfg_render_parse(config_section(&s->cfg, "deploy"),
+	    s->cfg.name ? s->cfg.name : PR_CONFIG_DEFAULT, &r)) != PR_OK)
+		return rc;
+	if (!rev)
+		return pr_usage_error("deploy.render: no commit to deploy (give --ref REF or a snapshot)");
+	if ((rc = git_commit_of(rev, &sha, why, sizeof why)) != PR_OK)
+		return pr_error(rc, "git: %s (the commit to deploy to Render; fetch it, or run inside the repository)",
+		    why);
+	if ((!key || !*key) && !o->dry_run) {
+		free(sha);
+		return pr_error(PR_USAGE, "RENDER_API_KEY is not set: cannot deploy to Render service %s "
+		    "(set it or pass --skip-deploy)", r.service);
+	}
+	s->render_deploy = deploycfg_render_section(&r, sha);
+	s->ref = rev;
+	free(sha);
+	s->steps[STEP_DEPLOY].wanted = true;
+	return PR_OK;
+}
+
 /* The deploy step's settings: the config's deploy.github, the ref (--ref,
  * else deploy.github.ref, else the pushed revert branch or the tag) and
- * GITHUB_TOKEN. */
+ * GITHUB_TOKEN; or deploy.render's. */
 static int
 preflight_deploy(const struct opts *o, struct state *s)
 {
 	struct deploycfg_github gh;
 	int rc;
 
+	if (deploycfg_is_render(config_section(&s->cfg, "deploy")))
+		return preflight_render_deploy(o, s);
 	if ((rc = deploycfg_github_parse(config_section(&s->cfg, "deploy"),
 	    s->cfg.name ? s->cfg.name : PR_CONFIG_DEFAULT, &gh)) != PR_OK)
 		return rc;
@@ -547,12 +583,49 @@ deploy_and_wait(const struct opts *o, struct state *s, struct step *st)
 	return rc;
 }
 
+/* deploy.render: apply the section that deploys the commit; platform_apply
+ * follows the deploy until live and names it when it fails. */
+static int
+render_deploy(const struct opts *o, struct state *s, struct step *st)
+{
+	const cJSON *svc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(s->render_deploy, "render"), "services"), 0);
+	const char *id = cJSON_GetObjectItemCaseSensitive(svc, "id")->valuestring;
+	const char *sha = cJSON_GetObjectItemCaseSensitive(svc, "commit")->valuestring;
+	struct platform_opts po = {.dry_run = o->dry_run, .source = "deploy.render"};
+	cJSON *resources = NULL;
+	const cJSON *r, *err;
+	int rc;
+
+	if (o->dry_run) {
+		snprintf(st->detail, sizeof st->detail,
+		    "would deploy %s (%.12s) to Render service %s and wait until live", s->ref, sha, id);
+		return PR_OK;
+	}
+	rc = platform_apply(s->render_deploy, &po, &resources);
+	r = cJSON_GetArrayItem(resources, 0);
+	err = cJSON_GetObjectItemCaseSensitive(r, "error");
+	if (rc != PR_OK)
+		snprintf(st->detail, sizeof st->detail, "Render deploy of %s (%.12s) to %s failed: %s", s->ref, sha, id,
+		    cJSON_IsString(err) ? err->valuestring : "see the message above");
+	else if (strcmp(cJSON_GetObjectItemCaseSensitive(r, "status")->valuestring, "unchanged") == 0)
+		snprintf(st->detail, sizeof st->detail, "%s (%.12s) is live on Render service %s already", s->ref, sha,
+		    id);
+	else
+		snprintf(st->detail, sizeof st->detail, "deployed %s (%.12s) to Render service %s: live", s->ref, sha,
+		    id);
+	cJSON_Delete(resources);
+	return rc;
+}
+
 static int
 do_deploy(const struct opts *o, struct state *s, struct step *st)
 {
 	char why[PR_WHY_LEN];
 	int rc;
 
+	if (s->render_deploy)
+		return render_deploy(o, s, st);
 	if (o->dry_run) {
 		snprintf(st->detail, sizeof st->detail, "would dispatch %s in %s at ref %s%s%s", s->workflow, s->repo, s->ref,
 		    o->wait ? " and wait for its run" : "", s->token && *s->token ? "" : " (GITHUB_TOKEN is not set)");

@@ -25,8 +25,8 @@
 #define CTX_MAX 600
 #define ECTX_MAX (CTX_MAX + 64)
 
-static const struct platform_provider *const providers[] = {&platform_azure, NULL};
-static const char provider_names[] = "azure";
+static const struct platform_provider *const providers[] = {&platform_azure, &platform_render, NULL};
+static const char provider_names[] = "azure, render";
 
 static const struct platform_provider *
 provider_named(const char *name)
@@ -754,17 +754,38 @@ provider_of_type(const char *type, const struct platform_kind **kind)
 	return NULL;
 }
 
+/* The entry of list that names name, or NULL. */
+static const cJSON *
+entry_named(const cJSON *list, const char *key, const char *name)
+{
+	for (const cJSON *e = cJSON_IsArray(list) ? list->child : NULL; e; e = e->next) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, key);
+
+		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
 /* The restore entry of one resource: the before values of the settings its
- * desired named, and from old the plain values of the settings written. */
+ * desired named, from old the plain values of the settings written, and
+ * the directives of its entry in member (a restart, say, is wanted going
+ * back as it was going forth). */
 static cJSON *
-restore_entry(const struct platform_provider *p, const cJSON *r, const cJSON *old)
+restore_entry(const struct platform_provider *p, const struct platform_kind *k, const cJSON *member,
+    const cJSON *r, const cJSON *old)
 {
 	const cJSON *before = cJSON_GetObjectItemCaseSensitive(r, "before");
 	const cJSON *want = cJSON_GetObjectItemCaseSensitive(r, "desired");
 	const cJSON *os = cJSON_GetObjectItemCaseSensitive(old, PLATFORM_SETTINGS);
+	const char *name = cJSON_GetObjectItemCaseSensitive(r, "name")->valuestring;
+	const cJSON *entry = entry_named(cJSON_GetObjectItemCaseSensitive(member, k->list), p->key, name);
 	cJSON *item = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(item, p->key, cJSON_GetObjectItemCaseSensitive(r, "name")->valuestring);
+	cJSON_AddStringToObject(item, p->key, name);
+	for (const cJSON *it = entry ? entry->child : NULL; it; it = it->next)
+		if (is_directive(k, it->string))
+			cJSON_AddItemToObject(item, it->string, cJSON_Duplicate(it, true));
 	for (const cJSON *d = want ? want->child : NULL; d; d = d->next) {
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(before, d->string);
 
@@ -800,7 +821,8 @@ restore_build(const cJSON *desired, const cJSON *resources, const cJSON *olds)
 		    !(p = provider_of_type(type->valuestring, &k)) ||
 		    !(sec = cJSON_GetObjectItemCaseSensitive(out, p->name)))
 			continue;
-		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(sec, k->list), restore_entry(p, r, old));
+		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(sec, k->list),
+		    restore_entry(p, k, cJSON_GetObjectItemCaseSensitive(desired, p->name), r, old));
 	}
 	return out;
 }

@@ -8,7 +8,9 @@
  *   {"azure": {"subscription", "resource_group",
  *              "web_apps": [{"name", "always_on"}],
  *              "container_apps": [{"name", "min_replicas", "max_replicas",
- *                                  "cpu", "memory"}]}}
+ *                                  "cpu", "memory"}]},
+ *    "render": {"services": [{"id", "instances", "plan", "suspended",
+ *                             "commit", "settings", "restart"}]}}
  * A key that names no provider is refused (exit 3, naming it).  Each
  * provider's object holds plain fields (ids) and lists of resources, one
  * list per kind (struct platform_kind); a resource entry names the resource
@@ -28,7 +30,7 @@
  * Errors are reported as one line per resource, e.g. "PATCH
  * containerApps/api: 400 InvalidParameter: ... (fix the platform section)".
  *
- * The providers (platform_azure.c) fill struct
+ * The providers (platform_azure.c, platform_render.c) fill struct
  * platform_provider; this file's front (platform.c) checks sections,
  * dispatches, diffs, verifies, hashes settings and builds restore sections,
  * the same way for every provider.
@@ -179,6 +181,7 @@ struct platform_provider {
 };
 
 extern const struct platform_provider platform_azure;
+extern const struct platform_provider platform_render;
 
 /* Shared by the providers: the front's comparison of two setting values
  * (equal JSON, numbers within 1e-6), for the settings a provider's own
