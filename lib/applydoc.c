@@ -80,15 +80,11 @@ out:
 bool
 applydoc_has_settings(const cJSON *platform)
 {
-	const cJSON *az = cJSON_GetObjectItemCaseSensitive(platform, "azure");
-	static const char *const lists[] = {"web_apps", "container_apps", NULL};
-
-	for (int i = 0; lists[i]; i++) {
-		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(az, lists[i]);
-
-		for (const cJSON *e = cJSON_IsArray(arr) ? arr->child : NULL; e; e = e->next)
-			if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(e, "settings")) > 0)
-				return true;
-	}
+	/* Any provider's lists: {"azure": {"web_apps": [...]}, "render": {"services": [...]}}. */
+	for (const cJSON *p = cJSON_IsObject(platform) ? platform->child : NULL; p; p = p->next)
+		for (const cJSON *list = cJSON_IsObject(p) ? p->child : NULL; list; list = list->next)
+			for (const cJSON *e = cJSON_IsArray(list) ? list->child : NULL; e; e = e->next)
+				if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(e, PLATFORM_SETTINGS)) > 0)
+					return true;
 	return false;
 }

@@ -30,7 +30,7 @@ int applydoc_restore(const cJSON *doc, const char *name, cJSON **restore, char *
  */
 int applydoc_emit(const cJSON *doc, const char *also_path);
 
-/* True when doc (a platform section to apply) changes app settings, whose
+/* True when platform (a section to apply, any provider) changes settings, whose
  * old values only an -o file keeps. */
 bool applydoc_has_settings(const cJSON *platform);
 

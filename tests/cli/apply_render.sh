@@ -10,6 +10,8 @@
 unset AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_TENANT_ID AZURE_SUBSCRIPTION_ID AZURE_ACCESS_TOKEN
 KEY=rnd_CANARY-k3yQ9zT7wX2m
 export RENDER_API_KEY=$KEY PR_RETRY_BASE_MS=10
+# Old values are kept only in the -o file (0600); stdout shows their hashes.
+export OUTPUT_JSON=$T/doc.json
 # Values that must never show outside a restore section.
 OLD=stage-0-OLDVALUE-p4Lq
 NEW=stage-25-NEWVALUE-r8Ds
@@ -33,7 +35,7 @@ writes_of() { rcalls; jq -c '[.[] | select(.method != "GET" and .status < 300) |
 # Apply: scale, plan, two variables, then a restart for them to take effect.
 start_render --key "$KEY" --state "$T/seed.json"
 expect_exit 0 render_apply_changes_what_differs pr-apply-scale -f "$T/pr-tools.json"
-cp "$T/out" "$T/apply.json"
+cp "$T/doc.json" "$T/apply.json"
 cp "$T/err" "$T/apply.err"
 rstate >"$T/state.json"
 check render_apply_leaves_desired_state \

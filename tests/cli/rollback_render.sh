@@ -81,8 +81,7 @@ git checkout -q -
 # the platform step names it and says where its value is (exit 5: git done).
 echo "{\"render\": {\"services\": [{\"id\": \"srv-api1\", \"settings\": {\"PERF_OPTIMIZATIONS_ENABLED\": \"$NEW\"}}]}}" \
 	>"$T/flag.json"
-expect_exit 0 flag_stage_applies pr-apply-scale -q --platform "$T/flag.json"
-cp "$T/out" "$T/flag-apply.json"
+expect_exit 0 flag_stage_applies pr-apply-scale -q --platform "$T/flag.json" -o "$T/flag-apply.json"
 rreset
 run pr-rollback -f "$T/cfg.json" --skip-deploy --restore-platform "$T/snap.json"
 ok_if rollback_names_variable_changed_since_snapshot \
@@ -90,7 +89,8 @@ ok_if rollback_names_variable_changed_since_snapshot \
 ok_if rollback_never_writes_a_hash '[ "$(rwrites)" -eq 0 ] && [ "$(rstate | jq -r ".services[0].env.PERF_OPTIMIZATIONS_ENABLED")" = "$NEW" ]'
 ok_if rollback_output_holds_no_value '! grep -qF -e "$NEW" -e "$OLD" -e "$DBPW" "$T/out" "$T/err"'
 git checkout -q -
-expect_exit 0 flag_restored_from_apply_document pr-apply-scale -q --from-apply "$T/flag-apply.json" --restore
+expect_exit 0 flag_restored_from_apply_document pr-apply-scale -q --from-apply "$T/flag-apply.json" --restore \
+	-o "$T/flag-restored.json"
 check flag_back_to_old_value [ "$(rstate | jq -r '.services[0].env.PERF_OPTIMIZATIONS_ENABLED')" = "$OLD" ]
 
 # A deploy that fails to build: exit 4, the deploy named, nothing else changed.
