@@ -63,13 +63,22 @@ azsettings_check_traffic(const cJSON *traffic, const char *ctx)
 	return PR_OK;
 }
 
-/* Free a settings map, wiping its values first. */
+/* Zero every string in item and below it. */
+static void
+zero_strings(cJSON *item)
+{
+	for (cJSON *it = item; it; it = it->next) {
+		if (cJSON_IsString(it))
+			explicit_bzero(it->valuestring, strlen(it->valuestring));
+		zero_strings(it->child);
+	}
+}
+
 void
 azsettings_wipe(cJSON *map)
 {
-	for (cJSON *it = map ? map->child : NULL; it; it = it->next)
-		if (cJSON_IsString(it))
-			explicit_bzero(it->valuestring, strlen(it->valuestring));
+	if (map)
+		zero_strings(map->child);
 	cJSON_Delete(map);
 }
 

@@ -52,7 +52,8 @@ int azsettings_check_names(const cJSON *settings, const char *ctx);
  * PR_INPUT (reported). */
 int azsettings_check_traffic(const cJSON *traffic, const char *ctx);
 
-/* Free a map of settings, zeroing its string values first. */
+/* Free a map of settings (or any JSON that held them), zeroing every
+ * string in it first. */
 void azsettings_wipe(cJSON *map);
 
 /*
