@@ -2,6 +2,7 @@
  * Apps env, revisions and traffic through lib/azure.h. */
 #include "azsettings.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,8 @@ azsettings_check_traffic(const cJSON *traffic, const char *ctx)
 		if (strcmp(it->string, AZSETTINGS_LATEST) != 0 && !is_revision_name(it->string))
 			return pr_error(PR_INPUT, "%s.traffic: \"%s\" is neither \"latest\" nor a revision name",
 			    ctx, it->string);
-		if (!cJSON_IsNumber(it) || it->valuedouble != (double)(long)it->valuedouble ||
-		    it->valuedouble < 0 || it->valuedouble > AZSETTINGS_WEIGHT_ALL)
+		if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > AZSETTINGS_WEIGHT_ALL ||
+		    floor(it->valuedouble) != it->valuedouble)
 			return pr_error(PR_INPUT, "%s.traffic.%s: expected a whole percentage from 0 to 100",
 			    ctx, it->string);
 		sum += it->valuedouble;
@@ -116,6 +117,8 @@ azsettings_containers_with_env(const cJSON *containers, const cJSON *want)
 	cJSON *list = cJSON_Duplicate(containers, true);
 	cJSON *first = cJSON_GetArrayItem(list, 0), *env = cJSON_GetObjectItemCaseSensitive(first, "env");
 
+	if (!first)
+		return list;	/* no container: Resource Manager says what it thinks of that */
 	if (!cJSON_IsArray(env)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(first, "env");
 		env = cJSON_AddArrayToObject(first, "env");

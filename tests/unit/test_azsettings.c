@@ -71,6 +71,18 @@ test_env_map_leaves_secret_refs_out_and_names_them(void)
 }
 
 static void
+test_env_into_no_container_is_no_crash(void)
+{
+	cJSON *none = parse("[]"), *want = parse("{\"FLAG\": \"1\"}");
+	cJSON *list = azsettings_containers_with_env(none, want);
+
+	CHECK(cJSON_GetArraySize(list) == 0);
+	cJSON_Delete(list);
+	cJSON_Delete(want);
+	cJSON_Delete(none);
+}
+
+static void
 test_traffic_is_read_as_weights_by_revision(void)
 {
 	cJSON *a = app("[{\"revisionName\": \"api--1\", \"weight\": 95}, {\"latestRevision\": true, \"weight\": 5}]",
@@ -133,7 +145,8 @@ test_traffic_and_names_are_checked(void)
 {
 	static const char *const good[] = {"{\"latest\": 5}", "{\"latest\": 25, \"api--1\": 75}", "{\"api--1\": 100}"};
 	static const char *const bad[] = {"{}", "{\"latest\": 5, \"api--1\": 5}", "{\"latest\": 101}",
-	    "{\"latest\": 2.5}", "{\"latest\": \"5\"}", "{\"api 1\": 100}"};
+	    "{\"latest\": 2.5}", "{\"latest\": \"5\"}", "{\"api 1\": 100}", "{\"latest\": 1e300}",
+	    "{\"latest\": -1e300}"};
 	cJSON *names = parse("{\"PERF.FLAG:x-y\": \"1\", \"1ABC\": \"1\"}"), *ok_names = parse("{\"A_B\": null}");
 
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
@@ -161,6 +174,7 @@ main(void)
 {
 	RUN(test_env_is_merged_into_the_first_container_in_place);
 	RUN(test_env_map_leaves_secret_refs_out_and_names_them);
+	RUN(test_env_into_no_container_is_no_crash);
 	RUN(test_traffic_is_read_as_weights_by_revision);
 	RUN(test_traffic_holds_what_it_names_and_nothing_else_at_100);
 	RUN(test_latest_alone_leaves_the_rest_on_the_stable_revision);
