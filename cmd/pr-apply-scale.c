@@ -28,6 +28,7 @@
 #define REPLICAS_MAX 1000L
 #define CPU_MAX_CORES 64.0
 #define RETRY_BASE_MAX_MS 600000.0
+#define TRAFFIC_PERCENT_MAX 100L
 
 static const char usage_text[] =
     "usage: pr-apply-scale [-n] [-f FILE | --platform FILE | --from-apply FILE --restore]\n"
@@ -165,7 +166,7 @@ traffic_weights(const char *spec)
 		char *eq = strchr(p, '=');
 		long w;
 
-		if (!eq || eq == p || util_parse_long(eq + 1, 0, 100, &w) == -1) {
+		if (!eq || eq == p || util_parse_long(eq + 1, 0, TRAFFIC_PERCENT_MAX, &w) == -1) {
 			pr_usage_error("--traffic %s: expected latest=PERCENT[,REVISION=PERCENT], whole percentages "
 			    "from 0 to 100", spec);
 			cJSON_Delete(map);
@@ -630,11 +631,15 @@ main(int argc, char **argv)
 	int rc, erc;
 
 	pr_init(argv[0]);
-	if ((rc = parse_args(argc, argv, &o)))
+	if ((rc = parse_args(argc, argv, &o)) == PR_OK) {
+		pr_set_quiet(o.quiet);
+		rc = pr_log_open(NULL, "pr-apply-scale", LOG_ALIAS, o.log);
+	}
+	if (rc) {
+		free(o.sets);
+		free(o.traffic);
 		return rc;
-	pr_set_quiet(o.quiet);
-	if ((rc = pr_log_open(NULL, "pr-apply-scale", LOG_ALIAS, o.log)))
-		return rc;
+	}
 	if ((rc = load_desired(&o, &desired, &src, &doc_endpoint)))
 		goto out;
 	endpoint = o.arm_endpoint ? o.arm_endpoint : doc_endpoint ? doc_endpoint : getenv("AZURE_ARM_ENDPOINT");
