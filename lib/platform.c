@@ -688,12 +688,14 @@ static int
 read_one(void *client, const struct platform_provider *p, const struct platform_resource *r, cJSON *list)
 {
 	struct platform_error err = {0};
-	cJSON *raw = NULL, *cur, *item;
+	cJSON *raw = NULL, *plain, *cur, *item;
 
 	if (p->read(client, r, &raw, &err))
 		return pr_error(PR_EXTERNAL, "%s %s%s: %s (%s)", *err.method ? err.method : "GET", r->label, err.path,
 		    err.text, err.hint ? err.hint : "see the error above");
-	cur = doc_form(p->current(r, raw), NULL);
+	plain = p->current(r, raw);
+	cur = doc_form(plain, NULL);
+	cJSON_Delete(plain);
 	item = cJSON_CreateObject();
 	cJSON_AddStringToObject(item, p->key, r->name);
 	for (cJSON *n; (n = cur->child);)
