@@ -150,8 +150,10 @@ struct platform_provider {
 	const struct platform_kind *kinds;	/* ends with a NULL list */
 	const char *key;			/* the entry field naming a
 						 * resource: "name", "id" */
-	/* Check the section (the front has checked each entry's "settings"
-	 * map already).  0 or PR_INPUT, reported naming the field under ctx. */
+	/* Check the section: 0 or PR_INPUT, reported naming the field under
+	 * ctx.  On kinds that take settings it accepts the "settings" field
+	 * (and may refuse names its API cannot take); the front then checks
+	 * the map's values the same way for every provider. */
 	int (*check)(const cJSON *section, const char *ctx);
 	/* "label" for messages and the document's "id".  Caller frees id. */
 	void (*label)(const struct platform_resource *r, char *out, size_t outlen);

@@ -62,6 +62,11 @@ render_login(struct render_client *c)
 	if (!key || !*key)
 		return pr_error(PR_EXTERNAL, "RENDER_API_KEY is not set: no key for the Render API (create one under "
 		    "Account Settings, API Keys, and pass it as a secret)");
+	/* It goes into a header line: a line break would end the header. */
+	for (const char *p = key; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return pr_error(PR_INPUT, "RENDER_API_KEY holds a control character such as a line break "
+			    "(set it to the key alone)");
 	gha_mask(key);
 	free(c->key);
 	c->key = xstrdup(key);

@@ -66,8 +66,9 @@ struct render_error {
 int render_client_init(struct render_client *c, const char *endpoint, double retry_base_ms);
 void render_client_free(struct render_client *c);
 
-/* Take RENDER_API_KEY (masked in GitHub Actions).  Returns 0, or
- * PR_EXTERNAL when it is not set (reported, saying where keys come from). */
+/* Take RENDER_API_KEY (masked in GitHub Actions).  Returns 0, PR_EXTERNAL
+ * when it is not set (reported, saying where keys come from) or PR_INPUT
+ * when it holds a control character (reported, never shown). */
 int render_login(struct render_client *c);
 
 /*

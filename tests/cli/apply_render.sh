@@ -30,7 +30,13 @@ cat >"$T/pr-tools.json" <<EOF
   "settings": {"PERF_OPTIMIZATIONS_ENABLED": "$NEW", "NEW_FLAG": "on"}}]}}}
 EOF
 sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
-writes_of() { rcalls; jq -c '[.[] | select(.method != "GET" and .status < 300) | .method + " " + .path]' "$T/rcalls.json"; }
+writes_of() {
+	rcalls
+	jq -c '[.[] | select(.method != "GET" and .status < 300) | .method + " " + .path]' "$T/rcalls.json"
+}
+# is FILE FILTER WANT: jq -c FILTER on FILE prints WANT.
+is() { [ "$(jq -c "$2" "$1")" = "$3" ]; }
+S=/v1/services/srv-api1
 
 # Apply: scale, plan, two variables, then a restart for them to take effect.
 start_render --key "$KEY" --state "$T/seed.json"
@@ -38,24 +44,33 @@ expect_exit 0 render_apply_changes_what_differs pr-apply-scale -f "$T/pr-tools.j
 cp "$T/doc.json" "$T/apply.json"
 cp "$T/err" "$T/apply.err"
 rstate >"$T/state.json"
-check render_apply_leaves_desired_state \
-	[ "$(jq -c '.services[0] | [.instances, .plan, .env.PERF_OPTIMIZATIONS_ENABLED, .env.NEW_FLAG]' "$T/state.json")" = "[3,\"standard\",\"$NEW\",\"on\"]" ]
-check render_apply_keeps_other_variables_byte_for_byte \
-	[ "$(jq -c '.services[0].env | [.DATABASE_URL, .LOG_LEVEL, (keys | length)]' "$T/state.json")" = "[\"postgres://shop:$DBPW@db/shop\",\"info\",4]" ]
-check render_apply_writes_one_key_each_then_restarts \
-	[ "$(writes_of)" = '["PUT /v1/services/srv-api1/env-vars/PERF_OPTIMIZATIONS_ENABLED","PUT /v1/services/srv-api1/env-vars/NEW_FLAG","PATCH /v1/services/srv-api1","POST /v1/services/srv-api1/scale","POST /v1/services/srv-api1/restart"]' ]
-check render_apply_sends_documented_bodies \
-	[ "$(jq -c '[.[] | select(.method == "PATCH" or (.path | endswith("/scale"))) | .body]' "$T/rcalls.json")" = '[{"serviceDetails":{"plan":"standard"}},{"numInstances":3}]' ]
+check render_apply_leaves_desired_state is "$T/state.json" \
+	'.services[0] | [.instances, .plan, .env.PERF_OPTIMIZATIONS_ENABLED, .env.NEW_FLAG]' \
+	"[3,\"standard\",\"$NEW\",\"on\"]"
+check render_apply_keeps_other_variables_byte_for_byte is "$T/state.json" \
+	'.services[0].env | [.DATABASE_URL, .LOG_LEVEL, (keys | length)]' \
+	"[\"postgres://shop:$DBPW@db/shop\",\"info\",4]"
+want="[\"PUT $S/env-vars/PERF_OPTIMIZATIONS_ENABLED\",\"PUT $S/env-vars/NEW_FLAG\",\"PATCH $S\","
+want="$want\"POST $S/scale\",\"POST $S/restart\"]"
+check render_apply_writes_one_key_each_then_restarts [ "$(writes_of)" = "$want" ]
+check render_apply_sends_documented_bodies is "$T/rcalls.json" \
+	'[.[] | select(.method == "PATCH" or (.path | endswith("/scale"))) | .body]' \
+	'[{"serviceDetails":{"plan":"standard"}},{"numInstances":3}]'
 check render_apply_document_validates validate apply "$T/apply.json"
-check render_apply_document_shows_hashes_not_values \
-	[ "$(jq -r '.resources[0] | [.before.settings.PERF_OPTIMIZATIONS_ENABLED.sha256, .after.settings.PERF_OPTIMIZATIONS_ENABLED.sha256, (.before.settings.NEW_FLAG | tostring)] | join(" ")' "$T/apply.json")" = "$(sha "$OLD") $(sha "$NEW") null" ]
-check render_apply_lists_each_change \
-	[ "$(jq -c '[.resources[0].changes[].setting]' "$T/apply.json")" = '["instances","plan","settings.PERF_OPTIMIZATIONS_ENABLED","settings.NEW_FLAG"]' ]
+check render_apply_document_shows_hashes_not_values is "$T/apply.json" \
+	'.resources[0] | [.before.settings.PERF_OPTIMIZATIONS_ENABLED.sha256,
+	    .after.settings.PERF_OPTIMIZATIONS_ENABLED.sha256, .before.settings.NEW_FLAG]' \
+	"[\"$(sha "$OLD")\",\"$(sha "$NEW")\",null]"
+check render_apply_lists_each_change is "$T/apply.json" '[.resources[0].changes[].setting]' \
+	'["instances","plan","settings.PERF_OPTIMIZATIONS_ENABLED","settings.NEW_FLAG"]'
 check render_apply_verified [ "$(jq -r '.verdict + " " + .resources[0].status' "$T/apply.json")" = "pass changed" ]
+want="{\"id\":\"srv-api1\",\"restart\":true,\"instances\":1,\"plan\":\"starter\","
+want="$want\"settings\":{\"PERF_OPTIMIZATIONS_ENABLED\":\"$OLD\",\"NEW_FLAG\":null}}"
 check render_restore_section_holds_old_values_of_changed_keys_only \
-	[ "$(jq -c '.restore.render.services[0]' "$T/apply.json")" = "{\"id\":\"srv-api1\",\"restart\":true,\"instances\":1,\"plan\":\"starter\",\"settings\":{\"PERF_OPTIMIZATIONS_ENABLED\":\"$OLD\",\"NEW_FLAG\":null}}" ]
+	is "$T/apply.json" '.restore.render.services[0]' "$want"
 ok_if render_values_only_in_restore_section \
-	'! jq "del(.restore)" "$T/apply.json" | grep -qF -e "$NEW" -e "$OLD" -e "$DBPW" && ! grep -qF -e "$NEW" -e "$OLD" -e "$DBPW" "$T/apply.err"'
+	'! jq "del(.restore)" "$T/apply.json" | grep -qF -e "$NEW" -e "$OLD" -e "$DBPW" &&
+	! grep -qF -e "$NEW" -e "$OLD" -e "$DBPW" "$T/apply.err"'
 
 # Idempotent: the second run reads and writes nothing.
 rreset
@@ -66,16 +81,20 @@ check render_second_run_reports_unchanged [ "$(jq -r '.resources[0].status' "$T/
 # Restore: the old value back, the new key deleted, the rest untouched.
 rreset
 expect_exit 0 render_restore_exits_0 pr-apply-scale --from-apply "$T/apply.json" --restore
-check render_restore_returns_to_seed \
-	[ "$(rstate | jq -c '.services[0] | [.instances, .plan, .env.PERF_OPTIMIZATIONS_ENABLED, (.env | has("NEW_FLAG")), .env.LOG_LEVEL]')" = "[1,\"starter\",\"$OLD\",false,\"info\"]" ]
-check render_restore_deletes_the_new_key_and_restarts \
-	[ "$(writes_of | jq -c '[.[] | select(test("DELETE|restart"))]')" = '["DELETE /v1/services/srv-api1/env-vars/NEW_FLAG","POST /v1/services/srv-api1/restart"]' ]
+rstate >"$T/state.json"
+check render_restore_returns_to_seed is "$T/state.json" \
+	'.services[0] | [.instances, .plan, .env.PERF_OPTIMIZATIONS_ENABLED, (.env | has("NEW_FLAG")),
+	    .env.LOG_LEVEL]' \
+	"[1,\"starter\",\"$OLD\",false,\"info\"]"
+writes_of >"$T/writes.json"
+check render_restore_deletes_the_new_key_and_restarts is "$T/writes.json" '[.[] | select(test("DELETE|restart"))]' \
+	"[\"DELETE $S/env-vars/NEW_FLAG\",\"POST $S/restart\"]"
 
 # Dry run: the plan, no write.
 rreset
 expect_exit 0 render_dry_run_exits_0 pr-apply-scale --dry-run -f "$T/pr-tools.json"
 check render_dry_run_sends_no_write [ "$(rwrites)" -eq 0 ]
-check render_dry_run_plans_four_changes [ "$(jq -c '.resources[0] | [.status, (.changes | length)]' "$T/out")" = '["planned",4]' ]
+check render_dry_run_plans_four_changes is "$T/out" '.resources[0] | [.status, (.changes | length)]' '["planned",4]'
 
 # A change that does not stick is caught by the read back: exit 1.
 rmode no_stick
@@ -95,10 +114,11 @@ start_render --key "$KEY" --state "$T/many.json"
 echo '{"render": {"services": [{"id": "srv-many", "settings": {"VAR_249": "changed"}}]}}' >"$T/many-p.json"
 expect_exit 0 render_paginated_apply_exits_0 pr-apply-scale --platform "$T/many-p.json"
 rcalls
-check render_lists_every_page_with_cursors \
-	[ "$(jq -c '[.[] | select(.path | endswith("/env-vars")) | .query | test("cursor=")] | .[:3]' "$T/rcalls.json")" = '[false,true,true]' ]
-check render_paginated_merge_keeps_the_others \
-	[ "$(rstate | jq -c '.services[0].env | [length, .VAR_249, .VAR_000, .VAR_150]')" = '[250,"changed","value-0","value-150"]' ]
+check render_lists_every_page_with_cursors is "$T/rcalls.json" \
+	'[.[] | select(.path | endswith("/env-vars")) | .query | test("cursor=")] | .[:3]' '[false,true,true]'
+rstate >"$T/state.json"
+check render_paginated_merge_keeps_the_others is "$T/state.json" \
+	'.services[0].env | [length, .VAR_249, .VAR_000, .VAR_150]' '[250,"changed","value-0","value-150"]'
 rreset
 expect_exit 0 render_paginated_second_run_exits_0 pr-apply-scale --platform "$T/many-p.json"
 check render_paginated_second_run_sends_no_write [ "$(rwrites)" -eq 0 ]
@@ -107,9 +127,10 @@ check render_paginated_second_run_sends_no_write [ "$(rwrites)" -eq 0 ]
 start_render --key "$KEY" --state "$T/seed.json"
 echo "{\"render\": {\"services\": [{\"id\": \"srv-api1\", \"commit\": \"$SHA2\"}]}}" >"$T/deploy.json"
 expect_exit 0 render_deploy_goes_live pr-apply-scale --platform "$T/deploy.json"
-check render_deploy_sends_commit_id \
-	[ "$(rcalls; jq -c '[.[] | select(.method == "POST") | .body]' "$T/rcalls.json")" = "[{\"commitId\":\"$SHA2\"}]" ]
-check render_deploy_polled_until_live [ "$(jq '[.[] | select(.path | test("/deploys/dep-"))] | length' "$T/rcalls.json")" -eq 3 ]
+rcalls
+check render_deploy_sends_commit_id is "$T/rcalls.json" '[.[] | select(.method == "POST") | .body]' \
+	"[{\"commitId\":\"$SHA2\"}]"
+check render_deploy_polled_until_live is "$T/rcalls.json" '[.[] | select(.path | test("/deploys/dep-"))] | length' 3
 check render_deploy_leaves_commit_live [ "$(rstate | jq -r '.services[0].commit')" = "$SHA2" ]
 rreset
 expect_exit 0 render_deploy_second_run_exits_0 pr-apply-scale --platform "$T/deploy.json"
@@ -119,9 +140,10 @@ check render_deploy_second_run_sends_no_write [ "$(rwrites)" -eq 0 ]
 rmode build_fail
 echo "{\"render\": {\"services\": [{\"id\": \"srv-api1\", \"commit\": \"$SHA1\"}]}}" >"$T/deploy1.json"
 expect_exit 4 render_build_failure_exits_4 pr-apply-scale -q --platform "$T/deploy1.json"
-ok_if render_build_failure_names_the_deploy \
-	'one_line "$T/err" && grep -q "^pr-apply-scale: POST services/srv-api1/deploys: deploy dep-[0-9]* ended build_failed (read the deploy" "$T/err"'
-check render_build_failure_in_document [ "$(jq -r '.resources[0].error | test("deploy dep-[0-9]+ ended build_failed")' "$T/out")" = true ]
+ok_if render_build_failure_names_the_deploy 'one_line "$T/err" &&
+	grep -q "^pr-apply-scale: POST services/srv-api1/deploys: deploy dep-[0-9]* ended build_failed (read" "$T/err"'
+check render_build_failure_in_document \
+	is "$T/out" '.resources[0].error | test("deploy dep-[0-9]+ ended build_failed")' true
 check render_build_failure_keeps_old_commit_live [ "$(rstate | jq -r '.services[0].commit')" = "$SHA2" ]
 rmode clear
 
@@ -132,8 +154,8 @@ t0=$(date +%s%N)
 expect_exit 0 render_throttled_then_succeeds pr-apply-scale -f "$T/pr-tools.json"
 t1=$(date +%s%N)
 rcalls
-check render_throttled_call_was_retried \
-	[ "$(jq -c '[.[:2][] | [.method, .path, .status]]' "$T/rcalls.json")" = '[["GET","/v1/services/srv-api1",429],["GET","/v1/services/srv-api1",200]]' ]
+check render_throttled_call_was_retried is "$T/rcalls.json" '[.[:2][] | [.method, .path, .status]]' \
+	"[[\"GET\",\"$S\",429],[\"GET\",\"$S\",200]]"
 check render_throttled_retry_waited_retry_after [ $(((t1 - t0) / 1000000)) -ge 900 ]
 
 # Suspend and resume.
@@ -149,16 +171,23 @@ check render_resume_posts_resume [ "$(writes_of)" = '["POST /v1/services/srv-api
 # Partial: the first service changes, the second is not found -> exit 5.
 echo '{"render": {"services": [{"id": "srv-api1", "instances": 2}, {"id": "srv-gone", "instances": 2}]}}' >"$T/two.json"
 expect_exit 5 render_partial_exits_5 pr-apply-scale -q --platform "$T/two.json"
-ok_if render_partial_says_which \
-	'[ "$(jq -c "[.verdict, .resources[].status]" "$T/out")" = "[\"partial\",\"changed\",\"failed\"]" ] && grep -q "GET services/srv-gone: 404 not_found: service not found (check the service id" "$T/err"'
+check render_partial_says_which is "$T/out" '[.verdict, .resources[].status]' '["partial","changed","failed"]'
+check render_partial_names_the_missing_service \
+	grep -q "GET services/srv-gone: 404 not_found: service not found (check the service id" "$T/err"
 
 # Auth: a wrong key is refused once, in one line; no key at all is exit 4.
 RENDER_API_KEY=rnd_wrong expect_exit 4 render_wrong_key_exits_4 pr-apply-scale --platform "$T/two.json"
-ok_if render_wrong_key_one_line_then_not_attempted \
-	'grep -q "GET services/srv-api1: 401 unauthorized: Unauthorized (check RENDER_API_KEY" "$T/err" && [ "$(jq -r ".resources[1].error" "$T/out")" = "not attempted: the Render API refused the token" ]'
+check render_wrong_key_one_line \
+	grep -q "GET services/srv-api1: 401 unauthorized: Unauthorized (check RENDER_API_KEY" "$T/err"
+check render_wrong_key_then_not_attempted \
+	is "$T/out" '.resources[1].error' '"not attempted: the Render API refused the token"'
 run env -u RENDER_API_KEY "$PR_BIN/pr-apply-scale" --platform "$T/two.json"
-ok_if render_no_key_exits_4_saying_so \
-	'[ "$rc" -eq 4 ] && grep -q "RENDER_API_KEY is not set" "$T/err" && [ "$(jq -r ".resources[0].error" "$T/out")" = "not attempted: no Render token" ]'
+ok_if render_no_key_exits_4_saying_so '[ "$rc" -eq 4 ] && grep -q "RENDER_API_KEY is not set" "$T/err" &&
+	is "$T/out" ".resources[0].error" "\"not attempted: no Render token\""'
+
+RENDER_API_KEY="$(printf 'rnd_part1\nInjected: header')" run pr-apply-scale --platform "$T/two.json"
+ok_if render_key_with_line_break_refused_unshown '[ "$rc" -eq 4 ] &&
+	grep -q "RENDER_API_KEY holds a control character" "$T/err" && ! grep -q -e rnd_part1 -e Injected "$T/err"'
 
 # The API key nowhere: stdout, stderr (in GitHub Actions only as the
 # ::add-mask:: line), the log file, GITHUB_OUTPUT, the step summary, and
