@@ -145,6 +145,15 @@ expect_exit 0 env_restore_exits_0 pr-apply-scale --from-apply "$T/env.json" --re
 check env_restore_gives_the_old_value_back \
 	[ "$(envs)" = "$(jq -c 'map(.env)' "$T/containers-before.json")" ]
 
+# Dry run of an env change and a traffic shift: the plan, no write, no revision.
+reset
+expect_exit 0 dry_run_env_and_traffic_exits_0 pr-apply-scale -n -f "$T/pr-tools.json" --set "api:$F=$ENVNEW" \
+	--traffic api:latest=5
+check dry_run_env_and_traffic_sends_no_write [ "$(writes)" = '{}' ]
+check dry_run_env_and_traffic_plans_both \
+	[ "$(jq -c '[.resources[0].status, [.resources[0].changes[].setting]]' "$T/out")" = "[\"planned\",[\"traffic\",\"settings.$F\"]]" ]
+check dry_run_env_and_traffic_no_value_anywhere [ "$(leaks)" -eq 0 ]
+
 # A revision that fails to provision: exit 5 (the change was made), one line naming it.
 mode revision_fail api
 expect_exit 5 failed_revision_exits_5 pr-apply-scale -q -f "$T/pr-tools.json" --set "api:$F=$ENVNEW" -o "$T/fail.json"
