@@ -151,7 +151,8 @@ expect_exit 0 dry_run_env_and_traffic_exits_0 pr-apply-scale -n -f "$T/pr-tools.
 	--traffic api:latest=5
 check dry_run_env_and_traffic_sends_no_write [ "$(writes)" = '{}' ]
 check dry_run_env_and_traffic_plans_both \
-	[ "$(jq -c '[.resources[0].status, [.resources[0].changes[].setting]]' "$T/out")" = "[\"planned\",[\"traffic\",\"settings.$F\"]]" ]
+	[ "$(jq -c '[.resources[0].status, [.resources[0].changes[].setting]]' "$T/out")" = \
+	  "[\"planned\",[\"traffic\",\"settings.$F\"]]" ]
 check dry_run_env_and_traffic_no_value_anywhere [ "$(leaks)" -eq 0 ]
 
 # A revision that fails to provision: exit 5 (the change was made), one line naming it.
