@@ -158,6 +158,20 @@ check render_throttled_call_was_retried is "$T/rcalls.json" '[.[:2][] | [.method
 	"[[\"GET\",\"$S\",429],[\"GET\",\"$S\",200]]"
 check render_throttled_retry_waited_retry_after [ $(((t1 - t0) / 1000000)) -ge 900 ]
 
+# A 503 on a read is retried; on a POST that starts a deploy it is not (the
+# deploy may have started): exit 4, one POST.
+rreset
+rmode busy
+expect_exit 0 render_503_on_read_then_succeeds pr-apply-scale --platform "$T/deploy.json"
+rcalls
+check render_503_on_read_was_retried is "$T/rcalls.json" '[.[:2][] | .status]' '[503,200]'
+echo "{\"render\": {\"services\": [{\"id\": \"srv-api1\", \"commit\": \"$SHA1\"}]}}" >"$T/deploy1.json"
+rreset
+rmode busy_write
+expect_exit 4 render_503_on_deploy_exits_4 pr-apply-scale -q --platform "$T/deploy1.json"
+rcalls
+check render_deploy_post_never_sent_twice is "$T/rcalls.json" '[.[] | select(.method == "POST")] | length' 1
+
 # Suspend and resume.
 echo '{"render": {"services": [{"id": "srv-api1", "suspended": true}]}}' >"$T/sleep.json"
 echo '{"render": {"services": [{"id": "srv-api1", "suspended": false}]}}' >"$T/wake.json"
