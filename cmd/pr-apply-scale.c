@@ -1,7 +1,8 @@
 /*
- * pr-apply-scale: apply Azure platform settings (App Service "Always On",
- * Container Apps replicas, CPU and memory) through Resource Manager, only
- * where they differ, then read back and verify.  Writes pr-tools/apply/1.
+ * pr-apply-scale: apply Azure platform settings (App Service "Always On"
+ * and app settings, Container Apps replicas, CPU, memory, env and revision
+ * traffic) through Resource Manager, only where they differ, then read back
+ * and verify.  Writes pr-tools/apply/1.
  *
  * This file holds the options and the order of steps; the work is in
  * lib/platform.c and lib/azure.c, reading an apply document lib/applydoc.c.
@@ -27,6 +28,7 @@
 #define REPLICAS_MAX 1000L
 #define CPU_MAX_CORES 64.0
 #define RETRY_BASE_MAX_MS 600000.0
+#define TRAFFIC_PERCENT_MAX 100L
 
 static const char usage_text[] =
     "usage: pr-apply-scale [-n] [-f FILE | --platform FILE | --from-apply FILE --restore]\n"
@@ -34,6 +36,7 @@ static const char usage_text[] =
     "                      [--web-app NAME --always-on on|off]\n"
     "                      [--container-app NAME [--min-replicas N] [--max-replicas N]\n"
     "                                            [--cpu CORES] [--memory SIZE]]\n"
+    "                      [--set [RESOURCE:]NAME=VALUE]... [--traffic [APP:]latest=N[,REVISION=N]...]\n"
     "                      [--arm-endpoint URL] [--retry-base-ms MS] [-o FILE] [--log] [-q]\n"
     "\n"
     "Apply Azure settings through Resource Manager, changing only what differs,\n"
@@ -52,6 +55,10 @@ static const char usage_text[] =
     "      --max-replicas N     its maximum replicas\n"
     "      --cpu CORES          CPU cores of each container, like 0.5\n"
     "      --memory SIZE        memory of each container, like 1Gi\n"
+    "      --set [RESOURCE:]NAME=VALUE  an app setting (web app) or env variable (container\n"
+    "                           app's first container); RESOURCE when several are named;\n"
+    "                           only these settings are applied; needs -o FILE (old values)\n"
+    "      --traffic [APP:]latest=N[,REVISION=N]  a container app's revision traffic in %%\n"
     "  -n, --dry-run            print the plan and change nothing\n"
     "      --arm-endpoint URL   Resource Manager endpoint (default AZURE_ARM_ENDPOINT or\n"
     "                           https://management.azure.com)\n"
@@ -65,7 +72,7 @@ static const char usage_text[] =
 enum {
 	OPT_PLATFORM = 256, OPT_FROM_APPLY, OPT_RESTORE, OPT_SUBSCRIPTION, OPT_RESOURCE_GROUP,
 	OPT_WEB_APP, OPT_ALWAYS_ON, OPT_CONTAINER_APP, OPT_MIN_REPLICAS, OPT_MAX_REPLICAS,
-	OPT_CPU, OPT_MEMORY, OPT_ARM_ENDPOINT, OPT_RETRY_BASE_MS, OPT_LOG,
+	OPT_CPU, OPT_MEMORY, OPT_ARM_ENDPOINT, OPT_RETRY_BASE_MS, OPT_LOG, OPT_SET, OPT_TRAFFIC,
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +89,8 @@ static const struct option long_opts[] = {
 	{"max-replicas", required_argument, NULL, OPT_MAX_REPLICAS},
 	{"cpu", required_argument, NULL, OPT_CPU},
 	{"memory", required_argument, NULL, OPT_MEMORY},
+	{"set", required_argument, NULL, OPT_SET},
+	{"traffic", required_argument, NULL, OPT_TRAFFIC},
 	{"dry-run", no_argument, NULL, 'n'},
 	{"arm-endpoint", required_argument, NULL, OPT_ARM_ENDPOINT},
 	{"retry-base-ms", required_argument, NULL, OPT_RETRY_BASE_MS},
@@ -101,8 +110,97 @@ struct opts {
 	long min_replicas, max_replicas;	/* -1: not given */
 	double cpu;				/* 0: not given */
 	double retry_base_ms;
+	const char **sets, **traffic;		/* --set and --traffic arguments, in order */
+	int nsets, ntraffic;
 	bool restore, dry_run, log, quiet;
 };
+
+/* The first n bytes of s as a new string. */
+static char *
+copy_n(const char *s, size_t n)
+{
+	struct buf b = {0};
+
+	buf_printf(&b, "%.*s", (int)n, s);
+	return buf_detach(&b);
+}
+
+/*
+ * Split a --set or --traffic argument "[RESOURCE:]NAME=VALUE": *resource
+ * (or NULL) and *name are new strings, *value points into arg.  A value is
+ * never put in a message: it may be a secret.  0, or PR_USAGE (reported).
+ */
+static int
+split_arg(const char *opt, const char *arg, char **resource, char **name, const char **value)
+{
+	const char *eq = strchr(arg, '='), *colon;
+
+	*resource = *name = NULL;
+	if (!eq)
+		return pr_usage_error("--%s: expected [RESOURCE:]NAME=VALUE, found no '=' in the argument", opt);
+	colon = memchr(arg, ':', (size_t)(eq - arg));
+	if (colon)
+		*resource = copy_n(arg, (size_t)(colon - arg));
+	*name = copy_n(colon ? colon + 1 : arg, (size_t)(eq - (colon ? colon + 1 : arg)));
+	*value = eq + 1;
+	if (!**name || (*resource && !**resource)) {
+		bool no_resource = *resource && !**resource;
+
+		free(*resource);
+		free(*name);
+		*resource = *name = NULL;
+		return pr_usage_error("--%s: expected [RESOURCE:]NAME=VALUE, found an empty %s before the '='",
+		    opt, no_resource ? "resource" : "name");
+	}
+	return PR_OK;
+}
+
+/* "latest=5,api--1=95" as {"latest": 5, "api--1": 95}; NULL (reported) when malformed. */
+static cJSON *
+traffic_weights(const char *spec)
+{
+	cJSON *map = cJSON_CreateObject();
+	char *copy = xstrdup(spec), *save = NULL;
+
+	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(p, '=');
+		long w;
+
+		if (!eq || eq == p || util_parse_long(eq + 1, 0, TRAFFIC_PERCENT_MAX, &w) == -1) {
+			pr_usage_error("--traffic %s: expected latest=PERCENT[,REVISION=PERCENT], whole percentages "
+			    "from 0 to 100", spec);
+			cJSON_Delete(map);
+			map = NULL;
+			break;
+		}
+		*eq = '\0';
+		cJSON_DeleteItemFromObjectCaseSensitive(map, p);
+		cJSON_AddNumberToObject(map, p, (double)w);
+	}
+	free(copy);
+	return map;
+}
+
+/* Check a --set or --traffic argument's form where it is given (exit 2). */
+static int
+check_set_arg(const char *opt, const char *arg)
+{
+	char *resource, *name;
+	const char *value;
+	cJSON *map = NULL;
+	int rc = split_arg(opt, arg, &resource, &name, &value);
+
+	if (rc == PR_OK && strcmp(opt, "traffic") == 0) {
+		const char *spec = resource ? strchr(arg, ':') + 1 : arg;
+
+		if (!(map = traffic_weights(spec)))
+			rc = PR_USAGE;
+	}
+	cJSON_Delete(map);
+	free(resource);
+	free(name);
+	return rc;
+}
 
 static int
 parse_args(int argc, char **argv, struct opts *o)
@@ -111,6 +209,8 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->min_replicas = o->max_replicas = -1;
+	o->sets = xcalloc((size_t)argc, sizeof *o->sets);
+	o->traffic = xcalloc((size_t)argc, sizeof *o->traffic);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:no:qhV", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -142,6 +242,16 @@ parse_args(int argc, char **argv, struct opts *o)
 				return pr_usage_error("--cpu %s: expected a number of cores above 0, like 0.5", optarg);
 			break;
 		case OPT_MEMORY: o->memory = optarg; break;
+		case OPT_SET:
+			if (check_set_arg("set", optarg))
+				return PR_USAGE;
+			o->sets[o->nsets++] = optarg;
+			break;
+		case OPT_TRAFFIC:
+			if (check_set_arg("traffic", optarg))
+				return PR_USAGE;
+			o->traffic[o->ntraffic++] = optarg;
+			break;
 		case 'n': o->dry_run = true; break;
 		case OPT_ARM_ENDPOINT: o->arm_endpoint = optarg; break;
 		case OPT_RETRY_BASE_MS:
@@ -167,6 +277,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		return pr_usage_error("give one of -f, --platform and --from-apply");
 	if ((o->web_app || o->container_app) && (o->from_apply || o->platform))
 		return pr_usage_error("--web-app and --container-app cannot be mixed with --platform or --from-apply");
+	if ((o->nsets || o->ntraffic) && o->from_apply)
+		return pr_usage_error("--set and --traffic cannot be mixed with --from-apply (its restore section "
+		    "says what to set)");
 	if (!o->output)
 		o->output = getenv("OUTPUT_JSON");
 	if (o->output && !*o->output)
@@ -182,9 +295,9 @@ set_string(cJSON *obj, const char *key, const char *value)
 	cJSON_AddStringToObject(obj, key, value);
 }
 
-/* The platform section the flags describe, over base's azure ids (may be NULL). */
+/* A platform section with base's ids and no resources yet.  New object. */
 static cJSON *
-section_from_flags(const struct opts *o, const cJSON *base)
+ids_only(const cJSON *base)
 {
 	const cJSON *baz = cJSON_GetObjectItemCaseSensitive(base, "azure");
 	cJSON *p = cJSON_CreateObject(), *az = cJSON_AddObjectToObject(p, "azure");
@@ -194,6 +307,14 @@ section_from_flags(const struct opts *o, const cJSON *base)
 		cJSON_AddItemToObject(az, "subscription", cJSON_Duplicate(v, true));
 	if ((v = cJSON_GetObjectItemCaseSensitive(baz, "resource_group")))
 		cJSON_AddItemToObject(az, "resource_group", cJSON_Duplicate(v, true));
+	return p;
+}
+
+/* The platform section the flags describe, over base's azure ids (may be NULL). */
+static cJSON *
+section_from_flags(const struct opts *o, const cJSON *base)
+{
+	cJSON *p = ids_only(base), *az = cJSON_GetObjectItemCaseSensitive(p, "azure");
 	if (o->web_app) {
 		cJSON *w = cJSON_CreateObject();
 
@@ -217,6 +338,133 @@ section_from_flags(const struct opts *o, const cJSON *base)
 		cJSON_AddItemToArray(cJSON_AddArrayToObject(az, "container_apps"), a);
 	}
 	return p;
+}
+
+/* The entry named name in section's web_apps or container_apps (*list says which), or NULL. */
+static cJSON *
+find_resource(const cJSON *section, const char *name, const char **list)
+{
+	static const char *const lists[] = {"web_apps", "container_apps", NULL};
+	const cJSON *az = cJSON_GetObjectItemCaseSensitive(section, "azure");
+
+	for (int i = 0; lists[i]; i++) {
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(az, lists[i]);
+
+		for (cJSON *e = cJSON_IsArray(arr) ? arr->child : NULL; e; e = e->next) {
+			const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "name");
+
+			if (cJSON_IsString(n) && (!name || strcmp(n->valuestring, name) == 0)) {
+				*list = lists[i];
+				return e;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* How many resources section names, and their names joined by ", " in names. */
+static int
+count_resources(const cJSON *section, struct buf *names)
+{
+	static const char *const lists[] = {"web_apps", "container_apps", NULL};
+	const cJSON *az = cJSON_GetObjectItemCaseSensitive(section, "azure");
+	int n = 0;
+
+	for (int i = 0; lists[i]; i++) {
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(az, lists[i]);
+
+		for (const cJSON *e = cJSON_IsArray(arr) ? arr->child : NULL; e; e = e->next) {
+			const cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
+
+			buf_printf(names, "%s%s", n++ ? ", " : "", cJSON_IsString(nm) ? nm->valuestring : "?");
+		}
+	}
+	return n;
+}
+
+/*
+ * The entry of into that a --set or --traffic for resource (NULL: the only
+ * one) goes to: found in from, and added to into when into is not from.
+ * Returns 0, PR_USAGE or PR_INPUT (reported, naming opt and resource only).
+ */
+static int
+set_target(const char *opt, const char *resource, const cJSON *from, cJSON *into, const char *src, cJSON **entry)
+{
+	struct buf names = {0};
+	const char *list;
+	cJSON *found, *arr;
+	int n = count_resources(from, &names), rc = PR_OK;
+
+	found = find_resource(from, resource, &list);
+	if (!resource && n != 1)
+		rc = n ? pr_usage_error("--%s: %s names %d resources (%s); write RESOURCE:NAME=VALUE", opt, src, n,
+		    names.data) : pr_error(PR_INPUT, "--%s: %s names no web app or container app to set "
+		    "(add one, or give --web-app or --container-app)", opt, src);
+	else if (!found)
+		rc = pr_error(PR_INPUT, "--%s %s:...: no resource \"%s\" in %s (it names %s)", opt, resource, resource,
+		    src, names.data);
+	buf_free(&names);
+	if (rc)
+		return rc;
+	*entry = found;
+	if (into == from)
+		return PR_OK;
+	resource = cJSON_GetObjectItemCaseSensitive(found, "name")->valuestring;
+	if ((*entry = find_resource(into, resource, &list)))
+		return PR_OK;
+	arr = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(into, "azure"), list);
+	if (!arr)
+		arr = cJSON_AddArrayToObject(cJSON_GetObjectItemCaseSensitive(into, "azure"), list);
+	*entry = cJSON_CreateObject();
+	cJSON_AddStringToObject(*entry, "name", resource);
+	cJSON_AddItemToArray(arr, *entry);
+	return PR_OK;
+}
+
+/* into's entry[key] as an object. */
+static cJSON *
+entry_object(cJSON *entry, const char *key)
+{
+	cJSON *o = cJSON_GetObjectItemCaseSensitive(entry, key);
+
+	if (!cJSON_IsObject(o)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(entry, key);
+		o = cJSON_AddObjectToObject(entry, key);
+	}
+	return o;
+}
+
+/*
+ * Put the --set and --traffic arguments into into, for resources named in
+ * from (the same section when the resources came from flags).  Returns 0,
+ * PR_USAGE or PR_INPUT (reported).
+ */
+static int
+add_set_flags(const struct opts *o, const cJSON *from, cJSON *into, const char *src)
+{
+	for (int i = 0; i < o->nsets + o->ntraffic; i++) {
+		bool is_set = i < o->nsets;
+		const char *arg = is_set ? o->sets[i] : o->traffic[i - o->nsets], *value;
+		char *resource, *name;
+		cJSON *entry = NULL, *map;
+		int rc;
+
+		if ((rc = split_arg(is_set ? "set" : "traffic", arg, &resource, &name, &value)))
+			return rc;
+		if (!(rc = set_target(is_set ? "set" : "traffic", resource, from, into, src, &entry)) && is_set) {
+			map = entry_object(entry, "settings");
+			cJSON_DeleteItemFromObjectCaseSensitive(map, name);
+			cJSON_AddStringToObject(map, name, value);
+		} else if (!rc) {
+			cJSON_DeleteItemFromObjectCaseSensitive(entry, "traffic");
+			cJSON_AddItemToObject(entry, "traffic", traffic_weights(resource ? strchr(arg, ':') + 1 : arg));
+		}
+		free(resource);
+		free(name);
+		if (rc)
+			return rc;
+	}
+	return PR_OK;
 }
 
 /*
@@ -247,16 +495,29 @@ load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpo
 		sec = config_section(&cfg, "platform");
 		buf_printf(&text, "%s: platform", strcmp(o->platform, "-") == 0 ? "stdin" : o->platform);
 		*src = buf_detach(&text);
-		*desired = cJSON_Duplicate(sec ? sec : cfg.root, true);
+		if (o->nsets || o->ntraffic) {
+			*desired = ids_only(sec ? sec : cfg.root);
+			if ((rc = add_set_flags(o, sec ? sec : cfg.root, *desired, *src)))
+				goto out;
+		} else {
+			*desired = cJSON_Duplicate(sec ? sec : cfg.root, true);
+		}
 	} else {
 		if ((rc = config_load(o->config, &cfg)))
 			goto out;
 		sec = config_section(&cfg, "platform");
 		buf_printf(&text, "%s: platform", cfg.name ? cfg.name : PR_CONFIG_DEFAULT);
 		*src = buf_detach(&text);
-		if (o->web_app || o->container_app)
+		if (o->web_app || o->container_app) {
 			*desired = section_from_flags(o, sec);
-		else if (sec)
+			if ((rc = add_set_flags(o, *desired, *desired, *src)))
+				goto out;
+		} else if (sec && (o->nsets || o->ntraffic)) {
+			/* Only what the flags set: the section names the resources. */
+			*desired = ids_only(sec);
+			if ((rc = add_set_flags(o, sec, *desired, *src)))
+				goto out;
+		} else if (sec)
 			*desired = cJSON_Duplicate(sec, true);
 		else if (cfg.name) {
 			rc = pr_error(PR_INPUT, "no platform settings: %s has no \"platform\" section "
@@ -370,11 +631,15 @@ main(int argc, char **argv)
 	int rc, erc;
 
 	pr_init(argv[0]);
-	if ((rc = parse_args(argc, argv, &o)))
+	if ((rc = parse_args(argc, argv, &o)) == PR_OK) {
+		pr_set_quiet(o.quiet);
+		rc = pr_log_open(NULL, "pr-apply-scale", LOG_ALIAS, o.log);
+	}
+	if (rc) {
+		free(o.sets);
+		free(o.traffic);
 		return rc;
-	pr_set_quiet(o.quiet);
-	if ((rc = pr_log_open(NULL, "pr-apply-scale", LOG_ALIAS, o.log)))
-		return rc;
+	}
 	if ((rc = load_desired(&o, &desired, &src, &doc_endpoint)))
 		goto out;
 	endpoint = o.arm_endpoint ? o.arm_endpoint : doc_endpoint ? doc_endpoint : getenv("AZURE_ARM_ENDPOINT");
@@ -388,6 +653,11 @@ main(int argc, char **argv)
 	po.restore = &restore;
 	if ((rc = platform_check(desired, &po)))
 		goto out;
+	if (!o.dry_run && !o.output && applydoc_has_settings(desired)) {
+		rc = pr_usage_error("settings change, and their old values are kept only in an -o FILE (0600), "
+		    "never on stdout: give -o FILE or OUTPUT_JSON so that --restore can give them back");
+		goto out;
+	}
 	rc = platform_apply(desired, &po, &resources);
 	if (!resources)
 		goto out;
@@ -410,7 +680,7 @@ main(int argc, char **argv)
 	    count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "planned"),
 	    count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "failed"),
 	    count_status(cJSON_GetObjectItemCaseSensitive(doc, "resources"), "not_verified"));
-	if ((erc = doc_emit(doc, o.output)) && rc == PR_OK)
+	if ((erc = applydoc_emit(doc, o.output)) && rc == PR_OK)
 		rc = erc;
 	report_github(doc);
 out:
@@ -421,6 +691,8 @@ out:
 	free(src);
 	free(doc_endpoint);
 	free(shown);
+	free(o.sets);
+	free(o.traffic);
 	if ((erc = pr_log_close()) && rc == PR_OK)
 		rc = erc;
 	return rc;

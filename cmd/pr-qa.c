@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "config.h"
 #include "doc.h"
+#include "fileio.h"
 #include "pr.h"
 #include "gha.h"
 #include "junit.h"
@@ -32,7 +33,7 @@
 enum {
 	OPT_CHECK = 256, OPT_EXPECT_STATUS, OPT_BASE_URL, OPT_RETRIES, OPT_JUNIT, OPT_LOG, OPT_WATCH,
 	OPT_INTERVAL, OPT_P95_WARN, OPT_P95_CRIT, OPT_ERROR_WARN, OPT_ERROR_CRIT, OPT_WAIT_UNTIL,
-	OPT_METRICS, OPT_PROMETHEUS, OPT_INITIAL_DELAY,
+	OPT_METRICS, OPT_PROMETHEUS, OPT_INITIAL_DELAY, OPT_PLOT,
 };
 
 static const char usage_text[] =
@@ -66,6 +67,7 @@ static const char usage_text[] =
     "                          queries (overrides qa.watch.prometheus)\n"
     "      --initial-delay DURATION\n"
     "                          watch: judge no metric rule before DURATION has passed\n"
+    "      --plot FILE.svg     watch: draw each metric rule's series and levels\n"
     "  -q, --quiet             no per-check lines on stderr\n"
 
     "  -h, --help              print this help and exit\n"
@@ -93,6 +95,7 @@ static const struct option longopts[] = {
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 	{ "initial-delay", required_argument, NULL, OPT_INITIAL_DELAY },
+	{ "plot", required_argument, NULL, OPT_PLOT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -117,6 +120,7 @@ struct opts {
 	const char *metrics_url;	/* NULL: qa.watch.metrics */
 	const char *prometheus_url;	/* NULL: qa.watch.prometheus */
 	double initial_delay_s;		/* < 0: qa.watch.initial_delay */
+	const char *plot;		/* --plot FILE.svg, or NULL */
 	bool quiet;
 };
 
@@ -217,6 +221,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			if ((rc = doc_duration_arg("--initial-delay", optarg, PR_ZERO_OK, &o->initial_delay_s)))
 				return rc;
 			break;
+		case OPT_PLOT: o->plot = optarg; break;
 		case 'q': o->quiet = true; break;
 		default:
 			return pr_getopt_other(c, usage_text, argv);
@@ -228,6 +233,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		return pr_usage_error("--watch judges a window and --wait-until waits for a pass: give one of them");
 	if ((o->metrics_url || o->prometheus_url || o->initial_delay_s >= 0) && o->watch_s <= 0)
 		return pr_usage_error("--metrics, --prometheus and --initial-delay apply to --watch DURATION");
+	if (o->plot && o->watch_s <= 0)
+		return pr_usage_error("--plot draws a watch's metric rules: give --watch DURATION");
 	if (o->expect_status && o->nchecks == 0)
 		return pr_usage_error("--expect-status applies to --check NAME=URL checks; give at least one");
 	if (o->th.p95_warn_ms > o->th.p95_crit_ms)
@@ -314,6 +321,10 @@ load_suite(const struct opts *o, struct qa_suite *s, struct qametrics *m)
 		m->initial_delay_s = o->initial_delay_s;
 	if ((m->url || m->prometheus) && m->n == 0) {
 		rc = pr_error(PR_INPUT, "--metrics, --prometheus: no rules to judge (add qa.watch.rules to the config)");
+		goto out;
+	}
+	if (o->plot && m->n == 0) {
+		rc = pr_error(PR_INPUT, "--plot: no metric rules to draw (add qa.watch.rules to the config)");
 		goto out;
 	}
 	if ((rc = qametrics_check(m)))
@@ -517,6 +528,19 @@ wait_to_json(const struct opts *o, size_t rounds, double elapsed_ms)
 	return j;
 }
 
+/* The metric rules' series as SVG, written atomically. */
+static int
+write_plot(const char *path, const struct qametrics *m)
+{
+	struct buf svg = {0};
+	int rc;
+
+	qametrics_svg(m, &svg);
+	rc = fileio_write_atomic(path, svg.data, svg.len);
+	buf_free(&svg);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -579,6 +603,8 @@ main(int argc, char **argv)
 	if (o.wait_until_s > 0)
 		cJSON_AddItemToObject(doc, "wait", wait_to_json(&o, rounds, waited_ms));
 	if ((rc = doc_emit(doc, o.output)))
+		goto out;
+	if (o.plot && (rc = write_plot(o.plot, &m)))
 		goto out;
 	if (o.junit && (rc = write_junit(o.junit, &s, &r)))
 		goto out;

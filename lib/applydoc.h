@@ -7,6 +7,7 @@
 #ifndef PR_APPLYDOC_H
 #define PR_APPLYDOC_H
 
+#include <stdbool.h>
 #include <cjson/cJSON.h>
 
 /*
@@ -18,5 +19,19 @@
  * checked by platform_check().
  */
 int applydoc_restore(const cJSON *doc, const char *name, cJSON **restore, char **source, char **endpoint);
+
+/*
+ * Write the apply document doc: stdout (and so logs and step summaries)
+ * gets it with every setting value of its restore section shown as
+ * {"sha256"} (azsettings.h); also_path, when set, gets it whole, created
+ * 0600 when it holds setting values (0666 less the umask otherwise), so
+ * that `--from-apply FILE --restore` can give the old values back.
+ * Returns 0 or PR_EXTERNAL (reported).
+ */
+int applydoc_emit(const cJSON *doc, const char *also_path);
+
+/* True when platform (a section to apply, any provider) changes settings, whose
+ * old values only an -o file keeps. */
+bool applydoc_has_settings(const cJSON *platform);
 
 #endif

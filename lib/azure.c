@@ -443,28 +443,50 @@ follow_lro(struct azure_client *c, const struct http_resp *first, struct azure_e
 }
 
 int
-azure_patch(struct azure_client *c, const char *path, const char *api_version, const cJSON *body,
-    struct azure_error *err)
+azure_send(struct azure_client *c, const char *method, const char *path, const char *api_version,
+    const cJSON *body, cJSON **out, struct azure_error *err)
 {
 	struct http_resp resp;
 	char *url = arm_url(c, path, api_version);
-	char *text = cJSON_PrintUnformatted(body);
+	char *text = body ? cJSON_PrintUnformatted(body) : NULL;
 	int rc = PR_EXTERNAL;
 
+	if (out)
+		*out = NULL;
 	memset(err, 0, sizeof *err);
-	arm_request(c, "PATCH", url, text, &resp);
+	arm_request(c, method, url, text, &resp);
 	if (resp.status == 200 || resp.status == 204)
 		rc = PR_OK;
 	else if (resp.status == 201 || resp.status == 202)
 		rc = follow_lro(c, &resp, err);
 	else
 		azure_error_from_resp(&resp, err);
+	if (rc == PR_OK && out && (resp.status == 200 || resp.status == 201) && resp.body.len) {
+		*out = cJSON_ParseWithLength(resp.body.data, resp.body.len);
+		if (!cJSON_IsObject(*out)) {
+			cJSON_Delete(*out);
+			*out = NULL;
+			err->status = resp.status;
+			snprintf(err->message, sizeof err->message, "the response is not a JSON object");
+			rc = PR_EXTERNAL;
+		}
+	}
+	/* Either side may hold app settings, which are secrets. */
+	buf_wipe(&resp.body);
 	http_resp_free(&resp);
+	if (text)
+		explicit_bzero(text, strlen(text));
 	free(text);
 	free(url);
 	return rc;
 }
 
+int
+azure_patch(struct azure_client *c, const char *path, const char *api_version, const cJSON *body,
+    struct azure_error *err)
+{
+	return azure_send(c, "PATCH", path, api_version, body, NULL, err);
+}
 
 int
 azure_login(struct azure_client *c)

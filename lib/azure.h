@@ -89,6 +89,17 @@ int azure_get(struct azure_client *c, const char *path, const char *api_version,
 int azure_patch(struct azure_client *c, const char *path, const char *api_version, const cJSON *body,
     struct azure_error *err);
 
+/*
+ * The same for any method (POST, PUT, PATCH) with body (or NULL).  When
+ * the answer (or, after an operation, nothing) is a 200/201 with a body and
+ * out is not NULL, *out is that body, a JSON object (caller frees).  The
+ * request text and the response are wiped from memory after use: they may
+ * hold app settings, which are secrets.  Returns 0 or PR_EXTERNAL with err
+ * filled in (not reported).
+ */
+int azure_send(struct azure_client *c, const char *method, const char *path, const char *api_version,
+    const cJSON *body, cJSON **out, struct azure_error *err);
+
 /* "400 InvalidParameter: message" (or the transport error) into out. */
 void azure_error_text(const struct azure_error *err, char *out, size_t outlen);
 

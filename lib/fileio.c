@@ -313,9 +313,15 @@ fileio_abort_atomic(struct fileio_atomic *f)
 int
 fileio_write_atomic(const char *path, const void *data, size_t len)
 {
+	return fileio_write_atomic_mode(path, data, len, PR_OUTPUT_MODE);
+}
+
+int
+fileio_write_atomic_mode(const char *path, const void *data, size_t len, int mode)
+{
 	struct fileio_atomic f;
 
-	if (fileio_open_atomic(&f, path, PR_OUTPUT_MODE) == -1)
+	if (fileio_open_atomic(&f, path, mode) == -1)
 		return PR_EXTERNAL;
 	if (fileio_write_all(f.fd, data, len) == -1) {
 		int e = errno;

@@ -30,6 +30,8 @@ int fileio_read_file(const char *path, size_t max_bytes, struct buf *out);
  * PR_EXTERNAL (reported).
  */
 int fileio_write_atomic(const char *path, const void *data, size_t len);
+/* The same with mode (less the umask) instead, e.g. 0600 for a file holding secrets. */
+int fileio_write_atomic_mode(const char *path, const void *data, size_t len, int mode);
 
 /*
  * For writers that stream (archives, documents).  fileio_open_atomic() opens

@@ -96,6 +96,12 @@ hashed(const cJSON *v)
 	return o;
 }
 
+cJSON *
+platform_hashed(const cJSON *value)
+{
+	return hashed(value);
+}
+
 /* The hash a wanted value stands for: its own, or the one a snapshot gave. */
 static const char *
 wanted_hash(const cJSON *want, char hex[SHA256_HEX_LEN])

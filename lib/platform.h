@@ -103,6 +103,10 @@ int platform_check(const cJSON *platform, const struct platform_opts *o);
  */
 cJSON *platform_restore(const cJSON *desired, const cJSON *resources);
 
+/* How documents show a setting's value: {"sha256": hex} of a string,
+ * null for NULL or null, a copy of anything else.  New item. */
+cJSON *platform_hashed(const cJSON *value);
+
 /* ---- the provider interface ---- */
 
 /* A kind of resource: one list in the provider's section. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "azsettings.h"
 #include "azure.h"
 #include "buf.h"
 #include "doc.h"
@@ -20,12 +21,17 @@
 #define MIB_PER_GIB 1024.0
 /* Far above any App Service or Container Apps size: 1 TiB. */
 #define MEMORY_MAX_MIB (1024.0 * MIB_PER_GIB)
+/* Where read_resource() keeps a web app's app settings in its raw
+ * resource: a key Resource Manager's config/web never has. */
+#define RAW_APPSETTINGS "_appsettings"
+#define REVISION_MAX 96
+#define WHY_MAX 512
 
 enum kind { WEB_APP, CONTAINER_APP };
 
 static const struct platform_kind kinds[] = {
-	{.list = "web_apps", .type = "web_app"},
-	{.list = "container_apps", .type = "container_app"},
+	{.list = "web_apps", .type = "web_app", .settings = true},
+	{.list = "container_apps", .type = "container_app", .settings = true},
 	{.list = NULL},
 };
 
@@ -111,7 +117,7 @@ get_name(const cJSON *entry, const char *ctx, const char **name)
 static int
 check_web_app(const cJSON *e, const char *ctx)
 {
-	static const char *const keys[] = {"name", "always_on", NULL};
+	static const char *const keys[] = {"name", "always_on", PLATFORM_SETTINGS, NULL};
 
 	const char *name;
 	bool b;
@@ -119,7 +125,8 @@ check_web_app(const cJSON *e, const char *ctx)
 
 	if (!cJSON_IsObject(e))
 		return pr_error(PR_INPUT, "%s: expected an object, found %s", ctx, doc_json_type(e));
-	if ((rc = doc_check_fields(e, keys, ctx)) || (rc = get_name(e, ctx, &name)))
+	if ((rc = doc_check_fields(e, keys, ctx)) || (rc = get_name(e, ctx, &name)) ||
+	    (rc = azsettings_check_names(cJSON_GetObjectItemCaseSensitive(e, PLATFORM_SETTINGS), ctx)))
 		return rc;
 	return doc_get_bool(e, "always_on", PR_OPTIONAL, ctx, &b);
 }
@@ -127,7 +134,9 @@ check_web_app(const cJSON *e, const char *ctx)
 static int
 check_container_app(const cJSON *e, const char *ctx)
 {
-	static const char *const keys[] = {"name", "min_replicas", "max_replicas", "cpu", "memory", NULL};
+	static const char *const keys[] = {"name", "min_replicas", "max_replicas", "cpu", "memory",
+	    PLATFORM_SETTINGS, "traffic", NULL};
+	const cJSON *traffic = NULL;
 	const char *name, *mem = NULL;
 	long min = -1, max = -1;
 	double cpu = 0;
@@ -140,7 +149,10 @@ check_container_app(const cJSON *e, const char *ctx)
 	    (rc = doc_get_long(e, "min_replicas", PR_OPTIONAL, ctx, 0, REPLICAS_MAX, &min)) ||
 	    (rc = doc_get_long(e, "max_replicas", PR_OPTIONAL, ctx, 1, REPLICAS_MAX, &max)) ||
 	    (rc = doc_get_number(e, "cpu", PR_OPTIONAL, ctx, &cpu)) ||
-	    (rc = doc_get_string(e, "memory", PR_OPTIONAL, ctx, &mem)))
+	    (rc = doc_get_string(e, "memory", PR_OPTIONAL, ctx, &mem)) ||
+	    (rc = doc_get_object(e, "traffic", PR_OPTIONAL, ctx, &traffic)) ||
+	    (rc = azsettings_check_names(cJSON_GetObjectItemCaseSensitive(e, PLATFORM_SETTINGS), ctx)) ||
+	    (traffic && (rc = azsettings_check_traffic(traffic, ctx))))
 		return rc;
 	if (cJSON_GetObjectItemCaseSensitive(e, "cpu") && (cpu <= 0 || cpu > CPU_MAX_CORES))
 		return pr_error(PR_INPUT, "%s.cpu: %g cores is out of range (a number of cores above 0, "
@@ -237,11 +249,11 @@ patch_body(enum kind k, const cJSON *arm, const cJSON *change)
 		if ((d = cJSON_GetObjectItemCaseSensitive(change, "max_replicas")))
 			cJSON_AddNumberToObject(scale, "maxReplicas", d->valuedouble);
 	}
-	if (has(change, "cpu") || has(change, "memory")) {
+	if (has(change, "cpu") || has(change, "memory") || has(change, PLATFORM_SETTINGS)) {
 		const cJSON *cur = dig(arm, containers_path);
 		cJSON *list = cur ? cJSON_Duplicate(cur, true) : cJSON_CreateArray();
 
-		for (cJSON *c = list->child; c; c = c->next) {
+		for (cJSON *c = list->child; c && (has(change, "cpu") || has(change, "memory")); c = c->next) {
 			cJSON *res = cJSON_GetObjectItemCaseSensitive(c, "resources");
 
 			if (!cJSON_IsObject(res)) {
@@ -253,8 +265,26 @@ patch_body(enum kind k, const cJSON *arm, const cJSON *change)
 			if ((d = cJSON_GetObjectItemCaseSensitive(change, "memory")))
 				set_item(res, "memory", cJSON_Duplicate(d, true));
 		}
+		if ((d = cJSON_GetObjectItemCaseSensitive(change, PLATFORM_SETTINGS))) {
+			cJSON *with_env = azsettings_containers_with_env(list, d);
+
+			azsettings_wipe(list);
+			list = with_env;
+		}
 		cJSON_AddItemToObject(tmpl, "containers", list);
 	}
+	if ((d = cJSON_GetObjectItemCaseSensitive(change, "traffic"))) {
+		cJSON *traffic = azsettings_traffic_body(d, arm, has(change, PLATFORM_SETTINGS));
+
+		if (!traffic) {
+			cJSON_Delete(body);
+			return NULL;
+		}
+		cJSON_AddItemToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(props, "configuration"),
+		    "ingress"), "traffic", traffic);
+	}
+	if (!tmpl->child)
+		cJSON_DeleteItemFromObjectCaseSensitive(props, "template");
 	return body;
 }
 
@@ -300,6 +330,8 @@ same(const char *key, const cJSON *a, const cJSON *b)
 	if (a && b && strcmp(key, "memory") == 0 && cJSON_IsString(a) && cJSON_IsString(b))
 		return fabs(memory_mib(a->valuestring) - memory_mib(b->valuestring)) < MEMORY_EPSILON_MI &&
 		    memory_mib(a->valuestring) >= 0;
+	if (strcmp(key, "traffic") == 0)
+		return azsettings_traffic_holds(a, b);
 	return platform_same_value(a, b);
 }
 
@@ -348,36 +380,140 @@ close_client(void *client)
 	free(client);
 }
 
+/* err for a failure that is ours to explain, not Resource Manager's. */
+static void
+own_error(struct platform_error *err, const char *method, const char *path, const char *text, const char *hint)
+{
+	memset(err, 0, sizeof *err);
+	snprintf(err->method, sizeof err->method, "%s", method);
+	snprintf(err->path, sizeof err->path, "%s", path);
+	snprintf(err->text, sizeof err->text, "%s", text);
+	err->hint = hint;
+}
+
+/* A web app's raw resource is its config/web, and its app settings under
+ * RAW_APPSETTINGS when the entry names settings (listing them takes an
+ * action the Reader role lacks, so it is asked only then). */
 static int
 read_resource(void *client, const struct platform_resource *r, cJSON **raw, struct platform_error *err)
 {
-	char *path = settings_path(r);
+	char *path = settings_path(r), *id;
 	struct azure_error aerr;
+	cJSON *app_settings;
 	int rc = azure_get(client, path, api_version(r), raw, &aerr);
 
-	if (rc)
-		fill_error(err, "GET", &aerr);
 	free(path);
-	return rc;
+	if (rc) {
+		fill_error(err, "GET", &aerr);
+		return rc;
+	}
+	if (kind_of(r) != WEB_APP || !has(r->entry, PLATFORM_SETTINGS))
+		return PR_OK;
+	id = resource_id(r);
+	rc = azsettings_web_read(client, id, &app_settings, &aerr);
+	free(id);
+	if (rc) {
+		fill_error(err, "POST", &aerr);
+		snprintf(err->path, sizeof err->path, "/config/appsettings/list");
+		cJSON_Delete(*raw);
+		*raw = NULL;
+		return rc;
+	}
+	cJSON_AddItemToObject(*raw, RAW_APPSETTINGS, app_settings);
+	return PR_OK;
 }
 
 static cJSON *
 current(const struct platform_resource *r, const cJSON *raw)
 {
-	return settings_of(kind_of(r), raw);
+	cJSON *out = settings_of(kind_of(r), raw);
+	const cJSON *v;
+
+	if ((v = cJSON_GetObjectItemCaseSensitive(raw, RAW_APPSETTINGS)))
+		cJSON_AddItemToObject(out, PLATFORM_SETTINGS, cJSON_Duplicate(v, true));
+	if (kind_of(r) == CONTAINER_APP && has(r->entry, PLATFORM_SETTINGS))
+		cJSON_AddItemToObject(out, PLATFORM_SETTINGS, azsettings_env(raw));
+	if (kind_of(r) == CONTAINER_APP && has(r->entry, "traffic"))
+		cJSON_AddItemToObject(out, "traffic", azsettings_traffic(raw));
+	return out;
 }
 
+/* App settings: one PUT of the whole merged set. */
+static int
+write_app_settings(void *client, const struct platform_resource *r, const cJSON *raw, const cJSON *settings,
+    struct platform_error *err)
+{
+	char *id = resource_id(r);
+	struct azure_error aerr;
+	int rc = azsettings_web_write(client, id, cJSON_GetObjectItemCaseSensitive(raw, RAW_APPSETTINGS), settings,
+	    &aerr);
+
+	if (rc) {
+		fill_error(err, "PUT", &aerr);
+		snprintf(err->path, sizeof err->path, "/config/appsettings");
+	}
+	free(id);
+	return rc;
+}
+
+/* After a container app's env changed: its new revision, followed to healthy. */
+static int
+follow_new_revision(void *client, const struct platform_resource *r, const cJSON *raw, struct platform_error *err)
+{
+	char *id = resource_id(r), rev[REVISION_MAX], why[WHY_MAX], text[PLATFORM_MSG_MAX], path[REVISION_MAX + 16];
+	int rc = azsettings_follow(client, id, azsettings_latest_revision(raw), rev, sizeof rev, why, sizeof why);
+
+	if (rc) {
+		snprintf(path, sizeof path, "/revisions/%s", *rev ? rev : "");
+		snprintf(text, sizeof text, "%s%s%s", *rev ? "the new revision is not healthy: " : "", why,
+		    *rev ? "" : " (reading the app after the change)");
+		own_error(err, "GET", *rev ? path : "", text, "see the revision's logs; go back with "
+		    "pr-apply-scale --from-apply FILE --restore");
+	}
+	free(id);
+	return rc ? PR_PARTIAL : PR_OK;
+}
+
+/*
+ * Make change hold.  A web app's always_on goes in one PATCH of
+ * config/web, its settings in one PUT of the app settings; a container
+ * app's change is one merge patch, whose new revision is followed when the
+ * env changed.  PR_PARTIAL when a later step fails after an earlier wrote.
+ */
 static int
 write_resource(void *client, const struct platform_resource *r, const cJSON *raw, const cJSON *change,
     struct platform_error *err)
 {
-	char *path = settings_path(r);
-	cJSON *body = patch_body(kind_of(r), raw, change);
+	const cJSON *settings = cJSON_GetObjectItemCaseSensitive(change, PLATFORM_SETTINGS);
+	const char *secret;
+	char *path = settings_path(r), text[PLATFORM_MSG_MAX];
+	cJSON *body = NULL;
 	struct azure_error aerr;
-	int rc = azure_patch(client, path, api_version(r), body, &aerr);
+	bool wrote = false;
+	int rc = PR_OK;
 
-	if (rc)
+	if (kind_of(r) == CONTAINER_APP && settings && (secret = azsettings_secret_ref(raw, settings))) {
+		snprintf(text, sizeof text, "settings.%s is a secretRef variable, which pr-apply-scale does not write",
+		    secret);
+		own_error(err, "PATCH", "", text, "change the secret it refers to instead");
+		rc = PR_EXTERNAL;
+	} else if (kind_of(r) == CONTAINER_APP && !(body = patch_body(CONTAINER_APP, raw, change))) {
+		own_error(err, "PATCH", "", "traffic: no revision but the latest takes traffic, so none can keep "
+		    "the rest", "name the stable revision too, e.g. {\"latest\": 5, \"REVISION\": 95}");
+		rc = PR_EXTERNAL;
+	} else if (kind_of(r) == WEB_APP && has(change, "always_on")) {
+		body = patch_body(WEB_APP, raw, change);
+	}
+	if (rc == PR_OK && body && (rc = azure_patch(client, path, api_version(r), body, &aerr)))
 		fill_error(err, "PATCH", &aerr);
+	wrote = rc == PR_OK && body;
+	if (rc == PR_OK && kind_of(r) == WEB_APP && settings && (rc = write_app_settings(client, r, raw, settings,
+	    err)) && wrote)
+		rc = PR_PARTIAL;
+	if (rc == PR_OK && kind_of(r) == CONTAINER_APP && settings)
+		rc = follow_new_revision(client, r, raw, err);
+	if (body && settings)
+		azsettings_wipe(cJSON_DetachItemFromObjectCaseSensitive(body, "properties"));
 	cJSON_Delete(body);
 	free(path);
 	return rc;

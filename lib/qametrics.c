@@ -12,6 +12,7 @@
 #include "doc.h"
 #include "pr.h"
 #include "http.h"
+#include "trend.h"
 #include "util.h"
 
 #define DEFAULT_QUANTILE 0.95
@@ -435,4 +436,49 @@ qametrics_to_json(const struct qametrics *m)
 		cJSON_AddItemToArray(arr, j);
 	}
 	return arr;
+}
+
+#define PLOT_WARN_COLOR "#e08000"
+#define PLOT_CRIT_COLOR "#b00020"
+
+/* One rule's panel: its series, and its warn and crit levels dashed. */
+static void
+plot_rule(const struct qametrics_rule *r, size_t row, struct buf *out)
+{
+	double *values = xcalloc(r->npoints ? r->npoints : 1, sizeof *values);
+	double levels[2] = {r->warn, r->crit};
+	char title[512], first[32] = "", last[32] = "";
+	struct trend_svg_frame f;
+
+	for (size_t i = 0; i < r->npoints; i++)
+		values[i] = r->points[i].value;
+	snprintf(title, sizeof title, "%s: worst %s (dashes: warn %g, crit %g)", r->name, qa_level_name(r->worst),
+	    r->warn, r->crit);
+	if (r->npoints) {
+		snprintf(first, sizeof first, "%.0f s", r->points[0].t_s);
+		snprintf(last, sizeof last, "%.0f s", r->points[r->npoints - 1].t_s);
+	}
+	trend_svg_panel(&(struct trend_svg_series){ .title = title, .bad = r->worst == QA_LEVEL_CRITICAL,
+	    .values = values, .n = r->npoints, .x_first = first, .x_last = last, .extra = levels, .nextra = 2 },
+	    row, out, &f);
+	if (r->npoints) {
+		trend_svg_level(&f, 0, r->npoints - 1, r->warn, PLOT_WARN_COLOR, true, out);
+		trend_svg_level(&f, 0, r->npoints - 1, r->crit, PLOT_CRIT_COLOR, true, out);
+	}
+	buf_adds(out, "</g>\n");
+	free(values);
+}
+
+void
+qametrics_svg(const struct qametrics *m, struct buf *out)
+{
+	const char *rule = NULL;
+	char title[256];
+
+	snprintf(title, sizeof title, "pr-qa --watch: %s%s%s", qa_level_name(qametrics_level(m, &rule)),
+	    rule ? ", rule " : "", rule ? rule : "");
+	trend_svg_begin(out, m->n, title);
+	for (size_t i = 0; i < m->n; i++)
+		plot_rule(&m->rules[i], i, out);
+	trend_svg_end(out);
 }

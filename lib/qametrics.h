@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "prom.h"
 #include "qa.h"
 
@@ -99,6 +100,10 @@ enum qa_level qametrics_level(const struct qametrics *m, const char **rule);
 
 /* The rules with their series, as the watch's "rules" array. */
 cJSON *qametrics_to_json(const struct qametrics *m);
+
+/* An SVG of every rule's series, one panel each, with its warn and crit
+ * levels dashed; a judgement without a value leaves a gap. */
+void qametrics_svg(const struct qametrics *m, struct buf *out);
 
 /* Judge one value at t_s (NaN: no value), as Prometheus's "for:". */
 void qametrics_rule_judge(struct qametrics_rule *r, double t_s, double value);

@@ -136,4 +136,30 @@ void trend_text(const struct trend_result *r, struct buf *out);
 void trend_markdown(const struct trend_result *r, struct buf *out);
 void trend_svg(const struct trend_result *r, struct buf *out);
 
+/*
+ * The SVG writer's parts, for other time series (pr-qa --watch --plot):
+ * begin (an XML header, a title, room for panels rows), one panel per
+ * series, level lines drawn on a panel, end.  A panel's points are evenly
+ * spaced; a value that is not finite leaves a gap.  unit NULL labels the y
+ * axis with plain numbers.  extra widens the y range to take in levels.
+ * trend_svg_panel() leaves the panel's <g> open: close it with "</g>\n"
+ * after its level lines.
+ */
+struct trend_svg_series {
+	const char *title;
+	bool bad;		/* title in red */
+	const double *values;
+	size_t n;
+	const char *unit;
+	const char *x_first, *x_last;	/* labels under the first and last point */
+	const double *extra;
+	size_t nextra;
+};
+struct trend_svg_frame { double y0, lo, hi; size_t n; };
+void trend_svg_begin(struct buf *out, size_t panels, const char *title);
+void trend_svg_panel(const struct trend_svg_series *s, size_t row, struct buf *out, struct trend_svg_frame *f);
+void trend_svg_level(const struct trend_svg_frame *f, size_t a, size_t b, double value, const char *color,
+    bool dashed, struct buf *out);
+void trend_svg_end(struct buf *out);
+
 #endif

@@ -389,44 +389,130 @@ trend_markdown(const struct trend_result *r, struct buf *out)
 #define SVG_BAD_COLOR "#b00020"
 #define SVG_CP_COLOR "#e08000"
 
-struct frame { double y0, lo, hi; size_t n; };
-
 static double
-px_x(const struct frame *f, double i)
+px_x(const struct trend_svg_frame *f, double i)
 {
 	return SVG_PLOT_X0 + (f->n > 1 ? i / (double)(f->n - 1) : 0.5) * (SVG_PLOT_X1 - SVG_PLOT_X0);
 }
 
 static double
-px_y(const struct frame *f, double v)
+px_y(const struct trend_svg_frame *f, double v)
 {
 	double span = f->hi > f->lo ? f->hi - f->lo : 1;
 
 	return f->y0 + SVG_PLOT_BOTTOM - (v - f->lo) / span * (SVG_PLOT_BOTTOM - SVG_PLOT_TOP);
 }
 
-/* The series as one path, and each regime's median as a level line. */
-static void
-svg_series(const struct trend_metric *m, const struct frame *f, struct buf *out)
+void
+trend_svg_begin(struct buf *out, size_t panels, const char *title)
 {
+	int height = SVG_TOP + (int)panels * SVG_PANEL_HEIGHT + 10;
+
+	buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	    "font-family=\"sans-serif\" font-size=\"13\">\n", SVG_WIDTH, height, SVG_WIDTH, height);
+	buf_adds(out, "<style>.small{font-size:11px;fill:#555}.bad{fill:#b00020}</style>\n");
+	buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", SVG_WIDTH, height);
+	buf_adds(out, "<text x=\"10\" y=\"24\" font-size=\"16\">");
+	report_xml_text(out, title);
+	buf_adds(out, "</text>\n");
+}
+
+void
+trend_svg_end(struct buf *out)
+{
+	buf_adds(out, "</svg>\n");
+}
+
+/* y axis labels at the frame's range, in unit (NULL: a plain number). */
+static void
+svg_y_labels(const struct trend_svg_frame *f, const char *unit, struct buf *out)
+{
+	char lo[32], hi[32];
+
+	if (unit) {
+		compare_format_value(lo, sizeof lo, f->lo, unit);
+		compare_format_value(hi, sizeof hi, f->hi, unit);
+	} else {
+		snprintf(lo, sizeof lo, "%.4g", f->lo);
+		snprintf(hi, sizeof hi, "%.4g", f->hi);
+	}
+	buf_printf(out, "<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">%s</text>\n"
+	    "<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">%s</text>\n",
+	    SVG_PLOT_X0 - 6, px_y(f, f->hi) + 4, hi, SVG_PLOT_X0 - 6, px_y(f, f->lo) + 4, lo);
+}
+
+void
+trend_svg_panel(const struct trend_svg_series *s, size_t row, struct buf *out, struct trend_svg_frame *f)
+{
+	bool pen_down = false;
+
+	f->y0 = SVG_TOP + (double)row * SVG_PANEL_HEIGHT;
+	f->lo = INFINITY;
+	f->hi = -INFINITY;
+	f->n = s->n;
+	for (size_t i = 0; i < s->n; i++)
+		if (isfinite(s->values[i])) {
+			f->lo = fmin(f->lo, s->values[i]);
+			f->hi = fmax(f->hi, s->values[i]);
+		}
+	for (size_t i = 0; i < s->nextra; i++) {
+		f->lo = fmin(f->lo, s->extra[i]);
+		f->hi = fmax(f->hi, s->extra[i]);
+	}
+	buf_printf(out, "<g>\n<text x=\"10\" y=\"%.1f\" font-size=\"14\"%s>", f->y0 + 18,
+	    s->bad ? " class=\"bad\"" : "");
+	report_xml_text(out, s->title);
+	buf_adds(out, "</text>\n");
+	if (s->n == 0 || !isfinite(f->lo))
+		return;
+	svg_y_labels(f, s->unit, out);
+	buf_adds(out, "<text x=\"" );
+	buf_printf(out, "%d\" y=\"%.1f\" class=\"small\">", SVG_PLOT_X0, f->y0 + SVG_PLOT_BOTTOM + 14);
+	report_xml_text(out, s->x_first);
+	buf_printf(out, "</text>\n<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">", SVG_PLOT_X1,
+	    f->y0 + SVG_PLOT_BOTTOM + 14);
+	report_xml_text(out, s->x_last);
+	buf_adds(out, "</text>\n");
+	/* One path; a value that is not finite (no value) lifts the pen. */
 	buf_printf(out, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1\" d=\"", SVG_POINT_COLOR);
-	for (size_t i = 0; i < m->npts; i++)
-		buf_printf(out, "%c%.1f %.1f", i ? 'L' : 'M', px_x(f, (double)i), px_y(f, m->pts[i].value));
+	for (size_t i = 0; i < s->n; i++) {
+		if (!isfinite(s->values[i])) {
+			pen_down = false;
+			continue;
+		}
+		buf_printf(out, "%c%.1f %.1f", pen_down ? 'L' : 'M', px_x(f, (double)i), px_y(f, s->values[i]));
+		pen_down = true;
+	}
 	buf_adds(out, "\"/>\n");
+}
+
+void
+trend_svg_level(const struct trend_svg_frame *f, size_t a, size_t b, double value, const char *color, bool dashed,
+    struct buf *out)
+{
+	buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%s\"%s/>\n",
+	    px_x(f, (double)a), px_y(f, value), px_x(f, (double)b), px_y(f, value), color, dashed ? "1" : "2",
+	    dashed ? " stroke-dasharray=\"6 4\"" : "");
+}
+
+/* Each regime's median as a level line. */
+static void
+svg_regimes(const struct trend_metric *m, const struct trend_svg_frame *f, struct buf *out)
+{
 	for (size_t k = 0; k <= m->ncp; k++) {
 		size_t a = k ? m->cps[k - 1].index : 0, b = k < m->ncp ? m->cps[k].index : m->npts;
 		double level = k < m->ncp ? m->cps[k].before : m->ncp ? m->cps[k - 1].after : m->level;
 		const char *color = k == m->ncp && m->regression ? SVG_BAD_COLOR : SVG_LEVEL_COLOR;
 
 		if (b > a)
-			buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>\n",
-			    px_x(f, (double)a), px_y(f, level), px_x(f, (double)(b - 1)), px_y(f, level), color);
+			trend_svg_level(f, a, b - 1, level, color, false, out);
 	}
 }
 
 /* A dashed line at each change point, labelled with its date and commit. */
 static void
-svg_change_points(const struct trend_metric *m, const struct frame *f, struct buf *out)
+svg_change_points(const struct trend_metric *m, const struct trend_svg_frame *f, struct buf *out)
 {
 	for (size_t k = 0; k < m->ncp; k++) {
 		const struct trend_point *at = &m->pts[m->cps[k].index];
@@ -442,50 +528,36 @@ svg_change_points(const struct trend_metric *m, const struct frame *f, struct bu
 static void
 svg_panel(const struct trend_metric *m, size_t row, enum trend_stat stat, struct buf *out)
 {
-	struct frame f = { SVG_TOP + (double)row * SVG_PANEL_HEIGHT, INFINITY, -INFINITY, m->npts };
-	char lo[32], hi[32];
+	double *values = xcalloc(m->npts ? m->npts : 1, sizeof *values);
+	char title[512], first[16] = "", last[16] = "";
+	struct trend_svg_frame f;
 
-	for (size_t i = 0; i < m->npts; i++) {
-		f.lo = fmin(f.lo, m->pts[i].value);
-		f.hi = fmax(f.hi, m->pts[i].value);
+	for (size_t i = 0; i < m->npts; i++)
+		values[i] = m->pts[i].value;
+	snprintf(title, sizeof title, "%s (%s): %s", m->id, trend_stat_name(stat), m->reason);
+	if (m->npts) {
+		snprintf(first, sizeof first, "%.10s", m->pts[0].time);
+		snprintf(last, sizeof last, "%.10s", m->pts[m->npts - 1].time);
 	}
-	buf_printf(out, "<g>\n<text x=\"10\" y=\"%.1f\" font-size=\"14\"%s>", f.y0 + 18,
-	    m->regression ? " class=\"bad\"" : "");
-	report_xml_text(out, m->id);
-	buf_printf(out, " (%s): ", trend_stat_name(stat));
-	report_xml_text(out, m->reason);
-	buf_adds(out, "</text>\n");
-	if (m->npts == 0) {
-		buf_adds(out, "</g>\n");
-		return;
+	trend_svg_panel(&(struct trend_svg_series){ .title = title, .bad = m->regression, .values = values,
+	    .n = m->npts, .unit = m->unit, .x_first = first, .x_last = last }, row, out, &f);
+	if (m->npts) {
+		svg_regimes(m, &f, out);
+		svg_change_points(m, &f, out);
 	}
-	compare_format_value(lo, sizeof lo, f.lo, m->unit);
-	compare_format_value(hi, sizeof hi, f.hi, m->unit);
-	buf_printf(out, "<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">%s</text>\n"
-	    "<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">%s</text>\n",
-	    SVG_PLOT_X0 - 6, px_y(&f, f.hi) + 4, hi, SVG_PLOT_X0 - 6, px_y(&f, f.lo) + 4, lo);
-	buf_printf(out, "<text x=\"%d\" y=\"%.1f\" class=\"small\">%.10s</text>\n"
-	    "<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">%.10s</text>\n",
-	    SVG_PLOT_X0, f.y0 + SVG_PLOT_BOTTOM + 14, m->pts[0].time, SVG_PLOT_X1, f.y0 + SVG_PLOT_BOTTOM + 14,
-	    m->pts[m->npts - 1].time);
-	svg_series(m, &f, out);
-	svg_change_points(m, &f, out);
 	buf_adds(out, "</g>\n");
+	free(values);
 }
 
 void
 trend_svg(const struct trend_result *r, struct buf *out)
 {
-	int height = SVG_TOP + (int)r->nm * SVG_PANEL_HEIGHT + 10;
+	char title[128];
 
-	buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-	    "font-family=\"sans-serif\" font-size=\"13\">\n", SVG_WIDTH, height, SVG_WIDTH, height);
-	buf_adds(out, "<style>.small{font-size:11px;fill:#555}.bad{fill:#b00020}</style>\n");
-	buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", SVG_WIDTH, height);
-	buf_printf(out, "<text x=\"10\" y=\"24\" font-size=\"16\">pr-trend: %s (lines: regimes' medians; "
-	    "dashes: change points)</text>\n", r->fail ? "fail" : "pass");
+	snprintf(title, sizeof title, "pr-trend: %s (lines: regimes' medians; dashes: change points)",
+	    r->fail ? "fail" : "pass");
+	trend_svg_begin(out, r->nm, title);
 	for (size_t i = 0; i < r->nm; i++)
 		svg_panel(&r->m[i], i, r->opt.stat, out);
-	buf_adds(out, "</svg>\n");
+	trend_svg_end(out);
 }

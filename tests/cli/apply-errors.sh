@@ -92,7 +92,7 @@ check bad_memory_says_how_to_write_it grep -q 'write it like 1Gi or 512Mi' "$T/e
 platform "$T/typo.json" "" '{"name": "api", "min_replica": 1}'
 expect_exit 3 unknown_setting_exits_3 pr-apply-scale --platform "$T/typo.json"
 check unknown_setting_is_named_with_the_known_ones \
-	grep -q "platform.azure.container_apps\[0\].min_replica: unknown field (expected one of: name, min_replicas, max_replicas, cpu, memory)" "$T/err"
+	grep -q "platform.azure.container_apps\[0\].min_replica: unknown field (expected one of: name, min_replicas, max_replicas, cpu, memory, settings, traffic)" "$T/err"
 echo '{"platform": ' >"$T/broken.json"
 expect_exit 3 invalid_json_exits_3 pr-apply-scale -f "$T/broken.json"
 expect_exit 3 no_platform_section_exits_3 pr-apply-scale -f "$T/seed.json"
