@@ -99,24 +99,26 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'a':
 			if (util_parse_double(optarg, 0, 1, &o->settings.alpha) || o->settings.alpha <= 0 ||
 			    o->settings.alpha >= 1)
-				return pr_usage_error("--alpha %s: give a probability between 0 and 1, such as 0.05", optarg);
+				return pr_usage_error("--alpha %s: give a probability between 0 and 1, such as 0.05",
+				    optarg);
 			o->given.alpha = true;
 			break;
 		case 't':
 			if (compare_threshold_parse(optarg, &o->settings.threshold))
-				return pr_usage_error("--threshold %s: give a percentage (5%%) or a fraction below 1 (0.05)",
-				    optarg);
+				return pr_usage_error(
+				    "--threshold %s: give a percentage (5%%) or a fraction below 1 (0.05)", optarg);
 			o->given.threshold = true;
 			break;
 		case OPT_FAIL_ON:
 			if (compare_fail_on_parse(optarg, &o->settings.fail_on))
-				return pr_usage_error("--fail-on %s: give regression, inconclusive, any or none", optarg);
+				return pr_usage_error("--fail-on %s: give regression, inconclusive, any or none",
+				    optarg);
 			o->given.fail_on = true;
 			break;
 		case OPT_QUANTILES:
 			if (comparecfg_quantiles_parse(optarg, &o->settings))
-				return pr_usage_error("--quantiles %s: give percentiles above 0 and below 100, such as 50,95,99 "
-				    "(at most %d)", optarg, CMP_MAX_QUANTILES);
+				return pr_usage_error("--quantiles %s: give percentiles above 0 and below 100, "
+				    "such as 50,95,99 (at most %d)", optarg, CMP_MAX_QUANTILES);
 			o->given.quantiles = true;
 			break;
 		case OPT_CORRECTION:

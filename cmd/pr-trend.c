@@ -92,12 +92,14 @@ parse_number_opt(int c, const char *arg, struct opts *o)
 
 	switch (c) {
 	case 'a':
-		if (util_parse_double(arg, 0, 1, &o->t.method.alpha) || o->t.method.alpha <= 0 || o->t.method.alpha >= 1)
+		if (util_parse_double(arg, 0, 1, &o->t.method.alpha) || o->t.method.alpha <= 0 ||
+		    o->t.method.alpha >= 1)
 			return pr_usage_error("--alpha %s: give a probability between 0 and 1, such as 0.01", arg);
 		return 0;
 	case 't':
 		if (compare_threshold_parse(arg, &o->t.threshold))
-			return pr_usage_error("--threshold %s: give a percentage (10%%) or a fraction below 1 (0.1)", arg);
+			return pr_usage_error(
+			    "--threshold %s: give a percentage (10%%) or a fraction below 1 (0.1)", arg);
 		return 0;
 	case OPT_PERMUTATIONS:
 		if (util_parse_long(arg, 19, TREND_MAX_PERMUTATIONS, &v))
