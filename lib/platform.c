@@ -590,7 +590,8 @@ platform_read(const cJSON *platform, const struct platform_opts *o, cJSON **curr
 			struct azure_error err;
 			cJSON *arm = NULL, *item;
 
-			rc = azure_get(&c, path, kind == WEB_APP ? PR_PLATFORM_WEB_API : PR_PLATFORM_APP_API, &arm, &err);
+			rc = azure_get(&c, path, kind == WEB_APP ? PR_PLATFORM_WEB_API : PR_PLATFORM_APP_API,
+			    &arm, &err);
 			free(path);
 			if (rc) {
 				label(kind, name, lbl, sizeof lbl);
