@@ -133,7 +133,7 @@ test_config_expands_whole_tree(void)
 	int fd = mkstemp(path);
 	const char *text = "{\"bench\":{\"metrics\":[{\"url\":\"${PR_T_HOST}\"}]}}";
 	struct config cfg;
-	const cJSON *bench;
+	const cJSON *bench, *metric;
 
 	CHECK(fd != -1);
 	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
@@ -141,7 +141,8 @@ test_config_expands_whole_tree(void)
 	setenv("PR_T_HOST", "h", 1);
 	CHECK(config_load(path, &cfg) == PR_OK);
 	bench = config_section(&cfg, "bench");
-	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(bench, "metrics"), 0), "url")->valuestring, "h");
+	metric = cJSON_GetArrayItem(cJSON_GetObjectItem(bench, "metrics"), 0);
+	CHECK_STR(cJSON_GetObjectItem(metric, "url")->valuestring, "h");
 	config_free(&cfg);
 	unsetenv("PR_T_HOST");
 	CHECK(config_load(path, &cfg) == PR_INPUT);

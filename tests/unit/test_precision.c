@@ -89,7 +89,8 @@ test_rule_stops_at_the_target_with_the_samples_theory_predicts(void)
 			struct precision p = { .target = targets[ti], .quantiles = PR_PRECISION_P50,
 				.min_samples = 1, .max_samples = MAX_N, .max_time_s = 3600 };
 			double theory = pow(1.959964 * sqrt(M_PI / 2) * sigmas[si] / targets[ti], 2), sum_n = 0;
-			int covered = 0, by_precision = 0, within = 0, trials = (theory > 2000 ? 100 : 200) / (slow ? 10 : 1);
+			int trials = (theory > 2000 ? 100 : 200) / (slow ? 10 : 1);
+			int covered = 0, by_precision = 0, within = 0;
 
 			for (int t = 0; t < trials; t++) {
 				enum precision_stop why;
@@ -103,7 +104,8 @@ test_rule_stops_at_the_target_with_the_samples_theory_predicts(void)
 				stats_quantile_ci_sorted(v, n, 0.5, PR_PRECISION_CONF, &lo, &hi);
 				covered += lo <= MEDIAN_MS && MEDIAN_MS <= hi;
 			}
-			printf("# sigma %.2f, target %2.0f%%: mean n %6.0f (theory %6.0f), median covered in %5.1f%% of %d runs\n",
+			printf("# sigma %.2f, target %2.0f%%: mean n %6.0f "
+			    "(theory %6.0f), median covered in %5.1f%% of %d runs\n",
 			    sigmas[si], 100 * targets[ti], sum_n / trials, theory, 100.0 * covered / trials, trials);
 			CHECK(by_precision == trials && within == trials);
 			CHECK(slow || (sum_n / trials >= 0.7 * theory && sum_n / trials <= 1.4 * theory));
