@@ -45,7 +45,9 @@ trap 'exit 143' TERM
 findings=$work/findings
 : >"$findings"
 
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+# (Only at the top of a work tree: a scratch tree below some other
+# checkout, perhaps in its ignored build/, is not that checkout's.)
+if [ "$(git rev-parse --show-prefix 2>/dev/null || echo none)" = "" ]; then
 	git ls-files --cached --others --exclude-standard >"$work/all" || exit 2
 else
 	find . -type f ! -path './.git/*' | sed 's|^\./||' | sort >"$work/all"
