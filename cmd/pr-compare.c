@@ -87,12 +87,10 @@ struct opts {
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	const char *env = getenv("OUTPUT_JSON");
 	int c;
 
 	comparecfg_settings_default(&o->settings);
 	o->format = FORMAT_AUTO;
-	o->output = env && *env ? env : NULL;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":a:t:o:f:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -163,6 +161,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		    argc - optind);
 	o->base = argc - optind == 2 ? argv[optind] : NULL;
 	o->after = argv[argc - 1];
+	o->output = doc_output_path(o->output);
 	if (o->format == FORMAT_AUTO)
 		o->format = isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
 	return PR_OK;
@@ -269,7 +268,7 @@ emit(const struct opts *o, const struct compare_result *r)
 	char *text = NULL;
 	int rc = PR_OK;
 
-	if (o->format == FORMAT_JSON && !(o->output && *o->output)) {
+	if (o->format == FORMAT_JSON && !o->output) {
 		if (compare_document_write(r, stdout_sink, NULL) || fflush(stdout) == EOF)
 			rc = pr_error(PR_EXTERNAL, "cannot write the document to stdout");
 		return rc;
@@ -288,7 +287,7 @@ emit(const struct opts *o, const struct compare_result *r)
 			rc = pr_error(PR_EXTERNAL, "cannot write the report to stdout");
 	}
 	buf_free(&out);
-	if (rc == PR_OK && o->output && *o->output)
+	if (rc == PR_OK && o->output)
 		rc = fileio_write_atomic(o->output, text, strlen(text));
 	free(text);
 	return rc;

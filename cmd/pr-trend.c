@@ -142,13 +142,11 @@ parse_format(const char *arg, enum format *out)
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	const char *env = getenv("OUTPUT_JSON");
 	int c, rc;
 
 	trend_settings_default(&o->t.method);
 	o->t.threshold = DEFAULT_THRESHOLD;
 	o->t.recent = DEFAULT_RECENT;
-	o->output = env && *env ? env : NULL;
 	o->metrics = xcalloc((size_t)argc + 1, sizeof *o->metrics);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":a:t:o:hV", longopts, NULL)) != -1) {
@@ -185,6 +183,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		return pr_usage_error("expected one history file; got %d operands", argc - optind);
 	o->t.history = argv[optind];
 	o->t.metrics = o->nmetrics ? o->metrics : NULL;
+	o->output = doc_output_path(o->output);
 	if (o->format == FORMAT_AUTO)
 		o->format = isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
 	return PR_OK;

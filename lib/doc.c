@@ -415,6 +415,14 @@ doc_emit(const cJSON *doc, const char *also_path)
 	return rc;
 }
 
+const char *
+doc_output_path(const char *path)
+{
+	if (!path)
+		path = getenv("OUTPUT_JSON");
+	return path && *path ? path : NULL;
+}
+
 static int
 lookup(const cJSON *obj, const char *key, enum doc_need need, const char *ctx, const cJSON **item)
 {

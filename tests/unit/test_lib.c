@@ -266,6 +266,19 @@ test_parse_duration(void)
 }
 
 static void
+test_output_path_is_the_flag_else_OUTPUT_JSON_and_empty_is_none(void)
+{
+	setenv("OUTPUT_JSON", "env.json", 1);
+	CHECK_STR(doc_output_path("flag.json"), "flag.json");
+	CHECK_STR(doc_output_path(NULL), "env.json");
+	CHECK(doc_output_path("") == NULL);
+	setenv("OUTPUT_JSON", "", 1);
+	CHECK(doc_output_path(NULL) == NULL);
+	unsetenv("OUTPUT_JSON");
+	CHECK(doc_output_path(NULL) == NULL);
+}
+
+static void
 test_write_atomic_replaces_whole_file(void)
 {
 	char dir[] = "/tmp/pr-atomic-XXXXXX";
@@ -297,6 +310,7 @@ main(void)
 	RUN(test_doc_refuses_deep_nesting);
 	RUN(test_doc_refuses_binary);
 	RUN(test_doc_new_has_header);
+	RUN(test_output_path_is_the_flag_else_OUTPUT_JSON_and_empty_is_none);
 	RUN(test_getters_check_types_and_ranges);
 	RUN(test_expand_env);
 	RUN(test_config_expands_whole_tree);
