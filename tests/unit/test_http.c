@@ -56,6 +56,23 @@ get(const char *url, int retries, struct http_resp *resp)
 	return get_policy(url, (struct http_retry){.retries = retries}, 0, resp, &calls);
 }
 
+/* Serve script on a new server *s and GET it with retries extra tries;
+ * -1 (and an empty *resp) when the server cannot start.  The requests it
+ * saw stay in *s until ts_free(). */
+static int
+get_scripted(struct ts_server *s, const char *const *script, int retries, struct http_resp *resp)
+{
+	int rc;
+
+	if (ts_start(s, script) != 0) {
+		*resp = (struct http_resp){0};
+		return -1;
+	}
+	rc = get(s->url, retries, resp);
+	ts_stop(s);
+	return rc;
+}
+
 static void
 test_transient_5xx_is_retried_until_a_success(void)
 {
@@ -63,9 +80,7 @@ test_transient_5xx_is_retried_until_a_success(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
-	CHECK(get(s.url, 3, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, 3, &resp) == PR_OK);
 	CHECK(resp.status == 200);
 	CHECK(resp.attempts == 3);
 	CHECK_STR(resp.body.data, "hello");
@@ -164,10 +179,8 @@ test_retries_stop_at_the_limit_and_return_the_last_response(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
 	/* A response arrived: the caller judges the status. */
-	CHECK(get(s.url, 2, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, 2, &resp) == PR_OK);
 	CHECK(resp.status == 503);
 	CHECK(resp.attempts == 3);
 	CHECK(s.nreqs == 3);
@@ -183,9 +196,7 @@ test_client_errors_are_not_retried(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
-	CHECK(get(s.url, 3, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, 3, &resp) == PR_OK);
 	CHECK(resp.status == 404);
 	CHECK(resp.attempts == 1);
 	CHECK(s.nreqs == 1);
@@ -200,9 +211,7 @@ test_no_retries_means_one_attempt(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
-	CHECK(get(s.url, -1, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, -1, &resp) == PR_OK);
 	CHECK(resp.attempts == 1);
 	CHECK(s.nreqs == 1);
 	http_resp_free(&resp);
@@ -238,9 +247,7 @@ test_dropped_connection_is_retried(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
-	CHECK(get(s.url, 1, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, 1, &resp) == PR_OK);
 	CHECK(resp.status == 200);
 	CHECK(resp.attempts == 2);
 	http_resp_free(&resp);
@@ -357,9 +364,7 @@ test_redirects_are_not_followed_unless_asked(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
-	CHECK(get(s.url, -1, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, -1, &resp) == PR_OK);
 	CHECK(resp.status == 302);
 	CHECK(s.nreqs == 1);
 	http_resp_free(&resp);
