@@ -50,7 +50,9 @@ findings=$work/findings
 if [ "$(git rev-parse --show-prefix 2>/dev/null || echo none)" = "" ]; then
 	git ls-files --cached --others --exclude-standard >"$work/all" || exit 2
 else
-	find . -type f ! -path './.git/*' | sed 's|^\./||' | sort >"$work/all"
+	# What a build or npm made is not the tree's.
+	find . \( -name .git -o -name 'build*' -o -name bin -o -name node_modules \) -prune -o -type f -print |
+		sed 's|^\./||' | sort >"$work/all"
 fi
 # Deleted but still tracked files are gone from the working tree.
 while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done <"$work/all" >"$work/files"
