@@ -13,11 +13,15 @@ mkdir -p "$tree/lib" "$tree/scripts" "$tree/build/lib"
 cols() { printf '\t/*%*s*/\n' "$(($1 - 12))" x; }
 
 # The clean tree: modules named after their headers, a module split over
-# files sharing its header's prefix (trend.h: trendreport.c), buf.c's
-# allowed x-allocators, a line of exactly 120 columns with tabs and a
-# two-byte UTF-8 character, a clean script.
+# files sharing its header's prefix (trend.h: trendreport.c), its types
+# (trend_point) and another's declared (buf), buf.c's allowed
+# x-allocators, a line of exactly 120 columns with tabs and a two-byte
+# UTF-8 character, a clean script.
 cat >"$tree/lib/trend.h" <<'EOF'
 int trend_run(void);
+struct buf;
+struct trend_point { int x; };
+typedef int (*trend_sink)(void *ctx);
 EOF
 cat >"$tree/lib/trend.c" <<'EOF'
 int trend_count = 1;
@@ -39,6 +43,7 @@ trend_svg(void)
 EOF
 cat >"$tree/lib/buf.h" <<'EOF'
 void *xmalloc(unsigned long n);
+struct buf { int n; };
 EOF
 cat >"$tree/lib/buf.c" <<'EOF'
 #include <stdlib.h>
@@ -88,6 +93,9 @@ trendreport_extra(void)
 EOF
 cat >"$tree/lib/wrong.h" <<'EOF'
 int wrong_fine(void);
+struct opaque;
+typedef int (*cb_fn)(void);
+struct wrong_state { int n; };
 EOF
 cat >"$tree/lib/wrong.c" <<'EOF'
 int wrong_fine(void);
@@ -129,13 +137,16 @@ check lint_module_prefix_is_longest_header grep -q "^lib/trendreport.c:10: globa
 ok_if lint_passes_right_names '! grep -q -e "trend_svg" -e "trend_count" -e "wrong_fine" -e "xmalloc" "$T/planted.out"'
 check lint_line_over_120_columns grep -q '^lib/wide.c:8: line is 121 columns, more than 120$' "$T/planted.out"
 ok_if lint_tabs_and_utf8_counted_as_columns '! grep -q -e "^lib/wide.c:4:" -e "^lib/wide.c:5:" "$T/planted.out"'
-check lint_trailing_whitespace grep -q '^lib/trend.h:2: trailing whitespace$' "$T/planted.out"
+check lint_names_opaque_type_with_wrong_prefix grep -q "^lib/wrong.h:2: type 'opaque' is not named after its module (wrong_...)$" "$T/planted.out"
+check lint_names_typedef_with_wrong_prefix grep -q "^lib/wrong.h:3: type 'cb_fn' is not named after its module" "$T/planted.out"
+ok_if lint_passes_right_types '! grep -q -e "trend_point" -e "trend_sink" -e "wrong_state" -e "type .buf." "$T/planted.out"'
+check lint_trailing_whitespace grep -q '^lib/trend.h:5: trailing whitespace$' "$T/planted.out"
 check lint_space_before_tab grep -q '^lib/trend.c:11: space before tab in indentation$' "$T/planted.out"
-check lint_final_newline grep -q '^lib/buf.h:2: no newline at end of file$' "$T/planted.out"
+check lint_final_newline grep -q '^lib/buf.h:3: no newline at end of file$' "$T/planted.out"
 check lint_shellcheck_on_sh_files grep -q '^scripts/ok.sh:4: warning: .*\[SC2164\]$' "$T/planted.out"
 check lint_shellcheck_by_shebang grep -q '^scripts/tool:3: warning: unused appears unused.*\[SC2034\]$' "$T/planted.out"
-ok_if lint_one_line_per_finding '[ "$(wc -l <"$T/planted.out")" -eq 9 ]'
-check lint_counts_findings_on_stderr grep -q '^lint.sh: 9 findings$' "$T/planted.err"
+ok_if lint_one_line_per_finding '[ "$(wc -l <"$T/planted.out")" -eq 11 ]'
+check lint_counts_findings_on_stderr grep -q '^lint.sh: 11 findings$' "$T/planted.err"
 
 # The tree itself, through make (which builds the objects first).
 if selected lint_real_tree_is_clean; then
