@@ -1217,7 +1217,7 @@ add_indented(struct buf *out, const char *s)
 }
 
 int
-compare_document_write(const struct compare_result *r, cmp_sink sink, void *ctx)
+compare_document_write(const struct compare_result *r, compare_sink sink, void *ctx)
 {
 	cJSON *doc = doc_new("compare");
 	cJSON *counts;

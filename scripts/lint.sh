@@ -38,7 +38,7 @@ NAMING_EXCEPTIONS='buf:xmalloc buf:xcalloc buf:xrealloc buf:xstrdup'
 # Types named before the rule, waiting for their rename: the files that use
 # them were being changed by others when the check came (issue 17).  Take a
 # name off this list when it is renamed.
-TYPE_EXCEPTIONS='benchmerge:bench_merge compare:cmp_sink cred:pr_cred doc:pr_header_fn pgq:pg_conn
+TYPE_EXCEPTIONS='benchmerge:bench_merge cred:pr_cred doc:pr_header_fn pgq:pg_conn
 probe:pr_probe tarball:pr_tar'
 
 if [ ! -d lib ]; then
