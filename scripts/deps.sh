@@ -16,9 +16,10 @@ build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev
 # dpkg-dev (dpkg-shlibdeps), lintian and man-db: tests/cli/deb.sh builds,
 # checks and reads the Debian package.  prometheus and
 # python3-prometheus-client: the canary watch's test app and real Prometheus.
-# make lint and tests/cli/lint.sh run shellcheck.
-test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind dpkg-dev lintian man-db prometheus python3-prometheus-client shellcheck"
+test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind dpkg-dev lintian man-db prometheus python3-prometheus-client"
 bench_pkgs="wrk hyperfine nghttp2-client apache2-utils time"
+# make lint and tests/cli/lint.sh run shellcheck.
+test_pkgs="$test_pkgs shellcheck"
 
 case $mode in
 build) want=$build_pkgs ;;
