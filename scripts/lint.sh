@@ -25,7 +25,8 @@
 #               through shellcheck at severity warning, sourced files followed
 #
 # The files are those git knows (tracked, or new and not ignored); outside a
-# git checkout, every file below the current directory.
+# git checkout (or below its top), every file below the current directory
+# but build*/, bin/ and node_modules/.
 set -u
 
 objdir=${1:-build/lib}
