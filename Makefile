@@ -8,6 +8,7 @@
 #   make sanitize     the test suite under ASan and UBSan
 #   make valgrind     the test suite with every program under valgrind
 #   make fuzz         libFuzzer targets for every document and config reader
+#   make lint         naming, line length, whitespace and shellcheck (scripts/lint.sh)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make deb          a Debian package, build/pr-tools_VERSION_ARCH.deb
 
@@ -158,6 +159,11 @@ $(B)/fuzz/%: $(B)/tests/fuzz/%.o $(B)/libpr.a
 	$(SAY) LINK $@
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
+# The style a script can check (see scripts/lint.sh): the naming rule reads
+# the symbols of the built objects, so it builds them first.
+lint: $(LIB_OBJ)
+	@scripts/lint.sh $(B)/lib
+
 lint-man:
 	mandoc -Tlint -Wwarning $(MANS)
 
@@ -179,7 +185,7 @@ deb: all
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all units check test-deps demo sanitize check-san valgrind fuzz fuzz-targets lint-man install deb clean
+.PHONY: all units check test-deps demo sanitize check-san valgrind fuzz fuzz-targets lint lint-man install deb clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

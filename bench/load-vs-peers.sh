@@ -157,6 +157,7 @@ echo "load-vs-peers: nginx ($workers worker(s)) on 127.0.0.1:$port, TLS, $conns 
 r=1
 while [ "$r" -le "$rounds" ]; do
 	for c in $cases; do
+		# shellcheck disable=SC2046 # split the two figures into $1 $2
 		set -- $(run_case "$c")
 		echo "$1" >>"$dir/$c.rps"
 		echo "$2" >>"$dir/$c.cpu"
@@ -193,6 +194,7 @@ echo "threads: nginx (2 workers) on 127.0.0.1:$t_port, https HTTP/1.1, $conns co
 r=1
 while [ "$r" -le "$rounds" ]; do
 	for T in 1 2; do
+		# shellcheck disable=SC2046 # split the two figures into $1 $2
 		set -- $(PR_THREADS=$T PR_URL="https://127.0.0.1:$t_port/index.html" run_pr -C "$conns" --http1.1)
 		echo "$1" >>"$dir/T$T.rps"
 		echo "$2" >>"$dir/T$T.cpu"

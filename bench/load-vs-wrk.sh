@@ -93,8 +93,10 @@ echo "load-vs-wrk: nginx on 127.0.0.1:$port, $conns connections, ${secs}s x $rou
 : >"$dir/wrk" && : >"$dir/pr" && : >"$dir/wrkcpu" && : >"$dir/prcpu"
 r=1
 while [ $r -le "$rounds" ]; do
+	# shellcheck disable=SC2046 # split the two figures into $1 $2
 	set -- $(wrk_rps)
 	w=$1 wc=$2
+	# shellcheck disable=SC2046 # split the two figures into $1 $2
 	set -- $(pr_rps)
 	p=$1 pc=$2
 	echo "$w" >>"$dir/wrk"

@@ -5,7 +5,7 @@
 #
 # Each step writes one JSON document; jq picks out what a script needs.
 set -eu
-: "${APP_URL:?set APP_URL to the product's base URL}"
+: "${APP_URL:?set APP_URL to the base URL of the product}"
 out=${OUT:-$(mktemp -d)}
 
 # 1. Measure twice and compare, the second run streamed through stdin.

@@ -87,36 +87,36 @@ struct opts {
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	const char *env = getenv("OUTPUT_JSON");
 	int c;
 
 	comparecfg_settings_default(&o->settings);
 	o->format = FORMAT_AUTO;
-	o->output = env && *env ? env : NULL;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":a:t:o:f:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (util_parse_double(optarg, 0, 1, &o->settings.alpha) || o->settings.alpha <= 0 ||
 			    o->settings.alpha >= 1)
-				return pr_usage_error("--alpha %s: give a probability between 0 and 1, such as 0.05", optarg);
+				return pr_usage_error("--alpha %s: give a probability between 0 and 1, such as 0.05",
+				    optarg);
 			o->given.alpha = true;
 			break;
 		case 't':
 			if (compare_threshold_parse(optarg, &o->settings.threshold))
-				return pr_usage_error("--threshold %s: give a percentage (5%%) or a fraction below 1 (0.05)",
-				    optarg);
+				return pr_usage_error(
+				    "--threshold %s: give a percentage (5%%) or a fraction below 1 (0.05)", optarg);
 			o->given.threshold = true;
 			break;
 		case OPT_FAIL_ON:
 			if (compare_fail_on_parse(optarg, &o->settings.fail_on))
-				return pr_usage_error("--fail-on %s: give regression, inconclusive, any or none", optarg);
+				return pr_usage_error("--fail-on %s: give regression, inconclusive, any or none",
+				    optarg);
 			o->given.fail_on = true;
 			break;
 		case OPT_QUANTILES:
 			if (comparecfg_quantiles_parse(optarg, &o->settings))
-				return pr_usage_error("--quantiles %s: give percentiles above 0 and below 100, such as 50,95,99 "
-				    "(at most %d)", optarg, CMP_MAX_QUANTILES);
+				return pr_usage_error("--quantiles %s: give percentiles above 0 and below 100, "
+				    "such as 50,95,99 (at most %d)", optarg, CMP_MAX_QUANTILES);
 			o->given.quantiles = true;
 			break;
 		case OPT_CORRECTION:
@@ -161,6 +161,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		    argc - optind);
 	o->base = argc - optind == 2 ? argv[optind] : NULL;
 	o->after = argv[argc - 1];
+	o->output = doc_output_path(o->output);
 	if (o->format == FORMAT_AUTO)
 		o->format = isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
 	return PR_OK;
@@ -267,7 +268,7 @@ emit(const struct opts *o, const struct compare_result *r)
 	char *text = NULL;
 	int rc = PR_OK;
 
-	if (o->format == FORMAT_JSON && !(o->output && *o->output)) {
+	if (o->format == FORMAT_JSON && !o->output) {
 		if (compare_document_write(r, stdout_sink, NULL) || fflush(stdout) == EOF)
 			rc = pr_error(PR_EXTERNAL, "cannot write the document to stdout");
 		return rc;
@@ -286,7 +287,7 @@ emit(const struct opts *o, const struct compare_result *r)
 			rc = pr_error(PR_EXTERNAL, "cannot write the report to stdout");
 	}
 	buf_free(&out);
-	if (rc == PR_OK && o->output && *o->output)
+	if (rc == PR_OK && o->output)
 		rc = fileio_write_atomic(o->output, text, strlen(text));
 	free(text);
 	return rc;

@@ -158,13 +158,15 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (!strchr(optarg, '='))
 				return pr_usage_error("--check %s: expected NAME=URL", optarg);
 			if (!doc_utf8_valid(optarg, strlen(optarg), NULL))
-				return pr_usage_error("--check: the name or URL is not valid UTF-8 (documents are UTF-8)");
+				return pr_usage_error("--check: the name or URL is not valid UTF-8 "
+				    "(documents are UTF-8)");
 			o->checks = xrealloc(o->checks, (o->nchecks + 1) * sizeof *o->checks);
 			o->checks[o->nchecks++] = optarg;
 			break;
 		case OPT_EXPECT_STATUS:
 			if (util_parse_long(optarg, MIN_STATUS, MAX_STATUS, &o->expect_status) != 0)
-				return pr_usage_error("--expect-status %s: expected an HTTP status from 100 to 599", optarg);
+				return pr_usage_error("--expect-status %s: expected an HTTP status from 100 to 599",
+				    optarg);
 			break;
 		case OPT_BASE_URL:
 			if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
@@ -177,7 +179,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_RETRIES:
 			if (util_parse_long(optarg, 0, MAX_RETRIES, &n) != 0)
-				return pr_usage_error("--retries %s: expected a whole number from 0 to %ld", optarg, MAX_RETRIES);
+				return pr_usage_error("--retries %s: expected a whole number from 0 to %ld",
+				    optarg, MAX_RETRIES);
 			o->run.retries = (int)n;
 			break;
 		case OPT_JUNIT: o->junit = optarg; break;
@@ -240,7 +243,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (o->th.p95_warn_ms > o->th.p95_crit_ms)
 		return pr_usage_error("--p95-warn %g is above --p95-crit %g", o->th.p95_warn_ms, o->th.p95_crit_ms);
 	if (o->th.error_warn_pct > o->th.error_crit_pct)
-		return pr_usage_error("--error-warn %g is above --error-crit %g", o->th.error_warn_pct, o->th.error_crit_pct);
+		return pr_usage_error("--error-warn %g is above --error-crit %g",
+		    o->th.error_warn_pct, o->th.error_crit_pct);
 	return PR_OK;
 }
 
@@ -291,7 +295,8 @@ load_suite(const struct opts *o, struct qa_suite *s, struct qametrics *m)
 		}
 		if (!config_section(&cfg, "qa")) {
 			if (o->nchecks == 0) {
-				rc = pr_error(PR_INPUT, "%s: no \"qa\" section (add one with \"checks\", or use --check NAME=URL)",
+				rc = pr_error(PR_INPUT,
+				    "%s: no \"qa\" section (add one with \"checks\", or use --check NAME=URL)",
 				    cfg.name);
 				goto out;
 			}
@@ -320,7 +325,8 @@ load_suite(const struct opts *o, struct qa_suite *s, struct qametrics *m)
 	if (o->initial_delay_s >= 0)
 		m->initial_delay_s = o->initial_delay_s;
 	if ((m->url || m->prometheus) && m->n == 0) {
-		rc = pr_error(PR_INPUT, "--metrics, --prometheus: no rules to judge (add qa.watch.rules to the config)");
+		rc = pr_error(PR_INPUT,
+		    "--metrics, --prometheus: no rules to judge (add qa.watch.rules to the config)");
 		goto out;
 	}
 	if (o->plot && m->n == 0) {
@@ -624,7 +630,8 @@ main(int argc, char **argv)
 			rc = pr_error(PR_FAIL, "watch: critical: rule %s held its critical level (the canary breached "
 			    "its thresholds: roll back)", critical_rule);
 		else if (w.level == QA_LEVEL_CRITICAL)
-			rc = pr_error(PR_FAIL, "watch: critical: %s (the canary breached its thresholds: roll back)", why);
+			rc = pr_error(PR_FAIL, "watch: critical: %s (the canary breached its thresholds: roll back)",
+			    why);
 		else if (w.level == QA_LEVEL_WARNING)
 			pr_warn("watch: warning: %s", why);
 	} else if (r.unreachable) {

@@ -149,9 +149,11 @@ check_deploy_args(const struct opts *o)
 	if (o->deploy_only && o->skip_deploy)
 		return pr_usage_error("--deploy-only and --skip-deploy (or SKIP_DEPLOY=1) contradict each other");
 	if (o->deploy_only && (o->branch || o->restore_platform || o->restore_db || o->sql))
-		return pr_usage_error("--deploy-only runs the deploy step alone: drop --revert-branch, --restore-platform, --restore-db and --sql");
+		return pr_usage_error("--deploy-only runs the deploy step alone: drop --revert-branch, "
+		    "--restore-platform, --restore-db and --sql");
 	if (o->wait && o->skip_deploy)
-		return pr_usage_error("--wait waits for the deploy run: it cannot go with --skip-deploy (or SKIP_DEPLOY=1)");
+		return pr_usage_error("--wait waits for the deploy run: it cannot go with --skip-deploy "
+		    "(or SKIP_DEPLOY=1)");
 	if (o->ref && !*o->ref)
 		return pr_usage_error("--ref: empty ref");
 	return PR_OK;
@@ -340,7 +342,8 @@ verify(const struct opts *o, struct state *s)
 
 	if (!s->archive) {
 		if (s->tag)
-			snprintf(st->detail, sizeof st->detail, "no archive: tag %s only, no checksums to verify", s->tag);
+			snprintf(st->detail, sizeof st->detail, "no archive: tag %s only, no checksums to verify",
+			    s->tag);
 		else
 			snprintf(st->detail, sizeof st->detail, "no snapshot: --deploy-only --ref %s", o->ref);
 		st->status = "skipped";
@@ -463,7 +466,8 @@ preflight(const struct opts *o, struct state *s)
 	if ((rc = git_dirty(&dirty, why, sizeof why)) != PR_OK)
 		return pr_error(rc, "git: %s", why);
 	if (dirty)
-		return pr_error(PR_FAIL, "the working tree has uncommitted changes: refusing to check out %s (commit or stash them first)",
+		return pr_error(PR_FAIL,
+		    "the working tree has uncommitted changes: refusing to check out %s (commit or stash them first)",
 		    s->tag);
 	if (o->branch) {
 		struct buf b = {0};
@@ -478,11 +482,13 @@ preflight(const struct opts *o, struct state *s)
 		buf_printf(&b, "refs/heads/%s", s->branch);
 		ref = buf_detach(&b);
 		rc = git_run(NULL, why, sizeof why, "check-ref-format", ref, NULL);
-		if (rc == PR_OK && git_run(NULL, why, sizeof why, "show-ref", "--verify", "--quiet", ref, NULL) == PR_OK)
+		if (rc == PR_OK &&
+		    git_run(NULL, why, sizeof why, "show-ref", "--verify", "--quiet", ref, NULL) == PR_OK)
 			rc = -1;
 		free(ref);
 		if (rc == -1)
-			return pr_error(PR_USAGE, "branch %s already exists (name another with --revert-branch=NAME)", s->branch);
+			return pr_error(PR_USAGE, "branch %s already exists (name another with --revert-branch=NAME)",
+			    s->branch);
 		if (rc != PR_OK)
 			return pr_usage_error("'%s' is not a valid branch name", s->branch);
 	}
@@ -492,10 +498,12 @@ preflight(const struct opts *o, struct state *s)
 		return rc;
 	if (o->restore_platform) {
 		if (!s->snap)
-			return pr_usage_error("--restore-platform needs a snapshot manifest or archive, not only --tag");
+			return pr_usage_error(
+			    "--restore-platform needs a snapshot manifest or archive, not only --tag");
 		s->platform = cJSON_GetObjectItemCaseSensitive(s->snap, "platform");
 		if (!cJSON_IsObject(s->platform))
-			return pr_error(PR_INPUT, "%s: the snapshot recorded no platform settings (drop --restore-platform)",
+			return pr_error(PR_INPUT,
+			    "%s: the snapshot recorded no platform settings (drop --restore-platform)",
 			    s->archive);
 		s->steps[STEP_PLATFORM].wanted = true;
 	}
@@ -507,15 +515,18 @@ preflight(const struct opts *o, struct state *s)
 		dbsnap = cJSON_GetObjectItemCaseSensitive(s->snap, "database");
 		if (!cJSON_IsObject(dbsnap) ||
 		    doc_get_string(dbsnap, "member", PR_REQUIRED, "database", &member) != PR_OK)
-			return pr_error(PR_INPUT, "%s: the snapshot holds no database dump (drop --restore-db)", s->archive);
+			return pr_error(PR_INPUT, "%s: the snapshot holds no database dump (drop --restore-db)",
+			    s->archive);
 		/* pg_restore reads only what was verified: a member of this archive */
 		if (strcmp(member, MANIFEST_MEMBER) == 0 || !manifest_member_of(s->members, s->nmembers, member))
-			return pr_error(PR_INPUT, "%s: database.member '%s' is not a verified member of the archive (nothing was changed)",
+			return pr_error(PR_INPUT,
+			    "%s: database.member '%s' is not a verified member of the archive (nothing was changed)",
 			    s->archive, member);
 		if ((rc = pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
 			return rc;
 		if (!s->have_db)
-			return pr_usage_error("--restore-db: no database URL (set DATABASE_URL or pass --database-url)");
+			return pr_usage_error(
+			    "--restore-db: no database URL (set DATABASE_URL or pass --database-url)");
 		buf_printf(&p, "%s/%s", s->workdir, member);
 		s->dump_path = buf_detach(&p);
 		s->steps[STEP_DATABASE].wanted = true;
@@ -534,7 +545,8 @@ do_git(const struct opts *o, struct state *s, struct step *st)
 			snprintf(st->detail, sizeof st->detail, "would create branch %s at %s (%.12s)%s", s->branch,
 			    s->tag, s->commit, o->push ? " and push it" : "");
 		else
-			snprintf(st->detail, sizeof st->detail, "would check out %s (%.12s) detached", s->tag, s->commit);
+			snprintf(st->detail, sizeof st->detail, "would check out %s (%.12s) detached",
+			    s->tag, s->commit);
 		return PR_OK;
 	}
 	if ((rc = git_checkout(s->tag, s->branch, why, sizeof why)) != PR_OK) {
@@ -542,7 +554,8 @@ do_git(const struct opts *o, struct state *s, struct step *st)
 		return rc == PR_FAIL ? PR_EXTERNAL : rc;
 	}
 	if (s->branch)
-		snprintf(st->detail, sizeof st->detail, "created branch %s at %s (%.12s)", s->branch, s->tag, s->commit);
+		snprintf(st->detail, sizeof st->detail, "created branch %s at %s (%.12s)",
+		    s->branch, s->tag, s->commit);
 	else
 		snprintf(st->detail, sizeof st->detail, "checked out %s (%.12s) detached", s->tag, s->commit);
 	if (o->push) {
@@ -627,8 +640,9 @@ do_deploy(const struct opts *o, struct state *s, struct step *st)
 	if (s->render_deploy)
 		return render_deploy(o, s, st);
 	if (o->dry_run) {
-		snprintf(st->detail, sizeof st->detail, "would dispatch %s in %s at ref %s%s%s", s->workflow, s->repo, s->ref,
-		    o->wait ? " and wait for its run" : "", s->token && *s->token ? "" : " (GITHUB_TOKEN is not set)");
+		snprintf(st->detail, sizeof st->detail, "would dispatch %s in %s at ref %s%s%s",
+		    s->workflow, s->repo, s->ref, o->wait ? " and wait for its run" : "",
+		    s->token && *s->token ? "" : " (GITHUB_TOKEN is not set)");
 		return PR_OK;
 	}
 	if (o->wait)
@@ -655,7 +669,8 @@ do_platform(const struct opts *o, struct state *s, struct step *st)
 		return PR_OK;
 	}
 	rc = platform_apply(s->platform, &po, &resources);
-	snprintf(st->detail, sizeof st->detail, rc == PR_OK ? "applied the snapshot's platform settings (%d resources, credential %s)" :
+	snprintf(st->detail, sizeof st->detail, rc == PR_OK ?
+	    "applied the snapshot's platform settings (%d resources, credential %s)" :
 	    "applying the platform settings failed (%d resources reported, credential %s; see the message above)",
 	    cJSON_GetArraySize(resources), credential ? credential : "none");
 	cJSON_Delete(resources);
@@ -669,7 +684,8 @@ do_database(const struct opts *o, struct state *s, struct step *st)
 	int rc;
 
 	if (o->dry_run) {
-		snprintf(st->detail, sizeof st->detail, "would restore %s into %s (pg_restore --clean --if-exists --single-transaction)",
+		snprintf(st->detail, sizeof st->detail,
+		    "would restore %s into %s (pg_restore --clean --if-exists --single-transaction)",
 		    s->archive, s->db.redacted);
 		return PR_OK;
 	}
@@ -744,7 +760,8 @@ sql_preflight(const struct opts *o, struct state *s)
 		if (transaction_control(s->stmts[i].text))
 			return pr_error(PR_INPUT, "%s: line %ld: remove the script's own transaction control "
 			    "(pr-rollback runs each statement it can in one transaction)", o->sql, s->stmts[i].line);
-		cJSON_AddItemToArray(s->sql_statements, statement_record(&s->stmts[i], o->dry_run ? "planned" : "not_run"));
+		cJSON_AddItemToArray(s->sql_statements,
+		    statement_record(&s->stmts[i], o->dry_run ? "planned" : "not_run"));
 	}
 	if (!s->have_db && (rc = pg_url_resolve(o->db_url, &s->cfg, &s->db, &s->have_db)) != PR_OK)
 		return rc;
@@ -834,7 +851,8 @@ do_sql(const struct opts *o, struct state *s, struct step *st)
 		return PR_OK;
 	}
 	if ((rc = pgq_connect(&s->db, atof(PR_PG_CONNECT_TIMEOUT_S), &c, why, sizeof why)) != PR_OK) {
-		snprintf(st->detail, sizeof st->detail, "cannot connect to %s: %s (nothing was run)", s->db.redacted, why);
+		snprintf(st->detail, sizeof st->detail, "cannot connect to %s: %s (nothing was run)",
+		    s->db.redacted, why);
 		return rc;
 	}
 	/* --db-timeout bounds each statement (0: no bound). */
@@ -844,7 +862,8 @@ do_sql(const struct opts *o, struct state *s, struct step *st)
 	done = run_script(c, s, &failed, why, sizeof why);
 	pgq_close(c);
 	if (failed == s->nstmts) {
-		snprintf(st->detail, sizeof st->detail, "ran %zu statement(s) of %s in %s", done, o->sql, s->db.redacted);
+		snprintf(st->detail, sizeof st->detail, "ran %zu statement(s) of %s in %s",
+		    done, o->sql, s->db.redacted);
 		return PR_OK;
 	}
 	shown_statement(s->stmts[failed].text, shown, sizeof shown);
@@ -976,7 +995,8 @@ main(int argc, char **argv)
 		sql_only(&s);
 	else if ((rc = verify(&o, &s)) != PR_OK) {
 		s.steps[STEP_VERIFY].status = "failed";
-		snprintf(s.steps[STEP_VERIFY].detail, sizeof s.steps[STEP_VERIFY].detail, "the archive did not verify: nothing was changed");
+		snprintf(s.steps[STEP_VERIFY].detail, sizeof s.steps[STEP_VERIFY].detail,
+		    "the archive did not verify: nothing was changed");
 		skip_rest(&s, "not run: verification failed");
 		verdict = "failed";
 		goto emit;

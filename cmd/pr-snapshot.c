@@ -221,7 +221,8 @@ prepare(const struct opts *o, struct state *s)
 	if (git_run(NULL, why, sizeof why, "check-ref-format", "--allow-onelevel", s->tag, NULL) != PR_OK)
 		return pr_usage_error("tag '%s' is not a valid git ref name", s->tag);
 	if (git_tag_exists(s->tag))
-		return pr_error(PR_USAGE, "tag %s already exists: refusing to move it (pick another name with --tag or SNAPSHOT_TAG)",
+		return pr_error(PR_USAGE,
+		    "tag %s already exists: refusing to move it (pick another name with --tag or SNAPSHOT_TAG)",
 		    s->tag);
 	if (git_dirty(&dirty, why, sizeof why) == PR_OK && dirty)
 		pr_warn("the working tree has uncommitted changes: the tag records %.12s without them", s->commit);
@@ -256,7 +257,8 @@ dump_database(struct state *s)
 	fd = mkostemp(name.data, O_CLOEXEC);
 	if (fd == -1) {
 		buf_free(&name);
-		return pr_error(PR_EXTERNAL, "cannot create a temporary dump file beside %s: %s (check the directory is writable)",
+		return pr_error(PR_EXTERNAL,
+		    "cannot create a temporary dump file beside %s: %s (check the directory is writable)",
 		    s->archive, strerror(errno));
 	}
 	s->dump_tmp = buf_detach(&name);
@@ -268,7 +270,8 @@ dump_database(struct state *s)
 		rc = PR_EXTERNAL;
 	}
 	if (rc != PR_OK)
-		return pr_error(rc, "pg_dump of %s failed: %s (check the URL, the password and that pg_dump is installed)",
+		return pr_error(rc,
+		    "pg_dump of %s failed: %s (check the URL, the password and that pg_dump is installed)",
 		    s->db.redacted, why);
 	rc = pg_list(s->dump_tmp, &s->toc_entries, why, sizeof why);
 	if (rc != PR_OK)
@@ -386,7 +389,8 @@ write_archive(const struct opts *o, struct state *s)
 		goto fail;
 	if (s->platform) {
 		text = doc_text(s->platform);
-		rc = tarball_add_data(t, PLATFORM_MEMBER, text, strlen(text), &s->members[s->nmembers++], why, sizeof why);
+		rc = tarball_add_data(t, PLATFORM_MEMBER, text, strlen(text), &s->members[s->nmembers++],
+		    why, sizeof why);
 		free(text);
 		if (rc != PR_OK)
 			goto fail;

@@ -92,12 +92,14 @@ parse_number_opt(int c, const char *arg, struct opts *o)
 
 	switch (c) {
 	case 'a':
-		if (util_parse_double(arg, 0, 1, &o->t.method.alpha) || o->t.method.alpha <= 0 || o->t.method.alpha >= 1)
+		if (util_parse_double(arg, 0, 1, &o->t.method.alpha) || o->t.method.alpha <= 0 ||
+		    o->t.method.alpha >= 1)
 			return pr_usage_error("--alpha %s: give a probability between 0 and 1, such as 0.01", arg);
 		return 0;
 	case 't':
 		if (compare_threshold_parse(arg, &o->t.threshold))
-			return pr_usage_error("--threshold %s: give a percentage (10%%) or a fraction below 1 (0.1)", arg);
+			return pr_usage_error(
+			    "--threshold %s: give a percentage (10%%) or a fraction below 1 (0.1)", arg);
 		return 0;
 	case OPT_PERMUTATIONS:
 		if (util_parse_long(arg, 19, TREND_MAX_PERMUTATIONS, &v))
@@ -140,13 +142,11 @@ parse_format(const char *arg, enum format *out)
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	const char *env = getenv("OUTPUT_JSON");
 	int c, rc;
 
 	trend_settings_default(&o->t.method);
 	o->t.threshold = DEFAULT_THRESHOLD;
 	o->t.recent = DEFAULT_RECENT;
-	o->output = env && *env ? env : NULL;
 	o->metrics = xcalloc((size_t)argc + 1, sizeof *o->metrics);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":a:t:o:hV", longopts, NULL)) != -1) {
@@ -183,6 +183,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		return pr_usage_error("expected one history file; got %d operands", argc - optind);
 	o->t.history = argv[optind];
 	o->t.metrics = o->nmetrics ? o->metrics : NULL;
+	o->output = doc_output_path(o->output);
 	if (o->format == FORMAT_AUTO)
 		o->format = isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
 	return PR_OK;

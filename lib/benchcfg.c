@@ -166,7 +166,9 @@ get_quantiles(const cJSON *obj, const char *ctx, unsigned *out)
 	if ((rc = doc_get_array(obj, "precision_quantiles", PR_OPTIONAL, ctx, &arr)) || !arr)
 		return rc;
 	cJSON_ArrayForEach(it, arr) {
-		if (!cJSON_IsNumber(it) || !quantile_bit((long)it->valuedouble) || it->valuedouble != (long)it->valuedouble)
+		bool whole = cJSON_IsNumber(it) && it->valuedouble == (long)it->valuedouble;
+
+		if (!whole || !quantile_bit((long)it->valuedouble))
 			return pr_error(PR_INPUT, "%s.precision_quantiles: expected quantiles 50 and/or 95, found %s",
 			    ctx, cJSON_IsNumber(it) ? "another number" : doc_json_type(it));
 		m |= quantile_bit((long)it->valuedouble);
@@ -276,7 +278,8 @@ parse_metric(const cJSON *obj, const char *ctx, enum benchcfg_measure dflt, stru
 	int rc;
 
 	if (!cJSON_IsObject(obj))
-		return pr_error(PR_INPUT, "%s: expected an object with \"id\" and \"url\", found %s", ctx, doc_json_type(obj));
+		return pr_error(PR_INPUT, "%s: expected an object with \"id\" and \"url\", found %s",
+		    ctx, doc_json_type(obj));
 	if ((rc = doc_check_fields(obj, known, ctx))
 	    || (rc = doc_get_string(obj, "id", PR_REQUIRED, ctx, &id))
 	    || (rc = doc_get_string(obj, "url", PR_REQUIRED, ctx, &url))
@@ -303,7 +306,8 @@ parse_metric(const cJSON *obj, const char *ctx, enum benchcfg_measure dflt, stru
 		else if (cJSON_IsObject(body) || cJSON_IsArray(body))
 			m->body = cJSON_PrintUnformatted(body);
 		else
-			return pr_error(PR_INPUT, "%s.body: expected a string or JSON, found %s", ctx, doc_json_type(body));
+			return pr_error(PR_INPUT, "%s.body: expected a string or JSON, found %s",
+			    ctx, doc_json_type(body));
 	}
 	if ((rc = doc_get_headers(obj, "headers", ctx, mask_secret, NULL, &m->headers, &nheaders)))
 		return rc;
@@ -405,7 +409,8 @@ parse_metrics(const cJSON *arr, const char *ctx, enum benchcfg_measure dflt, str
 		n++;
 		for (size_t j = 0; !rc && j + 1 < n; j++)
 			if (strcmp(v[j].id, v[n - 1].id) == 0)
-				rc = pr_error(PR_INPUT, "%s.id: '%s' is used twice (metric ids must be unique)", mctx.data, v[j].id);
+				rc = pr_error(PR_INPUT, "%s.id: '%s' is used twice (metric ids must be unique)",
+				    mctx.data, v[j].id);
 		buf_free(&mctx);
 		if (rc) {
 			benchcfg_metrics_free(v, n);

@@ -96,8 +96,8 @@ fold(cJSON *into, const cJSON *from, const char *ctx)
 		if (!t)
 			continue;
 		if (cJSON_IsNumber(t) && cJSON_IsNumber(f)) {
-			double v = is_max_key(f->string) ? (f->valuedouble > t->valuedouble ? f->valuedouble : t->valuedouble)
-			    : t->valuedouble + f->valuedouble;
+			double larger = f->valuedouble > t->valuedouble ? f->valuedouble : t->valuedouble;
+			double v = is_max_key(f->string) ? larger : t->valuedouble + f->valuedouble;
 
 			cJSON_SetNumberValue(t, v);
 		} else if (cJSON_IsNull(f) || cJSON_IsNull(t)) {
@@ -109,7 +109,8 @@ fold(cJSON *into, const cJSON *from, const char *ctx)
 			if (add_counts(t, f, ctx))
 				return PR_INPUT;
 		} else if (t->type != f->type) {
-			return pr_error(PR_INPUT, "%s.%s: is %s, another input has %s (merge documents from the same pr-bench)",
+			return pr_error(PR_INPUT,
+			    "%s.%s: is %s, another input has %s (merge documents from the same pr-bench)",
 			    ctx, f->string, doc_json_type(f), doc_json_type(t));
 		}
 	}
@@ -192,6 +193,7 @@ add_metric(struct bench_merge *mg, const char *id, const cJSON *m, const char *c
 {
 	const cJSON *errors, *load, *hist_json = NULL, *unit_item;
 	const char *unit;
+	enum doc_need hist_need;
 	struct hist *h = NULL;
 	struct acc *a;
 	struct buf c = { 0 };
@@ -199,8 +201,10 @@ add_metric(struct bench_merge *mg, const char *id, const cJSON *m, const char *c
 
 	if ((rc = doc_get_string(m, "unit", PR_REQUIRED, ctx, &unit)) ||
 	    (rc = doc_get_object(m, "errors", PR_REQUIRED, ctx, &errors)) ||
-	    (rc = doc_get_object(m, "load", PR_REQUIRED, ctx, &load)) ||
-	    (rc = doc_get_object(m, "histogram", strcmp(unit, "rps") == 0 ? PR_OPTIONAL : PR_REQUIRED, ctx, &hist_json)))
+	    (rc = doc_get_object(m, "load", PR_REQUIRED, ctx, &load)))
+		return rc;
+	hist_need = strcmp(unit, "rps") == 0 ? PR_OPTIONAL : PR_REQUIRED;
+	if ((rc = doc_get_object(m, "histogram", hist_need, ctx, &hist_json)))
 		return rc;
 	if (hist_json) {
 		h = hist_new();
@@ -256,8 +260,9 @@ add_run(struct bench_merge *mg, const char *id, const char *path, const char *fi
 		return pr_error(PR_INPUT, "%s: %s: expected 32 lowercase hex digits, got \"%.40s\"", path, field, id);
 	for (size_t i = 0; i < mg->nruns; i++)
 		if (strcmp(mg->runs[i].id, id) == 0)
-			return pr_error(PR_INPUT, "%s and %s both hold run %s: merging it twice would count its requests "
-			    "twice (give each run once)", mg->runs[i].path, path, id);
+			return pr_error(PR_INPUT, "%s and %s both hold run %s: "
+			    "merging it twice would count its requests twice (give each run once)",
+			    mg->runs[i].path, path, id);
 	mg->runs = xrealloc(mg->runs, (mg->nruns + 1) * sizeof *mg->runs);
 	memcpy(mg->runs[mg->nruns].id, id, sizeof mg->runs[0].id);
 	mg->runs[mg->nruns++].path = path;
@@ -286,7 +291,8 @@ add_runs(struct bench_merge *mg, const cJSON *doc, const char *path)
 	}
 	cJSON_ArrayForEach(id, ids) {
 		if (!cJSON_IsString(id))
-			return pr_error(PR_INPUT, "%s: merged_run_ids: holds %s, expected run id strings", path, doc_json_type(id));
+			return pr_error(PR_INPUT, "%s: merged_run_ids: holds %s, expected run id strings",
+			    path, doc_json_type(id));
 		if ((rc = add_run(mg, id->valuestring, path, "merged_run_ids")))
 			return rc;
 	}
@@ -435,9 +441,10 @@ benchmerge_result(struct bench_merge *mg)
 	hosts = cJSON_AddArrayToObject(doc, "hosts");
 	for (int i = 0; i < n; i++) {
 		const cJSON *h = cJSON_GetObjectItemCaseSensitive(docs[i], "host");
+		cJSON *host = cJSON_IsString(h) ? cJSON_CreateString(h->valuestring) : cJSON_CreateNull();
 
 		cJSON_AddItemToArray(from, cJSON_CreateString(paths[i]));
-		cJSON_AddItemToArray(hosts, cJSON_IsString(h) ? cJSON_CreateString(h->valuestring) : cJSON_CreateNull());
+		cJSON_AddItemToArray(hosts, host);
 	}
 	metrics = cJSON_AddObjectToObject(doc, "metrics");
 	for (size_t i = 0; i < mg->n; i++) {

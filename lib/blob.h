@@ -47,9 +47,9 @@ int blob_container_url(const char *url, char **endpoint, char **container, char 
  * Upload the file at path as container/blob (the container is created when
  * missing and the credential may create it).  *result is {"container",
  * "blob","url","bytes","blocks","credential"} (caller frees): url without
- * the SAS, credential "sas", "shared-key" or the chain's source name.  Returns 0, PR_INPUT (unreadable file, bad key), or PR_EXTERNAL
- * (network, auth, service error: why holds the status and Azure's error
- * code).
+ * the SAS, credential "sas", "shared-key" or the chain's source name.
+ * Returns 0, PR_INPUT (unreadable file, bad key), or PR_EXTERNAL (network,
+ * auth, service error: why holds the status and Azure's error code).
  */
 int blob_upload(const struct blob_account *acct, const char *container, const char *blob,
     const char *path, cJSON **result, char *why, size_t whylen);

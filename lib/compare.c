@@ -131,7 +131,8 @@ check_summary(const struct stats_summary *s, const char *ctx)
 
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
 		if (f[i].v < 0)
-			return pr_error(PR_INPUT, "%s.summary.%s: %g is negative (must be >= 0)", ctx, f[i].key, f[i].v);
+			return pr_error(PR_INPUT, "%s.summary.%s: %g is negative (must be >= 0)",
+			    ctx, f[i].key, f[i].v);
 	return PR_OK;
 }
 
@@ -398,8 +399,8 @@ quantile_test(const struct compare_metric *m, double q, const struct compare_set
 	se_a = side_log_se(a, q);
 	if (isnan(se_b) || isnan(se_a)) {
 		t->samples_needed = min_samples_for_ci(q);
-		set_reason(t->reason, "%s cannot be bounded from %zu and %zu samples: it needs at least %.0f a side", name,
-		    side_n(b), side_n(a), t->samples_needed);
+		set_reason(t->reason, "%s cannot be bounded from %zu and %zu samples: it needs at least %.0f a side",
+		    name, side_n(b), side_n(a), t->samples_needed);
 		return;
 	}
 	if (isinf(se_b) || isinf(se_a)) {
@@ -588,9 +589,11 @@ plan_tests(struct compare_metric *m, const struct compare_settings *set)
 		m->binned = !(b->has_samples && a->has_samples);
 		/* The tail that matters is the bad one: p95 of a latency, p5 of
 		 * a throughput (the slowest seconds). */
-		for (size_t i = 0; i < set->nquantiles; i++)
-			quantile_test(m, strcmp(b->better, "higher") == 0 ? 1 - set->quantiles[i] : set->quantiles[i], set,
-			    add_test(m, &cap));
+		for (size_t i = 0; i < set->nquantiles; i++) {
+			double q = strcmp(b->better, "higher") == 0 ? 1 - set->quantiles[i] : set->quantiles[i];
+
+			quantile_test(m, q, set, add_test(m, &cap));
+		}
 	} else {
 		summary_test(m, add_test(m, &cap));
 	}
@@ -665,7 +668,8 @@ samples_to_settle(const struct compare_metric *m, const struct compare_test *t, 
 
 /* The verdict of one quantile test, once its p-value is adjusted. */
 static void
-judge_quantile(const struct compare_metric *m, struct compare_test *t, const struct compare_settings *set, size_t family)
+judge_quantile(const struct compare_metric *m, struct compare_test *t, const struct compare_settings *set,
+    size_t family)
 {
 	double thr = set->threshold, ze = stats_z_to_t(stats_norm_quantile(1 - set->alpha), t->df);
 	bool big = isfinite(t->change) && fabs(t->change) + CMP_THRESHOLD_SLACK >= thr;
@@ -1213,7 +1217,7 @@ add_indented(struct buf *out, const char *s)
 }
 
 int
-compare_document_write(const struct compare_result *r, cmp_sink sink, void *ctx)
+compare_document_write(const struct compare_result *r, compare_sink sink, void *ctx)
 {
 	cJSON *doc = doc_new("compare");
 	cJSON *counts;

@@ -192,7 +192,7 @@ char *compare_document_text(const struct compare_result *r);
 
 /* The same text handed to sink piece by piece, so that it need not be held
  * whole; stops at and returns the first nonzero return of sink, else 0. */
-typedef int (*cmp_sink)(void *ctx, const char *s, size_t n);
-int compare_document_write(const struct compare_result *r, cmp_sink sink, void *ctx);
+typedef int (*compare_sink)(void *ctx, const char *s, size_t n);
+int compare_document_write(const struct compare_result *r, compare_sink sink, void *ctx);
 
 #endif

@@ -54,7 +54,8 @@ config_expand_env(const char *s, const char *ctx)
 		memcpy(name, dollar + 2, len);
 		name[len] = '\0';
 		if (!(val = getenv(name))) {
-			pr_error(PR_INPUT, "%s: environment variable %s is not set (export it before running)", ctx, name);
+			pr_error(PR_INPUT, "%s: environment variable %s is not set (export it before running)",
+			    ctx, name);
 			buf_free(&out);
 			return NULL;
 		}
@@ -142,7 +143,8 @@ config_parse(const char *name, const char *text, size_t len, struct config *cfg)
 	if ((rc = doc_json_parse(name, text, len, &root)))
 		goto out;
 	if (!cJSON_IsObject(root)) {
-		rc = pr_error(PR_INPUT, "%s: expected a JSON object with sections such as \"bench\" and \"qa\", found %s",
+		rc = pr_error(PR_INPUT,
+		    "%s: expected a JSON object with sections such as \"bench\" and \"qa\", found %s",
 		    name, doc_json_type(root));
 		goto out;
 	}

@@ -17,7 +17,8 @@ deploycfg_github_parse(const cJSON *deploy, const char *name, struct deploycfg_g
 
 	*out = (struct deploycfg_github){0};
 	if (!deploy || !(gh = cJSON_GetObjectItemCaseSensitive(deploy, "github")))
-		return pr_error(PR_INPUT, "%s: no deploy.github section to trigger the deploy (add one or pass --skip-deploy)",
+		return pr_error(PR_INPUT,
+		    "%s: no deploy.github section to trigger the deploy (add one or pass --skip-deploy)",
 		    name);
 	/* Messages name the file, as every section's do. */
 	buf_printf(&ctx, "%s: deploy", name);

@@ -196,7 +196,8 @@ doc_json_parse(const char *name, const char *text, size_t len, cJSON **out)
 		if (end < text + len) {
 			position(text, (size_t)(end - text), &line, &col);
 			cJSON_Delete(json);
-			return pr_error(PR_INPUT, "%s: invalid JSON: unexpected data after the document at line %zu, column %zu",
+			return pr_error(PR_INPUT,
+			    "%s: invalid JSON: unexpected data after the document at line %zu, column %zu",
 			    name, line, col);
 		}
 	}
@@ -206,15 +207,18 @@ doc_json_parse(const char *name, const char *text, size_t len, cJSON **out)
 
 		position(text, off, &line, &col);
 		if (off >= len)
-			return pr_error(PR_INPUT, "%s: invalid JSON: truncated at line %zu, column %zu", name, line, col);
-		return pr_error(PR_INPUT, "%s: invalid JSON at line %zu, column %zu (nesting over %d levels is refused too)",
+			return pr_error(PR_INPUT, "%s: invalid JSON: truncated at line %zu, column %zu",
+			    name, line, col);
+		return pr_error(PR_INPUT,
+		    "%s: invalid JSON at line %zu, column %zu (nesting over %d levels is refused too)",
 		    name, line, col, CJSON_NESTING_LIMIT);
 	}
 	if ((dup = duplicate_key(json))) {
 		bool plain = strlen(dup) <= 64 && dup[strcspn(dup, "\"\\\x7f\x01\x02\x03\x04\x05\x06\x07\x08\t\n\v\f\r"
 		    "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f")] == '\0';
 
-		rc = pr_error(PR_INPUT, "%s: the key \"%s\" stands twice in one object (a document must say each thing once)",
+		rc = pr_error(PR_INPUT,
+		    "%s: the key \"%s\" stands twice in one object (a document must say each thing once)",
 		    name, plain ? dup : "(not shown)");
 		cJSON_Delete(json);
 		return rc;
@@ -301,7 +305,8 @@ doc_parse(const char *name, const char *text, size_t len, const char *kind, cJSO
 		goto fail;
 	}
 	if (major != PR_SCHEMA_MAJOR) {
-		rc = pr_error(PR_INPUT, "%s: schema \"%s\" has major version %ld; this %s reads version %d (upgrade pr-tools)",
+		rc = pr_error(PR_INPUT,
+		    "%s: schema \"%s\" has major version %ld; this %s reads version %d (upgrade pr-tools)",
 		    name, s, major, pr_progname(), PR_SCHEMA_MAJOR);
 		goto fail;
 	}
@@ -408,6 +413,14 @@ doc_emit(const cJSON *doc, const char *also_path)
 		rc = fileio_write_atomic(also_path, text, len);
 	free(text);
 	return rc;
+}
+
+const char *
+doc_output_path(const char *path)
+{
+	if (!path)
+		path = getenv("OUTPUT_JSON");
+	return path && *path ? path : NULL;
 }
 
 static int

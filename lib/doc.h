@@ -47,6 +47,14 @@ int doc_json_parse(const char *name, const char *text, size_t len, cJSON **out);
 int doc_emit(const cJSON *doc, const char *also_path);
 
 /*
+ * The file a program also writes its document to: path (its -o/--output)
+ * when given, else $OUTPUT_JSON; NULL when that is unset or empty, so that
+ * -o '' and OUTPUT_JSON= both mean none.  The result points into path or
+ * the environment: nothing to free.
+ */
+const char *doc_output_path(const char *path);
+
+/*
  * The document as indented text ending in a newline.  Caller frees.  Any
  * number in doc still carrying binary noise is rounded (doc_round with
  * PR_ANY_DECIMALS) in place first, whoever added it.

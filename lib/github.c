@@ -233,7 +233,8 @@ github_run_wait(const char *token, const char *repo, struct github_run *run, dou
 	int rc;
 
 	if (run->id == 0) {
-		snprintf(why, whylen, "GitHub named no run for the dispatch (return_run_details unsupported): cannot wait for it");
+		snprintf(why, whylen,
+		    "GitHub named no run for the dispatch (return_run_details unsupported): cannot wait for it");
 		return PR_EXTERNAL;
 	}
 	for (;;) {

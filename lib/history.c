@@ -237,12 +237,16 @@ rec_parse(const char *line, size_t len, struct history_rec *r, char *why, size_t
 	}
 	if (rec_string(r->json, "schema", true, &schema, why, size))
 		goto bad;
-	if (strcmp(schema, HISTORY_SCHEMA) != 0 && strncmp(schema, HISTORY_SCHEMA ".", strlen(HISTORY_SCHEMA) + 1) != 0) {
+	/* The schema itself, or a minor version of it ("...history/1.2"). */
+	if (strcmp(schema, HISTORY_SCHEMA) != 0 &&
+	    strncmp(schema, HISTORY_SCHEMA ".", strlen(HISTORY_SCHEMA) + 1) != 0) {
 		snprintf(why, size, "schema \"%.40s\" is not %s", schema, HISTORY_SCHEMA);
 		goto bad;
 	}
-	if (rec_string(r->json, "time", true, &time, why, size) || rec_string(r->json, "metric", true, &r->metric, why, size) ||
-	    rec_string(r->json, "unit", true, &r->unit, why, size) || rec_string(r->json, "better", true, &r->better, why, size) ||
+	if (rec_string(r->json, "time", true, &time, why, size) ||
+	    rec_string(r->json, "metric", true, &r->metric, why, size) ||
+	    rec_string(r->json, "unit", true, &r->unit, why, size) ||
+	    rec_string(r->json, "better", true, &r->better, why, size) ||
 	    rec_string(r->json, "label", false, &r->label, why, size) ||
 	    rec_string(r->json, "commit", false, &r->commit, why, size))
 		goto bad;

@@ -41,8 +41,8 @@
 #define THREAD_START_MS 5.0		/* threads start together this long after they are made */
 
 void
-loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct loadgen_result *r, long expect_status, long nslots,
-    const struct loadgen_shard *sh)
+loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct loadgen_result *r, long expect_status,
+    long nslots, const struct loadgen_shard *sh)
 {
 	struct loadgen_shard one = { .t0_ms = util_mono_ms(), .index = 0, .count = 1 };
 
@@ -757,8 +757,8 @@ pick_address(const struct addrinfo *ai, double timeout_s, struct sockaddr_storag
 }
 
 int
-loadgen_resolve_target(const char *host, const char *port, double timeout_s, struct sockaddr_storage *addr, socklen_t *len,
-    struct loadgen_result *r)
+loadgen_resolve_target(const char *host, const char *port, double timeout_s, struct sockaddr_storage *addr,
+    socklen_t *len, struct loadgen_result *r)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
 	char name[256];
@@ -771,7 +771,8 @@ loadgen_resolve_target(const char *host, const char *port, double timeout_s, str
 		name[strcspn(name, "]")] = '\0';
 	}
 	if ((gai = getaddrinfo(name, port, &hints, &ai)) != 0) {
-		snprintf(r->error, sizeof r->error, "cannot resolve %.128s: %.80s (check the URL)", name, gai_strerror(gai));
+		snprintf(r->error, sizeof r->error, "cannot resolve %.128s: %.80s (check the URL)",
+		    name, gai_strerror(gai));
 		r->errors[PR_FAILURE_DNS]++;
 		r->error_total++;
 		return PR_EXTERNAL;
@@ -1208,7 +1209,8 @@ loadgen_run(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 			buf_free(&authority);
 		}
 	} else {
-		snprintf(r->error, sizeof r->error, "scheme %.32s is not supported under load (use http or https)", scheme);
+		snprintf(r->error, sizeof r->error, "scheme %.32s is not supported under load (use http or https)",
+		    scheme);
 		rc = PR_USAGE;
 		goto out;
 	}

@@ -123,7 +123,8 @@ conn_events(struct h2 *h, struct h2conn *c, uint32_t ev)
 static void
 slot_finish(struct h2 *h, struct h2slot *sl, enum failure failure)
 {
-	loadgen_sched_finish(&h->s, sl->origin_ms, sl->sent_ms, util_mono_ms(), sl->status, failure, sl->bytes, sl->reused);
+	loadgen_sched_finish(&h->s, sl->origin_ms, sl->sent_ms, util_mono_ms(), sl->status, failure,
+	    sl->bytes, sl->reused);
 	if (sl->stream_id > 0)
 		sl->c->nwire--;
 	sl->busy = sl->queued = false;
@@ -684,7 +685,8 @@ loadgen_run_h2(const struct loadgen_target *t, const struct loadgen_opts *o, str
 	h.body_len = t->body ? strlen(t->body) : 0;
 	h.may_retry = loadgen_idempotent(t);
 	if (build_nva(&h, a->authority, a->path) < 0) {
-		snprintf(r->error, sizeof r->error, "too many request headers for HTTP/2 (at most %d)", H2_MAX_HEADERS - 6);
+		snprintf(r->error, sizeof r->error, "too many request headers for HTTP/2 (at most %d)",
+		    H2_MAX_HEADERS - 6);
 		return PR_USAGE;
 	}
 	h.addr = a->addr;

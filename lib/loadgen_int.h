@@ -48,8 +48,8 @@ struct loadgen_shard {
 };
 
 /* Start the clock; nslots slots, all free, slot 0 popped first. */
-void loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct loadgen_result *r, long expect_status,
-    long nslots, const struct loadgen_shard *sh);
+void loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct loadgen_result *r,
+    long expect_status, long nslots, const struct loadgen_shard *sh);
 /* The next request to start at now: true with *origin, the time its latency runs from. */
 bool loadgen_sched_next(struct loadgen_sched *s, double now, double *origin);
 /* Milliseconds to wait for events before the schedule needs attention. */
@@ -57,8 +57,8 @@ double loadgen_sched_wait_ms(const struct loadgen_sched *s, double now, double n
 /* Open loop: requests due in the measured window that were never sent. */
 uint64_t loadgen_sched_unsent(const struct loadgen_sched *s);
 /* Account one finished request: failure PR_FAILURE_OK is a response with status. */
-void loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status, enum failure failure,
-    uint64_t bytes, bool reused);
+void loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status,
+    enum failure failure, uint64_t bytes, bool reused);
 
 /* epoll_pwait2 (sub-millisecond) where the kernel has it, epoll_wait otherwise. */
 int loadgen_wait_events(int ep, struct epoll_event *evs, double wait_ms);
@@ -74,8 +74,8 @@ struct loadgen_engine_args {
 };
 
 /* Resolve host:port and pick the address to load; 0, or PR_EXTERNAL with r->error set and a dns error counted. */
-int loadgen_resolve_target(const char *host, const char *port, double timeout_s, struct sockaddr_storage *addr, socklen_t *len,
-    struct loadgen_result *r);
+int loadgen_resolve_target(const char *host, const char *port, double timeout_s, struct sockaddr_storage *addr,
+    socklen_t *len, struct loadgen_result *r);
 /* Whether t's method may be sent again after a connection failure (RFC 9110 9.2.2). */
 bool loadgen_idempotent(const struct loadgen_target *t);
 

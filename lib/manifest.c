@@ -123,10 +123,12 @@ manifest_check_members(const cJSON *manifest, const char *listed_in, const char 
 		for (i = 0; i < n && strcmp(ms[i].name, name) != 0; i++)
 			;
 		if (i == n)
-			return pr_error(PR_INPUT, "%s: member %s listed in %s is missing (the archive is incomplete; nothing was changed)",
+			return pr_error(PR_INPUT,
+			    "%s: member %s listed in %s is missing (the archive is incomplete; nothing was changed)",
 			    archive, name, listed_in);
 		if (strcmp(ms[i].sha256, sha) != 0 || (double)ms[i].bytes != bytes)
-			return pr_error(PR_INPUT, "%s: member %s: SHA-256 does not match %s (the archive is corrupted; nothing was changed)",
+			return pr_error(PR_INPUT,
+			    "%s: member %s: SHA-256 does not match %s (the archive is corrupted; nothing was changed)",
 			    archive, name, listed_in);
 		matched++;
 	}
@@ -140,7 +142,8 @@ manifest_check_members(const cJSON *manifest, const char *listed_in, const char 
 				found = found || (cJSON_IsString(nm) && strcmp(nm->valuestring, ms[i].name) == 0);
 			}
 			if (!found)
-				return pr_error(PR_INPUT, "%s: member %s is not listed in %s (the archive was altered; nothing was changed)",
+				return pr_error(PR_INPUT,
+				    "%s: member %s is not listed in %s (the archive was altered; nothing was changed)",
 				    archive, ms[i].name, listed_in);
 		}
 	}
@@ -173,7 +176,8 @@ manifest_members(const cJSON *manifest, const char *name, struct tarball_member 
 			goto fail;
 		}
 		if (!(bytes >= 0 && bytes <= MAX_MEMBER_BYTES) || bytes != (double)(int64_t)bytes) {
-			rc = pr_error(PR_INPUT, "%s: member %s: bytes must be a whole number (nothing was changed)", name, nm);
+			rc = pr_error(PR_INPUT, "%s: member %s: bytes must be a whole number (nothing was changed)",
+			    name, nm);
 			goto fail;
 		}
 		snprintf(m->name, sizeof m->name, "%s", nm);
@@ -274,7 +278,8 @@ first_pass_outer(int fd, const char *archive, const cJSON *outer, const char *ou
 	if (tarball_sha256_fd(fd, archive, (int64_t)want_bytes, hex, &bytes, why, sizeof why) != PR_OK)
 		return pr_error(PR_INPUT, "%s (the manifest's archive must be readable)", why);
 	if (strcmp(hex, sha) != 0 || (double)bytes != want_bytes)
-		return pr_error(PR_INPUT, "%s: SHA-256 of the archive does not match %s (the archive is corrupted or replaced; nothing was changed)",
+		return pr_error(PR_INPUT, "%s: SHA-256 of the archive does not match %s "
+		    "(the archive is corrupted or replaced; nothing was changed)",
 		    archive, outer_name);
 	return manifest_members(outer, outer_name, expect, nexpect);
 }

@@ -244,8 +244,11 @@ pgq_indexes(struct pg_conn *conn, cJSON **indexes, char *why, size_t whylen)
 	for (size_t row = 0; row < r.nrows; row++) {
 		cJSON *o = cJSON_CreateObject();
 
-		for (size_t col = 0; col < r.ncols; col++)
-			cJSON_AddItemToObject(o, r.columns[col], cJSON_Duplicate(pgq_value(&r, row, r.columns[col]), true));
+		for (size_t col = 0; col < r.ncols; col++) {
+			const cJSON *v = pgq_value(&r, row, r.columns[col]);
+
+			cJSON_AddItemToObject(o, r.columns[col], cJSON_Duplicate(v, true));
+		}
 		cJSON_AddItemToArray(out, o);
 	}
 	pgq_result_free(&r);

@@ -35,7 +35,9 @@ precision_of(const double *sorted, size_t n, double q)
 {
 	double lo, hi, est;
 
-	if (n == 0 || stats_quantile_ci_sorted(sorted, n, q, PR_PRECISION_CONF, &lo, &hi) != 0 || isnan(lo) || isnan(hi))
+	if (n == 0 || stats_quantile_ci_sorted(sorted, n, q, PR_PRECISION_CONF, &lo, &hi) != 0)
+		return NAN;
+	if (isnan(lo) || isnan(hi))
 		return NAN;
 	est = stats_quantile_sorted(sorted, n, q);
 	if (!(est > 0))

@@ -419,7 +419,8 @@ load_name(const char *name, const char *ctx, const struct qa_suite *s, struct qa
 	if (!*name)
 		return pr_error(PR_INPUT, "%s.name: empty (name the check)", ctx);
 	if (!doc_utf8_valid(name, strlen(name), NULL))
-		return pr_error(PR_INPUT, "%s.name: not valid UTF-8 once ${...} is filled in (documents are UTF-8)", ctx);
+		return pr_error(PR_INPUT, "%s.name: not valid UTF-8 once ${...} is filled in (documents are UTF-8)",
+		    ctx);
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->checks[i].name, name) == 0)
 			return pr_error(PR_INPUT, "%s.name: \"%s\" is already the name of qa.checks[%zu] "
@@ -432,8 +433,10 @@ load_name(const char *name, const char *ctx, const struct qa_suite *s, struct qa
 static int
 load_method(const char *method, const char *ctx, struct qa_check *k)
 {
-	if (method && (!*method || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(method)))
-		return pr_error(PR_INPUT, "%s.method: \"%s\" is not an HTTP method (GET, POST, PUT, PATCH, DELETE, HEAD)",
+	if (method && (!*method ||
+	    strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(method)))
+		return pr_error(PR_INPUT,
+		    "%s.method: \"%s\" is not an HTTP method (GET, POST, PUT, PATCH, DELETE, HEAD)",
 		    ctx, method);
 	k->method = xstrdup(method ? method : "GET");
 	for (char *p = k->method; *p; p++)
@@ -1372,7 +1375,8 @@ judge_json(const struct qa_suite *s, const struct qa_check *k, const cJSON *doc,
 				char *t = jsonpath_text(got);
 
 				if (!strstr(t, e->value->valuestring))
-					add_failure(r, "json %s: does not contain \"%s\"", e->key, e->value->valuestring);
+					add_failure(r, "json %s: does not contain \"%s\"",
+					    e->key, e->value->valuestring);
 				free(t);
 			}
 			break;
@@ -2227,9 +2231,11 @@ qa_watch_judge(const struct qa_requests *q, size_t rounds, const struct qa_thres
 	w->error_rate = (double)w->errors / (double)w->requests;
 	pct = w->error_rate * 100;
 	if (pct > t->error_crit_pct)
-		raise_level(w, QA_LEVEL_CRITICAL, "error rate %.2f %% is over the critical %g %%", pct, t->error_crit_pct);
+		raise_level(w, QA_LEVEL_CRITICAL, "error rate %.2f %% is over the critical %g %%",
+		    pct, t->error_crit_pct);
 	else if (pct > t->error_warn_pct)
-		raise_level(w, QA_LEVEL_WARNING, "error rate %.2f %% is over the warning %g %%", pct, t->error_warn_pct);
+		raise_level(w, QA_LEVEL_WARNING, "error rate %.2f %% is over the warning %g %%",
+		    pct, t->error_warn_pct);
 	if (w->p95_ms > t->p95_crit_ms)
 		raise_level(w, QA_LEVEL_CRITICAL, "p95 %.1f ms is over the critical %g ms", w->p95_ms, t->p95_crit_ms);
 	else if (w->p95_ms > t->p95_warn_ms)

@@ -341,7 +341,8 @@ promql_value(const char *server_url, const char *server, const struct qametrics_
 	else if (resp.status != 200)
 		rc = pr_error(PR_EXTERNAL, "%s: HTTP %ld to a query (expected 200)", server, resp.status);
 	else if (promql_result(cJSON_GetObjectItemCaseSensitive(j, "data"), out) < 0)
-		rc = pr_error(PR_EXTERNAL, "%s: the answer to rule %s's query is not a scalar or vector", server, r->name);
+		rc = pr_error(PR_EXTERNAL, "%s: the answer to rule %s's query is not a scalar or vector",
+		    server, r->name);
 out:
 	cJSON_Delete(j);
 	buf_free(&url);

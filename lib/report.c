@@ -259,8 +259,11 @@ report_markdown(const struct compare_result *r, struct buf *out)
 			bool strong = v == CMP_REGRESSED || v == CMP_IMPROVED;
 
 			metric_row(m, j, cells);
-			for (int c = 0; c < NCOLS; c++)
-				row[c] = (struct gha_cell){ cells[c], c == COL_VERDICT && strong ? GHA_BOLD : GHA_PLAIN };
+			for (int c = 0; c < NCOLS; c++) {
+				enum gha_style style = c == COL_VERDICT && strong ? GHA_BOLD : GHA_PLAIN;
+
+				row[c] = (struct gha_cell){ cells[c], style };
+			}
 			gha_table_row(out, NCOLS, row);
 		}
 	}
@@ -379,7 +382,8 @@ svg_strip(struct buf *out, const struct axis *a, const struct compare_side *s, d
 			/* A fixed jitter pattern keeps the picture reproducible. */
 			double jitter = (double)((i * 7) % 11) - 5;
 
-			buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.8\" fill=\"%s\" fill-opacity=\"0.6\"/>\n",
+			buf_printf(out,
+			    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.8\" fill=\"%s\" fill-opacity=\"0.6\"/>\n",
 			    axis_x(a, v), y + jitter, color);
 		}
 	} else {
@@ -387,7 +391,8 @@ svg_strip(struct buf *out, const struct axis *a, const struct compare_side *s, d
 
 		for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
 			if (isfinite(marks[i]))
-				buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+				buf_printf(out,
+				    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
 				    axis_x(a, marks[i]), y - 4, axis_x(a, marks[i]), y + 4, color);
 	}
 	buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\">"
@@ -467,7 +472,8 @@ svg_shift(struct buf *out, const struct compare_metric *m, double threshold, dou
 			continue;
 		if (isfinite(t->ci_lo))
 			buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-			    "stroke-width=\"2\"/>\n", SHIFT_X(t->q), SHIFT_Y(t->ci_lo), SHIFT_X(t->q), SHIFT_Y(t->ci_hi),
+			    "stroke-width=\"2\"/>\n",
+			    SHIFT_X(t->q), SHIFT_Y(t->ci_lo), SHIFT_X(t->q), SHIFT_Y(t->ci_hi),
 			    verdict_color(t->verdict));
 		buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>p%g %+.1f%%: %s"
 		    "</title></circle>\n", SHIFT_X(t->q), SHIFT_Y(t->change), verdict_color(t->verdict),

@@ -143,7 +143,8 @@ write_data(struct pr_tar *t, const char *name, const void *data, size_t len, cha
 }
 
 int
-tarball_add_file(struct pr_tar *t, const char *name, const char *path, struct tarball_member *m, char *why, size_t whylen)
+tarball_add_file(struct pr_tar *t, const char *name, const char *path, struct tarball_member *m,
+    char *why, size_t whylen)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -187,7 +188,8 @@ out:
 }
 
 int
-tarball_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct tarball_member *m, char *why, size_t whylen)
+tarball_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct tarball_member *m,
+    char *why, size_t whylen)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int rc;
@@ -301,7 +303,8 @@ read_member(struct archive *a, const char *what, struct tarball_member *m, const
 			break;
 		}
 		if (to->max_bytes >= 0 && m->bytes + n > to->max_bytes) {
-			snprintf(why, whylen, "%s: member %s is larger than the manifest says (%lld bytes); stopped reading it",
+			snprintf(why, whylen,
+			    "%s: member %s is larger than the manifest says (%lld bytes); stopped reading it",
 			    what, m->name, (long long)to->max_bytes);
 			rc = PR_INPUT;
 			break;
@@ -337,7 +340,8 @@ member_bound(const struct tarball_rules *r, const char *what, const char *name, 
 	*max_bytes = -1;
 	for (size_t i = 0; i < nseen; i++) {
 		if (strcmp(seen[i].name, name) == 0) {
-			snprintf(why, whylen, "%s: member %s appears twice (a snapshot holds each member once)", what, name);
+			snprintf(why, whylen, "%s: member %s appears twice (a snapshot holds each member once)",
+			    what, name);
 			return PR_INPUT;
 		}
 	}

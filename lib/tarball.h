@@ -35,10 +35,12 @@ struct pr_tar;
 struct pr_tar *tarball_open(int fd, const char *what, char *why, size_t whylen);
 
 /* Add member name with the bytes of the file at path, streamed, filling *m. */
-int tarball_add_file(struct pr_tar *t, const char *name, const char *path, struct tarball_member *m, char *why, size_t whylen);
+int tarball_add_file(struct pr_tar *t, const char *name, const char *path, struct tarball_member *m,
+    char *why, size_t whylen);
 
 /* Add member name holding len bytes of data, filling *m. */
-int tarball_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct tarball_member *m, char *why, size_t whylen);
+int tarball_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct tarball_member *m,
+    char *why, size_t whylen);
 
 /* Finish the archive (trailer, gzip end) and free t; hex and bytes (either
  * may be NULL) get the SHA-256 and size of everything written to the fd.
@@ -75,7 +77,8 @@ int tarball_read_fd(int fd, const char *what, const struct tarball_rules *r, str
 
 /* tarball_read_fd on the file at path, extracting into dir (NULL: none),
  * every plain member accepted. */
-int tarball_read(const char *path, const char *dir, struct tarball_member **members, size_t *n, char *why, size_t whylen);
+int tarball_read(const char *path, const char *dir, struct tarball_member **members, size_t *n,
+    char *why, size_t whylen);
 
 /* Whether name may be a member: not empty, no '/', not starting with '.',
  * shorter than PR_MEMBER_NAME_MAX. */

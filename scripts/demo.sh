@@ -20,6 +20,7 @@ note() { printf '    %s\n' "$*" >&2; }
 
 # Everything the demo starts is stopped on the way out.
 pids=
+# shellcheck disable=SC2034 # pg.sh keeps its server under $T
 T=$work/tmp
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done

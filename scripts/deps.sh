@@ -20,6 +20,8 @@ build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev
 test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind dpkg-dev lintian man-db prometheus python3-prometheus-client"
 test_pkgs="$test_pkgs python3-websockets"
 bench_pkgs="wrk hyperfine nghttp2-client apache2-utils time"
+# make lint and tests/cli/lint.sh run shellcheck.
+test_pkgs="$test_pkgs shellcheck"
 
 case $mode in
 build) want=$build_pkgs ;;

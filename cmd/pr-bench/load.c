@@ -210,6 +210,7 @@ bench_load(const struct bench_opts *o, cJSON *metrics)
 	}
 	if (measured == 0)
 		return pr_error(PR_EXTERNAL, "no request succeeded under load for any of %zu metric%s "
-		    "(see the warnings above and the \"errors\" in the output)", o->nmetrics, o->nmetrics == 1 ? "" : "s");
+		    "(see the warnings above and the \"errors\" in the output)",
+		    o->nmetrics, o->nmetrics == 1 ? "" : "s");
 	return 0;
 }

@@ -187,7 +187,8 @@ measure_warm(const struct bench_opts *o, const struct benchcfg_metric *m, struct
 	struct probe_result res;
 
 	if (!probe)
-		return pr_error(PR_EXTERNAL, "%s: cannot initialise libcurl (check memory and the libcurl install)", m->id);
+		return pr_error(PR_EXTERNAL,
+		    "%s: cannot initialise libcurl (check memory and the libcurl install)", m->id);
 	fill_req(o, m, &req);
 	precision_start(&r->prec);
 	for (long i = 0; i < o->warmup; i++) {
@@ -228,7 +229,8 @@ measure_cold(const struct bench_opts *o, const struct benchcfg_metric *m, struct
 			util_sleep_ms(o->idle_s * MS_PER_S);
 		}
 		if (!(probe = probe_new()))
-			return pr_error(PR_EXTERNAL, "%s: cannot initialise libcurl (check memory and the libcurl install)", m->id);
+			return pr_error(PR_EXTERNAL,
+			    "%s: cannot initialise libcurl (check memory and the libcurl install)", m->id);
 		if (probe_do(probe, &req, &res) == 0)
 			run_keep(r, m, &res);
 		else
@@ -372,7 +374,8 @@ bench_sample(const struct bench_opts *o, cJSON *metrics)
 		run_free(&r);
 	}
 	if (!rc && measured == 0)
-		rc = pr_error(PR_EXTERNAL, "no request succeeded for any of %zu metric%s (see the warnings above and the \"errors\" in the output)",
+		rc = pr_error(PR_EXTERNAL, "no request succeeded for any of %zu metric%s "
+		    "(see the warnings above and the \"errors\" in the output)",
 		    o->nmetrics, o->nmetrics == 1 ? "" : "s");
 	return rc;
 }

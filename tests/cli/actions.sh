@@ -32,6 +32,7 @@ key_outputs() {
 }
 key_outputs "$PR_ROOT"
 ok_if action_key_step_names_the_version 'grep -qx "version=$(sed -n "s/^VERSION *= *//p" "$PR_ROOT/Makefile")" "$T/key.out"'
+# shellcheck disable=SC2034 # read in the ok_if expression below
 key1=$(sed -n 's/^key=//p' "$T/key.out")
 ok_if action_cache_key_has_version_image_and_arch 'echo "$key1" | grep -Eq "^pr-tools-deb-[0-9.]+-[0-9a-f]{16}-[a-z]+-[0-9.]+-X64\$"'
 mkdir -p "$T/src" && cp -r "$PR_ROOT/Makefile" "$PR_ROOT/cmd" "$PR_ROOT/lib" "$PR_ROOT/man" "$PR_ROOT/packaging" "$T/src/"
@@ -83,6 +84,7 @@ ok_if actionlint_finds_a_typo_in_action.yml '[ "$rc" -eq 1 ] && grep -q "\"dbe\"
 
 # The release example deploys and waits with pr-rollback --wait, then waits
 # for the new version with pr-qa --wait-until.
+# shellcheck disable=SC2034 # read in the ok_if expression below
 rel=$PR_ROOT/ci-examples/performance-release.yml
 ok_if release_example_waits_for_the_deploy_run 'grep -q "pr-rollback .*--deploy-only .*--wait" "$rel"'
 ok_if release_example_waits_for_the_new_version 'grep -q "pr-qa .*--wait-until" "$rel"'

@@ -4,60 +4,16 @@
 # ALPN h2 against http/1.1, several streams per connection, h2c with prior
 # knowledge, a GOAWAY every 20 requests, and the bad inputs.
 . "$(dirname "$0")/lib.sh"
+. "$FIX/nginx.sh"
 
-PATH=$PATH:/usr/sbin
-if ! command -v nginx >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
-	fail "h2_fixture" "nginx or openssl is missing (scripts/deps.sh test)"
-	exit 0
-fi
 start_httpd	# /sleep behind nginx, to see streams overlap
-
-mkdir -p "$T/ng/www" "$T/ng/tmp"
-chmod 755 "$T" "$T/ng" "$T/ng/www"	# nginx workers run as nobody under root
-printf 'ok\n' >"$T/ng/www/index.html"
-chmod 644 "$T/ng/www/index.html"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
-	-keyout "$T/ng/key.pem" -out "$T/ng/cert.pem" >/dev/null 2>&1
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-h2=$(free_port)	# TLS, h2 and http/1.1
-rotate=$(free_port)	# TLS, h2, GOAWAY after 20 requests
-h2c=$(free_port)	# plain, h2 with prior knowledge only
-h1=$(free_port)	# TLS, http/1.1 only
-cat >"$T/ng/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $T/ng/nginx.pid;
-error_log $T/ng/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $T/ng/tmp;
-	proxy_temp_path $T/ng/tmp;
-	fastcgi_temp_path $T/ng/tmp;
-	uwsgi_temp_path $T/ng/tmp;
-	scgi_temp_path $T/ng/tmp;
-	ssl_certificate $T/ng/cert.pem;
-	ssl_certificate_key $T/ng/key.pem;
-	root $T/ng/www;
-	server {
-		listen 127.0.0.1:$h2 ssl http2;
-		location = /reset { return 444; }
-		location = /sleep { proxy_pass $HTTPD/sleep?ms=200; }
-	}
-	server { listen 127.0.0.1:$rotate ssl http2; keepalive_requests 20; }
-	server { listen 127.0.0.1:$h2c http2; }
-	server { listen 127.0.0.1:$h1 ssl; }
-}
-CONF
-nginx -p "$T/ng" -c "$T/ng/nginx.conf" -e "$T/ng/error.log" &
-track $!
-i=0
-until curl -kfsS "https://127.0.0.1:$h2/" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { fail "h2_fixture" "nginx did not start: $(head -c 300 "$T/ng/error.log")"; exit 0; }
-	sleep 0.1
-done
-URL=https://127.0.0.1:$h2/index.html
+# $NGINX_HTTPS: TLS, h2 and http/1.1, with /reset.
+sleep=$(nginx_server 'ssl http2' "location = /sleep { proxy_pass $HTTPD/sleep?ms=200; }")
+rotate=$(nginx_server 'ssl http2' 'keepalive_requests 20;')	# GOAWAY after 20 requests
+h2c=$(nginx_server 'http2')	# plain, h2 with prior knowledge only
+h1=$(nginx_server 'ssl')	# TLS, http/1.1 only
+start_nginx || exit 0
+URL=$NGINX_HTTPS/index.html
 if [ -n "${PR_VALGRIND:-}" ]; then LOAD="--load-warmup 5 -d 3"; else LOAD="-d 1"; fi
 jtrue() { [ "$(jget "$T/out" "$1")" = true ]; }
 
@@ -80,7 +36,7 @@ check "h1_on_the_same_server_negotiates_http1_1" \
 if [ -n "${PR_VALGRIND:-}" ]; then
 	echo "# skip h2_streams_overlap_on_one_connection: a rate bound, not reachable under valgrind"
 else
-	run pr-bench --load --http2 --streams 10 -k -C 1 -d 1 s="https://127.0.0.1:$h2/sleep"
+	run pr-bench --load --http2 --streams 10 -k -C 1 -d 1 s="https://127.0.0.1:$sleep/sleep"
 	check "h2_streams_overlap_on_one_connection" \
 		jtrue '.metrics.s.summary.n >= 30 and .metrics.s.errors.total == 0 and .metrics.s.load.connections_opened == 1'
 	echo "# 10 streams x 200 ms on one connection: $(jget "$T/out" .metrics.s.summary.n) responses in 1 s"
@@ -107,7 +63,7 @@ if [ -z "${PR_VALGRIND:-}" ]; then
 fi
 
 # nginx's 444 resets the stream: reset, as on libcurl (bench-taxonomy.sh).
-run pr-bench --load --http2 -k -C 1 $LOAD r="https://127.0.0.1:$h2/reset"
+run pr-bench --load --http2 -k -C 1 $LOAD r="$NGINX_HTTPS/reset"
 check "h2_stream_reset_is_class_reset" \
 	jtrue '.metrics.r.errors.reset > 0 and .metrics.r.errors.total == .metrics.r.errors.reset'
 # Without -k the self-signed certificate fails: tls.

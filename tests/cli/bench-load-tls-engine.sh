@@ -4,63 +4,16 @@
 # throwaway nginx on loopback that offers h2 and http/1.1 and logs whether
 # each handshake resumed a session.
 . "$(dirname "$0")/lib.sh"
+. "$FIX/nginx.sh"
 
-PATH=$PATH:/usr/sbin
-if ! command -v nginx >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
-	fail "tls_engine_fixture" "nginx or openssl is missing (scripts/deps.sh test)"
-	exit 0
-fi
-
-mkdir -p "$T/ng/www" "$T/ng/tmp"
-chmod 755 "$T" "$T/ng" "$T/ng/www"	# nginx workers run as nobody under root
-printf 'ok\n' >"$T/ng/www/index.html"
-chmod 644 "$T/ng/www/index.html"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
-	-keyout "$T/ng/key.pem" -out "$T/ng/cert.pem" >/dev/null 2>&1
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-# Closes each connection after 10 requests, so that the run opens many and
-# the log shows how their handshakes went ("r": resumed, ".": full).
-port_rotate=$(free_port)
-cat >"$T/ng/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $T/ng/nginx.pid;
-error_log $T/ng/error.log warn;
-events { worker_connections 1024; }
-http {
-	log_format tls '\$connection \$ssl_session_reused \$server_protocol';
-	access_log off;
-	client_body_temp_path $T/ng/tmp;
-	proxy_temp_path $T/ng/tmp;
-	fastcgi_temp_path $T/ng/tmp;
-	uwsgi_temp_path $T/ng/tmp;
-	scgi_temp_path $T/ng/tmp;
-	ssl_certificate $T/ng/cert.pem;
-	ssl_certificate_key $T/ng/key.pem;
-	ssl_session_cache shared:tls:1m;
-	server {
-		listen 127.0.0.1:$port ssl http2;
-		root $T/ng/www;
-		location = /reset { return 444; }
-	}
-	server {
-		listen 127.0.0.1:$port_rotate ssl http2;
-		keepalive_requests 10;
-		access_log $T/ng/rotate.log tls;
-		root $T/ng/www;
-	}
-}
-CONF
-nginx -p "$T/ng" -c "$T/ng/nginx.conf" -e "$T/ng/error.log" &
-track $!
-i=0
-until curl -kfsS "https://127.0.0.1:$port/" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { fail "tls_engine_fixture" "nginx did not start: $(head -c 300 "$T/ng/error.log")"; exit 0; }
-	sleep 0.1
-done
-URL=https://127.0.0.1:$port/index.html
+# Session resumption, and a server that closes each connection after 10
+# requests, so that the run opens many and its log shows how their
+# handshakes went ("r": resumed, ".": full).
+nginx_http 'ssl_session_cache shared:tls:1m;'
+nginx_http "log_format tls '\$connection \$ssl_session_reused \$server_protocol';"
+port_rotate=$(nginx_server 'ssl http2' "keepalive_requests 10; access_log $T/ng/rotate.log tls;")
+start_nginx || exit 0
+URL=$NGINX_HTTPS/index.html
 # Under valgrind (PR_VALGRIND) a handshake takes seconds: longer windows.
 if [ -n "${PR_VALGRIND:-}" ]; then LOAD="--load-warmup 5 -d 3" UNTRUSTED="-d 8"; else LOAD="-d 1" UNTRUSTED="-d 1"; fi
 
@@ -107,6 +60,6 @@ ok_if "tls_engine_plain_server_is_class_tls" \
 	'[ "$rc" -eq 4 ] && [ "$(jget "$T/out" ".metrics.plain.errors.tls > 0 and .metrics.plain.errors.total == .metrics.plain.errors.tls")" = true ]'
 
 # nginx's 444 closes the connection without a response: reset.
-run pr-bench --load --http1.1 -k -C 2 $LOAD r="https://127.0.0.1:$port/reset"
+run pr-bench --load --http1.1 -k -C 2 $LOAD r="$NGINX_HTTPS/reset"
 ok_if "tls_engine_closed_without_response_is_class_reset" \
 	'[ "$(jget "$T/out" ".metrics.r.errors.reset > 0 and .metrics.r.errors.total == .metrics.r.errors.reset")" = true ]'

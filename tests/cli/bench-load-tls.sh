@@ -3,63 +3,14 @@
 # server offers it (libcurl multi engine), against a throwaway nginx with a
 # self-signed certificate on loopback.
 . "$(dirname "$0")/lib.sh"
+. "$FIX/nginx.sh"
 
-PATH=$PATH:/usr/sbin
-if ! command -v nginx >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
-	fail "tls_fixture" "nginx or openssl is missing (scripts/deps.sh test)"
-	exit 0
-fi
-
-mkdir -p "$T/ng/www" "$T/ng/tmp"
-# nginx workers run as nobody when started by root.
-chmod 755 "$T" "$T/ng" "$T/ng/www"
-printf 'ok\n' >"$T/ng/www/index.html"
-chmod 644 "$T/ng/www/index.html"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
-	-keyout "$T/ng/key.pem" -out "$T/ng/cert.pem" >/dev/null 2>&1
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
 # A second server that closes each connection after 20 requests (HTTP/2
 # GOAWAY), as nginx does after 1000 by default: a request racing the close
 # must be sent again, not counted as an error.
-port_rotate=$(free_port)
-cat >"$T/ng/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $T/ng/nginx.pid;
-error_log $T/ng/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $T/ng/tmp;
-	proxy_temp_path $T/ng/tmp;
-	fastcgi_temp_path $T/ng/tmp;
-	uwsgi_temp_path $T/ng/tmp;
-	scgi_temp_path $T/ng/tmp;
-	server {
-		listen 127.0.0.1:$port ssl http2;
-		ssl_certificate $T/ng/cert.pem;
-		ssl_certificate_key $T/ng/key.pem;
-		root $T/ng/www;
-	}
-	server {
-		listen 127.0.0.1:$port_rotate ssl http2;
-		keepalive_requests 20;
-		ssl_certificate $T/ng/cert.pem;
-		ssl_certificate_key $T/ng/key.pem;
-		root $T/ng/www;
-	}
-}
-EOF
-nginx -p "$T/ng" -c "$T/ng/nginx.conf" -e "$T/ng/error.log" &
-track $!
-i=0
-until curl -kfsS "https://127.0.0.1:$port/" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { fail "tls_fixture" "nginx did not start: $(head -c 300 "$T/ng/error.log")"; exit 0; }
-	sleep 0.1
-done
-URL=https://127.0.0.1:$port/index.html
+port_rotate=$(nginx_server 'ssl http2' 'keepalive_requests 20;')
+start_nginx || exit 0
+URL=$NGINX_HTTPS/index.html
 
 jtrue() { [ "$(jq -r "$1" "$T/out")" = true ]; }
 # Under valgrind (PR_VALGRIND) a TLS handshake takes seconds and a second of

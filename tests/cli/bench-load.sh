@@ -9,7 +9,6 @@ start_stall() {
 	_pf=$T/stall.port.$(date +%s%N)
 	$PY "$FIX/stall_server.py" --port-file "$_pf" "$@" >>"$T/stall.log" 2>&1 &
 	track $!
-	STALL_PID=$!
 	wait_for_file "$_pf" || { echo "not ok stall: fixture server did not start"; exit 1; }
 	STALL=http://127.0.0.1:$(cat "$_pf")
 }

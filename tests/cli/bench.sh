@@ -105,6 +105,7 @@ check redacted_url_is_kept [ "$(jget "$T/out" .metrics.a.url)" = "http://127.0.0
 # --- GitHub Actions --------------------------------------------------------------
 GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh.out GITHUB_STEP_SUMMARY=$T/gh.md \
 	pr-bench -n 3 -w 0 home="$HTTPD/ok" health="$HTTPD/sleep?ms=2" >"$T/out" 2>"$T/err"
+# shellcheck disable=SC2034 # read in the expect expression below
 p50=$(jget "$T/out" '.metrics.home.summary.p50')
 expect gha_output_has_p50_per_metric 'grep -q "^health_p50=" "$T/gh.out" && grep -q "^home_p50=$(printf %.3f "$p50")\$" "$T/gh.out"'
 check gha_summary_has_table grep -q '^| home | ms | 3 |' "$T/gh.md"

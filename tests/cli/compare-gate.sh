@@ -4,6 +4,7 @@
 # than the issue's (the limits keep a safe margin from what it measures);
 # --quantiles, --correction, --budget, --fail-on inconclusive, the compare
 # config section, GitHub outputs, their errors; and 20,000 metrics a side.
+# shellcheck disable=SC2046 # set -- $(...) splits the figures into $1 $2 on purpose
 . "$(dirname "$0")/lib.sh"
 
 LIMIT_S=30

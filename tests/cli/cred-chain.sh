@@ -187,13 +187,16 @@ ok_if workload_long_watch_rereads_file '[ "$rc" -eq 0 ] && [ "$tokens" -ge 2 ] &
 start_id_arm --token-lifetime 1 --assertion-lifetime 0.2
 tok=$(curl -s -d "client_id=app-123&client_secret=$SECRET&grant_type=client_credentials&scope=https%3A%2F%2Fmanagement.azure.com%2F.default" \
 	"$ARM/$TENANT/oauth2/v2.0/token" | jq -r .access_token)
-web=$ARM/subscriptions/sub-1/resourceGroups/rg-perf/providers/Microsoft.Web/sites/web1/config/web?api-version=2024-11-01
+web="$ARM/subscriptions/sub-1/resourceGroups/rg-perf/providers/Microsoft.Web/sites/web1/config/web?api-version=2024-11-01"
+# shellcheck disable=SC2034 # read in the ok_if expression below
 fresh=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$web")
 sleep 1.2
+# shellcheck disable=SC2034 # read in the ok_if expression below
 stale=$(curl -s -H "Authorization: Bearer $tok" "$web" | jq -r .error.code)
 ok_if fixture_refuses_expired_access_token '[ "$fresh" = 200 ] && [ "$stale" = ExpiredAuthenticationToken ]'
 gh=$(curl -s -H "Authorization: Bearer $GHREQ" "$ARM/_github/token?audience=api://AzureADTokenExchange" | jq -r .value)
 sleep 0.4
+# shellcheck disable=SC2034 # read in the ok_if expression below
 late=$(curl -s -d "client_id=app-123&grant_type=client_credentials&scope=https%3A%2F%2Fmanagement.azure.com%2F.default&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=$gh" \
 	"$ARM/$TENANT/oauth2/v2.0/token" | jq -r .error_description)
 ok_if fixture_refuses_stale_github_assertion 'case $late in AADSTS700024*) true ;; *) false ;; esac'

@@ -35,6 +35,7 @@ for lib in libc6 libcurl4 libcjson1 libssl3; do
 	check "deb_depends_on_$lib" grep -Eq "(^|, )$lib( |,|\$)" "$T/depends"
 done
 tr ',' '\n' <"$T/depends" | sed 's/^ *//; s/ .*//' | sort -u >"$T/depnames"
+# shellcheck disable=SC2034 # read in the ok_if expression below
 missing=$(while read -r d; do
 	dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'ok installed' || echo "$d"; done <"$T/depnames")
 ok_if deb_depends_are_installed_here '[ -z "$missing" ]'

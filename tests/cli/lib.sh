@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # lib.sh: helpers for end-to-end tests, sourced by tests/cli/*.sh.
 #
 # Each test prints "ok NAME" or "not ok NAME: why".  Programs are run from
@@ -141,6 +142,7 @@ start_httpd() {
 	$PY "$FIX/httpd.py" --port-file "$_portfile" "$@" >"$T/httpd.log" 2>&1 &
 	track $!
 	wait_for_file "$_portfile" || { echo "not ok httpd: fixture server did not start"; exit 1; }
+	# shellcheck disable=SC2034 # for the script that sources this
 	HTTPD=http://127.0.0.1:$(cat "$_portfile")
 }
 

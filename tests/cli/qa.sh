@@ -2,8 +2,8 @@
 # qa.sh: pr-qa end to end against tests/fixtures/qa_app.py.
 . "$(dirname "$0")/lib.sh"
 
-CANARY=CANARY-s3ss10n-7f3a91
-TOKEN_CANARY=CANARY-t0ken-55c2e8
+CANARY="CANARY-s3ss10n-7f3a91"
+TOKEN_CANARY="CANARY-t0ken-55c2e8"
 
 # Start qa_app.py; $APP is its base URL.
 start_app() {

@@ -6,7 +6,7 @@
 # named by pattern.
 . "$(dirname "$0")/lib.sh"
 
-CANARY=CANARY-h3ad3r-9c1e77
+CANARY="CANARY-h3ad3r-9c1e77"
 $PY "$FIX/qa_app.py" --port-file "$T/app.port" --session "$CANARY" >"$T/app.log" 2>&1 &
 track $!
 wait_for_file "$T/app.port" || { fail qa_app_fixture "did not start"; exit 1; }

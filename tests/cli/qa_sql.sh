@@ -120,7 +120,7 @@ expect_exit 0 sql_invalid_index_check_passes_once_dropped pr-qa -f "$T/invalid.j
 cat >"$T/cfgdb.json" <<EOF2
 {"database": {"url": "$PG_URL"}, "qa": {"checks": [{"name": "one", "sql": "SELECT 1 AS one", "expect": {"columns": {"one": 1}}}]}}
 EOF2
-DATABASE_URL= expect_exit 0 sql_database_url_from_config pr-qa -f "$T/cfgdb.json"
+DATABASE_URL='' expect_exit 0 sql_database_url_from_config pr-qa -f "$T/cfgdb.json"
 dead=$(pg_free_port)
 DATABASE_URL="postgres://$PG_USER:$pw_enc@127.0.0.1:$dead/app" expect_exit 4 sql_unreachable_database_exits_4 pr-qa -f "$T/index.json" --retries 2
 check sql_connection_failure_retried [ "$(jget "$T/out" '.checks[0].attempts')" = 3 ]
@@ -145,7 +145,7 @@ cfgerr http_expect '{"name": "a", "sql": "SELECT 1", "expect": {"status": 200}}'
 cfgerr json_capture '{"name": "a", "sql": "SELECT 1", "capture": {"x": {"json": "a"}}}' 'expected {"column": NAME}'
 cfgerr url_and_sql '{"name": "a", "sql": "SELECT 1", "url": "http://x/"}' 'qa.checks[0].url: unknown field'
 cfgerr unknown_capture '{"name": "a", "sql": "SELECT $1", "params": ["{{nope}}"]}' 'qa.checks[0].params[0]: {{nope}} is not captured'
-DATABASE_URL= expect_exit 3 sql_without_database_exits_3 pr-qa -f "$T/index.json"
+DATABASE_URL='' expect_exit 3 sql_without_database_exits_3 pr-qa -f "$T/index.json"
 check sql_without_database_says_so grep -q 'runs SQL but there is no database' "$T/err"
 DATABASE_URL=mysql://x expect_exit 3 sql_bad_database_url_exits_3 pr-qa -f "$T/index.json"
 check sql_bad_database_url_one_line one_line "$T/err"

@@ -7,7 +7,8 @@
 $PY "$FIX/qa_app.py" --port-file "$T/app.port" >"$T/app.log" 2>&1 &
 track $!
 wait_for_file "$T/app.port" || { echo "not ok qa_app: fixture did not start"; exit 1; }
-export APP=http://127.0.0.1:$(cat "$T/app.port") DEPLOY_SHA=3f2a9c1
+APP=http://127.0.0.1:$(cat "$T/app.port")
+export APP DEPLOY_SHA=3f2a9c1
 cd "$T" || exit 1
 
 # config KEY AFTER: a suite whose one check passes once /deployed reports

@@ -27,7 +27,7 @@ doc() {
 
 # Sleeps of a few ms give quantiles between samples (interpolated) and means
 # that are not whole microseconds.
-U=$HTTPD/sleep?ms=2
+U="$HTTPD/sleep?ms=2"
 doc bench sample pr-bench -n 20 a="$U" b="$HTTPD/ok"
 doc bench sample-after pr-bench -n 20 --measure ttfb a="$U" b="$HTTPD/ok"
 doc bench cold pr-bench --cold-start --idle 0 -n 3 "$HTTPD/ok"

@@ -87,6 +87,7 @@ check rollback_checks_out_tag head_is "$v1"
 ok_if rollback_checkout_is_detached '! git symbolic-ref -q HEAD >/dev/null'
 check rollback_database_back_as_before [ "$(items)" = "apple,pear" ]
 ok_if rollback_steps_done '[ "$(step "$T/out" database)" = done ] && [ "$(step "$T/out" git)" = done ] && [ "$(step "$T/out" deploy)" = skipped ] && [ "$(jget "$T/out" .verdict)" = done ]'
+# shellcheck disable=SC2034 # read in the ok_if expression below
 pw_enc=$(printf %s "$PG_PASSWORD" | jq -sRr @uri)
 ok_if rollback_password_never_printed '! grep -qF -e "$PG_PASSWORD" -e "$pw_enc" "$T/out" "$T/err"'
 git checkout -q main
@@ -122,7 +123,8 @@ token=ghs_fixture_token_123
 $PY "$FIX/github_api.py" --port-file "$T/gh.port" --record "$T/gh.log" --token "$token" --repo acme/shop --workflow deploy.yml &
 track $!
 wait_for_file "$T/gh.port" || { fail rollback_github_fixture "did not start"; exit 1; }
-export GITHUB_API_URL=http://127.0.0.1:$(cat "$T/gh.port")
+GITHUB_API_URL=http://127.0.0.1:$(cat "$T/gh.port")
+export GITHUB_API_URL
 cat >"$T/cfg.json" <<'EOC'
 {"deploy": {"github": {"repo": "acme/shop", "workflow": "deploy.yml", "inputs": {"reason": "rollback"}}}}
 EOC
@@ -130,6 +132,7 @@ run pr-rollback -q -f "$T/cfg.json" "$T/snap.json"
 ok_if rollback_without_token_exits_2 '[ "$rc" -eq 2 ] && one_line "$T/err" && head_is "$v2"'
 GITHUB_TOKEN=$token run pr-rollback -q -f "$T/cfg.json" "$T/snap.json"
 ok_if rollback_deploy_dispatched '[ "$rc" -eq 0 ] && [ "$(step "$T/out" deploy)" = done ]'
+# shellcheck disable=SC2034 # read in the ok_if expression below
 last=$(tail -n 1 "$T/gh.log")
 ok_if rollback_dispatch_body_has_ref_and_inputs '[ "$(echo "$last" | jq -r .body.ref)" = "$tag" ] && [ "$(echo "$last" | jq -r .body.inputs.reason)" = rollback ]'
 ok_if rollback_dispatch_path '[ "$(echo "$last" | jq -r .path)" = /repos/acme/shop/actions/workflows/deploy.yml/dispatches ]'

@@ -22,6 +22,7 @@ outer() {
 git init -q --bare "$T/remote.git"
 git init -q -b main "$T/repo" && cd "$T/repo" || exit 1
 echo v1 >app.txt && git add app.txt && git commit -q -m v1 && git remote add origin "$T/remote.git"
+# shellcheck disable=SC2034 # read in the ok_if expression below
 v1=$(git rev-parse HEAD)
 
 pg_start || exit 1
@@ -38,6 +39,7 @@ mkdir "$T/f" && pg_dump --format=custom --dbname "$PG_URL" --file "$T/f/database
 pg_sql "DROP TABLE foreign_t; DELETE FROM items WHERE id = 9;"
 
 echo v2 >app.txt && git commit -q -am v2
+# shellcheck disable=SC2034 # read in the ok_if expression below
 v2=$(git rev-parse HEAD)
 pg_sql "UPDATE items SET name = 'rotten' WHERE id = 1;"
 

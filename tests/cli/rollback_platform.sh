@@ -23,6 +23,7 @@ EOC
 
 git init -q "$T/repo" && cd "$T/repo" || exit 1
 echo v1 >app.txt && git add app.txt && git commit -q -m v1
+# shellcheck disable=SC2034 # read in the ok_if expression below
 v1=$(git rev-parse HEAD)
 
 run pr-snapshot -f "$T/cfg.json" --tag before -a "$T/snap.tar.gz"

@@ -46,8 +46,8 @@ check sql_run_fits_schema validate rollback "$T/out"
 check sql_indexes_dropped [ "$(indexes)" = c_idx,items_pkey ]
 check sql_insert_committed [ "$(pg_sql 'SELECT note FROM audit')" = 'dropped; a_idx and b_idx' ]
 check sql_every_statement_done [ "$(jq -r '[.steps[] | select(.name == "sql") | .statements[].status] | join(",")' "$T/out")" = done,done,done ]
-check sql_step_done [ "$(sqlstep status)" = done ]
-check sql_verdict_done [ "$(jget "$T/out" .verdict)" = done ]
+check sql_step_done [ "$(sqlstep status)" = "done" ]
+check sql_verdict_done [ "$(jget "$T/out" .verdict)" = "done" ]
 expect_exit 0 sql_rerun_with_if_exists_is_harmless pr-rollback --sql "$T/drop.sql"
 
 # --- the third statement fails --------------------------------------------
@@ -88,12 +88,13 @@ check sql_refused_changes_nothing [ "$(indexes)" = a_idx,b_idx,c_idx,items_pkey 
 printf -- '-- nothing\n' >"$T/empty.sql"
 expect_exit 3 sql_empty_script_exits_3 pr-rollback --sql "$T/empty.sql"
 expect_exit 3 sql_missing_script_exits_3 pr-rollback --sql "$T/nope.sql"
-DATABASE_URL= expect_exit 2 sql_without_database_exits_2 pr-rollback --sql "$T/drop.sql"
+DATABASE_URL='' expect_exit 2 sql_without_database_exits_2 pr-rollback --sql "$T/drop.sql"
 dead=$(pg_free_port)
 DATABASE_URL="postgres://$PG_USER:x@127.0.0.1:$dead/app" expect_exit 4 sql_unreachable_database_exits_4 pr-rollback --sql "$T/drop.sql"
 check sql_unreachable_nothing_run [ "$(jq -r '[.steps[5].statements[].status] | unique | join(",")' "$T/out")" = not_run ]
 
 # --- the password nowhere ---------------------------------------------------
+# shellcheck disable=SC2034 # read in the ok_if expression below
 pw_enc=$(printf %s "$PG_PASSWORD" | jq -sRr @uri)
 run pr-rollback --sql "$T/fail.sql"
 ok_if sql_password_not_printed '! grep -qF -e "$PG_PASSWORD" -e "$pw_enc" "$T/out" "$T/err"'

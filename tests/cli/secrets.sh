@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FIX/pg.sh"
 
-CANARY=CANARY-q7Zx4Wm2pR9vK3tB
+CANARY="CANARY-q7Zx4Wm2pR9vK3tB"
 # Azurite wants a base64 account key: this one is canary text too.
 KEY_CANARY=Q0FOQVJZLXN0b3JhZ2Uta2V5LXE3Wng0V20ycFI5dks=
 
@@ -248,7 +248,8 @@ $PY "$FIX/github_api.py" --port-file "$T/gh.port" --record "$T/gh.log" --token "
 	--repo acme/shop --workflow deploy.yml >"$T/gh.err" 2>&1 &
 track $!
 wait_for_file "$T/gh.port" || { fail github_fixture "did not start"; exit 1; }
-export GITHUB_API_URL=http://127.0.0.1:$(cat "$T/gh.port") GITHUB_TOKEN=$CANARY
+GITHUB_API_URL=http://127.0.0.1:$(cat "$T/gh.port")
+export GITHUB_API_URL GITHUB_TOKEN="$CANARY"
 cat >"$T/deploy.json" <<'EOF'
 {"deploy": {"github": {"repo": "acme/shop", "workflow": "deploy.yml"}}}
 EOF
@@ -277,7 +278,8 @@ pg_stop
 $PY "$FIX/qa_app.py" --port-file "$T/app.port" --session "$CANARY" >"$T/app.log" 2>&1 &
 track $!
 wait_for_file "$T/app.port" || { fail qa_app_fixture "did not start"; exit 1; }
-export APP=http://127.0.0.1:$(cat "$T/app.port") SID_COOKIE="sid=$CANARY" BEARER="Bearer $CANARY"
+APP=http://127.0.0.1:$(cat "$T/app.port")
+export APP SID_COOKIE="sid=$CANARY" BEARER="Bearer $CANARY"
 export QTOK=$CANARY
 cat >"$T/bench.json" <<'EOF'
 {"bench": {"samples": 3, "warmup": 1, "timeout": "5s", "metrics": [

@@ -44,11 +44,12 @@ for m in $(jget "$T/snap.json" '.members[].name'); do
 	[ "$(sha256sum "$T/x/$m" | cut -d' ' -f1)" = "$want" ] || ok=0
 done
 check snapshot_every_member_sha256_matches [ "$ok" = 1 ]
-ok_if snapshot_archive_holds_dump_and_manifest '[ -s "$T/x/database.dump" ] && [ -s "$T/x/manifest.json" ]' 
+ok_if snapshot_archive_holds_dump_and_manifest '[ -s "$T/x/database.dump" ] && [ -s "$T/x/manifest.json" ]'
 check snapshot_inner_manifest_fits_schema validate snapshot "$T/x/manifest.json"
 check snapshot_inner_manifest_is_outer_minus_archive_checksum [ "$(jq -c 'del(.archive.sha256, .archive.bytes, .upload) | .members |= map(select(.name != "manifest.json"))' "$T/snap.json")" = "$(jq -c 'del(.archive.sha256, .archive.bytes, .upload)' "$T/x/manifest.json")" ]
+# shellcheck disable=SC2034 # read in the ok_if expression below
 toc=$(pg_restore --list "$T/x/database.dump" | grep -vc '^;')
-ok_if snapshot_toc_entries_recorded '[ "$(jget "$T/snap.json" .database.toc_entries)" = "$toc" ] && [ "$toc" -ge 2 ]' 
+ok_if snapshot_toc_entries_recorded '[ "$(jget "$T/snap.json" .database.toc_entries)" = "$toc" ] && [ "$toc" -ge 2 ]'
 check snapshot_dump_is_custom_format [ "$(head -c 5 "$T/x/database.dump")" = PGDMP ]
 pw_enc=$(printf %s "$PG_PASSWORD" | jq -sRr @uri)
 if grep -qF -e "$PG_PASSWORD" -e "$pw_enc" "$T/out" "$T/err" "$T/x/manifest.json"; then
@@ -71,13 +72,13 @@ check snapshot_existing_named_tag_exits_2 [ "$rc" -eq 2 ]
 expect_exit 0 snapshot_push_exits_0 pr-snapshot --tag perf/before-v2 --push -a "$T/named.tar.gz"
 check snapshot_pushed_tag_on_remote [ "$(git --git-dir="$T/remote.git" rev-parse "refs/tags/perf/before-v2^{commit}" 2>/dev/null)" = "$(git rev-parse HEAD)" ]
 check snapshot_pushed_recorded [ "$(jget "$T/out" .pushed)" = true ]
-ok_if snapshot_output_path_chosen '[ -s "$T/named.tar.gz" ] && [ "$(jget "$T/out" .database)" = null ]' 
+ok_if snapshot_output_path_chosen '[ -s "$T/named.tar.gz" ] && [ "$(jget "$T/out" .database)" = null ]'
 
 # SNAPSHOT_TAG names the tag; a flag wins over it.
 SNAPSHOT_TAG=from-env run pr-snapshot -a "$T/env.tar.gz"
-ok_if snapshot_tag_from_env '[ "$rc" -eq 0 ] && git rev-parse -q --verify refs/tags/from-env >/dev/null' 
+ok_if snapshot_tag_from_env '[ "$rc" -eq 0 ] && git rev-parse -q --verify refs/tags/from-env >/dev/null'
 SNAPSHOT_TAG=from-env-2 run pr-snapshot --tag from-flag -a "$T/flag.tar.gz"
-ok_if snapshot_tag_flag_wins_over_env 'git rev-parse -q --verify refs/tags/from-flag >/dev/null && ! git rev-parse -q --verify refs/tags/from-env-2 >/dev/null' 
+ok_if snapshot_tag_flag_wins_over_env 'git rev-parse -q --verify refs/tags/from-flag >/dev/null && ! git rev-parse -q --verify refs/tags/from-env-2 >/dev/null'
 
 # The password reaches pg_dump by environment only: a wrapper records argv and env.
 mkdir "$T/wrap"
@@ -102,9 +103,9 @@ cat >"$T/cfg.json" <<'EOC'
 {"database": {"url": "${APP_DB_URL}"}}
 EOC
 APP_DB_URL=$PG_URL run pr-snapshot -f "$T/cfg.json" --tag from-config -a "$T/cfg.tar.gz"
-ok_if snapshot_database_from_config '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .database.dbname)" = app ]' 
+ok_if snapshot_database_from_config '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .database.dbname)" = app ]'
 run pr-snapshot -f "$T/cfg.json" --tag unset-var -a "$T/unset.tar.gz"
-ok_if snapshot_config_unset_variable_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err"' 
+ok_if snapshot_config_unset_variable_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err"'
 # A bad URL from the config names the config's field, not the flag.
 echo '{"database": {"url": "mysql://x@y/z"}}' >"$T/badcfg.json"
 run pr-snapshot -f "$T/badcfg.json" --tag bad-cfg-url -a "$T/bad/cfg.tar.gz"
@@ -116,14 +117,14 @@ DATABASE_URL=$bad run pr-snapshot -q --tag bad-pw -a "$T/bad/bad.tar.gz"
 check snapshot_bad_password_exits_4 [ "$rc" -eq 4 ]
 check snapshot_bad_password_one_line one_line "$T/err"
 ok_if snapshot_bad_password_not_printed '! grep -q wrong "$T/err"'
-ok_if snapshot_failure_leaves_no_tag '! git rev-parse -q --verify refs/tags/bad-pw >/dev/null' 
+ok_if snapshot_failure_leaves_no_tag '! git rev-parse -q --verify refs/tags/bad-pw >/dev/null'
 check snapshot_failure_leaves_no_files [ -z "$(ls "$T/bad")" ]
 DATABASE_URL=mysql://x@y/z run pr-snapshot --tag bad-url -a "$T/bad/x.tar.gz"
-ok_if snapshot_bad_url_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err"' 
+ok_if snapshot_bad_url_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err"'
 
 # Outside a git repository: bad input.
 mkdir "$T/norepo" && cd "$T/norepo" && GIT_CEILING_DIRECTORIES=$T run pr-snapshot -a x.tar.gz
-ok_if snapshot_outside_git_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err"' 
+ok_if snapshot_outside_git_exits_3 '[ "$rc" -eq 3 ] && one_line "$T/err"'
 cd "$T/repo" || exit 1
 
 # QA_LOG, OUTPUT_JSON and GitHub Actions outputs.
@@ -131,7 +132,7 @@ cd "$T/repo" || exit 1
 : >"$T/gh_sum"
 QA_LOG=1 OUTPUT_JSON=$T/copy.json GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh_out GITHUB_STEP_SUMMARY=$T/gh_sum \
 	run pr-snapshot --tag gha -a "$T/gha.tar.gz"
-ok_if snapshot_qa_log_written 'ls logs/pr-snapshot-*.log >/dev/null 2>&1' 
+ok_if snapshot_qa_log_written 'ls logs/pr-snapshot-*.log >/dev/null 2>&1'
 check snapshot_output_json_copy cmp -s "$T/out" "$T/copy.json"
 check snapshot_github_output grep -qx 'tag=gha' "$T/gh_out"
 check snapshot_github_summary grep -q 'pr-snapshot' "$T/gh_sum"

@@ -87,6 +87,7 @@ sig = base64.b64encode(hmac.new(base64.b64decode(key), sts.encode(), hashlib.sha
 print(f"sv={sv}&sr={sr}&sp={sp}&se={quote(se, safe='')}&sig={quote(sig, safe='')}")
 EOP
 )
+# shellcheck disable=SC2034 # read in the ok_if expression below
 sasig=${sas##*sig=}
 run env -u AZURE_STORAGE_ACCOUNT_KEY AZURE_STORAGE_SAS_TOKEN="$sas" pr-snapshot -q --tag sas -a "$T/sas.tar.gz"
 ok_if snapshot_upload_with_sas_to_azurite '[ "$rc" -eq 0 ] && [ "$(jget "$T/out" .upload.credential)" = sas ]'

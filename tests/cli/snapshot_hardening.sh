@@ -88,6 +88,7 @@ track $!
 wait_for_file "$T/silent.port"
 start=$(date +%s)
 DATABASE_URL="postgres://u:p@127.0.0.1:$(cat "$T/silent.port")/app" run timeout 60 pr-snapshot -q --tag silent -a "$T/sig/d.tar.gz"
+# shellcheck disable=SC2034 # read in the ok_if expression below
 took=$(($(date +%s) - start))
 ok_if snapshot_silent_server_exits_4 '[ "$rc" -eq 4 ] && one_line "$T/err"'
 ok_if snapshot_silent_server_gives_up_in_time '[ "$took" -le 20 ] && [ -z "$(ls -A "$T/sig")" ] && no_tag silent'

@@ -3,6 +3,7 @@
 # seeds, noise shapes and lengths than the issue's (the limits keep a safe
 # margin from what the bench measures), the Python reference agreeing, the
 # malformed line named, and 10,000 x 10 points within a loose time limit.
+# shellcheck disable=SC2046 # set -- $(...) splits the figures into $1 $2 on purpose
 . "$(dirname "$0")/lib.sh"
 
 # figure TEXT N: the N-th "a/b" figure of TEXT, as "a b".

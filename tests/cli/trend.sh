@@ -75,6 +75,8 @@ expect_exit 1 throughput_drop_is_a_regression pr-trend rps.jsonl
 history flat.jsonl cold_ms ms lower 5 300:800:0.10
 expect_exit 0 flat_history_passes pr-trend --format json -o flat.json flat.jsonl
 check flat_history_no_change_point sh -c "jq -e '(.metrics.cold_ms.change_points | length) == 0' flat.json >/dev/null"
+# -o '' means no file, as OUTPUT_JSON= does, in every format.
+expect_exit 0 empty_output_means_none pr-trend --format text -o '' flat.jsonl
 
 # --- --stat and --metric -------------------------------------------------------------
 $PY - <<'PYEOF'

@@ -61,7 +61,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		own[n].bytes = (int64_t)by->valuedouble;
 		n++;
 	}
-	if (cJSON_IsArray(list) && usable && manifest_check_members(doc, "fuzz.json", "fuzz.tar.gz", own, n, true) != PR_OK)
+	if (cJSON_IsArray(list) && usable &&
+	    manifest_check_members(doc, "fuzz.json", "fuzz.tar.gz", own, n, true) != PR_OK)
 		abort();
 	cJSON_Delete(doc);
 	return 0;

@@ -12,7 +12,11 @@ C=$ROOT/tests/fuzz/corpus
 PY=/usr/bin/python3
 T=$(mktemp -d "${TMPDIR:-/tmp}/pr-corpus.XXXXXX")
 pids=
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
 unset GITHUB_ACTIONS OUTPUT_JSON QA_LOG COLD_START SNAPSHOT_TAG DATABASE_URL \
 	AZURE_STORAGE_ACCOUNT AZURE_STORAGE_ACCOUNT_KEY
 
@@ -72,7 +76,8 @@ EOF
 $PY "$FIX/arm.py" --port-file "$T/arm.port" --state "$T/seed.json" --token fuzz-token >"$T/arm.log" 2>&1 &
 pids="$pids $!"
 wait_for "$T/arm.port"
-export AZURE_ARM_ENDPOINT=http://127.0.0.1:$(cat "$T/arm.port") AZURE_ACCESS_TOKEN=fuzz-token PR_RETRY_BASE_MS=10
+AZURE_ARM_ENDPOINT=http://127.0.0.1:$(cat "$T/arm.port")
+export AZURE_ARM_ENDPOINT AZURE_ACCESS_TOKEN=fuzz-token PR_RETRY_BASE_MS=10
 "$BIN/pr-apply-scale" -q -n --platform "$C/platform/full.json" >"$C/applydoc/dry-run.json" 2>/dev/null
 sed 's/"always_on": false/"always_on": true/; s/"min_replicas": 0/"min_replicas": 1/' "$C/platform/full.json" >"$T/want.json"
 "$BIN/pr-apply-scale" -q --platform "$T/want.json" >"$C/applydoc/changed.json" 2>/dev/null

@@ -191,6 +191,33 @@ t_server_stop(pid_t pid)
 }
 
 /*
+ * A fixed pseudo-random sequence for tests that draw samples: the same
+ * numbers on every machine and run.  t_rand_seed(n) starts it over;
+ * t_rand_uniform() is in (0, 1), t_rand_gauss() standard normal
+ * (Box-Muller).  A 64-bit LCG (Knuth's MMIX constants), top 53 bits.
+ */
+static unsigned long long t_rand_state;
+
+static inline void
+t_rand_seed(unsigned long long seed)
+{
+	t_rand_state = seed;
+}
+
+static inline double
+t_rand_uniform(void)
+{
+	t_rand_state = t_rand_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return ((double)(t_rand_state >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static inline double
+t_rand_gauss(void)
+{
+	return sqrt(-2 * log(t_rand_uniform())) * cos(2 * M_PI * t_rand_uniform());
+}
+
+/*
  * A scratch directory for this test binary (made on first use, the same
  * path after), or NULL when it cannot be made.  t_done() removes it.
  */

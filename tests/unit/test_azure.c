@@ -27,9 +27,11 @@ static char base_url[128];
 static char tmpdir[] = "/tmp/test_azure.XXXXXX";
 
 static const char seed[] =
-    "{\"web_apps\": [{\"subscription\": \"sub-1\", \"resource_group\": \"rg\", \"name\": \"web1\", \"always_on\": false}],"
+    "{\"web_apps\": [{\"subscription\": \"sub-1\", \"resource_group\": \"rg\", \"name\": \"web1\","
+    " \"always_on\": false}],"
     " \"container_apps\": [{\"subscription\": \"sub-1\", \"resource_group\": \"rg\", \"name\": \"api\","
-    " \"min_replicas\": 0, \"max_replicas\": 3, \"containers\": [{\"name\": \"api\", \"cpu\": 0.5, \"memory\": \"1Gi\"}]}]}";
+    " \"min_replicas\": 0, \"max_replicas\": 3,"
+    " \"containers\": [{\"name\": \"api\", \"cpu\": 0.5, \"memory\": \"1Gi\"}]}]}";
 
 static const char section_names[] =
     "{\"azure\": {\"subscription\": \"sub-1\", \"resource_group\": \"rg\","
@@ -38,7 +40,8 @@ static const char section_names[] =
 static const char section_change[] =
     "{\"azure\": {\"subscription\": \"sub-1\", \"resource_group\": \"rg\","
     " \"web_apps\": [{\"name\": \"web1\", \"always_on\": true}],"
-    " \"container_apps\": [{\"name\": \"api\", \"min_replicas\": 1, \"max_replicas\": 1, \"cpu\": 1, \"memory\": \"2Gi\"}]}}";
+    " \"container_apps\": [{\"name\": \"api\", \"min_replicas\": 1, \"max_replicas\": 1,"
+    " \"cpu\": 1, \"memory\": \"2Gi\"}]}}";
 
 /* Start arm.py seeded with seed; 0 or -1. */
 static int
@@ -130,7 +133,8 @@ test_read_returns_config_shape_with_current_values(void)
 	text = current ? cJSON_PrintUnformatted(current) : NULL;
 	CHECK_STR(text, "{\"azure\":{\"subscription\":\"sub-1\",\"resource_group\":\"rg\","
 	    "\"web_apps\":[{\"name\":\"web1\",\"always_on\":false}],"
-	    "\"container_apps\":[{\"name\":\"api\",\"min_replicas\":0,\"max_replicas\":3,\"cpu\":0.5,\"memory\":\"1Gi\"}]}}");
+	    "\"container_apps\":[{\"name\":\"api\",\"min_replicas\":0,\"max_replicas\":3,"
+	    "\"cpu\":0.5,\"memory\":\"1Gi\"}]}}");
 	CHECK(platform_check(current, &o) == PR_OK);
 	free(text);
 	cJSON_Delete(names);

@@ -20,7 +20,8 @@ static const struct benchcfg_settings defaults = {
 
 /* Parse JSON text as a section; rc, and the metrics in *v / *n. */
 static int
-parse(const char *json, const struct benchcfg_given *g, struct benchcfg_settings *set, struct benchcfg_metric **v, size_t *n)
+parse(const char *json, const struct benchcfg_given *g, struct benchcfg_settings *set, struct benchcfg_metric **v,
+    size_t *n)
 {
 	cJSON *sec = cJSON_Parse(json);
 	int rc;
@@ -95,9 +96,11 @@ test_unknown_field_names_the_known_ones(void)
 	const char *e;
 
 	t_stderr_capture();
-	CHECK(parse("{\"metrics\":[{\"id\":\"a\",\"url\":\"http://h/\",\"verb\":\"GET\"}]}", &g, &set, &v, &n) == PR_INPUT);
+	CHECK(parse("{\"metrics\":[{\"id\":\"a\",\"url\":\"http://h/\",\"verb\":\"GET\"}]}",
+	    &g, &set, &v, &n) == PR_INPUT);
 	e = t_stderr_text();
-	CHECK(strstr(e, "pr-tools.json: bench.metrics[0].verb: unknown field (expected one of: id, url, method,") != NULL);
+	CHECK(strstr(e,
+	    "pr-tools.json: bench.metrics[0].verb: unknown field (expected one of: id, url, method,") != NULL);
 	CHECK(strchr(e, '\n') == e + strlen(e) - 1);
 }
 
@@ -221,7 +224,8 @@ test_precision_settings_from_the_section(void)
 	const char *const bad[] = {
 		"{\"precision\":\"200%\"}", "{\"precision\":1}", "{\"precision\":0}", "{\"precision\":true}",
 		"{\"precision_quantiles\":[99]}", "{\"precision_quantiles\":[]}", "{\"precision_quantiles\":[\"50\"]}",
-		"{\"precision_quantiles\":[50.5]}", "{\"max_samples\":0}", "{\"max_time\":0}", "{\"max_time\":\"x\"}", NULL,
+		"{\"precision_quantiles\":[50.5]}", "{\"max_samples\":0}", "{\"max_time\":0}", "{\"max_time\":\"x\"}",
+		NULL,
 	};
 	for (const char *const *b = bad; *b; b++) {
 		CHECK(parse(*b, &g, &set, &v, &n) == PR_INPUT);

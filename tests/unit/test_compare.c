@@ -401,7 +401,8 @@ test_config_section(void)
 	struct compare_settings s = defaults;
 	struct comparecfg_given given = { .alpha = true };
 	cJSON *sec = cJSON_Parse("{\"alpha\": 0.01, \"threshold\": \"10%\", \"quantiles\": [50, 99], "
-	    "\"correction\": \"bh\", \"budgets\": [\"p95<500ms\"], \"metrics\": {\"api\": {\"budgets\": [\"errors<1%\"]}}}");
+	    "\"correction\": \"bh\", \"budgets\": [\"p95<500ms\"], \"metrics\": {\"api\": {\"budgets\": "
+	    "[\"errors<1%\"]}}}");
 	cJSON *bad = cJSON_Parse("{\"thresold\": \"10%\"}");
 	cJSON *badq = cJSON_Parse("{\"quantiles\": [0, 50]}");
 	cJSON *metric_arr = cJSON_Parse("{\"metrics\": {\"api\": []}}");

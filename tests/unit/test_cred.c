@@ -125,7 +125,8 @@ test_container_url(void)
 static void
 test_app_service_extended_code(void)
 {
-	static const char body[] = "{\"Code\":\"Conflict\",\"Message\":\"There was a conflict. AlwaysOn cannot be set.\","
+	static const char body[] =
+	    "{\"Code\":\"Conflict\",\"Message\":\"There was a conflict. AlwaysOn cannot be set.\","
 	    "\"Details\":[{\"Message\":\"m\"},{\"Code\":\"Conflict\"},{\"ErrorEntity\":{\"ExtendedCode\":\"01020\","
 	    "\"Code\":\"Conflict\"}}]}";
 	struct http_resp resp = {.status = 409};

@@ -10,7 +10,8 @@
 static void
 test_reads_repo_workflow_ref_and_inputs(void)
 {
-	cJSON *d = cJSON_Parse("{\"github\":{\"repo\":\"o/r\",\"workflow\":\"d.yml\",\"ref\":\"main\",\"inputs\":{\"a\":\"1\"}}}");
+	cJSON *d = cJSON_Parse(
+	    "{\"github\":{\"repo\":\"o/r\",\"workflow\":\"d.yml\",\"ref\":\"main\",\"inputs\":{\"a\":\"1\"}}}");
 	struct deploycfg_github gh;
 
 	CHECK(deploycfg_github_parse(d, "pr-tools.json", &gh) == PR_OK);

@@ -98,7 +98,8 @@ test_multi_line_outputs_use_a_new_random_delimiter_each(void)
 	CHECK(gha_output("table", "a\nb\n") == PR_OK);
 	CHECK(gha_output("list", "x\ny") == PR_OK);
 	text = slurp(out_path);
-	CHECK(regcomp(&re, "^table<<(ghadelimiter_[0-9a-f]{32})\na\nb\n\\1\nlist<<(ghadelimiter_[0-9a-f]{32})\nx\ny\n\\2\n$",
+	CHECK(regcomp(&re,
+	    "^table<<(ghadelimiter_[0-9a-f]{32})\na\nb\n\\1\nlist<<(ghadelimiter_[0-9a-f]{32})\nx\ny\n\\2\n$",
 	    REG_EXTENDED) == 0);
 	CHECK(regexec(&re, text, 4, m, 0) == 0);
 	snprintf(d1, sizeof d1, "%.*s", (int)(m[1].rm_eo - m[1].rm_so), text + m[1].rm_so);
@@ -251,7 +252,8 @@ test_multi_line_secret_is_masked_line_by_line(void)
 	char *err;
 
 	runner();
-	capture_stderr(mask_of, "-----BEGIN PRIVATE KEY-----\r\nMIIEvQIBADANBgkq\nhkiG9w0BAQEFAASC\n\n-----END PRIVATE KEY-----\n");
+	capture_stderr(mask_of,
+	    "-----BEGIN PRIVATE KEY-----\r\nMIIEvQIBADANBgkq\nhkiG9w0BAQEFAASC\n\n-----END PRIVATE KEY-----\n");
 	err = slurp(err_path);
 	CHECK_STR(err, "::add-mask::-----BEGIN PRIVATE KEY-----\n"
 	    "::add-mask::MIIEvQIBADANBgkq\n"

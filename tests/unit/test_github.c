@@ -166,7 +166,8 @@ static void
 test_dispatch_run_asks_for_run_details_and_reads_them(void)
 {
 	static const char *const script[] = {JSON_200("{\"workflow_run_id\":42,"
-	    "\"run_url\":\"https://api.github.com/repos/acme/shop/actions/runs/42\",\"html_url\":\"" RUN_HTML "\"}"), NULL};
+	    "\"run_url\":\"https://api.github.com/repos/acme/shop/actions/runs/42\","
+	    "\"html_url\":\"" RUN_HTML "\"}"), NULL};
 	struct ts_server s;
 	struct github_run run;
 	char why[PR_WHY_LEN] = "";
@@ -238,7 +239,9 @@ static void
 test_wait_on_a_failed_run_is_external_with_its_url(void)
 {
 	static const char *const names[] = {"failure", "cancelled", "timed_out"};
-	static const char *const failure[] = {RUN_JSON("in_progress", "null"), RUN_JSON("completed", "\"failure\""), NULL};
+	static const char *const failure[] = {
+		RUN_JSON("in_progress", "null"), RUN_JSON("completed", "\"failure\""), NULL
+	};
 	static const char *const cancelled[] = {RUN_JSON("completed", "\"cancelled\""), NULL};
 	static const char *const timed_out[] = {RUN_JSON("completed", "\"timed_out\""), NULL};
 	const char *const *scripts[] = {failure, cancelled, timed_out};

@@ -1,6 +1,7 @@
 /*
- * test_http.c: lib/http's request, retry policy and header reading against
- * a scripted server on 127.0.0.1 (tserver.h).
+ * test_http.c: lib/http's request, its one retry loop (each part of a
+ * policy decides: classes, statuses, count, Retry-After) and header reading,
+ * against a scripted server on 127.0.0.1 (tserver.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +17,60 @@
 /* Retries in these tests wait this long, not the default half second. */
 #define FAST_BACKOFF_MS 1.0
 
-#define OK_HELLO "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"
+/* A stalled attempt gives up after this long (TS_STALL waits longer). */
+#define STALL_TIMEOUT_S 0.3
 
-/* GET url through http_do with a fast backoff and retries extra tries. */
+#define OK_HELLO "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"
+#define TS_429 "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+
+/* on_attempt: count the attempts into *(int *)arg. */
+static void
+count_attempt(void *arg, const struct http_resp *resp)
+{
+	(void)resp;
+	++*(int *)arg;
+}
+
+/* GET url under policy p (backoff FAST_BACKOFF_MS unless it sets one), an
+ * attempt given timeout_s (0: the default); *calls counts the attempts
+ * on_attempt saw. */
+static int
+get_policy(const char *url, struct http_retry p, double timeout_s, struct http_resp *resp, int *calls)
+{
+	struct http_req req = {.url = url, .timeout_s = timeout_s, .retry = p};
+
+	if (!req.retry.backoff_ms)
+		req.retry.backoff_ms = FAST_BACKOFF_MS;
+	*calls = 0;
+	req.retry.on_attempt = count_attempt;
+	req.retry.arg = calls;
+	return http_do(&req, resp);
+}
+
+/* GET url with retries extra tries. */
 static int
 get(const char *url, int retries, struct http_resp *resp)
 {
-	struct http_req req = {.url = url, .retry = {.retries = retries, .backoff_ms = FAST_BACKOFF_MS}};
+	int calls;
 
-	return http_do(&req, resp);
+	return get_policy(url, (struct http_retry){.retries = retries}, 0, resp, &calls);
+}
+
+/* Serve script on a new server *s and GET it with retries extra tries;
+ * -1 (and an empty *resp) when the server cannot start.  The requests it
+ * saw stay in *s until ts_free(). */
+static int
+get_scripted(struct ts_server *s, const char *const *script, int retries, struct http_resp *resp)
+{
+	int rc;
+
+	if (ts_start(s, script) != 0) {
+		*resp = (struct http_resp){0};
+		return -1;
+	}
+	rc = get(s->url, retries, resp);
+	ts_stop(s);
+	return rc;
 }
 
 static void
@@ -34,14 +80,95 @@ test_transient_5xx_is_retried_until_a_success(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
-	CHECK(get(s.url, 3, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, 3, &resp) == PR_OK);
 	CHECK(resp.status == 200);
 	CHECK(resp.attempts == 3);
 	CHECK_STR(resp.body.data, "hello");
 	CHECK(s.nreqs == 3);
 	http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_default_policy_retries_5xx_until_success(void)
+{
+	static const char *const script[] = {TS_503, TS_503, OK_HELLO, NULL};
+	struct ts_server s;
+	struct http_resp resp;
+	int calls;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get_policy(s.url, (struct http_retry){0}, 0, &resp, &calls) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 200 && resp.attempts == 3 && calls == 3);
+	CHECK(resp.failure == PR_FAILURE_OK);
+	http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static void
+test_statuses_are_retried_only_when_the_class_is_in_the_policy(void)
+{
+	static const char *const script[] = {TS_503, OK_HELLO, NULL};
+	struct http_retry connect_only = {.classes = PR_FAILURE_BIT(PR_FAILURE_CONNECT)};
+	struct ts_server s;
+	struct http_resp resp;
+	int calls;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get_policy(s.url, connect_only, 0, &resp, &calls) == PR_OK);
+	ts_stop(&s);
+	CHECK(resp.status == 503 && resp.attempts == 1 && calls == 1);
+	http_resp_free(&resp);
+	ts_free(&s);
+}
+
+static bool
+server_error(long status)
+{
+	return status >= 500;
+}
+
+static void
+test_the_policy_says_which_statuses_are_transient(void)
+{
+	static const char *const script[] = {TS_429, NULL};
+	struct http_retry fives = {.retries = 1, .classes = PR_FAILURE_BIT(PR_FAILURE_STATUS),
+		.transient = server_error};
+	struct http_retry dflt = {.retries = 1};
+	struct ts_server s;
+	struct http_resp resp;
+	int calls;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get_policy(s.url, fives, 0, &resp, &calls) == PR_OK);
+	CHECK(resp.status == 429 && resp.attempts == 1);
+	http_resp_free(&resp);
+	CHECK(get_policy(s.url, dflt, 0, &resp, &calls) == PR_OK);
+	CHECK(resp.status == 429 && resp.attempts == 2);
+	http_resp_free(&resp);
+	ts_stop(&s);
+	ts_free(&s);
+}
+
+static void
+test_timeouts_are_retried_by_default_and_not_when_left_out(void)
+{
+	static const char *const script[] = {TS_STALL, NULL};
+	struct http_retry no_timeout = {.retries = 1, .classes = PR_FAILURE_BIT(PR_FAILURE_CONNECT)};
+	struct http_retry dflt = {.retries = 1};
+	struct ts_server s;
+	struct http_resp resp;
+	int calls;
+
+	CHECK(ts_start(&s, script) == 0);
+	CHECK(get_policy(s.url, no_timeout, STALL_TIMEOUT_S, &resp, &calls) == PR_EXTERNAL);
+	CHECK(resp.failure == PR_FAILURE_TIMEOUT && resp.attempts == 1 && calls == 1);
+	http_resp_free(&resp);
+	CHECK(get_policy(s.url, dflt, STALL_TIMEOUT_S, &resp, &calls) == PR_EXTERNAL);
+	CHECK(resp.failure == PR_FAILURE_TIMEOUT && resp.attempts == 2 && calls == 2);
+	http_resp_free(&resp);
+	ts_stop(&s);
 	ts_free(&s);
 }
 
@@ -52,10 +179,8 @@ test_retries_stop_at_the_limit_and_return_the_last_response(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
 	/* A response arrived: the caller judges the status. */
-	CHECK(get(s.url, 2, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, 2, &resp) == PR_OK);
 	CHECK(resp.status == 503);
 	CHECK(resp.attempts == 3);
 	CHECK(s.nreqs == 3);
@@ -71,9 +196,7 @@ test_client_errors_are_not_retried(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
-	CHECK(get(s.url, 3, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, 3, &resp) == PR_OK);
 	CHECK(resp.status == 404);
 	CHECK(resp.attempts == 1);
 	CHECK(s.nreqs == 1);
@@ -88,9 +211,7 @@ test_no_retries_means_one_attempt(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
-	CHECK(get(s.url, -1, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, -1, &resp) == PR_OK);
 	CHECK(resp.attempts == 1);
 	CHECK(s.nreqs == 1);
 	http_resp_free(&resp);
@@ -113,8 +234,8 @@ test_retry_after_seconds_replaces_the_backoff(void)
 	ts_stop(&s);
 	CHECK(resp.status == 200);
 	CHECK(resp.attempts == 2);
-	/* A lower bound only: the backoff alone would be 1 ms. */
-	CHECK(took_ms >= 1000);
+	/* Retry-After's 1 s, not the 1 ms backoff (and not much more). */
+	CHECK(took_ms >= 1000 && took_ms < 5000);
 	http_resp_free(&resp);
 	ts_free(&s);
 }
@@ -126,9 +247,7 @@ test_dropped_connection_is_retried(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
-	CHECK(get(s.url, 1, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, 1, &resp) == PR_OK);
 	CHECK(resp.status == 200);
 	CHECK(resp.attempts == 2);
 	http_resp_free(&resp);
@@ -140,11 +259,12 @@ test_refused_connection_is_external_after_the_retries(void)
 {
 	char url[64];
 	struct http_resp resp;
+	int calls;
 
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", ts_closed_port());
-	CHECK(get(url, 1, &resp) == PR_EXTERNAL);
+	CHECK(get_policy(url, (struct http_retry){.retries = 2}, 0, &resp, &calls) == PR_EXTERNAL);
 	CHECK(resp.status == 0);
-	CHECK(resp.attempts == 2);
+	CHECK(resp.failure == PR_FAILURE_CONNECT && resp.attempts == 3 && calls == 3);
 	CHECK(resp.curl_code == CURLE_COULDNT_CONNECT);
 	CHECK(resp.error[0] != '\0');
 	http_resp_free(&resp);
@@ -244,9 +364,7 @@ test_redirects_are_not_followed_unless_asked(void)
 	struct ts_server s;
 	struct http_resp resp;
 
-	CHECK(ts_start(&s, script) == 0);
-	CHECK(get(s.url, -1, &resp) == PR_OK);
-	ts_stop(&s);
+	CHECK(get_scripted(&s, script, -1, &resp) == PR_OK);
 	CHECK(resp.status == 302);
 	CHECK(s.nreqs == 1);
 	http_resp_free(&resp);
@@ -287,6 +405,10 @@ main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	RUN(test_transient_5xx_is_retried_until_a_success);
+	RUN(test_default_policy_retries_5xx_until_success);
+	RUN(test_statuses_are_retried_only_when_the_class_is_in_the_policy);
+	RUN(test_the_policy_says_which_statuses_are_transient);
+	RUN(test_timeouts_are_retried_by_default_and_not_when_left_out);
 	RUN(test_retries_stop_at_the_limit_and_return_the_last_response);
 	RUN(test_client_errors_are_not_retried);
 	RUN(test_no_retries_means_one_attempt);

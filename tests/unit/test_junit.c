@@ -46,7 +46,8 @@ test_render_counts_and_tags(void)
 {
 	struct junit_case cases[] = {
 		{ .name = "ok", .time_ms = 12 },
-		{ .name = "bad", .outcome = JUNIT_FAILURE, .message = "status: expected 200, got 500", .detail = "GET /x" },
+		{ .name = "bad", .outcome = JUNIT_FAILURE, .message = "status: expected 200, got 500",
+		    .detail = "GET /x" },
 		{ .name = "down", .outcome = JUNIT_ERROR, .message = "no response" },
 		{ .name = "later", .outcome = JUNIT_SKIPPED, .message = "needs {{sid}}" },
 	};
@@ -54,7 +55,8 @@ test_render_counts_and_tags(void)
 
 	CHECK(strstr(xml, "<testsuite name=\"pr-qa\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\"") != NULL);
 	CHECK(strstr(xml, "<testcase name=\"ok\" classname=\"pr-qa\" time=\"0.012\"/>") != NULL);
-	CHECK(strstr(xml, "<failure message=\"status: expected 200, got 500\" type=\"failure\">GET /x</failure>") != NULL);
+	CHECK(strstr(xml,
+	    "<failure message=\"status: expected 200, got 500\" type=\"failure\">GET /x</failure>") != NULL);
 	CHECK(strstr(xml, "<error message=\"no response\" type=\"error\"/>") != NULL);
 	CHECK(strstr(xml, "<skipped message=\"needs {{sid}}\"/>") != NULL);
 	CHECK(strncmp(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39) == 0);

@@ -133,7 +133,7 @@ test_config_expands_whole_tree(void)
 	int fd = mkstemp(path);
 	const char *text = "{\"bench\":{\"metrics\":[{\"url\":\"${PR_T_HOST}\"}]}}";
 	struct config cfg;
-	const cJSON *bench;
+	const cJSON *bench, *metric;
 
 	CHECK(fd != -1);
 	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
@@ -141,7 +141,8 @@ test_config_expands_whole_tree(void)
 	setenv("PR_T_HOST", "h", 1);
 	CHECK(config_load(path, &cfg) == PR_OK);
 	bench = config_section(&cfg, "bench");
-	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(bench, "metrics"), 0), "url")->valuestring, "h");
+	metric = cJSON_GetArrayItem(cJSON_GetObjectItem(bench, "metrics"), 0);
+	CHECK_STR(cJSON_GetObjectItem(metric, "url")->valuestring, "h");
 	config_free(&cfg);
 	unsetenv("PR_T_HOST");
 	CHECK(config_load(path, &cfg) == PR_INPUT);
@@ -265,6 +266,19 @@ test_parse_duration(void)
 }
 
 static void
+test_output_path_is_the_flag_else_OUTPUT_JSON_and_empty_is_none(void)
+{
+	setenv("OUTPUT_JSON", "env.json", 1);
+	CHECK_STR(doc_output_path("flag.json"), "flag.json");
+	CHECK_STR(doc_output_path(NULL), "env.json");
+	CHECK(doc_output_path("") == NULL);
+	setenv("OUTPUT_JSON", "", 1);
+	CHECK(doc_output_path(NULL) == NULL);
+	unsetenv("OUTPUT_JSON");
+	CHECK(doc_output_path(NULL) == NULL);
+}
+
+static void
 test_write_atomic_replaces_whole_file(void)
 {
 	char dir[] = "/tmp/pr-atomic-XXXXXX";
@@ -296,6 +310,7 @@ main(void)
 	RUN(test_doc_refuses_deep_nesting);
 	RUN(test_doc_refuses_binary);
 	RUN(test_doc_new_has_header);
+	RUN(test_output_path_is_the_flag_else_OUTPUT_JSON_and_empty_is_none);
 	RUN(test_getters_check_types_and_ranges);
 	RUN(test_expand_env);
 	RUN(test_config_expands_whole_tree);

@@ -39,21 +39,26 @@ test_members_that_match_pass(void)
 	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"},"
 	    "{\"name\":\"manifest.json\",\"bytes\":10,\"sha256\":\"00\"}]}", true) == PR_OK);
 	/* manifest.json cannot list itself. */
-	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}", false) == PR_OK);
+	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}",
+	    false) == PR_OK);
 }
 
 static void
 test_missing_changed_and_unlisted_members_are_named(void)
 {
 	t_stderr_capture();
-	CHECK(check("{\"members\":[{\"name\":\"other\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}", false) == PR_INPUT);
+	CHECK(check("{\"members\":[{\"name\":\"other\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}",
+	    false) == PR_INPUT);
 	CHECK(strstr(t_stderr_text(), "a.tar.gz: member other listed in snap.json is missing") != NULL);
 	t_stderr_capture();
-	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":4,\"sha256\":\"" SHA256_ABC "\"}]}", false) == PR_INPUT);
+	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":4,\"sha256\":\"" SHA256_ABC "\"}]}",
+	    false) == PR_INPUT);
 	CHECK(strstr(t_stderr_text(), "a.tar.gz: member database.dump: SHA-256 does not match snap.json") != NULL);
 	t_stderr_capture();
-	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}", true) == PR_INPUT);
-	CHECK(strstr(t_stderr_text(), "a.tar.gz: member manifest.json is not listed in snap.json (the archive was altered") != NULL);
+	CHECK(check("{\"members\":[{\"name\":\"database.dump\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"}]}",
+	    true) == PR_INPUT);
+	CHECK(strstr(t_stderr_text(),
+	    "a.tar.gz: member manifest.json is not listed in snap.json (the archive was altered") != NULL);
 	t_stderr_capture();
 	CHECK(check("{\"members\":{}}", true) == PR_INPUT);
 	CHECK(strstr(t_stderr_text(), "snap.json.members") != NULL);
@@ -90,7 +95,8 @@ make_archive(const char *path, const char *listed_sha)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	snprintf(text, sizeof text, "{\"schema\":\"pr-tools/snapshot/1\",\"tool\":{\"name\":\"t\",\"version\":\"0\"},"
-	    "\"created_at\":\"2026-01-01T00:00:00Z\",\"members\":[{\"name\":\"data.bin\",\"bytes\":3,\"sha256\":\"%s\"}]}",
+	    "\"created_at\":\"2026-01-01T00:00:00Z\","
+	    "\"members\":[{\"name\":\"data.bin\",\"bytes\":3,\"sha256\":\"%s\"}]}",
 	    listed_sha);
 	t = tarball_open(fd, path, why, sizeof why);
 	tarball_add_data(t, "data.bin", "abc", 3, &m[0], why, sizeof why);
@@ -214,7 +220,8 @@ test_duplicate_member_is_refused(void)
 	mkdir(out, 0700);
 	make_members(path, pairs, 6);
 	outer = outer_for(path, "{\"name\":\"data.bin\",\"bytes\":3,\"sha256\":\"" SHA256_ABC "\"},"
-	    "{\"name\":\"manifest.json\",\"bytes\":2,\"sha256\":\"44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\"}");
+	    "{\"name\":\"manifest.json\",\"bytes\":2,"
+	    "\"sha256\":\"44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\"}");
 	t_stderr_capture();
 	CHECK(manifest_verify_archive(path, outer, "snap.json", out, &inner, &ms, &n) == PR_INPUT);
 	CHECK(strstr(t_stderr_text(), "member data.bin appears twice") != NULL);

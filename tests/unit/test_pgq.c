@@ -75,7 +75,8 @@ test_empty_statements_and_comments_dropped(void)
 {
 	char t[200], l[32];
 
-	CHECK(split(";;\n-- only a comment\n;  /* and */ ;\n\nSELECT 1 -- trailing\n;", t, sizeof t, l, sizeof l) == PR_OK);
+	CHECK(split(";;\n-- only a comment\n;  /* and */ ;\n\nSELECT 1 -- trailing\n;",
+	    t, sizeof t, l, sizeof l) == PR_OK);
 	CHECK_STR(t, "SELECT 1 -- trailing");
 	CHECK_STR(l, "5");
 	CHECK(split("", t, sizeof t, l, sizeof l) == PR_OK);

@@ -22,21 +22,6 @@
 #define MEDIAN_MS 50.0
 #define MAX_N 40000
 
-static unsigned long long lcg_state;
-
-static double
-lcg_uniform(void)
-{
-	lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return ((double)(lcg_state >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double
-lcg_gauss(void)
-{
-	return sqrt(-2 * log(lcg_uniform())) * cos(2 * M_PI * lcg_uniform());
-}
-
 /* Sample lognormal(MEDIAN_MS, sigma) until the rule stops; returns n. */
 static size_t
 run_rule(struct precision *p, double sigma, double *v, enum precision_stop *why)
@@ -45,7 +30,7 @@ run_rule(struct precision *p, double sigma, double *v, enum precision_stop *why)
 
 	precision_start(p);
 	while ((*why = precision_check(p, v, n, (long)n)) == PR_STOP_NOT_YET)
-		v[n++] = MEDIAN_MS * exp(sigma * lcg_gauss());
+		v[n++] = MEDIAN_MS * exp(sigma * t_rand_gauss());
 	return n;
 }
 
@@ -83,13 +68,14 @@ test_rule_stops_at_the_target_with_the_samples_theory_predicts(void)
 	 * the rates are then too noisy to check, and are not. */
 	bool slow = getenv("PR_SLOW_BUILD") != NULL;
 
-	lcg_state = 7;
+	t_rand_seed(7);
 	for (size_t si = 0; si < 3; si++) {
 		for (size_t ti = 0; ti < 2; ti++) {
 			struct precision p = { .target = targets[ti], .quantiles = PR_PRECISION_P50,
 				.min_samples = 1, .max_samples = MAX_N, .max_time_s = 3600 };
 			double theory = pow(1.959964 * sqrt(M_PI / 2) * sigmas[si] / targets[ti], 2), sum_n = 0;
-			int covered = 0, by_precision = 0, within = 0, trials = (theory > 2000 ? 100 : 200) / (slow ? 10 : 1);
+			int trials = (theory > 2000 ? 100 : 200) / (slow ? 10 : 1);
+			int covered = 0, by_precision = 0, within = 0;
 
 			for (int t = 0; t < trials; t++) {
 				enum precision_stop why;
@@ -103,7 +89,8 @@ test_rule_stops_at_the_target_with_the_samples_theory_predicts(void)
 				stats_quantile_ci_sorted(v, n, 0.5, PR_PRECISION_CONF, &lo, &hi);
 				covered += lo <= MEDIAN_MS && MEDIAN_MS <= hi;
 			}
-			printf("# sigma %.2f, target %2.0f%%: mean n %6.0f (theory %6.0f), median covered in %5.1f%% of %d runs\n",
+			printf("# sigma %.2f, target %2.0f%%: mean n %6.0f "
+			    "(theory %6.0f), median covered in %5.1f%% of %d runs\n",
 			    sigmas[si], 100 * targets[ti], sum_n / trials, theory, 100.0 * covered / trials, trials);
 			CHECK(by_precision == trials && within == trials);
 			CHECK(slow || (sum_n / trials >= 0.7 * theory && sum_n / trials <= 1.4 * theory));
@@ -131,7 +118,7 @@ test_p95_takes_more_samples_than_the_median(void)
 	size_t n50, nboth;
 
 	both.quantiles = PR_PRECISION_P50 | PR_PRECISION_P95;
-	lcg_state = 11;
+	t_rand_seed(11);
 	n50 = run_rule(&p50, 0.25, v, &why);
 	CHECK(why == PR_STOP_PRECISION && isnan(p50.p95));
 	nboth = run_rule(&both, 0.25, v, &why);
@@ -152,7 +139,7 @@ test_bounds_stop_a_target_out_of_reach(void)
 	double t0;
 	long attempts = 0;
 
-	lcg_state = 3;
+	t_rand_seed(3);
 	CHECK(run_rule(&p, 0.25, v, &why) == 500);
 	CHECK(why == PR_STOP_MAX_SAMPLES && !p.reached && p.p50 > 0.0001);
 	p.max_samples = LONG_MAX;
@@ -175,7 +162,7 @@ test_min_samples_holds(void)
 		.max_samples = MAX_N, .max_time_s = 3600 };
 	enum precision_stop why;
 
-	lcg_state = 5;
+	t_rand_seed(5);
 	CHECK(run_rule(&p, 0.25, v, &why) == 300 && why == PR_STOP_PRECISION);
 	precision_free(&p);
 }

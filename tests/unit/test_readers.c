@@ -233,8 +233,8 @@ test_unknown_field_reads_the_same_in_every_section(void)
 	CHECK(strstr(section_error(BENCH, "{\"sample\":3}"),
 	    "pr-tools: pr-tools.json: bench.sample: unknown field (expected one of: metrics, samples,") != NULL);
 	/* Drift settled: qa's section itself took any field (bench's does not). */
-	CHECK_STR(section_error(QA, "{\"time_out\":\"5s\",\"checks\":[]}"),
-	    "pr-tools: pr-tools.json: qa.time_out: unknown field (expected one of: base_url, timeout, checks, watch)\n");
+	CHECK_STR(section_error(QA, "{\"time_out\":\"5s\",\"checks\":[]}"), "pr-tools: pr-tools.json: qa.time_out: "
+	    "unknown field (expected one of: base_url, timeout, checks, watch)\n");
 	CHECK(strstr(section_error(QA, QA_CHECK_WITH(",\"expects\":{}")),
 	    "pr-tools: pr-tools.json: qa.checks[0].expects: unknown field (expected one of: name, method,") != NULL);
 	CHECK_STR(section_error(PLATFORM, "{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"g\","
@@ -384,7 +384,8 @@ static void
 test_duplicate_keys_are_refused(void)
 {
 	CHECK(parse("{\"schema\":\"pr-tools/bench/1\",\"label\":\"a\",\"label\":\"b\"}") == PR_INPUT);
-	CHECK(parse("{\"schema\":\"pr-tools/bench/1\",\"metrics\":{\"m\":{\"unit\":\"ms\",\"unit\":\"rps\"}}}") == PR_INPUT);
+	CHECK(parse("{\"schema\":\"pr-tools/bench/1\",\"metrics\":{\"m\":{\"unit\":\"ms\",\"unit\":\"rps\"}}}")
+	    == PR_INPUT);
 	CHECK(parse("{\"schema\":\"pr-tools/bench/1\",\"x\":[{\"a\":1},{\"a\":1,\"a\":2}]}") == PR_INPUT);
 	CHECK(parse("{\"schema\":\"pr-tools/bench/1\",\"x\":[{\"a\":1},{\"a\":2}],\"y\":{\"a\":3}}") == PR_OK);
 }

@@ -112,31 +112,15 @@ test_hodges_lehmann_shift(void)
 	CHECK(lo <= 5 && hi >= 5 && lo < hi);
 }
 
-/* A fixed generator for the larger tests. */
-static unsigned long long lcg_state;
-
-static double
-lcg_uniform(void)
-{
-	lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return ((double)(lcg_state >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double
-lcg_gauss(void)
-{
-	return sqrt(-2 * log(lcg_uniform())) * cos(2 * M_PI * lcg_uniform());
-}
-
 static void
 test_sort_orders_negatives_zero_and_large(void)
 {
 	enum { N = 5000 };
 	static double v[N], w[N];
 
-	lcg_state = 3;
+	t_rand_seed(3);
 	for (int i = 0; i < N; i++)
-		v[i] = w[i] = (lcg_uniform() - 0.5) * (i % 7 == 0 ? 1e12 : 10);
+		v[i] = w[i] = (t_rand_uniform() - 0.5) * (i % 7 == 0 ? 1e12 : 10);
 	v[5] = w[5] = 0;
 	v[9] = w[9] = -0.0;
 	v[11] = w[11] = 1e-310;	/* subnormal */
@@ -157,11 +141,11 @@ test_kth_difference_search_matches_brute_force_with_ties(void)
 	enum { NX = 1100, NY = 1000 };
 	static double x[NX], y[NY], all[NX * NY];
 
-	lcg_state = 11;
+	t_rand_seed(11);
 	for (int i = 0; i < NX; i++)
-		x[i] = floor(50 * exp(0.3 * lcg_gauss()));
+		x[i] = floor(50 * exp(0.3 * t_rand_gauss()));
 	for (int j = 0; j < NY; j++)
-		y[j] = floor(55 * exp(0.3 * lcg_gauss()));
+		y[j] = floor(55 * exp(0.3 * t_rand_gauss()));
 	qsort(x, NX, sizeof x[0], cmp);
 	qsort(y, NY, sizeof y[0], cmp);
 	for (int i = 0; i < NX; i++)
@@ -183,11 +167,11 @@ test_kth_difference_search_on_decimals(void)
 	enum { NX = 1200, NY = 1100 };
 	static double x[NX], y[NY], all[NX * NY];
 
-	lcg_state = 12;
+	t_rand_seed(12);
 	for (int i = 0; i < NX; i++)
-		x[i] = round(100 * exp(0.2 * lcg_gauss()) * 1000) / 1000;
+		x[i] = round(100 * exp(0.2 * t_rand_gauss()) * 1000) / 1000;
 	for (int j = 0; j < NY; j++)
-		y[j] = round(90 * exp(0.2 * lcg_gauss()) * 1000) / 1000;
+		y[j] = round(90 * exp(0.2 * t_rand_gauss()) * 1000) / 1000;
 	qsort(x, NX, sizeof x[0], cmp);
 	qsort(y, NY, sizeof y[0], cmp);
 	for (int i = 0; i < NX; i++)
@@ -242,11 +226,11 @@ test_hodges_lehmann_interval_coverage(void)
 	double x[N], y[N], shift, lo, hi;
 	int covered = 0;
 
-	lcg_state = 99;
+	t_rand_seed(99);
 	for (int t = 0; t < TRIALS; t++) {
 		for (int i = 0; i < N; i++) {
-			x[i] = 100 + 10 * lcg_gauss();
-			y[i] = 107 + 10 * lcg_gauss();
+			x[i] = 100 + 10 * t_rand_gauss();
+			y[i] = 107 + 10 * t_rand_gauss();
 		}
 		qsort(x, N, sizeof x[0], cmp);
 		qsort(y, N, sizeof y[0], cmp);
@@ -265,11 +249,11 @@ test_mann_whitney_false_alarm_rate(void)
 	struct stats_mwu r;
 	int rejected = 0;
 
-	lcg_state = 5;
+	t_rand_seed(5);
 	for (int t = 0; t < TRIALS; t++) {
 		for (int i = 0; i < N; i++) {
-			x[i] = lcg_gauss();
-			y[i] = lcg_gauss();
+			x[i] = t_rand_gauss();
+			y[i] = t_rand_gauss();
 		}
 		qsort(x, N, sizeof x[0], cmp);
 		qsort(y, N, sizeof y[0], cmp);
@@ -317,7 +301,7 @@ test_quantile_ci_coverage(void)
 	const size_t sizes[] = { 200, 30000 };
 	const double qs[] = { 0.5, 0.95 };
 
-	lcg_state = 21;
+	t_rand_seed(21);
 	for (size_t si = 0; si < 2; si++) {
 		for (size_t qi = 0; qi < 2; qi++) {
 			int trials = sizes[si] > 1000 ? 200 : 1000, covered = 0;
@@ -325,7 +309,7 @@ test_quantile_ci_coverage(void)
 
 			for (int t = 0; t < trials; t++) {
 				for (size_t i = 0; i < sizes[si]; i++)
-					v[i] = 50 * exp(0.3 * lcg_gauss());
+					v[i] = 50 * exp(0.3 * t_rand_gauss());
 				stats_sort(v, sizes[si]);
 				stats_quantile_ci_sorted(v, sizes[si], qs[qi], 0.95, &lo, &hi);
 				covered += lo <= truth && truth <= hi;

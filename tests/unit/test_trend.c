@@ -237,11 +237,15 @@ static void
 test_history_skips_malformed_lines_by_number(void)
 {
 	static const char text[] =
-	    "{\"schema\":\"pr-tools/history/1\",\"time\":\"2026-01-01T00:00:00Z\",\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\",\"p50\":5}\n"
+	    "{\"schema\":\"pr-tools/history/1\",\"time\":\"2026-01-01T00:00:00Z\","
+	    "\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\",\"p50\":5}\n"
 	    "{oops\n"
-	    "{\"schema\":\"pr-tools/history/2\",\"time\":\"2026-01-01T00:00:00Z\",\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\"}\n"
-	    "{\"schema\":\"pr-tools/history/1.3\",\"time\":\"2026-01-01T00:30:00Z\",\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\",\"p50\":null,\"extra\":1}\n"
-	    "{\"schema\":\"pr-tools/history/1\",\"time\":\"2026-01-01T01:00:00Z\",\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\",\"p50\":-1}";
+	    "{\"schema\":\"pr-tools/history/2\",\"time\":\"2026-01-01T00:00:00Z\","
+	    "\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\"}\n"
+	    "{\"schema\":\"pr-tools/history/1.3\",\"time\":\"2026-01-01T00:30:00Z\","
+	    "\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\",\"p50\":null,\"extra\":1}\n"
+	    "{\"schema\":\"pr-tools/history/1\",\"time\":\"2026-01-01T01:00:00Z\","
+	    "\"metric\":\"a\",\"unit\":\"ms\",\"better\":\"lower\",\"p50\":-1}";
 	struct history h = {0};
 
 	history_parse("h.jsonl", text, sizeof text - 1, &h);
