@@ -166,7 +166,8 @@ judge(struct trend_metric *m, const struct trend_options *o)
 	    m->change < -o->threshold);
 	compare_format_value(before, sizeof before, cp->before, m->unit);
 	compare_format_value(after, sizeof after, cp->after, m->unit);
-	snprintf(m->reason, sizeof m->reason, "%s at %s (commit %.12s): %s %s -> %s (%+.1f%%, p=%.3g), %zu point%s ago%s",
+	snprintf(m->reason, sizeof m->reason,
+	    "%s at %s (commit %.12s): %s %s -> %s (%+.1f%%, p=%.3g), %zu point%s ago%s",
 	    m->regression ? "regressed" : "changed", at->time, at->commit ? at->commit : "-", trend_stat_name(o->stat),
 	    before, after, m->change * PERCENT, cp->p, ago, ago == 1 ? "" : "s",
 	    m->new_regime ? "" : " (an old regime: not judged)");
@@ -287,7 +288,8 @@ trend_document(const struct trend_result *r)
 	add_string_or_null(doc, "history", o->history);
 	set = cJSON_AddObjectToObject(doc, "settings");
 	cJSON_AddStringToObject(set, "stat", trend_stat_name(o->stat));
-	cJSON_AddStringToObject(set, "method", "binary segmentation, permutation-tested maximally selected rank statistic");
+	cJSON_AddStringToObject(set, "method",
+	    "binary segmentation, permutation-tested maximally selected rank statistic");
 	cJSON_AddNumberToObject(set, "alpha", o->method.alpha);
 	cJSON_AddNumberToObject(set, "permutations", o->method.permutations);
 	cJSON_AddNumberToObject(set, "min_segment", (double)o->method.min_segment);
@@ -518,7 +520,8 @@ svg_change_points(const struct trend_metric *m, const struct trend_svg_frame *f,
 		const struct trend_point *at = &m->pts[m->cps[k].index];
 		double x = px_x(f, (double)m->cps[k].index - 0.5);
 
-		buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"4 3\"/>\n",
+		buf_printf(out,
+		    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"4 3\"/>\n",
 		    x, f->y0 + SVG_PLOT_TOP, x, f->y0 + SVG_PLOT_BOTTOM, SVG_CP_COLOR);
 		buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"small\">%.10s %.7s</text>\n", x + 3,
 		    f->y0 + SVG_PLOT_TOP + 10 + (double)(k % 3) * 11, at->time, at->commit ? at->commit : "");

@@ -190,12 +190,14 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			break;
 		case 'n':
 			if (util_parse_long(optarg, 1, MAX_COUNT, &o->samples))
-				return pr_usage_error("-n: expected a number of samples from 1 to %ld, got '%s'", MAX_COUNT, optarg);
+				return pr_usage_error("-n: expected a number of samples from 1 to %ld, got '%s'",
+				    MAX_COUNT, optarg);
 			g->set.samples = true;
 			break;
 		case 'w':
 			if (util_parse_long(optarg, 0, MAX_COUNT, &o->warmup))
-				return pr_usage_error("-w: expected a number of warm-ups from 0 to %ld, got '%s'", MAX_COUNT, optarg);
+				return pr_usage_error("-w: expected a number of warm-ups from 0 to %ld, got '%s'",
+				    MAX_COUNT, optarg);
 			g->set.warmup = true;
 			break;
 		case OPT_MEASURE: {
@@ -234,7 +236,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			break;
 		case 'C':
 			if (util_parse_long(optarg, 1, MAX_CONNECTIONS, &o->connections))
-				return pr_usage_error("-C: expected a number of connections from 1 to %ld, got '%s'", MAX_CONNECTIONS, optarg);
+				return pr_usage_error("-C: expected a number of connections from 1 to %ld, got '%s'",
+				    MAX_CONNECTIONS, optarg);
 			g->set.connections = true;
 			break;
 		case 'd':
@@ -244,7 +247,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			break;
 		case OPT_RATE:
 			if (util_parse_double(optarg, 0, 1e9, &o->rate_rps))
-				return pr_usage_error("--rate: expected requests per second (0 for a closed loop), got '%s'", optarg);
+				return pr_usage_error(
+				    "--rate: expected requests per second (0 for a closed loop), got '%s'", optarg);
 			g->set.rate = true;
 			break;
 		case OPT_HTTP1_1:
@@ -260,7 +264,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			break;
 		case OPT_STREAMS:
 			if (util_parse_long(optarg, 1, BENCH_MAX_STREAMS, &o->streams))
-				return pr_usage_error("--streams: expected streams per connection from 1 to %d, got '%s'",
+				return pr_usage_error(
+				    "--streams: expected streams per connection from 1 to %d, got '%s'",
 				    BENCH_MAX_STREAMS, optarg);
 			break;
 		case OPT_LOAD_WARMUP:
@@ -273,18 +278,22 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			break;
 		case OPT_PRECISION:
 			if (benchcfg_precision_parse(optarg, &o->precision))
-				return pr_usage_error("--precision: expected a relative precision above 0%% and below 100%% "
+				return pr_usage_error(
+				    "--precision: expected a relative precision above 0%% and below 100%% "
 				    "such as 2%% or 0.02, got '%s'", optarg);
 			g->set.precision = true;
 			break;
 		case OPT_PRECISION_QUANTILES:
 			if (benchcfg_quantiles_parse(optarg, &o->precision_quantiles))
-				return pr_usage_error("--precision-quantiles: expected 50, 95 or 50,95, got '%s'", optarg);
+				return pr_usage_error("--precision-quantiles: expected 50, 95 or 50,95, got '%s'",
+				    optarg);
 			g->set.precision_quantiles = true;
 			break;
 		case OPT_MAX_SAMPLES:
 			if (util_parse_long(optarg, 1, MAX_COUNT, &o->max_samples))
-				return pr_usage_error("--max-samples: expected a number of samples from 1 to %ld, got '%s'", MAX_COUNT, optarg);
+				return pr_usage_error(
+				    "--max-samples: expected a number of samples from 1 to %ld, got '%s'",
+				    MAX_COUNT, optarg);
 			g->set.max_samples = true;
 			break;
 		case OPT_MAX_TIME:
@@ -297,7 +306,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, struct given *g, int *fi
 			break;
 		case OPT_HISTORY_KEEP:
 			if (history_keep_parse(optarg, &g->keep))
-				return pr_usage_error("--history-keep %s: give an age (90d, 36h) or a count of records per "
+				return pr_usage_error(
+				    "--history-keep %s: give an age (90d, 36h) or a count of records per "
 				    "metric (500)", optarg);
 			g->given_keep = true;
 			break;
@@ -404,7 +414,8 @@ static int
 check_precision(const struct bench_opts *o, const struct given *g)
 {
 	if (o->load && (g->set.precision || g->set.precision_quantiles || g->set.max_samples || g->set.max_time))
-		return pr_usage_error("--precision: load mode measures for a fixed -d; use it in sample or cold-start mode");
+		return pr_usage_error(
+		    "--precision: load mode measures for a fixed -d; use it in sample or cold-start mode");
 	if (o->precision == 0 && (g->set.precision_quantiles || g->set.max_samples || g->set.max_time))
 		return pr_usage_error("--precision-quantiles, --max-samples and --max-time go with --precision");
 	return 0;
@@ -424,11 +435,13 @@ refuse_rps_collision(const struct benchcfg_metric *v, size_t n)
 
 		for (size_t j = 0; j < n; j++) {
 			if (strncmp(v[j].id, v[i].id, len) == 0 && strcmp(v[j].id + len, BENCH_RPS_SUFFIX) == 0)
-				return pr_usage_error("%s and %s: --load writes %s's throughput as %s, so the ids collide "
+				return pr_usage_error(
+				    "%s and %s: --load writes %s's throughput as %s, so the ids collide "
 				    "(rename %s)", v[i].id, v[j].id, v[i].id, v[j].id, v[j].id);
 			if (v[i].is_ws && strncmp(v[j].id, v[i].id, len) == 0 &&
 			    strcmp(v[j].id + len, BENCH_HANDSHAKE_SUFFIX) == 0)
-				return pr_usage_error("%s and %s: --load writes %s's handshakes as %s, so the ids collide "
+				return pr_usage_error(
+				    "%s and %s: --load writes %s's handshakes as %s, so the ids collide "
 				    "(rename %s)", v[i].id, v[j].id, v[i].id, v[j].id, v[j].id);
 		}
 	}
@@ -515,8 +528,11 @@ select_metrics(int argc, char **argv, const struct benchcfg_metric *cfg, size_t 
 			}
 		} else if (strstr(a, "://")) {
 			if (eq && eq < strstr(a, "://") && !o->cold_start) {
-				rc = pr_usage_error("%s id '%.*s' is not a metric id (letters, digits and _ . : - only)",
-				    doc_utf8_valid(a, (size_t)(eq - a), NULL) ? "the" : "the non-UTF-8", (int)(eq - a), a);
+				const char *which = doc_utf8_valid(a, (size_t)(eq - a), NULL) ? "the" : "the non-UTF-8";
+
+				rc = pr_usage_error(
+				    "%s id '%.*s' is not a metric id (letters, digits and _ . : - only)",
+				    which, (int)(eq - a), a);
 				break;
 			}
 			if (!o->cold_start) {
@@ -533,7 +549,8 @@ select_metrics(int argc, char **argv, const struct benchcfg_metric *cfg, size_t 
 			for (k = 0; k < ncfg && strcmp(cfg[k].id, a) != 0; k++)
 				;
 			if (k == ncfg) {
-				rc = pr_usage_error("%s: no such metric in the config's bench.metrics (or give ID=URL)", a);
+				rc = pr_usage_error("%s: no such metric in the config's bench.metrics (or give ID=URL)",
+				    a);
 				break;
 			}
 			benchcfg_metric_copy(&v[n], &cfg[k]);
@@ -680,7 +697,8 @@ report_github(const cJSON *doc)
 	cJSON_ArrayForEach(m, metrics) {
 		const cJSON *sum = cJSON_GetObjectItemCaseSensitive(m, "summary");
 		const cJSON *unit = cJSON_GetObjectItemCaseSensitive(m, "unit");
-		const cJSON *err = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "errors"), "total");
+		const cJSON *err = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "errors"),
+		    "total");
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(sum, "n");
 		char key[300], p50[32], p95[32], max[32], count[32], errors[32];
 

@@ -118,7 +118,8 @@ test_traffic_holds_what_it_names_and_nothing_else_at_100(void)
 static void
 test_latest_alone_leaves_the_rest_on_the_stable_revision(void)
 {
-	cJSON *named = app("[{\"revisionName\": \"api--1\", \"weight\": 100}, {\"latestRevision\": true, \"weight\": 0}]",
+	cJSON *named = app("[{\"revisionName\": \"api--1\", \"weight\": 100}, "
+	    "{\"latestRevision\": true, \"weight\": 0}]",
 	    "api--2");
 	cJSON *following = app("[{\"latestRevision\": true, \"weight\": 100}]", "api--1");
 	cJSON *want = parse("{\"latest\": 5}");
