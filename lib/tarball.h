@@ -31,9 +31,9 @@ struct tarball_member {
 struct pr_tar;
 
 /*
- * Start a gzip'd tar (stored blocks, see above) on fd (owned by the caller, who closes it).
- * what names the archive in messages.  Returns the writer (caller closes with
- * tarball_close) or NULL with why filled.
+ * Start a gzip'd tar (stored blocks, see above) on fd (owned by the caller,
+ * who closes it).  what names the archive in messages.  Returns the writer
+ * (caller closes with tarball_close) or NULL with why filled.
  */
 struct pr_tar *tarball_open(int fd, const char *what, char *why, size_t whylen);
 
