@@ -109,4 +109,5 @@ sed "s/^/  /" "$T/stderr.pr-snapshot"
 echo "dump alone   $(stat -c %s "$T/alone.dump") bytes"
 echo "archive      $(stat -c %s "$T/snap.tar.gz") bytes"
 [ -z "$before" ] || echo "before       $(stat -c %s "$T/before.tar.gz") bytes"
-jq -r '"manifest     toc_entries \(.database.toc_entries), members \([.members[].name] | join(","))"' "$T/stdout.pr-snapshot"
+jq -r '"manifest     toc_entries \(.database.toc_entries), members \([.members[].name] | join(","))"' \
+	"$T/stdout.pr-snapshot"
