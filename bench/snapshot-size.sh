@@ -76,16 +76,16 @@ one() {
 }
 
 # The machine is shared: runs next to each other see about the same load,
-# so each round's ratio is taken within the round, and the order flips
-# every round so that neither side always follows the other.
+# so each round's ratio is taken within the round, and the order rotates
+# every round so that each program takes each place in turn.
 labels="pg_dump pr-snapshot${before:+ before}"
-reversed=$(echo "$labels" | tr ' ' '\n' | sed -n '1!G;h;$p' | tr '\n' ' ')
 echo "database $((db_bytes / 1048576)) MiB ($db_bytes bytes), $rounds rounds"
+order=$labels
 i=1
 while [ "$i" -le "$rounds" ]; do
 	echo "round $i"
-	if [ $((i % 2)) -eq 1 ]; then order=$labels; else order=$reversed; fi
 	for l in $order; do one "$l" "$i"; done
+	order="${order#* } ${order%% *}"
 	for l in $labels; do
 		[ "$l" = pg_dump ] && continue
 		tail -n 1 "$T/runs.$l" | awk -v d="$(tail -n 1 "$T/runs.pg_dump" | cut -d' ' -f1)" \
