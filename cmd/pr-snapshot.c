@@ -377,6 +377,7 @@ write_archive(const struct opts *o, struct state *s)
 	struct fileio_atomic f;
 	char why[PR_WHY_LEN], *made;
 	int rc = PR_EXTERNAL;
+	double t0 = util_mono_ms();
 	cJSON *inner;
 	char *text;
 
@@ -410,10 +411,13 @@ write_archive(const struct opts *o, struct state *s)
 	 * FIFO or /dev/stdout written in place */
 	made = f.tmp ? xstrdup(f.dest) : NULL;
 	rc = fileio_commit_atomic(&f);
-	if (rc == PR_OK)
+	if (rc == PR_OK) {
 		s->archive_made = made;
-	else
+		pr_note("wrote %s (%lld bytes) in %.1f s", s->archive, (long long)s->bytes,
+		    (util_mono_ms() - t0) / 1e3);
+	} else {
 		free(made);
+	}
 	goto out;
 fail:
 	if (t)
@@ -580,7 +584,6 @@ main(int argc, char **argv)
 	}
 	if ((rc = write_archive(&o, &s)) != PR_OK)
 		goto out;
-	pr_note("wrote %s (%lld bytes)", s.archive, (long long)s.bytes);
 	if ((rc = upload(&o, &s)) != PR_OK)
 		goto out;
 	doc = manifest(&s, true);

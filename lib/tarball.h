@@ -1,6 +1,9 @@
 /*
  * tarball.h: snapshot archives (tar.gz, through libarchive), written and read
  * as streams, with a SHA-256 of every member computed on the way through.
+ * Written archives are gzip streams of stored (uncompressed) deflate blocks:
+ * the dump inside is compressed already.  Readers inflate any gzip level,
+ * so the level-1 archives of 0.1.0 read as before.
  * Memory use does not depend on member size: data moves in
  * PR_ARCHIVE_CHUNK_BYTES pieces.  (Not named archive.h: that is libarchive's
  * own header, which -Ilib would hide.)
@@ -28,9 +31,9 @@ struct tarball_member {
 struct pr_tar;
 
 /*
- * Start a gzip-compressed tar on fd (owned by the caller, who closes it).
- * what names the archive in messages.  Returns the writer (caller closes with
- * tarball_close) or NULL with why filled.
+ * Start a gzip'd tar (stored blocks, see above) on fd (owned by the caller,
+ * who closes it).  what names the archive in messages.  Returns the writer
+ * (caller closes with tarball_close) or NULL with why filled.
  */
 struct pr_tar *tarball_open(int fd, const char *what, char *why, size_t whylen);
 

@@ -281,6 +281,31 @@ test_unlisted_member_is_never_extracted(void)
 	cJSON_Delete(outer);
 }
 
+/* An archive of pr-snapshot 0.1.0 (gzip level 1) verifies against the
+ * manifest it printed and extracts (tests/fixtures/snapshot-0.1.0). */
+static void
+test_archive_of_0_1_0_verifies_and_extracts(void)
+{
+	const char *root = getenv("PR_ROOT");
+	char path[512], mpath[512], out[300];
+	struct tarball_member *ms = NULL;
+	cJSON *outer = NULL, *inner = NULL;
+	size_t n = 0;
+
+	snprintf(path, sizeof path, "%s/tests/fixtures/snapshot-0.1.0/snapshot.tar.gz", root ? root : ".");
+	snprintf(mpath, sizeof mpath, "%s/tests/fixtures/snapshot-0.1.0/snapshot.json", root ? root : ".");
+	snprintf(out, sizeof out, "%s/old", dir);
+	mkdir(out, 0700);
+	CHECK(doc_load(mpath, "snapshot", &outer) == PR_OK);
+	CHECK(manifest_verify_archive(path, outer, mpath, out, &inner, &ms, &n) == PR_OK);
+	CHECK(inner != NULL && n == 2 && manifest_member_of(ms, n, "database.dump") != NULL);
+	snprintf(path, sizeof path, "%s/database.dump", out);
+	CHECK(access(path, R_OK) == 0);
+	cJSON_Delete(inner);
+	cJSON_Delete(outer);
+	free(ms);
+}
+
 static void
 test_manifest_listing_a_path_is_refused(void)
 {
@@ -313,6 +338,7 @@ main(void)
 	RUN(test_extraction_stops_at_the_listed_size);
 	RUN(test_unlisted_member_is_never_extracted);
 	RUN(test_manifest_listing_a_path_is_refused);
+	RUN(test_archive_of_0_1_0_verifies_and_extracts);
 	rc = t_done();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -13,6 +13,8 @@
 #include "t.h"
 
 #define SHA256_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+/* More than one chunk, so that data moves through the writer in pieces. */
+#define STORED_BYTES (PR_ARCHIVE_CHUNK_BYTES * 3 / 2)
 
 static char dir[] = "/tmp/test_tarball.XXXXXX";
 
@@ -115,6 +117,63 @@ test_raw_checksum_is_of_every_byte_read(void)
 	free(got);
 }
 
+/* A member that deflates to almost nothing is stored as it is: the dump
+ * inside a snapshot is compressed already, so deflating it again only cost
+ * time.  The archive is still a gzip stream (tar -xzf, 0.1.0's readers). */
+static void
+test_members_are_stored_uncompressed_in_gzip(void)
+{
+	char path[256], why[PR_WHY_LEN], hex[PR_SHA256_HEX_LEN];
+	unsigned char *zeros = xcalloc(1, STORED_BYTES), magic[2] = {0};
+	struct tarball_member m, *got = NULL;
+	struct pr_tar *t;
+	int64_t bytes = 0;
+	size_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/stored.tar.gz", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	t = tarball_open(fd, path, why, sizeof why);
+	CHECK(t != NULL && tarball_add_data(t, "zeros.bin", zeros, STORED_BYTES, &m, why, sizeof why) == 0);
+	CHECK(tarball_close(t, hex, &bytes, why, sizeof why) == 0);
+	close(fd);
+	CHECK(bytes > (int64_t)STORED_BYTES);
+	fd = open(path, O_RDONLY);
+	CHECK(fd != -1 && read(fd, magic, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b);
+	close(fd);
+	CHECK(tarball_read(path, NULL, &got, &n, why, sizeof why) == 0);
+	CHECK(n == 1 && got[0].bytes == (int64_t)STORED_BYTES);
+	CHECK(n == 1 && strcmp(got[0].sha256, m.sha256) == 0);
+	free(got);
+	free(zeros);
+}
+
+/* The archive pr-snapshot 0.1.0 wrote (gzip level 1) reads as before, with
+ * the checksums its manifest recorded (tests/fixtures/snapshot-0.1.0). */
+static void
+test_reads_the_deflated_archives_of_0_1_0(void)
+{
+	const char *root = getenv("PR_ROOT");
+	char path[512], why[PR_WHY_LEN], hex[PR_SHA256_HEX_LEN];
+	struct tarball_member *got = NULL;
+	int64_t bytes = 0;
+	size_t n = 0;
+
+	snprintf(path, sizeof path, "%s/tests/fixtures/snapshot-0.1.0/snapshot.tar.gz", root ? root : ".");
+	CHECK(tarball_sha256_file(path, hex, &bytes, why, sizeof why) == 0);
+	CHECK_STR(hex, "18608973bf7e08b41a86290921e6b8049f712e1ce0a2daf7b2e6a20345c58d1d");
+	CHECK(tarball_read(path, NULL, &got, &n, why, sizeof why) == 0);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK_STR(got[0].name, "database.dump");
+		CHECK(got[0].bytes == 1585);
+		CHECK_STR(got[0].sha256, "ed0657fc58913515d6c7b651b9a943afb6f39d8d8cd279171ae99352d624d343");
+		CHECK_STR(got[1].name, "manifest.json");
+		CHECK_STR(got[1].sha256, "6d0c3ce932db018b80565b80e80d3ef9a09421009dd1b86e4de4367f01818eb7");
+	}
+	free(got);
+}
+
 static void
 test_shared_key_signature(void)
 {
@@ -140,8 +199,10 @@ main(void)
 	RUN(test_not_an_archive_is_bad_input);
 	RUN(test_duplicate_member_is_refused);
 	RUN(test_raw_checksum_is_of_every_byte_read);
+	RUN(test_members_are_stored_uncompressed_in_gzip);
+	RUN(test_reads_the_deflated_archives_of_0_1_0);
 	RUN(test_shared_key_signature);
-	for (const char *f = "src\0a.tar.gz\0plain.txt\0dup.tar.gz\0"; *f; f += strlen(f) + 1) {
+	for (const char *f = "src\0a.tar.gz\0plain.txt\0dup.tar.gz\0stored.tar.gz\0"; *f; f += strlen(f) + 1) {
 		char p[256];
 
 		snprintf(p, sizeof p, "%s/%s", dir, f);
