@@ -1,8 +1,8 @@
 /*
  * loadgen.c: the load engine (see loadgen.h): a lean epoll HTTP/1.1 client
- * over plain TCP or TLS (transport.h) and a libcurl multi loop for HTTP/2
- * and the rest.  Both share
- * the scheduling (closed or open loop) and the accounting.
+ * over plain TCP or TLS (transport.h), and a libcurl multi loop for what
+ * the epoll engines do not reach (proxies, credentials).  They share the
+ * scheduling (closed or open loop) and the accounting.
  */
 #include <errno.h>
 #include <math.h>
@@ -852,7 +852,7 @@ run_plain(const struct loadgen_target *t, const struct loadgen_opts *o, struct l
 	return rc;
 }
 
-/* ---- the libcurl multi engine for https:// and HTTP/2 ---- */
+/* ---- the libcurl multi engine: proxies and credentials ---- */
 
 struct slot {
 	CURL *easy;
@@ -878,7 +878,7 @@ slot_easy(const struct loadgen_target *t, const struct loadgen_opts *o, struct c
 		return NULL;
 	http_curl_request(e, t->url, t->method, t->body, t->body ? strlen(t->body) : 0, o->insecure,
 	    "pr-bench/" PR_VERSION);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, o->http1_1 ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * MS_PER_S));
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, count_bytes);
@@ -1150,6 +1150,65 @@ run_threads(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 
 /* ---- the entry points ---- */
 
+/* The value of environment variable lower (or of upper, its twin that
+ * libcurl also reads) when set and not empty, or NULL. */
+static const char *
+env_either(const char *lower, const char *upper)
+{
+	const char *v = getenv(lower);
+
+	if ((!v || !*v) && upper)
+		v = getenv(upper);
+	return v && *v ? v : NULL;
+}
+
+/* Whether host is one of no_proxy's comma-separated names ("*", a name, or
+ * a domain it is under), as libcurl matches them. */
+static bool
+no_proxy_matches(const char *list, const char *host)
+{
+	size_t hlen = strlen(host);
+
+	while (*list) {
+		size_t n = strcspn(list, ", ");
+		const char *name = list;
+
+		if (n > 0 && *name == '.') {
+			name++;
+			n--;
+		}
+		if ((n == 1 && *name == '*') ||
+		    (n > 0 && n <= hlen && strncasecmp(host + hlen - n, name, n) == 0 &&
+		    (n == hlen || host[hlen - n - 1] == '.')))
+			return true;
+		list += strcspn(list, ",");
+		list += strspn(list, ", ");
+	}
+	return false;
+}
+
+/*
+ * Whether libcurl would send scheme://host through a proxy from the
+ * environment (http_proxy, HTTPS_PROXY, ALL_PROXY, less NO_PROXY): the
+ * epoll engine does not speak to proxies, so such a URL runs on libcurl.
+ */
+static bool
+uses_proxy(const char *scheme, const char *host)
+{
+	const char *proxy = strcmp(scheme, "https") == 0 ? env_either("https_proxy", "HTTPS_PROXY")
+	    : env_either("http_proxy", NULL);	/* libcurl reads no HTTP_PROXY (CGI) */
+	const char *no = env_either("no_proxy", "NO_PROXY");
+	char name[256];
+
+	if (!proxy)
+		proxy = env_either("all_proxy", "ALL_PROXY");
+	if (!proxy)
+		return false;
+	snprintf(name, sizeof name, "%s", host[0] == '[' ? host + 1 : host);
+	name[strcspn(name, "]")] = '\0';
+	return !no || !no_proxy_matches(no, name);
+}
+
 int
 loadgen_run(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r)
 {
@@ -1171,7 +1230,7 @@ loadgen_run(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 	}
 	curl_url_get(u, CURLUPART_QUERY, &query, 0);
 	curl_url_get(u, CURLUPART_USER, &user, 0);
-	if (user || (strcmp(scheme, "https") == 0 && !o->http1_1 && !o->http2)) {
+	if (user || uses_proxy(scheme, host)) {
 		rc = run_curl(t, o, r);
 	} else if (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) {
 		bool tls = strcmp(scheme, "https") == 0;

@@ -14,14 +14,16 @@
  *
  * http:// URLs run on a lean engine of its own (epoll, non-blocking sockets,
  * the request built once, a minimal HTTP/1.1 response parser, keep-alive)
- * over a transport table (transport.h).  https:// with http1_1 runs on the
+ * over a transport table (transport.h); https:// URLs run HTTP/1.1 on the
  * same engine over its TLS transport (OpenSSL, ALPN http/1.1, sessions
  * resumed).  With http2, either scheme runs HTTP/2 on that engine through
  * libnghttp2 (ALPN h2 over TLS, prior knowledge over TCP), streams
- * requests at once on each connection.  Other https:// URLs, and URLs with
- * credentials, run on
- * libcurl's multi interface, which speaks HTTP/2 where the server offers
- * it (ALPN); r->engine names which ran ("epoll" or "curl").
+ * requests at once on each connection.  Where the engine does not go, URLs
+ * with credentials and URLs the environment sends through a proxy
+ * (http_proxy, https_proxy, all_proxy less no_proxy, as libcurl reads
+ * them), the run is on libcurl's multi interface, which speaks HTTP/2
+ * where the server offers it (ALPN) unless http1_1; r->engine names which
+ * ran ("epoll" or "curl").
  *
  * Requests due (open) or sent (closed) during the warm-up are not counted;
  * requests still in flight when the time is up are not counted either.
@@ -53,7 +55,8 @@ struct loadgen_opts {
 	double rate_rps;		/* total rate; 0 means closed loop */
 	double timeout_s;		/* per request, from when it is sent */
 	bool insecure;			/* https: skip certificate checks */
-	bool http1_1;			/* https: HTTP/1.1 on the epoll engine's TLS */
+	bool http1_1;			/* HTTP/1.1 only (the epoll engine's default;
+					 * libcurl's engine then offers no h2) */
 	bool http2;			/* HTTP/2 on the epoll engine: ALPN h2 over
 					 * https, prior knowledge (h2c) over http */
 	long streams;			/* http2: streams per connection; 0 means 1 */
