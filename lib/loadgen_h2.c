@@ -34,7 +34,7 @@
 #include "loadgen_int.h"
 #include "util.h"
 
-#define H2_READ_BYTES 16384		/* read at once from a connection */
+#define H2_READ_BYTES 65536		/* read at once from a connection */
 #define H2_OUT_BYTES 16384		/* frames gathered before a write */
 #define H2_STREAM_WINDOW ((1 << 24) - 1)	/* bytes a stream may receive unacknowledged */
 #define H2_CONN_WINDOW ((1 << 30) - 1)	/* and a whole connection */
@@ -431,11 +431,16 @@ conn_connect(struct h2 *h, struct h2conn *c)
 	conn_events(h, c, EPOLLOUT);
 }
 
-/* Read what has arrived into nghttp2 (and what TLS holds decrypted). */
+/*
+ * Read everything that has arrived into nghttp2, until the transport would
+ * block: the responses of all the streams that completed go in before the
+ * loop's one write per connection (stopping at the end of a TLS record
+ * would write once per response).
+ */
 static void
 conn_read(struct h2 *h, struct h2conn *c)
 {
-	do {
+	for (;;) {
 		size_t n = 0;
 
 		switch (h->tp->read(&c->tx, h->rbuf, sizeof h->rbuf, &n)) {
@@ -454,8 +459,7 @@ conn_read(struct h2 *h, struct h2conn *c)
 			conn_end(h, c, PR_FAILURE_OTHER);
 			return;
 		}
-	} while (c->ng && h->tp->pending(&c->tx) > 0);
-	c->dirty = true;
+	}
 }
 
 static void
