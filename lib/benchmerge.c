@@ -15,6 +15,7 @@
 #include "doc.h"
 #include "pr.h"
 #include "hist.h"
+#include "loadgen.h"
 #include "stats.h"
 
 /* Load fields that take the largest value rather than the sum. */
@@ -25,6 +26,8 @@ struct acc {
 	char *id;
 	cJSON *out;		/* the merged metric, started from the first */
 	struct hist *hist;	/* latency metrics; NULL for throughput */
+	struct hist *phase[LOADGEN_NPHASES];	/* their load_phases' histograms */
+	bool phased;		/* every input had load_phases */
 	double *rps;		/* throughput: per-interval sums, element-wise */
 	size_t nrps;		/* the shortest loadgen_shard's count of intervals */
 	double interval_s;
@@ -160,6 +163,46 @@ add_rps_samples(struct acc *a, const cJSON *m, const char *ctx, bool first)
 	return rc;
 }
 
+/*
+ * Add a latency metric's "load_phases" histograms to a's (the first input
+ * makes them).  An input without them (pr-bench before 0.2) leaves the
+ * merge without them, as a part would not be the whole.
+ */
+static int
+add_phases(struct acc *a, const cJSON *m, const char *ctx, bool first)
+{
+	const cJSON *phases = NULL, *hj;
+	struct hist *h = hist_new();
+	struct buf c = { 0 };
+	int rc;
+
+	if ((rc = doc_get_object(m, "load_phases", PR_OPTIONAL, ctx, &phases)))
+		goto out;
+	if (first)
+		a->phased = phases != NULL;
+	if (!phases || !a->phased) {
+		a->phased = false;
+		goto out;
+	}
+	for (int ph = 0; ph < LOADGEN_NPHASES; ph++) {
+		buf_reset(&c);
+		buf_printf(&c, "%s.load_phases.%s", ctx, loadgen_phase_names[ph]);
+		if ((rc = doc_get_object(phases, loadgen_phase_names[ph], PR_REQUIRED, c.data, &hj)))
+			break;
+		buf_adds(&c, ".histogram");
+		if ((rc = doc_get_object(hj, "histogram", PR_REQUIRED, c.data, &hj)) ||
+		    (rc = hist_from_json(hj, c.data, h)))
+			break;
+		if (!a->phase[ph])
+			a->phase[ph] = hist_new();
+		hist_merge(a->phase[ph], h);
+	}
+out:
+	free(h);
+	buf_free(&c);
+	return rc;
+}
+
 /* Add one input metric m (named ctx in errors) to the accumulator. */
 static int
 add_metric(struct bench_merge *mg, const char *id, const cJSON *m, const char *ctx)
@@ -194,8 +237,7 @@ add_metric(struct bench_merge *mg, const char *id, const cJSON *m, const char *c
 		a->out = cJSON_Duplicate(m, true);
 		a->hist = h;
 		h = NULL;
-		if (!a->hist)
-			rc = add_rps_samples(a, m, ctx, true);
+		rc = a->hist ? add_phases(a, m, ctx, true) : add_rps_samples(a, m, ctx, true);
 		goto out;
 	}
 	unit_item = cJSON_GetObjectItemCaseSensitive(a->out, "unit");
@@ -212,10 +254,12 @@ add_metric(struct bench_merge *mg, const char *id, const cJSON *m, const char *c
 	buf_printf(&c, "%s.load", ctx);
 	if ((rc = fold(cJSON_GetObjectItemCaseSensitive(a->out, "load"), load, c.data)))
 		goto out;
-	if (h)
+	if (h) {
 		hist_merge(a->hist, h);
-	else
+		rc = add_phases(a, m, ctx, false);
+	} else {
 		rc = add_rps_samples(a, m, ctx, false);
+	}
 out:
 	free(h);
 	buf_free(&c);
@@ -311,6 +355,16 @@ set_member(cJSON *o, const char *key, cJSON *v)
 	cJSON_AddItemToObject(o, key, v);
 }
 
+/* The merged "load_phases", or none when an input had none. */
+static void
+finish_phases(struct acc *a)
+{
+	if (a->phased)
+		set_member(a->out, "load_phases", benchdoc_phases_json(a->phase, loadgen_phase_names, LOADGEN_NPHASES));
+	else
+		cJSON_DeleteItemFromObjectCaseSensitive(a->out, "load_phases");
+}
+
 /* Replace the summaries (and histograms) with those of the merged data. */
 static void
 finish_metric(struct acc *a)
@@ -320,6 +374,7 @@ finish_metric(struct acc *a)
 	if (a->hist) {
 		hist_summary_ms(a->hist, &s);
 		set_member(a->out, "histogram", hist_to_json(a->hist));
+		finish_phases(a);
 	} else {
 		const cJSON *rps = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a->out, "load"),
 		    "throughput_rps");
@@ -444,6 +499,8 @@ benchmerge_free(struct bench_merge *mg)
 		free(mg->v[i].id);
 		cJSON_Delete(mg->v[i].out);
 		free(mg->v[i].hist);
+		for (int ph = 0; ph < LOADGEN_NPHASES; ph++)
+			free(mg->v[i].phase[ph]);
 		free(mg->v[i].rps);
 	}
 	free(mg->v);

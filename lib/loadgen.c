@@ -157,7 +157,14 @@ count_interval(struct loadgen_result *r, double warm_end, double t)
 		r->ok_per_interval[(size_t)k]++;
 }
 
-void
+/* A span of milliseconds as the histograms' whole microseconds. */
+static uint64_t
+span_us(double from_ms, double to_ms)
+{
+	return to_ms > from_ms ? (uint64_t)((to_ms - from_ms) * US_PER_MS + 0.5) : 0;
+}
+
+bool
 loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status, enum failure failure,
     uint64_t bytes, bool reused)
 {
@@ -168,7 +175,7 @@ loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double
 		 * still in flight when it was up, as the engines count it. */
 		if (origin >= s->warm_end && t >= s->end)
 			r->unfinished++;
-		return;
+		return false;
 	}
 	r->bytes_read += bytes;
 	if (failure == PR_FAILURE_OK)
@@ -176,14 +183,24 @@ loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double
 	if (failure != PR_FAILURE_OK) {
 		r->errors[failure]++;
 		r->error_total++;
-		return;
+		return false;
 	}
 	r->ok++;
 	count_interval(r, s->warm_end, t);
 	r->reused += reused;
 	if (s->interval_ms > 0 && sent - origin > LATE_MS)
 		r->late++;
-	hist_record(r->hist, t > origin ? (uint64_t)((t - origin) * US_PER_MS + 0.5) : 0);
+	hist_record(r->hist, span_us(origin, t));
+	return true;
+}
+
+const char *const loadgen_phase_names[LOADGEN_NPHASES] = { "connect", "tls", "ttfb" };
+
+void
+loadgen_sched_phase(struct loadgen_sched *s, enum loadgen_phase ph, double from_ms, double to_ms)
+{
+	if (from_ms >= s->warm_end && from_ms < s->end)
+		hist_record(s->r->phases[ph], span_us(from_ms, to_ms));
 }
 
 /* ---- the epoll engine for http:// ---- */
@@ -199,6 +216,8 @@ struct conn {
 	size_t pos, len, cap;		/* unparsed bytes are buf[pos, len) */
 	size_t woff;			/* request bytes written */
 	double origin_ms, sent_ms, wake_ms;
+	double phase_ms;		/* when connect() or the handshake began */
+	double wrote_ms, first_ms;	/* the request written, its first response byte */
 	uint64_t served;		/* responses on this socket */
 	uint64_t bytes;			/* read for the current request */
 	bool reused;
@@ -212,6 +231,7 @@ struct plain {
 	struct loadgen_sched s;
 	const struct transport *tp;	/* what the bytes travel over */
 	void *tctx;			/* its state for the run */
+	bool tls;			/* tp has a handshake to time */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char *req;
@@ -423,7 +443,8 @@ conn_done(struct plain *p, struct conn *c)
 {
 	double t = util_mono_ms();
 
-	loadgen_sched_finish(&p->s, c->origin_ms, c->sent_ms, t, c->status, PR_FAILURE_OK, c->bytes, c->reused);
+	if (loadgen_sched_finish(&p->s, c->origin_ms, c->sent_ms, t, c->status, PR_FAILURE_OK, c->bytes, c->reused))
+		loadgen_sched_phase(&p->s, LOADGEN_PHASE_TTFB, c->wrote_ms, c->first_ms);
 	c->served++;
 	c->pos = c->len = 0;
 	if (!c->keep)
@@ -464,6 +485,7 @@ conn_write(struct plain *p, struct conn *c)
 			return;
 		}
 	}
+	c->wrote_ms = util_mono_ms();
 	c->state = C_READING;
 	conn_events(p, c, EPOLLIN);
 }
@@ -474,6 +496,8 @@ conn_handshake(struct plain *p, struct conn *c)
 {
 	switch (p->tp->handshake(p->tctx, &c->tx)) {
 	case PR_TX_OK:
+		if (p->tls)
+			loadgen_sched_phase(&p->s, LOADGEN_PHASE_TLS, c->phase_ms, util_mono_ms());
 		conn_write(p, c);
 		break;
 	case PR_TX_RETRY:
@@ -484,6 +508,18 @@ conn_handshake(struct plain *p, struct conn *c)
 		conn_fail(p, c, PR_FAILURE_TLS);
 		break;
 	}
+}
+
+/* The socket is connected: time it, and on to the handshake. */
+static void
+conn_connected(struct plain *p, struct conn *c)
+{
+	double t = util_mono_ms();
+
+	p->s.r->connections_opened++;
+	loadgen_sched_phase(&p->s, LOADGEN_PHASE_CONNECT, c->phase_ms, t);
+	c->phase_ms = t;
+	conn_handshake(p, c);
 }
 
 static void
@@ -497,9 +533,9 @@ conn_connect(struct plain *p, struct conn *c)
 		return;
 	}
 	setsockopt(c->tx.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c->phase_ms = util_mono_ms();
 	if (connect(c->tx.fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
-		p->s.r->connections_opened++;
-		conn_handshake(p, c);
+		conn_connected(p, c);
 		return;
 	}
 	if (errno != EINPROGRESS) {
@@ -562,6 +598,8 @@ conn_read(struct plain *p, struct conn *c)
 			conn_fail(p, c, PR_FAILURE_RESET);
 			return;
 		}
+		if (c->bytes == 0)
+			c->first_ms = util_mono_ms();
 		c->bytes += (uint64_t)n;
 		c->len += n;
 		rc = parse(p, c);
@@ -628,8 +666,7 @@ conn_event(struct plain *p, struct conn *c, uint32_t ev)
 			conn_fail(p, c, PR_FAILURE_CONNECT);
 			return;
 		}
-		p->s.r->connections_opened++;
-		conn_handshake(p, c);
+		conn_connected(p, c);
 		break;
 	case C_HANDSHAKE:
 		conn_handshake(p, c);
@@ -796,6 +833,7 @@ run_plain(const struct loadgen_target *t, const struct loadgen_opts *o, struct l
 	p.addr = a->addr;
 	p.addrlen = a->addrlen;
 	p.tp = tp;
+	p.tls = tp == &transport_tls;
 	if (tp->init(&p.tctx, &tc, r->error, sizeof r->error) < 0)
 		return PR_EXTERNAL;
 	p.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -892,6 +930,27 @@ slot_easy(const struct loadgen_target *t, const struct loadgen_opts *o, struct c
 	return e;
 }
 
+/* The phases of a transfer sent at sent_ms, from libcurl's timers (us since it began). */
+static void
+curl_phases(struct loadgen_sched *sc, CURL *e, double sent_ms, bool connected)
+{
+	curl_off_t dns = 0, tcp = 0, tls = 0, pre = 0, start = 0;
+
+	curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+	curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &tcp);
+	curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &tls);
+	curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &start);
+	if (connected && tcp >= dns)
+		loadgen_sched_phase(sc, LOADGEN_PHASE_CONNECT, sent_ms + (double)dns / US_PER_MS,
+		    sent_ms + (double)tcp / US_PER_MS);
+	if (connected && tls > 0 && tls >= tcp)
+		loadgen_sched_phase(sc, LOADGEN_PHASE_TLS, sent_ms + (double)tcp / US_PER_MS, sent_ms + (double)tls / US_PER_MS);
+	if (start >= pre)
+		loadgen_sched_phase(sc, LOADGEN_PHASE_TTFB, sent_ms + (double)pre / US_PER_MS,
+		    sent_ms + (double)start / US_PER_MS);
+}
+
 static void
 curl_done(struct loadgen_sched *sc, CURLMsg *m, struct slot *slots)
 {
@@ -911,7 +970,8 @@ curl_done(struct loadgen_sched *sc, CURLMsg *m, struct slot *slots)
 	}
 	curl_easy_getinfo(m->easy_handle, CURLINFO_NUM_CONNECTS, &connects);
 	sc->r->connections_opened += (uint64_t)connects;
-	loadgen_sched_finish(sc, s->origin_ms, s->sent_ms, t, status, failure, s->bytes, connects == 0);
+	if (loadgen_sched_finish(sc, s->origin_ms, s->sent_ms, t, status, failure, s->bytes, connects == 0))
+		curl_phases(sc, m->easy_handle, s->sent_ms, connects > 0);
 	sc->free_slots[sc->nfree++] = s - slots;
 }
 
@@ -1050,6 +1110,8 @@ result_init(struct loadgen_result *r, const struct loadgen_opts *o)
 {
 	memset(r, 0, sizeof *r);
 	r->hist = hist_new();
+	for (int ph = 0; ph < LOADGEN_NPHASES; ph++)
+		r->phases[ph] = hist_new();
 	r->engine = "epoll";
 	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
 }
@@ -1075,6 +1137,8 @@ static void
 merge_result(struct loadgen_result *r, const struct loadgen_result *w)
 {
 	hist_merge(r->hist, w->hist);
+	for (int ph = 0; ph < LOADGEN_NPHASES; ph++)
+		hist_merge(r->phases[ph], w->phases[ph]);
 	r->ok += w->ok;
 	for (int c = 0; c < PR_FAILURE_NCLASSES; c++)
 		r->errors[c] += w->errors[c];
@@ -1279,6 +1343,10 @@ loadgen_result_free(struct loadgen_result *r)
 {
 	free(r->hist);
 	r->hist = NULL;
+	for (int ph = 0; ph < LOADGEN_NPHASES; ph++) {
+		free(r->phases[ph]);
+		r->phases[ph] = NULL;
+	}
 	free(r->ok_per_interval);
 	r->ok_per_interval = NULL;
 	r->nintervals = 0;

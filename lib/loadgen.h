@@ -65,11 +65,32 @@ struct loadgen_opts {
 	double interval_s;		/* throughput interval; 0: PR_LOAD_INTERVAL_S */
 };
 
+/*
+ * The phases recorded under load, each in a histogram of its own (whole
+ * microseconds, merged exactly as the latency's):
+ *
+ *   connect  a connection opened: connect() to connected
+ *   tls      its TLS handshake: connected to handshake done (https only)
+ *   ttfb     a successful counted request: its last byte written (HTTP/2:
+ *            its frames handed to the socket) to the first byte of its
+ *            response
+ *
+ * connect and tls count the connections that began in the measured window;
+ * ttfb the requests the latency histogram counts.  libcurl's engine takes
+ * them from its timers (connect: namelookup to connect, tls: connect to
+ * appconnect, ttfb: pretransfer to starttransfer).
+ */
+enum loadgen_phase { LOADGEN_PHASE_CONNECT, LOADGEN_PHASE_TLS, LOADGEN_PHASE_TTFB, LOADGEN_NPHASES };
+
+/* "connect", "tls", "ttfb": the phases' names in documents. */
+extern const char *const loadgen_phase_names[LOADGEN_NPHASES];
+
 /* The default length of the intervals throughput is counted in. */
 #define PR_LOAD_INTERVAL_S 1.0
 
 struct loadgen_result {
 	struct hist *hist;		/* latency of successful responses */
+	struct hist *phases[LOADGEN_NPHASES];	/* see enum loadgen_phase */
 	uint64_t ok;			/* successful responses counted */
 	uint64_t errors[PR_FAILURE_NCLASSES];	/* by failure.h's class; [PR_FAILURE_OK] is 0 */
 	uint64_t error_total;

@@ -56,9 +56,12 @@ bool loadgen_sched_next(struct loadgen_sched *s, double now, double *origin);
 double loadgen_sched_wait_ms(const struct loadgen_sched *s, double now, double next_scan);
 /* Open loop: requests due in the measured window that were never sent. */
 uint64_t loadgen_sched_unsent(const struct loadgen_sched *s);
-/* Account one finished request: failure PR_FAILURE_OK is a response with status. */
-void loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status, enum failure failure,
+/* Account one finished request: failure PR_FAILURE_OK is a response with status.
+ * True when it counted as a success (its phases are then to be recorded). */
+bool loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status, enum failure failure,
     uint64_t bytes, bool reused);
+/* Record phase ph of a connection or request, from_ms to to_ms, if it began in the measured window. */
+void loadgen_sched_phase(struct loadgen_sched *s, enum loadgen_phase ph, double from_ms, double to_ms);
 
 /* epoll_pwait2 (sub-millisecond) where the kernel has it, epoll_wait otherwise. */
 int loadgen_wait_events(int ep, struct epoll_event *evs, double wait_ms);
