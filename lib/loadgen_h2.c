@@ -454,16 +454,20 @@ conn_connect(struct h2 *h, struct h2conn *c)
 }
 
 /*
- * Read everything that has arrived into nghttp2, until the transport would
- * block: the responses of all the streams that completed go in before the
- * loop's one write per connection (stopping at the end of a TLS record
- * would write once per response).
+ * Read everything that has arrived into nghttp2: the responses of all the
+ * streams that completed go in before the loop's one write per connection.
+ * One read takes what the socket holds (TLS reads ahead, many records at
+ * once), so reading goes on only while the transport holds more or the
+ * buffer came back full, not until a read would block: that would cost a
+ * read call per turn for nothing.
  */
 static void
 conn_read(struct h2 *h, struct h2conn *c)
 {
-	for (;;) {
-		size_t n = 0;
+	size_t n;
+
+	do {
+		n = 0;
 
 		switch (h->tp->read(&c->tx, h->rbuf, sizeof h->rbuf, &n)) {
 		case PR_TX_OK:
@@ -482,7 +486,8 @@ conn_read(struct h2 *h, struct h2conn *c)
 			conn_end(h, c, PR_FAILURE_OTHER);
 			return;
 		}
-	}
+	} while (n == sizeof h->rbuf || h->tp->pending(&c->tx) > 0);
+	c->dirty = true;
 }
 
 static void
