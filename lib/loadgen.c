@@ -38,7 +38,7 @@
 #define PROBE_MAX_MS 2000.0		/* longest wait to choose among addresses */
 #define US_PER_MS 1000.0
 #define HTTP_SWITCHING_PROTOCOLS 101
-#define THREAD_START_MS 5.0		/* threads start together this long after they are made */
+#define THREAD_START_MS 1.0		/* threads start together this long after the last is ready */
 
 void
 loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct loadgen_result *r, long expect_status, long nslots,
@@ -48,11 +48,12 @@ loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct
 
 	if (!sh)
 		sh = &one;
+	loadgen_start_wait(sh);
 	memset(s, 0, sizeof *s);
 	s->o = o;
 	s->r = r;
 	s->expect_status = expect_status;
-	s->t0 = sh->t0_ms;
+	s->t0 = sh->start ? sh->start->t0_ms : sh->t0_ms;
 	s->warm_end = s->t0 + o->warmup_s * MS_PER_S;
 	s->end = s->warm_end + o->duration_s * MS_PER_S;
 	s->interval_ms = o->rate_rps > 0 ? MS_PER_S * (double)sh->count / o->rate_rps : 0;
@@ -63,6 +64,24 @@ loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct
 	s->free_slots = xcalloc((size_t)nslots, sizeof *s->free_slots);
 	for (long i = nslots - 1; i >= 0; i--)
 		s->free_slots[s->nfree++] = i;
+}
+
+void
+loadgen_start_wait(const struct loadgen_shard *sh)
+{
+	struct loadgen_start *st = sh->start;
+
+	if (!st)
+		return;
+	pthread_mutex_lock(&st->mu);
+	if (!st->waited[sh->index]) {
+		st->waited[sh->index] = true;
+		if (--st->pending == 0)
+			pthread_cond_broadcast(&st->cv);	/* run_threads sets t0 */
+		while (!st->go)
+			pthread_cond_wait(&st->cv, &st->mu);
+	}
+	pthread_mutex_unlock(&st->mu);
 }
 
 /*
@@ -1129,6 +1148,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 
 	w->rc = run_engine(w->t, &w->o, &w->r, w->a, &w->sh);
+	loadgen_start_wait(&w->sh);	/* an engine that failed to set up */
 	return NULL;
 }
 
@@ -1162,6 +1182,19 @@ merge_result(struct loadgen_result *r, const struct loadgen_result *w)
 		memcpy(r->error, w->error, sizeof r->error);
 }
 
+/* Once every thread is ready (or gone), start them all at one t0. */
+static void
+threads_go(struct loadgen_start *st)
+{
+	pthread_mutex_lock(&st->mu);
+	while (st->pending > 0)
+		pthread_cond_wait(&st->cv, &st->mu);
+	st->t0_ms = util_mono_ms() + THREAD_START_MS;
+	st->go = true;
+	pthread_cond_broadcast(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+}
+
 /*
  * Run the engine on r->threads threads (o->threads, or one per core, at
  * most one per connection), each with its share of the connections and of
@@ -1172,8 +1205,8 @@ run_threads(const struct loadgen_target *t, const struct loadgen_opts *o, struct
     const struct loadgen_engine_args *a)
 {
 	long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	struct loadgen_start st = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 	struct worker *w;
-	double t0;
 	int rc = 0;
 
 	if (n < 1)
@@ -1184,20 +1217,28 @@ run_threads(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 	if (n == 1)
 		return run_engine(t, o, r, a, NULL);
 	w = xcalloc((size_t)n, sizeof *w);
-	t0 = util_mono_ms() + THREAD_START_MS;
+	st.pending = n;
+	st.waited = xcalloc((size_t)n, sizeof *st.waited);
 	for (long i = 0; i < n; i++) {
+		int err;
+
 		w[i].t = t;
 		w[i].a = a;
 		w[i].o = *o;
 		w[i].o.connections = o->connections / n + (i < o->connections % n);
-		w[i].sh = (struct loadgen_shard){ .t0_ms = t0, .index = i, .count = n };
+		w[i].sh = (struct loadgen_shard){ .index = i, .count = n, .start = &st };
 		result_init(&w[i].r, o);
-		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+		if ((err = pthread_create(&w[i].tid, NULL, worker_main, &w[i])) != 0) {
 			w[i].rc = -1;	/* the others still run; this share is not sent */
-			snprintf(r->error, sizeof r->error, "cannot start thread %ld: %s", i + 1, strerror(errno));
+			snprintf(r->error, sizeof r->error, "cannot start thread %ld: %s", i + 1, strerror(err));
 			rc = PR_EXTERNAL;
+			pthread_mutex_lock(&st.mu);	/* ...and is not waited for */
+			st.waited[i] = true;
+			st.pending--;
+			pthread_mutex_unlock(&st.mu);
 		}
 	}
+	threads_go(&st);
 	for (long i = 0; i < n; i++) {
 		if (w[i].rc == -1)
 			continue;
@@ -1209,6 +1250,7 @@ run_threads(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 	for (long i = 0; i < n; i++)
 		loadgen_result_free(&w[i].r);
 	free(w);
+	free(st.waited);
 	return rc;
 }
 
