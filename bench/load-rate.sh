@@ -1,0 +1,81 @@
+#!/bin/sh
+# load-rate.sh: does pr-bench --load --rate keep the rate it is given?
+#
+#   bench/load-rate.sh [ROUNDS] [SECONDS] [CONNECTIONS]
+#
+# Starts a throwaway nginx (NGINX_WORKERS, default 2, so that it is not the
+# limit) on loopback, then, ROUNDS times (default 3), runs the open loop at
+# each rate of RATES (default "1000 10000 40000" req/s) for SECONDS (default
+# 10) with CONNECTIONS (default 200), over http:// and over https://
+# (HTTP/1.1 on the epoll engine's TLS), with pr-bench's default threads.
+# For each it prints the target, the rate achieved (requests answered in
+# the measured window / SECONDS) and its error, the requests accounted for
+# (answered, or unfinished: in flight or not yet sent when the time was up)
+# against those due, the requests sent over 1 ms late, p50/p99 latency and
+# the client's CPU; then each case's median error and spread over the
+# rounds, and whether the median is within 0.5 % of the target.
+# Needs nginx, openssl, curl and jq (scripts/deps.sh bench).
+set -eu
+
+rounds=${1:-3}
+secs=${2:-10}
+conns=${3:-200}
+rates=${RATES:-1000 10000 40000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${PR_BIN:-$root/bin}
+PATH=$PATH:/usr/sbin
+
+for p in nginx openssl curl jq; do
+	command -v "$p" >/dev/null 2>&1 || { echo "load-rate: $p is missing (run scripts/deps.sh bench)" >&2; exit 4; }
+done
+[ -x /usr/bin/time ] || { echo "load-rate: /usr/bin/time is missing (Debian package time)" >&2; exit 4; }
+[ -x "$bin/pr-bench" ] || { echo "load-rate: $bin/pr-bench is missing (run make)" >&2; exit 4; }
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/pr-rate.XXXXXX")
+nginx_pid=
+cleanup() {
+	for p in $nginx_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+. "$root/bench/load-nginx.sh"
+
+port=$(free_port)
+plain_port=$(free_port)
+nginx_conf rate "${NGINX_WORKERS:-2}" "$port" "$plain_port"
+start_nginx rate "$port"
+
+echo "load-rate: nginx (${NGINX_WORKERS:-2} workers), open loop, $conns connections, ${secs}s x $rounds rounds"
+printf '%-5s %6s %6s %10s %9s %9s %9s %8s %8s %8s\n' round scheme target "achieved" "error %" "acc. %" late p50_ms p99_ms cpu_s
+r=1
+while [ "$r" -le "$rounds" ]; do
+	for scheme in http https; do
+		if [ "$scheme" = http ]; then u=http://127.0.0.1:$plain_port/index.html; else u=https://127.0.0.1:$port/index.html; fi
+		for rate in $rates; do
+			/usr/bin/time -f '%U %S' -o "$dir/time" "$bin/pr-bench" --load -k -C "$conns" -d "$secs" --rate "$rate" \
+				x="$u" >"$dir/out" 2>/dev/null || true
+			read -r cu cs <"$dir/time"
+			line=$(jq -r --argjson rate "$rate" --argjson secs "$secs" '.metrics.x as $m | $m.load |
+			    ($rate * $secs) as $due | (.requests / $secs) as $got |
+			    "\($got) \(($got / $rate - 1) * 100) \(((.requests + .unfinished) / $due - 1) * 100) \(.late) \($m.summary.p50) \($m.summary.p99)"' \
+			    "$dir/out")
+			# shellcheck disable=SC2086
+			set -- $line
+			echo "$2" >>"$dir/$scheme-$rate.err"
+			printf '%-5s %6s %6s %10.1f %9.3f %9.3f %9s %8s %8s %8.2f\n' "$r" "$scheme" "$rate" "$1" "$2" "$3" "$4" "$5" "$6" \
+			    "$(echo "$cu $cs" | awk '{ print $1 + $2 }')"
+		done
+	done
+	r=$((r + 1))
+done
+
+echo
+printf '%-6s %6s %16s %22s %8s\n' scheme target "median error %" "spread %" "<=0.5%"
+for scheme in http https; do
+	for rate in $rates; do
+		m=$(median <"$dir/$scheme-$rate.err")
+		printf '%-6s %6s %16.3f %22s %8s\n' "$scheme" "$rate" "$m" "$(spread <"$dir/$scheme-$rate.err")" \
+		    "$(echo "$m" | awk '{ print ($1 <= 0.5 && $1 >= -0.5) ? "yes" : "no" }')"
+	done
+done
