@@ -17,7 +17,9 @@
 PATH=$PATH:/usr/sbin
 nginx_pid=${nginx_pid:-}
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
 
 # The site and the certificate, once per $dir.
 nginx_site() {

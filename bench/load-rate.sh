@@ -47,25 +47,29 @@ nginx_conf rate "${NGINX_WORKERS:-2}" "$port" "$plain_port"
 start_nginx rate "$port"
 
 echo "load-rate: nginx (${NGINX_WORKERS:-2} workers), open loop, $conns connections, ${secs}s x $rounds rounds"
-printf '%-5s %6s %6s %10s %9s %9s %9s %8s %8s %8s\n' round scheme target "achieved" "error %" "acc. %" late p50_ms p99_ms cpu_s
+row='%-5s %6s %6s %10s %9s %9s %9s %8s %8s %8s\n'
+# shellcheck disable=SC2059 # the row's format
+printf "$row" round scheme target achieved "error %" "acc. %" late p50_ms p99_ms cpu_s
+# one ROUND SCHEME RATE: one run, its row printed, its error kept.
+one() {
+	u=https://127.0.0.1:$port/index.html
+	[ "$2" = http ] && u=http://127.0.0.1:$plain_port/index.html
+	/usr/bin/time -f '%U %S' -o "$dir/time" \
+		"$bin/pr-bench" --load -k -C "$conns" -d "$secs" --rate "$3" x="$u" >"$dir/out" 2>/dev/null || true
+	read -r cu cs <"$dir/time"
+	line=$(jq -r --argjson rate "$3" --argjson secs "$secs" '.metrics.x as $m | $m.load |
+	    ($rate * $secs) as $due | (.requests / $secs) as $got |
+	    [$got, ($got / $rate - 1) * 100, ((.requests + .unfinished) / $due - 1) * 100, .late,
+	     $m.summary.p50, $m.summary.p99] | map(tostring) | join(" ")' "$dir/out")
+	echo "$line" | cut -d' ' -f2 >>"$dir/$2-$3.err"
+	# shellcheck disable=SC2086 # the figures are six words
+	printf '%-5s %6s %6s %10.1f %9.3f %9.3f %9s %8s %8s %8.2f\n' "$1" "$2" "$3" $line \
+	    "$(echo "$cu $cs" | awk '{ print $1 + $2 }')"
+}
 r=1
 while [ "$r" -le "$rounds" ]; do
 	for scheme in http https; do
-		if [ "$scheme" = http ]; then u=http://127.0.0.1:$plain_port/index.html; else u=https://127.0.0.1:$port/index.html; fi
-		for rate in $rates; do
-			/usr/bin/time -f '%U %S' -o "$dir/time" "$bin/pr-bench" --load -k -C "$conns" -d "$secs" --rate "$rate" \
-				x="$u" >"$dir/out" 2>/dev/null || true
-			read -r cu cs <"$dir/time"
-			line=$(jq -r --argjson rate "$rate" --argjson secs "$secs" '.metrics.x as $m | $m.load |
-			    ($rate * $secs) as $due | (.requests / $secs) as $got |
-			    "\($got) \(($got / $rate - 1) * 100) \(((.requests + .unfinished) / $due - 1) * 100) \(.late) \($m.summary.p50) \($m.summary.p99)"' \
-			    "$dir/out")
-			# shellcheck disable=SC2086
-			set -- $line
-			echo "$2" >>"$dir/$scheme-$rate.err"
-			printf '%-5s %6s %6s %10.1f %9.3f %9.3f %9s %8s %8s %8.2f\n' "$r" "$scheme" "$rate" "$1" "$2" "$3" "$4" "$5" "$6" \
-			    "$(echo "$cu $cs" | awk '{ print $1 + $2 }')"
-		done
+		for rate in $rates; do one "$r" "$scheme" "$rate"; done
 	done
 	r=$((r + 1))
 done

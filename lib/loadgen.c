@@ -935,7 +935,8 @@ slot_easy(const struct loadgen_target *t, const struct loadgen_opts *o, struct c
 		return NULL;
 	http_curl_request(e, t->url, t->method, t->body, t->body ? strlen(t->body) : 0, o->insecure,
 	    "pr-bench/" PR_VERSION);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, o->http1_1 ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+	    o->http1_1 ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * MS_PER_S));
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, count_bytes);
@@ -964,7 +965,8 @@ curl_phases(struct loadgen_sched *sc, CURL *e, double sent_ms, bool connected)
 		loadgen_sched_phase(sc, LOADGEN_PHASE_CONNECT, sent_ms + (double)dns / US_PER_MS,
 		    sent_ms + (double)tcp / US_PER_MS);
 	if (connected && tls > 0 && tls >= tcp)
-		loadgen_sched_phase(sc, LOADGEN_PHASE_TLS, sent_ms + (double)tcp / US_PER_MS, sent_ms + (double)tls / US_PER_MS);
+		loadgen_sched_phase(sc, LOADGEN_PHASE_TLS, sent_ms + (double)tcp / US_PER_MS,
+		    sent_ms + (double)tls / US_PER_MS);
 	if (start >= pre)
 		loadgen_sched_phase(sc, LOADGEN_PHASE_TTFB, sent_ms + (double)pre / US_PER_MS,
 		    sent_ms + (double)start / US_PER_MS);

@@ -81,8 +81,8 @@ double loadgen_sched_wait_ms(const struct loadgen_sched *s, double now, double n
 uint64_t loadgen_sched_unsent(const struct loadgen_sched *s);
 /* Account one finished request: failure PR_FAILURE_OK is a response with status.
  * True when it counted as a success (its phases are then to be recorded). */
-bool loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status, enum failure failure,
-    uint64_t bytes, bool reused);
+bool loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status,
+    enum failure failure, uint64_t bytes, bool reused);
 /* Record phase ph of a connection or request, from_ms to to_ms, if it began in the measured window. */
 void loadgen_sched_phase(struct loadgen_sched *s, enum loadgen_phase ph, double from_ms, double to_ms);
 

@@ -103,7 +103,8 @@ add_metrics(cJSON *metrics, const struct bench_opts *o, const struct benchcfg_me
 	hist_summary_ms(r->hist, &s);
 	cJSON_AddItemToObject(lat, "summary", stats_summary_to_json(&s));
 	cJSON_AddItemToObject(lat, "histogram", hist_to_json(r->hist));
-	cJSON_AddItemToObject(lat, "load_phases", benchdoc_phases_json(r->phases, loadgen_phase_names, LOADGEN_NPHASES));
+	cJSON_AddItemToObject(lat, "load_phases",
+	    benchdoc_phases_json(r->phases, loadgen_phase_names, LOADGEN_NPHASES));
 	cJSON_AddItemToObject(lat, "load", load_json(o, r));
 	cJSON_AddItemToObject(metrics, m->id, lat);
 

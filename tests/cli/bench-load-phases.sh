@@ -36,11 +36,13 @@ check "h2_ttfb_is_recorded_per_success_within_latency" jtrue "$TTFB"
 check "h2_connects_and_handshakes_are_recorded" jtrue "$(conns 2 '$m.load.connections_opened')"
 
 run pr-bench --load -k -C 2 -d 1 x="$(echo "$NGINX_HTTPS" | sed 's|//|//u:p@|')/index.html"
-check "curl_engine_records_phases_too" jtrue "$TTFB and .metrics.x.load.engine == \"curl\" and .metrics.x.load_phases.tls.histogram.n >= 1"
+check "curl_engine_records_phases_too" \
+	jtrue "$TTFB and .metrics.x.load.engine == \"curl\" and .metrics.x.load_phases.tls.histogram.n >= 1"
 
 # Threads: each records its own, merged exactly into the document's.
 run pr-bench --load -k -T 2 -C 4 -d 1 x="$NGINX_HTTPS/index.html"
-check "threads_merge_their_phases" jtrue "$TTFB and .metrics.x.load.threads == 2 and $(conns 4 '$m.load.connections_opened')"
+check "threads_merge_their_phases" \
+	jtrue "$TTFB and .metrics.x.load.threads == 2 and $(conns 4 '$m.load.connections_opened')"
 
 # Two runs merged: each phase's histogram is the sum of the two.
 run pr-bench --load -C 2 -d 0.5 x="$NGINX_HTTP/index.html"

@@ -41,7 +41,8 @@ run pr-bench --load -k -T 2 -C 2 -d 0.3 x="$(echo "$NGINX_HTTPS" | sed 's|//|//u
 check "curl_engine_runs_one_thread" jtrue '.metrics.x.load.engine == "curl" and .metrics.x.load.threads == 1'
 # https:// runs on the epoll engine's threads by default.
 run pr-bench --load -k -T 2 -C 2 -d 0.3 x="$NGINX_HTTPS/index.html"
-check "https_runs_on_the_epoll_engine_threads" jtrue '.metrics.x.load.engine == "epoll" and .metrics.x.load.threads == 2'
+check "https_runs_on_the_epoll_engine_threads" \
+	jtrue '.metrics.x.load.engine == "epoll" and .metrics.x.load.threads == 2'
 
 expect_exit 2 "threads_0_exits_2" pr-bench --load -T 0 x="$URL"
 expect_exit 2 "threads_above_the_limit_exit_2" pr-bench --load --threads 257 x="$URL"

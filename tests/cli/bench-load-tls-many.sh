@@ -19,4 +19,5 @@ check "many_tls_connections_have_no_errors" jtrue '.metrics.many.errors.total ==
 # after each connection's first went on a reused one.
 check "many_tls_connections_are_all_opened_and_held" \
 	jtrue ".metrics.many.load.connections_opened == $N and .metrics.many.load.reused == .metrics.many.load.ok"
-echo "# $(jq -r '.metrics.many | "\(.load.connections_opened) connections, \(.load.ok) ok, \(.errors.total) errors, p99 \(.summary.p99) ms"' "$T/out")"
+jq -r '.metrics.many | "# \(.load.connections_opened) connections, \(.load.ok) ok, \(.errors.total) errors, " +
+	"p99 \(.summary.p99) ms"' "$T/out"

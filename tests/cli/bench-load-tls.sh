@@ -125,4 +125,5 @@ check "https_load_honours_no_proxy" \
 # Credentials in the URL go to libcurl, which sends them.
 run pr-bench --load -k -C 2 -d 0.5 tls="https://u:p@127.0.0.1:$port/index.html"
 check "https_load_with_credentials_runs_on_libcurl" \
-	jtrue '.metrics.tls.load.engine == "curl" and .metrics.tls.load.http_version == "2" and .metrics.tls.errors.total == 0'
+	jtrue '.metrics.tls.load.engine == "curl" and .metrics.tls.load.http_version == "2" and
+		.metrics.tls.errors.total == 0'
