@@ -1,9 +1,12 @@
 # shellcheck shell=sh
-# shellcheck disable=SC2154 # $dir is the sourcing script's
 # load-nginx.sh: throwaway nginx servers on loopback for the bench/load-*
-# scripts, sourced after they set $dir (a private temporary directory) and
-# their cleanup trap (which kills $nginx_pid).
+# scripts, which source it.
 #
+#   bench_need NAME COMMAND...      exit 4, saying what is missing, unless
+#                                   nginx, openssl, curl, /usr/bin/time,
+#                                   $bin/pr-bench and the COMMANDs are here
+#   nginx_dir PREFIX                make $dir, a private temporary directory;
+#                                   on exit stop the servers and remove it
 #   free_port                       a free loopback port
 #   nginx_conf NAME WORKERS HTTPS_PORT HTTP_PORT
 #                                   $dir/NAME.conf: TLS (self-signed, HTTP/1.1
@@ -15,7 +18,28 @@
 #   median, spread                  of the numbers on stdin
 
 PATH=$PATH:/usr/sbin
-nginx_pid=${nginx_pid:-}
+nginx_pid=
+
+bench_need() {
+	name=$1
+	shift
+	for p in nginx openssl curl "$@"; do
+		command -v "$p" >/dev/null 2>&1 || { echo "$name: $p is missing (run scripts/deps.sh bench)" >&2; exit 4; }
+	done
+	[ -x /usr/bin/time ] || { echo "$name: /usr/bin/time is missing (Debian package time)" >&2; exit 4; }
+	# shellcheck disable=SC2154 # $bin is the sourcing script's
+	[ -x "$bin/pr-bench" ] || { echo "$name: $bin/pr-bench is missing (run make)" >&2; exit 4; }
+}
+
+nginx_dir() {
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+	trap nginx_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+nginx_cleanup() {
+	for p in $nginx_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	rm -rf "$dir"
+}
 
 free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

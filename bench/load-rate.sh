@@ -23,23 +23,10 @@ conns=${3:-200}
 rates=${RATES:-1000 10000 40000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${PR_BIN:-$root/bin}
-PATH=$PATH:/usr/sbin
 
-for p in nginx openssl curl jq; do
-	command -v "$p" >/dev/null 2>&1 || { echo "load-rate: $p is missing (run scripts/deps.sh bench)" >&2; exit 4; }
-done
-[ -x /usr/bin/time ] || { echo "load-rate: /usr/bin/time is missing (Debian package time)" >&2; exit 4; }
-[ -x "$bin/pr-bench" ] || { echo "load-rate: $bin/pr-bench is missing (run make)" >&2; exit 4; }
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/pr-rate.XXXXXX")
-nginx_pid=
-cleanup() {
-	for p in $nginx_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 . "$root/bench/load-nginx.sh"
+bench_need load-rate jq
+nginx_dir pr-rate
 
 port=$(free_port)
 plain_port=$(free_port)

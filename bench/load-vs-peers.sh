@@ -37,23 +37,10 @@ conns=${3:-50}
 workers=${NGINX_WORKERS:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${PR_BIN:-$root/bin}
-PATH=$PATH:/usr/sbin
 
-for p in nginx openssl wrk h2load ab jq; do
-	command -v "$p" >/dev/null 2>&1 || { echo "load-vs-peers: $p is missing (run scripts/deps.sh bench)" >&2; exit 4; }
-done
-[ -x /usr/bin/time ] || { echo "load-vs-peers: /usr/bin/time is missing (Debian package time)" >&2; exit 4; }
-[ -x "$bin/pr-bench" ] || { echo "load-vs-peers: $bin/pr-bench is missing (run make)" >&2; exit 4; }
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/pr-peers.XXXXXX")
-nginx_pid=
-cleanup() {
-	for p in $nginx_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 . "$root/bench/load-nginx.sh"
+bench_need load-vs-peers wrk h2load ab jq
+nginx_dir pr-peers
 port=$(free_port)
 plain_port=$(free_port)
 nginx_conf peers "$workers" "$port" "$plain_port"

@@ -215,6 +215,16 @@ loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double
 
 const char *const loadgen_phase_names[LOADGEN_NPHASES] = { "connect", "tls", "ttfb" };
 
+double
+loadgen_sched_connected(struct loadgen_sched *s, double began_ms)
+{
+	double t = util_mono_ms();
+
+	s->r->connections_opened++;
+	loadgen_sched_phase(s, LOADGEN_PHASE_CONNECT, began_ms, t);
+	return t;
+}
+
 void
 loadgen_sched_phase(struct loadgen_sched *s, enum loadgen_phase ph, double from_ms, double to_ms)
 {
@@ -529,15 +539,11 @@ conn_handshake(struct plain *p, struct conn *c)
 	}
 }
 
-/* The socket is connected: time it, and on to the handshake. */
+/* The socket is connected: on to the handshake, timed from now. */
 static void
 conn_connected(struct plain *p, struct conn *c)
 {
-	double t = util_mono_ms();
-
-	p->s.r->connections_opened++;
-	loadgen_sched_phase(&p->s, LOADGEN_PHASE_CONNECT, c->phase_ms, t);
-	c->phase_ms = t;
+	c->phase_ms = loadgen_sched_connected(&p->s, c->phase_ms);
 	conn_handshake(p, c);
 }
 

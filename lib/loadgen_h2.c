@@ -417,15 +417,11 @@ conn_handshake(struct h2 *h, struct h2conn *c)
 	}
 }
 
-/* The socket is connected: time it, and on to the handshake. */
+/* The socket is connected: on to the handshake, timed from now. */
 static void
 conn_connected(struct h2 *h, struct h2conn *c)
 {
-	double t = util_mono_ms();
-
-	h->s.r->connections_opened++;
-	loadgen_sched_phase(&h->s, LOADGEN_PHASE_CONNECT, c->phase_ms, t);
-	c->phase_ms = t;
+	c->phase_ms = loadgen_sched_connected(&h->s, c->phase_ms);
 	conn_handshake(h, c);
 }
 

@@ -85,6 +85,8 @@ bool loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, d
     enum failure failure, uint64_t bytes, bool reused);
 /* Record phase ph of a connection or request, from_ms to to_ms, if it began in the measured window. */
 void loadgen_sched_phase(struct loadgen_sched *s, enum loadgen_phase ph, double from_ms, double to_ms);
+/* A connection begun (connect()) at began_ms is made: count it and its connect phase; returns now. */
+double loadgen_sched_connected(struct loadgen_sched *s, double began_ms);
 
 /* epoll_pwait2 (sub-millisecond) where the kernel has it, epoll_wait otherwise. */
 int loadgen_wait_events(int ep, struct epoll_event *evs, double wait_ms);
