@@ -15,8 +15,9 @@
 #include "doc.h"
 #include "pr.h"
 #include "hist.h"
-#include "loadgen.h"
 #include "stats.h"
+
+#define BENCH_MAX_PHASES 16	/* load_phases of one metric */
 
 /* Load fields that take the largest value rather than the sum. */
 static const char *const load_max_keys[] = { "duration_s", "warmup_s", NULL };
@@ -26,8 +27,10 @@ struct acc {
 	char *id;
 	cJSON *out;		/* the merged metric, started from the first */
 	struct hist *hist;	/* latency metrics; NULL for throughput */
-	struct hist *phase[LOADGEN_NPHASES];	/* their load_phases' histograms */
-	bool phased;		/* every input had load_phases */
+	struct hist *phase[BENCH_MAX_PHASES];	/* their load_phases' histograms, */
+	char *phase_name[BENCH_MAX_PHASES];	/* by name, as the first input has them */
+	int nphases;
+	bool phased;		/* every input had the same load_phases */
 	double *rps;		/* throughput: per-interval sums, element-wise */
 	size_t nrps;		/* the shortest loadgen_shard's count of intervals */
 	double interval_s;
@@ -163,41 +166,70 @@ add_rps_samples(struct acc *a, const cJSON *m, const char *ctx, bool first)
 	return rc;
 }
 
+/* The index of a's phase named name, or -1. */
+static int
+phase_index(const struct acc *a, const char *name)
+{
+	for (int i = 0; i < a->nphases; i++)
+		if (strcmp(a->phase_name[i], name) == 0)
+			return i;
+	return -1;
+}
+
 /*
- * Add a latency metric's "load_phases" histograms to a's (the first input
- * makes them).  An input without them (pr-bench before 0.2) leaves the
- * merge without them, as a part would not be the whole.
+ * Add a latency metric's "load_phases" histograms to a's, by name (the
+ * first input names them).  An input without them (pr-bench before 0.2),
+ * or with other phases, leaves the merge without them, as a part would not
+ * be the whole.
  */
 static int
 add_phases(struct acc *a, const cJSON *m, const char *ctx, bool first)
 {
-	const cJSON *phases = NULL, *hj;
-	struct hist *h = hist_new();
+	const cJSON *phases = NULL, *p, *ph, *hj;
+	struct hist *h;
 	struct buf c = { 0 };
-	int rc;
+	int rc, seen = 0;
 
 	if ((rc = doc_get_object(m, "load_phases", PR_OPTIONAL, ctx, &phases)))
-		goto out;
+		return rc;
 	if (first)
 		a->phased = phases != NULL;
 	if (!phases || !a->phased) {
 		a->phased = false;
-		goto out;
+		return 0;
 	}
-	for (int ph = 0; ph < LOADGEN_NPHASES; ph++) {
+	h = hist_new();
+	cJSON_ArrayForEach(p, phases) {
+		int i = first ? a->nphases : phase_index(a, p->string);
+
 		buf_reset(&c);
-		buf_printf(&c, "%s.load_phases.%s", ctx, loadgen_phase_names[ph]);
-		if ((rc = doc_get_object(phases, loadgen_phase_names[ph], PR_REQUIRED, c.data, &hj)))
+		buf_printf(&c, "%s.load_phases", ctx);
+		if ((rc = doc_get_object(phases, p->string, PR_REQUIRED, c.data, &ph)))
+			break;
+		buf_printf(&c, ".%s", p->string);
+		if ((rc = doc_get_object(ph, "histogram", PR_REQUIRED, c.data, &hj)))
 			break;
 		buf_adds(&c, ".histogram");
-		if ((rc = doc_get_object(hj, "histogram", PR_REQUIRED, c.data, &hj)) ||
-		    (rc = hist_from_json(hj, c.data, h)))
+		if ((rc = hist_from_json(hj, c.data, h)))
 			break;
-		if (!a->phase[ph])
-			a->phase[ph] = hist_new();
-		hist_merge(a->phase[ph], h);
+		if (i < 0) {
+			a->phased = false;	/* a phase the first input lacks */
+			break;
+		}
+		if (first) {
+			if (a->nphases == BENCH_MAX_PHASES) {
+				rc = pr_error(PR_INPUT, "%s.load_phases: more than %d phases", ctx, BENCH_MAX_PHASES);
+				break;
+			}
+			a->phase_name[i] = xstrdup(p->string);
+			a->phase[i] = hist_new();
+			a->nphases++;
+		}
+		hist_merge(a->phase[i], h);
+		seen++;
 	}
-out:
+	if (!rc && seen != a->nphases)
+		a->phased = false;	/* it lacks one */
 	free(h);
 	buf_free(&c);
 	return rc;
@@ -360,7 +392,8 @@ static void
 finish_phases(struct acc *a)
 {
 	if (a->phased)
-		set_member(a->out, "load_phases", benchdoc_phases_json(a->phase, loadgen_phase_names, LOADGEN_NPHASES));
+		set_member(a->out, "load_phases",
+		    benchdoc_phases_json(a->phase, (const char *const *)a->phase_name, a->nphases));
 	else
 		cJSON_DeleteItemFromObjectCaseSensitive(a->out, "load_phases");
 }
@@ -499,8 +532,10 @@ benchmerge_free(struct bench_merge *mg)
 		free(mg->v[i].id);
 		cJSON_Delete(mg->v[i].out);
 		free(mg->v[i].hist);
-		for (int ph = 0; ph < LOADGEN_NPHASES; ph++)
+		for (int ph = 0; ph < mg->v[i].nphases; ph++) {
 			free(mg->v[i].phase[ph]);
+			free(mg->v[i].phase_name[ph]);
+		}
 		free(mg->v[i].rps);
 	}
 	free(mg->v);
