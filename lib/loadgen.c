@@ -900,7 +900,7 @@ run_plain(const struct loadgen_target *t, const struct loadgen_opts *o, struct l
 		dispatch(&p);
 	}
 	r->elapsed_s = o->duration_s;
-	r->unfinished = loadgen_sched_unsent(&p.s);
+	r->unfinished += loadgen_sched_unsent(&p.s);	/* after those answered as the time ran out */
 	for (long i = 0; i < n; i++) {
 		if (p.c[i].state >= C_CONNECTING && p.c[i].origin_ms >= p.s.warm_end)
 			r->unfinished++;
@@ -1105,7 +1105,7 @@ run_curl(const struct loadgen_target *t, const struct loadgen_opts *o, struct lo
 		curl_multi_poll(multi, NULL, 0, (int)ceil(loadgen_sched_wait_ms(&sc, now, next_scan)), NULL);
 	}
 	r->elapsed_s = o->duration_s;
-	r->unfinished = loadgen_sched_unsent(&sc) + (uint64_t)(n - sc.nfree);
+	r->unfinished += loadgen_sched_unsent(&sc) + (uint64_t)(n - sc.nfree);
 	free(sc.free_slots);
 out:
 	for (long i = 0; i < n; i++) {

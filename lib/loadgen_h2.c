@@ -743,7 +743,7 @@ loadgen_run_h2(const struct loadgen_target *t, const struct loadgen_opts *o, str
 	loadgen_sched_init(&h.s, o, r, t->expect_status, nslots, sh);
 	rc = h2_loop(&h);
 	r->elapsed_s = o->duration_s;
-	r->unfinished = loadgen_sched_unsent(&h.s);
+	r->unfinished += loadgen_sched_unsent(&h.s);	/* after those answered as the time ran out */
 	for (long i = 0; i < nslots; i++)
 		if (h.slot[i].busy && h.slot[i].origin_ms >= h.s.warm_end)
 			r->unfinished++;
