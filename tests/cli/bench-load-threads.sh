@@ -42,7 +42,7 @@ for eng in http1 http2; do
 	flags=
 	[ $eng = http2 ] && flags="--http2 --streams 4"
 	lost=0
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		# shellcheck disable=SC2086 # the flags are words
 		run pr-bench --load $flags -T 1 -C 50 -d 0.5 --rate 20000 x="$URL"
 		[ "$(jget "$T/out" '.metrics.x.load.requests + .metrics.x.load.unfinished')" = 10000 ] || lost=$((lost + 1))
