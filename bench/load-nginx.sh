@@ -24,7 +24,9 @@ bench_need() {
 	name=$1
 	shift
 	for p in nginx openssl curl "$@"; do
-		command -v "$p" >/dev/null 2>&1 || { echo "$name: $p is missing (run scripts/deps.sh bench)" >&2; exit 4; }
+		command -v "$p" >/dev/null 2>&1 && continue
+		echo "$name: $p is missing (run scripts/deps.sh bench)" >&2
+		exit 4
 	done
 	[ -x /usr/bin/time ] || { echo "$name: /usr/bin/time is missing (Debian package time)" >&2; exit 4; }
 	# shellcheck disable=SC2154 # $bin is the sourcing script's

@@ -61,12 +61,14 @@ jq 'del(.metrics.x.load_phases)' "$T/b.json" >"$T/old.json"
 expect_exit 0 "merge_with_an_unphased_run_exits_0" pr-bench merge "$T/a.json" "$T/old.json"
 check "merge_with_an_unphased_run_drops_the_phases" jtrue '.metrics.x | has("load_phases") | not'
 # Other phases (a later version's): merged by name, or dropped when they differ.
-jq '.metrics.x.load_phases |= with_entries(.key |= if . == "ttfb" then "ttlb" else . end)' "$T/b.json" >"$T/other.json"
+RENAME='.metrics.x.load_phases |= with_entries(.key |= if . == "ttfb" then "ttlb" else . end)'
+jq "$RENAME" "$T/b.json" >"$T/other.json"
 expect_exit 0 "merge_with_other_phases_exits_0" pr-bench merge "$T/a.json" "$T/other.json"
 check "merge_with_other_phases_drops_them" jtrue '.metrics.x | has("load_phases") | not'
-jq '.metrics.x.load_phases |= with_entries(.key |= if . == "ttfb" then "ttlb" else . end)' "$T/a.json" >"$T/other-a.json"
+jq "$RENAME" "$T/a.json" >"$T/other-a.json"
 expect_exit 0 "merge_of_the_same_other_phases_exits_0" pr-bench merge "$T/other-a.json" "$T/other.json"
-check "merge_of_the_same_other_phases_adds_them_by_name" jtrue '.metrics.x.load_phases | keys == ["connect", "tls", "ttlb"]'
+check "merge_of_the_same_other_phases_adds_them_by_name" \
+	jtrue '.metrics.x.load_phases | keys == ["connect", "tls", "ttlb"]'
 jq '.metrics.x.load_phases.ttfb.histogram.n += 1' "$T/b.json" >"$T/bad.json"
 expect_exit 3 "merge_refuses_a_phase_histogram_that_does_not_add_up" pr-bench merge "$T/a.json" "$T/bad.json"
 ok_if "merge_names_the_bad_phase" 'one_line "$T/err" && grep -q "load_phases.ttfb" "$T/err"'

@@ -45,7 +45,8 @@ for eng in http1 http2; do
 	for _ in 1 2 3; do
 		# shellcheck disable=SC2086 # the flags are words
 		run pr-bench --load $flags -T 1 -C 50 -d 0.5 --rate 20000 x="$URL"
-		[ "$(jget "$T/out" '.metrics.x.load.requests + .metrics.x.load.unfinished')" = 10000 ] || lost=$((lost + 1))
+		n=$(jget "$T/out" '.metrics.x.load.requests + .metrics.x.load.unfinished')
+		[ "$n" = 10000 ] || lost=$((lost + 1))
 	done
 	check "${eng}_open_loop_keeps_requests_answered_as_the_time_runs_out" [ "$lost" -eq 0 ]
 done
