@@ -10,7 +10,7 @@ start_nginx || exit 0
 jtrue() { [ "$(jq -r "$1" "$T/out")" = true ]; }
 
 # Under valgrind a thousand handshakes take minutes: a smaller crowd.
-if [ -n "${PR_VALGRIND:-}" ]; then N=50 LOAD="--load-warmup 20 -d 3"; else N=1000 LOAD="--load-warmup 2 -d 2"; fi
+if [ -n "${PR_VALGRIND:-}" ]; then N=50 LOAD="--load-warmup 20 -d 3"; else N=1000 LOAD="--load-warmup 4 -d 2"; fi
 run pr-bench --load -k -T 2 -C $N $LOAD many="$NGINX_HTTPS/index.html"
 check "many_tls_connections_exit_0" [ "$rc" -eq 0 ]
 check "many_tls_connections_document_is_valid" validate bench "$T/out"
