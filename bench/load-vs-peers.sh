@@ -9,7 +9,7 @@
 # client inside each round, SECONDS each (default 5), CONNECTIONS each
 # (default 50), one client thread each:
 #
-#   https HTTP/1.1   wrk -t1, ab -k, pr-bench --load --http1.1
+#   https HTTP/1.1   wrk -t1, ab -k, pr-bench --load
 #   HTTP/2, 1 stream per connection    h2load -t1 -m1,  pr-bench --load --http2
 #   HTTP/2, 10 streams per connection  h2load -t1 -m10, pr-bench --load --http2 --streams 10
 #
@@ -20,10 +20,11 @@
 # pr-bench runs with -T 1 there, as the peers run with one thread.
 #
 # Then, unless CHECKS=0: pr-bench -T 2 against -T 1 (alternating, https
-# HTTP/1.1, against a second nginx with 2 workers), the open loop's
-# accuracy (requests sent against --rate x duration, at 1k, 10k and 40k
-# req/s for 10 s, http and https) and 1,000 TLS connections held for 5 s
-# (their errors).
+# HTTP/1.1, against a second nginx with 2 workers), with the client's and
+# the server's CPU per request (on a machine of few cores the server is
+# the limit when it needs more CPU per request than the client), the open
+# loop's accuracy (bench/load-rate.sh, one round) and 1,000 TLS
+# connections held for 5 s (their errors).
 #
 # PR_BENCH_H2 holds pr-bench's flags for HTTP/2 (default --http2; empty:
 # libcurl's engine, with CONNECTIONS x streams handles).
@@ -36,76 +37,15 @@ conns=${3:-50}
 workers=${NGINX_WORKERS:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${PR_BIN:-$root/bin}
-PATH=$PATH:/usr/sbin
 
-for p in nginx openssl wrk h2load ab jq; do
-	command -v "$p" >/dev/null 2>&1 || { echo "load-vs-peers: $p is missing (run scripts/deps.sh bench)" >&2; exit 4; }
-done
-[ -x /usr/bin/time ] || { echo "load-vs-peers: /usr/bin/time is missing (Debian package time)" >&2; exit 4; }
-[ -x "$bin/pr-bench" ] || { echo "load-vs-peers: $bin/pr-bench is missing (run make)" >&2; exit 4; }
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/pr-peers.XXXXXX")
-nginx_pid=
-cleanup() {
-	for p in $nginx_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$root/bench/load-nginx.sh"
+bench_need load-vs-peers wrk h2load ab jq
+nginx_dir pr-peers
 port=$(free_port)
 plain_port=$(free_port)
-mkdir -p "$dir/www" "$dir/tmp"
-chmod 755 "$dir" "$dir/www"	# nginx workers run as nobody under root
-printf 'hello from nginx: a small static file for load tests\n' >"$dir/www/index.html"
-chmod 644 "$dir/www/index.html"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
-	-keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
-# nginx_conf NAME WORKERS HTTPS_PORT HTTP_PORT
-nginx_conf() {
-	cat >"$dir/$1.conf" <<CONF
-daemon off;
-worker_processes $2;
-worker_rlimit_nofile 8192;
-pid $dir/$1.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $dir/tmp;
-	proxy_temp_path $dir/tmp;
-	fastcgi_temp_path $dir/tmp;
-	uwsgi_temp_path $dir/tmp;
-	scgi_temp_path $dir/tmp;
-	keepalive_requests 10000000;
-	ssl_certificate $dir/cert.pem;
-	ssl_certificate_key $dir/key.pem;
-	ssl_session_cache shared:tls:10m;
-	server {
-		listen 127.0.0.1:$3 ssl http2;
-		listen 127.0.0.1:$4;
-		root $dir/www;
-	}
-}
-CONF
-}
-# start_nginx NAME HTTPS_PORT: start it, wait until it answers; sets $last_pid.
-start_nginx() {
-	nginx -p "$dir" -c "$dir/$1.conf" -e "$dir/error.log" &
-	last_pid=$!
-	nginx_pid="$nginx_pid $last_pid"
-	i=0
-	until curl -kfsS "https://127.0.0.1:$2/" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 50 ] || { echo "load-vs-peers: nginx did not start: $(cat "$dir/error.log")" >&2; exit 4; }
-		sleep 0.1
-	done
-}
 nginx_conf peers "$workers" "$port" "$plain_port"
 start_nginx peers "$port"
 url=https://127.0.0.1:$port/index.html
-plain_url=http://127.0.0.1:$plain_port/index.html
 
 # Each client run prints "REQ_PER_S CPU_US_PER_REQUEST PEAK_RSS_MB".
 timed() { /usr/bin/time -f '%U %S %M' -o "$dir/time" "$@"; }
@@ -144,20 +84,19 @@ run_case() {
 	case $1 in
 	h1_wrk) run_wrk ;;
 	h1_ab) run_ab ;;
-	h1_pr) run_pr -C "$conns" --http1.1 ;;
+	h1_pr) run_pr -C "$conns" ;;
 	h2m1_h2load) run_h2load 1 ;;
 	h2m1_pr) pr_h2 1 ;;
 	h2m10_h2load) run_h2load 10 ;;
 	h2m10_pr) pr_h2 10 ;;
 	esac
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "load-vs-peers: nginx ($workers worker(s)) on 127.0.0.1:$port, TLS, $conns connections, ${secs}s x $rounds rounds, one client thread"
 r=1
 while [ "$r" -le "$rounds" ]; do
 	for c in $cases; do
-		# shellcheck disable=SC2046 # split the two figures into $1 $2
+		# shellcheck disable=SC2046 # the figures are three words
 		set -- $(run_case "$c")
 		echo "$1" >>"$dir/$c.rps"
 		echo "$2" >>"$dir/$c.cpu"
@@ -194,27 +133,23 @@ echo "threads: nginx (2 workers) on 127.0.0.1:$t_port, https HTTP/1.1, $conns co
 r=1
 while [ "$r" -le "$rounds" ]; do
 	for T in 1 2; do
-		# shellcheck disable=SC2046 # split the two figures into $1 $2
-		set -- $(PR_THREADS=$T PR_URL="https://127.0.0.1:$t_port/index.html" run_pr -C "$conns" --http1.1)
+		before=$(nginx_cpu_us threads)
+		# shellcheck disable=SC2046 # the figures are three words
+		set -- $(PR_THREADS=$T PR_URL="https://127.0.0.1:$t_port/index.html" run_pr -C "$conns")
+		server=$(echo "$(nginx_cpu_us threads) $before $(jq -r '.metrics.x.load.requests' "$dir/out")" |
+		    awk '{ printf "%.2f", $3 ? ($1 - $2) / $3 : 0 }')
 		echo "$1" >>"$dir/T$T.rps"
 		echo "$2" >>"$dir/T$T.cpu"
-		printf 'round %d  -T %d %8s req/s %7s us CPU/req\n' "$r" "$T" "$1" "$2"
+		printf 'round %d  -T %d %8s req/s %7s us CPU/req, nginx %7s us CPU/req\n' "$r" "$T" "$1" "$2" "$server"
 	done
 	r=$((r + 1))
 done
-printf 'median: -T 1 %s req/s, -T 2 %s req/s, x%.3f\n' "$(median <"$dir/T1.rps")" "$(median <"$dir/T2.rps")" \
-    "$(echo "$(median <"$dir/T2.rps") $(median <"$dir/T1.rps")" | awk '{ print $2 ? $1 / $2 : 0 }')"
+printf 'median: -T 1 %s req/s, -T 2 %s req/s, x%.3f; client CPU/req -T 2 / -T 1: x%.3f\n' \
+    "$(median <"$dir/T1.rps")" "$(median <"$dir/T2.rps")" \
+    "$(echo "$(median <"$dir/T2.rps") $(median <"$dir/T1.rps")" | awk '{ print $2 ? $1 / $2 : 0 }')" \
+    "$(echo "$(median <"$dir/T2.cpu") $(median <"$dir/T1.cpu")" | awk '{ print $2 ? $1 / $2 : 0 }')"
 echo
-echo "open loop, -C 200, 10 s: requests answered in the window against those due (the rate kept),"
-echo "and answered + unfinished (in flight or unsent at the end) against due (every request accounted)"
-for u in "$plain_url" "$url"; do
-	for rate in 1000 10000 40000; do
-		"$bin/pr-bench" --load -k --http1.1 -C 200 -d 10 --rate "$rate" x="$u" 2>/dev/null >"$dir/out" || true
-		jq -r --arg u "${u%%:*}" --argjson due "$((rate * 10))" '.metrics.x.load |
-		    "\($u) \($due / 10) req/s: answered \(.requests) of \($due) (\((.requests / $due - 1) * 100 | . * 1000 | round / 1000) %), accounted \(.requests + .unfinished) (\(((.requests + .unfinished) / $due - 1) * 100 | . * 1000 | round / 1000) %), late \(.late), errors \(.requests - .ok), threads \(.threads)"' \
-		    "$dir/out"
-	done
-done
+PR_BIN=$bin "$root/bench/load-rate.sh" 1 10 200
 echo
-"$bin/pr-bench" --load -k --http1.1 -C 1000 -d 5 x="$url" 2>/dev/null >"$dir/out" || true
+"$bin/pr-bench" --load -k -C 1000 -d 5 x="$url" 2>/dev/null >"$dir/out" || true
 jq -r '.metrics.x | "1000 TLS connections for 5 s: \(.load.connections_opened) opened, \(.load.ok) ok, \(.errors.total) errors"' "$dir/out"

@@ -3,12 +3,13 @@
 #
 #   bench/load-vs-wrk.sh [ROUNDS] [SECONDS] [CONNECTIONS]
 #
-# Starts a throwaway nginx (worker_processes 1) in a temporary directory on a
+# Starts a throwaway nginx (worker_processes 1, bench/load-nginx.sh) on a
 # free loopback port, serving a small static file, then runs wrk -t1 and
-# pr-bench --load (closed loop, one thread) against it with the same number
-# of connections, alternating, ROUNDS times (default 3) for SECONDS each
-# (default 5) with CONNECTIONS (default 50).  Prints each round's req/s and
-# client CPU time per request, and the ratios of the medians.  Needs nginx, wrk and jq (scripts/deps.sh bench).
+# pr-bench --load (closed loop, one thread) against it over plain HTTP with
+# the same number of connections, alternating, ROUNDS times (default 3) for
+# SECONDS each (default 5) with CONNECTIONS (default 50).  Prints each
+# round's req/s and client CPU time per request, and the ratios of the
+# medians.  Needs nginx, openssl, curl, wrk and jq (scripts/deps.sh bench).
 set -eu
 
 rounds=${1:-3}
@@ -17,55 +18,18 @@ conns=${3:-50}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${PR_BIN:-$root/bin}
 
-for p in nginx wrk jq; do
+for p in nginx openssl curl wrk jq; do
 	command -v "$p" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin
 	command -v "$p" >/dev/null 2>&1 || { echo "load-vs-wrk: $p is missing (run scripts/deps.sh bench)" >&2; exit 4; }
 done
 [ -x "$bin/pr-bench" ] || { echo "load-vs-wrk: $bin/pr-bench is missing (run make)" >&2; exit 4; }
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/pr-loadbench.XXXXXX")
-nginx_pid=
-cleanup() {
-	[ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$dir/www" "$dir/tmp"
-# nginx workers run as nobody when started by root: let them read the file.
-chmod 755 "$dir" "$dir/www"
-printf 'hello from nginx: a small static file for load tests\n' >"$dir/www/index.html"
-chmod 644 "$dir/www/index.html"
-cat >"$dir/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $dir/tmp;
-	proxy_temp_path $dir/tmp;
-	fastcgi_temp_path $dir/tmp;
-	uwsgi_temp_path $dir/tmp;
-	scgi_temp_path $dir/tmp;
-	keepalive_requests 1000000;
-	server {
-		listen 127.0.0.1:$port;
-		root $dir/www;
-	}
-}
-EOF
-nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
-nginx_pid=$!
-i=0
-until curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { echo "load-vs-wrk: nginx did not start: $(cat "$dir/error.log")" >&2; exit 4; }
-	sleep 0.1
-done
+. "$root/bench/load-nginx.sh"
+nginx_dir pr-loadbench
+port=$(free_port)
+tls_port=$(free_port)
+nginx_conf wrk 1 "$tls_port" "$port"
+start_nginx wrk "$tls_port"
 url=http://127.0.0.1:$port/index.html
 
 # Each prints "REQ_PER_S CPU_US_PER_REQUEST": throughput, and the client's
@@ -87,16 +51,15 @@ pr_rps() {
 	n=$(jq -r '.metrics.static.load.requests' "$dir/pr.out")
 	echo "$rps $(cpu_s) $n" | awk '{ printf "%s %.2f\n", $1, $3 ? $2 * 1e6 / $3 : 0 }'
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "load-vs-wrk: nginx on 127.0.0.1:$port, $conns connections, ${secs}s x $rounds rounds, one thread each"
 : >"$dir/wrk" && : >"$dir/pr" && : >"$dir/wrkcpu" && : >"$dir/prcpu"
 r=1
 while [ $r -le "$rounds" ]; do
-	# shellcheck disable=SC2046 # split the two figures into $1 $2
+	# shellcheck disable=SC2046 # two words
 	set -- $(wrk_rps)
 	w=$1 wc=$2
-	# shellcheck disable=SC2046 # split the two figures into $1 $2
+	# shellcheck disable=SC2046 # two words
 	set -- $(pr_rps)
 	p=$1 pc=$2
 	echo "$w" >>"$dir/wrk"

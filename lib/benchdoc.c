@@ -68,3 +68,19 @@ benchdoc_new(void)
 	cJSON_ReplaceItemInObjectCaseSensitive(doc, "schema", cJSON_CreateString(BENCH_SCHEMA));
 	return doc;
 }
+
+cJSON *
+benchdoc_phases_json(struct hist *const *h, const char *const *names, int n)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (int i = 0; i < n; i++) {
+		cJSON *p = cJSON_AddObjectToObject(o, names[i]);
+		struct stats_summary s;
+
+		hist_summary_ms(h[i], &s);
+		cJSON_AddItemToObject(p, "summary", stats_summary_to_json(&s));
+		cJSON_AddItemToObject(p, "histogram", hist_to_json(h[i]));
+	}
+	return o;
+}

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <cjson/cJSON.h>
 
+#include "hist.h"
+
 /*
  * The schema bench documents are written with: major 1 (what doc_parse
  * checks), minor 1 for the fields added since 0.1 (run_id, throughput
@@ -32,5 +34,11 @@ cJSON *benchdoc_new(void);
 int benchdoc_run_id_new(char out[BENCH_RUN_ID_LEN + 1]);
 bool benchdoc_run_id_valid(const char *s);
 void benchdoc_run_id_xor(char acc[BENCH_RUN_ID_LEN + 1], const char *id);
+
+/*
+ * Load mode's "load_phases": {name: {"summary", "histogram"}} for the n
+ * histograms h named names (loadgen.h's phases).  Caller owns it.
+ */
+cJSON *benchdoc_phases_json(struct hist *const *h, const char *const *names, int n);
 
 #endif

@@ -17,6 +17,8 @@
 #include "hist.h"
 #include "stats.h"
 
+#define BENCH_MAX_PHASES 16	/* load_phases of one metric */
+
 /* Load fields that take the largest value rather than the sum. */
 static const char *const load_max_keys[] = { "duration_s", "warmup_s", NULL };
 
@@ -25,6 +27,10 @@ struct acc {
 	char *id;
 	cJSON *out;		/* the merged metric, started from the first */
 	struct hist *hist;	/* latency metrics; NULL for throughput */
+	struct hist *phase[BENCH_MAX_PHASES];	/* their load_phases' histograms, */
+	char *phase_name[BENCH_MAX_PHASES];	/* by name, as the first input has them */
+	int nphases;
+	bool phased;		/* every input had the same load_phases */
 	double *rps;		/* throughput: per-interval sums, element-wise */
 	size_t nrps;		/* the shortest shard's count of intervals */
 	double interval_s;
@@ -187,6 +193,75 @@ add_rps_samples(struct acc *a, const cJSON *m, const char *ctx, bool first)
 	return rc;
 }
 
+/* The index of a's phase named name, or -1. */
+static int
+phase_index(const struct acc *a, const char *name)
+{
+	for (int i = 0; i < a->nphases; i++)
+		if (strcmp(a->phase_name[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Add a latency metric's "load_phases" histograms to a's, by name (the
+ * first input names them).  An input without them (pr-bench before 0.2),
+ * or with other phases, leaves the merge without them, as a part would not
+ * be the whole.
+ */
+static int
+add_phases(struct acc *a, const cJSON *m, const char *ctx, bool first)
+{
+	const cJSON *phases = NULL, *p, *ph, *hj;
+	struct hist *h;
+	struct buf c = { 0 };
+	int rc, seen = 0;
+
+	if ((rc = doc_get_object(m, "load_phases", PR_OPTIONAL, ctx, &phases)))
+		return rc;
+	if (first)
+		a->phased = phases != NULL;
+	if (!phases || !a->phased) {
+		a->phased = false;
+		return 0;
+	}
+	h = hist_new();
+	cJSON_ArrayForEach(p, phases) {
+		int i = first ? a->nphases : phase_index(a, p->string);
+
+		buf_reset(&c);
+		buf_printf(&c, "%s.load_phases", ctx);
+		if ((rc = doc_get_object(phases, p->string, PR_REQUIRED, c.data, &ph)))
+			break;
+		buf_printf(&c, ".%s", p->string);
+		if ((rc = doc_get_object(ph, "histogram", PR_REQUIRED, c.data, &hj)))
+			break;
+		buf_adds(&c, ".histogram");
+		if ((rc = hist_from_json(hj, c.data, h)))
+			break;
+		if (i < 0) {
+			a->phased = false;	/* a phase the first input lacks */
+			break;
+		}
+		if (first) {
+			if (a->nphases == BENCH_MAX_PHASES) {
+				rc = pr_error(PR_INPUT, "%s.load_phases: more than %d phases", ctx, BENCH_MAX_PHASES);
+				break;
+			}
+			a->phase_name[i] = xstrdup(p->string);
+			a->phase[i] = hist_new();
+			a->nphases++;
+		}
+		hist_merge(a->phase[i], h);
+		seen++;
+	}
+	if (!rc && seen != a->nphases)
+		a->phased = false;	/* it lacks one */
+	free(h);
+	buf_free(&c);
+	return rc;
+}
+
 /* Add one input metric m (named ctx in errors) to the accumulator. */
 static int
 add_metric(struct bench_merge *mg, const char *id, const cJSON *m, const char *ctx)
@@ -224,8 +299,7 @@ add_metric(struct bench_merge *mg, const char *id, const cJSON *m, const char *c
 		a->out = cJSON_Duplicate(m, true);
 		a->hist = h;
 		h = NULL;
-		if (!a->hist)
-			rc = add_rps_samples(a, m, ctx, true);
+		rc = a->hist ? add_phases(a, m, ctx, true) : add_rps_samples(a, m, ctx, true);
 		goto out;
 	}
 	unit_item = cJSON_GetObjectItemCaseSensitive(a->out, "unit");
@@ -242,10 +316,12 @@ add_metric(struct bench_merge *mg, const char *id, const cJSON *m, const char *c
 	buf_printf(&c, "%s.load", ctx);
 	if ((rc = fold(cJSON_GetObjectItemCaseSensitive(a->out, "load"), load, c.data)))
 		goto out;
-	if (h)
+	if (h) {
 		hist_merge(a->hist, h);
-	else
+		rc = add_phases(a, m, ctx, false);
+	} else {
 		rc = add_rps_samples(a, m, ctx, false);
+	}
 out:
 	free(h);
 	buf_free(&c);
@@ -343,6 +419,17 @@ set_member(cJSON *o, const char *key, cJSON *v)
 	cJSON_AddItemToObject(o, key, v);
 }
 
+/* The merged "load_phases", or none when an input had none. */
+static void
+finish_phases(struct acc *a)
+{
+	if (a->phased)
+		set_member(a->out, "load_phases",
+		    benchdoc_phases_json(a->phase, (const char *const *)a->phase_name, a->nphases));
+	else
+		cJSON_DeleteItemFromObjectCaseSensitive(a->out, "load_phases");
+}
+
 /* Replace the summaries (and histograms) with those of the merged data. */
 static void
 finish_metric(struct acc *a)
@@ -352,6 +439,7 @@ finish_metric(struct acc *a)
 	if (a->hist) {
 		hist_summary_ms(a->hist, &s);
 		set_member(a->out, "histogram", hist_to_json(a->hist));
+		finish_phases(a);
 	} else {
 		const cJSON *rps = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a->out, "load"),
 		    "throughput_rps");
@@ -477,6 +565,10 @@ benchmerge_free(struct bench_merge *mg)
 		free(mg->v[i].id);
 		cJSON_Delete(mg->v[i].out);
 		free(mg->v[i].hist);
+		for (int ph = 0; ph < mg->v[i].nphases; ph++) {
+			free(mg->v[i].phase[ph]);
+			free(mg->v[i].phase_name[ph]);
+		}
 		free(mg->v[i].rps);
 	}
 	free(mg->v);

@@ -1,8 +1,8 @@
 /*
  * loadgen.c: the load engine (see loadgen.h): a lean epoll HTTP/1.1 client
- * over plain TCP or TLS (transport.h) and a libcurl multi loop for HTTP/2
- * and the rest.  Both share
- * the scheduling (closed or open loop) and the accounting.
+ * over plain TCP or TLS (transport.h), and a libcurl multi loop for what
+ * the epoll engines do not reach (proxies, credentials).  They share the
+ * scheduling (closed or open loop) and the accounting.
  */
 #include <errno.h>
 #include <math.h>
@@ -38,7 +38,7 @@
 #define PROBE_MAX_MS 2000.0		/* longest wait to choose among addresses */
 #define US_PER_MS 1000.0
 #define HTTP_SWITCHING_PROTOCOLS 101
-#define THREAD_START_MS 5.0		/* threads start together this long after they are made */
+#define THREAD_START_MS 1.0		/* threads start together this long after the last is ready */
 
 void
 loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct loadgen_result *r, long expect_status,
@@ -48,11 +48,12 @@ loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct
 
 	if (!sh)
 		sh = &one;
+	loadgen_start_wait(sh);
 	memset(s, 0, sizeof *s);
 	s->o = o;
 	s->r = r;
 	s->expect_status = expect_status;
-	s->t0 = sh->t0_ms;
+	s->t0 = sh->start ? sh->start->t0_ms : sh->t0_ms;
 	s->warm_end = s->t0 + o->warmup_s * MS_PER_S;
 	s->end = s->warm_end + o->duration_s * MS_PER_S;
 	s->interval_ms = o->rate_rps > 0 ? MS_PER_S * (double)sh->count / o->rate_rps : 0;
@@ -63,6 +64,24 @@ loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct
 	s->free_slots = xcalloc((size_t)nslots, sizeof *s->free_slots);
 	for (long i = nslots - 1; i >= 0; i--)
 		s->free_slots[s->nfree++] = i;
+}
+
+void
+loadgen_start_wait(const struct loadgen_shard *sh)
+{
+	struct loadgen_start *st = sh->start;
+
+	if (!st)
+		return;
+	pthread_mutex_lock(&st->mu);
+	if (!st->waited[sh->index]) {
+		st->waited[sh->index] = true;
+		if (--st->pending == 0)
+			pthread_cond_broadcast(&st->cv);	/* run_threads sets t0 */
+		while (!st->go)
+			pthread_cond_wait(&st->cv, &st->mu);
+	}
+	pthread_mutex_unlock(&st->mu);
 }
 
 /*
@@ -157,7 +176,14 @@ count_interval(struct loadgen_result *r, double warm_end, double t)
 		r->ok_per_interval[(size_t)k]++;
 }
 
-void
+/* A span of milliseconds as the histograms' whole microseconds. */
+static uint64_t
+span_us(double from_ms, double to_ms)
+{
+	return to_ms > from_ms ? (uint64_t)((to_ms - from_ms) * US_PER_MS + 0.5) : 0;
+}
+
+bool
 loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status, enum failure failure,
     uint64_t bytes, bool reused)
 {
@@ -168,7 +194,7 @@ loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double
 		 * still in flight when it was up, as the engines count it. */
 		if (origin >= s->warm_end && t >= s->end)
 			r->unfinished++;
-		return;
+		return false;
 	}
 	r->bytes_read += bytes;
 	if (failure == PR_FAILURE_OK)
@@ -176,14 +202,34 @@ loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double
 	if (failure != PR_FAILURE_OK) {
 		r->errors[failure]++;
 		r->error_total++;
-		return;
+		return false;
 	}
 	r->ok++;
 	count_interval(r, s->warm_end, t);
 	r->reused += reused;
 	if (s->interval_ms > 0 && sent - origin > LATE_MS)
 		r->late++;
-	hist_record(r->hist, t > origin ? (uint64_t)((t - origin) * US_PER_MS + 0.5) : 0);
+	hist_record(r->hist, span_us(origin, t));
+	return true;
+}
+
+const char *const loadgen_phase_names[LOADGEN_NPHASES] = { "connect", "tls", "ttfb" };
+
+double
+loadgen_sched_connected(struct loadgen_sched *s, double began_ms)
+{
+	double t = util_mono_ms();
+
+	s->r->connections_opened++;
+	loadgen_sched_phase(s, LOADGEN_PHASE_CONNECT, began_ms, t);
+	return t;
+}
+
+void
+loadgen_sched_phase(struct loadgen_sched *s, enum loadgen_phase ph, double from_ms, double to_ms)
+{
+	if (from_ms >= s->warm_end && from_ms < s->end)
+		hist_record(s->r->phases[ph], span_us(from_ms, to_ms));
 }
 
 /* ---- the epoll engine for http:// ---- */
@@ -199,6 +245,8 @@ struct conn {
 	size_t pos, len, cap;		/* unparsed bytes are buf[pos, len) */
 	size_t woff;			/* request bytes written */
 	double origin_ms, sent_ms, wake_ms;
+	double phase_ms;		/* when connect() or the handshake began */
+	double wrote_ms, first_ms;	/* the request written, its first response byte */
 	uint64_t served;		/* responses on this socket */
 	uint64_t bytes;			/* read for the current request */
 	bool reused;
@@ -212,6 +260,7 @@ struct plain {
 	struct loadgen_sched s;
 	const struct transport *tp;	/* what the bytes travel over */
 	void *tctx;			/* its state for the run */
+	bool tls;			/* tp has a handshake to time */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char *req;
@@ -423,7 +472,8 @@ conn_done(struct plain *p, struct conn *c)
 {
 	double t = util_mono_ms();
 
-	loadgen_sched_finish(&p->s, c->origin_ms, c->sent_ms, t, c->status, PR_FAILURE_OK, c->bytes, c->reused);
+	if (loadgen_sched_finish(&p->s, c->origin_ms, c->sent_ms, t, c->status, PR_FAILURE_OK, c->bytes, c->reused))
+		loadgen_sched_phase(&p->s, LOADGEN_PHASE_TTFB, c->wrote_ms, c->first_ms);
 	c->served++;
 	c->pos = c->len = 0;
 	if (!c->keep)
@@ -464,6 +514,7 @@ conn_write(struct plain *p, struct conn *c)
 			return;
 		}
 	}
+	c->wrote_ms = util_mono_ms();
 	c->state = C_READING;
 	conn_events(p, c, EPOLLIN);
 }
@@ -474,6 +525,8 @@ conn_handshake(struct plain *p, struct conn *c)
 {
 	switch (p->tp->handshake(p->tctx, &c->tx)) {
 	case PR_TX_OK:
+		if (p->tls)
+			loadgen_sched_phase(&p->s, LOADGEN_PHASE_TLS, c->phase_ms, util_mono_ms());
 		conn_write(p, c);
 		break;
 	case PR_TX_RETRY:
@@ -484,6 +537,14 @@ conn_handshake(struct plain *p, struct conn *c)
 		conn_fail(p, c, PR_FAILURE_TLS);
 		break;
 	}
+}
+
+/* The socket is connected: on to the handshake, timed from now. */
+static void
+conn_connected(struct plain *p, struct conn *c)
+{
+	c->phase_ms = loadgen_sched_connected(&p->s, c->phase_ms);
+	conn_handshake(p, c);
 }
 
 static void
@@ -497,9 +558,9 @@ conn_connect(struct plain *p, struct conn *c)
 		return;
 	}
 	setsockopt(c->tx.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c->phase_ms = util_mono_ms();
 	if (connect(c->tx.fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
-		p->s.r->connections_opened++;
-		conn_handshake(p, c);
+		conn_connected(p, c);
 		return;
 	}
 	if (errno != EINPROGRESS) {
@@ -562,6 +623,8 @@ conn_read(struct plain *p, struct conn *c)
 			conn_fail(p, c, PR_FAILURE_RESET);
 			return;
 		}
+		if (c->bytes == 0)
+			c->first_ms = util_mono_ms();
 		c->bytes += (uint64_t)n;
 		c->len += n;
 		rc = parse(p, c);
@@ -628,8 +691,7 @@ conn_event(struct plain *p, struct conn *c, uint32_t ev)
 			conn_fail(p, c, PR_FAILURE_CONNECT);
 			return;
 		}
-		p->s.r->connections_opened++;
-		conn_handshake(p, c);
+		conn_connected(p, c);
 		break;
 	case C_HANDSHAKE:
 		conn_handshake(p, c);
@@ -797,6 +859,7 @@ run_plain(const struct loadgen_target *t, const struct loadgen_opts *o, struct l
 	p.addr = a->addr;
 	p.addrlen = a->addrlen;
 	p.tp = tp;
+	p.tls = tp == &transport_tls;
 	if (tp->init(&p.tctx, &tc, r->error, sizeof r->error) < 0)
 		return PR_EXTERNAL;
 	p.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -838,7 +901,7 @@ run_plain(const struct loadgen_target *t, const struct loadgen_opts *o, struct l
 		dispatch(&p);
 	}
 	r->elapsed_s = o->duration_s;
-	r->unfinished = loadgen_sched_unsent(&p.s);
+	r->unfinished += loadgen_sched_unsent(&p.s);	/* after those answered as the time ran out */
 	for (long i = 0; i < n; i++) {
 		if (p.c[i].state >= C_CONNECTING && p.c[i].origin_ms >= p.s.warm_end)
 			r->unfinished++;
@@ -853,7 +916,7 @@ run_plain(const struct loadgen_target *t, const struct loadgen_opts *o, struct l
 	return rc;
 }
 
-/* ---- the libcurl multi engine for https:// and HTTP/2 ---- */
+/* ---- the libcurl multi engine: proxies and credentials ---- */
 
 struct slot {
 	CURL *easy;
@@ -879,7 +942,8 @@ slot_easy(const struct loadgen_target *t, const struct loadgen_opts *o, struct c
 		return NULL;
 	http_curl_request(e, t->url, t->method, t->body, t->body ? strlen(t->body) : 0, o->insecure,
 	    "pr-bench/" PR_VERSION);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+	    o->http1_1 ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * MS_PER_S));
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, count_bytes);
@@ -891,6 +955,28 @@ slot_easy(const struct loadgen_target *t, const struct loadgen_opts *o, struct c
 	curl_easy_setopt(e, CURLOPT_PRIVATE, s);
 	s->easy = e;
 	return e;
+}
+
+/* The phases of a transfer sent at sent_ms, from libcurl's timers (us since it began). */
+static void
+curl_phases(struct loadgen_sched *sc, CURL *e, double sent_ms, bool connected)
+{
+	curl_off_t dns = 0, tcp = 0, tls = 0, pre = 0, start = 0;
+
+	curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+	curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &tcp);
+	curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &tls);
+	curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &start);
+	if (connected && tcp >= dns)
+		loadgen_sched_phase(sc, LOADGEN_PHASE_CONNECT, sent_ms + (double)dns / US_PER_MS,
+		    sent_ms + (double)tcp / US_PER_MS);
+	if (connected && tls > 0 && tls >= tcp)
+		loadgen_sched_phase(sc, LOADGEN_PHASE_TLS, sent_ms + (double)tcp / US_PER_MS,
+		    sent_ms + (double)tls / US_PER_MS);
+	if (start >= pre)
+		loadgen_sched_phase(sc, LOADGEN_PHASE_TTFB, sent_ms + (double)pre / US_PER_MS,
+		    sent_ms + (double)start / US_PER_MS);
 }
 
 static void
@@ -912,7 +998,8 @@ curl_done(struct loadgen_sched *sc, CURLMsg *m, struct slot *slots)
 	}
 	curl_easy_getinfo(m->easy_handle, CURLINFO_NUM_CONNECTS, &connects);
 	sc->r->connections_opened += (uint64_t)connects;
-	loadgen_sched_finish(sc, s->origin_ms, s->sent_ms, t, status, failure, s->bytes, connects == 0);
+	if (loadgen_sched_finish(sc, s->origin_ms, s->sent_ms, t, status, failure, s->bytes, connects == 0))
+		curl_phases(sc, m->easy_handle, s->sent_ms, connects > 0);
 	sc->free_slots[sc->nfree++] = s - slots;
 }
 
@@ -1019,7 +1106,7 @@ run_curl(const struct loadgen_target *t, const struct loadgen_opts *o, struct lo
 		curl_multi_poll(multi, NULL, 0, (int)ceil(loadgen_sched_wait_ms(&sc, now, next_scan)), NULL);
 	}
 	r->elapsed_s = o->duration_s;
-	r->unfinished = loadgen_sched_unsent(&sc) + (uint64_t)(n - sc.nfree);
+	r->unfinished += loadgen_sched_unsent(&sc) + (uint64_t)(n - sc.nfree);
 	free(sc.free_slots);
 out:
 	for (long i = 0; i < n; i++) {
@@ -1052,6 +1139,8 @@ result_init(struct loadgen_result *r, const struct loadgen_opts *o)
 	memset(r, 0, sizeof *r);
 	r->hist = hist_new();
 	r->handshake = hist_new();
+	for (int ph = 0; ph < LOADGEN_NPHASES; ph++)
+		r->phases[ph] = hist_new();
 	r->engine = "epoll";
 	r->interval_s = o->interval_s > 0 ? o->interval_s : PR_LOAD_INTERVAL_S;
 }
@@ -1071,6 +1160,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 
 	w->rc = run_engine(w->t, &w->o, &w->r, w->a, &w->sh);
+	loadgen_start_wait(&w->sh);	/* an engine that failed to set up */
 	return NULL;
 }
 
@@ -1079,6 +1169,8 @@ static void
 merge_result(struct loadgen_result *r, const struct loadgen_result *w)
 {
 	hist_merge(r->hist, w->hist);
+	for (int ph = 0; ph < LOADGEN_NPHASES; ph++)
+		hist_merge(r->phases[ph], w->phases[ph]);
 	r->ok += w->ok;
 	for (int c = 0; c < PR_FAILURE_NCLASSES; c++)
 		r->errors[c] += w->errors[c];
@@ -1107,6 +1199,19 @@ merge_result(struct loadgen_result *r, const struct loadgen_result *w)
 		memcpy(r->error, w->error, sizeof r->error);
 }
 
+/* Once every thread is ready (or gone), start them all at one t0. */
+static void
+threads_go(struct loadgen_start *st)
+{
+	pthread_mutex_lock(&st->mu);
+	while (st->pending > 0)
+		pthread_cond_wait(&st->cv, &st->mu);
+	st->t0_ms = util_mono_ms() + THREAD_START_MS;
+	st->go = true;
+	pthread_cond_broadcast(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+}
+
 /*
  * Run the engine on r->threads threads (o->threads, or one per core, at
  * most one per connection), each with its share of the connections and of
@@ -1117,8 +1222,8 @@ run_threads(const struct loadgen_target *t, const struct loadgen_opts *o, struct
     const struct loadgen_engine_args *a)
 {
 	long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	struct loadgen_start st = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 	struct worker *w;
-	double t0;
 	int rc = 0;
 
 	if (n < 1)
@@ -1129,20 +1234,28 @@ run_threads(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 	if (n == 1)
 		return run_engine(t, o, r, a, NULL);
 	w = xcalloc((size_t)n, sizeof *w);
-	t0 = util_mono_ms() + THREAD_START_MS;
+	st.pending = n;
+	st.waited = xcalloc((size_t)n, sizeof *st.waited);
 	for (long i = 0; i < n; i++) {
+		int err;
+
 		w[i].t = t;
 		w[i].a = a;
 		w[i].o = *o;
 		w[i].o.connections = o->connections / n + (i < o->connections % n);
-		w[i].sh = (struct loadgen_shard){ .t0_ms = t0, .index = i, .count = n };
+		w[i].sh = (struct loadgen_shard){ .index = i, .count = n, .start = &st };
 		result_init(&w[i].r, o);
-		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+		if ((err = pthread_create(&w[i].tid, NULL, worker_main, &w[i])) != 0) {
 			w[i].rc = -1;	/* the others still run; this share is not sent */
-			snprintf(r->error, sizeof r->error, "cannot start thread %ld: %s", i + 1, strerror(errno));
+			snprintf(r->error, sizeof r->error, "cannot start thread %ld: %s", i + 1, strerror(err));
 			rc = PR_EXTERNAL;
+			pthread_mutex_lock(&st.mu);	/* ...and is not waited for */
+			st.waited[i] = true;
+			st.pending--;
+			pthread_mutex_unlock(&st.mu);
 		}
 	}
+	threads_go(&st);
 	for (long i = 0; i < n; i++) {
 		if (w[i].rc == -1)
 			continue;
@@ -1154,10 +1267,70 @@ run_threads(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 	for (long i = 0; i < n; i++)
 		loadgen_result_free(&w[i].r);
 	free(w);
+	free(st.waited);
 	return rc;
 }
 
 /* ---- the entry points ---- */
+
+/* The value of environment variable lower (or of upper, its twin that
+ * libcurl also reads) when set and not empty, or NULL. */
+static const char *
+env_either(const char *lower, const char *upper)
+{
+	const char *v = getenv(lower);
+
+	if ((!v || !*v) && upper)
+		v = getenv(upper);
+	return v && *v ? v : NULL;
+}
+
+/* Whether host is one of no_proxy's comma-separated names ("*", a name, or
+ * a domain it is under), as libcurl matches them. */
+static bool
+no_proxy_matches(const char *list, const char *host)
+{
+	size_t hlen = strlen(host);
+
+	while (*list) {
+		size_t n = strcspn(list, ", ");
+		const char *name = list;
+
+		if (n > 0 && *name == '.') {
+			name++;
+			n--;
+		}
+		if ((n == 1 && *name == '*') ||
+		    (n > 0 && n <= hlen && strncasecmp(host + hlen - n, name, n) == 0 &&
+		    (n == hlen || host[hlen - n - 1] == '.')))
+			return true;
+		list += strcspn(list, ",");
+		list += strspn(list, ", ");
+	}
+	return false;
+}
+
+/*
+ * Whether libcurl would send scheme://host through a proxy from the
+ * environment (http_proxy, HTTPS_PROXY, ALL_PROXY, less NO_PROXY): the
+ * epoll engine does not speak to proxies, so such a URL runs on libcurl.
+ */
+static bool
+uses_proxy(const char *scheme, const char *host)
+{
+	const char *proxy = strcmp(scheme, "https") == 0 ? env_either("https_proxy", "HTTPS_PROXY")
+	    : env_either("http_proxy", NULL);	/* libcurl reads no HTTP_PROXY (CGI) */
+	const char *no = env_either("no_proxy", "NO_PROXY");
+	char name[256];
+
+	if (!proxy)
+		proxy = env_either("all_proxy", "ALL_PROXY");
+	if (!proxy)
+		return false;
+	snprintf(name, sizeof name, "%s", host[0] == '[' ? host + 1 : host);
+	name[strcspn(name, "]")] = '\0';
+	return !no || !no_proxy_matches(no, name);
+}
 
 int
 loadgen_run(const struct loadgen_target *t, const struct loadgen_opts *o, struct loadgen_result *r)
@@ -1183,7 +1356,7 @@ loadgen_run(const struct loadgen_target *t, const struct loadgen_opts *o, struct
 	}
 	curl_url_get(u, CURLUPART_QUERY, &query, 0);
 	curl_url_get(u, CURLUPART_USER, &user, 0);
-	if (!t->ws && (user || (strcmp(scheme, "https") == 0 && !o->http1_1 && !o->http2))) {
+	if (!t->ws && (user || uses_proxy(scheme, host))) {
 		rc = run_curl(t, o, r);
 	} else if (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) {
 		bool tls = strcmp(scheme, "https") == 0;
@@ -1236,6 +1409,10 @@ loadgen_result_free(struct loadgen_result *r)
 	r->hist = NULL;
 	free(r->handshake);
 	r->handshake = NULL;
+	for (int ph = 0; ph < LOADGEN_NPHASES; ph++) {
+		free(r->phases[ph]);
+		r->phases[ph] = NULL;
+	}
 	free(r->ok_per_interval);
 	r->ok_per_interval = NULL;
 	r->nintervals = 0;

@@ -14,14 +14,16 @@
  *
  * http:// URLs run on a lean engine of its own (epoll, non-blocking sockets,
  * the request built once, a minimal HTTP/1.1 response parser, keep-alive)
- * over a transport table (transport.h).  https:// with http1_1 runs on the
+ * over a transport table (transport.h); https:// URLs run HTTP/1.1 on the
  * same engine over its TLS transport (OpenSSL, ALPN http/1.1, sessions
  * resumed).  With http2, either scheme runs HTTP/2 on that engine through
  * libnghttp2 (ALPN h2 over TLS, prior knowledge over TCP), streams
- * requests at once on each connection.  Other https:// URLs, and URLs with
- * credentials, run on
- * libcurl's multi interface, which speaks HTTP/2 where the server offers
- * it (ALPN); r->engine names which ran ("epoll" or "curl").
+ * requests at once on each connection.  Where the engine does not go, URLs
+ * with credentials and URLs the environment sends through a proxy
+ * (http_proxy, https_proxy, all_proxy less no_proxy, as libcurl reads
+ * them), the run is on libcurl's multi interface, which speaks HTTP/2
+ * where the server offers it (ALPN) unless http1_1; r->engine names which
+ * ran ("epoll" or "curl").
  *
  * ws:// and wss:// URLs (t->ws set) run WebSocket or Socket.IO messages on
  * the epoll engine (loadgen_ws.c): each connection carries one message at a
@@ -60,7 +62,8 @@ struct loadgen_opts {
 	double rate_rps;		/* total rate; 0 means closed loop */
 	double timeout_s;		/* per request, from when it is sent */
 	bool insecure;			/* https: skip certificate checks */
-	bool http1_1;			/* https: HTTP/1.1 on the epoll engine's TLS */
+	bool http1_1;			/* HTTP/1.1 only (the epoll engine's default;
+					 * libcurl's engine then offers no h2) */
 	bool http2;			/* HTTP/2 on the epoll engine: ALPN h2 over
 					 * https, prior knowledge (h2c) over http */
 	long streams;			/* http2: streams per connection; 0 means 1 */
@@ -69,11 +72,32 @@ struct loadgen_opts {
 	double interval_s;		/* throughput interval; 0: PR_LOAD_INTERVAL_S */
 };
 
+/*
+ * The phases recorded under load, each in a histogram of its own (whole
+ * microseconds, merged exactly as the latency's):
+ *
+ *   connect  a connection opened: connect() to connected
+ *   tls      its TLS handshake: connected to handshake done (https only)
+ *   ttfb     a successful counted request: its last byte written (HTTP/2:
+ *            its frames handed to the socket) to the first byte of its
+ *            response
+ *
+ * connect and tls count the connections that began in the measured window;
+ * ttfb the requests the latency histogram counts.  libcurl's engine takes
+ * them from its timers (connect: namelookup to connect, tls: connect to
+ * appconnect, ttfb: pretransfer to starttransfer).
+ */
+enum loadgen_phase { LOADGEN_PHASE_CONNECT, LOADGEN_PHASE_TLS, LOADGEN_PHASE_TTFB, LOADGEN_NPHASES };
+
+/* "connect", "tls", "ttfb": the phases' names in documents. */
+extern const char *const loadgen_phase_names[LOADGEN_NPHASES];
+
 /* The default length of the intervals throughput is counted in. */
 #define PR_LOAD_INTERVAL_S 1.0
 
 struct loadgen_result {
 	struct hist *hist;		/* latency of successful responses */
+	struct hist *phases[LOADGEN_NPHASES];	/* see enum loadgen_phase */
 	uint64_t ok;			/* successful responses counted */
 	uint64_t errors[PR_FAILURE_NCLASSES];	/* by failure.h's class; [PR_FAILURE_OK] is 0 */
 	uint64_t error_total;

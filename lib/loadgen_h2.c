@@ -34,7 +34,7 @@
 #include "loadgen_int.h"
 #include "util.h"
 
-#define H2_READ_BYTES 16384		/* read at once from a connection */
+#define H2_READ_BYTES 65536		/* read at once from a connection */
 #define H2_OUT_BYTES 16384		/* frames gathered before a write */
 #define H2_STREAM_WINDOW ((1 << 24) - 1)	/* bytes a stream may receive unacknowledged */
 #define H2_CONN_WINDOW ((1 << 30) - 1)	/* and a whole connection */
@@ -49,6 +49,7 @@ struct h2slot {
 	struct h2conn *c;
 	int32_t stream_id;		/* > 0 while on the wire */
 	double origin_ms, sent_ms;
+	double wrote_ms, first_ms;	/* handed to the socket, its first response byte */
 	uint64_t bytes;			/* response bytes */
 	long status;			/* the final :status, 0 before it */
 	size_t body_off;		/* request body bytes handed to nghttp2 */
@@ -69,6 +70,7 @@ struct h2conn {
 	long nwire;			/* of its slots, on the wire */
 	uint64_t streams_opened;	/* on this connection */
 	double wake_ms;			/* H_WAIT: when to connect again */
+	double phase_ms;		/* when connect() or the handshake began */
 	struct buf out;			/* frames not yet written: out.data[out_off, out.len) */
 	size_t out_off;
 	bool dirty;			/* frames may be waiting in nghttp2 */
@@ -94,6 +96,7 @@ struct h2 {
 	nghttp2_session_callbacks *cbs;
 	bool may_retry;
 	double now;
+	double read_ms;			/* when the bytes in rbuf were read */
 	uint8_t rbuf[H2_READ_BYTES];
 	bool refused;			/* a server refused h2 in ALPN: stop */
 	char alpn_seen[16];
@@ -123,8 +126,9 @@ conn_events(struct h2 *h, struct h2conn *c, uint32_t ev)
 static void
 slot_finish(struct h2 *h, struct h2slot *sl, enum failure failure)
 {
-	loadgen_sched_finish(&h->s, sl->origin_ms, sl->sent_ms, util_mono_ms(), sl->status, failure,
-	    sl->bytes, sl->reused);
+	if (loadgen_sched_finish(&h->s, sl->origin_ms, sl->sent_ms, util_mono_ms(), sl->status, failure, sl->bytes,
+	    sl->reused))
+		loadgen_sched_phase(&h->s, LOADGEN_PHASE_TTFB, sl->wrote_ms, sl->first_ms);
 	if (sl->stream_id > 0)
 		sl->c->nwire--;
 	sl->busy = sl->queued = false;
@@ -167,9 +171,11 @@ on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name, 
 {
 	struct h2slot *sl = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
 
-	(void)flags, (void)user;
+	(void)flags;
 	if (!sl)
 		return 0;
+	if (sl->bytes == 0)
+		sl->first_ms = ((struct h2conn *)user)->h->read_ms;
 	sl->bytes += namelen + valuelen;
 	if (namelen == 7 && memcmp(name, ":status", 7) == 0 && valuelen == 3) {
 		long status = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
@@ -254,9 +260,9 @@ session_start(struct h2 *h, struct h2conn *c)
 	return 0;
 }
 
-/* Put c's queued requests on the wire. */
+/* Put c's queued requests on the wire (handed to it at wrote_ms). */
 static void
-submit_queued(struct h2 *h, struct h2conn *c)
+submit_queued(struct h2 *h, struct h2conn *c, double wrote_ms)
 {
 	nghttp2_data_provider body = { .read_callback = body_read };
 
@@ -275,6 +281,7 @@ submit_queued(struct h2 *h, struct h2conn *c)
 		}
 		sl->queued = false;
 		c->nqueued--;
+		sl->wrote_ms = wrote_ms;
 		sl->stream_id = id;
 		c->nwire++;
 		sl->reused = c->streams_opened++ > 0;
@@ -287,7 +294,7 @@ conn_flush(struct h2 *h, struct h2conn *c)
 {
 	c->dirty = false;
 	if (c->state == H_READY && c->nqueued > 0)
-		submit_queued(h, c);
+		submit_queued(h, c, util_mono_ms());
 	for (;;) {
 		size_t n = 0;
 
@@ -396,6 +403,8 @@ conn_handshake(struct h2 *h, struct h2conn *c)
 {
 	switch (h->tp->handshake(h->tctx, &c->tx)) {
 	case PR_TX_OK:
+		if (h->tls)
+			loadgen_sched_phase(&h->s, LOADGEN_PHASE_TLS, c->phase_ms, util_mono_ms());
 		conn_ready(h, c);
 		break;
 	case PR_TX_RETRY:
@@ -406,6 +415,14 @@ conn_handshake(struct h2 *h, struct h2conn *c)
 		conn_end(h, c, PR_FAILURE_TLS);
 		break;
 	}
+}
+
+/* The socket is connected: on to the handshake, timed from now. */
+static void
+conn_connected(struct h2 *h, struct h2conn *c)
+{
+	c->phase_ms = loadgen_sched_connected(&h->s, c->phase_ms);
+	conn_handshake(h, c);
 }
 
 static void
@@ -419,9 +436,9 @@ conn_connect(struct h2 *h, struct h2conn *c)
 		return;
 	}
 	setsockopt(c->tx.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c->phase_ms = util_mono_ms();
 	if (connect(c->tx.fd, (struct sockaddr *)&h->addr, h->addrlen) == 0) {
-		h->s.r->connections_opened++;
-		conn_handshake(h, c);
+		conn_connected(h, c);
 		return;
 	}
 	if (errno != EINPROGRESS) {
@@ -432,12 +449,21 @@ conn_connect(struct h2 *h, struct h2conn *c)
 	conn_events(h, c, EPOLLOUT);
 }
 
-/* Read what has arrived into nghttp2 (and what TLS holds decrypted). */
+/*
+ * Read everything that has arrived into nghttp2: the responses of all the
+ * streams that completed go in before the loop's one write per connection.
+ * One read takes what the socket holds (TLS reads ahead, many records at
+ * once), so reading goes on only while the transport holds more or the
+ * buffer came back full, not until a read would block: that would cost a
+ * read call per turn for nothing.
+ */
 static void
 conn_read(struct h2 *h, struct h2conn *c)
 {
+	size_t n;
+
 	do {
-		size_t n = 0;
+		n = 0;
 
 		switch (h->tp->read(&c->tx, h->rbuf, sizeof h->rbuf, &n)) {
 		case PR_TX_OK:
@@ -451,11 +477,12 @@ conn_read(struct h2 *h, struct h2conn *c)
 			conn_end(h, c, PR_FAILURE_RESET);
 			return;
 		}
+		h->read_ms = util_mono_ms();
 		if (nghttp2_session_mem_recv(c->ng, h->rbuf, n) < 0) {
 			conn_end(h, c, PR_FAILURE_OTHER);
 			return;
 		}
-	} while (c->ng && h->tp->pending(&c->tx) > 0);
+	} while (n == sizeof h->rbuf || h->tp->pending(&c->tx) > 0);
 	c->dirty = true;
 }
 
@@ -471,8 +498,7 @@ conn_event(struct h2 *h, struct h2conn *c)
 			conn_end(h, c, PR_FAILURE_CONNECT);
 			return;
 		}
-		h->s.r->connections_opened++;
-		conn_handshake(h, c);
+		conn_connected(h, c);
 		break;
 	case H_HANDSHAKE:
 		conn_handshake(h, c);
@@ -497,6 +523,7 @@ slot_begin(struct h2 *h, struct h2slot *sl, double origin)
 	sl->sent_ms = h->now;
 	sl->bytes = 0;
 	sl->status = 0;
+	sl->first_ms = 0;
 	sl->busy = true;
 	sl->retried = false;
 	sl->reused = false;
@@ -717,7 +744,7 @@ loadgen_run_h2(const struct loadgen_target *t, const struct loadgen_opts *o, str
 	loadgen_sched_init(&h.s, o, r, t->expect_status, nslots, sh);
 	rc = h2_loop(&h);
 	r->elapsed_s = o->duration_s;
-	r->unfinished = loadgen_sched_unsent(&h.s);
+	r->unfinished += loadgen_sched_unsent(&h.s);	/* after those answered as the time ran out */
 	for (long i = 0; i < nslots; i++)
 		if (h.slot[i].busy && h.slot[i].origin_ms >= h.s.warm_end)
 			r->unfinished++;

@@ -7,6 +7,7 @@
 #ifndef PR_LOADGEN_INT_H
 #define PR_LOADGEN_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -37,17 +38,39 @@ struct loadgen_sched {
 };
 
 /*
- * One thread's share of a run: the run starts at t0_ms for every thread, and
- * thread index of count sends the open loop's requests index, index +
- * count, index + 2 count...: the total rate split, the schedule the same as
- * one thread's.  NULL: one thread, starting now.
+ * The threads' common start.  Each thread sets its engine up (TLS context,
+ * CA store, buffers: their time differs), then waits in loadgen_sched_init;
+ * once the last is ready, run_threads sets t0_ms a moment ahead and lets
+ * them all go, so that no thread starts late on the schedule.
+ */
+struct loadgen_start {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	long pending;			/* threads not yet ready */
+	bool *waited;			/* [index]: that thread is past the start */
+	bool go;
+	double t0_ms;
+};
+
+/*
+ * One thread's share of a run: the run starts at the same t0 for every
+ * thread (start's, or t0_ms without one), and thread index of count sends
+ * the open loop's requests index, index + count, index + 2 count...: the
+ * total rate split, the schedule the same as one thread's.  NULL: one
+ * thread, starting now.
  */
 struct loadgen_shard {
 	double t0_ms;
 	long index, count;
+	struct loadgen_start *start;	/* NULL: t0_ms is the start */
 };
 
-/* Start the clock; nslots slots, all free, slot 0 popped first. */
+/* Wait until every thread of sh's run is ready (once per thread; an engine
+ * that fails before loadgen_sched_init is passed through it afterwards). */
+void loadgen_start_wait(const struct loadgen_shard *sh);
+
+/* Start the clock (with sh, once every thread is ready); nslots slots, all
+ * free, slot 0 popped first. */
 void loadgen_sched_init(struct loadgen_sched *s, const struct loadgen_opts *o, struct loadgen_result *r,
     long expect_status, long nslots, const struct loadgen_shard *sh);
 /* The next request to start at now: true with *origin, the time its latency runs from. */
@@ -56,9 +79,14 @@ bool loadgen_sched_next(struct loadgen_sched *s, double now, double *origin);
 double loadgen_sched_wait_ms(const struct loadgen_sched *s, double now, double next_scan);
 /* Open loop: requests due in the measured window that were never sent. */
 uint64_t loadgen_sched_unsent(const struct loadgen_sched *s);
-/* Account one finished request: failure PR_FAILURE_OK is a response with status. */
-void loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status,
+/* Account one finished request: failure PR_FAILURE_OK is a response with status.
+ * True when it counted as a success (its phases are then to be recorded). */
+bool loadgen_sched_finish(struct loadgen_sched *s, double origin, double sent, double t, long status,
     enum failure failure, uint64_t bytes, bool reused);
+/* Record phase ph of a connection or request, from_ms to to_ms, if it began in the measured window. */
+void loadgen_sched_phase(struct loadgen_sched *s, enum loadgen_phase ph, double from_ms, double to_ms);
+/* A connection begun (connect()) at began_ms is made: count it and its connect phase; returns now. */
+double loadgen_sched_connected(struct loadgen_sched *s, double began_ms);
 
 /* epoll_pwait2 (sub-millisecond) where the kernel has it, epoll_wait otherwise. */
 int loadgen_wait_events(int ep, struct epoll_event *evs, double wait_ms);

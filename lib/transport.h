@@ -67,7 +67,8 @@ struct transport {
 	enum transport_status (*handshake)(void *ctx, struct transport_conn *c);
 	enum transport_status (*read)(struct transport_conn *c, void *buf, size_t len, size_t *n);
 	enum transport_status (*write)(struct transport_conn *c, const void *buf, size_t len, size_t *n);
-	/* Bytes already decrypted and waiting, which epoll will not announce. */
+	/* Bytes the transport holds (decrypted, or read ahead from the
+	 * socket) that epoll will not announce; > 0 means read again. */
 	size_t (*pending)(const struct transport_conn *c);
 	/* Close the stream and the socket (fd becomes -1); no-op when closed. */
 	void (*close)(struct transport_conn *c);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "benchdoc.h"
 #include "buf.h"
 #include "doc.h"
 #include "pr.h"
@@ -139,6 +140,8 @@ add_metrics(cJSON *metrics, const struct bench_opts *o, const struct benchcfg_me
 	hist_summary_ms(r->hist, &s);
 	cJSON_AddItemToObject(lat, "summary", stats_summary_to_json(&s));
 	cJSON_AddItemToObject(lat, "histogram", hist_to_json(r->hist));
+	cJSON_AddItemToObject(lat, "load_phases",
+	    benchdoc_phases_json(r->phases, loadgen_phase_names, LOADGEN_NPHASES));
 	cJSON_AddItemToObject(lat, "load", load_json(o, m, r));
 	cJSON_AddItemToObject(metrics, m->id, lat);
 

@@ -74,6 +74,18 @@ check "h2_untrusted_certificate_is_class_tls" \
 # Bad input: exit 2, one line.
 expect_exit 2 "h2_refused_by_an_http1_server_exits_2" pr-bench --load --http2 -k -C 1 -d 1 x="https://127.0.0.1:$h1/"
 ok_if "h2_refused_says_so_in_one_line" 'one_line "$T/err" && grep -q "does not speak HTTP/2" "$T/err"'
+# A TLS server that offers no ALPN at all, with the run on two threads:
+# still exit 2 and one line, from the first thread that saw it.
+$PY "$FIX/tls_httpd.py" --cert "$T/ng/cert.pem" --key "$T/ng/key.pem" --port-file "$T/tls.port" >"$T/tls.log" 2>&1 &
+track $!
+if wait_for_file "$T/tls.port"; then
+	expect_exit 2 "h2_refused_without_alpn_on_threads_exits_2" \
+		pr-bench --load --http2 -k -T 2 -C 2 -d 1 x="https://127.0.0.1:$(cat "$T/tls.port")/"
+	ok_if "h2_refused_without_alpn_says_so_in_one_line" 'one_line "$T/err" && grep -q "ALPN: none" "$T/err"'
+else
+	fail "h2_refused_without_alpn_on_threads_exits_2" "tls_httpd.py did not start"
+fi
+expect_exit 2 "streams_above_1000_exit_2" pr-bench --load --http2 --streams 1001 x="$URL"
 expect_exit 2 "streams_0_exits_2" pr-bench --load --http2 --streams 0 x="$URL"
 ok_if "streams_0_says_so_in_one_line" 'one_line "$T/err" && grep -q -- "--streams" "$T/err"'
 expect_exit 2 "streams_without_http2_exits_2" pr-bench --load --streams 2 x="$URL"

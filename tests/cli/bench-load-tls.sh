@@ -1,7 +1,8 @@
 #!/bin/sh
-# bench-load-tls.sh: pr-bench --load over https:// with HTTP/2 where the
-# server offers it (libcurl multi engine), against a throwaway nginx with a
-# self-signed certificate on loopback.
+# bench-load-tls.sh: pr-bench --load over https:// without a protocol flag:
+# HTTP/1.1 on the epoll engine's TLS, libcurl's engine only for a proxy or
+# credentials, against a throwaway nginx with a self-signed certificate on
+# loopback.
 . "$(dirname "$0")/lib.sh"
 . "$FIX/nginx.sh"
 
@@ -26,8 +27,8 @@ timing() {
 run pr-bench --load -k -C 4 $LOAD tls="$URL"
 check "https_load_exits_0" [ "$rc" -eq 0 ]
 check "https_load_document_is_valid" validate bench "$T/out"
-check "https_load_uses_http2_when_offered" \
-	jtrue '.metrics.tls.load.http_version == "2" and .metrics.tls.load.engine == "curl"'
+check "https_load_runs_http1_1_on_the_epoll_engine_by_default" \
+	jtrue '.metrics.tls.load.http_version == "1.1" and .metrics.tls.load.engine == "epoll"'
 check "https_load_counts_responses_without_errors" \
 	jtrue '.metrics.tls.summary.n > 0 and .metrics.tls.errors.total == 0'
 timing "https_load_counts_over_50_responses" jtrue '.metrics.tls.summary.n > 50'
@@ -52,7 +53,7 @@ run pr-bench --load -C 2 $UNTRUSTED tls="$URL"
 check "untrusted_certificate_counts_as_tls_errors" \
 	sh -c "[ $rc -eq 4 ] && [ \"\$(jq -r '.metrics.tls.errors.tls > 0' $T/out)\" = true ]"
 
-# libcurl's engine reads past 103 Early Hints too (HTTP/1.1 over TLS).
+# The engine reads past 103 Early Hints over TLS too.
 $PY "$FIX/tls_httpd.py" --cert "$T/ng/cert.pem" --key "$T/ng/key.pem" --port-file "$T/tls.port" >"$T/tls.log" 2>&1 &
 track $!
 if wait_for_file "$T/tls.port"; then
@@ -61,3 +62,19 @@ if wait_for_file "$T/tls.port"; then
 else
 	fail "https_load_reads_past_early_hints" "tls_httpd.py did not start"
 fi
+
+# A proxy from the environment: the epoll engine speaks to none, so libcurl
+# runs the URL (and, the proxy being closed, counts connect errors); a
+# no_proxy that names the host leaves it on the epoll engine.
+closed=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+run env https_proxy="http://127.0.0.1:$closed" no_proxy= NO_PROXY= pr-bench --load -k -C 2 -d 0.5 tls="$URL"
+check "https_load_through_a_proxy_runs_on_libcurl" \
+	jtrue '.metrics.tls.load.engine == "curl" and .metrics.tls.errors.connect > 0 and .metrics.tls.load.ok == 0'
+run env https_proxy="http://127.0.0.1:$closed" no_proxy=example.com,127.0.0.1 pr-bench --load -k -C 2 -d 0.5 tls="$URL"
+check "https_load_honours_no_proxy" \
+	jtrue '.metrics.tls.load.engine == "epoll" and .metrics.tls.errors.total == 0 and .metrics.tls.load.ok > 0'
+# Credentials in the URL go to libcurl, which sends them.
+run pr-bench --load -k -C 2 -d 0.5 tls="https://u:p@${NGINX_HTTPS#https://}/index.html"
+check "https_load_with_credentials_runs_on_libcurl" \
+	jtrue '.metrics.tls.load.engine == "curl" and .metrics.tls.load.http_version == "2" and
+		.metrics.tls.errors.total == 0'

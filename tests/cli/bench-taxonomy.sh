@@ -1,9 +1,9 @@
 #!/bin/sh
 # bench-taxonomy.sh: one failure gets one class in every document.  Each
 # kind of failure is measured in sample mode (probe.c), in load mode over
-# http:// (the epoll engine), over https:// (libcurl's multi engine) and
-# over https:// with --http1.1 and --http2 (the epoll engine's own TLS,
-# HTTP/1.1 and HTTP/2), and
+# http:// (the epoll engine), over https:// (the epoll engine's own TLS,
+# by default, with --http1.1 and with --http2, HTTP/2), over https:// with
+# credentials (libcurl's multi engine), and
 # every document must name it by the same class and no other, because
 # pr-compare compares them (lib/failure.h).
 . "$(dirname "$0")/lib.sh"
@@ -43,6 +43,12 @@ run pr-bench -k --load --http1.1 -C 1 -d 1 --timeout ${TIMEOUT_MS}ms "$@"
 cp "$T/out" "$T/tls.json"
 run pr-bench -k --load --http2 -C 1 -d 1 --timeout ${TIMEOUT_MS}ms "$@"
 cp "$T/out" "$T/h2.json"
+# And on libcurl's engine, which credentials in the URL choose.
+set --
+while read -r name url cls; do case $url in https:*) set -- "$@" "$name=$(echo "$url" | sed 's|//|//u:p@|')" ;; esac
+done <"$T/cases"
+run pr-bench -k --load -C 1 -d 1 --timeout ${TIMEOUT_MS}ms "$@"
+cp "$T/out" "$T/curl.json"
 
 # The classes with a non-zero count, as "a b".
 classes() {
@@ -58,13 +64,16 @@ while read -r name url cls; do
 	case $url in https:*) ;; *) continue ;; esac
 	check "tls_engine_classes_${name}_as_$cls" [ "$(classes "$T/tls.json" "$name")" = "$cls" ]
 	check "h2_engine_classes_${name}_as_$cls" [ "$(classes "$T/h2.json" "$name")" = "$cls" ]
+	check "curl_engine_classes_${name}_as_$cls" [ "$(classes "$T/curl.json" "$name")" = "$cls" ]
 done <"$T/cases"
 check "tls_engine_drove_the_https_cases" \
 	[ "$(jget "$T/tls.json" '[.metrics[] | .load.engine] | unique | join(" ")')" = epoll ]
 check "h2_engine_drove_the_https_cases" \
 	[ "$(jget "$T/h2.json" '[.metrics[] | .load.engine + " " + .load.http_version] | unique | join(",")')" = "epoll 2" ]
-check "load_mode_drove_http2_for_the_stream_reset" \
-	[ "$(jget "$T/load.json" '.metrics.reset_h2_stream.load.engine')" = curl ]
+check "load_mode_drove_https_on_the_epoll_engine" \
+	[ "$(jget "$T/load.json" '.metrics.reset_h2_stream.load.engine')" = epoll ]
+check "curl_engine_drove_the_https_cases_with_credentials" \
+	[ "$(jget "$T/curl.json" '[.metrics[] | .load.engine] | unique | join(" ")')" = curl ]
 check "sample_document_validates" validate bench "$T/sample.json"
 check "load_document_validates" validate bench "$T/load.json"
 check "tls_engine_document_validates" validate bench "$T/tls.json"
