@@ -95,11 +95,28 @@ fixture_get(const char *path)
 	return out;
 }
 
+/*
+ * The settings part of the fixture's state: a template change makes a new
+ * revision (as on Azure), so revisions and traffic are history, not settings.
+ */
+static cJSON *
+settings_state(cJSON *state)
+{
+	cJSON *app;
+
+	cJSON_ArrayForEach(app, cJSON_GetObjectItemCaseSensitive(state, "container_apps")) {
+		cJSON_DeleteItemFromObjectCaseSensitive(app, "revisions");
+		cJSON_DeleteItemFromObjectCaseSensitive(app, "traffic");
+	}
+	return state;
+}
+
 static void
 test_read_apply_read_state_restores_original(void)
 {
 	cJSON *names = cJSON_Parse(section_names), *change = cJSON_Parse(section_change);
-	cJSON *current = NULL, *res = NULL, *orig = fixture_get("/_fixture/state"), *now = NULL, *mid = NULL;
+	cJSON *orig = settings_state(fixture_get("/_fixture/state"));
+	cJSON *current = NULL, *res = NULL, *now = NULL, *mid = NULL;
 	struct platform_opts o = {0};
 
 	CHECK(orig != NULL);
@@ -108,10 +125,10 @@ test_read_apply_read_state_restores_original(void)
 	CHECK(platform_apply(change, &o, &res) == PR_OK);
 	cJSON_Delete(res);
 	res = NULL;
-	mid = fixture_get("/_fixture/state");
+	mid = settings_state(fixture_get("/_fixture/state"));
 	CHECK(mid && !cJSON_Compare(mid, orig, true));
 	CHECK(platform_apply(current, &o, &res) == PR_OK);
-	now = fixture_get("/_fixture/state");
+	now = settings_state(fixture_get("/_fixture/state"));
 	CHECK(now && cJSON_Compare(now, orig, true));
 	cJSON_Delete(names);
 	cJSON_Delete(change);

@@ -240,7 +240,7 @@ test_unknown_field_reads_the_same_in_every_section(void)
 	CHECK_STR(section_error(PLATFORM, "{\"azure\":{\"subscription\":\"s\",\"resource_group\":\"g\","
 	    "\"container_apps\":[{\"name\":\"a\",\"min_replica\":1}]}}"),
 	    "pr-tools: pr-tools.json: platform.azure.container_apps[0].min_replica: unknown field "
-	    "(expected one of: name, min_replicas, max_replicas, cpu, memory)\n");
+	    "(expected one of: name, min_replicas, max_replicas, cpu, memory, settings, traffic)\n");
 	/* A reader handed something else than an object is told so. */
 	{
 		static const char *const known[] = { "a", NULL };
