@@ -295,7 +295,7 @@ set_string(cJSON *obj, const char *key, const char *value)
 	cJSON_AddStringToObject(obj, key, value);
 }
 
-/* A platform section with base's ids and no resources yet.  New object. */
+/* A platform section with base's ids (and revision_timeout) and no resources yet.  New object. */
 static cJSON *
 ids_only(const cJSON *base)
 {
@@ -307,6 +307,8 @@ ids_only(const cJSON *base)
 		cJSON_AddItemToObject(az, "subscription", cJSON_Duplicate(v, true));
 	if ((v = cJSON_GetObjectItemCaseSensitive(baz, "resource_group")))
 		cJSON_AddItemToObject(az, "resource_group", cJSON_Duplicate(v, true));
+	if ((v = cJSON_GetObjectItemCaseSensitive(baz, "revision_timeout")))	/* how, not what, to apply */
+		cJSON_AddItemToObject(az, "revision_timeout", cJSON_Duplicate(v, true));
 	return p;
 }
 
