@@ -14,6 +14,10 @@
 #   jget FILE FILTER        jq -r on FILE
 #   start_httpd             start tests/fixtures/httpd.py; sets $HTTPD (http://127.0.0.1:PORT)
 #   validate SCHEMA FILE    check FILE against schemas/SCHEMA.schema.json
+#   workflow_step WF JOB NAME DIR  run the step NAME of JOB in workflow WF (a
+#                           ci-examples file) in DIR as Actions does (bash -e
+#                           -o pipefail): stdout in $T/out, stderr in $T/err,
+#                           status in $rc
 #   selected NAME...        true when PR_TEST_RUN selects one of the NAMEs
 #
 # Set by tests/run.sh's caller (see its header):
@@ -157,3 +161,11 @@ validate() {
 
 # One line of stderr, as every error must be.
 one_line() { [ "$(wc -l <"$1")" -eq 1 ]; }
+
+workflow_step() {
+	$PY -c 'import sys, yaml
+steps = yaml.safe_load(open(sys.argv[1]))["jobs"][sys.argv[2]]["steps"]
+print([s for s in steps if s.get("name") == sys.argv[3]][0]["run"])' "$1" "$2" "$3" >"$T/step.sh" || return 1
+	(cd "$4" && bash -e -o pipefail "$T/step.sh") >"$T/out" 2>"$T/err"
+	rc=$?
+}
