@@ -132,11 +132,7 @@ azure_error_from_resp(const struct http_resp *resp, struct azure_error *err)
 
 	memset(err, 0, sizeof *err);
 	err->status = resp->status;
-	if (resp->status == 0) {
-		util_one_line(err->message, sizeof err->message, resp->error, sizeof resp->error);
-		return;
-	}
-	if (resp->body.len)
+	if (resp->status && resp->body.len)
 		doc = cJSON_ParseWithLength(resp->body.data, resp->body.len);
 	e = cJSON_GetObjectItemCaseSensitive(doc, "error");
 	ext_code(doc, err);
@@ -152,13 +148,8 @@ azure_error_from_resp(const struct http_resp *resp, struct azure_error *err)
 	}
 	if (cJSON_IsString(code))
 		util_one_line(err->code, sizeof err->code, code->valuestring, SIZE_MAX);
-	if (cJSON_IsString(msg))
-		util_one_line(err->message, sizeof err->message, msg->valuestring, SIZE_MAX);
-	else if (resp->body.len && !doc)
-		util_one_line(err->message, sizeof err->message, resp->body.data,
-		    resp->body.len < AZ_BODY_SNIPPET ? resp->body.len : AZ_BODY_SNIPPET);
-	if (!*err->message)
-		snprintf(err->message, sizeof err->message, "no error details in the response");
+	http_error_message(resp, cJSON_IsString(msg) ? msg->valuestring : NULL, doc != NULL, AZ_BODY_SNIPPET,
+	    err->message, sizeof err->message);
 	cJSON_Delete(doc);
 }
 

@@ -83,23 +83,14 @@ error_from_resp(const struct http_resp *resp, struct render_error *err)
 
 	memset(err, 0, sizeof *err);
 	err->status = resp->status;
-	if (resp->status == 0) {
-		util_one_line(err->message, sizeof err->message, resp->error, sizeof resp->error);
-		return;
-	}
-	if (resp->body.len)
+	if (resp->status && resp->body.len)
 		doc = cJSON_ParseWithLength(resp->body.data, resp->body.len);
 	id = cJSON_GetObjectItemCaseSensitive(doc, "id");
 	msg = cJSON_GetObjectItemCaseSensitive(doc, "message");
 	if (cJSON_IsString(id))
 		util_one_line(err->id, sizeof err->id, id->valuestring, SIZE_MAX);
-	if (cJSON_IsString(msg))
-		util_one_line(err->message, sizeof err->message, msg->valuestring, SIZE_MAX);
-	else if (resp->body.len && !doc)
-		util_one_line(err->message, sizeof err->message, resp->body.data,
-		    resp->body.len < RENDER_BODY_SNIPPET ? resp->body.len : RENDER_BODY_SNIPPET);
-	if (!*err->message)
-		snprintf(err->message, sizeof err->message, "no error details in the response");
+	http_error_message(resp, cJSON_IsString(msg) ? msg->valuestring : NULL, doc != NULL, RENDER_BODY_SNIPPET,
+	    err->message, sizeof err->message);
 	cJSON_Delete(doc);
 }
 
