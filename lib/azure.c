@@ -401,7 +401,8 @@ follow_lro(struct azure_client *c, const struct http_resp *first, struct azure_e
 			const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
 			char m[512];
 
-			util_one_line(m, sizeof m, cJSON_IsString(msg) ? msg->valuestring : "no error details", SIZE_MAX);
+			util_one_line(m, sizeof m, cJSON_IsString(msg) ? msg->valuestring : "no error details",
+			    SIZE_MAX);
 			err->status = 0;
 			util_one_line(err->code, sizeof err->code,
 			    cJSON_IsString(code) ? code->valuestring : st->valuestring, SIZE_MAX);

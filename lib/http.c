@@ -270,7 +270,8 @@ http_error_message(const struct http_resp *resp, const char *api_message, bool b
 	else if (api_message)
 		util_one_line(out, outlen, api_message, SIZE_MAX);
 	else if (resp->body.len && !body_is_json)
-		util_one_line(out, outlen, resp->body.data, resp->body.len < snippet_bytes ? resp->body.len : snippet_bytes);
+		util_one_line(out, outlen, resp->body.data,
+		    resp->body.len < snippet_bytes ? resp->body.len : snippet_bytes);
 	else if (outlen)
 		*out = '\0';
 	if (outlen && !*out)

@@ -235,9 +235,11 @@ if [ -n "$METRICS_URL" ]; then
 	# -o keeps the flag's old value (0600): stdout shows only hashes.
 	pr-apply-scale -q --set demo-web:PERF_OPTIMIZATIONS_ENABLED=5 -o "$work/canary-5.json" > /dev/null
 	note "$(curl -s "$AZURE_ARM_ENDPOINT/_fixture/state" | jq -r '.web_apps[0].app_settings |
-		"PERF_OPTIMIZATIONS_ENABLED=\(.PERF_OPTIMIZATIONS_ENABLED) on demo-web, its \(length - 1) other setting(s) kept"')"
+		"PERF_OPTIMIZATIONS_ENABLED=\(.PERF_OPTIMIZATIONS_ENABLED) on demo-web, " +
+		"its \(length - 1) other setting(s) kept"')"
 	pr-qa --watch 4s --interval 1 --metrics "$METRICS_URL" > "$work/canary-watch.json"
-	rules='[.watch.rules[] | "\(.name) \(.series[-1].value * 1000 | round / 1000) (\(.level); crit above \(.crit))"]'
+	rules='[.watch.rules[] |
+		"\(.name) \(.series[-1].value * 1000 | round / 1000) (\(.level); crit above \(.crit))"]'
 	note "$(jq -r "\"watch: \\(.verdict); \" + ($rules | join(\", \"))" "$work/canary-watch.json")"
 	pr-apply-scale -q --from-apply "$work/canary-5.json" --restore -o "$work/canary-back.json" > /dev/null
 	note "restored: PERF_OPTIMIZATIONS_ENABLED=$(curl -s "$AZURE_ARM_ENDPOINT/_fixture/state" |

@@ -75,7 +75,8 @@ for pct in 5 25 100; do
 		[ "$(jq -r ".restore.render.services[0].settings.$FLAG" "stage-$pct.json")" = "$before" ]
 	before=$pct
 done
-check render_stages_watch_the_apps_metrics [ "$(grep -c -- "--watch .* --metrics $APP_URL/metrics" "$T/qa.calls")" -eq 2 ]
+check render_stages_watch_the_apps_metrics \
+	[ "$(grep -c -- "--watch .* --metrics $APP_URL/metrics" "$T/qa.calls")" -eq 2 ]
 check render_stages_keep_other_variables \
 	[ "$(rstate | jq -r '.services[0].env.DATABASE_URL')" = "postgres://shop:$DBPW@db/shop" ]
 

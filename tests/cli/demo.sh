@@ -2,9 +2,10 @@
 # demo.sh: `make demo`, the README's first command, runs the whole release
 # flow end to end and shows the gate's judgements: the cached pages improved
 # and the budgets held; a WebSocket metric is measured; a canary stage sets
-# a flag to 5, is watched on the app's Prometheus metrics and goes back.  The health check, which the change leaves alone,
-# is not judged here: with --precision's samples a restart's few percent can
-# be significant, and a loaded machine can leave a p95 unsettled.
+# a flag to 5, is watched on the app's Prometheus metrics and goes back.
+# The health check, which the change leaves alone, is not judged here:
+# with --precision's samples a restart's few percent can be significant,
+# and a loaded machine can leave a p95 unsettled.
 . "$(dirname "$0")/lib.sh"
 
 PR_DEMO_DIR=$T/demo NO_COLOR=1 run sh "$PR_ROOT/scripts/demo.sh"
