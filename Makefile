@@ -105,7 +105,9 @@ JOBS     ?= $(if $(filter -j,$(MAKE_J)),$(shell nproc),$(or $(patsubst -j%,%,$(M
 check: test-deps all units
 	@tests/run.sh -j '$(JOBS)' $(T)
 
-demo: test-deps all
+# The demo needs fewer packages than the tests (no nginx, clang, valgrind...).
+demo: all
+	@scripts/deps.sh demo
 	@scripts/demo.sh
 
 # The whole suite again, built with AddressSanitizer and UBSan in build-san/.

@@ -1,8 +1,9 @@
 /*
- * pr-apply-scale: apply Azure platform settings (App Service "Always On"
+ * pr-apply-scale: apply platform settings (Azure: App Service "Always On"
  * and app settings, Container Apps replicas, CPU, memory, env and revision
- * traffic) through Resource Manager, only where they differ, then read back
- * and verify.  Writes pr-tools/apply/1.
+ * traffic; Render: a service's instances, plan, env and restart) through
+ * the provider interface, only where they differ, then read back and
+ * verify.  Writes pr-tools/apply/1.
  *
  * This file holds the options and the order of steps; the work is in
  * lib/platform.c and lib/azure.c, reading an apply document lib/applydoc.c.
@@ -39,8 +40,12 @@ static const char usage_text[] =
     "                      [--set [RESOURCE:]NAME=VALUE]... [--traffic [APP:]latest=N[,REVISION=N]...]\n"
     "                      [--arm-endpoint URL] [--retry-base-ms MS] [-o FILE] [--log] [-q]\n"
     "\n"
-    "Apply Azure settings through Resource Manager, changing only what differs,\n"
-    "then read back and verify.  Writes a pr-tools/apply/1 document on stdout.\n"
+    "Apply platform settings, changing only what differs, then read back and\n"
+    "verify.  Writes a pr-tools/apply/1 document on stdout.  The platform section\n"
+    "names resources of two providers: \"azure\" (App Service web apps and Container\n"
+    "Apps, through Resource Manager) and \"render\" (services, through Render's API\n"
+    "with RENDER_API_KEY: instances, plan, suspension, commit, env and a restart).\n"
+    "Settings values are secrets: output shows only their sha256.\n"
     "\n"
     "  -f, --config FILE        pr-tools.json with a \"platform\" section (default ./pr-tools.json)\n"
     "      --platform FILE      a platform section on its own (\"-\" for stdin)\n"
@@ -55,10 +60,14 @@ static const char usage_text[] =
     "      --max-replicas N     its maximum replicas\n"
     "      --cpu CORES          CPU cores of each container, like 0.5\n"
     "      --memory SIZE        memory of each container, like 1Gi\n"
-    "      --set [RESOURCE:]NAME=VALUE  an app setting (web app) or env variable (container\n"
-    "                           app's first container); RESOURCE when several are named;\n"
-    "                           only these settings are applied; needs -o FILE (old values)\n"
-    "      --traffic [APP:]latest=N[,REVISION=N]  a container app's revision traffic in %%\n"
+    "      --set [RESOURCE:]NAME=VALUE  an Azure app setting (web app) or env variable\n"
+    "                           (container app's first container), repeatable; RESOURCE\n"
+    "                           names the azure web app or container app when the section\n"
+    "                           has several.  Only these settings are applied; needs -o FILE,\n"
+    "                           which keeps the old values (0600).  A Render service's env\n"
+    "                           is set by its \"settings\" map in the section instead\n"
+    "      --traffic [APP:]latest=N[,REVISION=N]  an Azure container app's revision traffic\n"
+    "                           in %%: \"latest\" alone gives the rest to the stable revision\n"
     "  -n, --dry-run            print the plan and change nothing\n"
     "      --arm-endpoint URL   Resource Manager endpoint (default AZURE_ARM_ENDPOINT or\n"
     "                           https://management.azure.com)\n"
@@ -295,7 +304,7 @@ set_string(cJSON *obj, const char *key, const char *value)
 	cJSON_AddStringToObject(obj, key, value);
 }
 
-/* A platform section with base's ids and no resources yet.  New object. */
+/* A platform section with base's ids (and revision_timeout) and no resources yet.  New object. */
 static cJSON *
 ids_only(const cJSON *base)
 {
@@ -307,6 +316,8 @@ ids_only(const cJSON *base)
 		cJSON_AddItemToObject(az, "subscription", cJSON_Duplicate(v, true));
 	if ((v = cJSON_GetObjectItemCaseSensitive(baz, "resource_group")))
 		cJSON_AddItemToObject(az, "resource_group", cJSON_Duplicate(v, true));
+	if ((v = cJSON_GetObjectItemCaseSensitive(baz, "revision_timeout")))	/* how, not what, to apply */
+		cJSON_AddItemToObject(az, "revision_timeout", cJSON_Duplicate(v, true));
 	return p;
 }
 

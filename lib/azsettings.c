@@ -270,7 +270,8 @@ revision_done(const cJSON *rev, bool *ok, char *why, size_t whylen)
 
 /* Follow revision name of the app id (azsettings_follow). */
 static int
-follow_revision(struct azure_client *c, const char *id, const char *name, char *why, size_t whylen)
+follow_revision(struct azure_client *c, const char *id, const char *name, double timeout_ms, char *why,
+    size_t whylen)
 {
 	double start_ms = util_mono_ms();
 	char state[STATE_MAX];
@@ -296,8 +297,8 @@ follow_revision(struct azure_client *c, const char *id, const char *name, char *
 			break;
 		}
 		pr_log("revision %s: %s", name, state);
-		if (util_mono_ms() - start_ms + c->poll_ms > c->lro_timeout_ms) {
-			snprintf(why, whylen, "still %s after %.0f s", state, c->lro_timeout_ms / 1e3);
+		if (util_mono_ms() - start_ms + c->poll_ms > timeout_ms) {
+			snprintf(why, whylen, "still %s after %g s", state, timeout_ms / 1e3);
 			break;
 		}
 		util_sleep_ms(c->poll_ms);
@@ -412,8 +413,8 @@ azsettings_traffic_body(const cJSON *want, const cJSON *app, bool new_revision)
 }
 
 int
-azsettings_follow(struct azure_client *c, const char *app_id, const char *latest_before, char *revision,
-    size_t revlen, char *why, size_t whylen)
+azsettings_follow(struct azure_client *c, const char *app_id, const char *latest_before, double timeout_ms,
+    char *revision, size_t revlen, char *why, size_t whylen)
 {
 	struct azure_error err;
 	cJSON *app = NULL;
@@ -429,7 +430,7 @@ azsettings_follow(struct azure_client *c, const char *app_id, const char *latest
 	if (latest && (!latest_before || strcmp(latest, latest_before) != 0)) {
 		snprintf(revision, revlen, "%s", latest);
 		pr_note("following revision %s", latest);
-		if (follow_revision(c, app_id, latest, why, whylen))
+		if (follow_revision(c, app_id, latest, timeout_ms, why, whylen))
 			rc = PR_EXTERNAL;
 		else
 			pr_note("revision %s: %s", latest, why);

@@ -105,11 +105,11 @@ const char *azsettings_latest_revision(const cJSON *app);
  * no longer latest_before, follow the new one (named in revision) until it
  * is Provisioned, Running and Healthy (healthState None: no probes to
  * pass).  Degraded and Unhealthy may pass while containers start, so only
- * a failed provisioning ends the wait early; otherwise the client's
- * operation timeout.  Returns 0, or PR_EXTERNAL with why (states, never a
- * value) filled in.
+ * a failed provisioning ends the wait early; otherwise timeout_ms does
+ * (why then says "still <states> after N s").  Returns 0, or PR_EXTERNAL
+ * with why (states, never a value) filled in.
  */
-int azsettings_follow(struct azure_client *c, const char *app_id, const char *latest_before, char *revision,
-    size_t revlen, char *why, size_t whylen);
+int azsettings_follow(struct azure_client *c, const char *app_id, const char *latest_before, double timeout_ms,
+    char *revision, size_t revlen, char *why, size_t whylen);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,19 +106,6 @@ azure_client_free(struct azure_client *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* Copy s into out as one line, at most outlen - 1 bytes. */
-static void
-one_line(char *out, size_t outlen, const char *s)
-{
-	size_t i = 0;
-
-	for (; s && *s && i + 1 < outlen; s++)
-		out[i++] = (*s == '\r' || *s == '\n' || *s == '\t') ? ' ' : *s;
-	while (i > 0 && out[i - 1] == ' ')
-		i--;
-	out[i] = '\0';
-}
-
 /* App Service's Details[].ErrorEntity.ExtendedCode, into err->ext_code. */
 static void
 ext_code(const cJSON *doc, struct azure_error *err)
@@ -144,11 +132,7 @@ azure_error_from_resp(const struct http_resp *resp, struct azure_error *err)
 
 	memset(err, 0, sizeof *err);
 	err->status = resp->status;
-	if (resp->status == 0) {
-		one_line(err->message, sizeof err->message, resp->error);
-		return;
-	}
-	if (resp->body.len)
+	if (resp->status && resp->body.len)
 		doc = cJSON_ParseWithLength(resp->body.data, resp->body.len);
 	e = cJSON_GetObjectItemCaseSensitive(doc, "error");
 	ext_code(doc, err);
@@ -163,17 +147,9 @@ azure_error_from_resp(const struct http_resp *resp, struct azure_error *err)
 		msg = cJSON_GetObjectItem(doc, "message");
 	}
 	if (cJSON_IsString(code))
-		one_line(err->code, sizeof err->code, code->valuestring);
-	if (cJSON_IsString(msg))
-		one_line(err->message, sizeof err->message, msg->valuestring);
-	else if (resp->body.len && !doc) {
-		char snip[AZ_BODY_SNIPPET + 1];
-
-		snprintf(snip, sizeof snip, "%s", resp->body.data);
-		one_line(err->message, sizeof err->message, snip);
-	}
-	if (!*err->message)
-		snprintf(err->message, sizeof err->message, "no error details in the response");
+		util_one_line(err->code, sizeof err->code, code->valuestring, SIZE_MAX);
+	http_error_message(resp, cJSON_IsString(msg) ? msg->valuestring : NULL, doc != NULL, AZ_BODY_SNIPPET,
+	    err->message, sizeof err->message);
 	cJSON_Delete(doc);
 }
 
@@ -425,10 +401,11 @@ follow_lro(struct azure_client *c, const struct http_resp *first, struct azure_e
 			const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
 			char m[512];
 
-			one_line(m, sizeof m, cJSON_IsString(msg) ? msg->valuestring : "no error details");
+			util_one_line(m, sizeof m, cJSON_IsString(msg) ? msg->valuestring : "no error details",
+			    SIZE_MAX);
 			err->status = 0;
-			one_line(err->code, sizeof err->code,
-			    cJSON_IsString(code) ? code->valuestring : st->valuestring);
+			util_one_line(err->code, sizeof err->code,
+			    cJSON_IsString(code) ? code->valuestring : st->valuestring, SIZE_MAX);
 			snprintf(err->message, sizeof err->message, "operation %s: %s", st->valuestring, m);
 			rc = PR_EXTERNAL;
 		} else {

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,4 +259,21 @@ http_resp_free(struct http_resp *resp)
 {
 	buf_free(&resp->body);
 	buf_free(&resp->headers);
+}
+
+void
+http_error_message(const struct http_resp *resp, const char *api_message, bool body_is_json,
+    size_t snippet_bytes, char *out, size_t outlen)
+{
+	if (resp->status == 0)
+		util_one_line(out, outlen, resp->error, sizeof resp->error);
+	else if (api_message)
+		util_one_line(out, outlen, api_message, SIZE_MAX);
+	else if (resp->body.len && !body_is_json)
+		util_one_line(out, outlen, resp->body.data,
+		    resp->body.len < snippet_bytes ? resp->body.len : snippet_bytes);
+	else if (outlen)
+		*out = '\0';
+	if (outlen && !*out)
+		snprintf(out, outlen, "no error details in the response");
 }

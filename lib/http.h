@@ -115,4 +115,14 @@ void http_curl_request(CURL *curl, const char *url, const char *method, const ch
 /* True for statuses worth another try: 408, 429 and 5xx. */
 bool http_transient(long status);
 
+/*
+ * The one-line message of a failed API call into out (util_one_line): the
+ * transport's resp->error when no response came (status 0); else
+ * api_message, the API's own from its JSON body (NULL when it has none);
+ * else the first snippet_bytes of a body that is not JSON (body_is_json
+ * false); else "no error details in the response".
+ */
+void http_error_message(const struct http_resp *resp, const char *api_message, bool body_is_json,
+    size_t snippet_bytes, char *out, size_t outlen);
+
 #endif

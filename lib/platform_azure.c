@@ -25,6 +25,9 @@
  * resource: a key Resource Manager's config/web never has. */
 #define RAW_APPSETTINGS "_appsettings"
 #define REVISION_MAX 96
+/* How long a container app's new revision may take to turn healthy unless
+ * the section's "revision_timeout" says: a Degraded one may still recover. */
+#define REVISION_TIMEOUT_S (20.0 * 60.0)
 #define WHY_MAX 512
 
 enum kind { WEB_APP, CONTAINER_APP };
@@ -293,15 +296,18 @@ patch_body(enum kind k, const cJSON *arm, const cJSON *change)
 static int
 check(const cJSON *az, const char *ctx)
 {
-	static const char *const azure_keys[] = {"subscription", "resource_group", "web_apps", "container_apps", NULL};
+	static const char *const azure_keys[] = {"subscription", "resource_group", "revision_timeout", "web_apps",
+	    "container_apps", NULL};
 	const char *sub, *rg;
 	const cJSON *arrays[2] = {NULL, NULL};
+	double timeout_s;
 	int rc;
 
 	if ((rc = doc_check_fields(az, azure_keys, ctx)))
 		return rc;
 	if ((rc = doc_get_string(az, "subscription", PR_REQUIRED, ctx, &sub)) ||
 	    (rc = doc_get_string(az, "resource_group", PR_REQUIRED, ctx, &rg)) ||
+	    (rc = doc_get_duration(az, "revision_timeout", PR_POSITIVE, ctx, &timeout_s)) ||
 	    (rc = doc_get_array(az, "web_apps", PR_OPTIONAL, ctx, &arrays[0])) ||
 	    (rc = doc_get_array(az, "container_apps", PR_OPTIONAL, ctx, &arrays[1])))
 		return rc;
@@ -461,7 +467,13 @@ static int
 follow_new_revision(void *client, const struct platform_resource *r, const cJSON *raw, struct platform_error *err)
 {
 	char *id = resource_id(r), rev[REVISION_MAX], why[WHY_MAX], text[PLATFORM_MSG_MAX], path[REVISION_MAX + 16];
-	int rc = azsettings_follow(client, id, azsettings_latest_revision(raw), rev, sizeof rev, why, sizeof why);
+	double timeout_s = REVISION_TIMEOUT_S;
+	int rc;
+
+	/* check() accepted it: absent (the default stays) or a positive duration. */
+	doc_get_duration(r->section, "revision_timeout", PR_POSITIVE, "", &timeout_s);
+	rc = azsettings_follow(client, id, azsettings_latest_revision(raw), timeout_s * 1e3, rev, sizeof rev, why,
+	    sizeof why);
 
 	if (rc) {
 		snprintf(path, sizeof path, "/revisions/%s", *rev ? rev : "");

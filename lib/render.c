@@ -1,6 +1,7 @@
 /* render.c: see render.h. */
 #include "render.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,19 +74,6 @@ render_login(struct render_client *c)
 	return PR_OK;
 }
 
-/* Copy s (n bytes) into out as one line, at most outlen - 1 bytes. */
-static void
-one_line(char *out, size_t outlen, const char *s, size_t n)
-{
-	size_t i = 0;
-
-	for (; s && n-- && *s && i + 1 < outlen; s++)
-		out[i++] = (*s == '\r' || *s == '\n' || *s == '\t') ? ' ' : *s;
-	while (i > 0 && out[i - 1] == ' ')
-		i--;
-	out[i] = '\0';
-}
-
 /* err from a response: Render's {"id", "message"}, or a bit of the body. */
 static void
 error_from_resp(const struct http_resp *resp, struct render_error *err)
@@ -95,23 +83,14 @@ error_from_resp(const struct http_resp *resp, struct render_error *err)
 
 	memset(err, 0, sizeof *err);
 	err->status = resp->status;
-	if (resp->status == 0) {
-		one_line(err->message, sizeof err->message, resp->error, sizeof resp->error);
-		return;
-	}
-	if (resp->body.len)
+	if (resp->status && resp->body.len)
 		doc = cJSON_ParseWithLength(resp->body.data, resp->body.len);
 	id = cJSON_GetObjectItemCaseSensitive(doc, "id");
 	msg = cJSON_GetObjectItemCaseSensitive(doc, "message");
 	if (cJSON_IsString(id))
-		one_line(err->id, sizeof err->id, id->valuestring, strlen(id->valuestring));
-	if (cJSON_IsString(msg))
-		one_line(err->message, sizeof err->message, msg->valuestring, strlen(msg->valuestring));
-	else if (resp->body.len && !doc)
-		one_line(err->message, sizeof err->message, resp->body.data,
-		    resp->body.len < RENDER_BODY_SNIPPET ? resp->body.len : RENDER_BODY_SNIPPET);
-	if (!*err->message)
-		snprintf(err->message, sizeof err->message, "no error details in the response");
+		util_one_line(err->id, sizeof err->id, id->valuestring, SIZE_MAX);
+	http_error_message(resp, cJSON_IsString(msg) ? msg->valuestring : NULL, doc != NULL, RENDER_BODY_SNIPPET,
+	    err->message, sizeof err->message);
 	cJSON_Delete(doc);
 }
 

@@ -334,3 +334,17 @@ util_url_is_loopback(const char *url)
 		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
 	return false;
 }
+
+void
+util_one_line(char *out, size_t outlen, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (outlen == 0)
+		return;
+	for (; s && n-- && *s && i + 1 < outlen; s++)
+		out[i++] = (*s == '\r' || *s == '\n' || *s == '\t') ? ' ' : *s;
+	while (i > 0 && out[i - 1] == ' ')
+		i--;
+	out[i] = '\0';
+}

@@ -1,6 +1,6 @@
 /*
- * util.h: time, numbers from the command line, and URLs: redaction,
- * userinfo, percent-decoding and loopback hosts.
+ * util.h: time, numbers from the command line, URLs (redaction, userinfo,
+ * percent-decoding, loopback hosts) and one-line error text.
  */
 #ifndef PR_UTIL_H
 #define PR_UTIL_H
@@ -63,6 +63,14 @@ char *util_percent_decode(const char *s, size_t n);
  * starting with auth or session.
  */
 bool util_is_secret_name(const char *name);
+
+/*
+ * Copy at most n bytes of s into out as one line for an error message (a
+ * NUL ends s sooner, so n = SIZE_MAX copies a string; s may be NULL): CR,
+ * LF and tab become spaces, trailing spaces go, and out is cut at outlen - 1
+ * bytes and always terminated.
+ */
+void util_one_line(char *out, size_t outlen, const char *s, size_t n);
 
 /* True when url's host is the loopback interface (localhost, 127.0.0.0/8,
  * [::1]), compared as a parsed host, never as a text prefix. */

@@ -91,9 +91,8 @@ header_value(const char *head, size_t len, const char *name, size_t *vlen)
 	return NULL;
 }
 
-/* Whether the comma-separated value holds token, case-insensitively. */
-static bool
-has_token(const char *v, size_t vlen, const char *token)
+bool
+ws_has_token(const char *v, size_t vlen, const char *token)
 {
 	size_t tlen = strlen(token);
 
@@ -122,8 +121,8 @@ ws_handshake_response(const char *data, size_t len, const char *key, long *statu
 	if (*status != HTTP_SWITCHING)
 		return WS_HS_STATUS;
 	ws_accept_of(key, want);
-	if (!(v = header_value(data, *head_len, "upgrade", &vlen)) || !has_token(v, vlen, "websocket") ||
-	    !(v = header_value(data, *head_len, "connection", &vlen)) || !has_token(v, vlen, "upgrade") ||
+	if (!(v = header_value(data, *head_len, "upgrade", &vlen)) || !ws_has_token(v, vlen, "websocket") ||
+	    !(v = header_value(data, *head_len, "connection", &vlen)) || !ws_has_token(v, vlen, "upgrade") ||
 	    !(v = header_value(data, *head_len, "sec-websocket-accept", &vlen)) || vlen != WS_ACCEPT_LEN ||
 	    memcmp(v, want, WS_ACCEPT_LEN) != 0)
 		return WS_HS_INVALID;

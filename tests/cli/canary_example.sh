@@ -14,15 +14,8 @@ export AZURE_ACCESS_TOKEN=test-token PR_RETRY_BASE_MS=10 FLAG=PERF_OPTIMIZATIONS
 	AZURE_SUBSCRIPTION_ID=sub-1 AZURE_RESOURCE_GROUP=rg-shop AZURE_WEB_APP=shop-web \
 	AZURE_CONTAINER_APP=shop-api APP_URL=http://127.0.0.1:9
 WF=$PR_ROOT/ci-examples/canary.yml
-# step NAME: run the workflow step NAME's script in $T/work, as Actions does (bash -e).
-step() {
-	$PY -c 'import sys, yaml
-steps = yaml.safe_load(open(sys.argv[1]))["jobs"]["canary"]["steps"]
-print([s for s in steps if s.get("name") == sys.argv[2]][0]["run"])' "$WF" "$1" >"$T/step.sh"
-	(cd "$T/work" && bash -e "$T/step.sh") >"$T/out" 2>"$T/err"
-	# shellcheck disable=SC2034 # read by ok_if
-	rc=$?
-}
+# step NAME: run the workflow step NAME's script in $T/work, as Actions does.
+step() { workflow_step "$WF" canary "$1" "$T/work"; }
 fresh() { rm -rf "$T/work" && mkdir -p "$T/work" && cp "$PR_ROOT/ci-examples/config/canary.json" "$T/work/"; }
 flag() { state | jq -r --arg f "$FLAG" '.web_apps[0].app_settings[$f] // "absent"'; }
 # the weights of shop-api--1 and shop-api--2

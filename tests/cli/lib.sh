@@ -13,8 +13,14 @@
 #                           (for expressions joined by && or ||, which check
 #                           would cut at the first &&)
 #   jget FILE FILTER        jq -r on FILE
+#   start_fixture NAME SCRIPT [ARGS]  start tests/fixtures/SCRIPT --port-file F ARGS;
+#                           sets $fixture_port (arm.sh, render.sh build on it)
 #   start_httpd             start tests/fixtures/httpd.py; sets $HTTPD (http://127.0.0.1:PORT)
 #   validate SCHEMA FILE    check FILE against schemas/SCHEMA.schema.json
+#   workflow_step WF JOB NAME DIR  run the step NAME of JOB in workflow WF (a
+#                           ci-examples file) in DIR as Actions does (bash -e
+#                           -o pipefail): stdout in $T/out, stderr in $T/err,
+#                           status in $rc
 #   selected NAME...        true when PR_TEST_RUN selects one of the NAMEs
 #
 # Set by tests/run.sh's caller (see its header):
@@ -135,15 +141,27 @@ jget() { jq -r "$2" "$1"; }
 # Remember a background process so that it is stopped at exit.
 track() { _pids="$_pids $1"; }
 
+# start_fixture NAME SCRIPT [ARGS]: a fixture server (one that writes its
+# port to --port-file) in the background, its output appended to
+# $T/NAME.log, stopped at exit; sets $fixture_port once it listens, or
+# prints "not ok NAME: fixture did not start" and exits.
+_fixture_n=0
+start_fixture() {
+	_fx_name=$1 _fx_script=$2
+	shift 2
+	_fixture_n=$((_fixture_n + 1))
+	_fx_portfile=$T/$_fx_name.port.$_fixture_n
+	$PY "$FIX/$_fx_script" --port-file "$_fx_portfile" "$@" >>"$T/$_fx_name.log" 2>&1 &
+	track $!
+	wait_for_file "$_fx_portfile" || { echo "not ok $_fx_name: fixture did not start"; exit 1; }
+	fixture_port=$(cat "$_fx_portfile")
+}
+
 # Start the fixture HTTP server on a free port; $HTTPD is its base URL.
 start_httpd() {
-	_portfile=$T/httpd.port.$$
-	rm -f "$_portfile"
-	$PY "$FIX/httpd.py" --port-file "$_portfile" "$@" >"$T/httpd.log" 2>&1 &
-	track $!
-	wait_for_file "$_portfile" || { echo "not ok httpd: fixture server did not start"; exit 1; }
+	start_fixture httpd httpd.py "$@"
 	# shellcheck disable=SC2034 # for the script that sources this
-	HTTPD=http://127.0.0.1:$(cat "$_portfile")
+	HTTPD=http://127.0.0.1:$fixture_port
 }
 
 # Wait up to 10 s for a file to exist and be non-empty.
@@ -159,3 +177,11 @@ validate() {
 
 # One line of stderr, as every error must be.
 one_line() { [ "$(wc -l <"$1")" -eq 1 ]; }
+
+workflow_step() {
+	$PY -c 'import sys, yaml
+steps = yaml.safe_load(open(sys.argv[1]))["jobs"][sys.argv[2]]["steps"]
+print([s for s in steps if s.get("name") == sys.argv[3]][0]["run"])' "$1" "$2" "$3" >"$T/step.sh" || return 1
+	(cd "$4" && bash -e -o pipefail "$T/step.sh") >"$T/out" 2>"$T/err"
+	rc=$?
+}

@@ -400,6 +400,26 @@ test_transient_statuses_are_408_429_and_5xx(void)
 	CHECK(!http_transient(600));
 }
 
+static void
+test_error_message_takes_the_apis_then_the_body(void)
+{
+	struct http_resp resp = {0};
+	char out[64];
+
+	snprintf(resp.error, sizeof resp.error, "Couldn't connect\nto server");
+	http_error_message(&resp, NULL, false, 8, out, sizeof out);	/* no response: the transport's */
+	CHECK_STR(out, "Couldn't connect to server");
+	resp.status = 502;
+	buf_adds(&resp.body, "<html>\nBad gateway</html>");
+	http_error_message(&resp, "quota\texceeded", true, 8, out, sizeof out);
+	CHECK_STR(out, "quota exceeded");
+	http_error_message(&resp, NULL, false, 8, out, sizeof out);	/* not JSON: a snippet */
+	CHECK_STR(out, "<html> B");
+	http_error_message(&resp, NULL, true, 8, out, sizeof out);	/* JSON without a message */
+	CHECK_STR(out, "no error details in the response");
+	buf_free(&resp.body);
+}
+
 int
 main(void)
 {
@@ -409,6 +429,7 @@ main(void)
 	RUN(test_statuses_are_retried_only_when_the_class_is_in_the_policy);
 	RUN(test_the_policy_says_which_statuses_are_transient);
 	RUN(test_timeouts_are_retried_by_default_and_not_when_left_out);
+	RUN(test_error_message_takes_the_apis_then_the_body);
 	RUN(test_retries_stop_at_the_limit_and_return_the_last_response);
 	RUN(test_client_errors_are_not_retried);
 	RUN(test_no_retries_means_one_attempt);

@@ -1,4 +1,5 @@
 /* test_lib.c: documents, configuration, URL redaction, durations, files. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -297,6 +298,23 @@ test_write_atomic_replaces_whole_file(void)
 	buf_free(&got);
 }
 
+static void
+test_one_line_folds_breaks_and_cuts(void)
+{
+	char out[8];
+
+	util_one_line(out, sizeof out, "a\r\nb\tc  ", SIZE_MAX);
+	CHECK_STR(out, "a  b c");
+	util_one_line(out, sizeof out, "abcdefghij", SIZE_MAX);	/* cut at 7 bytes */
+	CHECK_STR(out, "abcdefg");
+	util_one_line(out, sizeof out, "abc\0def", 8);		/* a NUL ends it first */
+	CHECK_STR(out, "abc");
+	util_one_line(out, sizeof out, "abcdef", 2);		/* a body without a NUL */
+	CHECK_STR(out, "ab");
+	util_one_line(out, sizeof out, NULL, SIZE_MAX);
+	CHECK_STR(out, "");
+}
+
 int
 main(void)
 {
@@ -320,6 +338,7 @@ main(void)
 	RUN(test_redact_http_userinfo);
 	RUN(test_loopback_is_parsed_host);
 	RUN(test_parse_duration);
+	RUN(test_one_line_folds_breaks_and_cuts);
 	RUN(test_write_atomic_replaces_whole_file);
 	return t_done();
 }

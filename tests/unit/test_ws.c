@@ -55,6 +55,16 @@ test_handshake_request_asks_for_an_upgrade(void)
 }
 
 static void
+test_has_token_finds_a_token_in_a_list(void)
+{
+	const char *v = "keep-alive, Upgrade";
+
+	CHECK(ws_has_token(v, strlen(v), "upgrade"));
+	CHECK(!ws_has_token(v, strlen(v), "websocket"));
+	CHECK(!ws_has_token(v, 6, "upgrade"));	/* only vlen bytes are read */
+}
+
+static void
 test_handshake_response_checks_status_and_accept(void)
 {
 	const char *key = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -313,6 +323,7 @@ main(void)
 	RUN(test_accept_is_the_rfc_example);
 	RUN(test_keys_are_random_base64_of_16_bytes);
 	RUN(test_handshake_request_asks_for_an_upgrade);
+	RUN(test_has_token_finds_a_token_in_a_list);
 	RUN(test_handshake_response_checks_status_and_accept);
 	RUN(test_client_frames_are_masked_with_fresh_keys);
 	RUN(test_long_frames_use_16_and_64_bit_lengths);
