@@ -215,6 +215,12 @@ flush(struct wsclient_conn *c, double deadline)
 	return 0;
 }
 
+static const char *
+timeout_phrase(enum wsclient_event want)
+{
+	return want == WSCLIENT_REPLY ? "no reply in time" : "the handshake timed out";
+}
+
 /*
  * Drive the session until it says want (or fails), by the deadline; *first
  * is set to the time the first byte came, when not NULL.
@@ -244,11 +250,14 @@ await(struct wsclient_conn *c, enum wsclient_event want, double deadline, double
 			if (first && *first == 0)
 				*first = util_mono_ms();
 			wsclient_feed(s, buf, n);
+			/* A server that never pauses (a flood of pings) never makes
+			 * the read wait: the deadline is checked here too. */
+			if (util_mono_ms() >= deadline)
+				return conn_fail(c, PR_FAILURE_TIMEOUT, timeout_phrase(want));
 			break;
 		case PR_TX_RETRY:
 			if (!wait_fd(c->tx.fd, (short)c->tx.want, deadline))
-				return conn_fail(c, PR_FAILURE_TIMEOUT, want == WSCLIENT_REPLY ?
-				    "no reply in time" : "the handshake timed out");
+				return conn_fail(c, PR_FAILURE_TIMEOUT, timeout_phrase(want));
 			break;
 		case PR_TX_CLOSED:
 			s->close_code = WS_CLOSE_ABNORMAL;

@@ -1,0 +1,37 @@
+#!/bin/sh
+# ws-hostile.sh: pr-bench and pr-qa against WebSocket and Socket.IO servers
+# that break the protocol (tests/fixtures/ws_hostile.py).  Each gives a
+# counted error and the documented exit code within its timeout: never a
+# crash, a hang or unbounded memory.
+. "$(dirname "$0")/lib.sh"
+. "$FIX/ws.sh"
+
+# bench_fails NAME MODE CLASS [PR-BENCH ARGS]: two samples against a server
+# in MODE both fail as CLASS, with exit 4, within 20 s.
+bench_fails() {
+	_name=$1 _mode=$2 _class=$3
+	shift 3
+	start_ws_hostile "$_mode" || return 0
+	expect_exit 4 "${_name}_is_an_error" timeout 20 pr-bench -n 2 -w 0 -t 1s "$@" chat="$HOSTILE/"
+	ok_if "${_name}_counts_$_class" '[ "$(jget "$T/out" ".metrics.chat.errors.$_class")" = 2 ]'
+}
+
+bench_fails bad_accept bad-accept other
+bench_fails data_before_101 early-data other
+bench_fails silent_upgrade silent timeout
+bench_fails frame_of_2_63_bytes huge-len other
+bench_fails masked_server_frame masked other
+bench_fails ping_over_125_bytes big-ping other
+bench_fails fragmented_ping frag-ping other
+bench_fails close_of_one_byte close-1byte other
+bench_fails close_reason_not_utf8 close-bad-utf8 other
+bench_fails text_not_utf8 bad-utf8 other
+bench_fails continuation_without_start cont other
+bench_fails reserved_bit rsv other
+bench_fails reserved_opcode opcode other
+bench_fails ping_flood ping-flood timeout
+bench_fails sio_ack_never_sent sio-wrong-ack timeout --protocol socketio
+bench_fails eio_open_not_json 'eio-open:{oops' other --protocol socketio
+bench_fails eio_open_negative_interval 'eio-open:{"sid":"a","pingInterval":-1,"pingTimeout":1}' other \
+	--protocol socketio
+bench_fails ping_flood_read ping-flood-read timeout
