@@ -314,6 +314,14 @@ send_text(struct wsclient *s, const char *text, size_t len)
 	ws_frame_encode(&s->out, WS_OP_TEXT, text, len);
 }
 
+/* Whether a ping may be answered: not while s->out holds
+ * WSCLIENT_MAX_BACKLOG_BYTES not yet written. */
+static bool
+pong_fits(const struct wsclient *s)
+{
+	return s->out.len - s->out_off < WSCLIENT_MAX_BACKLOG_BYTES;
+}
+
 /* The 101 (or not): on to frames, or failed. */
 static enum wsclient_event
 step_upgrade(struct wsclient *s)
@@ -455,7 +463,8 @@ engineio_message(struct wsclient *s, const char *text, size_t len)
 		s->state = WSCLIENT_S_SIO_CONNECT;
 		return WSCLIENT_NONE;
 	case SOCKETIO_EIO_PING:
-		pkt.len = 0;
+		if (!pong_fits(s))
+			return WSCLIENT_NONE;
 		buf_addc(&pkt, SOCKETIO_EIO_PONG);	/* the pong carries the ping's data, if any */
 		buf_add(&pkt, text + 1, len - 1);
 		send_text(s, pkt.data, pkt.len);
@@ -511,6 +520,8 @@ wsclient_step(struct wsclient *s)
 				return WSCLIENT_NONE;
 			break;
 		case WS_EV_PING:
+			if (!pong_fits(s))
+				break;
 			ws_frame_encode(&s->out, WS_OP_PONG, payload, plen);
 			s->pings++;
 			break;
