@@ -174,7 +174,8 @@ struct wsclient_url {
 	bool tls;		/* wss:// */
 };
 
-/* 0, or -1 with why (a phrase) when url is not ws[s]://HOST[:PORT][/PATH]. */
+/* 0, or -1 with why (a phrase) when url is not ws[s]://HOST[:PORT][/PATH][?QUERY]:
+ * credentials (user:password@, which would go unsent) and a #fragment are refused. */
 int wsclient_url_parse(const char *url, struct wsclient_url *u, char *why, size_t whylen);
 void wsclient_url_free(struct wsclient_url *u);
 

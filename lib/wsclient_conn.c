@@ -41,7 +41,7 @@ int
 wsclient_url_parse(const char *url, struct wsclient_url *u, char *why, size_t whylen)
 {
 	CURLU *cu = curl_url();
-	char *scheme = NULL;
+	char *scheme = NULL, *user = NULL, *fragment = NULL;
 	int rc = -1;
 
 	memset(u, 0, sizeof *u);
@@ -53,6 +53,11 @@ wsclient_url_parse(const char *url, struct wsclient_url *u, char *why, size_t wh
 	    !(scheme = url_part(cu, CURLUPART_SCHEME, 0)) || !(u->host = url_part(cu, CURLUPART_HOST, 0)) ||
 	    !*u->host) {
 		snprintf(why, whylen, "not a URL (expected ws[s]://HOST[:PORT][/PATH])");
+	} else if ((user = url_part(cu, CURLUPART_USER, 0)) || (user = url_part(cu, CURLUPART_PASSWORD, 0))) {
+		snprintf(why, whylen, "credentials in a WebSocket URL are not sent (give an Authorization header "
+		    "instead)");
+	} else if ((fragment = url_part(cu, CURLUPART_FRAGMENT, 0))) {
+		snprintf(why, whylen, "a WebSocket URL has no #fragment (RFC 6455 3)");
 	} else {
 		u->tls = strcasecmp(scheme, "wss") == 0;
 		u->port = url_part(cu, CURLUPART_PORT, 0);
@@ -73,6 +78,10 @@ wsclient_url_parse(const char *url, struct wsclient_url *u, char *why, size_t wh
 		rc = 0;
 	}
 	free(scheme);
+	if (user)
+		explicit_bzero(user, strlen(user));
+	free(user);
+	free(fragment);
 	curl_url_cleanup(cu);
 	if (rc)
 		wsclient_url_free(u);

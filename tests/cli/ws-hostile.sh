@@ -35,3 +35,14 @@ bench_fails eio_open_not_json 'eio-open:{oops' other --protocol socketio
 bench_fails eio_open_negative_interval 'eio-open:{"sid":"a","pingInterval":-1,"pingTimeout":1}' other \
 	--protocol socketio
 bench_fails ping_flood_read ping-flood-read timeout
+
+# -- careless URLs: credentials would go unsent, a fragment means nothing
+expect_exit 2 ws_url_with_credentials_is_usage pr-bench -n 1 'chat=ws://bob:hunter2@127.0.0.1:1/'
+ok_if ws_url_credentials_refused_in_one_line_without_the_password 'one_line "$T/err" &&
+	grep -q "credentials in a WebSocket URL" "$T/err" && ! grep -q hunter2 "$T/err" "$T/out"'
+echo '{"bench": {"metrics": [{"id": "c", "url": "wss://bob:hunter2@127.0.0.1:1/", "protocol": "socketio"}]}}' \
+	>"$T/userinfo.json"
+expect_exit 3 ws_url_with_credentials_in_config_is_bad_input pr-bench -f "$T/userinfo.json"
+ok_if ws_url_credentials_in_config_not_echoed '! grep -q hunter2 "$T/err" "$T/out" && grep -q "metrics\[0\].url" "$T/err"'
+expect_exit 2 ws_url_with_fragment_is_usage pr-bench -n 1 'chat=ws://127.0.0.1:1/x#part'
+check ws_url_fragment_refused_in_one_line one_line "$T/err"
