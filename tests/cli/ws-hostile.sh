@@ -46,3 +46,8 @@ expect_exit 3 ws_url_with_credentials_in_config_is_bad_input pr-bench -f "$T/use
 ok_if ws_url_credentials_in_config_not_echoed '! grep -q hunter2 "$T/err" "$T/out" && grep -q "metrics\[0\].url" "$T/err"'
 expect_exit 2 ws_url_with_fragment_is_usage pr-bench -n 1 'chat=ws://127.0.0.1:1/x#part'
 check ws_url_fragment_refused_in_one_line one_line "$T/err"
+
+# -- a server's words quoted in an error stay on one line, without escapes
+bench_fails sio_refusal_with_escapes sio-refuse-escape status --protocol socketio
+ok_if sio_refusal_quoted_without_escape_bytes_or_a_forged_line '! grep -q "$(printf "\033")" "$T/err" &&
+	grep -q "refused the namespace" "$T/err" && ! grep -q "^pr-bench: all good" "$T/err"'
