@@ -36,7 +36,7 @@ static const char usage_text[] =
     "                      [--web-app NAME --always-on on|off]\n"
     "                      [--container-app NAME [--min-replicas N] [--max-replicas N]\n"
     "                                            [--cpu CORES] [--memory SIZE]]\n"
-    "                      [--set [RESOURCE:]NAME=VALUE]... [--traffic [APP:]latest=N[,REVISION=N]...]\n"
+    "                      [--set [RESOURCE:]NAME[=VALUE]]... [--traffic [APP:]latest=N[,REVISION=N]...]\n"
     "                      [--arm-endpoint URL] [--retry-base-ms MS] [-o FILE] [--log] [-q]\n"
     "\n"
     "Apply Azure settings through Resource Manager, changing only what differs,\n"
@@ -57,7 +57,8 @@ static const char usage_text[] =
     "      --memory SIZE        memory of each container, like 1Gi\n"
     "      --set [RESOURCE:]NAME=VALUE  an app setting (web app) or env variable (container\n"
     "                           app's first container); RESOURCE when several are named;\n"
-    "                           only these settings are applied; needs -o FILE (old values)\n"
+    "                           only these settings are applied; needs -o FILE (old values);\n"
+    "                           [RESOURCE:]NAME alone takes the value of the variable NAME\n"
     "      --traffic [APP:]latest=N[,REVISION=N]  a container app's revision traffic in %%\n"
     "  -n, --dry-run            print the plan and change nothing\n"
     "      --arm-endpoint URL   Resource Manager endpoint (default AZURE_ARM_ENDPOINT or\n"
@@ -127,29 +128,41 @@ copy_n(const char *s, size_t n)
 
 /*
  * Split a --set or --traffic argument "[RESOURCE:]NAME=VALUE": *resource
- * (or NULL) and *name are new strings, *value points into arg.  A value is
+ * (or NULL) and *name are new strings, *value points into arg.  A --set
+ * without '=' takes its value from the environment variable NAME, so that
+ * a secret need not be on the command line, where ps shows it.  A value is
  * never put in a message: it may be a secret.  0, or PR_USAGE (reported).
  */
 static int
 split_arg(const char *opt, const char *arg, char **resource, char **name, const char **value)
 {
-	const char *eq = strchr(arg, '='), *colon;
+	const char *eq = strchr(arg, '='), *colon, *end;
+	bool from_env = !eq && strcmp(opt, "set") == 0;
 
 	*resource = *name = NULL;
-	if (!eq)
+	if (!eq && !from_env)
 		return pr_usage_error("--%s: expected [RESOURCE:]NAME=VALUE, found no '=' in the argument", opt);
-	colon = memchr(arg, ':', (size_t)(eq - arg));
+	end = eq ? eq : arg + strlen(arg);
+	colon = memchr(arg, ':', (size_t)(end - arg));
 	if (colon)
 		*resource = copy_n(arg, (size_t)(colon - arg));
-	*name = copy_n(colon ? colon + 1 : arg, (size_t)(eq - (colon ? colon + 1 : arg)));
-	*value = eq + 1;
+	*name = copy_n(colon ? colon + 1 : arg, (size_t)(end - (colon ? colon + 1 : arg)));
+	*value = eq ? eq + 1 : getenv(*name);
+	if (**name && !(*resource && !**resource) && !*value) {
+		pr_usage_error("--set %s: no '=' and no environment variable %s (give NAME=VALUE, or export %s)",
+		    arg, *name, *name);
+		free(*resource);
+		free(*name);
+		*resource = *name = NULL;
+		return PR_USAGE;
+	}
 	if (!**name || (*resource && !**resource)) {
 		bool no_resource = *resource && !**resource;
 
 		free(*resource);
 		free(*name);
 		*resource = *name = NULL;
-		return pr_usage_error("--%s: expected [RESOURCE:]NAME=VALUE, found an empty %s before the '='",
+		return pr_usage_error("--%s: expected [RESOURCE:]NAME=VALUE, found an empty %s",
 		    opt, no_resource ? "resource" : "name");
 	}
 	return PR_OK;
