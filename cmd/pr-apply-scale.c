@@ -149,8 +149,9 @@ split_arg(const char *opt, const char *arg, char **resource, char **name, const 
 	*name = copy_n(colon ? colon + 1 : arg, (size_t)(end - (colon ? colon + 1 : arg)));
 	*value = eq ? eq + 1 : getenv(*name);
 	if (**name && !(*resource && !**resource) && !*value) {
-		pr_usage_error("--set %s: no '=' and no environment variable %s (give NAME=VALUE, or export %s)",
-		    arg, *name, *name);
+		/* Not naming it: a careless "--set VALUE" would show the value. */
+		pr_usage_error("--set: expected [RESOURCE:]NAME=VALUE, found no '=' in the argument and no "
+		    "environment variable of the name it gives (or export NAME and give [RESOURCE:]NAME)");
 		free(*resource);
 		free(*name);
 		*resource = *name = NULL;

@@ -31,8 +31,10 @@ check set_name_alone_lands_the_value \
 check set_name_alone_shows_no_value [ "$(leaks)" -eq 0 ]
 expect_exit 2 set_name_alone_unset_is_usage env -u "$F" pr-apply-scale -f "$T/pr-tools.json" --set "web1:$F" \
 	-o "$T/x.json"
-ok_if set_name_alone_unset_names_the_variable_in_one_line 'one_line "$T/err" &&
-	grep -q "no environment variable $F" "$T/err"'
+ok_if set_name_alone_unset_says_so_in_one_line 'one_line "$T/err" &&
+	grep -q "no environment variable of the name it gives" "$T/err"'
+expect_exit 2 set_value_without_name_is_usage pr-apply-scale -f "$T/pr-tools.json" --set "web1:$NEW"
+check set_value_without_name_does_not_echo_it [ "$(leaks)" -eq 0 ]
 expect_exit 2 traffic_without_equals_is_still_usage pr-apply-scale -f "$T/pr-tools.json" --traffic latest
 
 # -- an -o file that exists world-readable is replaced by one only its owner reads
