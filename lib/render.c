@@ -86,9 +86,10 @@ one_line(char *out, size_t outlen, const char *s, size_t n)
 	out[i] = '\0';
 }
 
-/* err from a response: Render's {"id", "message"}, or a bit of the body. */
+/* err from a response: Render's {"id", "message"}, or a bit of the body,
+ * with the key hidden should the server echo it. */
 static void
-error_from_resp(const struct http_resp *resp, struct render_error *err)
+error_from_resp(const struct render_client *c, const struct http_resp *resp, struct render_error *err)
 {
 	cJSON *doc = NULL;
 	const cJSON *id, *msg;
@@ -112,6 +113,8 @@ error_from_resp(const struct http_resp *resp, struct render_error *err)
 		    resp->body.len < RENDER_BODY_SNIPPET ? resp->body.len : RENDER_BODY_SNIPPET);
 	if (!*err->message)
 		snprintf(err->message, sizeof err->message, "no error details in the response");
+	util_scrub(err->message, sizeof err->message, c->key);
+	util_scrub(err->id, sizeof err->id, c->key);
 	cJSON_Delete(doc);
 }
 
@@ -229,13 +232,15 @@ render_send(struct render_client *c, const char *method, const char *path, const
 	memset(err, 0, sizeof *err);
 	request(c, method, path, text, once, &resp);
 	if (resp.status < 200 || resp.status > 299)
-		error_from_resp(&resp, err);
+		error_from_resp(c, &resp, err);
 	else if ((rc = parse_body(&resp, &doc, err)) == PR_OK && out) {
 		*out = doc;
 		doc = NULL;
 	}
 	cJSON_Delete(doc);
 	http_resp_free(&resp);
+	if (text)	/* a PUT of an environment variable holds its value */
+		explicit_bzero(text, strlen(text));
 	free(text);
 	return rc;
 }
@@ -270,7 +275,7 @@ add_encoded(struct buf *b, const char *s)
 int
 render_list(struct render_client *c, const char *path, const char *kind, cJSON **items, struct render_error *err)
 {
-	char *cursor = NULL;
+	char *cursor = NULL, *prev = NULL;
 	int rc = PR_OK, pages = 0;
 
 	*items = cJSON_CreateArray();
@@ -291,7 +296,8 @@ render_list(struct render_client *c, const char *path, const char *kind, cJSON *
 			snprintf(err->message, sizeof err->message, "the list is not a JSON array");
 			rc = PR_EXTERNAL;
 		}
-		free(cursor);
+		free(prev);
+		prev = cursor;
 		cursor = NULL;
 		for (const cJSON *it = rc == PR_OK ? page->child : NULL; it; it = it->next, n++) {
 			const cJSON *item = cJSON_GetObjectItemCaseSensitive(it, kind);
@@ -305,6 +311,13 @@ render_list(struct render_client *c, const char *path, const char *kind, cJSON *
 		cJSON_Delete(page);
 		if (rc || n < RENDER_PAGE_LIMIT || !cursor)
 			break;
+		if (prev && strcmp(prev, cursor) == 0) {
+			err->status = 200;
+			snprintf(err->message, sizeof err->message, "page %d gave the cursor it was asked with: "
+			    "the list would never end", pages + 1);
+			rc = PR_EXTERNAL;
+			break;
+		}
 		if (++pages >= RENDER_PAGES_MAX) {
 			err->status = 200;
 			snprintf(err->message, sizeof err->message, "more than %d pages: the cursor does not advance",
@@ -314,6 +327,7 @@ render_list(struct render_client *c, const char *path, const char *kind, cJSON *
 		}
 	}
 	free(cursor);
+	free(prev);
 	if (rc) {
 		cJSON_Delete(*items);
 		*items = NULL;
