@@ -108,6 +108,8 @@ wsclient_spec_check(struct wsclient_spec *spec)
 	} else {
 		if (!spec->message)
 			spec->message = xstrdup(WSCLIENT_DEFAULT_MESSAGE);
+		if (spec->reply == WSCLIENT_ECHO && strlen(spec->message) > WS_DEFAULT_MAX_BYTES)
+			return "the message is over 1 MiB, so its echo would be refused as too big (send less)";
 		if (spec->reply == WSCLIENT_ACK || spec->reply == WSCLIENT_EVENT)
 			return "an ack or event reply needs the socketio protocol";
 		if (spec->event || spec->nsp)

@@ -51,3 +51,9 @@ check ws_url_fragment_refused_in_one_line one_line "$T/err"
 bench_fails sio_refusal_with_escapes sio-refuse-escape status --protocol socketio
 ok_if sio_refusal_quoted_without_escape_bytes_or_a_forged_line '! grep -q "$(printf "\033")" "$T/err" &&
 	grep -q "refused the namespace" "$T/err" && ! grep -q "^pr-bench: all good" "$T/err"'
+
+# -- a message whose echo could never be taken (over the 1 MiB limit) is refused up front
+$PY -c 'import json; print(json.dumps({"bench": {"metrics": [{"id": "big", "url": "ws://127.0.0.1:1/",
+	"message": "x" * (2 << 20)}]}}))' >"$T/big.json"
+expect_exit 3 ws_echo_of_2mib_message_is_bad_input pr-bench -n 1 -w 0 -f "$T/big.json"
+ok_if ws_echo_of_2mib_message_named_in_one_line 'one_line "$T/err" && grep -q "over 1 MiB" "$T/err"'
