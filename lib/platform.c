@@ -524,8 +524,8 @@ verify(void *client, const struct platform_provider *p, const struct platform_re
 		pr_note("%s: changed and verified", r->label);
 	}
 	free(why);
-	cJSON_Delete(after);
-	cJSON_Delete(raw);
+	doc_wipe(after);
+	doc_wipe(raw);
 }
 
 /*
@@ -570,10 +570,10 @@ apply_one(void *client, const struct platform_provider *p, const struct platform
 	*wrote = change->child != NULL;
 	verify(client, p, r, want, names, out);
 out:
-	cJSON_Delete(change);
-	cJSON_Delete(cur);
-	cJSON_Delete(raw);
-	cJSON_Delete(want);
+	doc_wipe(change);
+	doc_wipe(cur);
+	doc_wipe(raw);
+	doc_wipe(want);
 	return out;
 }
 
@@ -715,14 +715,14 @@ read_one(void *client, const struct platform_provider *p, const struct platform_
 		    err.text, err.hint ? err.hint : "see the error above");
 	plain = p->current(r, raw);
 	cur = doc_form(plain, NULL);
-	cJSON_Delete(plain);
+	doc_wipe(plain);
 	item = cJSON_CreateObject();
 	cJSON_AddStringToObject(item, p->key, r->name);
 	for (cJSON *n; (n = cur->child);)
 		cJSON_AddItemToObject(item, n->string, cJSON_DetachItemViaPointer(cur, n));
 	cJSON_AddItemToArray(list, item);
 	cJSON_Delete(cur);
-	cJSON_Delete(raw);
+	doc_wipe(raw);
 	return PR_OK;
 }
 

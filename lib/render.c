@@ -8,12 +8,14 @@
 
 #include "azure.h"
 #include "buf.h"
+#include "doc.h"
 #include "gha.h"
 #include "http.h"
 #include "pr.h"
 #include "util.h"
 
 #define RENDER_BODY_SNIPPET 200
+#define RENDER_BODY_START_BYTES 1024	/* a request body's first print buffer; doubled until it fits */
 #define RENDER_RETRY_BASE_MAX_MS 600000.0
 
 int
@@ -218,12 +220,30 @@ parse_body(const struct http_resp *resp, cJSON **out, struct render_error *err)
 	return PR_OK;
 }
 
+/*
+ * body as JSON text (caller wipes and frees), printed into memory of ours:
+ * cJSON's own printing grows its buffer by realloc, which would leave
+ * copies of an environment variable's value behind in freed memory.
+ */
+static char *
+body_text(const cJSON *body)
+{
+	for (size_t size = RENDER_BODY_START_BYTES;; size *= 2) {
+		char *text = xmalloc(size);
+
+		if (cJSON_PrintPreallocated((cJSON *)body, text, (int)size, false))
+			return text;
+		explicit_bzero(text, size);
+		free(text);
+	}
+}
+
 int
 render_send(struct render_client *c, const char *method, const char *path, const cJSON *body, bool once,
     cJSON **out, struct render_error *err)
 {
 	struct http_resp resp;
-	char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+	char *text = body ? body_text(body) : NULL;
 	cJSON *doc = NULL;
 	int rc = PR_EXTERNAL;
 
@@ -237,7 +257,7 @@ render_send(struct render_client *c, const char *method, const char *path, const
 		*out = doc;
 		doc = NULL;
 	}
-	cJSON_Delete(doc);
+	doc_wipe(doc);		/* a PUT's answer echoes the value */
 	http_resp_free(&resp);
 	if (text)	/* a PUT of an environment variable holds its value */
 		explicit_bzero(text, strlen(text));
@@ -308,7 +328,7 @@ render_list(struct render_client *c, const char *path, const char *kind, cJSON *
 			free(cursor);
 			cursor = cJSON_IsString(cur) && *cur->valuestring ? xstrdup(cur->valuestring) : NULL;
 		}
-		cJSON_Delete(page);
+		doc_wipe(page);		/* environment variables' values */
 		if (rc || n < RENDER_PAGE_LIMIT || !cursor)
 			break;
 		if (prev && strcmp(prev, cursor) == 0) {
