@@ -558,13 +558,13 @@ load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpo
 	rc = PR_OK;
 out:
 	if (rc) {
-		cJSON_Delete(*desired);
+		doc_wipe(*desired);
 		*desired = NULL;
 		free(*doc_endpoint);
 		*doc_endpoint = NULL;
 	}
-	cJSON_Delete(doc);
-	buf_free(&text);
+	doc_wipe(doc);		/* the settings' values, as the file gave them */
+	buf_wipe(&text);
 	config_free(&cfg);
 	return rc;
 }
@@ -698,10 +698,10 @@ main(int argc, char **argv)
 		rc = erc;
 	report_github(doc);
 out:
-	cJSON_Delete(doc);
+	doc_wipe(doc);		/* its restore section holds old values */
 	cJSON_Delete(resources);
-	cJSON_Delete(restore);
-	cJSON_Delete(desired);
+	doc_wipe(restore);
+	doc_wipe(desired);
 	free(src);
 	free(doc_endpoint);
 	free(shown);
