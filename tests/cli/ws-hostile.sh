@@ -43,7 +43,8 @@ ok_if ws_url_credentials_refused_in_one_line_without_the_password 'one_line "$T/
 echo '{"bench": {"metrics": [{"id": "c", "url": "wss://bob:hunter2@127.0.0.1:1/", "protocol": "socketio"}]}}' \
 	>"$T/userinfo.json"
 expect_exit 3 ws_url_with_credentials_in_config_is_bad_input pr-bench -f "$T/userinfo.json"
-ok_if ws_url_credentials_in_config_not_echoed '! grep -q hunter2 "$T/err" "$T/out" && grep -q "metrics\[0\].url" "$T/err"'
+ok_if ws_url_credentials_in_config_not_echoed '! grep -q hunter2 "$T/err" "$T/out" &&
+	grep -q "metrics\[0\].url" "$T/err"'
 expect_exit 2 ws_url_with_fragment_is_usage pr-bench -n 1 'chat=ws://127.0.0.1:1/x#part'
 check ws_url_fragment_refused_in_one_line one_line "$T/err"
 
@@ -57,3 +58,13 @@ $PY -c 'import json; print(json.dumps({"bench": {"metrics": [{"id": "big", "url"
 	"message": "x" * (2 << 20)}]}}))' >"$T/big.json"
 expect_exit 3 ws_echo_of_2mib_message_is_bad_input pr-bench -n 1 -w 0 -f "$T/big.json"
 ok_if ws_echo_of_2mib_message_named_in_one_line 'one_line "$T/err" && grep -q "over 1 MiB" "$T/err"'
+
+# -- an IPv6 literal host: reached in sample and load mode ([::1] in the URL)
+if start_ws_hostile bad-accept ::1; then
+	expect_exit 4 ipv6_literal_host_is_reached timeout 20 pr-bench -n 1 -w 0 -t 1s chat="$HOSTILE/"
+	ok_if ipv6_literal_host_gets_the_upgrade '[ "$(jget "$T/out" ".metrics.chat.errors.other")" = 1 ]'
+	expect_exit 4 ipv6_literal_host_under_load timeout 20 pr-bench --load -C 1 -d 1s -t 1s chat="$HOSTILE/"
+	ok_if ipv6_literal_host_under_load_gets_the_upgrade \
+		'[ "$(jget "$T/out" ".metrics.chat.errors.other")" -ge 1 ] &&
+		[ "$(jget "$T/out" ".metrics.chat.errors.connect")" = 0 ]'
+fi
