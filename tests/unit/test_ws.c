@@ -78,6 +78,25 @@ test_handshake_response_checks_status_and_accept(void)
 	CHECK(ws_handshake_response("SSH-2.0-OpenSSH", 15, key, &status, &head) == WS_HS_INVALID);
 }
 
+/* Upgrade and Connection hold tokens: one of a list counts, a longer word does not. */
+static void
+test_handshake_tokens_are_whole_items(void)
+{
+	const char *key = "dGhlIHNhbXBsZSBub25jZQ==";
+	const char *listed = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\n"
+	    "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+	const char *longer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocketx\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+	const char *inside = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: noupgrade\r\n"
+	    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+	long status;
+	size_t head = 0;
+
+	CHECK(ws_handshake_response(listed, strlen(listed), key, &status, &head) == WS_HS_OK);
+	CHECK(ws_handshake_response(longer, strlen(longer), key, &status, &head) == WS_HS_INVALID);
+	CHECK(ws_handshake_response(inside, strlen(inside), key, &status, &head) == WS_HS_INVALID);
+}
+
 /* Our frames are masked (RFC 6455 5.3): unmasking gives the payload back. */
 static void
 test_client_frames_are_masked_with_fresh_keys(void)
@@ -356,6 +375,7 @@ main(void)
 	RUN(test_keys_are_random_base64_of_16_bytes);
 	RUN(test_handshake_request_asks_for_an_upgrade);
 	RUN(test_handshake_response_checks_status_and_accept);
+	RUN(test_handshake_tokens_are_whole_items);
 	RUN(test_client_frames_are_masked_with_fresh_keys);
 	RUN(test_long_frames_use_16_and_64_bit_lengths);
 	RUN(test_decodes_the_rfc_single_frame);
