@@ -188,7 +188,12 @@ traffic_weights(const char *spec)
 			break;
 		}
 		*eq = '\0';
-		cJSON_DeleteItemFromObjectCaseSensitive(map, p);
+		if (cJSON_GetObjectItemCaseSensitive(map, p)) {
+			pr_usage_error("--traffic %s: names %s twice (give each revision once)", spec, p);
+			cJSON_Delete(map);
+			map = NULL;
+			break;
+		}
 		cJSON_AddNumberToObject(map, p, (double)w);
 	}
 	free(copy);
@@ -520,7 +525,9 @@ load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpo
 		if ((rc = config_load(o->config, &cfg)))
 			goto out;
 		sec = config_section(&cfg, "platform");
-		buf_printf(&text, "%s: platform", cfg.name ? cfg.name : PR_CONFIG_DEFAULT);
+		/* With no file, the section is the flags': name them, not a file that is not there. */
+		buf_printf(&text, "%s: platform", cfg.name ? cfg.name : o->web_app || o->container_app ? "the flags" :
+		    PR_CONFIG_DEFAULT);
 		*src = buf_detach(&text);
 		if (o->web_app || o->container_app) {
 			*desired = section_from_flags(o, sec);

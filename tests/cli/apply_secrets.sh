@@ -54,5 +54,15 @@ expect_exit 3 set_name_with_newline_is_bad_input pr-apply-scale -n -f "$T/pr-too
 B=$NEW"
 ok_if set_name_with_newline_shows_no_value_on_one_line 'one_line "$T/err" && [ "$(leaks)" -eq 0 ]'
 for w in latest=101 latest=-1 latest=x; do
-	expect_exit 2 "traffic_${w}_is_refused" pr-apply-scale -f "$T/pr-tools.json" --traffic "$w"
+	expect_exit 2 "traffic_$(echo "$w" | tr =- _m)_is_refused" pr-apply-scale -f "$T/pr-tools.json" --traffic "$w"
 done
+
+# -- --traffic from flags alone: weights that do not add up name the flags, not a file
+expect_exit 3 traffic_summing_to_99_is_bad_input pr-apply-scale -n --subscription sub-1 --resource-group rg-perf \
+	--container-app api --traffic latest=5,api--1=94
+ok_if traffic_summing_to_99_names_the_flags 'grep -q "^pr-apply-scale: the flags: platform.*add up to 99" "$T/err"'
+expect_exit 3 traffic_summing_to_101_is_bad_input pr-apply-scale -n --subscription sub-1 --resource-group rg-perf \
+	--container-app api --traffic latest=50,api--1=51
+expect_exit 2 traffic_naming_a_revision_twice_is_usage pr-apply-scale -n --subscription sub-1 \
+	--resource-group rg-perf --container-app api --traffic latest=5,latest=6
+check traffic_naming_a_revision_twice_says_so grep -q "names latest twice" "$T/err"
