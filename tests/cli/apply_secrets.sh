@@ -54,7 +54,7 @@ expect_exit 3 set_name_with_newline_is_bad_input pr-apply-scale -n -f "$T/pr-too
 B=$NEW"
 ok_if set_name_with_newline_shows_no_value_on_one_line 'one_line "$T/err" && [ "$(leaks)" -eq 0 ]'
 for w in latest=101 latest=-1 latest=x; do
-	expect_exit 2 "traffic_$(echo "$w" | tr =- _m)_is_refused" pr-apply-scale -f "$T/pr-tools.json" --traffic "$w"
+	expect_exit 2 "traffic_$(echo "$w" | tr '=-' '_m')_is_refused" pr-apply-scale -f "$T/pr-tools.json" --traffic "$w"
 done
 
 # -- --traffic from flags alone: weights that do not add up name the flags, not a file
