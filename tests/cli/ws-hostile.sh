@@ -35,6 +35,8 @@ bench_fails eio_open_not_json 'eio-open:{oops' other --protocol socketio
 bench_fails eio_open_negative_interval 'eio-open:{"sid":"a","pingInterval":-1,"pingTimeout":1}' other \
 	--protocol socketio
 bench_fails ping_flood_read ping-flood-read timeout
+bench_fails eio_open_interval_of_2_40_ms 'eio-open:{"sid":"a","pingInterval":1099511627776,"pingTimeout":0}' \
+	timeout --protocol socketio
 
 # -- careless URLs: credentials would go unsent, a fragment means nothing
 expect_exit 2 ws_url_with_credentials_is_usage pr-bench -n 1 'chat=ws://bob:hunter2@127.0.0.1:1/'
@@ -68,3 +70,7 @@ if start_ws_hostile bad-accept ::1; then
 		'[ "$(jget "$T/out" ".metrics.chat.errors.other")" -ge 1 ] &&
 		[ "$(jget "$T/out" ".metrics.chat.errors.connect")" = 0 ]'
 fi
+
+# -- a reply JSON path that does not parse: usage, before any connection
+expect_exit 2 reply_json_path_malformed_is_usage pr-bench -n 1 --reply 'json:a[' chat=ws://127.0.0.1:1/
+ok_if reply_json_path_malformed_named_in_one_line 'one_line "$T/err" && grep -q "JSON path is malformed" "$T/err"'
