@@ -74,3 +74,18 @@ fi
 # -- a reply JSON path that does not parse: usage, before any connection
 expect_exit 2 reply_json_path_malformed_is_usage pr-bench -n 1 --reply 'json:a[' chat=ws://127.0.0.1:1/
 ok_if reply_json_path_malformed_named_in_one_line 'one_line "$T/err" && grep -q "JSON path is malformed" "$T/err"'
+
+# -- pr-qa's WebSocket checks: a flooding and a silent server end at the check's timeout, as errors
+if start_ws_hostile ping-flood-read; then
+	flood=$HOSTILE
+	start_ws_hostile silent || exit 0
+	cat >"$T/qa.json" <<JSON
+{"qa": {"checks": [
+  {"name": "flooded", "url": "$flood/", "message": "x", "timeout": "1s"},
+  {"name": "silent", "url": "$HOSTILE/", "message": "x", "timeout": "1s"}
+]}}
+JSON
+	expect_exit 1 qa_ws_flood_and_silence_fail_the_suite timeout 20 pr-qa -f "$T/qa.json"
+	ok_if qa_ws_flood_and_silence_are_errors \
+		'[ "$(jget "$T/out" "[.checks[].result] | join(\",\")")" = "error,error" ]'
+fi
