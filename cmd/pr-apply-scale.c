@@ -37,7 +37,7 @@ static const char usage_text[] =
     "                      [--web-app NAME --always-on on|off]\n"
     "                      [--container-app NAME [--min-replicas N] [--max-replicas N]\n"
     "                                            [--cpu CORES] [--memory SIZE]]\n"
-    "                      [--set [RESOURCE:]NAME=VALUE]... [--traffic [APP:]latest=N[,REVISION=N]...]\n"
+    "                      [--set [RESOURCE:]NAME[=VALUE]]... [--traffic [APP:]latest=N[,REVISION=N]...]\n"
     "                      [--arm-endpoint URL] [--retry-base-ms MS] [-o FILE] [--log] [-q]\n"
     "\n"
     "Apply platform settings, changing only what differs, then read back and\n"
@@ -65,7 +65,8 @@ static const char usage_text[] =
     "                           names the azure web app or container app when the section\n"
     "                           has several.  Only these settings are applied; needs -o FILE,\n"
     "                           which keeps the old values (0600).  A Render service's env\n"
-    "                           is set by its \"settings\" map in the section instead\n"
+    "                           is set by its \"settings\" map in the section instead;\n"
+    "                           [RESOURCE:]NAME alone takes the value of the variable NAME\n"
     "      --traffic [APP:]latest=N[,REVISION=N]  an Azure container app's revision traffic\n"
     "                           in %%: \"latest\" alone gives the rest to the stable revision\n"
     "  -n, --dry-run            print the plan and change nothing\n"
@@ -136,29 +137,42 @@ copy_n(const char *s, size_t n)
 
 /*
  * Split a --set or --traffic argument "[RESOURCE:]NAME=VALUE": *resource
- * (or NULL) and *name are new strings, *value points into arg.  A value is
+ * (or NULL) and *name are new strings, *value points into arg.  A --set
+ * without '=' takes its value from the environment variable NAME, so that
+ * a secret need not be on the command line, where ps shows it.  A value is
  * never put in a message: it may be a secret.  0, or PR_USAGE (reported).
  */
 static int
 split_arg(const char *opt, const char *arg, char **resource, char **name, const char **value)
 {
-	const char *eq = strchr(arg, '='), *colon;
+	const char *eq = strchr(arg, '='), *colon, *end;
+	bool from_env = !eq && strcmp(opt, "set") == 0;
 
 	*resource = *name = NULL;
-	if (!eq)
+	if (!eq && !from_env)
 		return pr_usage_error("--%s: expected [RESOURCE:]NAME=VALUE, found no '=' in the argument", opt);
-	colon = memchr(arg, ':', (size_t)(eq - arg));
+	end = eq ? eq : arg + strlen(arg);
+	colon = memchr(arg, ':', (size_t)(end - arg));
 	if (colon)
 		*resource = copy_n(arg, (size_t)(colon - arg));
-	*name = copy_n(colon ? colon + 1 : arg, (size_t)(eq - (colon ? colon + 1 : arg)));
-	*value = eq + 1;
+	*name = copy_n(colon ? colon + 1 : arg, (size_t)(end - (colon ? colon + 1 : arg)));
+	*value = eq ? eq + 1 : getenv(*name);
+	if (**name && !(*resource && !**resource) && !*value) {
+		/* Not naming it: a careless "--set VALUE" would show the value. */
+		pr_usage_error("--set: expected [RESOURCE:]NAME=VALUE, found no '=' in the argument and no "
+		    "environment variable of the name it gives (or export NAME and give [RESOURCE:]NAME)");
+		free(*resource);
+		free(*name);
+		*resource = *name = NULL;
+		return PR_USAGE;
+	}
 	if (!**name || (*resource && !**resource)) {
 		bool no_resource = *resource && !**resource;
 
 		free(*resource);
 		free(*name);
 		*resource = *name = NULL;
-		return pr_usage_error("--%s: expected [RESOURCE:]NAME=VALUE, found an empty %s before the '='",
+		return pr_usage_error("--%s: expected [RESOURCE:]NAME=VALUE, found an empty %s",
 		    opt, no_resource ? "resource" : "name");
 	}
 	return PR_OK;
@@ -183,7 +197,12 @@ traffic_weights(const char *spec)
 			break;
 		}
 		*eq = '\0';
-		cJSON_DeleteItemFromObjectCaseSensitive(map, p);
+		if (cJSON_GetObjectItemCaseSensitive(map, p)) {
+			pr_usage_error("--traffic %s: names %s twice (give each revision once)", spec, p);
+			cJSON_Delete(map);
+			map = NULL;
+			break;
+		}
 		cJSON_AddNumberToObject(map, p, (double)w);
 	}
 	free(copy);
@@ -517,7 +536,9 @@ load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpo
 		if ((rc = config_load(o->config, &cfg)))
 			goto out;
 		sec = config_section(&cfg, "platform");
-		buf_printf(&text, "%s: platform", cfg.name ? cfg.name : PR_CONFIG_DEFAULT);
+		/* With no file, the section is the flags': name them, not a file that is not there. */
+		buf_printf(&text, "%s: platform", cfg.name ? cfg.name : o->web_app || o->container_app ? "the flags" :
+		    PR_CONFIG_DEFAULT);
 		*src = buf_detach(&text);
 		if (o->web_app || o->container_app) {
 			*desired = section_from_flags(o, sec);
@@ -555,13 +576,13 @@ load_desired(const struct opts *o, cJSON **desired, char **src, char **doc_endpo
 	rc = PR_OK;
 out:
 	if (rc) {
-		cJSON_Delete(*desired);
+		doc_wipe(*desired);
 		*desired = NULL;
 		free(*doc_endpoint);
 		*doc_endpoint = NULL;
 	}
-	cJSON_Delete(doc);
-	buf_free(&text);
+	doc_wipe(doc);		/* the settings' values, as the file gave them */
+	buf_wipe(&text);
 	config_free(&cfg);
 	return rc;
 }
@@ -695,10 +716,10 @@ main(int argc, char **argv)
 		rc = erc;
 	report_github(doc);
 out:
-	cJSON_Delete(doc);
+	doc_wipe(doc);		/* its restore section holds old values */
 	cJSON_Delete(resources);
-	cJSON_Delete(restore);
-	cJSON_Delete(desired);
+	doc_wipe(restore);
+	doc_wipe(desired);
 	free(src);
 	free(doc_endpoint);
 	free(shown);

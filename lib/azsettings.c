@@ -64,25 +64,6 @@ azsettings_check_traffic(const cJSON *traffic, const char *ctx)
 	return PR_OK;
 }
 
-/* Zero every string in item and below it. */
-static void
-zero_strings(cJSON *item)
-{
-	for (cJSON *it = item; it; it = it->next) {
-		if (cJSON_IsString(it))
-			explicit_bzero(it->valuestring, strlen(it->valuestring));
-		zero_strings(it->child);
-	}
-}
-
-void
-azsettings_wipe(cJSON *map)
-{
-	if (map)
-		zero_strings(map->child);
-	cJSON_Delete(map);
-}
-
 /*
  * The env of a container as {NAME: value}; a secretRef variable is left
  * out, and the first of them that want names goes to *secret_ref.
@@ -322,9 +303,9 @@ azsettings_web_read(struct azure_client *c, const char *site_id, cJSON **map, st
 	if (rc)
 		return rc;
 	props = cJSON_DetachItemFromObjectCaseSensitive(resp, "properties");
-	azsettings_wipe(resp);
+	doc_wipe(resp);
 	if (!cJSON_IsObject(props)) {
-		azsettings_wipe(props);
+		doc_wipe(props);
 		memset(err, 0, sizeof *err);
 		err->status = 200;
 		snprintf(err->message, sizeof err->message, "the app settings have no \"properties\" object");
@@ -354,7 +335,7 @@ azsettings_web_write(struct azure_client *c, const char *site_id, const cJSON *c
 	cJSON_AddItemToObject(body, "properties", merged);
 	buf_printf(&path, "%s/config/appsettings", site_id);
 	rc = azure_send(c, "PUT", path.data, PR_PLATFORM_WEB_API, body, NULL, err);
-	azsettings_wipe(cJSON_DetachItemFromObjectCaseSensitive(body, "properties"));
+	doc_wipe(cJSON_DetachItemFromObjectCaseSensitive(body, "properties"));
 	cJSON_Delete(body);
 	buf_free(&path);
 	return rc;
@@ -374,7 +355,7 @@ azsettings_secret_ref(const cJSON *app, const cJSON *want)
 {
 	const char *secret_ref;
 
-	azsettings_wipe(env_map(cJSON_GetArrayItem(jsonpath_get(app, "properties.template.containers"), 0), want,
+	doc_wipe(env_map(cJSON_GetArrayItem(jsonpath_get(app, "properties.template.containers"), 0), want,
 	    &secret_ref));
 	return secret_ref;
 }

@@ -52,13 +52,9 @@ int azsettings_check_names(const cJSON *settings, const char *ctx);
  * PR_INPUT (reported). */
 int azsettings_check_traffic(const cJSON *traffic, const char *ctx);
 
-/* Free a map of settings (or any JSON that held them), zeroing every
- * string in it first. */
-void azsettings_wipe(cJSON *map);
-
 /*
  * App Service: the site's app settings {NAME: "value"} into *map (caller
- * frees with azsettings_wipe), by POST site_id/config/appsettings/list.
+ * frees with doc_wipe), by POST site_id/config/appsettings/list.
  * Returns 0 or PR_EXTERNAL with err filled in (not reported).
  */
 int azsettings_web_read(struct azure_client *c, const char *site_id, cJSON **map, struct azure_error *err);
@@ -72,7 +68,7 @@ int azsettings_web_write(struct azure_client *c, const char *site_id, const cJSO
     struct azure_error *err);
 
 /* Container Apps: the env of the template's first container, {NAME: "value"},
- * secretRef variables left out (caller frees with azsettings_wipe). */
+ * secretRef variables left out (caller frees with doc_wipe). */
 cJSON *azsettings_env(const cJSON *app);
 
 /* The first name in want that is a secretRef variable of the first

@@ -727,3 +727,22 @@ doc_get_headers(const cJSON *obj, const char *key, const char *ctx, pr_header_fn
 	*n = i;
 	return PR_OK;
 }
+
+/* Zero every string in item and below it. */
+static void
+zero_strings(cJSON *item)
+{
+	for (cJSON *it = item; it; it = it->next) {
+		if (cJSON_IsString(it))
+			explicit_bzero(it->valuestring, strlen(it->valuestring));
+		zero_strings(it->child);
+	}
+}
+
+void
+doc_wipe(cJSON *item)
+{
+	if (item)
+		zero_strings(item->child);
+	cJSON_Delete(item);
+}

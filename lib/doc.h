@@ -182,6 +182,11 @@ cJSON *doc_ms_item(double ms);
  */
 bool doc_utf8_valid(const char *s, size_t len, size_t *bad);
 
+/* Free item (NULL is fine), every string in it and below zeroed first: for
+ * JSON that held secrets (setting values), so that they do not linger in
+ * freed memory (a core dump, a swap page). */
+void doc_wipe(cJSON *item);
+
 /* Type name of a cJSON item for messages ("string", "object", ...). */
 const char *doc_json_type(const cJSON *item);
 

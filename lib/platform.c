@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "doc.h"
 #include "pr.h"
+#include "util.h"
 
 #define NUMBER_EPSILON 1e-6
 #define SHA256_HEX_LEN 65
@@ -349,14 +350,33 @@ set_field(cJSON *obj, const char *key, cJSON *item)
 	cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item);
 }
 
-/* Report an API failure as one line and keep the same text for the document. */
+/* Hide in text every value of the "settings" map of section (a resource's
+ * wanted or current settings): an error body may echo a value sent. */
 static void
-report(cJSON *entry, const char *method, const struct platform_resource *r, const struct platform_error *err)
+hide_values(char *text, size_t textlen, const cJSON *section)
+{
+	const cJSON *set = cJSON_GetObjectItemCaseSensitive(section, PLATFORM_SETTINGS);
+
+	for (const cJSON *v = cJSON_IsObject(set) ? set->child : NULL; v; v = v->next)
+		if (cJSON_IsString(v))
+			util_scrub(text, textlen, v->valuestring);
+}
+
+/*
+ * Report an API failure as one line and keep the same text for the
+ * document, the values of want's and cur's settings (either may be NULL)
+ * hidden.
+ */
+static void
+report(cJSON *entry, const char *method, const struct platform_resource *r, const struct platform_error *err,
+    const cJSON *want, const cJSON *cur)
 {
 	char line[PLATFORM_MSG_MAX + PLATFORM_LABEL_MAX + 256];
 
 	snprintf(line, sizeof line, "%s %s%s: %s", *err->method ? err->method : method, r->label, err->path,
 	    err->text);
+	hide_values(line, sizeof line, want);
+	hide_values(line, sizeof line, cur);
 	pr_error(PR_EXTERNAL, "%s (%s)", line, err->hint ? err->hint : "see the error above");
 	set_field(entry, "error", cJSON_CreateString(line));
 	set_field(entry, "status", cJSON_CreateString("failed"));
@@ -488,7 +508,7 @@ verify(void *client, const struct platform_provider *p, const struct platform_re
 	char *why;
 
 	if (p->read(client, r, &raw, &err)) {
-		report(out, "GET (read back)", r, &err);
+		report(out, "GET (read back)", r, &err, want, NULL);
 		set_field(out, "status", cJSON_CreateString("not_verified"));
 		return;
 	}
@@ -504,8 +524,8 @@ verify(void *client, const struct platform_provider *p, const struct platform_re
 		pr_note("%s: changed and verified", r->label);
 	}
 	free(why);
-	cJSON_Delete(after);
-	cJSON_Delete(raw);
+	doc_wipe(after);
+	doc_wipe(raw);
 }
 
 /*
@@ -526,7 +546,7 @@ apply_one(void *client, const struct platform_provider *p, const struct platform
 
 	*old = cJSON_CreateObject();
 	if (p->read(client, r, &raw, &err)) {
-		report(out, "GET", r, &err);
+		report(out, "GET", r, &err, want, NULL);
 		*auth_refused = err.status == 401;
 		goto out;
 	}
@@ -544,16 +564,16 @@ apply_one(void *client, const struct platform_provider *p, const struct platform
 	note_changes(r, changes);
 	if (change->child && (rc = p->write(client, r, raw, change, &err))) {
 		*wrote = rc == PR_PARTIAL;
-		report(out, "PATCH", r, &err);
+		report(out, "PATCH", r, &err, want, cur);
 		goto out;
 	}
 	*wrote = change->child != NULL;
 	verify(client, p, r, want, names, out);
 out:
-	cJSON_Delete(change);
-	cJSON_Delete(cur);
-	cJSON_Delete(raw);
-	cJSON_Delete(want);
+	doc_wipe(change);
+	doc_wipe(cur);
+	doc_wipe(raw);
+	doc_wipe(want);
 	return out;
 }
 
@@ -695,14 +715,14 @@ read_one(void *client, const struct platform_provider *p, const struct platform_
 		    err.text, err.hint ? err.hint : "see the error above");
 	plain = p->current(r, raw);
 	cur = doc_form(plain, NULL);
-	cJSON_Delete(plain);
+	doc_wipe(plain);
 	item = cJSON_CreateObject();
 	cJSON_AddStringToObject(item, p->key, r->name);
 	for (cJSON *n; (n = cur->child);)
 		cJSON_AddItemToObject(item, n->string, cJSON_DetachItemViaPointer(cur, n));
 	cJSON_AddItemToArray(list, item);
 	cJSON_Delete(cur);
-	cJSON_Delete(raw);
+	doc_wipe(raw);
 	return PR_OK;
 }
 

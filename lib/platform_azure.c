@@ -271,7 +271,7 @@ patch_body(enum kind k, const cJSON *arm, const cJSON *change)
 		if ((d = cJSON_GetObjectItemCaseSensitive(change, PLATFORM_SETTINGS))) {
 			cJSON *with_env = azsettings_containers_with_env(list, d);
 
-			azsettings_wipe(list);
+			doc_wipe(list);
 			list = with_env;
 		}
 		cJSON_AddItemToObject(tmpl, "containers", list);
@@ -525,7 +525,7 @@ write_resource(void *client, const struct platform_resource *r, const cJSON *raw
 	if (rc == PR_OK && kind_of(r) == CONTAINER_APP && settings)
 		rc = follow_new_revision(client, r, raw, err);
 	if (body && settings)
-		azsettings_wipe(cJSON_DetachItemFromObjectCaseSensitive(body, "properties"));
+		doc_wipe(cJSON_DetachItemFromObjectCaseSensitive(body, "properties"));
 	cJSON_Delete(body);
 	free(path);
 	return rc;

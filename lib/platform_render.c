@@ -238,7 +238,7 @@ read_service(void *client, const struct platform_resource *r, cJSON **raw, struc
 	svc = env = live = NULL;
 out:
 	cJSON_Delete(svc);
-	cJSON_Delete(env);
+	doc_wipe(env);
 	cJSON_Delete(live);
 	buf_free(&p);
 	return rc;
@@ -317,7 +317,7 @@ write_env(struct writer *w, const cJSON *settings)
 
 			cJSON_AddStringToObject(body, "value", v->valuestring);
 			rc = send_one(w, "PUT", sub.data, body, false, NULL);
-			cJSON_Delete(body);
+			doc_wipe(body);
 		}
 	}
 	buf_free(&sub);

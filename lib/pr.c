@@ -80,6 +80,27 @@ annotate(const char *kind, const char *msg)
 enum say_kind { SAY_ERROR, SAY_WARNING, SAY_NOTE, SAY_LOG };
 
 /*
+ * An error or warning is one line, whatever it quotes (a setting name from
+ * a file, a server's refusal): control characters are shown escaped, so a
+ * line break cannot split it and an escape sequence cannot reach a terminal.
+ */
+static void
+one_line(char *out, size_t outlen, const char *msg)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)msg; *p && n + 5 < outlen; p++) {
+		if (*p == '\n')
+			n += (size_t)snprintf(out + n, outlen - n, "\\n");
+		else if (*p < 0x20 || *p == 0x7f)
+			n += (size_t)snprintf(out + n, outlen - n, "\\x%02x", *p);
+		else
+			out[n++] = (char)*p;
+	}
+	out[n] = '\0';
+}
+
+/*
  * Format one message and send it where its kind goes: stderr (errors and
  * warnings always, notes unless quiet, log lines never), a GitHub
  * annotation for errors and warnings, and the log file for all.
@@ -88,9 +109,13 @@ static void
 say(enum say_kind kind, const char *fmt, va_list ap)
 {
 	static const char *const level[] = { "error", "warning", "info", "info" };
-	char msg[4096];
+	char raw[4096], msg[sizeof raw + 64];
 
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	if (kind == SAY_ERROR || kind == SAY_WARNING)
+		one_line(msg, sizeof msg, raw);
+	else
+		snprintf(msg, sizeof msg, "%s", raw);
 	if (kind == SAY_WARNING)
 		fprintf(stderr, "%s: warning: %s\n", pr.name, msg);
 	else if (kind == SAY_ERROR || (kind == SAY_NOTE && !pr.quiet))

@@ -9,12 +9,14 @@
 
 #include "azure.h"
 #include "buf.h"
+#include "doc.h"
 #include "gha.h"
 #include "http.h"
 #include "pr.h"
 #include "util.h"
 
 #define RENDER_BODY_SNIPPET 200
+#define RENDER_BODY_START_BYTES 1024	/* a request body's first print buffer; doubled until it fits */
 #define RENDER_RETRY_BASE_MAX_MS 600000.0
 
 int
@@ -74,9 +76,10 @@ render_login(struct render_client *c)
 	return PR_OK;
 }
 
-/* err from a response: Render's {"id", "message"}, or a bit of the body. */
+/* err from a response: Render's {"id", "message"}, or a bit of the body,
+ * with the key hidden should the server echo it. */
 static void
-error_from_resp(const struct http_resp *resp, struct render_error *err)
+error_from_resp(const struct render_client *c, const struct http_resp *resp, struct render_error *err)
 {
 	cJSON *doc = NULL;
 	const cJSON *id, *msg;
@@ -91,6 +94,8 @@ error_from_resp(const struct http_resp *resp, struct render_error *err)
 		util_one_line(err->id, sizeof err->id, id->valuestring, SIZE_MAX);
 	http_error_message(resp, cJSON_IsString(msg) ? msg->valuestring : NULL, doc != NULL, RENDER_BODY_SNIPPET,
 	    err->message, sizeof err->message);
+	util_scrub(err->message, sizeof err->message, c->key);
+	util_scrub(err->id, sizeof err->id, c->key);
 	cJSON_Delete(doc);
 }
 
@@ -194,12 +199,30 @@ parse_body(const struct http_resp *resp, cJSON **out, struct render_error *err)
 	return PR_OK;
 }
 
+/*
+ * body as JSON text (caller wipes and frees), printed into memory of ours:
+ * cJSON's own printing grows its buffer by realloc, which would leave
+ * copies of an environment variable's value behind in freed memory.
+ */
+static char *
+body_text(const cJSON *body)
+{
+	for (size_t size = RENDER_BODY_START_BYTES;; size *= 2) {
+		char *text = xmalloc(size);
+
+		if (cJSON_PrintPreallocated((cJSON *)body, text, (int)size, false))
+			return text;
+		explicit_bzero(text, size);
+		free(text);
+	}
+}
+
 int
 render_send(struct render_client *c, const char *method, const char *path, const cJSON *body, bool once,
     cJSON **out, struct render_error *err)
 {
 	struct http_resp resp;
-	char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+	char *text = body ? body_text(body) : NULL;
 	cJSON *doc = NULL;
 	int rc = PR_EXTERNAL;
 
@@ -208,13 +231,15 @@ render_send(struct render_client *c, const char *method, const char *path, const
 	memset(err, 0, sizeof *err);
 	request(c, method, path, text, once, &resp);
 	if (resp.status < 200 || resp.status > 299)
-		error_from_resp(&resp, err);
+		error_from_resp(c, &resp, err);
 	else if ((rc = parse_body(&resp, &doc, err)) == PR_OK && out) {
 		*out = doc;
 		doc = NULL;
 	}
-	cJSON_Delete(doc);
+	doc_wipe(doc);		/* a PUT's answer echoes the value */
 	http_resp_free(&resp);
+	if (text)	/* a PUT of an environment variable holds its value */
+		explicit_bzero(text, strlen(text));
 	free(text);
 	return rc;
 }
@@ -249,7 +274,7 @@ add_encoded(struct buf *b, const char *s)
 int
 render_list(struct render_client *c, const char *path, const char *kind, cJSON **items, struct render_error *err)
 {
-	char *cursor = NULL;
+	char *cursor = NULL, *prev = NULL;
 	int rc = PR_OK, pages = 0;
 
 	*items = cJSON_CreateArray();
@@ -270,7 +295,8 @@ render_list(struct render_client *c, const char *path, const char *kind, cJSON *
 			snprintf(err->message, sizeof err->message, "the list is not a JSON array");
 			rc = PR_EXTERNAL;
 		}
-		free(cursor);
+		free(prev);
+		prev = cursor;
 		cursor = NULL;
 		for (const cJSON *it = rc == PR_OK ? page->child : NULL; it; it = it->next, n++) {
 			const cJSON *item = cJSON_GetObjectItemCaseSensitive(it, kind);
@@ -281,9 +307,16 @@ render_list(struct render_client *c, const char *path, const char *kind, cJSON *
 			free(cursor);
 			cursor = cJSON_IsString(cur) && *cur->valuestring ? xstrdup(cur->valuestring) : NULL;
 		}
-		cJSON_Delete(page);
+		doc_wipe(page);		/* environment variables' values */
 		if (rc || n < RENDER_PAGE_LIMIT || !cursor)
 			break;
+		if (prev && strcmp(prev, cursor) == 0) {
+			err->status = 200;
+			snprintf(err->message, sizeof err->message, "page %d gave the cursor it was asked with: "
+			    "the list would never end", pages + 1);
+			rc = PR_EXTERNAL;
+			break;
+		}
 		if (++pages >= RENDER_PAGES_MAX) {
 			err->status = 200;
 			snprintf(err->message, sizeof err->message, "more than %d pages: the cursor does not advance",
@@ -293,6 +326,7 @@ render_list(struct render_client *c, const char *path, const char *kind, cJSON *
 		}
 	}
 	free(cursor);
+	free(prev);
 	if (rc) {
 		cJSON_Delete(*items);
 		*items = NULL;

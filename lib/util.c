@@ -348,3 +348,25 @@ util_one_line(char *out, size_t outlen, const char *s, size_t n)
 		i--;
 	out[i] = '\0';
 }
+
+bool
+util_scrub(char *text, size_t textlen, const char *secret)
+{
+	size_t len = secret ? strlen(secret) : 0;
+	struct buf out = {0};
+	const char *p, *hit;
+
+	if (!len || !textlen || (len < UTIL_SCRUB_MIN ? strcmp(text, secret) != 0 : !strstr(text, secret)))
+		return false;
+	for (p = text; len >= UTIL_SCRUB_MIN && (hit = strstr(p, secret)); p = hit + len) {
+		buf_add(&out, p, (size_t)(hit - p));
+		buf_adds(&out, UTIL_SCRUB_SHOWN);
+	}
+	if (len >= UTIL_SCRUB_MIN)
+		buf_adds(&out, p);
+	else
+		buf_adds(&out, UTIL_SCRUB_SHOWN);
+	snprintf(text, textlen, "%s", out.data);
+	buf_wipe(&out);
+	return true;
+}

@@ -53,6 +53,18 @@ char *util_redact_url(const char *url);
  */
 const char *util_url_userinfo_end(const char *authority, bool libpq);
 
+/*
+ * Hide secret in text (a NUL-terminated buffer of textlen bytes), in place:
+ * every occurrence becomes UTIL_SCRUB_SHOWN, the result cut to fit.  A
+ * secret shorter than UTIL_SCRUB_MIN bytes is hidden only when it is the
+ * whole text (hiding "1" everywhere would leave nothing to read).  For
+ * messages that quote what a server answered, which may echo a key or a
+ * value sent.  Returns whether anything was hidden.
+ */
+#define UTIL_SCRUB_MIN 4
+#define UTIL_SCRUB_SHOWN "(secret)"
+bool util_scrub(char *text, size_t textlen, const char *secret);
+
 /* n bytes of s with %XX decoded, as a new string.  Caller frees. */
 char *util_percent_decode(const char *s, size_t n);
 

@@ -91,14 +91,25 @@ header_value(const char *head, size_t len, const char *name, size_t *vlen)
 	return NULL;
 }
 
+/* Whether the comma-separated value holds token as one of its items,
+ * case-insensitively ("keep-alive, Upgrade"; not "websocketx"). */
 bool
 ws_has_token(const char *v, size_t vlen, const char *token)
 {
 	size_t tlen = strlen(token);
+	const char *end = v + vlen;
 
-	for (size_t i = 0; i + tlen <= vlen; i++)
-		if (strncasecmp(v + i, token, tlen) == 0)
+	while (v < end) {
+		const char *comma = memchr(v, ',', (size_t)(end - v)), *stop = comma ? comma : end, *last = stop;
+
+		while (v < stop && (*v == ' ' || *v == '\t'))
+			v++;
+		while (last > v && (last[-1] == ' ' || last[-1] == '\t'))
+			last--;
+		if ((size_t)(last - v) == tlen && strncasecmp(v, token, tlen) == 0)
 			return true;
+		v = comma ? comma + 1 : end;
+	}
 	return false;
 }
 

@@ -108,6 +108,8 @@ wsclient_spec_check(struct wsclient_spec *spec)
 	} else {
 		if (!spec->message)
 			spec->message = xstrdup(WSCLIENT_DEFAULT_MESSAGE);
+		if (spec->reply == WSCLIENT_ECHO && strlen(spec->message) > WS_DEFAULT_MAX_BYTES)
+			return "the message is over 1 MiB, so its echo would be refused as too big (send less)";
 		if (spec->reply == WSCLIENT_ACK || spec->reply == WSCLIENT_EVENT)
 			return "an ack or event reply needs the socketio protocol";
 		if (spec->event || spec->nsp)
@@ -314,6 +316,14 @@ send_text(struct wsclient *s, const char *text, size_t len)
 	ws_frame_encode(&s->out, WS_OP_TEXT, text, len);
 }
 
+/* Whether a ping may be answered: not while s->out holds
+ * WSCLIENT_MAX_BACKLOG_BYTES not yet written. */
+static bool
+pong_fits(const struct wsclient *s)
+{
+	return s->out.len - s->out_off < WSCLIENT_MAX_BACKLOG_BYTES;
+}
+
 /* The 101 (or not): on to frames, or failed. */
 static enum wsclient_event
 step_upgrade(struct wsclient *s)
@@ -455,7 +465,8 @@ engineio_message(struct wsclient *s, const char *text, size_t len)
 		s->state = WSCLIENT_S_SIO_CONNECT;
 		return WSCLIENT_NONE;
 	case SOCKETIO_EIO_PING:
-		pkt.len = 0;
+		if (!pong_fits(s))
+			return WSCLIENT_NONE;
 		buf_addc(&pkt, SOCKETIO_EIO_PONG);	/* the pong carries the ping's data, if any */
 		buf_add(&pkt, text + 1, len - 1);
 		send_text(s, pkt.data, pkt.len);
@@ -511,6 +522,8 @@ wsclient_step(struct wsclient *s)
 				return WSCLIENT_NONE;
 			break;
 		case WS_EV_PING:
+			if (!pong_fits(s))
+				break;
 			ws_frame_encode(&s->out, WS_OP_PONG, payload, plen);
 			s->pings++;
 			break;

@@ -61,6 +61,11 @@ struct wsclient_spec {
 				 * (jsonpath_text), or NULL: the path must exist */
 };
 
+/* A ping is not answered while this much is still unwritten: a server
+ * that floods pings and does not read would grow s->out without end (RFC
+ * 6455 5.5.3 lets a client answer only the latest ping). */
+#define WSCLIENT_MAX_BACKLOG_BYTES (64u << 10)
+
 #define WSCLIENT_DEFAULT_EVENT "message"
 #define WSCLIENT_DEFAULT_MESSAGE "ping"
 
@@ -169,7 +174,8 @@ struct wsclient_url {
 	bool tls;		/* wss:// */
 };
 
-/* 0, or -1 with why (a phrase) when url is not ws[s]://HOST[:PORT][/PATH]. */
+/* 0, or -1 with why (a phrase) when url is not ws[s]://HOST[:PORT][/PATH][?QUERY]:
+ * credentials (user:password@, which would go unsent) and a #fragment are refused. */
 int wsclient_url_parse(const char *url, struct wsclient_url *u, char *why, size_t whylen);
 void wsclient_url_free(struct wsclient_url *u);
 

@@ -41,7 +41,7 @@ int
 wsclient_url_parse(const char *url, struct wsclient_url *u, char *why, size_t whylen)
 {
 	CURLU *cu = curl_url();
-	char *scheme = NULL;
+	char *scheme = NULL, *user = NULL, *fragment = NULL;
 	int rc = -1;
 
 	memset(u, 0, sizeof *u);
@@ -53,6 +53,11 @@ wsclient_url_parse(const char *url, struct wsclient_url *u, char *why, size_t wh
 	    !(scheme = url_part(cu, CURLUPART_SCHEME, 0)) || !(u->host = url_part(cu, CURLUPART_HOST, 0)) ||
 	    !*u->host) {
 		snprintf(why, whylen, "not a URL (expected ws[s]://HOST[:PORT][/PATH])");
+	} else if ((user = url_part(cu, CURLUPART_USER, 0)) || (user = url_part(cu, CURLUPART_PASSWORD, 0))) {
+		snprintf(why, whylen, "credentials in a WebSocket URL are not sent (give an Authorization header "
+		    "instead)");
+	} else if ((fragment = url_part(cu, CURLUPART_FRAGMENT, 0))) {
+		snprintf(why, whylen, "a WebSocket URL has no #fragment (RFC 6455 3)");
 	} else {
 		u->tls = strcasecmp(scheme, "wss") == 0;
 		u->port = url_part(cu, CURLUPART_PORT, 0);
@@ -73,6 +78,10 @@ wsclient_url_parse(const char *url, struct wsclient_url *u, char *why, size_t wh
 		rc = 0;
 	}
 	free(scheme);
+	if (user)
+		explicit_bzero(user, strlen(user));
+	free(user);
+	free(fragment);
 	curl_url_cleanup(cu);
 	if (rc)
 		wsclient_url_free(u);
@@ -215,6 +224,12 @@ flush(struct wsclient_conn *c, double deadline)
 	return 0;
 }
 
+static const char *
+timeout_phrase(enum wsclient_event want)
+{
+	return want == WSCLIENT_REPLY ? "no reply in time" : "the handshake timed out";
+}
+
 /*
  * Drive the session until it says want (or fails), by the deadline; *first
  * is set to the time the first byte came, when not NULL.
@@ -244,11 +259,14 @@ await(struct wsclient_conn *c, enum wsclient_event want, double deadline, double
 			if (first && *first == 0)
 				*first = util_mono_ms();
 			wsclient_feed(s, buf, n);
+			/* A server that never pauses (a flood of pings) never makes
+			 * the read wait: the deadline is checked here too. */
+			if (util_mono_ms() >= deadline)
+				return conn_fail(c, PR_FAILURE_TIMEOUT, timeout_phrase(want));
 			break;
 		case PR_TX_RETRY:
 			if (!wait_fd(c->tx.fd, (short)c->tx.want, deadline))
-				return conn_fail(c, PR_FAILURE_TIMEOUT, want == WSCLIENT_REPLY ?
-				    "no reply in time" : "the handshake timed out");
+				return conn_fail(c, PR_FAILURE_TIMEOUT, timeout_phrase(want));
 			break;
 		case PR_TX_CLOSED:
 			s->close_code = WS_CLOSE_ABNORMAL;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "azsettings.h"
+#include "doc.h"
 #include "pr.h"
 #include "t.h"
 
@@ -64,7 +65,7 @@ test_env_map_leaves_secret_refs_out_and_names_them(void)
 	CHECK_STR(azsettings_secret_ref(a, want), "DB");
 	CHECK(azsettings_secret_ref(a, other) == NULL);
 	free(got);
-	azsettings_wipe(env);
+	doc_wipe(env);
 	cJSON_Delete(want);
 	cJSON_Delete(other);
 	cJSON_Delete(a);

@@ -315,6 +315,24 @@ test_one_line_folds_breaks_and_cuts(void)
 	CHECK_STR(out, "");
 }
 
+/* A server's error that echoes a secret: hidden everywhere, the rest kept. */
+static void
+test_scrub_hides_every_occurrence(void)
+{
+	char text[64] = "key rnd_abc bad; rnd_abc again";
+	char small[16] = "1";
+	char other[16] = "status 1 of 10";
+
+	CHECK(util_scrub(text, sizeof text, "rnd_abc"));
+	CHECK_STR(text, "key (secret) bad; (secret) again");
+	CHECK(!util_scrub(text, sizeof text, "absent"));
+	CHECK(!util_scrub(text, sizeof text, NULL));
+	CHECK(util_scrub(small, sizeof small, "1"));	/* a short secret: only when it is all */
+	CHECK_STR(small, "(secret)");
+	CHECK(!util_scrub(other, sizeof other, "1"));
+	CHECK_STR(other, "status 1 of 10");
+}
+
 int
 main(void)
 {
@@ -340,5 +358,6 @@ main(void)
 	RUN(test_parse_duration);
 	RUN(test_one_line_folds_breaks_and_cuts);
 	RUN(test_write_atomic_replaces_whole_file);
+	RUN(test_scrub_hides_every_occurrence);
 	return t_done();
 }

@@ -5,6 +5,7 @@
  * records, given to platform_apply(), puts instances and plan back, and
  * names a variable it cannot put back instead of writing its hash).
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "doc.h"
 #include "fileio.h"
 #include "platform.h"
 #include "pr.h"
@@ -186,6 +188,41 @@ test_restore_holds_old_values_of_changed_keys(void)
 	cJSON_Delete(want);
 }
 
+/* cJSON memory freed while it still held SECRET_VALUE, counted by the hook below. */
+#define SECRET_VALUE "wipeMEsecret0c7d"
+static int freed_with_secret;
+
+static void
+scanning_free(void *p)
+{
+	size_t n = p ? malloc_usable_size(p) : 0;
+
+	if (p && memmem(p, n, SECRET_VALUE, strlen(SECRET_VALUE)))
+		freed_with_secret++;
+	free(p);
+}
+
+/* A value set through platform_apply lingers in no freed JSON: every copy
+ * (the plan, the request, Render's echo, the lists read back) is wiped. */
+static void
+test_values_are_wiped_before_they_are_freed(void)
+{
+	cJSON_Hooks hooks = { .malloc_fn = malloc, .free_fn = scanning_free };
+	cJSON *want, *res = NULL, *restore = NULL;
+	struct platform_opts o = {.restore = &restore};
+
+	cJSON_InitHooks(&hooks);
+	want = cJSON_Parse("{\"render\": {\"services\": [{\"id\": \"srv-small\","
+	    " \"settings\": {\"OTHER\": \"" SECRET_VALUE "\"}}]}}");
+	freed_with_secret = 0;
+	CHECK(platform_apply(want, &o, &res) == PR_OK);
+	doc_wipe(want);
+	cJSON_Delete(res);
+	cJSON_Delete(restore);
+	CHECK(freed_with_secret == 0);
+	cJSON_InitHooks(NULL);
+}
+
 static void
 test_check_names_the_field(void)
 {
@@ -223,6 +260,7 @@ main(void)
 	RUN(test_error_body_becomes_one_line);
 	RUN(test_read_apply_round_trip);
 	RUN(test_restore_holds_old_values_of_changed_keys);
+	RUN(test_values_are_wiped_before_they_are_freed);
 	stop_fixture();
 	return t_done();
 }

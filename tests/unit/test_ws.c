@@ -1,9 +1,11 @@
-/* test_ws.c: RFC 6455 (lib/ws.h) and Socket.IO / Engine.IO v4 (lib/socketio.h) packets. */
+/* test_ws.c: RFC 6455 (lib/ws.h), Socket.IO / Engine.IO v4 (lib/socketio.h) packets,
+ * and the client session (lib/wsclient.h) against what a hostile server sends. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "socketio.h"
 #include "ws.h"
+#include "wsclient.h"
 #include "t.h"
 
 /* Decode one frame from bytes; the event, with *used set. */
@@ -84,6 +86,25 @@ test_handshake_response_checks_status_and_accept(void)
 	CHECK(ws_handshake_response(denied, strlen(denied), key, &status, &head) == WS_HS_STATUS);
 	CHECK(status == 403);
 	CHECK(ws_handshake_response("SSH-2.0-OpenSSH", 15, key, &status, &head) == WS_HS_INVALID);
+}
+
+/* Upgrade and Connection hold tokens: one of a list counts, a longer word does not. */
+static void
+test_handshake_tokens_are_whole_items(void)
+{
+	const char *key = "dGhlIHNhbXBsZSBub25jZQ==";
+	const char *listed = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\n"
+	    "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+	const char *longer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocketx\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+	const char *inside = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: noupgrade\r\n"
+	    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+	long status;
+	size_t head = 0;
+
+	CHECK(ws_handshake_response(listed, strlen(listed), key, &status, &head) == WS_HS_OK);
+	CHECK(ws_handshake_response(longer, strlen(longer), key, &status, &head) == WS_HS_INVALID);
+	CHECK(ws_handshake_response(inside, strlen(inside), key, &status, &head) == WS_HS_INVALID);
 }
 
 /* Our frames are masked (RFC 6455 5.3): unmasking gives the payload back. */
@@ -317,6 +338,46 @@ test_parses_acks_events_and_namespaces(void)
 	CHECK(socketio_parse("399999999999[]", 14, &p) == -1);	/* id out of range */
 }
 
+/* Past the upgrade: the session as a WebSocket one, ready for messages. */
+static void
+session_open(struct wsclient *s, const struct wsclient_spec *spec)
+{
+	struct buf resp = { 0 };
+	char accept[WS_ACCEPT_LEN + 1];
+
+	wsclient_start(s, spec, "127.0.0.1:1", "/", NULL, NULL);
+	wsclient_wrote(s, s->out.len);
+	ws_accept_of(s->key, accept);
+	buf_printf(&resp, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+	wsclient_feed(s, resp.data, resp.len);
+	CHECK(wsclient_step(s) == WSCLIENT_UPGRADED);
+	buf_free(&resp);
+}
+
+/* A server that floods pings and never reads: the pongs queued stay bounded. */
+static void
+test_pongs_to_a_ping_flood_stay_bounded(void)
+{
+	static const uint8_t ping[2] = { 0x89, 0x00 };
+	struct wsclient_spec spec = { .protocol = WSCLIENT_WEBSOCKET };
+	struct wsclient s;
+
+	CHECK(wsclient_spec_check(&spec) == NULL);
+	session_open(&s, &spec);
+	for (int i = 0; i < 200000; i++)
+		wsclient_feed(&s, ping, sizeof ping);
+	CHECK(wsclient_step(&s) == WSCLIENT_NONE);
+	CHECK(s.out.len - s.out_off <= WSCLIENT_MAX_BACKLOG_BYTES + 2 * WS_MAX_CONTROL_BYTES);
+	CHECK(s.pings > 0 && s.pings < 200000);
+	wsclient_wrote(&s, s.out.len - s.out_off);	/* written: the next ping is answered */
+	wsclient_feed(&s, ping, sizeof ping);
+	CHECK(wsclient_step(&s) == WSCLIENT_NONE);
+	CHECK(s.out.len > 0);
+	wsclient_free(&s);
+	wsclient_spec_free(&spec);
+}
+
 int
 main(void)
 {
@@ -325,6 +386,7 @@ main(void)
 	RUN(test_handshake_request_asks_for_an_upgrade);
 	RUN(test_has_token_finds_a_token_in_a_list);
 	RUN(test_handshake_response_checks_status_and_accept);
+	RUN(test_handshake_tokens_are_whole_items);
 	RUN(test_client_frames_are_masked_with_fresh_keys);
 	RUN(test_long_frames_use_16_and_64_bit_lengths);
 	RUN(test_decodes_the_rfc_single_frame);
@@ -338,5 +400,6 @@ main(void)
 	RUN(test_open_packet_gives_ping_timing);
 	RUN(test_connect_and_event_packets);
 	RUN(test_parses_acks_events_and_namespaces);
+	RUN(test_pongs_to_a_ping_flood_stay_bounded);
 	return t_done();
 }
