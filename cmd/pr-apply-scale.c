@@ -60,13 +60,13 @@ static const char usage_text[] =
     "      --max-replicas N     its maximum replicas\n"
     "      --cpu CORES          CPU cores of each container, like 0.5\n"
     "      --memory SIZE        memory of each container, like 1Gi\n"
-    "      --set [RESOURCE:]NAME=VALUE  an Azure app setting (web app) or env variable\n"
-    "                           (container app's first container), repeatable; RESOURCE\n"
-    "                           names the azure web app or container app when the section\n"
-    "                           has several.  Only these settings are applied; needs -o FILE,\n"
-    "                           which keeps the old values (0600).  A Render service's env\n"
-    "                           is set by its \"settings\" map in the section instead;\n"
-    "                           [RESOURCE:]NAME alone takes the value of the variable NAME\n"
+    "      --set [RESOURCE:]NAME=VALUE  an app setting (Azure web app), an env variable\n"
+    "                           (container app's first container) or a Render service's\n"
+    "                           env variable, repeatable; RESOURCE is the web app, container\n"
+    "                           app or Render service id when the section has several.  Only\n"
+    "                           these settings are applied; needs -o FILE, which keeps the\n"
+    "                           old values (0600); [RESOURCE:]NAME alone takes the value of\n"
+    "                           the environment variable NAME\n"
     "      --traffic [APP:]latest=N[,REVISION=N]  an Azure container app's revision traffic\n"
     "                           in %%: \"latest\" alone gives the rest to the stable revision\n"
     "  -n, --dry-run            print the plan and change nothing\n"
@@ -323,14 +323,23 @@ set_string(cJSON *obj, const char *key, const char *value)
 	cJSON_AddStringToObject(obj, key, value);
 }
 
-/* A platform section with base's ids (and revision_timeout) and no resources yet.  New object. */
+/*
+ * A platform section with base's ids (and revision_timeout) and no resources
+ * yet: an "azure" object when base has one or is NULL (the flags'), a
+ * "render" one when base has one.  New object.
+ */
 static cJSON *
 ids_only(const cJSON *base)
 {
 	const cJSON *baz = cJSON_GetObjectItemCaseSensitive(base, "azure");
-	cJSON *p = cJSON_CreateObject(), *az = cJSON_AddObjectToObject(p, "azure");
+	cJSON *p = cJSON_CreateObject(), *az;
 	const cJSON *v;
 
+	if (cJSON_GetObjectItemCaseSensitive(base, "render"))
+		cJSON_AddObjectToObject(p, "render");
+	if (base && !baz)
+		return p;
+	az = cJSON_AddObjectToObject(p, "azure");
 	if ((v = cJSON_GetObjectItemCaseSensitive(baz, "subscription")))
 		cJSON_AddItemToObject(az, "subscription", cJSON_Duplicate(v, true));
 	if ((v = cJSON_GetObjectItemCaseSensitive(baz, "resource_group")))
@@ -345,6 +354,9 @@ static cJSON *
 section_from_flags(const struct opts *o, const cJSON *base)
 {
 	cJSON *p = ids_only(base), *az = cJSON_GetObjectItemCaseSensitive(p, "azure");
+
+	if (!az)	/* base names Render services only */
+		az = cJSON_AddObjectToObject(p, "azure");
 	if (o->web_app) {
 		cJSON *w = cJSON_CreateObject();
 
@@ -370,21 +382,29 @@ section_from_flags(const struct opts *o, const cJSON *base)
 	return p;
 }
 
-/* The entry named name in section's web_apps or container_apps (*list says which), or NULL. */
-static cJSON *
-find_resource(const cJSON *section, const char *name, const char **list)
-{
-	static const char *const lists[] = {"web_apps", "container_apps", NULL};
-	const cJSON *az = cJSON_GetObjectItemCaseSensitive(section, "azure");
+/* The resource lists --set and --traffic may name: the provider, its list, and what names an entry. */
+static const struct settable {
+	const char *provider, *list, *key;
+} settables[] = {
+	{"azure", "web_apps", "name"},
+	{"azure", "container_apps", "name"},
+	{"render", "services", "id"},
+	{NULL, NULL, NULL}
+};
 
-	for (int i = 0; lists[i]; i++) {
-		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(az, lists[i]);
+/* The entry named name (NULL: the first) in one of section's settable lists (*in says which), or NULL. */
+static cJSON *
+find_resource(const cJSON *section, const char *name, const struct settable **in)
+{
+	for (const struct settable *t = settables; t->provider; t++) {
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(section, t->provider), t->list);
 
 		for (cJSON *e = cJSON_IsArray(arr) ? arr->child : NULL; e; e = e->next) {
-			const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "name");
+			const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, t->key);
 
 			if (cJSON_IsString(n) && (!name || strcmp(n->valuestring, name) == 0)) {
-				*list = lists[i];
+				*in = t;
 				return e;
 			}
 		}
@@ -396,15 +416,14 @@ find_resource(const cJSON *section, const char *name, const char **list)
 static int
 count_resources(const cJSON *section, struct buf *names)
 {
-	static const char *const lists[] = {"web_apps", "container_apps", NULL};
-	const cJSON *az = cJSON_GetObjectItemCaseSensitive(section, "azure");
 	int n = 0;
 
-	for (int i = 0; lists[i]; i++) {
-		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(az, lists[i]);
+	for (const struct settable *t = settables; t->provider; t++) {
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(section, t->provider), t->list);
 
 		for (const cJSON *e = cJSON_IsArray(arr) ? arr->child : NULL; e; e = e->next) {
-			const cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
+			const cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, t->key);
 
 			buf_printf(names, "%s%s", n++ ? ", " : "", cJSON_IsString(nm) ? nm->valuestring : "?");
 		}
@@ -421,15 +440,16 @@ static int
 set_target(const char *opt, const char *resource, const cJSON *from, cJSON *into, const char *src, cJSON **entry)
 {
 	struct buf names = {0};
-	const char *list;
-	cJSON *found, *arr;
+	const struct settable *in;
+	const cJSON *restart;
+	cJSON *found, *provider, *arr;
 	int n = count_resources(from, &names), rc = PR_OK;
 
-	found = find_resource(from, resource, &list);
+	found = find_resource(from, resource, &in);
 	if (!resource && n != 1)
 		rc = n ? pr_usage_error("--%s: %s names %d resources (%s); write RESOURCE:NAME=VALUE", opt, src, n,
-		    names.data) : pr_error(PR_INPUT, "--%s: %s names no web app or container app to set "
-		    "(add one, or give --web-app or --container-app)", opt, src);
+		    names.data) : pr_error(PR_INPUT, "--%s: %s names no web app, container app or Render "
+		    "service to set (add one, or give --web-app or --container-app)", opt, src);
 	else if (!found)
 		rc = pr_error(PR_INPUT, "--%s %s:...: no resource \"%s\" in %s (it names %s)", opt, resource, resource,
 		    src, names.data);
@@ -439,14 +459,18 @@ set_target(const char *opt, const char *resource, const cJSON *from, cJSON *into
 	*entry = found;
 	if (into == from)
 		return PR_OK;
-	resource = cJSON_GetObjectItemCaseSensitive(found, "name")->valuestring;
-	if ((*entry = find_resource(into, resource, &list)))
+	resource = cJSON_GetObjectItemCaseSensitive(found, in->key)->valuestring;
+	if ((*entry = find_resource(into, resource, &in)))
 		return PR_OK;
-	arr = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(into, "azure"), list);
-	if (!arr)
-		arr = cJSON_AddArrayToObject(cJSON_GetObjectItemCaseSensitive(into, "azure"), list);
+	if (!(provider = cJSON_GetObjectItemCaseSensitive(into, in->provider)))
+		provider = cJSON_AddObjectToObject(into, in->provider);
+	if (!(arr = cJSON_GetObjectItemCaseSensitive(provider, in->list)))
+		arr = cJSON_AddArrayToObject(provider, in->list);
 	*entry = cJSON_CreateObject();
-	cJSON_AddStringToObject(*entry, "name", resource);
+	cJSON_AddStringToObject(*entry, in->key, resource);
+	/* A Render service's restart says how its settings take effect, not what they are. */
+	if ((restart = cJSON_GetObjectItemCaseSensitive(found, "restart")))
+		cJSON_AddItemToObject(*entry, "restart", cJSON_Duplicate(restart, true));
 	cJSON_AddItemToArray(arr, *entry);
 	return PR_OK;
 }

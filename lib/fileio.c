@@ -187,7 +187,7 @@ is_system_link(const char *target)
 /* Follow path's symbolic links to the file that would be written: *dest is
  * that path (caller frees). */
 static enum target_kind
-loadgen_resolve_target(const char *path, char **dest)
+resolve_target(const char *path, char **dest)
 {
 	char *cur = xstrdup(path);
 
@@ -252,7 +252,7 @@ create_tmp(const char *dest, int mode, char **tmp)
 int
 fileio_open_atomic(struct fileio_atomic *f, const char *path, int mode)
 {
-	enum target_kind kind = loadgen_resolve_target(path, &f->dest);
+	enum target_kind kind = resolve_target(path, &f->dest);
 
 	f->tmp = NULL;
 	if (kind == TARGET_IN_PLACE)

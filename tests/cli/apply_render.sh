@@ -38,11 +38,11 @@ writes_of() {
 is() { [ "$(jq -c "$2" "$1")" = "$3" ]; }
 S=/v1/services/srv-api1
 
-# --help of each program that acts on Render says so (and that --set is Azure's).
+# --help of each program that acts on Render says so (and that --set reaches it).
 expect_exit 0 apply_help_exits_0 pr-apply-scale --help
 check apply_help_names_both_providers grep -q '"azure" (App Service.*' "$T/out"
 check apply_help_names_render_and_its_key grep -q 'with RENDER_API_KEY' "$T/out"
-check apply_help_sends_render_env_to_its_settings_map grep -q "A Render service's env" "$T/out"
+check apply_help_sets_a_render_services_env grep -q "or a Render service's" "$T/out"
 expect_exit 0 rollback_help_exits_0 pr-rollback --help
 check rollback_help_names_the_render_deploy grep -q 'deploy.render' "$T/out"
 check rollback_help_restores_render_settings grep -q 'Render services' "$T/out"
@@ -213,6 +213,36 @@ ok_if render_no_key_exits_4_saying_so '[ "$rc" -eq 4 ] && grep -q "RENDER_API_KE
 RENDER_API_KEY="$(printf 'rnd_part1\nInjected: header')" run pr-apply-scale --platform "$T/two.json"
 ok_if render_key_with_line_break_refused_unshown '[ "$rc" -eq 4 ] &&
 	grep -q "RENDER_API_KEY holds a control character" "$T/err" && ! grep -q -e rnd_part1 -e Injected "$T/err"'
+
+# --set on a Render service: the flag alone, by the service's id; the other
+# variables kept, the restart the section asks for sent, the value nowhere
+# but the -o file; a second run writes nothing; --restore gives it back.
+start_render --key "$KEY" --state "$T/seed.json"
+cat >"$T/flagged.json" <<EOF
+{"platform": {"render": {"services": [{"id": "srv-api1", "instances": 9, "restart": true}]}}}
+EOF
+OUTPUT_JSON=$T/set.json expect_exit 0 render_set_exits_0 \
+	pr-apply-scale -f "$T/flagged.json" --set srv-api1:PERF_OPTIMIZATIONS_ENABLED="$NEW"
+rstate >"$T/state.json"
+check render_set_changes_only_the_flag is "$T/state.json" \
+	'.services[0] | [.instances, .env.PERF_OPTIMIZATIONS_ENABLED, .env.LOG_LEVEL, (.env | length)]' \
+	"[1,\"$NEW\",\"info\",3]"
+check render_set_restarts_the_service \
+	[ "$(writes_of)" = "[\"PUT $S/env-vars/PERF_OPTIMIZATIONS_ENABLED\",\"POST $S/restart\"]" ]
+check render_set_shows_no_value sh -c "! grep -q -e '$NEW' -e '$OLD' '$T/out' '$T/err'"
+check render_set_keeps_the_old_value_in_the_file is "$T/set.json" \
+	'.restore.render.services[0].settings.PERF_OPTIMIZATIONS_ENABLED' "\"$OLD\""
+rreset
+OUTPUT_JSON=$T/set2.json expect_exit 0 render_set_again_exits_0 \
+	pr-apply-scale -f "$T/flagged.json" --set srv-api1:PERF_OPTIMIZATIONS_ENABLED="$NEW"
+check render_set_again_writes_nothing [ "$(writes_of)" = "[]" ]
+OUTPUT_JSON=$T/back.json expect_exit 0 render_set_restore_exits_0 pr-apply-scale --from-apply "$T/set.json" --restore
+rstate >"$T/state.json"
+check render_set_restore_gives_the_old_value is "$T/state.json" \
+	'.services[0].env.PERF_OPTIMIZATIONS_ENABLED' "\"$OLD\""
+expect_exit 3 render_set_unknown_service_exits_3 pr-apply-scale -f "$T/flagged.json" --set srv-nope:A=1
+check render_set_unknown_service_names_it grep -q 'no resource "srv-nope"' "$T/err"
+expect_exit 3 render_traffic_on_a_service_exits_3 pr-apply-scale -f "$T/flagged.json" --traffic srv-api1:latest=5
 
 # The API key nowhere: stdout, stderr (in GitHub Actions only as the
 # ::add-mask:: line), the log file, GITHUB_OUTPUT, the step summary, and
