@@ -374,7 +374,7 @@ manifest(const struct state *s, bool outer)
 static int
 write_archive(const struct opts *o, struct state *s)
 {
-	struct pr_tar *t = NULL;
+	struct tarball *t = NULL;
 	struct fileio_atomic f;
 	char why[PR_WHY_LEN], *made;
 	int rc = PR_EXTERNAL;

@@ -36,7 +36,7 @@
 struct azure_client {
 	char *arm_endpoint;	/* base URL without a trailing slash */
 	char *scope;		/* token scope for this Resource Manager */
-	struct pr_cred *cred;
+	struct cred *cred;
 	double retry_base_ms;	/* first retry wait; 0 means lib/http's default */
 	double poll_ms;		/* LRO poll interval without Retry-After */
 	double lro_timeout_ms;

@@ -205,7 +205,7 @@ parse_precision(const cJSON *sec, const char *ctx, const struct benchcfg_given *
 }
 
 /* A header value the config holds: masked in GitHub's log when its name
- * is secret-like (pr_header_fn). */
+ * is secret-like (doc_header_fn). */
 static int
 mask_secret(const char *name, const char *value, const char *where, void *arg)
 {

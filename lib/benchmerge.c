@@ -43,7 +43,7 @@ struct seen_run {
 	const char *path;
 };
 
-struct bench_merge {
+struct benchmerge {
 	cJSON **docs;		/* the inputs, owned, in order */
 	const char **paths;	/* their names, the caller's */
 	int ndocs;
@@ -124,7 +124,7 @@ fold(cJSON *into, const cJSON *from, const char *ctx)
 }
 
 static struct acc *
-find_acc(struct bench_merge *mg, const char *id)
+find_acc(struct benchmerge *mg, const char *id)
 {
 	for (size_t i = 0; i < mg->n; i++)
 		if (strcmp(mg->v[i].id, id) == 0)
@@ -264,7 +264,7 @@ add_phases(struct acc *a, const cJSON *m, const char *ctx, bool first)
 
 /* Add one input metric m (named ctx in errors) to the accumulator. */
 static int
-add_metric(struct bench_merge *mg, const char *id, const cJSON *m, const char *ctx)
+add_metric(struct benchmerge *mg, const char *id, const cJSON *m, const char *ctx)
 {
 	const cJSON *errors, *load, *hist_json = NULL, *unit_item;
 	const char *unit;
@@ -330,7 +330,7 @@ out:
 
 /* Note one shard's run id from path; a run seen before is refused. */
 static int
-add_run(struct bench_merge *mg, const char *id, const char *path, const char *field)
+add_run(struct benchmerge *mg, const char *id, const char *path, const char *field)
 {
 	if (!benchdoc_run_id_valid(id))
 		return pr_error(PR_INPUT, "%s: %s: expected 32 lowercase hex digits, got \"%.40s\"", path, field, id);
@@ -351,7 +351,7 @@ add_run(struct bench_merge *mg, const char *id, const char *path, const char *fi
  * checked.
  */
 static int
-add_runs(struct bench_merge *mg, const cJSON *doc, const char *path)
+add_runs(struct benchmerge *mg, const cJSON *doc, const char *path)
 {
 	const cJSON *ids = NULL, *id;
 	const char *one = NULL;
@@ -376,7 +376,7 @@ add_runs(struct bench_merge *mg, const cJSON *doc, const char *path)
 }
 
 int
-benchmerge_add(struct bench_merge *mg, const char *path, cJSON *doc)
+benchmerge_add(struct benchmerge *mg, const char *path, cJSON *doc)
 {
 	const cJSON *metrics, *m;
 	const char *mode;
@@ -479,7 +479,7 @@ add_common(cJSON *out, const char *key, cJSON *const *docs, int n)
  * grouping) and "merged_run_ids", when every input carried its ids.
  */
 static void
-add_run_ids(cJSON *doc, const struct bench_merge *mg)
+add_run_ids(cJSON *doc, const struct benchmerge *mg)
 {
 	char id[BENCH_RUN_ID_LEN + 1];
 	cJSON *ids;
@@ -496,7 +496,7 @@ add_run_ids(cJSON *doc, const struct bench_merge *mg)
 }
 
 cJSON *
-benchmerge_result(struct bench_merge *mg)
+benchmerge_result(struct benchmerge *mg)
 {
 	cJSON *const *docs = mg->docs;
 	const char *const *paths = mg->paths;
@@ -543,17 +543,17 @@ benchmerge_result(struct bench_merge *mg)
 	return doc;
 }
 
-struct bench_merge *
+struct benchmerge *
 benchmerge_new(void)
 {
-	struct bench_merge *mg = xcalloc(1, sizeof *mg);
+	struct benchmerge *mg = xcalloc(1, sizeof *mg);
 
 	mg->all_have_ids = true;
 	return mg;
 }
 
 void
-benchmerge_free(struct bench_merge *mg)
+benchmerge_free(struct benchmerge *mg)
 {
 	if (!mg)
 		return;

@@ -17,9 +17,9 @@
 
 #include <cjson/cJSON.h>
 
-struct bench_merge;
+struct benchmerge;
 
-struct bench_merge *benchmerge_new(void);
+struct benchmerge *benchmerge_new(void);
 
 /*
  * Add the parsed bench document doc (doc_load kind "bench"; mg takes it,
@@ -27,11 +27,11 @@ struct bench_merge *benchmerge_new(void);
  * outlive mg).  Returns 0 or PR_INPUT (reported): not a load document, a
  * field of another type than an earlier input's, a run given twice.
  */
-int benchmerge_add(struct bench_merge *mg, const char *path, cJSON *doc);
+int benchmerge_add(struct benchmerge *mg, const char *path, cJSON *doc);
 
 /* The merged document of the inputs added so far (at least one). */
-cJSON *benchmerge_result(struct bench_merge *mg);
+cJSON *benchmerge_result(struct benchmerge *mg);
 
-void benchmerge_free(struct bench_merge *mg);
+void benchmerge_free(struct benchmerge *mg);
 
 #endif

@@ -33,7 +33,7 @@ struct blob_account {
 	const char *key;	/* AZURE_STORAGE_ACCOUNT_KEY, base64, or NULL */
 	const char *endpoint;	/* NULL: AZURE_STORAGE_BLOB_ENDPOINT or https://<name>.blob.core.windows.net */
 	const char *sas;	/* SAS query without '?', or NULL; wins over key */
-	struct pr_cred *cred;	/* bearer tokens when key and sas are NULL */
+	struct cred *cred;	/* bearer tokens when key and sas are NULL */
 };
 
 /*

@@ -57,7 +57,7 @@ struct entry {
 	double renew_ms;	/* util_mono_ms() after which a new one is fetched */
 };
 
-struct pr_cred {
+struct cred {
 	double retry_base_ms;
 	struct entry e[CRED_SCOPES_MAX];
 	int n;
@@ -106,10 +106,10 @@ cred_configured(void)
 	return src_name[configured()];
 }
 
-struct pr_cred *
+struct cred *
 cred_new(double retry_base_ms)
 {
-	struct pr_cred *c = xcalloc(1, sizeof *c);
+	struct cred *c = xcalloc(1, sizeof *c);
 
 	c->retry_base_ms = retry_base_ms;
 	return c;
@@ -126,7 +126,7 @@ forget(char **s)
 }
 
 void
-cred_free(struct pr_cred *c)
+cred_free(struct cred *c)
 {
 	if (!c)
 		return;
@@ -138,7 +138,7 @@ cred_free(struct pr_cred *c)
 }
 
 const char *
-cred_source(const struct pr_cred *c)
+cred_source(const struct cred *c)
 {
 	return c && c->used != SRC_NONE ? src_name[c->used] : NULL;
 }
@@ -240,7 +240,7 @@ got_from_body(const struct http_resp *resp, const char *field, const char *on_fi
 /* One request for a token; the secret-bearing parts of req are the
  * caller's.  On 200 g is filled from field. */
 static int
-fetch(struct pr_cred *c, enum src s, struct http_req *req, const char *what, const char *field,
+fetch(struct cred *c, enum src s, struct http_req *req, const char *what, const char *field,
     struct got *g)
 {
 	struct http_resp resp;
@@ -271,7 +271,7 @@ fetch(struct pr_cred *c, enum src s, struct http_req *req, const char *what, con
 
 /* The client-credentials grant with a secret or a client assertion. */
 static int
-entra_token(struct pr_cred *c, enum src s, const struct buf *url, const char *scope, const char *secret,
+entra_token(struct cred *c, enum src s, const struct buf *url, const char *scope, const char *secret,
     const char *assertion, struct got *g)
 {
 	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL};
@@ -450,7 +450,7 @@ file_assertion(struct buf *out)
 
 /* A fresh GitHub OIDC token for Entra's audience. */
 static int
-github_assertion(struct pr_cred *c, struct buf *out)
+github_assertion(struct cred *c, struct buf *out)
 {
 	const char *base = env("ACTIONS_ID_TOKEN_REQUEST_URL");
 	struct buf url = {0}, auth = {0};
@@ -495,7 +495,7 @@ scope_resource(const char *scope)
 
 /* A managed identity token: App Service's endpoint, or IMDS. */
 static int
-identity_token(struct pr_cred *c, enum src s, const char *scope, struct got *g)
+identity_token(struct cred *c, enum src s, const char *scope, struct got *g)
 {
 	char *resource = scope_resource(scope), *res = curl_easy_escape(NULL, resource, 0);
 	const char *base = s == SRC_MSI ? env("IDENTITY_ENDPOINT") : env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
@@ -610,7 +610,7 @@ client_id_alone(void)
 
 /* A new token for scope from source s. */
 static int
-get_token(struct pr_cred *c, enum src s, const char *scope, struct got *g)
+get_token(struct cred *c, enum src s, const char *scope, struct got *g)
 {
 	struct buf url = {0}, assertion = {0};
 	int rc = PR_OK;
@@ -662,7 +662,7 @@ renew_after_ms(double lifetime_s)
 }
 
 int
-cred_token(struct pr_cred *c, const char *scope, const char **token)
+cred_token(struct cred *c, const char *scope, const char **token)
 {
 	struct entry *e = NULL;
 	enum src s = configured();

@@ -52,11 +52,11 @@
 /* A client assertion we sign is valid this long. */
 #define PR_CRED_ASSERTION_S 600
 
-struct pr_cred;
+struct cred;
 
 /* A chain with lib/http's retry base retry_base_ms (0: the default). */
-struct pr_cred *cred_new(double retry_base_ms);
-void cred_free(struct pr_cred *c);
+struct cred *cred_new(double retry_base_ms);
+void cred_free(struct cred *c);
 
 /*
  * A bearer token for scope ("https://management.azure.com/.default") into
@@ -66,11 +66,11 @@ void cred_free(struct pr_cred *c);
  * PR_EXTERNAL (no source, or the source failed), reported in one line
  * naming the source and the variables to check.
  */
-int cred_token(struct pr_cred *c, const char *scope, const char **token);
+int cred_token(struct cred *c, const char *scope, const char **token);
 
 /* The name of the source that gave the last token ("github-oidc"), or NULL
  * before the first. */
-const char *cred_source(const struct pr_cred *c);
+const char *cred_source(const struct cred *c);
 
 /* The source the environment selects, without asking it for anything. */
 const char *cred_configured(void);

@@ -672,7 +672,7 @@ free_lines(char **lines)
 
 /* One member {"Name": "value"} of a header object, checked, as a line. */
 static int
-header_line(const cJSON *it, const char *ctx, pr_header_fn *each, void *arg, char **line)
+header_line(const cJSON *it, const char *ctx, doc_header_fn *each, void *arg, char **line)
 {
 	struct buf where = {0}, b = {0};
 	int rc;
@@ -698,7 +698,7 @@ out:
 }
 
 int
-doc_get_headers(const cJSON *obj, const char *key, const char *ctx, pr_header_fn *each, void *arg,
+doc_get_headers(const cJSON *obj, const char *key, const char *ctx, doc_header_fn *each, void *arg,
     char ***lines, size_t *n)
 {
 	struct buf where = {0};

@@ -134,9 +134,9 @@ int doc_check_header_name(const char *name, const char *ctx);
  * read stops there) or remember a secret value (0).  Nothing is kept on
  * error.
  */
-typedef int pr_header_fn(const char *name, const char *value, const char *where, void *arg);
+typedef int doc_header_fn(const char *name, const char *value, const char *where, void *arg);
 
-int doc_get_headers(const cJSON *obj, const char *key, const char *ctx, pr_header_fn *each, void *arg,
+int doc_get_headers(const cJSON *obj, const char *key, const char *ctx, doc_header_fn *each, void *arg,
     char ***lines, size_t *n);
 
 /*

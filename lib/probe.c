@@ -15,15 +15,15 @@
 #define US_PER_MS 1000.0
 #define MS_PER_S 1000.0
 
-struct pr_probe {
+struct probe {
 	CURL *curl;
 	curl_socket_t fd;	/* the socket of the last connection opened */
 };
 
-struct pr_probe *
+struct probe *
 probe_new(void)
 {
-	struct pr_probe *p = xcalloc(1, sizeof *p);
+	struct probe *p = xcalloc(1, sizeof *p);
 
 	p->fd = CURL_SOCKET_BAD;
 	if (!(p->curl = curl_easy_init())) {
@@ -34,7 +34,7 @@ probe_new(void)
 }
 
 void
-probe_free(struct pr_probe *p)
+probe_free(struct probe *p)
 {
 	if (!p)
 		return;
@@ -60,7 +60,7 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 static size_t
 on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
-	const struct pr_probe *p = arg;
+	const struct probe *p = arg;
 	size_t len = size * nmemb;
 	int one = 1;
 
@@ -74,7 +74,7 @@ static int
 on_socket(void *arg, curl_socket_t fd, curlsocktype purpose)
 {
 	if (purpose == CURLSOCKTYPE_IPCXN)
-		((struct pr_probe *)arg)->fd = fd;
+		((struct probe *)arg)->fd = fd;
 	return CURL_SOCKOPT_OK;
 }
 
@@ -129,7 +129,7 @@ read_phases(CURL *curl, struct probe_result *res)
 }
 
 int
-probe_do(struct pr_probe *p, const struct probe_req *req, struct probe_result *res)
+probe_do(struct probe *p, const struct probe_req *req, struct probe_result *res)
 {
 	const char *method = req->method ? req->method : "GET";
 	double timeout_s = req->timeout_s > 0 ? req->timeout_s : PR_PROBE_TIMEOUT_S;

@@ -73,18 +73,18 @@ struct probe_result {
 	size_t body_bytes;		/* bytes of response body read (discarded) */
 };
 
-struct pr_probe;
+struct probe;
 
 /* A probe with its own easy handle; NULL when libcurl cannot make one.
  * Free with probe_free(), which closes its connections. */
-struct pr_probe *probe_new(void);
-void probe_free(struct pr_probe *p);
+struct probe *probe_new(void);
+void probe_free(struct probe *p);
 
 /*
  * Perform req on p and fill *res (always, also on failure).  Returns 0 when
  * the request succeeded (a 2xx status, or exactly expect_status when set)
  * and -1 otherwise, with res->cls saying why.  Nothing is reported.
  */
-int probe_do(struct pr_probe *p, const struct probe_req *req, struct probe_result *res);
+int probe_do(struct probe *p, const struct probe_req *req, struct probe_result *res);
 
 #endif

@@ -377,7 +377,7 @@ env_line_break(const char *tmpl)
 	return hit;
 }
 
-/* What a request header's value is checked against (pr_header_fn). */
+/* What a request header's value is checked against (doc_header_fn). */
 struct header_ctx {
 	struct qa_suite *suite;
 	const struct known *known;

@@ -28,7 +28,7 @@
  * inflates the archives older versions compressed. */
 #define GZIP_LEVEL "0"
 
-struct pr_tar {
+struct tarball {
 	struct archive *a;
 	char *what;
 	unsigned char *chunk;
@@ -43,7 +43,7 @@ struct pr_tar {
 static la_ssize_t
 sink(struct archive *a, void *ctx, const void *data, size_t len)
 {
-	struct pr_tar *t = ctx;
+	struct tarball *t = ctx;
 
 	if (fileio_write_all(t->fd, data, len) == -1) {
 		t->write_errno = errno;
@@ -89,10 +89,10 @@ member_mtime(void)
 	return time(NULL);
 }
 
-struct pr_tar *
+struct tarball *
 tarball_open(int fd, const char *what, char *why, size_t whylen)
 {
-	struct pr_tar *t = xcalloc(1, sizeof *t);
+	struct tarball *t = xcalloc(1, sizeof *t);
 
 	t->a = archive_write_new();
 	t->what = xstrdup(what);
@@ -118,7 +118,7 @@ tarball_open(int fd, const char *what, char *why, size_t whylen)
 }
 
 static int
-write_header(struct pr_tar *t, const char *name, int64_t size, char *why, size_t whylen)
+write_header(struct tarball *t, const char *name, int64_t size, char *why, size_t whylen)
 {
 	struct archive_entry *e = archive_entry_new();
 	int rc = PR_OK;
@@ -137,7 +137,7 @@ write_header(struct pr_tar *t, const char *name, int64_t size, char *why, size_t
 }
 
 static int
-write_data(struct pr_tar *t, const char *name, const void *data, size_t len, char *why, size_t whylen)
+write_data(struct tarball *t, const char *name, const void *data, size_t len, char *why, size_t whylen)
 {
 	if (archive_write_data(t->a, data, len) != (la_ssize_t)len) {
 		snprintf(why, whylen, "%s: cannot write %s: %s", t->what, name, archive_error_string(t->a));
@@ -147,7 +147,7 @@ write_data(struct pr_tar *t, const char *name, const void *data, size_t len, cha
 }
 
 int
-tarball_add_file(struct pr_tar *t, const char *name, const char *path, struct tarball_member *m,
+tarball_add_file(struct tarball *t, const char *name, const char *path, struct tarball_member *m,
     char *why, size_t whylen)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -192,7 +192,7 @@ out:
 }
 
 int
-tarball_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct tarball_member *m,
+tarball_add_data(struct tarball *t, const char *name, const void *data, size_t len, struct tarball_member *m,
     char *why, size_t whylen)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -213,7 +213,7 @@ tarball_add_data(struct pr_tar *t, const char *name, const void *data, size_t le
 }
 
 int
-tarball_close(struct pr_tar *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen)
+tarball_close(struct tarball *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen)
 {
 	int rc = PR_OK;
 

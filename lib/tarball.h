@@ -28,27 +28,27 @@ struct tarball_member {
 	char sha256[PR_SHA256_HEX_LEN];
 };
 
-struct pr_tar;
+struct tarball;
 
 /*
  * Start a gzip'd tar (stored blocks, see above) on fd (owned by the caller,
  * who closes it).  what names the archive in messages.  Returns the writer
  * (caller closes with tarball_close) or NULL with why filled.
  */
-struct pr_tar *tarball_open(int fd, const char *what, char *why, size_t whylen);
+struct tarball *tarball_open(int fd, const char *what, char *why, size_t whylen);
 
 /* Add member name with the bytes of the file at path, streamed, filling *m. */
-int tarball_add_file(struct pr_tar *t, const char *name, const char *path, struct tarball_member *m,
+int tarball_add_file(struct tarball *t, const char *name, const char *path, struct tarball_member *m,
     char *why, size_t whylen);
 
 /* Add member name holding len bytes of data, filling *m. */
-int tarball_add_data(struct pr_tar *t, const char *name, const void *data, size_t len, struct tarball_member *m,
+int tarball_add_data(struct tarball *t, const char *name, const void *data, size_t len, struct tarball_member *m,
     char *why, size_t whylen);
 
 /* Finish the archive (trailer, gzip end) and free t; hex and bytes (either
  * may be NULL) get the SHA-256 and size of everything written to the fd.
  * 0 or PR_EXTERNAL. */
-int tarball_close(struct pr_tar *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen);
+int tarball_close(struct tarball *t, char hex[PR_SHA256_HEX_LEN], int64_t *bytes, char *why, size_t whylen);
 
 /* How tarball_read_fd treats the members it reads. */
 struct tarball_rules {

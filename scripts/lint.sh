@@ -36,11 +36,10 @@ TAB_COLS=8
 #   buf.c: xmalloc, xcalloc, xrealloc, xstrdup are git's allocators that die
 #   on failure; every module calls them, and their short names are the point.
 NAMING_EXCEPTIONS='buf:xmalloc buf:xcalloc buf:xrealloc buf:xstrdup'
-# Types named before the rule, waiting for their rename: the files that use
-# them were being changed by others when the check came (issue 17).  Take a
-# name off this list when it is renamed.
-TYPE_EXCEPTIONS='benchmerge:bench_merge cred:pr_cred doc:pr_header_fn pgq:pg_conn
-probe:pr_probe tarball:pr_tar'
+# Types a header names but another library owns:
+#   pgq.h: struct pg_conn is libpq's PGconn, declared so that pgq.h's
+#   users need not include libpq-fe.h.
+TYPE_EXCEPTIONS='pgq:pg_conn'
 
 if [ ! -d lib ]; then
 	echo "lint.sh: run me at the top of the tree (no lib/ in $(pwd))" >&2

@@ -32,7 +32,7 @@ bench_merge(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = getenv("OUTPUT_JSON");
-	struct bench_merge *mg;
+	struct benchmerge *mg;
 	cJSON *out = NULL;
 	int ch, n, rc = 0;
 

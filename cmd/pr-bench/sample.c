@@ -182,7 +182,7 @@ fill_req(const struct bench_opts *o, const struct benchcfg_metric *m, struct pro
 static int
 measure_warm(const struct bench_opts *o, const struct benchcfg_metric *m, struct run *r)
 {
-	struct pr_probe *probe = probe_new();
+	struct probe *probe = probe_new();
 	struct probe_req req;
 	struct probe_result res;
 
@@ -222,7 +222,7 @@ measure_cold(const struct bench_opts *o, const struct benchcfg_metric *m, struct
 	req.fresh = true;
 	precision_start(&r->prec);
 	while (!run_done(o, r)) {
-		struct pr_probe *probe;
+		struct probe *probe;
 
 		if (o->idle_s > 0) {
 			pr_note("%s: idle for %gs before a cold request", m->id, o->idle_s);

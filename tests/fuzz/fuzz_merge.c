@@ -48,7 +48,7 @@ static void
 check_result(cJSON *out)
 {
 	char *text = cJSON_PrintUnformatted(out);
-	struct bench_merge *mg = benchmerge_new();
+	struct benchmerge *mg = benchmerge_new();
 	cJSON *again = NULL, *twice;
 
 	if (!text || doc_parse("merged.json", text, strlen(text), "bench", &again) != PR_OK)
@@ -68,7 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text = (const char *)data, *nul = memchr(data, '\0', size);
 	size_t len[2] = { nul ? (size_t)(nul - text) : size, nul ? size - (size_t)(nul - text) - 1 : 0 };
 	const char *start[2] = { text, nul ? nul + 1 : NULL };
-	struct bench_merge *mg = benchmerge_new();
+	struct benchmerge *mg = benchmerge_new();
 	int rc = PR_OK, n = nul ? 2 : 1;
 
 	for (int i = 0; i < n && rc == PR_OK; i++) {

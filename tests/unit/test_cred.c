@@ -82,7 +82,7 @@ test_imds_only_on_request(void)
 static void
 test_cache_per_scope(void)
 {
-	struct pr_cred *c = cred_new(0);
+	struct cred *c = cred_new(0);
 	const char *a = NULL, *b = NULL, *s = NULL;
 
 	clear_env();

@@ -91,7 +91,7 @@ make_archive(const char *path, const char *listed_sha)
 {
 	char why[PR_WHY_LEN], text[512];
 	struct tarball_member m[2];
-	struct pr_tar *t;
+	struct tarball *t;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	snprintf(text, sizeof text, "{\"schema\":\"pr-tools/snapshot/1\",\"tool\":{\"name\":\"t\",\"version\":\"0\"},"
@@ -111,7 +111,7 @@ make_members(const char *path, const char *const *pairs, size_t npairs)
 {
 	char why[PR_WHY_LEN];
 	struct tarball_member m;
-	struct pr_tar *t;
+	struct tarball *t;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	t = tarball_open(fd, path, why, sizeof why);

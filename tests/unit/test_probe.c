@@ -60,7 +60,7 @@ test_refused_connection_is_connect_error(void)
 {
 	int port, fd = loopback(0, &port);
 	char url[64];
-	struct pr_probe *p = probe_new();
+	struct probe *p = probe_new();
 	struct probe_req req = { .url = url, .timeout_s = 2 };
 	struct probe_result res;
 
@@ -79,7 +79,7 @@ test_silent_server_times_out_after_connecting(void)
 {
 	int port, fd = loopback(1, &port);
 	char url[64];
-	struct pr_probe *p = probe_new();
+	struct probe *p = probe_new();
 	struct probe_req req = { .url = url, .timeout_s = 0.2, .fresh = true };
 	struct probe_result res;
 
@@ -95,7 +95,7 @@ test_silent_server_times_out_after_connecting(void)
 static void
 test_malformed_url_is_other(void)
 {
-	struct pr_probe *p = probe_new();
+	struct probe *p = probe_new();
 	struct probe_req req = { .url = "http://[::1/", .timeout_s = 1 };
 	struct probe_result res;
 

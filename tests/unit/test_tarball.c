@@ -23,7 +23,7 @@ test_round_trip_with_checksums(void)
 {
 	char path[256], src[256], why[PR_WHY_LEN], hex[PR_SHA256_HEX_LEN], hex2[PR_SHA256_HEX_LEN];
 	struct tarball_member m[2], *got = NULL;
-	struct pr_tar *t;
+	struct tarball *t;
 	size_t n = 0;
 	int64_t bytes = 0, bytes2 = 0;
 	int fd;
@@ -74,7 +74,7 @@ test_duplicate_member_is_refused(void)
 {
 	char path[256], why[PR_WHY_LEN];
 	struct tarball_member m, *got = NULL;
-	struct pr_tar *t;
+	struct tarball *t;
 	size_t n = 0;
 	int fd;
 
@@ -126,7 +126,7 @@ test_members_are_stored_uncompressed_in_gzip(void)
 	char path[256], why[PR_WHY_LEN], hex[PR_SHA256_HEX_LEN];
 	unsigned char *zeros = xcalloc(1, STORED_BYTES), magic[2] = {0};
 	struct tarball_member m, *got = NULL;
-	struct pr_tar *t;
+	struct tarball *t;
 	int64_t bytes = 0;
 	size_t n = 0;
 	int fd;
