@@ -68,7 +68,7 @@ static const char usage_text[] =
     "                           old values (0600); [RESOURCE:]NAME alone takes the value of\n"
     "                           the environment variable NAME\n"
     "      --traffic [APP:]latest=N[,REVISION=N]  an Azure container app's revision traffic\n"
-    "                           in %%: \"latest\" alone gives the rest to the stable revision\n"
+    "                           in %: \"latest\" alone gives the rest to the stable revision\n"
     "  -n, --dry-run            print the plan and change nothing\n"
     "      --arm-endpoint URL   Resource Manager endpoint (default AZURE_ARM_ENDPOINT or\n"
     "                           https://management.azure.com)\n"

@@ -70,7 +70,7 @@ static const char usage_text[] =
     "      --min-segment N    points on each side of a change point (default 5)\n"
     "      --seed N           seed of the permutations (default fixed: reruns match)\n"
     "  -t, --threshold T      a newest change worse by more than T is a regression:\n"
-    "                         10%% or 0.1 (default 10%%)\n"
+    "                         10% or 0.1 (default 10%)\n"
     "      --recent N         judge the newest change point only when it is within\n"
     "                         the last N points (default 30; 0: anywhere)\n"
     "      --format FMT       text, markdown or json (default: text on a terminal,\n"

@@ -23,6 +23,7 @@ for prog in "$PR_BIN"/pr-*; do
 	expect_exit 0 "${name}_help_exits_0" "$prog" --help
 	cp "$T/out" "$T/help"
 	check "${name}_help_on_stdout" test -s "$T/help"
+	check "${name}_help_prints_no_doubled_percent" sh -c "! grep -q %% \"\$1\"" sh "$T/help"
 	run "$prog" --version
 	check "${name}_version_names_program" grep -qE "^$name [0-9]+\.[0-9]+\.[0-9]+" "$T/out"
 	expect_exit 2 "${name}_unknown_option_is_usage_error" "$prog" --no-such-option
