@@ -308,10 +308,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	if ((o->nsets || o->ntraffic) && o->from_apply)
 		return pr_usage_error("--set and --traffic cannot be mixed with --from-apply (its restore section "
 		    "says what to set)");
-	if (!o->output)
-		o->output = getenv("OUTPUT_JSON");
-	if (o->output && !*o->output)
-		o->output = NULL;
+	o->output = doc_output_path(o->output);
 	return PR_OK;
 }
 

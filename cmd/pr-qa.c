@@ -148,7 +148,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->run.retries = QA_RETRIES;
 	o->interval_s = DEFAULT_INTERVAL_S;
 	o->th = (struct qa_thresholds){ QA_P95_WARN_MS, QA_P95_CRIT_MS, QA_ERROR_WARN_PCT, QA_ERROR_CRIT_PCT };
-	o->output = getenv("OUTPUT_JSON");
 	o->initial_delay_s = -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:t:o:qhV", longopts, NULL)) != -1) {
@@ -230,6 +229,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			return pr_getopt_other(c, usage_text, argv);
 		}
 	}
+	o->output = doc_output_path(o->output);
 	if (optind < argc)
 		return pr_usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->watch_s > 0 && o->wait_until_s > 0)

@@ -105,7 +105,7 @@ struct opts {
 	const char *db_url;
 	double db_timeout_s;
 	const char *sql;	/* --sql FILE */
-	const char *json_out;
+	const char *output;	/* -o or OUTPUT_JSON: also write the document here */
 	bool log;
 	bool quiet;
 };
@@ -206,7 +206,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->tag = env;
 	if ((env = getenv("SKIP_DEPLOY")) && strcmp(env, "1") == 0)
 		o->skip_deploy = true;
-	o->json_out = getenv("OUTPUT_JSON");
 	while ((c = getopt_long(argc, argv, ":f:t:b::ynd:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->config = optarg; break;
@@ -236,12 +235,13 @@ parse_args(int argc, char **argv, struct opts *o)
 				return rc;
 			break;
 		case OPT_SQL: o->sql = optarg; break;
-		case 'o': o->json_out = optarg; break;
+		case 'o': o->output = optarg; break;
 		case OPT_LOG: o->log = true; break;
 		case 'q': o->quiet = true; break;
 		default: return pr_getopt_other(c, usage_text, argv);
 		}
 	}
+	o->output = doc_output_path(o->output);
 	if (optind < argc)
 		o->input = argv[optind++];
 	if (optind < argc)
@@ -1041,7 +1041,7 @@ main(int argc, char **argv)
 	verdict = o.dry_run ? "planned" : rc == PR_OK ? "done" : rc == PR_PARTIAL ? "partial" : "failed";
 emit:
 	doc = document(&o, &s, verdict);
-	erc = doc_emit(doc, o.json_out);
+	erc = doc_emit(doc, o.output);
 	report_github(&s, verdict);
 	cJSON_Delete(doc);
 	if (rc == PR_OK)

@@ -137,7 +137,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->tag = env;
 		o->tag_named = true;
 	}
-	o->output = getenv("OUTPUT_JSON");
 	while ((c = getopt_long(argc, argv, ":f:t:d:a:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->config = optarg; break;
@@ -164,6 +163,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		default: return pr_getopt_other(c, usage_text, argv);
 		}
 	}
+	o->output = doc_output_path(o->output);
 	if (optind < argc)
 		return pr_usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->tag && !*o->tag)

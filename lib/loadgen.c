@@ -29,6 +29,7 @@
 #include "loadgen_int.h"
 #include "transport.h"
 #include "util.h"
+#include "ws.h"
 
 #define CONN_BUF_BYTES 16384		/* first read buffer of a connection */
 #define MAX_HEADER_BYTES 65536		/* a response head larger is an error */
@@ -301,18 +302,6 @@ conn_release(struct plain *p, struct conn *c)
 	p->s.free_slots[p->s.nfree++] = c - p->c;
 }
 
-/* Case-insensitive: does value v (vlen bytes) contain token? */
-static bool
-has_token(const char *v, size_t vlen, const char *token)
-{
-	size_t tlen = strlen(token);
-
-	for (size_t i = 0; i + tlen <= vlen; i++)
-		if (strncasecmp(v + i, token, tlen) == 0)
-			return true;
-	return false;
-}
-
 /* Read the status line and the headers that frame the body; -1 if not HTTP. */
 static int
 parse_head(struct plain *p, struct conn *c, const char *s, size_t hlen)
@@ -354,13 +343,13 @@ parse_head(struct plain *p, struct conn *c, const char *s, size_t hlen)
 			break;
 		case 17:
 			if (strncasecmp(line, "transfer-encoding", 17) == 0)
-				chunked = has_token(v, vlen, "chunked");
+				chunked = ws_has_token(v, vlen, "chunked");
 			break;
 		case 10:
 			if (strncasecmp(line, "connection", 10) == 0) {
-				if (has_token(v, vlen, "close"))
+				if (ws_has_token(v, vlen, "close"))
 					c->keep = false;
-				else if (has_token(v, vlen, "keep-alive"))
+				else if (ws_has_token(v, vlen, "keep-alive"))
 					c->keep = true;
 			}
 			break;

@@ -80,9 +80,10 @@ enum ws_handshake {
 enum ws_handshake ws_handshake_response(const char *data, size_t len, const char *key, long *status, size_t *head_len);
 
 /*
- * Whether a header value (vlen bytes, not NUL-terminated) holds token,
- * case-insensitively, anywhere in it: "Upgrade" in "keep-alive, Upgrade".
- * lib/loadgen.c still has a static copy for its HTTP/1.1 heads (to call this).
+ * Whether a header value (vlen bytes, not NUL-terminated) holds token as one
+ * of its comma-separated items, case-insensitively, blanks around items
+ * ignored: "Upgrade" in "keep-alive, Upgrade", not "websocket" in
+ * "websocketx".  Any HTTP/1.1 list header (Connection, Transfer-Encoding).
  */
 bool ws_has_token(const char *v, size_t vlen, const char *token);
 

@@ -594,8 +594,7 @@ read_env(struct bench_opts *o)
 {
 	const char *s;
 
-	if (!o->output && (s = getenv("OUTPUT_JSON")) && *s)
-		o->output = s;
+	o->output = doc_output_path(o->output);
 	if (!o->cold_start && !o->load && (s = getenv("COLD_START")) && strcmp(s, "1") == 0)
 		o->cold_start = true;
 	if (!o->label && (s = getenv("BENCH_LABEL")) && *s)

@@ -31,13 +31,11 @@ bench_merge(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *output = getenv("OUTPUT_JSON");
+	const char *output = NULL;
 	struct benchmerge *mg;
 	cJSON *out = NULL;
 	int ch, n, rc = 0;
 
-	if (output && !*output)
-		output = NULL;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":o:hV", longopts, NULL)) != -1) {
@@ -49,6 +47,7 @@ bench_merge(int argc, char **argv)
 			return pr_getopt_other(ch, merge_usage, argv);
 		}
 	}
+	output = doc_output_path(output);
 	n = argc - optind;
 	if (n < 1)
 		return pr_usage_error("merge: give one or more load documents to merge");

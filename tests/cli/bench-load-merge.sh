@@ -111,6 +111,15 @@ run sh -c "pr-bench merge -o '$T/o.json' - '$T/b.json' <'$T/a.json'"
 check "merge_reads_stdin_and_writes_output_file" \
 	sh -c "[ $rc -eq 0 ] && [ \"\$(jq -c .metrics.home.summary '$T/o.json')\" = '$(jq -c .metrics.home.summary "$T/m.json")' ]"
 
+# OUTPUT_JSON names the file too; -o wins, and -o '' or OUTPUT_JSON= mean none.
+mkdir "$T/oj"
+run env OUTPUT_JSON="$T/oj/env.json" pr-bench merge "$T/a.json" "$T/b.json"
+ok_if merge_writes_to_output_json '[ "$rc" -eq 0 ] && cmp -s "$T/out" "$T/oj/env.json"'
+run env OUTPUT_JSON="$T/oj/env2.json" pr-bench merge -o '' "$T/a.json" "$T/b.json"
+ok_if merge_empty_output_flag_beats_output_json '[ "$rc" -eq 0 ] && [ -s "$T/out" ] && [ ! -e "$T/oj/env2.json" ]'
+run env OUTPUT_JSON= pr-bench merge "$T/a.json" "$T/b.json"
+ok_if merge_empty_output_json_means_none '[ "$rc" -eq 0 ] && [ -s "$T/out" ] && [ "$(ls -A "$T/oj")" = env.json ]'
+
 # Refusals.
 expect_exit 2 "merge_without_files_is_a_usage_error" pr-bench merge
 expect_exit 3 "merge_of_a_missing_file_is_bad_input" pr-bench merge "$T/nope.json"

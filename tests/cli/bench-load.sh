@@ -6,11 +6,8 @@
 
 # Start tests/fixtures/stall_server.py with ARGS; $STALL is its base URL.
 start_stall() {
-	_pf=$T/stall.port.$(date +%s%N)
-	$PY "$FIX/stall_server.py" --port-file "$_pf" "$@" >>"$T/stall.log" 2>&1 &
-	track $!
-	wait_for_file "$_pf" || { echo "not ok stall: fixture server did not start"; exit 1; }
-	STALL=http://127.0.0.1:$(cat "$_pf")
+	start_fixture stall stall_server.py "$@"
+	STALL=http://127.0.0.1:$fixture_port
 }
 
 # num EXPR: a jq expression on $T/out that must be true.

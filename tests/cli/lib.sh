@@ -141,20 +141,30 @@ jget() { jq -r "$2" "$1"; }
 # Remember a background process so that it is stopped at exit.
 track() { _pids="$_pids $1"; }
 
-# start_fixture NAME SCRIPT [ARGS]: a fixture server (one that writes its
-# port to --port-file) in the background, its output appended to
-# $T/NAME.log, stopped at exit; sets $fixture_port once it listens, or
-# prints "not ok NAME: fixture did not start" and exits.
+# start_server NAME PORTFILE CMD...: run CMD, a server that writes its port
+# to PORTFILE, in the background, its output appended to $T/NAME.log,
+# stopped at exit; sets $fixture_port once it listens, else returns 1 (the
+# caller reports: see $T/NAME.log).
+start_server() {
+	_sv_name=$1 _sv_portfile=$2
+	shift 2
+	"$@" >>"$T/$_sv_name.log" 2>&1 &
+	track $!
+	wait_for_file "$_sv_portfile" || return 1
+	fixture_port=$(cat "$_sv_portfile")
+}
+
+# start_fixture NAME SCRIPT [ARGS]: start_server for a Python fixture of
+# tests/fixtures (one that takes --port-file); prints "not ok NAME: fixture
+# did not start" and exits when it does not.
 _fixture_n=0
 start_fixture() {
 	_fx_name=$1 _fx_script=$2
 	shift 2
 	_fixture_n=$((_fixture_n + 1))
 	_fx_portfile=$T/$_fx_name.port.$_fixture_n
-	$PY "$FIX/$_fx_script" --port-file "$_fx_portfile" "$@" >>"$T/$_fx_name.log" 2>&1 &
-	track $!
-	wait_for_file "$_fx_portfile" || { echo "not ok $_fx_name: fixture did not start"; exit 1; }
-	fixture_port=$(cat "$_fx_portfile")
+	start_server "$_fx_name" "$_fx_portfile" $PY "$FIX/$_fx_script" --port-file "$_fx_portfile" "$@" ||
+		{ echo "not ok $_fx_name: fixture did not start"; exit 1; }
 }
 
 # Start the fixture HTTP server on a free port; $HTTPD is its base URL.

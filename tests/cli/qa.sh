@@ -5,15 +5,8 @@
 CANARY="CANARY-s3ss10n-7f3a91"
 TOKEN_CANARY="CANARY-t0ken-55c2e8"
 
-# Start qa_app.py; $APP is its base URL.
-start_app() {
-	_pf=$T/app.port.$1
-	$PY "$FIX/qa_app.py" --port-file "$_pf" --session "$CANARY" >"$T/app.log" 2>&1 &
-	track $!
-	wait_for_file "$_pf" || { echo "not ok qa_app: fixture did not start"; exit 1; }
-	APP=http://127.0.0.1:$(cat "$_pf")
-}
-start_app main
+start_fixture qa_app qa_app.py --session "$CANARY"
+APP=http://127.0.0.1:$fixture_port
 export APP_URL=$APP QA_USER=qa QA_PASSWORD=qa-pass
 cd "$T" || exit 1
 

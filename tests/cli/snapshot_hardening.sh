@@ -36,30 +36,29 @@ wait_dump_blocked() {
 		[ $_i -ge 100 ]; do sleep 0.1; _i=$((_i + 1)); done
 }
 
+# snapshot_signalled SIG TAG ARCHIVE: pr-snapshot blocked in pg_dump, then
+# sent SIG; sets $rc (its exit status) and $dump (the pg_dump it ran).
+snapshot_signalled() {
+	pr-snapshot -q --tag "$2" -a "$3" >"$T/out" 2>"$T/err" &
+	snap=$!
+	track $snap
+	wait_dump_blocked
+	dump=$(pgrep -P "$snap" pg_dump)
+	kill -"$1" "$snap"
+	wait "$snap"
+	rc=$?
+}
+
 lock_items
 mkdir "$T/sig"
-pr-snapshot -q --tag sig -a "$T/sig/a.tar.gz" >"$T/out" 2>"$T/err" &
-snap=$!
-track $snap
-wait_dump_blocked
-dump=$(pgrep -P "$snap" pg_dump)
-kill -TERM "$snap"
-wait "$snap"
-rc=$?
+snapshot_signalled TERM sig "$T/sig/a.tar.gz"
 ok_if snapshot_sigterm_ends_by_the_signal '[ "$rc" -eq 143 ]'
 ok_if snapshot_sigterm_stops_pg_dump '[ -n "$dump" ] && ! kill -0 "$dump" 2>/dev/null'
 ok_if snapshot_sigterm_leaves_no_files '[ -z "$(ls -A "$T/sig")" ] && no_tag sig'
 [ -n "$dump" ] && kill "$dump" 2>/dev/null
 
 # SIGINT too (Ctrl-C sent to pr-snapshot alone, as a CI runner may).
-pr-snapshot -q --tag int -a "$T/sig/b.tar.gz" >"$T/out" 2>"$T/err" &
-snap=$!
-track $snap
-wait_dump_blocked
-dump=$(pgrep -P "$snap" pg_dump)
-kill -INT "$snap"
-wait "$snap"
-rc=$?
+snapshot_signalled INT int "$T/sig/b.tar.gz"
 ok_if snapshot_sigint_stops_pg_dump_and_cleans_up '[ "$rc" -eq 130 ] && [ -n "$dump" ] && ! kill -0 "$dump" 2>/dev/null && [ -z "$(ls -A "$T/sig")" ]'
 [ -n "$dump" ] && kill "$dump" 2>/dev/null
 
