@@ -192,7 +192,8 @@ tls_handshake(void *ctx, struct transport_conn *c)
 	SSL_get0_alpn_selected(c->tls, &proto, &plen);
 	if (plen >= sizeof c->alpn)
 		plen = 0;
-	memcpy(c->alpn, proto, plen);
+	if (plen)	/* no protocol chosen: proto is NULL */
+		memcpy(c->alpn, proto, plen);
 	c->alpn[plen] = '\0';
 	return PR_TX_OK;
 }

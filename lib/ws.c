@@ -116,7 +116,7 @@ ws_has_token(const char *v, size_t vlen, const char *token)
 enum ws_handshake
 ws_handshake_response(const char *data, size_t len, const char *key, long *status, size_t *head_len)
 {
-	const char *end = memmem(data, len, "\r\n\r\n", 4), *v;
+	const char *end = len ? memmem(data, len, "\r\n\r\n", 4) : NULL, *v;	/* data may be NULL when empty */
 	char want[WS_ACCEPT_LEN + 1];
 	size_t vlen;
 

@@ -355,9 +355,10 @@ reply_matches(const struct wsclient *s, const char *text, size_t len)
 
 	switch (sp->reply) {
 	case WSCLIENT_ECHO:
-		return sp->message && strlen(sp->message) == len && memcmp(sp->message, text, len) == 0;
+		/* An empty message's text may be NULL: compare bytes only when there are some. */
+		return sp->message && strlen(sp->message) == len && (len == 0 || memcmp(sp->message, text, len) == 0);
 	case WSCLIENT_CONTAINS:
-		return memmem(text, len, sp->reply_arg, strlen(sp->reply_arg)) != NULL;
+		return !*sp->reply_arg || (len && memmem(text, len, sp->reply_arg, strlen(sp->reply_arg)) != NULL);
 	case WSCLIENT_JSON: {
 		cJSON *doc = cJSON_ParseWithLength(text, len);
 		const cJSON *at = doc ? jsonpath_get(doc, sp->reply_arg) : NULL;
