@@ -349,24 +349,34 @@ util_one_line(char *out, size_t outlen, const char *s, size_t n)
 	out[i] = '\0';
 }
 
-bool
-util_scrub(char *text, size_t textlen, const char *secret)
+char *
+util_scrub_dup(const char *text, const char *secret)
 {
 	size_t len = secret ? strlen(secret) : 0;
 	struct buf out = {0};
 	const char *p, *hit;
 
-	if (!len || !textlen || (len < UTIL_SCRUB_MIN ? strcmp(text, secret) != 0 : !strstr(text, secret)))
-		return false;
-	for (p = text; len >= UTIL_SCRUB_MIN && (hit = strstr(p, secret)); p = hit + len) {
+	if (!len || (len < UTIL_SCRUB_MIN ? strcmp(text, secret) != 0 : !strstr(text, secret)))
+		return NULL;
+	if (len < UTIL_SCRUB_MIN)
+		return xstrdup(UTIL_SCRUB_SHOWN);
+	for (p = text; (hit = strstr(p, secret)); p = hit + len) {
 		buf_add(&out, p, (size_t)(hit - p));
 		buf_adds(&out, UTIL_SCRUB_SHOWN);
 	}
-	if (len >= UTIL_SCRUB_MIN)
-		buf_adds(&out, p);
-	else
-		buf_adds(&out, UTIL_SCRUB_SHOWN);
-	snprintf(text, textlen, "%s", out.data);
-	buf_wipe(&out);
+	buf_adds(&out, p);
+	return buf_detach(&out);
+}
+
+bool
+util_scrub(char *text, size_t textlen, const char *secret)
+{
+	char *shown = textlen ? util_scrub_dup(text, secret) : NULL;
+
+	if (!shown)
+		return false;
+	snprintf(text, textlen, "%s", shown);
+	explicit_bzero(shown, strlen(shown));
+	free(shown);
 	return true;
 }

@@ -64,6 +64,9 @@ const char *util_url_userinfo_end(const char *authority, bool libpq);
 #define UTIL_SCRUB_MIN 4
 #define UTIL_SCRUB_SHOWN "(secret)"
 bool util_scrub(char *text, size_t textlen, const char *secret);
+/* The same rule on a string of any length: a new string with secret hidden
+ * (caller frees), or NULL when text does not hold it. */
+char *util_scrub_dup(const char *text, const char *secret);
 
 /* n bytes of s with %XX decoded, as a new string.  Caller frees. */
 char *util_percent_decode(const char *s, size_t n);
